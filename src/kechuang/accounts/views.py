@@ -1,0 +1,38 @@
+from django import forms
+from django.contrib.auth import login, logout
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
+
+from .services import LoginRefused, login_attempt
+
+
+class LoginForm(forms.Form):
+    username = forms.CharField(label=_("用户名"), max_length=150)
+    password = forms.CharField(label=_("密码"), widget=forms.PasswordInput)
+
+
+def login_view(request):
+    form = LoginForm(request.POST or None)
+    error = None
+    if request.session.pop("idle_logout", False):
+        error = _("长时间未操作，已自动退出，请重新登录。")
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = login_attempt(request, form.cleaned_data["username"], form.cleaned_data["password"])
+        except LoginRefused as exc:
+            error = exc.message
+        else:
+            login(request, user)
+            target = request.GET.get("next") or "/"
+            if not url_has_allowed_host_and_scheme(target, {request.get_host()}):
+                target = "/"
+            return redirect(target)
+    return render(request, "accounts/login.html", {"form": form, "error": error}, status=200 if not error else 401)
+
+
+@require_POST
+def logout_view(request):
+    logout(request)
+    return redirect("accounts:login")

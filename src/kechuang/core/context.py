@@ -1,0 +1,17 @@
+"""Template context shared by every page: the navigation the current user may see."""
+
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    if not user or not user.is_authenticated:
+        return {"nav": []}
+    items = [(_("首页"), reverse("core:home")), (_("企业库"), reverse("enterprises:list"))]
+    if user.can_import:
+        items.append((_("数据导入"), reverse("enterprises:import")))
+    if user.can_confirm_figures:
+        items.append((_("待确认填报"), reverse("enterprises:submissions")))
+    items.append((_("API 文档"), reverse("api:openapi-view")))
+    return {"nav": items}

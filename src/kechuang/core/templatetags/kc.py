@@ -1,0 +1,68 @@
+"""Display filters: money in 万元/亿元, ratios as percentages, unknown as a dash, Chinese labels."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import template
+
+from kechuang.engine import facts
+
+register = template.Library()
+UNKNOWN = "—"
+
+ACTION_LABELS = {
+    "enterprise.create": "新增企业", "enterprise.update": "修改企业信息",
+    "figure.create": "新增年度数据", "figure.update": "修改年度数据",
+    "qualification.create": "新增资质", "submission.create": "企业填报",
+    "submission.confirm": "确认填报", "submission.reject": "退回填报",
+}
+
+
+@register.filter
+def wan(value):
+    """万元 amount for display: 亿元 above 10,000万."""
+    if value is None or value == "":
+        return UNKNOWN
+    value = Decimal(value)
+    if abs(value) >= 10000:
+        return f"{value / 10000:,.2f} 亿元"
+    return f"{value:,.2f} 万元".replace(".00 万元", " 万元")
+
+
+@register.filter
+def yesno_cn(value):
+    return UNKNOWN if value is None else ("是" if value else "否")
+
+
+@register.filter
+def col_label(column: facts.Column):
+    return facts.header_label(column)
+
+
+@register.filter
+def fact(value, column: facts.Column):
+    if value is None or value == "":
+        return UNKNOWN
+    kind = column.kind
+    if kind == facts.BOOL:
+        return "是" if value else "否"
+    if kind == facts.FRACTION:
+        return f"{Decimal(value) * 100:.1f}%"
+    if kind == facts.MONEY:
+        return f"{Decimal(value):,.2f}"
+    if kind == facts.NUMBER:
+        return f"{Decimal(value).normalize():f}"
+    if kind == facts.ENUM:
+        return facts.enum_labels(column).get(value, value)
+    return value
+
+
+@register.filter
+def get(mapping, key):
+    return mapping.get(key) if hasattr(mapping, "get") else None
+
+
+@register.filter
+def action_label(action: str):
+    return ACTION_LABELS.get(action, action)

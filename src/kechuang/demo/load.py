@@ -1,0 +1,158 @@
+"""Loading a generated demo region into the database (the Django side of `kechuang demo`).
+
+Set-based: enterprises and figures go through the same `upsert_facts` service as an Excel import, the rest
+through bulk_create. Demo rows carry no per-row audit events; one event records the build.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import polars as pl
+from django.db import transaction
+
+from kechuang.accounts.models import Organisation, User
+from kechuang.carriers.models import Carrier, Residency, Team
+from kechuang.core import audit
+from kechuang.core.reference import load_reference
+from kechuang.engine import facts
+from kechuang.enterprises import services
+from kechuang.enterprises.models import AnnualFigure, Enterprise, FigureSubmission, Qualification
+
+from .generator import DemoRegion
+
+# The 高企 certificate is valid for three years from its issue date (国科发火〔2016〕32号).
+HTE_VALID_YEARS = 3
+_DECIMAL_KINDS = {facts.MONEY: 4, facts.NUMBER: 2, facts.FRACTION: 6}
+
+
+def frame_to_rows(frame: pl.DataFrame) -> list[dict]:
+    """Facts frame → rows of parsed values, as an import produces them (exact Decimals, no nulls)."""
+    places = {c.name: _DECIMAL_KINDS[c.kind] for c in facts.COLUMNS if c.kind in _DECIMAL_KINDS}
+    rows = []
+    for record in frame.iter_rows(named=True):
+        row = {}
+        for name, value in record.items():
+            if value is None or name not in facts.BY_NAME:
+                continue
+            if name in places:
+                value = Decimal(repr(round(value, places[name])))
+            row[name] = value
+        rows.append(row)
+    return rows
+
+
+def has_data() -> bool:
+    return Enterprise.objects.exists()
+
+
+@transaction.atomic
+def clear() -> None:
+    """Remove registry data (for --rebuild). Reference data and nothing outside the registry is kept."""
+    User.objects.all().delete()
+    for model in (FigureSubmission, Qualification, Residency, Team, AnnualFigure, Carrier):
+        model.objects.all().delete()
+    audit.AuditEvent.objects.all().delete()
+    Enterprise.objects.all().delete()
+    Organisation.objects.all().delete()
+
+
+@transaction.atomic
+def load(region: DemoRegion, progress=print) -> dict[str, int]:
+    progress("载入行政区划与行业代码……")
+    load_reference()
+    orgs = _organisations(region)
+    progress(f"写入 {region.facts['uscc'].n_unique()} 家企业、{region.facts.height} 条年度数据……")
+    columns = [c for c in region.facts.columns if c in facts.BY_NAME]
+    stats = services.upsert_facts(frame_to_rows(region.facts), columns=columns, audit_changes=False,
+                                  note="演示数据")
+    ids = dict(Enterprise.objects.values_list("uscc", "pk"))
+    progress("写入载体、团队、入驻与资质……")
+    residencies = _carriers(region, orgs, ids)
+    qualifications = _qualifications(region.facts, ids)
+    users = _users(region, orgs, ids)
+    audit.record(actor=None, action="demo.build", obj=Organisation.objects.get(name=region.organisations[0]["name"]),
+                 note=f"生成演示区域：seed={region.seed}，企业 {len(ids)} 家")
+    return {**stats, "residencies": residencies, "qualifications": qualifications, "users": users}
+
+
+def _organisations(region: DemoRegion) -> dict[str, Organisation]:
+    kinds = {"bureau": Organisation.Kind.BUREAU, "operator": Organisation.Kind.OPERATOR,
+             "bank": Organisation.Kind.BANK}
+    objs = {}
+    for org in region.organisations:
+        objs[org["key"]] = Organisation(name=org["name"], kind=kinds.get(org["kind"], org["kind"]),
+                                        region_id=org.get("region_code"))
+    for inst in region.institutions:
+        kind = Organisation.Kind.RD_INSTITUTION if inst.get("kind") == "research_institute" else \
+            Organisation.Kind.INSTITUTION
+        objs[inst["key"]] = Organisation(name=inst["name"], kind=kind, in_province=inst.get("in_province"),
+                                         region_id=inst.get("region_code"))
+    Organisation.objects.bulk_create(objs.values())
+    saved = {o.name: o for o in Organisation.objects.all()}
+    return {key: saved[o.name] for key, o in objs.items()}
+
+
+def _carriers(region: DemoRegion, orgs: dict, ids: dict) -> int:
+    by_name = {o.name: o for o in orgs.values()}
+    residencies, count = [], 0
+    for spec in region.carriers:
+        area = spec.get("area_km2")
+        carrier = Carrier.objects.create(
+            name=spec["name"], kind=spec["kind"], region_id=spec.get("region_code"),
+            operator=orgs.get(spec["operator"]) if spec.get("operator") else None,
+            opened_on=_date(spec.get("opened_on")),
+            area_m2=Decimal(str(area)) * 1_000_000 if area else None,
+        )
+        residencies += [Residency(carrier=carrier, enterprise_id=ids[r["uscc"]], start=r["moved_in"])
+                        for r in spec["residents"]]
+        for t in spec["teams"]:
+            team = Team.objects.create(name=t["name"], leader=t["leader"],
+                                       institution=by_name.get(t["institution"]))
+            residencies.append(Residency(carrier=carrier, team=team, start=t["moved_in"]))
+    Residency.objects.bulk_create(residencies, batch_size=2000)
+    count += len(residencies)
+    return count
+
+
+def _qualifications(frame: pl.DataFrame, ids: dict) -> int:
+    issued = (
+        frame.filter(pl.col("hte_certified_on").is_not_null())
+        .select("uscc", "hte_certified_on").unique().sort("uscc", "hte_certified_on")
+    )
+    objs = []
+    for uscc, on in issued.iter_rows():
+        objs.append(Qualification(
+            enterprise_id=ids[uscc], kind=Qualification.Kind.HTE_CERTIFICATE, level=Qualification.Level.NATIONAL,
+            title="高新技术企业证书", number=f"GR{on.year}14{ids[uscc] % 1000000:06d}", issued_on=on,
+            expires_on=_add_years(on, HTE_VALID_YEARS),
+        ))
+    Qualification.objects.bulk_create(objs, batch_size=2000)
+    return len(objs)
+
+
+def _users(region: DemoRegion, orgs: dict, ids: dict) -> int:
+    by_name = {o.name: o for o in Organisation.objects.all()}
+    for spec in region.users:
+        user = User(username=spec["username"], display_name=spec["display_name"], role=spec["role"],
+                    organisation=orgs.get(spec["organisation"]) or by_name.get(spec.get("organisation_name") or ""),
+                    enterprise_id=ids.get(spec.get("enterprise_uscc") or ""),
+                    # The bureau admin also runs the Django admin site (reference data, accounts).
+                    is_staff=spec["role"] == "bureau_admin", is_superuser=spec["role"] == "bureau_admin")
+        user.set_password(spec["password"])
+        user.save()
+    return len(region.users)
+
+
+def _date(value):
+    if value is None or isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value))
+
+
+def _add_years(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)

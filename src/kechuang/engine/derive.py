@@ -1,0 +1,296 @@
+"""Derived values: one row per enterprise for one fiscal year, with every value rules read.
+
+`derived_for_year(panel, year, as_of)` turns the facts panel (one row per enterprise per year, see
+facts.py) into a flat frame: the static columns, the annual columns of `year`, earlier years' values as
+`<column>_prev1/_prev2/_prev3`, and the derived values of the data dictionary. Rule sets, innovation
+points and policy eligibility all read this frame, so a value is computed once, in one place.
+
+Policy:
+- Unknown in, unknown out. A ratio whose numerator or denominator is unknown is null; a ratio with a
+  zero denominator is null too (a share of nothing is undefined, not 0). Sums over years are null when
+  any year they count is unknown or has no row.
+- Static columns take the latest known value up to and including `year` (the data dictionary: the row
+  of the latest year wins); a value only reported later is used when none is reported up to `year`.
+- "The last 3 fiscal years (fewer if younger)": window sums (`*_3y`) count the years from the
+  registration year on; with the registration date unknown they count all three years.
+- Ⅰ类/Ⅱ类 membership is the dated parameter `rulesets/tiers/common/ip_classes.yaml`. The IP columns are
+  reported as a block: an enterprise that filled in at least one IP count holds 0 of the types it left
+  empty; an enterprise that filled in none has unknown `class1_ip`/`class2_ip`.
+- Ages (`age_years`, `years_in_niche`) are exact fractional years at `as_of`: whole completed years
+  plus the elapsed share of the current year, so `age_years >= 1` holds from the first anniversary on
+  and `age_years <= 5` up to and including the fifth anniversary.
+
+Columns added (all Float64 unless noted):
+  has_year_row (bool): the enterprise has a row for `year`.
+  <c>_prev1, <c>_prev2, <c>_prev3: value of annual column c in year-1, -2, -3 (for LAG_COLUMNS).
+  net_assets(+_prev1,_prev2), debt_ratio, tech_staff_ratio, rd_staff_ratio, postgrad_staff_ratio,
+  rd_ratio_revenue(+_prev1), rd_ratio_cost, hightech_revenue_share, main_revenue_share, net_margin,
+  window_years_3y (int: years counted by the 3-year window), rd_expense_3y, revenue_3y,
+  rd_expense_domestic_3y, rd_ratio_3y, rd_domestic_share, conversions_avg_3y, equity_financing_3y,
+  rd_expense_2y, rd_expense_avg_2y, equity_financing_2y,
+  revenue_growth, main_revenue_growth(+_prev1), main_revenue_growth_avg_2y, rd_expense_growth,
+  revenue_cagr_2y, revenue_cagr_3y (base year-3), net_profit_cagr_2y,
+  revenue_growth_hte, net_assets_growth_hte (高企 formula ½·(X₂/X₁ + X₃/X₂) − 1),
+  age_years, years_in_niche, class1_ip, class2_ip (Int64).
+DEPENDS maps each of them to the facts columns (with lag suffixes) it reads, for "missing" reports.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import lru_cache
+from pathlib import Path
+
+import polars as pl
+import yaml
+
+from kechuang.engine import facts
+
+IP_CLASSES_PATH = Path(__file__).resolve().parents[1] / "rulesets" / "tiers" / "common" / "ip_classes.yaml"
+
+# Annual columns whose earlier-year values rules read.
+LAG_COLUMNS = (
+    "revenue", "main_revenue", "rd_expense", "rd_expense_domestic", "net_profit", "total_assets",
+    "total_liabilities", "equity_financing", "conversions", "staff_total", "tech_staff", "rd_staff",
+    "hightech_revenue", "total_cost_expense",
+)
+LAGS = (1, 2, 3)
+IP_COLUMNS = tuple(c.name for c in facts.IP if not c.name.startswith("class1_"))
+
+
+def _lag(name: str, k: int) -> str:
+    return name if k == 0 else f"{name}_prev{k}"
+
+
+def _div(num: pl.Expr, den: pl.Expr) -> pl.Expr:
+    """num / den, null when den is 0 or either side unknown."""
+    return pl.when(den != 0).then(num / den)
+
+
+def _growth(now: pl.Expr, before: pl.Expr) -> pl.Expr:
+    """(now − before) / before: exact at decimal boundaries where now / before − 1 is not (1.15 − 1 < 0.15)."""
+    return _div(now - before, before)
+
+
+def _window(name: str, n: pl.Expr, width: int) -> pl.Expr:
+    """Sum of `name` over the last `width` years, counting only `n` of them (null-propagating)."""
+    total = pl.col(name)
+    for k in range(1, width):
+        total = total + pl.when(n > k).then(pl.col(_lag(name, k))).otherwise(0.0)
+    return pl.when(n >= 1).then(total)
+
+
+def _fractional_years(start: pl.Expr, as_of: dt.date) -> pl.Expr:
+    """Exact age in years at `as_of`: completed years + elapsed share of the running year."""
+    end = pl.lit(as_of)
+    whole = (
+        pl.lit(as_of.year) - start.dt.year()
+        - ((pl.lit(as_of.month * 100 + as_of.day) < start.dt.month() * 100 + start.dt.day()).cast(pl.Int32))
+    )
+    anniversary = start.dt.offset_by(pl.format("{}y", whole))
+    next_anniversary = start.dt.offset_by(pl.format("{}y", whole + 1))
+    elapsed = (end - anniversary).dt.total_days()
+    span = (next_anniversary - anniversary).dt.total_days()
+    return pl.when(start <= end).then(whole.cast(pl.Float64) + elapsed / span)
+
+
+def _hte_growth(x1: pl.Expr, x2: pl.Expr, x3: pl.Expr) -> pl.Expr:
+    """高企 growth ½·(X₂/X₁ + X₃/X₂) − 1; X₁ = 0 → X₃/X₂ − 1; X₂ = 0 → 0; negative → 0."""
+    raw = (
+        pl.when(x2 == 0).then(0.0)
+        .when(x1 == 0).then(x3 / x2 - 1)
+        .otherwise(0.5 * (x2 / x1 + x3 / x2) - 1)
+    )
+    return pl.when(raw < 0).then(0.0).otherwise(raw)
+
+
+def _cagr(now: pl.Expr, base: pl.Expr, years: int) -> pl.Expr:
+    return pl.when((base > 0) & (now >= 0)).then((now / base) ** (1.0 / years) - 1)
+
+
+@lru_cache(maxsize=8)
+def _ip_classes_doc() -> dict:
+    with IP_CLASSES_PATH.open(encoding="utf-8") as fh:
+        return yaml.safe_load(fh)
+
+
+def ip_classes(as_of: dt.date) -> dict[str, list[str]]:
+    """The Ⅰ类/Ⅱ类 membership in force on `as_of`: {"class1": [...], "class2": [...]}."""
+    chosen = None
+    for version in _ip_classes_doc()["versions"]:
+        start = version["effective_from"]
+        end = version.get("effective_to")
+        if start <= as_of and (end is None or as_of <= end):
+            chosen = version
+    if chosen is None:
+        raise ValueError(f"{as_of} 没有有效的知识产权分类参数")
+    return {"class1": list(chosen["class1"]), "class2": list(chosen["class2"])}
+
+
+def _ensure_columns(panel: pl.DataFrame) -> pl.DataFrame:
+    """Add absent facts columns as null, cast present ones to the facts dtypes."""
+    schema = facts.polars_schema()
+    exprs = []
+    for name, dtype in schema.items():
+        if name in panel.columns:
+            if panel.schema[name] != dtype:
+                exprs.append(pl.col(name).cast(dtype, strict=False))
+        else:
+            exprs.append(pl.lit(None, dtype=dtype).alias(name))
+    return panel.with_columns(exprs) if exprs else panel
+
+
+def derived_for_year(panel: pl.DataFrame, year: int, as_of: dt.date | None = None) -> pl.DataFrame:
+    """One row per uscc in `panel` with fiscal `year`'s values and every derived value (see module doc).
+
+    `as_of` (default: 31 December of `year`) dates ages and the IP class parameter. Cost: a few joins
+    and one pass of column expressions over the enterprises; no per-row Python.
+    """
+    as_of = as_of or dt.date(year, 12, 31)
+    panel = _ensure_columns(panel).filter(pl.col("year") <= year)
+    # Static columns: latest known value up to `year` (the latest row wins; null rows do not erase).
+    ordered = panel.sort("uscc", "year")
+    statics = ordered.group_by("uscc", maintain_order=True).agg(
+        [pl.col(c).drop_nulls().last() for c in facts.STATIC_NAMES if c != "uscc"]
+    )
+    current = (
+        panel.filter(pl.col("year") == year)
+        .select("uscc", *facts.ANNUAL_NAMES)
+        .unique("uscc", keep="last")
+        .with_columns(pl.lit(True).alias("has_year_row"))
+    )
+    frame = statics.join(current, on="uscc", how="left")
+    for k in LAGS:
+        cols = LAG_COLUMNS if k < 3 else ("revenue",)
+        lagged = (
+            panel.filter(pl.col("year") == year - k)
+            .select("uscc", *[pl.col(c).alias(_lag(c, k)) for c in cols])
+            .unique("uscc", keep="last")
+        )
+        frame = frame.join(lagged, on="uscc", how="left")
+    frame = frame.with_columns(
+        pl.lit(year, dtype=pl.Int64).alias("year"),
+        pl.col("has_year_row").fill_null(False),
+    )
+    return frame.with_columns(_derived_exprs(year, as_of)).with_columns(_second_order_exprs())
+
+
+def _derived_exprs(year: int, as_of: dt.date) -> list[pl.Expr]:
+    c = pl.col
+    classes = ip_classes(as_of)
+    ip_known = pl.any_horizontal([c(n).is_not_null() for n in IP_COLUMNS])
+
+    def ip_sum(names: list[str]) -> pl.Expr:
+        return pl.when(ip_known).then(pl.sum_horizontal([c(n).fill_null(0) for n in names]).cast(pl.Int64))
+
+    registered_year = c("registered_on").dt.year()
+    window = pl.when(registered_year.is_null()).then(3).otherwise(
+        (pl.lit(year) - registered_year + 1).clip(upper_bound=3)
+    ).cast(pl.Int64)
+    exprs = [
+        window.alias("window_years_3y"),
+        (c("total_assets") - c("total_liabilities")).alias("net_assets"),
+        (c("total_assets_prev1") - c("total_liabilities_prev1")).alias("net_assets_prev1"),
+        (c("total_assets_prev2") - c("total_liabilities_prev2")).alias("net_assets_prev2"),
+        _div(c("total_liabilities"), c("total_assets")).alias("debt_ratio"),
+        _div(c("tech_staff"), c("staff_total")).alias("tech_staff_ratio"),
+        _div(c("rd_staff"), c("staff_total")).alias("rd_staff_ratio"),
+        _div(c("postgrad_staff"), c("staff_total")).alias("postgrad_staff_ratio"),
+        _div(c("rd_expense"), c("revenue")).alias("rd_ratio_revenue"),
+        _div(c("rd_expense_prev1"), c("revenue_prev1")).alias("rd_ratio_revenue_prev1"),
+        _div(c("rd_expense"), c("total_cost_expense")).alias("rd_ratio_cost"),
+        _div(c("hightech_revenue"), c("revenue")).alias("hightech_revenue_share"),
+        _div(c("main_revenue"), c("revenue")).alias("main_revenue_share"),
+        _div(c("net_profit"), c("revenue")).alias("net_margin"),
+        _window("rd_expense", window, 3).alias("rd_expense_3y"),
+        _window("revenue", window, 3).alias("revenue_3y"),
+        _window("rd_expense_domestic", window, 3).alias("rd_expense_domestic_3y"),
+        (_window("conversions", window, 3) / window).alias("conversions_avg_3y"),
+        _window("equity_financing", window, 3).alias("equity_financing_3y"),
+        _window("rd_expense", window, 2).alias("rd_expense_2y"),
+        (_window("rd_expense", window, 2) / window.clip(upper_bound=2)).alias("rd_expense_avg_2y"),
+        _window("equity_financing", window, 2).alias("equity_financing_2y"),
+        _growth(c("revenue"), c("revenue_prev1")).alias("revenue_growth"),
+        _growth(c("main_revenue"), c("main_revenue_prev1")).alias("main_revenue_growth"),
+        _growth(c("main_revenue_prev1"), c("main_revenue_prev2")).alias("main_revenue_growth_prev1"),
+        _growth(c("rd_expense"), c("rd_expense_prev1")).alias("rd_expense_growth"),
+        _cagr(c("revenue"), c("revenue_prev2"), 2).alias("revenue_cagr_2y"),
+        _cagr(c("revenue"), c("revenue_prev3"), 3).alias("revenue_cagr_3y"),
+        _cagr(c("net_profit"), c("net_profit_prev2"), 2).alias("net_profit_cagr_2y"),
+        _hte_growth(c("revenue_prev2"), c("revenue_prev1"), c("revenue")).alias("revenue_growth_hte"),
+        _fractional_years(c("registered_on"), as_of).alias("age_years"),
+        _fractional_years(c("niche_since"), as_of).alias("years_in_niche"),
+        ip_sum(classes["class1"]).alias("class1_ip"),
+        ip_sum(classes["class2"]).alias("class2_ip"),
+    ]
+    return exprs
+
+
+def _second_order_exprs() -> list[pl.Expr]:
+    c = pl.col
+    return [
+        _div(c("rd_expense_3y"), c("revenue_3y")).alias("rd_ratio_3y"),
+        _div(c("rd_expense_domestic_3y"), c("rd_expense_3y")).alias("rd_domestic_share"),
+        ((c("main_revenue_growth") + c("main_revenue_growth_prev1")) / 2).alias("main_revenue_growth_avg_2y"),
+        _hte_growth(c("net_assets_prev2"), c("net_assets_prev1"), c("net_assets")).alias("net_assets_growth_hte"),
+    ]
+
+
+def _window_deps(name: str, width: int) -> list[str]:
+    return [_lag(name, k) for k in range(width)] + ["registered_on"]
+
+
+# Facts columns (with lag suffixes) each derived value reads; used to report missing fields.
+DEPENDS: dict[str, list[str]] = {
+    "net_assets": ["total_assets", "total_liabilities"],
+    "net_assets_prev1": ["total_assets_prev1", "total_liabilities_prev1"],
+    "net_assets_prev2": ["total_assets_prev2", "total_liabilities_prev2"],
+    "debt_ratio": ["total_liabilities", "total_assets"],
+    "tech_staff_ratio": ["tech_staff", "staff_total"],
+    "rd_staff_ratio": ["rd_staff", "staff_total"],
+    "postgrad_staff_ratio": ["postgrad_staff", "staff_total"],
+    "rd_ratio_revenue": ["rd_expense", "revenue"],
+    "rd_ratio_revenue_prev1": ["rd_expense_prev1", "revenue_prev1"],
+    "rd_ratio_cost": ["rd_expense", "total_cost_expense"],
+    "hightech_revenue_share": ["hightech_revenue", "revenue"],
+    "main_revenue_share": ["main_revenue", "revenue"],
+    "net_margin": ["net_profit", "revenue"],
+    "rd_expense_3y": _window_deps("rd_expense", 3),
+    "revenue_3y": _window_deps("revenue", 3),
+    "rd_expense_domestic_3y": _window_deps("rd_expense_domestic", 3),
+    "rd_ratio_3y": _window_deps("rd_expense", 3) + _window_deps("revenue", 3)[:-1],
+    "rd_domestic_share": _window_deps("rd_expense_domestic", 3) + _window_deps("rd_expense", 3)[:-1],
+    "conversions_avg_3y": _window_deps("conversions", 3),
+    "equity_financing_3y": _window_deps("equity_financing", 3),
+    "rd_expense_2y": _window_deps("rd_expense", 2),
+    "rd_expense_avg_2y": _window_deps("rd_expense", 2),
+    "equity_financing_2y": _window_deps("equity_financing", 2),
+    "revenue_growth": ["revenue", "revenue_prev1"],
+    "main_revenue_growth": ["main_revenue", "main_revenue_prev1"],
+    "main_revenue_growth_prev1": ["main_revenue_prev1", "main_revenue_prev2"],
+    "main_revenue_growth_avg_2y": ["main_revenue", "main_revenue_prev1", "main_revenue_prev2"],
+    "rd_expense_growth": ["rd_expense", "rd_expense_prev1"],
+    "revenue_cagr_2y": ["revenue", "revenue_prev2"],
+    "revenue_cagr_3y": ["revenue", "revenue_prev3"],
+    "net_profit_cagr_2y": ["net_profit", "net_profit_prev2"],
+    "revenue_growth_hte": ["revenue", "revenue_prev1", "revenue_prev2"],
+    "net_assets_growth_hte": [
+        "total_assets", "total_liabilities", "total_assets_prev1", "total_liabilities_prev1",
+        "total_assets_prev2", "total_liabilities_prev2",
+    ],
+    "age_years": ["registered_on"],
+    "years_in_niche": ["niche_since"],
+    "window_years_3y": ["registered_on"],
+    "class1_ip": list(IP_COLUMNS),
+    "class2_ip": list(IP_COLUMNS),
+}
+
+
+def facts_fields(names) -> list[str]:
+    """Expand derived names to the facts columns they read (facts names pass through), in order."""
+    out: list[str] = []
+    for name in names:
+        for field in DEPENDS.get(name, [name]):
+            if field not in out:
+                out.append(field)
+    return out

@@ -1,0 +1,306 @@
+"""The facts table: the canonical shape every engine reads (see shared/domain/data-dictionary.md).
+
+One row per enterprise per fiscal year. This module is the single source of the column names, their
+Chinese labels and their types; the database models, the import template, the export, the API and the
+command line all derive from it. Pure Python + Polars: no Django here.
+
+Parsing keeps "unknown" apart from zero and false: an empty cell becomes null, never 0 or False.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+import polars as pl
+
+# Column kinds. "money" is 万元 with up to 4 decimal places; "number" is a count that may be an annual
+# average (e.g. 职工总数); "int" is a whole count; "fraction" is a ratio in [0, 1].
+STR, DATE, MONEY, NUMBER, INT, BOOL, ENUM, FRACTION = (
+    "str", "date", "money", "number", "int", "bool", "enum", "fraction",
+)
+
+HIGHTECH_FIELDS = (
+    "electronic_information", "biomedicine", "aerospace", "new_materials",
+    "hightech_services", "new_energy", "resources_environment", "advanced_manufacturing",
+)
+HIGHTECH_FIELD_LABELS = {
+    "electronic_information": "电子信息",
+    "biomedicine": "生物与新医药",
+    "aerospace": "航空航天",
+    "new_materials": "新材料",
+    "hightech_services": "高技术服务",
+    "new_energy": "新能源与节能",
+    "resources_environment": "资源与环境",
+    "advanced_manufacturing": "先进制造与自动化",
+}
+ORIGINS = (
+    "local_institution_team", "external_institution_team", "research_institute",
+    "relocated", "local_startup", "other",
+)
+ORIGIN_LABELS = {
+    "local_institution_team": "省内高校院所团队",
+    "external_institution_team": "省外高校院所团队",
+    "research_institute": "科研院所",
+    "relocated": "迁入企业",
+    "local_startup": "本地创业",
+    "other": "其他",
+}
+RD_INSTITUTION_LEVELS = ("none", "municipal", "provincial", "national")
+RD_INSTITUTION_LEVEL_LABELS = {"none": "无", "municipal": "市级", "provincial": "省级", "national": "国家级"}
+
+# Stored precision per numeric kind (money in 万元 to 4 places: 1 元).
+DECIMAL_PLACES = {MONEY: 4, NUMBER: 2, FRACTION: 6}
+# Money columns that may be negative (a loss).
+SIGNED_MONEY = frozenset({"net_profit"})
+
+TRUE_WORDS = {"true", "1", "是", "yes", "y", "t"}
+FALSE_WORDS = {"false", "0", "否", "no", "n", "f"}
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    label: str
+    kind: str
+    static: bool = False  # identity/static attribute, repeated on every row; the latest year wins
+    required: bool = False
+    choices: tuple[str, ...] = ()
+    group: str = ""
+
+
+def _cols(group: str, static: bool, rows: list[tuple]) -> list[Column]:
+    out = []
+    for row in rows:
+        name, label, kind, *rest = row
+        extra = rest[0] if rest else {}
+        out.append(Column(name, label, kind, static=static, group=group, **extra))
+    return out
+
+
+IDENTITY = _cols("identity", True, [
+    ("uscc", "统一社会信用代码", STR, {"required": True}),
+    ("name", "企业名称", STR, {"required": True}),
+    ("region_code", "行政区划代码", STR),
+    ("industry_code", "国民经济行业分类", STR),
+    ("registered_on", "成立日期", DATE),
+    ("paid_in_capital", "实缴资本", MONEY),
+    ("hightech_field", "国家重点支持的高新技术领域", ENUM, {"choices": HIGHTECH_FIELDS}),
+    ("strategic_emerging", "属于战略性新兴产业", BOOL),
+    ("niche_since", "从事细分市场起始日期", DATE),
+    ("listed", "已上市", BOOL),
+    ("valuation", "最近估值", MONEY),
+    ("origin", "来源", ENUM, {"choices": ORIGINS}),
+    ("origin_institution", "来源高校院所", STR),
+])
+
+ANNUAL = _cols("annual", False, [
+    ("year", "年度", INT, {"required": True}),
+    ("staff_total", "职工总数", NUMBER),
+    ("tech_staff", "科技人员数", NUMBER),
+    ("rd_staff", "研发人员数", NUMBER),
+    ("postgrad_staff", "研究生及以上学历人数", NUMBER),
+    ("new_graduates", "吸纳应届毕业生人数", INT),
+    ("revenue", "营业收入", MONEY),
+    ("main_revenue", "主营业务收入", MONEY),
+    ("hightech_revenue", "高新技术产品(服务)收入", MONEY),
+    ("total_cost_expense", "成本费用总额", MONEY),
+    ("rd_expense", "研发费用", MONEY),
+    ("rd_expense_domestic", "境内研发费用", MONEY),
+    ("rd_tax_relief", "研发费用加计扣除减免税额", MONEY),
+    ("net_profit", "净利润", MONEY),
+    ("total_assets", "资产总额", MONEY),
+    ("total_liabilities", "负债总额", MONEY),
+    ("equity_financing", "当年新增股权融资额", MONEY),
+    ("tech_contract_amount", "技术合同成交额", MONEY),
+    ("conversions", "科技成果转化项数", INT),
+    ("invention_applications", "发明专利申请量", INT),
+    ("pct_applications", "PCT专利申请量", INT),
+    ("new_platforms_provincial", "新承担省级及以上研发/创新平台数", INT),
+    ("awards_provincial", "获省级及以上科技奖励数", INT),
+])
+
+IP = _cols("ip", False, [
+    ("invention_patents", "发明专利", INT),
+    ("plant_varieties", "植物新品种", INT),
+    ("new_drugs", "国家新药", INT),
+    ("tcm_protected", "国家一级中药保护品种", INT),
+    ("ic_layouts", "集成电路布图设计专有权", INT),
+    ("utility_models", "实用新型专利", INT),
+    ("design_patents", "外观设计专利", INT),
+    ("software_copyrights", "软件著作权", INT),
+    ("class1_self_developed", "其中自主研发获得的Ⅰ类", INT),
+    ("class1_high_value", "其中高价值Ⅰ类", INT),
+])
+
+QUALIFICATIONS = _cols("qualifications", False, [
+    ("hte_certified", "持有效高新技术企业证书", BOOL),
+    ("hte_certified_on", "高企证书发证日期", DATE),
+    ("rd_institution_level", "研发机构级别", ENUM, {"choices": RD_INSTITUTION_LEVELS}),
+    ("national_award_5y_top3", "近5年获国家级科技奖励且排名前三", BOOL),
+    ("provincial_award_3y", "近3年获省级及以上科技奖励", BOOL),
+    ("led_standard_5y", "近5年主导制定国际/国家/行业标准", BOOL),
+    ("digitalization_level", "数字化水平等级", INT),
+    ("quality_certified", "通过质量管理体系认证", BOOL),
+    ("own_brand", "拥有自主品牌", BOOL),
+    ("niche_market_share", "细分市场占有率", FRACTION),
+    ("valley_resident", "入驻晋创谷等创新谷区", BOOL),
+    ("relocated_on", "迁入本地日期", DATE),
+    ("procurement_amount", "当年签订的产品预约采购协议金额", MONEY),
+])
+
+COMPLIANCE = _cols("compliance", False, [
+    ("major_accident", "发生重大安全或重大质量事故", BOOL),
+    ("env_violation", "严重环境违法行为", BOOL),
+    ("research_misconduct", "科研严重失信", BOOL),
+    ("abnormal_listed", "列入经营异常名录", BOOL),
+    ("dishonest_listed", "列入严重违法失信名单", BOOL),
+])
+
+COLUMNS: tuple[Column, ...] = tuple(IDENTITY + ANNUAL + IP + QUALIFICATIONS + COMPLIANCE)
+BY_NAME: dict[str, Column] = {c.name: c for c in COLUMNS}
+BY_LABEL: dict[str, Column] = {c.label: c for c in COLUMNS}
+STATIC_NAMES = tuple(c.name for c in COLUMNS if c.static)
+# Per-year columns, without the key column `year`.
+ANNUAL_NAMES = tuple(c.name for c in COLUMNS if not c.static and c.name != "year")
+REQUIRED_NAMES = tuple(c.name for c in COLUMNS if c.required)
+KEY = ("uscc", "year")
+
+_POLARS_TYPES = {
+    STR: pl.Utf8, DATE: pl.Date, MONEY: pl.Float64, NUMBER: pl.Float64, INT: pl.Int64,
+    BOOL: pl.Boolean, ENUM: pl.Utf8, FRACTION: pl.Float64,
+}
+
+
+def polars_schema(columns: tuple[Column, ...] = COLUMNS) -> dict[str, pl.DataType]:
+    """Polars dtypes of the facts table, as engines receive it (money as Float64)."""
+    return {c.name: _POLARS_TYPES[c.kind] for c in columns}
+
+
+def empty_frame() -> pl.DataFrame:
+    return pl.DataFrame(schema=polars_schema())
+
+
+class CellError(ValueError):
+    """A cell that cannot be read as its column's type; `message` is Chinese and shown to users."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def parse_value(column: Column, raw):
+    """Parse one cell for `column`. Empty → None (unknown). Raises CellError with a Chinese message.
+
+    Money comes back as Decimal (exact), numbers as Decimal, ints as int, dates as date.
+    """
+    if raw is None:
+        return None
+    if isinstance(raw, str):
+        raw = raw.strip()
+        if raw == "":
+            return None
+    kind = column.kind
+    if kind in (STR,):
+        if isinstance(raw, float) and raw.is_integer():
+            raw = int(raw)
+        return str(raw).strip()
+    if kind == ENUM:
+        value = str(raw).strip()
+        if value not in column.choices:
+            labels = enum_labels(column)
+            reverse = {v: k for k, v in labels.items()}
+            if value in reverse:
+                return reverse[value]
+            raise CellError(f"取值“{value}”不在允许范围内：{'、'.join(column.choices)}")
+        return value
+    if kind == BOOL:
+        if isinstance(raw, bool):
+            return raw
+        word = str(raw).strip().lower()
+        if isinstance(raw, (int, float)) and raw in (0, 1):
+            return bool(raw)
+        if word in TRUE_WORDS:
+            return True
+        if word in FALSE_WORDS:
+            return False
+        raise CellError(f"“{raw}”不是有效的是/否值（可填 是/否、true/false、1/0）")
+    if kind == DATE:
+        if isinstance(raw, dt.datetime):
+            return raw.date()
+        if isinstance(raw, dt.date):
+            return raw
+        text = str(raw).strip().replace("/", "-")
+        try:
+            return dt.date.fromisoformat(text)
+        except ValueError:
+            raise CellError(f"“{raw}”不是有效日期，请使用 YYYY-MM-DD 格式") from None
+    # numeric kinds
+    if isinstance(raw, bool):
+        raise CellError(f"“{raw}”不是数字")
+    try:
+        number = Decimal(str(raw).strip().replace(",", ""))
+    except InvalidOperation:
+        raise CellError(f"“{raw}”不是数字") from None
+    if not number.is_finite():
+        raise CellError(f"“{raw}”不是数字")
+    if kind == INT:
+        if number != number.to_integral_value():
+            raise CellError(f"“{raw}”应为整数")
+        value = int(number)
+        if column.name == "year":
+            if not 1900 <= value <= 2100:
+                raise CellError(f"年度“{raw}”超出合理范围（1900–2100）")
+        elif value < 0:
+            raise CellError(f"“{raw}”不能为负数")
+        return value
+    if kind == FRACTION:
+        if not Decimal(0) <= number <= Decimal(1):
+            raise CellError(f"“{raw}”应为 0 到 1 之间的比例（如 0.05 表示 5%）")
+        return _check_places(raw, number, DECIMAL_PLACES[FRACTION])
+    if kind == MONEY:
+        if column.name not in SIGNED_MONEY and number < 0:
+            raise CellError(f"“{raw}”不能为负数")
+        return _check_places(raw, number, DECIMAL_PLACES[MONEY])
+    if number < 0:
+        raise CellError(f"“{raw}”不能为负数")
+    return _check_places(raw, number, DECIMAL_PLACES[NUMBER])
+
+
+def _check_places(raw, number: Decimal, places: int) -> Decimal:
+    if number != number.quantize(Decimal(1).scaleb(-places)):
+        raise CellError(f"“{raw}”小数位数过多（最多 {places} 位小数）")
+    return number
+
+
+def enum_labels(column: Column) -> dict[str, str]:
+    """Chinese labels of an enum column's values (accepted on import, written on export)."""
+    return {
+        "hightech_field": HIGHTECH_FIELD_LABELS,
+        "origin": ORIGIN_LABELS,
+        "rd_institution_level": RD_INSTITUTION_LEVEL_LABELS,
+    }.get(column.name, {})
+
+
+_UNIT_SUFFIX = re.compile(r"[（(][^()（）]*[)）]$")
+
+
+def header_to_column(header: str) -> Column | None:
+    """Map a header cell, Chinese label or English name, to its column (case- and space-insensitive)."""
+    text = str(header or "").strip()
+    if text in BY_NAME:
+        return BY_NAME[text]
+    if text.lower() in BY_NAME:
+        return BY_NAME[text.lower()]
+    if text in BY_LABEL:
+        return BY_LABEL[text]
+    # "营业收入(万元)" and "营业收入（万元）" carry the unit in trailing brackets; compare without it.
+    base = _UNIT_SUFFIX.sub("", text).strip()
+    return BY_LABEL.get(base)
+
+
+def header_label(column: Column) -> str:
+    """Header used in templates and exports: the Chinese label, with the unit for money."""
+    return f"{column.label}(万元)" if column.kind == MONEY else column.label

@@ -1,0 +1,58 @@
+"""The shipped points rule sets (schemes, credit rules, alert rules) and new dated versions of them.
+
+Policy: shipped rule sets live as YAML under `kechuang/rulesets/points/`; a bureau's edited copy is a new
+version of the same id with a later `effective_from`, so past scores stay reproducible with the version
+in force at the time. Nothing here is cached across calls that pass a directory, so tests can point at
+their own folders.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+from pathlib import Path
+
+from kechuang.engine.points.scheme import Scheme, load_scheme_file, scheme_from_dict, select_version
+
+RULESETS_DIR = Path(__file__).resolve().parents[2] / "rulesets" / "points"
+SCHEMES_DIR = RULESETS_DIR / "schemes"
+CREDIT_DIR = RULESETS_DIR / "credit"
+ALERTS_DIR = RULESETS_DIR / "alerts"
+DEFAULT_SCHEME = "core18"
+
+
+def load_schemes(directory: str | Path = SCHEMES_DIR) -> list[Scheme]:
+    """Every scheme version found in `directory` (*.yaml), validated."""
+    out: list[Scheme] = []
+    for path in sorted(Path(directory).glob("*.yaml")):
+        out.extend(load_scheme_file(path))
+    return out
+
+
+def get_scheme(
+    scheme_id: str = DEFAULT_SCHEME, as_of: dt.date | None = None, directory: str | Path = SCHEMES_DIR
+) -> Scheme:
+    """The version of `scheme_id` in force on `as_of` (default today)."""
+    return select_version(load_schemes(directory), scheme_id, as_of or dt.date.today())
+
+
+def _merge(base: dict, patch: dict) -> dict:
+    for key, value in patch.items():
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            _merge(base[key], value)
+        else:
+            base[key] = copy.deepcopy(value)
+    return base
+
+
+def new_version(scheme: Scheme, effective_from: dt.date, changes: dict | None = None) -> Scheme:
+    """A copy of `scheme` as a new version starting `effective_from`, with `changes` merged in
+    (nested dicts merge, e.g. {"weights": {"growth": {"revenue": 7, "roe": 6}}}; lists are replaced).
+    Validated like any scheme; the caller saves `result.to_dict()` as YAML.
+    """
+    data = scheme.to_dict()
+    data.pop("versions", None)
+    data["effective_from"] = effective_from
+    data["version"] = effective_from.isoformat()
+    data["effective_to"] = None
+    return scheme_from_dict(_merge(data, changes or {}))

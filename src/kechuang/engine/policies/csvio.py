@@ -1,0 +1,152 @@
+"""Files for the stateless `policies` command: the facts CSV (+ policy inputs), payout history, results.
+
+Policy: the canonical facts columns are read by the shared reader (engine/io.py, `read_facts`), so a file is
+judged the same way everywhere. That reader knows only the facts columns, so the optional policy-input
+columns (inputs.py: `loan_interest_paid`, `rent_paid`, …; English name or Chinese label as header) are read
+here, vectorised: empty → unknown, a value that is not a number → a Chinese error naming row and column.
+Results are written as UTF-8 CSV with money as exact 万元 text (4 places) and the facts snapshot as JSON.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+
+from kechuang.engine import facts
+from kechuang.engine.policies import inputs
+
+
+class InputError(ValueError):
+    """A file that cannot be used; `message` is Chinese."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def _headers(path: str) -> list[str]:
+    try:
+        with open(path, encoding="utf-8-sig") as fh:
+            first = fh.readline()
+    except FileNotFoundError:
+        raise InputError(f"找不到文件 {path}") from None
+    except UnicodeDecodeError:
+        raise InputError(f"{path} 不是 UTF-8 编码的 CSV（请在 Excel 中另存为“CSV UTF-8”）") from None
+    except OSError as exc:
+        raise InputError(f"无法读取 {path}：{exc.strerror or exc}") from None
+    if not first.strip():
+        raise InputError(f"{path} 是空文件或缺少表头行")
+    return [h.strip() for h in first.rstrip("\r\n").split(",")]
+
+
+def _policy_input_for(header: str) -> facts.Column | None:
+    text = header.strip()
+    for col in inputs.POLICY_INPUTS:
+        base = text.split("(", 1)[0].split("（", 1)[0].strip()
+        if text.lower() == col.name or base == col.label:
+            return col
+    return None
+
+
+def read_policy_inputs(path: str) -> pl.DataFrame | None:
+    """uscc, year + the policy-input columns present in the file (None when none is)."""
+    headers = _headers(path)
+    found = {h: _policy_input_for(h) for h in headers}
+    found = {h: c for h, c in found.items() if c is not None}
+    if not found:
+        return None
+    key = {}
+    for h in headers:
+        col = facts.header_to_column(h)
+        if col is not None and col.name in ("uscc", "year"):
+            key[h] = col.name
+    if set(key.values()) != {"uscc", "year"}:
+        raise InputError(f"{path} 缺少必填列：统一社会信用代码(uscc) 或 年度(year)")
+    raw = pl.read_csv(path, columns=[*key, *found], infer_schema=False, encoding="utf8-lossy")
+    raw = raw.rename({**key, **{h: c.name for h, c in found.items()}})
+    exprs = [pl.col("uscc").str.strip_chars(), pl.col("year").str.strip_chars().cast(pl.Int64, strict=False)]
+    checks = []
+    for col in found.values():
+        text = pl.col(col.name).str.strip_chars().str.replace_all(",", "")
+        text = pl.when(text == "").then(None).otherwise(text)
+        if col.kind == facts.MONEY:
+            value = text.cast(pl.Float64, strict=False)
+            checks.append((col, text.is_not_null() & (value.is_null() | (value < 0))))
+            exprs.append(value.alias(col.name))
+        else:
+            exprs.append(text.alias(col.name))
+    frame = raw.with_row_index("_line", offset=2)
+    for col, bad in checks:
+        rows = frame.filter(bad)["_line"].head(5).to_list()
+        if rows:
+            raise InputError(
+                f"{path} 第 {'、'.join(map(str, rows))} 行“{col.label}”不是有效的非负金额（万元）"
+            )
+    return raw.select(exprs)
+
+
+def read_panel(path: str) -> pl.DataFrame:
+    """The facts panel (shared reader) joined with the policy-input columns of the same file."""
+    _headers(path)
+    try:
+        from kechuang.engine.io import read_facts
+    except ImportError:  # the shared reader is being built; say so rather than guess
+        raise InputError("事实表读取模块 kechuang.engine.io 尚不可用") from None
+    try:
+        result = read_facts(path)
+    except Exception as exc:  # the shared reader's own error types carry a Chinese message
+        message = getattr(exc, "message", None) or str(exc)
+        raise InputError(message) from None
+    panel = result[0] if isinstance(result, tuple) else getattr(result, "frame", result)
+    extra = read_policy_inputs(path)
+    if extra is not None:
+        panel = panel.join(extra.unique(["uscc", "year"], keep="last"), on=["uscc", "year"], how="left")
+    return panel
+
+
+def read_payouts(path: str) -> pl.DataFrame:
+    """Payout history: uscc, policy, year, amount (万元)."""
+    headers = _headers(path)
+    need = ["uscc", "policy", "year", "amount"]
+    missing = [n for n in need if n not in headers]
+    if missing:
+        raise InputError(f"{path} 缺少列：{'、'.join(missing)}（需要 uscc, policy, year, amount）")
+    raw = pl.read_csv(path, columns=need, infer_schema=False)
+    frame = raw.with_columns(
+        pl.col("year").cast(pl.Int64, strict=False), pl.col("amount").cast(pl.Float64, strict=False)
+    )
+    bad = (
+        frame.with_row_index("_line", offset=2)
+        .filter(pl.col("year").is_null() | pl.col("amount").is_null() | (pl.col("amount") < 0))["_line"]
+        .head(5)
+        .to_list()
+    )
+    if bad:
+        raise InputError(f"{path} 第 {'、'.join(map(str, bad))} 行的年度或金额无效")
+    return frame
+
+
+RESULT_COLUMNS = (
+    "uscc",
+    "eligible",
+    "amount",
+    "failed",
+    "missing",
+    "gaps",
+    "potential_amount",
+    "granted",
+    "stacked_by",
+    "version_id",
+    "as_of",
+    "facts",
+)
+
+
+def write_results(results: pl.DataFrame, path: str) -> None:
+    out = results.select(
+        [pl.col(c) for c in RESULT_COLUMNS if c in results.columns and c != "facts"]
+        + [pl.col("facts").struct.json_encode().alias("facts")]
+    ).with_columns(pl.col(pl.Decimal).cast(pl.Utf8))
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    out.write_csv(path)

@@ -1,0 +1,45 @@
+"""Optional input columns that policies read and the facts table does not hold.
+
+Policy: these are per-year figures a firm declares when it claims a benefit (rent paid, loan interest paid),
+or a placement the registry keeps elsewhere (the carrier that hosts the firm). They are optional in the facts
+CSV: a column that is absent, like an empty cell, is **unknown**, so a policy that needs it answers
+`unknown` and lists the column under `missing`; it never reads as 0.
+
+They reuse `facts.Column`, so parsing and Chinese labels work exactly as for the canonical columns.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from kechuang.engine import facts
+
+POLICY_INPUTS: tuple[facts.Column, ...] = (
+    facts.Column("loan_interest_paid", "当年实际支付的贷款利息", facts.MONEY, group="policy_inputs"),
+    facts.Column("loan_amount", "当年贷款余额", facts.MONEY, group="policy_inputs"),
+    facts.Column("rent_paid", "当年实际缴纳的房租", facts.MONEY, group="policy_inputs"),
+    facts.Column("carrier", "所在载体", facts.STR, group="policy_inputs"),
+)
+POLICY_INPUT_NAMES = tuple(c.name for c in POLICY_INPUTS)
+BY_NAME = {c.name: c for c in POLICY_INPUTS}
+
+
+def column(name: str) -> facts.Column | None:
+    """The Column for a facts or policy-input name, or None."""
+    return facts.BY_NAME.get(name) or BY_NAME.get(name)
+
+
+def is_money(name: str) -> bool:
+    col = column(name)
+    return col is not None and col.kind == facts.MONEY
+
+
+def polars_schema() -> dict[str, pl.DataType]:
+    return facts.polars_schema(POLICY_INPUTS)
+
+
+def with_policy_inputs(frame: pl.DataFrame) -> pl.DataFrame:
+    """Add every absent policy-input column as all-null (unknown), typed."""
+    schema = polars_schema()
+    missing = [pl.lit(None, dtype).alias(name) for name, dtype in schema.items() if name not in frame.columns]
+    return frame.with_columns(missing) if missing else frame

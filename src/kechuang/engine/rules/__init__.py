@@ -1,0 +1,23 @@
+"""Tier rules engine: rule sets as dated YAML, compiled to vectorised Polars expressions.
+
+Public API:
+    evaluate(facts, as_of, tiers=None, parameter_versions=None, local_set=None, explain=True) -> pl.DataFrame
+    list_rulesets(as_of, parameter_versions=None) -> list[dict]
+    compile_condition(text, params=None, columns=None) -> pl.Expr      (condition language, conditions.py)
+    condition_fields(text, params=None) -> list[str]
+    run_cases(...)                                                       (YAML cases, cases.py)
+"""
+
+from kechuang.engine.rules.conditions import ConditionError, compile_condition, condition_fields
+from kechuang.engine.rules.evaluate import RESULT_COLUMNS, evaluate, list_rulesets
+from kechuang.engine.rules.model import RuleSetError
+
+__all__ = [
+    "RESULT_COLUMNS",
+    "ConditionError",
+    "RuleSetError",
+    "compile_condition",
+    "condition_fields",
+    "evaluate",
+    "list_rulesets",
+]

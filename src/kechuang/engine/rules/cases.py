@@ -1,0 +1,162 @@
+"""YAML cases for tier rule sets: facts in, expected outcome out (rulesets/tiers/cases/<ruleset id>.yaml).
+
+A case file:
+
+    ruleset: tech_sme            # rule set id
+    as_of: 2025-06-01            # default as-of date (a case may set its own)
+    local_set: null              # optional variant selection
+    defaults: {...}              # facts of the fiscal-year row shared by every case
+    cases:
+      - name: 示例
+        facts: {...}             # merged over defaults; `year` defaults to the rule set's fiscal year
+        history:                 # optional earlier-year rows (default: the file's `history`)
+          - {year: 2022, revenue: 1000}
+        history_patch: {2023: {rd_expense: 10}}   # change fields of the history rows by year
+        drop_years: [2023]       # remove history rows
+        expect:                  # only the keys given are checked
+          qualified: true        # true / false / unknown
+          route: score
+          score: 64
+          score_min: 64
+          score_max: 64
+          failed: [score_threshold]          # exact set
+          missing: [rd_expense]              # exact set
+          gaps: [{condition: ..., field: ..., current: ..., required: ..., delta: ...}]  # exact list
+          conditions: {score_threshold: false}   # outcomes from the explanation
+
+All cases of a file are evaluated in one vectorised call, so a case file also checks that enterprises do
+not leak into each other's results.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+import yaml
+
+from kechuang.engine import facts as facts_schema
+from kechuang.engine.rules.evaluate import evaluate
+from kechuang.engine.rules.model import select_rulesets
+from kechuang.rulesets import TIER_CASES_DIR
+
+
+@dataclass
+class CaseResult:
+    ruleset: str
+    name: str
+    ok: bool
+    problems: list[str]
+
+
+def case_files(directory: Path = TIER_CASES_DIR) -> list[Path]:
+    return sorted(directory.glob("*.yaml"))
+
+
+def load_cases(path: Path) -> dict:
+    with path.open(encoding="utf-8") as fh:
+        return yaml.safe_load(fh)
+
+
+def _as_date(value) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+
+
+def _frame(rows: list[dict]) -> pl.DataFrame:
+    schema = facts_schema.polars_schema()
+    columns = {name for row in rows for name in row}
+    unknown = columns - set(schema)
+    if unknown:
+        raise ValueError(f"案例中有未知字段：{'、'.join(sorted(unknown))}")
+    data = {name: [row.get(name) for row in rows] for name in schema if name in columns}
+    return pl.DataFrame(data, schema={k: schema[k] for k in data}, strict=False)
+
+
+def _same_number(a, b) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    return math.isclose(float(a), float(b), rel_tol=0, abs_tol=1e-6)
+
+
+def _check(expect: dict, row: dict) -> list[str]:
+    problems = []
+    for key, want in expect.items():
+        if key == "qualified":
+            want_text = want if isinstance(want, str) else ("true" if want else "false")
+            if row["qualified"] != want_text:
+                problems.append(f"qualified: 期望 {want_text}，实际 {row['qualified']}")
+        elif key == "route":
+            if (row["route"] or None) != want:
+                problems.append(f"route: 期望 {want}，实际 {row['route']}")
+        elif key in ("score", "score_min", "score_max"):
+            if not _same_number(want, row[key]):
+                problems.append(f"{key}: 期望 {want}，实际 {row[key]}")
+        elif key in ("failed", "missing"):
+            got = sorted(x for x in (row[key] or "").split(";") if x)
+            if sorted(want) != got:
+                problems.append(f"{key}: 期望 {sorted(want)}，实际 {got}")
+        elif key == "gaps":
+            got = json.loads(row["gaps"])
+            if len(got) != len(want) or not all(
+                g["condition"] == w["condition"] and g["field"] == w["field"]
+                and all(_same_number(g[k], w[k]) for k in ("current", "required", "delta") if k in w)
+                for g, w in zip(got, want, strict=False)
+            ):
+                problems.append(f"gaps: 期望 {want}，实际 {got}")
+        elif key == "conditions":
+            conditions = json.loads(row["explanation"])["conditions"]
+            for cid, outcome in want.items():
+                want_text = outcome if isinstance(outcome, str) else ("true" if outcome else "false")
+                got = conditions.get(cid, {}).get("outcome")
+                if got != want_text:
+                    problems.append(f"condition {cid}: 期望 {want_text}，实际 {got}")
+        else:
+            problems.append(f"未知的期望项 {key}")
+    return problems
+
+
+def _history(doc: dict, case: dict) -> list[dict]:
+    """Earlier-year rows: the case's `history`, else the file's, patched by `history_patch` {year: {...}}."""
+    rows = [dict(r) for r in (case.get("history") if "history" in case else doc.get("history")) or []]
+    patch = case.get("history_patch") or {}
+    for row in rows:
+        row.update(patch.get(row["year"], {}))
+    drop = set(case.get("drop_years") or [])
+    return [r for r in rows if r["year"] not in drop]
+
+
+def run_file(path: Path) -> list[CaseResult]:
+    doc = load_cases(path)
+    ruleset_id = doc["ruleset"]
+    groups: dict[tuple, list[tuple[int, dict]]] = {}
+    for i, case in enumerate(doc["cases"]):
+        as_of = _as_date(case.get("as_of", doc["as_of"]))
+        groups.setdefault((as_of, case.get("local_set", doc.get("local_set"))), []).append((i, case))
+    results: list[CaseResult] = []
+    for (as_of, local_set), items in groups.items():
+        ruleset = select_rulesets(as_of, [ruleset_id], local_set)[0]
+        fiscal_year = as_of.year - ruleset.fiscal_year_offset
+        rows = []
+        for i, case in items:
+            uscc = f"CASE{i:04d}"
+            rows.append({"uscc": uscc, "name": case["name"], "year": fiscal_year,
+                         **(doc.get("defaults") or {}), **(case.get("facts") or {})})
+            for extra in _history(doc, case):
+                rows.append({"uscc": uscc, "name": case["name"], **extra})
+        out = evaluate(_frame(rows), as_of, [ruleset.id], local_set=local_set)
+        by_uscc = {r["uscc"]: r for r in out.iter_rows(named=True)}
+        for i, case in items:
+            problems = _check(case.get("expect") or {}, by_uscc[f"CASE{i:04d}"])
+            results.append(CaseResult(ruleset_id, case["name"], not problems, problems))
+    return results
+
+
+def run_all(directory: Path = TIER_CASES_DIR) -> list[CaseResult]:
+    results: list[CaseResult] = []
+    for path in case_files(directory):
+        results.extend(run_file(path))
+    return results

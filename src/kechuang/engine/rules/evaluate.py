@@ -1,0 +1,334 @@
+"""Evaluate tier rule sets over a facts panel: one result row per enterprise per tier, with its reasons.
+
+`evaluate(facts, as_of, tiers, parameter_versions, local_set)` derives the fiscal year's values once
+(derive.py), compiles every selected rule set to Polars expressions, and runs them all as lazy queries
+collected together. No Python runs per enterprise.
+
+Decision policy (data-dictionary.md "Unknown is not false"):
+- A condition is true, false or unknown (null). A route holds when all its `all` conditions hold and, if it
+  has `any` conditions, one of them holds (Kleene logic). The tier is qualified when some route holds, not
+  qualified when every route fails, unknown otherwise; `route` names the first route that holds.
+- `failed` lists the false non-option conditions of an enterprise that is not qualified; `missing` lists the
+  unknown facts fields read by unknown conditions of an enterprise whose result is unknown; `gaps` gives,
+  for each failed condition, the smallest change of one field that passes it (one entry per field that
+  can do it alone). Options (the alternatives of a direct route) never appear in failed or gaps: lacking
+  an award is not a shortfall.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+
+import polars as pl
+
+from kechuang.engine import derive
+from kechuang.engine.rules.conditions import compile_condition, condition_fields
+from kechuang.engine.rules.model import RuleSet, RuleSetError, all_rulesets, select_rulesets
+from kechuang.engine.rules.scoring import (
+    INCREASING,
+    build_parts,
+    part_exprs,
+    part_fields,
+    round_required,
+    score_gap_candidates,
+)
+
+RESULT_COLUMNS = (
+    "uscc", "tier", "ruleset", "qualified", "route", "score", "score_min", "score_max",
+    "failed", "missing", "gaps",
+)
+_COND = "_c_"
+
+
+@dataclass
+class Compiled:
+    ruleset: RuleSet
+    params: dict
+    query_exprs: list[list[pl.Expr]]  # successive with_columns stages
+    output: list[pl.Expr]
+
+
+def _param_values(ruleset: RuleSet, as_of: dt.date, overrides) -> dict:
+    return {name: v.value for name, v in ruleset.resolve(as_of, overrides).items()}
+
+
+def _threshold(spec, params: dict) -> tuple[float, str | None]:
+    if isinstance(spec, str):
+        if spec not in params:
+            raise RuleSetError(f"未知参数“{spec}”")
+        return float(params[spec]), spec
+    return float(spec), None
+
+
+def _json_list(items: list[pl.Expr]) -> pl.Expr:
+    """JSON array text from per-row JSON object texts (nulls skipped); string concatenation is far cheaper
+    than building a list of structs and encoding it."""
+    if not items:
+        return pl.lit("[]")
+    body = pl.concat_str(items, separator=",", ignore_nulls=True).fill_null("")
+    return pl.concat_str([pl.lit("["), body, pl.lit("]")])
+
+
+def _json_number(expr: pl.Expr) -> pl.Expr:
+    return expr.cast(pl.Float64).cast(pl.Utf8)
+
+
+def _outcome(expr: pl.Expr) -> pl.Expr:
+    return pl.when(expr.is_null()).then(pl.lit("unknown")).when(expr).then(pl.lit("true")).otherwise(pl.lit("false"))
+
+
+def _columns_of(names, values: dict[str, str], params: dict) -> list[str]:
+    """Frame columns behind the names a condition reads, expanding rule-set values (not derived values)."""
+    out: list[str] = []
+    for name in names:
+        expanded = _columns_of(condition_fields(values[name], params), values, params) if name in values else [name]
+        for f in expanded:
+            if f not in out:
+                out.append(f)
+    return out
+
+
+def compile_ruleset(ruleset: RuleSet, as_of: dt.date, overrides=None, explain: bool = True) -> Compiled:
+    params = _param_values(ruleset, as_of, overrides)
+    values = ruleset.values
+    stages: list[list[pl.Expr]] = []
+    for name, text in values.items():
+        stages.append([compile_condition(str(text), params).alias(name)])
+    parts = build_parts(ruleset.scores, params)
+    by_id = {p.id: p for p in parts}
+    if parts:
+        stages.append([e for p in parts for e in part_exprs(p, params)])
+
+    cond_exprs, cond_fields, gap_items, explain_items, options = [], {}, [], [], set()
+    for cond in ruleset.conditions:
+        cid = cond["id"]
+        if cond.get("option"):
+            options.add(cid)
+        col = pl.col(_COND + cid)
+        values_struct: dict[str, pl.Expr] = {}
+        thresholds: dict[str, pl.Expr] = {}
+        if "score" in cond:
+            spec = cond["score"]
+            chosen = [by_id[i] for i in spec.get("parts", list(by_id))]
+            strict = "above" in spec
+            t, t_name = _threshold(spec["above"] if strict else spec["at_least"], params)
+            lo = pl.sum_horizontal([pl.col(f"_p_{p.id}_lo") for p in chosen])
+            hi = pl.sum_horizontal([pl.col(f"_p_{p.id}_hi") for p in chosen])
+            if strict:
+                expr = pl.when(lo > t).then(True).when(hi <= t).then(False)
+            else:
+                expr = pl.when(lo >= t).then(True).when(hi < t).then(False)
+            names = [f for p in chosen for f in part_fields(p, params)]
+            if cond.get("or_when"):
+                expr = expr | compile_condition(cond["or_when"], params)
+                names += condition_fields(cond["or_when"], params)
+            values_struct.update(score_min=lo, score_max=hi)
+            thresholds[t_name or "threshold"] = pl.lit(t)
+            for part in chosen:
+                others = [pl.col(f"_p_{p.id}_lo") for p in chosen if p is not part]
+                needed = pl.lit(t) - (pl.sum_horizontal(others) if others else pl.lit(0.0))
+                for fld, (op, unit, cands) in score_gap_candidates(part, needed, strict, params).items():
+                    req = pl.min_horizontal(cands) if op in INCREASING else pl.max_horizontal(cands)
+                    gap_items.append((cid, fld, op, unit, req))
+        else:
+            text = str(cond["when"])
+            expr = compile_condition(text, params)
+            names = condition_fields(text, params)
+            for name in names:
+                values_struct[name] = pl.col(name)
+            for name in condition_fields(text, {}):
+                if name in params and not isinstance(params[name], (list, dict)):
+                    thresholds[name] = pl.lit(params[name])
+                elif name in values:
+                    thresholds[name] = pl.col(name)
+            for gap in cond.get("gaps", []):
+                op = gap.get("op", ">=")
+                req = round_required(compile_condition(str(gap["required"]), params), gap.get("unit"), op)
+                gap_items.append((cid, gap["field"], op, gap.get("unit"), req))
+        cond_exprs.append(expr.alias(_COND + cid))
+        cond_fields[cid] = _columns_of(names, values, params)
+        if explain:
+            explain_items.append((cid, pl.struct(
+                _outcome(col).alias("outcome"),
+                pl.struct(**values_struct).alias("values") if values_struct else pl.lit(None).alias("values"),
+                pl.struct(**thresholds).alias("thresholds") if thresholds else pl.lit(None).alias("thresholds"),
+            )))
+    stages.append(cond_exprs)
+
+    route_exprs = []
+    for route in ruleset.routes:
+        parts_ = [pl.all_horizontal([pl.col(_COND + c) for c in route.get("all", [])])] if route.get("all") else []
+        if route.get("any"):
+            parts_.append(pl.any_horizontal([pl.col(_COND + c) for c in route["any"]]))
+        route_exprs.append((route["kind"], pl.all_horizontal(parts_)))
+    any_true = pl.any_horizontal([e for _, e in route_exprs])
+    qualified = pl.when(any_true).then(pl.lit("true")).when(any_true.is_null()).then(pl.lit("unknown")) \
+        .otherwise(pl.lit("false"))
+    route_col = pl.lit(None, dtype=pl.Utf8)
+    for kind, e in reversed(route_exprs):
+        route_col = pl.when(e.fill_null(False)).then(pl.lit(kind)).otherwise(route_col)
+    stages.append([qualified.alias("qualified"), route_col.alias("route")])
+
+    not_qualified = pl.col("qualified") != "true"
+    failed = pl.concat_str(
+        [pl.when(pl.col(_COND + c["id"]).not_() & not_qualified).then(pl.lit(c["id"]))
+         for c in ruleset.conditions if c["id"] not in options],
+        separator=";", ignore_nulls=True,
+    )
+    # A facts field is missing when it is null, some derived value it feeds is null, and a condition
+    # reading that value is unknown (e.g. invention_patents is not missing when class1_ip is known).
+    fiscal_year = as_of.year - ruleset.fiscal_year_offset
+    known_columns = _known_columns()
+    reasons: dict[str, list[pl.Expr]] = {}
+    for cid, names in cond_fields.items():
+        unknown = pl.col(_COND + cid).is_null()
+        for name in names:
+            for f in derive.facts_fields([name]):
+                if f in known_columns:
+                    reasons.setdefault(f, []).append(unknown & pl.col(name).is_null())
+    is_unknown = pl.col("qualified") == "unknown"
+    missing_parts = [
+        pl.when(is_unknown & pl.col(f).is_null() & pl.any_horizontal(r)).then(pl.lit(_field_label(f, fiscal_year)))
+        for f, r in reasons.items()
+    ]
+    missing = pl.concat_str(missing_parts, separator=";", ignore_nulls=True) if missing_parts else pl.lit("")
+
+    gaps = []
+    for cid, fld, op, unit, req in gap_items:
+        current = pl.col(fld).cast(pl.Float64)
+        delta = (req - current).round(4)
+        wrong_way = (delta <= 0) if op in INCREASING else (delta >= 0)
+        active = (pl.col(_COND + cid) == False) & not_qualified & ~wrong_way  # noqa: E712 - Kleene compare
+        gaps.append(pl.when(active).then(pl.concat_str([
+            pl.lit(f'{{"condition":"{cid}","field":"{fld}","current":'), _json_number(current),
+            pl.lit(',"required":'), _json_number(req), pl.lit(',"delta":'), _json_number(delta), pl.lit("}"),
+        ])))
+
+    has_score = bool(parts)
+    if has_score:
+        score_min = pl.sum_horizontal([pl.col(f"_p_{p.id}_lo") for p in parts])
+        score_max = pl.sum_horizontal([pl.col(f"_p_{p.id}_hi") for p in parts])
+        all_known = pl.all_horizontal([pl.col(f"_p_{p.id}_known") for p in parts])
+        score = pl.when(all_known).then(pl.sum_horizontal([pl.col(f"_p_{p.id}_obj") for p in parts]))
+    else:
+        score = score_min = score_max = pl.lit(None, dtype=pl.Float64)
+    output = [
+        pl.col("uscc"), pl.lit(ruleset.tier).alias("tier"), pl.lit(ruleset.label).alias("ruleset"),
+        pl.col("qualified"), pl.col("route"), score.alias("score"), score_min.alias("score_min"),
+        score_max.alias("score_max"), failed.alias("failed"), missing.alias("missing"),
+        _json_list(gaps).alias("gaps"),
+    ]
+    if explain:
+        sub_scores = {p.id: pl.struct(pl.col(f"_p_{p.id}_lo").alias("min"), pl.col(f"_p_{p.id}_hi").alias("max"))
+                      for p in parts}
+        body = {
+            "fiscal_year": pl.lit(fiscal_year),
+            "conditions": pl.struct(**dict(explain_items)),
+        }
+        if sub_scores:
+            body["scores"] = pl.struct(**sub_scores)
+        output.append(pl.struct(**body).struct.json_encode().alias("explanation"))
+    return Compiled(ruleset, params, stages, output)
+
+
+_KNOWN: set[str] | None = None
+
+
+def _known_columns() -> set[str]:
+    """Columns of a derived frame (computed once from an empty panel)."""
+    global _KNOWN
+    if _KNOWN is None:
+        from kechuang.engine import facts
+
+        _KNOWN = set(derive.derived_for_year(facts.empty_frame(), 2020, dt.date(2021, 1, 1)).columns)
+    return _KNOWN
+
+
+def _field_label(field: str, fiscal_year: int) -> str:
+    """`rd_expense_prev1` -> `rd_expense@2023` for fiscal year 2024; plain fields -> `field`."""
+    for k in (1, 2, 3):
+        suffix = f"_prev{k}"
+        if field.endswith(suffix):
+            return f"{field[: -len(suffix)]}@{fiscal_year - k}"
+    return field
+
+
+def _run(frame: pl.DataFrame, compiled: Compiled) -> pl.LazyFrame:
+    lf = frame.lazy()
+    for stage in compiled.query_exprs:
+        lf = lf.with_columns(stage)
+    return lf.select(compiled.output)
+
+
+def evaluate(
+    facts: pl.DataFrame,
+    as_of: dt.date,
+    tiers: list[str] | None = None,
+    parameter_versions: list[dict] | None = None,
+    local_set: str | None = None,
+    explain: bool = True,
+) -> pl.DataFrame:
+    """Evaluate tiers for every enterprise of the facts panel on `as_of`.
+
+    Returns RESULT_COLUMNS (+ `explanation`, JSON text, when `explain`), one row per enterprise per tier,
+    ordered by tier then the order of first appearance of the enterprise in `facts`.
+    `tiers`: tier ids or rule set ids (None = all tiers in force); `local_set`: variant for tiers that
+    have local alternatives (e.g. "jinan" for gazelle; default variants are 黄埔/宿迁);
+    `parameter_versions`: run-time dated parameter versions
+    `[{ruleset, parameter, effective_from, value, source, note}]`; the version in force on `as_of` wins.
+    """
+    rulesets = select_rulesets(as_of, tiers, local_set)
+    frames: dict[int, pl.DataFrame] = {}
+    queries = []
+    for ruleset in rulesets:
+        year = as_of.year - ruleset.fiscal_year_offset
+        if year not in frames:
+            frames[year] = derive.derived_for_year(facts, year, as_of)
+        compiled = compile_ruleset(ruleset, as_of, parameter_versions, explain)
+        queries.append(_run(frames[year], compiled))
+    if not queries:
+        return empty_results(explain)
+    results = pl.collect_all(queries)
+    return pl.concat([_cast_out(r) for r in results], how="vertical")
+
+
+def _cast_out(df: pl.DataFrame) -> pl.DataFrame:
+    return df.with_columns(
+        pl.col("route").cast(pl.Utf8), pl.col("score", "score_min", "score_max").cast(pl.Float64),
+        pl.col("failed", "missing").fill_null(""),
+    )
+
+
+def empty_results(explain: bool = True) -> pl.DataFrame:
+    schema = {c: pl.Utf8 for c in RESULT_COLUMNS}
+    schema.update(score=pl.Float64, score_min=pl.Float64, score_max=pl.Float64)
+    if explain:
+        schema["explanation"] = pl.Utf8
+    return pl.DataFrame(schema=schema)
+
+
+def list_rulesets(as_of: dt.date, parameter_versions: list[dict] | None = None) -> list[dict]:
+    """Rule sets in force on `as_of` with their parameters (value, verification flag, source, date)."""
+    out = []
+    for r in all_rulesets():
+        if not r.in_force(as_of):
+            continue
+        resolved = r.resolve(as_of, parameter_versions)
+        out.append({
+            "id": r.id, "version": r.version, "tier": r.tier, "variant": r.variant, "default": r.default,
+            "name_zh": r.name_zh, "effective_from": r.effective_from, "effective_to": r.effective_to,
+            "source": r.source, "source_urls": r.source_urls,
+            "parameters": [
+                {"path": name, "value": v.value, "verified": v.verified, "source": v.source,
+                 "effective_from": v.effective_from, "note": v.note}
+                for name, v in resolved.items()
+            ],
+        })
+    return out
+
+
+def explanation(row_json: str) -> dict:
+    """Parse an explanation cell (JSON text) back into a dict."""
+    return json.loads(row_json)

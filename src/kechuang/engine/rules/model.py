@@ -1,0 +1,177 @@
+"""Rule sets as data: loading the YAML files of rulesets/tiers and resolving dated parameters.
+
+A rule set file describes one version of one tier's rules (see rulesets/tiers/README.md for the format).
+Parameters are the only numbers: each has a value, a verification flag (V/P/U), a source and an
+`effective_from` (the rule set's own unless given); a parameter may list several dated `versions`, and the
+platform may add more at run time (`parameter_versions`). The version in force on the as-of date wins:
+the latest `effective_from` not after it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from kechuang.rulesets import TIERS_DIR
+
+
+class RuleSetError(ValueError):
+    """A rule set file or parameter override that is malformed (Chinese message)."""
+
+
+@dataclass(frozen=True)
+class ParameterVersion:
+    value: Any
+    effective_from: dt.date
+    verified: str = "U"
+    source: str = ""
+    note: str = ""
+
+
+@dataclass
+class RuleSet:
+    id: str
+    tier: str
+    variant: str
+    default: bool
+    name_zh: str
+    version: str
+    effective_from: dt.date
+    effective_to: dt.date | None
+    source: str
+    source_urls: list[str]
+    fiscal_year_offset: int
+    parameters: dict[str, list[ParameterVersion]]
+    values: dict[str, str]
+    scores: list[dict]
+    conditions: list[dict]
+    routes: list[dict]
+    path: Path
+    notes: str = ""
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        return f"{self.id}@{self.version}"
+
+    def in_force(self, as_of: dt.date) -> bool:
+        return self.effective_from <= as_of and (self.effective_to is None or as_of <= self.effective_to)
+
+    def resolve(self, as_of: dt.date, overrides: list[dict] | None = None) -> dict[str, ParameterVersion]:
+        """Parameter versions in force on `as_of`, with run-time overrides for this rule set merged in."""
+        out: dict[str, ParameterVersion] = {}
+        extra: dict[str, list[ParameterVersion]] = {}
+        for item in overrides or ():
+            if item.get("ruleset") not in (self.id, self.label):
+                continue
+            name = item.get("parameter")
+            if name not in self.parameters:
+                raise RuleSetError(f"规则集 {self.id} 没有参数“{name}”")
+            extra.setdefault(name, []).append(ParameterVersion(
+                value=item["value"], effective_from=_date(item["effective_from"]), verified="V",
+                source=str(item.get("source") or ""), note=str(item.get("note") or ""),
+            ))
+        for name, versions in self.parameters.items():
+            candidates = [v for v in versions + extra.get(name, []) if v.effective_from <= as_of]
+            if not candidates:
+                candidates = versions[:1]  # a rule set in force always has its base value
+            # Latest effective_from wins; on a tie a run-time version (appended last) wins.
+            out[name] = max(enumerate(candidates), key=lambda iv: (iv[1].effective_from, iv[0]))[1]
+        return out
+
+
+def _date(value) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise RuleSetError(f"日期“{value}”无效，应为 YYYY-MM-DD") from None
+
+
+def _parameter(name: str, spec, default_from: dt.date, path: Path) -> list[ParameterVersion]:
+    if not isinstance(spec, dict) or ("value" not in spec and "versions" not in spec):
+        raise RuleSetError(f"{path.name}: 参数 {name} 需要 value 或 versions")
+    items = spec.get("versions") or [spec]
+    out = []
+    for item in items:
+        verified = str(item.get("verified", spec.get("verified", "U")))
+        if verified not in ("V", "P", "U"):
+            raise RuleSetError(f"{path.name}: 参数 {name} 的 verified 应为 V/P/U")
+        out.append(ParameterVersion(
+            value=item["value"],
+            effective_from=_date(item.get("effective_from", default_from)),
+            verified=verified,
+            source=str(item.get("source", spec.get("source", "")) or ""),
+            note=str(item.get("note", spec.get("note", "")) or ""),
+        ))
+    return sorted(out, key=lambda v: v.effective_from)
+
+
+def load_file(path: Path) -> RuleSet:
+    with path.open(encoding="utf-8") as fh:
+        doc = yaml.safe_load(fh)
+    try:
+        start = _date(doc["effective_from"])
+        end = doc.get("effective_to")
+        return RuleSet(
+            id=doc["id"], tier=doc["tier"], variant=doc.get("variant", "national"),
+            default=bool(doc.get("default", True)), name_zh=doc["name_zh"],
+            version=str(doc.get("version", start.isoformat())), effective_from=start,
+            effective_to=_date(end) if end else None, source=doc.get("source", ""),
+            source_urls=list(doc.get("source_urls", [])),
+            fiscal_year_offset=int(doc.get("fiscal_year_offset", 1)),
+            parameters={k: _parameter(k, v, start, path) for k, v in (doc.get("parameters") or {}).items()},
+            values=dict(doc.get("values") or {}), scores=list(doc.get("scores") or []),
+            conditions=list(doc["conditions"]), routes=list(doc["routes"]), path=path,
+            notes=doc.get("notes", ""),
+        )
+    except KeyError as exc:
+        raise RuleSetError(f"{path.name}: 缺少 {exc.args[0]}") from None
+
+
+@lru_cache(maxsize=4)
+def _load_dir(directory: str) -> tuple[RuleSet, ...]:
+    return tuple(load_file(p) for p in sorted(Path(directory).glob("*.yaml")))
+
+
+def all_rulesets(directory: Path = TIERS_DIR) -> tuple[RuleSet, ...]:
+    """Every rule set file (all versions) in `directory`."""
+    return _load_dir(str(directory))
+
+
+def select_rulesets(
+    as_of: dt.date, tiers: list[str] | None = None, local_set: str | None = None,
+    directory: Path = TIERS_DIR,
+) -> list[RuleSet]:
+    """The rule sets in force on `as_of`, one per tier (or per explicitly named rule set id).
+
+    `tiers` holds tier ids (`gazelle`) or rule set ids (`gazelle_jinan`); None = every tier. For a tier,
+    the variant `local_set` is used where the tier has it, else the default variant.
+    """
+    live = [r for r in all_rulesets(directory) if r.in_force(as_of)]
+    by_tier: dict[str, list[RuleSet]] = {}
+    for r in live:
+        by_tier.setdefault(r.tier, []).append(r)
+    wanted = tiers or list(dict.fromkeys(r.tier for r in live))
+    chosen: list[RuleSet] = []
+    for name in wanted:
+        options = by_tier.get(name)
+        if not options:
+            exact = [r for r in live if r.id == name]
+            if exact:
+                chosen.append(exact[0])
+                continue
+            known = "、".join(sorted({r.tier for r in all_rulesets(directory)}))
+            raise RuleSetError(f"{as_of} 没有有效的梯队规则“{name}”（可用：{known}）")
+        pick = [r for r in options if local_set and r.variant == local_set] or \
+            [r for r in options if r.default] or options
+        chosen.append(pick[0])
+    return chosen

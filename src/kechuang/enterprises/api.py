@@ -1,0 +1,131 @@
+"""API endpoints for enterprises and annual figures; schemas follow the facts columns."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404
+from ninja import Query, Router, Schema
+from ninja.errors import HttpError
+from pydantic import create_model
+
+from kechuang.engine import facts
+
+from . import selectors, services
+from .filters import EnterpriseFilter
+
+router = Router(tags=["企业库"])
+PAGE_SIZE = 50
+
+_PY = {facts.STR: str, facts.ENUM: str, facts.DATE: dt.date, facts.MONEY: Decimal, facts.NUMBER: Decimal,
+       facts.INT: int, facts.BOOL: bool, facts.FRACTION: Decimal}
+
+
+def _schema(name: str, names) -> type[Schema]:
+    fields = {n: (_PY[facts.BY_NAME[n].kind] | None, None) for n in names}
+    return create_model(name, __base__=Schema, **fields)
+
+
+FigureIn = _schema("FigureIn", facts.ANNUAL_NAMES)
+FigureOut = create_model("FigureOut", __base__=FigureIn, year=(int, ...))
+
+
+class EnterpriseOut(Schema):
+    uscc: str
+    name: str
+    region_code: str | None
+    region_name: str | None
+    industry_code: str | None
+    industry_name: str | None
+    registered_on: dt.date | None
+    origin: str | None
+
+
+class EnterpriseDetail(EnterpriseOut):
+    paid_in_capital: Decimal | None
+    hightech_field: str | None
+    strategic_emerging: bool | None
+    listed: bool | None
+    origin_institution: str | None
+
+
+class EnterprisePage(Schema):
+    count: int
+    page: int
+    pages: int
+    items: list[EnterpriseOut]
+
+
+class Filters(Schema):
+    q: str = ""
+    region: str = ""
+    industry: str = ""
+    carrier: int | None = None
+    origin: str = ""
+    sort: str = "name"
+    page: int = 1
+
+
+def _out(e) -> dict:
+    return {
+        "uscc": e.uscc, "name": e.name, "region_code": e.region_id,
+        "region_name": e.region.name if e.region_id else None,
+        "industry_code": e.industry_id, "industry_name": e.industry.name if e.industry_id else None,
+        "registered_on": e.registered_on, "origin": e.origin, "paid_in_capital": e.paid_in_capital,
+        "hightech_field": e.hightech_field, "strategic_emerging": e.strategic_emerging, "listed": e.listed,
+        "origin_institution": e.origin_institution,
+    }
+
+
+@router.get("", response=EnterprisePage, summary="企业列表（按权限范围）")
+def list_enterprises(request, filters: Query[Filters]):
+    form = EnterpriseFilter({k: v for k, v in filters.dict().items() if v not in ("", None) and k != "page"})
+    if not form.is_valid():
+        raise HttpError(422, "筛选条件无效：" + "；".join(f"{k}: {v[0]}" for k, v in form.errors.items()))
+    qs = form.apply(selectors.enterprises_for(request.auth)).select_related("region", "industry")
+    paginator = Paginator(qs, PAGE_SIZE)
+    page = paginator.get_page(filters.page)
+    return {"count": paginator.count, "page": page.number, "pages": paginator.num_pages,
+            "items": [_out(e) for e in page]}
+
+
+@router.get("/{uscc}", response=EnterpriseDetail, summary="企业详情")
+def get_enterprise(request, uscc: str):
+    return _out(selectors.enterprise_for(request.auth, uscc))
+
+
+@router.get("/{uscc}/figures", response=list[FigureOut], summary="企业年度数据")
+def get_figures(request, uscc: str):
+    enterprise = selectors.enterprise_for(request.auth, uscc)
+    return [{"year": f.year, **{n: getattr(f, n) for n in facts.ANNUAL_NAMES}}
+            for f in selectors.figures_for(request.auth, enterprise)]
+
+
+@router.put("/{uscc}/figures/{year}", summary="写入年度数据（科技局）或提交待确认（企业用户）")
+def put_figures(request, uscc: str, year: int, payload: FigureIn):
+    user = request.auth
+    if not (user.can_edit_enterprises or user.can_submit_figures):
+        raise HttpError(403, "无权修改年度数据")
+    if not 1990 <= year <= 2100:
+        raise HttpError(422, "年度超出合理范围（1990–2100）")
+    try:
+        enterprise = selectors.enterprise_for(user, uscc)
+    except Http404:
+        raise HttpError(404, "企业不存在或无权查看") from None
+    values = {}
+    for name, value in payload.dict(exclude_unset=True).items():
+        try:
+            values[name] = facts.parse_value(facts.BY_NAME[name], value)
+        except facts.CellError as exc:
+            raise HttpError(422, f"{facts.BY_NAME[name].label}：{exc.message}") from None
+    try:
+        if user.can_edit_enterprises:
+            changes = services.save_figure(enterprise, year, values, actor=user, note="API")
+            return {"status": "saved", "changes": changes}
+        submission = services.submit_figures(enterprise, year, values, actor=user)
+        return {"status": "submitted", "submission": submission.pk}
+    except PermissionDenied as exc:
+        raise HttpError(403, str(exc)) from None

@@ -1,0 +1,228 @@
+"""Registry pages. Views validate input and call selectors (reads) and services (writes); nothing else."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+from urllib.parse import quote
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from kechuang.carriers.models import Residency
+from kechuang.core import jobs
+from kechuang.core.models import Industry, Region
+from kechuang.engine import facts
+
+from . import exporting, importing, imports, selectors, services
+from .filters import EnterpriseFilter
+from .forms import FigureForm, ImportForm, ProfileForm, QualificationForm
+from .models import FigureSubmission
+
+PAGE_SIZE = 50
+
+# Figures shown in the year table and chart on the enterprise page (the rest are in the export).
+KEY_FIGURES = ("staff_total", "tech_staff", "revenue", "rd_expense", "net_profit", "total_assets",
+               "invention_patents", "utility_models", "software_copyrights", "hte_certified")
+
+
+def _require(flag: bool):
+    if not flag:
+        raise PermissionDenied(_("无权执行此操作"))
+
+
+@login_required
+def enterprise_list(request):
+    form = EnterpriseFilter(request.GET or None)
+    qs = selectors.enterprises_for(request.user)
+    qs = form.apply(qs) if request.GET else qs.order_by("name", "pk")
+    paginator = Paginator(qs.select_related("region", "industry").only(
+        "uscc", "name", "registered_on", "origin", "region__name", "industry__name"), PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "form": form, "page": page, "query": query.urlencode(),
+        "regions": Region.objects.filter(level__lte=3).order_by("code"),
+        "industries": Industry.objects.filter(level__lte=2).order_by("code"),
+        "origin_labels": facts.ORIGIN_LABELS,
+    }
+    template = "enterprises/_rows.html" if request.headers.get("HX-Request") else "enterprises/list.html"
+    return render(request, template, context)
+
+
+@login_required
+def enterprise_detail(request, uscc):
+    enterprise = selectors.enterprise_for(request.user, uscc)
+    figures = list(selectors.figures_for(request.user, enterprise))
+    columns = [facts.BY_NAME[n] for n in KEY_FIGURES]
+    chart = {
+        "years": [f.year for f in figures],
+        "revenue": [None if f.revenue is None else float(f.revenue) for f in figures],
+        "rd_expense": [None if f.rd_expense is None else float(f.rd_expense) for f in figures],
+    }
+    context = {
+        "enterprise": enterprise,
+        "figures": figures,
+        "figure_rows": [(c, [getattr(f, c.name) for f in figures]) for c in columns],
+        "all_rows": [(c, [getattr(f, c.name) for f in figures]) for c in facts.COLUMNS
+                     if not c.static and c.name != "year"],
+        "chart_json": json.dumps(chart),
+        "qualifications": enterprise.qualifications.all(),
+        "residencies": Residency.objects.filter(enterprise=enterprise).select_related("carrier"),
+        "events": enterprise.audit_events.select_related("actor")[:100],
+        "submissions": selectors.submissions_for(request.user).filter(enterprise=enterprise)[:20],
+        "labels": {**{c.name: c.label for c in facts.COLUMNS}, "region_id": "行政区划代码",
+                   "industry_id": "国民经济行业分类", "name": "企业名称"},
+        "hightech_field": facts.HIGHTECH_FIELD_LABELS.get(enterprise.hightech_field, ""),
+        "origin": facts.ORIGIN_LABELS.get(enterprise.origin, ""),
+    }
+    return render(request, "enterprises/detail.html", context)
+
+
+@login_required
+def enterprise_edit(request, uscc):
+    _require(request.user.can_edit_enterprises)
+    enterprise = selectors.enterprise_for(request.user, uscc)
+    initial = {n: getattr(enterprise, n) for n in ProfileForm.names}
+    form = ProfileForm(request.POST or None, initial_values=initial, initial={"name": enterprise.name})
+    if request.method == "POST" and form.is_valid():
+        values = dict(form.values)
+        values["name"] = form.cleaned_data["name"]
+        changes = services.update_enterprise(enterprise, values, actor=request.user)
+        messages.success(request, _("已保存，修改 %(n)d 项。") % {"n": len(changes)})
+        return redirect(enterprise)
+    return render(request, "enterprises/edit.html", {"enterprise": enterprise, "form": form,
+                                                     "title": _("编辑企业信息")})
+
+
+@login_required
+def figure_edit(request, uscc, year=None):
+    """Bureau staff edit a year's figures directly; an enterprise user submits them for confirmation."""
+    user = request.user
+    _require(user.can_edit_enterprises or user.can_submit_figures)
+    enterprise = selectors.enterprise_for(user, uscc)
+    figure = enterprise.figures.filter(year=year).first() if year else None
+    initial = {n: getattr(figure, n) for n in facts.ANNUAL_NAMES} if figure else {}
+    form = FigureForm(request.POST or None, initial_values=initial, initial={"year": year})
+    if request.method == "POST" and form.is_valid():
+        year = form.cleaned_data["year"]
+        if user.can_edit_enterprises:
+            changes = services.save_figure(enterprise, year, form.values, actor=user)
+            messages.success(request, _("%(y)s 年度数据已保存，修改 %(n)d 项。") % {"y": year, "n": len(changes)})
+        else:
+            services.submit_figures(enterprise, year, form.values, actor=user)
+            messages.success(request, _("%(y)s 年度数据已提交，等待科技局确认。") % {"y": year})
+        return redirect(enterprise)
+    title = _("填报年度数据") if not user.can_edit_enterprises else _("编辑年度数据")
+    return render(request, "enterprises/edit.html", {"enterprise": enterprise, "form": form, "title": title})
+
+
+@login_required
+def qualification_add(request, uscc):
+    _require(request.user.can_edit_enterprises)
+    enterprise = selectors.enterprise_for(request.user, uscc)
+    form = QualificationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.add_qualification(enterprise, form.cleaned_data, actor=request.user)
+        messages.success(request, _("资质已添加。"))
+        return redirect(enterprise)
+    return render(request, "enterprises/edit.html", {"enterprise": enterprise, "form": form,
+                                                     "title": _("添加资质")})
+
+
+@login_required
+def submissions(request):
+    _require(request.user.can_confirm_figures or request.user.can_submit_figures)
+    qs = selectors.submissions_for(request.user)
+    status = request.GET.get("status", FigureSubmission.Status.SUBMITTED)
+    if status:
+        qs = qs.filter(status=status)
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "enterprises/submissions.html", {"page": page, "status": status,
+                                                            "statuses": FigureSubmission.Status.choices,
+                                                            "labels": {c.name: c.label for c in facts.COLUMNS}})
+
+
+@login_required
+@require_POST
+def submission_review(request, pk):
+    _require(request.user.can_confirm_figures)
+    submission = get_object_or_404(selectors.submissions_for(request.user), pk=pk)
+    approve = request.POST.get("decision") == "confirm"
+    try:
+        services.review_submission(submission, actor=request.user, approve=approve,
+                                   note=request.POST.get("note", ""))
+    except Exception as exc:  # a stale or invalid submission is reported, never half-applied
+        messages.error(request, str(getattr(exc, "message", exc)))
+    else:
+        messages.success(request, _("已确认并写入年度数据。") if approve else _("已退回。"))
+    return redirect("enterprises:submissions")
+
+
+@login_required
+def import_page(request):
+    _require(request.user.can_import)
+    form = ImportForm(request.POST or None, request.FILES or None)
+    report = None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        content = upload.read()
+        dry_run = form.cleaned_data["dry_run"]
+        if imports.count_rows(content, upload.name) > settings.IMPORT_BACKGROUND_ROWS:
+            stored = _store_upload(content, upload.name)
+            job = jobs.start(kind="import_facts", title=f"导入 {upload.name}", user=request.user,
+                             func="kechuang.enterprises.imports.import_job", path=str(stored),
+                             display_name=upload.name, actor_id=request.user.pk, dry_run=dry_run)
+            return redirect("core:job", pk=job.pk)
+        try:
+            report = imports.import_facts(Path(upload.name), content=content, actor=request.user,
+                                          dry_run=dry_run, display_name=upload.name)
+        except importing.UnreadableFile as exc:
+            form.add_error("file", exc.message)
+    return render(request, "enterprises/import.html", {"form": form, "report": report,
+                                                       "background_rows": settings.IMPORT_BACKGROUND_ROWS})
+
+
+def _store_upload(content: bytes, name: str) -> Path:
+    folder = settings.DATA_DIR / "uploads"
+    folder.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=folder, suffix=Path(name).suffix.lower(), delete=False) as handle:
+        handle.write(content)
+    return Path(handle.name)
+
+
+@login_required
+def import_template(request):
+    _require(request.user.can_import)
+    with tempfile.NamedTemporaryFile(suffix=".xlsx") as handle:
+        exporting.write_template(Path(handle.name))
+        data = Path(handle.name).read_bytes()
+    return _xlsx_response(data, "企业年度数据导入模板.xlsx")
+
+
+@login_required
+def export(request):
+    _require(request.user.can_export)
+    form = EnterpriseFilter(request.GET or None)
+    qs = selectors.enterprises_for(request.user)
+    if request.GET:
+        qs = form.apply(qs)
+    with tempfile.NamedTemporaryFile(suffix=".xlsx") as handle:
+        exporting.write_facts(Path(handle.name), qs)
+        data = Path(handle.name).read_bytes()
+    return _xlsx_response(data, exporting.export_filename())
+
+
+def _xlsx_response(data: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    return response

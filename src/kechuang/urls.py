@@ -1,0 +1,15 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from kechuang.api import api
+
+admin.site.site_header = "科创平台管理后台"
+admin.site.site_title = "科创平台"
+
+urlpatterns = [
+    path("", include("kechuang.core.urls")),
+    path("accounts/", include("kechuang.accounts.urls")),
+    path("enterprises/", include("kechuang.enterprises.urls")),
+    path("api/", api.urls),
+    path("admin/", admin.site.urls),
+]

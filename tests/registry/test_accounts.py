@@ -1,0 +1,66 @@
+"""Password rules, lockout after repeated failures, idle timeout."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+
+from tests.conftest import PASSWORD
+
+
+@pytest.mark.parametrize("password, ok", [
+    ("Kechuang@2026", True), ("abcdefgh12", False), ("Abcdefgh12", True), ("Ab1@", False),
+    ("ABCDEFGH!!", False), ("abcdefgh!1", True),
+])
+def test_password_rules(password, ok):
+    if ok:
+        validate_password(password)
+    else:
+        with pytest.raises(ValidationError):
+            validate_password(password)
+
+
+@pytest.mark.django_db
+def test_login_and_lockout(client, world, settings):
+    settings.LOGIN_MAX_FAILURES = 3
+    url = reverse("accounts:login")
+    for _ in range(2):
+        response = client.post(url, {"username": "bureau_staff", "password": "wrong-Password1"})
+        assert response.status_code == 401 and "用户名或密码错误" in response.content.decode()
+    response = client.post(url, {"username": "bureau_staff", "password": "wrong-Password1"})
+    assert "已锁定" in response.content.decode()
+    # Locked: even the right password is refused, and no session is created.
+    response = client.post(url, {"username": "bureau_staff", "password": PASSWORD})
+    assert response.status_code == 401 and "已锁定" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+    world["users"]["bureau_staff"].__class__.objects.filter(username="bureau_staff").update(locked_until=None)
+    response = client.post(url, {"username": "bureau_staff", "password": PASSWORD})
+    assert response.status_code == 302 and client.session["_auth_user_id"]
+
+
+@pytest.mark.django_db
+def test_open_redirect_is_refused(client, world):
+    response = client.post(reverse("accounts:login") + "?next=https://evil.example/",
+                           {"username": "bureau_staff", "password": PASSWORD})
+    assert response["Location"] == "/"
+
+
+@pytest.mark.django_db
+def test_idle_timeout_logs_out(client_for, world, settings):
+    client = client_for(world["users"]["bureau_staff"])
+    assert client.get(reverse("enterprises:list")).status_code == 200
+    session = client.session
+    session["last_seen"] = int(time.time()) - settings.SESSION_IDLE_TIMEOUT - 5
+    session.save()
+    response = client.get(reverse("enterprises:list"))
+    assert response.status_code == 302 and reverse("accounts:login") in response["Location"]
+
+
+@pytest.mark.django_db
+def test_anonymous_is_sent_to_login(client, world):
+    response = client.get(reverse("enterprises:detail", args=[world["a"].uscc]))
+    assert response.status_code == 302 and response["Location"].startswith(reverse("accounts:login"))
