@@ -55,6 +55,9 @@ INSTALLED_APPS = [
     "kechuang.accounts",
     "kechuang.carriers",
     "kechuang.enterprises",
+    "kechuang.tiers",
+    "kechuang.points",
+    "kechuang.policies",
 ]
 
 MIDDLEWARE = [

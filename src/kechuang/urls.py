@@ -10,6 +10,9 @@ urlpatterns = [
     path("", include("kechuang.core.urls")),
     path("accounts/", include("kechuang.accounts.urls")),
     path("enterprises/", include("kechuang.enterprises.urls")),
+    path("points/", include("kechuang.points.urls")),
+    path("policies/", include("kechuang.policies.urls")),
+    path("tiers/", include("kechuang.tiers.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -18,16 +18,52 @@ def _one(rows, year=2024, as_of=dt.date(2025, 6, 1), uscc="A"):
 
 BASE = [
     {"uscc": "A", "name": "a", "year": 2021, "revenue": 800.0},
-    {"uscc": "A", "name": "a", "year": 2022, "revenue": 1000.0, "rd_expense": 40.0, "rd_expense_domestic": 30.0,
-     "total_assets": 2000.0, "total_liabilities": 1000.0, "main_revenue": 800.0, "equity_financing": 100.0,
-     "conversions": 1},
-    {"uscc": "A", "name": "a", "year": 2023, "revenue": 1200.0, "rd_expense": 60.0, "rd_expense_domestic": 60.0,
-     "total_assets": 3000.0, "total_liabilities": 1500.0, "main_revenue": 1000.0, "equity_financing": 200.0,
-     "conversions": 2},
-    {"uscc": "A", "name": "a", "year": 2024, "revenue": 1500.0, "rd_expense": 100.0, "rd_expense_domestic": 50.0,
-     "total_assets": 4000.0, "total_liabilities": 1000.0, "main_revenue": 1200.0, "equity_financing": 300.0,
-     "conversions": 6, "staff_total": 50.0, "tech_staff": 11.0, "total_cost_expense": 1250.0, "net_profit": 150.0,
-     "registered_on": dt.date(2015, 6, 1), "invention_patents": 2, "software_copyrights": 3},
+    {
+        "uscc": "A",
+        "name": "a",
+        "year": 2022,
+        "revenue": 1000.0,
+        "rd_expense": 40.0,
+        "rd_expense_domestic": 30.0,
+        "total_assets": 2000.0,
+        "total_liabilities": 1000.0,
+        "main_revenue": 800.0,
+        "equity_financing": 100.0,
+        "conversions": 1,
+    },
+    {
+        "uscc": "A",
+        "name": "a",
+        "year": 2023,
+        "revenue": 1200.0,
+        "rd_expense": 60.0,
+        "rd_expense_domestic": 60.0,
+        "total_assets": 3000.0,
+        "total_liabilities": 1500.0,
+        "main_revenue": 1000.0,
+        "equity_financing": 200.0,
+        "conversions": 2,
+    },
+    {
+        "uscc": "A",
+        "name": "a",
+        "year": 2024,
+        "revenue": 1500.0,
+        "rd_expense": 100.0,
+        "rd_expense_domestic": 50.0,
+        "total_assets": 4000.0,
+        "total_liabilities": 1000.0,
+        "main_revenue": 1200.0,
+        "equity_financing": 300.0,
+        "conversions": 6,
+        "staff_total": 50.0,
+        "tech_staff": 11.0,
+        "total_cost_expense": 1250.0,
+        "net_profit": 150.0,
+        "registered_on": dt.date(2015, 6, 1),
+        "invention_patents": 2,
+        "software_copyrights": 3,
+    },
 ]
 
 
@@ -70,8 +106,10 @@ def test_growth_is_exact_at_decimal_boundaries():
     assert r["main_revenue_growth"] == 0.2
     assert r["main_revenue_growth_prev1"] == 0.25
     assert r["main_revenue_growth_avg_2y"] == pytest.approx(0.225)
-    rows = [{"uscc": "A", "name": "a", "year": 2023, "main_revenue": 2000.0},
-            {"uscc": "A", "name": "a", "year": 2024, "main_revenue": 2300.0}]
+    rows = [
+        {"uscc": "A", "name": "a", "year": 2023, "main_revenue": 2000.0},
+        {"uscc": "A", "name": "a", "year": 2024, "main_revenue": 2300.0},
+    ]
     assert _one(rows)["main_revenue_growth"] >= 0.15  # 2300/2000 − 1 would be 0.1499999…
 
 
@@ -95,8 +133,14 @@ def test_hte_growth_special_cases(x1, x2, x3, expected):
 
 def test_young_firm_counts_fewer_years():
     rows = [
-        {"uscc": "A", "name": "a", "year": 2023, "revenue": 100.0, "rd_expense": 10.0,
-         "registered_on": dt.date(2023, 3, 1)},
+        {
+            "uscc": "A",
+            "name": "a",
+            "year": 2023,
+            "revenue": 100.0,
+            "rd_expense": 10.0,
+            "registered_on": dt.date(2023, 3, 1),
+        },
         {"uscc": "A", "name": "a", "year": 2024, "revenue": 300.0, "rd_expense": 10.0},
     ]
     r = _one(rows)
@@ -145,3 +189,26 @@ def test_static_columns_take_latest_known_value():
 
 def test_facts_fields_expand_derived_values():
     assert facts_fields(["rd_ratio_revenue", "staff_total"]) == ["rd_expense", "revenue", "staff_total"]
+
+
+def test_leap_day_anniversary_and_unaligned_panels_agree():
+    leap = _one(
+        [{"uscc": "A", "name": "a", "year": 2024, "registered_on": dt.date(2020, 2, 29)}],
+        as_of=dt.date(2025, 2, 28),
+    )
+    assert leap["age_years"] == 5.0  # 2025-02-28 is the fifth anniversary of a 29 February
+    aligned = derived_for_year(_panel(BASE), 2024, dt.date(2025, 6, 1))
+    shuffled = derived_for_year(_panel(list(reversed(BASE))), 2024, dt.date(2025, 6, 1))
+    assert aligned.row(0, named=True) == shuffled.row(0, named=True)
+
+
+def test_enterprise_without_a_row_this_year_is_kept_and_duplicates_keep_the_last_row():
+    rows = [
+        *BASE,
+        {"uscc": "C", "name": "c", "year": 2022, "revenue": 1.0},
+        {"uscc": "A", "name": "a", "year": 2024, "revenue": 9.0},
+    ]
+    out = derived_for_year(_panel(rows), 2024, dt.date(2025, 6, 1))
+    assert out["uscc"].to_list() == ["A", "C"]
+    assert out.row(0, named=True)["revenue"] == 9.0
+    assert out.row(1, named=True)["has_year_row"] is False

@@ -227,3 +227,18 @@ def test_near_misses_exclude_firms_with_unknowns_or_several_failures():
         }
     )
     assert near_misses(frame)["uscc"].to_list() == ["A"]
+
+
+def test_lean_simulation_decodes_to_the_same_reasons_as_a_detailed_decision():
+    panel = synthetic_panel(300, seed=5)
+    versions = [current(pid) for pid in sorted(POLICIES)]
+    sim = simulate(versions, panel, AS_OF)
+    cols = ["uscc", "eligible", "potential_amount_yuan", "failed", "missing"]
+    for v in versions:
+        lean = sim.results.filter(pl.col("policy") == v["id"]).select(cols)
+        detailed = evaluate_policy(v, panel, AS_OF).select(cols)
+        assert lean.equals(detailed), v["id"]
+        full = sim.policy_results(v["id"])
+        assert full["granted_yuan"].sum() == sim.budgets[v["id"]]["granted_yuan"]
+        assert full["failed"].to_list() == detailed["failed"].to_list()
+    assert set(sim.results["missing"].unique()) > {""}  # the sample has unknowns to decode

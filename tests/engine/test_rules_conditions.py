@@ -51,14 +51,26 @@ def test_parameters_are_literals_and_lists():
 
 def test_fields_exclude_parameters():
     assert condition_fields("a >= lim and tier.high_tech and min(a, b) > 0", {"lim": 1}) == [
-        "a", "tier.high_tech", "b",
+        "a",
+        "tier.high_tech",
+        "b",
     ]
 
 
 @pytest.mark.parametrize(
     "text",
-    ["", "a >=", "__import__('os')", "a.__class__ == 1", "a; b", "open('x')", "a ** 2", "lambda: 1",
-     "a in b", "(a > 1"],
+    [
+        "",
+        "a >=",
+        "__import__('os')",
+        "a.__class__ == 1",
+        "a; b",
+        "open('x')",
+        "a ** 2",
+        "lambda: 1",
+        "a in b",
+        "(a > 1",
+    ],
 )
 def test_rejects_unsafe_or_malformed(text):
     with pytest.raises(ConditionError):

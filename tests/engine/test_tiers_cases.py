@@ -1,4 +1,4 @@
-"""Every YAML case of every shipped tier rule set, one test each (the same runner as `kechuang tiers test`)."""
+"""Every YAML case of every shipped tier rule set, one test each (the runner of `kechuang tiers test`)."""
 
 from functools import cache
 
@@ -22,8 +22,17 @@ def test_case(path, name):
 
 def test_every_shipped_tier_has_cases():
     covered = {load_cases(p)["ruleset"] for p in case_files()}
-    assert covered >= {"tech_sme", "high_tech", "innovative_sme", "specialized_sme", "little_giant", "gazelle",
-                       "potential_gazelle", "unicorn", "potential_unicorn"}
+    assert covered >= {
+        "tech_sme",
+        "high_tech",
+        "innovative_sme",
+        "specialized_sme",
+        "little_giant",
+        "gazelle",
+        "potential_gazelle",
+        "unicorn",
+        "potential_unicorn",
+    }
     assert any(load_cases(p).get("local_set") == "jinan" for p in case_files())
 
 
@@ -34,8 +43,30 @@ def test_case_names_are_unique_per_file():
 
 
 def test_checker_reports_wrong_expectations():
-    row = {"qualified": "true", "route": "score", "score": 64.0, "score_min": 64.0, "score_max": 64.0,
-           "failed": "", "missing": "", "gaps": "[]", "explanation": '{"conditions": {"c": {"outcome": "true"}}}'}
+    row = {
+        "qualified": "true",
+        "route": "score",
+        "score": 64.0,
+        "score_min": 64.0,
+        "score_max": 64.0,
+        "failed": "",
+        "missing": "",
+        "gaps": "[]",
+        "explanation": '{"conditions": {"c": {"outcome": "true"}}}',
+    }
     assert _check({"qualified": True, "score": 64, "failed": [], "conditions": {"c": True}}, row) == []
-    assert len(_check({"qualified": False, "score": 63, "failed": ["x"], "gaps": [{"condition": "c"}],
-                       "conditions": {"c": False}}, row)) == 5
+    assert (
+        len(
+            _check(
+                {
+                    "qualified": False,
+                    "score": 63,
+                    "failed": ["x"],
+                    "gaps": [{"condition": "c"}],
+                    "conditions": {"c": False},
+                },
+                row,
+            )
+        )
+        == 5
+    )

@@ -10,11 +10,26 @@ from kechuang.engine.rules import RESULT_COLUMNS, RuleSetError, evaluate, list_r
 
 AS_OF = dt.date(2025, 6, 1)
 WORKED = {
-    "uscc": "A", "name": "甲", "year": 2024, "staff_total": 100.0, "tech_staff": 22.0, "revenue": 3000.0,
-    "rd_expense": 150.0, "total_cost_expense": 2000.0, "total_assets": 5000.0, "utility_models": 2,
-    "industry_code": "3911", "major_accident": False, "env_violation": False, "research_misconduct": False,
-    "abnormal_listed": False, "dishonest_listed": False, "hte_certified": False,
-    "national_award_5y_top3": False, "rd_institution_level": "none", "led_standard_5y": False,
+    "uscc": "A",
+    "name": "甲",
+    "year": 2024,
+    "staff_total": 100.0,
+    "tech_staff": 22.0,
+    "revenue": 3000.0,
+    "rd_expense": 150.0,
+    "total_cost_expense": 2000.0,
+    "total_assets": 5000.0,
+    "utility_models": 2,
+    "industry_code": "3911",
+    "major_accident": False,
+    "env_violation": False,
+    "research_misconduct": False,
+    "abnormal_listed": False,
+    "dishonest_listed": False,
+    "hte_certified": False,
+    "national_award_5y_top3": False,
+    "rd_institution_level": "none",
+    "led_standard_5y": False,
 }
 
 
@@ -30,16 +45,29 @@ def test_columns_are_the_tier_results_csv_plus_explanation():
 
 def test_worked_example_and_its_explanation():
     row = _tech_sme(WORKED).row(0, named=True)
-    assert (row["qualified"], row["route"], row["score"], row["ruleset"]) == ("true", "score", 64.0,
-                                                                              "tech_sme@2022-05-01")
+    assert (row["qualified"], row["route"], row["score"], row["ruleset"]) == (
+        "true",
+        "score",
+        64.0,
+        "tech_sme@2022-05-01",
+    )
     ex = json.loads(row["explanation"])
     assert ex["fiscal_year"] == 2024
-    assert ex["scores"] == {"tech_staff": {"min": 12.0, "max": 12.0}, "rd": {"min": 40.0, "max": 40.0},
-                            "achievements": {"min": 12.0, "max": 12.0}}
+    assert ex["scores"] == {
+        "tech_staff": {"min": 12.0, "max": 12.0},
+        "rd": {"min": 40.0, "max": 40.0},
+        "achievements": {"min": 12.0, "max": 12.0},
+    }
     assert ex["conditions"]["score_threshold"] == {
-        "outcome": "true", "values": {"score_min": 64.0, "score_max": 64.0}, "thresholds": {"pass_score": 60.0}}
-    assert ex["conditions"]["size_limits"]["thresholds"] == {"staff_max": 500, "revenue_max": 20000,
-                                                             "assets_max": 20000}
+        "outcome": "true",
+        "values": {"score_min": 64.0, "score_max": 64.0},
+        "thresholds": {"pass_score": 60.0},
+    }
+    assert ex["conditions"]["size_limits"]["thresholds"] == {
+        "staff_max": 500,
+        "revenue_max": 20000,
+        "assets_max": 20000,
+    }
 
 
 def test_gaps_by_hand_rd_expense_for_the_3_year_ratio():
@@ -51,14 +79,25 @@ def test_gaps_by_hand_rd_expense_for_the_3_year_ratio():
     ]
     out = evaluate(pl.DataFrame(rows, strict=False), AS_OF, ["high_tech"]).row(0, named=True)
     gaps = [g for g in json.loads(out["gaps"]) if g["condition"] == "rd_ratio_3y"]
-    assert gaps == [{"condition": "rd_ratio_3y", "field": "rd_expense", "current": 120.0, "required": 150.0,
-                     "delta": 30.0}]
+    assert gaps == [
+        {
+            "condition": "rd_ratio_3y",
+            "field": "rd_expense",
+            "current": 120.0,
+            "required": 150.0,
+            "delta": 30.0,
+        }
+    ]
 
 
 def test_gap_money_rounds_up_to_4_decimals():
     # 5% of 3-year revenue 3333.33 = 166.6665 → R&D 166.6665; with 3 years of 1111.11 revenue each.
-    rows = [{**WORKED, "uscc": "R", "revenue": 1111.11, "rd_expense": 0.0, "registered_on": dt.date(2010, 1, 1)}]
-    rows += [{"uscc": "R", "name": "r", "year": y, "revenue": 1111.11, "rd_expense": 0.0} for y in (2022, 2023)]
+    rows = [
+        {**WORKED, "uscc": "R", "revenue": 1111.11, "rd_expense": 0.0, "registered_on": dt.date(2010, 1, 1)}
+    ]
+    rows += [
+        {"uscc": "R", "name": "r", "year": y, "revenue": 1111.11, "rd_expense": 0.0} for y in (2022, 2023)
+    ]
     out = evaluate(pl.DataFrame(rows, strict=False), AS_OF, ["high_tech"]).row(0, named=True)
     gap = next(g for g in json.loads(out["gaps"]) if g["condition"] == "rd_ratio_3y")
     assert gap["required"] == 166.6665
@@ -73,8 +112,14 @@ def test_enterprises_do_not_leak_into_each_other():
 
 
 def test_parameter_versions_from_the_platform():
-    version = {"ruleset": "tech_sme", "parameter": "pass_score", "effective_from": "2025-01-01", "value": 65,
-               "source": "局务会 2025-01", "note": "测试"}
+    version = {
+        "ruleset": "tech_sme",
+        "parameter": "pass_score",
+        "effective_from": "2025-01-01",
+        "value": 65,
+        "source": "局务会 2025-01",
+        "note": "测试",
+    }
     assert _tech_sme(WORKED, parameter_versions=[version])["qualified"][0] == "false"
     later = dict(version, effective_from="2025-07-01")
     assert _tech_sme(WORKED, parameter_versions=[later])["qualified"][0] == "true"
@@ -84,19 +129,32 @@ def test_parameter_versions_from_the_platform():
 
 def test_list_rulesets_shows_unverified_parameters_and_versions():
     sets = {r["id"]: r for r in list_rulesets(AS_OF)}
-    assert {"tech_sme", "high_tech", "innovative_sme", "specialized_sme", "little_giant", "gazelle",
-            "gazelle_jinan", "potential_gazelle", "unicorn", "potential_unicorn"} <= set(sets)
+    assert {
+        "tech_sme",
+        "high_tech",
+        "innovative_sme",
+        "specialized_sme",
+        "little_giant",
+        "gazelle",
+        "gazelle_jinan",
+        "potential_gazelle",
+        "unicorn",
+        "potential_unicorn",
+    } <= set(sets)
     rate = next(p for p in sets["unicorn"]["parameters"] if p["path"] == "usd_cny")
     assert (rate["value"], rate["verified"], rate["effective_from"]) == (7.10, "U", dt.date(2024, 1, 1))
     old = {r["id"]: r for r in list_rulesets(dt.date(2023, 6, 1))}
     assert next(p for p in old["unicorn"]["parameters"] if p["path"] == "usd_cny")["value"] == 6.75
-    # the 2022 SME rules end when the 2026 revision takes effect
-    assert "innovative_sme" not in {r["id"] for r in list_rulesets(dt.date(2026, 4, 1))}
+    # the 2026 SME revision is not encoded yet: the 2022 rules stay in force, with a note saying so
+    later = {r["id"]: r for r in list_rulesets(dt.date(2026, 6, 30))}
+    assert "2026-04-01" in later["innovative_sme"]["notes"]
 
 
 def test_local_set_selects_jinan_gazelle():
-    rows = [{"uscc": "G", "name": "g", "year": 2024, "revenue": 1440.0001, "hte_certified": True},
-            {"uscc": "G", "name": "g", "year": 2022, "revenue": 1000.0}]
+    rows = [
+        {"uscc": "G", "name": "g", "year": 2024, "revenue": 1440.0001, "hte_certified": True},
+        {"uscc": "G", "name": "g", "year": 2022, "revenue": 1000.0},
+    ]
     frame = pl.DataFrame(rows, strict=False)
     jinan = evaluate(frame, AS_OF, ["gazelle"], local_set="jinan").row(0, named=True)
     assert (jinan["ruleset"], jinan["qualified"]) == ("gazelle_jinan@2020-01-01", "true")
@@ -106,7 +164,7 @@ def test_local_set_selects_jinan_gazelle():
 
 def test_unknown_tier_is_a_clear_error():
     with pytest.raises(RuleSetError, match="nope"):
-        _tech_sme(WORKED) if False else evaluate(pl.DataFrame([WORKED]), AS_OF, ["nope"])
+        evaluate(pl.DataFrame([WORKED]), AS_OF, ["nope"])
 
 
 def test_all_tiers_one_row_each():

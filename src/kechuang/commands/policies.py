@@ -112,6 +112,9 @@ def cmd_check(args) -> int:
     return EXIT_BAD_INPUT if bad else 0
 
 
+MAX_PROBLEMS_SHOWN = 20
+
+
 def cmd_simulate(args) -> int:
     from kechuang.engine.policies import PolicyError, compare, simulate
     from kechuang.engine.policies import csvio as pio
@@ -120,13 +123,25 @@ def cmd_simulate(args) -> int:
         as_of = _as_of(args.as_of)
         version = _version(args.policy, as_of, args.dir)
         other = _version(args.compare, as_of, args.dir) if args.compare else None
-        panel = pio.read_panel(args.input)
+        panel, problems = pio.read_panel(args.input)
         payouts = pio.read_payouts(args.payouts) if args.payouts else None
     except (PolicyError, pio.InputError, LookupError, ValueError) as exc:
         return _err(getattr(exc, "message", str(exc)))
+    for p in (p for p in problems if p.level == "warning"):
+        print(f"提示：{p}", file=sys.stderr)
+    errors = [p for p in problems if p.level == "error"]
+    if errors:
+        print(f"错误：{args.input} 有 {len(errors)} 个单元格无法读取：", file=sys.stderr)
+        for p in errors[:MAX_PROBLEMS_SHOWN]:
+            print(f"  {p}（值：“{p.value}”）", file=sys.stderr)
+        if len(errors) > MAX_PROBLEMS_SHOWN:
+            print(f"  ……另有 {len(errors) - MAX_PROBLEMS_SHOWN} 个", file=sys.stderr)
+        return EXIT_BAD_INPUT
     sim = simulate(version, panel, as_of, payouts=payouts)
     try:
         pio.write_results(sim.policy_results(sim.versions[0].id), args.output)
+    except pio.InputError as exc:
+        return _err(exc.message)
     except OSError as exc:
         return _err(f"无法写入 {args.output}：{exc.strerror or exc}")
     for note in sim.notes:

@@ -77,7 +77,10 @@ def _evaluate(args: argparse.Namespace) -> int:
         print(f"错误：{exc}", file=sys.stderr)
         return 2
     counts = results.group_by("tier", "qualified").len().sort("tier", "qualified")
-    print(f"已评估 {panel['uscc'].n_unique()} 家企业、{results['tier'].n_unique()} 个梯队，结果写入 {args.output}")
+    print(
+        f"已评估 {panel['uscc'].n_unique()} 家企业、{results['tier'].n_unique()} 个梯队，"
+        f"结果写入 {args.output}"
+    )
     for tier, qualified, n in counts.iter_rows():
         print(f"  {tier:<18} {qualified:<8} {n}")
     return 0
@@ -111,7 +114,10 @@ def _list(args: argparse.Namespace) -> int:
         return 2
     for r in list_rulesets(as_of):
         default = "（默认）" if r["default"] else ""
-        print(f"{r['id']}@{r['version']}  {r['tier']}  {r['name_zh']}{default}  {r['effective_from']}–{r['effective_to'] or ''}")
+        print(
+            f"{r['id']}@{r['version']}  {r['tier']}  {r['name_zh']}{default}  "
+            f"{r['effective_from']}–{r['effective_to'] or ''}"
+        )
         for p in r["parameters"]:
             flag = {"V": "已核实", "P": "部分核实", "U": "未核实"}[p["verified"]]
             print(f"    {p['path']:<28} {flag:<5} {p['value']!s:.60}")

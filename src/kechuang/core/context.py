@@ -9,9 +9,17 @@ def navigation(request):
     if not user or not user.is_authenticated:
         return {"nav": []}
     items = [(_("首页"), reverse("core:home")), (_("企业库"), reverse("enterprises:list"))]
+    if user.is_bureau or user.role == "park_operator":
+        items.append((_("企业梯队"), reverse("tiers:pipeline")))
     if user.can_import:
         items.append((_("数据导入"), reverse("enterprises:import")))
     if user.can_confirm_figures:
         items.append((_("待确认填报"), reverse("enterprises:submissions")))
+    if user.is_bureau or user.role in ("park_operator", "enterprise_user"):
+        items.append((_("创新积分"), reverse("points:home")))
+    if user.is_bureau or user.role == "park_operator":
+        items.append((_("政策兑现"), reverse("policies:list")))
+    if user.role == "enterprise_user":
+        items.append((_("我的政策"), reverse("policies:mine")))
     items.append((_("API 文档"), reverse("api:openapi-view")))
     return {"nav": items}

@@ -19,11 +19,15 @@ from kechuang.core.reference import load_reference
 from kechuang.engine import facts
 from kechuang.enterprises import services
 from kechuang.enterprises.models import AnnualFigure, Enterprise, FigureSubmission, Qualification
+from kechuang.tiers.models import ParameterVersion, TierRun
+from kechuang.tiers.services import evaluate_all
 
 from .generator import DemoRegion
 
 # The 高企 certificate is valid for three years from its issue date (国科发火〔2016〕32号).
 HTE_VALID_YEARS = 3
+# Tier evaluations the demo starts with: the last three mid-years, so flows between years show.
+TIER_AS_OF = (dt.date(2024, 6, 30), dt.date(2025, 6, 30), dt.date(2026, 6, 30))
 _DECIMAL_KINDS = {facts.MONEY: 4, facts.NUMBER: 2, facts.FRACTION: 6}
 
 
@@ -51,7 +55,8 @@ def has_data() -> bool:
 def clear() -> None:
     """Remove registry data (for --rebuild). Reference data and nothing outside the registry is kept."""
     User.objects.all().delete()
-    for model in (FigureSubmission, Qualification, Residency, Team, AnnualFigure, Carrier):
+    for model in (TierRun, ParameterVersion, FigureSubmission, Qualification, Residency, Team, AnnualFigure,
+                  Carrier):
         model.objects.all().delete()
     audit.AuditEvent.objects.all().delete()
     Enterprise.objects.all().delete()
@@ -72,9 +77,15 @@ def load(region: DemoRegion, progress=print) -> dict[str, int]:
     residencies = _carriers(region, orgs, ids)
     qualifications = _qualifications(region.facts, ids)
     users = _users(region, orgs, ids)
+    runs = 0
+    for as_of in TIER_AS_OF:
+        progress(f"按现行规则计算企业梯队（基准日 {as_of}）……")
+        evaluate_all(as_of, frame=region.facts)
+        runs += 1
     audit.record(actor=None, action="demo.build", obj=Organisation.objects.get(name=region.organisations[0]["name"]),
                  note=f"生成演示区域：seed={region.seed}，企业 {len(ids)} 家")
-    return {**stats, "residencies": residencies, "qualifications": qualifications, "users": users}
+    return {**stats, "residencies": residencies, "qualifications": qualifications, "users": users,
+            "tier_runs": runs}
 
 
 def _organisations(region: DemoRegion) -> dict[str, Organisation]:

@@ -9,16 +9,16 @@ Policy:
 - Unknown in, unknown out. A ratio whose numerator or denominator is unknown is null; a ratio with a
   zero denominator is null too (a share of nothing is undefined, not 0). Sums over years are null when
   any year they count is unknown or has no row.
-- Static columns take the latest known value up to and including `year` (the data dictionary: the row
-  of the latest year wins); a value only reported later is used when none is reported up to `year`.
+- Static columns take the latest known value in `year` and the three years before it (the data
+  dictionary: the row of the latest year wins; an empty cell in a later row does not erase a value).
 - "The last 3 fiscal years (fewer if younger)": window sums (`*_3y`) count the years from the
   registration year on; with the registration date unknown they count all three years.
 - Ⅰ类/Ⅱ类 membership is the dated parameter `rulesets/tiers/common/ip_classes.yaml`. The IP columns are
   reported as a block: an enterprise that filled in at least one IP count holds 0 of the types it left
   empty; an enterprise that filled in none has unknown `class1_ip`/`class2_ip`.
-- Ages (`age_years`, `years_in_niche`) are exact fractional years at `as_of`: whole completed years
-  plus the elapsed share of the current year, so `age_years >= 1` holds from the first anniversary on
-  and `age_years <= 5` up to and including the fifth anniversary.
+- Ages (`age_years`, `years_in_niche`) are fractional years at `as_of`, exact at anniversaries: whole
+  completed years plus the elapsed share of the running year, so `age_years >= 1` holds from the first
+  anniversary on and `age_years <= 5` up to and including the fifth anniversary.
 
 Columns added (all Float64 unless noted):
   has_year_row (bool): the enterprise has a row for `year`.
@@ -37,6 +37,7 @@ DEPENDS maps each of them to the facts columns (with lag suffixes) it reads, for
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 from functools import lru_cache
 from pathlib import Path
@@ -50,9 +51,20 @@ IP_CLASSES_PATH = Path(__file__).resolve().parents[1] / "rulesets" / "tiers" / "
 
 # Annual columns whose earlier-year values rules read.
 LAG_COLUMNS = (
-    "revenue", "main_revenue", "rd_expense", "rd_expense_domestic", "net_profit", "total_assets",
-    "total_liabilities", "equity_financing", "conversions", "staff_total", "tech_staff", "rd_staff",
-    "hightech_revenue", "total_cost_expense",
+    "revenue",
+    "main_revenue",
+    "rd_expense",
+    "rd_expense_domestic",
+    "net_profit",
+    "total_assets",
+    "total_liabilities",
+    "equity_financing",
+    "conversions",
+    "staff_total",
+    "tech_staff",
+    "rd_staff",
+    "hightech_revenue",
+    "total_cost_expense",
 )
 LAGS = (1, 2, 3)
 IP_COLUMNS = tuple(c.name for c in facts.IP if not c.name.startswith("class1_"))
@@ -68,7 +80,7 @@ def _div(num: pl.Expr, den: pl.Expr) -> pl.Expr:
 
 
 def _growth(now: pl.Expr, before: pl.Expr) -> pl.Expr:
-    """(now − before) / before: exact at decimal boundaries where now / before − 1 is not (1.15 − 1 < 0.15)."""
+    """(now − before) / before: exact at boundaries, where now / before − 1 is not (1.15 − 1 < 0.15)."""
     return _div(now - before, before)
 
 
@@ -81,26 +93,32 @@ def _window(name: str, n: pl.Expr, width: int) -> pl.Expr:
 
 
 def _fractional_years(start: pl.Expr, as_of: dt.date) -> pl.Expr:
-    """Exact age in years at `as_of`: completed years + elapsed share of the running year."""
-    end = pl.lit(as_of)
+    """Age in years at `as_of`: completed years + the elapsed share of the running year.
+
+    Exact at anniversaries (so `>= 1` and `<= 5` hold on the anniversary itself); between them the share
+    is measured on a 12 × 31-day calendar, which is monotone and needs no date construction (building
+    dates for a million rows costs seconds). A 29 February start has its anniversary on 28 February in
+    common years (民法典 第二百零二条: no corresponding day → the month's last day).
+    """
+    month = start.dt.month().cast(pl.Int32)
+    day = start.dt.day().cast(pl.Int32)
+    if not calendar.isleap(as_of.year):
+        day = pl.when((month == 2) & (day == 29)).then(28).otherwise(day)
+    pos_start = (month - 1) * 31 + day - 1
+    pos_end = (as_of.month - 1) * 31 + as_of.day - 1
+    before_anniversary = pl.lit(pos_end) < pos_start
     whole = (
-        pl.lit(as_of.year) - start.dt.year()
-        - ((pl.lit(as_of.month * 100 + as_of.day) < start.dt.month() * 100 + start.dt.day()).cast(pl.Int32))
+        pl.lit(as_of.year, dtype=pl.Int32)
+        - start.dt.year().cast(pl.Int32)
+        - before_anniversary.cast(pl.Int32)
     )
-    anniversary = start.dt.offset_by(pl.format("{}y", whole))
-    next_anniversary = start.dt.offset_by(pl.format("{}y", whole + 1))
-    elapsed = (end - anniversary).dt.total_days()
-    span = (next_anniversary - anniversary).dt.total_days()
-    return pl.when(start <= end).then(whole.cast(pl.Float64) + elapsed / span)
+    share = (pl.lit(pos_end) - pos_start + pl.when(before_anniversary).then(372).otherwise(0)) / 372.0
+    return pl.when(start <= pl.lit(as_of)).then(whole.cast(pl.Float64) + share)
 
 
 def _hte_growth(x1: pl.Expr, x2: pl.Expr, x3: pl.Expr) -> pl.Expr:
     """高企 growth ½·(X₂/X₁ + X₃/X₂) − 1; X₁ = 0 → X₃/X₂ − 1; X₂ = 0 → 0; negative → 0."""
-    raw = (
-        pl.when(x2 == 0).then(0.0)
-        .when(x1 == 0).then(x3 / x2 - 1)
-        .otherwise(0.5 * (x2 / x1 + x3 / x2) - 1)
-    )
+    raw = pl.when(x2 == 0).then(0.0).when(x1 == 0).then(x3 / x2 - 1).otherwise(0.5 * (x2 / x1 + x3 / x2) - 1)
     return pl.when(raw < 0).then(0.0).otherwise(raw)
 
 
@@ -140,39 +158,79 @@ def _ensure_columns(panel: pl.DataFrame) -> pl.DataFrame:
     return panel.with_columns(exprs) if exprs else panel
 
 
+_KEY = "_uscc_key"
+
+
+def _left_join(frame: pl.DataFrame, other: pl.DataFrame) -> pl.DataFrame:
+    """Left join on the uscc hash key; a duplicated (uscc, year) in `other` keeps its last row."""
+    joined = frame.join(other, on=_KEY, how="left")
+    if joined.height != frame.height:  # duplicates only cost a re-join when they exist
+        joined = frame.join(other.unique(_KEY, keep="last", maintain_order=True), on=_KEY, how="left")
+    return joined
+
+
 def derived_for_year(panel: pl.DataFrame, year: int, as_of: dt.date | None = None) -> pl.DataFrame:
     """One row per uscc in `panel` with fiscal `year`'s values and every derived value (see module doc).
 
-    `as_of` (default: 31 December of `year`) dates ages and the IP class parameter. Cost: a few joins
-    and one pass of column expressions over the enterprises; no per-row Python.
+    `as_of` (default: 31 December of `year`) dates ages and the IP class parameter.
+    Rows: the enterprises with a row for `year` (in panel order), then those whose latest row is in the
+    three years before it. (uscc, year) should be unique (read_facts reports duplicates); a duplicate keeps
+    its last row. Cost: when every year lists the same enterprises in the same order (a loader that
+    sorts by uscc, a generated panel) the year slices are placed side by side; otherwise they are joined
+    on a 64-bit hash of uscc (string keys are several times slower). Then one pass of column
+    expressions; no per-row Python.
     """
     as_of = as_of or dt.date(year, 12, 31)
-    panel = _ensure_columns(panel).filter(pl.col("year") <= year)
-    # Static columns: latest known value up to `year` (the latest row wins; null rows do not erase).
-    ordered = panel.sort("uscc", "year")
-    statics = ordered.group_by("uscc", maintain_order=True).agg(
-        [pl.col(c).drop_nulls().last() for c in facts.STATIC_NAMES if c != "uscc"]
-    )
-    current = (
-        panel.filter(pl.col("year") == year)
-        .select("uscc", *facts.ANNUAL_NAMES)
-        .unique("uscc", keep="last")
-        .with_columns(pl.lit(True).alias("has_year_row"))
-    )
-    frame = statics.join(current, on="uscc", how="left")
+    panel = _ensure_columns(panel).filter(pl.col("year").is_between(year - LAGS[-1], year))
+    panel = panel.with_columns(pl.col("uscc").hash(seed=0).alias(_KEY))
+    statics = [c for c in facts.STATIC_NAMES if c != "uscc"]
+    current = panel.filter(pl.col("year") == year).select(_KEY, "uscc", *statics, *facts.ANNUAL_NAMES)
+    lagged = []
     for k in LAGS:
         cols = LAG_COLUMNS if k < 3 else ("revenue",)
-        lagged = (
-            panel.filter(pl.col("year") == year - k)
-            .select("uscc", *[pl.col(c).alias(_lag(c, k)) for c in cols])
-            .unique("uscc", keep="last")
+        lagged.append(
+            panel.filter(pl.col("year") == year - k).select(
+                _KEY,
+                *[pl.col(c).alias(_lag(c, k)) for c in cols],
+                *[pl.col(c).alias(_lag(c, k)) for c in statics],
+            )
         )
-        frame = frame.join(lagged, on="uscc", how="left")
+    if all(lag.height == current.height and lag[_KEY].equals(current[_KEY]) for lag in lagged):
+        frame = pl.concat(
+            [current.with_columns(pl.lit(True).alias("has_year_row")), *[lag.drop(_KEY) for lag in lagged]],
+            how="horizontal",
+        )
+    else:
+        frame = _joined(panel, current, lagged, year)
+    # Static columns: the latest known value (a null in a later row does not erase an earlier value).
     frame = frame.with_columns(
+        *[pl.coalesce([pl.col(_lag(c, k)) for k in (0, *LAGS)]).alias(c) for c in statics],
         pl.lit(year, dtype=pl.Int64).alias("year"),
-        pl.col("has_year_row").fill_null(False),
-    )
+    ).drop([_lag(c, k) for c in statics for k in LAGS] + [_KEY])
     return frame.with_columns(_derived_exprs(year, as_of)).with_columns(_second_order_exprs())
+
+
+def _joined(
+    panel: pl.DataFrame, current: pl.DataFrame, lagged: list[pl.DataFrame], year: int
+) -> pl.DataFrame:
+    if current[_KEY].is_duplicated().any():
+        current = current.unique(_KEY, keep="last", maintain_order=True)
+    current_keys = current[_KEY].implode()
+    only_earlier = (
+        panel.filter((pl.col("year") < year) & ~pl.col(_KEY).is_in(current_keys))
+        .select(_KEY, "uscc")
+        .unique(_KEY, keep="last", maintain_order=True)
+    )
+    frame = pl.concat(
+        [
+            current.with_columns(pl.lit(True).alias("has_year_row")),
+            only_earlier.with_columns(pl.lit(False).alias("has_year_row")),
+        ],
+        how="diagonal",
+    )
+    for lag in lagged:
+        frame = _left_join(frame, lag)
+    return frame
 
 
 def _derived_exprs(year: int, as_of: dt.date) -> list[pl.Expr]:
@@ -184,9 +242,12 @@ def _derived_exprs(year: int, as_of: dt.date) -> list[pl.Expr]:
         return pl.when(ip_known).then(pl.sum_horizontal([c(n).fill_null(0) for n in names]).cast(pl.Int64))
 
     registered_year = c("registered_on").dt.year()
-    window = pl.when(registered_year.is_null()).then(3).otherwise(
-        (pl.lit(year) - registered_year + 1).clip(upper_bound=3)
-    ).cast(pl.Int64)
+    window = (
+        pl.when(registered_year.is_null())
+        .then(3)
+        .otherwise((pl.lit(year) - registered_year + 1).clip(upper_bound=3))
+        .cast(pl.Int64)
+    )
     exprs = [
         window.alias("window_years_3y"),
         (c("total_assets") - c("total_liabilities")).alias("net_assets"),
@@ -232,7 +293,9 @@ def _second_order_exprs() -> list[pl.Expr]:
         _div(c("rd_expense_3y"), c("revenue_3y")).alias("rd_ratio_3y"),
         _div(c("rd_expense_domestic_3y"), c("rd_expense_3y")).alias("rd_domestic_share"),
         ((c("main_revenue_growth") + c("main_revenue_growth_prev1")) / 2).alias("main_revenue_growth_avg_2y"),
-        _hte_growth(c("net_assets_prev2"), c("net_assets_prev1"), c("net_assets")).alias("net_assets_growth_hte"),
+        _hte_growth(c("net_assets_prev2"), c("net_assets_prev1"), c("net_assets")).alias(
+            "net_assets_growth_hte"
+        ),
     ]
 
 
@@ -275,8 +338,12 @@ DEPENDS: dict[str, list[str]] = {
     "net_profit_cagr_2y": ["net_profit", "net_profit_prev2"],
     "revenue_growth_hte": ["revenue", "revenue_prev1", "revenue_prev2"],
     "net_assets_growth_hte": [
-        "total_assets", "total_liabilities", "total_assets_prev1", "total_liabilities_prev1",
-        "total_assets_prev2", "total_liabilities_prev2",
+        "total_assets",
+        "total_liabilities",
+        "total_assets_prev1",
+        "total_liabilities_prev1",
+        "total_assets_prev2",
+        "total_liabilities_prev2",
     ],
     "age_years": ["registered_on"],
     "years_in_niche": ["niche_since"],

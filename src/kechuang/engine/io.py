@@ -59,7 +59,9 @@ def _map_headers(headers: list[str], path: Path) -> tuple[dict[str, facts.Column
             problems.append(CellProblem(None, str(header), "", "未知的列，已忽略", "warning"))
             continue
         if column.name in seen:
-            problems.append(CellProblem(None, str(header), "", f"与另一列重复（{column.name}），已忽略", "warning"))
+            problems.append(
+                CellProblem(None, str(header), "", f"与另一列重复（{column.name}），已忽略", "warning")
+            )
             continue
         seen.add(column.name)
         mapping[header] = column
@@ -69,7 +71,9 @@ def _map_headers(headers: list[str], path: Path) -> tuple[dict[str, facts.Column
     return mapping, problems
 
 
-def _slow_parse(column: facts.Column, header: str, values: list, rows: list[int]) -> tuple[list, list[CellProblem]]:
+def _slow_parse(
+    column: facts.Column, header: str, values: list, rows: list[int]
+) -> tuple[list, list[CellProblem]]:
     out, problems = [], []
     for raw, row in zip(values, rows, strict=True):
         try:
@@ -112,8 +116,11 @@ def _vector_parse(column: facts.Column, header: str, text: pl.Series) -> tuple[p
     elif kind == facts.BOOL:
         low = s.str.to_lowercase()
         parsed = pl.select(
-            pl.when(low.is_in(list(facts.TRUE_WORDS))).then(True)
-            .when(low.is_in(list(facts.FALSE_WORDS))).then(False).otherwise(None)
+            pl.when(low.is_in(list(facts.TRUE_WORDS)))
+            .then(True)
+            .when(low.is_in(list(facts.FALSE_WORDS)))
+            .then(False)
+            .otherwise(None)
         ).to_series()
         ok = parsed.is_not_null()
     elif kind == facts.ENUM:
@@ -175,6 +182,18 @@ def _read_xlsx(path: Path) -> tuple[pl.DataFrame, list[CellProblem]]:
     return pl.DataFrame(series) if series else pl.DataFrame(), problems
 
 
+def _duplicates(frame: pl.DataFrame) -> list[CellProblem]:
+    """A (uscc, year) given on several rows is an error on each repeat (engines keep the last row)."""
+    if frame.is_empty() or not {"uscc", "year"} <= set(frame.columns):
+        return []
+    first_seen = frame.select(pl.struct("uscc", "year").is_first_distinct()).to_series()
+    rows = (~first_seen).arg_true().to_list()
+    return [
+        CellProblem(i + 2, "uscc", f"{frame['uscc'][i]} / {frame['year'][i]}", "同一企业同一年度出现多行")
+        for i in rows[:1000]
+    ]
+
+
 def read_facts(path: str | Path) -> tuple[pl.DataFrame, list[CellProblem]]:
     """Read a facts file (.csv or .xlsx) into a typed panel and the list of problems found."""
     path = Path(path)
@@ -182,10 +201,12 @@ def read_facts(path: str | Path) -> tuple[pl.DataFrame, list[CellProblem]]:
     if not path.exists():
         raise FactsFileError(f"找不到文件：{path}")
     if suffix == ".csv":
-        return _read_csv(path)
-    if suffix in (".xlsx", ".xlsm"):
-        return _read_xlsx(path)
-    raise FactsFileError(f"{path.name}：只支持 .csv 或 .xlsx 文件")
+        frame, problems = _read_csv(path)
+    elif suffix in (".xlsx", ".xlsm"):
+        frame, problems = _read_xlsx(path)
+    else:
+        raise FactsFileError(f"{path.name}：只支持 .csv 或 .xlsx 文件")
+    return frame, problems + _duplicates(frame)
 
 
 def _excel_value(value):

@@ -7,7 +7,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from kechuang.carriers.models import Carrier, Residency
-from kechuang.core.models import Region
+from kechuang.core.models import Industry, Region
 from kechuang.engine import facts
 
 SORTS = {
@@ -37,10 +37,10 @@ class EnterpriseFilter(forms.Form):
             # A city or province code matches every county below it (codes share their prefix).
             code = data["region"]
             region = Region.objects.filter(code=code).first()
-            if region and region.level == 1:
-                qs = qs.filter(region_id__startswith=code[:2])
-            elif region and region.level == 2:
-                qs = qs.filter(region_id__startswith=code[:4])
+            if region and region.level in (1, 2):
+                prefix = code[: 2 * region.level]
+                qs = qs.filter(region_id__in=list(Region.objects.filter(code__startswith=prefix)
+                                                  .values_list("code", flat=True)))
             else:
                 qs = qs.filter(region_id=code)
         if data["industry"]:
@@ -50,7 +50,8 @@ class EnterpriseFilter(forms.Form):
             elif len(code) == 4:
                 qs = qs.filter(industry_id=code)
             else:
-                qs = qs.filter(industry_id__startswith=code)
+                qs = qs.filter(industry_id__in=list(Industry.objects.filter(level=4, code__startswith=code)
+                                                    .values_list("code", flat=True)))
         if data["carrier"]:
             qs = qs.filter(Exists(Residency.objects.filter(enterprise=OuterRef("pk"), carrier=data["carrier"])))
         if data["origin"]:

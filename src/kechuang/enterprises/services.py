@@ -9,11 +9,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kechuang.core import audit
+from kechuang.core import audit, bulk
+from kechuang.core.models import AuditEvent
 from kechuang.engine import facts
 
 from .models import ENTERPRISE_PLAIN, AnnualFigure, Enterprise, FigureSubmission, Qualification
@@ -50,7 +51,7 @@ def upsert_facts(
     progress: Callable[[int], None] | None = None,
     audit_changes: bool = True,
 ) -> dict[str, int]:
-    """Insert or update enterprises and annual figures keyed by (USCC, year).
+    """Insert or update enterprises and annual figures keyed by (USCC, year), in one transaction.
 
     Only the columns present in the file are written: a column the file lacks leaves stored values alone,
     while an empty cell in a present column sets the value to unknown.
@@ -60,93 +61,96 @@ def upsert_facts(
     stats = {"enterprises_created": 0, "enterprises_updated": 0, "figures_created": 0, "figures_updated": 0,
              "unchanged": 0}
     static = _static_from_rows(rows, columns)
+    events: list = []
     with transaction.atomic():
-        existing = {}
-        usccs = list(static)
-        for i in range(0, len(usccs), CHUNK):
-            for e in Enterprise.objects.filter(uscc__in=usccs[i:i + CHUNK]):
-                existing[e.uscc] = e
-        events: list = []
-        new_enterprises, changed_enterprises, changed_fields = [], [], set()
-        now = timezone.now()
-        for uscc, values in static.items():
-            enterprise = existing.get(uscc)
-            if enterprise is None:
-                new_enterprises.append(Enterprise(uscc=uscc, **values))
-                continue
-            old = {k: getattr(enterprise, k) for k in values}
-            changes = audit.diff(old, values, values.keys())
-            if changes:
-                for k in changes:
-                    setattr(enterprise, k, values[k])
-                enterprise.updated_at = now
-                changed_fields.update(changes)
-                changed_enterprises.append(enterprise)
-                if audit_changes:
-                    events.append(audit.event(actor=actor, action="enterprise.update", obj=enterprise,
-                                              enterprise=enterprise, changes=changes, note=note))
-        Enterprise.objects.bulk_create(new_enterprises, batch_size=CHUNK)
-        if changed_enterprises:
-            Enterprise.objects.bulk_update(changed_enterprises, [*changed_fields, "updated_at"], batch_size=CHUNK)
-        stats["enterprises_created"] = len(new_enterprises)
-        stats["enterprises_updated"] = len(changed_enterprises)
-        ids = {e.uscc: e.pk for e in existing.values()}
-        if new_enterprises:
-            for i in range(0, len(new_enterprises), CHUNK):
-                chunk = [e.uscc for e in new_enterprises[i:i + CHUNK]]
-                ids.update(Enterprise.objects.filter(uscc__in=chunk).values_list("uscc", "pk"))
-            if audit_changes:
-                for e in new_enterprises:
-                    e.pk = ids[e.uscc]
-                    events.append(audit.event(actor=actor, action="enterprise.create", obj=e, enterprise=e,
-                                              note=note))
-
-        current = {}
-        enterprise_ids = list(ids.values())
-        for i in range(0, len(enterprise_ids), CHUNK):
-            for f in AnnualFigure.objects.filter(enterprise_id__in=enterprise_ids[i:i + CHUNK]):
-                current[(f.enterprise_id, f.year)] = f
-        new_figures, changed_figures, figure_changed_fields = [], [], set()
+        now = connection.ops.adapt_datetimefield_value(timezone.now())
+        ids = _upsert_enterprises(static, stats, events, actor, note, now, audit_changes)
+        current = _existing_figures(list(ids.values()), figure_cols)
+        inserts, updates = [], {}
+        created_years: dict[int, list[int]] = {}
         for done, row in enumerate(rows, start=1):
             eid = ids[row["uscc"]]
-            values = {c: row.get(c) for c in figure_cols}
-            figure = current.get((eid, row["year"]))
-            if figure is None:
-                new_figures.append(AnnualFigure(enterprise_id=eid, year=row["year"], **values))
-                continue
-            changes = audit.diff({c: getattr(figure, c) for c in figure_cols}, values, figure_cols)
-            if not changes:
-                stats["unchanged"] += 1
-                continue
-            for k in changes:
-                setattr(figure, k, values[k])
-            figure.updated_at = now
-            figure_changed_fields.update(changes)
-            changed_figures.append(figure)
-            if audit_changes:
-                events.append(audit.event(actor=actor, action="figure.update", obj=figure,
-                                          enterprise=Enterprise(pk=eid), changes=changes,
-                                          note=f"{row['year']}年度 {note}".strip()))
+            values = [row.get(c) for c in figure_cols]
+            old = current.get((eid, row["year"]))
+            if old is None:
+                inserts.append((eid, row["year"], *values, now))
+                created_years.setdefault(eid, []).append(row["year"])
+            else:
+                pk, old_values = old
+                changes = audit.diff(dict(zip(figure_cols, old_values)), dict(zip(figure_cols, values)),
+                                     figure_cols)
+                if not changes:
+                    stats["unchanged"] += 1
+                else:
+                    changed = tuple(changes)
+                    updates.setdefault(changed, []).append((*(row.get(c) for c in changed), now, pk))
+                    stats["figures_updated"] += 1
+                    if audit_changes:
+                        events.append(_event(actor, "figure.update", "enterprises.annualfigure", pk, eid, changes,
+                                             f"{row['year']}年度 {note}".strip()))
             if progress and done % CHUNK == 0:
                 progress(done)
-        AnnualFigure.objects.bulk_create(new_figures, batch_size=CHUNK)
-        if changed_figures:
-            AnnualFigure.objects.bulk_update(changed_figures, [*figure_changed_fields, "updated_at"],
-                                             batch_size=CHUNK)
-        if audit_changes and new_figures:
-            years: dict[int, list[int]] = {}
-            for f in new_figures:
-                years.setdefault(f.enterprise_id, []).append(f.year)
-            for eid, ys in years.items():
-                events.append(audit.AuditEvent(
-                    actor=actor if getattr(actor, "is_authenticated", False) else None, action="figure.create",
-                    object_type="enterprises.annualfigure", object_id=f"{eid}:{','.join(map(str, sorted(ys)))}",
-                    enterprise_id=eid, changes={}, note=f"新增{'、'.join(map(str, sorted(ys)))}年度数据 {note}".strip(),
-                ))
-        stats["figures_created"] = len(new_figures)
-        stats["figures_updated"] = len(changed_figures)
+        bulk.insert_rows(AnnualFigure, ["enterprise_id", "year", *figure_cols, "updated_at"], inserts)
+        for changed, batch in updates.items():
+            bulk.update_rows(AnnualFigure, [*changed, "updated_at"], batch)
+        stats["figures_created"] = len(inserts)
+        if audit_changes:
+            for eid, years in created_years.items():
+                listed = "、".join(map(str, sorted(years)))
+                events.append(_event(actor, "figure.create", "enterprises.annualfigure", f"{eid}:{listed}", eid, {},
+                                     f"新增{listed}年度数据 {note}".strip()))
         audit.record_many(events)
     return stats
+
+
+def _event(actor, action, object_type, object_id, enterprise_id, changes, note) -> AuditEvent:
+    return AuditEvent(actor=actor if getattr(actor, "is_authenticated", False) else None, action=action,
+                      object_type=object_type, object_id=str(object_id), enterprise_id=enterprise_id,
+                      changes=changes, note=note[:500])
+
+
+def _upsert_enterprises(static, stats, events, actor, note, now, audit_changes) -> dict[str, int]:
+    """Create new enterprises and update changed static attributes; returns {uscc: id}."""
+    existing: dict[str, tuple[int, dict]] = {}
+    usccs = list(static)
+    attrs = sorted({a for values in static.values() for a in values})
+    for i in range(0, len(usccs), CHUNK):
+        for record in Enterprise.objects.filter(uscc__in=usccs[i:i + CHUNK]).values("pk", "uscc", *attrs):
+            existing[record.pop("uscc")] = (record.pop("pk"), record)
+    inserts, updates = [], {}
+    for uscc, values in static.items():
+        if uscc not in existing:
+            inserts.append((uscc, *(values.get(a) for a in attrs), now, now))
+            continue
+        pk, old = existing[uscc]
+        changes = audit.diff(old, values, values.keys())
+        if changes:
+            changed = tuple(changes)
+            updates.setdefault(changed, []).append((*(values[c] for c in changed), now, pk))
+            stats["enterprises_updated"] += 1
+            if audit_changes:
+                events.append(_event(actor, "enterprise.update", "enterprises.enterprise", pk, pk, changes, note))
+    bulk.insert_rows(Enterprise, ["uscc", *attrs, "created_at", "updated_at"], inserts)
+    for changed, batch in updates.items():
+        bulk.update_rows(Enterprise, [*changed, "updated_at"], batch)
+    stats["enterprises_created"] = len(inserts)
+    ids = {uscc: pk for uscc, (pk, _) in existing.items()}
+    new = [row[0] for row in inserts]
+    for i in range(0, len(new), CHUNK):
+        ids.update(Enterprise.objects.filter(uscc__in=new[i:i + CHUNK]).values_list("uscc", "pk"))
+    if audit_changes:
+        for uscc in new:
+            events.append(_event(actor, "enterprise.create", "enterprises.enterprise", ids[uscc], ids[uscc], {}, note))
+    return ids
+
+
+def _existing_figures(enterprise_ids: list[int], figure_cols: list[str]) -> dict[tuple[int, int], tuple]:
+    current = {}
+    for i in range(0, len(enterprise_ids), CHUNK):
+        qs = AnnualFigure.objects.filter(enterprise_id__in=enterprise_ids[i:i + CHUNK])
+        for pk, eid, year, *values in qs.values_list("pk", "enterprise_id", "year", *figure_cols):
+            current[(eid, year)] = (pk, values)
+    return current
 
 
 def update_enterprise(enterprise: Enterprise, values: dict, *, actor) -> dict:

@@ -5,20 +5,19 @@ from __future__ import annotations
 import json
 import tempfile
 from pathlib import Path
-from urllib.parse import quote
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kechuang.carriers.models import Residency
 from kechuang.core import jobs
+from kechuang.core.excel import attachment
 from kechuang.core.models import Industry, Region
 from kechuang.engine import facts
 
@@ -206,7 +205,7 @@ def import_template(request):
     with tempfile.NamedTemporaryFile(suffix=".xlsx") as handle:
         exporting.write_template(Path(handle.name))
         data = Path(handle.name).read_bytes()
-    return _xlsx_response(data, "企业年度数据导入模板.xlsx")
+    return attachment(data, "企业年度数据导入模板.xlsx")
 
 
 @login_required
@@ -219,10 +218,4 @@ def export(request):
     with tempfile.NamedTemporaryFile(suffix=".xlsx") as handle:
         exporting.write_facts(Path(handle.name), qs)
         data = Path(handle.name).read_bytes()
-    return _xlsx_response(data, exporting.export_filename())
-
-
-def _xlsx_response(data: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
-    return response
+    return attachment(data, exporting.export_filename())

@@ -46,15 +46,15 @@ class CompiledCondition:
 
 @lru_cache(maxsize=1)
 def known_fields() -> frozenset[str]:
-    """Names a policy condition may read: derived-frame columns, policy inputs, policy-derived values."""
-    import datetime as dt
-
+    """Names a policy condition may read: facts columns and their earlier-year values, derived values
+    (derive.DEPENDS), policy inputs and policy-derived values. Built from metadata, not by running derive."""
     from kechuang.engine import derive, facts
     from kechuang.engine.policies import inputs
     from kechuang.engine.policies.evaluate import POLICY_DERIVED
 
-    derived = derive.derived_for_year(facts.empty_frame(), 2024, dt.date(2025, 1, 1)).columns
-    return frozenset(derived) | set(inputs.POLICY_INPUT_NAMES) | set(POLICY_DERIVED)
+    names = {c.name for c in facts.COLUMNS} | set(derive.DEPENDS) | {"has_year_row"}
+    names |= {f"{c}_prev{k}" for c in getattr(derive, "LAG_COLUMNS", ()) for k in getattr(derive, "LAGS", ())}
+    return frozenset(names | set(inputs.POLICY_INPUT_NAMES) | set(POLICY_DERIVED))
 
 
 def check(text: str) -> None:

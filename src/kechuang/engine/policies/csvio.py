@@ -1,10 +1,11 @@
 """Files for the stateless `policies` command: the facts CSV (+ policy inputs), payout history, results.
 
-Policy: the canonical facts columns are read by the shared reader (engine/io.py, `read_facts`), so a file is
-judged the same way everywhere. That reader knows only the facts columns, so the optional policy-input
-columns (inputs.py: `loan_interest_paid`, `rent_paid`, …; English name or Chinese label as header) are read
-here, vectorised: empty → unknown, a value that is not a number → a Chinese error naming row and column.
-Results are written as UTF-8 CSV with money as exact 万元 text (4 places) and the facts snapshot as JSON.
+Policy: the canonical facts columns are read by the shared reader (engine/io.py, `read_facts`, .csv or
+.xlsx), so a file is judged the same way everywhere. That reader knows only the facts columns, so the
+optional policy-input columns of a CSV (inputs.py: `loan_interest_paid`, `rent_paid`, …; English name or
+Chinese label as header) are read here, vectorised: empty → unknown, a value that is not a number → a
+Chinese error naming row and column. Results are written by io.write_frame (.csv with BOM, or .xlsx) with
+money as exact 万元 text (4 places) and the facts snapshot as JSON.
 """
 
 from __future__ import annotations
@@ -86,23 +87,23 @@ def read_policy_inputs(path: str) -> pl.DataFrame | None:
     return raw.select(exprs)
 
 
-def read_panel(path: str) -> pl.DataFrame:
-    """The facts panel (shared reader) joined with the policy-input columns of the same file."""
-    _headers(path)
+def read_panel(path: str) -> tuple[pl.DataFrame, list]:
+    """The facts panel (shared reader, io.read_facts) joined with the policy-input columns of a CSV file.
+
+    Returns the panel and the shared reader's problems (io.CellProblem), without its "unknown column"
+    warnings for the policy-input columns read here. Raises InputError (Chinese) when the file cannot be
+    read or a required column is missing."""
+    from kechuang.engine import io
+
     try:
-        from kechuang.engine.io import read_facts
-    except ImportError:  # the shared reader is being built; say so rather than guess
-        raise InputError("事实表读取模块 kechuang.engine.io 尚不可用") from None
-    try:
-        result = read_facts(path)
-    except Exception as exc:  # the shared reader's own error types carry a Chinese message
-        message = getattr(exc, "message", None) or str(exc)
-        raise InputError(message) from None
-    panel = result[0] if isinstance(result, tuple) else getattr(result, "frame", result)
-    extra = read_policy_inputs(path)
+        panel, problems = io.read_facts(path)
+    except io.FactsFileError as exc:
+        raise InputError(str(exc)) from None
+    extra = read_policy_inputs(path) if str(path).lower().endswith(".csv") else None
     if extra is not None:
         panel = panel.join(extra.unique(["uscc", "year"], keep="last"), on=["uscc", "year"], how="left")
-    return panel
+        problems = [p for p in problems if not (p.row is None and _policy_input_for(p.column))]
+    return panel, problems
 
 
 def read_payouts(path: str) -> pl.DataFrame:
@@ -144,9 +145,15 @@ RESULT_COLUMNS = (
 
 
 def write_results(results: pl.DataFrame, path: str) -> None:
+    """One row per enterprise: money as exact 万元 text, the facts snapshot as JSON (.csv or .xlsx)."""
+    from kechuang.engine import io
+
     out = results.select(
         [pl.col(c) for c in RESULT_COLUMNS if c in results.columns and c != "facts"]
         + [pl.col("facts").struct.json_encode().alias("facts")]
     ).with_columns(pl.col(pl.Decimal).cast(pl.Utf8))
     Path(path).parent.mkdir(parents=True, exist_ok=True)
-    out.write_csv(path)
+    try:
+        io.write_frame(out, path)
+    except io.FactsFileError as exc:
+        raise InputError(str(exc)) from None

@@ -16,6 +16,10 @@ A result is `eligible` = `true` / `false` / `unknown` (Kleene AND over the condi
 `amount_min`, `already_received` for one-off policies, and `limit_reached` for per-firm/per-year limits).
 `amount` is the entitlement in 万元 (Decimal, exact) when eligible, 0 when not, empty (unknown) when unknown;
 `potential_amount` is what an `unknown` firm would get if the unknowns resolve in its favour.
+`failed` and `missing` are `;`-joined ids; `gaps` is a JSON list of {condition, field, current, required,
+delta}. For large simulations `decide_lazy(..., detail=False)` returns a lean frame where `failed`/`missing`
+are bit masks (`failed_mask`, `missing_mask`; decoded by `explain_codes` + `decode_mask`) and the snapshot,
+gaps and Decimal columns are left out; `Simulation.policy_results` rebuilds them by deciding again.
 """
 
 from __future__ import annotations
@@ -146,8 +150,14 @@ def decide(version: dict | PolicyVersion, inputs_frame: pl.DataFrame, as_of: dt.
     return decide_lazy(version, inputs_frame, as_of).collect()
 
 
-def decide_lazy(version: dict | PolicyVersion, inputs_frame: pl.DataFrame, as_of: dt.date) -> pl.LazyFrame:
-    """`decide` as a lazy query, so a simulation collects all its policies together (in parallel)."""
+def decide_lazy(
+    version: dict | PolicyVersion, inputs_frame: pl.DataFrame, as_of: dt.date, detail: bool = True
+) -> pl.LazyFrame:
+    """`decide` as a lazy query, so a simulation collects all its policies together (in parallel).
+
+    `detail=False` leaves out what a large simulation does not need per row and can rebuild on demand (see
+    `Simulation.policy_results`): the `facts` snapshot, the `conditions` outcomes, the report dimensions
+    and the Decimal `amount`/`potential_amount` (the exact `*_yuan` integers stay)."""
     p = plan(version)
     v = p.version
     schema = snapshot_schema(v, inputs_frame.columns)
@@ -182,12 +192,7 @@ def decide_lazy(version: dict | PolicyVersion, inputs_frame: pl.DataFrame, as_of
 
     # missing: each field (derived ones expanded to the facts they read) that is null and read by an
     # unknown condition; one expression per field, so no list de-duplication per row
-    readers: dict[str, list[tuple[str, str]]] = {}
-    for cid, _, fields in outcomes:
-        for field in fields:
-            deps = [d for d in _depends(field) if d in columns]
-            for name in deps or [field]:
-                readers.setdefault(name, []).append((cid, field))
+    readers = _readers(outcomes, columns)
     missing_items = [
         pl.when(
             pl.col(name).is_null()
@@ -202,6 +207,38 @@ def decide_lazy(version: dict | PolicyVersion, inputs_frame: pl.DataFrame, as_of
     gaps_json = pl.concat_str(pl.lit("["), _join(gaps, ","), pl.lit("]"))
 
     final = bf.final_amount(v.benefit, pl.col("_capped"))
+    amount_yuan = (
+        pl.when(eligible == TRUE)
+        .then(final)
+        .when(eligible == FALSE)
+        .then(pl.lit(0, pl.Int64))
+        .otherwise(pl.lit(None, pl.Int64))
+        .alias("amount_yuan")
+    )
+    potential = pl.when(eligible == UNKNOWN).then(final).otherwise(pl.lit(None, pl.Int64))
+    if not detail and len(cond_cols) <= MAX_CODES and len(readers) <= MAX_CODES:
+        # lean: failed and missing as bit masks (decoded on demand with `explain_codes`); no text per row
+        failed_mask = pl.sum_horizontal(
+            [
+                (~c[cid]).fill_null(False).cast(pl.UInt64) * pl.lit(1 << i, pl.UInt64)
+                for i, cid in enumerate(cond_cols)
+            ]
+        )
+        missing_mask = pl.sum_horizontal(
+            [pl.lit(0, pl.UInt64)]
+            + [
+                pl.when(item.is_not_null()).then(pl.lit(1 << i, pl.UInt64)).otherwise(pl.lit(0, pl.UInt64))
+                for i, item in enumerate(missing_items)
+            ]
+        )
+        return frame.select(
+            "uscc",
+            eligible.alias("eligible"),
+            amount_yuan,
+            potential.alias("potential_amount_yuan"),
+            failed_mask.alias("failed_mask"),
+            missing_mask.alias("missing_mask"),
+        )
     dims = [d for d in DIMENSIONS if d in columns]
     out = frame.select(
         "uscc",
@@ -209,30 +246,67 @@ def decide_lazy(version: dict | PolicyVersion, inputs_frame: pl.DataFrame, as_of
         pl.lit(v.version_id).alias("version_id"),
         pl.lit(as_of).alias("as_of"),
         eligible.alias("eligible"),
-        pl.when(eligible == TRUE)
-        .then(final)
-        .when(eligible == FALSE)
-        .then(pl.lit(0, pl.Int64))
-        .otherwise(pl.lit(None, pl.Int64))
-        .alias("amount_yuan"),
-        pl.when(eligible == UNKNOWN)
-        .then(final)
-        .otherwise(pl.lit(None, pl.Int64))
-        .alias("potential_amount_yuan"),
+        amount_yuan,
+        potential.alias("potential_amount_yuan"),
         _join([pl.when((~c[cid]).fill_null(False)).then(pl.lit(cid)) for cid in cond_cols], ";").alias(
             "failed"
         ),
         missing.alias("missing"),
         gaps_json.alias("gaps"),
-        pl.struct([c[cid].alias(cid) for cid in cond_cols]).alias("conditions"),
-        pl.struct([pl.col(n) for n in schema]).alias("facts"),
-        *[pl.col(d) for d in dims],
+        pl.lit(v.stacking_group, pl.Utf8).alias("stacking_group"),
+        *(
+            [
+                pl.struct([c[cid].alias(cid) for cid in cond_cols]).alias("conditions"),
+                pl.struct([pl.col(n) for n in schema]).alias("facts"),
+                *[pl.col(d) for d in dims],
+            ]
+            if detail
+            else []
+        ),
     )
     return out.with_columns(
         money.wan_expr(pl.col("amount_yuan")).alias("amount"),
         money.wan_expr(pl.col("potential_amount_yuan")).alias("potential_amount"),
-        pl.lit(v.stacking_group, pl.Utf8).alias("stacking_group"),
     )
+
+
+MAX_CODES = 62  # conditions / missing fields a lean result encodes as bits of a UInt64
+
+
+def _readers(outcomes, columns) -> dict[str, list[tuple[str, str]]]:
+    """Missing-field name → the (condition id, field read) pairs through which it can be missing."""
+    readers: dict[str, list[tuple[str, str]]] = {}
+    for cid, _, fields in outcomes:
+        for field in fields:
+            deps = [d for d in _depends(field) if d in columns]
+            for name in deps or [field]:
+                readers.setdefault(name, []).append((cid, field))
+    return readers
+
+
+def _outcome_ids(v: PolicyVersion, p: Plan) -> list[tuple[str, tuple[str, ...]]]:
+    out = [(c.id, c.fields) for c in p.conditions]
+    out.append(("amount_min", tuple(bf.read_fields(v.benefit))))
+    if v.limits.one_off:
+        out.append(("already_received", ()))
+    if bf.remaining_exprs(v.limits):
+        out.append(("limit_reached", ()))
+    return out
+
+
+def explain_codes(version: dict | PolicyVersion, columns) -> tuple[list[str], list[str]]:
+    """The bit order of a lean result's `failed_mask` (condition ids) and `missing_mask` (field names), for
+    a version decided on an inputs frame with these columns."""
+    p = plan(version)
+    outcomes = [(cid, None, fields) for cid, fields in _outcome_ids(p.version, p)]
+    columns = list(dict.fromkeys([*columns, *snapshot_schema(p.version, columns)]))
+    return [cid for cid, _, _ in outcomes], list(_readers(outcomes, columns))
+
+
+def decode_mask(mask: pl.Expr, names: list[str], separator: str = ";") -> pl.Expr:
+    """A bit mask → the names of its set bits, joined (vectorised; "" when none)."""
+    items = [pl.when((mask & pl.lit(1 << i, pl.UInt64)) > 0).then(pl.lit(n)) for i, n in enumerate(names)]
+    return pl.concat_str(items, separator=separator, ignore_nulls=True).fill_null("") if items else pl.lit("")
 
 
 def _amount_min_gaps(v: PolicyVersion, outcome: pl.Expr) -> list[pl.Expr]:

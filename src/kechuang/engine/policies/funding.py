@@ -59,23 +59,40 @@ def stack(results: pl.DataFrame, priority: list[str] | None = None) -> pl.DataFr
     )
 
 
-def stack_parts(parts: dict[str, pl.DataFrame], priority: list[str] | None = None) -> dict[str, pl.DataFrame]:
-    """`stack` over per-policy result frames: only the policies in a stacking group take part, so a large
-    simulation does not re-sort every row. Every frame gets `stacked_by`."""
-    grouped = [pid for pid, f in parts.items() if f.height and f["stacking_group"][0] is not None]
+def stack_parts(
+    parts: dict[str, pl.DataFrame], groups: dict[str, str | None], priority: list[str] | None = None
+) -> dict[str, pl.DataFrame]:
+    """`stack` over per-policy result frames (`groups`: policy id → stacking group): only the policies in a
+    group take part, so a large simulation does not re-sort every row. Every frame gets `stacked_by`."""
+    grouped = [pid for pid in parts if groups.get(pid)]
     out = {pid: f.with_columns(pl.lit(None, pl.Utf8).alias("stacked_by")) for pid, f in parts.items()}
     if len(grouped) < 2:
         return out
-    cols = ["uscc", "policy", "stacking_group", "eligible", "amount_yuan"]
-    stacked = stack(pl.concat([parts[pid].select(cols) for pid in grouped]), priority or list(parts))
+    compact = pl.concat(
+        [
+            parts[pid]
+            .filter((pl.col("eligible") == TRUE) & (pl.col("amount_yuan") > 0))
+            .select("uscc", "eligible", "amount_yuan")
+            .with_columns(pl.lit(pid).alias("policy"), pl.lit(groups[pid]).alias("stacking_group"))
+            for pid in grouped
+        ]
+    )
+    stacked = stack(compact, priority or list(parts)).filter(pl.col("stacked_by").is_not_null())
     for pid in grouped:
-        mine = stacked.filter(pl.col("policy") == pid).select("uscc", "amount_yuan", "stacked_by")
+        losers = stacked.filter(pl.col("policy") == pid).select("uscc", "stacked_by")
+        if losers.is_empty():
+            continue
         out[pid] = (
             parts[pid]
-            .drop("amount_yuan", "amount")
-            .join(mine, on="uscc", how="left", maintain_order="left")
-            .with_columns(money.wan_expr(pl.col("amount_yuan")).alias("amount"))
-            .select(*parts[pid].columns, "stacked_by")
+            .join(losers.rename({"stacked_by": "_by"}), on="uscc", how="left", maintain_order="left")
+            .with_columns(
+                pl.when(pl.col("_by").is_not_null())
+                .then(0)
+                .otherwise(pl.col("amount_yuan"))
+                .alias("amount_yuan"),
+                pl.col("_by").alias("stacked_by"),
+            )
+            .drop("_by")
         )
     return out
 
@@ -103,7 +120,6 @@ def allocate(
         )
     else:
         out = _by_ranking(results, budget, envelope, payable, rank_values)
-    out = out.with_columns(money.wan_expr(pl.col("granted_yuan")).alias("granted"))
     granted_total = int(out["granted_yuan"].sum() or 0)
     summary = {
         "year": year,

@@ -16,18 +16,29 @@ import polars as pl
 
 from kechuang.engine.policies import funding, money
 from kechuang.engine.policies.evaluate import (
+    DIMENSIONS,
     FALSE,
     TRUE,
     UNKNOWN,
     as_version,
     base_inputs,
+    decide,
     decide_lazy,
+    decode_mask,
     evaluate_tiers,
+    explain_codes,
     facts_year,
     referenced_tiers,
     with_payouts,
 )
 from kechuang.engine.policies.model import PolicyVersion
+
+
+def _decimals(columns) -> list[pl.Expr]:
+    """Decimal 万元 columns for the exact `*_yuan` integers present."""
+    names = ("amount", "potential_amount", "granted")
+    return [money.wan_expr(pl.col(f"{n}_yuan")).alias(n) for n in names if f"{n}_yuan" in columns]
+
 
 DISTRIBUTION_KEYS = {
     "region": "region_code",
@@ -39,30 +50,59 @@ DISTRIBUTION_KEYS = {
 
 @dataclass
 class Simulation:
+    """The outcome of `simulate`. Per-policy frames are lean (decision, exact amounts, why); the snapshot,
+    condition outcomes, report dimensions and Decimal amounts are rebuilt on demand from the stored inputs,
+    so a run over 100,000 firms × 50 policies does not materialise 5 million snapshots."""
+
     as_of: dt.date
     versions: list[PolicyVersion]
-    parts: dict[str, pl.DataFrame]  # policy id → one row per uscc, with its `facts` and `conditions`
+    parts: dict[str, pl.DataFrame]  # policy id → one row per uscc (lean)
+    inputs: dict[str, pl.DataFrame]  # policy id → the inputs frame it was decided on
     budgets: dict[str, dict] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)  # Chinese, e.g. a referenced tier without rules
     tiers: pl.DataFrame | None = None  # the tier results used (uscc, tier, qualified), for `distribution`
     _results: pl.DataFrame | None = field(default=None, repr=False)
 
+    def version(self, policy_id: str) -> PolicyVersion:
+        return next(v for v in self.versions if v.id == policy_id)
+
     def policy_results(self, policy_id: str) -> pl.DataFrame:
-        """Every column of one policy's results, snapshot (`facts`) and condition outcomes included."""
-        return self.parts[policy_id]
+        """One policy's results in full: a re-decision with every detail (`decide` is pure, so it is the
+        same decision) joined with the stacking and budget columns of the simulation."""
+        full = decide(self.version(policy_id), self.inputs[policy_id], self.as_of)
+        lean = self.parts[policy_id]
+        extra = [c for c in ("amount_yuan", "stacked_by", "granted_yuan") if c in lean.columns]
+        out = full.drop("amount_yuan", "amount").join(
+            lean.select("uscc", *extra), on="uscc", how="left", maintain_order="left"
+        )
+        return out.with_columns(_decimals(out.columns))
+
+    def readable(self, policy_id: str) -> pl.DataFrame:
+        """One policy's lean results with ids and `failed`/`missing` as text (no snapshot, no gaps)."""
+        v = self.version(policy_id)
+        part = self.parts[policy_id]
+        if "failed_mask" not in part.columns:
+            return part
+        ids, names = explain_codes(v, self.inputs[policy_id].columns)
+        return part.with_columns(
+            pl.lit(v.id).alias("policy"),
+            pl.lit(v.version_id).alias("version_id"),
+            pl.lit(self.as_of).alias("as_of"),
+            pl.lit(v.stacking_group, pl.Utf8).alias("stacking_group"),
+            decode_mask(pl.col("failed_mask"), ids).alias("failed"),
+            decode_mask(pl.col("missing_mask"), names).alias("missing"),
+        ).drop("failed_mask", "missing_mask")
 
     @property
     def results(self) -> pl.DataFrame:
-        """All policies' results in one frame, one row per (uscc, policy). The per-policy structs
-        (`facts`, `conditions`) differ between policies and are left out here; see `policy_results`."""
+        """All policies' results in one frame, one row per (uscc, policy), with the report dimensions and
+        Decimal amounts; without the per-policy `facts`, `conditions` and `gaps` (see `policy_results`)."""
         if self._results is None:
-            frames = list(self.parts.values())
-            if len(frames) == 1:
-                self._results = frames[0]
-            else:
-                self._results = pl.concat(
-                    [f.drop("facts", "conditions", strict=False) for f in frames], how="diagonal_relaxed"
-                )
+            lean = pl.concat([self.readable(pid) for pid in self.parts], how="diagonal_relaxed")
+            first = next(iter(self.inputs.values()))
+            dims = first.select("uscc", *[d for d in DIMENSIONS if d in first.columns])
+            joined = lean.join(dims, on="uscc", how="left", maintain_order="left")
+            self._results = joined.with_columns(_decimals(joined.columns))
         return self._results
 
     def summary(self) -> pl.DataFrame:
@@ -101,10 +141,15 @@ class Simulation:
 
     def distribution(self, by: str, policy: str | None = None) -> pl.DataFrame:
         """Eligible firms and granted amounts by `region`, `industry`, `tier` or `carrier`."""
-        return distribution(self.results if policy is None else self.parts[policy], by, self.tiers)
+        frame = self.results if policy is None else self.results.filter(pl.col("policy") == policy)
+        return distribution(frame, by, self.tiers)
 
     def near_misses(self, policy: str | None = None) -> pl.DataFrame:
-        return near_misses(self.results if policy is None else self.parts[policy])
+        """Near misses with their gaps (re-decided in detail for the policies asked for)."""
+        ids = [policy] if policy else list(self.parts)
+        return pl.concat([near_misses(self.policy_results(pid)) for pid in ids], how="diagonal_relaxed").sort(
+            "policy", "uscc"
+        )
 
 
 def distribution(results: pl.DataFrame, by: str, tiers: pl.DataFrame | None = None) -> pl.DataFrame:
@@ -168,19 +213,22 @@ def simulate(
     if tiers is None:
         tiers = evaluate_tiers(panel, as_of, referenced_tiers(typed), notes)
     bases: dict[int, pl.DataFrame] = {}
-    queries = []
+    inputs: dict[str, pl.DataFrame] = {}
     for v in typed:
         year = facts_year(v, as_of)
         if year not in bases:
             bases[year] = base_inputs(panel, year, as_of, tiers)
-        queries.append(decide_lazy(v, with_payouts(bases[year], v.id, payouts, as_of.year), as_of))
+        inputs[v.id] = with_payouts(bases[year], v.id, payouts, as_of.year)
+    queries = [decide_lazy(v, inputs[v.id], as_of, detail=False) for v in typed]
     parts = dict(zip(ids, pl.collect_all(queries), strict=True))  # one parallel run for every policy
-    parts = funding.stack_parts(parts, priority=priority or ids)
+    parts = funding.stack_parts(parts, {v.id: v.stacking_group for v in typed}, priority=priority or ids)
     budgets = {}
     if apply_budget:
         for v in typed:
-            parts[v.id], budgets[v.id] = funding.allocate(parts[v.id], v.budget, as_of.year)
-    return Simulation(as_of, typed, parts, budgets, notes, tiers)
+            key = v.budget.allocation.rank_by
+            ranks = inputs[v.id].select("uscc", key) if key else None
+            parts[v.id], budgets[v.id] = funding.allocate(parts[v.id], v.budget, as_of.year, ranks)
+    return Simulation(as_of, typed, parts, inputs, budgets, notes, tiers)
 
 
 def compare(

@@ -102,7 +102,8 @@ def _check(expect: dict, row: dict) -> list[str]:
         elif key == "gaps":
             got = json.loads(row["gaps"])
             if len(got) != len(want) or not all(
-                g["condition"] == w["condition"] and g["field"] == w["field"]
+                g["condition"] == w["condition"]
+                and g["field"] == w["field"]
                 and all(_same_number(g[k], w[k]) for k in ("current", "required", "delta") if k in w)
                 for g, w in zip(got, want, strict=False)
             ):
@@ -143,8 +144,15 @@ def run_file(path: Path) -> list[CaseResult]:
         rows = []
         for i, case in items:
             uscc = f"CASE{i:04d}"
-            rows.append({"uscc": uscc, "name": case["name"], "year": fiscal_year,
-                         **(doc.get("defaults") or {}), **(case.get("facts") or {})})
+            rows.append(
+                {
+                    "uscc": uscc,
+                    "name": case["name"],
+                    "year": fiscal_year,
+                    **(doc.get("defaults") or {}),
+                    **(case.get("facts") or {}),
+                }
+            )
             for extra in _history(doc, case):
                 rows.append({"uscc": uscc, "name": case["name"], **extra})
         out = evaluate(_frame(rows), as_of, [ruleset.id], local_set=local_set)

@@ -72,7 +72,7 @@ def _tokenize(text: str) -> list[tuple[str, str]]:
     while pos < len(text):
         match = _TOKEN.match(text, pos)
         if not match or match.end() == pos:
-            raise ConditionError(f"条件“{text}”第 {pos + 1} 个字符无法识别：“{text[pos:pos + 10]}”")
+            raise ConditionError(f"条件“{text}”第 {pos + 1} 个字符无法识别：“{text[pos : pos + 10]}”")
         kind = match.lastgroup
         value = match.group(kind)
         if kind == "name" and value in _KEYWORDS:
@@ -292,9 +292,15 @@ class _Compiler:
             if op == "/":
                 return pl.when(right != 0).then(left / right)
             return {
-                "+": lambda: left + right, "-": lambda: left - right, "*": lambda: left * right,
-                "<": lambda: left < right, "<=": lambda: left <= right, ">": lambda: left > right,
-                ">=": lambda: left >= right, "==": lambda: left == right, "!=": lambda: left != right,
+                "+": lambda: left + right,
+                "-": lambda: left - right,
+                "*": lambda: left * right,
+                "<": lambda: left < right,
+                "<=": lambda: left <= right,
+                ">": lambda: left > right,
+                ">=": lambda: left >= right,
+                "==": lambda: left == right,
+                "!=": lambda: left != right,
             }[op]()
         if kind == "call":
             return self.call(node)
@@ -303,7 +309,9 @@ class _Compiler:
     def call(self, node: Node) -> pl.Expr:
         name, args = node.value, node.args
         if name not in _FUNCTIONS:
-            raise ConditionError(f"条件“{self.text}”：未知函数“{name}”（可用：{'、'.join(sorted(_FUNCTIONS))}）")
+            raise ConditionError(
+                f"条件“{self.text}”：未知函数“{name}”（可用：{'、'.join(sorted(_FUNCTIONS))}）"
+            )
         if name == "date":
             if len(args) != 1 or args[0].kind != "str":
                 raise ConditionError(f"条件“{self.text}”：date() 需要一个 'YYYY-MM-DD' 字符串")
@@ -316,8 +324,12 @@ class _Compiler:
             if values is None:
                 raise ConditionError(f"条件“{self.text}”：prefix_in(字段, 列表)")
             text = self.expr(args[0]).cast(pl.Utf8)
-            hits = [text.str.starts_with(str(v)) for v in values] or [pl.lit(False)]
-            return pl.when(text.is_not_null()).then(pl.any_horizontal(hits))
+            # one hash lookup per prefix length instead of one starts_with per prefix
+            by_length: dict[int, list[str]] = {}
+            for v in values:
+                by_length.setdefault(len(str(v)), []).append(str(v))
+            hits = [text.str.slice(0, n).is_in(group) for n, group in sorted(by_length.items())]
+            return pl.when(text.is_not_null()).then(pl.any_horizontal(hits or [pl.lit(False)]))
         exprs = [self.expr(a) for a in args]
         arity = {"abs": 1, "known": 1, "if": 3, "pow": 2}
         if name in arity and len(exprs) != arity[name]:
@@ -340,9 +352,7 @@ class _Compiler:
         return pl.when(~any_null).then(combined)
 
 
-def compile_condition(
-    text: str, params: Mapping[str, Any] | None = None, columns=None
-) -> pl.Expr:
+def compile_condition(text: str, params: Mapping[str, Any] | None = None, columns=None) -> pl.Expr:
     """Compile condition text to a Polars expression (three-valued; null = unknown).
 
     `params`: names whose values are inlined as literals (lists only on the right of `in`/`prefix_in`).

@@ -36,8 +36,17 @@ from kechuang.engine.rules.scoring import (
 )
 
 RESULT_COLUMNS = (
-    "uscc", "tier", "ruleset", "qualified", "route", "score", "score_min", "score_max",
-    "failed", "missing", "gaps",
+    "uscc",
+    "tier",
+    "ruleset",
+    "qualified",
+    "route",
+    "score",
+    "score_min",
+    "score_max",
+    "failed",
+    "missing",
+    "gaps",
 )
 _COND = "_c_"
 
@@ -48,6 +57,9 @@ class Compiled:
     params: dict
     query_exprs: list[list[pl.Expr]]  # successive with_columns stages
     output: list[pl.Expr]
+    gap_meta: list[tuple[str, str]]
+    failed_ids: list[str]
+    missing_labels: list[str]
 
 
 def _param_values(ruleset: RuleSet, as_of: dt.date, overrides) -> dict:
@@ -62,28 +74,83 @@ def _threshold(spec, params: dict) -> tuple[float, str | None]:
     return float(spec), None
 
 
-def _json_list(items: list[pl.Expr]) -> pl.Expr:
-    """JSON array text from per-row JSON object texts (nulls skipped); string concatenation is far cheaper
-    than building a list of structs and encoding it."""
-    if not items:
-        return pl.lit("[]")
-    body = pl.concat_str(items, separator=",", ignore_nulls=True).fill_null("")
-    return pl.concat_str([pl.lit("["), body, pl.lit("]")])
+def _bitmask(flags: list[pl.Expr]) -> pl.Expr:
+    """Flags (true = listed) packed into an integer; nulls count as not listed. Strings are made per
+    distinct mask afterwards (`_mask_text`): far cheaper than concatenating strings on every row."""
+    if not flags:
+        return pl.lit(0, dtype=pl.UInt64)
+    if len(flags) > 64:  # pragma: no cover - no shipped rule set reads that many fields
+        raise RuleSetError("一个规则集最多支持 64 个条件或字段")
+    return pl.sum_horizontal(
+        [
+            pl.when(f).then(pl.lit(1 << i, dtype=pl.UInt64)).otherwise(pl.lit(0, dtype=pl.UInt64))
+            for i, f in enumerate(flags)
+        ]
+    )
 
 
-def _json_number(expr: pl.Expr) -> pl.Expr:
-    return expr.cast(pl.Float64).cast(pl.Utf8)
+def _mask_text(mask: pl.Series, names: list[str]) -> pl.Series:
+    """`;`-joined names of the set bits, computed once per distinct mask."""
+    mapping = {
+        int(m): ";".join(name for i, name in enumerate(names) if int(m) >> i & 1)
+        for m in mask.unique().to_list()
+    }
+    return mask.replace_strict(mapping, return_dtype=pl.Utf8)
+
+
+def _gaps_column(df: pl.DataFrame, gap_meta: list[tuple[str, str]]) -> pl.DataFrame:
+    """Replace the numeric gap columns `_gc/_gr/_gd<k>` by the `gaps` JSON text column.
+
+    Text is built only on the rows that have a gap, and each item only where it is active; items keep
+    their rule-set order (conditions in order, then fields). Rows without a gap get "[]".
+    """
+    drop = [f"_g{x}{k}" for k in range(len(gap_meta)) for x in "crd"]
+    if not gap_meta:
+        return df.drop(drop).with_columns(pl.lit("[]").alias("gaps"))
+    has_gap = df.select(pl.any_horizontal([pl.col(f"_gd{k}").is_not_null() for k in range(len(gap_meta))]))
+    rows = has_gap.to_series().arg_true()
+    sub = df.select(drop)[rows]
+    pieces = []
+    for k, (cid, fld) in enumerate(gap_meta):
+        pieces.append(
+            pl.when(pl.col(f"_gd{k}").is_not_null()).then(
+                pl.concat_str(
+                    [
+                        pl.lit(f'{{"condition":"{cid}","field":"{fld}","current":'),
+                        pl.col(f"_gc{k}").cast(pl.Utf8),
+                        pl.lit(',"required":'),
+                        pl.col(f"_gr{k}").cast(pl.Float64).cast(pl.Utf8),
+                        pl.lit(',"delta":'),
+                        pl.col(f"_gd{k}").cast(pl.Utf8),
+                        pl.lit("}"),
+                    ]
+                )
+            )
+        )
+    text = sub.select(
+        pl.concat_str([pl.lit("["), pl.concat_str(pieces, separator=",", ignore_nulls=True), pl.lit("]")])
+    ).to_series()
+    gaps = pl.repeat("[]", df.height, dtype=pl.Utf8, eager=True).scatter(rows, text)
+    return df.drop(drop).with_columns(gaps.alias("gaps"))
 
 
 def _outcome(expr: pl.Expr) -> pl.Expr:
-    return pl.when(expr.is_null()).then(pl.lit("unknown")).when(expr).then(pl.lit("true")).otherwise(pl.lit("false"))
+    return (
+        pl.when(expr.is_null())
+        .then(pl.lit("unknown"))
+        .when(expr)
+        .then(pl.lit("true"))
+        .otherwise(pl.lit("false"))
+    )
 
 
 def _columns_of(names, values: dict[str, str], params: dict) -> list[str]:
     """Frame columns behind the names a condition reads, expanding rule-set values (not derived values)."""
     out: list[str] = []
     for name in names:
-        expanded = _columns_of(condition_fields(values[name], params), values, params) if name in values else [name]
+        expanded = (
+            _columns_of(condition_fields(values[name], params), values, params) if name in values else [name]
+        )
         for f in expanded:
             if f not in out:
                 out.append(f)
@@ -99,7 +166,9 @@ def compile_ruleset(ruleset: RuleSet, as_of: dt.date, overrides=None, explain: b
     parts = build_parts(ruleset.scores, params)
     by_id = {p.id: p for p in parts}
     if parts:
-        stages.append([e for p in parts for e in part_exprs(p, params)])
+        built = [part_exprs(p, params) for p in parts]
+        stages.append([e for first, _ in built for e in first])
+        stages.append([e for _, second in built for e in second])
 
     cond_exprs, cond_fields, gap_items, explain_items, options = [], {}, [], [], set()
     for cond in ruleset.conditions:
@@ -150,33 +219,46 @@ def compile_ruleset(ruleset: RuleSet, as_of: dt.date, overrides=None, explain: b
         cond_exprs.append(expr.alias(_COND + cid))
         cond_fields[cid] = _columns_of(names, values, params)
         if explain:
-            explain_items.append((cid, pl.struct(
-                _outcome(col).alias("outcome"),
-                pl.struct(**values_struct).alias("values") if values_struct else pl.lit(None).alias("values"),
-                pl.struct(**thresholds).alias("thresholds") if thresholds else pl.lit(None).alias("thresholds"),
-            )))
+            explain_items.append(
+                (
+                    cid,
+                    pl.struct(
+                        _outcome(col).alias("outcome"),
+                        pl.struct(**values_struct).alias("values")
+                        if values_struct
+                        else pl.lit(None).alias("values"),
+                        pl.struct(**thresholds).alias("thresholds")
+                        if thresholds
+                        else pl.lit(None).alias("thresholds"),
+                    ),
+                )
+            )
     stages.append(cond_exprs)
 
     route_exprs = []
     for route in ruleset.routes:
-        parts_ = [pl.all_horizontal([pl.col(_COND + c) for c in route.get("all", [])])] if route.get("all") else []
+        parts_ = (
+            [pl.all_horizontal([pl.col(_COND + c) for c in route.get("all", [])])] if route.get("all") else []
+        )
         if route.get("any"):
             parts_.append(pl.any_horizontal([pl.col(_COND + c) for c in route["any"]]))
         route_exprs.append((route["kind"], pl.all_horizontal(parts_)))
     any_true = pl.any_horizontal([e for _, e in route_exprs])
-    qualified = pl.when(any_true).then(pl.lit("true")).when(any_true.is_null()).then(pl.lit("unknown")) \
+    qualified = (
+        pl.when(any_true)
+        .then(pl.lit("true"))
+        .when(any_true.is_null())
+        .then(pl.lit("unknown"))
         .otherwise(pl.lit("false"))
+    )
     route_col = pl.lit(None, dtype=pl.Utf8)
     for kind, e in reversed(route_exprs):
         route_col = pl.when(e.fill_null(False)).then(pl.lit(kind)).otherwise(route_col)
     stages.append([qualified.alias("qualified"), route_col.alias("route")])
 
     not_qualified = pl.col("qualified") != "true"
-    failed = pl.concat_str(
-        [pl.when(pl.col(_COND + c["id"]).not_() & not_qualified).then(pl.lit(c["id"]))
-         for c in ruleset.conditions if c["id"] not in options],
-        separator=";", ignore_nulls=True,
-    )
+    failed_ids = [c["id"] for c in ruleset.conditions if c["id"] not in options]
+    failed = _bitmask([pl.col(_COND + cid).not_() & not_qualified for cid in failed_ids])
     # A facts field is missing when it is null, some derived value it feeds is null, and a condition
     # reading that value is unknown (e.g. invention_patents is not missing when class1_ip is known).
     fiscal_year = as_of.year - ruleset.fiscal_year_offset
@@ -189,22 +271,32 @@ def compile_ruleset(ruleset: RuleSet, as_of: dt.date, overrides=None, explain: b
                 if f in known_columns:
                     reasons.setdefault(f, []).append(unknown & pl.col(name).is_null())
     is_unknown = pl.col("qualified") == "unknown"
-    missing_parts = [
-        pl.when(is_unknown & pl.col(f).is_null() & pl.any_horizontal(r)).then(pl.lit(_field_label(f, fiscal_year)))
-        for f, r in reasons.items()
-    ]
-    missing = pl.concat_str(missing_parts, separator=";", ignore_nulls=True) if missing_parts else pl.lit("")
+    missing_labels = [_field_label(f, fiscal_year) for f in reasons]
+    missing_flags = [is_unknown & pl.col(f).is_null() & pl.any_horizontal(r) for f, r in reasons.items()]
+    missing = _bitmask(missing_flags)
 
-    gaps = []
-    for cid, fld, op, unit, req in gap_items:
+    # Gaps leave the query as numbers (null where inactive); JSON text is built afterwards for the
+    # active ones only (formatting floats for every row and item costs more than the whole evaluation).
+    gap_stage, gap_exprs, gap_meta = [], [], []
+    for k, (cid, fld, op, _unit, req) in enumerate(gap_items):
         current = pl.col(fld).cast(pl.Float64)
-        delta = (req - current).round(4)
+        delta = (pl.col(f"_gr{k}") - current).round(4)
         wrong_way = (delta <= 0) if op in INCREASING else (delta >= 0)
         active = (pl.col(_COND + cid) == False) & not_qualified & ~wrong_way  # noqa: E712 - Kleene compare
-        gaps.append(pl.when(active).then(pl.concat_str([
-            pl.lit(f'{{"condition":"{cid}","field":"{fld}","current":'), _json_number(current),
-            pl.lit(',"required":'), _json_number(req), pl.lit(',"delta":'), _json_number(delta), pl.lit("}"),
-        ])))
+        gap_stage.append(req.alias(f"_gr{k}"))
+        gap_exprs += [pl.when(active).then(delta).alias(f"_gd{k}")]
+        gap_meta.append((cid, fld))
+    if gap_stage:
+        stages.append(gap_stage)
+        stages.append(gap_exprs)
+    gap_exprs = [pl.col(f"_gd{k}") for k in range(len(gap_meta))]
+    gap_exprs += [
+        pl.when(pl.col(f"_gd{k}").is_not_null())
+        .then(pl.col(gap_meta[k][1]).cast(pl.Float64))
+        .alias(f"_gc{k}")
+        for k in range(len(gap_meta))
+    ]
+    gap_exprs += [pl.col(f"_gr{k}") for k in range(len(gap_meta))]
 
     has_score = bool(parts)
     if has_score:
@@ -215,14 +307,23 @@ def compile_ruleset(ruleset: RuleSet, as_of: dt.date, overrides=None, explain: b
     else:
         score = score_min = score_max = pl.lit(None, dtype=pl.Float64)
     output = [
-        pl.col("uscc"), pl.lit(ruleset.tier).alias("tier"), pl.lit(ruleset.label).alias("ruleset"),
-        pl.col("qualified"), pl.col("route"), score.alias("score"), score_min.alias("score_min"),
-        score_max.alias("score_max"), failed.alias("failed"), missing.alias("missing"),
-        _json_list(gaps).alias("gaps"),
+        pl.col("uscc"),
+        pl.lit(ruleset.tier).alias("tier"),
+        pl.lit(ruleset.label).alias("ruleset"),
+        pl.col("qualified"),
+        pl.col("route"),
+        score.alias("score"),
+        score_min.alias("score_min"),
+        score_max.alias("score_max"),
+        failed.alias("failed"),
+        missing.alias("missing"),
+        *gap_exprs,
     ]
     if explain:
-        sub_scores = {p.id: pl.struct(pl.col(f"_p_{p.id}_lo").alias("min"), pl.col(f"_p_{p.id}_hi").alias("max"))
-                      for p in parts}
+        sub_scores = {
+            p.id: pl.struct(pl.col(f"_p_{p.id}_lo").alias("min"), pl.col(f"_p_{p.id}_hi").alias("max"))
+            for p in parts
+        }
         body = {
             "fiscal_year": pl.lit(fiscal_year),
             "conditions": pl.struct(**dict(explain_items)),
@@ -230,7 +331,7 @@ def compile_ruleset(ruleset: RuleSet, as_of: dt.date, overrides=None, explain: b
         if sub_scores:
             body["scores"] = pl.struct(**sub_scores)
         output.append(pl.struct(**body).struct.json_encode().alias("explanation"))
-    return Compiled(ruleset, params, stages, output)
+    return Compiled(ruleset, params, stages, output, gap_meta, failed_ids, missing_labels)
 
 
 _KNOWN: set[str] | None = None
@@ -281,22 +382,34 @@ def evaluate(
     """
     rulesets = select_rulesets(as_of, tiers, local_set)
     frames: dict[int, pl.DataFrame] = {}
-    queries = []
+    queries, compiled_all = [], []
     for ruleset in rulesets:
         year = as_of.year - ruleset.fiscal_year_offset
         if year not in frames:
             frames[year] = derive.derived_for_year(facts, year, as_of)
         compiled = compile_ruleset(ruleset, as_of, parameter_versions, explain)
+        compiled_all.append(compiled)
         queries.append(_run(frames[year], compiled))
     if not queries:
         return empty_results(explain)
     results = pl.collect_all(queries)
-    return pl.concat([_cast_out(r) for r in results], how="vertical")
+    columns = [*RESULT_COLUMNS, "explanation"] if explain else list(RESULT_COLUMNS)
+    frames = [
+        _cast_out(
+            _gaps_column(r, c.gap_meta).with_columns(
+                _mask_text(r["failed"], c.failed_ids).alias("failed"),
+                _mask_text(r["missing"], c.missing_labels).alias("missing"),
+            )
+        ).select(columns)
+        for r, c in zip(results, compiled_all, strict=True)
+    ]
+    return pl.concat(frames, how="vertical")
 
 
 def _cast_out(df: pl.DataFrame) -> pl.DataFrame:
     return df.with_columns(
-        pl.col("route").cast(pl.Utf8), pl.col("score", "score_min", "score_max").cast(pl.Float64),
+        pl.col("route").cast(pl.Utf8),
+        pl.col("score", "score_min", "score_max").cast(pl.Float64),
         pl.col("failed", "missing").fill_null(""),
     )
 
@@ -316,16 +429,32 @@ def list_rulesets(as_of: dt.date, parameter_versions: list[dict] | None = None) 
         if not r.in_force(as_of):
             continue
         resolved = r.resolve(as_of, parameter_versions)
-        out.append({
-            "id": r.id, "version": r.version, "tier": r.tier, "variant": r.variant, "default": r.default,
-            "name_zh": r.name_zh, "effective_from": r.effective_from, "effective_to": r.effective_to,
-            "source": r.source, "source_urls": r.source_urls,
-            "parameters": [
-                {"path": name, "value": v.value, "verified": v.verified, "source": v.source,
-                 "effective_from": v.effective_from, "note": v.note}
-                for name, v in resolved.items()
-            ],
-        })
+        out.append(
+            {
+                "id": r.id,
+                "version": r.version,
+                "tier": r.tier,
+                "variant": r.variant,
+                "default": r.default,
+                "name_zh": r.name_zh,
+                "effective_from": r.effective_from,
+                "effective_to": r.effective_to,
+                "source": r.source,
+                "notes": r.notes,
+                "source_urls": r.source_urls,
+                "parameters": [
+                    {
+                        "path": name,
+                        "value": v.value,
+                        "verified": v.verified,
+                        "source": v.source,
+                        "effective_from": v.effective_from,
+                        "note": v.note,
+                    }
+                    for name, v in resolved.items()
+                ],
+            }
+        )
     return out
 
 

@@ -72,10 +72,15 @@ class RuleSet:
             name = item.get("parameter")
             if name not in self.parameters:
                 raise RuleSetError(f"规则集 {self.id} 没有参数“{name}”")
-            extra.setdefault(name, []).append(ParameterVersion(
-                value=item["value"], effective_from=_date(item["effective_from"]), verified="V",
-                source=str(item.get("source") or ""), note=str(item.get("note") or ""),
-            ))
+            extra.setdefault(name, []).append(
+                ParameterVersion(
+                    value=item["value"],
+                    effective_from=_date(item["effective_from"]),
+                    verified="V",
+                    source=str(item.get("source") or ""),
+                    note=str(item.get("note") or ""),
+                )
+            )
         for name, versions in self.parameters.items():
             candidates = [v for v in versions + extra.get(name, []) if v.effective_from <= as_of]
             if not candidates:
@@ -105,13 +110,15 @@ def _parameter(name: str, spec, default_from: dt.date, path: Path) -> list[Param
         verified = str(item.get("verified", spec.get("verified", "U")))
         if verified not in ("V", "P", "U"):
             raise RuleSetError(f"{path.name}: 参数 {name} 的 verified 应为 V/P/U")
-        out.append(ParameterVersion(
-            value=item["value"],
-            effective_from=_date(item.get("effective_from", default_from)),
-            verified=verified,
-            source=str(item.get("source", spec.get("source", "")) or ""),
-            note=str(item.get("note", spec.get("note", "")) or ""),
-        ))
+        out.append(
+            ParameterVersion(
+                value=item["value"],
+                effective_from=_date(item.get("effective_from", default_from)),
+                verified=verified,
+                source=str(item.get("source", spec.get("source", "")) or ""),
+                note=str(item.get("note", spec.get("note", "")) or ""),
+            )
+        )
     return sorted(out, key=lambda v: v.effective_from)
 
 
@@ -122,15 +129,23 @@ def load_file(path: Path) -> RuleSet:
         start = _date(doc["effective_from"])
         end = doc.get("effective_to")
         return RuleSet(
-            id=doc["id"], tier=doc["tier"], variant=doc.get("variant", "national"),
-            default=bool(doc.get("default", True)), name_zh=doc["name_zh"],
-            version=str(doc.get("version", start.isoformat())), effective_from=start,
-            effective_to=_date(end) if end else None, source=doc.get("source", ""),
+            id=doc["id"],
+            tier=doc["tier"],
+            variant=doc.get("variant", "national"),
+            default=bool(doc.get("default", True)),
+            name_zh=doc["name_zh"],
+            version=str(doc.get("version", start.isoformat())),
+            effective_from=start,
+            effective_to=_date(end) if end else None,
+            source=doc.get("source", ""),
             source_urls=list(doc.get("source_urls", [])),
             fiscal_year_offset=int(doc.get("fiscal_year_offset", 1)),
             parameters={k: _parameter(k, v, start, path) for k, v in (doc.get("parameters") or {}).items()},
-            values=dict(doc.get("values") or {}), scores=list(doc.get("scores") or []),
-            conditions=list(doc["conditions"]), routes=list(doc["routes"]), path=path,
+            values=dict(doc.get("values") or {}),
+            scores=list(doc.get("scores") or []),
+            conditions=list(doc["conditions"]),
+            routes=list(doc["routes"]),
+            path=path,
             notes=doc.get("notes", ""),
         )
     except KeyError as exc:
@@ -148,7 +163,9 @@ def all_rulesets(directory: Path = TIERS_DIR) -> tuple[RuleSet, ...]:
 
 
 def select_rulesets(
-    as_of: dt.date, tiers: list[str] | None = None, local_set: str | None = None,
+    as_of: dt.date,
+    tiers: list[str] | None = None,
+    local_set: str | None = None,
     directory: Path = TIERS_DIR,
 ) -> list[RuleSet]:
     """The rule sets in force on `as_of`, one per tier (or per explicitly named rule set id).
@@ -171,7 +188,10 @@ def select_rulesets(
                 continue
             known = "、".join(sorted({r.tier for r in all_rulesets(directory)}))
             raise RuleSetError(f"{as_of} 没有有效的梯队规则“{name}”（可用：{known}）")
-        pick = [r for r in options if local_set and r.variant == local_set] or \
-            [r for r in options if r.default] or options
+        pick = (
+            [r for r in options if local_set and r.variant == local_set]
+            or [r for r in options if r.default]
+            or options
+        )
         chosen.append(pick[0])
     return chosen

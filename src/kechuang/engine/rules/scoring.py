@@ -60,7 +60,9 @@ def _table(spec: dict, params: dict) -> Table:
     bands = spec["bands"]
     rows = params[bands] if isinstance(bands, str) else bands
     return Table(
-        input=spec.get("input", ""), rows=list(rows), skip_unknown=spec.get("if_unknown") == "skip",
+        input=spec.get("input", ""),
+        rows=list(rows),
+        skip_unknown=spec.get("if_unknown") == "skip",
         gap=spec.get("gap"),
     )
 
@@ -73,8 +75,11 @@ def build_parts(scores: list[dict], params: dict) -> list[Part]:
         for comp in components_spec:
             if "expert" in comp:
                 spec_range = comp["expert"]
-                components.append(Component(expert=_points(params[spec_range] if isinstance(spec_range, str)
-                                                            else spec_range)))
+                components.append(
+                    Component(
+                        expert=_points(params[spec_range] if isinstance(spec_range, str) else spec_range)
+                    )
+                )
             else:
                 tables = comp.get("tables") or [comp]
                 components.append(Component(tables=[_table(t, params) for t in tables]))
@@ -129,10 +134,12 @@ def component_interval(comp: Component, params: dict) -> tuple[pl.Expr, pl.Expr]
 
 
 def component_known(comp: Component, params: dict) -> pl.Expr:
-    """All inputs of an objective component are known (a skippable table may be unknown if another is known)."""
+    """All inputs of an objective component are known (a skippable table may be unknown if another is)."""
     if comp.expert is not None or not comp.tables:
         return pl.lit(True)
-    known = [compile_condition(t.input, params).is_not_null() if t.input else pl.lit(True) for t in comp.tables]
+    known = [
+        compile_condition(t.input, params).is_not_null() if t.input else pl.lit(True) for t in comp.tables
+    ]
     required = [k for k, t in zip(known, comp.tables, strict=True) if not t.skip_unknown]
     result = pl.any_horizontal(known)
     if required:
@@ -140,26 +147,32 @@ def component_known(comp: Component, params: dict) -> pl.Expr:
     return result
 
 
-def part_exprs(part: Part, params: dict) -> list[pl.Expr]:
-    """Columns `_p_<id>_lo`, `_p_<id>_hi`, `_p_<id>_obj` (objective minimum) and `_p_<id>_known`."""
-    los, his, obj, known = [], [], [], []
-    for comp in part.components:
+def part_exprs(part: Part, params: dict) -> tuple[list[pl.Expr], list[pl.Expr]]:
+    """Two stages: per-component columns, then the part's `_p_<id>_lo`, `_hi`, `_obj` (objective
+    minimum) and `_known` as sums of them (each band table is evaluated once)."""
+    first, los, his, obj, known = [], [], [], [], []
+    for j, comp in enumerate(part.components):
+        name = f"_p_{part.id}_{j}"
         lo, hi = component_interval(comp, params)
-        los.append(lo)
-        his.append(hi)
+        first += [lo.alias(f"{name}_lo"), hi.alias(f"{name}_hi")]
+        los.append(pl.col(f"{name}_lo"))
+        his.append(pl.col(f"{name}_hi"))
         if comp.expert is None:
-            obj.append(lo)
-            known.append(component_known(comp, params))
+            obj.append(pl.col(f"{name}_lo"))
+            first.append(component_known(comp, params).alias(f"{name}_known"))
+            known.append(pl.col(f"{name}_known"))
     lo_sum, hi_sum = pl.sum_horizontal(los), pl.sum_horizontal(his)
     obj_sum = pl.sum_horizontal(obj) if obj else pl.lit(0.0)
     if part.cap is not None:
         lo_sum, hi_sum = lo_sum.clip(upper_bound=part.cap), hi_sum.clip(upper_bound=part.cap)
         obj_sum = obj_sum.clip(upper_bound=part.cap)
-    return [
-        lo_sum.alias(f"_p_{part.id}_lo"), hi_sum.alias(f"_p_{part.id}_hi"),
+    second = [
+        lo_sum.alias(f"_p_{part.id}_lo"),
+        hi_sum.alias(f"_p_{part.id}_hi"),
         obj_sum.alias(f"_p_{part.id}_obj"),
         (pl.all_horizontal(known) if known else pl.lit(True)).alias(f"_p_{part.id}_known"),
     ]
+    return first, second
 
 
 def part_fields(part: Part, params: dict) -> list[str]:

@@ -1,0 +1,127 @@
+"""Excel exports: the leaderboard of a run and the alert digest (Chinese headers, write-only workbooks)."""
+
+from __future__ import annotations
+
+import io
+import json
+
+from django.utils import timezone
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+HEADER_FONT = Font(bold=True)
+
+
+def _workbook(title: str, header: list[str]):
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title)
+    sheet.append(header)
+    return workbook, sheet
+
+
+def _bytes(workbook) -> bytes:
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def leaderboard_xlsx(run, results, scheme) -> bytes:
+    """`results`: a leaderboard queryset (access-checked and filtered)."""
+    ids = [i.id for i in scheme.indicators]
+    labels = scheme.stage_labels
+    header = [
+        "总排名",
+        "企业名称",
+        "统一社会信用代码",
+        "阶段",
+        "积分",
+        "总百分位",
+        "阶段内排名",
+        "阶段内百分位",
+        "榜单",
+        "前 100 名免担保费",
+        "行业代码",
+        "行政区划代码",
+        "载体",
+        "缺失指标",
+        *[f"{i.label}（得分）" for i in scheme.indicators],
+    ]
+    workbook, sheet = _workbook(f"{run.year}年度积分", header)
+    rows = results.select_related("enterprise").only(
+        "rank",
+        "points",
+        "percentile",
+        "stage",
+        "stage_rank",
+        "stage_percentile",
+        "list_label",
+        "fee_waiver",
+        "industry_code",
+        "region_code",
+        "carrier",
+        "missing",
+        "contributions",
+        "enterprise__name",
+        "enterprise__uscc",
+    )
+    for r in rows.iterator(chunk_size=2000):
+        missing = "、".join(scheme.indicator(m).label for m in r.missing.split(";") if m)
+        sheet.append(
+            [
+                r.rank,
+                r.enterprise.name,
+                r.enterprise.uscc,
+                labels.get(r.stage, r.stage),
+                r.points,
+                None if r.percentile is None else round(r.percentile, 2),
+                r.stage_rank,
+                None if r.stage_percentile is None else round(r.stage_percentile, 2),
+                r.list_label,
+                "是" if r.fee_waiver else "否",
+                r.industry_code,
+                r.region_code,
+                r.carrier,
+                missing,
+                *[r.contributions.get(i) for i in ids],
+            ]
+        )
+    notes = workbook.create_sheet("说明")
+    notes.append([f"方案：{run.scheme_name}（{run.scheme_key}），{run.year} 年度，基准日 {run.as_of}"])
+    scheme_note = scheme.weights_note if not scheme.weights_official else "官方权重"
+    notes.append([f"权重说明：{scheme_note}"])
+    rule = run.fee_waiver or {}
+    if rule:
+        notes.append([f"免担保费：{rule.get('name')}（{rule.get('source')}）"])
+    return _bytes(workbook)
+
+
+def alerts_xlsx(alerts) -> bytes:
+    header = [
+        "年度",
+        "级别",
+        "预警",
+        "企业名称",
+        "统一社会信用代码",
+        "说明",
+        "相关数据",
+        "状态",
+        "负责人",
+        "生成时间",
+    ]
+    workbook, sheet = _workbook("预警摘要", header)
+    for a in alerts.iterator(chunk_size=2000):
+        sheet.append(
+            [
+                a.year,
+                a.get_severity_display(),
+                a.label,
+                a.enterprise.name,
+                a.enterprise.uscc,
+                a.message,
+                json.dumps(a.values, ensure_ascii=False),
+                a.get_status_display(),
+                str(a.assignee) if a.assignee else "",
+                timezone.localtime(a.created_at).strftime("%Y-%m-%d %H:%M"),
+            ]
+        )
+    return _bytes(workbook)

@@ -1,0 +1,116 @@
+"""Access-checked reads of points results and alerts.
+
+Who sees what (decided conservatively; tests/points/test_permissions.py pins it):
+- bureau admin / staff: everything — leaderboards, every firm page and diagnosis, the alert inbox, runs,
+  schemes;
+- park operator: the leaderboard restricted to its carriers' firms (ranks stay city-wide), their firm pages,
+  diagnoses and alerts, exports and batch diagnoses of them; no inbox, runs or schemes;
+- enterprise user: its own firm's points page and diagnosis only; no leaderboard of others, no alerts;
+- institution user: the points pages of the firms `enterprises_for` gives it (its spin-offs), no leaderboard;
+- bank user: nothing (credit decisions on points will be granted per application by the finance app).
+Scoped rows always go through `enterprises_for(user)`; a denied firm is a 404.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Case, Exists, OuterRef, QuerySet, Value, When
+
+from kechuang.accounts.models import Role
+from kechuang.core.models import Region
+from kechuang.enterprises.selectors import enterprises_for
+from kechuang.tiers import selectors as tier_selectors
+from kechuang.tiers.models import TierResult
+
+from .models import Alert, PointsResult, ScoringRun
+
+SEVERITY_ORDER = Case(
+    *(When(severity=s, then=Value(i)) for i, s in enumerate(("critical", "warning", "info"))),
+    default=Value(9),
+)
+# A batch of diagnosis PDFs is a background job; this caps one job's size (about 4 minutes at 2 s a PDF).
+BATCH_LIMIT = 500
+
+
+def can_view_leaderboard(user) -> bool:
+    return bool(user and user.is_authenticated and (user.is_bureau or user.role == Role.PARK_OPERATOR))
+
+
+def can_view_alerts(user) -> bool:
+    """Alerts on a firm page: bureau and park operators (for the firms they see)."""
+    return can_view_leaderboard(user)
+
+
+def runs() -> QuerySet[ScoringRun]:
+    return ScoringRun.objects.filter(status=ScoringRun.Status.DONE).order_by("-year", "-as_of", "-created_at")
+
+
+def latest_run(scheme_id: str | None = None) -> ScoringRun | None:
+    qs = runs()
+    return (qs.filter(scheme_id=scheme_id) if scheme_id else qs).first()
+
+
+def results_for(user) -> QuerySet[PointsResult]:
+    return PointsResult.objects.filter(enterprise__in=enterprises_for(user))
+
+
+def leaderboard(user, run: ScoringRun, filters: dict) -> QuerySet[PointsResult]:
+    """Scored results of `run` the user may see, filtered; ordered by rank then USCC."""
+    qs = results_for(user).filter(run=run, points__isnull=False)
+    if filters.get("stage"):
+        qs = qs.filter(stage=filters["stage"])
+    if filters.get("industry"):
+        qs = qs.filter(industry_code__startswith=filters["industry"])
+    if filters.get("region"):
+        # A province or city code matches every county below it (codes share their prefix).
+        code = filters["region"]
+        level = Region.objects.filter(code=code).values_list("level", flat=True).first()
+        prefix = {1: code[:2], 2: code[:4]}.get(level)
+        qs = qs.filter(region_code__startswith=prefix) if prefix else qs.filter(region_code=code)
+    if filters.get("carrier"):
+        qs = qs.filter(carrier=filters["carrier"])
+    if filters.get("list"):
+        qs = qs.filter(list_id=filters["list"])
+    if filters.get("fee_waiver"):
+        qs = qs.filter(fee_waiver=True)
+    if filters.get("tier"):
+        tier_run = tier_selectors.latest_run()
+        qualified = TierResult.objects.filter(
+            run=tier_run, enterprise=OuterRef("enterprise"), tier=filters["tier"], qualified="true"
+        )
+        qs = qs.filter(Exists(qualified))
+    if filters.get("q"):
+        text = filters["q"].strip()
+        qs = qs.filter(enterprise__name__icontains=text) | qs.filter(
+            enterprise__uscc__istartswith=text.upper()
+        )
+    return qs.order_by("rank", "enterprise__uscc")
+
+
+def history(enterprise, scheme_id: str) -> list[PointsResult]:
+    """The firm's results of the latest run per year of `scheme_id`, oldest year first (one query)."""
+    rows = (
+        PointsResult.objects.filter(
+            enterprise=enterprise, run__scheme_id=scheme_id, run__status=ScoringRun.Status.DONE
+        )
+        .select_related("run")
+        .order_by("run__year", "-run__as_of", "-run__created_at")
+    )
+    by_year: dict[int, PointsResult] = {}
+    for r in rows:
+        by_year.setdefault(r.run.year, r)
+    return [by_year[y] for y in sorted(by_year)]
+
+
+def alerts_inbox(user) -> QuerySet[Alert]:
+    """The bureau's inbox (every alert); other roles get none."""
+    if not user.is_bureau:
+        return Alert.objects.none()
+    return Alert.objects.select_related("enterprise", "assignee", "acknowledged_by").order_by(
+        "-status", SEVERITY_ORDER, "-year", "enterprise__uscc", "rule"
+    )
+
+
+def alerts_for_enterprise(user, enterprise) -> QuerySet[Alert]:
+    if not can_view_alerts(user) or not enterprises_for(user).filter(pk=enterprise.pk).exists():
+        return Alert.objects.none()
+    return Alert.objects.filter(enterprise=enterprise).order_by("-year", "-status", SEVERITY_ORDER)

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class PoliciesConfig(AppConfig):
+    name = "kechuang.policies"
+    verbose_name = "政策兑现"

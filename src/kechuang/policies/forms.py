@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import Policy, PolicyVersion
+
+
+def _date(label, required=True):
+    return forms.DateField(label=label, required=required, widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class VersionForm(forms.Form):
+    effective_from = _date(_("生效日期"))
+    effective_to = _date(_("失效日期"), required=False)
+    source = forms.CharField(label=_("依据来源"), max_length=500, help_text=_("文件名称、文号或网址"))
+    note = forms.CharField(label=_("修订说明"), max_length=500)
+    content = forms.CharField(label=_("版本内容（YAML）"), widget=forms.Textarea(attrs={"rows": 24, "cols": 100}),
+                              help_text=_("条件、金额公式、上限、限额与年度预算；所列顶层项整体替换上一版本的对应项"))
+    draft = forms.BooleanField(label=_("存为草稿（先模拟，后发布）"), required=False)
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("effective_from"), data.get("effective_to")
+        if start and end and end < start:
+            self.add_error("effective_to", _("失效日期不能早于生效日期"))
+        return data
+
+
+class SimulationForm(forms.Form):
+    version = forms.ModelChoiceField(label=_("版本"), queryset=PolicyVersion.objects.none())
+    compare_to = forms.ModelChoiceField(label=_("对比版本"), queryset=PolicyVersion.objects.none(), required=False)
+    as_of = _date(_("测算基准日"))
+
+    def __init__(self, *args, policy: Policy, **kwargs):
+        super().__init__(*args, **kwargs)
+        versions = policy.versions.order_by("-effective_from", "-pk")
+        self.fields["version"].queryset = versions
+        self.fields["compare_to"].queryset = versions
+        label = lambda v: f"{v.version_id}（{v.get_status_display()}）{v.note}"  # noqa: E731
+        self.fields["version"].label_from_instance = label
+        self.fields["compare_to"].label_from_instance = label
+        self.fields["as_of"].initial = dt.date.today()
+
+
+class EligibilityForm(forms.Form):
+    as_of = _date(_("评价基准日"))
+
+
+class BatchForm(forms.Form):
+    year = forms.IntegerField(label=_("兑现年度"), min_value=2000, max_value=2100)
+    title = forms.CharField(label=_("批次名称"), max_length=200, required=False)
+
+
+class RefuseForm(forms.Form):
+    reason = forms.CharField(label=_("退回原因"), max_length=500)
+
+
+class BankAccountForm(forms.Form):
+    account_name = forms.CharField(label=_("户名"), max_length=200)
+    bank_name = forms.CharField(label=_("开户行"), max_length=200)
+    account_number = forms.CharField(label=_("账号"), max_length=40)

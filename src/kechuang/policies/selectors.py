@@ -1,0 +1,124 @@
+"""Access-checked reads of the policy app.
+
+Who sees what:
+- bureau admin / staff: the library, simulations, runs, every entitlement, batches, budgets, the claw-back ledger;
+- park operator: the library (read only) and, read only, the entitlements of firms resident in its carriers
+  (the enterprises it may see through `enterprises_for`); no batches, budgets or ledger;
+- enterprise user: its own firm's entitlements and near misses (我的政策) and its own bank account;
+- bank user, institution user: nothing.
+A denied detail is a 404, as for enterprises.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from kechuang.engine.policies import replay as engine_replay
+from kechuang.engine.policies.evaluate import TRUE
+from kechuang.enterprises.selectors import enterprises_for
+
+from .models import Clawback, EligibilityResult, EligibilityRun, Entitlement, PayoutBatch, Policy, PolicyVersion
+
+
+def can_read_library(user) -> bool:
+    return user.is_authenticated and (user.is_bureau or user.role == "park_operator")
+
+
+def can_see_entitlements(user) -> bool:
+    return user.is_authenticated and (user.is_bureau or user.role == "park_operator")
+
+
+def policies() -> QuerySet[Policy]:
+    return Policy.objects.all()
+
+
+def published(policy: Policy) -> QuerySet[PolicyVersion]:
+    return policy.versions.filter(status=PolicyVersion.Status.PUBLISHED)
+
+
+def version_on(policy: Policy, as_of: dt.date) -> PolicyVersion | None:
+    """The published version in force on `as_of`: the latest start on or before it, unless it has ended."""
+    version = published(policy).filter(effective_from__lte=as_of).order_by("-effective_from").first()
+    if version is None or (version.effective_to is not None and version.effective_to < as_of):
+        return None
+    return version
+
+
+def entitlements_for(user) -> QuerySet[Entitlement]:
+    qs = Entitlement.objects.select_related("policy", "enterprise", "version")
+    if not user or not user.is_authenticated:
+        return qs.none()
+    if user.is_bureau:
+        return qs
+    if user.role == "park_operator" or (user.role == "enterprise_user" and user.enterprise_id):
+        return qs.filter(enterprise__in=enterprises_for(user))
+    return qs.none()
+
+
+def entitlement_for(user, pk: int) -> Entitlement:
+    e = entitlements_for(user).filter(pk=pk).first()
+    if e is None:
+        raise Http404("兑现资格不存在或无权查看")
+    return e
+
+
+def batches_for(user) -> QuerySet[PayoutBatch]:
+    if not user.is_authenticated or not user.is_bureau:
+        return PayoutBatch.objects.none()
+    return PayoutBatch.objects.select_related("policy", "created_by", "approved_by")
+
+
+def clawbacks_for(user) -> QuerySet[Clawback]:
+    if not user.is_authenticated or not user.is_bureau:
+        return Clawback.objects.none()
+    return Clawback.objects.select_related("entitlement__enterprise", "entitlement__policy")
+
+
+def portal(user) -> dict:
+    """我的政策 of an enterprise user's own firm: entitlements by stage and the latest near misses."""
+    if user.role != "enterprise_user" or not user.enterprise_id:
+        return {}
+    mine = entitlements_for(user).filter(enterprise_id=user.enterprise_id).order_by("-year", "policy__code")
+    latest_runs = {}
+    for run in EligibilityRun.objects.order_by("-created_at").only("pk", "policy_id"):
+        latest_runs.setdefault(run.policy_id, run.pk)
+    near = (EligibilityResult.objects.filter(enterprise_id=user.enterprise_id, run_id__in=latest_runs.values())
+            .select_related("run__policy", "run__version").order_by("run__policy__code"))
+    return {
+        "pending": [e for e in mine if e.status == Entitlement.Status.PENDING],
+        "granted": [e for e in mine if e.status in (Entitlement.Status.CONFIRMED, Entitlement.Status.APPROVED)],
+        "paid": [e for e in mine if e.status == Entitlement.Status.PAID],
+        "other": [e for e in mine if e.status in (Entitlement.Status.STACKED, Entitlement.Status.CANCELLED)],
+        "near": list(near),
+    }
+
+
+def replay(entitlement: Entitlement) -> dict:
+    """Decide again from the stored version dict, the stored facts snapshot and the original as-of date."""
+    frame = pl.DataFrame({"uscc": [entitlement.enterprise.uscc],
+                          "facts_json": [_json_text(entitlement.facts)]})
+    row = engine_replay(entitlement.version.data, frame, entitlement.as_of).row(0, named=True)
+    amount = row["amount"]
+    return {
+        "version_id": entitlement.version.version_id, "as_of": entitlement.as_of.isoformat(),
+        "eligible": row["eligible"], "amount": str(amount) if amount is not None else None,
+        "stored_amount": str(entitlement.decided_amount),
+        "same": row["eligible"] == TRUE and amount is not None and amount == entitlement.decided_amount,
+        "failed": row["failed"],
+    }
+
+
+def _json_text(value) -> str:
+    import json
+
+    return json.dumps(value, ensure_ascii=False)
+
+
+def search(qs, q: str):
+    if q:
+        qs = qs.filter(Q(enterprise__name__icontains=q) | Q(enterprise__uscc__iexact=q.upper()))
+    return qs

@@ -1,0 +1,652 @@
+"""Writes of the policy app: library and versions, simulations, eligibility runs, confirmations, bank accounts,
+payout batches (maker–checker against a locked budget row), payments and claw-backs.
+
+Every write is one transaction with its audit events. Entry points the demo build calls:
+`load_shipped_policies()` (idempotent) and `run_eligibility(policy_id, as_of, user=None)`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from decimal import Decimal
+
+import polars as pl
+import yaml
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kechuang.core import audit, bulk, jobs
+from kechuang.core.models import AuditEvent, Job
+from kechuang.engine.policies import PolicyError, load_policies, simulate, validate_version
+from kechuang.engine.policies import funding, money
+from kechuang.engine.policies.evaluate import TRUE, UNKNOWN, decide, prepare_inputs
+from kechuang.engine.policies.model import META_KEYS, Budget as EngineBudget
+from kechuang.enterprises.models import Enterprise
+
+from . import loaders, reports, selectors
+from .models import (
+    BankAccount,
+    Budget,
+    Clawback,
+    EligibilityResult,
+    EligibilityRun,
+    Entitlement,
+    PayoutBatch,
+    Policy,
+    PolicyVersion,
+    SimulationRun,
+)
+
+# Simulations over more firms than this run as background jobs with progress.
+INLINE_SIMULATION_FIRMS = getattr(settings, "POLICY_SIMULATION_INLINE_FIRMS", 5000)
+EDITABLE_KEYS = ("facts_year", "eligibility", "benefit", "limits", "budget")
+
+
+def _require(flag: bool, message: str) -> None:
+    if not flag:
+        raise PermissionDenied(message)
+
+
+def _policy(policy_id) -> Policy:
+    if isinstance(policy_id, Policy):
+        return policy_id
+    qs = Policy.objects.filter(pk=policy_id) if isinstance(policy_id, int) else Policy.objects.filter(code=policy_id)
+    policy = qs.first()
+    if policy is None:
+        raise ValidationError(_("政策“%(p)s”不存在") % {"p": policy_id})
+    return policy
+
+
+def _now_db():
+    return connection.ops.adapt_datetimefield_value(timezone.now())
+
+
+# ---------------------------------------------------------------- library
+
+
+def _meta_from(data: dict) -> dict:
+    return {
+        "name": data["name"], "issuer": data["issuer"], "document": data["document"],
+        "package": data.get("package") or "", "measure": data.get("measure") or "", "source": data["source"],
+        "verification": data["verification"], "delivery": data["delivery"],
+        "stacking_group": data.get("stacking_group") or "", "summary": data.get("summary") or "",
+    }
+
+
+def load_shipped_policies(user=None, directory=None) -> dict[str, int]:
+    """Load the shipped YAML policies into the library: new policies and versions are created, existing ones
+    left as they are (a bureau may have added versions since). Idempotent."""
+    stats = {"policies": 0, "versions": 0}
+    shipped = load_policies(directory)
+    with transaction.atomic():
+        for code, engine_policy in shipped.items():
+            latest = engine_policy.latest()
+            policy, created = Policy.objects.get_or_create(code=code, defaults=_meta_from(latest))
+            if created:
+                stats["policies"] += 1
+                audit.record(actor=user, action="policy.create", obj=policy, note=f"载入内置政策 {code}")
+            have = set(policy.versions.values_list("version_id", flat=True))
+            for data in engine_policy.versions:
+                if data["version_id"] in have:
+                    continue
+                version = PolicyVersion.objects.create(
+                    policy=policy, version_id=data["version_id"], effective_from=data["effective_from"],
+                    effective_to=data.get("effective_to"), status=PolicyVersion.Status.PUBLISHED,
+                    note=data.get("note") or "", source=data["source"], data=data, origin="shipped",
+                    created_by=user if getattr(user, "is_authenticated", False) else None)
+                stats["versions"] += 1
+                audit.record(actor=user, action="policy.version.create", obj=version,
+                             note=f"{data['version_id']}（内置 YAML）")
+            _sync_budgets(policy, user)
+    return stats
+
+
+def version_form_text(version: PolicyVersion | None) -> str:
+    """The editable part of a version as YAML, to start a new version from."""
+    if version is None:
+        return ""
+    part = {k: version.data[k] for k in EDITABLE_KEYS if k in version.data}
+    return yaml.safe_dump(part, allow_unicode=True, sort_keys=False, width=100)
+
+
+def build_version(policy: Policy, *, content: str, effective_from: dt.date, effective_to: dt.date | None,
+                  source: str, note: str) -> dict:
+    """The version dict of a new version: the base version (the one in force on `effective_from`, else the
+    latest) with the edited top-level keys replaced. Raises ValidationError with the engine's Chinese message."""
+    base = selectors.version_on(policy, effective_from) or policy.versions.order_by("-effective_from").first()
+    try:
+        change = yaml.safe_load(content) if content.strip() else {}
+    except yaml.YAMLError as exc:
+        raise ValidationError(_("版本内容不是有效的 YAML：%(e)s") % {"e": exc}) from None
+    if not isinstance(change, dict):
+        raise ValidationError(_("版本内容应为键值映射（如 benefit: …）"))
+    unknown = sorted(set(change) - set(EDITABLE_KEYS) - META_KEYS)
+    if unknown:
+        raise ValidationError(_("版本内容含不可编辑的字段：%(k)s") % {"k": "、".join(map(str, unknown))})
+    data = {k: v for k, v in (base.data if base else {}).items() if k != "version_id"}
+    data.update(json.loads(json.dumps(change, default=str)))
+    data.update({"id": policy.code, "effective_from": effective_from.isoformat(), "source": source.strip(),
+                 "note": note.strip()})
+    data["effective_to"] = effective_to.isoformat() if effective_to else None
+    if data["effective_to"] is None:
+        data.pop("effective_to")
+    try:
+        typed = validate_version(data, where=_("新版本"))
+    except PolicyError as exc:
+        raise ValidationError(exc.message) from None
+    data["version_id"] = typed.version_id
+    return data
+
+
+def add_version(*, user, policy: Policy, content: str, effective_from: dt.date, effective_to: dt.date | None = None,
+                source: str, note: str, draft: bool = False) -> PolicyVersion:
+    """A new dated version (bureau admin only); a published one takes effect from `effective_from`."""
+    _require(user.can_admin, _("只有科技局管理员可以修改政策"))
+    if not source.strip():
+        raise ValidationError(_("请填写新版本的依据来源（文件名称、文号或网址）"))
+    if not note.strip():
+        raise ValidationError(_("请填写修订说明"))
+    data = build_version(policy, content=content, effective_from=effective_from, effective_to=effective_to,
+                         source=source, note=note)
+    status = PolicyVersion.Status.DRAFT if draft else PolicyVersion.Status.PUBLISHED
+    base = selectors.version_on(policy, effective_from)
+    with transaction.atomic():
+        if status == PolicyVersion.Status.PUBLISHED:
+            _check_unique_date(policy, effective_from)
+        version = PolicyVersion.objects.create(
+            policy=policy, version_id=data["version_id"], effective_from=effective_from, effective_to=effective_to,
+            status=status, note=note.strip(), source=source.strip(), data=data, created_by=user)
+        changes = {k: [base.data.get(k) if base else None, data.get(k)] for k in EDITABLE_KEYS
+                   if (base.data.get(k) if base else None) != data.get(k)}
+        audit.record(actor=user, action="policy.version.create", obj=version, changes=changes,
+                     note=f"{data['version_id']}（{version.get_status_display()}）：{note.strip()}；{source.strip()}")
+        if status == PolicyVersion.Status.PUBLISHED:
+            _after_publish(policy, user)
+    return version
+
+
+def publish_version(*, user, version: PolicyVersion) -> PolicyVersion:
+    _require(user.can_admin, _("只有科技局管理员可以发布政策版本"))
+    if version.status != PolicyVersion.Status.DRAFT:
+        raise ValidationError(_("只有草稿可以发布"))
+    try:
+        validate_version(version.data, where=version.version_id)
+    except PolicyError as exc:
+        raise ValidationError(exc.message) from None
+    with transaction.atomic():
+        _check_unique_date(version.policy, version.effective_from)
+        version.status = PolicyVersion.Status.PUBLISHED
+        version.save(update_fields=["status"])
+        audit.record(actor=user, action="policy.version.publish", obj=version,
+                     changes={"status": ["draft", "published"]}, note=version.version_id)
+        _after_publish(version.policy, user)
+    return version
+
+
+def _check_unique_date(policy: Policy, effective_from: dt.date) -> None:
+    if policy.versions.filter(status=PolicyVersion.Status.PUBLISHED, effective_from=effective_from).exists():
+        raise ValidationError(_("%(d)s 已有发布的版本；请另选生效日期") % {"d": effective_from})
+
+
+def _after_publish(policy: Policy, user) -> None:
+    latest = policy.versions.filter(status=PolicyVersion.Status.PUBLISHED).order_by("-effective_from").first()
+    meta = _meta_from(latest.data)
+    old = {k: getattr(policy, k) for k in meta}
+    changes = audit.diff(old, meta, meta)
+    if changes:
+        for k, v in meta.items():
+            setattr(policy, k, v)
+        policy.save()
+        audit.record(actor=user, action="policy.update", obj=policy, changes=changes)
+    _sync_budgets(policy, user)
+
+
+def _sync_budgets(policy: Policy, user) -> None:
+    """Yearly envelopes from the published versions: for each year, the latest version naming it wins."""
+    amounts: dict[int, Decimal] = {}
+    for data in policy.versions.filter(status=PolicyVersion.Status.PUBLISHED).order_by("effective_from") \
+            .values_list("data", flat=True):
+        for year, value in ((data.get("budget") or {}).get("by_year") or {}).items():
+            amounts[int(year)] = money.yuan_to_wan(money.to_yuan(value))
+    current = {b.year: b for b in Budget.objects.select_for_update().filter(policy=policy)}
+    for year, amount in sorted(amounts.items()):
+        budget = current.get(year)
+        if budget is None:
+            budget = Budget.objects.create(policy=policy, year=year, amount=amount)
+            audit.record(actor=user, action="budget.create", obj=budget, changes={"amount": [None, str(amount)]},
+                         note=f"{policy.code} {year}")
+        elif budget.amount != amount:
+            if amount < budget.committed:
+                raise ValidationError(_("%(y)s 年度预算不能低于已审批金额 %(c)s 万元") % {"y": year, "c": budget.committed})
+            audit.record(actor=user, action="budget.update", obj=budget,
+                         changes={"amount": [str(budget.amount), str(amount)]}, note=f"{policy.code} {year}")
+            budget.amount = amount
+            budget.save(update_fields=["amount", "updated_at"])
+
+
+# ---------------------------------------------------------------- simulation
+
+
+def start_simulation(*, user, version: PolicyVersion, as_of: dt.date,
+                     compare_to: PolicyVersion | None = None) -> SimulationRun:
+    """Simulate a version (draft or published) over every firm; large runs go to the background."""
+    _require(user.is_bureau, _("无权进行政策模拟"))
+    sim = SimulationRun.objects.create(version=version, compare_to=compare_to, as_of=as_of, created_by=user)
+    audit.record(actor=user, action="policy.simulate", obj=sim,
+                 note=f"{version.version_id} 基准日 {as_of}" + (f" 对比 {compare_to.version_id}" if compare_to else ""))
+    if Enterprise.objects.count() > INLINE_SIMULATION_FIRMS:
+        job = jobs.start(kind="policy_simulation", title=f"政策模拟 {version.version_id}（{as_of}）", user=user,
+                         func="kechuang.policies.services.simulation_job", simulation_id=sim.pk)
+        SimulationRun.objects.filter(pk=sim.pk).update(job=job)
+        sim.job = job
+        return sim
+    run_simulation(sim)
+    return sim
+
+
+def simulation_job(job: Job, simulation_id: int) -> dict:
+    sim = SimulationRun.objects.get(pk=simulation_id)
+    run_simulation(sim, job=job)
+    return {"message": "模拟完成", "url": f"/policies/simulations/{sim.pk}/"}
+
+
+def run_simulation(sim: SimulationRun, job: Job | None = None) -> SimulationRun:
+    try:
+        if job:
+            jobs.report(job, 0, total=3, message="正在读取企业数据……")
+        panel = loaders.panel(sim.as_of)
+        tiers = loaders.tiers()
+        payouts = loaders.history([sim.version.policy.code])
+        if job:
+            jobs.report(job, 1, message="正在模拟……")
+        result = reports.simulation_result(sim.version.data, panel, sim.as_of, tiers, payouts,
+                                           compare_to=sim.compare_to.data if sim.compare_to else None)
+        if job:
+            jobs.report(job, 2, message="正在保存结果……")
+        SimulationRun.objects.filter(pk=sim.pk).update(status=SimulationRun.Status.DONE, result=result)
+        sim.status, sim.result = SimulationRun.Status.DONE, result
+    except Exception as exc:
+        SimulationRun.objects.filter(pk=sim.pk).update(status=SimulationRun.Status.FAILED, result={"error": str(exc)})
+        raise
+    if job:
+        jobs.report(job, 3)
+    return sim
+
+
+# ---------------------------------------------------------------- eligibility
+
+
+def start_eligibility(*, user, policy: Policy, as_of: dt.date) -> Job:
+    _require(user.is_bureau, _("无权发起资格评价"))
+    version = selectors.version_on(policy, as_of)
+    if version is None:
+        raise ValidationError(_("政策“%(p)s”在 %(d)s 没有有效版本") % {"p": policy.name, "d": as_of})
+    return jobs.start(kind="policy_eligibility", title=f"资格评价 {policy.name}（{as_of}）", user=user,
+                      func="kechuang.policies.services.eligibility_job", policy_id=policy.pk,
+                      as_of=as_of.isoformat(), user_id=user.pk)
+
+
+def eligibility_job(job: Job, policy_id: int, as_of: str, user_id: int | None = None) -> dict:
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.filter(pk=user_id).first() if user_id else None
+    run = run_eligibility(policy_id, dt.date.fromisoformat(as_of), user=user, job=job)
+    return {"message": f"新增兑现资格 {run.created} 项", "url": f"/policies/runs/{run.pk}/"}
+
+
+ENTITLEMENT_COLUMNS = ["policy_id", "version_id", "run_id", "enterprise_id", "as_of", "year", "decided_amount",
+                       "amount", "status", "stacked_by", "conditions", "facts", "gaps", "note", "created_at"]
+RESULT_COLUMNS = ["run_id", "enterprise_id", "eligible", "potential_amount", "failed", "missing", "gaps"]
+
+
+def run_eligibility(policy_id, as_of: dt.date, user=None, job: Job | None = None) -> EligibilityRun:
+    """Decide the policy version in force on `as_of` for every firm and create entitlements for the eligible
+    ones (set-based), with their explanation and facts snapshot. A firm that already holds an active
+    entitlement of this policy for the payout year is not granted again. Stacking (从优、就高、不重复) is applied
+    against the firm's entitlements of the same group and year; the yearly budget left is allocated with
+    the version's method. Afterwards every approved or paid entitlement of the policy is re-checked
+    (`check_clawbacks`)."""
+    if user is not None:
+        _require(user.is_bureau, _("无权发起资格评价"))
+    policy = _policy(policy_id)
+    version = selectors.version_on(policy, as_of)
+    if version is None:
+        raise ValidationError(_("政策“%(p)s”在 %(d)s 没有有效版本") % {"p": policy.name, "d": as_of})
+    typed = validate_version(version.data)
+    year = as_of.year
+    if job:
+        jobs.report(job, 0, total=4, message="正在读取企业数据……")
+    panel = loaders.panel(as_of)
+    sim = simulate(version.data, panel, as_of, tiers=loaders.tiers(), payouts=loaders.history([policy.code]),
+                   apply_budget=False)
+    results = sim.policy_results(policy.code)
+    if job:
+        jobs.report(job, 1, message="正在核定兑现资格……")
+    ids = pl.DataFrame(list(Enterprise.objects.values_list("uscc", "pk")), schema={"uscc": pl.Utf8, "eid": pl.Int64},
+                       orient="row")
+    results = results.join(ids, on="uscc", how="inner")
+    held = set(Entitlement.objects.filter(policy=policy, year=year, status__in=Entitlement.ACTIVE)
+               .values_list("enterprise_id", flat=True))
+    eligible = results.filter((pl.col("eligible") == TRUE) & (pl.col("amount_yuan") > 0)
+                              & ~pl.col("eid").is_in(list(held)))
+    with transaction.atomic():
+        run = EligibilityRun.objects.create(policy=policy, version=version, as_of=as_of, year=year,
+                                            firms=results.height, job=job,
+                                            created_by=user if getattr(user, "is_authenticated", False) else None)
+        eligible, losers = _stack_against_ledger(eligible, policy, year, typed.stacking_group)
+        eligible = _allocate(eligible, policy, year, typed, sim.inputs[policy.code])
+        now = _now_db()
+        rows = eligible.select(
+            "eid", "amount_yuan", "granted_yuan", "status", pl.col("stacked_by").fill_null(""),
+            pl.col("conditions").struct.json_encode(), pl.col("facts").struct.json_encode(), "gaps", "note",
+        ).iter_rows()
+        head = (policy.pk, version.pk, run.pk)
+        bulk.insert_rows(Entitlement, ENTITLEMENT_COLUMNS, (
+            (*head, eid, as_of, year, money.yuan_to_wan(decided), money.yuan_to_wan(granted), *rest, now)
+            for eid, decided, granted, *rest in rows))
+        pending = results.filter(
+            (pl.col("eligible") == UNKNOWN)
+            | ((pl.col("eligible") != TRUE) & (pl.col("failed").str.count_matches(";") == 0) & (pl.col("missing") == ""))
+        )
+        bulk.insert_rows(EligibilityResult, RESULT_COLUMNS, (
+            (run.pk, eid, e, money.yuan_to_wan(p) if p is not None else None, f, m, g)
+            for eid, e, p, f, m, g in pending.select(
+                "eid", "eligible", "potential_amount_yuan", "failed", "missing", "gaps").iter_rows()))
+        _stack_losers(losers, policy, user)
+        created = run.entitlements.all()
+        payable = created.exclude(status__in=[Entitlement.Status.STACKED, Entitlement.Status.CANCELLED])
+        run.eligible = int((results["eligible"] == TRUE).sum())
+        run.unknown = int((results["eligible"] == UNKNOWN).sum())
+        run.created = payable.count()
+        run.stacked = created.filter(status=Entitlement.Status.STACKED).count()
+        run.total = payable.aggregate(s=Sum("amount"))["s"] or Decimal(0)
+        if job:
+            jobs.report(job, 2, message="正在核查已兑现企业……")
+        run.flagged = check_clawbacks(policy, user=user)
+        run.save()
+        actor = user if getattr(user, "is_authenticated", False) else None
+        audit.record_many([
+            AuditEvent(actor=actor, action="entitlement.create", object_type="policies.entitlement",
+                       object_id=str(pk), enterprise_id=eid, changes={"amount": [None, audit.jsonable(amount)]},
+                       note=f"{version.version_id} 基准日 {as_of}（{status}）")
+            for pk, eid, amount, status in created.values_list("pk", "enterprise_id", "amount", "status")
+        ])
+        audit.record(actor=user, action="policy.eligibility_run", obj=run,
+                     note=f"{version.version_id} 基准日 {as_of}：新增 {run.created} 项，合计 {run.total} 万元")
+    if job:
+        jobs.report(job, 4)
+    return run
+
+
+def _stack_against_ledger(eligible: pl.DataFrame, policy: Policy, year: int, group: str | None):
+    """从优、就高、不重复 against the firm's entitlements of other policies in the same group and year.
+
+    The existing one stays when it pays at least as much or is already approved/paid; otherwise the new one
+    wins and the existing (pending or confirmed) one is marked stacked. Returns (eligible with `status`,
+    `stacked_by`, `note`; the existing entitlements that lose)."""
+    eligible = eligible.with_columns(pl.lit(Entitlement.Status.PENDING.value).alias("status"),
+                                     pl.lit(None, pl.Utf8).alias("stacked_by"), pl.lit("").alias("note"))
+    empty = pl.DataFrame(schema={"pk": pl.Int64, "winner": pl.Utf8})
+    if not group:
+        return eligible, empty
+    others = list(Entitlement.objects.filter(policy__stacking_group=group, year=year, status__in=Entitlement.ACTIVE)
+                  .exclude(policy=policy).values_list("pk", "enterprise_id", "policy__code", "amount", "status"))
+    if not others:
+        return eligible, empty
+    ledger = pl.DataFrame(
+        [(pk, eid, code, money.to_yuan(a), s in ("approved", "paid")) for pk, eid, code, a, s in others],
+        schema={"pk": pl.Int64, "eid": pl.Int64, "other": pl.Utf8, "other_yuan": pl.Int64, "locked": pl.Boolean},
+        orient="row").sort("other_yuan", descending=True).unique("eid", keep="first")
+    joined = eligible.join(ledger, on="eid", how="left")
+    keeps_other = pl.col("other").is_not_null() & (pl.col("locked") | (pl.col("other_yuan") >= pl.col("amount_yuan")))
+    out = joined.with_columns(
+        pl.when(keeps_other).then(pl.lit(Entitlement.Status.STACKED.value)).otherwise("status").alias("status"),
+        pl.when(keeps_other).then(pl.col("other")).otherwise(pl.lit(None, pl.Utf8)).alias("stacked_by"),
+        pl.when(keeps_other).then(pl.lit("同组政策从优、就高、不重复")).otherwise(pl.lit("")).alias("note"),
+    )
+    losers = out.filter(pl.col("other").is_not_null() & ~keeps_other).select("pk", pl.lit(policy.code).alias("winner"))
+    return out.drop("pk", "other", "other_yuan", "locked"), losers
+
+
+def _stack_losers(losers: pl.DataFrame, policy: Policy, user) -> None:
+    if losers.is_empty():
+        return
+    pks = losers["pk"].to_list()
+    events = [AuditEvent(actor=user if getattr(user, "is_authenticated", False) else None,
+                         action="entitlement.stacked", object_type="policies.entitlement", object_id=str(pk),
+                         enterprise_id=eid, changes={"status": [status, "stacked"], "amount": [audit.jsonable(a), "0"]},
+                         note=f"同组政策 {policy.code} 金额更高，从优、就高、不重复")
+              for pk, eid, status, a in Entitlement.objects.filter(pk__in=pks)
+              .values_list("pk", "enterprise_id", "status", "amount")]
+    Entitlement.objects.filter(pk__in=pks).update(status=Entitlement.Status.STACKED, amount=0,
+                                                  stacked_by=policy.code, note="同组政策从优、就高、不重复")
+    audit.record_many(events)
+
+
+def _allocate(eligible: pl.DataFrame, policy: Policy, year: int, typed, inputs: pl.DataFrame) -> pl.DataFrame:
+    """Grant within what is left of the year's envelope (the version's allocation method); no envelope: all."""
+    budget = Budget.objects.filter(policy=policy, year=year).first()
+    payable = eligible.with_columns(
+        pl.when(pl.col("status") == Entitlement.Status.PENDING.value).then(pl.lit(TRUE)).otherwise(pl.lit("stacked"))
+        .alias("eligible"))
+    if budget is None:
+        granted, _summary = funding.allocate(payable, EngineBudget(), year)
+    else:
+        promised = Entitlement.objects.filter(policy=policy, year=year, status__in=Entitlement.ACTIVE) \
+            .aggregate(s=Sum("amount"))["s"] or Decimal(0)
+        left = max(money.to_yuan(budget.amount) - money.to_yuan(promised), 0)
+        envelope = EngineBudget(by_year_yuan={year: left}, allocation=typed.budget.allocation)
+        key = typed.budget.allocation.rank_by
+        ranks = inputs.select("uscc", key) if key else None
+        granted, _summary = funding.allocate(payable, envelope, year, ranks)
+    out_of_budget = (pl.col("status") == Entitlement.Status.PENDING.value) & (pl.col("granted_yuan") == 0)
+    return granted.with_columns(
+        pl.when(out_of_budget).then(pl.lit(Entitlement.Status.CANCELLED.value)).otherwise("status").alias("status"),
+        pl.when(out_of_budget).then(pl.lit("年度预算已分配完毕")).otherwise("note").alias("note"),
+    )
+
+
+def check_clawbacks(policy: Policy, user=None) -> int:
+    """Re-decide every active entitlement of the policy on today's facts, with its stored version and as-of
+    date. Where the firm no longer qualifies: an approved or paid one is flagged in the claw-back ledger, a
+    pending or confirmed one is cancelled. Returns how many were flagged or cancelled."""
+    active = Entitlement.objects.filter(policy=policy, status__in=Entitlement.ACTIVE)
+    groups = active.order_by().values_list("version_id", "as_of").distinct()
+    touched = 0
+    for version_pk, as_of in groups:
+        version = PolicyVersion.objects.get(pk=version_pk)
+        group = list(active.filter(version_id=version_pk, as_of=as_of)
+                     .values_list("pk", "enterprise_id", "enterprise__uscc", "status", "amount"))
+        firms = Enterprise.objects.filter(pk__in=[g[1] for g in group])
+        frame = loaders.panel(as_of, firms)
+        # the entitlement under review is not "already received": leave it out of the history
+        inputs = prepare_inputs(version.data, frame, as_of, loaders.tiers(),
+                                loaders.history([policy.code], exclude_ids=[g[0] for g in group]))
+        decided = dict((u, (e, f)) for u, e, f in decide(version.data, inputs, as_of)
+                       .select("uscc", "eligible", "failed").iter_rows())
+        for pk, eid, uscc, status, amount in group:
+            outcome, failed = decided.get(uscc, (UNKNOWN, ""))
+            if outcome != "false":
+                continue
+            touched += 1
+            reason = _("企业不再符合条件：%(f)s") % {"f": failed}
+            if status in (Entitlement.Status.APPROVED, Entitlement.Status.PAID):
+                if not Clawback.objects.filter(entitlement_id=pk, status=Clawback.Status.OPEN).exists():
+                    c = Clawback.objects.create(entitlement_id=pk, amount=amount, reason=reason, failed=failed,
+                                                flagged_by=user if getattr(user, "is_authenticated", False) else None)
+                    audit.record(actor=user, action="clawback.flag", obj=c, enterprise=Enterprise(pk=eid),
+                                 changes={"amount": [None, audit.jsonable(amount)]}, note=reason)
+            else:
+                Entitlement.objects.filter(pk=pk).update(status=Entitlement.Status.CANCELLED, note=reason[:500])
+                audit.record(actor=user, action="entitlement.cancel", obj=Entitlement(pk=pk),
+                             enterprise=Enterprise(pk=eid), changes={"status": [status, "cancelled"]}, note=reason)
+    return touched
+
+
+# ---------------------------------------------------------------- entitlements and bank accounts
+
+
+def confirm_entitlement(*, user, entitlement: Entitlement) -> Entitlement:
+    """The firm (or bureau staff for it) confirms a pending entitlement."""
+    own = user.role == "enterprise_user" and user.enterprise_id == entitlement.enterprise_id
+    _require(user.is_bureau or own, _("无权确认该兑现资格"))
+    with transaction.atomic():
+        e = Entitlement.objects.select_for_update().get(pk=entitlement.pk)
+        if e.status != Entitlement.Status.PENDING:
+            raise ValidationError(_("只有“待确认”的兑现资格可以确认（当前：%(s)s）") % {"s": e.get_status_display()})
+        e.status, e.confirmed_by, e.confirmed_at = Entitlement.Status.CONFIRMED, user, timezone.now()
+        e.save(update_fields=["status", "confirmed_by", "confirmed_at"])
+        audit.record(actor=user, action="entitlement.confirm", obj=e, enterprise=e.enterprise,
+                     changes={"status": ["pending", "confirmed"]},
+                     note=_("企业确认") if own else _("科技局代企业确认"))
+    return e
+
+
+def save_bank_account(*, user, enterprise: Enterprise, account_name: str, bank_name: str,
+                      account_number: str) -> BankAccount:
+    """An enterprise user keeps its own firm's bank account on file (the number is masked in the audit)."""
+    _require(user.role == "enterprise_user" and user.enterprise_id == enterprise.pk,
+             _("只有本企业用户可以维护银行账户"))
+    number = "".join(account_number.split())
+    if not number.isdigit() or not 8 <= len(number) <= 30:
+        raise ValidationError(_("银行账号应为 8–30 位数字"))
+    with transaction.atomic():
+        account = BankAccount.objects.filter(enterprise=enterprise).first()
+        old = {"account_name": account.account_name, "bank_name": account.bank_name,
+               "account_number": account.masked} if account else {}
+        account = account or BankAccount(enterprise=enterprise)
+        account.account_name, account.bank_name, account.account_number = account_name.strip(), bank_name.strip(), number
+        account.updated_by = user
+        account.save()
+        new = {"account_name": account.account_name, "bank_name": account.bank_name,
+               "account_number": account.masked}
+        audit.record(actor=user, action="bank_account.save", obj=account, enterprise=enterprise,
+                     changes=audit.diff(old, new, new))
+    return account
+
+
+# ---------------------------------------------------------------- payout batches
+
+
+def assemble_batch(*, user, policy: Policy, year: int, title: str = "") -> PayoutBatch:
+    """Collect the confirmed, unbatched entitlements of a policy and year whose firm has a bank account."""
+    _require(user.is_bureau, _("无权组建兑现批次"))
+    with transaction.atomic():
+        free = list(Entitlement.objects.select_for_update().filter(
+            policy=policy, year=year, status=Entitlement.Status.CONFIRMED, amount__gt=0,
+            enterprise__bank_account__isnull=False,
+        ).exclude(batch__status__in=[PayoutBatch.Status.DRAFT, PayoutBatch.Status.APPROVED,
+                                     PayoutBatch.Status.PAID]).values_list("pk", "amount"))
+        if not free:
+            raise ValidationError(_("没有可纳入批次的兑现资格（需已确认、未纳入其他批次且企业已登记银行账户）"))
+        total = sum((a for _, a in free), Decimal(0))
+        batch = PayoutBatch.objects.create(policy=policy, year=year, count=len(free), total=total, created_by=user,
+                                           title=title.strip() or f"{policy.name} {year} 年度第 "
+                                           f"{PayoutBatch.objects.filter(policy=policy, year=year).count() + 1} 批")
+        Entitlement.objects.filter(pk__in=[pk for pk, _ in free]).update(batch=batch)
+        audit.record(actor=user, action="batch.create", obj=batch,
+                     changes={"total": [None, audit.jsonable(total)], "count": [None, len(free)]}, note=batch.title)
+    return batch
+
+
+def approve_batch(*, user, batch_id: int) -> PayoutBatch:
+    """The checker approves a batch: never the maker; the year's budget row is locked, and a batch that does
+    not fit in what is left is refused with the reason (so concurrent approvals can never overspend)."""
+    _require(user.can_admin, _("只有科技局管理员可以审批兑现批次"))
+    with transaction.atomic():
+        batch = PayoutBatch.objects.select_for_update(of=("self",)).select_related("policy").get(pk=batch_id)
+        if batch.status != PayoutBatch.Status.DRAFT:
+            raise ValidationError(_("该批次已处理（%(s)s），不能重复审批") % {"s": batch.get_status_display()})
+        if batch.created_by_id == user.pk:
+            raise ValidationError(_("审批人不能与经办人为同一人（经办、审批须分离）"))
+        budget = Budget.objects.select_for_update().filter(policy=batch.policy, year=batch.year).first()
+        if budget is None:
+            reason = _("未设定 %(y)s 年度预算，不能审批") % {"y": batch.year}
+        elif budget.committed + batch.total > budget.amount:
+            reason = _("预算不足：%(y)s 年度预算 %(a)s 万元，已审批 %(c)s 万元，剩余 %(r)s 万元，本批次 %(t)s 万元") % {
+                "y": batch.year, "a": budget.amount, "c": budget.committed, "r": budget.available, "t": batch.total}
+        else:
+            reason = ""
+        now = timezone.now()
+        batch.approved_by, batch.approved_at = user, now
+        if reason:
+            batch.status, batch.reason = PayoutBatch.Status.REFUSED, reason
+            batch.save(update_fields=["status", "reason", "approved_by", "approved_at"])
+            audit.record(actor=user, action="batch.refuse", obj=batch, changes={"status": ["draft", "refused"]},
+                         note=reason)
+            return batch
+        old_committed = budget.committed
+        budget.committed = old_committed + batch.total
+        budget.save(update_fields=["committed", "updated_at"])
+        batch.status = PayoutBatch.Status.APPROVED
+        batch.save(update_fields=["status", "approved_by", "approved_at"])
+        batch.entitlements.update(status=Entitlement.Status.APPROVED)
+        audit.record(actor=user, action="batch.approve", obj=batch, changes={"status": ["draft", "approved"]},
+                     note=batch.title)
+        audit.record(actor=user, action="budget.commit", obj=budget,
+                     changes={"committed": [audit.jsonable(old_committed), audit.jsonable(budget.committed)]},
+                     note=batch.title)
+    return batch
+
+
+def refuse_batch(*, user, batch_id: int, reason: str) -> PayoutBatch:
+    _require(user.can_admin, _("只有科技局管理员可以审批兑现批次"))
+    if not reason.strip():
+        raise ValidationError(_("请填写退回原因"))
+    with transaction.atomic():
+        batch = PayoutBatch.objects.select_for_update().get(pk=batch_id)
+        if batch.status != PayoutBatch.Status.DRAFT:
+            raise ValidationError(_("该批次已处理（%(s)s）") % {"s": batch.get_status_display()})
+        if batch.created_by_id == user.pk:
+            raise ValidationError(_("审批人不能与经办人为同一人（经办、审批须分离）"))
+        batch.status, batch.reason, batch.approved_by, batch.approved_at = (
+            PayoutBatch.Status.REFUSED, reason.strip()[:500], user, timezone.now())
+        batch.save(update_fields=["status", "reason", "approved_by", "approved_at"])
+        audit.record(actor=user, action="batch.refuse", obj=batch, changes={"status": ["draft", "refused"]},
+                     note=batch.reason)
+    return batch
+
+
+def mark_paid(*, user, batch_id: int) -> PayoutBatch:
+    """The treasury has paid an approved batch: its entitlements become paid and the budget's paid grows."""
+    _require(user.is_bureau, _("无权登记兑现"))
+    with transaction.atomic():
+        batch = PayoutBatch.objects.select_for_update().get(pk=batch_id)
+        if batch.status != PayoutBatch.Status.APPROVED:
+            raise ValidationError(_("只有已审批的批次可以登记兑现（当前：%(s)s）") % {"s": batch.get_status_display()})
+        budget = Budget.objects.select_for_update().get(policy_id=batch.policy_id, year=batch.year)
+        old_paid = budget.paid
+        budget.paid = old_paid + batch.total
+        budget.save(update_fields=["paid", "updated_at"])
+        batch.status, batch.paid_by, batch.paid_at = PayoutBatch.Status.PAID, user, timezone.now()
+        batch.save(update_fields=["status", "paid_by", "paid_at"])
+        batch.entitlements.update(status=Entitlement.Status.PAID)
+        audit.record(actor=user, action="batch.paid", obj=batch, changes={"status": ["approved", "paid"]},
+                     note=batch.title)
+        audit.record(actor=user, action="budget.pay", obj=budget,
+                     changes={"paid": [audit.jsonable(old_paid), audit.jsonable(budget.paid)]}, note=batch.title)
+    return batch
+
+
+def record_export(*, user, batch: PayoutBatch) -> None:
+    _require(user.is_bureau, _("无权导出国库支付清单"))
+    audit.record(actor=user, action="batch.export", obj=batch, note=_("导出国库支付清单"))
+
+
+def resolve_clawback(*, user, clawback_id: int, status: str) -> Clawback:
+    _require(user.can_admin, _("只有科技局管理员可以处理追回台账"))
+    if status not in (Clawback.Status.RECOVERED, Clawback.Status.WAIVED):
+        raise ValidationError(_("处理结果无效"))
+    with transaction.atomic():
+        c = Clawback.objects.select_for_update().get(pk=clawback_id)
+        if c.status != Clawback.Status.OPEN:
+            raise ValidationError(_("该记录已处理"))
+        c.status, c.resolved_by, c.resolved_at = status, user, timezone.now()
+        c.save(update_fields=["status", "resolved_by", "resolved_at"])
+        audit.record(actor=user, action="clawback.resolve", obj=c, changes={"status": ["open", status]})
+    return c

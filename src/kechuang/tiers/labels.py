@@ -1,0 +1,33 @@
+"""Chinese labels for condition ids (rules-reference.md) and derived values, for pages and exports."""
+
+from kechuang.engine import facts
+
+CONDITIONS = {
+    "size_limits": "规模（职工≤500人、收入与资产≤2亿元）", "industry_allowed": "不属于负面清单行业",
+    "compliance": "无重大事故、违法失信", "score_threshold": "综合评分达标", "tech_staff_nonzero": "科技人员指标不为零分",
+    "direct_hte": "直通：有效高企证书", "direct_award": "直通：国家级科技奖励", "direct_rd_institution": "直通：省级以上研发机构",
+    "direct_standard": "直通：主导制定标准", "age_1y": "注册满一年", "ip_core": "拥有核心知识产权",
+    "field": "属于国家重点支持的高新技术领域", "tech_staff_ratio": "科技人员占比≥10%", "rd_ratio_3y": "近三年研发费用占比达标",
+    "rd_domestic_share": "境内研发费用占比≥60%", "hightech_revenue_share": "高新技术产品收入占比≥60%",
+    "innovation_score": "创新能力评价>70分", "sme_size": "属于中小企业", "innovation_min": "创新能力得分≥20",
+    "growth_min": "成长性得分≥15", "specialization_min": "专业化得分≥15", "direct_title": "直通：有效高企等称号",
+    "direct_financing": "直通：近三年股权融资≥500万元", "niche_2y": "从事细分市场≥2年", "rd_min": "研发费用≥100万元且占比≥3%",
+    "revenue_or_financing": "营业收入≥1000万元或融资≥2000万元", "score_or_direct": "评分≥60分或满足直通条件",
+    "niche_3y": "从事细分市场≥3年", "main_share_70": "主营业务收入占比≥70%", "main_growth_5": "主营收入两年平均增长≥5%",
+    "debt_70": "资产负债率≤70%", "market_share_10": "细分市场占有率≥10%", "class1_ip_2": "Ⅰ类知识产权≥2项",
+    "rd_by_revenue": "研发投入按营收规模达标",
+}
+DERIVED = {
+    "net_assets": "净资产", "debt_ratio": "资产负债率", "tech_staff_ratio": "科技人员占比",
+    "rd_ratio_revenue": "研发费用占营业收入比例", "rd_ratio_cost": "研发费用占成本费用比例",
+    "rd_ratio_3y": "近三年研发费用占比", "rd_domestic_share": "境内研发费用占比", "hightech_revenue_share": "高新技术产品收入占比",
+    "main_revenue_share": "主营业务收入占比", "revenue_growth": "营业收入增长率", "revenue_cagr_3y": "营业收入三年复合增长率",
+    "age_years": "成立年限", "years_in_niche": "从事细分市场年限", "class1_ip": "Ⅰ类知识产权数", "class2_ip": "Ⅱ类知识产权数",
+}
+QUALIFIED = {"true": "达标", "false": "未达标", "unknown": "待定"}
+ROUTES = {"score": "评分", "direct": "直通", "conditions": "条件"}
+
+
+def field_label(name: str) -> str:
+    column = facts.BY_NAME.get(name)
+    return column.label if column else DERIVED.get(name, name)

@@ -1,0 +1,93 @@
+"""Stored tier evaluations: every run keeps its as-of date, rule-set versions and each result's explanation,
+so a past decision can be shown and replayed. Bureau-added parameter versions live here too."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+TIER_LABELS = {
+    "tech_sme": "科技型中小企业",
+    "high_tech": "高新技术企业",
+    "innovative_sme": "创新型中小企业",
+    "specialized_sme": "专精特新中小企业",
+    "little_giant": "专精特新“小巨人”",
+    "gazelle": "瞪羚企业",
+    "potential_gazelle": "潜在瞪羚企业",
+    "unicorn": "独角兽企业",
+    "potential_unicorn": "潜在独角兽企业",
+}
+# The pipeline from seedling to leader, as the bureau reads it (科小 → 高企 → 专精特新/瞪羚 → 小巨人/独角兽).
+PIPELINE = (
+    ("tech_sme",), ("high_tech",), ("innovative_sme", "specialized_sme", "potential_gazelle", "gazelle"),
+    ("little_giant", "potential_unicorn", "unicorn"),
+)
+
+
+class TierRun(models.Model):
+    class Status(models.TextChoices):
+        RUNNING = "running", _("运行中")
+        DONE = "done", _("已完成")
+        FAILED = "failed", _("失败")
+
+    as_of = models.DateField(_("评价基准日"))
+    local_set = models.CharField(_("地方规则"), max_length=32, blank=True)
+    rulesets = models.JSONField(_("规则版本"), default=dict, help_text="tier → ruleset@version")
+    parameter_versions = models.JSONField(_("参数版本"), default=list)
+    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.RUNNING)
+    enterprises = models.PositiveIntegerField(_("企业数"), default=0)
+    job = models.ForeignKey("core.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-as_of", "-created_at"]
+        verbose_name = _("梯队评价")
+        verbose_name_plural = _("梯队评价")
+
+
+class TierResult(models.Model):
+    run = models.ForeignKey(TierRun, on_delete=models.CASCADE, related_name="results")
+    enterprise = models.ForeignKey("enterprises.Enterprise", on_delete=models.CASCADE, related_name="tier_results")
+    tier = models.CharField(_("梯队"), max_length=32)
+    ruleset = models.CharField(_("规则版本"), max_length=64)
+    qualified = models.CharField(_("结论"), max_length=8)  # true / false / unknown
+    route = models.CharField(_("认定路径"), max_length=16, blank=True)
+    score = models.FloatField(_("得分"), null=True)
+    score_min = models.FloatField(null=True)
+    score_max = models.FloatField(null=True)
+    failed = models.CharField(_("未通过条件"), max_length=500, blank=True)
+    missing = models.CharField(_("缺失字段"), max_length=500, blank=True)
+    gaps = models.JSONField(_("差距"), default=list)
+    explanation = models.JSONField(_("说明"), default=dict)
+
+    class Meta:
+        verbose_name = _("梯队结果")
+        verbose_name_plural = _("梯队结果")
+        indexes = [models.Index(fields=["run", "tier", "qualified"]), models.Index(fields=["enterprise", "run"])]
+
+
+class ParameterVersion(models.Model):
+    """A dated value of a rule parameter added by a bureau admin; the engine uses the one in force on the as-of date."""
+
+    ruleset = models.CharField(_("规则集"), max_length=32)
+    parameter = models.CharField(_("参数"), max_length=128)
+    effective_from = models.DateField(_("生效日期"))
+    value = models.JSONField(_("取值"))
+    source = models.CharField(_("依据来源"), max_length=500)
+    note = models.CharField(_("说明"), max_length=500, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["ruleset", "parameter", "-effective_from"]
+        verbose_name = _("规则参数版本")
+        verbose_name_plural = _("规则参数版本")
+        constraints = [models.UniqueConstraint(fields=["ruleset", "parameter", "effective_from"],
+                                               name="one_parameter_version_per_day")]
+
+    def as_engine_dict(self) -> dict:
+        return {"ruleset": self.ruleset, "parameter": self.parameter, "effective_from": self.effective_from,
+                "value": self.value, "source": self.source, "note": self.note}

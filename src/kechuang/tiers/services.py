@@ -1,0 +1,104 @@
+"""Tier evaluation runs (stored with their explanations) and bureau-added parameter versions."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from kechuang.core import audit, bulk, jobs
+from kechuang.core.models import Job
+from kechuang.engine.rules import evaluate, list_rulesets
+from kechuang.enterprises.loaders import facts_frame
+from kechuang.enterprises.models import Enterprise
+
+from .models import ParameterVersion, TierResult, TierRun
+
+RESULT_COLUMNS = ["run_id", "enterprise_id", "tier", "ruleset", "qualified", "route", "score", "score_min",
+                  "score_max", "failed", "missing", "gaps", "explanation"]
+
+
+def parameter_versions() -> list[dict]:
+    return [p.as_engine_dict() for p in ParameterVersion.objects.all()]
+
+
+def start_evaluation(as_of: dt.date, *, user=None, local_set: str = "") -> Job:
+    """Evaluate every enterprise as of a date in the background."""
+    if user is not None and not user.is_bureau:
+        raise PermissionDenied(_("无权发起梯队评价"))
+    return jobs.start(kind="tier_evaluation", title=f"梯队评价（基准日 {as_of:%Y-%m-%d}）", user=user,
+                      func="kechuang.tiers.services.evaluation_job", as_of=as_of.isoformat(), local_set=local_set,
+                      user_id=getattr(user, "pk", None))
+
+
+def evaluation_job(job: Job, as_of: str, local_set: str = "", user_id: int | None = None) -> dict:
+    run = evaluate_all(dt.date.fromisoformat(as_of), local_set=local_set, user_id=user_id, job=job)
+    return {"run": run.pk, "message": f"已评价 {run.enterprises} 家企业", "url": f"/tiers/?run={run.pk}"}
+
+
+def evaluate_all(as_of: dt.date, *, local_set: str = "", user_id=None, job: Job | None = None,
+                 frame: pl.DataFrame | None = None) -> TierRun:
+    """Evaluate all enterprises (or the given facts frame) and store the results in one transaction."""
+    if job:
+        jobs.report(job, 0, total=3, message="正在读取企业数据……")
+    frame = facts_frame() if frame is None else frame
+    versions = parameter_versions()
+    if job:
+        jobs.report(job, 1, message="正在按规则评价……")
+    results = evaluate(frame, as_of, parameter_versions=versions, local_set=local_set or None)
+    rulesets = dict(results.select("tier", "ruleset").unique().sort("tier").iter_rows())
+    if job:
+        jobs.report(job, 2, message="正在保存结果……")
+    ids = dict(Enterprise.objects.values_list("uscc", "pk"))
+    with transaction.atomic():
+        run = TierRun.objects.create(as_of=as_of, local_set=local_set, rulesets=rulesets,
+                                     parameter_versions=_jsonable(versions), status=TierRun.Status.DONE,
+                                     enterprises=results["uscc"].n_unique(), job=job, created_by_id=user_id)
+        rows = (
+            (run.pk, ids[r[0]], *r[1:])
+            for r in results.with_columns(pl.col("route", "failed", "missing").fill_null(""))
+            .select("uscc", *RESULT_COLUMNS[2:]).iter_rows()
+            if r[0] in ids
+        )
+        bulk.insert_rows(TierResult, RESULT_COLUMNS, rows)
+    if job:
+        jobs.report(job, 3)
+    return run
+
+
+def _jsonable(versions: list[dict]) -> list[dict]:
+    return [{**v, "effective_from": v["effective_from"].isoformat()} for v in versions]
+
+
+def add_parameter_version(*, user, ruleset: str, parameter: str, effective_from: dt.date, value, source: str,
+                          note: str = "") -> ParameterVersion:
+    if not user.can_admin:
+        raise PermissionDenied(_("只有科技局管理员可以调整规则参数"))
+    known = {(r["id"], p["path"]) for r in list_rulesets(effective_from) for p in r["parameters"]}
+    if (ruleset, parameter) not in known:
+        raise ValidationError(_("规则集 %(r)s 没有参数 %(p)s") % {"r": ruleset, "p": parameter})
+    if not source.strip():
+        raise ValidationError(_("请填写参数调整的依据来源（文件名称、文号或网址）"))
+    with transaction.atomic():
+        version = ParameterVersion.objects.create(ruleset=ruleset, parameter=parameter, effective_from=effective_from,
+                                                  value=value, source=source.strip(), note=note, created_by=user)
+        # Validate by compiling the rule sets with the new version in force; a bad value rolls everything back.
+        try:
+            list_rulesets(effective_from, parameter_versions=parameter_versions())
+            evaluate(facts_frame(Enterprise.objects.none()), effective_from, tiers=[ruleset_tier(ruleset)],
+                     parameter_versions=parameter_versions())
+        except Exception as exc:
+            raise ValidationError(_("参数取值无效：%(e)s") % {"e": exc}) from None
+        audit.record(actor=user, action="parameter.create", obj=version,
+                     changes={"value": [None, value]}, note=f"{ruleset}.{parameter} 自 {effective_from} 起；{source}")
+    return version
+
+
+def ruleset_tier(ruleset_id: str) -> str:
+    for r in list_rulesets(dt.date.today()):
+        if r["id"] == ruleset_id:
+            return r["tier"]
+    return ruleset_id

@@ -1,0 +1,220 @@
+"""Tier pipeline pages: counts, flows, near misses, expiring certificates, an enterprise's tiers, parameters."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from kechuang.core.excel import xlsx_response
+from kechuang.engine.rules import list_rulesets
+from kechuang.enterprises import selectors as enterprise_selectors
+from kechuang.enterprises.models import Qualification
+
+from . import selectors, services
+from .forms import EvaluationForm, ParameterVersionForm
+from .models import PIPELINE, TIER_LABELS, ParameterVersion, TierRun
+
+PAGE_SIZE = 50
+# A 高企 that is due to re-apply is surfaced this long before its certificate expires (rules-reference §2).
+EXPIRY_WARNING_DAYS = 183
+
+
+def _require_pipeline(user):
+    if not (user.is_bureau or user.role == "park_operator"):
+        raise PermissionDenied(_("无权查看企业梯队"))
+
+
+def _run_from(request) -> TierRun | None:
+    run_id = request.GET.get("run")
+    if run_id and run_id.isdigit():
+        return selectors.runs().filter(pk=run_id).first()
+    return selectors.latest_run()
+
+
+@login_required
+def pipeline(request):
+    _require_pipeline(request.user)
+    run = _run_from(request)
+    results = selectors.results_for(request.user, run)
+    counts = {(r["tier"], r["qualified"]): r["n"]
+              for r in results.values("tier", "qualified").annotate(n=Count("id"))}
+    stages = [[{"tier": t, "label": TIER_LABELS.get(t, t), "true": counts.get((t, "true"), 0),
+                "unknown": counts.get((t, "unknown"), 0)} for t in stage] for stage in PIPELINE]
+    context = {
+        "run": run, "runs": selectors.runs()[:20], "stages": stages,
+        "flows": _flows(request.user, run),
+        "near_misses": _near_misses(request.user, run)[:20],
+        "expiring": _expiring(request.user)[:20],
+        "form": EvaluationForm(initial={"as_of": dt.date.today()}),
+        "can_run": request.user.is_bureau,
+    }
+    return render(request, "tiers/pipeline.html", context)
+
+
+def _flows(user, run):
+    """Per tier, between the previous as-of date and this run: entered, left, stayed."""
+    if run is None:
+        return []
+    previous = selectors.runs().filter(as_of__lt=run.as_of).first()
+    if previous is None:
+        return []
+    now = set(selectors.results_for(user, run).filter(qualified="true").values_list("tier", "enterprise_id"))
+    before = set(selectors.results_for(user, previous).filter(qualified="true").values_list("tier", "enterprise_id"))
+    out = []
+    for stage in PIPELINE:
+        for tier in stage:
+            a = {e for t, e in before if t == tier}
+            b = {e for t, e in now if t == tier}
+            out.append({"label": TIER_LABELS.get(tier, tier), "before": len(a), "after": len(b),
+                        "entered": len(b - a), "left": len(a - b), "stayed": len(a & b)})
+    # The 小升高 flow: tech SMEs of last time that qualify as high-tech now.
+    sme_before = {e for t, e in before if t == "tech_sme"}
+    hte_now = {e for t, e in now if t == "high_tech"}
+    return {"previous": previous, "rows": out, "sme_to_hte": len(sme_before & hte_now)}
+
+
+def _gap_size(gaps: list) -> float:
+    """Relative size of the smallest gap: how far, as a share of the threshold, the firm is from passing."""
+    sizes = []
+    for gap in gaps or []:
+        try:
+            sizes.append(abs(float(gap["delta"])) / max(abs(float(gap["required"])), 1e-9))
+        except (KeyError, TypeError, ValueError):
+            continue
+    return min(sizes) if sizes else float("inf")
+
+
+def _near_misses(user, run, tier: str | None = None) -> list:
+    """Firms that fail exactly one condition with nothing unknown, closest first."""
+    qs = (selectors.results_for(user, run).filter(qualified="false", missing="").exclude(failed="")
+          .exclude(failed__contains=";").select_related("enterprise"))
+    if tier:
+        qs = qs.filter(tier=tier)
+    rows = list(qs.only("tier", "failed", "gaps", "enterprise__uscc", "enterprise__name"))
+    for r in rows:
+        r.gap_size = _gap_size(r.gaps)
+        r.tier_label = TIER_LABELS.get(r.tier, r.tier)
+    return sorted(rows, key=lambda r: (r.gap_size, r.enterprise.uscc, r.tier))
+
+
+def _expiring(user, today: dt.date | None = None):
+    today = today or dt.date.today()
+    return list(
+        Qualification.objects.filter(
+            kind=Qualification.Kind.HTE_CERTIFICATE, expires_on__gte=today,
+            expires_on__lte=today + dt.timedelta(days=EXPIRY_WARNING_DAYS),
+            enterprise__in=enterprise_selectors.enterprises_for(user),
+        ).select_related("enterprise").order_by("expires_on", "enterprise__uscc")
+    )
+
+
+@login_required
+def near_misses(request):
+    _require_pipeline(request.user)
+    run = _run_from(request)
+    tier = request.GET.get("tier") or None
+    rows = _near_misses(request.user, run, tier)
+    if request.GET.get("format") == "xlsx":
+        return xlsx_response("差一项达标企业", ["企业名称", "统一社会信用代码", "梯队", "未通过条件", "差距"], [
+            [r.enterprise.name, r.enterprise.uscc, r.tier_label, r.failed, _gap_text(r.gaps)] for r in rows])
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "tiers/near_misses.html", {"run": run, "page": page, "tier": tier,
+                                                      "tiers": TIER_LABELS})
+
+
+@login_required
+def expiring(request):
+    _require_pipeline(request.user)
+    rows = _expiring(request.user)
+    if request.GET.get("format") == "xlsx":
+        return xlsx_response("高企证书即将到期", ["企业名称", "统一社会信用代码", "证书编号", "发证日期", "有效期至"], [
+            [q.enterprise.name, q.enterprise.uscc, q.number, q.issued_on, q.expires_on] for q in rows])
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "tiers/expiring.html", {"page": page})
+
+
+@login_required
+def tier_list(request, tier):
+    """Firms of one tier in a run, with their route and score; exportable."""
+    _require_pipeline(request.user)
+    run = _run_from(request)
+    qualified = request.GET.get("qualified", "true")
+    qs = (selectors.results_for(request.user, run).filter(tier=tier, qualified=qualified)
+          .select_related("enterprise").order_by("enterprise__name", "pk"))
+    if request.GET.get("format") == "xlsx":
+        return xlsx_response(f"{TIER_LABELS.get(tier, tier)}名单", ["企业名称", "统一社会信用代码", "结论", "认定路径",
+                                                                 "得分", "未通过条件", "缺失字段"], [
+            [r.enterprise.name, r.enterprise.uscc, r.qualified, r.route, r.score, r.failed, r.missing] for r in qs])
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "tiers/tier_list.html", {"run": run, "page": page, "tier": tier, "qualified": qualified,
+                                                    "label": TIER_LABELS.get(tier, tier)})
+
+
+def _gap_text(gaps) -> str:
+    return "；".join(f"{g.get('field')}: {g.get('current')} → {g.get('required')}（差 {g.get('delta')}）"
+                    for g in gaps or [])
+
+
+@login_required
+def evaluate(request):
+    if request.method != "POST":
+        return redirect("tiers:pipeline")
+    form = EvaluationForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "；".join(e for errs in form.errors.values() for e in errs))
+        return redirect("tiers:pipeline")
+    job = services.start_evaluation(form.cleaned_data["as_of"], user=request.user,
+                                    local_set=form.cleaned_data["local_set"])
+    return redirect("core:job", pk=job.pk)
+
+
+@login_required
+def enterprise_tiers(request, uscc):
+    """The tiers section of an enterprise page (loaded by htmx): current results and history by year."""
+    enterprise = enterprise_selectors.enterprise_for(request.user, uscc)
+    run = selectors.latest_run()
+    current = list(selectors.results_for(request.user, run).filter(enterprise=enterprise)) if run else []
+    order = [t for stage in PIPELINE for t in stage]
+    current.sort(key=lambda r: order.index(r.tier) if r.tier in order else 99)
+    for r in current:
+        r.label = TIER_LABELS.get(r.tier, r.tier)
+    history = selectors.history_for(enterprise)
+    return render(request, "tiers/_enterprise.html", {
+        "enterprise": enterprise, "run": run, "results": current, "history": history,
+        "tiers": [(t, TIER_LABELS.get(t, t)) for t in order],
+    })
+
+
+@login_required
+def parameters(request):
+    _require_pipeline(request.user)
+    as_of = dt.date.today()
+    versions = services.parameter_versions()
+    rulesets = list_rulesets(as_of, parameter_versions=versions)
+    form = ParameterVersionForm(request.POST or None, rulesets=rulesets)
+    if request.method == "POST":
+        if not request.user.can_admin:
+            raise PermissionDenied(_("只有科技局管理员可以调整规则参数"))
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.add_parameter_version(user=request.user, ruleset=data["ruleset"],
+                                               parameter=data["parameter"], effective_from=data["effective_from"],
+                                               value=data["value"], source=data["source"], note=data["note"])
+            except ValidationError as exc:
+                form.add_error(None, exc.messages[0])
+            else:
+                messages.success(request, _("已新增参数版本，自 %(d)s 起的评价将使用新值。") % {"d": data["effective_from"]})
+                return redirect("tiers:parameters")
+    return render(request, "tiers/parameters.html", {
+        "rulesets": rulesets, "form": form, "versions": ParameterVersion.objects.select_related("created_by"),
+        "as_of": as_of, "rulesets_json": json.dumps({r["id"]: [p["path"] for p in r["parameters"]] for r in rulesets}),
+    })

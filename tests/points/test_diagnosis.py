@@ -1,0 +1,173 @@
+"""Diagnosis report: content, the policy hook, and a PDF that carries its Chinese text and embedded fonts."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import pytest
+from django.urls import reverse
+from pypdf import PdfReader
+
+from kechuang.points import diagnosis, services
+from kechuang.points.models import PointsResult
+
+pytestmark = pytest.mark.django_db
+
+
+def context_for(scored, key, role="bureau_staff"):
+    result = PointsResult.objects.select_related("run", "enterprise").get(enterprise=scored[key])
+    return diagnosis.build(result.enterprise, result, scored["users"][role])
+
+
+def embedded_fonts(reader: PdfReader) -> dict[str, bool]:
+    """BaseFont → whether a font program (FontFile/2/3) is embedded, over every page."""
+    out = {}
+    for page in reader.pages:
+        for ref in (page["/Resources"].get("/Font") or {}).values():
+            font = ref.get_object()
+            desc_fonts = font.get("/DescendantFonts")
+            target = desc_fonts[0].get_object() if desc_fonts else font
+            descriptor = target.get("/FontDescriptor")
+            descriptor = descriptor.get_object() if descriptor else {}
+            out[str(font["/BaseFont"])] = any(
+                k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3")
+            )
+    return out
+
+
+def test_diagnosis_content_for_a_firm_with_gaps(scored):
+    ctx = context_for(scored, "b")
+    assert ctx["explanation"]["points"] == 11.4 and ctx["stage_size"] == 2
+    assert [t["year"] for t in ctx["trend"]] == [2024]
+    services_by_id = {s["id"]: s["reasons"] for s in ctx["services"]}
+    # Tech staff share 8% scores 0 (< 50 %) → talent; 高企 fails two conditions → application coaching.
+    assert services_by_id["talent"][0] == "科技人员占职工总数比例得分率 0%，低于 50%"
+    assert services_by_id["hte_coaching"] == ["高新技术企业仅差 2 项条件（field、tech_staff_ratio）"]
+    # R&D score is exactly 0.3 (150 / 500): "低于 0.3" excludes the boundary, and the 小巨人 R&D gap is not
+    # the next tier's, so no R&D bookkeeping is recommended.
+    assert "rd_bookkeeping" not in services_by_id
+    assert [t["tier"] for t in ctx["next_tiers"]] == ["tech_sme"]
+    labels = [p["label"] for p in ctx["policies"]]
+    assert labels == ["淮安创新积分贷（指示性额度）", "泰州创新积分前 100 名免担保费"]
+    assert ctx["policies"][1]["status"] == "qualifies"
+    assert ctx["entitlements_connected"] is False
+    assert [a.rule for a in ctx["alerts"]] == ["hte_tech_staff_low", "rd_expense_drop"]
+
+
+def test_enterprise_user_sees_no_alerts_in_its_diagnosis(scored):
+    assert context_for(scored, "a", role="enterprise_user")["alerts"] == []
+
+
+def test_year_on_year_change_is_explained(scored):
+    from decimal import Decimal
+
+    from kechuang.enterprises.models import AnnualFigure
+
+    services.score_year(2023)
+    ctx = context_for_year(scored, "a", 2024)
+    assert [t["year"] for t in ctx["trend"]] == [2023, 2024]
+    assert ctx["change"].startswith("上升 ") or ctx["change"].startswith("下降 ")
+    assert AnnualFigure.objects.filter(enterprise=scored["a"], year=2023).get().rd_expense == Decimal("150")
+
+
+def context_for_year(scored, key, year):
+    result = PointsResult.objects.select_related("run", "enterprise").get(
+        enterprise=scored[key], run__year=year
+    )
+    return diagnosis.build(result.enterprise, result, scored["users"]["bureau_staff"])
+
+
+def test_policy_providers_are_pluggable(scored, settings):
+    settings.POINTS_POLICY_PROVIDERS = [
+        "kechuang.points.policies.points_loan",
+        "tests.points.test_diagnosis.fake",
+    ]
+    ctx = context_for(scored, "a")
+    assert [p["label"] for p in ctx["policies"]] == ["淮安创新积分贷（指示性额度）", "测试政策"]
+    assert ctx["entitlements_connected"] is True
+
+
+def fake(enterprise, result, run):
+    return [
+        {
+            "kind": "entitlement",
+            "label": "测试政策",
+            "status": "near",
+            "amount": 10,
+            "explanation": "",
+            "source": "",
+        }
+    ]
+
+
+def test_pdf_has_chinese_text_and_embedded_fonts(scored, client_for):
+    response = client_for(scored["users"]["enterprise_user"]).get(
+        reverse("points:diagnosis_pdf", args=[scored["a"].uscc])
+    )
+    assert response["Content-Type"] == "application/pdf"
+    reader = PdfReader(io.BytesIO(response.content))
+    text = "".join(page.extract_text() for page in reader.pages)
+    for phrase in (
+        "企业创新积分诊断书",
+        "太原甲科技有限公司",
+        "服务清单",
+        "政策清单",
+        "淮安创新积分贷",
+        "36.2",
+    ):
+        assert phrase in text, phrase
+    fonts = embedded_fonts(reader)
+    assert any(name.endswith("Noto-Sans-CJK-SC") for name in fonts), fonts
+    assert all(fonts.values()), fonts
+
+
+def test_pdf_of_an_invisible_firm_is_404(scored, client_for):
+    client = client_for(scored["users"]["enterprise_user"])
+    assert client.get(reverse("points:diagnosis_pdf", args=[scored["c"].uscc])).status_code == 404
+
+
+def test_batch_of_the_filtered_list(scored, client_for, django_capture_on_commit_callbacks):
+    from kechuang.core import jobs
+    from kechuang.core.models import Job
+
+    user = scored["users"]["park_operator"]
+    client = client_for(user)
+    with django_capture_on_commit_callbacks(execute=False):
+        response = client.post(reverse("points:batch_start") + "?stage=growth")
+    job = Job.objects.get(kind="points_diagnosis_batch")
+    assert response.url == reverse("points:batch", args=[job.pk]) and job.total == 2
+    jobs.execute(
+        str(job.pk),
+        "kechuang.points.services.diagnosis_batch_job",
+        {"run_id": scored["run"].pk, "filters": {"stage": "growth"}, "user_id": user.pk},
+    )
+    job.refresh_from_db()
+    assert (job.status, job.done, job.result["count"]) == ("done", 2, 2)
+    download = client.get(reverse("points:batch_download", args=[job.pk]))
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(download.streaming_content)))
+    assert sorted(archive.namelist()) == [
+        f"00001_{scored['a'].uscc}_太原甲科技有限公司.pdf",
+        f"00002_{scored['b'].uscc}_太原乙材料有限公司.pdf",
+    ]
+    # Someone else's batch is not found.
+    other = client_for(scored["users"]["bureau_admin"])
+    assert other.get(reverse("points:batch_download", args=[job.pk])).status_code == 404
+
+
+@pytest.mark.parametrize("role", ["enterprise_user", "bank_user", "institution_user"])
+def test_batch_is_denied_without_leaderboard_access(role, scored, client_for):
+    from kechuang.core.models import Job
+
+    response = client_for(scored["users"][role]).post(reverse("points:batch_start"))
+    assert response.status_code == 403 and not Job.objects.exists()
+
+
+def test_svg_charts():
+    svg = diagnosis.radar_svg(
+        [{"label": "甲", "value": 100.0}, {"label": "乙", "value": None}, {"label": "丙", "value": 50.0}]
+    )
+    assert svg.startswith("<svg") and "乙 未知" in svg and "甲 100" in svg
+    assert diagnosis.radar_svg([{"label": "甲", "value": 1.0}]) == ""
+    assert diagnosis.trend_svg([{"year": 2024, "points": None}]) == ""
+    assert ">36.2<" in diagnosis.trend_svg([{"year": 2023, "points": 30.0}, {"year": 2024, "points": 36.2}])

@@ -1,0 +1,189 @@
+"""Tier evaluation in the platform: stored runs with explanations, the pipeline page, near misses, expiring
+certificates, dated parameter versions set by a bureau admin, and who may see what."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
+
+from kechuang.core.models import AuditEvent
+from kechuang.enterprises.models import AnnualFigure, Qualification
+from kechuang.tiers import services
+from kechuang.tiers.models import ParameterVersion, TierResult, TierRun
+from tests.conftest import ROLES
+
+AS_OF = dt.date(2025, 6, 30)
+
+
+def worked_example(enterprise, year=2024, **overrides):
+    """rules-reference §1 worked example: staff 100, tech 22, revenue 3000, R&D 150, 2 Ⅱ类 IP → 64 points."""
+    values = dict(staff_total=100, tech_staff=22, revenue=Decimal(3000), rd_expense=Decimal(150),
+                  total_cost_expense=Decimal(2500), total_assets=Decimal(5000), utility_models=2,
+                  invention_patents=0, major_accident=False, env_violation=False, research_misconduct=False,
+                  abnormal_listed=False, dishonest_listed=False, hte_certified=False,
+                  national_award_5y_top3=False, rd_institution_level="none", led_standard_5y=False)
+    values.update(overrides)
+    AnnualFigure.objects.update_or_create(enterprise=enterprise, year=year, defaults=values)
+
+
+@pytest.fixture
+def evaluated(world):
+    worked_example(world["a"])
+    worked_example(world["b"], tech_staff=14)  # 14% → 4 points: 4 + 40 + 12 = 56 < 60, one condition fails
+    worked_example(world["c"], staff_total=None)  # unknown staff → unknown
+    return services.evaluate_all(AS_OF, user_id=world["users"]["bureau_staff"].pk)
+
+
+def result(run, enterprise, tier="tech_sme") -> TierResult:
+    return TierResult.objects.get(run=run, enterprise=enterprise, tier=tier)
+
+
+@pytest.mark.django_db
+def test_evaluation_is_stored_with_version_and_explanation(world, evaluated):
+    a = result(evaluated, world["a"])
+    assert (a.qualified, a.route, a.score) == ("true", "score", 64.0)
+    assert a.ruleset.startswith("tech_sme@")
+    assert evaluated.as_of == AS_OF and evaluated.rulesets["tech_sme"] == a.ruleset
+    assert a.explanation["conditions"]["score_threshold"]["outcome"] == "true"
+    b = result(evaluated, world["b"])
+    assert b.qualified == "false" and b.failed == "score_threshold" and b.score == 56.0
+    c = result(evaluated, world["c"])
+    assert c.qualified == "unknown" and "staff_total" in c.missing
+
+
+@pytest.mark.django_db
+def test_gap_names_the_tech_staff_needed(world, evaluated):
+    b = result(evaluated, world["b"])
+    gaps = {g["field"]: g for g in b.gaps if g["condition"] == "score_threshold"}
+    # 15 of 100 tech staff reaches the 8-point band: 8 + 40 + 12 = 60.
+    assert (gaps["tech_staff"]["current"], gaps["tech_staff"]["required"], gaps["tech_staff"]["delta"]) == (14, 15, 1)
+
+
+@pytest.mark.django_db
+def test_evaluation_job_records_progress_and_result(world, django_capture_on_commit_callbacks):
+    from huey.contrib.djhuey import HUEY
+
+    worked_example(world["a"])
+    HUEY.immediate = True
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            job = services.start_evaluation(AS_OF, user=world["users"]["bureau_staff"])
+    finally:
+        HUEY.immediate = False
+    job.refresh_from_db()
+    assert job.status == "done" and job.done == job.total == 3
+    run = TierRun.objects.get(pk=job.result["run"])
+    assert result(run, world["a"]).qualified == "true"
+
+
+@pytest.mark.django_db
+def test_only_bureau_starts_an_evaluation(world):
+    with pytest.raises(PermissionDenied):
+        services.start_evaluation(AS_OF, user=world["users"]["park_operator"])
+
+
+@pytest.mark.django_db
+def test_parameter_version_in_force_is_used_and_audited(world):
+    worked_example(world["a"], year=2023)
+    worked_example(world["a"], year=2024)
+    admin = world["users"]["bureau_admin"]
+    version = services.add_parameter_version(user=admin, ruleset="tech_sme", parameter="pass_score",
+                                             effective_from=dt.date(2025, 1, 1), value=65, source="测试文件〔2025〕1号",
+                                             note="提高门槛")
+    before = services.evaluate_all(dt.date(2024, 12, 31))
+    after = services.evaluate_all(AS_OF)
+    assert result(before, world["a"]).qualified == "true"  # 64 ≥ 60 under the old value
+    assert result(after, world["a"]).qualified == "false"  # 64 < 65 from 2025-01-01
+    assert after.parameter_versions[0]["value"] == 65
+    event = AuditEvent.objects.get(action="parameter.create")
+    assert event.actor == admin and event.changes == {"value": [None, 65]} and event.object_id == str(version.pk)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("kwargs, message", [
+    ({"parameter": "no_such"}, "没有参数"),
+    ({"source": "  "}, "依据来源"),
+])
+def test_parameter_version_is_validated(world, kwargs, message):
+    args = {"user": world["users"]["bureau_admin"], "ruleset": "tech_sme", "parameter": "pass_score",
+            "effective_from": dt.date(2025, 1, 1), "value": 65, "source": "文件"}
+    with pytest.raises(ValidationError, match=message):
+        services.add_parameter_version(**{**args, **kwargs})
+    assert ParameterVersion.objects.count() == 0 and AuditEvent.objects.count() == 0
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ROLES)
+def test_parameter_page_post_is_admin_only(role, world, client_for):
+    data = {"ruleset": "tech_sme", "parameter": "pass_score", "effective_from": "2025-01-01", "value": "65",
+            "source": "测试文件"}
+    response = client_for(world["users"][role]).post(reverse("tiers:parameters"), data)
+    if role == "bureau_admin":
+        assert response.status_code == 302 and ParameterVersion.objects.get().value == 65
+    else:
+        assert response.status_code == 403 and not ParameterVersion.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ROLES)
+def test_pipeline_pages_by_role(role, world, evaluated, client_for):
+    client = client_for(world["users"][role])
+    allowed = role in ("bureau_admin", "bureau_staff", "park_operator")
+    for name in ("tiers:pipeline", "tiers:near_misses", "tiers:expiring", "tiers:parameters"):
+        assert client.get(reverse(name)).status_code == (200 if allowed else 403), name
+    if allowed:
+        html = client.get(reverse("tiers:pipeline")).content.decode()
+        count = 1 if role != "park_operator" else 1  # a is resident in the valley
+        assert f'data-tier="tech_sme">{count}<' in html
+
+
+@pytest.mark.django_db
+def test_pipeline_counts_are_scoped_for_park_operator(world, client_for):
+    worked_example(world["a"])
+    worked_example(world["c"])  # c qualifies too, but is not in the operator's valley
+    services.evaluate_all(AS_OF)
+    staff_html = client_for(world["users"]["bureau_staff"]).get(reverse("tiers:pipeline")).content.decode()
+    assert 'data-tier="tech_sme">2<' in staff_html
+    operator_html = client_for(world["users"]["park_operator"]).get(reverse("tiers:pipeline")).content.decode()
+    assert 'data-tier="tech_sme">1<' in operator_html
+
+
+@pytest.mark.django_db
+def test_near_miss_list_and_export(world, evaluated, client_for):
+    client = client_for(world["users"]["bureau_staff"])
+    response = client.get(reverse("tiers:near_misses"), {"tier": "tech_sme"})
+    rows = list(response.context["page"].object_list)
+    assert [r.enterprise.name for r in rows] == ["太原乙材料有限公司"]
+    export = client.get(reverse("tiers:near_misses"), {"tier": "tech_sme", "format": "xlsx"})
+    assert export["Content-Type"].startswith("application/vnd.openxmlformats")
+
+
+@pytest.mark.django_db
+def test_expiring_certificates_within_six_months(world, client_for):
+    today = dt.date.today()
+    Qualification.objects.create(enterprise=world["a"], kind="hte_certificate", title="高企证书", number="GR-soon",
+                                 issued_on=today - dt.timedelta(days=900), expires_on=today + dt.timedelta(days=30))
+    Qualification.objects.create(enterprise=world["b"], kind="hte_certificate", title="高企证书", number="GR-later",
+                                 issued_on=today - dt.timedelta(days=300), expires_on=today + dt.timedelta(days=400))
+    html = client_for(world["users"]["bureau_staff"]).get(reverse("tiers:expiring")).content.decode()
+    assert "GR-soon" in html and "GR-later" not in html
+
+
+@pytest.mark.django_db
+def test_enterprise_tiers_section_and_flows(world, client_for):
+    worked_example(world["a"], year=2023, tech_staff=9)  # 2024-06-30: fails on the 2023 figures
+    worked_example(world["a"], year=2024)
+    services.evaluate_all(dt.date(2024, 6, 30))
+    services.evaluate_all(AS_OF)
+    client = client_for(world["users"]["enterprise_user"])
+    html = client.get(reverse("tiers:enterprise", args=[world["a"].uscc])).content.decode()
+    assert "科技型中小企业" in html and "达标" in html and "2024-06-30" in html
+    assert client.get(reverse("tiers:enterprise", args=[world["b"].uscc])).status_code == 404
+    staff = client_for(world["users"]["bureau_staff"])
+    flows = staff.get(reverse("tiers:pipeline")).context["flows"]
+    tech = next(r for r in flows["rows"] if r["label"] == "科技型中小企业")
+    assert (tech["before"], tech["after"], tech["entered"], tech["left"]) == (0, 1, 1, 0)
