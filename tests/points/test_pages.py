@@ -179,3 +179,12 @@ def test_empty_states(world, client_for):
     assert "该企业尚无积分结果" in client.get(reverse("points:firm", args=[world["a"].uscc])).content.decode()
     assert client.get(reverse("points:diagnosis", args=[world["a"].uscc])).status_code == 404
     assert "没有预警" in client.get(reverse("points:alerts")).content.decode()
+
+
+def test_firm_page_and_diagnosis_cost_a_fixed_number_of_queries(
+    scored, client_for, django_assert_max_num_queries
+):
+    client = client_for(scored["users"]["bureau_staff"])
+    for name in ("points:firm", "points:diagnosis"):
+        with django_assert_max_num_queries(16):
+            assert client.get(reverse(name, args=[scored["b"].uscc])).status_code == 200

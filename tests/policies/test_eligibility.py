@@ -4,7 +4,6 @@ unknowns kept, stacking against the ledger (从优、就高、不重复), budget
 from __future__ import annotations
 
 import datetime as dt
-import json
 from decimal import Decimal
 
 import pytest

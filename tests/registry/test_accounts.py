@@ -64,3 +64,31 @@ def test_idle_timeout_logs_out(client_for, world, settings):
 def test_anonymous_is_sent_to_login(client, world):
     response = client.get(reverse("enterprises:detail", args=[world["a"].uscc]))
     assert response.status_code == 302 and response["Location"].startswith(reverse("accounts:login"))
+
+
+@pytest.mark.django_db
+def test_token_page_issues_a_working_token_and_revokes_it(world, client_for, client):
+    from kechuang.accounts.models import ApiToken
+
+    staff = client_for(world["users"]["bureau_staff"])
+    response = staff.post(reverse("accounts:tokens"), {"name": "对接"})
+    key = response.context["new_key"]
+    assert key.startswith("kc_") and ApiToken.objects.get().key_hash != key  # only a hash is stored
+    staff.logout()
+    assert client.get("/api/enterprises", HTTP_AUTHORIZATION=f"Bearer {key}").status_code == 200
+    other = client_for(world["users"]["bureau_admin"])
+    other.post(reverse("accounts:tokens"), {"revoke": ApiToken.objects.get().pk})  # not theirs: nothing happens
+    assert ApiToken.objects.count() == 1
+    other.logout()
+    client_for(world["users"]["bureau_staff"]).post(reverse("accounts:tokens"), {"revoke": ApiToken.objects.get().pk})
+    assert ApiToken.objects.count() == 0
+    client.logout()
+    assert client.get("/api/enterprises", HTTP_AUTHORIZATION=f"Bearer {key}").status_code == 401
+
+
+@pytest.mark.django_db
+def test_load_reference_command(ref, capsys):
+    from kechuang import cli
+
+    assert cli.main(["load_reference"]) == 0
+    assert "已载入行政区划" in capsys.readouterr().out

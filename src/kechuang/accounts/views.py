@@ -1,10 +1,13 @@
 from django import forms
+from django.contrib import messages
 from django.contrib.auth import login, logout
+from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from .models import ApiToken
 from .services import LoginRefused, login_attempt
 
 
@@ -30,6 +33,21 @@ def login_view(request):
                 target = "/"
             return redirect(target)
     return render(request, "accounts/login.html", {"form": form, "error": error}, status=200 if not error else 401)
+
+
+@login_required
+def tokens(request):
+    """A user's API tokens: create one (its key is shown once) or revoke one."""
+    new_key = None
+    if request.method == "POST":
+        if "revoke" in request.POST:
+            ApiToken.objects.filter(user=request.user, pk=request.POST["revoke"]).delete()
+            messages.success(request, _("令牌已撤销。"))
+            return redirect("accounts:tokens")
+        name = (request.POST.get("name") or "").strip()[:64] or "default"
+        _token, new_key = ApiToken.issue(request.user, name)
+    return render(request, "accounts/tokens.html", {
+        "tokens": ApiToken.objects.filter(user=request.user).order_by("-created_at"), "new_key": new_key})
 
 
 @require_POST

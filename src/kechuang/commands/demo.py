@@ -57,7 +57,7 @@ def print_logins() -> None:
     from kechuang.accounts.models import User
     from kechuang.demo.generator import generate_password_hint
 
-    print("\n演示账号（密码均为 %s）：" % generate_password_hint())
+    print(f"\n演示账号（密码均为 {generate_password_hint()}）：")
     for user in User.objects.order_by("role", "username"):
         where = user.enterprise or user.organisation or ""
         print(f"  {user.get_role_display():<10} {user.username:<14} {where}")

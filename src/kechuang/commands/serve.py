@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+
 def register(sub) -> None:
     parser = sub.add_parser("serve", help="启动网站与后台任务处理（默认 http://127.0.0.1:8000）")
     parser.add_argument("--host", default="127.0.0.1")

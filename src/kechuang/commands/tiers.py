@@ -118,6 +118,8 @@ def _list(args: argparse.Namespace) -> int:
             f"{r['id']}@{r['version']}  {r['tier']}  {r['name_zh']}{default}  "
             f"{r['effective_from']}–{r['effective_to'] or ''}"
         )
+        if r.get("notes"):
+            print(f"    注意：{r['notes']}")
         for p in r["parameters"]:
             flag = {"V": "已核实", "P": "部分核实", "U": "未核实"}[p["verified"]]
             print(f"    {p['path']:<28} {flag:<5} {p['value']!s:.60}")

@@ -77,7 +77,8 @@ def upsert_facts(
                 created_years.setdefault(eid, []).append(row["year"])
             else:
                 pk, old_values = old
-                changes = audit.diff(dict(zip(figure_cols, old_values)), dict(zip(figure_cols, values)),
+                changes = audit.diff(dict(zip(figure_cols, old_values, strict=True)),
+                                     dict(zip(figure_cols, values, strict=True)),
                                      figure_cols)
                 if not changes:
                     stats["unchanged"] += 1

@@ -13,7 +13,7 @@ Scoped rows always go through `enterprises_for(user)`; a denied firm is a 404.
 
 from __future__ import annotations
 
-from django.db.models import Case, Exists, OuterRef, QuerySet, Value, When
+from django.db.models import Case, Exists, OuterRef, Q, QuerySet, Value, When
 
 from kechuang.accounts.models import Role
 from kechuang.core.models import Region
@@ -80,9 +80,7 @@ def leaderboard(user, run: ScoringRun, filters: dict) -> QuerySet[PointsResult]:
         qs = qs.filter(Exists(qualified))
     if filters.get("q"):
         text = filters["q"].strip()
-        qs = qs.filter(enterprise__name__icontains=text) | qs.filter(
-            enterprise__uscc__istartswith=text.upper()
-        )
+        qs = qs.filter(Q(enterprise__name__icontains=text) | Q(enterprise__uscc__istartswith=text.upper()))
     return qs.order_by("rank", "enterprise__uscc")
 
 

@@ -22,10 +22,10 @@ from django.utils.translation import gettext as _
 
 from kechuang.core import audit, bulk, jobs
 from kechuang.core.models import AuditEvent, Job
-from kechuang.engine.policies import PolicyError, load_policies, simulate, validate_version
-from kechuang.engine.policies import funding, money
+from kechuang.engine.policies import PolicyError, funding, load_policies, money, simulate, validate_version
 from kechuang.engine.policies.evaluate import TRUE, UNKNOWN, decide, prepare_inputs
-from kechuang.engine.policies.model import META_KEYS, Budget as EngineBudget
+from kechuang.engine.policies.model import META_KEYS
+from kechuang.engine.policies.model import Budget as EngineBudget
 from kechuang.enterprises.models import Enterprise
 
 from . import loaders, reports, selectors

@@ -22,7 +22,16 @@ from kechuang.core.excel import xlsx_response
 
 from . import selectors, services
 from .forms import BankAccountForm, BatchForm, EligibilityForm, RefuseForm, SimulationForm, VersionForm
-from .models import BankAccount, Budget, Clawback, EligibilityRun, Entitlement, PayoutBatch, PolicyVersion, SimulationRun
+from .models import (
+    BankAccount,
+    Budget,
+    Clawback,
+    EligibilityRun,
+    Entitlement,
+    PayoutBatch,
+    PolicyVersion,
+    SimulationRun,
+)
 
 PAGE_SIZE = 50
 

@@ -212,7 +212,8 @@ def parameters(request):
             except ValidationError as exc:
                 form.add_error(None, exc.messages[0])
             else:
-                messages.success(request, _("已新增参数版本，自 %(d)s 起的评价将使用新值。") % {"d": data["effective_from"]})
+                notice = _("已新增参数版本，自 %(d)s 起的评价将使用新值。") % {"d": data["effective_from"]}
+                messages.success(request, notice)
                 return redirect("tiers:parameters")
     return render(request, "tiers/parameters.html", {
         "rulesets": rulesets, "form": form, "versions": ParameterVersion.objects.select_related("created_by"),

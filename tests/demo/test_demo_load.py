@@ -1,0 +1,61 @@
+"""Loading a generated region into the database: counts, users per role, tiers computed by the rules."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth import authenticate
+
+from kechuang import cli
+from kechuang.accounts.models import User
+from kechuang.carriers.models import Carrier, Residency
+from kechuang.demo import load
+from kechuang.demo.generator import generate
+from kechuang.enterprises.loaders import facts_frame
+from kechuang.enterprises.models import Enterprise
+from kechuang.tiers.models import TierResult, TierRun
+
+
+@pytest.mark.django_db
+def test_load_small_region(ref):
+    region = generate(300, seed=5)
+    result = load.load(region, progress=lambda m: None)
+    assert result["enterprises_created"] == Enterprise.objects.count() == 300
+    assert result["figures_created"] == region.facts.height
+    assert set(User.objects.values_list("role", flat=True)) == {
+        "bureau_admin", "bureau_staff", "park_operator", "enterprise_user", "bank_user", "institution_user"}
+    assert authenticate(username="bureau_staff", password=load_password()) is not None
+    valley = Carrier.objects.get(kind="valley")
+    operator = User.objects.get(role="park_operator")
+    assert valley.operator == operator.organisation
+    assert Residency.objects.filter(carrier=valley, enterprise__isnull=False).count() == len(region.valley["residents"])
+    enterprise_user = User.objects.get(role="enterprise_user")
+    assert Residency.objects.filter(carrier=valley, enterprise=enterprise_user.enterprise).exists()
+    # The database now holds exactly the generated facts.
+    stored = facts_frame()
+    generated = region.facts.sort("uscc", "year")
+    assert stored.shape == generated.shape and stored.columns == generated.columns
+    for column in ("uscc", "year", "revenue", "rd_expense", "staff_total", "hte_certified", "registered_on"):
+        assert stored[column].equals(generated[column]), column
+    # Tiers are computed by the rules, three as-of dates.
+    assert TierRun.objects.count() == 3
+    latest = TierRun.objects.order_by("-as_of").first()
+    assert TierResult.objects.filter(run=latest, tier="tech_sme").count() == 300
+    share = TierResult.objects.filter(run=latest, tier="tech_sme", qualified="true").count() / 300
+    assert 0.35 <= share <= 0.6
+
+
+def load_password() -> str:
+    from kechuang.demo.generator import generate_password_hint
+
+    return generate_password_hint()
+
+
+@pytest.mark.django_db
+def test_demo_command_builds_once(ref, capsys):
+    assert cli.main(["demo", "--enterprises", "50", "--seed", "3", "--no-serve"]) == 0
+    out = capsys.readouterr().out
+    assert "演示区域已构建：企业 50 家" in out and "bureau_admin" in out
+    assert cli.main(["demo", "--enterprises", "50", "--no-serve"]) == 0
+    assert "跳过演示区域构建" in capsys.readouterr().out
+    assert Enterprise.objects.count() == 50
+    assert cli.main(["demo", "--enterprises", "5", "--no-serve"]) == 2
