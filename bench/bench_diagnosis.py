@@ -29,9 +29,7 @@ def rss_mb() -> float:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--n", type=int, default=2000)
     parser.add_argument("--batch", type=int, default=100)
     parser.add_argument("--target-s", type=float, default=2.0)
@@ -117,6 +115,8 @@ def main() -> int:
     print(f"{'progress reports':<34}{len(samples):>12}{'':>12}")
     print(f"{'RSS growth after 10th report (MiB)':<34}{growth:>12.1f}{args.max_growth_mb:>12.1f}")
     print(f"{'zip size (MiB)':<34}{zip_mb:>12.1f}{'':>12}")
+    marks = [i for i in (10, 25, 50, 75, len(samples) - 1) if i < len(samples)]
+    print("RSS at progress reports (MiB): " + ", ".join(f"#{i}={samples[i]:.0f}" for i in marks))
     ok = single <= args.target_s and result["count"] == args.batch and growth <= args.max_growth_mb
     print("OK" if ok else "TARGET MISSED")
     return 0 if ok else 1

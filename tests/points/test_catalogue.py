@@ -11,9 +11,7 @@ from kechuang.points.catalogue import catalogue_from_dict, load_catalogue, match
 def explanation(stage="growth", **indicators):
     items = []
     for iid, (label, known, score, pct) in indicators.items():
-        items.append(
-            {"id": iid, "label": label, "known": known, "normalised": score, "stage_percentile": pct}
-        )
+        items.append({"id": iid, "label": label, "known": known, "normalised": score, "stage_percentile": pct})
     missing = [i["label"] for i in items if not i["known"]]
     return {"stage": stage, "indicators": items, "missing_labels": missing}
 
@@ -45,9 +43,7 @@ CATALOGUE = catalogue_from_dict(
 
 
 def test_boundaries_are_excluded():
-    at = explanation(
-        inv=("发明专利申请量", True, 0.5, 50.0), pct=("PCT", True, 0.0, 20.0), rd=("研发费用", True, 1, 1)
-    )
+    at = explanation(inv=("发明专利申请量", True, 0.5, 50.0), pct=("PCT", True, 0.0, 20.0), rd=("研发费用", True, 1, 1))
     assert match_services(at, {}, CATALOGUE) == []
     below = explanation(
         inv=("发明专利申请量", True, 0.49, 50.0), pct=("PCT", True, 0.0, 19.9), rd=("研发费用", True, 1, 1)
@@ -97,10 +93,7 @@ def test_tier_gaps_and_near_misses():
 def test_stage_restriction():
     weak = explanation(stage="startup", inv=("发明专利申请量", True, 0.9, 50.0))
     assert [s["id"] for s in match_services(weak, {}, CATALOGUE)] == ["vc"]
-    assert (
-        match_services(explanation(stage="growth", inv=("发明专利申请量", True, 0.9, 50.0)), {}, CATALOGUE)
-        == []
-    )
+    assert match_services(explanation(stage="growth", inv=("发明专利申请量", True, 0.9, 50.0)), {}, CATALOGUE) == []
 
 
 def test_bad_catalogue_lists_every_problem_in_chinese():

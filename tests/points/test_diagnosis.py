@@ -30,9 +30,7 @@ def embedded_fonts(reader: PdfReader) -> dict[str, bool]:
             target = desc_fonts[0].get_object() if desc_fonts else font
             descriptor = target.get("/FontDescriptor")
             descriptor = descriptor.get_object() if descriptor else {}
-            out[str(font["/BaseFont"])] = any(
-                k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3")
-            )
+            out[str(font["/BaseFont"])] = any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3"))
     return out
 
 
@@ -72,9 +70,7 @@ def test_year_on_year_change_is_explained(scored):
 
 
 def context_for_year(scored, key, year):
-    result = PointsResult.objects.select_related("run", "enterprise").get(
-        enterprise=scored[key], run__year=year
-    )
+    result = PointsResult.objects.select_related("run", "enterprise").get(enterprise=scored[key], run__year=year)
     return diagnosis.build(result.enterprise, result, scored["users"]["bureau_staff"])
 
 

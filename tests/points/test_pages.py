@@ -112,9 +112,7 @@ def test_alert_inbox_and_actions(role, scored, client_for):
 def test_alert_cannot_be_assigned_outside_the_bureau(scored, client_for):
     alert = Alert.objects.get(rule="rd_expense_drop")
     client = client_for(scored["users"]["bureau_admin"])
-    client.post(
-        reverse("points:alert_assign", args=[alert.pk]), {"assignee": scored["users"]["bank_user"].pk}
-    )
+    client.post(reverse("points:alert_assign", args=[alert.pk]), {"assignee": scored["users"]["bank_user"].pk})
     alert.refresh_from_db()
     assert alert.assignee is None
 
@@ -162,9 +160,7 @@ def test_leaderboard_query_count_is_constant(scored, client_for, django_assert_m
     from tests.conftest import make_uscc
 
     for n in range(10, 70):
-        e = Enterprise.objects.create(
-            uscc=make_uscc(n), name=f"企业{n}", region_id="140105", industry_id="6513"
-        )
+        e = Enterprise.objects.create(uscc=make_uscc(n), name=f"企业{n}", region_id="140105", industry_id="6513")
         AnnualFigure.objects.create(enterprise=e, year=2024, revenue=Decimal(100 * n), rd_expense=Decimal(n))
     score_year(2024)
     client = client_for(scored["users"]["bureau_staff"])
@@ -181,9 +177,7 @@ def test_empty_states(world, client_for):
     assert "没有预警" in client.get(reverse("points:alerts")).content.decode()
 
 
-def test_firm_page_and_diagnosis_cost_a_fixed_number_of_queries(
-    scored, client_for, django_assert_max_num_queries
-):
+def test_firm_page_and_diagnosis_cost_a_fixed_number_of_queries(scored, client_for, django_assert_max_num_queries):
     client = client_for(scored["users"]["bureau_staff"])
     for name in ("points:firm", "points:diagnosis"):
         with django_assert_max_num_queries(16):

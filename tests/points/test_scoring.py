@@ -19,9 +19,7 @@ pytestmark = pytest.mark.django_db
 
 
 def by_name(run):
-    return {
-        r.enterprise.name[:3]: r for r in PointsResult.objects.filter(run=run).select_related("enterprise")
-    }
+    return {r.enterprise.name[:3]: r for r in PointsResult.objects.filter(run=run).select_related("enterprise")}
 
 
 def test_stored_points_ranks_and_contributions_are_exact(scored):
@@ -68,14 +66,10 @@ def test_rescoring_the_same_key_replaces_and_keeps_acknowledged_alerts(scored):
     staff = scored["users"]["bureau_staff"]
     alert = Alert.objects.get(rule="rd_expense_drop")
     services.acknowledge_alert(alert, user=staff)
-    before = sorted(
-        PointsResult.objects.values_list("enterprise_id", "points", "rank", "contributions", "raw")
-    )
+    before = sorted(PointsResult.objects.values_list("enterprise_id", "points", "rank", "contributions", "raw"))
     run = services.score_year(2024, user=staff)
     assert ScoringRun.objects.count() == 1 and run.pk != scored["run"].pk
-    after = sorted(
-        PointsResult.objects.values_list("enterprise_id", "points", "rank", "contributions", "raw")
-    )
+    after = sorted(PointsResult.objects.values_list("enterprise_id", "points", "rank", "contributions", "raw"))
     assert after == before  # reproducible
     assert Alert.objects.count() == 2
     assert Alert.objects.get(pk=alert.pk).status == "acknowledged"
@@ -98,9 +92,7 @@ def test_writes_are_set_based(scored):
     with CaptureQueriesContext(connection) as few:
         services.score_year(2024, user=staff)
     for n in range(10, 40):
-        e = Enterprise.objects.create(
-            uscc=make_uscc(n), name=f"企业{n}", region_id="140105", industry_id="6513"
-        )
+        e = Enterprise.objects.create(uscc=make_uscc(n), name=f"企业{n}", region_id="140105", industry_id="6513")
         AnnualFigure.objects.create(
             enterprise=e,
             year=2024,
@@ -118,9 +110,7 @@ def test_writes_are_set_based(scored):
 def test_fee_waiver_is_rank_at_most_top_n(figures, monkeypatch):
     from kechuang.points import rules
 
-    monkeypatch.setattr(
-        rules, "fee_waiver_rule", lambda: {"id": "t", "version": "1", "top_n": 2, "note": "x"}
-    )
+    monkeypatch.setattr(rules, "fee_waiver_rule", lambda: {"id": "t", "version": "1", "top_n": 2, "note": "x"})
     run = services.score_year(2024)
     r = by_name(run)
     assert (r["太原甲"].fee_waiver, r["太原乙"].fee_waiver, r["泰州丙"].fee_waiver) == (True, True, False)

@@ -186,3 +186,16 @@ def test_enterprise_tiers_section_and_flows(world, client_for):
     flows = staff.get(reverse("tiers:pipeline")).context["flows"]
     tech = next(r for r in flows["rows"] if r["label"] == "科技型中小企业")
     assert (tech["before"], tech["after"], tech["entered"], tech["left"]) == (0, 1, 1, 0)
+
+
+@pytest.mark.django_db
+def test_replay_reproduces_a_stored_result_and_notices_corrected_facts(world, evaluated, client_for):
+    client = client_for(world["users"]["bureau_staff"])
+    stored = result(evaluated, world["a"])
+    response = client.get(reverse("tiers:replay", args=[stored.pk]))
+    assert response.context["outcome"]["same"] is True and "复现一致" in response.content.decode()
+    AnnualFigure.objects.filter(enterprise=world["a"], year=2024).update(tech_staff=14)
+    outcome = client.get(reverse("tiers:replay", args=[stored.pk])).context["outcome"]
+    assert outcome["same"] is False and outcome["then"]["score"] == 64.0 and outcome["now"]["score"] == 56.0
+    # Not visible to an enterprise user of another firm, nor to a bank user.
+    assert client_for(world["users"]["bank_user"]).get(reverse("tiers:replay", args=[stored.pk])).status_code == 403

@@ -31,7 +31,7 @@ Columns added (all Float64 unless noted):
   revenue_growth, main_revenue_growth(+_prev1), main_revenue_growth_avg_2y, rd_expense_growth,
   revenue_cagr_2y, revenue_cagr_3y (base year-3), net_profit_cagr_2y,
   revenue_growth_hte, net_assets_growth_hte (高企 formula ½·(X₂/X₁ + X₃/X₂) − 1),
-  age_years, years_in_niche, class1_ip, class2_ip (Int64).
+  age_years, years_in_niche, hte_certificate_age_years (years since the 高企 certificate was issued), class1_ip, class2_ip (Int64).
 DEPENDS maps each of them to the facts columns (with lag suffixes) it reads, for "missing" reports.
 """
 
@@ -281,6 +281,7 @@ def _derived_exprs(year: int, as_of: dt.date) -> list[pl.Expr]:
         _hte_growth(c("revenue_prev2"), c("revenue_prev1"), c("revenue")).alias("revenue_growth_hte"),
         _fractional_years(c("registered_on"), as_of).alias("age_years"),
         _fractional_years(c("niche_since"), as_of).alias("years_in_niche"),
+        _fractional_years(c("hte_certified_on"), as_of).alias("hte_certificate_age_years"),
         ip_sum(classes["class1"]).alias("class1_ip"),
         ip_sum(classes["class2"]).alias("class2_ip"),
     ]
@@ -347,6 +348,7 @@ DEPENDS: dict[str, list[str]] = {
     ],
     "age_years": ["registered_on"],
     "years_in_niche": ["niche_since"],
+    "hte_certificate_age_years": ["hte_certified_on"],
     "window_years_3y": ["registered_on"],
     "class1_ip": list(IP_COLUMNS),
     "class2_ip": list(IP_COLUMNS),

@@ -142,9 +142,7 @@ def build(enterprise, result, user) -> dict:
         "tiers": tiers,
         "next_tiers": next_tiers,
         "tier_run": tier_run,
-        "services": catalogue.match_services(
-            explanation, tiers_by_id, gap_tiers={t["tier"] for t in next_tiers}
-        ),
+        "services": catalogue.match_services(explanation, tiers_by_id, gap_tiers={t["tier"] for t in next_tiers}),
         "policies": policies.policy_items(enterprise, result, run),
         "entitlements_connected": policies.entitlements_connected(),
         "alerts": list(selectors.alerts_for_enterprise(user, enterprise)[:20]),
@@ -156,9 +154,7 @@ def build(enterprise, result, user) -> dict:
             },
             ensure_ascii=False,
         ),
-        "trend_json": json.dumps(
-            {"years": [t["year"] for t in trend], "points": [t["points"] for t in trend]}
-        ),
+        "trend_json": json.dumps({"years": [t["year"] for t in trend], "points": [t["points"] for t in trend]}),
         "generated_at": timezone.localtime(),
     }
     return context
@@ -207,9 +203,7 @@ def radar_svg(items: list[dict], size: int = 360) -> str:
         parts.append(f'<polygon points="{pts}" fill="none" stroke="#cbd5e1" stroke-width="0.6"/>')
     for i, item in enumerate(items):
         x, y = point(i, 100)
-        parts.append(
-            f'<line x1="{cx}" y1="{cy}" x2="{x:.1f}" y2="{y:.1f}" stroke="#e2e8f0" stroke-width="0.6"/>'
-        )
+        parts.append(f'<line x1="{cx}" y1="{cy}" x2="{x:.1f}" y2="{y:.1f}" stroke="#e2e8f0" stroke-width="0.6"/>')
         lx, ly = point(i, 118)
         anchor = "middle" if abs(lx - cx) < 8 else ("start" if lx > cx else "end")
         value = "未知" if item["value"] is None else f"{item['value']:.0f}"
@@ -232,25 +226,18 @@ def trend_svg(trend: list[dict], width: int = 420, height: int = 160) -> str:
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" font-family="Noto Sans CJK SC">',
-        f'<line x1="{left}" y1="{bottom}" x2="{width - 10}" y2="{bottom}" '
-        'stroke="#94a3b8" stroke-width="0.6"/>',
+        f'<line x1="{left}" y1="{bottom}" x2="{width - 10}" y2="{bottom}" stroke="#94a3b8" stroke-width="0.6"/>',
     ]
     coords = []
     for i, t in enumerate(trend):
         x = left + i * step
-        parts.append(
-            f'<text x="{x:.1f}" y="{height - 8}" font-size="9" text-anchor="middle">{t["year"]}</text>'
-        )
+        parts.append(f'<text x="{x:.1f}" y="{height - 8}" font-size="9" text-anchor="middle">{t["year"]}</text>')
         if t["points"] is not None:
             y = bottom - (bottom - 16) * t["points"] / top
             coords.append(f"{x:.1f},{y:.1f}")
             parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2.5" fill="#1d4ed8"/>')
-            parts.append(
-                f'<text x="{x:.1f}" y="{y - 6:.1f}" font-size="9" text-anchor="middle">{t["points"]:g}</text>'
-            )
+            parts.append(f'<text x="{x:.1f}" y="{y - 6:.1f}" font-size="9" text-anchor="middle">{t["points"]:g}</text>')
     if len(coords) > 1:
-        parts.append(
-            f'<polyline points="{" ".join(coords)}" fill="none" stroke="#1d4ed8" stroke-width="1.5"/>'
-        )
+        parts.append(f'<polyline points="{" ".join(coords)}" fill="none" stroke="#1d4ed8" stroke-width="1.5"/>')
     parts.append("</svg>")
     return "".join(parts)

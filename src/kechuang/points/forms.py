@@ -19,9 +19,7 @@ class LeaderboardFilter(forms.Form):
     industry = forms.CharField(label=_("行业"), required=False, max_length=4)
     region = forms.CharField(label=_("行政区划"), required=False, max_length=6)
     carrier = forms.CharField(label=_("载体"), required=False, max_length=128)
-    tier = forms.ChoiceField(
-        label=_("梯队"), required=False, choices=[("", _("全部梯队")), *TIER_LABELS.items()]
-    )
+    tier = forms.ChoiceField(label=_("梯队"), required=False, choices=[("", _("全部梯队")), *TIER_LABELS.items()])
     list = forms.CharField(label=_("榜单"), required=False, max_length=32)
     fee_waiver = forms.BooleanField(label=_("仅前 100 名（免担保费）"), required=False)
 
@@ -46,9 +44,7 @@ class SchemeVersionForm(forms.Form):
     """One weight field per stage × weighted indicator, and min/score per band of each banded indicator."""
 
     effective_from = forms.DateField(label=_("生效日期"))
-    note = forms.CharField(
-        label=_("调整说明（依据或原因）"), max_length=500, widget=forms.Textarea(attrs={"rows": 2})
-    )
+    note = forms.CharField(label=_("调整说明（依据或原因）"), max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, scheme, **kwargs):
         super().__init__(*args, **kwargs)
@@ -93,12 +89,9 @@ class SchemeVersionForm(forms.Form):
     def weights(self) -> dict:
         data = self.cleaned_data
         return {
-            st: {ind.id: data[f"w__{st}__{ind.id}"] for ind, _cells in self.weight_rows}
-            for st in self.scheme.stage_ids
+            st: {ind.id: data[f"w__{st}__{ind.id}"] for ind, _cells in self.weight_rows} for st in self.scheme.stage_ids
         }
 
     def bands(self) -> dict:
         data = self.cleaned_data
-        return {
-            ind.id: [(data[lo] if lo else None, data[sc]) for lo, sc in rows] for ind, rows in self.band_rows
-        }
+        return {ind.id: [(data[lo] if lo else None, data[sc]) for lo, sc in rows] for ind, rows in self.band_rows}

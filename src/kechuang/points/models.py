@@ -66,9 +66,7 @@ class ScoringRun(models.Model):
 
 class PointsResult(models.Model):
     run = models.ForeignKey(ScoringRun, on_delete=models.CASCADE, related_name="results")
-    enterprise = models.ForeignKey(
-        "enterprises.Enterprise", on_delete=models.CASCADE, related_name="points_results"
-    )
+    enterprise = models.ForeignKey("enterprises.Enterprise", on_delete=models.CASCADE, related_name="points_results")
     stage = models.CharField(_("阶段"), max_length=32, blank=True)
     points = models.FloatField(_("积分"), null=True)
     rank = models.PositiveIntegerField(_("总排名"), null=True)
@@ -99,9 +97,7 @@ class PointsResult(models.Model):
         verbose_name = _("积分结果")
         verbose_name_plural = _("积分结果")
         ordering = ["run", "rank"]
-        constraints = [
-            models.UniqueConstraint(fields=["run", "enterprise"], name="one_points_result_per_run")
-        ]
+        constraints = [models.UniqueConstraint(fields=["run", "enterprise"], name="one_points_result_per_run")]
         indexes = [
             models.Index(fields=["run", "rank"]),
             models.Index(fields=["run", "stage", "rank"]),
@@ -122,9 +118,7 @@ class Alert(models.Model):
         WARNING = "warning", _("警告")
         INFO = "info", _("提示")
 
-    enterprise = models.ForeignKey(
-        "enterprises.Enterprise", on_delete=models.CASCADE, related_name="points_alerts"
-    )
+    enterprise = models.ForeignKey("enterprises.Enterprise", on_delete=models.CASCADE, related_name="points_alerts")
     year = models.PositiveSmallIntegerField(_("年度"))
     rule = models.CharField(_("预警规则"), max_length=64)
     ruleset = models.CharField(_("规则版本"), max_length=100)
@@ -132,9 +126,7 @@ class Alert(models.Model):
     label = models.CharField(_("预警名称"), max_length=100)
     message = models.CharField(_("预警说明"), max_length=1000)
     values = models.JSONField(_("相关数据"), default=dict)
-    run = models.ForeignKey(
-        ScoringRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="alerts"
-    )
+    run = models.ForeignKey(ScoringRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="alerts")
     status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.OPEN)
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -160,9 +152,7 @@ class Alert(models.Model):
         verbose_name = _("监测预警")
         verbose_name_plural = _("监测预警")
         constraints = [
-            models.UniqueConstraint(
-                fields=["enterprise", "year", "rule"], name="one_alert_per_firm_year_rule"
-            )
+            models.UniqueConstraint(fields=["enterprise", "year", "rule"], name="one_alert_per_firm_year_rule")
         ]
         indexes = [models.Index(fields=["status", "severity"]), models.Index(fields=["year", "rule"])]
 
@@ -179,18 +169,14 @@ class SchemeVersion(models.Model):
     base_key = models.CharField(_("复制自"), max_length=100)
     data = models.JSONField(_("方案内容"))
     note = models.CharField(_("调整说明"), max_length=500)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["scheme_id", "-effective_from"]
         verbose_name = _("积分方案版本")
         verbose_name_plural = _("积分方案版本")
-        constraints = [
-            models.UniqueConstraint(fields=["scheme_id", "version"], name="one_scheme_version_per_id")
-        ]
+        constraints = [models.UniqueConstraint(fields=["scheme_id", "version"], name="one_scheme_version_per_id")]
 
     def __str__(self) -> str:
         return self.key

@@ -87,9 +87,7 @@ def leaderboard(user, run: ScoringRun, filters: dict) -> QuerySet[PointsResult]:
 def history(enterprise, scheme_id: str) -> list[PointsResult]:
     """The firm's results of the latest run per year of `scheme_id`, oldest year first (one query)."""
     rows = (
-        PointsResult.objects.filter(
-            enterprise=enterprise, run__scheme_id=scheme_id, run__status=ScoringRun.Status.DONE
-        )
+        PointsResult.objects.filter(enterprise=enterprise, run__scheme_id=scheme_id, run__status=ScoringRun.Status.DONE)
         .select_related("run")
         .order_by("run__year", "-run__as_of", "-run__created_at")
     )

@@ -295,9 +295,7 @@ def _user(user_id):
 def scoring_job(
     job: Job, year: int, scheme_id: str = "core18", as_of: str | None = None, user_id: int | None = None
 ) -> dict:
-    run = score_year(
-        year, scheme_id, _user(user_id), as_of=dt.date.fromisoformat(as_of) if as_of else None, job=job
-    )
+    run = score_year(year, scheme_id, _user(user_id), as_of=dt.date.fromisoformat(as_of) if as_of else None, job=job)
     return {
         "run": run.pk,
         "message": f"已计算 {run.enterprises} 家企业（计分 {run.scored} 家）",
@@ -453,8 +451,7 @@ def create_scheme_version(
             ind["normalise"] = {
                 **ind["normalise"],
                 "bands": [
-                    {"min": None if lo is None else _number(lo), "score": _number(sc)}
-                    for lo, sc in bands[ind["id"]]
+                    {"min": None if lo is None else _number(lo), "score": _number(sc)} for lo, sc in bands[ind["id"]]
                 ],
             }
     changes = {
@@ -514,8 +511,7 @@ def start_diagnosis_batch(*, user, run: ScoringRun, filters: dict) -> Job:
         raise ValidationError(_("没有符合条件的企业"))
     if total > selectors.BATCH_LIMIT:
         raise ValidationError(
-            _("一次最多生成 %(n)d 份诊断书，请缩小筛选范围（当前 %(t)d 家）")
-            % {"n": selectors.BATCH_LIMIT, "t": total}
+            _("一次最多生成 %(n)d 份诊断书，请缩小筛选范围（当前 %(t)d 家）") % {"n": selectors.BATCH_LIMIT, "t": total}
         )
     return jobs.start(
         kind="points_diagnosis_batch",
@@ -539,9 +535,7 @@ def diagnosis_batch_job(job: Job, run_id: int, filters: dict, user_id: int) -> d
 
     user = _user(user_id)
     run = ScoringRun.objects.get(pk=run_id)
-    ids = list(
-        selectors.leaderboard(user, run, filters).values_list("pk", flat=True)[: selectors.BATCH_LIMIT]
-    )
+    ids = list(selectors.leaderboard(user, run, filters).values_list("pk", flat=True)[: selectors.BATCH_LIMIT])
     path = batch_path(job.pk)
     path.parent.mkdir(parents=True, exist_ok=True)
     _report(job, 0, len(ids), "正在生成诊断书……")
@@ -549,9 +543,7 @@ def diagnosis_batch_job(job: Job, run_id: int, filters: dict, user_id: int) -> d
         for done, pk in enumerate(ids, start=1):
             result = selectors.results_for(user).select_related("run", "enterprise").get(pk=pk)
             pdf = diagnosis.render_pdf(diagnosis.build(result.enterprise, result, user))
-            archive.writestr(
-                f"{result.rank or 0:05d}_{result.enterprise.uscc}_{result.enterprise.name}.pdf", pdf
-            )
+            archive.writestr(f"{result.rank or 0:05d}_{result.enterprise.uscc}_{result.enterprise.name}.pdf", pdf)
             _report(job, done)
     return {
         "message": f"已生成 {len(ids)} 份诊断书",

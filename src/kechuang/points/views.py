@@ -30,9 +30,7 @@ def _require(flag: bool):
 
 
 def _xlsx(data: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(
-        data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
+    response = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
     return response
 
@@ -110,9 +108,7 @@ def leaderboard_export(request):
     if run is None:
         raise Http404(_("尚无积分计算结果"))
     filters = LeaderboardFilter(request.GET or None).filters()
-    data = exporting.leaderboard_xlsx(
-        run, selectors.leaderboard(request.user, run, filters), schemes.run_scheme(run)
-    )
+    data = exporting.leaderboard_xlsx(run, selectors.leaderboard(request.user, run, filters), schemes.run_scheme(run))
     return _xlsx(data, f"创新积分排行榜_{run.year}年度.xlsx")
 
 
@@ -134,9 +130,7 @@ def batch_start(request):
 
 
 def _own_batch(request, pk) -> Job:
-    return get_object_or_404(
-        Job.objects.filter(created_by=request.user, kind="points_diagnosis_batch"), pk=pk
-    )
+    return get_object_or_404(Job.objects.filter(created_by=request.user, kind="points_diagnosis_batch"), pk=pk)
 
 
 @login_required
@@ -185,9 +179,7 @@ def _peers(result) -> str:
     """Histogram of the stage peers' points (one query of one column), as JSON for the chart."""
     import json
 
-    values = list(
-        result.run.results.filter(stage=result.stage, points__isnull=False).values_list("points", flat=True)
-    )
+    values = list(result.run.results.filter(stage=result.stage, points__isnull=False).values_list("points", flat=True))
     if not values:
         return "{}"
     top = max(max(values), 1.0)
@@ -197,9 +189,7 @@ def _peers(result) -> str:
         counts[min(int(v / width), 9)] += 1
     labels = [f"{i * width:.0f}–{(i + 1) * width:.0f}" for i in range(10)]
     mine = min(int((result.points or 0) / width), 9)
-    return json.dumps(
-        {"labels": labels, "counts": counts, "mine": mine, "n": len(values)}, ensure_ascii=False
-    )
+    return json.dumps({"labels": labels, "counts": counts, "mine": mine, "n": len(values)}, ensure_ascii=False)
 
 
 @login_required
@@ -247,9 +237,7 @@ def alerts(request):
     query = request.GET.copy()
     query.pop("page", None)
     rules = sorted(set(Alert.objects.values_list("rule", "label").distinct()))
-    staff = User.objects.filter(role__in=(Role.BUREAU_ADMIN, Role.BUREAU_STAFF), is_active=True).order_by(
-        "username"
-    )
+    staff = User.objects.filter(role__in=(Role.BUREAU_ADMIN, Role.BUREAU_STAFF), is_active=True).order_by("username")
     return render(
         request,
         "points/alerts.html",
@@ -322,9 +310,7 @@ def runs(request):
         data = form.cleaned_data
         job = services.start_scoring(data["year"], data["scheme_id"], user=request.user, as_of=data["as_of"])
         return redirect("core:job", pk=job.pk)
-    page = Paginator(selectors.runs().select_related("created_by"), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    page = Paginator(selectors.runs().select_related("created_by"), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "points/runs.html", {"form": form, "page": page})
 
 
@@ -346,9 +332,7 @@ def _scheme_or_404(key):
 def scheme_detail(request, key):
     _require(request.user.is_bureau)
     scheme = _scheme_or_404(key)
-    return render(
-        request, "points/scheme_detail.html", {"scheme": scheme, "shipped": schemes.is_shipped(key)}
-    )
+    return render(request, "points/scheme_detail.html", {"scheme": scheme, "shipped": schemes.is_shipped(key)})
 
 
 @login_required

@@ -26,6 +26,10 @@ def results_for(user, run: TierRun | None = None) -> QuerySet[TierResult]:
     return TierResult.objects.filter(run=run, enterprise__in=enterprises_for(user))
 
 
+def results_for_any_run(user) -> QuerySet[TierResult]:
+    return TierResult.objects.filter(enterprise__in=enterprises_for(user)).select_related("run", "enterprise")
+
+
 def history_for(enterprise) -> list[TierRun]:
     """Runs (one per as-of date, the latest of each) with this enterprise's results attached as `.by_tier`."""
     seen, out = set(), []

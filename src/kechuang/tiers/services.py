@@ -69,6 +69,24 @@ def evaluate_all(as_of: dt.date, *, local_set: str = "", user_id=None, job: Job 
     return run
 
 
+def replay(result: TierResult) -> dict:
+    """Re-evaluate one stored result as of its run's date with the run's parameter versions and today's facts.
+
+    Returns whether the decision, route and score are the same, and the new values when they are not (facts may have
+    been corrected since: the stored explanation says what the decision was based on then).
+    """
+    run = result.run
+    versions = [{**v, "effective_from": dt.date.fromisoformat(v["effective_from"])} for v in run.parameter_versions]
+    frame = facts_frame(Enterprise.objects.filter(pk=result.enterprise_id))
+    fresh = evaluate(frame, run.as_of, tiers=[result.tier], parameter_versions=versions,
+                     local_set=run.local_set or None, explain=False)
+    row = fresh.row(0, named=True) if fresh.height else {}
+    now = {"qualified": row.get("qualified"), "route": row.get("route") or "", "score": row.get("score"),
+           "ruleset": row.get("ruleset")}
+    then = {"qualified": result.qualified, "route": result.route, "score": result.score, "ruleset": result.ruleset}
+    return {"same": now == then, "then": then, "now": now}
+
+
 def _jsonable(versions: list[dict]) -> list[dict]:
     return [{**v, "effective_from": v["effective_from"].isoformat()} for v in versions]
 

@@ -11,4 +11,5 @@ urlpatterns = [
     path("parameters/", views.parameters, name="parameters"),
     path("tier/<str:tier>/", views.tier_list, name="tier_list"),
     path("enterprise/<str:uscc>/", views.enterprise_tiers, name="enterprise"),
+    path("results/<int:pk>/replay/", views.replay, name="replay"),
 ]

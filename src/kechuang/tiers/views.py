@@ -10,7 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from kechuang.core.excel import xlsx_response
@@ -191,6 +191,15 @@ def enterprise_tiers(request, uscc):
         "enterprise": enterprise, "run": run, "results": current, "history": history,
         "tiers": [(t, TIER_LABELS.get(t, t)) for t in order],
     })
+
+
+@login_required
+def replay(request, pk):
+    """Re-run a stored result with its run's date and rule versions; say whether it is reproduced."""
+    _require_pipeline(request.user)
+    result = get_object_or_404(selectors.results_for_any_run(request.user), pk=pk)
+    outcome = services.replay(result)
+    return render(request, "tiers/_replay.html", {"result": result, "outcome": outcome})
 
 
 @login_required

@@ -21,9 +21,7 @@ class Migration(migrations.Migration):
             fields=[
                 (
                     "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
                 ),
                 ("scheme_id", models.CharField(max_length=64, verbose_name="积分方案")),
                 ("scheme_version", models.CharField(max_length=32, verbose_name="方案版本")),
@@ -90,9 +88,7 @@ class Migration(migrations.Migration):
             fields=[
                 (
                     "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
                 ),
                 ("stage", models.CharField(blank=True, max_length=32, verbose_name="阶段")),
                 ("points", models.FloatField(null=True, verbose_name="积分")),
@@ -146,9 +142,7 @@ class Migration(migrations.Migration):
             fields=[
                 (
                     "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
                 ),
                 ("year", models.PositiveSmallIntegerField(verbose_name="年度")),
                 ("rule", models.CharField(max_length=64, verbose_name="预警规则")),
@@ -227,9 +221,7 @@ class Migration(migrations.Migration):
             fields=[
                 (
                     "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
                 ),
                 ("scheme_id", models.CharField(max_length=64, verbose_name="积分方案")),
                 ("version", models.CharField(max_length=32, verbose_name="版本")),
@@ -277,9 +269,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name="pointsresult",
-            constraint=models.UniqueConstraint(
-                fields=("run", "enterprise"), name="one_points_result_per_run"
-            ),
+            constraint=models.UniqueConstraint(fields=("run", "enterprise"), name="one_points_result_per_run"),
         ),
         migrations.AddIndex(
             model_name="alert",
