@@ -3,7 +3,8 @@
     python approve_worker.py BATCH_ID USER_ID BARRIER_DIR
 
 It sets Django up against DATABASE_URL (the test database), reports ready (BARRIER_DIR/ready-BATCH_ID) and
-waits for BARRIER_DIR/go, so that every worker hits the budget row at the same moment, approves (with a pause before the budget is written) and prints the batch's status and reason as JSON.
+waits for BARRIER_DIR/go, so that every worker hits the budget row at the same moment, approves (with a pause
+before the budget is written) and prints the batch's status and reason as JSON.
 """
 
 from __future__ import annotations

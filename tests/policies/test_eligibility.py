@@ -137,7 +137,8 @@ def test_budget_left_is_allocated_pro_rata(pworld):
     services.run_eligibility("rd_subsidy", AS_OF)
     # demand 15 for 7.5 left: every grant × 7.5 / 15, decided amounts unchanged
     assert amounts() == {"太原甲": (Decimal("2.5"), "pending"), "太原乙": (Decimal("5"), "pending")}
-    assert amounts(field="decided_amount") == {"太原甲": (Decimal("5"), "pending"), "太原乙": (Decimal("10"), "pending")}
+    assert amounts(field="decided_amount") == {"太原甲": (Decimal("5"), "pending"),
+                                               "太原乙": (Decimal("10"), "pending")}
 
 
 @pytest.mark.django_db

@@ -131,7 +131,8 @@ def test_treasury_export_and_payment(confirmed, client_for):
     response = client.get(reverse("policies:batch_export", args=[batch.pk]))
     assert response["Content-Disposition"].startswith("attachment; filename*=UTF-8''")
     rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
-    assert rows[0][:8] == ("序号", "企业名称", "统一社会信用代码", "户名", "开户行", "账号", "金额（万元）", "金额（元）")
+    assert rows[0][:8] == ("序号", "企业名称", "统一社会信用代码", "户名", "开户行", "账号", "金额（万元）",
+                           "金额（元）")
     assert [r[1:8] for r in rows[1:]] == [
         ("太原乙材料有限公司", confirmed["b"].uscc, "太原乙材料有限公司", "晋商银行", "6222020200445566", 10, 100000),
         ("太原甲科技有限公司", confirmed["a"].uscc, "太原甲科技有限公司", "晋商银行", "6222020200112233", 5, 50000)]

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import re
+
 from django import forms
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet, Value
+from django.db.models.functions import Concat
 from django.utils.translation import gettext_lazy as _
 
 from kechuang.carriers.models import Carrier, Residency
 from kechuang.core.models import Industry, Region
 from kechuang.engine import facts
 
+USCC_PREFIX = re.compile(r"[0-9A-Za-z]{2,18}")
 SORTS = {
     "name": "name", "-name": "-name", "uscc": "uscc", "-uscc": "-uscc",
     "registered_on": "registered_on", "-registered_on": "-registered_on",
@@ -32,7 +36,11 @@ class EnterpriseFilter(forms.Form):
         data = self.cleaned_data
         if data["q"]:
             text = data["q"].strip()
-            qs = qs.filter(Q(name__icontains=text) | Q(uscc__istartswith=text.upper()))
+            if USCC_PREFIX.fullmatch(text):
+                # Digits and capitals that could begin a USCC: also a range scan on the unique USCC index.
+                qs = qs.filter(Q(name__icontains=text) | Q(uscc__startswith=text.upper()))
+            else:
+                qs = qs.filter(name__icontains=text)
         if data["region"]:
             # A city or province code matches every county below it (codes share their prefix).
             code = data["region"]
@@ -45,8 +53,9 @@ class EnterpriseFilter(forms.Form):
                 qs = qs.filter(region_id=code)
         if data["industry"]:
             code = data["industry"]
-            if code.isalpha():  # a section (门类) letter
-                qs = qs.filter(industry__section=code.upper())
+            if code.isalpha():  # a section (门类) letter: its classes, without a join
+                qs = qs.filter(industry_id__in=list(Industry.objects.filter(level=4, section=code.upper())
+                                                    .values_list("code", flat=True)))
             elif len(code) == 4:
                 qs = qs.filter(industry_id=code)
             else:
@@ -56,4 +65,10 @@ class EnterpriseFilter(forms.Form):
             qs = qs.filter(Exists(Residency.objects.filter(enterprise=OuterRef("pk"), carrier=data["carrier"])))
         if data["origin"]:
             qs = qs.filter(origin=data["origin"])
-        return qs.order_by(SORTS.get(data.get("sort") or "name", "name"), "pk")
+        sort = SORTS.get(data.get("sort") or "name", "name")
+        tie = "-pk" if sort.startswith("-") else "pk"
+        if data["q"] and sort == "name":
+            # A text search matches few rows: scanning the table and sorting the matches is far cheaper than
+            # walking the name index row by row, so order by an expression the planner cannot take from it.
+            return qs.order_by(Concat("name", Value("")), tie)
+        return qs.order_by(sort, tie)

@@ -43,9 +43,9 @@ def enterprise_list(request):
     form = EnterpriseFilter(request.GET or None)
     qs = selectors.enterprises_for(request.user)
     qs = form.apply(qs) if request.GET else qs.order_by("name", "pk")
-    paginator = Paginator(qs.select_related("region", "industry").only(
-        "uscc", "name", "registered_on", "origin", "region__name", "industry__name"), PAGE_SIZE)
+    paginator = Paginator(qs.only("uscc", "name", "registered_on", "origin", "region_id", "industry_id"), PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
+    _attach_reference_names(page.object_list)
     query = request.GET.copy()
     query.pop("page", None)
     context = {
@@ -56,6 +56,17 @@ def enterprise_list(request):
     }
     template = "enterprises/_rows.html" if request.headers.get("HX-Request") else "enterprises/list.html"
     return render(request, template, context)
+
+
+def _attach_reference_names(enterprises) -> None:
+    """Region and industry names for a page of rows: two small lookups instead of joins in the page query,
+    which would stop the database from walking the sort index (see the indexes on Enterprise)."""
+    rows = list(enterprises)
+    regions = dict(Region.objects.filter(code__in={e.region_id for e in rows}).values_list("code", "name"))
+    industries = dict(Industry.objects.filter(code__in={e.industry_id for e in rows}).values_list("code", "name"))
+    for e in rows:
+        e.region_name = regions.get(e.region_id)
+        e.industry_name = industries.get(e.industry_id)
 
 
 @login_required

@@ -222,7 +222,8 @@ def _sync_budgets(policy: Policy, user) -> None:
                          note=f"{policy.code} {year}")
         elif budget.amount != amount:
             if amount < budget.committed:
-                raise ValidationError(_("%(y)s 年度预算不能低于已审批金额 %(c)s 万元") % {"y": year, "c": budget.committed})
+                raise ValidationError(_("%(y)s 年度预算不能低于已审批金额 %(c)s 万元")
+                                      % {"y": year, "c": budget.committed})
             audit.record(actor=user, action="budget.update", obj=budget,
                          changes={"amount": [str(budget.amount), str(amount)]}, note=f"{policy.code} {year}")
             budget.amount = amount
@@ -351,7 +352,8 @@ def run_eligibility(policy_id, as_of: dt.date, user=None, job: Job | None = None
             for eid, decided, granted, *rest in rows))
         pending = results.filter(
             (pl.col("eligible") == UNKNOWN)
-            | ((pl.col("eligible") != TRUE) & (pl.col("failed").str.count_matches(";") == 0) & (pl.col("missing") == ""))
+            | ((pl.col("eligible") != TRUE) & (pl.col("failed").str.count_matches(";") == 0)
+               & (pl.col("missing") == ""))
         )
         bulk.insert_rows(EligibilityResult, RESULT_COLUMNS, (
             (run.pk, eid, e, money.yuan_to_wan(p) if p is not None else None, f, m, g)
@@ -488,6 +490,15 @@ def check_clawbacks(policy: Policy, user=None) -> int:
     return touched
 
 
+def review_clawbacks(*, user, policy: Policy) -> int:
+    """A bureau user re-checks a policy's entitlements on demand (the check itself is audited)."""
+    _require(user.is_bureau, _("无权核查"))
+    with transaction.atomic():
+        n = check_clawbacks(policy, user=user)
+        audit.record(actor=user, action="policy.clawback_check", obj=policy, note=f"复核完成：{n} 项不再符合条件")
+    return n
+
+
 # ---------------------------------------------------------------- entitlements and bank accounts
 
 
@@ -520,7 +531,8 @@ def save_bank_account(*, user, enterprise: Enterprise, account_name: str, bank_n
         old = {"account_name": account.account_name, "bank_name": account.bank_name,
                "account_number": account.masked} if account else {}
         account = account or BankAccount(enterprise=enterprise)
-        account.account_name, account.bank_name, account.account_number = account_name.strip(), bank_name.strip(), number
+        account.account_name, account.bank_name = account_name.strip(), bank_name.strip()
+        account.account_number = number
         account.updated_by = user
         account.save()
         new = {"account_name": account.account_name, "bank_name": account.bank_name,

@@ -156,7 +156,8 @@ def simulation(request, pk):
     result = sim.result or {}
     if request.GET.get("format") == "xlsx":
         conditions = result.get("conditions", {})
-        return xlsx_response(f"政策模拟_{sim.version.version_id}", ["企业名称", "统一社会信用代码", "未通过条件", "差距"], [
+        header = ["企业名称", "统一社会信用代码", "未通过条件", "差距"]
+        return xlsx_response(f"政策模拟_{sim.version.version_id}", header, [
             [r["name"], r["uscc"], conditions.get(r["condition"], r["condition"]), _gap_text(r["gaps"])]
             for r in result.get("near_misses", [])])
     return render(request, "policies/simulation.html", {"sim": sim, "r": result})
@@ -366,7 +367,8 @@ def batch_export(request, pk):
     services.record_export(user=request.user, batch=batch)
     rows = batch.entitlements.select_related("enterprise__bank_account").order_by("enterprise__name", "pk")
     return xlsx_response(f"国库支付清单_{batch.title}", [
-        "序号", "企业名称", "统一社会信用代码", "户名", "开户行", "账号", "金额（万元）", "金额（元）", "政策", "兑现年度"], [
+        "序号", "企业名称", "统一社会信用代码", "户名", "开户行", "账号", "金额（万元）", "金额（元）", "政策",
+        "兑现年度"], [
         [i, e.enterprise.name, e.enterprise.uscc, e.enterprise.bank_account.account_name,
          e.enterprise.bank_account.bank_name, e.enterprise.bank_account.account_number, e.amount,
          int(e.amount * 10000), batch.policy.name, batch.year] for i, e in enumerate(rows, start=1)])
@@ -380,7 +382,8 @@ def clawbacks(request):
     _deny_unless(request.user.is_bureau, _("无权查看追回台账"))
     qs = selectors.clawbacks_for(request.user).order_by("-flagged_at", "-pk")
     if request.GET.get("format") == "xlsx":
-        return xlsx_response("追回台账", ["企业名称", "统一社会信用代码", "政策", "兑现年度", "金额（万元）", "原因", "状态",
+        return xlsx_response("追回台账", ["企业名称", "统一社会信用代码", "政策", "兑现年度", "金额（万元）", "原因",
+                                      "状态",
                                       "标记时间"], [
             [c.entitlement.enterprise.name, c.entitlement.enterprise.uscc, c.entitlement.policy.name,
              c.entitlement.year, c.amount, c.reason, c.get_status_display(), c.flagged_at.replace(tzinfo=None)]
@@ -407,7 +410,7 @@ def clawback_resolve(request, pk):
 def clawback_check(request, code):
     _deny_unless(request.user.is_bureau, _("无权核查"))
     policy = _policy(code)
-    n = services.check_clawbacks(policy, user=request.user)
+    n = services.review_clawbacks(user=request.user, policy=policy)
     messages.success(request, _("核查完成：%(n)d 项不再符合条件。") % {"n": n})
     return redirect("policies:clawbacks")
 
