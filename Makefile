@@ -7,10 +7,22 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/kechuang
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help demo serve test lint test-sqlite test-postgres browser-deps bench clean
+.PHONY: help install demo serve test lint test-sqlite test-postgres system-deps bench clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+
+# Debian packages: CJK fonts and Pango for PDF reports (WeasyPrint); Chromium for the browser tests.
+PDF_DEBS := fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
+TEST_DEBS := chromium
+
+system-deps: ## Install the Debian packages PDF reports need (and, for tests, Chromium); needs root
+	@missing=""; for p in $(PDF_DEBS) $(if $(filter test%,$(MAKECMDGOALS)),$(TEST_DEBS)); do \
+	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then echo "安装系统软件包：$$missing"; apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else echo "缺少系统软件包：$$missing（请执行 sudo apt-get install$$missing；PDF 报告或浏览器测试可能不可用）"; fi; fi
 
 $(STAMP): pyproject.toml package.json package-lock.json
 	@command -v $(PYTHON) >/dev/null || { echo "需要 Python 3.11（$(PYTHON)）"; exit 1; }
@@ -23,7 +35,7 @@ $(STAMP): pyproject.toml package.json package-lock.json
 
 install: $(STAMP) ## Create the virtual environment and install everything (Python and front-end packages)
 
-demo: $(STAMP) ## Build the demo region (if the database is empty) and serve it at http://127.0.0.1:8000
+demo: system-deps $(STAMP) ## Build the demo region (if the database is empty) and serve it at http://127.0.0.1:8000
 	$(BIN)/kechuang demo
 
 serve: $(STAMP) ## Serve the existing database
@@ -34,12 +46,7 @@ lint: $(STAMP) ## ruff, Django's system checks, and no missing migrations
 	KECHUANG_DATA_DIR=$$(mktemp -d) $(BIN)/kechuang check --fail-level WARNING
 	KECHUANG_DATA_DIR=$$(mktemp -d) $(BIN)/kechuang makemigrations --check --dry-run -v0
 
-browser-deps: ## Install Debian's Chromium and CJK fonts for the browser tests (needs root)
-	@if ! command -v chromium >/dev/null; then \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
-	  else echo "未找到 chromium：浏览器测试将跳过（sudo apt-get install chromium fonts-noto-cjk）"; fi; fi
-
-test-sqlite: $(STAMP) browser-deps ## The whole suite on SQLite, browser tests included
+test-sqlite: system-deps $(STAMP) ## The whole suite on SQLite, browser tests included
 	KECHUANG_DATA_DIR=$$(mktemp -d) $(BIN)/pytest -p no:cacheprovider
 
 test-postgres: $(STAMP) ## The suite (without browser tests) on PostgreSQL, when a server answers

@@ -168,3 +168,11 @@ LOGGING = {
 }
 # Serve assets from the app folders and node_modules too, so a checkout works before collectstatic has run.
 WHITENOISE_USE_FINDERS = True
+
+# The diagnosis report's policy list: the points-based loan, the guarantee-fee waiver, and the firm's
+# policy entitlements and near misses.
+POINTS_POLICY_PROVIDERS = (
+    "kechuang.points.policies.points_loan",
+    "kechuang.points.policies.guarantee_fee_waiver",
+    "kechuang.policies.diagnosis.entitlements",
+)

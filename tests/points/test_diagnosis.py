@@ -35,6 +35,12 @@ def embedded_fonts(reader: PdfReader) -> dict[str, bool]:
 
 
 def test_diagnosis_content_for_a_firm_with_gaps(scored):
+    from kechuang.tiers.models import TierResult
+
+    # Pin b's 高企 result (the tiers engine decides it; this test is about the diagnosis): two failed conditions.
+    TierResult.objects.filter(run=scored["run"].tier_run, enterprise=scored["b"], tier="high_tech").update(
+        qualified="false", failed="field;tech_staff_ratio"
+    )
     ctx = context_for(scored, "b")
     assert ctx["explanation"]["points"] == 11.4 and ctx["stage_size"] == 2
     assert [t["year"] for t in ctx["trend"]] == [2024]

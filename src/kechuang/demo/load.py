@@ -15,10 +15,14 @@ from django.db import transaction
 from kechuang.accounts.models import Organisation, User
 from kechuang.carriers.models import Carrier, Residency, Team
 from kechuang.core import audit
+from kechuang.core.models import Job
 from kechuang.core.reference import load_reference
 from kechuang.engine import facts
 from kechuang.enterprises import services
 from kechuang.enterprises.models import AnnualFigure, Enterprise, FigureSubmission, Qualification
+from kechuang.points.services import score_year
+from kechuang.policies.models import Policy
+from kechuang.policies.services import load_shipped_policies, run_eligibility
 from kechuang.tiers.models import ParameterVersion, TierRun
 from kechuang.tiers.services import evaluate_all
 
@@ -28,6 +32,8 @@ from .generator import DemoRegion
 HTE_VALID_YEARS = 3
 # Tier evaluations the demo starts with: the last three mid-years, so flows between years show.
 TIER_AS_OF = (dt.date(2024, 6, 30), dt.date(2025, 6, 30), dt.date(2026, 6, 30))
+POLICY_AS_OF = dt.date(2026, 6, 30)
+POINTS_YEARS = (2023, 2024, 2025)
 _DECIMAL_KINDS = {facts.MONEY: 4, facts.NUMBER: 2, facts.FRACTION: 6}
 
 
@@ -53,11 +59,18 @@ def has_data() -> bool:
 
 @transaction.atomic
 def clear() -> None:
-    """Remove registry data (for --rebuild). Reference data and nothing outside the registry is kept."""
-    User.objects.all().delete()
+    """Remove everything the demo built (for --rebuild); reference data is kept."""
+    from django.apps import apps
+
+    # Results and records that point at enterprises (some with PROTECT) go first, apps that build on the
+    # registry before the registry itself.
+    for label in ("policies", "points"):
+        for model in reversed(list(apps.get_app_config(label).get_models())):
+            model.objects.all().delete()
     for model in (TierRun, ParameterVersion, FigureSubmission, Qualification, Residency, Team, AnnualFigure,
-                  Carrier):
+                  Carrier, Job):
         model.objects.all().delete()
+    User.objects.all().delete()
     audit.AuditEvent.objects.all().delete()
     Enterprise.objects.all().delete()
     Organisation.objects.all().delete()
@@ -82,10 +95,16 @@ def load(region: DemoRegion, progress=print) -> dict[str, int]:
         progress(f"按现行规则计算企业梯队（基准日 {as_of}）……")
         evaluate_all(as_of, frame=region.facts)
         runs += 1
+    for year in POINTS_YEARS:  # oldest first: a year's alerts compare with the year before
+        progress(f"计算 {year} 年度创新积分……")
+        score_year(year)
+    progress("载入政策库并按现行规则认定兑现资格（免申即享）……")
+    load_shipped_policies()
+    entitlements = sum(run_eligibility(p.code, POLICY_AS_OF).created for p in Policy.objects.order_by("code"))
     audit.record(actor=None, action="demo.build", obj=Organisation.objects.get(name=region.organisations[0]["name"]),
                  note=f"生成演示区域：seed={region.seed}，企业 {len(ids)} 家")
     return {**stats, "residencies": residencies, "qualifications": qualifications, "users": users,
-            "tier_runs": runs}
+            "tier_runs": runs, "entitlements": entitlements}
 
 
 def _organisations(region: DemoRegion) -> dict[str, Organisation]:

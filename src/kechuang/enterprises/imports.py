@@ -13,7 +13,7 @@ from django.conf import settings
 from kechuang.core import jobs
 from kechuang.core.models import Industry, Job, Region
 
-from . import importing, services
+from . import importing, services, signals
 
 MAX_ERRORS_STORED = 2000
 
@@ -36,6 +36,9 @@ def import_facts(path: Path | str, *, actor=None, dry_run: bool = False, display
     stats = {}
     if not dry_run and parsed.rows:
         stats = services.upsert_facts(parsed.rows, columns=parsed.columns, actor=actor, note=f"导入 {name}")
+        if stats["figures_created"] or stats["figures_updated"]:
+            years = sorted({row["year"] for row in parsed.rows})
+            signals.facts_changed.send(sender=import_facts, years=years, actor=actor)
     return {
         "file": name,
         "dry_run": dry_run,

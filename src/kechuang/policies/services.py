@@ -549,7 +549,7 @@ def assemble_batch(*, user, policy: Policy, year: int, title: str = "") -> Payou
     """Collect the confirmed, unbatched entitlements of a policy and year whose firm has a bank account."""
     _require(user.is_bureau, _("无权组建兑现批次"))
     with transaction.atomic():
-        free = list(Entitlement.objects.select_for_update().filter(
+        free = list(Entitlement.objects.select_for_update(of=("self",)).filter(
             policy=policy, year=year, status=Entitlement.Status.CONFIRMED, amount__gt=0,
             enterprise__bank_account__isnull=False,
         ).exclude(batch__status__in=[PayoutBatch.Status.DRAFT, PayoutBatch.Status.APPROVED,

@@ -98,40 +98,31 @@ def _mask_text(mask: pl.Series, names: list[str]) -> pl.Series:
     return mask.replace_strict(mapping, return_dtype=pl.Utf8)
 
 
-def _gaps_column(df: pl.DataFrame, gap_meta: list[tuple[str, str]]) -> pl.DataFrame:
-    """Replace the numeric gap columns `_gc/_gr/_gd<k>` by the `gaps` JSON text column.
+def _gaps_text(gap_meta: list[tuple[str, str]]) -> pl.Expr:
+    """The `gaps` JSON text from the numeric gap columns `_gc/_gr/_gd<k>` (null where inactive).
 
-    Text is built only on the rows that have a gap, and each item only where it is active; items keep
-    their rule-set order (conditions in order, then fields). Rows without a gap get "[]".
+    An item's pieces are null where it is inactive (`_gc`/`_gd` are), so the item is null there and the
+    outer concatenation skips it: no per-item `when`, and no float is formatted for an inactive item.
+    Items keep their rule-set order (conditions in order, then fields); rows without a gap get "[]".
+    Built inside the lazy query, so the tiers' texts are formatted in parallel by `collect_all`.
     """
-    drop = [f"_g{x}{k}" for k in range(len(gap_meta)) for x in "crd"]
     if not gap_meta:
-        return df.drop(drop).with_columns(pl.lit("[]").alias("gaps"))
-    has_gap = df.select(pl.any_horizontal([pl.col(f"_gd{k}").is_not_null() for k in range(len(gap_meta))]))
-    rows = has_gap.to_series().arg_true()
-    sub = df.select(drop)[rows]
-    pieces = []
-    for k, (cid, fld) in enumerate(gap_meta):
-        pieces.append(
-            pl.when(pl.col(f"_gd{k}").is_not_null()).then(
-                pl.concat_str(
-                    [
-                        pl.lit(f'{{"condition":"{cid}","field":"{fld}","current":'),
-                        pl.col(f"_gc{k}").cast(pl.Utf8),
-                        pl.lit(',"required":'),
-                        pl.col(f"_gr{k}").cast(pl.Float64).cast(pl.Utf8),
-                        pl.lit(',"delta":'),
-                        pl.col(f"_gd{k}").cast(pl.Utf8),
-                        pl.lit("}"),
-                    ]
-                )
-            )
+        return pl.lit("[]")
+    items = [
+        pl.concat_str(
+            [
+                pl.lit(f'{{"condition":"{cid}","field":"{fld}","current":'),
+                pl.col(f"_gc{k}").cast(pl.Utf8),
+                pl.lit(',"required":'),
+                pl.col(f"_gr{k}").cast(pl.Float64).cast(pl.Utf8),
+                pl.lit(',"delta":'),
+                pl.col(f"_gd{k}").cast(pl.Utf8),
+                pl.lit("}"),
+            ]
         )
-    text = sub.select(
-        pl.concat_str([pl.lit("["), pl.concat_str(pieces, separator=",", ignore_nulls=True), pl.lit("]")])
-    ).to_series()
-    gaps = pl.repeat("[]", df.height, dtype=pl.Utf8, eager=True).scatter(rows, text)
-    return df.drop(drop).with_columns(gaps.alias("gaps"))
+        for k, (cid, fld) in enumerate(gap_meta)
+    ]
+    return pl.concat_str([pl.lit("["), pl.concat_str(items, separator=",", ignore_nulls=True), pl.lit("]")])
 
 
 def _outcome(expr: pl.Expr) -> pl.Expr:
@@ -289,14 +280,18 @@ def compile_ruleset(ruleset: RuleSet, as_of: dt.date, overrides=None, explain: b
     if gap_stage:
         stages.append(gap_stage)
         stages.append(gap_exprs)
-    gap_exprs = [pl.col(f"_gd{k}") for k in range(len(gap_meta))]
-    gap_exprs += [
-        pl.when(pl.col(f"_gd{k}").is_not_null())
-        .then(pl.col(gap_meta[k][1]).cast(pl.Float64))
-        .alias(f"_gc{k}")
-        for k in range(len(gap_meta))
-    ]
-    gap_exprs += [pl.col(f"_gr{k}") for k in range(len(gap_meta))]
+    # `current` and `required` only where the gap is active: inactive items stay null and unformatted.
+    if gap_meta:
+        stages.append(
+            [
+                pl.when(pl.col(f"_gd{k}").is_not_null()).then(pl.col(fld).cast(pl.Float64)).alias(f"_gc{k}")
+                for k, (_cid, fld) in enumerate(gap_meta)
+            ]
+            + [
+                pl.when(pl.col(f"_gd{k}").is_not_null()).then(pl.col(f"_gr{k}")).alias(f"_gr{k}")
+                for k in range(len(gap_meta))
+            ]
+        )
 
     has_score = bool(parts)
     if has_score:
@@ -317,7 +312,7 @@ def compile_ruleset(ruleset: RuleSet, as_of: dt.date, overrides=None, explain: b
         score_max.alias("score_max"),
         failed.alias("failed"),
         missing.alias("missing"),
-        *gap_exprs,
+        _gaps_text(gap_meta).alias("gaps"),
     ]
     if explain:
         sub_scores = {
@@ -396,7 +391,7 @@ def evaluate(
     columns = [*RESULT_COLUMNS, "explanation"] if explain else list(RESULT_COLUMNS)
     frames = [
         _cast_out(
-            _gaps_column(r, c.gap_meta).with_columns(
+            r.with_columns(
                 _mask_text(r["failed"], c.failed_ids).alias("failed"),
                 _mask_text(r["missing"], c.missing_labels).alias("missing"),
             )
