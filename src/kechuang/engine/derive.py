@@ -31,7 +31,8 @@ Columns added (all Float64 unless noted):
   revenue_growth, main_revenue_growth(+_prev1), main_revenue_growth_avg_2y, rd_expense_growth,
   revenue_cagr_2y, revenue_cagr_3y (base year-3), net_profit_cagr_2y,
   revenue_growth_hte, net_assets_growth_hte (高企 formula ½·(X₂/X₁ + X₃/X₂) − 1),
-  age_years, years_in_niche, hte_certificate_age_years (years since the 高企 certificate was issued), class1_ip, class2_ip (Int64).
+  age_years, years_in_niche, hte_certificate_age_years (years since the 高企 certificate was issued),
+  class1_ip, class2_ip (Int64).
 DEPENDS maps each of them to the facts columns (with lag suffixes) it reads, for "missing" reports.
 """
 

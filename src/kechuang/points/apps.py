@@ -26,5 +26,5 @@ def refresh_alerts_after_import(sender, years, actor=None, **kwargs):
     for year in years:
         try:
             refresh_alerts(year, user=actor if getattr(actor, "is_authenticated", False) else None)
-        except Exception:  # noqa: BLE001 - see the docstring
+        except Exception:
             log.exception("alert refresh after import failed for %s", year)
