@@ -18,7 +18,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import duckdb
 import numpy as np
 import polars as pl
 
@@ -233,6 +232,8 @@ def main(argv: list[str] | None = None) -> int:
 
     # DuckDB gets the same data as a native table (loaded through Parquet, untimed); its timed run
     # materialises the result as a table, as the Polars run materialises a DataFrame.
+    import duckdb  # bench-only dependency; tests import `synthetic` from here without it
+
     con = duckdb.connect()
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "facts.parquet"

@@ -176,6 +176,9 @@ def test_expiring_certificates_within_six_months(world, client_for):
 def test_enterprise_tiers_section_and_flows(world, client_for):
     worked_example(world["a"], year=2023, tech_staff=9)  # 2024-06-30: fails on the 2023 figures
     worked_example(world["a"], year=2024)
+    # b: a tech SME on its 2023 figures, then recognised as 高企 (certificate issued 2024-01-01): 小升高.
+    worked_example(world["b"], year=2023)
+    worked_example(world["b"], year=2024, hte_certified=True, hte_certified_on=dt.date(2024, 1, 1))
     services.evaluate_all(dt.date(2024, 6, 30))
     services.evaluate_all(AS_OF)
     client = client_for(world["users"]["enterprise_user"])
@@ -185,7 +188,8 @@ def test_enterprise_tiers_section_and_flows(world, client_for):
     staff = client_for(world["users"]["bureau_staff"])
     flows = staff.get(reverse("tiers:pipeline")).context["flows"]
     tech = next(r for r in flows["rows"] if r["label"] == "科技型中小企业")
-    assert (tech["before"], tech["after"], tech["entered"], tech["left"]) == (0, 1, 1, 0)
+    assert (tech["before"], tech["after"], tech["entered"], tech["left"]) == (1, 2, 1, 0)
+    assert flows["sme_to_hte"] == 1
 
 
 @pytest.mark.django_db

@@ -75,10 +75,11 @@ def _flows(user, run):
             b = {e for t, e in now if t == tier}
             out.append({"label": TIER_LABELS.get(tier, tier), "before": len(a), "after": len(b),
                         "entered": len(b - a), "left": len(a - b), "stayed": len(a & b)})
-    # The 小升高 flow: tech SMEs of last time that qualify as high-tech now.
+    # The 小升高 flow: tech SMEs of last time, not yet high-tech then, that are high-tech now.
     sme_before = {e for t, e in before if t == "tech_sme"}
+    hte_before = {e for t, e in before if t == "high_tech"}
     hte_now = {e for t, e in now if t == "high_tech"}
-    return {"previous": previous, "rows": out, "sme_to_hte": len(sme_before & hte_now)}
+    return {"previous": previous, "rows": out, "sme_to_hte": len((sme_before - hte_before) & hte_now)}
 
 
 def _gap_size(gaps: list) -> float:

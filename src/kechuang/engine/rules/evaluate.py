@@ -98,31 +98,53 @@ def _mask_text(mask: pl.Series, names: list[str]) -> pl.Series:
     return mask.replace_strict(mapping, return_dtype=pl.Utf8)
 
 
-def _gaps_text(gap_meta: list[tuple[str, str]]) -> pl.Expr:
-    """The `gaps` JSON text from the numeric gap columns `_gc/_gr/_gd<k>` (null where inactive).
+def _gap_items(df: pl.DataFrame, gap_meta: list[tuple[str, str]]) -> pl.LazyFrame | None:
+    """Lazy `(_row, _t)`: the `gaps` JSON text of every row that has a gap, from the numeric gap columns
+    `_gc/_gr/_gd<k>` (null where inactive).
 
-    An item's pieces are null where it is inactive (`_gc`/`_gd` are), so the item is null there and the
-    outer concatenation skips it: no per-item `when`, and no float is formatted for an inactive item.
-    Items keep their rule-set order (conditions in order, then fields); rows without a gap get "[]".
-    Built inside the lazy query, so the tiers' texts are formatted in parallel by `collect_all`.
+    Formatting a float costs the same whether its slot is null or not, and most items are inactive on
+    most rows, so each item is formatted on its active rows only (a long frame, item-major), then the
+    items of a row are gathered into a list (which keeps their order: conditions in order, then fields)
+    and joined once. Lazy, so `collect_all` formats the tiers in parallel.
     """
     if not gap_meta:
-        return pl.lit("[]")
+        return None
+    src = df.lazy().with_row_index("_row")
     items = [
-        pl.concat_str(
-            [
-                pl.lit(f'{{"condition":"{cid}","field":"{fld}","current":'),
-                pl.col(f"_gc{k}").cast(pl.Utf8),
-                pl.lit(',"required":'),
-                pl.col(f"_gr{k}").cast(pl.Float64).cast(pl.Utf8),
-                pl.lit(',"delta":'),
-                pl.col(f"_gd{k}").cast(pl.Utf8),
-                pl.lit("}"),
-            ]
+        src.filter(pl.col(f"_gd{k}").is_not_null()).select(
+            "_row",
+            pl.concat_str(
+                [
+                    pl.lit(f'{{"condition":"{cid}","field":"{fld}","current":'),
+                    pl.col(f"_gc{k}").cast(pl.Utf8),
+                    pl.lit(',"required":'),
+                    pl.col(f"_gr{k}").cast(pl.Float64).cast(pl.Utf8),
+                    pl.lit(',"delta":'),
+                    pl.col(f"_gd{k}").cast(pl.Utf8),
+                    pl.lit("}"),
+                ]
+            ).alias("_t"),
         )
         for k, (cid, fld) in enumerate(gap_meta)
     ]
-    return pl.concat_str([pl.lit("["), pl.concat_str(items, separator=",", ignore_nulls=True), pl.lit("]")])
+    return (
+        pl.concat(items)
+        .group_by("_row")
+        .agg(pl.col("_t"))
+        .select("_row", pl.concat_str([pl.lit("["), pl.col("_t").list.join(","), pl.lit("]")]).alias("_t"))
+    )
+
+
+def _place_gaps(height: int, texts: pl.DataFrame | None) -> pl.Series:
+    """Full-height `gaps` column: the texts at their rows, "[]" elsewhere (a gather of string views,
+    not a scatter that copies every string)."""
+    if texts is None or texts.height == 0:
+        return pl.repeat("[]", height, dtype=pl.Utf8, eager=True)
+    index = pl.repeat(texts.height, height, dtype=pl.UInt32, eager=True).scatter(
+        texts["_row"], pl.int_range(texts.height, dtype=pl.UInt32, eager=True)
+    )
+    pool = pl.concat([texts["_t"], pl.Series(["[]"], dtype=pl.Utf8)])
+    return pool.gather(index)
 
 
 def _outcome(expr: pl.Expr) -> pl.Expr:
@@ -280,18 +302,9 @@ def compile_ruleset(ruleset: RuleSet, as_of: dt.date, overrides=None, explain: b
     if gap_stage:
         stages.append(gap_stage)
         stages.append(gap_exprs)
-    # `current` and `required` only where the gap is active: inactive items stay null and unformatted.
-    if gap_meta:
-        stages.append(
-            [
-                pl.when(pl.col(f"_gd{k}").is_not_null()).then(pl.col(fld).cast(pl.Float64)).alias(f"_gc{k}")
-                for k, (_cid, fld) in enumerate(gap_meta)
-            ]
-            + [
-                pl.when(pl.col(f"_gd{k}").is_not_null()).then(pl.col(f"_gr{k}")).alias(f"_gr{k}")
-                for k in range(len(gap_meta))
-            ]
-        )
+    gap_exprs = [pl.col(f"_gd{k}") for k in range(len(gap_meta))]
+    gap_exprs += [pl.col(fld).cast(pl.Float64).alias(f"_gc{k}") for k, (_cid, fld) in enumerate(gap_meta)]
+    gap_exprs += [pl.col(f"_gr{k}") for k in range(len(gap_meta))]
 
     has_score = bool(parts)
     if has_score:
@@ -312,7 +325,7 @@ def compile_ruleset(ruleset: RuleSet, as_of: dt.date, overrides=None, explain: b
         score_max.alias("score_max"),
         failed.alias("failed"),
         missing.alias("missing"),
-        _gaps_text(gap_meta).alias("gaps"),
+        *gap_exprs,
     ]
     if explain:
         sub_scores = {
@@ -388,15 +401,18 @@ def evaluate(
     if not queries:
         return empty_results(explain)
     results = pl.collect_all(queries)
+    gap_queries = [_gap_items(r, c.gap_meta) for r, c in zip(results, compiled_all, strict=True)]
+    gap_texts = iter(pl.collect_all([q for q in gap_queries if q is not None]))
     columns = [*RESULT_COLUMNS, "explanation"] if explain else list(RESULT_COLUMNS)
     frames = [
         _cast_out(
             r.with_columns(
                 _mask_text(r["failed"], c.failed_ids).alias("failed"),
                 _mask_text(r["missing"], c.missing_labels).alias("missing"),
+                _place_gaps(r.height, next(gap_texts) if q is not None else None).alias("gaps"),
             )
         ).select(columns)
-        for r, c in zip(results, compiled_all, strict=True)
+        for r, c, q in zip(results, compiled_all, gap_queries, strict=True)
     ]
     return pl.concat(frames, how="vertical")
 
