@@ -97,3 +97,13 @@ def test_submission_page_lists_pending_for_bureau(world, client_for):
     services.submit_figures(world["a"], 2025, {"revenue": 4000}, actor=world["users"]["enterprise_user"])
     html = client_for(world["users"]["bureau_staff"]).get(reverse("enterprises:submissions")).content.decode()
     assert "太原甲科技有限公司" in html and "营业收入：4000" in html
+
+
+@pytest.mark.django_db
+def test_facts_frame_of_no_enterprises_is_empty_with_the_schema(world):
+    from kechuang.engine import facts
+    from kechuang.enterprises.loaders import facts_frame
+
+    frame = facts_frame(Enterprise.objects.none())
+    assert frame.height == 0 and frame.schema == facts.polars_schema()
+    assert facts_frame(Enterprise.objects.filter(pk=world["a"].pk))["uscc"].to_list() == [world["a"].uscc]

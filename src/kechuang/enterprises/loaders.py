@@ -9,6 +9,7 @@ which for a city's registry (40,000 rows × 60 columns) costs seconds on every e
 from __future__ import annotations
 
 import polars as pl
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 
 from kechuang.carriers.models import Residency
@@ -55,7 +56,10 @@ def facts_frame(enterprises=None, years: list[int] | None = None) -> pl.DataFram
     params: list = []
     where = []
     if enterprises is not None:
-        inner, inner_params = enterprises.values("pk").query.sql_with_params()
+        try:
+            inner, inner_params = enterprises.values("pk").query.sql_with_params()
+        except EmptyResultSet:  # e.g. `.none()`: nothing to read
+            return pl.DataFrame(schema=facts.polars_schema())
         where.append(f"e.{qn('id')} IN ({inner})")
         params.extend(inner_params)
     if years:

@@ -109,7 +109,7 @@ def add_parameter_version(*, user, ruleset: str, parameter: str, effective_from:
             evaluate(facts_frame(Enterprise.objects.none()), effective_from, tiers=[ruleset_tier(ruleset)],
                      parameter_versions=parameter_versions())
         except Exception as exc:
-            raise ValidationError(_("参数取值无效：%(e)s") % {"e": exc}) from None
+            raise ValidationError(_("参数取值无效：%(e)s") % {"e": str(exc) or type(exc).__name__}) from None
         audit.record(actor=user, action="parameter.create", obj=version,
                      changes={"value": [None, value]}, note=f"{ruleset}.{parameter} 自 {effective_from} 起；{source}")
     return version

@@ -110,25 +110,26 @@ def _gap_items(df: pl.DataFrame, gap_meta: list[tuple[str, str]]) -> pl.LazyFram
     if not gap_meta:
         return None
     src = df.lazy().with_row_index("_row")
+    # `+` on strings is cheaper than concat_str here, and null-propagating like it
     items = [
         src.filter(pl.col(f"_gd{k}").is_not_null()).select(
             "_row",
-            pl.concat_str(
-                [
-                    pl.lit(f'{{"condition":"{cid}","field":"{fld}","current":'),
-                    pl.col(f"_gc{k}").cast(pl.Utf8),
-                    pl.lit(',"required":'),
-                    pl.col(f"_gr{k}").cast(pl.Float64).cast(pl.Utf8),
-                    pl.lit(',"delta":'),
-                    pl.col(f"_gd{k}").cast(pl.Utf8),
-                    pl.lit("}"),
-                ]
+            (
+                pl.lit(f'{{"condition":"{cid}","field":"{fld}","current":')
+                + pl.col(f"_gc{k}").cast(pl.Utf8)
+                + pl.lit(',"required":')
+                + pl.col(f"_gr{k}").cast(pl.Float64).cast(pl.Utf8)
+                + pl.lit(',"delta":')
+                + pl.col(f"_gd{k}").cast(pl.Utf8)
+                + pl.lit("}")
             ).alias("_t"),
         )
         for k, (cid, fld) in enumerate(gap_meta)
     ]
+    # A stable sort by row keeps the item order within a row and makes the list aggregation cheap.
     return (
         pl.concat(items)
+        .sort("_row", maintain_order=True)
         .group_by("_row")
         .agg(pl.col("_t"))
         .select("_row", pl.concat_str([pl.lit("["), pl.col("_t").list.join(","), pl.lit("]")]).alias("_t"))
@@ -143,7 +144,7 @@ def _place_gaps(height: int, texts: pl.DataFrame | None) -> pl.Series:
     index = pl.repeat(texts.height, height, dtype=pl.UInt32, eager=True).scatter(
         texts["_row"], pl.int_range(texts.height, dtype=pl.UInt32, eager=True)
     )
-    pool = pl.concat([texts["_t"], pl.Series(["[]"], dtype=pl.Utf8)])
+    pool = pl.concat([texts["_t"], pl.Series(["[]"], dtype=pl.Utf8)]).rechunk()  # one chunk: fast gather
     return pool.gather(index)
 
 

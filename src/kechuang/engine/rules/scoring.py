@@ -106,6 +106,46 @@ def table_interval(table: Table, params: dict) -> tuple[pl.Expr, pl.Expr]:
     unknown; lo/hi are the smallest/largest points over the rows that may match (0 when none need match).
     """
     value = compile_condition(table.input, params) if table.input else pl.lit(None)
+    if table.input and all("when" not in row for row in table.rows):
+        lo, hi = _bound_table_interval(table, value)
+    else:
+        lo, hi = _general_table_interval(table, value, params)
+    if table.skip_unknown and table.input:
+        known = value.is_not_null()
+        return pl.when(known).then(lo), pl.when(known).then(hi)
+    return lo, hi
+
+
+def _bound_table_interval(table: Table, value: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
+    """The same interval for a table whose rows all test `value` against bounds (or are fallbacks).
+
+    Every test is then unknown exactly when `value` is, so the interval has two cases: value unknown,
+    where any row up to the first fallback may match (a constant, computed here), and value known, where
+    the first matching row applies (a when/then chain: linear in the rows, where the general form builds
+    a quadratic expression).
+    """
+    may_match: list[tuple[float, float]] = []
+    for row in table.rows:
+        may_match.append(_points(row["points"]))
+        if not any(key in row for key in BOUND_OPS):
+            break
+    else:
+        may_match.append((0.0, 0.0))
+    unknown_lo, unknown_hi = min(p[0] for p in may_match), max(p[1] for p in may_match)
+    lo = pl.when(value.is_null()).then(pl.lit(unknown_lo))
+    hi = pl.when(value.is_null()).then(pl.lit(unknown_hi))
+    fallback = (0.0, 0.0)
+    for row in table.rows:
+        p_lo, p_hi = _points(row["points"])
+        if not any(key in row for key in BOUND_OPS):
+            fallback = (p_lo, p_hi)
+            break
+        test = row_test(row, value, {})
+        lo, hi = lo.when(test).then(pl.lit(p_lo)), hi.when(test).then(pl.lit(p_hi))
+    return lo.otherwise(pl.lit(fallback[0])), hi.otherwise(pl.lit(fallback[1]))
+
+
+def _general_table_interval(table: Table, value: pl.Expr, params: dict) -> tuple[pl.Expr, pl.Expr]:
     los, his = [], []
     earlier_may_fail: pl.Expr = pl.lit(True)
     for row in table.rows:
@@ -117,11 +157,7 @@ def table_interval(table: Table, params: dict) -> tuple[pl.Expr, pl.Expr]:
         earlier_may_fail = earlier_may_fail & (~test).fill_null(True)
     los.append(pl.when(earlier_may_fail).then(pl.lit(0.0)))
     his.append(pl.when(earlier_may_fail).then(pl.lit(0.0)))
-    lo, hi = pl.min_horizontal(los), pl.max_horizontal(his)
-    if table.skip_unknown and table.input:
-        known = value.is_not_null()
-        return pl.when(known).then(lo), pl.when(known).then(hi)
-    return lo, hi
+    return pl.min_horizontal(los), pl.max_horizontal(his)
 
 
 def component_interval(comp: Component, params: dict) -> tuple[pl.Expr, pl.Expr]:
