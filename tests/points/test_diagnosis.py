@@ -55,7 +55,7 @@ def test_diagnosis_content_for_a_firm_with_gaps(scored):
     labels = [p["label"] for p in ctx["policies"]]
     assert labels == ["淮安创新积分贷（指示性额度）", "泰州创新积分前 100 名免担保费"]
     assert ctx["policies"][1]["status"] == "qualifies"
-    assert ctx["entitlements_connected"] is False
+    assert ctx["entitlements_connected"] is True  # kechuang.policies.diagnosis is a provider
     assert [a.rule for a in ctx["alerts"]] == ["hte_tech_staff_low", "rd_expense_drop"]
 
 
