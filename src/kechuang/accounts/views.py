@@ -41,7 +41,9 @@ def tokens(request):
     new_key = None
     if request.method == "POST":
         if "revoke" in request.POST:
-            ApiToken.objects.filter(user=request.user, pk=request.POST["revoke"]).delete()
+            revoke = request.POST["revoke"]
+            if revoke.isdigit():
+                ApiToken.objects.filter(user=request.user, pk=int(revoke)).delete()
             messages.success(request, _("令牌已撤销。"))
             return redirect("accounts:tokens")
         name = (request.POST.get("name") or "").strip()[:64] or "default"

@@ -88,7 +88,7 @@ def enterprise_detail(request, uscc):
         "chart_json": json.dumps(chart),
         "qualifications": enterprise.qualifications.all(),
         "residencies": Residency.objects.filter(enterprise=enterprise).select_related("carrier"),
-        "events": enterprise.audit_events.select_related("actor")[:100],
+        "events": _events_for(request.user, enterprise)[:100],
         "submissions": selectors.submissions_for(request.user).filter(enterprise=enterprise)[:20],
         "labels": {**{c.name: c.label for c in facts.COLUMNS}, "region_id": "行政区划代码",
                    "industry_id": "国民经济行业分类", "name": "企业名称"},
@@ -96,6 +96,16 @@ def enterprise_detail(request, uscc):
         "origin": facts.ORIGIN_LABELS.get(enterprise.origin, ""),
     }
     return render(request, "enterprises/detail.html", context)
+
+
+# Registry events a firm or a park may see; bureau-internal work (alert handling, claw-back flags, budgets)
+# stays with the bureau.
+REGISTRY_ACTIONS = r"^(enterprise|figure|submission|qualification)\."
+
+
+def _events_for(user, enterprise):
+    events = enterprise.audit_events.select_related("actor")
+    return events if user.is_bureau else events.filter(action__regex=REGISTRY_ACTIONS)
 
 
 @login_required

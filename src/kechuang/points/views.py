@@ -10,6 +10,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -267,7 +269,7 @@ def alert_acknowledge(request, pk):
     alert = get_object_or_404(selectors.alerts_inbox(request.user), pk=pk)
     services.acknowledge_alert(alert, user=request.user)
     messages.success(request, _("预警已确认。"))
-    return redirect(request.POST.get("next") or "points:alerts")
+    return redirect(_back_to(request))
 
 
 @login_required
@@ -283,7 +285,7 @@ def alert_assign(request, pk):
         messages.error(request, "；".join(_errors(exc)))
     else:
         messages.success(request, _("已指派。"))
-    return redirect(request.POST.get("next") or "points:alerts")
+    return redirect(_back_to(request))
 
 
 @login_required
@@ -357,3 +359,11 @@ def scheme_copy(request, key):
             messages.success(request, _("已保存新版本 %(k)s。") % {"k": version.key})
             return redirect("points:scheme", key=version.key)
     return render(request, "points/scheme_copy.html", {"scheme": scheme, "form": form})
+
+
+def _back_to(request) -> str:
+    """Where to return after handling an alert: the posted `next` if it is a page of this site."""
+    target = request.POST.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
+        return target
+    return reverse("points:alerts")

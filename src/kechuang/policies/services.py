@@ -577,7 +577,13 @@ def approve_batch(*, user, batch_id: int) -> PayoutBatch:
         if batch.created_by_id == user.pk:
             raise ValidationError(_("审批人不能与经办人为同一人（经办、审批须分离）"))
         budget = Budget.objects.select_for_update().filter(policy=batch.policy, year=batch.year).first()
-        if budget is None:
+        # Entitlements may have been cancelled (claw-back check) or stacked away since the batch was assembled:
+        # approve only a batch that is still exactly what the maker put together.
+        live = batch.entitlements.select_for_update().filter(status=Entitlement.Status.CONFIRMED, amount__gt=0)
+        live_count, live_total = live.count(), live.aggregate(s=Sum("amount"))["s"] or Decimal(0)
+        if (live_count, live_total) != (batch.count, batch.total):
+            reason = _("批次内兑现资格已变化（有企业被取消或从优调整），请重新组建批次")
+        elif budget is None:
             reason = _("未设定 %(y)s 年度预算，不能审批") % {"y": batch.year}
         elif budget.committed + batch.total > budget.amount:
             reason = _("预算不足：%(y)s 年度预算 %(a)s 万元，已审批 %(c)s 万元，剩余 %(r)s 万元，本批次 %(t)s 万元") % {
@@ -597,7 +603,7 @@ def approve_batch(*, user, batch_id: int) -> PayoutBatch:
         budget.save(update_fields=["committed", "updated_at"])
         batch.status = PayoutBatch.Status.APPROVED
         batch.save(update_fields=["status", "approved_by", "approved_at"])
-        batch.entitlements.update(status=Entitlement.Status.APPROVED)
+        live.update(status=Entitlement.Status.APPROVED)
         audit.record(actor=user, action="batch.approve", obj=batch, changes={"status": ["draft", "approved"]},
                      note=batch.title)
         audit.record(actor=user, action="budget.commit", obj=budget,
@@ -637,7 +643,7 @@ def mark_paid(*, user, batch_id: int) -> PayoutBatch:
         budget.save(update_fields=["paid", "updated_at"])
         batch.status, batch.paid_by, batch.paid_at = PayoutBatch.Status.PAID, user, timezone.now()
         batch.save(update_fields=["status", "paid_by", "paid_at"])
-        batch.entitlements.update(status=Entitlement.Status.PAID)
+        batch.entitlements.filter(status=Entitlement.Status.APPROVED).update(status=Entitlement.Status.PAID)
         audit.record(actor=user, action="batch.paid", obj=batch, changes={"status": ["approved", "paid"]},
                      note=batch.title)
         audit.record(actor=user, action="budget.pay", obj=budget,

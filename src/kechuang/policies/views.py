@@ -365,7 +365,8 @@ def batch_export(request, pk):
         messages.error(request, _("批次审批通过后才能导出国库支付清单"))
         return redirect("policies:batch", pk=pk)
     services.record_export(user=request.user, batch=batch)
-    rows = batch.entitlements.select_related("enterprise__bank_account").order_by("enterprise__name", "pk")
+    rows = (batch.entitlements.filter(status__in=("approved", "paid"))
+            .select_related("enterprise__bank_account").order_by("enterprise__name", "pk"))
     return xlsx_response(f"国库支付清单_{batch.title}", [
         "序号", "企业名称", "统一社会信用代码", "户名", "开户行", "账号", "金额（万元）", "金额（元）", "政策",
         "兑现年度"], [

@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
@@ -34,8 +35,10 @@ def _require_pipeline(user):
 
 def _run_from(request) -> TierRun | None:
     run_id = request.GET.get("run")
-    if run_id and run_id.isdigit():
-        return selectors.runs().filter(pk=run_id).first()
+    if run_id:
+        if not run_id.isdigit():
+            raise Http404(_("评价批次不存在"))
+        return get_object_or_404(selectors.runs(), pk=int(run_id))
     return selectors.latest_run()
 
 
