@@ -96,5 +96,6 @@ def client_for(client):
 
 @pytest.fixture(autouse=True)
 def fast_password_hasher(settings):
-    """PBKDF2's deliberate slowness is for production; tests hash six passwords per `world`."""
+    """PBKDF2's deliberate slowness is for production; tests hash six passwords per `world`. The browser
+    tests' live server runs in this process, so it verifies with the same setting."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -60,13 +60,6 @@ def screenshots(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("screenshots")
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    """The world fixture hashes six passwords per test; a fast hasher keeps the suite quick. The live server
-    runs in this process, so it verifies with the same setting (the login flow still checks the password)."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def page(browser, live_server, transactional_db):
     context = browser.new_context(base_url=live_server.url, locale="zh-CN",

@@ -48,9 +48,3 @@ def scored(figures):
     evaluate_all(dt.date(2025, 6, 30))
     run = score_year(2024, user=figures["users"]["bureau_staff"])
     return {**figures, "run": run}
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hasher(settings):
-    """The shared `world` sets six passwords; the production hasher costs seconds per test here."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

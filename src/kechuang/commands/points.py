@@ -18,7 +18,7 @@ import datetime as dt
 import sys
 from pathlib import Path
 
-EXIT_BAD_INPUT = 2
+from kechuang.commands.common import EXIT_BAD_INPUT, fail, parse_date
 
 
 def register(subparsers) -> None:
@@ -45,18 +45,6 @@ def register(subparsers) -> None:
     p_check.set_defaults(handler=cmd_check)
 
 
-def _err(message: str) -> int:
-    print(f"错误：{message}", file=sys.stderr)
-    return EXIT_BAD_INPUT
-
-
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except (TypeError, ValueError):
-        raise ValueError(f"日期“{text}”无效，请使用 YYYY-MM-DD 格式") from None
-
-
 def _scheme(spec: str, as_of: dt.date):
     from kechuang.engine.points import get_scheme, load_scheme_file, select_version
 
@@ -73,18 +61,18 @@ def cmd_score(args) -> int:
     from kechuang.engine.points import SchemeError, score_points
 
     try:
-        as_of = _date(args.as_of) if args.as_of else dt.date(args.year, 12, 31)
+        as_of = parse_date(args.as_of) if args.as_of else dt.date(args.year, 12, 31)
         scheme = _scheme(args.scheme, as_of)
     except (ValueError, LookupError, OSError) as exc:
-        return _err(str(exc))
+        return fail(str(exc))
     if not args.output.lower().endswith((".csv", ".xlsx")):
-        return _err(f"输出文件“{args.output}”应为 .csv 或 .xlsx")
+        return fail(f"输出文件“{args.output}”应为 .csv 或 .xlsx")
     from kechuang.engine.io import FactsFileError, read_facts, write_frame
 
     try:
         panel, problems = read_facts(args.input)
     except FactsFileError as exc:
-        return _err(str(exc))
+        return fail(str(exc))
     errors = [p for p in problems if p.level == "error"]
     for p in problems:
         if p.level != "error":
@@ -93,22 +81,22 @@ def cmd_score(args) -> int:
         for p in errors[:20]:
             print(f"错误：{p}", file=sys.stderr)
         more = f"（另有 {len(errors) - 20} 处未列出）" if len(errors) > 20 else ""
-        return _err(f"输入文件有 {len(errors)} 处数据错误{more}，请修正后重试（未知请留空）")
+        return fail(f"输入文件有 {len(errors)} 处数据错误{more}，请修正后重试（未知请留空）")
     missing = [c for c in ("uscc", "year") if c not in panel.columns]
     if missing:
-        return _err(f"输入文件缺少必填列：{'、'.join(missing)}")
+        return fail(f"输入文件缺少必填列：{'、'.join(missing)}")
     if panel.filter(pl.col("year") == args.year).height == 0:
-        return _err(f"输入文件中没有 {args.year} 年度的数据")
+        return fail(f"输入文件中没有 {args.year} 年度的数据")
     carrier = None
     if args.carrier:
         try:
             carrier = pl.read_csv(args.carrier, schema_overrides={"uscc": pl.Utf8, "carrier": pl.Utf8})
         except (OSError, pl.exceptions.PolarsError) as exc:
-            return _err(f"无法读取载体文件“{args.carrier}”：{exc}")
+            return fail(f"无法读取载体文件“{args.carrier}”：{exc}")
     try:
         result = score_points(panel, args.year, scheme, as_of=as_of, carrier=carrier)
     except SchemeError as exc:
-        return _err(str(exc))
+        return fail(str(exc))
     result = result.sort(["rank", "uscc"], nulls_last=True)
     write_frame(result, args.output)
     scored = result.filter(pl.col("points").is_not_null())
@@ -128,10 +116,10 @@ def cmd_schemes(args) -> int:
     from kechuang.engine.points import SchemeError, load_schemes
 
     try:
-        as_of = _date(args.as_of) if args.as_of else None
+        as_of = parse_date(args.as_of) if args.as_of else None
         schemes = load_schemes()
     except (ValueError, SchemeError) as exc:
-        return _err(str(exc))
+        return fail(str(exc))
     for s in schemes:
         if as_of and not (s.effective_from <= as_of and (s.effective_to is None or as_of <= s.effective_to)):
             continue

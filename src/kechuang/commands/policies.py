@@ -18,7 +18,7 @@ import datetime as dt
 import sys
 from pathlib import Path
 
-EXIT_BAD_INPUT = 2
+from kechuang.commands.common import EXIT_BAD_INPUT, fail, parse_date, report_problems
 
 
 def register(subparsers) -> None:
@@ -45,18 +45,6 @@ def register(subparsers) -> None:
     p_sim.set_defaults(handler=cmd_simulate)
 
 
-def _err(message: str) -> int:
-    print(f"错误：{message}", file=sys.stderr)
-    return EXIT_BAD_INPUT
-
-
-def _as_of(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except (TypeError, ValueError):
-        raise ValueError(f"日期“{text}”无效，请使用 YYYY-MM-DD 格式") from None
-
-
 def _version(spec: str, as_of: dt.date, directory: str | None):
     """A policy id (shipped or in --dir) or a YAML path → the version dict in force on as_of."""
     from kechuang.engine.policies import load_policies, load_policy_file
@@ -81,10 +69,10 @@ def cmd_list(args) -> int:
     from kechuang.engine.policies.model import DELIVERIES
 
     try:
-        as_of = _as_of(args.as_of) if args.as_of else None
+        as_of = parse_date(args.as_of) if args.as_of else None
         policies = load_policies(args.dir)
     except (PolicyError, ValueError) as exc:
-        return _err(getattr(exc, "message", str(exc)))
+        return fail(getattr(exc, "message", str(exc)))
     for policy in policies.values():
         for v in policy.versions:
             if as_of and policy.version_on(as_of) is not v:
@@ -112,7 +100,6 @@ def cmd_check(args) -> int:
     return EXIT_BAD_INPUT if bad else 0
 
 
-MAX_PROBLEMS_SHOWN = 20
 
 
 def cmd_simulate(args) -> int:
@@ -120,30 +107,22 @@ def cmd_simulate(args) -> int:
     from kechuang.engine.policies import csvio as pio
 
     try:
-        as_of = _as_of(args.as_of)
+        as_of = parse_date(args.as_of)
         version = _version(args.policy, as_of, args.dir)
         other = _version(args.compare, as_of, args.dir) if args.compare else None
         panel, problems = pio.read_panel(args.input)
         payouts = pio.read_payouts(args.payouts) if args.payouts else None
     except (PolicyError, pio.InputError, LookupError, ValueError) as exc:
-        return _err(getattr(exc, "message", str(exc)))
-    for p in (p for p in problems if p.level == "warning"):
-        print(f"提示：{p}", file=sys.stderr)
-    errors = [p for p in problems if p.level == "error"]
-    if errors:
-        print(f"错误：{args.input} 有 {len(errors)} 个单元格无法读取：", file=sys.stderr)
-        for p in errors[:MAX_PROBLEMS_SHOWN]:
-            print(f"  {p}（值：“{p.value}”）", file=sys.stderr)
-        if len(errors) > MAX_PROBLEMS_SHOWN:
-            print(f"  ……另有 {len(errors) - MAX_PROBLEMS_SHOWN} 个", file=sys.stderr)
+        return fail(getattr(exc, "message", str(exc)))
+    if report_problems(args.input, problems):
         return EXIT_BAD_INPUT
     sim = simulate(version, panel, as_of, payouts=payouts)
     try:
         pio.write_results(sim.policy_results(sim.versions[0].id), args.output)
     except pio.InputError as exc:
-        return _err(exc.message)
+        return fail(exc.message)
     except OSError as exc:
-        return _err(f"无法写入 {args.output}：{exc.strerror or exc}")
+        return fail(f"无法写入 {args.output}：{exc.strerror or exc}")
     for note in sim.notes:
         print(f"提示：{note}")
     _print_summary(sim.summary().row(0, named=True))

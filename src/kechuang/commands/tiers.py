@@ -10,7 +10,7 @@ import argparse
 import datetime as dt
 import sys
 
-MAX_PROBLEMS_SHOWN = 50
+from kechuang.commands.common import EXIT_BAD_INPUT, report_problems
 
 
 def register(subparsers) -> None:
@@ -56,16 +56,8 @@ def _evaluate(args: argparse.Namespace) -> int:
     except io.FactsFileError as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 2
-    for p in (p for p in problems if p.level == "warning"):
-        print(f"提示：{p}", file=sys.stderr)
-    errors = [p for p in problems if p.level == "error"]
-    if errors:
-        print(f"错误：{args.input} 有 {len(errors)} 个单元格无法读取：", file=sys.stderr)
-        for p in errors[:MAX_PROBLEMS_SHOWN]:
-            print(f"  {p}（值：“{p.value}”）", file=sys.stderr)
-        if len(errors) > MAX_PROBLEMS_SHOWN:
-            print(f"  ……另有 {len(errors) - MAX_PROBLEMS_SHOWN} 个", file=sys.stderr)
-        return 2
+    if report_problems(args.input, problems):
+        return EXIT_BAD_INPUT
     try:
         results = evaluate(panel, as_of, args.tier, local_set=args.local_set, explain=args.explain)
     except (RuleSetError, ConditionError) as exc:
