@@ -126,7 +126,7 @@ def _organisations(region: DemoRegion) -> dict[str, Organisation]:
 
 def _carriers(region: DemoRegion, orgs: dict, ids: dict) -> int:
     by_name = {o.name: o for o in orgs.values()}
-    residencies, count = [], 0
+    residencies = []
     for spec in region.carriers:
         area = spec.get("area_km2")
         carrier = Carrier.objects.create(
@@ -142,8 +142,7 @@ def _carriers(region: DemoRegion, orgs: dict, ids: dict) -> int:
                                        institution=by_name.get(t["institution"]))
             residencies.append(Residency(carrier=carrier, team=team, start=t["moved_in"]))
     Residency.objects.bulk_create(residencies, batch_size=2000)
-    count += len(residencies)
-    return count
+    return len(residencies)
 
 
 def _qualifications(frame: pl.DataFrame, ids: dict) -> int:
