@@ -56,6 +56,11 @@ ROW = [
 ]
 
 
+
+def evaluate(src, as_of, out, *extra) -> int:
+    """`kechuang tiers evaluate --input SRC --as-of AS_OF --output OUT [extra…]`; returns the exit code."""
+    return main(["tiers", "evaluate", "--input", src, "--as-of", as_of, "--output", out, *extra])
+
 def _write(path, rows, header=HEADER):
     with open(path, "w", encoding="utf-8-sig", newline="") as fh:
         writer = csv.writer(fh)
@@ -67,23 +72,7 @@ def _write(path, rows, header=HEADER):
 def test_evaluate_csv(tmp_path, capsys):
     src = _write(tmp_path / "facts.csv", [ROW])
     out = tmp_path / "out.csv"
-    assert (
-        main(
-            [
-                "tiers",
-                "evaluate",
-                "--input",
-                str(src),
-                "--as-of",
-                "2025-06-01",
-                "--tier",
-                "tech_sme",
-                "--output",
-                str(out),
-            ]
-        )
-        == 0
-    )
+    assert evaluate(str(src), "2025-06-01", str(out), "--tier", "tech_sme") == 0
     with open(out, encoding="utf-8-sig") as fh:
         rows = list(csv.DictReader(fh))
     assert rows[0]["qualified"] == "true" and rows[0]["score"] == "64.0" and rows[0]["route"] == "score"
@@ -96,23 +85,7 @@ def test_empty_cells_are_unknown_not_errors(tmp_path):
     row[HEADER.index("rd_expense")] = ""
     src = _write(tmp_path / "facts.csv", [row])
     out = tmp_path / "out.csv"
-    assert (
-        main(
-            [
-                "tiers",
-                "evaluate",
-                "--input",
-                str(src),
-                "--as-of",
-                "2025-06-01",
-                "--tier",
-                "tech_sme",
-                "--output",
-                str(out),
-            ]
-        )
-        == 0
-    )
+    assert evaluate(str(src), "2025-06-01", str(out), "--tier", "tech_sme") == 0
     with open(out, encoding="utf-8-sig") as fh:
         result = next(csv.DictReader(fh))
     assert (result["qualified"], result["missing"]) == ("unknown", "rd_expense")
@@ -120,21 +93,7 @@ def test_empty_cells_are_unknown_not_errors(tmp_path):
 
 def test_missing_required_columns_named_in_one_message(tmp_path, capsys):
     src = _write(tmp_path / "facts.csv", [["x"]], header=["营业收入"])
-    assert (
-        main(
-            [
-                "tiers",
-                "evaluate",
-                "--input",
-                str(src),
-                "--as-of",
-                "2025-06-01",
-                "--output",
-                str(tmp_path / "o.csv"),
-            ]
-        )
-        == 2
-    )
+    assert evaluate(str(src), "2025-06-01", str(tmp_path / "o.csv")) == 2
     err = capsys.readouterr().err
     assert "uscc" in err and "企业名称" in err and "year" in err and err.count("缺少") == 1
 
@@ -143,21 +102,7 @@ def test_malformed_value_reported_with_row_and_column(tmp_path, capsys):
     bad = list(ROW)
     bad[HEADER.index("rd_expense")] = "一百五"
     src = _write(tmp_path / "facts.csv", [ROW, bad])
-    assert (
-        main(
-            [
-                "tiers",
-                "evaluate",
-                "--input",
-                str(src),
-                "--as-of",
-                "2025-06-01",
-                "--output",
-                str(tmp_path / "o.csv"),
-            ]
-        )
-        == 2
-    )
+    assert evaluate(str(src), "2025-06-01", str(tmp_path / "o.csv")) == 2
     err = capsys.readouterr().err
     assert "第 3 行" in err and "rd_expense" in err and "一百五" in err
 
@@ -170,24 +115,7 @@ def test_xlsx_in_and_out(tmp_path):
     src = tmp_path / "facts.xlsx"
     book.save(src)
     out = tmp_path / "out.xlsx"
-    assert (
-        main(
-            [
-                "tiers",
-                "evaluate",
-                "--input",
-                str(src),
-                "--as-of",
-                "2025-06-01",
-                "--tier",
-                "tech_sme",
-                "--explain",
-                "--output",
-                str(out),
-            ]
-        )
-        == 0
-    )
+    assert evaluate(str(src), "2025-06-01", str(out), "--tier", "tech_sme", "--explain") == 0
     rows = list(openpyxl.load_workbook(out).active.iter_rows(values_only=True))
     assert rows[0][:4] == ("uscc", "tier", "ruleset", "qualified") and rows[0][-1] == "explanation"
     assert rows[1][3] == "true"
@@ -195,21 +123,7 @@ def test_xlsx_in_and_out(tmp_path):
 
 def test_bad_date_exits_2(tmp_path):
     src = _write(tmp_path / "facts.csv", [ROW])
-    assert (
-        main(
-            [
-                "tiers",
-                "evaluate",
-                "--input",
-                str(src),
-                "--as-of",
-                "2025/13/01",
-                "--output",
-                str(tmp_path / "o.csv"),
-            ]
-        )
-        == 2
-    )
+    assert evaluate(str(src), "2025/13/01", str(tmp_path / "o.csv")) == 2
 
 
 @pytest.mark.parametrize("ruleset", ["tech_sme", "gazelle_jinan"])
@@ -220,21 +134,7 @@ def test_tiers_test_runs_cases(ruleset, capsys):
 
 def test_duplicate_enterprise_year_is_reported(tmp_path, capsys):
     src = _write(tmp_path / "facts.csv", [ROW, ROW])
-    assert (
-        main(
-            [
-                "tiers",
-                "evaluate",
-                "--input",
-                str(src),
-                "--as-of",
-                "2025-06-01",
-                "--output",
-                str(tmp_path / "o.csv"),
-            ]
-        )
-        == 2
-    )
+    assert evaluate(str(src), "2025-06-01", str(tmp_path / "o.csv")) == 2
     assert "第 3 行" in capsys.readouterr().err
 
 

@@ -48,34 +48,6 @@ log = logging.getLogger(__name__)
 
 # Years of facts loaded before the scored year: growth rates and the 2-year sums read up to 3 years back.
 LAG_YEARS = 3
-RESULT_COLUMNS = [
-    "run_id",
-    "enterprise_id",
-    "stage",
-    "points",
-    "rank",
-    "percentile",
-    "stage_rank",
-    "stage_percentile",
-    "industry_rank",
-    "industry_percentile",
-    "region_rank",
-    "region_percentile",
-    "carrier_rank",
-    "carrier_percentile",
-    "list_id",
-    "list_label",
-    "fee_waiver",
-    "industry_code",
-    "region_code",
-    "carrier",
-    "missing",
-    "contributions",
-    "raw",
-    "normalised",
-    "percentiles",
-    "credit",
-]
 ALERT_COLUMNS = [
     "enterprise_id",
     "year",
@@ -164,8 +136,10 @@ def score_year(
             job=job,
             created_by=user,
         )
-        rows = results.with_columns(pl.lit(run.pk).alias("run_id")).select(RESULT_COLUMNS).iter_rows()
-        bulk.insert_rows(PointsResult, RESULT_COLUMNS, rows)
+        # The results frame is named after PointsResult's columns: store all of it but the uscc.
+        columns = ["run_id", *(c for c in results.columns if c not in ("uscc", "run_id"))]
+        rows = results.with_columns(pl.lit(run.pk).alias("run_id")).select(columns).iter_rows()
+        bulk.insert_rows(PointsResult, columns, rows)
         audit.record(
             actor=user,
             action="points.score",
@@ -184,7 +158,7 @@ def score_year(
 
 
 def _results_frame(scored, derived, carriers, tiers, scheme, credit_rule, waiver) -> pl.DataFrame:
-    """One row per scored firm in RESULT_COLUMNS order (less the ids), JSON columns as JSON text."""
+    """One row per scored firm, columns named as PointsResult's fields, JSON columns as JSON text."""
     ids = [i.id for i in scheme.indicators]
 
     def as_json(prefix: str, frame_ids=ids) -> pl.Expr:
@@ -221,31 +195,25 @@ def _results_frame(scored, derived, carriers, tiers, scheme, credit_rule, waiver
     ):
         if name not in frame.columns:
             frame = frame.with_columns(pl.lit(None, dtype=pl.Float64).alias(name))
-    text = [
-        pl.col(c).cast(pl.Utf8).fill_null("")
-        for c in ("stage", "list", "list_label", "industry_code", "region_code", "carrier", "missing")
-    ]
+    def text(column: str, name: str | None = None) -> pl.Expr:
+        return pl.col(column).cast(pl.Utf8).fill_null("").alias(name or column)
+
+    cohorts = ("stage", "industry", "region", "carrier")
+    ranks = [f"{cohort}_{kind}" for cohort in cohorts for kind in ("rank", "percentile")]
     return frame.select(
         "uscc",
-        text[0].alias("stage"),
+        text("stage"),
         "points",
         "rank",
         "percentile",
-        "stage_rank",
-        "stage_percentile",
-        "industry_rank",
-        "industry_percentile",
-        "region_rank",
-        "region_percentile",
-        "carrier_rank",
-        "carrier_percentile",
-        text[1].alias("list_id"),
-        text[2].alias("list_label"),
+        *ranks,
+        text("list", "list_id"),
+        text("list_label"),
         (pl.col("rank") <= waiver["top_n"]).fill_null(False).alias("fee_waiver"),
-        text[3].alias("industry_code"),
-        text[4].alias("region_code"),
-        text[5].alias("carrier"),
-        text[6].alias("missing"),
+        text("industry_code"),
+        text("region_code"),
+        text("carrier"),
+        text("missing"),
         as_json("c").alias("contributions"),
         as_json("r").alias("raw"),
         as_json("n").alias("normalised"),
