@@ -171,3 +171,20 @@ def test_all_tiers_one_row_each():
     out = evaluate(pl.DataFrame([WORKED], strict=False), AS_OF)
     assert out.height == 9 and out["tier"].n_unique() == 9
     assert set(out["qualified"].to_list()) <= {"true", "false", "unknown"}
+
+
+def test_slices_of_enterprises_give_the_same_results_in_the_same_order(monkeypatch):
+    import importlib
+
+    module = importlib.import_module("kechuang.engine.rules.evaluate")
+    rows = [
+        dict(WORKED, uscc=f"E{i}", tech_staff=float(t), rd_expense=float(r))
+        for i, (t, r) in enumerate([(30, 150), (9, 20), (22, 400), (0, 10), (15, 90)])
+    ]
+    whole = evaluate(pl.DataFrame(rows, strict=False), AS_OF)
+    monkeypatch.setattr(module, "CHUNK_ROWS", 2)
+    sliced = evaluate(pl.DataFrame(rows, strict=False), AS_OF)
+    assert sliced.equals(whole)
+    assert sliced["uscc"].to_list()[:5] == ["E0", "E1", "E2", "E3", "E4"]
+    assert sliced["tier"].n_unique() == 9 and sliced.height == 45
+    assert (sliced["gaps"] != "[]").sum() > 0

@@ -49,6 +49,9 @@ RESULT_COLUMNS = (
     "gaps",
 )
 _COND = "_c_"
+# Enterprises evaluated together. Gap texts alone run to ~1 kB per enterprise over all tiers, so a million
+# at once needs gigabytes of fresh memory, and touching fresh pages costs more than the evaluation itself.
+CHUNK_ROWS = 250_000
 
 
 @dataclass
@@ -390,22 +393,31 @@ def evaluate(
     `[{ruleset, parameter, effective_from, value, source, note}]`; the version in force on `as_of` wins.
     """
     rulesets = select_rulesets(as_of, tiers, local_set)
+    if not rulesets:
+        return empty_results(explain)
     frames: dict[int, pl.DataFrame] = {}
-    queries, compiled_all = [], []
+    compiled_all = []
     for ruleset in rulesets:
         year = as_of.year - ruleset.fiscal_year_offset
         if year not in frames:
             frames[year] = derive.derived_for_year(facts, year, as_of)
-        compiled = compile_ruleset(ruleset, as_of, parameter_versions, explain)
-        compiled_all.append(compiled)
-        queries.append(_run(frames[year], compiled))
-    if not queries:
-        return empty_results(explain)
-    results = pl.collect_all(queries)
-    gap_queries = [_gap_items(r, c.gap_meta) for r, c in zip(results, compiled_all, strict=True)]
-    gap_texts = iter(pl.collect_all([q for q in gap_queries if q is not None]))
+        compiled_all.append((compile_ruleset(ruleset, as_of, parameter_versions, explain), year))
     columns = [*RESULT_COLUMNS, "explanation"] if explain else list(RESULT_COLUMNS)
-    frames = [
+    pieces: list[list[pl.DataFrame]] = [[] for _ in compiled_all]
+    height = max(frame.height for frame in frames.values())
+    for offset in range(0, max(height, 1), CHUNK_ROWS):
+        chunk = [(c, frames[year].slice(offset, CHUNK_ROWS)) for c, year in compiled_all]
+        for k, result in enumerate(_evaluate_chunk(chunk, columns)):
+            pieces[k].append(result)
+    return pl.concat([p for per_ruleset in pieces for p in per_ruleset], how="vertical")
+
+
+def _evaluate_chunk(chunk: list[tuple[Compiled, pl.DataFrame]], columns: list[str]) -> list[pl.DataFrame]:
+    """Every compiled rule set over one slice of enterprises, run together (lazy queries, then gap texts)."""
+    results = pl.collect_all([_run(frame, c) for c, frame in chunk])
+    gap_queries = [_gap_items(r, c.gap_meta) for r, (c, _) in zip(results, chunk, strict=True)]
+    gap_texts = iter(pl.collect_all([q for q in gap_queries if q is not None]))
+    return [
         _cast_out(
             r.with_columns(
                 _mask_text(r["failed"], c.failed_ids).alias("failed"),
@@ -413,9 +425,8 @@ def evaluate(
                 _place_gaps(r.height, next(gap_texts) if q is not None else None).alias("gaps"),
             )
         ).select(columns)
-        for r, c, q in zip(results, compiled_all, gap_queries, strict=True)
+        for r, (c, _), q in zip(results, chunk, gap_queries, strict=True)
     ]
-    return pl.concat(frames, how="vertical")
 
 
 def _cast_out(df: pl.DataFrame) -> pl.DataFrame:
