@@ -31,4 +31,4 @@ def test_provider_lists_entitlement_and_near_miss(pworld):
     assert items[0]["source"].startswith("hte_reward@") and "待确认" in items[0]["explanation"]
     near = entitlements(pworld["c"])
     assert [(i["kind"], i["status"]) for i in near] == [("benefit", "near")]
-    assert "certified_that_year" in near[0]["explanation"]
+    assert near[0]["explanation"] == "仅差一项条件：证书于上一年度颁发（首次认定当年）"

@@ -4,8 +4,10 @@ constant query count, 我的政策, the version form's Chinese errors, empty sta
 from __future__ import annotations
 
 import datetime as dt
+import io
 from decimal import Decimal
 
+import openpyxl
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -45,6 +47,19 @@ def test_simulation_page_and_comparison(pworld, client_for):
     assert "版本对比" in html and "不再符合" in html and "迎泽区" in html
     xlsx = client.get(response.url + "?format=xlsx")
     assert xlsx["Content-Type"].startswith("application/vnd.openxmlformats")
+    rows = list(openpyxl.load_workbook(io.BytesIO(xlsx.content)).active.iter_rows(values_only=True))
+    assert [(r[2], r[3].split("：")[0]) for r in rows[1:]] == [("研发费用不低于200万元", "研发费用")] * 2
+
+
+@pytest.mark.django_db
+def test_entitlement_page_labels_the_facts_snapshot(pworld, client_for):
+    services.run_eligibility("rd_subsidy", AS_OF)
+    e = Entitlement.objects.get(enterprise=pworld["a"], policy__code="rd_subsidy")
+    html = client_for(pworld["users"]["bureau_staff"]).get(reverse("policies:entitlement", args=[e.pk])).content
+    html = html.decode()
+    assert "<td>研发费用<div class=\"muted\">rd_expense</div></td><td>150.0</td>" in html
+    assert "<td>高新技术企业资格<div class=\"muted\">tier.high_tech</div></td><td>未知</td>" in html
+    assert "<td>此前已兑现金额（元）<div class=\"muted\">paid_before</div></td><td>0</td>" in html
 
 
 @pytest.mark.django_db
@@ -95,6 +110,7 @@ def test_portal_shows_own_firm_only_with_near_misses(pworld, client_for):
     html = client.get(reverse("policies:mine")).content.decode()
     assert "企业研发费用分档补助" in html and "5 万元" in html and "10 万元" not in html  # b's 10万 is not shown
     assert "高新技术企业首次认定奖励" in html and "差一项条件" in html  # the near miss with what to do
+    assert "未满足：证书于上一年度颁发（首次认定当年）" in html and "certified_that_year" not in html
     assert "尚未登记银行账户" in html
     e = Entitlement.objects.get(enterprise=pworld["a"], policy__code="rd_subsidy")
     client.post(reverse("policies:confirm", args=[e.pk]))

@@ -157,8 +157,32 @@ def test_near_miss_list_and_export(world, evaluated, client_for):
     response = client.get(reverse("tiers:near_misses"), {"tier": "tech_sme"})
     rows = list(response.context["page"].object_list)
     assert [r.enterprise.name for r in rows] == ["太原乙材料有限公司"]
+    html = response.content.decode()
+    assert "综合评分达标" in html and "科技人员数：14 → 15" in html and "score_threshold" not in html
     export = client.get(reverse("tiers:near_misses"), {"tier": "tech_sme", "format": "xlsx"})
     assert export["Content-Type"].startswith("application/vnd.openxmlformats")
+    assert _xlsx_rows(export)[1][2:] == (
+        "科技型中小企业", "综合评分达标",
+        "科技人员数：14.0 → 15.0（差 1.0）；研发费用：150.0 → 180.0（差 30.0）；"
+        "Ⅰ类知识产权数：0.0 → 1.0（差 1.0）；Ⅱ类知识产权数：2.0 → 3.0（差 1.0）",
+    )
+
+
+@pytest.mark.django_db
+def test_tier_list_page_and_export_speak_chinese(world, evaluated, client_for):
+    client = client_for(world["users"]["bureau_staff"])
+    html = client.get(reverse("tiers:tier_list", args=["tech_sme"]), {"qualified": "false"}).content.decode()
+    assert "综合评分达标" in html and "score_threshold" not in html
+    export = client.get(reverse("tiers:tier_list", args=["tech_sme"]), {"qualified": "true", "format": "xlsx"})
+    assert _xlsx_rows(export)[1][2:] == ("达标", "评分", 64, None, None)
+
+
+def _xlsx_rows(response) -> list[tuple]:
+    import io
+
+    import openpyxl
+
+    return list(openpyxl.load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
 
 
 @pytest.mark.django_db

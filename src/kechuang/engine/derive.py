@@ -301,6 +301,47 @@ def _second_order_exprs() -> list[pl.Expr]:
     ]
 
 
+# Chinese labels of the derived values (engine/labels.py adds facts columns and earlier years).
+LABELS = {
+    "has_year_row": "本年度有数据",
+    "window_years_3y": "近三年统计年数",
+    "net_assets": "净资产",
+    "debt_ratio": "资产负债率",
+    "tech_staff_ratio": "科技人员占比",
+    "rd_staff_ratio": "研发人员占比",
+    "postgrad_staff_ratio": "研究生以上人员占比",
+    "rd_ratio_revenue": "研发费用占营业收入比例",
+    "rd_ratio_cost": "研发费用占成本费用比例",
+    "hightech_revenue_share": "高新技术产品收入占比",
+    "main_revenue_share": "主营业务收入占比",
+    "net_margin": "净利润率",
+    "rd_expense_3y": "近三年研发费用合计",
+    "revenue_3y": "近三年营业收入合计",
+    "rd_expense_domestic_3y": "近三年境内研发费用合计",
+    "rd_ratio_3y": "近三年研发费用占比",
+    "rd_domestic_share": "境内研发费用占比",
+    "conversions_avg_3y": "近三年年均成果转化数",
+    "equity_financing_3y": "近三年股权融资合计",
+    "rd_expense_2y": "近两年研发费用合计",
+    "rd_expense_avg_2y": "近两年年均研发费用",
+    "equity_financing_2y": "近两年股权融资合计",
+    "revenue_growth": "营业收入增长率",
+    "main_revenue_growth": "主营业务收入增长率",
+    "main_revenue_growth_avg_2y": "主营业务收入近两年平均增长率",
+    "rd_expense_growth": "研发费用增长率",
+    "revenue_cagr_2y": "营业收入两年复合增长率",
+    "revenue_cagr_3y": "营业收入三年复合增长率",
+    "net_profit_cagr_2y": "净利润两年复合增长率",
+    "revenue_growth_hte": "销售收入增长率（高企口径）",
+    "net_assets_growth_hte": "净资产增长率（高企口径）",
+    "age_years": "成立年限",
+    "years_in_niche": "从事细分市场年限",
+    "hte_certificate_age_years": "高企证书已颁发年限",
+    "class1_ip": "Ⅰ类知识产权数",
+    "class2_ip": "Ⅱ类知识产权数",
+}
+
+
 def _window_deps(name: str, width: int) -> list[str]:
     return [_lag(name, k) for k in range(width)] + ["registered_on"]
 

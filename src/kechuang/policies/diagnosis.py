@@ -5,6 +5,8 @@ Items follow the provider contract of `kechuang.points.policies`: kind, label, s
 
 from __future__ import annotations
 
+from kechuang.engine.labels import label
+
 from .models import EligibilityResult, Entitlement
 
 STATUS_OF_ENTITLEMENT = {"pending": "qualifies", "confirmed": "qualifies", "approved": "qualifies",
@@ -28,8 +30,8 @@ def entitlements(enterprise, result=None, run=None) -> list[dict]:
         if name in seen:
             continue
         seen.add(name)
-        gaps = "；".join(f"{g.get('field')} 还差 {g.get('delta')}" for g in r.gaps or [])
+        gaps = "；".join(f"{label(g.get('field') or '')}还差 {g.get('delta')}" for g in r.gaps or [])
         items.append({"kind": "benefit", "label": name, "status": "near", "amount": r.potential_amount,
-                      "explanation": f"仅差一项条件：{r.failed}" + (f"（{gaps}）" if gaps else ""),
+                      "explanation": f"仅差一项条件：{r.failed_text}" + (f"（{gaps}）" if gaps else ""),
                       "source": r.run.version.version_id})
     return items

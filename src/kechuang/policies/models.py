@@ -82,6 +82,13 @@ class PolicyVersion(models.Model):
     def __str__(self) -> str:
         return self.version_id
 
+    def condition_labels(self) -> dict[str, str]:
+        """Condition id → its Chinese label, the engine's implicit conditions included."""
+        from kechuang.engine.policies.evaluate import IMPLICIT_LABELS
+
+        labels = {c["id"]: c.get("label", c["id"]) for c in self.data.get("eligibility", [])}
+        return {**labels, **IMPLICIT_LABELS}
+
 
 class Budget(models.Model):
     """A policy's envelope for one payout year. `committed` = approved + paid batches; never above `amount`."""
@@ -171,6 +178,12 @@ class EligibilityResult(models.Model):
         verbose_name = _("资格评价结果")
         verbose_name_plural = _("资格评价结果")
         indexes = [models.Index(fields=["enterprise", "run"])]
+
+    @property
+    def failed_text(self) -> str:
+        """The failed conditions by their Chinese labels (reads run.version: select it with the result)."""
+        labels = self.run.version.condition_labels()
+        return "；".join(labels.get(c, c) for c in self.failed.split(";") if c)
 
 
 class BankAccount(models.Model):

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kechuang.core.excel import xlsx_response
+from kechuang.engine.labels import gaps_text
 
 from . import selectors, services
 from .forms import BankAccountForm, BatchForm, EligibilityForm, RefuseForm, SimulationForm, VersionForm
@@ -158,14 +159,9 @@ def simulation(request, pk):
         conditions = result.get("conditions", {})
         header = ["企业名称", "统一社会信用代码", "未通过条件", "差距"]
         return xlsx_response(f"政策模拟_{sim.version.version_id}", header, [
-            [r["name"], r["uscc"], conditions.get(r["condition"], r["condition"]), _gap_text(r["gaps"])]
+            [r["name"], r["uscc"], conditions.get(r["condition"], r["condition"]), gaps_text(r["gaps"])]
             for r in result.get("near_misses", [])])
     return render(request, "policies/simulation.html", {"sim": sim, "r": result})
-
-
-def _gap_text(gaps) -> str:
-    return "；".join(f"{g.get('field')}: {g.get('current')} → {g.get('required')}（差 {g.get('delta')}）"
-                    for g in gaps or [])
 
 
 # ---------------------------------------------------------------- eligibility runs
@@ -240,10 +236,7 @@ def entitlement_detail(request, pk):
 
 
 def _condition_rows(e: Entitlement) -> list[dict]:
-    labels = {c["id"]: c.get("label", c["id"]) for c in e.version.data.get("eligibility", [])}
-    from kechuang.engine.policies.evaluate import IMPLICIT_LABELS
-
-    labels.update(IMPLICIT_LABELS)
+    labels = e.version.condition_labels()
     return [{"id": cid, "label": labels.get(cid, cid), "outcome": v} for cid, v in (e.conditions or {}).items()]
 
 

@@ -1,6 +1,4 @@
-"""Chinese labels for condition ids (rules-reference.md) and derived values, for pages and exports."""
-
-from kechuang.engine import facts
+"""Chinese labels for condition ids (rules-reference.md), outcomes and routes; field labels come from the engine."""
 
 CONDITIONS = {
     "size_limits": "规模（职工≤500人、收入与资产≤2亿元）",
@@ -38,27 +36,10 @@ CONDITIONS = {
     "class1_ip_2": "Ⅰ类知识产权≥2项",
     "rd_by_revenue": "研发投入按营收规模达标",
 }
-DERIVED = {
-    "net_assets": "净资产",
-    "debt_ratio": "资产负债率",
-    "tech_staff_ratio": "科技人员占比",
-    "rd_ratio_revenue": "研发费用占营业收入比例",
-    "rd_ratio_cost": "研发费用占成本费用比例",
-    "rd_ratio_3y": "近三年研发费用占比",
-    "rd_domestic_share": "境内研发费用占比",
-    "hightech_revenue_share": "高新技术产品收入占比",
-    "main_revenue_share": "主营业务收入占比",
-    "revenue_growth": "营业收入增长率",
-    "revenue_cagr_3y": "营业收入三年复合增长率",
-    "age_years": "成立年限",
-    "years_in_niche": "从事细分市场年限",
-    "class1_ip": "Ⅰ类知识产权数",
-    "class2_ip": "Ⅱ类知识产权数",
-}
 QUALIFIED = {"true": "达标", "false": "未达标", "unknown": "待定"}
 ROUTES = {"score": "评分", "direct": "直通", "conditions": "条件"}
 
 
-def field_label(name: str) -> str:
-    column = facts.BY_NAME.get(name)
-    return column.label if column else DERIVED.get(name, name)
+def conditions_text(ids: str | None) -> str:
+    """`;`-joined condition ids (a "failed" list) as Chinese labels."""
+    return "；".join(CONDITIONS.get(c, c) for c in (ids or "").split(";") if c)

@@ -7,17 +7,9 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-TIER_LABELS = {
-    "tech_sme": "科技型中小企业",
-    "high_tech": "高新技术企业",
-    "innovative_sme": "创新型中小企业",
-    "specialized_sme": "专精特新中小企业",
-    "little_giant": "专精特新“小巨人”",
-    "gazelle": "瞪羚企业",
-    "potential_gazelle": "潜在瞪羚企业",
-    "unicorn": "独角兽企业",
-    "potential_unicorn": "潜在独角兽企业",
-}
+from kechuang.engine.labels import TIER_NAMES
+
+TIER_LABELS = TIER_NAMES
 # The pipeline from seedling to leader, as the bureau reads it (科小 → 高企 → 专精特新/瞪羚 → 小巨人/独角兽).
 PIPELINE = (
     ("tech_sme",), ("high_tech",), ("innovative_sme", "specialized_sme", "potential_gazelle", "gazelle"),

@@ -15,11 +15,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from kechuang.core.excel import xlsx_response
+from kechuang.engine.labels import gaps_text, names_text
 from kechuang.engine.rules import list_rulesets
 from kechuang.enterprises import selectors as enterprise_selectors
 from kechuang.enterprises.models import Qualification
 
-from . import selectors, services
+from . import labels, selectors, services
 from .forms import EvaluationForm, ParameterVersionForm
 from .models import PIPELINE, TIER_LABELS, ParameterVersion, TierRun
 
@@ -128,7 +129,8 @@ def near_misses(request):
     rows = _near_misses(request.user, run, tier)
     if request.GET.get("format") == "xlsx":
         return xlsx_response("差一项达标企业", ["企业名称", "统一社会信用代码", "梯队", "未通过条件", "差距"], [
-            [r.enterprise.name, r.enterprise.uscc, r.tier_label, r.failed, _gap_text(r.gaps)] for r in rows])
+            [r.enterprise.name, r.enterprise.uscc, r.tier_label, labels.conditions_text(r.failed), gaps_text(r.gaps)]
+            for r in rows])
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "tiers/near_misses.html", {"run": run, "page": page, "tier": tier,
                                                       "tiers": TIER_LABELS})
@@ -156,15 +158,13 @@ def tier_list(request, tier):
     if request.GET.get("format") == "xlsx":
         return xlsx_response(f"{TIER_LABELS.get(tier, tier)}名单", ["企业名称", "统一社会信用代码", "结论", "认定路径",
                                                                  "得分", "未通过条件", "缺失字段"], [
-            [r.enterprise.name, r.enterprise.uscc, r.qualified, r.route, r.score, r.failed, r.missing] for r in qs])
+            [r.enterprise.name, r.enterprise.uscc, labels.QUALIFIED.get(r.qualified, r.qualified),
+             labels.ROUTES.get(r.route, r.route or ""), r.score, labels.conditions_text(r.failed),
+             names_text(r.missing)]
+            for r in qs])
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "tiers/tier_list.html", {"run": run, "page": page, "tier": tier, "qualified": qualified,
                                                     "label": TIER_LABELS.get(tier, tier)})
-
-
-def _gap_text(gaps) -> str:
-    return "；".join(f"{g.get('field')}: {g.get('current')} → {g.get('required')}（差 {g.get('delta')}）"
-                    for g in gaps or [])
 
 
 @login_required

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from django import template
 
-from kechuang.engine import facts
+from kechuang.engine import facts, labels
 
 register = template.Library()
 UNKNOWN = "—"
@@ -33,6 +33,18 @@ def wan(value):
 @register.filter
 def yesno_cn(value):
     return UNKNOWN if value is None else ("是" if value else "否")
+
+
+@register.filter
+def field_label(name: str) -> str:
+    """Chinese label of a facts column, derived value, earlier-year value or policy input name."""
+    return labels.label(name)
+
+
+@register.filter
+def fields_label(names: str) -> str:
+    """`;`-joined names (a "missing" list) as Chinese labels."""
+    return labels.names_text(names)
 
 
 @register.filter

@@ -12,17 +12,7 @@ def condition_label(cid: str) -> str:
 
 @register.filter
 def conditions_label(ids: str) -> str:
-    return "；".join(labels.CONDITIONS.get(c, c) for c in (ids or "").split(";") if c)
-
-
-@register.filter
-def field_label(name: str) -> str:
-    return labels.field_label(name)
-
-
-@register.filter
-def fields_label(names: str) -> str:
-    return "、".join(labels.field_label(n) for n in (names or "").split(";") if n)
+    return labels.conditions_text(ids)
 
 
 @register.filter

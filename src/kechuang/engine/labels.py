@@ -1,0 +1,59 @@
+"""Chinese labels for every name a rule can read: facts columns, policy inputs, derived values, earlier years
+(`revenue_prev1`), fiscal-year references in "missing" lists (`revenue@2023`) and tier results (`tier.high_tech`).
+Pages, exports and explanations show these instead of code names."""
+
+from __future__ import annotations
+
+from kechuang.engine import derive, facts
+from kechuang.engine.policies import inputs
+
+TIER_NAMES = {
+    "tech_sme": "科技型中小企业",
+    "high_tech": "高新技术企业",
+    "innovative_sme": "创新型中小企业",
+    "specialized_sme": "专精特新中小企业",
+    "little_giant": "专精特新“小巨人”",
+    "gazelle": "瞪羚企业",
+    "potential_gazelle": "潜在瞪羚企业",
+    "unicorn": "独角兽企业",
+    "potential_unicorn": "潜在独角兽企业",
+}
+# Values policy eligibility adds to the derived frame (engine/policies/evaluate.py).
+POLICY_VALUES = {
+    "hte_certified_year": "高企证书发证年度",
+    "relocated_years": "迁入本地年限",
+    "paid_before": "此前已兑现金额（元）",
+    "paid_this_year": "本年已兑现金额（元）",
+}
+TIER_PREFIX = "tier."
+
+
+def label(name: str) -> str:
+    """The Chinese label of `name`; an unknown name comes back unchanged."""
+    base, _, year = name.partition("@")
+    if year:
+        return f"{label(base)}（{year}年度）"
+    for k in derive.LAGS:
+        suffix = f"_prev{k}"
+        if name.endswith(suffix):
+            return f"{label(name[: -len(suffix)])}（{k}年前）"
+    if name.startswith(TIER_PREFIX):
+        tier = name[len(TIER_PREFIX) :]
+        return f"{TIER_NAMES.get(tier, tier)}资格"
+    column = facts.BY_NAME.get(name) or inputs.BY_NAME.get(name)
+    if column is not None:
+        return column.label
+    return derive.LABELS.get(name) or POLICY_VALUES.get(name) or name
+
+
+def names_text(names: str | None) -> str:
+    """`;`-joined names (a "missing" list) as Chinese labels joined by 、."""
+    return "、".join(label(n) for n in (names or "").split(";") if n)
+
+
+def gaps_text(gaps) -> str:
+    """Gap objects as one line: 研发费用：18.6 → 2983.6（差 2965）；…"""
+    return "；".join(
+        f"{label(g.get('field') or '')}：{g.get('current')} → {g.get('required')}（差 {g.get('delta')}）"
+        for g in gaps or []
+    )
