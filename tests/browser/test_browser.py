@@ -9,6 +9,7 @@ tests/browser/conftest.py (browser, page, login_as).
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import re
 from pathlib import Path
@@ -215,6 +216,29 @@ def test_csv_import_reports_row_level_errors_then_writes_the_good_rows(page, wor
 
 
 # --- scoping ------------------------------------------------------------------------------------------------
+
+def test_policy_simulation_chart_switches_dimension(page, world, login_as):
+    from decimal import Decimal
+
+    from kechuang.enterprises.models import AnnualFigure
+    from kechuang.policies import services as policy_services
+    from kechuang.policies.models import PolicyVersion
+
+    policy_services.load_shipped_policies()
+    for key, rd in (("a", "150"), ("b", "250"), ("c", "40")):
+        AnnualFigure.objects.filter(enterprise=world[key], year=2024).update(rd_expense=Decimal(rd),
+                                                                              hte_certified=True)
+    version = PolicyVersion.objects.get(policy__code="rd_subsidy", status="published")
+    sim = policy_services.start_simulation(user=world["users"]["bureau_staff"], version=version,
+                                           as_of=dt.date(2025, 6, 30))
+    login_as(world["users"]["bureau_staff"])
+    page.goto(f"/policies/simulations/{sim.pk}/")
+    expect(page.locator("#distribution-chart canvas").first).to_be_visible()
+    axis = "el => echarts.getInstanceByDom(el).getOption().xAxis[0].data"
+    assert page.locator("#distribution-chart").evaluate(axis) == ["小店区", "迎泽区", "海陵区"]  # by amount
+    page.get_by_role("button", name="按载体").click()
+    assert page.locator("#distribution-chart").evaluate(axis) == ["晋创谷·太原", "未知/无"]
+
 
 def test_park_operator_sees_only_its_valley(page, world, login_as):
     login_as(world["users"]["park_operator"])

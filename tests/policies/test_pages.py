@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 from decimal import Decimal
 
 import openpyxl
@@ -43,8 +44,13 @@ def test_simulation_page_and_comparison(pworld, client_for):
     region = {d["label"]: d["eligible"] for d in r["distributions"]["region"]}
     assert region == {"迎泽区": 1, "小店区": 0, "海陵区": 0}
     assert {d["label"]: d["firms"] for d in r["distributions"]["carrier"]} == {"晋创谷·太原": 2, "未知/无": 1}
-    html = client.get(response.url).content.decode()
+    page = client.get(response.url)
+    html = page.content.decode()
     assert "版本对比" in html and "不再符合" in html and "迎泽区" in html
+    charts = json.loads(page.context["charts_json"])
+    assert charts["region"] == {"labels": ["迎泽区", "小店区", "海陵区"], "eligible": [1, 0, 0],
+                                "amount": [20.0, 0.0, 0.0]}
+    assert "distribution-chart" in html and "echarts.min.js" in html
     xlsx = client.get(response.url + "?format=xlsx")
     assert xlsx["Content-Type"].startswith("application/vnd.openxmlformats")
     rows = list(openpyxl.load_workbook(io.BytesIO(xlsx.content)).active.iter_rows(values_only=True))

@@ -7,6 +7,7 @@ record outside the user's scope is a 404.
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -161,7 +162,18 @@ def simulation(request, pk):
         return xlsx_response(f"政策模拟_{sim.version.version_id}", header, [
             [r["name"], r["uscc"], conditions.get(r["condition"], r["condition"]), gaps_text(r["gaps"])]
             for r in result.get("near_misses", [])])
-    return render(request, "policies/simulation.html", {"sim": sim, "r": result})
+    return render(request, "policies/simulation.html",
+                  {"sim": sim, "r": result, "charts_json": _distribution_charts(result)})
+
+
+def _distribution_charts(result: dict) -> str:
+    """Each distribution as chart series (labels, eligible firms, amount in 万元), JSON for the page."""
+    charts = {
+        by: {"labels": [d["label"] for d in rows], "eligible": [d["eligible"] for d in rows],
+             "amount": [float(d["amount"] or 0) for d in rows]}
+        for by, rows in (result.get("distributions") or {}).items() if rows
+    }
+    return json.dumps(charts, ensure_ascii=False)
 
 
 # ---------------------------------------------------------------- eligibility runs
