@@ -26,5 +26,9 @@ def test_missing_and_gap_texts():
     assert labels.names_text("revenue@2023;class1_ip") == "营业收入（2023年度）、Ⅰ类知识产权数"
     assert labels.names_text("") == ""
     gaps = [{"condition": "rd_min", "field": "rd_expense", "current": 40.0, "required": 100.0, "delta": 60.0}]
-    assert labels.gaps_text(gaps) == "研发费用：40.0 → 100.0（差 60.0）"
+    assert labels.gaps_text(gaps) == "研发费用：40 → 100（差 60）"
+    debt = [{"condition": "debt_70", "field": "total_liabilities", "current": 1078.6039, "required": 865.78824,
+             "delta": -212.8157}]
+    assert labels.gaps_text(debt) == "负债总额：1078.6039 → 865.7882（需减少 212.8157）"
+    assert labels.delta_text(None) == "差 未知" and labels.number_text(0.00004) == "0"
     assert labels.gaps_text(None) == ""

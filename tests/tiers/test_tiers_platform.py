@@ -158,13 +158,13 @@ def test_near_miss_list_and_export(world, evaluated, client_for):
     rows = list(response.context["page"].object_list)
     assert [r.enterprise.name for r in rows] == ["太原乙材料有限公司"]
     html = response.content.decode()
-    assert "综合评分达标" in html and "科技人员数：14 → 15" in html and "score_threshold" not in html
+    assert "综合评分达标" in html and "科技人员数：14 → 15（差 1）" in html and "score_threshold" not in html
     export = client.get(reverse("tiers:near_misses"), {"tier": "tech_sme", "format": "xlsx"})
     assert export["Content-Type"].startswith("application/vnd.openxmlformats")
     assert _xlsx_rows(export)[1][2:] == (
         "科技型中小企业", "综合评分达标",
-        "科技人员数：14.0 → 15.0（差 1.0）；研发费用：150.0 → 180.0（差 30.0）；"
-        "Ⅰ类知识产权数：0.0 → 1.0（差 1.0）；Ⅱ类知识产权数：2.0 → 3.0（差 1.0）",
+        "科技人员数：14 → 15（差 1）；研发费用：150 → 180（差 30）；"
+        "Ⅰ类知识产权数：0 → 1（差 1）；Ⅱ类知识产权数：2 → 3（差 1）",
     )
 
 

@@ -51,9 +51,24 @@ def names_text(names: str | None) -> str:
     return "、".join(label(n) for n in (names or "").split(";") if n)
 
 
+def number_text(value) -> str:
+    """A gap number as shown: at most 4 decimals (gaps are rounded to 4), no trailing zeros; unknown as 未知."""
+    if value is None:
+        return "未知"
+    return f"{float(value):.4f}".rstrip("0").rstrip(".")
+
+
+def delta_text(delta) -> str:
+    """A gap's change in words: 差 30 (raise by 30) or 需减少 212.8 (a ceiling such as a debt limit)."""
+    if delta is None:
+        return "差 未知"
+    return f"需减少 {number_text(-float(delta))}" if float(delta) < 0 else f"差 {number_text(delta)}"
+
+
 def gaps_text(gaps) -> str:
     """Gap objects as one line: 研发费用：18.6 → 2983.6（差 2965）；…"""
     return "；".join(
-        f"{label(g.get('field') or '')}：{g.get('current')} → {g.get('required')}（差 {g.get('delta')}）"
+        f"{label(g.get('field') or '')}：{number_text(g.get('current'))} → {number_text(g.get('required'))}"
+        f"（{delta_text(g.get('delta'))}）"
         for g in gaps or []
     )

@@ -48,6 +48,22 @@ def fields_label(names: str) -> str:
 
 
 @register.filter
+def delta_text(delta) -> str:
+    """A gap's change: 差 30, or 需减少 212.8 when the value must go down."""
+    return labels.delta_text(delta)
+
+
+@register.filter
+def snapshot(value) -> str:
+    """A stored fact for display: yes/no in Chinese, unknown as 未知."""
+    if value is None:
+        return "未知"
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    return str(value)
+
+
+@register.filter
 def col_label(column: facts.Column):
     return facts.header_label(column)
 
