@@ -1,5 +1,6 @@
 """The REST API (OpenAPI at /api/openapi.json, docs at /api/docs). Same selectors as the pages."""
 
+from django.http import Http404
 from django.utils import timezone
 from ninja import NinjaAPI
 from ninja.security import HttpBearer, django_auth
@@ -19,6 +20,19 @@ class TokenAuth(HttpBearer):
 
 api = NinjaAPI(
     title="科创平台 API", version="1", auth=[TokenAuth(), django_auth], urls_namespace="api",
-    description="企业库与年度数据。使用 `Authorization: Bearer <令牌>`；数据范围与页面相同。金额单位：万元。",
+    description=(
+        "企业库与年度数据、企业梯队评价结果、创新积分（企业历年积分与排行榜）、政策库与兑现资格（只读）。"
+        "使用 `Authorization: Bearer <令牌>`；数据范围与页面相同：看不到的企业或兑现资格返回 404，"
+        "无权使用的功能（如排行榜、政策库）返回 403。金额单位：万元。"
+    ),
 )
 api.add_router("/enterprises", "kechuang.enterprises.api.router")
+api.add_router("/tiers", "kechuang.tiers.api.router")
+api.add_router("/points", "kechuang.points.api.router")
+api.add_router("/policies", "kechuang.policies.api.router")
+
+
+@api.exception_handler(Http404)
+def not_found(request, exc):
+    """A denied or absent object is a 404 with the selector's Chinese message (ninja's default is English)."""
+    return api.create_response(request, {"detail": str(exc) or "未找到或无权查看"}, status=404)

@@ -163,7 +163,10 @@ def test_api_is_scoped(role, world, client):
     for key_ in ("a", "b", "c"):
         uscc = world[key_].uscc
         expected = 200 if key_ in VISIBLE[role] else 404
-        assert client.get(f"/api/enterprises/{uscc}", **auth).status_code == expected
+        response = client.get(f"/api/enterprises/{uscc}", **auth)
+        assert response.status_code == expected
+        if expected == 404:
+            assert response.json() == {"detail": "企业不存在或无权查看"}
         assert client.get(f"/api/enterprises/{uscc}/figures", **auth).status_code == expected
     before = snapshot()
     response = client.put(f"/api/enterprises/{world['a'].uscc}/figures/2025", data={"revenue": "4100"},

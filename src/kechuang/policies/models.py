@@ -276,6 +276,13 @@ class Entitlement(models.Model):
         indexes = [models.Index(fields=["policy", "year", "status"]),
                    models.Index(fields=["enterprise", "status"])]
 
+    def condition_rows(self) -> list[dict]:
+        """Each condition's outcome with its label, in the version's order (jsonb keeps no key order)."""
+        labels = self.version.condition_labels()
+        order = {cid: i for i, cid in enumerate(labels)}
+        conditions = sorted((self.conditions or {}).items(), key=lambda item: (order.get(item[0], len(order)), item[0]))
+        return [{"id": cid, "label": labels.get(cid, cid), "outcome": outcome} for cid, outcome in conditions]
+
 
 class Clawback(models.Model):
     """The claw-back ledger: an approved or paid entitlement whose firm no longer qualifies."""

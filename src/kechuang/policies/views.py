@@ -244,12 +244,7 @@ def entitlement_detail(request, pk):
                                    and request.user.enterprise_id == e.enterprise_id))
     return render(request, "policies/entitlement.html", {
         "e": e, "account": account, "can_confirm": can_confirm,
-        "conditions": _condition_rows(e), "clawbacks": e.clawbacks.all() if request.user.is_bureau else []})
-
-
-def _condition_rows(e: Entitlement) -> list[dict]:
-    labels = e.version.condition_labels()
-    return [{"id": cid, "label": labels.get(cid, cid), "outcome": v} for cid, v in (e.conditions or {}).items()]
+        "conditions": e.condition_rows(), "clawbacks": e.clawbacks.all() if request.user.is_bureau else []})
 
 
 @login_required

@@ -1,0 +1,166 @@
+"""API endpoints for the policy library and entitlements (read only).
+
+Scope follows the policy pages (`kechuang.policies.selectors`):
+- the library: bureau and park operators (`can_read_library`); published versions only, no budgets;
+- the entitlement list: bureau (all), park operators (firms resident in their carriers) and an enterprise user
+  (its own firm's, as 我的政策 shows them); bank and institution users get a 403;
+- one entitlement: whoever `entitlement_for` lets see it, else a 404. Bank account and claw-backs are not
+  served (the page shows them to the bureau only).
+Amounts are Decimal 万元.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any, Literal
+
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.utils import timezone
+from ninja import Query, Router, Schema
+from ninja.errors import HttpError
+
+from kechuang.accounts.models import Role
+
+from . import selectors
+from .models import Entitlement, PolicyVersion
+
+router = Router(tags=["政策"])
+PAGE_SIZE = 50
+
+Status = Literal["pending", "confirmed", "approved", "paid", "stacked", "cancelled"]
+
+
+class VersionOut(Schema):
+    version_id: str
+    effective_from: dt.date
+    effective_to: dt.date | None
+
+
+class PolicyOut(Schema):
+    id: int
+    code: str
+    name: str
+    issuer: str
+    document: str
+    delivery: str
+    delivery_label: str
+    package: str
+    measure: str
+    stacking_group: str
+    current_version: str | None
+    versions: list[VersionOut]
+
+
+class EntitlementOut(Schema):
+    id: int
+    uscc: str
+    enterprise_name: str
+    policy_code: str
+    policy_name: str
+    version_id: str
+    year: int
+    as_of: dt.date
+    decided_amount: Decimal
+    amount: Decimal
+    status: Status
+    status_label: str
+    created_on: dt.date
+
+
+class EntitlementPage(Schema):
+    count: int
+    page: int
+    pages: int
+    items: list[EntitlementOut]
+
+
+class ConditionOut(Schema):
+    id: str
+    label: str
+    outcome: bool | None
+
+
+class EntitlementDetail(EntitlementOut):
+    stacked_by: str
+    note: str
+    confirmed_at: dt.datetime | None
+    conditions: list[ConditionOut]
+    facts: dict[str, Any]
+
+
+class EntitlementFilters(Schema):
+    status: str = ""
+    policy: str = ""
+    year: int | None = None
+    page: int = 1
+
+
+def _may_list_entitlements(user) -> bool:
+    """The entitlement page (bureau, park operators) or 我的政策 (an enterprise user's own firm)."""
+    own_firm = user.role == Role.ENTERPRISE_USER and user.enterprise_id is not None
+    return selectors.can_see_entitlements(user) or own_firm
+
+
+def _out(e: Entitlement) -> dict:
+    return {
+        "id": e.pk, "uscc": e.enterprise.uscc, "enterprise_name": e.enterprise.name, "policy_code": e.policy.code,
+        "policy_name": e.policy.name, "version_id": e.version.version_id, "year": e.year, "as_of": e.as_of,
+        "decided_amount": e.decided_amount, "amount": e.amount, "status": e.status,
+        "status_label": e.get_status_display(), "created_on": timezone.localdate(e.created_at),
+    }
+
+
+@router.get("", response=list[PolicyOut], summary="政策库（科技局、园区运营方）")
+def list_policies(request):
+    if not selectors.can_read_library(request.auth):
+        raise HttpError(403, "无权查看政策库")
+    today = timezone.localdate()
+    out = []
+    for p in selectors.policies().prefetch_related("versions"):
+        published = sorted((v for v in p.versions.all() if v.status == PolicyVersion.Status.PUBLISHED),
+                           key=lambda v: (v.effective_from, v.pk))
+        started = [v for v in published if v.effective_from <= today]
+        current = started[-1] if started and (started[-1].effective_to is None
+                                              or started[-1].effective_to >= today) else None
+        out.append({
+            "id": p.pk, "code": p.code, "name": p.name, "issuer": p.issuer, "document": p.document,
+            "delivery": p.delivery, "delivery_label": p.get_delivery_display(), "package": p.package,
+            "measure": p.measure, "stacking_group": p.stacking_group,
+            "current_version": current.version_id if current else None,
+            "versions": [{"version_id": v.version_id, "effective_from": v.effective_from,
+                          "effective_to": v.effective_to} for v in published],
+        })
+    return out
+
+
+@router.get("/entitlements", response=EntitlementPage, summary="兑现资格列表（按权限范围）")
+def list_entitlements(request, filters: Query[EntitlementFilters]):
+    user = request.auth
+    if not _may_list_entitlements(user):
+        raise HttpError(403, "无权查看兑现资格")
+    qs = selectors.entitlements_for(user)
+    if filters.status:
+        if filters.status not in Entitlement.Status.values:
+            raise HttpError(422, f"状态无效：{filters.status}")
+        qs = qs.filter(status=filters.status)
+    if filters.policy:
+        qs = qs.filter(policy__code=filters.policy)
+    if filters.year is not None:
+        qs = qs.filter(year=filters.year)
+    qs = qs.order_by("-year", "policy__code", "enterprise__name", "pk")
+    paginator = Paginator(qs, PAGE_SIZE)
+    page = paginator.get_page(filters.page)
+    return {"count": paginator.count, "page": page.number, "pages": paginator.num_pages,
+            "items": [_out(e) for e in page]}
+
+
+@router.get("/entitlements/{int:pk}", response=EntitlementDetail, summary="兑现资格详情与判定依据")
+def get_entitlement(request, pk: int):
+    try:
+        e = selectors.entitlement_for(request.auth, pk)
+    except Http404 as exc:
+        raise HttpError(404, str(exc)) from None
+    return {**_out(e), "stacked_by": e.stacked_by, "note": e.note, "confirmed_at": e.confirmed_at,
+            "conditions": e.condition_rows(), "facts": e.facts or {}}
