@@ -32,3 +32,11 @@ def test_missing_and_gap_texts():
     assert labels.gaps_text(debt) == "负债总额：1078.6039 → 865.7882（需减少 212.8157）"
     assert labels.delta_text(None) == "差 未知" and labels.number_text(0.00004) == "0"
     assert labels.gaps_text(None) == ""
+
+
+def test_every_condition_of_every_tier_rule_set_has_a_chinese_label():
+    from kechuang.engine.rules.model import all_rulesets
+    from kechuang.tiers.labels import CONDITIONS
+
+    ids = {c["id"] for r in all_rulesets() for c in r.conditions}
+    assert sorted(ids - set(CONDITIONS)) == []

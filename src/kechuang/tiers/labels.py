@@ -35,6 +35,19 @@ CONDITIONS = {
     "market_share_10": "细分市场占有率≥10%",
     "class1_ip_2": "Ⅰ类知识产权≥2项",
     "rd_by_revenue": "研发投入按营收规模达标",
+    "certificate_valid": "直通：高企证书在有效期内",
+    "high_tech_certified": "持有效高企证书",
+    "growth_path": "基期营收与三年复合增长率达标",
+    "yoy_path": "营收规模与上年增长率达标",
+    "young_large": "成立≤5年且营收超过规定规模",
+    "decade_large": "成立≤10年且营收超过规定规模",
+    "revenue_floor": "营业收入达到起评规模",
+    "growth_2y": "营收或净利润两年复合增长率达标",
+    "unlisted": "未上市",
+    "young_path": "成立≤5年且估值达标",
+    "older_path": "成立5–9年且估值达标",
+    "age_10y": "成立≤10年",
+    "valuation": "估值超过10亿美元",
 }
 QUALIFIED = {"true": "达标", "false": "未达标", "unknown": "待定"}
 ROUTES = {"score": "评分", "direct": "直通", "conditions": "条件"}
