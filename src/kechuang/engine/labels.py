@@ -25,6 +25,13 @@ POLICY_VALUES = {
     "paid_before": "此前已兑现金额（元）",
     "paid_this_year": "本年已兑现金额（元）",
 }
+# Values the monitoring alerts add to the derived frame (engine/points/alerts.py EXTRA_FIELDS).
+ALERT_VALUES = {
+    "points": "创新积分",
+    "points_prev": "上年创新积分",
+    "points_delta": "创新积分变化",
+    "hte_expires_on": "高企证书到期日",
+}
 TIER_PREFIX = "tier."
 
 
@@ -43,7 +50,7 @@ def label(name: str) -> str:
     column = facts.BY_NAME.get(name) or inputs.BY_NAME.get(name)
     if column is not None:
         return column.label
-    return derive.LABELS.get(name) or POLICY_VALUES.get(name) or name
+    return derive.LABELS.get(name) or POLICY_VALUES.get(name) or ALERT_VALUES.get(name) or name
 
 
 def names_text(names: str | None) -> str:

@@ -1,4 +1,5 @@
-"""Forms of the points pages: leaderboard filters, starting a run, alert handling, a bureau scheme version."""
+"""Forms of the points pages: leaderboard filters, starting a run, alert handling, a bureau scheme version,
+a bureau version of the alert rules."""
 
 from __future__ import annotations
 
@@ -95,3 +96,17 @@ class SchemeVersionForm(forms.Form):
     def bands(self) -> dict:
         data = self.cleaned_data
         return {ind.id: [(data[lo] if lo else None, data[sc]) for lo, sc in rows] for ind, rows in self.band_rows}
+
+
+class AlertRulesForm(forms.Form):
+    """A dated version of the monitoring alert rules: the rule set as YAML (validated by the service)."""
+
+    effective_from = forms.DateField(label=_("生效日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    source = forms.CharField(label=_("依据来源"), max_length=500, help_text=_("文件名称、文号、会议纪要或网址"))
+    note = forms.CharField(label=_("调整说明"), max_length=500, required=False)
+    content = forms.CharField(
+        label=_("预警规则（YAML）"),
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 30, "cols": 100, "spellcheck": "false"}),
+        help_text=_("已按现行规则预填；所列顶层项（name、params、rules）整体替换现行版本的对应项"),
+    )

@@ -2,9 +2,10 @@
 
 Who sees what (decided conservatively; tests/points/test_permissions.py pins it):
 - bureau admin / staff: everything — leaderboards, every firm page and diagnosis, the alert inbox, runs,
-  schemes;
+  schemes, the alert rules (only an admin adds a version of schemes or alert rules);
 - park operator: the leaderboard restricted to its carriers' firms (ranks stay city-wide), their firm pages,
-  diagnoses and alerts, exports and batch diagnoses of them; no inbox, runs or schemes;
+  diagnoses and alerts, exports and batch diagnoses of them, the alert rules (read-only: they explain the
+  alerts it sees); no inbox, runs or schemes;
 - enterprise user: its own firm's points page and diagnosis only; no leaderboard of others, no alerts;
 - institution user: the points pages of the firms `enterprises_for` gives it (its spin-offs), no leaderboard;
 - bank user: nothing (credit decisions on points will be granted per application by the finance app).
@@ -21,7 +22,7 @@ from kechuang.enterprises.selectors import enterprises_for
 from kechuang.tiers import selectors as tier_selectors
 from kechuang.tiers.models import TierResult
 
-from .models import Alert, PointsResult, ScoringRun
+from .models import Alert, AlertRuleVersion, PointsResult, ScoringRun
 
 SEVERITY_ORDER = Case(
     *(When(severity=s, then=Value(i)) for i, s in enumerate(("critical", "warning", "info"))),
@@ -38,6 +39,16 @@ def can_view_leaderboard(user) -> bool:
 def can_view_alerts(user) -> bool:
     """Alerts on a firm page: bureau and park operators (for the firms they see)."""
     return can_view_leaderboard(user)
+
+
+def can_view_alert_rules(user) -> bool:
+    """The alert rules page: whoever sees alerts may read the rules that raise them."""
+    return can_view_alerts(user)
+
+
+def alert_rule_versions() -> QuerySet[AlertRuleVersion]:
+    """The bureau's alert-rule versions, newest date first (not scoped: the rules are the bureau's own)."""
+    return AlertRuleVersion.objects.select_related("created_by").order_by("-effective_from")
 
 
 def runs() -> QuerySet[ScoringRun]:

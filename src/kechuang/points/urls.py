@@ -13,6 +13,7 @@ urlpatterns = [
     path("alerts/", views.alerts, name="alerts"),
     path("alerts/export/", views.alerts_export, name="alerts_export"),
     path("alerts/refresh/", views.alerts_refresh, name="alerts_refresh"),
+    path("alerts/rules/", views.alert_rules, name="alert_rules"),
     path("alerts/<int:pk>/acknowledge/", views.alert_acknowledge, name="alert_acknowledge"),
     path("alerts/<int:pk>/assign/", views.alert_assign, name="alert_assign"),
     path("runs/", views.runs, name="runs"),

@@ -11,16 +11,20 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_date
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from kechuang.accounts.models import Role, User
 from kechuang.core.models import Industry, Job, Region
+from kechuang.engine.points import alerts as alerts_engine
 from kechuang.enterprises.selectors import enterprise_for
 
-from . import diagnosis, exporting, schemes, selectors, services
-from .forms import LeaderboardFilter, SchemeVersionForm, ScoringForm
+from . import diagnosis, exporting, rules, schemes, selectors, services
+from .forms import AlertRulesForm, LeaderboardFilter, SchemeVersionForm, ScoringForm
 from .models import Alert, ScoringRun
 
 PAGE_SIZE = 50
@@ -298,6 +302,97 @@ def alerts_refresh(request):
         return redirect("points:alerts")
     job = services.start_alert_refresh(int(year), user=request.user)
     return redirect("core:job", pk=job.pk)
+
+
+OP_TEXT = {
+    "<": gettext_lazy("小于"),
+    "<=": gettext_lazy("小于或等于"),
+    ">": gettext_lazy("大于"),
+    ">=": gettext_lazy("大于或等于"),
+    "==": gettext_lazy("等于"),
+    "!=": gettext_lazy("不等于"),
+}
+
+
+def _condition_text(c) -> str:
+    if c.op == "is_true":
+        return _("为“是”")
+    if c.op == "is_false":
+        return _("为“否”")
+    if c.op == "within_months":
+        return _("在基准日起 %(n)s 个月内（含当天）") % {"n": c.value}
+    return f"{OP_TEXT[c.op]} {c.value}"
+
+
+def _rule_rows(ruleset) -> list[dict]:
+    severities = dict(Alert.Severity.choices)
+    return [
+        {
+            "rule": r,
+            "severity": severities.get(r.severity, r.severity),
+            "conditions": [{"field": c.field, "op": c.op, "text": _condition_text(c)} for c in r.when],
+        }
+        for r in ruleset.rules
+    ]
+
+
+@login_required
+def alert_rules(request):
+    """The alert rules in force (on today or `?on=`), their version history and, for admins, a new version."""
+    user = request.user
+    _require(selectors.can_view_alert_rules(user))
+    if request.method == "POST":
+        _require(user.can_admin)
+    today = timezone.localdate()
+    on = parse_date(request.GET.get("on") or "") or today
+    current = rules.alert_rules(today)
+    ruleset = current if on == today else rules.alert_rules(on)
+    form = None
+    if user.can_admin:
+        form = AlertRulesForm(
+            request.POST or None, initial={"effective_from": today, "content": services.alert_rules_text(current)}
+        )
+        if request.method == "POST" and form.is_valid():
+            d = form.cleaned_data
+            try:
+                version = services.add_alert_rule_version(
+                    user=user,
+                    content=d["content"],
+                    effective_from=d["effective_from"],
+                    source=d["source"],
+                    note=d["note"],
+                )
+            except ValidationError as exc:
+                for m in _errors(exc):
+                    form.add_error(None, m)
+            else:
+                messages.success(
+                    request,
+                    _("已保存监测预警规则 %(k)s，自 %(d)s 起生效。") % {"k": version.key, "d": version.effective_from},
+                )
+                return redirect("points:alert_rules")
+    shipped = rules.shipped_alert_rules()
+    versions = list(selectors.alert_rule_versions())
+    return render(
+        request,
+        "points/alert_rules.html",
+        {
+            "ruleset": ruleset,
+            "rows": _rule_rows(ruleset),
+            "on": on,
+            "today": today,
+            "shipped": shipped,
+            "versions": versions,
+            "in_force_today": current.key,
+            "form": form,
+            "help": {
+                "ops": " ".join(alerts_engine.OPS),
+                "fields": "、".join(alerts_engine.EXTRA_FIELDS),
+                "units": "、".join(alerts_engine.TEMPLATE_UNITS),
+                "example": "rd_expense_growth < -0.20",
+            },
+        },
+    )
 
 
 # --------------------------------------------------------------------------------------------------

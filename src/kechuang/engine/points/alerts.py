@@ -9,6 +9,9 @@ Policy:
 - `within_months: N` is true when as_of ≤ date ≤ as_of + N months (both ends included).
 - Messages are Chinese templates filled with vectorised formatting; `values` is a JSON object of the
   fields the rule read, so the UI can show the numbers behind each alert.
+- A field no input provides reads as unknown, so a misspelt field would keep its rule silent for ever:
+  `alert_rules_from_dict(data, known_fields=known_fields())` rejects such names (editors pass it; the
+  shipped file is checked by the tests).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import polars as pl
@@ -29,6 +33,19 @@ SEVERITIES = ("info", "warning", "critical")
 TEMPLATE_UNITS = ("percent", "wan", "number", "count", "date")
 _PLACEHOLDER = re.compile(r"\{(-?)([a-z_][a-z0-9_]*)(?::([a-z]+))?\}")
 OUTPUT_COLUMNS = ("uscc", "rule", "severity", "label", "message", "values")
+# Fields the alert evaluation adds to the derived frame (see `_prepare`).
+EXTRA_FIELDS = ("points", "points_prev", "points_delta", "hte_expires_on")
+_FIELDS_HINT = "应为派生指标表的列，或 " + "、".join(EXTRA_FIELDS)
+
+
+@lru_cache(maxsize=1)
+def known_fields() -> frozenset[str]:
+    """Every name a rule may read: the columns of the derived frame plus EXTRA_FIELDS."""
+    from kechuang.engine import derive, facts
+
+    today = dt.date.today()
+    empty = pl.DataFrame(schema=facts.polars_schema())
+    return frozenset(derive.derived_for_year(empty, today.year, today).columns) | frozenset(EXTRA_FIELDS)
 
 
 @dataclass(frozen=True)
@@ -61,17 +78,29 @@ class AlertRuleSet:
     verification: str
     params: dict
     rules: tuple[AlertRule, ...]
+    name: str = ""
 
     @property
     def key(self) -> str:
         return f"{self.id}@{self.version}"
 
 
-def alert_rules_from_dict(data: dict) -> AlertRuleSet:
+def alert_rules_from_dict(data: dict, known_fields: frozenset[str] | set[str] | None = None) -> AlertRuleSet:
+    """The validated rule set; every problem is listed in one SchemeError (Chinese, naming rule and field).
+
+    known_fields: when given, a condition field or message placeholder outside it is an error.
+    """
     errors: list[str] = []
     rules = []
     seen = set()
-    for i, raw in enumerate(data.get("rules") or [], start=1):
+    raw_rules = data.get("rules") or []
+    if not isinstance(raw_rules, list):
+        errors.append("rules 应为预警规则列表")
+        raw_rules = []
+    for i, raw in enumerate(raw_rules, start=1):
+        if not isinstance(raw, dict):
+            errors.append(f"第 {i} 条预警规则应为映射（id、label、severity、when、message），现为“{raw}”")
+            continue
         rid = str(raw.get("id") or "")
         where = f"预警规则 {rid or i}"
         if not rid:
@@ -83,7 +112,11 @@ def alert_rules_from_dict(data: dict) -> AlertRuleSet:
         if sev not in SEVERITIES:
             errors.append(f"{where}：级别 severity 应为 {'、'.join(SEVERITIES)} 之一，现为“{sev}”")
         conds = []
-        for c in raw.get("when") or []:
+        raw_when = raw.get("when") or []
+        if not isinstance(raw_when, list):
+            errors.append(f"{where}：when 应为条件列表")
+            raw_when = []
+        for c in raw_when:
             if not isinstance(c, dict) or not c.get("field") or c.get("op") not in OPS:
                 errors.append(
                     f"{where}：条件应为 {{field, op, value}}，op 为 {' '.join(OPS)} 之一，现为“{c}”"
@@ -92,6 +125,8 @@ def alert_rules_from_dict(data: dict) -> AlertRuleSet:
             if c["op"] not in ("is_true", "is_false") and not isinstance(c.get("value"), (int, float)):
                 errors.append(f"{where}：条件 {c['field']} {c['op']} 缺少数值 value")
                 continue
+            if known_fields is not None and str(c["field"]) not in known_fields:
+                errors.append(f"{where}：条件中的字段 {c['field']} 不存在（{_FIELDS_HINT}）")
             conds.append(Condition(str(c["field"]), c["op"], c.get("value")))
         if not conds:
             errors.append(f"{where}：至少需要一个条件 when")
@@ -101,6 +136,8 @@ def alert_rules_from_dict(data: dict) -> AlertRuleSet:
         for m in _PLACEHOLDER.finditer(message):
             if m.group(3) and m.group(3) not in TEMPLATE_UNITS:
                 errors.append(f"{where}：提示中的单位 {m.group(3)} 应为 {'、'.join(TEMPLATE_UNITS)} 之一")
+            if known_fields is not None and m.group(2) not in known_fields:
+                errors.append(f"{where}：提示中的字段 {m.group(2)} 不存在（{_FIELDS_HINT}）")
         rules.append(AlertRule(rid, str(raw.get("label") or rid), str(sev), tuple(conds), message))
     eff = data.get("effective_from")
     if not isinstance(eff, dt.date):
@@ -115,6 +152,7 @@ def alert_rules_from_dict(data: dict) -> AlertRuleSet:
         verification=str(data.get("verification") or "U"),
         params=dict(data.get("params") or {}),
         rules=tuple(rules),
+        name=str(data.get("name") or ""),
     )
 
 
