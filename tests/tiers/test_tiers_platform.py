@@ -227,3 +227,15 @@ def test_replay_reproduces_a_stored_result_and_notices_corrected_facts(world, ev
     assert outcome["same"] is False and outcome["then"]["score"] == 64.0 and outcome["now"]["score"] == 56.0
     # Not visible to an enterprise user of another firm, nor to a bank user.
     assert client_for(world["users"]["bank_user"]).get(reverse("tiers:replay", args=[stored.pk])).status_code == 403
+
+
+@pytest.mark.django_db
+def test_a_sparse_firm_keeps_its_whole_missing_list(world):
+    """A firm that reported only revenue and R&D lacks dozens of fields: the stored list is not cut (PostgreSQL
+    refused the run when it was a 500-character column)."""
+    AnnualFigure.objects.filter(enterprise=world["c"]).delete()
+    AnnualFigure.objects.create(enterprise=world["c"], year=2024, revenue=Decimal(800), rd_expense=Decimal(40))
+    run = services.evaluate_all(AS_OF, user_id=world["users"]["bureau_staff"].pk)
+    longest = max(TierResult.objects.filter(run=run, enterprise=world["c"]), key=lambda r: len(r.missing))
+    assert len(longest.missing) > 500
+    assert {"invention_patents", "total_assets@2022", "hte_certified_on"} <= set(longest.missing.split(";"))

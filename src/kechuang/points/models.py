@@ -87,7 +87,7 @@ class PointsResult(models.Model):
     industry_code = models.CharField(_("行业代码"), max_length=8, blank=True)
     region_code = models.CharField(_("行政区划代码"), max_length=12, blank=True)
     carrier = models.CharField(_("载体"), max_length=128, blank=True)
-    missing = models.CharField(_("缺失指标"), max_length=1000, blank=True)
+    missing = models.TextField(_("缺失指标"), blank=True)  # one name per condition or field: no fixed bound
     contributions = models.JSONField(_("指标得分"), default=dict)
     raw = models.JSONField(_("指标取值"), default=dict)
     normalised = models.JSONField(_("得分率"), default=dict)

@@ -170,8 +170,8 @@ class EligibilityResult(models.Model):
     enterprise = models.ForeignKey("enterprises.Enterprise", on_delete=models.CASCADE, related_name="+")
     eligible = models.CharField(_("结论"), max_length=8)
     potential_amount = models.DecimalField(_("可能金额（万元）"), null=True, **MONEY)
-    failed = models.CharField(_("未通过条件"), max_length=500, blank=True)
-    missing = models.CharField(_("缺失字段"), max_length=500, blank=True)
+    failed = models.TextField(_("未通过条件"), blank=True)  # one name per condition or field: no fixed bound
+    missing = models.TextField(_("缺失字段"), blank=True)  # one name per condition or field: no fixed bound
     gaps = models.JSONField(_("差距"), default=list)
 
     class Meta:
@@ -294,8 +294,8 @@ class Clawback(models.Model):
 
     entitlement = models.ForeignKey(Entitlement, on_delete=models.PROTECT, related_name="clawbacks")
     amount = models.DecimalField(_("金额（万元）"), **MONEY)
-    reason = models.CharField(_("原因"), max_length=500)
-    failed = models.CharField(_("未通过条件"), max_length=500, blank=True)
+    reason = models.TextField(_("原因"))
+    failed = models.TextField(_("未通过条件"), blank=True)  # one name per condition or field: no fixed bound
     status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.OPEN)
     flagged_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="+")

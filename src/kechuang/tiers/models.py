@@ -50,8 +50,8 @@ class TierResult(models.Model):
     score = models.FloatField(_("得分"), null=True)
     score_min = models.FloatField(null=True)
     score_max = models.FloatField(null=True)
-    failed = models.CharField(_("未通过条件"), max_length=500, blank=True)
-    missing = models.CharField(_("缺失字段"), max_length=500, blank=True)
+    failed = models.TextField(_("未通过条件"), blank=True)  # one name per condition or field: no fixed bound
+    missing = models.TextField(_("缺失字段"), blank=True)  # one name per condition or field: no fixed bound
     gaps = models.JSONField(_("差距"), default=list)
     explanation = models.JSONField(_("说明"), default=dict)
 
