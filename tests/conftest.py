@@ -10,6 +10,23 @@ from stdnum.cn import uscc as uscc_std
 
 PASSWORD = "Kechuang@2026"
 ROLES = ("bureau_admin", "bureau_staff", "park_operator", "enterprise_user", "bank_user", "institution_user")
+# Which of the `world` enterprises each role may see (enterprise_for): the scope of every page and API endpoint.
+VISIBLE = {
+    "bureau_admin": {"a", "b", "c"},
+    "bureau_staff": {"a", "b", "c"},
+    "park_operator": {"a", "b"},
+    "enterprise_user": {"a"},
+    "bank_user": set(),
+    "institution_user": {"b"},
+}
+
+
+def bearer(user) -> dict:
+    """Request headers with a fresh API token of `user`."""
+    from kechuang.accounts.models import ApiToken
+
+    _, key = ApiToken.issue(user)
+    return {"HTTP_AUTHORIZATION": f"Bearer {key}"}
 
 
 def make_uscc(n: int, region: str = "140105") -> str:

@@ -8,28 +8,14 @@ from decimal import Decimal
 
 import pytest
 
-from kechuang.accounts.models import ApiToken
 from kechuang.enterprises.models import AnnualFigure, Enterprise
 from kechuang.points.services import score_year
-from tests.conftest import ROLES, make_uscc
+from tests.conftest import ROLES, VISIBLE, bearer, make_uscc
 
 pytestmark = pytest.mark.django_db
 
 # The same scopes as the pages (tests/points/test_pages.py).
 LEADERBOARD = {"bureau_admin": {"a", "b", "c"}, "bureau_staff": {"a", "b", "c"}, "park_operator": {"a", "b"}}
-FIRM_PAGES = {
-    "bureau_admin": {"a", "b", "c"},
-    "bureau_staff": {"a", "b", "c"},
-    "park_operator": {"a", "b"},
-    "enterprise_user": {"a"},
-    "bank_user": set(),
-    "institution_user": {"b"},
-}
-
-
-def bearer(user) -> dict:
-    _, key = ApiToken.issue(user)
-    return {"HTTP_AUTHORIZATION": f"Bearer {key}"}
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -46,7 +32,7 @@ def test_every_role_against_both_endpoints(role, scored, client):
         assert (board.status_code, board.json()) == (403, {"detail": "无权查看创新积分排行榜"})
     for key in "abc":
         response = client.get(f"/api/points/enterprises/{scored[key].uscc}", **auth)
-        if key in FIRM_PAGES[role]:
+        if key in VISIBLE[role]:
             assert response.status_code == 200, (role, key)
             body = response.json()
             assert body["uscc"] == scored[key].uscc and [r["year"] for r in body["results"]] == [2024]

@@ -10,19 +10,11 @@ from openpyxl import load_workbook
 
 from kechuang.core.models import AuditEvent
 from kechuang.points.models import Alert, SchemeVersion, ScoringRun
-from tests.conftest import ROLES
+from tests.conftest import ROLES, VISIBLE
 
 pytestmark = pytest.mark.django_db
 
 LEADERBOARD = {"bureau_admin": {"a", "b", "c"}, "bureau_staff": {"a", "b", "c"}, "park_operator": {"a", "b"}}
-FIRM_PAGES = {
-    "bureau_admin": {"a", "b", "c"},
-    "bureau_staff": {"a", "b", "c"},
-    "park_operator": {"a", "b"},
-    "enterprise_user": {"a"},
-    "bank_user": set(),
-    "institution_user": {"b"},
-}
 BUREAU = {"bureau_admin", "bureau_staff"}
 
 
@@ -69,7 +61,7 @@ def test_firm_page_and_diagnosis_are_scoped(role, scored, client_for):
     client = client_for(scored["users"][role])
     for key in "abc":
         uscc = scored[key].uscc
-        allowed = key in FIRM_PAGES[role]
+        allowed = key in VISIBLE[role]
         for name in ("points:firm", "points:diagnosis"):
             response = client.get(reverse(name, args=[uscc]))
             assert response.status_code == (200 if allowed else 404), (name, key)

@@ -8,11 +8,10 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from kechuang.accounts.models import ApiToken
 from kechuang.enterprises.models import AnnualFigure, Enterprise
 from kechuang.policies import services
 from kechuang.policies.models import Entitlement, Policy
-from tests.conftest import ROLES, make_uscc
+from tests.conftest import ROLES, bearer, make_uscc
 from tests.policies.conftest import AS_OF, policy
 from tests.policies.test_permissions import state
 
@@ -35,11 +34,6 @@ def granted(pworld):
     b = Entitlement.objects.get(enterprise=pworld["b"])
     services.confirm_entitlement(user=pworld["users"]["bureau_staff"], entitlement=b)
     return {**pworld, "ent_a": Entitlement.objects.get(enterprise=pworld["a"]), "ent_b": b}
-
-
-def bearer(user) -> dict:
-    _, key = ApiToken.issue(user)
-    return {"HTTP_AUTHORIZATION": f"Bearer {key}"}
 
 
 @pytest.mark.parametrize("role", ROLES)

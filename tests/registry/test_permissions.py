@@ -12,16 +12,8 @@ from openpyxl import load_workbook
 from kechuang.accounts.models import ApiToken
 from kechuang.core.models import AuditEvent
 from kechuang.enterprises.models import AnnualFigure, Enterprise, FigureSubmission, Qualification
-from tests.conftest import ROLES
+from tests.conftest import ROLES, VISIBLE
 
-VISIBLE = {
-    "bureau_admin": {"a", "b", "c"},
-    "bureau_staff": {"a", "b", "c"},
-    "park_operator": {"a", "b"},
-    "enterprise_user": {"a"},
-    "bank_user": set(),
-    "institution_user": {"b"},
-}
 EDITORS = {"bureau_admin", "bureau_staff"}
 EXPORTERS = {"bureau_admin", "bureau_staff", "park_operator"}
 

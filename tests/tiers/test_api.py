@@ -7,23 +7,13 @@ import datetime as dt
 
 import pytest
 
-from kechuang.accounts.models import ApiToken
 from kechuang.tiers import services
 from kechuang.tiers.models import TierResult
-from tests.conftest import ROLES
+from tests.conftest import ROLES, VISIBLE, bearer
 from tests.tiers.test_tiers_platform import AS_OF, worked_example
 
 pytestmark = pytest.mark.django_db
 
-# Who may open an enterprise's tiers section (the enterprise page): exactly `enterprise_for`.
-VISIBLE = {
-    "bureau_admin": {"a", "b", "c"},
-    "bureau_staff": {"a", "b", "c"},
-    "park_operator": {"a", "b"},
-    "enterprise_user": {"a"},
-    "bank_user": set(),
-    "institution_user": {"b"},
-}
 ALL_TIERS = ["tech_sme", "high_tech", "innovative_sme", "specialized_sme", "potential_gazelle", "gazelle",
              "little_giant", "potential_unicorn", "unicorn"]
 NOT_VISIBLE = "企业不存在或无权查看"
@@ -35,11 +25,6 @@ def evaluated(world):
     worked_example(world["b"], tech_staff=14)  # 56 points: fails only the score threshold
     worked_example(world["c"], staff_total=None)  # unknown staff: unknown
     return services.evaluate_all(AS_OF, user_id=world["users"]["bureau_staff"].pk)
-
-
-def bearer(user) -> dict:
-    _, key = ApiToken.issue(user)
-    return {"HTTP_AUTHORIZATION": f"Bearer {key}"}
 
 
 def by_tier(body) -> dict:
