@@ -105,7 +105,7 @@ def test_rule_validation_is_chinese():
     assert exc.value.errors == [
         "max_amount 应为非负数字，现为“-1”",
         "eligible_tiers 中的资质 vip 未定义（可选：tech_sme、high_tech、innovative_sme、specialized_sme、"
-        "little_giant、gazelle、unicorn）",
+        "little_giant、gazelle、potential_gazelle、unicorn、potential_unicorn）",
         "缺少生效日期 effective_from（YYYY-MM-DD）",
     ]
 

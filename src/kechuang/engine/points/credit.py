@@ -21,18 +21,11 @@ from pathlib import Path
 import polars as pl
 import yaml
 
+from kechuang.engine.labels import TIER_NAMES
 from kechuang.engine.points.fmt import number_text
 from kechuang.engine.points.scheme import SchemeError
 
-TIER_LABELS = {
-    "tech_sme": "科技型中小企业",
-    "high_tech": "高新技术企业",
-    "innovative_sme": "创新型中小企业",
-    "specialized_sme": "专精特新中小企业",
-    "little_giant": "专精特新“小巨人”",
-    "gazelle": "瞪羚企业",
-    "unicorn": "独角兽企业",
-}
+TIER_LABELS = TIER_NAMES
 
 
 @dataclass(frozen=True)
