@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import io
-import json
 
 from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.styles import Font
+
+from kechuang.engine.labels import label
 
 HEADER_FONT = Font(bold=True)
 
@@ -107,6 +108,7 @@ def alerts_xlsx(alerts) -> bytes:
         "状态",
         "负责人",
         "生成时间",
+        "规则版本",
     ]
     workbook, sheet = _workbook("预警摘要", header)
     for a in alerts.iterator(chunk_size=2000):
@@ -118,10 +120,16 @@ def alerts_xlsx(alerts) -> bytes:
                 a.enterprise.name,
                 a.enterprise.uscc,
                 a.message,
-                json.dumps(a.values, ensure_ascii=False),
+                _values_text(a.values),
                 a.get_status_display(),
                 str(a.assignee) if a.assignee else "",
                 timezone.localtime(a.created_at).strftime("%Y-%m-%d %H:%M"),
+                a.ruleset,
             ]
         )
     return _bytes(workbook)
+
+
+def _values_text(values: dict | None) -> str:
+    """The values an alert read, by their Chinese labels: 研发费用增长率=-0.25；研发费用=150."""
+    return "；".join(f"{label(k)}={'未知' if v is None else v}" for k, v in (values or {}).items())
