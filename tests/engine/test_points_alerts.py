@@ -89,6 +89,15 @@ def test_points_rules_stay_quiet_without_points(rules):
     assert "points_drop" not in out["rule"].to_list()
 
 
+def test_a_rule_without_conditions_is_refused():
+    with pytest.raises(SchemeError) as exc:
+        alert_rules_from_dict(
+            {"id": "x", "effective_from": AS_OF,
+             "rules": [{"id": "r", "severity": "info", "when": [], "message": "m"}]}
+        )
+    assert exc.value.errors == ["预警规则 r：至少需要一个条件 when"]
+
+
 def test_rule_validation(rules):
     with pytest.raises(SchemeError) as exc:
         alert_rules_from_dict(
@@ -108,6 +117,5 @@ def test_rule_validation(rules):
     assert exc.value.errors == [
         "预警规则 r：级别 severity 应为 info、warning、critical 之一，现为“loud”",
         "预警规则 r：条件 a < 缺少数值 value",
-        "预警规则 r：至少需要一个条件 when",
         "预警规则 r：提示中的单位 yuan 应为 percent、wan、number、count、date 之一",
     ]

@@ -128,7 +128,7 @@ def alert_rules_from_dict(data: dict, known_fields: frozenset[str] | set[str] | 
             if known_fields is not None and str(c["field"]) not in known_fields:
                 errors.append(f"{where}：条件中的字段 {c['field']} 不存在（{_FIELDS_HINT}）")
             conds.append(Condition(str(c["field"]), c["op"], c.get("value")))
-        if not conds:
+        if not raw_when:  # invalid conditions are reported above; an empty list needs its own message
             errors.append(f"{where}：至少需要一个条件 when")
         message = str(raw.get("message") or "")
         if not message:
