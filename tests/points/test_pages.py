@@ -87,7 +87,7 @@ def test_alert_inbox_and_actions(role, scored, client_for):
         rows = list(load_workbook(io.BytesIO(digest.content)).active.iter_rows(values_only=True))
         assert [r[2] for r in rows[1:]] == ["高企科技人员占比不足", "研发费用大幅下降"]  # severity order
         drop = rows[2]
-        assert drop[6] == "研发费用增长率=-0.25；研发费用（1年前）=200.0；研发费用=150.0"  # labels, not codes
+        assert drop[6] == "研发费用=150.0；研发费用增长率=-0.25；研发费用（1年前）=200.0"  # labels, not codes
         assert drop[10] == "monitoring@2025-01-01"
         alert.refresh_from_db()
         assert (alert.status, alert.acknowledged_by, alert.assignee) == (

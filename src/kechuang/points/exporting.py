@@ -131,5 +131,6 @@ def alerts_xlsx(alerts) -> bytes:
 
 
 def _values_text(values: dict | None) -> str:
-    """The values an alert read, by their Chinese labels: 研发费用增长率=-0.25；研发费用=150."""
-    return "；".join(f"{label(k)}={'未知' if v is None else v}" for k, v in (values or {}).items())
+    """The values an alert read, by their Chinese labels: 研发费用=150；研发费用增长率=-0.25 (by field name: jsonb
+    keeps no key order)."""
+    return "；".join(f"{label(k)}={'未知' if v is None else v}" for k, v in sorted((values or {}).items()))
