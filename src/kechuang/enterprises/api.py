@@ -6,19 +6,18 @@ import datetime as dt
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404
 from ninja import Query, Router, Schema
 from ninja.errors import HttpError
 from pydantic import create_model
 
+from kechuang.core.paging import api_page
 from kechuang.engine import facts
 
 from . import selectors, services
 from .filters import EnterpriseFilter
 
 router = Router(tags=["企业库"])
-PAGE_SIZE = 50
 
 _PY = {facts.STR: str, facts.ENUM: str, facts.DATE: dt.date, facts.MONEY: Decimal, facts.NUMBER: Decimal,
        facts.INT: int, facts.BOOL: bool, facts.FRACTION: Decimal}
@@ -86,10 +85,7 @@ def list_enterprises(request, filters: Query[Filters]):
     if not form.is_valid():
         raise HttpError(422, "筛选条件无效：" + "；".join(f"{k}: {v[0]}" for k, v in form.errors.items()))
     qs = form.apply(selectors.enterprises_for(request.auth)).select_related("region", "industry")
-    paginator = Paginator(qs, PAGE_SIZE)
-    page = paginator.get_page(filters.page)
-    return {"count": paginator.count, "page": page.number, "pages": paginator.num_pages,
-            "items": [_out(e) for e in page]}
+    return api_page(qs, filters.page, _out)
 
 
 @router.get("/{uscc}", response=EnterpriseDetail, summary="企业详情")

@@ -13,11 +13,11 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal, InvalidOperation
 
-from django.core.paginator import Paginator
 from django.http import Http404
 from ninja import Query, Router, Schema
 from ninja.errors import HttpError
 
+from kechuang.core.paging import api_page
 from kechuang.enterprises.selectors import enterprise_for
 
 from . import schemes, selectors
@@ -25,7 +25,6 @@ from .forms import LeaderboardFilter
 from .models import PointsResult, ScoringRun
 
 router = Router(tags=["创新积分"])
-PAGE_SIZE = 50
 
 
 class IndicatorOut(Schema):
@@ -48,18 +47,13 @@ class CreditOut(Schema):
     explanation: str | None
 
 
-class PointsResultOut(Schema):
-    run_id: int
-    year: int
-    as_of: dt.date
-    scheme_id: str
-    scheme_key: str
-    scheme_name: str
+class Standing(Schema):
+    """A firm's place in a run: what the leaderboard row and the firm's history share."""
+
+    rank: int | None
     stage: str | None
     stage_label: str | None
-    stage_size: int | None
     points: float | None
-    rank: int | None
     percentile: float | None
     stage_rank: int | None
     stage_percentile: float | None
@@ -68,6 +62,16 @@ class PointsResultOut(Schema):
     fee_waiver: bool
     carrier: str | None
     missing: list[str]
+
+
+class PointsResultOut(Standing):
+    run_id: int
+    year: int
+    as_of: dt.date
+    scheme_id: str
+    scheme_key: str
+    scheme_name: str
+    stage_size: int | None
     indicators: list[IndicatorOut]
     credit: CreditOut | None
 
@@ -78,21 +82,9 @@ class EnterprisePointsOut(Schema):
     results: list[PointsResultOut]
 
 
-class LeaderboardItem(Schema):
-    rank: int | None
+class LeaderboardItem(Standing):
     uscc: str
     name: str
-    stage: str | None
-    stage_label: str | None
-    points: float | None
-    percentile: float | None
-    stage_rank: int | None
-    stage_percentile: float | None
-    list_id: str | None
-    list_label: str | None
-    fee_waiver: bool
-    carrier: str | None
-    missing: list[str]
 
 
 class LeaderboardPage(Schema):
@@ -154,15 +146,20 @@ def _indicators(result: PointsResult, scheme) -> list[dict]:
 def _result_out(result: PointsResult, scheme) -> dict:
     run = result.run
     return {
+        **_standing(result, scheme.stage_labels),
         "run_id": run.pk, "year": run.year, "as_of": run.as_of, "scheme_id": run.scheme_id,
-        "scheme_key": run.scheme_key, "scheme_name": run.scheme_name, "stage": result.stage or None,
-        "stage_label": scheme.stage_labels.get(result.stage) if result.stage else None,
+        "scheme_key": run.scheme_key, "scheme_name": run.scheme_name,
         "stage_size": (run.stage_sizes or {}).get(result.stage) if result.stage else None,
-        "points": result.points, "rank": result.rank, "percentile": result.percentile,
-        "stage_rank": result.stage_rank, "stage_percentile": result.stage_percentile,
-        "list_id": result.list_id or None, "list_label": result.list_label or None, "fee_waiver": result.fee_waiver,
-        "carrier": result.carrier or None, "missing": _split(result.missing),
         "indicators": _indicators(result, scheme), "credit": _credit(result.credit),
+    }
+
+
+def _standing(r: PointsResult, stage_labels: dict) -> dict:
+    return {
+        "rank": r.rank, "stage": r.stage or None, "stage_label": stage_labels.get(r.stage) if r.stage else None,
+        "points": r.points, "percentile": r.percentile, "stage_rank": r.stage_rank,
+        "stage_percentile": r.stage_percentile, "list_id": r.list_id or None, "list_label": r.list_label or None,
+        "fee_waiver": r.fee_waiver, "carrier": r.carrier or None, "missing": _split(r.missing),
     }
 
 
@@ -208,16 +205,7 @@ def leaderboard(request, filters: Query[LeaderboardFilters]):
         .only("rank", "points", "percentile", "stage", "stage_rank", "stage_percentile", "list_id", "list_label",
               "fee_waiver", "carrier", "missing", "enterprise__name", "enterprise__uscc")
     )
-    paginator = Paginator(qs, PAGE_SIZE)
-    page = paginator.get_page(filters.page)
-    items = [
-        {"rank": r.rank, "uscc": r.enterprise.uscc, "name": r.enterprise.name, "stage": r.stage or None,
-         "stage_label": stage_labels.get(r.stage) if r.stage else None, "points": r.points,
-         "percentile": r.percentile, "stage_rank": r.stage_rank, "stage_percentile": r.stage_percentile,
-         "list_id": r.list_id or None, "list_label": r.list_label or None, "fee_waiver": r.fee_waiver,
-         "carrier": r.carrier or None, "missing": _split(r.missing)}
-        for r in page
-    ]
+    page = api_page(qs, filters.page,
+                    lambda r: {**_standing(r, stage_labels), "uscc": r.enterprise.uscc, "name": r.enterprise.name})
     return {"run_id": run.pk, "year": run.year, "as_of": run.as_of, "scheme_key": run.scheme_key,
-            "scheme_name": run.scheme_name, "count": paginator.count, "page": page.number,
-            "pages": paginator.num_pages, "items": items}
+            "scheme_name": run.scheme_name, **page}

@@ -15,19 +15,18 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any, Literal
 
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.utils import timezone
 from ninja import Query, Router, Schema
 from ninja.errors import HttpError
 
 from kechuang.accounts.models import Role
+from kechuang.core.paging import api_page
 
 from . import selectors
 from .models import Entitlement, PolicyVersion
 
 router = Router(tags=["政策"])
-PAGE_SIZE = 50
 
 Status = Literal["pending", "confirmed", "approved", "paid", "stacked", "cancelled"]
 
@@ -150,10 +149,7 @@ def list_entitlements(request, filters: Query[EntitlementFilters]):
     if filters.year is not None:
         qs = qs.filter(year=filters.year)
     qs = qs.order_by("-year", "policy__code", "enterprise__name", "pk")
-    paginator = Paginator(qs, PAGE_SIZE)
-    page = paginator.get_page(filters.page)
-    return {"count": paginator.count, "page": page.number, "pages": paginator.num_pages,
-            "items": [_out(e) for e in page]}
+    return api_page(qs, filters.page, _out)
 
 
 @router.get("/entitlements/{int:pk}", response=EntitlementDetail, summary="兑现资格详情与判定依据")
