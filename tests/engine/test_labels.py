@@ -2,7 +2,13 @@
 
 import datetime as dt
 
+import pytest
+
 from kechuang.engine import derive, facts, labels
+from kechuang.engine.rules.model import RuleSetError, all_rulesets, load_file, select_rulesets
+from kechuang.rulesets import TIERS_DIR
+
+AS_OF = dt.date(2025, 6, 1)
 
 
 def test_labels_of_each_kind_of_name():
@@ -34,9 +40,43 @@ def test_missing_and_gap_texts():
     assert labels.gaps_text(None) == ""
 
 
-def test_every_condition_of_every_tier_rule_set_has_a_chinese_label():
-    from kechuang.engine.rules.model import all_rulesets
-    from kechuang.tiers.labels import CONDITIONS
+def test_condition_labels_show_the_parameters_in_force():
+    tech, hte, lg = select_rulesets(AS_OF, ["tech_sme", "high_tech", "little_giant"])
+    assert labels.condition_labels(tech, AS_OF)["size_limits"] == "规模（职工≤500人、营业收入≤2亿元、资产总额≤2亿元）"
+    assert labels.condition_labels(hte, AS_OF)["tech_staff_ratio"] == "科技人员占职工总数≥10%"
+    assert labels.condition_labels(lg, AS_OF)["debt_70"] == "资产负债率≤70%"
+    raised = [{"ruleset": "high_tech", "parameter": "tech_staff_ratio_min", "effective_from": "2025-01-01",
+               "value": 0.125, "source": "局文件"}]
+    assert labels.condition_labels(hte, AS_OF, raised)["tech_staff_ratio"] == "科技人员占职工总数≥12.5%"
+    # a version dated after the as-of date is not in force yet
+    later = [{**raised[0], "effective_from": "2025-07-01"}]
+    assert labels.condition_labels(hte, AS_OF, later)["tech_staff_ratio"] == "科技人员占职工总数≥10%"
 
-    ids = {c["id"] for r in all_rulesets() for c in r.conditions}
-    assert sorted(ids - set(CONDITIONS)) == []
+
+def test_a_condition_id_shared_by_two_tiers_keeps_each_tier_s_meaning():
+    tech, innovative = select_rulesets(AS_OF, ["tech_sme", "innovative_sme"])
+    assert labels.condition_labels(tech, AS_OF)["direct_award"] == "直通：近五年国家级科技奖励（前三名）"
+    assert labels.condition_labels(innovative, AS_OF)["direct_award"] == "直通：近三年省级以上科技奖励"
+
+
+def test_every_shipped_condition_has_a_label_naming_only_numeric_parameters():
+    for r in all_rulesets():
+        rendered = labels.condition_labels(r, r.effective_from)
+        assert list(rendered) == [c["id"] for c in r.conditions]
+        assert all(text and "{" not in text for text in rendered.values()), r.id
+
+
+def _ruleset_file(tmp_path, label_line):
+    text = (TIERS_DIR / "unicorn.yaml").read_text(encoding="utf-8")
+    text = text.replace('    label: "成立≤{age_max}年"', label_line)
+    path = tmp_path / "unicorn.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_a_rule_set_without_a_label_or_with_a_wrong_placeholder_is_refused(tmp_path):
+    with pytest.raises(RuleSetError, match=r"unicorn\.yaml: 条件 age_10y 缺少 label"):
+        load_file(_ruleset_file(tmp_path, ""))
+    with pytest.raises(RuleSetError, match="条件 age_10y 的 label 引用了“age_min”，它不是本规则集的数值参数"):
+        load_file(_ruleset_file(tmp_path, '    label: "成立≤{age_min}年"'))
+    assert load_file(_ruleset_file(tmp_path, '    label: "成立≤{age_max}年"')).conditions[1]["id"] == "age_10y"

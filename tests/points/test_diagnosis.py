@@ -47,7 +47,9 @@ def test_diagnosis_content_for_a_firm_with_gaps(scored):
     services_by_id = {s["id"]: s["reasons"] for s in ctx["services"]}
     # Tech staff share 8% scores 0 (< 50 %) → talent; 高企 fails two conditions → application coaching.
     assert services_by_id["talent"][0] == "科技人员占职工总数比例得分率 0%，低于 50%"
-    assert services_by_id["hte_coaching"] == ["高新技术企业仅差 2 项条件（field、tech_staff_ratio）"]
+    assert services_by_id["hte_coaching"] == [
+        "高新技术企业仅差 2 项条件（属于国家重点支持的高新技术领域、科技人员占职工总数≥10%）"
+    ]
     # R&D score is exactly 0.3 (150 / 500): "低于 0.3" excludes the boundary, and the 小巨人 R&D gap is not
     # the next tier's, so no R&D bookkeeping is recommended.
     assert "rd_bookkeeping" not in services_by_id
@@ -57,6 +59,14 @@ def test_diagnosis_content_for_a_firm_with_gaps(scored):
     assert ctx["policies"][1]["status"] == "qualifies"
     assert ctx["entitlements_connected"] is True  # kechuang.policies.diagnosis is a provider
     assert [a.rule for a in ctx["alerts"]] == ["hte_tech_staff_low", "rd_expense_drop"]
+
+
+def test_tier_rows_of_the_diagnosis_speak_chinese(scored):
+    tiers = {t["tier"]: t for t in context_for(scored, "b")["tiers"]}
+    hte = tiers["high_tech"]
+    assert hte["failed"] == ["属于国家重点支持的高新技术领域", "科技人员占职工总数≥10%"]
+    assert [g["text"] for g in hte["gaps"]] == ["科技人员占职工总数≥10%——科技人员数：现为 8，需达到 10（差 2）"]
+    assert tiers["gazelle"]["missing"] == ["营业收入（2021年度）"]
 
 
 def test_enterprise_user_sees_no_alerts_in_its_diagnosis(scored):

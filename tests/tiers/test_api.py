@@ -61,9 +61,9 @@ def test_exact_values_of_a_qualified_and_a_failed_result(world, evaluated, clien
     }
     b = by_tier(client.get(f"/api/tiers/enterprises/{world['b'].uscc}", **auth).json())["tech_sme"]
     assert (b["qualified"], b["route"], b["score"]) == ("false", None, 56.0)
-    assert (b["failed"], b["failed_labels"]) == (["score_threshold"], ["综合评分达标"])
+    assert (b["failed"], b["failed_labels"]) == (["score_threshold"], ["综合评分≥60分"])
     tech_staff = next(g for g in b["gaps"] if g["field"] == "tech_staff")
-    assert tech_staff == {"condition": "score_threshold", "condition_label": "综合评分达标", "field": "tech_staff",
+    assert tech_staff == {"condition": "score_threshold", "condition_label": "综合评分≥60分", "field": "tech_staff",
                           "field_label": "科技人员数", "current": 14.0, "required": 15.0, "delta": 1.0}
     c = by_tier(client.get(f"/api/tiers/enterprises/{world['c'].uscc}", **auth).json())["tech_sme"]
     assert c["qualified"] == "unknown" and "staff_total" in c["missing"] and "职工总数" in c["missing_labels"]
@@ -76,7 +76,7 @@ def test_explanation_is_the_stored_one_with_condition_labels(world, evaluated, c
     assert body["explanation"] == stored.explanation
     assert body["explanation"]["conditions"]["score_threshold"]["outcome"] == "true"
     assert body["explanation"]["conditions"]["score_threshold"]["thresholds"] == {"pass_score": 60.0}
-    assert body["condition_labels"]["score_threshold"] == "综合评分达标"
+    assert body["condition_labels"]["score_threshold"] == "综合评分≥60分"
     assert set(body["condition_labels"]) == set(stored.explanation["conditions"])
     assert (body["tier"], body["tier_label"], body["qualified"], body["run_id"]) == (
         "tech_sme", "科技型中小企业", "true", evaluated.pk)

@@ -104,6 +104,23 @@ def test_parameter_version_in_force_is_used_and_audited(world):
 
 
 @pytest.mark.django_db
+def test_condition_labels_show_the_threshold_each_run_used(world, client_for):
+    worked_example(world["a"], year=2023)
+    worked_example(world["a"], year=2024)
+    services.add_parameter_version(user=world["users"]["bureau_admin"], ruleset="tech_sme", parameter="pass_score",
+                                   effective_from=dt.date(2025, 1, 1), value=65, source="测试文件〔2025〕1号")
+    before = services.evaluate_all(dt.date(2024, 12, 31))
+    after = services.evaluate_all(AS_OF)
+    assert result(after, world["a"]).failed_text() == "综合评分≥65分"
+    assert result(before, world["a"]).condition_labels["score_threshold"] == "综合评分≥60分"
+    staff = client_for(world["users"]["bureau_staff"])
+    html = staff.get(reverse("tiers:tier_list", args=["tech_sme"]), {"qualified": "false", "run": after.pk})
+    assert "综合评分≥65分" in html.content.decode() and "综合评分≥60分" not in html.content.decode()
+    page = client_for(world["users"]["enterprise_user"]).get(reverse("tiers:enterprise", args=[world["a"].uscc]))
+    assert "综合评分≥65分" in page.content.decode()  # the latest run's explanation
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize("kwargs, message", [
     ({"parameter": "no_such"}, "没有参数"),
     ({"source": "  "}, "依据来源"),
@@ -124,6 +141,9 @@ def test_parameter_page_post_is_admin_only(role, world, client_for):
     response = client_for(world["users"][role]).post(reverse("tiers:parameters"), data)
     if role == "bureau_admin":
         assert response.status_code == 302 and ParameterVersion.objects.get().value == 65
+        page = client_for(world["users"][role]).get(reverse("tiers:parameters")).content.decode()
+        tech = next(line for line in page.splitlines() if "规模（职工≤500人" in line)  # tech_sme's conditions
+        assert "综合评分≥65分" in tech and "综合评分≥60分" not in tech  # as they read now
     else:
         assert response.status_code == 403 and not ParameterVersion.objects.exists()
 
@@ -158,11 +178,11 @@ def test_near_miss_list_and_export(world, evaluated, client_for):
     rows = list(response.context["page"].object_list)
     assert [r.enterprise.name for r in rows] == ["太原乙材料有限公司"]
     html = response.content.decode()
-    assert "综合评分达标" in html and "科技人员数：14 → 15（差 1）" in html and "score_threshold" not in html
+    assert "综合评分≥60分" in html and "科技人员数：14 → 15（差 1）" in html and "score_threshold" not in html
     export = client.get(reverse("tiers:near_misses"), {"tier": "tech_sme", "format": "xlsx"})
     assert export["Content-Type"].startswith("application/vnd.openxmlformats")
     assert _xlsx_rows(export)[1][2:] == (
-        "科技型中小企业", "综合评分达标",
+        "科技型中小企业", "综合评分≥60分",
         "科技人员数：14 → 15（差 1）；研发费用：150 → 180（差 30）；"
         "Ⅰ类知识产权数：0 → 1（差 1）；Ⅱ类知识产权数：2 → 3（差 1）",
     )
@@ -172,7 +192,7 @@ def test_near_miss_list_and_export(world, evaluated, client_for):
 def test_tier_list_page_and_export_speak_chinese(world, evaluated, client_for):
     client = client_for(world["users"]["bureau_staff"])
     html = client.get(reverse("tiers:tier_list", args=["tech_sme"]), {"qualified": "false"}).content.decode()
-    assert "综合评分达标" in html and "score_threshold" not in html
+    assert "综合评分≥60分" in html and "score_threshold" not in html
     export = client.get(reverse("tiers:tier_list", args=["tech_sme"]), {"qualified": "true", "format": "xlsx"})
     assert _xlsx_rows(export)[1][2:] == ("达标", "评分", 64, None, None)
 

@@ -4,8 +4,11 @@ Pages, exports and explanations show these instead of code names."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from kechuang.engine import derive, facts
 from kechuang.engine.policies import inputs
+from kechuang.engine.rules.model import LABEL_PLACEHOLDER, RuleSet
 
 TIER_NAMES = {
     "tech_sme": "科技型中小企业",
@@ -79,3 +82,23 @@ def gaps_text(gaps) -> str:
         f"（{delta_text(g.get('delta'))}）"
         for g in gaps or []
     )
+
+
+def condition_labels(ruleset: RuleSet, as_of: dt.date, overrides: list[dict] | None = None) -> dict[str, str]:
+    """Each condition's label with the parameters in force on `as_of` (bureau versions in `overrides`
+    included): 科技人员占比≥10% reads 科技人员占比≥12% once a bureau raises the threshold."""
+    params = {name: v.value for name, v in ruleset.resolve(as_of, overrides).items()}
+    return {
+        c["id"]: LABEL_PLACEHOLDER.sub(lambda m: _parameter_text(params[m[1]], m[2]), c["label"])
+        for c in ruleset.conditions
+    }
+
+
+def _parameter_text(value, spec: str) -> str:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return str(value)  # a bureau version of another type: shown as entered, never a broken page
+    if spec == "%":
+        return f"{number_text(float(value) * 100)}%"
+    if spec == "亿":  # money parameters are in 万
+        return number_text(float(value) / 10000)
+    return number_text(value)

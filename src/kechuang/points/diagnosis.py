@@ -18,14 +18,12 @@ import polars as pl
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from kechuang.engine import facts
+from kechuang.engine.labels import delta_text, label, number_text
 from kechuang.engine.points import explain_changes, explain_firm
 from kechuang.tiers import selectors as tier_selectors
-from kechuang.tiers.models import PIPELINE, TIER_LABELS, TierResult
+from kechuang.tiers.models import PIPELINE, TIER_LABELS
 
 from . import catalogue, policies, schemes, selectors
-
-FIELD_LABELS = {c.name: c.label for c in facts.COLUMNS}
 
 
 def result_frames(result, scheme) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -62,37 +60,31 @@ def _frame(row: dict) -> pl.DataFrame:
     return frame.with_columns([pl.col(c).cast(pl.Float64) for c, t in frame.schema.items() if t == pl.Null])
 
 
-def _number(value) -> str:
-    if value is None:
-        return "未知"
-    return f"{value:,.2f}".rstrip("0").rstrip(".") if isinstance(value, float) else str(value)
-
-
 def tier_status(enterprise) -> tuple[list[dict], list[dict], object]:
-    """(all tiers with status and gap texts, the next pipeline level's tiers, the tier run)."""
+    """(all tiers with status and gap texts, the next pipeline level's tiers, the tier run). Failed conditions,
+    missing fields and gaps come as Chinese text: the diagnosis goes to the firm."""
     run = tier_selectors.latest_run()
     if run is None:
         return [], [], None
     by_tier = {}
-    for r in TierResult.objects.filter(run=run, enterprise=enterprise):
-        gaps = []
-        for g in r.gaps or []:
-            label = FIELD_LABELS.get(g.get("field"), g.get("field"))
-            gaps.append(
-                {
-                    **g,
-                    "label": label,
-                    "text": f"{label}：现为 {_number(g.get('current'))}，需达到 {_number(g.get('required'))}"
-                    f"，差 {_number(g.get('delta'))}",
-                }
-            )
+    for r in run.results.filter(enterprise=enterprise):
+        conditions = r.condition_labels
+        gaps = [
+            {
+                **g,
+                "text": f"{conditions.get(g.get('condition'), g.get('condition'))}——{label(g.get('field') or '')}："
+                f"现为 {number_text(g.get('current'))}，需达到 {number_text(g.get('required'))}"
+                f"（{delta_text(g.get('delta'))}）",
+            }
+            for g in r.gaps or []
+        ]
         by_tier[r.tier] = {
             "tier": r.tier,
             "label": TIER_LABELS.get(r.tier, r.tier),
             "qualified": r.qualified,
             "route": r.route,
-            "failed": [f for f in (r.failed or "").split(";") if f],
-            "missing": [m for m in (r.missing or "").split(";") if m],
+            "failed": [conditions.get(f, f) for f in (r.failed or "").split(";") if f],
+            "missing": [label(m) for m in (r.missing or "").split(";") if m],
             "gaps": gaps,
         }
     ordered = [by_tier[t] for level in PIPELINE for t in level if t in by_tier]

@@ -124,7 +124,7 @@ def _result_out(result: TierResult, run: TierRun) -> dict:
     gaps = [
         {
             "condition": str(g.get("condition", "")),
-            "condition_label": labels.CONDITIONS.get(g.get("condition"), g.get("condition", "")),
+            "condition_label": result.condition_labels.get(g.get("condition"), str(g.get("condition", ""))),
             "field": str(g.get("field", "")),
             "field_label": field_label(str(g.get("field", ""))),
             "current": _number(g.get("current")),
@@ -139,7 +139,7 @@ def _result_out(result: TierResult, run: TierRun) -> dict:
         "qualified": result.qualified, "qualified_label": labels.QUALIFIED.get(result.qualified, result.qualified),
         "route": result.route or None, "score": result.score, "score_min": result.score_min,
         "score_max": result.score_max, "failed": failed,
-        "failed_labels": [labels.CONDITIONS.get(c, c) for c in failed], "missing": missing,
+        "failed_labels": [result.condition_labels.get(c, c) for c in failed], "missing": missing,
         "missing_labels": [field_label(m) for m in missing],
         "gaps": gaps, "ruleset_id": ruleset_id, "ruleset_version": version, "as_of": run.as_of, "run_id": run.pk,
     }
@@ -168,6 +168,6 @@ def tier_explanation(request, uscc: str, tier: str):
     return {
         "uscc": enterprise.uscc, "tier": result.tier, "tier_label": TIER_LABELS.get(result.tier, result.tier),
         "qualified": result.qualified, "ruleset_id": ruleset_id, "ruleset_version": version, "as_of": run.as_of,
-        "run_id": run.pk, "condition_labels": {cid: labels.CONDITIONS.get(cid, cid) for cid in conditions},
+        "run_id": run.pk, "condition_labels": {cid: result.condition_labels.get(cid, cid) for cid in conditions},
         "explanation": explanation,
     }

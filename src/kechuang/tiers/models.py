@@ -3,11 +3,14 @@ so a past decision can be shown and replayed. Bureau-added parameter versions li
 
 from __future__ import annotations
 
+from functools import cached_property
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from kechuang.engine.labels import TIER_NAMES
+from kechuang.tiers.labels import conditions_text, for_run
 
 TIER_LABELS = TIER_NAMES
 # The pipeline from seedling to leader, as the bureau reads it (科小 → 高企 → 专精特新/瞪羚 → 小巨人/独角兽).
@@ -59,6 +62,14 @@ class TierResult(models.Model):
         verbose_name = _("梯队结果")
         verbose_name_plural = _("梯队结果")
         indexes = [models.Index(fields=["run", "tier", "qualified"]), models.Index(fields=["enterprise", "run"])]
+
+    @cached_property
+    def condition_labels(self) -> dict[str, str]:
+        """Condition id → label with the thresholds this result was decided on (querysets select the run)."""
+        return for_run(self.run, self.ruleset)
+
+    def failed_text(self) -> str:
+        return conditions_text(self.failed, self.condition_labels)
 
 
 class ParameterVersion(models.Model):

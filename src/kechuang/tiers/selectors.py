@@ -23,7 +23,7 @@ def results_for(user, run: TierRun | None = None) -> QuerySet[TierResult]:
     run = run or latest_run()
     if run is None:
         return TierResult.objects.none()
-    return TierResult.objects.filter(run=run, enterprise__in=enterprises_for(user))
+    return TierResult.objects.filter(run=run, enterprise__in=enterprises_for(user)).select_related("run")
 
 
 def results_for_any_run(user) -> QuerySet[TierResult]:
@@ -37,7 +37,7 @@ def history_for(enterprise) -> list[TierRun]:
         if run.as_of in seen:
             continue
         seen.add(run.as_of)
-        run.by_tier = {r.tier: r for r in TierResult.objects.filter(run=run, enterprise=enterprise)}
+        run.by_tier = {r.tier: r for r in run.results.filter(enterprise=enterprise)}  # each knows its run
         out.append(run)
     return out
 

@@ -103,7 +103,8 @@ def _near_misses(user, run, tier: str | None = None) -> list:
           .exclude(failed__contains=";").select_related("enterprise"))
     if tier:
         qs = qs.filter(tier=tier)
-    rows = list(qs.only("tier", "failed", "gaps", "enterprise__uscc", "enterprise__name"))
+    rows = list(qs.only("tier", "ruleset", "failed", "gaps", "enterprise__uscc", "enterprise__name", "run__as_of",
+                        "run__parameter_versions"))
     for r in rows:
         r.gap_size = _gap_size(r.gaps)
         r.tier_label = TIER_LABELS.get(r.tier, r.tier)
@@ -129,7 +130,7 @@ def near_misses(request):
     rows = _near_misses(request.user, run, tier)
     if request.GET.get("format") == "xlsx":
         return xlsx_response("差一项达标企业", ["企业名称", "统一社会信用代码", "梯队", "未通过条件", "差距"], [
-            [r.enterprise.name, r.enterprise.uscc, r.tier_label, labels.conditions_text(r.failed), gaps_text(r.gaps)]
+            [r.enterprise.name, r.enterprise.uscc, r.tier_label, r.failed_text(), gaps_text(r.gaps)]
             for r in rows])
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "tiers/near_misses.html", {"run": run, "page": page, "tier": tier,
@@ -159,7 +160,7 @@ def tier_list(request, tier):
         return xlsx_response(f"{TIER_LABELS.get(tier, tier)}名单", ["企业名称", "统一社会信用代码", "结论", "认定路径",
                                                                  "得分", "未通过条件", "缺失字段"], [
             [r.enterprise.name, r.enterprise.uscc, labels.QUALIFIED.get(r.qualified, r.qualified),
-             labels.ROUTES.get(r.route, r.route or ""), r.score, labels.conditions_text(r.failed),
+             labels.ROUTES.get(r.route, r.route or ""), r.score, r.failed_text(),
              names_text(r.missing)]
             for r in qs])
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -212,6 +213,8 @@ def parameters(request):
     as_of = dt.date.today()
     versions = services.parameter_versions()
     rulesets = list_rulesets(as_of, parameter_versions=versions)
+    for r in rulesets:
+        r["conditions"] = labels.for_ruleset(f"{r['id']}@{r['version']}", as_of, versions).values()
     form = ParameterVersionForm(request.POST or None, rulesets=rulesets)
     if request.method == "POST":
         if not request.user.can_admin:

@@ -10,6 +10,7 @@ the latest `effective_from` not after it.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -22,6 +23,12 @@ from kechuang.rulesets import TIERS_DIR
 
 class RuleSetError(ValueError):
     """A rule set file or parameter override that is malformed (Chinese message)."""
+
+
+# A parameter inside a condition's label: `{name}` as is, `{name:%}` as a percentage, `{name:亿}` in 亿
+# (money parameters are in 万). Labels are rendered with the parameters in force (engine/labels.py), so a
+# bureau's new threshold shows in every list and export that names the condition.
+LABEL_PLACEHOLDER = re.compile(r"\{(\w+)(?::(%|亿))?\}")
 
 
 @dataclass(frozen=True)
@@ -128,7 +135,7 @@ def load_file(path: Path) -> RuleSet:
     try:
         start = _date(doc["effective_from"])
         end = doc.get("effective_to")
-        return RuleSet(
+        ruleset = RuleSet(
             id=doc["id"],
             tier=doc["tier"],
             variant=doc.get("variant", "national"),
@@ -148,8 +155,22 @@ def load_file(path: Path) -> RuleSet:
             path=path,
             notes=doc.get("notes", ""),
         )
+        _check_labels(ruleset)
+        return ruleset
     except KeyError as exc:
         raise RuleSetError(f"{path.name}: 缺少 {exc.args[0]}") from None
+
+
+def _check_labels(ruleset: RuleSet) -> None:
+    """Every condition has a Chinese label whose placeholders name numeric parameters of the rule set."""
+    for cond in ruleset.conditions:
+        cid, text = cond.get("id"), cond.get("label")
+        if not isinstance(text, str) or not text.strip():
+            raise RuleSetError(f"{ruleset.path.name}: 条件 {cid} 缺少 label（中文名称）")
+        for name, _spec in LABEL_PLACEHOLDER.findall(text):
+            versions = ruleset.parameters.get(name)
+            if not versions or not all(_is_number(v.value) for v in versions):
+                raise RuleSetError(f"{ruleset.path.name}: 条件 {cid} 的 label 引用了“{name}”，它不是本规则集的数值参数")
 
 
 @lru_cache(maxsize=4)
@@ -195,3 +216,7 @@ def select_rulesets(
         )
         chosen.append(pick[0])
     return chosen
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)

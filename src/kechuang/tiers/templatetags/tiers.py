@@ -6,13 +6,9 @@ register = template.Library()
 
 
 @register.filter
-def condition_label(cid: str) -> str:
-    return labels.CONDITIONS.get(cid, cid)
-
-
-@register.filter
-def conditions_label(ids: str) -> str:
-    return labels.conditions_text(ids)
+def condition_label(names: dict[str, str], cid: str) -> str:
+    """`{{ result.condition_labels|condition_label:cid }}`: the label with the thresholds the result used."""
+    return names.get(cid, cid)
 
 
 @register.filter
