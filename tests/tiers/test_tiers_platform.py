@@ -117,7 +117,9 @@ def test_condition_labels_show_the_threshold_each_run_used(world, client_for):
     html = staff.get(reverse("tiers:tier_list", args=["tech_sme"]), {"qualified": "false", "run": after.pk})
     assert "综合评分≥65分" in html.content.decode() and "综合评分≥60分" not in html.content.decode()
     page = client_for(world["users"]["enterprise_user"]).get(reverse("tiers:enterprise", args=[world["a"].uscc]))
-    assert "综合评分≥65分" in page.content.decode()  # the latest run's explanation
+    html = page.content.decode()
+    assert "综合评分≥65分" in html and "门槛 65<" in html  # the latest run's explanation
+    assert "pass_score" not in html and "staff_max" not in html  # parameters are not shown by code name
 
 
 @pytest.mark.django_db
