@@ -28,6 +28,16 @@ def test_every_derived_value_has_a_label():
     assert [c for c in columns if labels.label(c) == c] == []
 
 
+def test_every_value_a_rule_set_computes_has_a_label():
+    names = {name for r in all_rulesets() for name in r.values} | {"score_min", "score_max"}
+    assert sorted(n for n in names if labels.label(n) == n) == []
+
+
+def test_value_text():
+    assert [labels.value_text(v) for v in (None, True, False, 3, 0.045080240745, "electronic_information")] == [
+        "未知", "是", "否", "3", "0.0451", "electronic_information"]
+
+
 def test_missing_and_gap_texts():
     assert labels.names_text("revenue@2023;class1_ip") == "营业收入（2023年度）、Ⅰ类知识产权数"
     assert labels.names_text("") == ""

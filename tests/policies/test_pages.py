@@ -63,7 +63,7 @@ def test_entitlement_page_labels_the_facts_snapshot(pworld, client_for):
     e = Entitlement.objects.get(enterprise=pworld["a"], policy__code="rd_subsidy")
     html = client_for(pworld["users"]["bureau_staff"]).get(reverse("policies:entitlement", args=[e.pk])).content
     html = html.decode()
-    assert "<td>研发费用<div class=\"muted\">rd_expense</div></td><td>150.0</td>" in html
+    assert "<td>研发费用<div class=\"muted\">rd_expense</div></td><td>150</td>" in html
     assert "<td>高新技术企业资格<div class=\"muted\">tier.high_tech</div></td><td>未知</td>" in html
     assert "<td>此前已兑现金额（元）<div class=\"muted\">paid_before</div></td><td>0</td>" in html
     assert "<td>持有效高新技术企业证书<div class=\"muted\">hte_certified</div></td><td>是</td>" in html

@@ -35,6 +35,18 @@ ALERT_VALUES = {
     "points_delta": "创新积分变化",
     "hte_expires_on": "高企证书到期日",
 }
+# Values the tier rule sets compute (their `values:`) and the score bounds an explanation shows.
+RULE_VALUES = {
+    "rd_ratio_3y_min": "研发费用占比要求（按收入规模）",
+    "ip_total": "知识产权总数",
+    "rd_ratio_required": "研发费用占比要求（按收入规模）",
+    "cagr_required": "复合增长率要求（按收入规模）",
+    "young_valuation_min": "估值要求下限（万元）",
+    "older_valuation_min": "估值要求下限（万元）",
+    "older_valuation_max": "估值要求上限（万元）",
+    "score_min": "得分（下限）",
+    "score_max": "得分（上限）",
+}
 TIER_PREFIX = "tier."
 
 
@@ -53,12 +65,24 @@ def label(name: str) -> str:
     column = facts.BY_NAME.get(name) or inputs.BY_NAME.get(name)
     if column is not None:
         return column.label
-    return derive.LABELS.get(name) or POLICY_VALUES.get(name) or ALERT_VALUES.get(name) or name
+    for table in (derive.LABELS, POLICY_VALUES, ALERT_VALUES, RULE_VALUES):
+        if name in table:
+            return table[name]
+    return name
 
 
 def names_text(names: str | None) -> str:
     """`;`-joined names (a "missing" list) as Chinese labels joined by 、."""
     return "、".join(label(n) for n in (names or "").split(";") if n)
+
+
+def value_text(value) -> str:
+    """A value in an explanation: 是/否, 未知, numbers with at most 4 decimals, anything else as it is."""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, (int, float)):
+        return number_text(value)
+    return "未知" if value is None else str(value)
 
 
 def number_text(value) -> str:

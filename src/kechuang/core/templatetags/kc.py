@@ -54,13 +54,9 @@ def delta_text(delta) -> str:
 
 
 @register.filter
-def snapshot(value) -> str:
-    """A stored fact for display: yes/no in Chinese, unknown as 未知."""
-    if value is None:
-        return "未知"
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    return str(value)
+def value_text(value) -> str:
+    """A value in an explanation or a facts snapshot: at most 4 decimals; yes/no and unknown in Chinese."""
+    return labels.value_text(value)
 
 
 @register.filter
