@@ -91,6 +91,28 @@ def test_empty_cells_are_unknown_not_errors(tmp_path):
     assert (result["qualified"], result["missing"]) == ("unknown", "rd_expense")
 
 
+def _weak_row():
+    """ROW with 5 tech staff and R&D 10: fails the score and the tech staff condition."""
+    row = list(ROW)
+    row[0], row[HEADER.index("tech_staff")], row[HEADER.index("rd_expense")] = "91350100M000200Y", "5", "10"
+    return row
+
+
+WEAK_GAPS = [
+    {"condition": "score_threshold", "field": "rd_expense", "current": 10.0, "required": 180.0, "delta": 170.0},
+    {"condition": "tech_staff_nonzero", "field": "tech_staff", "current": 5.0, "required": 10.0, "delta": 5.0},
+]
+
+
+def test_gaps_are_written_as_json_lists(tmp_path):
+    src = _write(tmp_path / "facts.csv", [ROW, _weak_row()])
+    out = tmp_path / "out.csv"
+    assert evaluate(str(src), "2025-06-01", str(out), "--tier", "tech_sme") == 0
+    with open(out, encoding="utf-8-sig") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [json.loads(r["gaps"]) for r in rows] == [[], WEAK_GAPS]
+
+
 def test_missing_required_columns_named_in_one_message(tmp_path, capsys):
     src = _write(tmp_path / "facts.csv", [["x"]], header=["营业收入"])
     assert evaluate(str(src), "2025-06-01", str(tmp_path / "o.csv")) == 2
@@ -111,7 +133,8 @@ def test_xlsx_in_and_out(tmp_path):
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.append(HEADER)
-    sheet.append([int(v) if v.isdigit() and i > 1 else v for i, v in enumerate(ROW)])
+    for row in (ROW, _weak_row()):
+        sheet.append([int(v) if v.isdigit() and i > 1 else v for i, v in enumerate(row)])
     src = tmp_path / "facts.xlsx"
     book.save(src)
     out = tmp_path / "out.xlsx"
@@ -119,6 +142,7 @@ def test_xlsx_in_and_out(tmp_path):
     rows = list(openpyxl.load_workbook(out).active.iter_rows(values_only=True))
     assert rows[0][:4] == ("uscc", "tier", "ruleset", "qualified") and rows[0][-1] == "explanation"
     assert rows[1][3] == "true"
+    assert [json.loads(r[rows[0].index("gaps")]) for r in rows[1:]] == [[], WEAK_GAPS]
 
 
 def test_bad_date_exits_2(tmp_path):

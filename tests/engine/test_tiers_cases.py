@@ -51,7 +51,7 @@ def test_checker_reports_wrong_expectations():
         "score_max": 64.0,
         "failed": "",
         "missing": "",
-        "gaps": "[]",
+        "gaps": [],
         "explanation": '{"conditions": {"c": {"outcome": "true"}}}',
     }
     assert _check({"qualified": True, "score": 64, "failed": [], "conditions": {"c": True}}, row) == []

@@ -6,7 +6,7 @@ import json
 import polars as pl
 import pytest
 
-from kechuang.engine.rules import RESULT_COLUMNS, RuleSetError, evaluate, list_rulesets
+from kechuang.engine.rules import GAPS, RESULT_COLUMNS, RuleSetError, evaluate, for_file, list_rulesets
 
 AS_OF = dt.date(2025, 6, 1)
 WORKED = {
@@ -78,7 +78,7 @@ def test_gaps_by_hand_rd_expense_for_the_3_year_ratio():
         {"uscc": "H", "name": "h", "year": 2022, "revenue": 4000.0, "rd_expense": 250.0},
     ]
     out = evaluate(pl.DataFrame(rows, strict=False), AS_OF, ["high_tech"]).row(0, named=True)
-    gaps = [g for g in json.loads(out["gaps"]) if g["condition"] == "rd_ratio_3y"]
+    gaps = [g for g in out["gaps"] if g["condition"] == "rd_ratio_3y"]
     assert gaps == [
         {
             "condition": "rd_ratio_3y",
@@ -90,6 +90,23 @@ def test_gaps_by_hand_rd_expense_for_the_3_year_ratio():
     ]
 
 
+def test_gaps_are_typed_in_memory_and_json_text_when_written():
+    weak = {**WORKED, "uscc": "A", "tech_staff": 5.0, "rd_expense": 10.0}
+    out = _tech_sme(weak, {**WORKED, "uscc": "B"}, explain=False)
+    assert out.schema["gaps"] == GAPS
+    assert out["gaps"].to_list() == [
+        [
+            {"condition": "score_threshold", "field": "rd_expense", "current": 10.0, "required": 180.0, "delta": 170.0},
+            {"condition": "tech_staff_nonzero", "field": "tech_staff", "current": 5.0, "required": 10.0, "delta": 5.0},
+        ],
+        [],
+    ]
+    text = for_file(out)["gaps"]
+    assert [json.loads(t) for t in text] == out["gaps"].to_list()
+    assert text[1] == "[]"
+    assert for_file(_tech_sme(WORKED).head(0))["gaps"].dtype == pl.Utf8
+
+
 def test_gap_money_rounds_up_to_4_decimals():
     # 5% of 3-year revenue 3333.33 = 166.6665 → R&D 166.6665; with 3 years of 1111.11 revenue each.
     rows = [
@@ -99,7 +116,7 @@ def test_gap_money_rounds_up_to_4_decimals():
         {"uscc": "R", "name": "r", "year": y, "revenue": 1111.11, "rd_expense": 0.0} for y in (2022, 2023)
     ]
     out = evaluate(pl.DataFrame(rows, strict=False), AS_OF, ["high_tech"]).row(0, named=True)
-    gap = next(g for g in json.loads(out["gaps"]) if g["condition"] == "rd_ratio_3y")
+    gap = next(g for g in out["gaps"] if g["condition"] == "rd_ratio_3y")
     assert gap["required"] == 166.6665
 
 
@@ -187,4 +204,4 @@ def test_slices_of_enterprises_give_the_same_results_in_the_same_order(monkeypat
     assert sliced.equals(whole)
     assert sliced["uscc"].to_list()[:5] == ["E0", "E1", "E2", "E3", "E4"]
     assert sliced["tier"].n_unique() == 9 and sliced.height == 45
-    assert (sliced["gaps"] != "[]").sum() > 0
+    assert (sliced["gaps"].list.len() > 0).sum() > 0

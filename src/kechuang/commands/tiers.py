@@ -46,7 +46,7 @@ def _date(text: str) -> dt.date | None:
 
 def _evaluate(args: argparse.Namespace) -> int:
     from kechuang.engine import io
-    from kechuang.engine.rules import ConditionError, RuleSetError, evaluate
+    from kechuang.engine.rules import ConditionError, RuleSetError, evaluate, for_file
 
     as_of = _date(args.as_of)
     if as_of is None:
@@ -64,7 +64,7 @@ def _evaluate(args: argparse.Namespace) -> int:
         print(f"错误：{exc}", file=sys.stderr)
         return 2
     try:
-        io.write_frame(results, args.output)
+        io.write_frame(for_file(results), args.output)
     except (io.FactsFileError, OSError) as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 2

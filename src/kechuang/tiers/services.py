@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from kechuang.core import audit, bulk, jobs
 from kechuang.core.models import Job
-from kechuang.engine.rules import evaluate, list_rulesets
+from kechuang.engine.rules import evaluate, for_file, list_rulesets
 from kechuang.enterprises.loaders import facts_frame
 from kechuang.enterprises.models import Enterprise
 
@@ -59,7 +59,7 @@ def evaluate_all(as_of: dt.date, *, local_set: str = "", user_id=None, job: Job 
                                      enterprises=results["uscc"].n_unique(), job=job, created_by_id=user_id)
         rows = (
             (run.pk, ids[r[0]], *r[1:])
-            for r in results.with_columns(pl.col("route", "failed", "missing").fill_null(""))
+            for r in for_file(results).with_columns(pl.col("route", "failed", "missing").fill_null(""))
             .select("uscc", *RESULT_COLUMNS[2:]).iter_rows()
             if r[0] in ids
         )

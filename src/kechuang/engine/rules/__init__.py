@@ -2,6 +2,7 @@
 
 Public API:
     evaluate(facts, as_of, tiers=None, parameter_versions=None, local_set=None, explain=True) -> pl.DataFrame
+    for_file(results) -> pl.DataFrame                                    (gaps as JSON text, for CSV/xlsx/DB)
     list_rulesets(as_of, parameter_versions=None) -> list[dict]
     compile_condition(text, params=None, columns=None) -> pl.Expr      (condition language, conditions.py)
     condition_fields(text, params=None) -> list[str]
@@ -9,15 +10,18 @@ Public API:
 """
 
 from kechuang.engine.rules.conditions import ConditionError, compile_condition, condition_fields
-from kechuang.engine.rules.evaluate import RESULT_COLUMNS, evaluate, list_rulesets
+from kechuang.engine.rules.evaluate import GAP, GAPS, RESULT_COLUMNS, evaluate, for_file, list_rulesets
 from kechuang.engine.rules.model import RuleSetError
 
 __all__ = [
+    "GAP",
+    "GAPS",
     "RESULT_COLUMNS",
     "ConditionError",
     "RuleSetError",
     "compile_condition",
     "condition_fields",
     "evaluate",
+    "for_file",
     "list_rulesets",
 ]

@@ -100,7 +100,7 @@ def _check(expect: dict, row: dict) -> list[str]:
             if sorted(want) != got:
                 problems.append(f"{key}: 期望 {sorted(want)}，实际 {got}")
         elif key == "gaps":
-            got = json.loads(row["gaps"])
+            got = row["gaps"]
             if len(got) != len(want) or not all(
                 g["condition"] == w["condition"]
                 and g["field"] == w["field"]

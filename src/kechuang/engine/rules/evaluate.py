@@ -49,9 +49,20 @@ RESULT_COLUMNS = (
     "gaps",
 )
 _COND = "_c_"
-# Enterprises evaluated together. Gap texts alone run to ~1 kB per enterprise over all tiers, so a million
-# at once needs gigabytes of fresh memory, and touching fresh pages costs more than the evaluation itself.
+# Enterprises evaluated together: bounded memory (a million at once needs gigabytes of fresh memory, and
+# touching fresh pages costs more than the evaluation itself).
 CHUNK_ROWS = 250_000
+# `gaps`: for each failed condition, the smallest change of one field that passes it.
+GAP = pl.Struct(
+    {
+        "condition": pl.Categorical,
+        "field": pl.Categorical,
+        "current": pl.Float64,
+        "required": pl.Float64,
+        "delta": pl.Float64,
+    }
+)
+GAPS = pl.List(GAP)
 
 
 @dataclass
@@ -60,7 +71,7 @@ class Compiled:
     params: dict
     query_exprs: list[list[pl.Expr]]  # successive with_columns stages
     output: list[pl.Expr]
-    gap_meta: list[tuple[str, str]]
+    gap_items: list[tuple[str, str, str, pl.Expr]]  # condition, field, op, required value
     failed_ids: list[str]
     missing_labels: list[str]
 
@@ -101,54 +112,62 @@ def _mask_text(mask: pl.Series, names: list[str]) -> pl.Series:
     return mask.replace_strict(mapping, return_dtype=pl.Utf8)
 
 
-def _gap_items(df: pl.DataFrame, gap_meta: list[tuple[str, str]]) -> pl.LazyFrame | None:
-    """Lazy `(_row, _t)`: the `gaps` JSON text of every row that has a gap, from the numeric gap columns
-    `_gc/_gr/_gd<k>` (null where inactive).
+def _gap_lists(evaluated: pl.LazyFrame, gap_items: list) -> pl.LazyFrame | None:
+    """Lazy `(_row, gaps)`: the gap list of every row that has a gap.
 
-    Formatting a float costs the same whether its slot is null or not, and most items are inactive on
-    most rows, so each item is formatted on its active rows only (a long frame, item-major), then the
-    items of a row are gathered into a list (which keeps their order: conditions in order, then fields)
-    and joined once. Lazy, so `collect_all` formats the tiers in parallel.
+    Each gap item is computed on the rows where its condition failed and the tier is not qualified, not
+    on every row: required values (score band inversions, ratios) cost far more over the whole frame than
+    the evaluation itself. An item is kept when its change goes the right way (delta > 0 for a minimum).
+    Items are built item-major, then gathered per row in their order (conditions in order, then fields).
+    `evaluated` is the frame after every stage, shared with the main query: `collect_all` computes it
+    once (common subplan) and builds the items in parallel.
     """
-    if not gap_meta:
+    if not gap_items:
         return None
-    src = df.lazy().with_row_index("_row")
-    # `+` on strings is cheaper than concat_str here, and null-propagating like it
-    items = [
-        src.filter(pl.col(f"_gd{k}").is_not_null()).select(
-            "_row",
-            (
-                pl.lit(f'{{"condition":"{cid}","field":"{fld}","current":')
-                + pl.col(f"_gc{k}").cast(pl.Utf8)
-                + pl.lit(',"required":')
-                + pl.col(f"_gr{k}").cast(pl.Float64).cast(pl.Utf8)
-                + pl.lit(',"delta":')
-                + pl.col(f"_gd{k}").cast(pl.Utf8)
-                + pl.lit("}")
-            ).alias("_t"),
+    not_qualified = pl.col("qualified") != "true"
+    items = []
+    for cid, fld, op, required in gap_items:
+        delta = (pl.col("required") - pl.col("current")).round(4)
+        right_way = delta > 0 if op in INCREASING else delta < 0
+        items.append(
+            evaluated.filter((pl.col(_COND + cid) == False) & not_qualified)  # noqa: E712 - Kleene compare
+            .select(
+                "_row",
+                pl.col(fld).cast(pl.Float64).alias("current"),
+                required.cast(pl.Float64).alias("required"),
+            )
+            .filter(right_way)
+            .select(
+                "_row",
+                pl.struct(
+                    pl.lit(cid, dtype=pl.Categorical).alias("condition"),
+                    pl.lit(fld, dtype=pl.Categorical).alias("field"),
+                    "current",
+                    "required",
+                    delta.alias("delta"),
+                ).alias("gaps"),
+            )
         )
-        for k, (cid, fld) in enumerate(gap_meta)
-    ]
     # A stable sort by row keeps the item order within a row and makes the list aggregation cheap.
-    return (
-        pl.concat(items)
-        .sort("_row", maintain_order=True)
-        .group_by("_row")
-        .agg(pl.col("_t"))
-        .select("_row", pl.concat_str([pl.lit("["), pl.col("_t").list.join(","), pl.lit("]")]).alias("_t"))
-    )
+    return pl.concat(items).sort("_row", maintain_order=True).group_by("_row", maintain_order=True).agg("gaps")
 
 
-def _place_gaps(height: int, texts: pl.DataFrame | None) -> pl.Series:
-    """Full-height `gaps` column: the texts at their rows, "[]" elsewhere (a gather of string views,
-    not a scatter that copies every string)."""
-    if texts is None or texts.height == 0:
-        return pl.repeat("[]", height, dtype=pl.Utf8, eager=True)
-    index = pl.repeat(texts.height, height, dtype=pl.UInt32, eager=True).scatter(
-        texts["_row"], pl.int_range(texts.height, dtype=pl.UInt32, eager=True)
+def _place_gaps(height: int, lists: pl.DataFrame | None) -> pl.Series:
+    """Full-height `gaps` column: the lists at their rows, empty lists elsewhere (one gather)."""
+    empty = pl.Series([[]], dtype=GAPS)
+    if lists is None or lists.height == 0:
+        return empty.gather(pl.zeros(height, dtype=pl.UInt32, eager=True))
+    index = pl.repeat(lists.height, height, dtype=pl.UInt32, eager=True).scatter(
+        lists["_row"], pl.int_range(lists.height, dtype=pl.UInt32, eager=True)
     )
-    pool = pl.concat([texts["_t"], pl.Series(["[]"], dtype=pl.Utf8)]).rechunk()  # one chunk: fast gather
-    return pool.gather(index)
+    return pl.concat([lists["gaps"], empty]).rechunk().gather(index)
+
+
+def for_file(results: pl.DataFrame) -> pl.DataFrame:
+    """Results as the tier results CSV has them: `gaps` as JSON text (formatted only when written: the
+    text of a million enterprises' gaps is a gigabyte)."""
+    encoded = pl.col("gaps").list.eval(pl.element().struct.json_encode()).list.join(",")
+    return results.with_columns(pl.concat_str([pl.lit("["), encoded, pl.lit("]")]).alias("gaps"))
 
 
 def _outcome(expr: pl.Expr) -> pl.Expr:
@@ -215,9 +234,9 @@ def compile_ruleset(ruleset: RuleSet, as_of: dt.date, overrides=None, explain: b
             for part in chosen:
                 others = [pl.col(f"_p_{p.id}_lo") for p in chosen if p is not part]
                 needed = pl.lit(t) - (pl.sum_horizontal(others) if others else pl.lit(0.0))
-                for fld, (op, unit, cands) in score_gap_candidates(part, needed, strict, params).items():
+                for fld, (op, _unit, cands) in score_gap_candidates(part, needed, strict, params).items():
                     req = pl.min_horizontal(cands) if op in INCREASING else pl.max_horizontal(cands)
-                    gap_items.append((cid, fld, op, unit, req))
+                    gap_items.append((cid, fld, op, req))
         else:
             text = str(cond["when"])
             expr = compile_condition(text, params)
@@ -232,7 +251,7 @@ def compile_ruleset(ruleset: RuleSet, as_of: dt.date, overrides=None, explain: b
             for gap in cond.get("gaps", []):
                 op = gap.get("op", ">=")
                 req = round_required(compile_condition(str(gap["required"]), params), gap.get("unit"), op)
-                gap_items.append((cid, gap["field"], op, gap.get("unit"), req))
+                gap_items.append((cid, gap["field"], op, req))
         cond_exprs.append(expr.alias(_COND + cid))
         cond_fields[cid] = _columns_of(names, values, params)
         if explain:
@@ -292,24 +311,6 @@ def compile_ruleset(ruleset: RuleSet, as_of: dt.date, overrides=None, explain: b
     missing_flags = [is_unknown & pl.col(f).is_null() & pl.any_horizontal(r) for f, r in reasons.items()]
     missing = _bitmask(missing_flags)
 
-    # Gaps leave the query as numbers (null where inactive); JSON text is built afterwards for the
-    # active ones only (formatting floats for every row and item costs more than the whole evaluation).
-    gap_stage, gap_exprs, gap_meta = [], [], []
-    for k, (cid, fld, op, _unit, req) in enumerate(gap_items):
-        current = pl.col(fld).cast(pl.Float64)
-        delta = (pl.col(f"_gr{k}") - current).round(4)
-        wrong_way = (delta <= 0) if op in INCREASING else (delta >= 0)
-        active = (pl.col(_COND + cid) == False) & not_qualified & ~wrong_way  # noqa: E712 - Kleene compare
-        gap_stage.append(req.alias(f"_gr{k}"))
-        gap_exprs += [pl.when(active).then(delta).alias(f"_gd{k}")]
-        gap_meta.append((cid, fld))
-    if gap_stage:
-        stages.append(gap_stage)
-        stages.append(gap_exprs)
-    gap_exprs = [pl.col(f"_gd{k}") for k in range(len(gap_meta))]
-    gap_exprs += [pl.col(fld).cast(pl.Float64).alias(f"_gc{k}") for k, (_cid, fld) in enumerate(gap_meta)]
-    gap_exprs += [pl.col(f"_gr{k}") for k in range(len(gap_meta))]
-
     has_score = bool(parts)
     if has_score:
         score_min = pl.sum_horizontal([pl.col(f"_p_{p.id}_lo") for p in parts])
@@ -329,7 +330,6 @@ def compile_ruleset(ruleset: RuleSet, as_of: dt.date, overrides=None, explain: b
         score_max.alias("score_max"),
         failed.alias("failed"),
         missing.alias("missing"),
-        *gap_exprs,
     ]
     if explain:
         sub_scores = {
@@ -343,7 +343,7 @@ def compile_ruleset(ruleset: RuleSet, as_of: dt.date, overrides=None, explain: b
         if sub_scores:
             body["scores"] = pl.struct(**sub_scores)
         output.append(pl.struct(**body).struct.json_encode().alias("explanation"))
-    return Compiled(ruleset, params, stages, output, gap_meta, failed_ids, missing_labels)
+    return Compiled(ruleset, params, stages, output, gap_items, failed_ids, missing_labels)
 
 
 _KNOWN: set[str] | None = None
@@ -368,11 +368,12 @@ def _field_label(field: str, fiscal_year: int) -> str:
     return field
 
 
-def _run(frame: pl.DataFrame, compiled: Compiled) -> pl.LazyFrame:
-    lf = frame.lazy()
+def _queries(frame: pl.DataFrame, compiled: Compiled) -> tuple[pl.LazyFrame, pl.LazyFrame | None]:
+    """The main result query and the gap-text query of one rule set over one frame."""
+    lf = frame.lazy().with_row_index("_row")
     for stage in compiled.query_exprs:
         lf = lf.with_columns(stage)
-    return lf.select(compiled.output)
+    return lf.select(compiled.output), _gap_lists(lf, compiled.gap_items)
 
 
 def evaluate(
@@ -386,7 +387,8 @@ def evaluate(
     """Evaluate tiers for every enterprise of the facts panel on `as_of`.
 
     Returns RESULT_COLUMNS (+ `explanation`, JSON text, when `explain`), one row per enterprise per tier,
-    ordered by tier then the order of first appearance of the enterprise in `facts`.
+    ordered by tier then the order of first appearance of the enterprise in `facts`. `gaps` is a list of
+    GAP structs (`for_file` turns it into the JSON text of the tier results CSV).
     `tiers`: tier ids or rule set ids (None = all tiers in force); `local_set`: variant for tiers that
     have local alternatives (e.g. "jinan" for gazelle; default variants are 黄埔/宿迁);
     `parameter_versions`: run-time dated parameter versions
@@ -414,18 +416,18 @@ def evaluate(
 
 def _evaluate_chunk(chunk: list[tuple[Compiled, pl.DataFrame]], columns: list[str]) -> list[pl.DataFrame]:
     """Every compiled rule set over one slice of enterprises, run together (lazy queries, then gap texts)."""
-    results = pl.collect_all([_run(frame, c) for c, frame in chunk])
-    gap_queries = [_gap_items(r, c.gap_meta) for r, (c, _) in zip(results, chunk, strict=True)]
-    gap_texts = iter(pl.collect_all([q for q in gap_queries if q is not None]))
+    queries = [_queries(frame, c) for c, frame in chunk]
+    collected = iter(pl.collect_all([q for pair in queries for q in pair if q is not None]))
+    outputs = [(next(collected), next(collected) if gaps is not None else None) for _, gaps in queries]
     return [
         _cast_out(
             r.with_columns(
                 _mask_text(r["failed"], c.failed_ids).alias("failed"),
                 _mask_text(r["missing"], c.missing_labels).alias("missing"),
-                _place_gaps(r.height, next(gap_texts) if q is not None else None).alias("gaps"),
+                _place_gaps(r.height, gaps).alias("gaps"),
             )
         ).select(columns)
-        for r, (c, _), q in zip(results, chunk, gap_queries, strict=True)
+        for (r, gaps), (c, _) in zip(outputs, chunk, strict=True)
     ]
 
 
@@ -439,7 +441,7 @@ def _cast_out(df: pl.DataFrame) -> pl.DataFrame:
 
 def empty_results(explain: bool = True) -> pl.DataFrame:
     schema = {c: pl.Utf8 for c in RESULT_COLUMNS}
-    schema.update(score=pl.Float64, score_min=pl.Float64, score_max=pl.Float64)
+    schema.update(score=pl.Float64, score_min=pl.Float64, score_max=pl.Float64, gaps=GAPS)
     if explain:
         schema["explanation"] = pl.Utf8
     return pl.DataFrame(schema=schema)
