@@ -4,7 +4,7 @@ from functools import cache
 
 import pytest
 
-from kechuang.engine.rules.cases import _check, case_files, load_cases, run_file
+from kechuang.engine.rules.cases import _check, case_files, coverage, load_cases, run_file
 
 CASES = [(path, case["name"]) for path in case_files() for case in load_cases(path)["cases"]]
 
@@ -34,6 +34,46 @@ def test_every_shipped_tier_has_cases():
         "potential_unicorn",
     }
     assert any(load_cases(p).get("local_set") == "jinan" for p in case_files())
+
+
+@pytest.mark.parametrize("path", case_files(), ids=lambda p: p.stem)
+def test_cases_assert_every_condition_and_route(path):
+    assert coverage(path) == []
+
+
+SMALL = """
+ruleset: potential_unicorn
+as_of: 2025-06-01
+defaults: {registered_on: 2022-01-01, listed: false, valuation: 35500}
+cases:
+  - {name: young, expect: {qualified: true, conditions: {young_path: true}}}
+"""
+
+
+def test_coverage_names_what_no_case_asserts(tmp_path):
+    path = tmp_path / "potential_unicorn.yaml"
+    path.write_text(SMALL, encoding="utf-8")
+    assert coverage(path) == [
+        "potential_unicorn@2022-08-01：没有用例检查条件 unlisted",
+        "potential_unicorn@2022-08-01：没有用例检查条件 older_path",
+        "potential_unicorn@2022-08-01：没有用例期望路径 conditions（或在 unreachable_routes 中说明原因）",
+    ]
+    path.write_text(SMALL.replace("young_path: true", "young_path: true, unlisted: true, older_path: false")
+                    + "unreachable_routes: {conditions: 仅为测试}\n", encoding="utf-8")
+    assert coverage(path) == []
+
+
+def test_tiers_test_fails_on_incomplete_coverage(tmp_path, monkeypatch, capsys):
+    import kechuang.engine.rules.cases as cases_module
+    from kechuang.cli import main
+
+    path = tmp_path / "potential_unicorn.yaml"
+    path.write_text(SMALL, encoding="utf-8")
+    monkeypatch.setattr(cases_module, "case_files", lambda: [path])
+    assert main(["tiers", "test"]) == 1
+    out = capsys.readouterr().out
+    assert "1/1 通过" in out and "覆盖不全：potential_unicorn@2022-08-01：没有用例检查条件 unlisted" in out
+    assert "3 处覆盖不全" in out
 
 
 def test_case_names_are_unique_per_file():

@@ -79,23 +79,27 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 
 def _test(args: argparse.Namespace) -> int:
-    from kechuang.engine.rules.cases import case_files, load_cases, run_file
+    from kechuang.engine.rules.cases import case_files, coverage, load_cases, run_file
 
-    total = failed = 0
+    total = failed = gaps = 0
     for path in case_files():
         if args.ruleset and load_cases(path)["ruleset"] not in args.ruleset and path.stem not in args.ruleset:
             continue
         results = run_file(path)
         bad = [r for r in results if not r.ok]
+        uncovered = coverage(path)
         total += len(results)
         failed += len(bad)
+        gaps += len(uncovered)
         print(f"{path.stem:<20} {len(results) - len(bad)}/{len(results)} 通过")
         for r in bad:
             print(f"  失败：{r.name}")
             for problem in r.problems:
                 print(f"    {problem}")
-    print(f"合计 {total - failed}/{total} 通过")
-    return 1 if failed else 0
+        for problem in uncovered:
+            print(f"  覆盖不全：{problem}")
+    print(f"合计 {total - failed}/{total} 通过" + (f"，{gaps} 处覆盖不全" if gaps else ""))
+    return 1 if failed or gaps else 0
 
 
 def _list(args: argparse.Namespace) -> int:

@@ -23,6 +23,11 @@ A case file:
           missing: [rd_expense]              # exact set
           gaps: [{condition: ..., field: ..., current: ..., required: ..., delta: ...}]  # exact list
           conditions: {score_threshold: false}   # outcomes from the explanation
+    unreachable_routes:          # routes no facts can make hold, with the reason (exempt from coverage)
+      conditions: 创新能力评分含专家评分部分，客观最低分达不到 71 分
+
+Coverage (`coverage(path)`): every condition of the rule set must be asserted by some case (in `failed`,
+`conditions` or `gaps`) and every route expected by some case (`route`), unless listed as unreachable.
 
 All cases of a file are evaluated in one vectorised call, so a case file also checks that enterprises do
 not leak into each other's results.
@@ -161,6 +166,32 @@ def run_file(path: Path) -> list[CaseResult]:
             problems = _check(case.get("expect") or {}, by_uscc[f"CASE{i:04d}"])
             results.append(CaseResult(ruleset_id, case["name"], not problems, problems))
     return results
+
+
+def coverage(path: Path) -> list[str]:
+    """What the cases of a file leave unasserted, per rule set version the file's as-of dates select."""
+    doc = load_cases(path)
+    asserted: set[str] = set()
+    routes: set[str] = set(doc.get("unreachable_routes") or {})
+    selected: dict[str, object] = {}
+    for case in doc["cases"]:
+        expect = case.get("expect") or {}
+        asserted |= set(expect.get("failed") or []) | set(expect.get("conditions") or {})
+        asserted |= {g["condition"] for g in expect.get("gaps") or []}
+        if expect.get("route"):
+            routes.add(expect["route"])
+        as_of = _as_date(case.get("as_of", doc["as_of"]))
+        for ruleset in select_rulesets(as_of, [doc["ruleset"]], case.get("local_set", doc.get("local_set"))):
+            selected[ruleset.label] = ruleset
+    problems = []
+    for label, ruleset in selected.items():
+        for cond in ruleset.conditions:
+            if cond["id"] not in asserted:
+                problems.append(f"{label}：没有用例检查条件 {cond['id']}")
+        for route in ruleset.routes:
+            if route["kind"] not in routes:
+                problems.append(f"{label}：没有用例期望路径 {route['kind']}（或在 unreachable_routes 中说明原因）")
+    return problems
 
 
 def run_all(directory: Path = TIER_CASES_DIR) -> list[CaseResult]:
