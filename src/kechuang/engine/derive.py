@@ -181,6 +181,18 @@ def derived_for_year(panel: pl.DataFrame, year: int, as_of: dt.date | None = Non
     on a 64-bit hash of uscc (string keys are several times slower). Then one pass of column
     expressions; no per-row Python.
     """
+    frame, stages = derived_lazy(panel, year, as_of)
+    for stage in stages:
+        frame = frame.with_columns(stage)
+    return frame
+
+
+def derived_lazy(
+    panel: pl.DataFrame, year: int, as_of: dt.date | None = None
+) -> tuple[pl.DataFrame, list[list[pl.Expr]]]:
+    """`derived_for_year` in two parts: the year's row per enterprise with its earlier years side by side,
+    and the derived values as successive `with_columns` stages. A lazy query over them computes only the
+    derived values it reads (the tier engine: two rule sets read a fraction of the 130 columns)."""
     as_of = as_of or dt.date(year, 12, 31)
     panel = _ensure_columns(panel).filter(pl.col("year").is_between(year - LAGS[-1], year))
     panel = panel.with_columns(pl.col("uscc").hash(seed=0).alias(_KEY))
@@ -208,7 +220,7 @@ def derived_for_year(panel: pl.DataFrame, year: int, as_of: dt.date | None = Non
         *[pl.coalesce([pl.col(_lag(c, k)) for k in (0, *LAGS)]).alias(c) for c in statics],
         pl.lit(year, dtype=pl.Int64).alias("year"),
     ).drop([_lag(c, k) for c in statics for k in LAGS] + [_KEY])
-    return frame.with_columns(_derived_exprs(year, as_of)).with_columns(_second_order_exprs())
+    return frame, [_derived_exprs(year, as_of), _second_order_exprs()]
 
 
 def _joined(

@@ -368,9 +368,9 @@ def _field_label(field: str, fiscal_year: int) -> str:
     return field
 
 
-def _queries(frame: pl.DataFrame, compiled: Compiled) -> tuple[pl.LazyFrame, pl.LazyFrame | None]:
-    """The main result query and the gap-text query of one rule set over one frame."""
-    lf = frame.lazy().with_row_index("_row")
+def _queries(derived: pl.LazyFrame, compiled: Compiled) -> tuple[pl.LazyFrame, pl.LazyFrame | None]:
+    """The main result query and the gap query of one rule set over the derived values of a slice."""
+    lf = derived.with_row_index("_row")
     for stage in compiled.query_exprs:
         lf = lf.with_columns(stage)
     return lf.select(compiled.output), _gap_lists(lf, compiled.gap_items)
@@ -397,24 +397,34 @@ def evaluate(
     rulesets = select_rulesets(as_of, tiers, local_set)
     if not rulesets:
         return empty_results(explain)
-    frames: dict[int, pl.DataFrame] = {}
+    # Per fiscal year: the enterprises' rows side by side, and the derived values as lazy stages, so each
+    # slice computes only the derived values its rule sets read (once for all of them: a common subplan).
+    frames: dict[int, tuple[pl.DataFrame, list[list[pl.Expr]]]] = {}
     compiled_all = []
     for ruleset in rulesets:
         year = as_of.year - ruleset.fiscal_year_offset
         if year not in frames:
-            frames[year] = derive.derived_for_year(facts, year, as_of)
+            frames[year] = derive.derived_lazy(facts, year, as_of)
         compiled_all.append((compile_ruleset(ruleset, as_of, parameter_versions, explain), year))
     columns = [*RESULT_COLUMNS, "explanation"] if explain else list(RESULT_COLUMNS)
     pieces: list[list[pl.DataFrame]] = [[] for _ in compiled_all]
-    height = max(frame.height for frame in frames.values())
+    height = max(base.height for base, _ in frames.values())
     for offset in range(0, max(height, 1), CHUNK_ROWS):
-        chunk = [(c, frames[year].slice(offset, CHUNK_ROWS)) for c, year in compiled_all]
+        derived = {year: _derived_slice(base, stages, offset) for year, (base, stages) in frames.items()}
+        chunk = [(c, derived[year]) for c, year in compiled_all]
         for k, result in enumerate(_evaluate_chunk(chunk, columns)):
             pieces[k].append(result)
     return pl.concat([p for per_ruleset in pieces for p in per_ruleset], how="vertical")
 
 
-def _evaluate_chunk(chunk: list[tuple[Compiled, pl.DataFrame]], columns: list[str]) -> list[pl.DataFrame]:
+def _derived_slice(base: pl.DataFrame, stages: list[list[pl.Expr]], offset: int) -> pl.LazyFrame:
+    lf = base.slice(offset, CHUNK_ROWS).lazy()
+    for stage in stages:
+        lf = lf.with_columns(stage)
+    return lf
+
+
+def _evaluate_chunk(chunk: list[tuple[Compiled, pl.LazyFrame]], columns: list[str]) -> list[pl.DataFrame]:
     """Every compiled rule set over one slice of enterprises, run together (lazy queries, then gap texts)."""
     queries = [_queries(frame, c) for c, frame in chunk]
     collected = iter(pl.collect_all([q for pair in queries for q in pair if q is not None]))
