@@ -113,6 +113,64 @@ def test_growth_is_exact_at_decimal_boundaries():
     assert _one(rows)["main_revenue_growth"] >= 0.15  # 2300/2000 − 1 would be 0.1499999…
 
 
+def _exact_multiples(rate: float, n: int = 3000) -> list[tuple[float, float]]:
+    """(amount, amount × rate) pairs with 4 decimals where the product is exact in decimal."""
+    pairs = []
+    for cents in range(100_000, 100_000 + 7 * n, 7):
+        amount = cents / 100
+        part = round(amount * rate, 4)
+        if abs(part - amount * rate) < 1e-9:
+            pairs.append((amount, part))
+    return pairs
+
+
+def test_ratios_sitting_on_a_threshold_are_not_below_it():
+    # 5% of 4-decimal revenue: in binary floats rd / revenue is 0.049999999999999996 for ~40% of them.
+    pairs = _exact_multiples(0.05)
+    rows = [
+        {"uscc": f"E{i}", "name": "e", "year": y, "revenue": revenue, "rd_expense": rd}
+        for i, (revenue, rd) in enumerate(pairs)
+        for y in (2022, 2023, 2024)
+    ]
+    derived = derived_for_year(_panel(rows), 2024, dt.date(2025, 6, 1))
+    assert len(pairs) > 1000
+    assert derived["rd_ratio_revenue"].to_list() == [0.05] * len(pairs)
+    assert derived["rd_ratio_3y"].to_list() == [0.05] * len(pairs)
+
+
+@pytest.mark.parametrize("rate", [0.05, 0.15, 0.25, 0.35])
+def test_hte_growth_exactly_on_a_band_boundary(rate):
+    # X₂ = X₁(1 + g), X₃ = X₂(1 + g): ½(X₂/X₁ + X₃/X₂) − 1 = g, which the plain formula misses (0.1499999…)
+    rows = []
+    for i, cents in enumerate(range(100_000, 130_000, 37)):
+        x1 = cents / 100
+        x2 = round(x1 * (1 + rate), 4)
+        x3 = round(x2 * (1 + rate), 4)
+        if abs(x2 - x1 * (1 + rate)) < 1e-9 and abs(x3 - x2 * (1 + rate)) < 1e-9:
+            rows += [{"uscc": f"E{i}", "name": "e", "year": 2022 + k, "revenue": v} for k, v in enumerate((x1, x2, x3))]
+    growth = derived_for_year(_panel(rows), 2024, dt.date(2025, 6, 1))["revenue_growth_hte"]
+    assert growth.len() > 50
+    assert growth.to_list() == [rate] * growth.len()
+
+
+def test_cagr_exactly_on_a_threshold():
+    rows = [
+        {"uscc": "A", "name": "a", "year": 2021, "revenue": 1000.0},
+        {"uscc": "A", "name": "a", "year": 2024, "revenue": 1728.0},  # 1000 × 1.2³
+    ]
+    assert _one(rows)["revenue_cagr_3y"] == 0.2  # the cube root alone gives 0.19999999999999996
+
+
+def test_money_sums_are_exact_decimals():
+    rows = [
+        {"uscc": "A", "name": "a", "year": 2022 + k, "rd_expense": v, "revenue": 1.0}
+        for k, v in enumerate((0.1, 0.1, 0.2))
+    ]
+    r = _one(rows)
+    assert r["rd_expense_3y"] == 0.4
+    assert r["rd_expense_2y"] == 0.3  # 0.2 + 0.1 = 0.30000000000000004
+
+
 def test_cagr_and_hte_growth():
     r = _one(BASE)
     assert r["revenue_cagr_2y"] == pytest.approx((1500 / 1000) ** 0.5 - 1)

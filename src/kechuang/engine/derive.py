@@ -16,6 +16,11 @@ Policy:
 - Ⅰ类/Ⅱ类 membership is the dated parameter `rulesets/tiers/common/ip_classes.yaml`. The IP columns are
   reported as a block: an enterprise that filled in at least one IP count holds 0 of the types it left
   empty; an enterprise that filled in none has unknown `class1_ip`/`class2_ip`.
+- Exact at thresholds. Money is exact decimal (data dictionary) but computed here in binary floats, whose
+  noise (about 1e-16 relative) puts a value that sits exactly on a threshold just below it: R&D of exactly
+  5% of revenue computes as 0.049999999999999996 for ~40% of 4-decimal amounts, a CAGR of exactly 20% as
+  0.19999999999999996. Derived money (sums, differences, averages) is rounded to MONEY_DECIMALS and ratios
+  and growth rates to RATIO_DECIMALS: far finer than any threshold or amount, far coarser than the noise.
 - Ages (`age_years`, `years_in_niche`) are fractional years at `as_of`, exact at anniversaries: whole
   completed years plus the elapsed share of the running year, so `age_years >= 1` holds from the first
   anniversary on and `age_years <= 5` up to and including the fifth anniversary.
@@ -30,7 +35,7 @@ Columns added (all Float64 unless noted):
   rd_expense_2y, rd_expense_avg_2y, equity_financing_2y,
   revenue_growth, main_revenue_growth(+_prev1), main_revenue_growth_avg_2y, rd_expense_growth,
   revenue_cagr_2y, revenue_cagr_3y (base year-3), net_profit_cagr_2y,
-  revenue_growth_hte, net_assets_growth_hte (高企 formula ½·(X₂/X₁ + X₃/X₂) − 1),
+  revenue_growth_hte, net_assets_growth_hte (高企 formula ½·(X₂/X₁ + X₃/X₂) − 1, as the mean of two growths),
   age_years, years_in_niche, hte_certificate_age_years (years since the 高企 certificate was issued),
   class1_ip, class2_ip (Int64).
 DEPENDS maps each of them to the facts columns (with lag suffixes) it reads, for "missing" reports.
@@ -68,6 +73,9 @@ LAG_COLUMNS = (
     "total_cost_expense",
 )
 LAGS = (1, 2, 3)
+# Rounding of derived values (module doc, "exact at thresholds"): inputs carry at most 4 decimals of 万元.
+MONEY_DECIMALS = 6
+RATIO_DECIMALS = 12
 IP_COLUMNS = tuple(c.name for c in facts.IP if not c.name.startswith("class1_"))
 
 
@@ -75,9 +83,17 @@ def _lag(name: str, k: int) -> str:
     return name if k == 0 else f"{name}_prev{k}"
 
 
+def _money(x: pl.Expr) -> pl.Expr:
+    return x.round(MONEY_DECIMALS)
+
+
+def _ratio(x: pl.Expr) -> pl.Expr:
+    return x.round(RATIO_DECIMALS)
+
+
 def _div(num: pl.Expr, den: pl.Expr) -> pl.Expr:
     """num / den, null when den is 0 or either side unknown."""
-    return pl.when(den != 0).then(num / den)
+    return pl.when(den != 0).then(_ratio(num / den))
 
 
 def _growth(now: pl.Expr, before: pl.Expr) -> pl.Expr:
@@ -90,7 +106,7 @@ def _window(name: str, n: pl.Expr, width: int) -> pl.Expr:
     total = pl.col(name)
     for k in range(1, width):
         total = total + pl.when(n > k).then(pl.col(_lag(name, k))).otherwise(0.0)
-    return pl.when(n >= 1).then(total)
+    return pl.when(n >= 1).then(_money(total))
 
 
 def _fractional_years(start: pl.Expr, as_of: dt.date) -> pl.Expr:
@@ -118,13 +134,15 @@ def _fractional_years(start: pl.Expr, as_of: dt.date) -> pl.Expr:
 
 
 def _hte_growth(x1: pl.Expr, x2: pl.Expr, x3: pl.Expr) -> pl.Expr:
-    """高企 growth ½·(X₂/X₁ + X₃/X₂) − 1; X₁ = 0 → X₃/X₂ − 1; X₂ = 0 → 0; negative → 0."""
-    raw = pl.when(x2 == 0).then(0.0).when(x1 == 0).then(x3 / x2 - 1).otherwise(0.5 * (x2 / x1 + x3 / x2) - 1)
-    return pl.when(raw < 0).then(0.0).otherwise(raw)
+    """高企 growth ½·(X₂/X₁ + X₃/X₂) − 1, computed as the mean of the two growth rates (exact when both
+    are); X₁ = 0 → X₃/X₂ − 1; X₂ = 0 → 0; negative → 0."""
+    later = (x3 - x2) / x2
+    raw = pl.when(x2 == 0).then(0.0).when(x1 == 0).then(later).otherwise(((x2 - x1) / x1 + later) / 2)
+    return _ratio(pl.when(raw < 0).then(0.0).otherwise(raw))
 
 
 def _cagr(now: pl.Expr, base: pl.Expr, years: int) -> pl.Expr:
-    return pl.when((base > 0) & (now >= 0)).then((now / base) ** (1.0 / years) - 1)
+    return pl.when((base > 0) & (now >= 0)).then(_ratio((now / base) ** (1.0 / years) - 1))
 
 
 @lru_cache(maxsize=8)
@@ -263,9 +281,9 @@ def _derived_exprs(year: int, as_of: dt.date) -> list[pl.Expr]:
     )
     exprs = [
         window.alias("window_years_3y"),
-        (c("total_assets") - c("total_liabilities")).alias("net_assets"),
-        (c("total_assets_prev1") - c("total_liabilities_prev1")).alias("net_assets_prev1"),
-        (c("total_assets_prev2") - c("total_liabilities_prev2")).alias("net_assets_prev2"),
+        _money(c("total_assets") - c("total_liabilities")).alias("net_assets"),
+        _money(c("total_assets_prev1") - c("total_liabilities_prev1")).alias("net_assets_prev1"),
+        _money(c("total_assets_prev2") - c("total_liabilities_prev2")).alias("net_assets_prev2"),
         _div(c("total_liabilities"), c("total_assets")).alias("debt_ratio"),
         _div(c("tech_staff"), c("staff_total")).alias("tech_staff_ratio"),
         _div(c("rd_staff"), c("staff_total")).alias("rd_staff_ratio"),
@@ -279,10 +297,10 @@ def _derived_exprs(year: int, as_of: dt.date) -> list[pl.Expr]:
         _window("rd_expense", window, 3).alias("rd_expense_3y"),
         _window("revenue", window, 3).alias("revenue_3y"),
         _window("rd_expense_domestic", window, 3).alias("rd_expense_domestic_3y"),
-        (_window("conversions", window, 3) / window).alias("conversions_avg_3y"),
+        _ratio(_window("conversions", window, 3) / window).alias("conversions_avg_3y"),
         _window("equity_financing", window, 3).alias("equity_financing_3y"),
         _window("rd_expense", window, 2).alias("rd_expense_2y"),
-        (_window("rd_expense", window, 2) / window.clip(upper_bound=2)).alias("rd_expense_avg_2y"),
+        _money(_window("rd_expense", window, 2) / window.clip(upper_bound=2)).alias("rd_expense_avg_2y"),
         _window("equity_financing", window, 2).alias("equity_financing_2y"),
         _growth(c("revenue"), c("revenue_prev1")).alias("revenue_growth"),
         _growth(c("main_revenue"), c("main_revenue_prev1")).alias("main_revenue_growth"),
@@ -306,7 +324,7 @@ def _second_order_exprs() -> list[pl.Expr]:
     return [
         _div(c("rd_expense_3y"), c("revenue_3y")).alias("rd_ratio_3y"),
         _div(c("rd_expense_domestic_3y"), c("rd_expense_3y")).alias("rd_domestic_share"),
-        ((c("main_revenue_growth") + c("main_revenue_growth_prev1")) / 2).alias("main_revenue_growth_avg_2y"),
+        _ratio((c("main_revenue_growth") + c("main_revenue_growth_prev1")) / 2).alias("main_revenue_growth_avg_2y"),
         _hte_growth(c("net_assets_prev2"), c("net_assets_prev1"), c("net_assets")).alias(
             "net_assets_growth_hte"
         ),
