@@ -15,7 +15,7 @@ from openfisca_core.periods import DateUnit
 from openfisca_core.taxbenefitsystems import TaxBenefitSystem
 from openfisca_core.variables import Variable
 
-from kechuang.engine.derive import ip_classes
+from kechuang.engine.derive import MONEY_DECIMALS, RATIO_DECIMALS, ip_classes
 from kechuang.engine.rules.model import select_rulesets
 
 AS_OF = dt.date(2025, 6, 1)
@@ -86,8 +86,9 @@ def _bands(value: np.ndarray, rows: list[dict]) -> np.ndarray:
 
 
 def _safe_div(num: np.ndarray, den: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rounded like the engine's ratios, so a value exactly on a threshold is not below it."""
     ok = den != 0
-    return np.divide(num, den, out=np.zeros_like(num, dtype=float), where=ok), ok
+    return np.round(np.divide(num, den, out=np.zeros_like(num, dtype=float), where=ok), RATIO_DECIMALS), ok
 
 
 def _input(name: str, value_type) -> type:
@@ -174,7 +175,8 @@ def _window(get):
 
 def _window_sum(get, name):
     n = _window(get)
-    return get(name) + np.where(n > 1, get(f"{name}_prev1"), 0.0) + np.where(n > 2, get(f"{name}_prev2"), 0.0)
+    total = get(name) + np.where(n > 1, get(f"{name}_prev1"), 0.0) + np.where(n > 2, get(f"{name}_prev2"), 0.0)
+    return np.round(total, MONEY_DECIMALS)
 
 
 def _rd_ratio_3y_ok(get):
