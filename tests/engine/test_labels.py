@@ -90,3 +90,33 @@ def test_a_rule_set_without_a_label_or_with_a_wrong_placeholder_is_refused(tmp_p
     with pytest.raises(RuleSetError, match="条件 age_10y 的 label 引用了“age_min”，它不是本规则集的数值参数"):
         load_file(_ruleset_file(tmp_path, '    label: "成立≤{age_min}年"'))
     assert load_file(_ruleset_file(tmp_path, '    label: "成立≤{age_max}年"')).conditions[1]["id"] == "age_10y"
+
+
+def test_field_values_read_with_their_units():
+    assert labels.field_value_text("tech_staff_ratio", 0.6471) == "64.71%"
+    assert labels.field_value_text("rd_ratio_3y", 0.05) == "5%"
+    assert labels.field_value_text("revenue", 1042.1733) == "1042.1733 万元"
+    assert labels.field_value_text("revenue_prev1", 1000) == "1000 万元"
+    assert labels.field_value_text("revenue_3y", 3000.42) == "3000.42 万元"
+    assert labels.field_value_text("hightech_field", "electronic_information") == "电子信息"
+    assert labels.field_value_text("rd_institution_level", "none") == "无"
+    assert labels.field_value_text("staff_total", 100) == "100"
+    assert labels.field_value_text("age_years", 4.58871) == "4.5887"
+    assert labels.field_value_text("hte_certified", True) == "是"
+    assert labels.field_value_text("revenue", None) == "未知"
+
+
+def test_condition_values_take_the_unit_of_what_they_compare():
+    ratio = labels.condition_values_text({"tech_staff_ratio": 0.6471}, {"tech_staff_ratio_min": 0.1})
+    assert ratio == "科技人员占比=64.71%｜门槛 10%"
+    money = labels.condition_values_text({"revenue": 50000}, {"young_revenue_above": 50000})
+    assert money == "营业收入=50000 万元｜门槛 50000 万元"
+    mixed = labels.condition_values_text({"revenue": 1.0, "tech_staff_ratio": 0.2}, {"a": 0.1, "b": 2})
+    assert mixed.endswith("｜门槛 0.1、2")
+    assert labels.condition_values_text({}, None) == ""
+
+
+def test_ruleset_text_names_the_rule_set_and_its_version():
+    assert labels.ruleset_text("tech_sme@2022-05-01") == "科技型中小企业（2022-05-01 版）"
+    assert labels.ruleset_text("gazelle_jinan@2023-01-01") == "瞪羚企业（济南）（2023-01-01 版）"
+    assert labels.ruleset_text("unknown") == "unknown"

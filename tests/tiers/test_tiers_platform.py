@@ -10,7 +10,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
-from kechuang.core.models import AuditEvent
+from kechuang.core.models import AuditEvent, Job
 from kechuang.enterprises.models import AnnualFigure, Qualification
 from kechuang.tiers import services
 from kechuang.tiers.models import ParameterVersion, TierResult, TierRun
@@ -81,6 +81,20 @@ def test_evaluation_job_records_progress_and_result(world, django_capture_on_com
 
 
 @pytest.mark.django_db
+def test_an_evaluation_date_without_figures_or_in_the_future_is_refused(world, client_for):
+    worked_example(world["a"])  # figures for 2024 only
+    with pytest.raises(ValidationError, match="晚于今天"):
+        services.start_evaluation(dt.date.today() + dt.timedelta(days=1), user=world["users"]["bureau_staff"])
+    with pytest.raises(ValidationError, match="尚无 2019 年度的企业数据"):
+        services.start_evaluation(dt.date(2020, 6, 30), user=world["users"]["bureau_staff"])
+    response = client_for(world["users"]["bureau_staff"]).post(reverse("tiers:evaluate"), {"as_of": "2020-06-30"},
+                                                              follow=True)
+    assert "尚无 2019 年度的企业数据" in response.content.decode()
+    assert not Job.objects.exists() and not TierRun.objects.exists()
+    services.check_as_of(AS_OF)  # 2024 figures: accepted
+
+
+@pytest.mark.django_db
 def test_only_bureau_starts_an_evaluation(world):
     with pytest.raises(PermissionDenied):
         services.start_evaluation(AS_OF, user=world["users"]["park_operator"])
@@ -127,6 +141,15 @@ def test_condition_labels_show_the_threshold_each_run_used(world, client_for):
 @pytest.mark.parametrize("kwargs, message", [
     ({"parameter": "no_such"}, "没有参数"),
     ({"source": "  "}, "依据来源"),
+    ({"value": "65"}, "pass_score 应为数字，例如 60"),
+    ({"value": True}, "应为数字"),
+    ({"value": -5}, "不能为负数"),
+    ({"ruleset": "high_tech", "parameter": "tech_staff_ratio_min", "value": 12}, "是比例，应填 0 到 1 之间的小数"),
+    ({"parameter": "tech_staff_bands", "value": [[0.3, 20], [0.25, 16]]}, "是分档表"),
+    ({"parameter": "tech_staff_bands", "value": [{"min": 0.3, "points": [20, 10]}]}, "第 1 档的分值"),
+    ({"parameter": "tech_staff_bands", "value": [{"min": "高", "points": 20}]}, "第 1 档的界限应为数字"),
+    ({"parameter": "negative_industry_prefixes", "value": "16"}, "应为文字列表"),
+    ({"ruleset": "no_such"}, "不生效"),
 ])
 def test_parameter_version_is_validated(world, kwargs, message):
     args = {"user": world["users"]["bureau_admin"], "ruleset": "tech_sme", "parameter": "pass_score",
@@ -134,6 +157,31 @@ def test_parameter_version_is_validated(world, kwargs, message):
     with pytest.raises(ValidationError, match=message):
         services.add_parameter_version(**{**args, **kwargs})
     assert ParameterVersion.objects.count() == 0 and AuditEvent.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_a_second_version_on_the_same_day_is_refused_in_chinese(world, client_for):
+    admin = world["users"]["bureau_admin"]
+    args = {"user": admin, "ruleset": "tech_sme", "parameter": "pass_score", "effective_from": dt.date(2025, 1, 1),
+            "value": 65, "source": "文件"}
+    services.add_parameter_version(**args)
+    with pytest.raises(ValidationError, match="2025-01-01 已有一个版本"):
+        services.add_parameter_version(**{**args, "value": 70})
+    assert list(ParameterVersion.objects.values_list("value", flat=True)) == [65]
+    data = {"ruleset": "tech_sme", "parameter": "pass_score", "effective_from": "2025-01-01", "value": "70",
+            "source": "测试文件"}
+    response = client_for(admin).post(reverse("tiers:parameters"), data)
+    html = response.content.decode()
+    assert response.status_code == 200 and "已有一个版本" in html
+    # the form and its message come before the long list of rule sets, and the page returns to it
+    assert html.index("已有一个版本") < html.index("认定条件") and 'action="#new-version"' in html
+
+
+@pytest.mark.django_db
+def test_parameter_values_are_shown_as_they_are_typed(world, client_for):
+    html = client_for(world["users"]["bureau_admin"]).get(reverse("tiers:parameters")).content.decode()
+    assert "<code>[{&quot;min&quot;: 0.3, &quot;points&quot;: 20}" in html  # JSON, not Python text
+    assert "{&#x27;min&#x27;" not in html and "tech_sme@" not in html
 
 
 @pytest.mark.django_db
@@ -164,6 +212,17 @@ def test_pipeline_pages_by_role(role, world, evaluated, client_for):
 
 
 @pytest.mark.django_db
+def test_refusals_and_missing_pages_speak_chinese(world, evaluated, client_for):
+    refused = client_for(world["users"]["enterprise_user"]).get(reverse("tiers:pipeline"))
+    assert refused.status_code == 403
+    assert "无权访问" in refused.content.decode() and "无权查看企业梯队" in refused.content.decode()
+    staff = client_for(world["users"]["bureau_staff"])
+    for url in (reverse("tiers:pipeline") + "?run=99999", reverse("tiers:tier_list", args=["foo"])):
+        missing = staff.get(url)
+        assert missing.status_code == 404 and "页面不存在" in missing.content.decode(), url
+
+
+@pytest.mark.django_db
 def test_pipeline_counts_are_scoped_for_park_operator(world, client_for):
     worked_example(world["a"])
     worked_example(world["c"])  # c qualifies too, but is not in the operator's valley
@@ -172,6 +231,8 @@ def test_pipeline_counts_are_scoped_for_park_operator(world, client_for):
     assert 'data-tier="tech_sme">2<' in staff_html
     operator_html = client_for(world["users"]["park_operator"]).get(reverse("tiers:pipeline")).content.decode()
     assert 'data-tier="tech_sme">1<' in operator_html
+    assert '<span data-testid="visible">2</span>' in operator_html  # a and b, its own firms, not the region's 3
+    assert TierRun.objects.get().enterprises == 3 and '<span data-testid="visible">3</span>' in staff_html
 
 
 @pytest.mark.django_db
@@ -231,12 +292,18 @@ def test_enterprise_tiers_section_and_flows(world, client_for):
     client = client_for(world["users"]["enterprise_user"])
     html = client.get(reverse("tiers:enterprise", args=[world["a"].uscc])).content.decode()
     assert "科技型中小企业" in html and "达标" in html and "2024-06-30" in html
+    assert "科技型中小企业（2022-05-01 版）" in html and "tech_sme@" not in html  # rule set by name
+    hte = TierResult.objects.get(run__as_of=AS_OF, enterprise=world["a"], tier="high_tech")
+    assert hte.score is None and f"{hte.score_min:g}–{hte.score_max:g}" in html and "含专家评分部分" in html
     assert client.get(reverse("tiers:enterprise", args=[world["b"].uscc])).status_code == 404
     staff = client_for(world["users"]["bureau_staff"])
     flows = staff.get(reverse("tiers:pipeline")).context["flows"]
     tech = next(r for r in flows["rows"] if r["label"] == "科技型中小企业")
     assert (tech["before"], tech["after"], tech["entered"], tech["left"]) == (1, 2, 1, 0)
     assert flows["sme_to_hte"] == 1
+    services.evaluate_all(AS_OF - dt.timedelta(days=7))  # a run a week earlier does not replace last year
+    flows = staff.get(reverse("tiers:pipeline")).context["flows"]
+    assert flows["previous"].as_of == dt.date(2024, 6, 30)
 
 
 @pytest.mark.django_db

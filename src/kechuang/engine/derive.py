@@ -331,6 +331,19 @@ def _second_order_exprs() -> list[pl.Expr]:
     ]
 
 
+# Derived values shown as percentages and in 万元 (engine/labels.py formats explanations with them).
+RATIOS = frozenset({
+    "debt_ratio", "tech_staff_ratio", "rd_staff_ratio", "postgrad_staff_ratio", "rd_ratio_revenue",
+    "rd_ratio_revenue_prev1", "rd_ratio_cost", "hightech_revenue_share", "main_revenue_share", "net_margin",
+    "rd_ratio_3y", "rd_domestic_share", "revenue_growth", "main_revenue_growth", "main_revenue_growth_prev1",
+    "main_revenue_growth_avg_2y", "rd_expense_growth", "revenue_cagr_2y", "revenue_cagr_3y",
+    "net_profit_cagr_2y", "revenue_growth_hte", "net_assets_growth_hte",
+})
+MONEY = frozenset({
+    "net_assets", "net_assets_prev1", "net_assets_prev2", "rd_expense_3y", "revenue_3y", "rd_expense_domestic_3y",
+    "equity_financing_3y", "rd_expense_2y", "rd_expense_avg_2y", "equity_financing_2y",
+})
+
 # Chinese labels of the derived values (engine/labels.py adds facts columns and earlier years).
 LABELS = {
     "has_year_row": "本年度有数据",

@@ -8,7 +8,7 @@ import datetime as dt
 
 from kechuang.engine import derive, facts
 from kechuang.engine.policies import inputs
-from kechuang.engine.rules.model import LABEL_PLACEHOLDER, RuleSet
+from kechuang.engine.rules.model import LABEL_PLACEHOLDER, RuleSet, all_rulesets
 
 TIER_NAMES = {
     "tech_sme": "科技型中小企业",
@@ -83,6 +83,59 @@ def value_text(value) -> str:
     if isinstance(value, (int, float)):
         return number_text(value)
     return "未知" if value is None else str(value)
+
+
+def _base(name: str) -> str:
+    base = name.partition("@")[0]
+    for k in derive.LAGS:
+        base = base.removesuffix(f"_prev{k}")
+    return base
+
+
+def unit(name: str) -> str:
+    """How a field's numbers read: "%" for shares and growth rates, "万元" for money, "" otherwise."""
+    base = _base(name)
+    column = facts.BY_NAME.get(base)
+    if base in derive.RATIOS or (column and column.kind == facts.FRACTION):
+        return "%"
+    if base in derive.MONEY or (column and column.kind == facts.MONEY):
+        return "万元"
+    return ""
+
+
+def field_value_text(name: str, value) -> str:
+    """A field's value as a reader expects it: shares and growth rates in %, money in 万元, coded values
+    (高新技术领域, 研发机构级别) by their Chinese names; otherwise as `value_text`."""
+    if value is None or isinstance(value, bool):
+        return value_text(value)
+    if isinstance(value, str):
+        column = facts.BY_NAME.get(_base(name))
+        return facts.enum_labels(column).get(value, value) if column else value
+    shown = unit(name)
+    if shown == "%":
+        return f"{number_text(float(value) * 100)}%"
+    return f"{number_text(value)} 万元" if shown else value_text(value)
+
+
+def condition_values_text(values: dict | None, thresholds: dict | None) -> str:
+    """An explained condition's values and thresholds in one line: 科技人员占比=64.71%｜门槛 10%.
+    Thresholds take the unit of the values when they all have the same one (a share against a share)."""
+    values = values or {}
+    text = " ".join(f"{label(k)}={field_value_text(k, v)}" for k, v in values.items())
+    if thresholds:
+        units = {unit(k) for k in values}
+        like = next(iter(values)) if len(units) == 1 and units != {""} else None
+        shown = [field_value_text(like, v) if like and not isinstance(v, str) else value_text(v)
+                 for v in thresholds.values()]
+        text += f"｜门槛 {'、'.join(shown)}"
+    return text
+
+
+def ruleset_text(label: str) -> str:
+    """`tech_sme@2022-05-01` as 科技型中小企业（2022-05-01 版）."""
+    ruleset_id, _, version = (label or "").partition("@")
+    name = next((r.name_zh for r in all_rulesets() if r.id == ruleset_id), ruleset_id)
+    return f"{name}（{version} 版）" if version else name
 
 
 def number_text(value) -> str:

@@ -14,20 +14,28 @@ class EvaluationForm(forms.Form):
 
 class ParameterVersionForm(forms.Form):
     ruleset = forms.ChoiceField(label=_("规则集"))
-    parameter = forms.CharField(label=_("参数"), max_length=128)
+    parameter = forms.ChoiceField(label=_("参数"))
     effective_from = forms.DateField(label=_("生效日期"), widget=forms.DateInput(attrs={"type": "date"}))
     value = forms.CharField(label=_("新取值"), max_length=2000,
-                            help_text=_("数字（如 0.05）或 JSON（如分档表）"))
+                            help_text=_("按下表“取值”列的格式填写：数字（比例填小数，10% 填 0.1）、true/false，"
+                                        "或分档表（可复制现值后修改）"))
     source = forms.CharField(label=_("依据来源"), max_length=500, help_text=_("文件名称、文号或网址"))
     note = forms.CharField(label=_("说明"), max_length=500, required=False)
 
     def __init__(self, *args, rulesets=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["ruleset"].choices = [(r["id"], f"{r['name_zh']}（{r['id']}）") for r in rulesets]
+        self.fields["ruleset"].choices = [(r["id"], r["name_zh"]) for r in rulesets]
+        # Grouped by rule set; a parameter of another rule set is refused with a Chinese message.
+        self.fields["parameter"].choices = [
+            (r["name_zh"], [(p["path"], p["path"]) for p in r["parameters"]]) for r in rulesets
+        ]
 
     def clean_value(self):
         text = self.cleaned_data["value"].strip()
         try:
             return json.loads(text)
         except json.JSONDecodeError:
-            raise forms.ValidationError(_("取值须为数字或 JSON，例如 0.05、60 或 [[0.3, 20], [0.25, 16]]")) from None
+            raise forms.ValidationError(
+                _("取值须为数字、true/false 或分档表，例如 0.05、60 或 "
+                  "[{\"min\": 0.3, \"points\": 20}, {\"points\": 0}]")
+            ) from None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 import polars as pl
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -11,11 +12,15 @@ from django.utils.translation import gettext as _
 
 from kechuang.core import audit, bulk, jobs
 from kechuang.core.models import Job
-from kechuang.engine.rules import evaluate, for_file, list_rulesets
+from kechuang.engine.rules import evaluate, for_file
+from kechuang.engine.rules.model import all_rulesets, select_rulesets
+from kechuang.engine.rules.values import check_value
 from kechuang.enterprises.loaders import facts_frame
-from kechuang.enterprises.models import Enterprise
+from kechuang.enterprises.models import AnnualFigure, Enterprise
 
 from .models import ParameterVersion, TierResult, TierRun
+
+logger = logging.getLogger(__name__)
 
 RESULT_COLUMNS = ["run_id", "enterprise_id", "tier", "ruleset", "qualified", "route", "score", "score_min",
                   "score_max", "failed", "missing", "gaps", "explanation"]
@@ -29,9 +34,22 @@ def start_evaluation(as_of: dt.date, *, user=None, local_set: str = "") -> Job:
     """Evaluate every enterprise as of a date in the background."""
     if user is not None and not user.is_bureau:
         raise PermissionDenied(_("无权发起梯队评价"))
+    check_as_of(as_of)
     return jobs.start(kind="tier_evaluation", title=f"梯队评价（基准日 {as_of:%Y-%m-%d}）", user=user,
                       func="kechuang.tiers.services.evaluation_job", as_of=as_of.isoformat(), local_set=local_set,
                       user_id=getattr(user, "pk", None))
+
+
+def check_as_of(as_of: dt.date, today: dt.date | None = None) -> None:
+    """Refuse an as-of date no run should have: in the future, or with no annual figures for the fiscal
+    year the rules read. Such a run would become the latest and empty every tier the platform shows."""
+    today = today or dt.date.today()
+    if as_of > today:
+        raise ValidationError(_("评价基准日 %(d)s 晚于今天，不能评价尚未发生的情况") % {"d": as_of})
+    years = {as_of.year - r.fiscal_year_offset for r in select_rulesets(as_of)}
+    if not AnnualFigure.objects.filter(year__in=years).exists():
+        raise ValidationError(_("尚无 %(y)s 年度的企业数据，按 %(d)s 评价将全部为“待定”；请先导入该年度数据") %
+                              {"y": "、".join(str(y) for y in sorted(years)), "d": as_of})
 
 
 def evaluation_job(job: Job, as_of: str, local_set: str = "", user_id: int | None = None) -> dict:
@@ -95,28 +113,32 @@ def add_parameter_version(*, user, ruleset: str, parameter: str, effective_from:
                           note: str = "") -> ParameterVersion:
     if not user.can_admin:
         raise PermissionDenied(_("只有科技局管理员可以调整规则参数"))
-    known = {(r["id"], p["path"]) for r in list_rulesets(effective_from) for p in r["parameters"]}
-    if (ruleset, parameter) not in known:
+    in_force = [r for r in all_rulesets() if r.id == ruleset and r.in_force(effective_from)]
+    if not in_force:
+        raise ValidationError(_("规则集 %(r)s 在 %(d)s 不生效") % {"r": ruleset, "d": effective_from})
+    current = in_force[0].resolve(effective_from, parameter_versions())
+    if parameter not in current:
         raise ValidationError(_("规则集 %(r)s 没有参数 %(p)s") % {"r": ruleset, "p": parameter})
+    problem = check_value(in_force[0], parameter, current[parameter].value, value)
+    if problem:
+        raise ValidationError(problem)
     if not source.strip():
         raise ValidationError(_("请填写参数调整的依据来源（文件名称、文号或网址）"))
+    if ParameterVersion.objects.filter(ruleset=ruleset, parameter=parameter, effective_from=effective_from).exists():
+        raise ValidationError(_("%(p)s 在 %(d)s 已有一个版本；同一天只能有一个取值，请换一个生效日期") %
+                              {"p": parameter, "d": effective_from})
     with transaction.atomic():
         version = ParameterVersion.objects.create(ruleset=ruleset, parameter=parameter, effective_from=effective_from,
                                                   value=value, source=source.strip(), note=note, created_by=user)
-        # Validate by compiling the rule sets with the new version in force; a bad value rolls everything back.
+        # Compile the rule set with the new version in force: a value of the right shape can still be
+        # unusable (a condition text that does not parse); rolled back with a plain message, logged in full.
         try:
-            list_rulesets(effective_from, parameter_versions=parameter_versions())
-            evaluate(facts_frame(Enterprise.objects.none()), effective_from, tiers=[ruleset_tier(ruleset)],
+            evaluate(facts_frame(Enterprise.objects.none()), effective_from, tiers=[ruleset],
                      parameter_versions=parameter_versions())
-        except Exception as exc:
-            raise ValidationError(_("参数取值无效：%(e)s") % {"e": str(exc) or type(exc).__name__}) from None
+        except Exception:
+            logger.exception("parameter version %s.%s rejected", ruleset, parameter)
+            raise ValidationError(_("按新取值无法计算规则集 %(r)s，请对照现值检查格式") % {"r": ruleset}) from None
         audit.record(actor=user, action="parameter.create", obj=version,
                      changes={"value": [None, value]}, note=f"{ruleset}.{parameter} 自 {effective_from} 起；{source}")
     return version
 
-
-def ruleset_tier(ruleset_id: str) -> str:
-    for r in list_rulesets(dt.date.today()):
-        if r["id"] == ruleset_id:
-            return r["tier"]
-    return ruleset_id

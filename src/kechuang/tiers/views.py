@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -17,6 +16,7 @@ from django.utils.translation import gettext as _
 from kechuang.core.excel import xlsx_response
 from kechuang.engine.labels import gaps_text, names_text
 from kechuang.engine.rules import list_rulesets
+from kechuang.engine.rules.values import example
 from kechuang.enterprises import selectors as enterprise_selectors
 from kechuang.enterprises.models import Qualification
 
@@ -27,6 +27,9 @@ from .models import PIPELINE, TIER_LABELS, ParameterVersion, TierRun
 PAGE_SIZE = 50
 # A 高企 that is due to re-apply is surfaced this long before its certificate expires (rules-reference §2).
 EXPIRY_WARNING_DAYS = 183
+# Flows compare with the latest run at least this long before (about a year: runs dated 30 June and
+# 1 June of the next year still compare).
+FLOW_MIN_DAYS = 330
 
 
 def _require_pipeline(user):
@@ -50,10 +53,11 @@ def pipeline(request):
     results = selectors.results_for(request.user, run)
     counts = {(r["tier"], r["qualified"]): r["n"]
               for r in results.values("tier", "qualified").annotate(n=Count("id"))}
+    visible = results.values("enterprise_id").distinct().count()  # a park operator's firms, not the region
     stages = [[{"tier": t, "label": TIER_LABELS.get(t, t), "true": counts.get((t, "true"), 0),
                 "unknown": counts.get((t, "unknown"), 0)} for t in stage] for stage in PIPELINE]
     context = {
-        "run": run, "runs": selectors.runs()[:20], "stages": stages,
+        "run": run, "runs": selectors.runs()[:20], "stages": stages, "visible": visible,
         "flows": _flows(request.user, run),
         "near_misses": _near_misses(request.user, run)[:20],
         "expiring": _expiring(request.user)[:20],
@@ -64,10 +68,11 @@ def pipeline(request):
 
 
 def _flows(user, run):
-    """Per tier, between the previous as-of date and this run: entered, left, stayed."""
+    """Per tier, year on year: between the latest run at least FLOW_MIN_DAYS before this one and this run,
+    entered, left, stayed (a run a week earlier would show no flows at all)."""
     if run is None:
         return []
-    previous = selectors.runs().filter(as_of__lt=run.as_of).first()
+    previous = selectors.runs().filter(as_of__lte=run.as_of - dt.timedelta(days=FLOW_MIN_DAYS)).first()
     if previous is None:
         return []
     now = set(selectors.results_for(user, run).filter(qualified="true").values_list("tier", "enterprise_id"))
@@ -152,6 +157,8 @@ def expiring(request):
 def tier_list(request, tier):
     """Firms of one tier in a run, with their route and score; exportable."""
     _require_pipeline(request.user)
+    if tier not in TIER_LABELS:
+        raise Http404(_("没有这个梯队"))
     run = _run_from(request)
     qualified = request.GET.get("qualified", "true")
     qs = (selectors.results_for(request.user, run).filter(tier=tier, qualified=qualified)
@@ -176,8 +183,12 @@ def evaluate(request):
     if not form.is_valid():
         messages.error(request, "；".join(e for errs in form.errors.values() for e in errs))
         return redirect("tiers:pipeline")
-    job = services.start_evaluation(form.cleaned_data["as_of"], user=request.user,
-                                    local_set=form.cleaned_data["local_set"])
+    try:
+        job = services.start_evaluation(form.cleaned_data["as_of"], user=request.user,
+                                        local_set=form.cleaned_data["local_set"])
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+        return redirect("tiers:pipeline")
     return redirect("core:job", pk=job.pk)
 
 
@@ -215,6 +226,8 @@ def parameters(request):
     rulesets = list_rulesets(as_of, parameter_versions=versions)
     for r in rulesets:
         r["conditions"] = labels.for_ruleset(f"{r['id']}@{r['version']}", as_of, versions).values()
+        for p in r["parameters"]:
+            p["value_json"] = example(p["value"])  # as the form expects it typed
     form = ParameterVersionForm(request.POST or None, rulesets=rulesets)
     if request.method == "POST":
         if not request.user.can_admin:
@@ -231,7 +244,9 @@ def parameters(request):
                 notice = _("已新增参数版本，自 %(d)s 起的评价将使用新值。") % {"d": data["effective_from"]}
                 messages.success(request, notice)
                 return redirect("tiers:parameters")
-    return render(request, "tiers/parameters.html", {
-        "rulesets": rulesets, "form": form, "versions": ParameterVersion.objects.select_related("created_by"),
-        "as_of": as_of, "rulesets_json": json.dumps({r["id"]: [p["path"] for p in r["parameters"]] for r in rulesets}),
-    })
+    names = {r["id"]: r["name_zh"] for r in rulesets}
+    added = list(ParameterVersion.objects.select_related("created_by"))
+    for v in added:
+        v.ruleset_name, v.value_json = names.get(v.ruleset, v.ruleset), example(v.value)
+    return render(request, "tiers/parameters.html", {"rulesets": rulesets, "form": form, "versions": added,
+                                                     "as_of": as_of})

@@ -60,6 +60,17 @@ def value_text(value) -> str:
 
 
 @register.filter
+def condition_values(condition: dict) -> str:
+    """An explained condition's values and thresholds with their units (labels.condition_values_text)."""
+    return labels.condition_values_text(condition.get("values"), condition.get("thresholds"))
+
+
+@register.filter
+def ruleset_text(label: str) -> str:
+    return labels.ruleset_text(label)
+
+
+@register.filter
 def col_label(column: facts.Column):
     return facts.header_label(column)
 

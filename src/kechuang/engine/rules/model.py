@@ -169,7 +169,7 @@ def _check_labels(ruleset: RuleSet) -> None:
             raise RuleSetError(f"{ruleset.path.name}: 条件 {cid} 缺少 label（中文名称）")
         for name, _spec in LABEL_PLACEHOLDER.findall(text):
             versions = ruleset.parameters.get(name)
-            if not versions or not all(_is_number(v.value) for v in versions):
+            if not versions or not all(is_number(v.value) for v in versions):
                 raise RuleSetError(f"{ruleset.path.name}: 条件 {cid} 的 label 引用了“{name}”，它不是本规则集的数值参数")
 
 
@@ -218,5 +218,5 @@ def select_rulesets(
     return chosen
 
 
-def _is_number(value) -> bool:
+def is_number(value) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
