@@ -259,6 +259,15 @@ def test_tier_list_page_and_export_speak_chinese(world, evaluated, client_for):
     assert "综合评分≥60分" in html and "score_threshold" not in html
     export = client.get(reverse("tiers:tier_list", args=["tech_sme"]), {"qualified": "true", "format": "xlsx"})
     assert _xlsx_rows(export)[1][2:] == ("达标", "评分", 64, None, None)
+    # the file names the evaluation it lists, and columns are wide enough to read
+    assert "%E5%9F%BA%E5%87%86%E6%97%A520250630" in export["Content-Disposition"]  # 基准日20250630
+    import io
+
+    import openpyxl
+
+    sheet = openpyxl.load_workbook(io.BytesIO(export.content)).active
+    assert sheet.title == "科技型中小企业名单_基准日20250630"
+    assert sheet.column_dimensions["A"].width >= 10 and sheet.column_dimensions["B"].width >= 20
 
 
 def _xlsx_rows(response) -> list[tuple]:

@@ -10,13 +10,30 @@ from django.http import HttpResponse
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+# Column widths are estimated from the header and the first rows (a write-only sheet cannot measure later).
+WIDTH_SAMPLE_ROWS = 200
+MIN_WIDTH, MAX_WIDTH = 8, 60
+
+
+def _display_width(value) -> int:
+    """Characters as Excel lays them out: a CJK character takes about two columns."""
+    text = "" if value is None else str(value)
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
 
 
 def xlsx_bytes(title: str, header: list[str], rows) -> bytes:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title[:31])
+    rows = list(rows)
+    for i, label in enumerate(header):
+        sample = [label, *(row[i] for row in rows[:WIDTH_SAMPLE_ROWS] if i < len(row))]
+        width = max(_display_width(v) for v in sample) + 2
+        sheet.column_dimensions[get_column_letter(i + 1)].width = min(max(width, MIN_WIDTH), MAX_WIDTH)
     header_cells = []
     for label in header:
         cell = WriteOnlyCell(sheet, value=label)

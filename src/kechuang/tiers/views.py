@@ -127,6 +127,11 @@ def _expiring(user, today: dt.date | None = None):
     )
 
 
+def _export_title(title: str, run: TierRun | None) -> str:
+    """An export names the evaluation it lists (the file name adds the day it was exported)."""
+    return f"{title}_基准日{run.as_of:%Y%m%d}" if run else title
+
+
 @login_required
 def near_misses(request):
     _require_pipeline(request.user)
@@ -134,7 +139,8 @@ def near_misses(request):
     tier = request.GET.get("tier") or None
     rows = _near_misses(request.user, run, tier)
     if request.GET.get("format") == "xlsx":
-        return xlsx_response("差一项达标企业", ["企业名称", "统一社会信用代码", "梯队", "未通过条件", "差距"], [
+        header = ["企业名称", "统一社会信用代码", "梯队", "未通过条件", "差距"]
+        return xlsx_response(_export_title("差一项达标企业", run), header, [
             [r.enterprise.name, r.enterprise.uscc, r.tier_label, r.failed_text(), gaps_text(r.gaps)]
             for r in rows])
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -164,8 +170,8 @@ def tier_list(request, tier):
     qs = (selectors.results_for(request.user, run).filter(tier=tier, qualified=qualified)
           .select_related("enterprise").order_by("enterprise__name", "pk"))
     if request.GET.get("format") == "xlsx":
-        return xlsx_response(f"{TIER_LABELS.get(tier, tier)}名单", ["企业名称", "统一社会信用代码", "结论", "认定路径",
-                                                                 "得分", "未通过条件", "缺失字段"], [
+        header = ["企业名称", "统一社会信用代码", "结论", "认定路径", "得分", "未通过条件", "缺失字段"]
+        return xlsx_response(_export_title(f"{TIER_LABELS[tier]}名单", run), header, [
             [r.enterprise.name, r.enterprise.uscc, labels.QUALIFIED.get(r.qualified, r.qualified),
              labels.ROUTES.get(r.route, r.route or ""), r.score, r.failed_text(),
              names_text(r.missing)]
