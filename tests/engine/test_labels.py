@@ -92,6 +92,17 @@ def test_a_rule_set_without_a_label_or_with_a_wrong_placeholder_is_refused(tmp_p
     assert load_file(_ruleset_file(tmp_path, '    label: "成立≤{age_max}年"')).conditions[1]["id"] == "age_10y"
 
 
+def test_every_parameter_has_a_chinese_label_and_a_missing_one_is_refused(tmp_path):
+    for r in all_rulesets():
+        assert set(r.parameter_labels) == set(r.parameters), r.id
+        assert all(any("\u4e00" <= ch <= "\u9fff" for ch in text) for text in r.parameter_labels.values()), r.id
+    text = (TIERS_DIR / "unicorn.yaml").read_text(encoding="utf-8")
+    path = tmp_path / "unicorn.yaml"
+    path.write_text(text.replace("label: 成立年限上限（年）, ", ""), encoding="utf-8")
+    with pytest.raises(RuleSetError, match=r"unicorn\.yaml: 参数 age_max 缺少 label"):
+        load_file(path)
+
+
 def test_field_values_read_with_their_units():
     assert labels.field_value_text("tech_staff_ratio", 0.6471) == "64.71%"
     assert labels.field_value_text("rd_ratio_3y", 0.05) == "5%"

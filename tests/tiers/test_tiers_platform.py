@@ -182,6 +182,8 @@ def test_parameter_values_are_shown_as_they_are_typed(world, client_for):
     html = client_for(world["users"]["bureau_admin"]).get(reverse("tiers:parameters")).content.decode()
     assert "<code>[{&quot;min&quot;: 0.3, &quot;points&quot;: 20}" in html  # JSON, not Python text
     assert "{&#x27;min&#x27;" not in html and "tech_sme@" not in html
+    assert "<td>综合评分及格分<div class=\"muted\">pass_score</div></td>" in html  # named, code name beside
+    assert '<option value="pass_score">综合评分及格分（pass_score）</option>' in html
 
 
 @pytest.mark.django_db

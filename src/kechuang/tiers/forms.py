@@ -27,7 +27,7 @@ class ParameterVersionForm(forms.Form):
         self.fields["ruleset"].choices = [(r["id"], r["name_zh"]) for r in rulesets]
         # Grouped by rule set; a parameter of another rule set is refused with a Chinese message.
         self.fields["parameter"].choices = [
-            (r["name_zh"], [(p["path"], p["path"]) for p in r["parameters"]]) for r in rulesets
+            (r["name_zh"], [(p["path"], f"{p['label']}（{p['path']}）") for p in r["parameters"]]) for r in rulesets
         ]
 
     def clean_value(self):

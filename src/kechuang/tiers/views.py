@@ -251,8 +251,10 @@ def parameters(request):
                 messages.success(request, notice)
                 return redirect("tiers:parameters")
     names = {r["id"]: r["name_zh"] for r in rulesets}
+    parameter_names = {(r["id"], p["path"]): p["label"] for r in rulesets for p in r["parameters"]}
     added = list(ParameterVersion.objects.select_related("created_by"))
     for v in added:
         v.ruleset_name, v.value_json = names.get(v.ruleset, v.ruleset), example(v.value)
+        v.parameter_label = parameter_names.get((v.ruleset, v.parameter), v.parameter)
     return render(request, "tiers/parameters.html", {"rulesets": rulesets, "form": form, "versions": added,
                                                      "as_of": as_of})

@@ -480,6 +480,7 @@ def list_rulesets(as_of: dt.date, parameter_versions: list[dict] | None = None) 
                 "parameters": [
                     {
                         "path": name,
+                        "label": r.parameter_labels[name],
                         "value": v.value,
                         "verified": v.verified,
                         "source": v.source,

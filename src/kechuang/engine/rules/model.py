@@ -54,6 +54,7 @@ class RuleSet:
     source_urls: list[str]
     fiscal_year_offset: int
     parameters: dict[str, list[ParameterVersion]]
+    parameter_labels: dict[str, str]  # Chinese name of each parameter, shown where a bureau changes it
     values: dict[str, str]
     scores: list[dict]
     conditions: list[dict]
@@ -129,6 +130,13 @@ def _parameter(name: str, spec, default_from: dt.date, path: Path) -> list[Param
     return sorted(out, key=lambda v: v.effective_from)
 
 
+def _parameter_label(name: str, spec, path: Path) -> str:
+    label = spec.get("label") if isinstance(spec, dict) else None
+    if not isinstance(label, str) or not label.strip():
+        raise RuleSetError(f"{path.name}: 参数 {name} 缺少 label（中文名称）")
+    return label.strip()
+
+
 def load_file(path: Path) -> RuleSet:
     with path.open(encoding="utf-8") as fh:
         doc = yaml.safe_load(fh)
@@ -148,6 +156,7 @@ def load_file(path: Path) -> RuleSet:
             source_urls=list(doc.get("source_urls", [])),
             fiscal_year_offset=int(doc.get("fiscal_year_offset", 1)),
             parameters={k: _parameter(k, v, start, path) for k, v in (doc.get("parameters") or {}).items()},
+            parameter_labels={k: _parameter_label(k, v, path) for k, v in (doc.get("parameters") or {}).items()},
             values=dict(doc.get("values") or {}),
             scores=list(doc.get("scores") or []),
             conditions=list(doc["conditions"]),
