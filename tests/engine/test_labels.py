@@ -125,6 +125,9 @@ def test_condition_values_take_the_unit_of_what_they_compare():
     mixed = labels.condition_values_text({"revenue": 1.0, "tech_staff_ratio": 0.2}, {"a": 0.1, "b": 2})
     assert mixed.endswith("｜门槛 0.1、2")
     assert labels.condition_values_text({}, None) == ""
+    sized = labels.condition_values_text({"staff_total": 100}, {"staff_max": 500, "revenue_max": 20000},
+                                         "tech_sme@2022-05-01")
+    assert sized == "职工总数=100｜门槛 职工总数上限（人） 500、年销售收入上限（万元） 20000"
 
 
 def test_ruleset_text_names_the_rule_set_and_its_version():

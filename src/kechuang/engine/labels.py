@@ -117,18 +117,27 @@ def field_value_text(name: str, value) -> str:
     return f"{number_text(value)} 万元" if shown else value_text(value)
 
 
-def condition_values_text(values: dict | None, thresholds: dict | None) -> str:
+def condition_values_text(values: dict | None, thresholds: dict | None, ruleset_label: str = "") -> str:
     """An explained condition's values and thresholds in one line: 科技人员占比=64.71%｜门槛 10%.
-    Thresholds take the unit of the values when they all have the same one (a share against a share)."""
+    Thresholds take the unit of the values when they all have the same one (a share against a share);
+    several thresholds are named by the parameter labels of the rule set (`ruleset_label`) that set them."""
     values = values or {}
     text = " ".join(f"{label(k)}={field_value_text(k, v)}" for k, v in values.items())
     if thresholds:
         units = {unit(k) for k in values}
         like = next(iter(values)) if len(units) == 1 and units != {""} else None
-        shown = [field_value_text(like, v) if like and not isinstance(v, str) else value_text(v)
-                 for v in thresholds.values()]
+        names = _parameter_labels(ruleset_label) if len(thresholds) > 1 else {}
+        shown = [
+            (f"{names[k]} " if k in names else "")
+            + (field_value_text(like, v) if like and not isinstance(v, str) else value_text(v))
+            for k, v in thresholds.items()
+        ]
         text += f"｜门槛 {'、'.join(shown)}"
     return text
+
+
+def _parameter_labels(ruleset_label: str) -> dict[str, str]:
+    return next((r.parameter_labels for r in all_rulesets() if r.label == ruleset_label), {})
 
 
 def ruleset_text(label: str) -> str:

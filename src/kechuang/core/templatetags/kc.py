@@ -60,9 +60,9 @@ def value_text(value) -> str:
 
 
 @register.filter
-def condition_values(condition: dict) -> str:
+def condition_values(condition: dict, ruleset_label: str = "") -> str:
     """An explained condition's values and thresholds with their units (labels.condition_values_text)."""
-    return labels.condition_values_text(condition.get("values"), condition.get("thresholds"))
+    return labels.condition_values_text(condition.get("values"), condition.get("thresholds"), ruleset_label)
 
 
 @register.filter
