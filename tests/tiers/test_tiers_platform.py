@@ -91,6 +91,8 @@ def test_an_evaluation_date_without_figures_or_in_the_future_is_refused(world, c
                                                               follow=True)
     assert "尚无 2019 年度的企业数据" in response.content.decode()
     assert not Job.objects.exists() and not TierRun.objects.exists()
+    with pytest.raises(ValidationError, match="没有现行的梯队认定规则"):
+        services.check_as_of(dt.date(2000, 1, 1))
     services.check_as_of(AS_OF)  # 2024 figures: accepted
 
 
@@ -150,6 +152,8 @@ def test_condition_labels_show_the_threshold_each_run_used(world, client_for):
     ({"parameter": "tech_staff_bands", "value": [{"min": "高", "points": 20}]}, "第 1 档的界限应为数字"),
     ({"parameter": "negative_industry_prefixes", "value": "16"}, "应为文字列表"),
     ({"ruleset": "no_such"}, "不生效"),
+    ({"ruleset": "high_tech", "parameter": "rd_management_range", "value": [20, 0]}, "最低不大于最高"),
+    ({"ruleset": "high_tech", "parameter": "rd_management_range", "value": 20}, r"应为数字区间，例如 \[0, 20\]"),
 ])
 def test_parameter_version_is_validated(world, kwargs, message):
     args = {"user": world["users"]["bureau_admin"], "ruleset": "tech_sme", "parameter": "pass_score",
@@ -157,6 +161,20 @@ def test_parameter_version_is_validated(world, kwargs, message):
     with pytest.raises(ValidationError, match=message):
         services.add_parameter_version(**{**args, **kwargs})
     assert ParameterVersion.objects.count() == 0 and AuditEvent.objects.count() == 0
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("ruleset, parameter, value", [
+    ("high_tech", "rd_management_range", [0, 15]),
+    ("high_tech", "tech_staff_ratio_min", 0.12),
+    ("tech_sme", "negative_industry_prefixes", ["16", "61"]),
+    ("potential_gazelle", "requires_high_tech", True),
+    ("tech_sme", "tech_staff_bands", [{"min": 0.3, "points": 20}, {"min": 0.1, "points": [5, 8]}, {"points": 0}]),
+])
+def test_a_value_of_the_right_shape_is_accepted(world, ruleset, parameter, value):
+    services.add_parameter_version(user=world["users"]["bureau_admin"], ruleset=ruleset, parameter=parameter,
+                                   effective_from=dt.date(2025, 1, 1), value=value, source="文件")
+    assert ParameterVersion.objects.get().value == value
 
 
 @pytest.mark.django_db

@@ -47,6 +47,8 @@ def check_as_of(as_of: dt.date, today: dt.date | None = None) -> None:
     if as_of > today:
         raise ValidationError(_("评价基准日 %(d)s 晚于今天，不能评价尚未发生的情况") % {"d": as_of})
     years = {as_of.year - r.fiscal_year_offset for r in select_rulesets(as_of)}
+    if not years:
+        raise ValidationError(_("%(d)s 没有现行的梯队认定规则") % {"d": as_of})
     if not AnnualFigure.objects.filter(year__in=years).exists():
         raise ValidationError(_("尚无 %(y)s 年度的企业数据，按 %(d)s 评价将全部为“待定”；请先导入该年度数据") %
                               {"y": "、".join(str(y) for y in sorted(years)), "d": as_of})

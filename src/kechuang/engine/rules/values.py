@@ -1,10 +1,11 @@
 """Checking a new value for a rule-set parameter before it is stored (a bureau admin's dated version).
 
 A new value must have the shape of the value it replaces: a number for a number, 是/否 for a flag, a list
-of texts for a list of codes, and for a band table a list of rows `{min|above|below|max: bound,
-points: p}` (or `{when: condition, points: p}`, or the fallback `{points: p}`), `p` a number or
-`[lo, hi]`. Parameters shown as percentages in a condition's label (`{name:%}`) are shares between 0
-and 1; a number that was not negative stays not negative. Messages are Chinese and name what to type.
+of texts for a list of codes, `[lo, hi]` for an expert range, and for a band table a list of rows
+`{min|above|below|max: bound, points: p}` (or `{when: condition, points: p}`, or the fallback
+`{points: p}`), `p` a number or `[lo, hi]`. Parameters shown as percentages in a condition's label
+(`{name:%}`) are shares between 0 and 1; a number that was not negative stays not negative. Messages are
+Chinese and name what to type.
 """
 
 from __future__ import annotations
@@ -48,6 +49,10 @@ def check_value(ruleset: RuleSet, name: str, current, value) -> str | None:
         return None if isinstance(value, str) and value.strip() else f"参数 {name} 应为文字，例如 {example(current)}"
     if isinstance(current, list) and current and all(isinstance(row, dict) for row in current):
         return _check_bands(name, value, current)
+    if isinstance(current, list) and current and all(is_number(v) for v in current):  # an expert range
+        if isinstance(value, list) and len(value) == len(current) and all(is_number(v) for v in value):
+            return None if value == sorted(value) else f"参数 {name} 应为 [最低, 最高]，最低不大于最高"
+        return f"参数 {name} 应为数字区间，例如 {example(current)}"
     if isinstance(current, list):
         if isinstance(value, list) and all(isinstance(v, str) and v.strip() for v in value):
             return None
