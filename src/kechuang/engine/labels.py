@@ -8,7 +8,7 @@ import datetime as dt
 
 from kechuang.engine import derive, facts
 from kechuang.engine.policies import inputs
-from kechuang.engine.rules.model import LABEL_PLACEHOLDER, RuleSet, all_rulesets
+from kechuang.engine.rules.model import LABEL_PLACEHOLDER, RuleSet, all_rulesets, ruleset_by_label
 
 TIER_NAMES = {
     "tech_sme": "科技型中小企业",
@@ -137,7 +137,8 @@ def condition_values_text(values: dict | None, thresholds: dict | None, ruleset_
 
 
 def _parameter_labels(ruleset_label: str) -> dict[str, str]:
-    return next((r.parameter_labels for r in all_rulesets() if r.label == ruleset_label), {})
+    ruleset = ruleset_by_label(ruleset_label)
+    return ruleset.parameter_labels if ruleset else {}
 
 
 def ruleset_text(label: str) -> str:

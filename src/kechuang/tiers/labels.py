@@ -8,7 +8,7 @@ import json
 from functools import lru_cache
 
 from kechuang.engine.labels import condition_labels
-from kechuang.engine.rules.model import all_rulesets
+from kechuang.engine.rules.model import ruleset_by_label
 
 QUALIFIED = {"true": "达标", "false": "未达标", "unknown": "待定"}
 ROUTES = {"score": "评分", "direct": "直通", "conditions": "条件"}
@@ -27,7 +27,7 @@ def for_ruleset(ruleset_label: str, as_of: dt.date, parameter_versions: list[dic
 
 @lru_cache(maxsize=256)
 def _labels(ruleset_label: str, as_of: dt.date, versions: str) -> dict[str, str]:
-    ruleset = next((r for r in all_rulesets() if r.label == ruleset_label), None)
+    ruleset = ruleset_by_label(ruleset_label)
     return condition_labels(ruleset, as_of, json.loads(versions)) if ruleset else {}
 
 

@@ -192,6 +192,11 @@ def all_rulesets(directory: Path = TIERS_DIR) -> tuple[RuleSet, ...]:
     return _load_dir(str(directory))
 
 
+def ruleset_by_label(label: str, directory: Path = TIERS_DIR) -> RuleSet | None:
+    """The rule set version a stored result names (`tech_sme@2022-05-01`), or None."""
+    return next((r for r in all_rulesets(directory) if r.label == label), None)
+
+
 def select_rulesets(
     as_of: dt.date,
     tiers: list[str] | None = None,
