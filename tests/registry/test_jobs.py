@@ -76,3 +76,15 @@ def test_failed_job_shows_its_error(world):
     jobs.execute(str(job.pk), "kechuang.core.jobs.no_such_function", {})
     job.refresh_from_db()
     assert job.status == "failed" and job.message.startswith("任务失败")
+
+
+@pytest.mark.django_db
+def test_job_page_says_a_queued_job_waits_and_counts_a_running_one(world, client_for):
+    user = world["users"]["bureau_staff"]
+    job = Job.objects.create(kind="tier_evaluation", title="梯队评价", created_by=user)
+    client = client_for(user)
+    html = client.get(reverse("core:job", args=[job.pk])).content.decode()
+    assert "等待后台开始处理" in html and "0 / " not in html
+    Job.objects.filter(pk=job.pk).update(status=Job.Status.RUNNING, done=1, total=3)
+    html = client.get(reverse("core:job", args=[job.pk])).content.decode()
+    assert '<p class="muted" data-testid="job-progress">1 / 3</p>' in html and "等待后台" not in html

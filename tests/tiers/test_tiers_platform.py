@@ -358,3 +358,79 @@ def test_a_sparse_firm_keeps_its_whole_missing_list(world):
     longest = max(TierResult.objects.filter(run=run, enterprise=world["c"]), key=lambda r: len(r.missing))
     assert len(longest.missing) > 500
     assert {"invention_patents", "total_assets@2022", "hte_certified_on"} <= set(longest.missing.split(";"))
+
+
+def _two_runs(world):
+    """A good run on AS_OF and a mistaken later one (the valley's firm a fails in it)."""
+    worked_example(world["a"])
+    good = services.evaluate_all(AS_OF)
+    worked_example(world["a"], tech_staff=0)
+    mistaken = services.evaluate_all(AS_OF + dt.timedelta(days=1))
+    return good, mistaken
+
+
+@pytest.mark.django_db
+def test_an_admin_voids_a_mistaken_run_and_pages_fall_back_to_the_run_before(world, client_for):
+    from kechuang.tiers import selectors
+
+    good, mistaken = _two_runs(world)
+    admin = world["users"]["bureau_admin"]
+    assert selectors.latest_run() == mistaken
+    client = client_for(admin)
+    response = client.post(reverse("tiers:void_run", args=[mistaken.pk]), {"reason": "  基准日选错  "})
+    assert response.status_code == 302
+    mistaken.refresh_from_db()
+    assert (mistaken.status, mistaken.voided_reason, mistaken.voided_by) == ("voided", "基准日选错", admin)
+    assert mistaken.voided_at is not None and mistaken.results.count() == good.results.count()  # kept
+    event = AuditEvent.objects.get(action="tier_run.void")
+    assert (event.actor, event.object_id, event.changes) == (admin, str(mistaken.pk), {"status": ["done", "voided"]})
+    assert "基准日选错" in event.note
+    assert selectors.latest_run() == good and list(selectors.runs()) == [good]
+    html = client.get(reverse("tiers:pipeline")).content.decode()
+    assert 'data-tier="tech_sme">1<' in html and f"#{mistaken.pk}" in html and "基准日选错" in html
+    # An old link to the voided run says so and shows the run before; its export is refused.
+    old_link = client.get(reverse("tiers:pipeline") + f"?run={mistaken.pk}").content.decode()
+    assert "已作废：基准日选错" in old_link and 'data-tier="tech_sme">1<' in old_link
+    export = client.get(reverse("tiers:tier_list", args=["tech_sme"]) + f"?run={mistaken.pk}&format=xlsx")
+    assert export.status_code == 404
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", [r for r in ROLES if r != "bureau_admin"])
+def test_only_a_bureau_admin_may_void_a_run(role, world, client_for):
+    _, mistaken = _two_runs(world)
+    response = client_for(world["users"][role]).post(reverse("tiers:void_run", args=[mistaken.pk]), {"reason": "错"})
+    assert response.status_code == 403
+    with pytest.raises(PermissionDenied):
+        services.void_run(user=world["users"][role], run_id=mistaken.pk, reason="错")
+    mistaken.refresh_from_db()
+    assert mistaken.status == "done" and not AuditEvent.objects.filter(action="tier_run.void").exists()
+
+
+@pytest.mark.django_db
+def test_voiding_needs_a_reason_and_a_finished_run(world, client_for):
+    _, mistaken = _two_runs(world)
+    admin = world["users"]["bureau_admin"]
+    client = client_for(admin)
+    response = client.post(reverse("tiers:void_run", args=[mistaken.pk]), {"reason": "   "}, follow=True)
+    assert "请填写作废原因" in response.content.decode()
+    with pytest.raises(ValidationError, match="作废原因不能超过 500 字"):
+        services.void_run(user=admin, run_id=mistaken.pk, reason="长" * 501)
+    mistaken.refresh_from_db()
+    assert mistaken.status == "done" and not AuditEvent.objects.filter(action="tier_run.void").exists()
+    services.void_run(user=admin, run_id=mistaken.pk, reason="基准日选错")
+    with pytest.raises(ValidationError, match="状态为“已作废”，只能作废已完成的批次"):
+        services.void_run(user=admin, run_id=mistaken.pk, reason="再次作废")
+    with pytest.raises(ValidationError, match="评价批次 #99999 不存在"):
+        services.void_run(user=admin, run_id=99999, reason="错")
+    assert AuditEvent.objects.filter(action="tier_run.void").count() == 1
+    assert client.get(reverse("tiers:void_run", args=[mistaken.pk])).status_code == 302  # GET changes nothing
+
+
+@pytest.mark.django_db
+def test_the_void_form_is_shown_to_admins_only(world, client_for):
+    _two_runs(world)
+    admin_html = client_for(world["users"]["bureau_admin"]).get(reverse("tiers:pipeline")).content.decode()
+    assert 'data-testid="void-run"' in admin_html
+    staff_html = client_for(world["users"]["bureau_staff"]).get(reverse("tiers:pipeline")).content.decode()
+    assert 'data-testid="void-run"' not in staff_html

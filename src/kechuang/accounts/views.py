@@ -7,11 +7,13 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from kechuang.core.forms import Form
+
 from .models import ApiToken
 from .services import LoginRefused, login_attempt
 
 
-class LoginForm(forms.Form):
+class LoginForm(Form):
     username = forms.CharField(label=_("用户名"), max_length=150)
     password = forms.CharField(label=_("密码"), widget=forms.PasswordInput)
 

@@ -10,6 +10,7 @@ from django.db.models.functions import Concat
 from django.utils.translation import gettext_lazy as _
 
 from kechuang.carriers.models import Carrier, Residency
+from kechuang.core.forms import Form
 from kechuang.core.models import Industry, Region
 from kechuang.engine import facts
 
@@ -20,7 +21,7 @@ SORTS = {
 }
 
 
-class EnterpriseFilter(forms.Form):
+class EnterpriseFilter(Form):
     q = forms.CharField(label=_("企业名称或统一社会信用代码"), required=False, max_length=100)
     region = forms.CharField(label=_("行政区划"), required=False, max_length=6)
     industry = forms.CharField(label=_("行业"), required=False, max_length=4)

@@ -5,12 +5,13 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from kechuang.core.forms import Form, ModelForm
 from kechuang.engine import facts
 
 from .models import Qualification
 
 
-class FactsForm(forms.Form):
+class FactsForm(Form):
     """Free-text inputs parsed with the same rules as an import, so a form and a file agree."""
 
     names: tuple[str, ...] = ()
@@ -62,7 +63,7 @@ class ProfileForm(FactsForm):
     field_order = ["name"]
 
 
-class QualificationForm(forms.ModelForm):
+class QualificationForm(ModelForm):
     class Meta:
         model = Qualification
         fields = ["kind", "level", "title", "number", "issued_on", "expires_on"]
@@ -70,7 +71,7 @@ class QualificationForm(forms.ModelForm):
                    "expires_on": forms.DateInput(attrs={"type": "date"})}
 
 
-class ImportForm(forms.Form):
+class ImportForm(Form):
     file = forms.FileField(label=_("数据文件（.xlsx 或 .csv）"))
     dry_run = forms.BooleanField(label=_("仅预览校验，不写入"), required=False, initial=True)
 

@@ -9,12 +9,13 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from kechuang.carriers.models import Carrier
+from kechuang.core.forms import Form
 from kechuang.tiers.models import TIER_LABELS
 
 FILTER_KEYS = ("stage", "industry", "region", "carrier", "tier", "list", "fee_waiver", "q")
 
 
-class LeaderboardFilter(forms.Form):
+class LeaderboardFilter(Form):
     q = forms.CharField(label=_("企业名称或信用代码"), required=False, max_length=100)
     stage = forms.CharField(label=_("阶段"), required=False, max_length=32)
     industry = forms.CharField(label=_("行业"), required=False, max_length=4)
@@ -35,13 +36,13 @@ class LeaderboardFilter(forms.Form):
         return Carrier.objects.order_by("name").values_list("name", flat=True)
 
 
-class ScoringForm(forms.Form):
+class ScoringForm(Form):
     year = forms.IntegerField(label=_("积分年度"), min_value=1990, max_value=2100)
     scheme_id = forms.CharField(label=_("积分方案"), max_length=64, initial="core18")
     as_of = forms.DateField(label=_("基准日（默认该年 12 月 31 日）"), required=False)
 
 
-class SchemeVersionForm(forms.Form):
+class SchemeVersionForm(Form):
     """One weight field per stage × weighted indicator, and min/score per band of each banded indicator."""
 
     effective_from = forms.DateField(label=_("生效日期"))
@@ -98,7 +99,7 @@ class SchemeVersionForm(forms.Form):
         return {ind.id: [(data[lo] if lo else None, data[sc]) for lo, sc in rows] for ind, rows in self.band_rows}
 
 
-class AlertRulesForm(forms.Form):
+class AlertRulesForm(Form):
     """A dated version of the monitoring alert rules: the rule set as YAML (validated by the service)."""
 
     effective_from = forms.DateField(label=_("生效日期"), widget=forms.DateInput(attrs={"type": "date"}))

@@ -5,6 +5,8 @@ import datetime as dt
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from kechuang.core.forms import Form
+
 from .models import Policy, PolicyVersion
 
 
@@ -12,7 +14,7 @@ def _date(label, required=True):
     return forms.DateField(label=label, required=required, widget=forms.DateInput(attrs={"type": "date"}))
 
 
-class VersionForm(forms.Form):
+class VersionForm(Form):
     effective_from = _date(_("生效日期"))
     effective_to = _date(_("失效日期"), required=False)
     source = forms.CharField(label=_("依据来源"), max_length=500, help_text=_("文件名称、文号或网址"))
@@ -29,7 +31,7 @@ class VersionForm(forms.Form):
         return data
 
 
-class SimulationForm(forms.Form):
+class SimulationForm(Form):
     version = forms.ModelChoiceField(label=_("版本"), queryset=PolicyVersion.objects.none())
     compare_to = forms.ModelChoiceField(label=_("对比版本"), queryset=PolicyVersion.objects.none(), required=False)
     as_of = _date(_("测算基准日"))
@@ -45,20 +47,20 @@ class SimulationForm(forms.Form):
         self.fields["as_of"].initial = dt.date.today()
 
 
-class EligibilityForm(forms.Form):
+class EligibilityForm(Form):
     as_of = _date(_("评价基准日"))
 
 
-class BatchForm(forms.Form):
+class BatchForm(Form):
     year = forms.IntegerField(label=_("兑现年度"), min_value=2000, max_value=2100)
     title = forms.CharField(label=_("批次名称"), max_length=200, required=False)
 
 
-class RefuseForm(forms.Form):
+class RefuseForm(Form):
     reason = forms.CharField(label=_("退回原因"), max_length=500)
 
 
-class BankAccountForm(forms.Form):
+class BankAccountForm(Form):
     account_name = forms.CharField(label=_("户名"), max_length=200)
     bank_name = forms.CharField(label=_("开户行"), max_length=200)
     account_number = forms.CharField(label=_("账号"), max_length=40)

@@ -5,14 +5,28 @@ import json
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from kechuang.core.forms import Form
 
-class EvaluationForm(forms.Form):
+
+class EvaluationForm(Form):
     as_of = forms.DateField(label=_("评价基准日"), widget=forms.DateInput(attrs={"type": "date"}))
     local_set = forms.ChoiceField(label=_("瞪羚地方规则"), required=False,
                                   choices=[("", _("广州黄埔（默认）")), ("jinan", _("济南"))])
 
 
-class ParameterVersionForm(forms.Form):
+class VoidRunForm(Form):
+    reason = forms.CharField(label=_("作废原因"), max_length=500,
+                             error_messages={"required": _("请填写作废原因"),
+                                             "max_length": _("作废原因不能超过 500 字")})
+
+    def clean_reason(self):
+        reason = self.cleaned_data["reason"].strip()
+        if not reason:
+            raise forms.ValidationError(_("请填写作废原因"))
+        return reason
+
+
+class ParameterVersionForm(Form):
     ruleset = forms.ChoiceField(label=_("规则集"))
     parameter = forms.ChoiceField(label=_("参数"))
     effective_from = forms.DateField(label=_("生效日期"), widget=forms.DateInput(attrs={"type": "date"}))

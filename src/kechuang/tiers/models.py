@@ -25,6 +25,9 @@ class TierRun(models.Model):
         RUNNING = "running", _("运行中")
         DONE = "done", _("已完成")
         FAILED = "failed", _("失败")
+        # A mistaken run (wrong date, figures imported late) is voided, not deleted: kept with its reason
+        # for the record, but no page, export or other engine reads it any more.
+        VOIDED = "voided", _("已作废")
 
     as_of = models.DateField(_("评价基准日"))
     local_set = models.CharField(_("地方规则"), max_length=32, blank=True)
@@ -36,6 +39,10 @@ class TierRun(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    voided_reason = models.CharField(_("作废原因"), max_length=500, blank=True)
+    voided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                  related_name="+")
+    voided_at = models.DateTimeField(_("作废时间"), null=True, blank=True)
 
     class Meta:
         ordering = ["-as_of", "-created_at"]

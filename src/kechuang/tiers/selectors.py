@@ -18,6 +18,10 @@ def runs() -> QuerySet[TierRun]:
     return TierRun.objects.filter(status=TierRun.Status.DONE).order_by("-as_of", "-created_at")
 
 
+def voided_runs() -> QuerySet[TierRun]:
+    return TierRun.objects.filter(status=TierRun.Status.VOIDED).select_related("voided_by").order_by("-voided_at")
+
+
 def results_for(user, run: TierRun | None = None) -> QuerySet[TierResult]:
     """Results of a run (default: the latest) for the enterprises the user may see."""
     run = run or latest_run()

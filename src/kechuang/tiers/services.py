@@ -8,6 +8,7 @@ import logging
 import polars as pl
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kechuang.core import audit, bulk, jobs
@@ -86,6 +87,32 @@ def evaluate_all(as_of: dt.date, *, local_set: str = "", user_id=None, job: Job 
         bulk.insert_rows(TierResult, RESULT_COLUMNS, rows)
     if job:
         jobs.report(job, 3)
+    return run
+
+
+def void_run(*, user, run_id: int, reason: str) -> TierRun:
+    """Void a finished run (bureau admins): it stays stored with who, when and why, and the latest run before
+    it becomes the one every page reads. Points runs that used its tiers keep them (they record which run)."""
+    if not user.can_admin:
+        raise PermissionDenied(_("只有科技局管理员可以作废评价批次"))
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError(_("请填写作废原因"))
+    if len(reason) > 500:
+        raise ValidationError(_("作废原因不能超过 500 字"))
+    with transaction.atomic():
+        run = TierRun.objects.select_for_update().filter(pk=run_id).first()
+        if run is None:
+            raise ValidationError(_("评价批次 #%(n)s 不存在") % {"n": run_id})
+        if run.status != TierRun.Status.DONE:
+            raise ValidationError(_("评价批次 #%(n)s 状态为“%(s)s”，只能作废已完成的批次") %
+                                  {"n": run.pk, "s": run.get_status_display()})
+        run.status, run.voided_reason, run.voided_by, run.voided_at = (
+            TierRun.Status.VOIDED, reason, user, timezone.now())
+        run.save(update_fields=["status", "voided_reason", "voided_by", "voided_at"])
+        audit.record(actor=user, action="tier_run.void", obj=run,
+                     changes={"status": [TierRun.Status.DONE.value, TierRun.Status.VOIDED.value]},
+                     note=f"基准日 {run.as_of:%Y-%m-%d}；{reason}")
     return run
 
 

@@ -11,5 +11,6 @@ urlpatterns = [
     path("parameters/", views.parameters, name="parameters"),
     path("tier/<str:tier>/", views.tier_list, name="tier_list"),
     path("enterprise/<str:uscc>/", views.enterprise_tiers, name="enterprise"),
+    path("runs/<int:pk>/void/", views.void_run, name="void_run"),
     path("results/<int:pk>/replay/", views.replay, name="replay"),
 ]

@@ -11,6 +11,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from kechuang.core.excel import xlsx_response
@@ -21,7 +22,7 @@ from kechuang.enterprises import selectors as enterprise_selectors
 from kechuang.enterprises.models import Qualification
 
 from . import labels, selectors, services
-from .forms import EvaluationForm, ParameterVersionForm
+from .forms import EvaluationForm, ParameterVersionForm, VoidRunForm
 from .models import PIPELINE, TIER_LABELS, ParameterVersion, TierRun
 
 PAGE_SIZE = 50
@@ -42,7 +43,15 @@ def _run_from(request) -> TierRun | None:
     if run_id:
         if not run_id.isdigit():
             raise Http404(_("评价批次不存在"))
-        return get_object_or_404(selectors.runs(), pk=int(run_id))
+        voided = selectors.voided_runs().filter(pk=int(run_id)).first()
+        if voided is None:
+            return get_object_or_404(selectors.runs(), pk=int(run_id))
+        # An old link to a voided run: the page says so and shows the latest run; an export is refused
+        # rather than silently listing another run.
+        if request.GET.get("format") == "xlsx":
+            raise Http404(_("评价批次已作废"))
+        messages.warning(request, _("评价批次 #%(n)s（基准日 %(d)s）已作废：%(r)s。以下为最近一次有效评价。") %
+                         {"n": voided.pk, "d": f"{voided.as_of:%Y-%m-%d}", "r": voided.voided_reason})
     return selectors.latest_run()
 
 
@@ -63,6 +72,8 @@ def pipeline(request):
         "expiring": _expiring(request.user)[:20],
         "form": EvaluationForm(initial={"as_of": dt.date.today()}),
         "can_run": request.user.is_bureau,
+        "can_void": request.user.can_admin, "void_form": VoidRunForm(),
+        "voided": selectors.voided_runs()[:10] if request.user.is_bureau else [],
     }
     return render(request, "tiers/pipeline.html", context)
 
@@ -196,6 +207,27 @@ def evaluate(request):
         messages.error(request, exc.messages[0])
         return redirect("tiers:pipeline")
     return redirect("core:job", pk=job.pk)
+
+
+@login_required
+def void_run(request, pk):
+    """A bureau admin voids a mistaken run (POST, with a reason); the pipeline then shows the run before it."""
+    if request.method != "POST":
+        return redirect("tiers:pipeline")
+    if not request.user.can_admin:
+        raise PermissionDenied(_("只有科技局管理员可以作废评价批次"))
+    form = VoidRunForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "；".join(e for errs in form.errors.values() for e in errs))
+        return redirect(f"{reverse('tiers:pipeline')}?run={pk}")
+    try:
+        run = services.void_run(user=request.user, run_id=pk, reason=form.cleaned_data["reason"])
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+        return redirect("tiers:pipeline")
+    messages.success(request, _("已作废基准日 %(d)s 的评价批次 #%(n)s；各页面改用此前最近一次评价。") %
+                     {"d": f"{run.as_of:%Y-%m-%d}", "n": run.pk})
+    return redirect("tiers:pipeline")
 
 
 @login_required
