@@ -164,7 +164,7 @@ def test_list_rulesets_shows_unverified_parameters_and_versions():
     assert next(p for p in old["unicorn"]["parameters"] if p["path"] == "usd_cny")["value"] == 6.75
     # the 2026 SME revision is not encoded yet: the 2022 rules stay in force, with a note saying so
     later = {r["id"]: r for r in list_rulesets(dt.date(2026, 6, 30))}
-    assert "2026-04-01" in later["innovative_sme"]["notes"]
+    assert "自2026年4月1日起施行" in later["innovative_sme"]["notes"]
 
 
 def test_local_set_selects_jinan_gazelle():

@@ -147,6 +147,8 @@ def test_condition_labels_show_the_threshold_each_run_used(world, client_for):
     ({"value": True}, "应为数字"),
     ({"value": -5}, "不能为负数"),
     ({"ruleset": "high_tech", "parameter": "tech_staff_ratio_min", "value": 12}, "是比例，应填 0 到 1 之间的小数"),
+    ({"ruleset": "little_giant", "parameter": "rd_ratio_mid", "value": 6}, "是比例，应填 0 到 1 之间的小数"),
+    ({"ruleset": "little_giant", "parameter": "small_rd_staff_ratio_min", "value": 50}, "是比例"),
     ({"parameter": "tech_staff_bands", "value": [[0.3, 20], [0.25, 16]]}, "是分档表"),
     ({"parameter": "tech_staff_bands", "value": [{"min": 0.3, "points": [20, 10]}]}, "第 1 档的分值"),
     ({"parameter": "tech_staff_bands", "value": [{"min": "高", "points": 20}]}, "第 1 档的界限应为数字"),
@@ -202,6 +204,14 @@ def test_parameter_values_are_shown_as_they_are_typed(world, client_for):
     assert "{&#x27;min&#x27;" not in html and "tech_sme@" not in html
     assert "<td>综合评分及格分<div class=\"muted\">pass_score</div></td>" in html  # named, code name beside
     assert '<option value="pass_score">综合评分及格分（pass_score）</option>' in html
+
+
+@pytest.mark.django_db
+def test_parameters_page_shows_rule_set_notes_and_parameter_notes(world, client_for):
+    html = client_for(world["users"]["bureau_staff"]).get(reverse("tiers:parameters")).content.decode()
+    assert html.count('data-testid="ruleset-notes"') == 3  # 创新型, 专精特新, 小巨人: the 2026 rules not yet encoded
+    assert "新版条件尚未录入" in html and "effective_to" not in html
+    assert '<div class="muted">近两年研发费用合计</div>' in html  # little_giant small_rd_2y_min's note
 
 
 @pytest.mark.django_db
