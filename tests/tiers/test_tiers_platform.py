@@ -444,3 +444,34 @@ def test_the_void_form_is_shown_to_admins_only(world, client_for):
     assert 'data-testid="void-run"' in admin_html
     staff_html = client_for(world["users"]["bureau_staff"]).get(reverse("tiers:pipeline")).content.decode()
     assert 'data-testid="void-run"' not in staff_html
+
+
+@pytest.mark.django_db
+def test_tier_lists_filter_by_enterprise_and_exports_follow_the_filter(world, client_for):
+    worked_example(world["a"])
+    worked_example(world["c"])  # a (太原, 140105, in the valley) and c (泰州, 321202) both qualify
+    worked_example(world["b"], tech_staff=14)  # b fails one condition
+    services.evaluate_all(AS_OF)
+    client = client_for(world["users"]["bureau_staff"])
+    url = reverse("tiers:tier_list", args=["tech_sme"])
+
+    def names(params):
+        return [r.enterprise.name for r in client.get(url, params).context["page"].object_list]
+
+    assert names({}) == ["太原甲科技有限公司", "泰州丙医药有限公司"]
+    assert names({"q": "泰州"}) == ["泰州丙医药有限公司"]
+    assert names({"q": world["a"].uscc}) == ["太原甲科技有限公司"]  # by USCC
+    assert names({"region": "140100"}) == ["太原甲科技有限公司"]  # a city takes its counties
+    assert names({"industry": "27"}) == ["泰州丙医药有限公司"]
+    assert names({"carrier": world["valley"].pk}) == ["太原甲科技有限公司"]
+    assert names({"q": "不存在的企业"}) == []
+    html = client.get(url, {"q": "泰州"}).content.decode()
+    assert "共 1 家" in html and 'href="?q=%E6%B3%B0%E5%B7%9E&format=xlsx"' in html
+    export = client.get(url, {"q": "泰州", "format": "xlsx"})
+    assert [row[0] for row in _xlsx_rows(export)[1:]] == ["泰州丙医药有限公司"]
+    near = reverse("tiers:near_misses")
+    rows = client.get(near, {"tier": "tech_sme", "region": "140106"}).context["page"].object_list
+    assert [r.enterprise.name for r in rows] == ["太原乙材料有限公司"]
+    assert list(client.get(near, {"tier": "tech_sme", "region": "140105"}).context["page"].object_list) == []
+    assert _xlsx_rows(client.get(near, {"tier": "tech_sme", "region": "140105", "format": "xlsx"}))[1:] == []
+    assert len(_xlsx_rows(client.get(near, {"tier": "tech_sme", "format": "xlsx"}))) == 2  # header + b

@@ -21,6 +21,14 @@ SORTS = {
 }
 
 
+def filter_choices() -> dict:
+    """What the filter fields offer (enterprises/_filter_fields.html): regions to county, industries to 大类."""
+    return {
+        "regions": Region.objects.filter(level__lte=3).order_by("code"),
+        "industries": Industry.objects.filter(level__lte=2).order_by("code"),
+    }
+
+
 class EnterpriseFilter(Form):
     q = forms.CharField(label=_("企业名称或统一社会信用代码"), required=False, max_length=100)
     region = forms.CharField(label=_("行政区划"), required=False, max_length=6)

@@ -22,7 +22,7 @@ from kechuang.core.models import Industry, Region
 from kechuang.engine import facts
 
 from . import exporting, importing, imports, selectors, services
-from .filters import EnterpriseFilter
+from .filters import EnterpriseFilter, filter_choices
 from .forms import FigureForm, ImportForm, ProfileForm, QualificationForm
 from .models import FigureSubmission
 
@@ -49,9 +49,7 @@ def enterprise_list(request):
     query = request.GET.copy()
     query.pop("page", None)
     context = {
-        "form": form, "page": page, "query": query.urlencode(),
-        "regions": Region.objects.filter(level__lte=3).order_by("code"),
-        "industries": Industry.objects.filter(level__lte=2).order_by("code"),
+        "form": form, "page": page, "query": query.urlencode(), **filter_choices(),
         "origin_labels": facts.ORIGIN_LABELS,
     }
     template = "enterprises/_rows.html" if request.headers.get("HX-Request") else "enterprises/list.html"

@@ -19,6 +19,7 @@ from kechuang.engine.labels import gaps_text, names_text
 from kechuang.engine.rules import list_rulesets
 from kechuang.engine.rules.values import example
 from kechuang.enterprises import selectors as enterprise_selectors
+from kechuang.enterprises.filters import EnterpriseFilter, filter_choices
 from kechuang.enterprises.models import Qualification
 
 from . import labels, selectors, services
@@ -68,7 +69,7 @@ def pipeline(request):
     context = {
         "run": run, "runs": selectors.runs()[:20], "stages": stages, "visible": visible,
         "flows": _flows(request.user, run),
-        "near_misses": _near_misses(request.user, run)[:20],
+        "near_misses": _near_misses(request.user, run)[0][:20],
         "expiring": _expiring(request.user)[:20],
         "form": EvaluationForm(initial={"as_of": dt.date.today()}),
         "can_run": request.user.is_bureau,
@@ -113,9 +114,13 @@ def _gap_size(gaps: list) -> float:
     return min(sizes) if sizes else float("inf")
 
 
-def _near_misses(user, run, tier: str | None = None) -> list:
-    """Firms that fail exactly one condition with nothing unknown, closest first."""
-    qs = (selectors.results_for(user, run).filter(qualified="false", missing="").exclude(failed="")
+def _near_misses(user, run, tier: str | None = None, request=None) -> tuple[list, dict]:
+    """Firms that fail exactly one condition with nothing unknown, closest first (narrowed by the request's
+    enterprise filters when given), and the filter context."""
+    qs, context = selectors.results_for(user, run), {}
+    if request is not None:
+        qs, context = _filtered(request, qs)
+    qs = (qs.filter(qualified="false", missing="").exclude(failed="")
           .exclude(failed__contains=";").select_related("enterprise"))
     if tier:
         qs = qs.filter(tier=tier)
@@ -124,7 +129,7 @@ def _near_misses(user, run, tier: str | None = None) -> list:
     for r in rows:
         r.gap_size = _gap_size(r.gaps)
         r.tier_label = TIER_LABELS.get(r.tier, r.tier)
-    return sorted(rows, key=lambda r: (r.gap_size, r.enterprise.uscc, r.tier))
+    return sorted(rows, key=lambda r: (r.gap_size, r.enterprise.uscc, r.tier)), context
 
 
 def _expiring(user, today: dt.date | None = None):
@@ -138,6 +143,19 @@ def _expiring(user, today: dt.date | None = None):
     )
 
 
+def _filtered(request, results):
+    """Results narrowed by the enterprise filters (name/USCC, region, industry, carrier) of the request,
+    with what the page needs to show them and to carry them into its export link."""
+    form = EnterpriseFilter(request.GET)
+    if any(request.GET.get(k) for k in ("q", "region", "industry", "carrier")):
+        chosen = form.apply(enterprise_selectors.enterprises_for(request.user)).order_by().values("pk")
+        results = results.filter(enterprise__in=chosen)
+    query = request.GET.copy()
+    for key in ("page", "format"):
+        query.pop(key, None)
+    return results, {"form": form, "query": query.urlencode(), **filter_choices()}
+
+
 def _export_title(title: str, run: TierRun | None) -> str:
     """An export names the evaluation it lists (the file name adds the day it was exported)."""
     return f"{title}_基准日{run.as_of:%Y%m%d}" if run else title
@@ -148,7 +166,7 @@ def near_misses(request):
     _require_pipeline(request.user)
     run = _run_from(request)
     tier = request.GET.get("tier") or None
-    rows = _near_misses(request.user, run, tier)
+    rows, filters = _near_misses(request.user, run, tier, request)
     if request.GET.get("format") == "xlsx":
         header = ["企业名称", "统一社会信用代码", "梯队", "未通过条件", "差距"]
         return xlsx_response(_export_title("差一项达标企业", run), header, [
@@ -156,7 +174,7 @@ def near_misses(request):
             for r in rows])
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "tiers/near_misses.html", {"run": run, "page": page, "tier": tier,
-                                                      "tiers": TIER_LABELS})
+                                                      "tiers": TIER_LABELS, **filters})
 
 
 @login_required
@@ -178,8 +196,8 @@ def tier_list(request, tier):
         raise Http404(_("没有这个梯队"))
     run = _run_from(request)
     qualified = request.GET.get("qualified", "true")
-    qs = (selectors.results_for(request.user, run).filter(tier=tier, qualified=qualified)
-          .select_related("enterprise").order_by("enterprise__name", "pk"))
+    qs, filters = _filtered(request, selectors.results_for(request.user, run))
+    qs = qs.filter(tier=tier, qualified=qualified).select_related("enterprise").order_by("enterprise__name", "pk")
     if request.GET.get("format") == "xlsx":
         header = ["企业名称", "统一社会信用代码", "结论", "认定路径", "得分", "未通过条件", "缺失字段"]
         return xlsx_response(_export_title(f"{TIER_LABELS[tier]}名单", run), header, [
@@ -189,7 +207,7 @@ def tier_list(request, tier):
             for r in qs])
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "tiers/tier_list.html", {"run": run, "page": page, "tier": tier, "qualified": qualified,
-                                                    "label": TIER_LABELS.get(tier, tier)})
+                                                    "label": TIER_LABELS.get(tier, tier), **filters})
 
 
 @login_required
