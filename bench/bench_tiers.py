@@ -7,6 +7,8 @@ For each N: a 4-year facts panel (2021–2024, complete data: OpenFisca has no "
   1. engine, tech_sme + high_tech (explain off), the same two rule sets as the OpenFisca version;
   2. OpenFisca-core, 科小 score + 高企 objective conditions (bench/openfisca_tiers), from the same panel:
      its timed call prepares its flat inputs (openfisca_tiers/inputs.py), builds the system, sets inputs;
+     then a floor: the same preparation and formulas called as plain NumPy, without OpenFisca — the bare
+     vectorised arithmetic of the two rule sets, which bounds what the ratio target can ask of any engine;
   3. engine, every shipped tier (explain off), and (up to --explain-max) with explanations on.
 Results are compared: 科小 score and qualified, and each 高企 objective condition, must be identical.
 OpenFisca runs only up to --openfisca-max enterprises; above it its time is extrapolated linearly from the
@@ -131,6 +133,14 @@ def run_openfisca(panel: pl.DataFrame) -> dict[str, np.ndarray]:
     return out
 
 
+def run_floor(panel: pl.DataFrame) -> dict[str, np.ndarray]:
+    """The floor: OpenFisca's input preparation and its formulas in plain NumPy, with no engine around them."""
+    conditions = {f"hte_{c}": c for c in of_system.HTE_CONDITIONS}
+    names = ["tech_sme_score", "tech_sme_qualified", "hte_objective_pass", *conditions]
+    out = of_system.evaluate_plain(of_inputs.from_panel(panel), names)
+    return {conditions.get(name, name): values for name, values in out.items()}
+
+
 def compare(ours: pl.DataFrame, theirs: dict[str, np.ndarray]) -> list[str]:
     problems = []
     tech = ours.filter(pl.col("tier") == "tech_sme")
@@ -191,6 +201,15 @@ def main() -> int:
             problems = compare(two, theirs)
             of_text = f"{t_of:8.2f}"
             print(f"N={n}: OpenFisca input preparation {PREP_SECONDS[-1]:.2f} s of {t_of:.2f} s", flush=True)
+            floor, t_floor = timed(run_floor, panel)
+            problems += [f"plain NumPy {name} differs from OpenFisca" for name, values in floor.items()
+                         if not np.array_equal(values, theirs[name])]
+            print(
+                f"N={n}: floor — the same preparation and formulas in plain NumPy, no OpenFisca — {t_floor:.2f} s; "
+                f"the {args.target_ratio:g}× target needs the engine at ≤ {t_of / args.target_ratio:.3f} s "
+                f"(the floor alone is {t_floor / (t_of / args.target_ratio):.1f}× that)",
+                flush=True,
+            )
             if problems:
                 failures.append(f"N={n}: " + "; ".join(problems))
         else:
