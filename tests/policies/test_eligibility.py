@@ -39,8 +39,13 @@ def test_run_creates_entitlements_with_explanation_and_snapshot(pworld):
     assert e.facts["rd_expense"] == 150.0 and e.facts["hte_certified"] is True
     assert e.facts["paid_before"] == 0
     assert e.conditions == {"tech_firm": True, "rd_min": True, "amount_min": True, "limit_reached": True}
-    assert AuditEvent.objects.filter(action="entitlement.create", enterprise=pworld["a"]).count() == 1
-    assert AuditEvent.objects.filter(action="policy.eligibility_run", object_id=str(run.pk)).exists()
+    created = AuditEvent.objects.get(action="entitlement.create", enterprise=pworld["a"])
+    name = Policy.objects.get(code="rd_subsidy").name
+    assert created.note == f"{name} rd_subsidy@2024-01-01 基准日 {AS_OF}（待确认）"
+    assert created.changes == {"amount": [None, "5"]}
+    # The run's note reads as the audit log shows it: the policy's name, status and totals in plain numbers.
+    ran = AuditEvent.objects.get(action="policy.eligibility_run", object_id=str(run.pk))
+    assert ran.note == f"{name} rd_subsidy@2024-01-01 基准日 {AS_OF}：新增 2 项，合计 15 万元"
 
 
 @pytest.mark.django_db

@@ -6,7 +6,77 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 
+from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist
+
+from kechuang.engine import labels
+
 from .models import AuditEvent
+
+# What each recorded action is called on the pages and in exports (every `action=` the services write).
+ACTION_LABELS = {
+    "enterprise.create": "新增企业", "enterprise.update": "修改企业信息",
+    "figure.create": "新增年度数据", "figure.update": "修改年度数据",
+    "qualification.create": "新增资质", "submission.create": "企业填报",
+    "submission.confirm": "确认填报", "submission.reject": "退回填报",
+    "parameter.create": "新增规则参数版本", "tier_run.void": "作废梯队评价批次",
+    "points.score": "计算创新积分", "points.scheme.create": "新增积分方案版本",
+    "points.alert_rules.create": "新增预警规则版本", "points.alerts.refresh": "刷新监测预警",
+    "points.alert.acknowledge": "确认预警", "points.alert.assign": "指派预警",
+    "policy.create": "新增政策", "policy.update": "修改政策",
+    "policy.version.create": "新增政策版本", "policy.version.publish": "发布政策版本",
+    "policy.simulate": "政策模拟测算", "policy.eligibility_run": "政策资格比对",
+    "policy.clawback_check": "追回复核",
+    "entitlement.create": "生成兑现资格", "entitlement.confirm": "确认兑现资格",
+    "entitlement.cancel": "取消兑现资格", "entitlement.stacked": "不予叠加享受",
+    "budget.create": "新增预算", "budget.update": "修改预算", "budget.commit": "占用预算", "budget.pay": "预算支出",
+    "batch.create": "生成兑现批次", "batch.approve": "审批兑现批次", "batch.refuse": "退回兑现批次",
+    "batch.export": "导出国库支付清单", "batch.paid": "确认拨付",
+    "clawback.flag": "标记待追回", "clawback.resolve": "处理追回",
+    "bank_account.save": "保存收款账户", "demo.build": "生成演示数据",
+}
+
+
+def action_label(action: str) -> str:
+    return ACTION_LABELS.get(action, action)
+
+
+def object_type_label(object_type: str) -> str:
+    """'enterprises.annualfigure' → 年度数据 (the model's own verbose name)."""
+    try:
+        return str(apps.get_model(object_type)._meta.verbose_name)
+    except (LookupError, ValueError):
+        return object_type
+
+
+def changes_text(object_type: str, changes: dict) -> str:
+    """{field: [old, new]} as 字段：旧 → 新, in the model's words (field name, choice label) where it has the field."""
+    try:
+        model = apps.get_model(object_type)
+    except (LookupError, ValueError):
+        model = None
+
+    def field_of(name: str):
+        try:
+            return model._meta.get_field(name) if model is not None else None
+        except FieldDoesNotExist:
+            return None
+
+    def shown(field, value) -> str:
+        if value in (None, ""):
+            return "空"
+        choices = dict(getattr(field, "flatchoices", None) or ())
+        return str(choices.get(value, value))
+
+    parts = []
+    for name, change in changes.items():
+        field = field_of(name)
+        title = str(field.verbose_name) if field is not None and hasattr(field, "verbose_name") else labels.label(name)
+        if isinstance(change, (list, tuple)) and len(change) == 2:
+            parts.append(f"{title}：{shown(field, change[0])} → {shown(field, change[1])}")
+        else:
+            parts.append(f"{title}：{change}")
+    return "；".join(parts)
 
 
 def jsonable(value):

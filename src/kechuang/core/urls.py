@@ -6,4 +6,5 @@ app_name = "core"
 urlpatterns = [
     path("", views.home, name="home"),
     path("jobs/<uuid:pk>/", views.job_detail, name="job"),
+    path("audit/", views.audit_log, name="audit"),
 ]

@@ -1,11 +1,23 @@
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from kechuang.carriers.models import Carrier, Residency
 from kechuang.enterprises import selectors
 from kechuang.enterprises.models import AnnualFigure
 
-from .models import Job
+from . import audit
+from .audit_log import AuditFilter
+from .excel import xlsx_response
+from .models import AuditEvent, Job
+
+PAGE_SIZE = 50
+# An export is built in memory; past this many rows the admin is asked to narrow the filters first.
+EXPORT_MAX_ROWS = 100_000
 
 
 @login_required
@@ -31,3 +43,39 @@ def job_detail(request, pk):
     job = get_object_or_404(Job.objects.filter(created_by=request.user), pk=pk)
     template = "core/_job_status.html" if request.headers.get("HX-Request") else "core/job.html"
     return render(request, template, {"job": job})
+
+
+@login_required
+def audit_log(request):
+    """Every recorded change (who, when, what, old → new), for bureau admins: filter, page, export."""
+    if not request.user.can_admin:
+        raise PermissionDenied(_("只有科技局管理员可以查看操作日志"))
+    form = AuditFilter(request.GET)
+    events = form.apply(AuditEvent.objects.select_related("actor", "enterprise"))
+    if request.GET.get("format") == "xlsx":
+        count = events.count()
+        if count <= EXPORT_MAX_ROWS:
+            return _audit_export(events)
+        messages.error(request, _("共 %(count)s 条记录，超过导出上限 %(max)s 条，请缩小筛选范围后再导出")
+                       % {"count": count, "max": EXPORT_MAX_ROWS})
+    query = request.GET.copy()
+    for key in ("page", "format"):
+        query.pop(key, None)
+    page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
+    for e in page.object_list:
+        e.action_text = audit.action_label(e.action)
+        e.object_text = audit.object_type_label(e.object_type)
+        e.changes_shown = audit.changes_text(e.object_type, e.changes)
+    return render(request, "core/audit_log.html", {"form": form, "page": page, "query": query.urlencode()})
+
+
+AUDIT_HEADER = ["时间", "操作人", "操作", "对象类型", "对象", "企业", "统一社会信用代码", "变更（原值 → 新值）", "说明"]
+
+
+def _audit_export(events):
+    return xlsx_response("操作日志", AUDIT_HEADER, (
+        [timezone.localtime(e.at).strftime("%Y-%m-%d %H:%M:%S"), str(e.actor or _("系统")),
+         audit.action_label(e.action), audit.object_type_label(e.object_type), e.object_id,
+         e.enterprise.name if e.enterprise else "", e.enterprise.uscc if e.enterprise else "",
+         audit.changes_text(e.object_type, e.changes), e.note]
+        for e in events.iterator(chunk_size=2000)))

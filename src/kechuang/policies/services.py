@@ -375,11 +375,12 @@ def run_eligibility(policy_id, as_of: dt.date, user=None, job: Job | None = None
         audit.record_many([
             AuditEvent(actor=actor, action="entitlement.create", object_type="policies.entitlement",
                        object_id=str(pk), enterprise_id=eid, changes={"amount": [None, audit.jsonable(amount)]},
-                       note=f"{version.version_id} 基准日 {as_of}（{status}）")
+                       note=f"{policy.name} {version.version_id} 基准日 {as_of}（{Entitlement.Status(status).label}）")
             for pk, eid, amount, status in created.values_list("pk", "enterprise_id", "amount", "status")
         ])
         audit.record(actor=user, action="policy.eligibility_run", obj=run,
-                     note=f"{version.version_id} 基准日 {as_of}：新增 {run.created} 项，合计 {run.total} 万元")
+                     note=f"{policy.name} {version.version_id} 基准日 {as_of}："
+                          f"新增 {run.created} 项，合计 {audit.jsonable(run.total)} 万元")
     if job:
         jobs.report(job, 4)
     return run

@@ -6,17 +6,12 @@ from decimal import Decimal
 
 from django import template
 
+from kechuang.core import audit
 from kechuang.engine import facts, labels
 
 register = template.Library()
 UNKNOWN = "—"
 
-ACTION_LABELS = {
-    "enterprise.create": "新增企业", "enterprise.update": "修改企业信息",
-    "figure.create": "新增年度数据", "figure.update": "修改年度数据",
-    "qualification.create": "新增资质", "submission.create": "企业填报",
-    "submission.confirm": "确认填报", "submission.reject": "退回填报",
-}
 
 
 @register.filter
@@ -100,4 +95,4 @@ def get(mapping, key):
 
 @register.filter
 def action_label(action: str):
-    return ACTION_LABELS.get(action, action)
+    return audit.action_label(action)

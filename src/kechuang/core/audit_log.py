@@ -1,0 +1,52 @@
+"""The audit log page's filters: which recorded changes a bureau admin is looking for."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from .audit import ACTION_LABELS
+from .forms import Form
+
+
+def _date(label):
+    return forms.DateField(label=label, required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class AuditFilter(Form):
+    q = forms.CharField(label=_("企业或说明"), required=False, max_length=100,
+                        widget=forms.TextInput(attrs={"type": "search", "size": 24,
+                                                      "placeholder": _("企业名称、统一社会信用代码或说明")}))
+    action = forms.ChoiceField(label=_("操作"), required=False,
+                               choices=[("", _("全部操作")), *sorted(ACTION_LABELS.items(), key=lambda kv: kv[0])])
+    actor = forms.ModelChoiceField(label=_("操作人"), required=False, empty_label=_("全部操作人"),
+                                   queryset=get_user_model().objects.order_by("username"))
+    start = _date(_("起始日期"))
+    end = _date(_("截止日期"))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("start") and data.get("end") and data["start"] > data["end"]:
+            raise forms.ValidationError(_("起始日期不能晚于截止日期"))
+        return data
+
+    def apply(self, qs: QuerySet) -> QuerySet:
+        """The events the filters select, newest first; none when a filter is invalid."""
+        if not self.is_valid():
+            return qs.none()
+        data = self.cleaned_data
+        if data["q"]:
+            text = data["q"].strip()
+            qs = qs.filter(Q(enterprise__name__icontains=text) | Q(enterprise__uscc__startswith=text.upper())
+                           | Q(note__icontains=text) | Q(object_id=text))
+        if data["action"]:
+            qs = qs.filter(action=data["action"])
+        if data["actor"]:
+            qs = qs.filter(actor=data["actor"])
+        if data["start"]:
+            qs = qs.filter(at__date__gte=data["start"])
+        if data["end"]:
+            qs = qs.filter(at__date__lte=data["end"])
+        return qs.order_by("-at", "-id")
