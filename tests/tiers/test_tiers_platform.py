@@ -247,9 +247,16 @@ def test_refusals_and_missing_pages_speak_chinese(world, evaluated, client_for):
     assert refused.status_code == 403
     assert "无权访问" in refused.content.decode() and "无权查看企业梯队" in refused.content.decode()
     staff = client_for(world["users"]["bureau_staff"])
-    for url in (reverse("tiers:pipeline") + "?run=99999", reverse("tiers:tier_list", args=["foo"])):
+    for url, reason in ((reverse("tiers:pipeline") + "?run=99999", "评价批次不存在"),
+                        (reverse("tiers:tier_list", args=["foo"]), "没有这个梯队")):
         missing = staff.get(url)
-        assert missing.status_code == 404 and "页面不存在" in missing.content.decode(), url
+        html = missing.content.decode()
+        assert missing.status_code == 404 and "页面不存在" in html, url
+        assert f'<p data-testid="not-found-reason">{reason}</p>' in html, url
+    # Django's own refusals are for developers: English, not shown.
+    unknown = staff.get("/no/such/page/")
+    assert unknown.status_code == 404 and "not-found-reason" not in unknown.content.decode()
+    assert "Resolver404" not in unknown.content.decode() and "您要找的页面或记录不存在" in unknown.content.decode()
 
 
 @pytest.mark.django_db

@@ -4,6 +4,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 from kechuang.carriers.models import Carrier, Residency
@@ -36,6 +37,15 @@ def home(request):
     }
     recent_jobs = Job.objects.filter(created_by=user)[:5]
     return render(request, "core/home.html", {"counts": counts, "jobs": recent_jobs})
+
+
+def not_found(request, exception=None):
+    """The 404 page, with the reason when the code that refused gave one for users: our own messages are
+    Chinese ("评价批次已作废"); Django's (URL resolution, get_object_or_404) are English, for developers."""
+    message = exception.args[0] if exception is not None and exception.args else None
+    message = str(message) if isinstance(message, (str, Promise)) else ""
+    reason = message if any("\u4e00" <= ch <= "\u9fff" for ch in message) else None
+    return render(request, "404.html", {"reason": reason}, status=404)
 
 
 @login_required

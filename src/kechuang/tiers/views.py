@@ -46,7 +46,10 @@ def _run_from(request) -> TierRun | None:
             raise Http404(_("评价批次不存在"))
         voided = selectors.voided_runs().filter(pk=int(run_id)).first()
         if voided is None:
-            return get_object_or_404(selectors.runs(), pk=int(run_id))
+            run = selectors.runs().filter(pk=int(run_id)).first()
+            if run is None:
+                raise Http404(_("评价批次不存在"))
+            return run
         # An old link to a voided run: the page says so and shows the latest run; an export is refused
         # rather than silently listing another run.
         if request.GET.get("format") == "xlsx":
