@@ -53,6 +53,10 @@ def test_evaluation_is_stored_with_version_and_explanation(world, evaluated):
     assert b.qualified == "false" and b.failed == "score_threshold" and b.score == 56.0
     c = result(evaluated, world["c"])
     assert c.qualified == "unknown" and "staff_total" in c.missing
+    # The run is in the audit log: who ran it, as of when, how many firms qualified for each tier.
+    event = AuditEvent.objects.get(action="tier_run.create", object_id=str(evaluated.pk))
+    assert event.actor == world["users"]["bureau_staff"]
+    assert event.note.startswith("基准日 2025-06-30，评价 3 家企业；达标：科技型中小企业 1 家、高新技术企业 0 家、")
 
 
 @pytest.mark.django_db

@@ -6,6 +6,7 @@ import datetime as dt
 import logging
 
 import polars as pl
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -19,7 +20,7 @@ from kechuang.engine.rules.values import check_value
 from kechuang.enterprises.loaders import facts_frame
 from kechuang.enterprises.models import AnnualFigure, Enterprise
 
-from .models import ParameterVersion, TierResult, TierRun
+from .models import TIER_LABELS, ParameterVersion, TierResult, TierRun
 
 logger = logging.getLogger(__name__)
 
@@ -85,6 +86,11 @@ def evaluate_all(as_of: dt.date, *, local_set: str = "", user_id=None, job: Job 
             if r[0] in ids
         )
         bulk.insert_rows(TierResult, RESULT_COLUMNS, rows)
+        counts = dict(results.filter(pl.col("qualified") == "true").group_by("tier").len().iter_rows())
+        audit.record(actor=get_user_model().objects.filter(pk=user_id).first() if user_id else None,
+                     action="tier_run.create", obj=run,
+                     note=f"基准日 {as_of:%Y-%m-%d}，评价 {run.enterprises} 家企业；达标："
+                          + "、".join(f"{TIER_LABELS[t]} {counts.get(t, 0)} 家" for t in TIER_LABELS if t in rulesets))
     if job:
         jobs.report(job, 3)
     return run
