@@ -52,7 +52,7 @@ def test_missing_and_gap_texts():
 
 def test_condition_labels_show_the_parameters_in_force():
     tech, hte, lg = select_rulesets(AS_OF, ["tech_sme", "high_tech", "little_giant"])
-    assert labels.condition_labels(tech, AS_OF)["size_limits"] == "规模（职工≤500人、营业收入≤2亿元、资产总额≤2亿元）"
+    assert labels.condition_labels(tech, AS_OF)["size_limits"] == "规模（职工≤500人、年销售收入≤2亿元、资产总额≤2亿元）"
     assert labels.condition_labels(hte, AS_OF)["tech_staff_ratio"] == "科技人员占职工总数≥10%"
     assert labels.condition_labels(lg, AS_OF)["debt_70"] == "资产负债率≤70%"
     raised = [{"ruleset": "high_tech", "parameter": "tech_staff_ratio_min", "effective_from": "2025-01-01",
