@@ -37,9 +37,9 @@ def _tech_sme(*rows, **kw):
     return evaluate(pl.DataFrame(list(rows), strict=False), AS_OF, ["tech_sme"], **kw)
 
 
-def test_columns_are_the_tier_results_csv_plus_explanation():
+def test_columns_are_the_tier_results_csv_plus_explanation_and_short_of():
     out = _tech_sme(WORKED)
-    assert tuple(out.columns) == (*RESULT_COLUMNS, "explanation")
+    assert tuple(out.columns) == (*RESULT_COLUMNS, "explanation", "short_of")
     assert tuple(_tech_sme(WORKED, explain=False).columns) == RESULT_COLUMNS
 
 

@@ -120,7 +120,8 @@ def test_parameter_version_in_force_is_used_and_audited(world):
     assert result(after, world["a"]).qualified == "false"  # 64 < 65 from 2025-01-01
     assert after.parameter_versions[0]["value"] == 65
     event = AuditEvent.objects.get(action="parameter.create")
-    assert event.actor == admin and event.changes == {"value": [None, 65]} and event.object_id == str(version.pk)
+    assert event.actor == admin and event.changes == {"value": [60, 65]} and event.object_id == str(version.pk)
+    assert event.note == "科技型中小企业·综合评分及格分（tech_sme.pass_score）自 2025-01-01 起；测试文件〔2025〕1号"
 
 
 @pytest.mark.django_db
@@ -147,7 +148,12 @@ def test_condition_labels_show_the_threshold_each_run_used(world, client_for):
 @pytest.mark.parametrize("kwargs, message", [
     ({"parameter": "no_such"}, "没有参数"),
     ({"source": "  "}, "依据来源"),
-    ({"value": "65"}, "pass_score 应为数字，例如 60"),
+    ({"value": "65"}, "“综合评分及格分”（pass_score）应为数字，例如 60"),
+    ({"value": float("nan")}, "NaN 或无穷大"),
+    ({"value": float("inf")}, "NaN 或无穷大"),
+    ({"parameter": "tech_staff_bands", "value": [{"min": 0.1, "points": 20}, {"min": 0.3, "points": 5}]},
+     "第 2 档永远用不到"),
+    ({"parameter": "tech_staff_bands", "value": [{"points": 0}, {"min": 0.3, "points": 5}]}, "第 2 档永远用不到"),
     ({"value": True}, "应为数字"),
     ({"value": -5}, "不能为负数"),
     ({"ruleset": "high_tech", "parameter": "tech_staff_ratio_min", "value": 12}, "是比例，应填 0 到 1 之间的小数"),
@@ -291,6 +297,32 @@ def test_near_miss_list_and_export(world, evaluated, client_for):
         "科技人员数：14 → 15（差 1）；研发费用：150 → 180（差 30）；"
         "Ⅰ类知识产权数：0 → 1（差 1）；Ⅱ类知识产权数：2 → 3（差 1）",
     )
+
+
+@pytest.mark.django_db
+def test_near_misses_count_either_or_paths_as_one_and_never_list_unknowns(world, client_for):
+    """A 高企 growing too slowly lacks one requirement of 瞪羚 (any of its three paths would do); a firm whose
+    valuation is unknown is not one short of 独角兽 even when only its 高企 condition is false."""
+    worked_example(world["a"], hte_certified=True)
+    for year, revenue in ((2021, 2000), (2022, 2500), (2023, 2800)):
+        worked_example(world["a"], year=year, revenue=Decimal(revenue), hte_certified=True)
+    worked_example(world["b"])
+    run = services.evaluate_all(AS_OF)
+    gazelle = result(run, world["a"], "gazelle")
+    assert (gazelle.qualified, gazelle.failed) == ("false", "growth_path;young_large;decade_large")
+    assert gazelle.short_of == "growth_path;young_large;decade_large"
+    unicorn = result(run, world["b"], "unicorn")  # no 高企 certificate, valuation unknown
+    assert (unicorn.qualified, unicorn.failed, unicorn.missing, unicorn.short_of) == (
+        "false", "high_tech_certified", "", "")
+    client = client_for(world["users"]["bureau_staff"])
+    near = reverse("tiers:near_misses")
+    rows = list(client.get(near, {"tier": "gazelle"}).context["page"].object_list)
+    assert [(r.enterprise.name, r.short_of_text()) for r in rows] == [(
+        world["a"].name,
+        "基期营业收入≥1000万元且近三年复合增长率≥20%、上年正增长 或 成立≤5年且营业收入超过5亿元 或 "
+        "成立≤10年且营业收入超过10亿元")]
+    assert [(g["field"], g["required"]) for g in rows[0].near_gaps] == [("revenue", 3456.0)]
+    assert list(client.get(near, {"tier": "unicorn"}).context["page"].object_list) == []
 
 
 @pytest.mark.django_db

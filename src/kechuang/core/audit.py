@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 
@@ -63,8 +64,10 @@ def changes_text(object_type: str, changes: dict) -> str:
             return None
 
     def shown(field, value) -> str:
-        if value in (None, ""):
+        if value is None or value == "":
             return "空"
+        if isinstance(value, (list, dict)):  # a band table or a range: as JSON, readable and copyable
+            return json.dumps(value, ensure_ascii=False)
         choices = dict(getattr(field, "flatchoices", None) or ())
         return str(choices.get(value, value))
 

@@ -31,6 +31,6 @@ def _labels(ruleset_label: str, as_of: dt.date, versions: str) -> dict[str, str]
     return condition_labels(ruleset, as_of, json.loads(versions)) if ruleset else {}
 
 
-def conditions_text(ids: str | None, names: dict[str, str]) -> str:
+def conditions_text(ids: str | None, names: dict[str, str], sep: str = "；") -> str:
     """`;`-joined condition ids (a "failed" list) as Chinese labels; an id without a label stays as it is."""
-    return "；".join(names.get(c, c) for c in (ids or "").split(";") if c)
+    return sep.join(names.get(c, c) for c in (ids or "").split(";") if c)

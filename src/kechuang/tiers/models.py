@@ -62,6 +62,9 @@ class TierResult(models.Model):
     score_max = models.FloatField(null=True)
     failed = models.TextField(_("未通过条件"), blank=True)  # one name per condition or field: no fixed bound
     missing = models.TextField(_("缺失字段"), blank=True)  # one name per condition or field: no fixed bound
+    # The one requirement a not-qualified firm lacks, when it lacks only one (a condition, or an either-or group
+    # of them): the near-miss lists.
+    short_of = models.TextField(_("差一项"), blank=True)
     gaps = models.JSONField(_("差距"), default=list)
     explanation = models.JSONField(_("说明"), default=dict)
 
@@ -77,6 +80,14 @@ class TierResult(models.Model):
 
     def failed_text(self) -> str:
         return conditions_text(self.failed, self.condition_labels)
+
+    def short_of_text(self) -> str:
+        """The requirement lacked; several conditions are an either-or group, any one of them would do."""
+        return conditions_text(self.short_of, self.condition_labels, sep=" 或 ")
+
+    def short_of_gaps(self) -> list[dict]:
+        short = set(self.short_of.split(";"))
+        return [g for g in self.gaps if g.get("condition") in short]
 
 
 class ParameterVersion(models.Model):

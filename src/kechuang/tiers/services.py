@@ -25,7 +25,7 @@ from .models import TIER_LABELS, ParameterVersion, TierResult, TierRun
 logger = logging.getLogger(__name__)
 
 RESULT_COLUMNS = ["run_id", "enterprise_id", "tier", "ruleset", "qualified", "route", "score", "score_min",
-                  "score_max", "failed", "missing", "gaps", "explanation"]
+                  "score_max", "failed", "missing", "gaps", "explanation", "short_of"]
 
 
 def parameter_versions() -> list[dict]:
@@ -81,7 +81,7 @@ def evaluate_all(as_of: dt.date, *, local_set: str = "", user_id=None, job: Job 
                                      enterprises=results["uscc"].n_unique(), job=job, created_by_id=user_id)
         rows = (
             (run.pk, ids[r[0]], *r[1:])
-            for r in for_file(results).with_columns(pl.col("route", "failed", "missing").fill_null(""))
+            for r in for_file(results).with_columns(pl.col("route", "failed", "missing", "short_of").fill_null(""))
             .select("uscc", *RESULT_COLUMNS[2:]).iter_rows()
             if r[0] in ids
         )
@@ -148,12 +148,14 @@ def add_parameter_version(*, user, ruleset: str, parameter: str, effective_from:
                           note: str = "") -> ParameterVersion:
     if not user.can_admin:
         raise PermissionDenied(_("只有科技局管理员可以调整规则参数"))
-    in_force = [r for r in all_rulesets() if r.id == ruleset and r.in_force(effective_from)]
+    named = [r for r in all_rulesets() if r.id == ruleset]
+    in_force = [r for r in named if r.in_force(effective_from)]
+    title = named[0].name_zh if named else ruleset
     if not in_force:
-        raise ValidationError(_("规则集 %(r)s 在 %(d)s 不生效") % {"r": ruleset, "d": effective_from})
+        raise ValidationError(_("规则集“%(r)s”在 %(d)s 不生效") % {"r": title, "d": effective_from})
     current = in_force[0].resolve(effective_from, parameter_versions())
     if parameter not in current:
-        raise ValidationError(_("规则集 %(r)s 没有参数 %(p)s") % {"r": ruleset, "p": parameter})
+        raise ValidationError(_("规则集“%(r)s”没有参数 %(p)s，请选择该规则集的参数") % {"r": title, "p": parameter})
     problem = check_value(in_force[0], parameter, current[parameter].value, value)
     if problem:
         raise ValidationError(problem)
@@ -173,7 +175,9 @@ def add_parameter_version(*, user, ruleset: str, parameter: str, effective_from:
         except Exception:
             logger.exception("parameter version %s.%s rejected", ruleset, parameter)
             raise ValidationError(_("按新取值无法计算规则集 %(r)s，请对照现值检查格式") % {"r": ruleset}) from None
+        label = in_force[0].parameter_labels.get(parameter, parameter)
         audit.record(actor=user, action="parameter.create", obj=version,
-                     changes={"value": [None, value]}, note=f"{ruleset}.{parameter} 自 {effective_from} 起；{source}")
+                     changes={"value": [current[parameter].value, value]},
+                     note=f"{title}·{label}（{ruleset}.{parameter}）自 {effective_from} 起；{source.strip()}")
     return version
 

@@ -118,19 +118,20 @@ def _gap_size(gaps: list) -> float:
 
 
 def _near_misses(user, run, tier: str | None = None, request=None) -> tuple[list, dict]:
-    """Firms that fail exactly one condition with nothing unknown, closest first (narrowed by the request's
-    enterprise filters when given), and the filter context."""
+    """Firms one requirement short of a tier (a condition, or an either-or group of them; nothing unknown:
+    the engine's `short_of`), closest first (narrowed by the request's enterprise filters when given), and
+    the filter context."""
     qs, context = selectors.results_for(user, run), {}
     if request is not None:
         qs, context = _filtered(request, qs)
-    qs = (qs.filter(qualified="false", missing="").exclude(failed="")
-          .exclude(failed__contains=";").select_related("enterprise"))
+    qs = qs.filter(qualified="false").exclude(short_of="").select_related("enterprise")
     if tier:
         qs = qs.filter(tier=tier)
-    rows = list(qs.only("tier", "ruleset", "failed", "gaps", "enterprise__uscc", "enterprise__name", "run__as_of",
-                        "run__parameter_versions"))
+    rows = list(qs.only("tier", "ruleset", "short_of", "gaps", "enterprise__uscc", "enterprise__name",
+                        "run__as_of", "run__parameter_versions"))
     for r in rows:
-        r.gap_size = _gap_size(r.gaps)
+        r.near_gaps = r.short_of_gaps()
+        r.gap_size = _gap_size(r.near_gaps)
         r.tier_label = TIER_LABELS.get(r.tier, r.tier)
     return sorted(rows, key=lambda r: (r.gap_size, r.enterprise.uscc, r.tier)), context
 
@@ -171,9 +172,9 @@ def near_misses(request):
     tier = request.GET.get("tier") or None
     rows, filters = _near_misses(request.user, run, tier, request)
     if request.GET.get("format") == "xlsx":
-        header = ["企业名称", "统一社会信用代码", "梯队", "未通过条件", "差距"]
+        header = ["企业名称", "统一社会信用代码", "梯队", "差的一项", "差距"]
         return xlsx_response(_export_title("差一项达标企业", run), header, [
-            [r.enterprise.name, r.enterprise.uscc, r.tier_label, r.failed_text(), gaps_text(r.gaps)]
+            [r.enterprise.name, r.enterprise.uscc, r.tier_label, r.short_of_text(), gaps_text(r.near_gaps)]
             for r in rows])
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "tiers/near_misses.html", {"run": run, "page": page, "tier": tier,

@@ -21,6 +21,7 @@ A case file:
           score_max: 64
           failed: [score_threshold]          # exact set
           missing: [rd_expense]              # exact set
+          short_of: [score_threshold]        # exact set: the one requirement lacked (near misses)
           gaps: [{condition: ..., field: ..., current: ..., required: ..., delta: ...}]  # exact list
           conditions: {score_threshold: false}   # outcomes from the explanation
     unreachable_routes:          # routes no facts can make hold, with the reason (exempt from coverage)
@@ -100,7 +101,7 @@ def _check(expect: dict, row: dict) -> list[str]:
         elif key in ("score", "score_min", "score_max"):
             if not _same_number(want, row[key]):
                 problems.append(f"{key}: 期望 {want}，实际 {row[key]}")
-        elif key in ("failed", "missing"):
+        elif key in ("failed", "missing", "short_of"):
             got = sorted(x for x in (row[key] or "").split(";") if x)
             if sorted(want) != got:
                 problems.append(f"{key}: 期望 {sorted(want)}，实际 {got}")

@@ -48,6 +48,9 @@ RESULT_COLUMNS = (
     "missing",
     "gaps",
 )
+# With `explain`: the explanation (JSON text) and `short_of`, the `;`-separated conditions of the one
+# requirement the enterprise lacks when it is exactly one short of the tier (the near-miss lists).
+EXPLAIN_COLUMNS = ("explanation", "short_of")
 _COND = "_c_"
 # Enterprises evaluated together, one rule set at a time: bounded memory (touching fresh pages costs
 # more than the evaluation itself). Measured at 1M enterprises, all tiers: 500k rows one rule set at a
@@ -208,6 +211,7 @@ def compile_ruleset(ruleset: RuleSet, as_of: dt.date, overrides=None, explain: b
         stages.append([e for _, second in built for e in second])
 
     cond_exprs, cond_fields, gap_items, explain_items, options = [], {}, [], [], set()
+    possible: dict[str, pl.Expr] = {}  # condition → its value for `short_of`
     for cond in ruleset.conditions:
         cid = cond["id"]
         if cond.get("option"):
@@ -231,6 +235,10 @@ def compile_ruleset(ruleset: RuleSet, as_of: dt.date, overrides=None, explain: b
                 expr = expr | compile_condition(cond["or_when"], params)
                 names += condition_fields(cond["or_when"], params)
             values_struct.update(score_min=lo, score_max=hi)
+            # With every fact known, an unknown score is one whose range straddles the threshold: expert
+            # judgement can still pass it, so it does not stand between a firm and the tier.
+            facts_known = pl.all_horizontal([pl.col(f"_p_{p.id}_known") for p in chosen])
+            possible[cid] = pl.when(col.is_null() & facts_known).then(True).otherwise(col)
             thresholds[t_name or "threshold"] = pl.lit(t)
             for part in chosen:
                 others = [pl.col(f"_p_{p.id}_lo") for p in chosen if p is not part]
@@ -296,6 +304,8 @@ def compile_ruleset(ruleset: RuleSet, as_of: dt.date, overrides=None, explain: b
     not_qualified = pl.col("qualified") != "true"
     failed_ids = [c["id"] for c in ruleset.conditions if c["id"] not in options]
     failed = _bitmask([pl.col(_COND + cid).not_() & not_qualified for cid in failed_ids])
+    if explain:
+        short_of = _short_of(ruleset.routes, possible, options, failed_ids)
     # A facts field is missing when it is null, some derived value it feeds is null, and a condition
     # reading that value is unknown (e.g. invention_patents is not missing when class1_ip is known).
     fiscal_year = as_of.year - ruleset.fiscal_year_offset
@@ -344,7 +354,42 @@ def compile_ruleset(ruleset: RuleSet, as_of: dt.date, overrides=None, explain: b
         if sub_scores:
             body["scores"] = pl.struct(**sub_scores)
         output.append(pl.struct(**body).struct.json_encode().alias("explanation"))
+        output.append(short_of.alias("short_of"))
     return Compiled(ruleset, params, stages, output, gap_items, failed_ids, missing_labels)
+
+
+def _short_of(routes: list[dict], possible: dict[str, pl.Expr], options: set[str], ids: list[str]) -> pl.Expr:
+    """Bitmask over `ids` of the one requirement a not-qualified enterprise lacks: the first route in which
+    exactly one requirement (a condition of its `all`, or its `any` group as a whole) is false and every
+    other holds, none unknown. Routes whose `any` group is options (awards) do not count: lacking an
+    award is not a shortfall. 0 when no route is one requirement short."""
+    counted = []
+    for route in routes:
+        group = route.get("any", [])
+        if any(c in options for c in group):
+            continue
+        value = {c: possible.get(c, pl.col(_COND + c)) for c in [*route.get("all", []), *group]}
+        slots = [([c], value[c]) for c in route.get("all", [])]
+        if group:
+            slots.append((group, pl.any_horizontal([value[c] for c in group])))
+        false = [(names, v.not_().fill_null(False)) for names, v in slots]
+        n_false = pl.sum_horizontal([f.cast(pl.UInt8) for _, f in false])
+        n_unknown = pl.sum_horizontal([v.is_null().cast(pl.UInt8) for _, v in slots])
+        counted.append(((n_false == 1) & (n_unknown == 0), false))
+    if not counted:
+        return pl.lit(0, dtype=pl.UInt64)
+    chosen = pl.lit(None, dtype=pl.Int8)
+    for k in reversed(range(len(counted))):
+        chosen = pl.when(counted[k][0]).then(pl.lit(k, dtype=pl.Int8)).otherwise(chosen)
+    is_false = pl.col("qualified") == "false"
+    flags = [
+        is_false & pl.any_horizontal(
+            [(chosen == k) & f for k, (_, false) in enumerate(counted) for names, f in false if cid in names]
+            or [pl.lit(False)]
+        )
+        for cid in ids
+    ]
+    return _bitmask(flags)
 
 
 _KNOWN: set[str] | None = None
@@ -387,7 +432,7 @@ def evaluate(
 ) -> pl.DataFrame:
     """Evaluate tiers for every enterprise of the facts panel on `as_of`.
 
-    Returns RESULT_COLUMNS (+ `explanation`, JSON text, when `explain`), one row per enterprise per tier,
+    Returns RESULT_COLUMNS (+ EXPLAIN_COLUMNS when `explain`), one row per enterprise per tier,
     ordered by tier then the order of first appearance of the enterprise in `facts`. `gaps` is a list of
     GAP structs (`for_file` turns it into the JSON text of the tier results CSV).
     `tiers`: tier ids or rule set ids (None = all tiers in force); `local_set`: variant for tiers that
@@ -407,7 +452,7 @@ def evaluate(
         if year not in frames:
             frames[year] = derive.derived_lazy(facts, year, as_of)
         compiled_all.append((compile_ruleset(ruleset, as_of, parameter_versions, explain), year))
-    columns = [*RESULT_COLUMNS, "explanation"] if explain else list(RESULT_COLUMNS)
+    columns = [*RESULT_COLUMNS, *EXPLAIN_COLUMNS] if explain else list(RESULT_COLUMNS)
     pieces: list[list[pl.DataFrame]] = [[] for _ in compiled_all]
     height = max(base.height for base, _ in frames.values())
     for offset in range(0, max(height, 1), CHUNK_ROWS):
@@ -431,8 +476,10 @@ def _evaluate_slice(compiled: Compiled, derived: pl.LazyFrame, columns: list[str
         r, lists = result.collect(), None
     else:
         r, lists = pl.collect_all([result, gaps])
+    texts = [_mask_text(r["short_of"], compiled.failed_ids).alias("short_of")] if "short_of" in r.columns else []
     return _cast_out(
         r.with_columns(
+            *texts,
             _mask_text(r["failed"], compiled.failed_ids).alias("failed"),
             _mask_text(r["missing"], compiled.missing_labels).alias("missing"),
             _place_gaps(r.height, lists).alias("gaps"),
@@ -452,7 +499,7 @@ def empty_results(explain: bool = True) -> pl.DataFrame:
     schema = {c: pl.Utf8 for c in RESULT_COLUMNS}
     schema.update(score=pl.Float64, score_min=pl.Float64, score_max=pl.Float64, gaps=GAPS)
     if explain:
-        schema["explanation"] = pl.Utf8
+        schema.update(dict.fromkeys(EXPLAIN_COLUMNS, pl.Utf8))
     return pl.DataFrame(schema=schema)
 
 
