@@ -153,3 +153,19 @@ def test_changes_read_in_the_models_words():
     assert audit.changes_text("enterprises.annualfigure", {"revenue": [None, "500"]}) == "营业收入：空 → 500"
     assert audit.object_type_label("enterprises.annualfigure") == "年度数据"
     assert audit.object_type_label("no.such") == "no.such"
+
+
+@pytest.mark.django_db
+def test_a_new_band_table_shows_in_the_log_and_its_export(world, client_for):
+    """A band table is a list: the log shows old → new as JSON (it used to fail on the unhashable list)."""
+    bands = [{"min": 0.3, "points": 20}, {"min": 0.1, "points": 10}, {"points": 0}]
+    tier_services.add_parameter_version(user=world["users"]["bureau_admin"], ruleset="tech_sme",
+                                        parameter="tech_staff_bands", effective_from=dt.date(2025, 1, 1),
+                                        value=bands, source="测试文件")
+    client = client_for(world["users"]["bureau_admin"])
+    html = client.get(URL, {"action": "parameter.create"}).content.decode()
+    assert '→ [{&quot;min&quot;: 0.3, &quot;points&quot;: 20}, {&quot;min&quot;: 0.1, &quot;points&quot;: 10}' in html
+    export = load_workbook(io.BytesIO(client.get(URL, {"format": "xlsx"}).content)).active
+    cells = [c.value for row in export.iter_rows(min_row=2) for c in row]
+    assert any(isinstance(c, str) and c.endswith('→ [{"min": 0.3, "points": 20}, {"min": 0.1, "points": 10}, '
+                                                   '{"points": 0}]') for c in cells)
