@@ -518,3 +518,17 @@ def test_tier_lists_filter_by_enterprise_and_exports_follow_the_filter(world, cl
     assert list(client.get(near, {"tier": "tech_sme", "region": "140105"}).context["page"].object_list) == []
     assert _xlsx_rows(client.get(near, {"tier": "tech_sme", "region": "140105", "format": "xlsx"}))[1:] == []
     assert len(_xlsx_rows(client.get(near, {"tier": "tech_sme", "format": "xlsx"}))) == 2  # header + b
+
+
+@pytest.mark.django_db
+def test_date_pickers_show_their_dates(world, client_for):
+    """A date input takes ISO dates only: the localised 2026/12/03 showed an empty picker (and an edit form
+    showing a stored date would have saved it blank)."""
+    from kechuang.enterprises.forms import QualificationForm
+
+    html = client_for(world["users"]["bureau_staff"]).get(reverse("tiers:pipeline")).content.decode()
+    assert f'type="date" name="as_of" value="{dt.date.today():%Y-%m-%d}"' in html
+    certificate = Qualification(enterprise=world["a"], kind=Qualification.Kind.HTE_CERTIFICATE,
+                                issued_on=dt.date(2024, 3, 5), expires_on=dt.date(2027, 3, 4))
+    form = str(QualificationForm(instance=certificate))
+    assert 'value="2024-03-05"' in form and 'value="2027-03-04"' in form

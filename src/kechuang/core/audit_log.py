@@ -8,11 +8,11 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from .audit import ACTION_LABELS
-from .forms import Form
+from .forms import DateInput, Form
 
 
 def _date(label):
-    return forms.DateField(label=label, required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    return forms.DateField(label=label, required=False, widget=DateInput())
 
 
 class AuditFilter(Form):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from kechuang.core.forms import Form, ModelForm
+from kechuang.core.forms import DateInput, Form, ModelForm
 from kechuang.engine import facts
 
 from .models import Qualification
@@ -67,8 +67,8 @@ class QualificationForm(ModelForm):
     class Meta:
         model = Qualification
         fields = ["kind", "level", "title", "number", "issued_on", "expires_on"]
-        widgets = {"issued_on": forms.DateInput(attrs={"type": "date"}),
-                   "expires_on": forms.DateInput(attrs={"type": "date"})}
+        widgets = {"issued_on": DateInput(),
+                   "expires_on": DateInput()}
 
 
 class ImportForm(Form):

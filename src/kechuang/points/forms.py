@@ -9,7 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from kechuang.carriers.models import Carrier
-from kechuang.core.forms import Form
+from kechuang.core.forms import DateInput, Form
 from kechuang.tiers.models import TIER_LABELS
 
 FILTER_KEYS = ("stage", "industry", "region", "carrier", "tier", "list", "fee_waiver", "q")
@@ -39,13 +39,13 @@ class LeaderboardFilter(Form):
 class ScoringForm(Form):
     year = forms.IntegerField(label=_("积分年度"), min_value=1990, max_value=2100)
     scheme_id = forms.CharField(label=_("积分方案"), max_length=64, initial="core18")
-    as_of = forms.DateField(label=_("基准日（默认该年 12 月 31 日）"), required=False)
+    as_of = forms.DateField(label=_("基准日（默认该年 12 月 31 日）"), required=False, widget=DateInput())
 
 
 class SchemeVersionForm(Form):
     """One weight field per stage × weighted indicator, and min/score per band of each banded indicator."""
 
-    effective_from = forms.DateField(label=_("生效日期"))
+    effective_from = forms.DateField(label=_("生效日期"), widget=DateInput())
     note = forms.CharField(label=_("调整说明（依据或原因）"), max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, scheme, **kwargs):
@@ -102,7 +102,7 @@ class SchemeVersionForm(Form):
 class AlertRulesForm(Form):
     """A dated version of the monitoring alert rules: the rule set as YAML (validated by the service)."""
 
-    effective_from = forms.DateField(label=_("生效日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    effective_from = forms.DateField(label=_("生效日期"), widget=DateInput())
     source = forms.CharField(label=_("依据来源"), max_length=500, help_text=_("文件名称、文号、会议纪要或网址"))
     note = forms.CharField(label=_("调整说明"), max_length=500, required=False)
     content = forms.CharField(

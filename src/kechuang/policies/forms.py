@@ -5,13 +5,13 @@ import datetime as dt
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from kechuang.core.forms import Form
+from kechuang.core.forms import DateInput, Form
 
 from .models import Policy, PolicyVersion
 
 
 def _date(label, required=True):
-    return forms.DateField(label=label, required=required, widget=forms.DateInput(attrs={"type": "date"}))
+    return forms.DateField(label=label, required=required, widget=DateInput())
 
 
 class VersionForm(Form):

@@ -5,11 +5,11 @@ import json
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from kechuang.core.forms import Form
+from kechuang.core.forms import DateInput, Form
 
 
 class EvaluationForm(Form):
-    as_of = forms.DateField(label=_("评价基准日"), widget=forms.DateInput(attrs={"type": "date"}))
+    as_of = forms.DateField(label=_("评价基准日"), widget=DateInput())
     local_set = forms.ChoiceField(label=_("瞪羚地方规则"), required=False,
                                   choices=[("", _("广州黄埔（默认）")), ("jinan", _("济南"))])
 
@@ -29,7 +29,7 @@ class VoidRunForm(Form):
 class ParameterVersionForm(Form):
     ruleset = forms.ChoiceField(label=_("规则集"))
     parameter = forms.ChoiceField(label=_("参数"))
-    effective_from = forms.DateField(label=_("生效日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    effective_from = forms.DateField(label=_("生效日期"), widget=DateInput())
     value = forms.CharField(label=_("新取值"), max_length=2000,
                             help_text=_("按下表“取值”列的格式填写：数字（比例填小数，10% 填 0.1）、true/false，"
                                         "或分档表（可复制现值后修改）"))
