@@ -42,10 +42,10 @@ def test_missing_and_gap_texts():
     assert labels.names_text("revenue@2023;class1_ip") == "营业收入（2023年度）、Ⅰ类知识产权数"
     assert labels.names_text("") == ""
     gaps = [{"condition": "rd_min", "field": "rd_expense", "current": 40.0, "required": 100.0, "delta": 60.0}]
-    assert labels.gaps_text(gaps) == "研发费用：40 → 100（差 60）"
+    assert labels.gaps_text(gaps) == "研发费用：40 万元 → 100 万元（差 60 万元）"
     debt = [{"condition": "debt_70", "field": "total_liabilities", "current": 1078.6039, "required": 865.78824,
              "delta": -212.8157}]
-    assert labels.gaps_text(debt) == "负债总额：1078.6039 → 865.7882（需减少 212.8157）"
+    assert labels.gaps_text(debt) == "负债总额：1078.6039 万元 → 865.7882 万元（需减少 212.8157 万元）"
     assert labels.delta_text(None) == "差 未知" and labels.number_text(0.00004) == "0"
     assert labels.gaps_text(None) == ""
 
@@ -124,10 +124,35 @@ def test_condition_values_take_the_unit_of_what_they_compare():
     assert money == "营业收入=50000 万元｜门槛 50000 万元"
     mixed = labels.condition_values_text({"revenue": 1.0, "tech_staff_ratio": 0.2}, {"a": 0.1, "b": 2})
     assert mixed.endswith("｜门槛 0.1、2")
+
+
+def test_thresholds_take_their_own_unit_and_name_from_the_rule_set():
+    """A share threshold reads in % beside money values, a USD amount in 万美元 (not the 万元 of what it is
+    compared with), and each of several thresholds is named — parameters and rule-set values alike."""
+    high_tech = next(r for r in all_rulesets() if r.id == "high_tech").label
+    rd = labels.condition_values_text({"rd_ratio_3y": 0.04508, "revenue": 3000}, {"rd_ratio_small": 0.05},
+                                      high_tech)
+    assert rd == "近三年研发费用占比=4.508% 营业收入=3000 万元｜门槛 5%"
+    unicorn = next(r for r in all_rulesets() if r.id == "unicorn").label
+    valuation = labels.condition_values_text({"valuation": 710000}, {"valuation_usd_above": 100000,
+                                                                     "usd_cny": 7.1}, unicorn)
+    assert valuation.endswith("｜门槛 估值须超过（万美元） 100000 万美元、美元兑人民币汇率 7.1")
+    little_giant = next(r for r in all_rulesets() if r.id == "little_giant").label
+    required = labels.condition_values_text({"rd_ratio_revenue": 0.05, "revenue": 6000},
+                                            {"revenue_mid_min": 5000, "rd_ratio_required": 0.06}, little_giant)
+    assert required.endswith("｜门槛 研发投入分档：营业收入中档下限（万元，含；不足的看融资、研发费用与研发人员）"
+                             " 5000 万元、研发费用占比要求（按收入规模） 6%")
+
+
+def test_gaps_read_with_units():
+    assert labels.gap_text({"field": "tech_staff", "current": 14, "required": 15, "delta": 1}) == (
+        "科技人员数：14 → 15（差 1）")
+    assert labels.gap_text({"field": "total_liabilities", "current": 800, "required": 700, "delta": -100}) == (
+        "负债总额：800 万元 → 700 万元（需减少 100 万元）")
     assert labels.condition_values_text({}, None) == ""
     sized = labels.condition_values_text({"staff_total": 100}, {"staff_max": 500, "revenue_max": 20000},
                                          "tech_sme@2022-05-01")
-    assert sized == "职工总数=100｜门槛 职工总数上限（人） 500、年销售收入上限（万元） 20000"
+    assert sized == "职工总数=100｜门槛 职工总数上限（人） 500、年销售收入上限（万元） 20000 万元"
 
 
 def test_ruleset_text_names_the_rule_set_and_its_version():

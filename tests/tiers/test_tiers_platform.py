@@ -294,7 +294,7 @@ def test_near_miss_list_and_export(world, evaluated, client_for):
     assert export["Content-Type"].startswith("application/vnd.openxmlformats")
     assert _xlsx_rows(export)[1][2:] == (
         "科技型中小企业", "综合评分≥60分",
-        "科技人员数：14 → 15（差 1）；研发费用：150 → 180（差 30）；"
+        "科技人员数：14 → 15（差 1）；研发费用：150 万元 → 180 万元（差 30 万元）；"
         "Ⅰ类知识产权数：0 → 1（差 1）；Ⅱ类知识产权数：2 → 3（差 1）",
     )
 

@@ -5,10 +5,12 @@ Pages, exports and explanations show these instead of code names."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from kechuang.engine import derive, facts
 from kechuang.engine.policies import inputs
 from kechuang.engine.rules.model import LABEL_PLACEHOLDER, RuleSet, all_rulesets, ruleset_by_label
+from kechuang.engine.rules.values import percent_parameters
 
 TIER_NAMES = {
     "tech_sme": "科技型中小企业",
@@ -125,20 +127,35 @@ def condition_values_text(values: dict | None, thresholds: dict | None, ruleset_
     text = " ".join(f"{label(k)}={field_value_text(k, v)}" for k, v in values.items())
     if thresholds:
         units = {unit(k) for k in values}
-        like = next(iter(values)) if len(units) == 1 and units != {""} else None
-        names = _parameter_labels(ruleset_label) if len(thresholds) > 1 else {}
+        # One threshold against values of one unit is in that unit (a share against a share); of several,
+        # each needs its own (a USD amount beside an exchange rate).
+        like = next(iter(values)) if len(units) == 1 and units != {""} and len(thresholds) == 1 else None
+        ruleset = ruleset_by_label(ruleset_label)
+        names = {k: (ruleset.parameter_labels.get(k) if ruleset else None) or label(k) for k in thresholds}
         shown = [
-            (f"{names[k]} " if k in names else "")
-            + (field_value_text(like, v) if like and not isinstance(v, str) else value_text(v))
+            (f"{names[k]} " if len(thresholds) > 1 and names[k] != k else "")
+            + _threshold_text(k, v, names[k], ruleset, like)
             for k, v in thresholds.items()
         ]
         text += f"｜门槛 {'、'.join(shown)}"
     return text
 
 
-def _parameter_labels(ruleset_label: str) -> dict[str, str]:
-    ruleset = ruleset_by_label(ruleset_label)
-    return ruleset.parameter_labels if ruleset else {}
+def _threshold_text(name: str, value, title: str, ruleset: RuleSet | None, like: str | None) -> str:
+    """A threshold in its own unit: a share parameter (or a rule-set value choosing between shares) in %,
+    an amount its label says is in 万美元 or 万元 with that unit; else the unit of the values it is compared with."""
+    if isinstance(value, str) or value is None:
+        return value_text(value)
+    if "万美元" in title:
+        return f"{number_text(value)} 万美元"
+    if ruleset is not None:
+        shares = percent_parameters(ruleset)
+        read = set(re.findall(r"\w+", ruleset.values.get(name, "")))
+        if name in shares or read & shares:
+            return f"{number_text(float(value) * 100)}%"
+        if "万元" in title:
+            return f"{number_text(value)} 万元"
+    return field_value_text(like, value) if like else value_text(value)
 
 
 def ruleset_text(label: str) -> str:
@@ -162,13 +179,22 @@ def delta_text(delta) -> str:
     return f"需减少 {number_text(-float(delta))}" if float(delta) < 0 else f"差 {number_text(delta)}"
 
 
+def gap_text(gap: dict) -> str:
+    """One gap with the field's unit: 研发费用：18.6 万元 → 2983.6 万元（差 2965 万元）; a share in %."""
+    name = gap.get("field") or ""
+
+    def amount(value) -> str:
+        return "未知" if value is None else field_value_text(name, float(value))
+
+    delta = gap.get("delta")
+    change = "差 未知" if delta is None else (
+        f"需减少 {amount(-float(delta))}" if float(delta) < 0 else f"差 {amount(delta)}")
+    return f"{label(name)}：{amount(gap.get('current'))} → {amount(gap.get('required'))}（{change}）"
+
+
 def gaps_text(gaps) -> str:
-    """Gap objects as one line: 研发费用：18.6 → 2983.6（差 2965）；…"""
-    return "；".join(
-        f"{label(g.get('field') or '')}：{number_text(g.get('current'))} → {number_text(g.get('required'))}"
-        f"（{delta_text(g.get('delta'))}）"
-        for g in gaps or []
-    )
+    """Gap objects as one line: 研发费用：18.6 万元 → 2983.6 万元（差 2965 万元）；…"""
+    return "；".join(gap_text(g) for g in gaps or [])
 
 
 def condition_labels(ruleset: RuleSet, as_of: dt.date, overrides: list[dict] | None = None) -> dict[str, str]:

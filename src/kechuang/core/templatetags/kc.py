@@ -49,6 +49,12 @@ def delta_text(delta) -> str:
 
 
 @register.filter
+def gap_text(gap: dict) -> str:
+    """A gap with the field's unit: 研发费用：150 万元 → 180 万元（差 30 万元）."""
+    return labels.gap_text(gap)
+
+
+@register.filter
 def value_text(value) -> str:
     """A value in an explanation or a facts snapshot: at most 4 decimals; yes/no and unknown in Chinese."""
     return labels.value_text(value)
