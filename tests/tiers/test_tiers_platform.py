@@ -331,7 +331,7 @@ def test_tier_list_page_and_export_speak_chinese(world, evaluated, client_for):
     html = client.get(reverse("tiers:tier_list", args=["tech_sme"]), {"qualified": "false"}).content.decode()
     assert "综合评分≥60分" in html and "score_threshold" not in html
     export = client.get(reverse("tiers:tier_list", args=["tech_sme"]), {"qualified": "true", "format": "xlsx"})
-    assert _xlsx_rows(export)[1][2:] == ("达标", "评分", 64, None, None)
+    assert _xlsx_rows(export)[1][2:] == ("达标", "评分", 64, 64, 64, None, None, None)
     # the file names the evaluation it lists, and columns are wide enough to read
     assert "%E5%9F%BA%E5%87%86%E6%97%A520250630" in export["Content-Disposition"]  # 基准日20250630
     import io
@@ -532,3 +532,28 @@ def test_date_pickers_show_their_dates(world, client_for):
                                 issued_on=dt.date(2024, 3, 5), expires_on=dt.date(2027, 3, 4))
     form = str(QualificationForm(instance=certificate))
     assert 'value="2024-03-05"' in form and 'value="2027-03-04"' in form
+
+
+@pytest.mark.django_db
+def test_an_undecided_high_tech_says_the_experts_decide(world, client_for):
+    """Every objective 高企 condition met: the innovation score's range straddles 71, so the firm is 待定 with
+    no data missing; the list and its export show the range and say why."""
+    history = {2022: (3000, 2000, 1000), 2023: (4000, 3000, 1500), 2024: (5000, 4000, 2000)}
+    for year, (revenue, assets, liabilities) in history.items():
+        worked_example(world["a"], year=year, revenue=Decimal(revenue), total_assets=Decimal(assets),
+                       total_liabilities=Decimal(liabilities), rd_expense=Decimal(250),
+                       rd_expense_domestic=Decimal(200), conversions=3, staff_total=100, tech_staff=20,
+                       hightech_revenue=Decimal(3500), invention_patents=1, utility_models=0)
+    type(world["a"]).objects.filter(pk=world["a"].pk).update(hightech_field="electronic_information",
+                                                             registered_on=dt.date(2015, 1, 1))
+    run = services.evaluate_all(AS_OF)
+    r = result(run, world["a"], "high_tech")
+    assert (r.qualified, r.missing, r.score_text()) == ("unknown", "", "37–86")
+    assert r.pending_text() == "创新能力评价≥71分（得分 37–86，待专家评分）"
+    client = client_for(world["users"]["bureau_staff"])
+    url = reverse("tiers:tier_list", args=["high_tech"])
+    html = client.get(url, {"qualified": "unknown", "run": run.pk}).content.decode()
+    assert "待定原因" in html and "37–86" in html and "创新能力评价≥71分（得分 37–86，待专家评分）" in html
+    rows = _xlsx_rows(client.get(url, {"qualified": "unknown", "run": run.pk, "format": "xlsx"}))
+    row = next(row for row in rows if row[1] == world["a"].uscc)
+    assert row[2:] == ("待定", None, r.score, 37, 86, None, None, "创新能力评价≥71分（得分 37–86，待专家评分）")

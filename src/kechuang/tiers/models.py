@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from kechuang.engine.labels import TIER_NAMES
+from kechuang.engine.labels import TIER_NAMES, number_text
 from kechuang.tiers.labels import conditions_text, for_run
 
 TIER_LABELS = TIER_NAMES
@@ -80,6 +80,28 @@ class TierResult(models.Model):
 
     def failed_text(self) -> str:
         return conditions_text(self.failed, self.condition_labels)
+
+    def score_text(self) -> str:
+        """The score, or its range where expert judgement (or unknown facts) leave it open: 27–76."""
+        if self.score_min is not None and self.score_max is not None and self.score_min != self.score_max:
+            return f"{number_text(self.score_min)}–{number_text(self.score_max)}"
+        return number_text(self.score) if self.score is not None else ""
+
+    def pending_text(self) -> str:
+        """Why an undecided result is undecided when no data is missing: the conditions left open, a score
+        with its range (it straddles the pass mark until experts score their part)."""
+        if self.qualified != "unknown" or self.missing:
+            return ""
+        parts = []
+        for cid, condition in (self.explanation.get("conditions") or {}).items():
+            if condition.get("outcome") != "unknown":
+                continue
+            name = self.condition_labels.get(cid, cid)
+            values = condition.get("values") or {}
+            if values.get("score_min") is not None and values.get("score_max") is not None:
+                name += f"（得分 {number_text(values['score_min'])}–{number_text(values['score_max'])}，待专家评分）"
+            parts.append(name)
+        return "；".join(parts)
 
     def short_of_text(self) -> str:
         """The requirement lacked; several conditions are an either-or group, any one of them would do."""

@@ -203,11 +203,12 @@ def tier_list(request, tier):
     qs, filters = _filtered(request, selectors.results_for(request.user, run))
     qs = qs.filter(tier=tier, qualified=qualified).select_related("enterprise").order_by("enterprise__name", "pk")
     if request.GET.get("format") == "xlsx":
-        header = ["企业名称", "统一社会信用代码", "结论", "认定路径", "得分", "未通过条件", "缺失字段"]
+        header = ["企业名称", "统一社会信用代码", "结论", "认定路径", "得分", "得分下限", "得分上限", "未通过条件",
+                  "缺失字段", "待定原因"]
         return xlsx_response(_export_title(f"{TIER_LABELS[tier]}名单", run), header, [
             [r.enterprise.name, r.enterprise.uscc, labels.QUALIFIED.get(r.qualified, r.qualified),
-             labels.ROUTES.get(r.route, r.route or ""), r.score, r.failed_text(),
-             names_text(r.missing)]
+             labels.ROUTES.get(r.route, r.route or ""), r.score, r.score_min, r.score_max, r.failed_text(),
+             names_text(r.missing), r.pending_text()]
             for r in qs])
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "tiers/tier_list.html", {"run": run, "page": page, "tier": tier, "qualified": qualified,
