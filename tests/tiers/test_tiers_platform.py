@@ -119,6 +119,8 @@ def test_parameter_version_in_force_is_used_and_audited(world):
     assert result(before, world["a"]).qualified == "true"  # 64 ≥ 60 under the old value
     assert result(after, world["a"]).qualified == "false"  # 64 < 65 from 2025-01-01
     assert after.parameter_versions[0]["value"] == 65
+    assert after.versions_in_force() == ["科技型中小企业·综合评分及格分 = 65（自 2025-01-01）"]
+    assert before.versions_in_force() == []  # recorded with the run, not yet in force on its date
     event = AuditEvent.objects.get(action="parameter.create")
     assert event.actor == admin and event.changes == {"value": [60, 65]} and event.object_id == str(version.pk)
     assert event.note == "科技型中小企业·综合评分及格分（tech_sme.pass_score）自 2025-01-01 起；测试文件〔2025〕1号"
@@ -137,6 +139,9 @@ def test_condition_labels_show_the_threshold_each_run_used(world, client_for):
     staff = client_for(world["users"]["bureau_staff"])
     html = staff.get(reverse("tiers:tier_list", args=["tech_sme"]), {"qualified": "false", "run": after.pk})
     assert "综合评分≥65分" in html.content.decode() and "综合评分≥60分" not in html.content.decode()
+    pipeline = staff.get(reverse("tiers:pipeline"), {"run": after.pk}).content.decode()
+    assert "本局调整的参数：科技型中小企业·综合评分及格分 = 65（自 2025-01-01）" in pipeline
+    assert "参数均为规则原值" in staff.get(reverse("tiers:pipeline"), {"run": before.pk}).content.decode()
     page = client_for(world["users"]["enterprise_user"]).get(reverse("tiers:enterprise", args=[world["a"].uscc]))
     html = page.content.decode()
     assert "综合评分≥65分" in html and "门槛 65<" in html  # the latest run's explanation
@@ -383,6 +388,10 @@ def test_enterprise_tiers_section_and_flows(world, client_for):
     tech = next(r for r in flows["rows"] if r["label"] == "科技型中小企业")
     assert (tech["before"], tech["after"], tech["entered"], tech["left"]) == (1, 2, 1, 0)
     assert flows["sme_to_hte"] == 1
+    assert [(u["from"], u["to"], u["n"]) for u in flows["upgrades"][:4]] == [
+        ("科技型中小企业", "高新技术企业", 1), ("创新型中小企业", "专精特新中小企业", 0),
+        ("高新技术企业", "专精特新中小企业", 0), ("专精特新中小企业", "专精特新“小巨人”", 0)]
+    assert len(flows["upgrades"]) == 8
     services.evaluate_all(AS_OF - dt.timedelta(days=7))  # a run a week earlier does not replace last year
     flows = staff.get(reverse("tiers:pipeline")).context["flows"]
     assert flows["previous"].as_of == dt.date(2024, 6, 30)

@@ -8,7 +8,8 @@ import json
 from functools import lru_cache
 
 from kechuang.engine.labels import condition_labels
-from kechuang.engine.rules.model import ruleset_by_label
+from kechuang.engine.rules.model import all_rulesets, ruleset_by_label
+from kechuang.engine.rules.values import example
 
 QUALIFIED = {"true": "达标", "false": "未达标", "unknown": "待定"}
 ROUTES = {"score": "评分", "direct": "直通", "conditions": "条件"}
@@ -34,3 +35,11 @@ def _labels(ruleset_label: str, as_of: dt.date, versions: str) -> dict[str, str]
 def conditions_text(ids: str | None, names: dict[str, str], sep: str = "；") -> str:
     """`;`-joined condition ids (a "failed" list) as Chinese labels; an id without a label stays as it is."""
     return sep.join(names.get(c, c) for c in (ids or "").split(";") if c)
+
+
+def parameter_version_text(version: dict) -> str:
+    """A bureau parameter version as a run records it, in words: 科技型中小企业·综合评分及格分 = 55（自 2026-07-01）."""
+    ruleset = next((r for r in all_rulesets() if r.id == version["ruleset"]), None)
+    title = ruleset.name_zh if ruleset else version["ruleset"]
+    name = ruleset.parameter_labels.get(version["parameter"], version["parameter"]) if ruleset else version["parameter"]
+    return f"{title}·{name} = {example(version['value'])}（自 {version['effective_from']}）"

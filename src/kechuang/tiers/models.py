@@ -10,13 +10,20 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from kechuang.engine.labels import TIER_NAMES, number_text
-from kechuang.tiers.labels import conditions_text, for_run
+from kechuang.tiers.labels import conditions_text, for_run, parameter_version_text
 
 TIER_LABELS = TIER_NAMES
 # The pipeline from seedling to leader, as the bureau reads it (科小 → 高企 → 专精特新/瞪羚 → 小巨人/独角兽).
 PIPELINE = (
     ("tech_sme",), ("high_tech",), ("innovative_sme", "specialized_sme", "potential_gazelle", "gazelle"),
     ("little_giant", "potential_unicorn", "unicorn"),
+)
+# Moves up the pipeline counted year on year (from → to): 小升高, then the steps each cultivation
+# programme takes its firms from (创新型/高企 → 专精特新 → 小巨人; 高企/潜在瞪羚 → 瞪羚; → 独角兽).
+UPGRADES = (
+    ("tech_sme", "high_tech"), ("innovative_sme", "specialized_sme"), ("high_tech", "specialized_sme"),
+    ("specialized_sme", "little_giant"), ("high_tech", "gazelle"), ("potential_gazelle", "gazelle"),
+    ("gazelle", "unicorn"), ("potential_unicorn", "unicorn"),
 )
 
 
@@ -48,6 +55,17 @@ class TierRun(models.Model):
         ordering = ["-as_of", "-created_at"]
         verbose_name = _("梯队评价")
         verbose_name_plural = _("梯队评价")
+
+    def versions_in_force(self) -> list[str]:
+        """The bureau's parameter versions this run decided with (in force on its as-of date), in words:
+        科技型中小企业·综合评分及格分 = 55（自 2026-07-01）. Two runs of one date differ by these."""
+        latest: dict[tuple[str, str], dict] = {}
+        for v in self.parameter_versions or []:
+            key = (v["ruleset"], v["parameter"])
+            if v["effective_from"] <= self.as_of.isoformat() and (
+                    key not in latest or latest[key]["effective_from"] <= v["effective_from"]):
+                latest[key] = v
+        return [parameter_version_text(v) for _key, v in sorted(latest.items())]
 
 
 class TierResult(models.Model):

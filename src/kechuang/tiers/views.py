@@ -24,7 +24,7 @@ from kechuang.enterprises.models import Qualification
 
 from . import labels, selectors, services
 from .forms import EvaluationForm, ParameterVersionForm, VoidRunForm
-from .models import PIPELINE, TIER_LABELS, ParameterVersion, TierRun
+from .models import PIPELINE, TIER_LABELS, UPGRADES, ParameterVersion, TierRun
 
 PAGE_SIZE = 50
 # A 高企 that is due to re-apply is surfaced this long before its certificate expires (rules-reference §2).
@@ -70,7 +70,7 @@ def pipeline(request):
     stages = [[{"tier": t, "label": TIER_LABELS.get(t, t), "true": counts.get((t, "true"), 0),
                 "unknown": counts.get((t, "unknown"), 0)} for t in stage] for stage in PIPELINE]
     context = {
-        "run": run, "runs": selectors.runs()[:20], "stages": stages, "visible": visible,
+        "run": run, "runs": selectors.runs().select_related("created_by")[:20], "stages": stages, "visible": visible,
         "flows": _flows(request.user, run),
         "near_misses": _near_misses(request.user, run)[0][:20],
         "expiring": _expiring(request.user)[:20],
@@ -99,11 +99,13 @@ def _flows(user, run):
             b = {e for t, e in now if t == tier}
             out.append({"label": TIER_LABELS.get(tier, tier), "before": len(a), "after": len(b),
                         "entered": len(b - a), "left": len(a - b), "stayed": len(a & b)})
-    # The 小升高 flow: tech SMEs of last time, not yet high-tech then, that are high-tech now.
-    sme_before = {e for t, e in before if t == "tech_sme"}
-    hte_before = {e for t, e in before if t == "high_tech"}
-    hte_now = {e for t, e in now if t == "high_tech"}
-    return {"previous": previous, "rows": out, "sme_to_hte": len((sme_before - hte_before) & hte_now)}
+    # Upgrades: firms of the lower tier last time, not yet of the higher one then, that are of it now.
+    def firms(pairs, tier):
+        return {e for t, e in pairs if t == tier}
+
+    upgrades = [{"from": TIER_LABELS[a], "to": TIER_LABELS[b],
+                 "n": len((firms(before, a) - firms(before, b)) & firms(now, b))} for a, b in UPGRADES]
+    return {"previous": previous, "rows": out, "upgrades": upgrades, "sme_to_hte": upgrades[0]["n"]}
 
 
 def _gap_size(gaps: list) -> float:
