@@ -87,4 +87,4 @@ def test_job_page_says_a_queued_job_waits_and_counts_a_running_one(world, client
     assert "等待后台开始处理" in html and "0 / " not in html
     Job.objects.filter(pk=job.pk).update(status=Job.Status.RUNNING, done=1, total=3)
     html = client.get(reverse("core:job", args=[job.pk])).content.decode()
-    assert '<p class="muted" data-testid="job-progress">1 / 3</p>' in html and "等待后台" not in html
+    assert '<p class="muted" data-testid="job-progress">进度：1 / 3</p>' in html and "等待后台" not in html

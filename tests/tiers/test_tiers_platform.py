@@ -94,6 +94,8 @@ def test_an_evaluation_date_without_figures_or_in_the_future_is_refused(world, c
     response = client_for(world["users"]["bureau_staff"]).post(reverse("tiers:evaluate"), {"as_of": "2020-06-30"},
                                                               follow=True)
     assert "尚无 2019 年度的企业数据" in response.content.decode()
+    empty = client_for(world["users"]["bureau_staff"]).post(reverse("tiers:evaluate"), {"as_of": ""}, follow=True)
+    assert "评价基准日：这个字段是必填项。" in empty.content.decode()  # the message names the field
     assert not Job.objects.exists() and not TierRun.objects.exists()
     with pytest.raises(ValidationError, match="没有现行的梯队认定规则"):
         services.check_as_of(dt.date(2000, 1, 1))
@@ -227,6 +229,7 @@ def test_parameters_page_shows_rule_set_notes_and_parameter_notes(world, client_
     assert html.count('data-testid="ruleset-notes"') == 3  # 创新型, 专精特新, 小巨人: the 2026 rules not yet encoded
     assert "新版条件尚未录入" in html and "effective_to" not in html
     assert '<div class="muted">近两年研发费用合计</div>' in html  # little_giant small_rd_2y_min's note
+    assert "新增参数版本须由科技局管理员操作" in html and 'id="new-version"' not in html  # staff: no form, says why
 
 
 @pytest.mark.django_db
@@ -263,7 +266,8 @@ def test_refusals_and_missing_pages_speak_chinese(world, evaluated, client_for):
     assert "无权访问" in refused.content.decode() and "无权查看企业梯队" in refused.content.decode()
     staff = client_for(world["users"]["bureau_staff"])
     for url, reason in ((reverse("tiers:pipeline") + "?run=99999", "评价批次不存在"),
-                        (reverse("tiers:tier_list", args=["foo"]), "没有这个梯队")):
+                        (reverse("tiers:tier_list", args=["foo"]), "没有这个梯队"),
+                        (reverse("tiers:near_misses") + "?tier=foo", "没有这个梯队")):
         missing = staff.get(url)
         html = missing.content.decode()
         assert missing.status_code == 404 and "页面不存在" in html, url

@@ -172,6 +172,8 @@ def near_misses(request):
     _require_pipeline(request.user)
     run = _run_from(request)
     tier = request.GET.get("tier") or None
+    if tier and tier not in TIER_LABELS:
+        raise Http404(_("没有这个梯队"))
     rows, filters = _near_misses(request.user, run, tier, request)
     if request.GET.get("format") == "xlsx":
         header = ["企业名称", "统一社会信用代码", "梯队", "差的一项", "差距"]
@@ -223,7 +225,7 @@ def evaluate(request):
         return redirect("tiers:pipeline")
     form = EvaluationForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "；".join(e for errs in form.errors.values() for e in errs))
+        messages.error(request, _form_errors(form))
         return redirect("tiers:pipeline")
     try:
         job = services.start_evaluation(form.cleaned_data["as_of"], user=request.user,
@@ -232,6 +234,12 @@ def evaluate(request):
         messages.error(request, exc.messages[0])
         return redirect("tiers:pipeline")
     return redirect("core:job", pk=job.pk)
+
+
+def _form_errors(form) -> str:
+    """A form's errors in one message, each after its field's label: 评价基准日：请输入一个有效的日期。"""
+    return "；".join(f"{form.fields[name].label}：{e}" if name in form.fields else e
+                    for name, errs in form.errors.items() for e in errs)
 
 
 @login_required
@@ -243,7 +251,7 @@ def void_run(request, pk):
         raise PermissionDenied(_("只有科技局管理员可以作废评价批次"))
     form = VoidRunForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "；".join(e for errs in form.errors.values() for e in errs))
+        messages.error(request, _form_errors(form))
         return redirect(f"{reverse('tiers:pipeline')}?run={pk}")
     try:
         run = services.void_run(user=request.user, run_id=pk, reason=form.cleaned_data["reason"])
