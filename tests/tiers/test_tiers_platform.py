@@ -547,7 +547,6 @@ def test_date_pickers_show_their_dates(world, client_for):
     assert 'value="2024-03-05"' in form and 'value="2027-03-04"' in form
     # Dates shown without an explicit format read the same way (not zh-hans's 2024年3月5日).
     from django.template import Context, Template
-
     from django.utils import timezone
 
     at = timezone.make_aware(dt.datetime(2024, 3, 5, 9, 30))
