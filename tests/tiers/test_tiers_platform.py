@@ -205,8 +205,7 @@ def test_a_second_version_on_the_same_day_is_refused_in_chinese(world, client_fo
     with pytest.raises(ValidationError, match="2025-01-01 已有一个版本"):
         services.add_parameter_version(**{**args, "value": 70})
     assert list(ParameterVersion.objects.values_list("value", flat=True)) == [65]
-    data = {"ruleset": "tech_sme", "parameter": "pass_score", "effective_from": "2025-01-01", "value": "70",
-            "source": "测试文件"}
+    data = {"parameter": "tech_sme:pass_score", "effective_from": "2025-01-01", "value": "70", "source": "测试文件"}
     response = client_for(admin).post(reverse("tiers:parameters"), data)
     html = response.content.decode()
     assert response.status_code == 200 and "已有一个版本" in html
@@ -220,7 +219,13 @@ def test_parameter_values_are_shown_as_they_are_typed(world, client_for):
     assert "<code>[{&quot;min&quot;: 0.3, &quot;points&quot;: 20}" in html  # JSON, not Python text
     assert "{&#x27;min&#x27;" not in html and "tech_sme@" not in html
     assert "<td>综合评分及格分<div class=\"muted\">pass_score</div></td>" in html  # named, code name beside
-    assert '<option value="pass_score">综合评分及格分（pass_score）</option>' in html
+    assert '<option value="tech_sme:pass_score">综合评分及格分（pass_score）</option>' in html
+    # "调整" opens the form with the parameter chosen and its current value to edit
+    adjust = client_for(world["users"]["bureau_admin"]).get(reverse("tiers:parameters"),
+                                                          {"parameter": "high_tech:tech_staff_ratio_min"})
+    form = adjust.context["form"]
+    assert form.initial == {"parameter": "high_tech:tech_staff_ratio_min", "value": "0.1"}
+    assert '<option value="high_tech:tech_staff_ratio_min" selected>' in adjust.content.decode()
 
 
 @pytest.mark.django_db
@@ -235,8 +240,7 @@ def test_parameters_page_shows_rule_set_notes_and_parameter_notes(world, client_
 @pytest.mark.django_db
 @pytest.mark.parametrize("role", ROLES)
 def test_parameter_page_post_is_admin_only(role, world, client_for):
-    data = {"ruleset": "tech_sme", "parameter": "pass_score", "effective_from": "2025-01-01", "value": "65",
-            "source": "测试文件"}
+    data = {"parameter": "tech_sme:pass_score", "effective_from": "2025-01-01", "value": "65", "source": "测试文件"}
     response = client_for(world["users"][role]).post(reverse("tiers:parameters"), data)
     if role == "bureau_admin":
         assert response.status_code == 302 and ParameterVersion.objects.get().value == 65

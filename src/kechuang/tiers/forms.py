@@ -27,7 +27,8 @@ class VoidRunForm(Form):
 
 
 class ParameterVersionForm(Form):
-    ruleset = forms.ChoiceField(label=_("规则集"))
+    # One choice names the rule set and its parameter ("tech_sme:pass_score"), grouped by rule set: a
+    # parameter cannot be paired with another rule set.
     parameter = forms.ChoiceField(label=_("参数"))
     effective_from = forms.DateField(label=_("生效日期"), widget=DateInput())
     value = forms.CharField(label=_("新取值"), max_length=2000,
@@ -38,11 +39,15 @@ class ParameterVersionForm(Form):
 
     def __init__(self, *args, rulesets=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["ruleset"].choices = [(r["id"], r["name_zh"]) for r in rulesets]
-        # Grouped by rule set; a parameter of another rule set is refused with a Chinese message.
-        self.fields["parameter"].choices = [
-            (r["name_zh"], [(p["path"], f"{p['label']}（{p['path']}）") for p in r["parameters"]]) for r in rulesets
+        self.fields["parameter"].choices = [("", _("请选择规则集中的参数"))] + [
+            (r["name_zh"], [(f"{r['id']}:{p['path']}", f"{p['label']}（{p['path']}）") for p in r["parameters"]])
+            for r in rulesets
         ]
+
+    def clean_parameter(self) -> tuple[str, str]:
+        """(rule set id, parameter name)."""
+        ruleset, _sep, parameter = self.cleaned_data["parameter"].partition(":")
+        return ruleset, parameter
 
     def clean_value(self):
         text = self.cleaned_data["value"].strip()

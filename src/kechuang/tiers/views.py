@@ -299,15 +299,21 @@ def parameters(request):
         r["conditions"] = labels.for_ruleset(f"{r['id']}@{r['version']}", as_of, versions).values()
         for p in r["parameters"]:
             p["value_json"] = example(p["value"])  # as the form expects it typed
-    form = ParameterVersionForm(request.POST or None, rulesets=rulesets)
+    # "调整" beside a parameter opens the form with it chosen and its current value to edit.
+    chosen = request.GET.get("parameter", "")
+    current = next((p["value_json"] for r in rulesets for p in r["parameters"]
+                    if f"{r['id']}:{p['path']}" == chosen), None)
+    form = ParameterVersionForm(request.POST or None, rulesets=rulesets,
+                                initial={"parameter": chosen, "value": current} if current is not None else None)
     if request.method == "POST":
         if not request.user.can_admin:
             raise PermissionDenied(_("只有科技局管理员可以调整规则参数"))
         if form.is_valid():
             data = form.cleaned_data
+            ruleset, parameter = data["parameter"]
             try:
-                services.add_parameter_version(user=request.user, ruleset=data["ruleset"],
-                                               parameter=data["parameter"], effective_from=data["effective_from"],
+                services.add_parameter_version(user=request.user, ruleset=ruleset,
+                                               parameter=parameter, effective_from=data["effective_from"],
                                                value=data["value"], source=data["source"], note=data["note"])
             except ValidationError as exc:
                 form.add_error(None, exc.messages[0])
