@@ -29,7 +29,7 @@ def report_problems(path, problems) -> bool:
     if errors:
         print(f"错误：{path} 有 {len(errors)} 个单元格无法读取：", file=sys.stderr)
         for p in errors[:MAX_PROBLEMS_SHOWN]:
-            print(f"  {p}（值：“{p.value}”）", file=sys.stderr)
+            print(f"  {p}（值：“{p.value}”）" if p.value else f"  {p}", file=sys.stderr)
         if len(errors) > MAX_PROBLEMS_SHOWN:
             print(f"  ……另有 {len(errors) - MAX_PROBLEMS_SHOWN} 个", file=sys.stderr)
     return bool(errors)

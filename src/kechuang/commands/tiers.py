@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import re
 import sys
 
-from kechuang.commands.common import EXIT_BAD_INPUT, report_problems
+from kechuang.commands.common import EXIT_BAD_INPUT, fail, report_problems
 
 
 def register(subparsers) -> None:
@@ -36,12 +37,69 @@ def register(subparsers) -> None:
     parser.set_defaults(handler=lambda args: (parser.print_help(), 0)[1])
 
 
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# Enterprises named in the "not evaluated" note of the summary.
+SHOWN_USCCS = 5
+
+
 def _date(text: str) -> dt.date | None:
     try:
+        if not _ISO_DATE.fullmatch(text):
+            raise ValueError
         return dt.date.fromisoformat(text)
     except ValueError:
         print(f"错误：日期“{text}”无效，应为 YYYY-MM-DD", file=sys.stderr)
         return None
+
+
+def _rulesets(as_of: dt.date, tiers: list[str] | None, local_set: str | None):
+    """The rule sets to evaluate, de-duplicated, or a Chinese message naming what is wrong."""
+    from kechuang.engine.rules import RuleSetError
+    from kechuang.engine.rules.model import all_rulesets, select_rulesets
+
+    every = all_rulesets()
+    live = [r for r in every if r.in_force(as_of)]
+    if not live:
+        first = min(r.effective_from for r in every)
+        return None, f"{as_of} 没有生效的梯队规则集（最早的规则集自 {first} 起生效），请检查 --as-of"
+    live_tiers = list(dict.fromkeys(r.tier for r in live))
+    known = set(live_tiers) | {r.id for r in live}
+    unknown = [t for t in dict.fromkeys(tiers or []) if t not in known]
+    if unknown:
+        names = "、".join(f"“{t}”" for t in unknown)
+        return None, f"{as_of} 没有生效的梯队规则 {names}（该日可用：{'、'.join(live_tiers)}）"
+    variants = sorted({r.variant for r in live if r.variant and r.variant != "national"})
+    if local_set is not None and local_set not in variants:
+        return None, f"未知的地方规则变体“{local_set}”（{as_of} 可用：{'、'.join(variants)}）"
+    try:
+        chosen = select_rulesets(as_of, list(dict.fromkeys(tiers)) if tiers else None, local_set)
+    except RuleSetError as exc:
+        return None, str(exc)
+    # `--tier x --tier x`, or a tier and the rule set id it resolves to, evaluate that rule set once.
+    return list({r.id: r for r in chosen}.values()), None
+
+
+def _not_evaluated(panel, results, chosen, as_of: dt.date) -> list[str]:
+    """Notes naming the enterprises of the file left out because they have no figures for a fiscal year."""
+    import polars as pl
+
+    from kechuang.engine.derive import LAGS
+
+    notes = []
+    everyone = panel.select(pl.col("uscc").unique(maintain_order=True))
+    by_year: dict[int, list[str]] = {}
+    for r in chosen:
+        by_year.setdefault(as_of.year - r.fiscal_year_offset, []).append(r.tier)
+    for year, tiers in sorted(by_year.items()):
+        done = results.filter(pl.col("tier").is_in(tiers)).select("uscc")
+        left = everyone.join(done, on="uscc", how="anti", maintain_order="left")["uscc"].to_list()
+        if left:
+            shown = "、".join(left[:SHOWN_USCCS]) + (" 等" if len(left) > SHOWN_USCCS else "")
+            notes.append(
+                f"{len(left)} 家企业没有 {year - LAGS[-1]}–{year} 年度的任何数据"
+                f"（规则按 {year} 财年评估），未参与评估：{shown}"
+            )
+    return notes
 
 
 def _evaluate(args: argparse.Namespace) -> int:
@@ -50,40 +108,60 @@ def _evaluate(args: argparse.Namespace) -> int:
 
     as_of = _date(args.as_of)
     if as_of is None:
-        return 2
+        return EXIT_BAD_INPUT
+    try:
+        io.check_output(args.output)
+    except io.FactsFileError as exc:
+        return fail(str(exc))
+    chosen, problem = _rulesets(as_of, args.tier, args.local_set)
+    if problem:
+        return fail(problem)
     try:
         panel, problems = io.read_facts(args.input)
     except io.FactsFileError as exc:
-        print(f"错误：{exc}", file=sys.stderr)
-        return 2
+        return fail(str(exc))
     if report_problems(args.input, problems):
         return EXIT_BAD_INPUT
+    if panel.is_empty():
+        return fail(f"{args.input} 没有数据行（只有表头）")
     try:
-        results = evaluate(panel, as_of, args.tier, local_set=args.local_set, explain=args.explain)
+        results = evaluate(
+            panel, as_of, [r.id for r in chosen], local_set=args.local_set, explain=args.explain
+        )
     except (RuleSetError, ConditionError) as exc:
-        print(f"错误：{exc}", file=sys.stderr)
-        return 2
+        return fail(str(exc))
+    notes = _not_evaluated(panel, results, chosen, as_of)
+    if results.is_empty():
+        return fail(f"{args.input} 中没有可评估的企业：{'；'.join(notes)}；请检查 --as-of 或输入文件")
     try:
         io.write_frame(for_file(results), args.output)
-    except (io.FactsFileError, OSError) as exc:
-        print(f"错误：{exc}", file=sys.stderr)
-        return 2
+    except io.FactsFileError as exc:
+        return fail(str(exc))
     counts = results.group_by("tier", "qualified").len().sort("tier", "qualified")
-    print(
-        f"已评估 {panel['uscc'].n_unique()} 家企业、{results['tier'].n_unique()} 个梯队，"
-        f"结果写入 {args.output}"
-    )
+    evaluated, total = results["uscc"].n_unique(), panel["uscc"].n_unique()
+    of_total = f"（文件中共 {total} 家）" if evaluated != total else ""
+    tiers = len({r.tier for r in chosen})
+    print(f"已评估 {evaluated} 家企业{of_total}、{tiers} 个梯队，结果写入 {args.output}")
     for tier, qualified, n in counts.iter_rows():
         print(f"  {tier:<18} {qualified:<8} {n}")
+    for note in notes:
+        print(f"提示：{note}", file=sys.stderr)
     return 0
 
 
 def _test(args: argparse.Namespace) -> int:
     from kechuang.engine.rules.cases import case_files, coverage, load_cases, run_file
 
+    files = [(path, load_cases(path)["ruleset"]) for path in case_files()]
+    if args.ruleset:
+        known = {name for path, ruleset in files for name in (ruleset, path.stem)}
+        unknown = [r for r in dict.fromkeys(args.ruleset) if r not in known]
+        if unknown:
+            names = "、".join(f"“{r}”" for r in unknown)
+            return fail(f"没有规则集 {names} 的案例（可用：{'、'.join(sorted(known))}）")
     total = failed = gaps = 0
-    for path in case_files():
-        if args.ruleset and load_cases(path)["ruleset"] not in args.ruleset and path.stem not in args.ruleset:
+    for path, ruleset in files:
+        if args.ruleset and ruleset not in args.ruleset and path.stem not in args.ruleset:
             continue
         results = run_file(path)
         bad = [r for r in results if not r.ok]
@@ -107,7 +185,7 @@ def _list(args: argparse.Namespace) -> int:
 
     as_of = _date(args.as_of) if args.as_of else dt.date.today()
     if as_of is None:
-        return 2
+        return EXIT_BAD_INPUT
     for r in list_rulesets(as_of):
         default = "（默认）" if r["default"] else ""
         print(

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import numpy as np
 
-USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-_USCC_WEIGHTS = np.array([1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28], dtype=np.int64)
+from kechuang.engine.facts import USCC_ALPHABET, USCC_WEIGHTS
+
+_USCC_WEIGHTS = np.array(USCC_WEIGHTS, dtype=np.int64)
 _ORG_WEIGHTS = np.array([3, 7, 9, 10, 5, 8, 4, 2], dtype=np.int64)
 _CHAR_INDEX = np.full(128, -1, dtype=np.int64)
 for _i, _c in enumerate(USCC_ALPHABET):

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 import polars as pl
+from stdnum.cn import uscc as _uscc_std
+from stdnum.exceptions import InvalidChecksum, InvalidFormat, InvalidLength, ValidationError
 
 # Column kinds. "money" is 万元 with up to 4 decimal places; "number" is a count that may be an annual
 # average (e.g. 职工总数); "int" is a whole count; "fraction" is a ratio in [0, 1].
@@ -50,11 +52,22 @@ ORIGIN_LABELS = {
 }
 RD_INSTITUTION_LEVELS = ("none", "municipal", "provincial", "national")
 RD_INSTITUTION_LEVEL_LABELS = {"none": "无", "municipal": "市级", "provincial": "省级", "national": "国家级"}
+# Other accepted inputs of enum columns (short forms people type), besides the codes and the labels.
+ENUM_ALIASES = {"rd_institution_level": {"市": "municipal", "省": "provincial", "国家": "national"}}
 
 # Stored precision per numeric kind (money in 万元 to 4 places: 1 元).
 DECIMAL_PLACES = {MONEY: 4, NUMBER: 2, FRACTION: 6}
 # Money columns that may be negative (a loss).
 SIGNED_MONEY = frozenset({"net_profit"})
+# Magnitude limits (exclusive): what the database columns hold (enterprises/fields.py: money 18 digits with
+# 4 decimals, numbers 14 with 2, ints a 32-bit integer). Larger values are typing errors.
+MAX_ABS = {MONEY: Decimal("1e14"), NUMBER: Decimal("1e12"), INT: Decimal(2**31), FRACTION: Decimal("1e12")}
+# A number as typed: digits, optionally grouped by thousands with "," (1,234,567.8), a decimal part and an
+# exponent. "12,3" or "1_000" are typing errors, never 123 or 1000.
+NUMBER_PATTERN = r"[+-]?(?:(?:[0-9]+|[0-9]{1,3}(?:,[0-9]{3})+)(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
+# Here with Python's \d, so full-width digits (１２) stay numbers, as Decimal reads them.
+_NUMBER = re.compile(NUMBER_PATTERN.replace("[0-9]", r"\d"))
+_NON_FINITE = re.compile(r"[+-]?(?:s?nan|inf|infinity)", re.IGNORECASE)
 
 TRUE_WORDS = {"true", "1", "是", "yes", "y", "t"}
 FALSE_WORDS = {"false", "0", "否", "no", "n", "f"}
@@ -210,11 +223,12 @@ def parse_value(column: Column, raw):
     if kind == ENUM:
         value = str(raw).strip()
         if value not in column.choices:
+            inputs = enum_inputs(column)
+            if value in inputs:
+                return inputs[value]
             labels = enum_labels(column)
-            reverse = {v: k for k, v in labels.items()}
-            if value in reverse:
-                return reverse[value]
-            raise CellError(f"取值“{value}”不在允许范围内：{'、'.join(column.choices)}")
+            allowed = "、".join(f"{labels[c]}（{c}）" if c in labels else c for c in column.choices)
+            raise CellError(f"取值“{value}”不在允许范围内：{allowed}")
         return value
     if kind == BOOL:
         if isinstance(raw, bool):
@@ -240,12 +254,10 @@ def parse_value(column: Column, raw):
     # numeric kinds
     if isinstance(raw, bool):
         raise CellError(f"“{raw}”不是数字")
-    try:
-        number = Decimal(str(raw).strip().replace(",", ""))
-    except InvalidOperation:
-        raise CellError(f"“{raw}”不是数字") from None
-    if not number.is_finite():
-        raise CellError(f"“{raw}”不是数字")
+    number = _number(raw)
+    limit = MAX_ABS[kind]
+    if abs(number) >= limit:
+        raise CellError(f"“{raw}”不是有效数字（数值过大，绝对值应小于 {limit:f}）")
     if kind == INT:
         if number != number.to_integral_value():
             raise CellError(f"“{raw}”应为整数")
@@ -269,8 +281,30 @@ def parse_value(column: Column, raw):
     return _check_places(raw, number, DECIMAL_PLACES[NUMBER])
 
 
+def _number(raw) -> Decimal:
+    """A numeric cell as Decimal (thousands separators only in groups of three); CellError otherwise."""
+    text = str(raw).strip()
+    if not _NUMBER.fullmatch(text):
+        if _NON_FINITE.fullmatch(text):
+            raise CellError(f"“{raw}”不是有效数字")
+        if "," in text and _NUMBER.fullmatch(text.replace(",", "")):
+            raise CellError(f"“{raw}”不是有效数字：千位分隔符“,”只能每三位一组（如 1,234,567.8）")
+        raise CellError(f"“{raw}”不是数字")
+    try:
+        number = Decimal(text.replace(",", ""))
+    except InvalidOperation:  # not reached for text matching NUMBER_PATTERN; kept as a guard
+        raise CellError(f"“{raw}”不是数字") from None
+    if not number.is_finite():
+        raise CellError(f"“{raw}”不是有效数字")
+    return number
+
+
 def _check_places(raw, number: Decimal, places: int) -> Decimal:
-    if number != number.quantize(Decimal(1).scaleb(-places)):
+    try:
+        exact = number == number.quantize(Decimal(1).scaleb(-places))
+    except InvalidOperation:  # beyond the decimal context's precision
+        raise CellError(f"“{raw}”不是有效数字") from None
+    if not exact:
         raise CellError(f"“{raw}”小数位数过多（最多 {places} 位小数）")
     return number
 
@@ -282,6 +316,34 @@ def enum_labels(column: Column) -> dict[str, str]:
         "origin": ORIGIN_LABELS,
         "rd_institution_level": RD_INSTITUTION_LEVEL_LABELS,
     }.get(column.name, {})
+
+
+def enum_inputs(column: Column) -> dict[str, str]:
+    """Accepted inputs of an enum column other than its codes: the Chinese labels and short forms → code."""
+    inputs = {label: code for code, label in enum_labels(column).items()}
+    inputs.update(ENUM_ALIASES.get(column.name, {}))
+    return inputs
+
+
+# 统一社会信用代码 (GB 32100-2015): 18 characters, the last a check character over the first 17.
+USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+USCC_PATTERN = r"[0-9]{8}[0-9A-HJ-NPQRTUWXY]{10}"
+
+
+def uscc_problem(value: str) -> str | None:
+    """A Chinese message for an invalid 统一社会信用代码, or None when it is valid."""
+    try:
+        _uscc_std.validate(value)
+    except InvalidLength:
+        return "统一社会信用代码应为18位"
+    except InvalidChecksum:
+        return "统一社会信用代码校验位错误"
+    except InvalidFormat:
+        return "统一社会信用代码格式错误（含非法字符或登记管理部门代码无效）"
+    except ValidationError:
+        return "统一社会信用代码无效"
+    return None
 
 
 _UNIT_SUFFIX = re.compile(r"[（(][^()（）]*[)）]$")

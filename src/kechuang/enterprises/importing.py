@@ -14,9 +14,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from stdnum.cn import uscc as uscc_std
-from stdnum.exceptions import InvalidChecksum, InvalidFormat, InvalidLength, ValidationError
-
 from kechuang.engine import facts
 
 
@@ -137,21 +134,6 @@ def _read_xlsx(name: str, data: bytes):
     return ["" if h is None else str(h) for h in header], rows()
 
 
-def uscc_problem(value: str) -> str | None:
-    """A Chinese message for an invalid 统一社会信用代码, or None when it is valid."""
-    try:
-        uscc_std.validate(value)
-    except InvalidLength:
-        return "统一社会信用代码应为18位"
-    except InvalidChecksum:
-        return "统一社会信用代码校验位错误"
-    except InvalidFormat:
-        return "统一社会信用代码格式错误（含非法字符或登记管理部门代码无效）"
-    except ValidationError:
-        return "统一社会信用代码无效"
-    return None
-
-
 # Cross-field checks: (part, whole, message). A part larger than its whole is a typing error.
 PART_OF_WHOLE = (
     ("tech_staff", "staff_total", "科技人员数不能大于职工总数"),
@@ -231,7 +213,7 @@ def _parse_row(name, number, cells, mapping, region_codes, industry_codes):
     uscc = row.get("uscc")
     if uscc is not None:
         uscc = row["uscc"] = uscc.upper()
-        problem = uscc_problem(uscc)
+        problem = facts.uscc_problem(uscc)
         if problem:
             errors.append(RowError(name, number, facts.BY_NAME["uscc"].label, uscc, problem))
     code = row.get("region_code")
