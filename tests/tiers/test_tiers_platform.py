@@ -581,3 +581,55 @@ def test_an_undecided_high_tech_says_the_experts_decide(world, client_for):
     rows = _xlsx_rows(client.get(url, {"qualified": "unknown", "run": run.pk, "format": "xlsx"}))
     row = next(row for row in rows if row[1] == world["a"].uscc)
     assert row[2:] == ("待定", None, r.score, 37, 86, None, None, "创新能力评价≥71分（得分 37–86，待专家评分）")
+
+
+def _band_post(rows: list[tuple], **extra) -> dict:
+    """The band editor's POST: rows of (kind, key, bound, lo, hi)."""
+    data = {"parameter": "tech_sme:tech_staff_bands", "effective_from": "2025-01-01", "source": "测试文件",
+            "band-rows": str(len(rows)), **extra}
+    for i, (kind, key, bound, lo, hi) in enumerate(rows):
+        data.update({f"band-{i}-kind": kind, f"band-{i}-key": key, f"band-{i}-bound": bound, f"band-{i}-lo": lo,
+                     f"band-{i}-hi": hi})
+    return data
+
+
+@pytest.mark.django_db
+def test_a_band_table_is_edited_as_rows(world, client_for):
+    """调整 on a band table shows its rows (what is compared, ≥ bound, points) and one row to add; the rows
+    posted become the new version's value; a cleared row is removed."""
+    admin = client_for(world["users"]["bureau_admin"])
+    page = admin.get(reverse("tiers:parameters"), {"parameter": "tech_sme:tech_staff_bands"})
+    editor = page.context["band_editor"]
+    assert editor["tested"] == "科技人员占比（比例，填小数，如 30% 填 0.3）"
+    assert [(r["kind"], r.get("bound"), r["lo"]) for r in editor["rows"]] == [
+        ("bound", "0.3", "20"), ("bound", "0.25", "16"), ("bound", "0.2", "12"), ("bound", "0.15", "8"),
+        ("bound", "0.1", "4"), ("bound", "", ""), ("fallback", None, "0")]
+    html = page.content.decode()
+    assert 'data-testid="band-editor"' in html and 'name="band-rows" value="7"' in html
+    assert 'name="value"' not in html  # no JSON to type
+    fixed = admin.get(reverse("tiers:parameters"), {"parameter": "specialized_sme:rd_institution_bands"})
+    assert [(r["kind"], r.get("when_text"), r["lo"]) for r in fixed.context["band_editor"]["rows"]] == [
+        ("when", "研发机构级别 为 国家级", "10"), ("when", "研发机构级别 为 省级", "8"),
+        ("when", "研发机构级别 为 市级", "4"), ("fallback", None, "0")]  # fixed tests: no row to add
+    rows = [("bound", "min", "0.35", "20", ""), ("bound", "min", "0.25", "16", ""), ("bound", "min", "", "", ""),
+            ("bound", "min", "0.15", "8", ""), ("bound", "min", "0.1", "4", ""), ("bound", "above", "0.05", "1", "2"),
+            ("fallback", "", "", "0", "")]
+    response = admin.post(reverse("tiers:parameters"), _band_post(rows))
+    assert response.status_code == 302
+    assert ParameterVersion.objects.get().value == [
+        {"min": 0.35, "points": 20}, {"min": 0.25, "points": 16}, {"min": 0.15, "points": 8},
+        {"min": 0.1, "points": 4}, {"above": 0.05, "points": [1, 2]}, {"points": 0}]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("rows, message", [
+    ([("bound", "min", "三成", "20", ""), ("fallback", "", "", "0", "")], "第 1 档的界限应为数字，现为“三成”"),
+    ([("bound", "min", "0.3", "二十", ""), ("fallback", "", "", "0", "")], "第 1 档的分值应为数字"),
+    ([("bound", "min", "0.1", "20", ""), ("bound", "min", "0.3", "10", ""), ("fallback", "", "", "0", "")],
+     "第 2 档永远用不到"),
+])
+def test_band_rows_in_error_are_refused_and_shown_again(world, client_for, rows, message):
+    response = client_for(world["users"]["bureau_admin"]).post(reverse("tiers:parameters"), _band_post(rows))
+    assert response.status_code == 200 and message in response.content.decode()
+    assert 'data-testid="band-editor"' in response.content.decode()  # still the rows, not JSON
+    assert not ParameterVersion.objects.exists() and not AuditEvent.objects.exists()

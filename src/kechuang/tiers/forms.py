@@ -7,6 +7,8 @@ from django.utils.translation import gettext_lazy as _
 
 from kechuang.core.forms import DateInput, Form
 
+from . import bands
+
 
 class EvaluationForm(Form):
     as_of = forms.DateField(label=_("评价基准日"), widget=DateInput())
@@ -31,7 +33,7 @@ class ParameterVersionForm(Form):
     # parameter cannot be paired with another rule set.
     parameter = forms.ChoiceField(label=_("参数"))
     effective_from = forms.DateField(label=_("生效日期"), widget=DateInput())
-    value = forms.CharField(label=_("新取值"), max_length=2000,
+    value = forms.CharField(label=_("新取值"), max_length=2000, required=False,
                             help_text=_("按下表“取值”列的格式填写：数字（比例填小数，10% 填 0.1）、true/false，"
                                         "或分档表（可复制现值后修改）"))
     source = forms.CharField(label=_("依据来源"), max_length=500, help_text=_("文件名称、文号或网址"))
@@ -50,7 +52,14 @@ class ParameterVersionForm(Form):
         return ruleset, parameter
 
     def clean_value(self):
-        text = self.cleaned_data["value"].strip()
+        if bands.posted(self.data):  # the band-table editor's rows
+            text, problem = bands.compose(self.data)
+            if problem:
+                raise forms.ValidationError(problem)
+        else:
+            text = self.cleaned_data["value"].strip()
+            if not text:
+                raise forms.ValidationError(_("请填写新取值"))
         try:
             return json.loads(text)
         except json.JSONDecodeError:

@@ -17,12 +17,13 @@ from django.utils.translation import gettext as _
 from kechuang.core.excel import xlsx_response
 from kechuang.engine.labels import gaps_text, names_text
 from kechuang.engine.rules import list_rulesets
+from kechuang.engine.rules.model import all_rulesets
 from kechuang.engine.rules.values import example
 from kechuang.enterprises import selectors as enterprise_selectors
 from kechuang.enterprises.filters import EnterpriseFilter, filter_choices
 from kechuang.enterprises.models import Qualification
 
-from . import labels, selectors, services
+from . import bands, labels, selectors, services
 from .forms import EvaluationForm, ParameterVersionForm, VoidRunForm
 from .models import PIPELINE, TIER_LABELS, UPGRADES, ParameterVersion, TierRun
 
@@ -299,12 +300,13 @@ def parameters(request):
         r["conditions"] = labels.for_ruleset(f"{r['id']}@{r['version']}", as_of, versions).values()
         for p in r["parameters"]:
             p["value_json"] = example(p["value"])  # as the form expects it typed
-    # "调整" beside a parameter opens the form with it chosen and its current value to edit.
-    chosen = request.GET.get("parameter", "")
-    current = next((p["value_json"] for r in rulesets for p in r["parameters"]
-                    if f"{r['id']}:{p['path']}" == chosen), None)
-    form = ParameterVersionForm(request.POST or None, rulesets=rulesets,
-                                initial={"parameter": chosen, "value": current} if current is not None else None)
+    # "调整" beside a parameter opens the form with it chosen and its current value to edit; a band table
+    # as rows of inputs (bands.py), which a POST turns back into the value.
+    chosen = (request.POST or request.GET).get("parameter", "")
+    current = next((p["value"] for r in rulesets for p in r["parameters"] if f"{r['id']}:{p['path']}" == chosen),
+                   None)
+    initial = {"parameter": chosen, "value": example(current)} if current is not None else None
+    form = ParameterVersionForm(request.POST or None, rulesets=rulesets, initial=initial)
     if request.method == "POST":
         if not request.user.can_admin:
             raise PermissionDenied(_("只有科技局管理员可以调整规则参数"))
@@ -328,4 +330,20 @@ def parameters(request):
         v.ruleset_name, v.value_json = names.get(v.ruleset, v.ruleset), example(v.value)
         v.parameter_label = parameter_names.get((v.ruleset, v.parameter), v.parameter)
     return render(request, "tiers/parameters.html", {"rulesets": rulesets, "form": form, "versions": added,
-                                                     "as_of": as_of})
+                                                     "as_of": as_of,
+                                                     "band_editor": _band_editor(chosen, current, form)})
+
+
+def _band_editor(chosen: str, current, form) -> dict | None:
+    """The band-table editor for the chosen parameter when it is a band table: its rows (as posted, after
+    the service refused them) and what its bounds are compared with."""
+    if not bands.is_band_table(current):
+        return None
+    ruleset_id, _sep, name = chosen.partition(":")
+    ruleset = next(r for r in all_rulesets() if r.id == ruleset_id)
+    posted = getattr(form, "cleaned_data", {}).get("value")
+    tested = bands.tested_value(ruleset, name)
+    rows = bands.editor_rows(posted if bands.is_band_table(posted) else current, addable=bool(tested))
+    return {"rows": rows, "count": len(rows), "tested": tested, "tested_short": tested.split("（")[0],
+            "ops": bands.OPS, "chosen": chosen,
+            "label": f"{ruleset.name_zh}·{ruleset.parameter_labels.get(name, name)}（{name}）"}
