@@ -65,11 +65,10 @@ def cmd_score(args) -> int:
         scheme = _scheme(args.scheme, as_of)
     except (ValueError, LookupError, OSError) as exc:
         return fail(str(exc))
-    if not args.output.lower().endswith((".csv", ".xlsx")):
-        return fail(f"输出文件“{args.output}”应为 .csv 或 .xlsx")
-    from kechuang.engine.io import FactsFileError, read_facts, write_frame
+    from kechuang.engine.io import FactsFileError, check_output, read_facts, write_frame
 
     try:
+        check_output(args.output)  # before the work: a missing folder is said at once, in Chinese
         panel, problems = read_facts(args.input)
     except FactsFileError as exc:
         return fail(str(exc))
@@ -98,7 +97,10 @@ def cmd_score(args) -> int:
     except SchemeError as exc:
         return fail(str(exc))
     result = result.sort(["rank", "uscc"], nulls_last=True)
-    write_frame(result, args.output)
+    try:
+        write_frame(result, args.output)
+    except FactsFileError as exc:
+        return fail(str(exc))
     scored = result.filter(pl.col("points").is_not_null())
     print(
         f"方案 {scheme.key}（{scheme.name}）：{args.year} 年度 {result.height} 家企业，"
