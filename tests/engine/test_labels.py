@@ -46,7 +46,8 @@ def test_missing_and_gap_texts():
     debt = [{"condition": "debt_70", "field": "total_liabilities", "current": 1078.6039, "required": 865.78824,
              "delta": -212.8157}]
     assert labels.gaps_text(debt) == "负债总额：1078.6039 万元 → 865.7882 万元（需减少 212.8157 万元）"
-    assert labels.delta_text(None) == "差 未知" and labels.number_text(0.00004) == "0"
+    assert labels.gap_text({"field": "rd_expense", "current": 40}) == "研发费用：40 万元 → 未知（差 未知）"
+    assert labels.number_text(0.00004) == "0"
     assert labels.gaps_text(None) == ""
 
 

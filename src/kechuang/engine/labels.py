@@ -172,15 +172,9 @@ def number_text(value) -> str:
     return f"{float(value):.4f}".rstrip("0").rstrip(".")
 
 
-def delta_text(delta) -> str:
-    """A gap's change in words: 差 30 (raise by 30) or 需减少 212.8 (a ceiling such as a debt limit)."""
-    if delta is None:
-        return "差 未知"
-    return f"需减少 {number_text(-float(delta))}" if float(delta) < 0 else f"差 {number_text(delta)}"
-
-
-def gap_text(gap: dict) -> str:
-    """One gap with the field's unit: 研发费用：18.6 万元 → 2983.6 万元（差 2965 万元）; a share in %."""
+def gap_amounts(gap: dict) -> tuple[str, str, str]:
+    """A gap's current and required values and its change, with the field's unit (万元, %):
+    ("150 万元", "180 万元", "差 30 万元"); a ceiling reads 需减少 212.8 万元."""
     name = gap.get("field") or ""
 
     def amount(value) -> str:
@@ -189,7 +183,13 @@ def gap_text(gap: dict) -> str:
     delta = gap.get("delta")
     change = "差 未知" if delta is None else (
         f"需减少 {amount(-float(delta))}" if float(delta) < 0 else f"差 {amount(delta)}")
-    return f"{label(name)}：{amount(gap.get('current'))} → {amount(gap.get('required'))}（{change}）"
+    return amount(gap.get("current")), amount(gap.get("required")), change
+
+
+def gap_text(gap: dict) -> str:
+    """One gap with the field's unit: 研发费用：18.6 万元 → 2983.6 万元（差 2965 万元）; a share in %."""
+    current, required, change = gap_amounts(gap)
+    return f"{label(gap.get('field') or '')}：{current} → {required}（{change}）"
 
 
 def gaps_text(gaps) -> str:

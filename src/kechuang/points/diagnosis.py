@@ -18,7 +18,7 @@ import polars as pl
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from kechuang.engine.labels import delta_text, label, number_text
+from kechuang.engine.labels import gap_amounts, label
 from kechuang.engine.points import explain_changes, explain_firm
 from kechuang.tiers import selectors as tier_selectors
 from kechuang.tiers.models import PIPELINE, TIER_LABELS
@@ -72,9 +72,9 @@ def tier_status(enterprise) -> tuple[list[dict], list[dict], object]:
         gaps = [
             {
                 **g,
-                "text": f"{conditions.get(g.get('condition'), g.get('condition'))}——{label(g.get('field') or '')}："
-                f"现为 {number_text(g.get('current'))}，需达到 {number_text(g.get('required'))}"
-                f"（{delta_text(g.get('delta'))}）",
+                "text": "{}——{}：现为 {}，需达到 {}（{}）".format(
+                    conditions.get(g.get("condition"), g.get("condition")), label(g.get("field") or ""),
+                    *gap_amounts(g)),
             }
             for g in r.gaps or []
         ]

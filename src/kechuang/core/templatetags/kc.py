@@ -43,12 +43,6 @@ def fields_label(names: str) -> str:
 
 
 @register.filter
-def delta_text(delta) -> str:
-    """A gap's change: 差 30, or 需减少 212.8 when the value must go down."""
-    return labels.delta_text(delta)
-
-
-@register.filter
 def gap_text(gap: dict) -> str:
     """A gap with the field's unit: 研发费用：150 万元 → 180 万元（差 30 万元）."""
     return labels.gap_text(gap)
