@@ -400,6 +400,19 @@ def test_enterprise_tiers_section_and_flows(world, client_for):
         ("科技型中小企业", "高新技术企业", 1), ("创新型中小企业", "专精特新中小企业", 0),
         ("高新技术企业", "专精特新中小企业", 0), ("专精特新中小企业", "专精特新“小巨人”", 0)]
     assert len(flows["upgrades"]) == 8
+    export = staff.get(reverse("tiers:pipeline"), {"format": "xlsx"})
+    import io
+
+    import openpyxl
+
+    book = openpyxl.load_workbook(io.BytesIO(export.content))
+    assert book.sheetnames == ["梯队数量", "梯队流动（与2024-06-30比）", "梯队升级（与2024-06-30比）"]
+    counts = list(book["梯队数量"].iter_rows(values_only=True))
+    assert counts[0] == ("梯队", "达标", "待定", "未达标") and counts[1] == ("科技型中小企业", 2, 0, 1)  # c too big
+    flow = list(book["梯队流动（与2024-06-30比）"].iter_rows(values_only=True))
+    assert flow[1] == ("科技型中小企业", 1, 2, 1, 0, 1)
+    assert list(book["梯队升级（与2024-06-30比）"].iter_rows(values_only=True))[1] == (
+        "科技型中小企业", "高新技术企业", 1)
     services.evaluate_all(AS_OF - dt.timedelta(days=7))  # a run a week earlier does not replace last year
     flows = staff.get(reverse("tiers:pipeline")).context["flows"]
     assert flows["previous"].as_of == dt.date(2024, 6, 30)

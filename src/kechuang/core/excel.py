@@ -27,7 +27,20 @@ def _display_width(value) -> int:
 
 
 def xlsx_bytes(title: str, header: list[str], rows) -> bytes:
+    return workbook_bytes([(title, header, rows)])
+
+
+def workbook_bytes(sheets) -> bytes:
+    """A workbook of several lists: (title, header, rows) per sheet, in order."""
     workbook = Workbook(write_only=True)
+    for title, header, rows in sheets:
+        _write_sheet(workbook, title, header, rows)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _write_sheet(workbook: Workbook, title: str, header: list[str], rows) -> None:
     sheet = workbook.create_sheet(title[:31])
     rows = list(rows)
     for i, label in enumerate(header):
@@ -42,9 +55,6 @@ def xlsx_bytes(title: str, header: list[str], rows) -> bytes:
     sheet.append(header_cells)
     for row in rows:
         sheet.append(list(row))
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
 
 
 def attachment(data: bytes, filename: str, content_type: str = XLSX) -> HttpResponse:

@@ -9,12 +9,12 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from kechuang.core.excel import xlsx_response
+from kechuang.core.excel import attachment, workbook_bytes, xlsx_response
 from kechuang.engine.labels import gaps_text, names_text
 from kechuang.engine.rules import list_rulesets
 from kechuang.engine.rules.model import all_rulesets
@@ -69,10 +69,14 @@ def pipeline(request):
               for r in results.values("tier", "qualified").annotate(n=Count("id"))}
     visible = results.values("enterprise_id").distinct().count()  # a park operator's firms, not the region
     stages = [[{"tier": t, "label": TIER_LABELS.get(t, t), "true": counts.get((t, "true"), 0),
-                "unknown": counts.get((t, "unknown"), 0)} for t in stage] for stage in PIPELINE]
+                "unknown": counts.get((t, "unknown"), 0), "false": counts.get((t, "false"), 0)} for t in stage]
+              for stage in PIPELINE]
+    flows = _flows(request.user, run)
+    if request.GET.get("format") == "xlsx" and run is not None:
+        return _pipeline_export(run, stages, flows)
     context = {
         "run": run, "runs": selectors.runs().select_related("created_by")[:20], "stages": stages, "visible": visible,
-        "flows": _flows(request.user, run),
+        "flows": flows,
         "near_misses": _near_misses(request.user, run)[0][:20],
         "expiring": _expiring(request.user)[:20],
         "form": EvaluationForm(initial={"as_of": dt.date.today()}),
@@ -81,6 +85,21 @@ def pipeline(request):
         "voided": selectors.voided_runs()[:10] if request.user.is_bureau else [],
     }
     return render(request, "tiers/pipeline.html", context)
+
+
+def _pipeline_export(run: TierRun, stages: list, flows) -> HttpResponse:
+    """The pipeline page's tables as one workbook: counts per tier, flows and upgrades since the run compared."""
+    sheets = [("梯队数量", ["梯队", "达标", "待定", "未达标"],
+               [[t["label"], t["true"], t["unknown"], t["false"]] for stage in stages for t in stage])]
+    if flows:
+        since = f"{flows['previous'].as_of:%Y-%m-%d}"
+        sheets.append((f"梯队流动（与{since}比）", ["梯队", "上期", "本期", "新进入", "退出", "保持"],
+                       [[f["label"], f["before"], f["after"], f["entered"], f["left"], f["stayed"]]
+                        for f in flows["rows"]]))
+        sheets.append((f"梯队升级（与{since}比）", ["从", "到", "企业数"],
+                       [[u["from"], u["to"], u["n"]] for u in flows["upgrades"]]))
+    title = _export_title("企业梯队汇总", run)
+    return attachment(workbook_bytes(sheets), f"{title}_{dt.date.today():%Y%m%d}.xlsx")
 
 
 def _flows(user, run):
