@@ -56,12 +56,14 @@ def test_exact_values_of_a_qualified_and_a_failed_result(world, evaluated, clien
     assert a == {
         "tier": "tech_sme", "tier_label": "科技型中小企业", "qualified": "true", "qualified_label": "达标",
         "route": "score", "score": 64.0, "score_min": 64.0, "score_max": 64.0, "failed": [], "failed_labels": [],
-        "missing": [], "missing_labels": [], "gaps": [], "ruleset_id": "tech_sme", "ruleset_version": version,
+        "missing": [], "missing_labels": [], "short_of": [], "short_of_labels": [], "gaps": [],
+        "ruleset_id": "tech_sme", "ruleset_version": version,
         "as_of": "2025-06-30", "run_id": evaluated.pk,
     }
     b = by_tier(client.get(f"/api/tiers/enterprises/{world['b'].uscc}", **auth).json())["tech_sme"]
     assert (b["qualified"], b["route"], b["score"]) == ("false", None, 56.0)
     assert (b["failed"], b["failed_labels"]) == (["score_threshold"], ["综合评分≥60分"])
+    assert (b["short_of"], b["short_of_labels"]) == (["score_threshold"], ["综合评分≥60分"])  # one short
     tech_staff = next(g for g in b["gaps"] if g["field"] == "tech_staff")
     assert tech_staff == {"condition": "score_threshold", "condition_label": "综合评分≥60分", "field": "tech_staff",
                           "field_label": "科技人员数", "current": 14.0, "required": 15.0, "delta": 1.0}

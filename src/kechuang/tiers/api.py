@@ -12,7 +12,7 @@ import json
 from typing import Any, Literal
 
 from django.http import Http404
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 from ninja.errors import HttpError
 
 from kechuang.engine.labels import label as field_label
@@ -49,6 +49,8 @@ class TierResultOut(Schema):
     failed_labels: list[str]
     missing: list[str]
     missing_labels: list[str]
+    short_of: list[str] = Field(description="差一项达标时所差的那一项（一个条件，或几个任一即可的条件）")
+    short_of_labels: list[str]
     gaps: list[GapOut]
     ruleset_id: str
     ruleset_version: str
@@ -120,7 +122,7 @@ def _ruleset(result: TierResult) -> tuple[str, str]:
 
 def _result_out(result: TierResult, run: TierRun) -> dict:
     ruleset_id, version = _ruleset(result)
-    failed, missing = _split(result.failed), _split(result.missing)
+    failed, missing, short_of = _split(result.failed), _split(result.missing), _split(result.short_of)
     gaps = [
         {
             "condition": str(g.get("condition", "")),
@@ -140,7 +142,8 @@ def _result_out(result: TierResult, run: TierRun) -> dict:
         "route": result.route or None, "score": result.score, "score_min": result.score_min,
         "score_max": result.score_max, "failed": failed,
         "failed_labels": [result.condition_labels.get(c, c) for c in failed], "missing": missing,
-        "missing_labels": [field_label(m) for m in missing],
+        "missing_labels": [field_label(m) for m in missing], "short_of": short_of,
+        "short_of_labels": [result.condition_labels.get(c, c) for c in short_of],
         "gaps": gaps, "ruleset_id": ruleset_id, "ruleset_version": version, "as_of": run.as_of, "run_id": run.pk,
     }
 
