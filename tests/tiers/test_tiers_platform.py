@@ -336,6 +336,8 @@ def test_near_misses_count_either_or_paths_as_one_and_never_list_unknowns(world,
         "成立≤10年且营业收入超过10亿元")]
     assert [(g["field"], g["required"]) for g in rows[0].near_gaps] == [("revenue", 3456.0)]
     assert list(client.get(near, {"tier": "unicorn"}).context["page"].object_list) == []
+    page = client.get(reverse("tiers:enterprise", args=[world["a"].uscc])).content.decode()
+    assert "差一项即可达标：基期营业收入≥1000万元且近三年复合增长率≥20%、上年正增长 或 " in page
 
 
 @pytest.mark.django_db
