@@ -240,6 +240,28 @@ def test_policy_simulation_chart_switches_dimension(page, world, login_as):
     assert page.locator("#distribution-chart").evaluate(axis) == ["晋创谷·太原", "未知/无"]
 
 
+def test_bureau_admin_edits_a_band_table_as_rows(page, world, login_as):
+    """调整 beside a band table opens its rows; a changed bound and a cleared row are saved as the new
+    version, which the list of added versions shows as the JSON it became."""
+    from kechuang.tiers.models import ParameterVersion
+
+    login_as(world["users"]["bureau_admin"])
+    page.goto("/tiers/parameters/")
+    page.locator('a[href="?parameter=tech_sme:tech_staff_bands#new-version"]').click()
+    editor = page.get_by_test_id("band-editor")
+    expect(editor).to_contain_text("从上到下依次判断科技人员占比")
+    page.locator('input[name="band-0-bound"]').fill("0.35")
+    page.locator('input[name="band-4-bound"]').fill("")
+    page.locator('input[name="band-4-lo"]').fill("")
+    page.locator('input[name="effective_from"]').fill("2025-01-01")
+    page.locator('input[name="source"]').fill("测试文件〔2025〕1号")
+    page.get_by_role("button", name="保存（留痕）").click()
+    expect(page.get_by_text("已新增参数版本，自 2025-01-01 起的评价将使用新值。")).to_be_visible()
+    assert ParameterVersion.objects.get().value == [
+        {"min": 0.35, "points": 20}, {"min": 0.25, "points": 16}, {"min": 0.2, "points": 12},
+        {"min": 0.15, "points": 8}, {"points": 0}]
+
+
 def test_park_operator_sees_only_its_valley(page, world, login_as):
     login_as(world["users"]["park_operator"])
     page.goto("/")
