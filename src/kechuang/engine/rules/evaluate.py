@@ -231,14 +231,15 @@ def compile_ruleset(ruleset: RuleSet, as_of: dt.date, overrides=None, explain: b
             else:
                 expr = pl.when(lo >= t).then(True).when(hi < t).then(False)
             names = [f for p in chosen for f in part_fields(p, params)]
+            # A score whose range (expert parts, and facts not given, widen it) straddles the threshold can
+            # still pass: for near misses it does not stand between a firm and the tier.
+            possible[cid] = hi > t if strict else hi >= t
             if cond.get("or_when"):
-                expr = expr | compile_condition(cond["or_when"], params)
+                alternative = compile_condition(cond["or_when"], params)
+                expr = expr | alternative
+                possible[cid] = possible[cid] | alternative  # unknown when the score cannot and it is unknown
                 names += condition_fields(cond["or_when"], params)
             values_struct.update(score_min=lo, score_max=hi)
-            # With every fact known, an unknown score is one whose range straddles the threshold: expert
-            # judgement can still pass it, so it does not stand between a firm and the tier.
-            facts_known = pl.all_horizontal([pl.col(f"_p_{p.id}_known") for p in chosen])
-            possible[cid] = pl.when(col.is_null() & facts_known).then(True).otherwise(col)
             thresholds[t_name or "threshold"] = pl.lit(t)
             for part in chosen:
                 others = [pl.col(f"_p_{p.id}_lo") for p in chosen if p is not part]
@@ -361,8 +362,9 @@ def compile_ruleset(ruleset: RuleSet, as_of: dt.date, overrides=None, explain: b
 def _short_of(routes: list[dict], possible: dict[str, pl.Expr], options: set[str], ids: list[str]) -> pl.Expr:
     """Bitmask over `ids` of the one requirement a not-qualified enterprise lacks: the first route in which
     exactly one requirement (a condition of its `all`, or its `any` group as a whole) is false and every
-    other holds, none unknown. Routes whose `any` group is options (awards) do not count: lacking an
-    award is not a shortfall. 0 when no route is one requirement short."""
+    other holds, none unknown (`possible`: a score whose range straddles its threshold counts as holding).
+    Routes whose `any` group is options (awards) do not count: lacking an award is not a shortfall. 0 when
+    no route is one requirement short."""
     counted = []
     for route in routes:
         group = route.get("any", [])
