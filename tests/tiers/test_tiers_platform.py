@@ -301,6 +301,7 @@ def test_near_miss_list_and_export(world, evaluated, client_for):
     response = client.get(reverse("tiers:near_misses"), {"tier": "tech_sme"})
     rows = list(response.context["page"].object_list)
     assert [r.enterprise.name for r in rows] == ["太原乙材料有限公司"]
+    assert rows[0].gap_size == pytest.approx(1 / 15)  # the closest gap: tech staff 14 → 15
     html = response.content.decode()
     assert "综合评分≥60分" in html and "科技人员数：14 → 15（差 1）" in html and "score_threshold" not in html
     export = client.get(reverse("tiers:near_misses"), {"tier": "tech_sme", "format": "xlsx"})
@@ -648,3 +649,24 @@ def test_band_rows_in_error_are_refused_and_shown_again(world, client_for, rows,
     assert response.status_code == 200 and message in response.content.decode()
     assert 'data-testid="band-editor"' in response.content.decode()  # still the rows, not JSON
     assert not ParameterVersion.objects.exists() and not AuditEvent.objects.exists()
+
+
+def test_gap_sizes_of_a_run_match_the_one_result_formula():
+    """The vectorised gap size stored with a run equals the per-result formula the migration backfills with."""
+    import json
+
+    import polars as pl
+
+    from kechuang.engine.rules import evaluate, for_file
+    from kechuang.tiers.near_misses import gap_size, gap_sizes
+    from tests.engine.test_tiers_evaluate import AS_OF as ENGINE_AS_OF
+    from tests.engine.test_tiers_evaluate import WORKED
+
+    rows = [WORKED, {**WORKED, "uscc": "B", "tech_staff": 14.0}, {**WORKED, "uscc": "C", "rd_expense": 20.0},
+            {**WORKED, "uscc": "D", "staff_total": None}]
+    results = evaluate(pl.DataFrame(rows, strict=False), ENGINE_AS_OF)
+    sizes = gap_sizes(results).to_list()
+    files = for_file(results)
+    expected = [gap_size(s, json.loads(g)) for s, g in zip(files["short_of"], files["gaps"], strict=True)]
+    assert sizes == [None if e is None else pytest.approx(e) for e in expected]
+    assert sum(e is not None for e in expected) >= 2  # near misses with gaps exist among these

@@ -83,13 +83,17 @@ class TierResult(models.Model):
     # The one requirement a not-qualified firm lacks, when it lacks only one (a condition, or an either-or group
     # of them): the near-miss lists.
     short_of = models.TextField(_("差一项"), blank=True)
+    # How far a near miss is: the smallest |change| / |required| over the gaps of its `short_of` (null: no
+    # single-field change passes it). Stored so the near-miss lists sort and page in the database.
+    gap_size = models.FloatField(_("差距比例"), null=True)
     gaps = models.JSONField(_("差距"), default=list)
     explanation = models.JSONField(_("说明"), default=dict)
 
     class Meta:
         verbose_name = _("梯队结果")
         verbose_name_plural = _("梯队结果")
-        indexes = [models.Index(fields=["run", "tier", "qualified"]), models.Index(fields=["enterprise", "run"])]
+        indexes = [models.Index(fields=["run", "tier", "qualified"]), models.Index(fields=["enterprise", "run"]),
+                   models.Index(fields=["run", "gap_size"])]
 
     @cached_property
     def condition_labels(self) -> dict[str, str]:
@@ -125,9 +129,15 @@ class TierResult(models.Model):
         """The requirement lacked; several conditions are an either-or group, any one of them would do."""
         return conditions_text(self.short_of, self.condition_labels, sep=" 或 ")
 
-    def short_of_gaps(self) -> list[dict]:
+    @cached_property
+    def near_gaps(self) -> list[dict]:
+        """The gaps of the requirement the firm is one short of (`short_of`)."""
         short = set(self.short_of.split(";"))
         return [g for g in self.gaps if g.get("condition") in short]
+
+    @property
+    def tier_label(self) -> str:
+        return TIER_LABELS.get(self.tier, self.tier)
 
 
 class ParameterVersion(models.Model):

@@ -21,11 +21,12 @@ from kechuang.enterprises.loaders import facts_frame
 from kechuang.enterprises.models import AnnualFigure, Enterprise
 
 from .models import TIER_LABELS, ParameterVersion, TierResult, TierRun
+from .near_misses import gap_sizes
 
 logger = logging.getLogger(__name__)
 
 RESULT_COLUMNS = ["run_id", "enterprise_id", "tier", "ruleset", "qualified", "route", "score", "score_min",
-                  "score_max", "failed", "missing", "gaps", "explanation", "short_of"]
+                  "score_max", "failed", "missing", "gaps", "explanation", "short_of", "gap_size"]
 
 
 def parameter_versions() -> list[dict]:
@@ -71,6 +72,7 @@ def evaluate_all(as_of: dt.date, *, local_set: str = "", user_id=None, job: Job 
     if job:
         jobs.report(job, 1, message="正在按规则评价……")
     results = evaluate(frame, as_of, parameter_versions=versions, local_set=local_set or None)
+    results = results.with_columns(gap_sizes(results).alias("gap_size"))
     rulesets = dict(results.select("tier", "ruleset").unique().sort("tier").iter_rows())
     if job:
         jobs.report(job, 2, message="正在保存结果……")

@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count
+from django.db.models import Count, F, QuerySet
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -128,34 +128,19 @@ def _flows(user, run):
     return {"previous": previous, "rows": out, "upgrades": upgrades, "sme_to_hte": upgrades[0]["n"]}
 
 
-def _gap_size(gaps: list) -> float:
-    """Relative size of the smallest gap: how far, as a share of the threshold, the firm is from passing."""
-    sizes = []
-    for gap in gaps or []:
-        try:
-            sizes.append(abs(float(gap["delta"])) / max(abs(float(gap["required"])), 1e-9))
-        except (KeyError, TypeError, ValueError):
-            continue
-    return min(sizes) if sizes else float("inf")
-
-
-def _near_misses(user, run, tier: str | None = None, request=None) -> tuple[list, dict]:
+def _near_misses(user, run, tier: str | None = None, request=None) -> tuple[QuerySet, dict]:
     """Firms one requirement short of a tier (a condition, or an either-or group of them; nothing unknown:
-    the engine's `short_of`), closest first (narrowed by the request's enterprise filters when given), and
-    the filter context."""
+    the engine's `short_of`), closest first by the stored gap size (those no single change passes last),
+    narrowed by the request's enterprise filters when given; and the filter context."""
     qs, context = selectors.results_for(user, run), {}
     if request is not None:
         qs, context = _filtered(request, qs)
     qs = qs.filter(qualified="false").exclude(short_of="").select_related("enterprise")
     if tier:
         qs = qs.filter(tier=tier)
-    rows = list(qs.only("tier", "ruleset", "short_of", "gaps", "enterprise__uscc", "enterprise__name",
-                        "run__as_of", "run__parameter_versions"))
-    for r in rows:
-        r.near_gaps = r.short_of_gaps()
-        r.gap_size = _gap_size(r.near_gaps)
-        r.tier_label = TIER_LABELS.get(r.tier, r.tier)
-    return sorted(rows, key=lambda r: (r.gap_size, r.enterprise.uscc, r.tier)), context
+    qs = qs.only("tier", "ruleset", "short_of", "gaps", "gap_size", "enterprise__uscc", "enterprise__name",
+                 "run__as_of", "run__parameter_versions")
+    return qs.order_by(F("gap_size").asc(nulls_last=True), "enterprise__uscc", "tier"), context
 
 
 def _expiring(user, today: dt.date | None = None):
