@@ -161,6 +161,8 @@ def test_condition_labels_show_the_threshold_each_run_used(world, client_for):
     ({"parameter": "tech_staff_bands", "value": [{"min": 0.1, "points": 20}, {"min": 0.3, "points": 5}]},
      "第 2 档永远用不到"),
     ({"parameter": "tech_staff_bands", "value": [{"points": 0}, {"min": 0.3, "points": 5}]}, "第 2 档永远用不到"),
+    ({"value": 60}, "与现行取值相同，无需新增版本"),
+    ({"parameter": "tech_staff_bands", "value": [{"min": 10 ** 400, "points": 5}, {"points": 0}]}, "无穷大"),
     ({"value": True}, "应为数字"),
     ({"value": -5}, "不能为负数"),
     ({"ruleset": "high_tech", "parameter": "tech_staff_ratio_min", "value": 12}, "是比例，应填 0 到 1 之间的小数"),
@@ -202,7 +204,7 @@ def test_a_second_version_on_the_same_day_is_refused_in_chinese(world, client_fo
     args = {"user": admin, "ruleset": "tech_sme", "parameter": "pass_score", "effective_from": dt.date(2025, 1, 1),
             "value": 65, "source": "文件"}
     services.add_parameter_version(**args)
-    with pytest.raises(ValidationError, match="2025-01-01 已有一个版本"):
+    with pytest.raises(ValidationError, match="“综合评分及格分”在 2025-01-01 已有一个版本"):
         services.add_parameter_version(**{**args, "value": 70})
     assert list(ParameterVersion.objects.values_list("value", flat=True)) == [65]
     data = {"parameter": "tech_sme:pass_score", "effective_from": "2025-01-01", "value": "70", "source": "测试文件"}
@@ -641,6 +643,12 @@ def test_a_band_table_is_edited_as_rows(world, client_for):
 @pytest.mark.parametrize("rows, message", [
     ([("bound", "min", "三成", "20", ""), ("fallback", "", "", "0", "")], "第 1 档的界限应为数字，现为“三成”"),
     ([("bound", "min", "0.3", "二十", ""), ("fallback", "", "", "0", "")], "第 1 档的分值应为数字"),
+    ([("bound", "min", "1e400", "20", ""), ("fallback", "", "", "0", "")], "第 1 档的界限应为数字"),
+    ([("bound", "min", "0.3", "-5", ""), ("fallback", "", "", "0", "")], "第 1 档的分值不能为负数"),
+    ([("bound", "min", "0.3", "8", "5"), ("fallback", "", "", "0", "")], "第 1 档的最高分值不能低于最低分值"),
+    # a cleared row is not counted: the wrong row is the 2nd shown again
+    ([("bound", "min", "", "", ""), ("bound", "min", "0.3", "20", ""), ("bound", "min", "x", "1", ""),
+      ("fallback", "", "", "0", "")], "第 2 档的界限应为数字，现为“x”"),
     ([("bound", "min", "0.1", "20", ""), ("bound", "min", "0.3", "10", ""), ("fallback", "", "", "0", "")],
      "第 2 档永远用不到"),
 ])
@@ -648,6 +656,9 @@ def test_band_rows_in_error_are_refused_and_shown_again(world, client_for, rows,
     response = client_for(world["users"]["bureau_admin"]).post(reverse("tiers:parameters"), _band_post(rows))
     assert response.status_code == 200 and message in response.content.decode()
     assert 'data-testid="band-editor"' in response.content.decode()  # still the rows, not JSON
+    shown = response.context["band_editor"]["rows"]  # as typed, cleared rows gone: nothing typed is lost
+    typed = [(kind, bound, lo) for kind, _key, bound, lo, _hi in rows if (kind, bound, lo) != ("bound", "", "")]
+    assert [(r["kind"], r.get("bound", ""), r["lo"]) for r in shown if r.get("bound") or r["lo"]] == typed
     assert not ParameterVersion.objects.exists() and not AuditEvent.objects.exists()
 
 
@@ -670,3 +681,17 @@ def test_gap_sizes_of_a_run_match_the_one_result_formula():
     expected = [gap_size(s, json.loads(g)) for s, g in zip(files["short_of"], files["gaps"], strict=True)]
     assert sizes == [None if e is None else pytest.approx(e) for e in expected]
     assert sum(e is not None for e in expected) >= 2  # near misses with gaps exist among these
+
+
+def test_every_bound_band_table_names_what_it_compares():
+    """The band editor says what each bound is compared with, wherever the score spec names the table."""
+    from kechuang.engine.rules.model import all_rulesets
+    from kechuang.tiers import bands
+
+    unnamed = [(r.id, name) for r in all_rulesets() for name, versions in r.parameters.items()
+               if bands.is_band_table(versions[-1].value)
+               and any(k in row for row in versions[-1].value for k in bands.OPS)
+               and not bands.tested_value(r, name)]
+    assert unnamed == []
+    specialized = next(r for r in all_rulesets() if r.id == "specialized_sme")
+    assert bands.tested_value(specialized, "debt_bands") == "资产负债率（比例，填小数，如 30% 填 0.3）"

@@ -16,6 +16,9 @@ from kechuang.engine.rules.scoring import BOUND_OPS
 # The row tests a bureau admin may choose, in words.
 OPS = {"min": "≥", "above": ">", "below": "<", "max": "≤"}
 PREFIX = "band"
+# Bounds and points are shares, amounts in 万元 or points: anything this large is a typing error.
+MAX_NUMBER = Decimal("1e12")
+MAX_ROWS = 100
 
 
 def is_band_table(value) -> bool:
@@ -23,14 +26,22 @@ def is_band_table(value) -> bool:
 
 
 def tested_value(ruleset: RuleSet, parameter: str) -> str:
-    """What the table's bounds are compared with, in words (科技人员占比（%，填小数）)."""
-    for score in ruleset.scores:
-        for table in score.get("tables", []):
-            if table.get("bands") == parameter and table.get("input"):
-                name = table["input"]
-                hint = "（比例，填小数，如 30% 填 0.3）" if labels.unit(name) == "%" else (
-                    "（万元）" if labels.unit(name) == "万元" else "")
-                return f"{labels.label(name)}{hint}"
+    """What the table's bounds are compared with, in words (科技人员占比（比例，填小数…）); "" for a table of
+    fixed conditions. Score specs name a table at any depth (a part, its `tables`, its `components`)."""
+    name = _input_of(ruleset.scores, parameter)
+    if not name:
+        return ""
+    hint = {"%": "（比例，填小数，如 30% 填 0.3）", "万元": "（万元）"}.get(labels.unit(name), "")
+    return f"{labels.label(name)}{hint}"
+
+
+def _input_of(spec, parameter: str) -> str:
+    if isinstance(spec, dict):
+        if spec.get("bands") == parameter and spec.get("input"):
+            return spec["input"]
+        spec = list(spec.values())
+    if isinstance(spec, list):
+        return next((found for item in spec if (found := _input_of(item, parameter))), "")
     return ""
 
 
@@ -50,6 +61,11 @@ def editor_rows(value: list[dict], addable: bool = True) -> list[dict]:
                          "lo": _number_text(lo), "hi": _number_text(hi)})
         else:
             rows.append({"kind": "fallback", "lo": _number_text(lo), "hi": _number_text(hi)})
+    return _numbered(rows, addable)
+
+
+def _numbered(rows: list[dict], addable: bool) -> list[dict]:
+    """Rows with their form index, and an empty bound row to add before the fallback when `addable`."""
     if addable:
         blank = {"kind": "bound", "key": "min", "bound": "", "lo": "", "hi": ""}
         rows.insert(next((i for i, r in enumerate(rows) if r["kind"] == "fallback"), len(rows)), blank)
@@ -62,48 +78,72 @@ def posted(data) -> bool:
     return f"{PREFIX}-rows" in data
 
 
+def posted_rows(data, addable: bool = True) -> list[dict]:
+    """The rows as typed (cleared bound rows left out, so they number as `compose` counts them), with a
+    row to add (`addable`, as in `editor_rows`), for showing the form again after an error: nothing typed
+    is lost."""
+    rows = []
+    for raw in _raw_rows(data):
+        if raw["kind"] == "when":
+            raw["when_text"] = _when_text(raw["when"])
+        if raw["kind"] in ("bound", "when", "fallback") and not _cleared(raw):
+            rows.append(raw)
+    return _numbered(rows, addable)
+
+
 def compose(data) -> tuple[str | None, str | None]:
-    """The posted rows as the JSON value (None, message when a cell is not a number). A bound row with its
-    bound and points both empty is left out (the row to add, or one cleared to remove it)."""
-    try:
-        count = int(data.get(f"{PREFIX}-rows", ""))
-    except ValueError:
+    """The posted rows as the JSON value (None, message naming the row when a cell is wrong). A bound row
+    with its bound and points all empty is left out (the row to add, or one cleared to remove it)."""
+    rows = []
+    raws = [raw for raw in _raw_rows(data) if not _cleared(raw)]
+    if not raws:
         return None, "分档表提交不完整，请重新打开“调整”"
-    rows, shown = [], 0
-    for i in range(count):
-        field = f"{PREFIX}-{i}-"
-        kind = data.get(field + "kind", "")
-        bound, lo, hi = (data.get(field + k, "").strip() for k in ("bound", "lo", "hi"))
-        if kind == "bound" and not bound and not lo and not hi:
-            continue
-        shown += 1
+    for shown, raw in enumerate(raws, start=1):
         row: dict = {}
-        if kind == "bound":
-            key = data.get(field + "key", "")
-            if key not in OPS:
+        if raw["kind"] == "bound":
+            if raw["key"] not in OPS:
                 return None, f"第 {shown} 档的判断方式无效"
-            number = _number(bound)
+            number = _number(raw["bound"])
             if number is None:
-                return None, f"第 {shown} 档的界限应为数字，现为“{bound}”"
-            row[key] = number
-        elif kind == "when":
-            row["when"] = data.get(field + "when", "")
-        elif kind != "fallback":
+                return None, f"第 {shown} 档的界限应为数字，现为“{raw['bound']}”"
+            row[raw["key"]] = number
+        elif raw["kind"] == "when":
+            row["when"] = raw["when"]
+        elif raw["kind"] != "fallback":
             return None, "分档表提交不完整，请重新打开“调整”"
+        lo, hi = raw["lo"], raw["hi"]
         low, high = _number(lo), _number(hi) if hi else None
         if low is None or (hi and high is None):
             return None, f"第 {shown} 档的分值应为数字，现为“{lo}{'–' + hi if hi else ''}”"
+        if low < 0 or (high is not None and high < 0):
+            return None, f"第 {shown} 档的分值不能为负数"
+        if high is not None and high < low:
+            return None, f"第 {shown} 档的最高分值不能低于最低分值"
         row["points"] = [low, high] if hi else low
         rows.append(row)
     return json.dumps(rows, ensure_ascii=False), None
 
 
+def _raw_rows(data) -> list[dict]:
+    try:
+        count = int(data.get(f"{PREFIX}-rows", ""))
+    except ValueError:
+        return []
+    keys = ("kind", "key", "bound", "lo", "hi", "when")
+    return [{k: data.get(f"{PREFIX}-{i}-{k}", "").strip() for k in keys} for i in range(min(count, MAX_ROWS))]
+
+
+def _cleared(raw: dict) -> bool:
+    return raw["kind"] == "bound" and not (raw["bound"] or raw["lo"] or raw["hi"])
+
+
 def _number(text: str):
+    """A typed number (int when typed without a decimal point), None when it is not one or too large."""
     try:
         number = Decimal(text)
     except InvalidOperation:
         return None
-    if not number.is_finite():
+    if not number.is_finite() or abs(number) >= MAX_NUMBER:
         return None
     return int(number) if number == number.to_integral_value() and "." not in text else float(number)
 

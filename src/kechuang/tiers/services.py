@@ -8,7 +8,7 @@ import logging
 import polars as pl
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -163,12 +163,19 @@ def add_parameter_version(*, user, ruleset: str, parameter: str, effective_from:
         raise ValidationError(problem)
     if not source.strip():
         raise ValidationError(_("请填写参数调整的依据来源（文件名称、文号或网址）"))
+    label = in_force[0].parameter_labels.get(parameter, parameter)
+    same_day = (_("“%(p)s”在 %(d)s 已有一个版本；同一天只能有一个取值，请换一个生效日期")
+                % {"p": label, "d": effective_from})
     if ParameterVersion.objects.filter(ruleset=ruleset, parameter=parameter, effective_from=effective_from).exists():
-        raise ValidationError(_("%(p)s 在 %(d)s 已有一个版本；同一天只能有一个取值，请换一个生效日期") %
-                              {"p": parameter, "d": effective_from})
+        raise ValidationError(same_day)
     with transaction.atomic():
-        version = ParameterVersion.objects.create(ruleset=ruleset, parameter=parameter, effective_from=effective_from,
-                                                  value=value, source=source.strip(), note=note, created_by=user)
+        try:
+            with transaction.atomic():  # a second submit racing this one meets the unique constraint
+                version = ParameterVersion.objects.create(
+                    ruleset=ruleset, parameter=parameter, effective_from=effective_from, value=value,
+                    source=source.strip(), note=note, created_by=user)
+        except IntegrityError:
+            raise ValidationError(same_day) from None
         # Compile the rule set with the new version in force: a value of the right shape can still be
         # unusable (a condition text that does not parse); rolled back with a plain message, logged in full.
         try:
@@ -177,7 +184,6 @@ def add_parameter_version(*, user, ruleset: str, parameter: str, effective_from:
         except Exception:
             logger.exception("parameter version %s.%s rejected", ruleset, parameter)
             raise ValidationError(_("按新取值无法计算规则集 %(r)s，请对照现值检查格式") % {"r": ruleset}) from None
-        label = in_force[0].parameter_labels.get(parameter, parameter)
         audit.record(actor=user, action="parameter.create", obj=version,
                      changes={"value": [current[parameter].value, value]},
                      note=f"{title}·{label}（{ruleset}.{parameter}）自 {effective_from} 起；{source.strip()}")

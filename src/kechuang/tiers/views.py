@@ -345,9 +345,13 @@ def _band_editor(chosen: str, current, form) -> dict | None:
         return None
     ruleset_id, _sep, name = chosen.partition(":")
     ruleset = next(r for r in all_rulesets() if r.id == ruleset_id)
-    posted = getattr(form, "cleaned_data", {}).get("value")
     tested = bands.tested_value(ruleset, name)
-    rows = bands.editor_rows(posted if bands.is_band_table(posted) else current, addable=bool(tested))
+    # A row can be added where the table compares a value with bounds (not a table of fixed conditions).
+    addable = bool(tested) and any(key in row for row in current for key in bands.OPS)
+    if form.is_bound and bands.posted(form.data):
+        rows = bands.posted_rows(form.data, addable)  # as typed: an error loses nothing
+    else:
+        rows = bands.editor_rows(current, addable)
     return {"rows": rows, "count": len(rows), "tested": tested, "tested_short": tested.split("（")[0],
             "ops": bands.OPS, "chosen": chosen,
             "label": f"{ruleset.name_zh}·{ruleset.parameter_labels.get(name, name)}（{name}）"}

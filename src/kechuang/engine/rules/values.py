@@ -39,7 +39,9 @@ def check_value(ruleset: RuleSet, name: str, current, value) -> str | None:
     percent = name in percent_parameters(ruleset)
     name = f"“{ruleset.parameter_labels.get(name, name)}”（{name}）"  # every shipped parameter has a label
     if not _finite(value):
-        return f"参数{name}的取值含 NaN 或无穷大，请填写有限的数字"
+        return f"参数{name}的取值含 NaN 或无穷大（或大得无法计算），请填写有限的数字"
+    if value == current:
+        return f"参数{name}的新取值与现行取值相同，无需新增版本"
     if is_number(current):
         if not is_number(value):
             return f"参数{name}应为数字，例如 {example(current)}"
@@ -109,8 +111,11 @@ def _unreachable_row(rows: list[dict]) -> int | None:
 
 
 def _finite(value) -> bool:
-    if isinstance(value, float):
-        return math.isfinite(value)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        try:
+            return math.isfinite(float(value))
+        except OverflowError:  # an integer beyond any float
+            return False
     if isinstance(value, list):
         return all(_finite(v) for v in value)
     if isinstance(value, dict):
