@@ -273,7 +273,9 @@ def test_refusals_and_missing_pages_speak_chinese(world, evaluated, client_for):
     staff = client_for(world["users"]["bureau_staff"])
     for url, reason in ((reverse("tiers:pipeline") + "?run=99999", "评价批次不存在"),
                         (reverse("tiers:tier_list", args=["foo"]), "没有这个梯队"),
-                        (reverse("tiers:near_misses") + "?tier=foo", "没有这个梯队")):
+                        (reverse("tiers:near_misses") + "?tier=foo", "没有这个梯队"),
+                        (reverse("tiers:tier_list", args=["tech_sme"]) + "?qualified=bogus",
+                         "没有这个结论（应为达标、未达标或待定）")):
         missing = staff.get(url)
         html = missing.content.decode()
         assert missing.status_code == 404 and "页面不存在" in html, url
@@ -598,7 +600,7 @@ def test_an_undecided_high_tech_says_the_experts_decide(world, client_for):
     assert "待定原因" in html and "37–86" in html and "创新能力评价≥71分（得分 37–86，待专家评分）" in html
     rows = _xlsx_rows(client.get(url, {"qualified": "unknown", "run": run.pk, "format": "xlsx"}))
     row = next(row for row in rows if row[1] == world["a"].uscc)
-    assert row[2:] == ("待定", None, r.score, 37, 86, None, None, "创新能力评价≥71分（得分 37–86，待专家评分）")
+    assert row[2:] == ("待定", None, None, 37, 86, None, None, "创新能力评价≥71分（得分 37–86，待专家评分）")
 
 
 def _band_post(rows: list[tuple], **extra) -> dict:
@@ -637,6 +639,12 @@ def test_a_band_table_is_edited_as_rows(world, client_for):
     assert ParameterVersion.objects.get().value == [
         {"min": 0.35, "points": 20}, {"min": 0.25, "points": 16}, {"min": 0.15, "points": 8},
         {"min": 0.1, "points": 4}, {"above": 0.05, "points": [1, 2]}, {"points": 0}]
+    run = TierRun(as_of=dt.date(2025, 6, 30), parameter_versions=[
+        {"ruleset": "tech_sme", "parameter": "tech_staff_bands", "effective_from": "2025-01-01",
+         "value": ParameterVersion.objects.get().value}])
+    assert run.versions_in_force() == [  # in words on the pipeline page, not JSON
+        "科技型中小企业·科技人员占比分档 = 〔≥0.35：20分；≥0.25：16分；≥0.15：8分；≥0.1：4分；>0.05：1–2分；其他：0分〕"
+        "（自 2025-01-01）"]
 
 
 @pytest.mark.django_db

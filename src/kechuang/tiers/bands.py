@@ -167,3 +167,15 @@ def _when_text(condition: str) -> str:
         return _WORDS.get(token) or labels.label(token)
 
     return re.sub(r"'[^']*'|\"[^\"]*\"|==|!=|[A-Za-z_][A-Za-z0-9_]*", word, condition)
+
+
+def table_text(value) -> str:
+    """A band table in words for lists and notes: ≥0.3：20分；≥0.25：16分；其他：0分."""
+    parts = []
+    for row in value:
+        points = row.get("points")
+        shown = f"{points[0]}–{points[1]}分" if isinstance(points, list) else f"{points}分"
+        key = next((k for k in BOUND_OPS if k in row), None)
+        test = f"{OPS[key]}{row[key]}" if key else (_when_text(row["when"]) if "when" in row else "其他")
+        parts.append(f"{test}：{shown}")
+    return "；".join(parts)

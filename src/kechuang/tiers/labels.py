@@ -10,6 +10,7 @@ from functools import lru_cache
 from kechuang.engine.labels import condition_labels
 from kechuang.engine.rules.model import all_rulesets, ruleset_by_label
 from kechuang.engine.rules.values import example
+from kechuang.tiers.bands import is_band_table, table_text
 
 QUALIFIED = {"true": "达标", "false": "未达标", "unknown": "待定"}
 ROUTES = {"score": "评分", "direct": "直通", "conditions": "条件"}
@@ -42,4 +43,6 @@ def parameter_version_text(version: dict) -> str:
     ruleset = next((r for r in all_rulesets() if r.id == version["ruleset"]), None)
     title = ruleset.name_zh if ruleset else version["ruleset"]
     name = ruleset.parameter_labels.get(version["parameter"], version["parameter"]) if ruleset else version["parameter"]
-    return f"{title}·{name} = {example(version['value'])}（自 {version['effective_from']}）"
+    value = version["value"]
+    shown = f"〔{table_text(value)}〕" if is_band_table(value) else example(value)
+    return f"{title}·{name} = {shown}（自 {version['effective_from']}）"

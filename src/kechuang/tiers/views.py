@@ -209,6 +209,8 @@ def tier_list(request, tier):
         raise Http404(_("没有这个梯队"))
     run = _run_from(request)
     qualified = request.GET.get("qualified", "true")
+    if qualified not in labels.QUALIFIED:
+        raise Http404(_("没有这个结论（应为达标、未达标或待定）"))
     qs, filters = _filtered(request, selectors.results_for(request.user, run))
     qs = qs.filter(tier=tier, qualified=qualified).select_related("enterprise").order_by("enterprise__name", "pk")
     if request.GET.get("format") == "xlsx":
@@ -216,7 +218,8 @@ def tier_list(request, tier):
                   "缺失字段", "待定原因"]
         return xlsx_response(_export_title(f"{TIER_LABELS[tier]}名单", run), header, [
             [r.enterprise.name, r.enterprise.uscc, labels.QUALIFIED.get(r.qualified, r.qualified),
-             labels.ROUTES.get(r.route, r.route or ""), r.score, r.score_min, r.score_max, r.failed_text(),
+             labels.ROUTES.get(r.route, r.route or ""), r.score if r.score_min == r.score_max else None,
+             r.score_min, r.score_max, r.failed_text(),
              names_text(r.missing), r.pending_text()]
             for r in qs])
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
