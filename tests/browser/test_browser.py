@@ -247,6 +247,8 @@ def test_bureau_admin_edits_a_band_table_as_rows(page, world, login_as):
 
     login_as(world["users"]["bureau_admin"])
     page.goto("/tiers/parameters/")
+    page.locator('select[name="parameter"]').select_option("high_tech:tech_staff_ratio_min")
+    expect(page.locator('input[name="value"]')).to_have_value("0.1")  # the value in force, to edit
     page.locator('a[href="?parameter=tech_sme:tech_staff_bands#new-version"]').click()
     editor = page.get_by_test_id("band-editor")
     expect(editor).to_contain_text("从上到下依次判断科技人员占比")
