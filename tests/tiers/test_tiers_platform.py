@@ -402,7 +402,6 @@ def test_enterprise_tiers_section_and_flows(world, client_for):
     flows = staff.get(reverse("tiers:pipeline")).context["flows"]
     tech = next(r for r in flows["rows"] if r["label"] == "科技型中小企业")
     assert (tech["before"], tech["after"], tech["entered"], tech["left"]) == (1, 2, 1, 0)
-    assert flows["sme_to_hte"] == 1
     assert [(u["from"], u["to"], u["n"]) for u in flows["upgrades"][:4]] == [
         ("科技型中小企业", "高新技术企业", 1), ("创新型中小企业", "专精特新中小企业", 0),
         ("高新技术企业", "专精特新中小企业", 0), ("专精特新中小企业", "专精特新“小巨人”", 0)]

@@ -125,7 +125,7 @@ def _flows(user, run):
 
     upgrades = [{"from": TIER_LABELS[a], "to": TIER_LABELS[b],
                  "n": len((firms(before, a) - firms(before, b)) & firms(now, b))} for a, b in UPGRADES]
-    return {"previous": previous, "rows": out, "upgrades": upgrades, "sme_to_hte": upgrades[0]["n"]}
+    return {"previous": previous, "rows": out, "upgrades": upgrades}
 
 
 def _near_misses(user, run, tier: str | None = None, request=None) -> tuple[QuerySet, dict]:
