@@ -702,3 +702,20 @@ def test_every_bound_band_table_names_what_it_compares():
     assert unnamed == []
     specialized = next(r for r in all_rulesets() if r.id == "specialized_sme")
     assert bands.tested_value(specialized, "debt_bands") == "资产负债率（比例，填小数，如 30% 填 0.3）"
+
+
+@pytest.mark.django_db
+def test_near_misses_without_a_gap_sort_last_and_can_be_left_out(world, client_for):
+    """A firm blocked only by a listing on the dishonest list is one requirement short, but no single change of
+    a figure passes it: it sorts after the firms with a gap, and 只看单项改变即可达标 leaves it out."""
+    worked_example(world["a"], dishonest_listed=True)
+    worked_example(world["b"], tech_staff=14)
+    run = services.evaluate_all(AS_OF)
+    assert (result(run, world["a"]).short_of, result(run, world["a"]).gap_size) == ("compliance", None)
+    client = client_for(world["users"]["bureau_staff"])
+    near = reverse("tiers:near_misses")
+    everyone = client.get(near, {"tier": "tech_sme"}).context["page"].object_list
+    assert [r.enterprise for r in everyone] == [world["b"], world["a"]]
+    reachable = client.get(near, {"tier": "tech_sme", "reachable": "1"})
+    assert [r.enterprise for r in reachable.context["page"].object_list] == [world["b"]]
+    assert 'name="reachable" value="1" checked' in reachable.content.decode()

@@ -180,13 +180,16 @@ def near_misses(request):
     if tier and tier not in TIER_LABELS:
         raise Http404(_("没有这个梯队"))
     rows, filters = _near_misses(request.user, run, tier, request)
+    reachable = request.GET.get("reachable") == "1"
+    if reachable:  # only firms a single-field change brings to the tier (not, say, one too old for it)
+        rows = rows.filter(gap_size__isnull=False)
     if request.GET.get("format") == "xlsx":
         header = ["企业名称", "统一社会信用代码", "梯队", "差的一项", "差距"]
         return xlsx_response(_export_title("差一项达标企业", run), header, [
             [r.enterprise.name, r.enterprise.uscc, r.tier_label, r.short_of_text(), gaps_text(r.near_gaps)]
             for r in rows])
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "tiers/near_misses.html", {"run": run, "page": page, "tier": tier,
+    return render(request, "tiers/near_misses.html", {"run": run, "page": page, "tier": tier, "reachable": reachable,
                                                       "tiers": TIER_LABELS, **filters})
 
 
