@@ -174,18 +174,27 @@ def _read_bytes(path: Path) -> bytes:
         raise FactsFileError(f"无法读取 {path.name}：{_os_reason(exc)}") from None
 
 
+# The encodings a bureau's CSV files come in: UTF-8 (with or without BOM), else GBK (GB 18030, its superset).
+CSV_ENCODINGS = ("utf-8-sig", "gb18030")
+ENCODING_PROBLEM = "无法识别文件编码，请保存为 UTF-8 或 GBK 编码的 CSV"
+
+
+def csv_text(data: bytes) -> str | None:
+    """The text of a CSV file in one of CSV_ENCODINGS, None when it is in none (shared with the import)."""
+    for encoding in CSV_ENCODINGS:
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return None
+
+
 def _utf8(data: bytes, path: Path) -> bytes:
-    """`data` (no BOM) as UTF-8: unchanged when it is UTF-8, converted from GBK (GB 18030) otherwise, as the
-    import reads it."""
-    try:
-        data.decode("utf-8")
-        return data
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("gb18030").encode("utf-8")
-    except UnicodeDecodeError:
-        raise FactsFileError(f"{path.name} 无法识别文件编码，请保存为 UTF-8 或 GBK 编码的 CSV") from None
+    """`data` as UTF-8 bytes (converted from GBK when it is not UTF-8)."""
+    text = csv_text(data)
+    if text is None:
+        raise FactsFileError(f"{path.name} {ENCODING_PROBLEM}")
+    return text.encode("utf-8")
 
 
 def _csv_format_problem(path: Path, data: bytes) -> str:
@@ -219,7 +228,7 @@ def _read_csv(path: Path):
     except pl.exceptions.PolarsError:  # not UTF-8 (then GBK is tried) or malformed
         utf8 = _utf8(data, path)
         try:
-            if utf8 is data:
+            if utf8 == data:  # UTF-8 already: the file itself is malformed
                 raise pl.exceptions.ComputeError("not a CSV")
             raw = pl.read_csv(utf8, has_header=False, infer_schema=False)
         except pl.exceptions.PolarsError:

@@ -15,6 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from kechuang.engine import facts
+from kechuang.engine import io as facts_io
 
 
 class UnreadableFile(Exception):
@@ -83,14 +84,9 @@ def _read_bytes(path: Path, name: str) -> bytes:
 
 
 def _read_csv(name: str, data: bytes):
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:  # gb18030 decodes any byte string, so this is only reached for binary junk that slipped through
-        raise UnreadableFile(f"{name}：无法识别文件编码，请保存为 UTF-8 或 GBK 编码的 CSV")
+    text = facts_io.csv_text(data)
+    if text is None:
+        raise UnreadableFile(f"{name}：{facts_io.ENCODING_PROBLEM}")
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = next(reader)
