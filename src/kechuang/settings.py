@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "kechuang.tiers",
     "kechuang.points",
     "kechuang.policies",
+    "kechuang.rules",
 ]
 
 MIDDLEWARE = [

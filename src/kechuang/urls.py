@@ -14,6 +14,7 @@ urlpatterns = [
     path("points/", include("kechuang.points.urls")),
     path("policies/", include("kechuang.policies.urls")),
     path("tiers/", include("kechuang.tiers.urls")),
+    path("rules/", include("kechuang.rules.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -21,6 +21,8 @@ def navigation(request):
         items.append((_("政策兑现"), reverse("policies:list")))
     if user.role == "enterprise_user":
         items.append((_("我的政策"), reverse("policies:mine")))
+    if user.is_bureau:
+        items.append((_("规则与参数"), reverse("rules:index")))
     if user.can_admin:
         items.append((_("操作日志"), reverse("core:audit")))
     items.append((_("API 文档"), reverse("api:openapi-view")))

@@ -1,0 +1,123 @@
+"""The rule pages: every kind of rule, its documents and parameters in force, and a typed form for a new value.
+
+Bureau users read them; only a bureau admin adds a version (the service checks it again).
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kechuang.engine.ruledata import RuleDataError, kinds, rulebook
+from kechuang.engine.ruledata import kind as rule_kind
+from kechuang.engine.ruledata.params import VERIFICATIONS
+
+from . import editors, selectors, services
+from .forms import VersionForm
+
+
+def _require_bureau(user) -> None:
+    if not user.is_bureau:
+        raise PermissionDenied(_("规则与参数只对科技局开放"))
+
+
+def _kind_or_404(kind_id: str):
+    try:
+        return rule_kind(kind_id)
+    except RuleDataError:
+        raise Http404(_("没有这类规则")) from None
+
+
+@login_required
+def index(request):
+    _require_bureau(request.user)
+    today = timezone.localdate()
+    groups: dict[str, list] = {}
+    for k in kinds():
+        book = rulebook(k.id)
+        for rule_id in book.ids():
+            versions = book.versions(rule_id)
+            current = next((d for d in reversed(versions) if d.effective_from <= today), None)
+            groups.setdefault(k.domain or k.label, []).append({
+                "kind": k, "rule_id": rule_id, "doc": current or versions[-1], "in_force": current is not None,
+                "versions": len(versions), "changed": selectors.published(k.id, rule_id).count(),
+            })
+    return render(request, "rules/index.html", {"groups": groups, "today": today})
+
+
+@login_required
+def detail(request, kind, rule_id):
+    _require_bureau(request.user)
+    k = _kind_or_404(kind)
+    today = timezone.localdate()
+    book = rulebook(k.id)
+    versions = book.versions(rule_id)
+    if not versions:
+        raise Http404(_("没有这条规则"))
+    doc = next((d for d in reversed(versions) if d.effective_from <= today), versions[0])
+    on = max(today, doc.effective_from)
+    values = doc.params(on, selectors.overrides(k.id, rule_id))
+    rows = [{
+        "name": name, "label": p.label, "unit": p.unit,
+        "value": editors.display(values[name], p.unit), "version": values.version(name),
+        "verified": VERIFICATIONS.get(values.version(name).verified, ""),
+    } for name, p in doc.parameters.items()]
+    history = list(selectors.published(k.id, rule_id).exclude(parameter="").select_related("created_by")
+                   .order_by("-created_at"))
+    for v in history:
+        p = doc.parameters.get(v.parameter)
+        v.label = p.label if p else v.parameter
+        v.shown = _change(v, p.unit if p else "")
+    return render(request, "rules/detail.html", {"kind": k, "doc": doc, "versions": versions, "rows": rows,
+                                                 "on": on, "history": history})
+
+
+def _change(version, unit: str) -> str:
+    return f"{editors.display(version.previous, unit)} → {editors.display(version.value, unit)}"
+
+
+@login_required
+def edit(request, kind, rule_id, parameter):
+    _require_bureau(request.user)
+    if not request.user.can_admin:
+        raise PermissionDenied(_("只有科技局管理员可以调整规则参数"))
+    k = _kind_or_404(kind)
+    today = timezone.localdate()
+    try:
+        doc = selectors.rule_in_force(k.id, rule_id, today)
+    except RuleDataError:
+        versions = rulebook(k.id).versions(rule_id)
+        if not versions:
+            raise Http404(_("没有这条规则")) from None
+        doc = versions[-1]
+    if parameter not in doc.parameters:
+        raise Http404(_("没有这个参数"))
+    on = max(today, doc.effective_from)
+    current = doc.params(on, selectors.overrides(k.id, rule_id))[parameter]
+    spec = doc.parameters[parameter]
+    form = VersionForm(request.POST or None, initial={"effective_from": on})
+    error = ""
+    if request.method == "POST" and form.is_valid():
+        try:
+            value = editors.read(current, request.POST)
+            services.add_parameter_version(
+                user=request.user, kind=k.id, rule_id=rule_id, parameter=parameter, value=value,
+                effective_from=form.cleaned_data["effective_from"], source=form.cleaned_data["source"],
+                note=form.cleaned_data["note"])
+        except (ValueError, ValidationError) as exc:
+            error = exc.messages[0] if isinstance(exc, ValidationError) else str(exc)
+        else:
+            messages.success(request, _("已保存“%(p)s”的新取值，自 %(d)s 起生效。") % {
+                "p": spec.label, "d": f"{form.cleaned_data['effective_from']:%Y-%m-%d}"})
+            return redirect("rules:detail", kind=k.id, rule_id=rule_id)
+    return render(request, "rules/edit.html", {
+        "kind": k, "doc": doc, "parameter": spec, "current": editors.display(current, spec.unit), "form": form,
+        "editor": editors.editor(current, request.POST if request.method == "POST" else None), "error": error,
+        "history": [setattr(v, "shown", _change(v, spec.unit)) or v
+                    for v in selectors.history(k.id, rule_id, parameter)],
+    })
