@@ -55,7 +55,8 @@ def test_every_problem_is_named_by_file_rule_and_field_in_one_error():
         parse(Deadline, bad, file="registration.yaml")
     text = err.value.message
     assert text.startswith("规则数据有误（共 5 处）")
-    assert "文件 registration.yaml，规则 registration，字段 verification（核对状态）：应为 V、P、U 之一，现为“X”" in text
+    assert "文件 registration.yaml，规则 registration，字段 verification（核对状态）：" in text
+    assert "verification（核对状态）：应为 V、P、U 之一，现为“X”" in text
     assert "字段 decision_days（办理时限）：不能小于 1，现为“0”" in text
     assert "字段 typo：不认识的项（拼写错误？）" in text
     assert "字段 parameters.share：缺少 label（中文名称）" in text
@@ -148,5 +149,5 @@ def test_a_rulebook_loads_a_folder_once_and_refuses_a_duplicate_version(tmp_path
 def test_a_broken_file_names_itself(tmp_path):
     (tmp_path / "broken.yaml").write_text("id: [unclosed\n", encoding="utf-8")
     register(Kind("test_broken", "测试", str(tmp_path), Deadline))
-    with pytest.raises(RuleDataError, match="文件 broken.yaml：YAML 格式有误"):
+    with pytest.raises(RuleDataError, match=r"文件 broken\.yaml：YAML 格式有误"):
         rulebook("test_broken")

@@ -49,7 +49,8 @@ def test_admin_adds_a_dated_value_recorded_with_old_and_new(world, client_for, k
     assert version.created_by == admin and version.source == "泰政办〔2026〕1号" and version.note == "提高补助"
     event = AuditEvent.objects.get(action="rule_version.create")
     assert event.changes == {"value": [0.2, 0.25]} and event.actor == admin
-    assert event.note == "测试补助规则·揭榜挂帅积分补助·补助比例 自 2026-07-01 起；依据：泰政办〔2026〕1号；原因：提高补助"
+    assert event.note == ("测试补助规则·揭榜挂帅积分补助·补助比例 自 2026-07-01 起；"
+                          "依据：泰政办〔2026〕1号；原因：提高补助")
     assert selectors.params("test_subsidy", "challenge_subsidy", dt.date(2026, 6, 30))["rate"] == 0.2
     assert selectors.params("test_subsidy", "challenge_subsidy", dt.date(2026, 7, 1))["rate"] == 0.25
 

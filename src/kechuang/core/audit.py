@@ -20,7 +20,7 @@ ACTION_LABELS = {
     "figure.create": "新增年度数据", "figure.update": "修改年度数据",
     "qualification.create": "新增资质", "submission.create": "企业填报",
     "submission.confirm": "确认填报", "submission.reject": "退回填报",
-    "parameter.create": "新增规则参数版本", "rule_version.create": "调整规则参数", "tier_run.create": "完成梯队评价", "tier_run.void": "作废梯队评价批次",
+    "parameter.create": "新增规则参数版本", "tier_run.create": "完成梯队评价", "tier_run.void": "作废梯队评价批次",
     "points.score": "计算创新积分", "points.scheme.create": "新增积分方案版本",
     "points.alert_rules.create": "新增预警规则版本", "points.alerts.refresh": "刷新监测预警",
     "points.alert.acknowledge": "确认预警", "points.alert.assign": "指派预警",
@@ -34,7 +34,7 @@ ACTION_LABELS = {
     "batch.create": "生成兑现批次", "batch.approve": "审批兑现批次", "batch.refuse": "退回兑现批次",
     "batch.export": "导出国库支付清单", "batch.paid": "确认拨付",
     "clawback.flag": "标记待追回", "clawback.resolve": "处理追回",
-    "bank_account.save": "保存收款账户", "demo.build": "生成演示数据",
+    "rule_version.create": "调整规则参数", "bank_account.save": "保存收款账户", "demo.build": "生成演示数据",
 }
 
 

@@ -8,4 +8,5 @@ class VersionForm(forms.Form):
     effective_from = forms.DateField(label=_("生效日期"), widget=forms.DateInput(attrs={"type": "date"}))
     source = forms.CharField(label=_("依据来源"), max_length=500,
                              help_text=_("文件名称、文号或网址，例如 晋政办发〔2023〕95号"))
-    note = forms.CharField(label=_("调整原因"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(label=_("调整原因"), max_length=500, required=False,
+                           widget=forms.Textarea(attrs={"rows": 2}))

@@ -15,7 +15,8 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from kechuang.core import audit
-from kechuang.engine.ruledata import RuleDataError, kind as rule_kind
+from kechuang.engine.ruledata import RuleDataError
+from kechuang.engine.ruledata import kind as rule_kind
 
 from . import selectors
 from .models import RuleVersion

@@ -194,7 +194,8 @@ def problems_of(exc: ValidationError, model: type[BaseModel], *, file: str = "",
         else:
             template = _MESSAGES.get(err["type"])
             if "expected" in ctx:  # "'V', 'P' or 'U'" → V、P、U
-                ctx = {**ctx, "expected": str(ctx["expected"]).replace(" or ", ", ").replace("'", "").replace(", ", "、")}
+                expected = str(ctx["expected"]).replace(" or ", ", ").replace("'", "")
+                ctx = {**ctx, "expected": expected.replace(", ", "、")}
             try:
                 message = template.format(**ctx) if template else err["msg"]
             except (KeyError, IndexError):

@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import yaml
@@ -114,7 +114,7 @@ class Rulebook:
         return next((d for d in [*self.docs, *extra] if d.key == key), None)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _rulebook(kind_id: str, directory: str) -> Rulebook:
     k = kind(kind_id)
     docs, problems = [], []
