@@ -8,16 +8,15 @@ import json
 import polars as pl
 import pytest
 
-from kechuang.engine.points import SchemeError
-from kechuang.engine.points.alerts import alert_rules_from_dict, evaluate_alerts, load_alert_rules
-from kechuang.engine.points.registry import ALERTS_DIR
+from kechuang.engine.points.alerts import AlertRules, evaluate_alerts
+from kechuang.engine.ruledata import RuleDataError, parse, rulebook
 
 AS_OF = dt.date(2025, 6, 1)
 
 
 @pytest.fixture(scope="module")
 def rules():
-    return load_alert_rules(ALERTS_DIR / "monitoring.yaml")
+    return rulebook("alert_rules").in_force("monitoring", AS_OF)
 
 
 def _firms() -> pl.DataFrame:
@@ -89,33 +88,33 @@ def test_points_rules_stay_quiet_without_points(rules):
     assert "points_drop" not in out["rule"].to_list()
 
 
+HEAD = {"id": "x", "name": "测试", "effective_from": AS_OF, "source": "本局", "verification": "U"}
+
+
 def test_a_rule_without_conditions_is_refused():
-    with pytest.raises(SchemeError) as exc:
-        alert_rules_from_dict(
-            {"id": "x", "effective_from": AS_OF,
-             "rules": [{"id": "r", "severity": "info", "when": [], "message": "m"}]}
-        )
-    assert exc.value.errors == ["预警规则 r：至少需要一个条件 when"]
+    with pytest.raises(RuleDataError) as exc:
+        parse(AlertRules, {**HEAD, "rules": [
+            {"id": "r", "label": "R", "severity": "info", "when": [], "message": "m"}]})
+    assert [str(p) for p in exc.value.problems] == ["规则 x，字段 预警规则第 1 项·条件：至少需要 1 项"]
 
 
-def test_rule_validation(rules):
-    with pytest.raises(SchemeError) as exc:
-        alert_rules_from_dict(
-            {
-                "id": "x",
-                "effective_from": AS_OF,
-                "rules": [
-                    {
-                        "id": "r",
-                        "severity": "loud",
-                        "when": [{"field": "a", "op": "<"}],
-                        "message": "{a:yuan}",
-                    }
-                ],
-            }
-        )
-    assert exc.value.errors == [
-        "预警规则 r：级别 severity 应为 info、warning、critical 之一，现为“loud”",
-        "预警规则 r：条件 a < 缺少数值 value",
-        "预警规则 r：提示中的单位 yuan 应为 percent、wan、number、count、date 之一",
+def test_rule_validation():
+    with pytest.raises(RuleDataError) as exc:
+        parse(AlertRules, {**HEAD, "rules": [
+            {"id": "r", "label": "R", "severity": "loud", "when": [{"field": "a", "op": "<"}], "message": "{a:yuan}"}]})
+    assert [str(p) for p in exc.value.problems] == [
+        "规则 x，字段 预警规则第 1 项·级别：应为 info、warning、critical 之一，现为“loud”",
+        "规则 x，字段 预警规则第 1 项·条件第 1 项：条件 a 小于 缺少比较值",
+        "规则 x，字段 预警规则第 1 项·提示：提示中的单位 yuan 应为 percent、wan、number、count、date 之一",
     ]
+
+
+def test_rule_ids_are_unique_and_fields_known():
+    rule = {"id": "r", "label": "R", "severity": "info", "when": [{"field": "rd_expens", "op": "is_true"}],
+            "message": "m"}
+    with pytest.raises(RuleDataError, match="预警规则编号重复：r"):
+        parse(AlertRules, {**HEAD, "rules": [rule, rule]})
+    doc = parse(AlertRules, {**HEAD, "rules": [rule]})
+    assert [str(p) for p in doc.problems()] == [
+        "规则 x，字段 rules.r：字段 rd_expens 不存在（应为派生指标表的列，或 points、points_prev、points_delta、"
+        "hte_expires_on）"]

@@ -4,12 +4,16 @@ a bureau version of the alert rules."""
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal, InvalidOperation
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from kechuang.carriers.models import Carrier
 from kechuang.core.forms import DateInput, Form
+from kechuang.engine import labels
+from kechuang.engine.points import alerts
 from kechuang.tiers.models import TIER_LABELS
 
 FILTER_KEYS = ("stage", "industry", "region", "carrier", "tier", "list", "fee_waiver", "q")
@@ -100,14 +104,104 @@ class SchemeVersionForm(Form):
 
 
 class AlertRulesForm(Form):
-    """A dated version of the monitoring alert rules: the rule set as YAML (validated by the service)."""
+    """The dated, sourced part of a new version of the alert rules; the rules come from the editor below."""
 
     effective_from = forms.DateField(label=_("生效日期"), widget=DateInput())
     source = forms.CharField(label=_("依据来源"), max_length=500, help_text=_("文件名称、文号、会议纪要或网址"))
     note = forms.CharField(label=_("调整说明"), max_length=500, required=False)
-    content = forms.CharField(
-        label=_("预警规则（YAML）"),
-        strip=False,
-        widget=forms.Textarea(attrs={"rows": 30, "cols": 100, "spellcheck": "false"}),
-        help_text=_("已按现行规则预填；所列顶层项（name、params、rules）整体替换现行版本的对应项"),
-    )
+
+
+# ---------------------------------------------------------------- the alert-rule editor (inputs, never YAML)
+
+CONDITIONS_PER_RULE = 3  # inputs drawn per rule: a rule with more conditions gets one empty row more
+
+
+def field_choices() -> list[tuple[str, str]]:
+    """Every field a rule may read, by its Chinese label (the code after it, as staff meet it in exports)."""
+    return sorted(((f, f"{labels.label(f)}") for f in alerts.known_fields()), key=lambda c: c[1])
+
+
+def _shown(field: str, value) -> str:
+    """A threshold as typed in the form: shares and growth rates in %, other numbers as they are."""
+    if value is None:
+        return ""
+    number = Decimal(str(value)) * (100 if labels.unit(field) == "%" else 1)
+    return format(number.normalize(), "f")
+
+
+def alert_rule_rows(doc, posted=None) -> list[dict]:
+    """The rules of `doc` as editor rows (the posted inputs again after an error), plus one empty rule."""
+    if posted is not None:
+        count = int(posted.get("rule-count") or 0)
+        return [_posted_row(posted, i) for i in range(count)]
+    rows = []
+    for i, rule in enumerate([*doc.rules, None]):
+        conds = [{"field": c.field, "op": c.op, "value": _shown(c.field, c.value)} for c in (rule.when if rule else ())]
+        conds += [{"field": "", "op": "", "value": ""}] * max(1, CONDITIONS_PER_RULE - len(conds))
+        rows.append({"index": i, "id": rule.id if rule else "", "label": rule.label if rule else "",
+                     "severity": rule.severity if rule else "warning", "message": rule.message if rule else "",
+                     "conditions": conds, "delete": False})
+    return rows
+
+
+def _posted_row(posted, i: int) -> dict:
+    p = f"rule-{i}-"
+    conds = [{"field": posted.get(f"{p}c{j}-field", ""), "op": posted.get(f"{p}c{j}-op", ""),
+              "value": posted.get(f"{p}c{j}-value", "")} for j in range(int(posted.get(f"{p}conditions") or 0))]
+    return {"index": i, "id": posted.get(f"{p}id", ""), "label": posted.get(f"{p}label", ""),
+            "severity": posted.get(f"{p}severity", ""), "message": posted.get(f"{p}message", ""),
+            "conditions": conds, "delete": bool(posted.get(f"{p}delete"))}
+
+
+def read_alert_rules(posted) -> list[dict]:
+    """The rules the editor posted, shaped as the rule file writes them; ValidationError names the rule and
+    the input in Chinese. A rule marked 删除 and an untouched empty rule are left out; a new rule gets an id
+    and, when its message is empty, one built from its conditions."""
+    rules, errors, ids = [], [], set()
+    for row in (_posted_row(posted, i) for i in range(int(posted.get("rule-count") or 0))):
+        label = row["label"].strip()
+        conds = [c for c in row["conditions"] if c["field"] or c["value"].strip()]
+        if row["delete"] or (not row["id"] and not label and not conds and not row["message"].strip()):
+            continue
+        name = label or f"第 {row['index'] + 1} 条规则"
+        when = []
+        for j, c in enumerate(conds, start=1):
+            if c["field"] not in alerts.known_fields():
+                errors.append(f"{name}：第 {j} 个条件请选择字段")
+                continue
+            if c["op"] not in alerts.OPS:
+                errors.append(f"{name}：第 {j} 个条件请选择比较方式")
+                continue
+            cond = {"field": c["field"], "op": c["op"]}
+            if c["op"] not in ("is_true", "is_false"):
+                try:
+                    value = Decimal(c["value"].strip().rstrip("%"))
+                except InvalidOperation:
+                    errors.append(f"{name}：第 {j} 个条件的比较值应为数字，现为“{c['value']}”")
+                    continue
+                scale = 100 if labels.unit(c["field"]) == "%" and c["op"] != "within_months" else 1
+                cond["value"] = float(value / scale)
+            when.append(cond)
+        rid = row["id"] or _new_id(label, ids)
+        ids.add(rid)
+        message = row["message"].strip() or _message(label, when)
+        rules.append({"id": rid, "label": label, "severity": row["severity"], "when": when, "message": message})
+    if errors:
+        raise ValidationError(errors)
+    return rules
+
+
+def _new_id(label: str, taken: set) -> str:
+    n = len(taken) + 1
+    while f"rule_{n}" in taken:
+        n += 1
+    return f"rule_{n}"
+
+
+def _message(label: str, when: list[dict]) -> str:
+    """A message for a new rule: its name, then each field it reads with its value of the year."""
+    units = {"%": "percent", "万元": "wan"}
+    parts = [f"{labels.label(c['field'])} {{{c['field']}:{units.get(labels.unit(c['field']), 'number')}}}"
+             for c in when if c["op"] != "within_months"]
+    parts += [f"{labels.label(c['field'])} {{{c['field']}:date}}" for c in when if c["op"] == "within_months"]
+    return f"{label}：" + "，".join(parts)

@@ -185,37 +185,3 @@ class SchemeVersion(models.Model):
     @property
     def key(self) -> str:
         return f"{self.scheme_id}@{self.version}"
-
-
-class AlertRuleVersion(models.Model):
-    """A bureau's dated version of the monitoring alert rules (the rule-set dict, shaped as the shipped YAML).
-
-    The rule set in force on a date is the latest version whose `effective_from` is not after it, else the
-    shipped file (`kechuang.points.rules.alert_rules`). Dates are unique, among versions and with the shipped
-    file, so the key `monitoring@<effective_from>` an alert stores names exactly one version.
-    """
-
-    effective_from = models.DateField(_("生效日期"), unique=True)
-    content = models.JSONField(_("规则内容"))
-    source = models.CharField(_("依据来源"), max_length=500)
-    note = models.CharField(_("调整说明"), max_length=500, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        verbose_name=_("操作人"),
-    )
-    created_at = models.DateTimeField(_("保存时间"), auto_now_add=True)
-
-    class Meta:
-        ordering = ["-effective_from"]
-        verbose_name = _("监测预警规则版本")
-        verbose_name_plural = _("监测预警规则版本")
-
-    def __str__(self) -> str:
-        return self.key
-
-    @property
-    def key(self) -> str:
-        return f"{self.content.get('id', 'monitoring')}@{self.content.get('version', self.effective_from.isoformat())}"

@@ -14,16 +14,24 @@ Scoped rows always go through `enterprises_for(user)`; a denied firm is a 404.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db.models import Case, Exists, OuterRef, Q, QuerySet, Value, When
+from django.utils import timezone
 
 from kechuang.accounts.models import Role
 from kechuang.core.models import Region
+from kechuang.engine.points.alerts import ALERT_RULES, AlertRules
+from kechuang.engine.ruledata import RuleDataError
 from kechuang.enterprises.selectors import enterprises_for
+from kechuang.rules import selectors as rule_selectors
 from kechuang.tiers import selectors as tier_selectors
 from kechuang.tiers.models import TierResult
 
-from .models import Alert, AlertRuleVersion, PointsResult, ScoringRun
+from .models import Alert, PointsResult, ScoringRun
 
+# The id of the monitoring rule set (rulesets/points/alerts/monitoring.yaml).
+MONITORING = "monitoring"
 SEVERITY_ORDER = Case(
     *(When(severity=s, then=Value(i)) for i, s in enumerate(("critical", "warning", "info"))),
     default=Value(9),
@@ -46,9 +54,31 @@ def can_view_alert_rules(user) -> bool:
     return can_view_alerts(user)
 
 
-def alert_rule_versions() -> QuerySet[AlertRuleVersion]:
-    """The bureau's alert-rule versions, newest date first (not scoped: the rules are the bureau's own)."""
-    return AlertRuleVersion.objects.select_related("created_by").order_by("-effective_from")
+def alert_rules(as_of: dt.date | None = None) -> AlertRules:
+    """The monitoring rule set in force on `as_of` (default today): the latest version, shipped or the
+    bureau's, whose date is not after it. The rules are the bureau's own, so a date before the first version
+    (an old year scored today) is monitored with the first version."""
+    try:
+        return rule_selectors.rule_in_force(ALERT_RULES.id, MONITORING, as_of or timezone.localdate())
+    except RuleDataError:
+        return rule_selectors.all_versions(ALERT_RULES.id, MONITORING)[0]
+
+
+def alert_params(ruleset: AlertRules, as_of: dt.date):
+    """The rule set's parameter values in force on `as_of`, the bureau's changed values included."""
+    return ruleset.params(as_of, rule_selectors.overrides(ALERT_RULES.id, ruleset.id))
+
+
+def alert_rule_versions() -> list[AlertRules]:
+    """Every version of the alert rules, shipped and the bureau's, newest date first."""
+    return list(reversed(rule_selectors.all_versions(ALERT_RULES.id, MONITORING)))
+
+
+def alert_rule_records() -> dict:
+    """The bureau's stored versions by key (who saved them, when, why), for the version list."""
+    return {f"{MONITORING}@{v.effective_from.isoformat()}": v
+            for v in rule_selectors.published(ALERT_RULES.id, MONITORING).filter(parameter="")
+            .select_related("created_by")}
 
 
 def runs() -> QuerySet[ScoringRun]:

@@ -10,9 +10,10 @@ Policy:
 - Only bureau roles score and handle alerts; only a bureau admin adds a scheme version, which the engine
   validates (its Chinese messages are shown as they are) and the audit trail records old → new.
 - Alerts are evaluated with the alert rules in force on the as-of date (the run's, or the refresh's); each alert
-  stores the key of that rule-set version. A bureau admin adds a dated alert-rule version as YAML: the engine
-  validates it (Chinese messages naming the rule and field, unknown fields rejected), a date already taken (by
-  a bureau version or the shipped file) is refused, and nothing is saved unless all of it is valid.
+  stores the key of that rule-set version. A bureau admin adds a dated alert-rule version through the rule
+  editor (inputs, never YAML); it is stored as a document version of the rule-data layer (`rules.RuleVersion`),
+  validated by the engine (Chinese messages naming the rule and field, unknown fields rejected); a date already
+  taken is refused, and nothing is saved unless all of it is valid.
 """
 
 from __future__ import annotations
@@ -24,10 +25,9 @@ import zipfile
 from decimal import Decimal
 
 import polars as pl
-import yaml
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -37,19 +37,20 @@ from kechuang.core.models import Job
 from kechuang.engine import derive
 from kechuang.engine.points import (
     SchemeError,
+    alerts,
     credit_lines,
     evaluate_alerts,
     indicator_percentiles,
     new_version,
     score_points,
 )
-from kechuang.engine.points.alerts import alert_rules_from_dict, known_fields
 from kechuang.enterprises.loaders import carrier_frame, facts_frame
 from kechuang.enterprises.models import Enterprise
+from kechuang.rules import services as rule_services
 from kechuang.tiers import selectors as tier_selectors
 
-from . import rules, schemes
-from .models import Alert, AlertRuleVersion, PointsResult, SchemeVersion, ScoringRun
+from . import rules, schemes, selectors
+from .models import Alert, PointsResult, SchemeVersion, ScoringRun
 
 log = logging.getLogger(__name__)
 
@@ -283,8 +284,8 @@ def scoring_job(
 
 
 def _store_alerts(derived: pl.DataFrame, year: int, as_of: dt.date, *, run=None, points=None) -> int:
-    ruleset = rules.alert_rules(as_of)
-    found = evaluate_alerts(derived, ruleset, year, as_of, points)
+    ruleset = selectors.alert_rules(as_of)
+    found = evaluate_alerts(derived, ruleset, year, as_of, points, params=selectors.alert_params(ruleset, as_of))
     if found.height == 0:
         return 0
     ids = pl.DataFrame(
@@ -475,128 +476,38 @@ def create_scheme_version(
 # --------------------------------------------------------------------------------------------------
 # Bureau versions of the monitoring alert rules
 
-# Top-level keys of the rule-set YAML a bureau edits; keys it leaves out keep the replaced version's value.
-ALERT_RULE_KEYS = ("name", "verification", "params", "rules")
-# Keys the form decides (the YAML may carry them, e.g. pasted from the shipped file; they are overwritten).
-ALERT_RULE_META = ("id", "version", "effective_from", "effective_to", "source")
 
-
-class _FlowMap(dict):
-    """A mapping written on one line, as the shipped file writes conditions: {field: …, op: …, value: …}."""
-
-
-class _RulesDumper(yaml.SafeDumper):
-    pass
-
-
-_RulesDumper.add_representer(
-    _FlowMap, lambda dumper, data: dumper.represent_mapping("tag:yaml.org,2002:map", data, flow_style=True)
-)
-
-
-def alert_rules_text(ruleset) -> str:
-    """The editable part of a rule set as YAML (what the form is prefilled with)."""
-    data = rules.alert_rules_dict(ruleset)
-    for rule in data["rules"]:
-        rule["when"] = [_FlowMap(c) for c in rule["when"]]
-    editable = {k: data[k] for k in ALERT_RULE_KEYS}
-    return yaml.dump(editable, Dumper=_RulesDumper, allow_unicode=True, sort_keys=False, width=1000)
-
-
-def _yaml_error(exc: yaml.YAMLError) -> str:
-    mark = getattr(exc, "problem_mark", None)
-    where = _("第 %(l)d 行第 %(c)d 列附近") % {"l": mark.line + 1, "c": mark.column + 1} if mark else ""
-    detail = getattr(exc, "problem", None) or str(exc)
-    return _("规则内容不是有效的 YAML：%(w)s有语法错误（解析器提示：%(d)s）") % {"w": where, "d": detail}
-
-
-def _alert_rules_content(content: str, base, effective_from: dt.date, source: str) -> dict:
-    """The validated rule-set dict of a new version (raises ValidationError with every Chinese message)."""
-    try:
-        change = yaml.safe_load(content)
-    except yaml.YAMLError as exc:
-        raise ValidationError(_yaml_error(exc)) from None
-    if not isinstance(change, dict):
-        raise ValidationError(_("规则内容应为键值映射（name、params、rules）"))
-    unknown = sorted(str(k) for k in set(change) - set(ALERT_RULE_KEYS) - set(ALERT_RULE_META))
-    if unknown:
-        raise ValidationError(_("规则内容含不可编辑的项：%(k)s") % {"k": "、".join(unknown)})
-    data = rules.alert_rules_dict(base)
-    data.update({k: change[k] for k in ALERT_RULE_KEYS if k in change})
-    if not data.get("rules"):
-        raise ValidationError(_("至少需要一条预警规则（rules）"))
-    data.update(
-        id=base.id,
-        version=effective_from.isoformat(),
-        effective_from=effective_from.isoformat(),
-        effective_to=None,
-        source=source,
-    )
-    try:
-        ruleset = alert_rules_from_dict(rules.engine_dict(rules.jsonable(data)), known_fields=known_fields())
-    except SchemeError as exc:
-        raise ValidationError(exc.errors) from None
-    return rules.alert_rules_dict(ruleset)
-
-
-def _alert_rules_changes(old: dict, new: dict) -> tuple[dict, str]:
-    """{key: [old, new]} per changed top-level value and per added, changed or removed rule; and a summary."""
-    changes = {k: [old.get(k), new.get(k)] for k in ("name", "verification", "params") if old.get(k) != new.get(k)}
-    before = {r["id"]: r for r in old["rules"]}
-    after = {r["id"]: r for r in new["rules"]}
-    kinds: dict[str, list[str]] = {"新增": [], "修改": [], "删除": []}
+def _alert_rules_changes(old: list[dict], new: list[dict]) -> tuple[dict, str]:
+    """{rules.<id>: [old, new]} per added, changed or removed rule; and a summary (新增 …；修改 …；删除 …)."""
+    before, after = {r["id"]: r for r in old}, {r["id"]: r for r in new}
+    changes, kinds = {}, {"新增": [], "修改": [], "删除": []}
     for rid in dict.fromkeys([*before, *after]):
         if before.get(rid) != after.get(rid):
             changes[f"rules.{rid}"] = [before.get(rid), after.get(rid)]
-            kind = "新增" if rid not in before else "删除" if rid not in after else "修改"
-            kinds[kind].append(rid)
-    summary = "；".join(f"{k} {'、'.join(ids)}" for k, ids in kinds.items() if ids)
-    return changes, summary or "规则未变"
+            label = (after.get(rid) or before.get(rid))["label"]
+            kinds["新增" if rid not in before else "删除" if rid not in after else "修改"].append(label)
+    return changes, "；".join(f"{k} {'、'.join(names)}" for k, names in kinds.items() if names)
 
 
-def add_alert_rule_version(
-    *, user, content: str, effective_from: dt.date, source: str, note: str = ""
-) -> AlertRuleVersion:
-    """A bureau admin's dated version of the monitoring alert rules (the YAML of the rule set, edited).
+def add_alert_rule_version(*, user, rules_data: list[dict], effective_from: dt.date, source: str,
+                           note: str = ""):
+    """A bureau admin's dated version of the monitoring alert rules (the rules as the editor posted them).
 
-    The version replaces, from `effective_from` on, the rule set in force on that date; its audit event lists
-    old → new per changed rule. Raises ValidationError (every Chinese message) and saves nothing on error.
+    From `effective_from` on it replaces the rule set in force on that date; the audit lists old → new per
+    changed rule. Raises ValidationError (Chinese) and saves nothing on error.
     """
     if not user.can_admin:
         raise PermissionDenied(_("只有科技局管理员可以调整监测预警规则"))
-    source, note = source.strip(), note.strip()
-    errors = []
-    if not source:
-        errors.append(_("请填写依据来源（文件名称、文号或网址）"))
-    shipped = rules.shipped_alert_rules()
-    taken = shipped.key if shipped.effective_from == effective_from else None
-    existing = AlertRuleVersion.objects.filter(effective_from=effective_from).first()
-    taken = existing.key if existing else taken
-    if taken:
-        errors.append(_("%(d)s 已有监测预警规则版本 %(k)s，请另选生效日期") % {"d": effective_from, "k": taken})
-    base = rules.alert_rules(effective_from)
-    try:
-        data = _alert_rules_content(content, base, effective_from, source)
-    except ValidationError as exc:
-        errors.extend(exc.messages)
-    if errors:
-        raise ValidationError(errors)
-    changes, summary = _alert_rules_changes(rules.alert_rules_dict(base), data)
-    try:
-        with transaction.atomic():
-            version = AlertRuleVersion.objects.create(
-                effective_from=effective_from, content=data, source=source[:500], note=note[:500], created_by=user
-            )
-            audit.record(
-                actor=user,
-                action="points.alert_rules.create",
-                obj=version,
-                changes=changes,
-                note=f"{version.key} 自 {effective_from} 起替代 {base.key}（{summary}）：{note or '—'}；依据：{source}",
-            )
-    except IntegrityError:  # the same date saved meanwhile by someone else
-        raise ValidationError(_("%(d)s 已有监测预警规则版本，请另选生效日期") % {"d": effective_from}) from None
-    return version
+    if not rules_data:
+        raise ValidationError(_("至少需要一条预警规则"))
+    base = selectors.alert_rules(effective_from)
+    old = base.to_data()
+    changes, summary = _alert_rules_changes(old["rules"], rules_data)
+    if not changes:
+        raise ValidationError(_("预警规则与 %(d)s 现行版本相同，无需新增版本") % {"d": f"{effective_from:%Y-%m-%d}"})
+    return rule_services.add_document_version(
+        user=user, kind=alerts.ALERT_RULES.id, rule_id=base.id, data={**old, "rules": rules_data},
+        effective_from=effective_from, source=source, note=note, changes=changes, summary=summary)
 
 
 # --------------------------------------------------------------------------------------------------

@@ -15,15 +15,15 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from kechuang.accounts.models import Role, User
 from kechuang.core.models import Industry, Job, Region
+from kechuang.engine import labels
 from kechuang.engine.points import alerts as alerts_engine
 from kechuang.enterprises.selectors import enterprise_for
 
-from . import diagnosis, exporting, rules, schemes, selectors, services
+from . import diagnosis, exporting, forms, schemes, selectors, services
 from .forms import AlertRulesForm, LeaderboardFilter, SchemeVersionForm, ScoringForm
 from .models import Alert, ScoringRun
 
@@ -304,33 +304,23 @@ def alerts_refresh(request):
     return redirect("core:job", pk=job.pk)
 
 
-OP_TEXT = {
-    "<": gettext_lazy("小于"),
-    "<=": gettext_lazy("小于或等于"),
-    ">": gettext_lazy("大于"),
-    ">=": gettext_lazy("大于或等于"),
-    "==": gettext_lazy("等于"),
-    "!=": gettext_lazy("不等于"),
-}
-
-
 def _condition_text(c) -> str:
-    if c.op == "is_true":
-        return _("为“是”")
-    if c.op == "is_false":
-        return _("为“否”")
+    """A condition in words, its threshold in the field's unit: 研发费用增长率 小于 -20%."""
+    if c.op in ("is_true", "is_false"):
+        return alerts_engine.OP_LABELS[c.op]
     if c.op == "within_months":
-        return _("在基准日起 %(n)s 个月内（含当天）") % {"n": c.value}
-    return f"{OP_TEXT[c.op]} {c.value}"
+        return _("在基准日起 %(n)s 个月内（含当天）") % {"n": labels.number_text(c.value)}
+    return f"{alerts_engine.OP_LABELS[c.op]} {labels.field_value_text(c.field, c.value)}"
 
 
 def _rule_rows(ruleset) -> list[dict]:
-    severities = dict(Alert.Severity.choices)
     return [
         {
             "rule": r,
-            "severity": severities.get(r.severity, r.severity),
-            "conditions": [{"field": c.field, "op": c.op, "text": _condition_text(c)} for c in r.when],
+            "severity": alerts_engine.SEVERITY_LABELS[r.severity],
+            "conditions": [{"field": c.field, "text": _condition_text(c)} for c in r.when],
+            # {rd_expense:wan} placeholders read as 〔研发费用〕: what the message will show there.
+            "message": alerts_engine.PLACEHOLDER.sub(lambda m: f"〔{labels.label(m.group(2))}〕", r.message),
         }
         for r in ruleset.rules
     ]
@@ -338,59 +328,50 @@ def _rule_rows(ruleset) -> list[dict]:
 
 @login_required
 def alert_rules(request):
-    """The alert rules in force (on today or `?on=`), their version history and, for admins, a new version."""
+    """The alert rules in force (on today or `?on=`), their versions and, for admins, the rule editor."""
     user = request.user
     _require(selectors.can_view_alert_rules(user))
     if request.method == "POST":
         _require(user.can_admin)
     today = timezone.localdate()
     on = parse_date(request.GET.get("on") or "") or today
-    current = rules.alert_rules(today)
-    ruleset = current if on == today else rules.alert_rules(on)
-    form = None
+    current = selectors.alert_rules(today)
+    ruleset = current if on == today else selectors.alert_rules(on)
+    form, editor, errors = None, None, []
     if user.can_admin:
-        form = AlertRulesForm(
-            request.POST or None, initial={"effective_from": today, "content": services.alert_rules_text(current)}
-        )
-        if request.method == "POST" and form.is_valid():
+        form = AlertRulesForm(request.POST or None, initial={"effective_from": today})
+        posted = request.POST if request.method == "POST" else None
+        if posted is not None and form.is_valid():
             d = form.cleaned_data
             try:
                 version = services.add_alert_rule_version(
-                    user=user,
-                    content=d["content"],
-                    effective_from=d["effective_from"],
-                    source=d["source"],
-                    note=d["note"],
-                )
+                    user=user, rules_data=forms.read_alert_rules(posted), effective_from=d["effective_from"],
+                    source=d["source"], note=d["note"])
             except ValidationError as exc:
-                for m in _errors(exc):
-                    form.add_error(None, m)
+                errors = _errors(exc)
             else:
-                messages.success(
-                    request,
-                    _("已保存监测预警规则 %(k)s，自 %(d)s 起生效。") % {"k": version.key, "d": version.effective_from},
-                )
+                messages.success(request, _("已保存监测预警规则，自 %(d)s 起生效。") % {
+                    "d": f"{version.effective_from:%Y-%m-%d}"})
                 return redirect("points:alert_rules")
-    shipped = rules.shipped_alert_rules()
-    versions = list(selectors.alert_rule_versions())
+        editor = {"rows": forms.alert_rule_rows(current, posted), "fields": forms.field_choices(),
+                  "ops": alerts_engine.OP_LABELS.items(), "severities": alerts_engine.SEVERITY_LABELS.items()}
+    versions = selectors.alert_rule_versions()
+    records = selectors.alert_rule_records()
+    params = selectors.alert_params(ruleset, on)
     return render(
         request,
         "points/alert_rules.html",
         {
             "ruleset": ruleset,
             "rows": _rule_rows(ruleset),
+            "parameters": [(ruleset.parameters[n].label, params[n], params.version(n)) for n in params],
             "on": on,
             "today": today,
-            "shipped": shipped,
-            "versions": versions,
+            "versions": [(v, records.get(v.key)) for v in versions],
             "in_force_today": current.key,
             "form": form,
-            "help": {
-                "ops": " ".join(alerts_engine.OPS),
-                "fields": "、".join(alerts_engine.EXTRA_FIELDS),
-                "units": "、".join(alerts_engine.TEMPLATE_UNITS),
-                "example": "rd_expense_growth < -0.20",
-            },
+            "editor": editor,
+            "errors": errors,
         },
     )
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from kechuang.engine.ruledata import RuleDoc, rulebook
+from kechuang.engine.ruledata import RuleDoc, kind, parse, rulebook
 
 from .models import RuleVersion
 
@@ -19,9 +19,29 @@ def overrides(kind: str, rule_id: str | None = None) -> list[dict]:
     return [v.as_override() for v in published(kind, rule_id).exclude(parameter="")]
 
 
+def documents(kind_id: str, rule_id: str) -> list[RuleDoc]:
+    """The bureau's whole-document versions of a rule (parsed again: a stored version a later engine
+    refuses fails loudly rather than being used silently)."""
+    model = kind(kind_id).model
+    return [parse(model, v.value) for v in published(kind_id, rule_id).filter(parameter="").order_by(
+        "effective_from", "pk")]
+
+
 def rule_in_force(kind: str, rule_id: str, as_of: dt.date) -> RuleDoc:
-    """The shipped document of `rule_id` in force on `as_of` (RuleDataError, in Chinese, when none)."""
-    return rulebook(kind).in_force(rule_id, as_of)
+    """The document of `rule_id` in force on `as_of`, the bureau's document versions included (RuleDataError,
+    in Chinese, when none)."""
+    return rulebook(kind).in_force(rule_id, as_of, extra=documents(kind, rule_id))
+
+
+def all_versions(kind: str, rule_id: str) -> list[RuleDoc]:
+    """Every version of a rule, shipped and the bureau's, oldest first."""
+    return rulebook(kind).versions(rule_id, extra=documents(kind, rule_id))
+
+
+def by_key(kind: str, key: str) -> RuleDoc | None:
+    """The version a stored result names (`id@version`), shipped or the bureau's."""
+    rule_id = key.partition("@")[0]
+    return rulebook(kind).get(key, extra=documents(kind, rule_id))
 
 
 def params(kind: str, rule_id: str, as_of: dt.date):

@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -19,6 +20,9 @@ from kechuang.engine.ruledata.params import VERIFICATIONS
 
 from . import editors, selectors, services
 from .forms import VersionForm
+
+# Kinds whose whole documents (not only parameters) are edited on a page of their own app: kind → URL name.
+DOCUMENT_EDITORS = {"alert_rules": "points:alert_rules"}
 
 
 def _require_bureau(user) -> None:
@@ -39,9 +43,8 @@ def index(request):
     today = timezone.localdate()
     groups: dict[str, list] = {}
     for k in kinds():
-        book = rulebook(k.id)
-        for rule_id in book.ids():
-            versions = book.versions(rule_id)
+        for rule_id in rulebook(k.id).ids():
+            versions = selectors.all_versions(k.id, rule_id)
             current = next((d for d in reversed(versions) if d.effective_from <= today), None)
             groups.setdefault(k.domain or k.label, []).append({
                 "kind": k, "rule_id": rule_id, "doc": current or versions[-1], "in_force": current is not None,
@@ -55,8 +58,7 @@ def detail(request, kind, rule_id):
     _require_bureau(request.user)
     k = _kind_or_404(kind)
     today = timezone.localdate()
-    book = rulebook(k.id)
-    versions = book.versions(rule_id)
+    versions = selectors.all_versions(k.id, rule_id)
     if not versions:
         raise Http404(_("没有这条规则"))
     doc = next((d for d in reversed(versions) if d.effective_from <= today), versions[0])
@@ -73,8 +75,10 @@ def detail(request, kind, rule_id):
         p = doc.parameters.get(v.parameter)
         v.label = p.label if p else v.parameter
         v.shown = _change(v, p.unit if p else "")
+    editor = DOCUMENT_EDITORS.get(k.id)
     return render(request, "rules/detail.html", {"kind": k, "doc": doc, "versions": versions, "rows": rows,
-                                                 "on": on, "history": history})
+                                                 "on": on, "history": history,
+                                                 "editor": reverse(editor) if editor else None})
 
 
 def _change(version, unit: str) -> str:
@@ -91,7 +95,7 @@ def edit(request, kind, rule_id, parameter):
     try:
         doc = selectors.rule_in_force(k.id, rule_id, today)
     except RuleDataError:
-        versions = rulebook(k.id).versions(rule_id)
+        versions = selectors.all_versions(k.id, rule_id)
         if not versions:
             raise Http404(_("没有这条规则")) from None
         doc = versions[-1]

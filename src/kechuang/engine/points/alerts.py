@@ -4,13 +4,15 @@ Policy:
 - A rule fires for a firm when every condition of its `when` list is true. A condition on an unknown
   value is unknown, and an unknown rule does not fire: alerts speak only about known facts (the
   completeness of the data is reported elsewhere, e.g. `missing` in the points output).
-- Comparisons follow the rules-reference boundary convention: the YAML states the operator, e.g.
+- Comparisons follow the rules-reference boundary convention: the rule states the operator, e.g.
   "下降超过 20%" is `growth < -0.20` (超过 excludes the boundary).
 - `within_months: N` is true when as_of ≤ date ≤ as_of + N months (both ends included).
 - Messages are Chinese templates filled with vectorised formatting; `values` is a JSON object of the
   fields the rule read, so the UI can show the numbers behind each alert.
-- A field no input provides reads as unknown, so a misspelt field would keep its rule silent for ever:
-  `alert_rules_from_dict(data, known_fields=known_fields())` rejects such names (editors pass it; the
+- The rule set is a document of the rule-data layer (kind `alert_rules`, `rulesets/points/alerts/`): dated,
+  sourced, validated at load; its parameters (the 高企 certificate's validity) are dated values the bureau
+  may change. A field no input provides reads as unknown, so a misspelt field would keep its rule silent
+  for ever: `AlertRules.problems()` names such fields (the platform refuses a version that has any; the
   shipped file is checked by the tests).
 """
 
@@ -18,20 +20,24 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
 from functools import lru_cache
-from pathlib import Path
+from typing import Literal
 
 import polars as pl
-import yaml
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from kechuang.engine.points.fmt import value_text
-from kechuang.engine.points.scheme import SchemeError
+from kechuang.engine.ruledata import Kind, Problem, RuleDoc, register
 
 OPS = ("<", "<=", ">", ">=", "==", "!=", "is_true", "is_false", "within_months")
+# How an operator reads in a form and in an explanation.
+OP_LABELS = {"<": "小于", "<=": "不大于", ">": "大于", ">=": "不小于", "==": "等于", "!=": "不等于",
+             "is_true": "为“是”", "is_false": "为“否”", "within_months": "在未来 N 个月内"}
 SEVERITIES = ("info", "warning", "critical")
+SEVERITY_LABELS = {"info": "提示", "warning": "警告", "critical": "严重"}
 TEMPLATE_UNITS = ("percent", "wan", "number", "count", "date")
-_PLACEHOLDER = re.compile(r"\{(-?)([a-z_][a-z0-9_]*)(?::([a-z]+))?\}")
+PLACEHOLDER = re.compile(r"\{(-?)([a-z_][a-z0-9_]*)(?::([a-z]+))?\}")
 OUTPUT_COLUMNS = ("uscc", "rule", "severity", "label", "message", "values")
 # Fields the alert evaluation adds to the derived frame (see `_prepare`).
 EXTRA_FIELDS = ("points", "points_prev", "points_delta", "hte_expires_on")
@@ -48,116 +54,65 @@ def known_fields() -> frozenset[str]:
     return frozenset(derive.derived_for_year(empty, today.year, today).columns) | frozenset(EXTRA_FIELDS)
 
 
-@dataclass(frozen=True)
-class Condition:
-    field: str
-    op: str
-    value: object = None
+class Condition(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    field: str = Field(min_length=1, title="字段")
+    op: Literal[OPS] = Field(title="比较方式")
+    value: float | None = Field(default=None, title="比较值")
+
+    @model_validator(mode="after")
+    def _needs_value(self) -> Condition:
+        if self.op not in ("is_true", "is_false") and self.value is None:
+            raise ValueError(f"条件 {self.field} {OP_LABELS[self.op]} 缺少比较值")
+        return self
 
 
-@dataclass(frozen=True)
-class AlertRule:
-    id: str
-    label: str
-    severity: str
-    when: tuple[Condition, ...]
-    message: str
+class AlertRule(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$", title="编号")
+    label: str = Field(min_length=1, title="名称")
+    severity: Literal[SEVERITIES] = Field(title="级别")
+    when: tuple[Condition, ...] = Field(min_length=1, title="条件")
+    message: str = Field(min_length=1, title="提示")
+
+    @field_validator("message")
+    @classmethod
+    def _units(cls, message: str) -> str:
+        for m in PLACEHOLDER.finditer(message):
+            if m.group(3) and m.group(3) not in TEMPLATE_UNITS:
+                raise ValueError(f"提示中的单位 {m.group(3)} 应为 {'、'.join(TEMPLATE_UNITS)} 之一")
+        return message
 
     def fields(self) -> list[str]:
         names = [c.field for c in self.when]
-        names += [m.group(2) for m in _PLACEHOLDER.finditer(self.message)]
+        names += [m.group(2) for m in PLACEHOLDER.finditer(self.message)]
         return list(dict.fromkeys(names))
 
 
-@dataclass(frozen=True)
-class AlertRuleSet:
-    id: str
-    version: str
-    effective_from: dt.date
-    source: str
-    verification: str
-    params: dict
-    rules: tuple[AlertRule, ...]
-    name: str = ""
+class AlertRules(RuleDoc):
+    """The monitoring rule set: rules that fire on a firm's derived figures of a year."""
 
-    @property
-    def key(self) -> str:
-        return f"{self.id}@{self.version}"
+    rules: tuple[AlertRule, ...] = Field(min_length=1, title="预警规则")
 
+    @field_validator("rules")
+    @classmethod
+    def _unique(cls, rules: tuple[AlertRule, ...]) -> tuple[AlertRule, ...]:
+        seen = [r.id for r in rules]
+        twice = sorted({i for i in seen if seen.count(i) > 1})
+        if twice:
+            raise ValueError(f"预警规则编号重复：{'、'.join(twice)}")
+        return rules
 
-def alert_rules_from_dict(data: dict, known_fields: frozenset[str] | set[str] | None = None) -> AlertRuleSet:
-    """The validated rule set; every problem is listed in one SchemeError (Chinese, naming rule and field).
-
-    known_fields: when given, a condition field or message placeholder outside it is an error.
-    """
-    errors: list[str] = []
-    rules = []
-    seen = set()
-    raw_rules = data.get("rules") or []
-    if not isinstance(raw_rules, list):
-        errors.append("rules 应为预警规则列表")
-        raw_rules = []
-    for i, raw in enumerate(raw_rules, start=1):
-        if not isinstance(raw, dict):
-            errors.append(f"第 {i} 条预警规则应为映射（id、label、severity、when、message），现为“{raw}”")
-            continue
-        rid = str(raw.get("id") or "")
-        where = f"预警规则 {rid or i}"
-        if not rid:
-            errors.append(f"第 {i} 条预警规则缺少编号 id")
-        if rid in seen:
-            errors.append(f"{where}：编号重复")
-        seen.add(rid)
-        sev = raw.get("severity")
-        if sev not in SEVERITIES:
-            errors.append(f"{where}：级别 severity 应为 {'、'.join(SEVERITIES)} 之一，现为“{sev}”")
-        conds = []
-        raw_when = raw.get("when") or []
-        if not isinstance(raw_when, list):
-            errors.append(f"{where}：when 应为条件列表")
-            raw_when = []
-        for c in raw_when:
-            if not isinstance(c, dict) or not c.get("field") or c.get("op") not in OPS:
-                errors.append(
-                    f"{where}：条件应为 {{field, op, value}}，op 为 {' '.join(OPS)} 之一，现为“{c}”"
-                )
-                continue
-            if c["op"] not in ("is_true", "is_false") and not isinstance(c.get("value"), (int, float)):
-                errors.append(f"{where}：条件 {c['field']} {c['op']} 缺少数值 value")
-                continue
-            if known_fields is not None and str(c["field"]) not in known_fields:
-                errors.append(f"{where}：条件中的字段 {c['field']} 不存在（{_FIELDS_HINT}）")
-            conds.append(Condition(str(c["field"]), c["op"], c.get("value")))
-        if not raw_when:  # invalid conditions are reported above; an empty list needs its own message
-            errors.append(f"{where}：至少需要一个条件 when")
-        message = str(raw.get("message") or "")
-        if not message:
-            errors.append(f"{where}：缺少中文提示 message")
-        for m in _PLACEHOLDER.finditer(message):
-            if m.group(3) and m.group(3) not in TEMPLATE_UNITS:
-                errors.append(f"{where}：提示中的单位 {m.group(3)} 应为 {'、'.join(TEMPLATE_UNITS)} 之一")
-            if known_fields is not None and m.group(2) not in known_fields:
-                errors.append(f"{where}：提示中的字段 {m.group(2)} 不存在（{_FIELDS_HINT}）")
-        rules.append(AlertRule(rid, str(raw.get("label") or rid), str(sev), tuple(conds), message))
-    eff = data.get("effective_from")
-    if not isinstance(eff, dt.date):
-        errors.append("缺少生效日期 effective_from（YYYY-MM-DD）")
-    if errors:
-        raise SchemeError(errors, where=f" {data.get('id', '')} ")
-    return AlertRuleSet(
-        id=str(data.get("id")),
-        version=str(data.get("version") or eff.isoformat()),
-        effective_from=eff,
-        source=str(data.get("source") or ""),
-        verification=str(data.get("verification") or "U"),
-        params=dict(data.get("params") or {}),
-        rules=tuple(rules),
-        name=str(data.get("name") or ""),
-    )
+    def problems(self, fields: frozenset[str] | None = None) -> list[Problem]:
+        """Fields no input provides (a rule on them would never fire), named per rule."""
+        fields = known_fields() if fields is None else fields
+        return [Problem(f"字段 {name} 不存在（{_FIELDS_HINT}）", rule=self.id, field=f"rules.{rule.id}")
+                for rule in self.rules for name in rule.fields() if name not in fields]
 
 
-def load_alert_rules(path: str | Path) -> AlertRuleSet:
-    return alert_rules_from_dict(yaml.safe_load(Path(path).read_text(encoding="utf-8")))
+ALERT_RULES = register(Kind("alert_rules", "监测预警规则", "points/alerts", AlertRules, domain="创新积分"))
 
 
 def _condition(c: Condition, as_of: dt.date) -> pl.Expr:
@@ -176,7 +131,7 @@ def _condition(c: Condition, as_of: dt.date) -> pl.Expr:
 def _message(template: str) -> pl.Expr:
     parts: list[pl.Expr] = []
     pos = 0
-    for m in _PLACEHOLDER.finditer(template):
+    for m in PLACEHOLDER.finditer(template):
         if m.start() > pos:
             parts.append(pl.lit(template[pos : m.start()]))
         neg, name, unit = m.group(1), m.group(2), m.group(3) or "number"
@@ -192,7 +147,7 @@ def _message(template: str) -> pl.Expr:
 
 
 def _prepare(
-    firms: pl.DataFrame, rules: AlertRuleSet, year: int, points: pl.DataFrame | None
+    firms: pl.DataFrame, rules: AlertRules, params: Mapping, year: int, points: pl.DataFrame | None
 ) -> pl.DataFrame:
     frame = firms
     if points is not None:
@@ -202,7 +157,7 @@ def _prepare(
         frame = frame.join(now, on="uscc", how="left").join(prev, on="uscc", how="left")
         frame = frame.with_columns((pl.col("points") - pl.col("points_prev")).alias("points_delta"))
     if "hte_certified_on" in frame.columns:
-        years = int(rules.params.get("hte_validity_years", 3))
+        years = int(params["hte_validity_years"])
         frame = frame.with_columns(
             pl.col("hte_certified_on")
             .cast(pl.Date)
@@ -218,18 +173,20 @@ def _prepare(
 
 def evaluate_alerts(
     firms: pl.DataFrame,
-    rules: AlertRuleSet,
+    rules: AlertRules,
     year: int,
     as_of: dt.date,
     points: pl.DataFrame | None = None,
+    params: Mapping | None = None,
 ) -> pl.DataFrame:
     """Alerts for fiscal `year` as of `as_of`.
 
     firms: one row per uscc (the output of `derive.derived_for_year(panel, year, as_of)`).
     points: optional scored frames with (uscc, year, points) for `year` and `year − 1` (concatenated).
+    params: the rule set's parameter values in force (default: the shipped ones on `as_of`).
     Returns uscc, rule, severity, label, message, values (JSON text), ordered by severity then uscc.
     """
-    frame = _prepare(firms, rules, year, points)
+    frame = _prepare(firms, rules, rules.params(as_of) if params is None else params, year, points)
     out = []
     for rule in rules.rules:
         fires = pl.all_horizontal([_condition(c, as_of) for c in rule.when]).fill_null(False)

@@ -19,7 +19,14 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 from kechuang.engine.ruledata.errors import Problem, RuleDataError
-from kechuang.engine.ruledata.params import Parameter, ParameterVersion, check_value, parse_parameters, resolve
+from kechuang.engine.ruledata.params import (
+    Parameter,
+    ParameterVersion,
+    check_value,
+    parse_parameters,
+    resolve,
+    spec_of,
+)
 
 ID_PATTERN = r"^[a-z][a-z0-9_]*$"
 
@@ -77,6 +84,16 @@ class RuleDoc(BaseModel):
 
     def params(self, as_of: dt.date, overrides: Iterable[Mapping] = ()) -> Params:
         return Params(self, resolve(self.parameters, as_of, overrides, rule_id=self.id))
+
+    def to_data(self) -> dict:
+        """The document as its rule file writes it (JSON-safe): what a stored version keeps and `parse` reads."""
+        data = self.model_dump(mode="json", exclude={"parameters"}, exclude_none=True)
+        data["parameters"] = {name: spec_of(p) for name, p in self.parameters.items()}
+        return data
+
+    def problems(self) -> list[Problem]:
+        """Problems only the whole document can show (a kind overrides it, e.g. fields no input provides)."""
+        return []
 
     def check_parameter(self, name: str, current, value) -> str | None:
         """None when `value` may replace `current` as parameter `name`, else why not (Chinese). A kind
@@ -153,22 +170,23 @@ _MESSAGES = {
 
 
 def _field_title(model: type[BaseModel], loc: tuple) -> str:
-    """`a.b[2].c（中文名）` for a pydantic error location, with the innermost field's title where known."""
-    parts, title, current = [], "", model
+    """Where a pydantic error is: `verification（核对状态）` for a top-level field; for a nested one the titles
+    of each step, `预警规则第 3 项·条件第 1 项·比较值`, falling back to the keys where a step has no title."""
+    path, steps, current = [], [], model
     for item in loc:
         if isinstance(item, int):
-            parts.append(f"[{item}]")
+            path.append(f"[{item}]")
+            steps.append(f"第 {item + 1} 项")
             continue
-        parts.append(("." if parts else "") + str(item))
+        path.append(("." if path else "") + str(item))
         info = getattr(current, "model_fields", {}).get(item) if current is not None else None
-        if info is None:
-            current = None
-            continue
-        title = info.title or ""
-        annotation = info.annotation
-        current = _inner_model(annotation)
-    path = "".join(parts)
-    return f"{path}（{title}）" if title and path else path
+        title = info.title if info is not None and info.title else str(item)
+        steps.append(("·" if steps else "") + title)
+        current = _inner_model(info.annotation) if info is not None else None
+    dotted = "".join(path)
+    if len(loc) == 1:
+        return f"{dotted}（{steps[0]}）" if steps[0] != dotted else dotted
+    return "".join(steps)
 
 
 def _inner_model(annotation) -> type[BaseModel] | None:
@@ -183,7 +201,13 @@ def _inner_model(annotation) -> type[BaseModel] | None:
 
 def problems_of(exc: ValidationError, model: type[BaseModel], *, file: str = "", rule: str = "") -> list[Problem]:
     out = []
-    for err in exc.errors(include_url=False):
+    errors = exc.errors(include_url=False)
+    # A list whose items failed is also "too short" (its valid items are fewer): say only what failed inside.
+    inner = [tuple(e["loc"]) for e in errors]
+    errors = [e for e in errors if not (e["type"] == "too_short"
+                                        and any(len(o) > len(e["loc"]) and o[:len(e["loc"])] == tuple(e["loc"])
+                                                for o in inner))]
+    for err in errors:
         ctx = err.get("ctx") or {}
         if err["type"] in ("value_error", "assertion_error"):
             cause = ctx.get("error")

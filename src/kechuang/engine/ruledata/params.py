@@ -74,6 +74,22 @@ class Parameter:
         return in_force([*self.versions, *overrides], as_of) or self.versions[0]
 
 
+def spec_of(parameter: Parameter) -> dict:
+    """The parameter as a rule file writes it (what `parse_parameters` reads back), JSON-safe."""
+    spec: dict = {"label": parameter.label}
+    if parameter.unit:
+        spec["unit"] = parameter.unit
+    for key, bound in (("min", parameter.minimum), ("max", parameter.maximum)):
+        if bound is not None:
+            spec[key] = bound
+    spec["versions"] = [
+        {"effective_from": v.effective_from.isoformat(), "value": v.value, "verified": v.verified,
+         "source": v.source, "note": v.note}
+        for v in parameter.versions
+    ]
+    return spec
+
+
 def is_number(value) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
