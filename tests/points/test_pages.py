@@ -9,7 +9,8 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from kechuang.core.models import AuditEvent
-from kechuang.points.models import Alert, SchemeVersion, ScoringRun
+from kechuang.points.models import Alert, ScoringRun
+from kechuang.rules.models import RuleVersion
 from tests.conftest import ROLES, VISIBLE
 
 pytestmark = pytest.mark.django_db
@@ -22,7 +23,7 @@ def snapshot():
     return (
         list(Alert.objects.order_by("pk").values()),
         ScoringRun.objects.count(),
-        SchemeVersion.objects.count(),
+        RuleVersion.objects.count(),
         AuditEvent.objects.count(),
     )
 

@@ -11,7 +11,7 @@ from django.urls import reverse
 from kechuang.core.models import AuditEvent
 from kechuang.engine.points import get_scheme
 from kechuang.points import schemes, services
-from kechuang.points.models import SchemeVersion
+from kechuang.rules.models import RuleVersion
 from tests.conftest import ROLES
 
 pytestmark = pytest.mark.django_db
@@ -47,7 +47,7 @@ def test_only_a_bureau_admin_copies_a_scheme(role, world, client_for):
     if role != "bureau_admin":
         assert (get.status_code, response.status_code) == (403, 403)
         assert listing.status_code == (200 if role == "bureau_staff" else 403)
-        assert not SchemeVersion.objects.exists() and not AuditEvent.objects.exists()
+        assert not RuleVersion.objects.exists() and not AuditEvent.objects.exists()
         return
     assert "权重为本局自定" in get.content.decode()
     assert response.url == reverse("points:scheme", args=["core18@2025-01-01"])
@@ -55,7 +55,7 @@ def test_only_a_bureau_admin_copies_a_scheme(role, world, client_for):
     assert (new.weights["growth"]["rd_expense"], new.weights["growth"]["revenue"]) == (9, 7)
     assert new.indicator("tech_staff_ratio").normalise.bands[0].min == 0.35
     assert new.weights_official is False and new.weights_note
-    event = AuditEvent.objects.get(action="points.scheme.create")
+    event = AuditEvent.objects.get(action="rule_version.create")
     assert event.changes == {
         "weights.growth.rd_expense": [8, 9],
         "weights.growth.revenue": [8, 7],
@@ -80,7 +80,7 @@ def test_engine_errors_are_shown_and_nothing_is_saved(world, client_for):
     assert "阶段 growth 的权重合计为 101，应为 100" in page
     assert "指标 roe：第 1 档得分率 score 应在 0 到 1 之间（1 表示满分），现为 1.5" in page
     assert "指标 tech_staff_ratio：分档下限必须从高到低严格递减" in page
-    assert not SchemeVersion.objects.exists() and not AuditEvent.objects.exists()
+    assert not RuleVersion.objects.exists() and not AuditEvent.objects.exists()
 
 
 def test_a_second_version_on_the_same_day_is_refused(world):
@@ -98,7 +98,7 @@ def test_a_second_version_on_the_same_day_is_refused(world):
     with pytest.raises(Exception) as err:
         services.create_scheme_version(**kwargs)
     assert "方案 core18@2025-01-01 已存在，请选择其他生效日期" in str(err.value)
-    assert SchemeVersion.objects.count() == 1
+    assert RuleVersion.objects.count() == 1
 
 
 def test_runs_use_the_version_in_force_on_their_as_of_date(figures):

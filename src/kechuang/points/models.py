@@ -159,29 +159,3 @@ class Alert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.year} {self.label}"
-
-
-class SchemeVersion(models.Model):
-    """A bureau's dated copy of a points scheme (validated by the engine before it is saved)."""
-
-    scheme_id = models.CharField(_("积分方案"), max_length=64)
-    version = models.CharField(_("版本"), max_length=32)
-    effective_from = models.DateField(_("生效日期"))
-    base_key = models.CharField(_("复制自"), max_length=100)
-    data = models.JSONField(_("方案内容"))
-    note = models.CharField(_("调整说明"), max_length=500)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["scheme_id", "-effective_from"]
-        verbose_name = _("积分方案版本")
-        verbose_name_plural = _("积分方案版本")
-        constraints = [models.UniqueConstraint(fields=["scheme_id", "version"], name="one_scheme_version_per_id")]
-
-    def __str__(self) -> str:
-        return self.key
-
-    @property
-    def key(self) -> str:
-        return f"{self.scheme_id}@{self.version}"

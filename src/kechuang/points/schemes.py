@@ -1,5 +1,5 @@
-"""Which points schemes exist: the shipped YAML versions plus the bureau's dated copies stored in the
-database.
+"""Which points schemes exist: the shipped YAML versions plus the bureau's dated copies, stored as rule
+versions of the rule-data layer (kind `points_scheme`).
 
 Policy: a bureau version is validated by the engine (`scheme_from_dict`) when saved and again when read, so a
 version that a later engine rejects fails loudly instead of scoring silently. The version in force on a date
@@ -14,8 +14,8 @@ import json
 from django.core.serializers.json import DjangoJSONEncoder
 
 from kechuang.engine.points import Scheme, load_schemes, scheme_from_dict, select_version
-
-from .models import SchemeVersion
+from kechuang.engine.points.registry import SCHEMES
+from kechuang.rules import selectors as rule_selectors
 
 
 def jsonable(data: dict) -> dict:
@@ -28,7 +28,8 @@ def shipped() -> list[Scheme]:
 
 
 def bureau_versions() -> list[Scheme]:
-    return [scheme_from_dict(v.data) for v in SchemeVersion.objects.order_by("scheme_id", "effective_from")]
+    stored = rule_selectors.published(SCHEMES.id).filter(parameter="").order_by("rule_id", "effective_from")
+    return [scheme_from_dict(v.value) for v in stored]
 
 
 def all_schemes() -> list[Scheme]:

@@ -44,13 +44,14 @@ from kechuang.engine.points import (
     new_version,
     score_points,
 )
+from kechuang.engine.points.registry import SCHEMES
 from kechuang.enterprises.loaders import carrier_frame, facts_frame
 from kechuang.enterprises.models import Enterprise
 from kechuang.rules import services as rule_services
 from kechuang.tiers import selectors as tier_selectors
 
 from . import rules, schemes, selectors
-from .models import Alert, PointsResult, SchemeVersion, ScoringRun
+from .models import Alert, PointsResult, ScoringRun
 
 log = logging.getLogger(__name__)
 
@@ -405,9 +406,7 @@ def _number(value):
     return int(value) if value == value.to_integral_value() else float(value)
 
 
-def create_scheme_version(
-    *, user, base_key: str, effective_from: dt.date, weights: dict, bands: dict, note: str
-) -> SchemeVersion:
+def create_scheme_version(*, user, base_key: str, effective_from: dt.date, weights: dict, bands: dict, note: str):
     """Copy scheme `base_key` into a new version starting `effective_from` with edited weights and bands.
 
     weights: {stage: {indicator: number}}; bands: {indicator: [(min or None, score), …]} (same count as the
@@ -453,24 +452,10 @@ def create_scheme_version(
         new = [[b.min, b.score] for b in ind.normalise.bands]
         if old != new:
             diff[f"bands.{ind.id}"] = [old, new]
-    with transaction.atomic():
-        version = SchemeVersion.objects.create(
-            scheme_id=scheme.id,
-            version=scheme.version,
-            effective_from=scheme.effective_from,
-            base_key=base.key,
-            data=schemes.jsonable(scheme.to_dict()),
-            note=note.strip()[:500],
-            created_by=user,
-        )
-        audit.record(
-            actor=user,
-            action="points.scheme.create",
-            obj=version,
-            changes=diff,
-            note=f"{scheme.key} 复制自 {base.key}：{note.strip()}",
-        )
-    return version
+    # The form's 调整说明 is both the authority and the reason of the change (依据或原因).
+    return rule_services.add_document_version(
+        user=user, kind=SCHEMES.id, rule_id=scheme.id, data=schemes.jsonable(scheme.to_dict()),
+        effective_from=effective_from, source=note.strip(), changes=diff, summary=f"复制自 {base.key}")
 
 
 # --------------------------------------------------------------------------------------------------

@@ -43,6 +43,11 @@ class RuleVersion(models.Model):
         ]
         indexes = [models.Index(fields=["kind", "rule_id"])]
 
+    @property
+    def key(self) -> str:
+        """`id@version` of a whole-document version (its version is its date), as stored results name it."""
+        return f"{self.rule_id}@{self.effective_from.isoformat()}"
+
     def as_override(self) -> dict:
         """The engine's shape of a bureau's parameter version (`ruledata.params.resolve`)."""
         return {"rule_id": self.rule_id, "parameter": self.parameter, "effective_from": self.effective_from,

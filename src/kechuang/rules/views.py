@@ -22,7 +22,7 @@ from . import editors, selectors, services
 from .forms import VersionForm
 
 # Kinds whose whole documents (not only parameters) are edited on a page of their own app: kind → URL name.
-DOCUMENT_EDITORS = {"alert_rules": "points:alert_rules"}
+DOCUMENT_EDITORS = {"alert_rules": "points:alert_rules", "points_scheme": "points:schemes"}
 
 
 def _require_bureau(user) -> None:

@@ -12,7 +12,10 @@ import copy
 import datetime as dt
 from pathlib import Path
 
-from kechuang.engine.points.scheme import Scheme, load_scheme_file, scheme_from_dict, select_version
+from pydantic import ConfigDict, model_validator
+
+from kechuang.engine.points.scheme import Scheme, SchemeError, scheme_from_dict, select_version
+from kechuang.engine.ruledata import Kind, RuleDoc, register, rulebook
 
 RULESETS_DIR = Path(__file__).resolve().parents[2] / "rulesets" / "points"
 SCHEMES_DIR = RULESETS_DIR / "schemes"
@@ -21,12 +24,34 @@ ALERTS_DIR = RULESETS_DIR / "alerts"
 DEFAULT_SCHEME = "core18"
 
 
+class SchemeDoc(RuleDoc):
+    """A points scheme as a document of the rule-data layer: dated, sourced and stored like every rule; its own
+    keys (stage rule, indicators, weights, lists) are checked by `scheme_from_dict`, whose Chinese messages name
+    the indicator and stage."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    @model_validator(mode="after")
+    def _scheme_is_valid(self) -> SchemeDoc:
+        try:
+            self.scheme()
+        except SchemeError as exc:
+            raise ValueError("；".join(exc.errors)) from None
+        return self
+
+    def scheme(self) -> Scheme:
+        """The compiled scheme the scorer runs."""
+        data = self.to_data()
+        data.pop("parameters", None)
+        return scheme_from_dict(data)
+
+
+SCHEMES = register(Kind("points_scheme", "创新积分方案", "points/schemes", SchemeDoc, domain="创新积分"))
+
+
 def load_schemes(directory: str | Path = SCHEMES_DIR) -> list[Scheme]:
     """Every scheme version found in `directory` (*.yaml), validated."""
-    out: list[Scheme] = []
-    for path in sorted(Path(directory).glob("*.yaml")):
-        out.extend(load_scheme_file(path))
-    return out
+    return [doc.scheme() for doc in rulebook(SCHEMES.id, Path(directory)).docs]
 
 
 def get_scheme(

@@ -23,6 +23,8 @@ from pathlib import Path
 
 import yaml
 
+from kechuang.engine.ruledata import in_force
+
 GROUPS_DEFAULT = {
     "tech_innovation": "技术创新",
     "growth_operation": "成长经营",
@@ -200,19 +202,13 @@ def load_scheme_file(path: str | Path) -> list[Scheme]:
 
 
 def select_version(schemes: list[Scheme], scheme_id: str, as_of: dt.date) -> Scheme:
-    """The version of `scheme_id` in force on `as_of` (the latest effective_from ≤ as_of)."""
-    candidates = [
-        s
-        for s in schemes
-        if s.id == scheme_id
-        and s.effective_from <= as_of
-        and (s.effective_to is None or as_of <= s.effective_to)
-    ]
-    if not candidates:
+    """The version of `scheme_id` in force on `as_of` (`ruledata.in_force`: the latest effective_from ≤ as_of)."""
+    found = in_force((s for s in schemes if s.id == scheme_id), as_of)
+    if found is None:
         known = sorted({s.key for s in schemes if s.id == scheme_id})
         hint = f"已有版本：{'、'.join(known)}" if known else "没有该编号的方案"
         raise SchemeError([f"方案 {scheme_id} 在 {as_of.isoformat()} 没有生效的版本（{hint}）"])
-    return max(candidates, key=lambda s: s.effective_from)
+    return found
 
 
 def _num(value, where: str, errors: list[str], *, allow_none: bool = False) -> float | None:
