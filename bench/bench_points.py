@@ -146,7 +146,7 @@ def scheme_sql(scheme: Scheme, table: str) -> str:
             mx = _by_stage({st: scheme.weights[st][ind.id] for st in scheme.stage_ids})
         else:
             mx = f"CASE WHEN stage IS NOT NULL THEN {_q(scheme.max_points(scheme.stage_ids[0], ind))} END"
-        contrib.append(f"round(({mx}) * coalesce(n_{ind.id}, 0.0), {p}) AS c_{ind.id}")
+        contrib.append(f"{_half_up(f'({mx}) * coalesce(n_{ind.id}, 0.0)', p)} AS c_{ind.id}")
     total = " + ".join(f"coalesce(c_{i.id}, 0.0)" for i in scheme.indicators)
     digits = scheme.industry_digits
     keys = {
@@ -180,7 +180,7 @@ WITH s AS (SELECT *, CASE {" ".join(stage_parts)} END AS stage FROM {table}),
 r AS (SELECT *, {", ".join(raw)} FROM s),
 n AS (SELECT *, {", ".join(norm)} FROM r),
 c AS (SELECT *, {", ".join(contrib)} FROM n),
-p AS (SELECT *, CASE WHEN stage IS NOT NULL THEN round({total}, {p}) END AS points FROM c),
+p AS (SELECT *, CASE WHEN stage IS NOT NULL THEN {_half_up(total, p)} END AS points FROM c),
 k AS (SELECT *, {key_cols} FROM p),
 rk AS (SELECT *, {", ".join(ranks)} FROM k),
 pc AS (SELECT *, {", ".join(pcts)} FROM rk)
@@ -190,6 +190,12 @@ SELECT uscc, stage, points, rank, percentile, stage_rank, stage_percentile,
        {ind_cols}
 FROM pc
 """
+
+
+def _half_up(x: str, places: int) -> str:
+    """四舍五入 on exact decimals in SQL, as the engine rounds (engine/rounding.py): the double is read as the
+    decimal it meant (9 places), and DuckDB rounds a DECIMAL half away from zero."""
+    return f"CAST(round(CAST({x} AS DECIMAL(38, 9)), {places}) AS DOUBLE)"
 
 
 def assert_equal(polars_out: pl.DataFrame, duck_out: pl.DataFrame) -> None:

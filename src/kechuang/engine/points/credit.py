@@ -24,6 +24,7 @@ import yaml
 from kechuang.engine.labels import TIER_NAMES
 from kechuang.engine.points.fmt import number_text
 from kechuang.engine.points.scheme import SchemeError
+from kechuang.engine.rounding import half_up
 
 TIER_LABELS = TIER_NAMES
 
@@ -191,7 +192,7 @@ def credit_lines(firms: pl.DataFrame, tiers: pl.DataFrame, rule: CreditRule) -> 
     amount = pl.when(pl.col("revenue_basis").is_null() | band_cap.is_null()).then(None).otherwise(amount)
     frame = frame.with_columns(eligible.alias("eligible"))
     frame = frame.with_columns(
-        pl.when(~pl.col("eligible")).then(0.0).when(pl.col("eligible")).then(amount.round(4)).alias("amount")
+        pl.when(~pl.col("eligible")).then(0.0).when(pl.col("eligible")).then(half_up(amount, 4)).alias("amount")
     )
     return frame.with_columns(_explanation(rule)).select(
         "uscc",

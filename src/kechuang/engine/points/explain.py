@@ -17,6 +17,7 @@ import polars as pl
 
 from kechuang.engine.points.fmt import number_text, python_value_text, value_text
 from kechuang.engine.points.scheme import Scheme
+from kechuang.engine.rounding import half_up, half_up_value
 
 METHOD_ZH = {
     "bands": "分档赋分",
@@ -117,8 +118,8 @@ def explain_firm(
         groups[item["group"]]["points"] += item["contribution"] or 0.0
         groups[item["group"]]["max_points"] += max(item["max_points"] or 0.0, 0.0)
     for g in groups.values():
-        g["points"] = round(g["points"], scheme.precision)
-        g["max_points"] = round(g["max_points"], scheme.precision)
+        g["points"] = half_up_value(g["points"], scheme.precision)
+        g["max_points"] = half_up_value(g["max_points"], scheme.precision)
     return {
         "uscc": uscc,
         "year": row["year"],
@@ -164,7 +165,7 @@ def explain_changes(
     both = both.join(prev, on="uscc", how="left")
     p = scheme.precision
     both = both.with_columns(
-        (pl.col("points") - pl.col("points_prev")).round(p, mode="half_away_from_zero").alias("delta")
+        half_up(pl.col("points") - pl.col("points_prev"), p).alias("delta")
     )
 
     # Long form: one row per firm and indicator with a changed contribution.
@@ -180,8 +181,7 @@ def explain_changes(
                 pl.col(f"r_{ind.id}").cast(pl.Float64).alias("raw"),
                 value_text(pl.col(f"rp_{ind.id}"), ind.unit).alias("text_prev"),
                 value_text(pl.col(f"r_{ind.id}"), ind.unit).alias("text"),
-                (pl.col(f"c_{ind.id}") - pl.col(f"cp_{ind.id}"))
-                .round(p, mode="half_away_from_zero")
+                half_up(pl.col(f"c_{ind.id}") - pl.col(f"cp_{ind.id}"), p)
                 .alias("delta"),
             )
         )

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import polars as pl
 
+from kechuang.engine.rounding import half_up
+
 UNKNOWN_ZH = "未知"
 
 
 def number_text(expr: pl.Expr, decimals: int) -> pl.Expr:
     """A float as text with at most `decimals` decimals, no trailing zeros (18.0 → "18", 11.25 → "11.25")."""
-    text = expr.round(decimals, mode="half_away_from_zero").cast(pl.Utf8)
+    text = half_up(expr, decimals).cast(pl.Utf8)
     # Polars writes 18.0 as "18.0": drop a zero-only fraction, then trailing zeros of a real fraction.
     text = text.str.replace(r"\.0+$", "").str.replace(r"(\.\d*?[1-9])0+$", "${1}")
     # -0 after rounding a tiny negative reads oddly.

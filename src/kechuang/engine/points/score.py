@@ -25,6 +25,7 @@ from kechuang.engine import facts
 from kechuang.engine.points import normalise as nz
 from kechuang.engine.points import rank as rk
 from kechuang.engine.points.scheme import Scheme, SchemeError
+from kechuang.engine.rounding import half_up
 
 COHORTS = ("stage", "industry", "region", "carrier")
 # Leading output columns, in order; the CLI writes these first.
@@ -90,13 +91,11 @@ def score_frame(
     )
     lf = lf.with_columns(
         [
-            (nz.max_points_expr(scheme, i) * pl.col(f"n_{i.id}").fill_null(0.0))
-            .round(p, mode="half_away_from_zero")
-            .alias(f"c_{i.id}")
+            half_up(nz.max_points_expr(scheme, i) * pl.col(f"n_{i.id}").fill_null(0.0), p).alias(f"c_{i.id}")
             for i in inds
         ]
     )
-    total = pl.sum_horizontal([pl.col(f"c_{i.id}") for i in inds]).round(p, mode="half_away_from_zero")
+    total = half_up(pl.sum_horizontal([pl.col(f"c_{i.id}") for i in inds]), p)
     missing = pl.concat_str(
         [pl.when(pl.col(f"r_{i.id}").is_null()).then(pl.lit(i.id)) for i in inds],
         separator=";",
