@@ -41,8 +41,9 @@ demo: system-deps $(STAMP) ## Build the demo region (if the database is empty) a
 serve: $(STAMP) ## Serve the existing database
 	$(BIN)/kechuang serve
 
-lint: $(STAMP) ## ruff, Django's system checks, and no missing migrations
-	$(BIN)/ruff check src tests bench
+lint: $(STAMP) ## ruff, the house conventions (tools/conventions.py), Django's system checks, no missing migrations
+	$(BIN)/ruff check src tests bench tools
+	$(BIN)/python tools/conventions.py
 	KECHUANG_DATA_DIR=$$(mktemp -d) $(BIN)/kechuang check --fail-level WARNING
 	KECHUANG_DATA_DIR=$$(mktemp -d) $(BIN)/kechuang makemigrations --check --dry-run -v0
 

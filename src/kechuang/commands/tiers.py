@@ -12,6 +12,7 @@ import re
 import sys
 
 from kechuang.commands.common import EXIT_BAD_INPUT, fail, report_problems
+from kechuang.engine import clock
 
 
 def register(subparsers) -> None:
@@ -185,7 +186,7 @@ def _test(args: argparse.Namespace) -> int:
 def _list(args: argparse.Namespace) -> int:
     from kechuang.engine.rules import list_rulesets
 
-    as_of = _date(args.as_of) if args.as_of else dt.date.today()
+    as_of = _date(args.as_of) if args.as_of else clock.today()
     if as_of is None:
         return EXIT_BAD_INPUT
     for r in list_rulesets(as_of):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 from urllib.parse import quote
 
@@ -11,6 +10,8 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
+
+from kechuang.engine import clock
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -64,4 +65,4 @@ def attachment(data: bytes, filename: str, content_type: str = XLSX) -> HttpResp
 
 
 def xlsx_response(title: str, header: list[str], rows) -> HttpResponse:
-    return attachment(xlsx_bytes(title, header, rows), f"{title}_{dt.date.today():%Y%m%d}.xlsx")
+    return attachment(xlsx_bytes(title, header, rows), f"{title}_{clock.today():%Y%m%d}.xlsx")

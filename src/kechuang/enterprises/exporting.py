@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 from pathlib import Path
 
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 
-from kechuang.engine import facts
+from kechuang.engine import clock, facts
 
 from .models import AnnualFigure
 
@@ -88,4 +87,4 @@ def write_facts(path: Path, enterprises) -> int:
 
 
 def export_filename(prefix: str = "企业年度数据") -> str:
-    return f"{prefix}_{dt.date.today():%Y%m%d}.xlsx"
+    return f"{prefix}_{clock.today():%Y%m%d}.xlsx"

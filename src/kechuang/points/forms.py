@@ -3,11 +3,11 @@ a bureau version of the alert rules."""
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal, InvalidOperation
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kechuang.carriers.models import Carrier
@@ -55,7 +55,7 @@ class SchemeVersionForm(Form):
     def __init__(self, *args, scheme, **kwargs):
         super().__init__(*args, **kwargs)
         self.scheme = scheme
-        self.initial.setdefault("effective_from", dt.date.today())
+        self.initial.setdefault("effective_from", timezone.localdate())
         self.weight_rows = []
         for ind in scheme.indicators:
             if ind.kind != "weighted":

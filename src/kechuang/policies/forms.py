@@ -1,8 +1,7 @@
 from __future__ import annotations
 
-import datetime as dt
-
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kechuang.core.forms import DateInput, Form
@@ -44,7 +43,7 @@ class SimulationForm(Form):
         label = lambda v: f"{v.version_id}（{v.get_status_display()}）{v.note}"  # noqa: E731
         self.fields["version"].label_from_instance = label
         self.fields["compare_to"].label_from_instance = label
-        self.fields["as_of"].initial = dt.date.today()
+        self.fields["as_of"].initial = timezone.localdate()
 
 
 class EligibilityForm(Form):

@@ -6,7 +6,6 @@ record outside the user's scope is a 404.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 
 from django.contrib import messages
@@ -16,6 +15,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Sum
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -57,7 +57,7 @@ def _policy(code):
 @login_required
 def policy_list(request):
     _deny_unless(selectors.can_read_library(request.user))
-    today = dt.date.today()
+    today = timezone.localdate()
     policies = list(selectors.policies().prefetch_related("versions"))
     budgets = {b.policy_id: b for b in Budget.objects.filter(year=today.year)}
     for p in policies:
@@ -73,7 +73,7 @@ def policy_list(request):
 def policy_detail(request, code):
     _deny_unless(selectors.can_read_library(request.user))
     policy = _policy(code)
-    today = dt.date.today()
+    today = timezone.localdate()
     versions = list(policy.versions.select_related("created_by").order_by("effective_from", "pk"))
     published = [v for v in versions if v.status == PolicyVersion.Status.PUBLISHED]
     for i, v in enumerate(published):
@@ -97,7 +97,7 @@ def policy_detail(request, code):
 def version_add(request, code):
     _deny_unless(request.user.can_admin, _("只有科技局管理员可以修改政策"))
     policy = _policy(code)
-    base = selectors.version_on(policy, dt.date.today()) or policy.versions.order_by("-effective_from").first()
+    base = selectors.version_on(policy, timezone.localdate()) or policy.versions.order_by("-effective_from").first()
     form = VersionForm(request.POST or None, initial={"content": services.version_form_text(base)})
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from kechuang.core import audit, bulk, jobs
 from kechuang.core.models import Job
+from kechuang.engine import clock
 from kechuang.engine.rules import evaluate, for_file
 from kechuang.engine.rules.model import all_rulesets, select_rulesets
 from kechuang.engine.rules.values import check_value
@@ -46,7 +47,7 @@ def start_evaluation(as_of: dt.date, *, user=None, local_set: str = "") -> Job:
 def check_as_of(as_of: dt.date, today: dt.date | None = None) -> None:
     """Refuse an as-of date no run should have: in the future, or with no annual figures for the fiscal
     year the rules read. Such a run would become the latest and empty every tier the platform shows."""
-    today = today or dt.date.today()
+    today = today or clock.today()
     if as_of > today:
         raise ValidationError(_("评价基准日 %(d)s 晚于今天，不能评价尚未发生的情况") % {"d": as_of})
     years = {as_of.year - r.fiscal_year_offset for r in select_rulesets(as_of)}

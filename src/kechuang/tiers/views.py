@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from kechuang.core.excel import attachment, workbook_bytes, xlsx_response
+from kechuang.engine import clock
 from kechuang.engine.labels import gaps_text, names_text
 from kechuang.engine.rules import list_rulesets
 from kechuang.engine.rules.model import all_rulesets
@@ -79,7 +80,7 @@ def pipeline(request):
         "flows": flows,
         "near_misses": _near_misses(request.user, run)[0][:20],
         "expiring": _expiring(request.user)[:20],
-        "form": EvaluationForm(initial={"as_of": dt.date.today()}),
+        "form": EvaluationForm(initial={"as_of": clock.today()}),
         "can_run": request.user.is_bureau,
         "can_void": request.user.can_admin, "void_form": VoidRunForm(),
         "voided": selectors.voided_runs()[:10] if request.user.is_bureau else [],
@@ -99,7 +100,7 @@ def _pipeline_export(run: TierRun, stages: list, flows) -> HttpResponse:
         sheets.append((f"梯队升级（与{since}比）", ["从", "到", "企业数"],
                        [[u["from"], u["to"], u["n"]] for u in flows["upgrades"]]))
     title = _export_title("企业梯队汇总", run)
-    return attachment(workbook_bytes(sheets), f"{title}_{dt.date.today():%Y%m%d}.xlsx")
+    return attachment(workbook_bytes(sheets), f"{title}_{clock.today():%Y%m%d}.xlsx")
 
 
 def _flows(user, run):
@@ -144,7 +145,7 @@ def _near_misses(user, run, tier: str | None = None, request=None) -> tuple[Quer
 
 
 def _expiring(user, today: dt.date | None = None):
-    today = today or dt.date.today()
+    today = today or clock.today()
     return list(
         Qualification.objects.filter(
             kind=Qualification.Kind.HTE_CERTIFICATE, expires_on__gte=today,
@@ -303,7 +304,7 @@ def replay(request, pk):
 @login_required
 def parameters(request):
     _require_pipeline(request.user)
-    as_of = dt.date.today()
+    as_of = clock.today()
     versions = services.parameter_versions()
     rulesets = list_rulesets(as_of, parameter_versions=versions)
     for r in rulesets:

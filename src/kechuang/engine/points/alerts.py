@@ -27,6 +27,7 @@ from typing import Literal
 import polars as pl
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from kechuang.engine import clock
 from kechuang.engine.points.fmt import value_text
 from kechuang.engine.ruledata import Kind, Problem, RuleDoc, register
 
@@ -49,7 +50,7 @@ def known_fields() -> frozenset[str]:
     """Every name a rule may read: the columns of the derived frame plus EXTRA_FIELDS."""
     from kechuang.engine import derive, facts
 
-    today = dt.date.today()
+    today = clock.today()
     empty = pl.DataFrame(schema=facts.polars_schema())
     return frozenset(derive.derived_for_year(empty, today.year, today).columns) | frozenset(EXTRA_FIELDS)
 

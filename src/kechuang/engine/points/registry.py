@@ -14,6 +14,7 @@ from pathlib import Path
 
 from pydantic import ConfigDict, model_validator
 
+from kechuang.engine import clock
 from kechuang.engine.points.scheme import Scheme, SchemeError, scheme_from_dict, select_version
 from kechuang.engine.ruledata import Kind, RuleDoc, register, rulebook
 
@@ -58,7 +59,7 @@ def get_scheme(
     scheme_id: str = DEFAULT_SCHEME, as_of: dt.date | None = None, directory: str | Path = SCHEMES_DIR
 ) -> Scheme:
     """The version of `scheme_id` in force on `as_of` (default today)."""
-    return select_version(load_schemes(directory), scheme_id, as_of or dt.date.today())
+    return select_version(load_schemes(directory), scheme_id, as_of or clock.today())
 
 
 def _merge(base: dict, patch: dict) -> dict:

@@ -1,0 +1,42 @@
+"""The house conventions hold on this tree, and the checker fails on a planted violation of each."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from tools import conventions
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_this_tree_keeps_the_conventions():
+    assert conventions.engine_imports_web(ROOT) == []
+    assert conventions.clock_calls(ROOT) == []
+
+
+def _copy_engine(tmp_path: Path) -> Path:
+    shutil.copytree(ROOT / "src" / "kechuang", tmp_path / "src" / "kechuang",
+                    ignore=shutil.ignore_patterns("__pycache__", "templates", "reference", "static"))
+    return tmp_path
+
+
+def test_an_engine_module_importing_django_is_caught(tmp_path):
+    root = _copy_engine(tmp_path)
+    (root / "src/kechuang/engine/leaky.py").write_text("from django.db import models\n", encoding="utf-8")
+    (root / "src/kechuang/engine/leaky_app.py").write_text("import kechuang.enterprises.models\n", encoding="utf-8")
+    found = conventions.engine_imports_web(root)
+    assert len(found) == 2
+    assert "kechuang.engine.leaky: the engine imported django" in found[0]
+    assert "kechuang.engine.leaky_app: the engine imported kechuang.enterprises" in found[1]
+    assert conventions.main(["conventions", str(root)]) == 1
+
+
+def test_a_server_date_is_caught(tmp_path):
+    root = _copy_engine(tmp_path)
+    (root / "src/kechuang/engine/dated.py").write_text(
+        "import datetime as dt\nfrom datetime import datetime\nA = dt.date.today()\nB = datetime.now()\n",
+        encoding="utf-8")
+    found = conventions.clock_calls(root)
+    assert [line.split(" — ")[0] for line in found] == [
+        "src/kechuang/engine/dated.py:3: date.today()", "src/kechuang/engine/dated.py:4: datetime.now()"]
