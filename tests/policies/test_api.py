@@ -90,7 +90,7 @@ def test_exact_values_of_an_entitlement(granted, client):
 
 
 def test_library_lists_published_versions_only(granted, client):
-    services.add_version(user=granted["users"]["bureau_admin"], policy=policy("rd_subsidy"), content="",
+    services.add_version(user=granted["users"]["bureau_admin"], policy=policy("rd_subsidy"), changes={},
                          effective_from=AS_OF, source="x", note="草稿", draft=True)
     body = client.get("/api/policies", **bearer(granted["users"]["park_operator"])).json()
     rd = next(p for p in body if p["code"] == "rd_subsidy")

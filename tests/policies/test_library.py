@@ -34,20 +34,16 @@ def test_load_shipped_is_idempotent(ref):
     assert {(b.year, b.amount) for b in p.budgets.all()} == {(2024, Decimal("3500")), (2025, Decimal("3500"))}
 
 
-def _content(**benefit):
-    base = policy("startup_fund").versions.get()
-    text = services.version_form_text(base)
-    for key, value in benefit.items():
-        text = text.replace(f"  {key}: {base.data['benefit'][key]}\n", f"  {key}: {value}\n")
-    return text
+def _benefit(**changes):
+    """The startup fund's benefit with `changes`: what the editor posts when an admin edits those inputs."""
+    return {"benefit": {**policy("startup_fund").versions.get().data["benefit"], **changes}}
 
 
 @pytest.mark.django_db
 def test_new_version_changes_amount_from_its_date(world, library):
     admin = world["users"]["bureau_admin"]
     p = policy("startup_fund")
-    content = _content(max=50)
-    v2 = services.add_version(user=admin, policy=p, content=content, effective_from=dt.date(2026, 1, 1),
+    v2 = services.add_version(user=admin, policy=p, changes=_benefit(max=50), effective_from=dt.date(2026, 1, 1),
                               source="晋城市科技局通知（示例）", note="晋城上限调整为50万")
     assert v2.version_id == "startup_fund@2026-01-01"
     assert v2.data["benefit"]["max"] == 50 and v2.data["name"] == "创新启动资金"
@@ -65,22 +61,23 @@ def test_invalid_version_shows_the_engine_chinese_error_and_saves_nothing(world,
     p = policy("startup_fund")
     before = PolicyVersion.objects.count()
     with pytest.raises(ValidationError) as exc:
-        services.add_version(user=admin, policy=p, content=_content(max=20), effective_from=dt.date(2026, 1, 1),
+        services.add_version(user=admin, policy=p, changes=_benefit(max=20), effective_from=dt.date(2026, 1, 1),
                              source="x", note="y")
     assert "max 不能小于 min" in exc.value.messages[0]
     with pytest.raises(ValidationError) as exc:
-        services.add_version(user=admin, policy=p, content="benefit: {kind: lump}", effective_from=dt.date(2026, 1, 1),
-                             source="x", note="y")
+        services.add_version(user=admin, policy=p, changes={"benefit": {"kind": "lump"}},
+                             effective_from=dt.date(2026, 1, 1), source="x", note="y")
     assert "kind“lump”无效" in exc.value.messages[0]
     with pytest.raises(ValidationError) as exc:
-        services.add_version(user=admin, policy=p, content="eligibility: [{id: a, when: 'revenue >>> 1'}]",
+        services.add_version(user=admin, policy=p,
+                             changes={"eligibility": [{"id": "a", "label": "A", "when": "revenue >>> 1"}]},
                              effective_from=dt.date(2026, 1, 1), source="x", note="y")
     assert "条件表达式无效" in exc.value.messages[0]
     with pytest.raises(ValidationError, match="依据来源"):
-        services.add_version(user=admin, policy=p, content="", effective_from=dt.date(2026, 1, 1), source=" ",
+        services.add_version(user=admin, policy=p, changes={}, effective_from=dt.date(2026, 1, 1), source=" ",
                              note="y")
     with pytest.raises(ValidationError, match="已有发布的版本"):
-        services.add_version(user=admin, policy=p, content="", effective_from=dt.date(2024, 1, 1), source="x",
+        services.add_version(user=admin, policy=p, changes={}, effective_from=dt.date(2024, 1, 1), source="x",
                              note="y")
     assert PolicyVersion.objects.count() == before
 
@@ -88,7 +85,7 @@ def test_invalid_version_shows_the_engine_chinese_error_and_saves_nothing(world,
 @pytest.mark.django_db
 def test_only_admin_edits(world, library):
     with pytest.raises(PermissionDenied):
-        services.add_version(user=world["users"]["bureau_staff"], policy=policy("startup_fund"), content="",
+        services.add_version(user=world["users"]["bureau_staff"], policy=policy("startup_fund"), changes={},
                              effective_from=dt.date(2026, 1, 1), source="x", note="y")
 
 
@@ -96,7 +93,7 @@ def test_only_admin_edits(world, library):
 def test_draft_is_not_in_force_until_published_and_budget_follows(world, library):
     admin = world["users"]["bureau_admin"]
     p = policy("rd_subsidy")
-    draft = services.add_version(user=admin, policy=p, content="budget: {by_year: {2025: 3200, 2026: 4000}}",
+    draft = services.add_version(user=admin, policy=p, changes={"budget": {"by_year": {2025: 3200, 2026: 4000}}},
                                  effective_from=dt.date(2025, 7, 1), source="预算调整文件", note="增加预算",
                                  draft=True)
     assert draft.status == "draft"
@@ -114,7 +111,7 @@ def test_budget_cannot_drop_below_what_is_approved(world, library):
     p = policy("rd_subsidy")
     Budget.objects.filter(policy=p, year=2025).update(committed=Decimal("2000"))
     with pytest.raises(ValidationError, match="不能低于已审批金额"):
-        services.add_version(user=admin, policy=p, content="budget: {by_year: {2025: 1999.9999}}",
+        services.add_version(user=admin, policy=p, changes={"budget": {"by_year": {2025: 1999.9999}}},
                              effective_from=dt.date(2025, 7, 1), source="x", note="y")
     assert Budget.objects.get(policy=p, year=2025).amount == Decimal("3000")
     assert p.versions.count() == 1

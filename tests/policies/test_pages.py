@@ -20,7 +20,7 @@ from kechuang.enterprises.models import AnnualFigure, Enterprise
 from kechuang.policies import services
 from kechuang.policies.models import Entitlement, SimulationRun
 from tests.conftest import make_uscc
-from tests.policies.conftest import AS_OF, policy
+from tests.policies.conftest import AS_OF, editor_post, policy
 
 
 @pytest.mark.django_db
@@ -28,9 +28,9 @@ def test_simulation_page_and_comparison(pworld, client_for):
     admin = pworld["users"]["bureau_admin"]
     draft = services.add_version(user=admin, policy=policy("rd_subsidy"), draft=True, effective_from=AS_OF,
                                  source="草案", note="门槛降到 200 万、金额加倍",
-                                 content="benefit: {kind: fixed, amount: 20}\n"
-                                         "eligibility: [{id: rd_min, label: 研发费用不低于200万元,"
-                                         " when: 'rd_expense >= 200'}]")
+                                 changes={"benefit": {"kind": "fixed", "amount": 20},
+                                          "eligibility": [{"id": "rd_min", "label": "研发费用不低于200万元",
+                                                           "when": "rd_expense >= 200"}]})
     current = policy("rd_subsidy").versions.get(status="published")
     client = client_for(pworld["users"]["bureau_staff"])
     response = client.post(reverse("policies:simulate", args=["rd_subsidy"]),
@@ -131,11 +131,14 @@ def test_portal_shows_own_firm_only_with_near_misses(pworld, client_for):
 def test_version_form_shows_chinese_error(pworld, client_for):
     client = client_for(pworld["users"]["bureau_admin"])
     url = reverse("policies:version_add", args=["startup_fund"])
-    assert "benefit:" in client.get(url).content.decode()  # prefilled from the version in force
+    page = client.get(url).content.decode()
+    assert 'name="max" value="100"' in page and "benefit:" not in page  # prefilled inputs, never YAML
+    current = policy("startup_fund").versions.get().data
     response = client.post(url, {"effective_from": "2026-01-01", "source": "文件", "note": "改",
-                                 "content": "benefit: {kind: range, min: 30, max: 20}"})
+                                 **editor_post(current, max="20")})
     assert response.status_code == 200
     assert "max 不能小于 min" in response.content.decode()
+    assert 'name="max" value="20"' in response.content.decode()  # shown again as typed
 
 
 @pytest.mark.django_db

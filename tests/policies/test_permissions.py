@@ -10,7 +10,7 @@ from kechuang.core.models import AuditEvent, Job
 from kechuang.policies import services
 from kechuang.policies.models import BankAccount, Budget, Clawback, Entitlement, PayoutBatch, PolicyVersion
 from tests.conftest import ROLES
-from tests.policies.conftest import AS_OF, policy
+from tests.policies.conftest import AS_OF, editor_post, policy
 
 BUREAU = {"bureau_admin", "bureau_staff"}
 LIBRARY = BUREAU | {"park_operator"}
@@ -38,7 +38,7 @@ def setup(pworld):
     approved = PayoutBatch.objects.create(policy=policy("rd_subsidy"), year=2025, title="已审批", status="approved",
                                           created_by=staff)
     clawback = Clawback.objects.create(entitlement=b, amount=b.amount, reason="测试")
-    draft = services.add_version(user=pworld["users"]["bureau_admin"], policy=policy("rd_subsidy"), content="",
+    draft = services.add_version(user=pworld["users"]["bureau_admin"], policy=policy("rd_subsidy"), changes={},
                                  effective_from=AS_OF, source="x", note="草稿", draft=True)
     return {**pworld, "ent_a": a, "ent_b": b, "batch": batch, "approved": approved, "clawback": clawback,
             "draft": draft}
@@ -87,7 +87,7 @@ def writes(s):
     return [
         ("add version", reverse("policies:version_add", args=["rd_subsidy"]),
          {"effective_from": "2026-01-01", "source": "文件", "note": "改",
-          "content": "benefit: {kind: fixed, amount: 6}"},
+          **editor_post(policy("rd_subsidy").versions.get(status="published").data, kind="fixed", amount="6")},
          {"bureau_admin"}),
         ("publish", reverse("policies:version_publish", args=[s["draft"].pk]), {}, {"bureau_admin"}),
         ("simulate", reverse("policies:simulate", args=["rd_subsidy"]),

@@ -97,7 +97,7 @@ def _base(name: str) -> str:
 def unit(name: str) -> str:
     """How a field's numbers read: "%" for shares and growth rates, "万元" for money, "" otherwise."""
     base = _base(name)
-    column = facts.BY_NAME.get(base)
+    column = facts.BY_NAME.get(base) or inputs.BY_NAME.get(base)
     if base in derive.RATIOS or (column and column.kind == facts.FRACTION):
         return "%"
     if base in derive.MONEY or (column and column.kind == facts.MONEY):

@@ -18,8 +18,6 @@ class VersionForm(Form):
     effective_to = _date(_("失效日期"), required=False)
     source = forms.CharField(label=_("依据来源"), max_length=500, help_text=_("文件名称、文号或网址"))
     note = forms.CharField(label=_("修订说明"), max_length=500)
-    content = forms.CharField(label=_("版本内容（YAML）"), widget=forms.Textarea(attrs={"rows": 24, "cols": 100}),
-                              help_text=_("条件、金额公式、上限、限额与年度预算；所列顶层项整体替换上一版本的对应项"))
     draft = forms.BooleanField(label=_("存为草稿（先模拟，后发布）"), required=False)
 
     def clean(self):

@@ -12,7 +12,6 @@ import json
 from decimal import Decimal
 
 import polars as pl
-import yaml
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
@@ -24,7 +23,6 @@ from kechuang.core import audit, bulk, jobs
 from kechuang.core.models import AuditEvent, Job
 from kechuang.engine.policies import PolicyError, funding, load_policies, money, simulate, validate_version
 from kechuang.engine.policies.evaluate import TRUE, UNKNOWN, decide, prepare_inputs
-from kechuang.engine.policies.model import META_KEYS
 from kechuang.engine.policies.model import Budget as EngineBudget
 from kechuang.enterprises.models import Enterprise
 
@@ -106,30 +104,21 @@ def load_shipped_policies(user=None, directory=None) -> dict[str, int]:
     return stats
 
 
-def version_form_text(version: PolicyVersion | None) -> str:
-    """The editable part of a version as YAML, to start a new version from."""
-    if version is None:
-        return ""
-    part = {k: version.data[k] for k in EDITABLE_KEYS if k in version.data}
-    return yaml.safe_dump(part, allow_unicode=True, sort_keys=False, width=100)
-
-
-def build_version(policy: Policy, *, content: str, effective_from: dt.date, effective_to: dt.date | None,
+def build_version(policy: Policy, *, changes: dict, effective_from: dt.date, effective_to: dt.date | None,
                   source: str, note: str) -> dict:
     """The version dict of a new version: the base version (the one in force on `effective_from`, else the
-    latest) with the edited top-level keys replaced. Raises ValidationError with the engine's Chinese message."""
+    latest) with the edited keys (`EDITABLE_KEYS`, from the editor) replaced; an empty budget removes it.
+    Raises ValidationError with the engine's Chinese message."""
     base = selectors.version_on(policy, effective_from) or policy.versions.order_by("-effective_from").first()
-    try:
-        change = yaml.safe_load(content) if content.strip() else {}
-    except yaml.YAMLError as exc:
-        raise ValidationError(_("版本内容不是有效的 YAML：%(e)s") % {"e": exc}) from None
-    if not isinstance(change, dict):
-        raise ValidationError(_("版本内容应为键值映射（如 benefit: …）"))
-    unknown = sorted(set(change) - set(EDITABLE_KEYS) - META_KEYS)
-    if unknown:
-        raise ValidationError(_("版本内容含不可编辑的字段：%(k)s") % {"k": "、".join(map(str, unknown))})
+    unknown = sorted(set(changes) - set(EDITABLE_KEYS))
+    if unknown:  # a programming error: the editor reads only the editable keys
+        raise ValueError(f"not editable: {unknown}")
     data = {k: v for k, v in (base.data if base else {}).items() if k != "version_id"}
-    data.update(json.loads(json.dumps(change, default=str)))
+    for key, value in json.loads(json.dumps(changes, default=str)).items():
+        if value in (None, {}) and key != "limits":
+            data.pop(key, None)
+        else:
+            data[key] = value
     data.update({"id": policy.code, "effective_from": effective_from.isoformat(), "source": source.strip(),
                  "note": note.strip()})
     data["effective_to"] = effective_to.isoformat() if effective_to else None
@@ -143,7 +132,7 @@ def build_version(policy: Policy, *, content: str, effective_from: dt.date, effe
     return data
 
 
-def add_version(*, user, policy: Policy, content: str, effective_from: dt.date, effective_to: dt.date | None = None,
+def add_version(*, user, policy: Policy, changes: dict, effective_from: dt.date, effective_to: dt.date | None = None,
                 source: str, note: str, draft: bool = False) -> PolicyVersion:
     """A new dated version (bureau admin only); a published one takes effect from `effective_from`."""
     _require(user.can_admin, _("只有科技局管理员可以修改政策"))
@@ -151,7 +140,7 @@ def add_version(*, user, policy: Policy, content: str, effective_from: dt.date, 
         raise ValidationError(_("请填写新版本的依据来源（文件名称、文号或网址）"))
     if not note.strip():
         raise ValidationError(_("请填写修订说明"))
-    data = build_version(policy, content=content, effective_from=effective_from, effective_to=effective_to,
+    data = build_version(policy, changes=changes, effective_from=effective_from, effective_to=effective_to,
                          source=source, note=note)
     status = PolicyVersion.Status.DRAFT if draft else PolicyVersion.Status.PUBLISHED
     base = selectors.version_on(policy, effective_from)

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_POST
 from kechuang.core.excel import xlsx_response
 from kechuang.engine.labels import gaps_text
 
-from . import selectors, services
+from . import editor, selectors, services
 from .forms import BankAccountForm, BatchForm, EligibilityForm, RefuseForm, SimulationForm, VersionForm
 from .models import (
     BankAccount,
@@ -95,23 +95,38 @@ def policy_detail(request, code):
 
 @login_required
 def version_add(request, code):
+    """A new dated version through the editor; 保存并预览 saves it as a draft and simulates it against the version
+    in force on its date (firms gained and lost), from where it is published."""
     _deny_unless(request.user.can_admin, _("只有科技局管理员可以修改政策"))
     policy = _policy(code)
     base = selectors.version_on(policy, timezone.localdate()) or policy.versions.order_by("-effective_from").first()
-    form = VersionForm(request.POST or None, initial={"content": services.version_form_text(base)})
-    if request.method == "POST" and form.is_valid():
+    form = VersionForm(request.POST or None)
+    posted = request.POST if request.method == "POST" else None
+    errors = []
+    if posted is not None and form.is_valid():
         d = form.cleaned_data
+        preview = "preview" in posted
         try:
-            version = services.add_version(user=request.user, policy=policy, content=d["content"],
+            version = services.add_version(user=request.user, policy=policy, changes=editor.read(posted),
                                            effective_from=d["effective_from"], effective_to=d["effective_to"],
-                                           source=d["source"], note=d["note"], draft=d["draft"])
+                                           source=d["source"], note=d["note"], draft=d["draft"] or preview)
         except ValidationError as exc:
-            form.add_error(None, _errors(exc))
+            errors = list(exc.messages)
         else:
+            if preview:
+                in_force = selectors.version_on(policy, version.effective_from)
+                sim = services.start_simulation(user=request.user, version=version, as_of=version.effective_from,
+                                                compare_to=in_force)
+                return redirect("core:job", pk=sim.job_id) if sim.job_id else redirect("policies:simulation",
+                                                                                       pk=sim.pk)
             messages.success(request, _("已新增版本 %(v)s（%(s)s）。") % {"v": version.version_id,
                                                                       "s": version.get_status_display()})
             return redirect("policies:detail", code=policy.code)
-    return render(request, "policies/version_form.html", {"policy": policy, "form": form, "base": base})
+    state = editor.posted_rows(posted) if posted is not None else editor.rows(base.data if base else {})
+    return render(request, "policies/version_form.html", {
+        "policy": policy, "form": form, "base": base, "errors": errors, "editor": state,
+        "fields": editor.field_choices(), "money": editor.money_choices(), "ops": editor.OPS.items(),
+        "kinds": editor.KINDS.items(), "allocations": editor.ALLOCATIONS.items()})
 
 
 @login_required
