@@ -215,18 +215,31 @@ def test_compare_two_versions():
     assert summary["demand"].to_list() == [Decimal(70), Decimal(100)]
 
 
-def test_near_misses_exclude_firms_with_unknowns_or_several_failures():
-    frame = pl.DataFrame(
-        {
-            "uscc": ["A", "B", "C"],
-            "policy": ["p"] * 3,
-            "eligible": ["false"] * 3,
-            "failed": ["x", "x;y", "x"],
-            "missing": ["", "", "revenue"],
-            "gaps": ["[]"] * 3,
-        }
-    )
-    assert near_misses(frame)["uscc"].to_list() == ["A"]
+ONE_OFF = {"id": "grant", "name": "奖励", "issuer": "市科技局", "document": "测试", "source": "测试", "verification": "V",
+           "delivery": "auto", "effective_from": "2025-01-01", "facts_year": "current",
+           "eligibility": [{"id": "rd", "label": "研发费用不低于50万元", "when": "rd_expense >= 50"},
+                           {"id": "staff", "label": "职工不少于10人", "when": "staff_total >= 10"}],
+           "benefit": {"kind": "fixed", "amount": 10}, "limits": {"one_off": True}}
+
+
+def test_a_near_miss_is_one_condition_short_never_the_benefit_already_held():
+    panel = facts([
+        {"uscc": "A", "rd_expense": 40.0, "staff_total": 20},  # one short: rd
+        {"uscc": "B", "rd_expense": 40.0, "staff_total": 5},  # two short
+        {"uscc": "C", "rd_expense": 40.0, "staff_total": None},  # one short, one unknown
+        {"uscc": "D", "rd_expense": 60.0, "staff_total": 20},  # qualifies, but already holds it
+        {"uscc": "E", "rd_expense": 40.0, "staff_total": 20},  # one short and already holds it
+        {"uscc": "F", "rd_expense": 60.0, "staff_total": 20},  # qualifies
+    ])
+    held = pl.DataFrame({"uscc": ["D", "E"], "policy": ["grant"] * 2, "year": [2025] * 2, "amount": [10.0] * 2})
+    out = evaluate_policy(ONE_OFF, panel, AS_OF, payouts=held).sort("uscc")
+    assert out["eligible"].to_list() == ["false", "false", "false", "false", "false", "true"]
+    assert out["short_of"].to_list() == ["rd", None, None, None, None, None]
+    assert out["held"].to_list() == [False, False, False, True, False, False]
+    assert near_misses(out.with_columns(pl.lit("grant").alias("policy")))["uscc"].to_list() == ["A"]
+    sim = simulate(ONE_OFF, panel, AS_OF, payouts=held)
+    summary = sim.summary().row(0, named=True)
+    assert (summary["eligible"], summary["held"]) == (1, 1)
 
 
 def test_lean_simulation_decodes_to_the_same_reasons_as_a_detailed_decision():

@@ -339,11 +339,7 @@ def run_eligibility(policy_id, as_of: dt.date, user=None, job: Job | None = None
         bulk.insert_rows(Entitlement, ENTITLEMENT_COLUMNS, (
             (*head, eid, as_of, year, money.yuan_to_wan(decided), money.yuan_to_wan(granted), *rest, now)
             for eid, decided, granted, *rest in rows))
-        pending = results.filter(
-            (pl.col("eligible") == UNKNOWN)
-            | ((pl.col("eligible") != TRUE) & (pl.col("failed").str.count_matches(";") == 0)
-               & (pl.col("missing") == ""))
-        )
+        pending = results.filter((pl.col("eligible") == UNKNOWN) | pl.col("short_of").is_not_null())
         bulk.insert_rows(EligibilityResult, RESULT_COLUMNS, (
             (run.pk, eid, e, money.yuan_to_wan(p) if p is not None else None, f, m, g)
             for eid, e, p, f, m, g in pending.select(

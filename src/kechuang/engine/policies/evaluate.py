@@ -189,6 +189,7 @@ def decide_lazy(
     eligible = (
         pl.when(any_false).then(pl.lit(FALSE)).when(any_unknown).then(pl.lit(UNKNOWN)).otherwise(pl.lit(TRUE))
     )
+    short_of, held = _shortfall(c, any_unknown)
 
     # missing: each field (derived ones expanded to the facts they read) that is null and read by an
     # unknown condition; one expression per field, so no list de-duplication per row
@@ -238,6 +239,8 @@ def decide_lazy(
             potential.alias("potential_amount_yuan"),
             failed_mask.alias("failed_mask"),
             missing_mask.alias("missing_mask"),
+            short_of,
+            held,
         )
     dims = [d for d in DIMENSIONS if d in columns]
     out = frame.select(
@@ -252,6 +255,8 @@ def decide_lazy(
             "failed"
         ),
         missing.alias("missing"),
+        short_of,
+        held,
         gaps_json.alias("gaps"),
         pl.lit(v.stacking_group, pl.Utf8).alias("stacking_group"),
         *(
@@ -271,6 +276,22 @@ def decide_lazy(
 
 
 MAX_CODES = 62  # conditions / missing fields a lean result encodes as bits of a UInt64
+# Conditions a firm fails because it already has the benefit (one-off, or its limits used up): not a shortfall.
+HELD = ("already_received", "limit_reached")
+
+
+def _shortfall(c: dict[str, pl.Expr], any_unknown: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
+    """`short_of`: the one condition a not-eligible firm lacks, every other holding and none unknown (a near
+    miss, decided as for tiers, decision record 0003), never one it fails because it already has the benefit;
+    `held`: the firm meets every condition but already has the benefit (an active entitlement of this policy,
+    pending ones included), which is why a simulation after an eligibility run finds it "not eligible"."""
+    failed = {cid: (~e).fill_null(False) for cid, e in c.items()}
+    n_failed = pl.sum_horizontal([f.cast(pl.Int32) for f in failed.values()])
+    n_held = pl.sum_horizontal([pl.lit(0, pl.Int32)] + [failed[h].cast(pl.Int32) for h in HELD if h in failed])
+    first = pl.coalesce([pl.when(f).then(pl.lit(cid)) for cid, f in failed.items()])
+    short_of = pl.when((n_failed == 1) & (n_held == 0) & ~any_unknown).then(first).alias("short_of")
+    held = ((n_failed > 0) & (n_failed == n_held) & ~any_unknown).alias("held")
+    return short_of, held
 
 
 def _readers(outcomes, columns) -> dict[str, list[tuple[str, str]]]:

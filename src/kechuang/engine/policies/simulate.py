@@ -120,6 +120,8 @@ class Simulation:
                     "eligible": counts.get(TRUE, 0),
                     "unknown": counts.get(UNKNOWN, 0),
                     "not_eligible": counts.get(FALSE, 0),
+                    # already hold it (pending entitlements included): would qualify, not granted twice
+                    "held": int(r["held"].sum()),
                     "stacked_out": int(r["stacked_by"].is_not_null().sum())
                     if "stacked_by" in r.columns
                     else 0,
@@ -181,14 +183,10 @@ def distribution(results: pl.DataFrame, by: str, tiers: pl.DataFrame | None = No
 
 
 def near_misses(results: pl.DataFrame) -> pl.DataFrame:
-    """Firms that fail exactly one condition and have no unknown one, with that condition and its gaps."""
+    """Firms one condition short (the engine's `short_of`), with that condition and its gaps."""
     return (
-        results.filter(
-            (pl.col("eligible") == FALSE)
-            & (pl.col("failed").str.count_matches(";") == 0)
-            & (pl.col("missing") == "")
-        )
-        .select("uscc", "policy", pl.col("failed").alias("condition"), "gaps")
+        results.filter(pl.col("short_of").is_not_null())
+        .select("uscc", "policy", pl.col("short_of").alias("condition"), "gaps")
         .sort("policy", "uscc")
     )
 
