@@ -372,11 +372,9 @@ def run_eligibility(policy_id, as_of: dt.date, user=None, job: Job | None = None
 
 
 def _stack_against_ledger(eligible: pl.DataFrame, policy: Policy, year: int, group: str | None):
-    """从优、就高、不重复 against the firm's entitlements of other policies in the same group and year.
-
-    The existing one stays when it pays at least as much or is already approved/paid; otherwise the new one
-    wins and the existing (pending or confirmed) one is marked stacked. Returns (eligible with `status`,
-    `stacked_by`, `note`; the existing entitlements that lose)."""
+    """从优、就高、不重复 against the firm's entitlements of other policies in the same group and year, decided by
+    the engine (`funding.stack_against_held`). Returns (eligible with `status`, `stacked_by`, `note`; the
+    existing entitlements that lose: pk, winner)."""
     eligible = eligible.with_columns(pl.lit(Entitlement.Status.PENDING.value).alias("status"),
                                      pl.lit(None, pl.Utf8).alias("stacked_by"), pl.lit("").alias("note"))
     empty = pl.DataFrame(schema={"pk": pl.Int64, "winner": pl.Utf8})
@@ -386,19 +384,17 @@ def _stack_against_ledger(eligible: pl.DataFrame, policy: Policy, year: int, gro
                   .exclude(policy=policy).values_list("pk", "enterprise_id", "policy__code", "amount", "status"))
     if not others:
         return eligible, empty
-    ledger = pl.DataFrame(
+    held = pl.DataFrame(
         [(pk, eid, code, money.to_yuan(a), s in ("approved", "paid")) for pk, eid, code, a, s in others],
-        schema={"pk": pl.Int64, "eid": pl.Int64, "other": pl.Utf8, "other_yuan": pl.Int64, "locked": pl.Boolean},
-        orient="row").sort("other_yuan", descending=True).unique("eid", keep="first")
-    joined = eligible.join(ledger, on="eid", how="left")
-    keeps_other = pl.col("other").is_not_null() & (pl.col("locked") | (pl.col("other_yuan") >= pl.col("amount_yuan")))
-    out = joined.with_columns(
-        pl.when(keeps_other).then(pl.lit(Entitlement.Status.STACKED.value)).otherwise("status").alias("status"),
-        pl.when(keeps_other).then(pl.col("other")).otherwise(pl.lit(None, pl.Utf8)).alias("stacked_by"),
-        pl.when(keeps_other).then(pl.lit("同组政策从优、就高、不重复")).otherwise(pl.lit("")).alias("note"),
+        schema={"entitlement": pl.Int64, "firm": pl.Int64, "policy": pl.Utf8, "amount_yuan": pl.Int64,
+                "locked": pl.Boolean}, orient="row")
+    decided, losers = funding.stack_against_held(eligible.drop("stacked_by").rename({"eid": "firm"}), held)
+    kept = pl.col("stacked_by").is_not_null()
+    out = decided.rename({"firm": "eid"}).with_columns(
+        pl.when(kept).then(pl.lit(Entitlement.Status.STACKED.value)).otherwise("status").alias("status"),
+        pl.when(kept).then(pl.lit("同组政策从优、就高、不重复")).otherwise(pl.lit("")).alias("note"),
     )
-    losers = out.filter(pl.col("other").is_not_null() & ~keeps_other).select("pk", pl.lit(policy.code).alias("winner"))
-    return out.drop("pk", "other", "other_yuan", "locked"), losers
+    return out, losers.select(pl.col("entitlement").alias("pk"), pl.lit(policy.code).alias("winner"))
 
 
 def _stack_losers(losers: pl.DataFrame, policy: Policy, user) -> None:

@@ -7,6 +7,10 @@ Policy:
   order). The others keep `eligible = true` (the firm does qualify) but their `amount` becomes 0 and
   `stacked_by` names the winner.
   Rows that are `unknown` do not compete (they cannot be paid yet). Stacking runs before budgets.
+  The same rule decides a new eligibility run against the entitlements firms already hold in the group and
+  year (`stack_against_held`): the higher amount wins; on a tie the one held first stays (in a simulation,
+  where all are decided together, the one first in priority); an approved or paid entitlement is never
+  displaced (its money is committed). Cases: `rulesets/policies/stacking/cases.yaml`.
 - **Budget.** Each policy has an envelope per payout year. When the eligible demand fits, everyone is paid in
   full. When it does not, the policy's `allocation.method` decides, deterministically:
   - `pro_rata`: every firm gets `amount × budget ÷ demand`, rounded down to the 元 (Int128 arithmetic, so no
@@ -57,6 +61,27 @@ def stack(results: pl.DataFrame, priority: list[str] | None = None) -> pl.DataFr
         .with_columns(money.wan_expr(pl.col("amount_yuan")).alias("amount"))
         .drop("_prio", "_competes", "_winner")
     )
+
+
+def stack_against_held(new: pl.DataFrame, held: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """从优、就高、不重复 of one policy's new entitlements against those the firms already hold.
+
+    new: one row per firm — `firm`, `amount_yuan` (eligible, payable); held: the firms' active entitlements of
+    other policies in the same group and payout year — `firm`, `entitlement`, `policy`, `amount_yuan`,
+    `locked` (approved or paid). Returns `new` with `stacked_by` (the held policy that stays, else null) and the
+    held entitlements that lose to the new one: `entitlement`, `firm`, `policy`.
+    """
+    best = (
+        held.sort(["firm", "locked", "amount_yuan"], descending=[False, True, True])
+        .unique("firm", keep="first", maintain_order=True)
+        .rename({"policy": "_held_policy", "amount_yuan": "_held_yuan", "entitlement": "_held"})
+    )
+    joined = new.join(best, on="firm", how="left", maintain_order="left")
+    keeps_held = pl.col("_held").is_not_null() & (pl.col("locked") | (pl.col("_held_yuan") >= pl.col("amount_yuan")))
+    out = joined.with_columns(pl.when(keeps_held).then(pl.col("_held_policy")).alias("stacked_by"))
+    wins = out.filter(pl.col("_held").is_not_null() & pl.col("stacked_by").is_null()).select("firm")
+    losers = held.join(wins, on="firm", how="semi").filter(~pl.col("locked")).select("entitlement", "firm", "policy")
+    return out.drop("_held", "_held_policy", "_held_yuan", "locked"), losers
 
 
 def stack_parts(
