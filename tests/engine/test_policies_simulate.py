@@ -215,8 +215,8 @@ def test_compare_two_versions():
     assert summary["demand"].to_list() == [Decimal(70), Decimal(100)]
 
 
-ONE_OFF = {"id": "grant", "name": "奖励", "issuer": "市科技局", "document": "测试", "source": "测试", "verification": "V",
-           "delivery": "auto", "effective_from": "2025-01-01", "facts_year": "current",
+ONE_OFF = {"id": "grant", "name": "奖励", "issuer": "市科技局", "document": "测试", "source": "测试",
+           "verification": "V", "delivery": "auto", "effective_from": "2025-01-01", "facts_year": "current",
            "eligibility": [{"id": "rd", "label": "研发费用不低于50万元", "when": "rd_expense >= 50"},
                            {"id": "staff", "label": "职工不少于10人", "when": "staff_total >= 10"}],
            "benefit": {"kind": "fixed", "amount": 10}, "limits": {"one_off": True}}
