@@ -5,7 +5,7 @@ from decimal import Decimal
 import polars as pl
 import pytest
 
-from kechuang.engine import facts, io
+from kechuang.engine import facts, facts_file
 from tests.conftest import make_uscc
 
 REVENUE, STAFF, COUNT = facts.BY_NAME["revenue"], facts.BY_NAME["staff_total"], facts.BY_NAME["conversions"]
@@ -82,7 +82,8 @@ def test_vectorised_uscc_check_agrees_with_the_reference():
     good = [make_uscc(n) for n in range(300)]
     bad = [c[:-1] + ("A" if c[-1] != "A" else "B") for c in good] + ["", "ABC", good[0] + "0", good[0][:17] + "I"]
     codes = pl.Series([*good, *bad, None])
-    assert io._uscc_ok(codes).to_list() == [facts.uscc_problem(c) is None if c else False for c in codes.to_list()]
+    expected = [facts.uscc_problem(c) is None if c else False for c in codes.to_list()]
+    assert facts_file._uscc_ok(codes).to_list() == expected
 
 
 def test_csv_and_read_facts_agree_on_numbers(tmp_path):
@@ -91,7 +92,8 @@ def test_csv_and_read_facts_agree_on_numbers(tmp_path):
     path = tmp_path / "facts.csv"
     lines = ["uscc,name,year,revenue"] + [f'{make_uscc(i)},x,2024,"{v}"' for i, v in enumerate(values)]
     path.write_text("\n".join(lines), encoding="utf-8")
-    frame, problems = io.read_facts(path)
+    read = facts_file.read_facts(path, codes=None)
+    frame, problems = read.frame, read.problems
     expected = []
     for v in values:
         try:

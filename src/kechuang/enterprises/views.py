@@ -20,8 +20,9 @@ from kechuang.core import jobs
 from kechuang.core.excel import attachment
 from kechuang.core.models import Industry, Region
 from kechuang.engine import facts
+from kechuang.engine.facts_file import FactsFileError
 
-from . import exporting, importing, imports, selectors, services
+from . import exporting, importing, selectors, services
 from .filters import EnterpriseFilter, filter_choices
 from .forms import FigureForm, ImportForm, ProfileForm, QualificationForm
 from .models import FigureSubmission
@@ -195,16 +196,16 @@ def import_page(request):
         upload = form.cleaned_data["file"]
         content = upload.read()
         dry_run = form.cleaned_data["dry_run"]
-        if imports.count_rows(content, upload.name) > settings.IMPORT_BACKGROUND_ROWS:
+        if importing.count_rows(content, upload.name) > settings.IMPORT_BACKGROUND_ROWS:
             stored = _store_upload(content, upload.name)
             job = jobs.start(kind="import_facts", title=f"导入 {upload.name}", user=request.user,
-                             func="kechuang.enterprises.imports.import_job", path=str(stored),
+                             func="kechuang.enterprises.importing.import_job", path=str(stored),
                              display_name=upload.name, actor_id=request.user.pk, dry_run=dry_run)
             return redirect("core:job", pk=job.pk)
         try:
-            report = imports.import_facts(Path(upload.name), content=content, actor=request.user,
+            report = importing.import_facts(Path(upload.name), content=content, actor=request.user,
                                           dry_run=dry_run, display_name=upload.name)
-        except importing.UnreadableFile as exc:
+        except FactsFileError as exc:
             form.add_error("file", exc.message)
     return render(request, "enterprises/import.html", {"form": form, "report": report,
                                                        "background_rows": settings.IMPORT_BACKGROUND_ROWS})
