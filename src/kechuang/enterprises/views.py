@@ -9,7 +9,7 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -137,10 +137,14 @@ def figure_edit(request, uscc, year=None):
         if user.can_edit_enterprises:
             changes = services.save_figure(enterprise, year, form.values, actor=user)
             messages.success(request, _("%(y)s 年度数据已保存，修改 %(n)d 项。") % {"y": year, "n": len(changes)})
-        else:
+            return redirect(enterprise)
+        try:
             services.submit_figures(enterprise, year, form.values, actor=user)
+        except ValidationError as exc:
+            form.add_error(None, exc.messages[0])
+        else:
             messages.success(request, _("%(y)s 年度数据已提交，等待科技局确认。") % {"y": year})
-        return redirect(enterprise)
+            return redirect(enterprise)
     title = _("填报年度数据") if not user.can_edit_enterprises else _("编辑年度数据")
     return render(request, "enterprises/edit.html", {"enterprise": enterprise, "form": form, "title": title})
 
