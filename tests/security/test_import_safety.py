@@ -76,7 +76,7 @@ def test_a_200000_character_cell_is_a_row_error_not_an_unreadable_file(ref, tmp_
 def test_other_scripts_digits_are_not_numbers_and_full_width_digits_are(ref, tmp_path):
     rows = [_row(1, 研发费用_万元="٣٠٠"), _row(2, 研发费用_万元="３００．５"), _row(3, 年度="２０２４")]
     report = importing.import_facts(write_csv(tmp_path / "digits.csv", rows))
-    assert _errors(report) == {(2, "研发费用(万元)"): ("٣٠٠", "“٣٠٠”不是数字")}
+    assert _errors(report) == {(2, "研发费用(万元)"): ("٣٠٠", "“٣٠٠”不是数字：请使用 0–9 的数字")}
     assert str(AnnualFigure.objects.get(enterprise__uscc=make_uscc(2)).rd_expense) == "300.5000"
     assert AnnualFigure.objects.get(enterprise__uscc=make_uscc(3)).year == 2024
 
@@ -166,7 +166,7 @@ def test_a_corrupt_xlsx_fails_its_import_job_in_chinese(world, client_for, immed
     with django_capture_on_commit_callbacks(execute=True):  # an .xlsx always runs as a job
         client.post(reverse("enterprises:import"), {"file": SimpleUploadedFile("坏.xlsx", data)})
     job = Job.objects.get()
-    assert (job.status, job.message, job.result) == ("failed", CORRUPT, {"unreadable": CORRUPT})
+    assert (job.status, job.message, job.result) == ("failed", "文件无法读取，未导入任何数据", {"unreadable": CORRUPT})
     html = client.get(reverse("core:job", args=[job.pk])).content.decode()
     assert CORRUPT in html and "Traceback" not in html and "unclosed" not in html and "Error" not in html
     assert Enterprise.objects.count() == 3  # the world's, nothing imported

@@ -376,6 +376,8 @@ def _number(raw) -> Decimal:
             raise CellError(f"“{q}”不是有效数字")
         if "," in text and _NUMBER.fullmatch(text.replace(",", "")):
             raise CellError(f"“{q}”不是有效数字：千位分隔符“,”只能每三位一组（如 1,234,567.8）")
+        if any(ch.isdigit() and not ch.isascii() for ch in text):
+            raise CellError(f"“{q}”不是数字：请使用 0–9 的数字")
         raise CellError(f"“{q}”不是数字")
     try:
         number = Decimal(text.replace(",", ""))

@@ -23,6 +23,7 @@ from kechuang.engine.facts_file import Codes, FactsFileError, read_facts
 from . import services, signals
 
 MAX_ERRORS_STORED = 2000
+UNREADABLE = "文件无法读取，未导入任何数据"
 REGION_LEVEL = 3  # a firm's region_code is a county-level division (GB/T 2260)
 INDUSTRY_LEVEL = 4  # and its industry_code a class, 四位小类 (GB/T 4754-2017)
 
@@ -80,8 +81,8 @@ def import_job(job: Job, path: str, display_name: str, actor_id: int | None, dry
     try:
         report = import_facts(path, actor=actor, dry_run=dry_run, display_name=display_name,
                               progress=lambda n: jobs.report(job, n, message=f"已校验 {n} 行"))
-    except FactsFileError as exc:
-        raise jobs.Failed(exc.message, result={"unreadable": exc.message}) from None
+    except FactsFileError as exc:  # the job's status line says it failed; its report says why
+        raise jobs.Failed(UNREADABLE, result={"unreadable": exc.message}) from None
     finally:
         Path(path).unlink(missing_ok=True)
     report["errors_truncated"] = len(report["errors"]) > MAX_ERRORS_STORED

@@ -101,6 +101,8 @@ def read_panel(path: str, *, codes) -> tuple[pl.DataFrame, list]:
     except facts_file.FactsFileError as exc:
         raise InputError(str(exc)) from None
     panel, problems = read.frame, read.problems
+    if read.errors:  # the command reports them and stops; the policy inputs of a broken file are not read
+        return panel, problems
     extra = read_policy_inputs(path) if str(path).lower().endswith(".csv") else None
     if extra is not None:
         panel = panel.join(extra.unique(["uscc", "year"], keep="last"), on=["uscc", "year"], how="left")
