@@ -178,7 +178,7 @@ def read_facts(
         if column.kind in EXACT_KINDS:
             exact[column.name] = text
         problems.extend(cell_problems)
-    frame = pl.DataFrame(series) if series else pl.DataFrame()
+    frame = pl.DataFrame(series)
     found = partial(Problem, name)
     headers = {column.name: header for _, header, column in mapping}
     problems += table.problems

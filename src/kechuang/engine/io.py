@@ -1,10 +1,10 @@
 """Files the stateless command line writes (.csv / .xlsx), and the rule every export follows for text cells.
 
 `write_frame(df, path)` writes .csv (UTF-8 with BOM, so Excel shows Chinese) or .xlsx through a temporary file
-renamed on success; `check_output(path)` checks an output path before long work. Text cells go out through
-`safe_cell` (the same rule as the platform's Excel exports, kechuang.core.excel): text a spreadsheet would run
-as a formula is neutralised, and characters a workbook cannot hold are shown as their pictures. Reading facts
-files is engine/facts_file.py.
+renamed on success; `check_output(path)` checks an output path before long work. Text a spreadsheet would run
+as a formula is neutralised in both formats (facts.neutralise); a workbook's cells go out through `safe_cell`, the
+rule of the platform's Excel exports too (kechuang.core.excel), which also shows the characters a workbook cannot
+hold as their pictures (a CSV holds them as they are). Reading facts files is engine/facts_file.py.
 """
 
 from __future__ import annotations
