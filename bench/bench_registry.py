@@ -37,7 +37,7 @@ from kechuang.core.reference import load_reference  # noqa: E402
 from kechuang.demo import load as demo_load  # noqa: E402
 from kechuang.demo.generator import generate  # noqa: E402
 from kechuang.engine import facts  # noqa: E402
-from kechuang.enterprises import imports, services  # noqa: E402
+from kechuang.enterprises import importing, services  # noqa: E402
 
 IMPORT_TARGET_S = 60.0
 LIST_TARGET_MS = 200.0
@@ -58,10 +58,10 @@ def bench_import(rows: int) -> bool:
     path = Path(os.environ["KECHUANG_DATA_DIR"]) / "facts.csv"
     write_csv(frame, path)
     started = time.perf_counter()
-    report = imports.import_facts(path)
+    report = importing.import_facts(path)
     seconds = time.perf_counter() - started
     started = time.perf_counter()
-    again = imports.import_facts(path)
+    again = importing.import_facts(path)
     seconds_again = time.perf_counter() - started
     ok = seconds <= IMPORT_TARGET_S and not report["errors"] and again["stats"]["unchanged"] == rows
     print(f"import {rows:>9,} rows   {seconds:7.1f} s  ({rows / seconds:,.0f} rows/s)  target ≤ {IMPORT_TARGET_S:.0f} s"

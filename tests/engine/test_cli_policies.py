@@ -170,6 +170,15 @@ def test_bad_cells_exit_2_naming_row_and_column(tmp_path, capsys):
     assert "1 个单元格无法读取" in capsys.readouterr().err
 
 
+def test_a_broken_line_is_reported_not_a_traceback(tmp_path, capsys):
+    """The policy-input columns are not read from a file the facts reader found errors in."""
+    facts = write_csv(tmp_path / "facts.csv")
+    facts.write_text(facts.read_text(encoding="utf-8-sig") + f'{A},"甲,2025\n', encoding="utf-8")
+    code, out = simulate(tmp_path, facts=facts)
+    assert code == 2 and not out.exists()
+    assert "第 5 行：这一行的引号不成对" in capsys.readouterr().err
+
+
 def test_check_and_list(tmp_path, capsys):
     from kechuang.engine.policies.model import default_directory
 

@@ -1,11 +1,12 @@
 """Reading one cell (facts.parse_value, shared by the command line and the platform's import) and the USCC check."""
 
+import datetime as dt
 from decimal import Decimal
 
 import polars as pl
 import pytest
 
-from kechuang.engine import facts, io
+from kechuang.engine import facts, facts_file
 from tests.conftest import make_uscc
 
 REVENUE, STAFF, COUNT = facts.BY_NAME["revenue"], facts.BY_NAME["staff_total"], facts.BY_NAME["conversions"]
@@ -48,6 +49,10 @@ def test_numbers(column, raw, value):
         (REVENUE, "1_000", "“1_000”不是数字"),
         (REVENUE, "一百", "“一百”不是数字"),
         (REVENUE, "1e-5", "“1e-5”小数位数过多（最多 4 位小数）"),
+        (REVENUE, "٣٠٠", "“٣٠٠”不是数字：请使用 0–9 的数字"),  # Arabic-Indic digits, though Decimal reads them
+        (COUNT, "३", "“३”不是数字：请使用 0–9 的数字"),  # Devanagari
+        (REVENUE, "x" * 60, f"“{'x' * 50}…”不是数字"),  # a message quotes at most 50 characters
+        (REVENUE, "1\x002", "“1␀2”不是数字"),  # control characters shown as their pictures
     ],
 )
 def test_invalid_numbers(column, raw, message):
@@ -82,7 +87,8 @@ def test_vectorised_uscc_check_agrees_with_the_reference():
     good = [make_uscc(n) for n in range(300)]
     bad = [c[:-1] + ("A" if c[-1] != "A" else "B") for c in good] + ["", "ABC", good[0] + "0", good[0][:17] + "I"]
     codes = pl.Series([*good, *bad, None])
-    assert io._uscc_ok(codes).to_list() == [facts.uscc_problem(c) is None if c else False for c in codes.to_list()]
+    expected = [facts.uscc_problem(c) is None if c else False for c in codes.to_list()]
+    assert facts_file._uscc_ok(codes).to_list() == expected
 
 
 def test_csv_and_read_facts_agree_on_numbers(tmp_path):
@@ -91,7 +97,8 @@ def test_csv_and_read_facts_agree_on_numbers(tmp_path):
     path = tmp_path / "facts.csv"
     lines = ["uscc,name,year,revenue"] + [f'{make_uscc(i)},x,2024,"{v}"' for i, v in enumerate(values)]
     path.write_text("\n".join(lines), encoding="utf-8")
-    frame, problems = io.read_facts(path)
+    read = facts_file.read_facts(path, codes=None)
+    frame, problems = read.frame, read.problems
     expected = []
     for v in values:
         try:
@@ -103,3 +110,77 @@ def test_csv_and_read_facts_agree_on_numbers(tmp_path):
     assert [(p.row, p.value) for p in problems] == [
         (i + 2, v) for i, v in enumerate(values) if expected[i] is None
     ]
+
+
+NAME, ORIGIN = facts.BY_NAME["name"], facts.BY_NAME["origin_institution"]
+
+
+@pytest.mark.parametrize(
+    ("column", "raw", "value"),
+    [
+        (NAME, " 太原甲 ", "太原甲"),
+        (NAME, "晋" * 200, "晋" * 200),
+        (ORIGIN, "学" * 128, "学" * 128),
+        (NAME, "'=HYPERLINK(1)", "=HYPERLINK(1)"),  # an export's guard is dropped: export → import changes nothing
+        (NAME, "'abc", "'abc"),  # an apostrophe before anything else is the name's
+        (facts.BY_NAME["uscc"], f" {make_uscc(1).lower()[:6]}-{make_uscc(1).lower()[6:]} ", make_uscc(1)),
+        (facts.BY_NAME["registered_on"], "２０２４－０１－３１", dt.date(2024, 1, 31)),
+    ],
+)
+def test_text_and_dates(column, raw, value):
+    assert facts.parse_value(column, raw) == value
+
+
+@pytest.mark.parametrize(
+    ("column", "raw", "message"),
+    [
+        (NAME, "晋" * 201, "长度为 201 个字符，超过上限 200 个字符"),
+        (ORIGIN, "学" * 129, "长度为 129 个字符，超过上限 128 个字符"),
+        (NAME, "甲\x00乙", "含有控制字符（第 2 个字符，U+0000），请删除后重新填写"),
+        (NAME, "甲\x85乙", "含有控制字符（第 2 个字符，U+0085），请删除后重新填写"),
+        (NAME, "甲\n乙", "含有控制字符（第 2 个字符，U+000A），请删除后重新填写"),
+        (facts.BY_NAME["uscc"], "x" * 300, "统一社会信用代码应为18位"),
+        (facts.BY_NAME["registered_on"], "٢٠٢٤-01-01", "“٢٠٢٤-01-01”不是有效日期，请使用 YYYY-MM-DD 格式"),
+        (facts.BY_NAME["digitalization_level"], "0", "数字化水平等级“0”超出合理范围（1–4）"),
+    ],
+)
+def test_invalid_text_and_dates(column, raw, message):
+    with pytest.raises(facts.CellError) as error:
+        facts.parse_value(column, raw)
+    assert error.value.message == message
+
+
+def test_csv_and_xlsx_are_read_alike_and_money_stays_exact(tmp_path):
+    """The vectorised CSV path and the cell-by-cell XLSX path give the same values and problems; the import's
+    records carry money as exact decimals (no float on the way)."""
+    import openpyxl
+
+    header = ["uscc", "name", "year", "revenue", "main_revenue", "digitalization_level"]
+    rows = [
+        [make_uscc(1), "'=甲", "2024", "99999999999999.9999", "1.0001", "4"],
+        [make_uscc(2), "乙\x85乙", "2024", "0.1", "0.2", "5"],
+        [make_uscc(3), "丙" * 201, "2024", "12345678901234.5678", "12345678901234.5679", ""],
+        [make_uscc(4), "丁", "2024", "１２．５", "", "1"],
+    ]
+    csv_path = tmp_path / "f.csv"
+    csv_path.write_text("\n".join(",".join(r) for r in [header, *rows]), encoding="utf-8")
+    book = openpyxl.Workbook()
+    for r in [header, *rows]:
+        book.active.append(r)
+    xlsx_path = tmp_path / "f.xlsx"
+    book.save(xlsx_path)
+    read_csv, read_xlsx = (facts_file.read_facts(p, codes=None) for p in (csv_path, xlsx_path))
+    for read in (read_csv, read_xlsx):
+        assert [(p.row, p.column, p.message) for p in read.errors] == [
+            (3, "name", "含有控制字符（第 2 个字符，U+0085），请删除后重新填写"),
+            (3, "digitalization_level", "数字化水平等级“5”超出合理范围（1–4）"),
+            (3, "main_revenue", "主营业务收入不能大于营业收入"),  # cells first, then the rows' checks
+            (4, "name", "长度为 201 个字符，超过上限 200 个字符"),
+            (4, "main_revenue", "主营业务收入不能大于营业收入"),  # decided on the exact decimals
+        ]
+        records, numbers = read.records()
+        assert numbers == [2, 5]
+        assert records[0]["name"] == "=甲"
+        assert records[0]["revenue"] == Decimal("99999999999999.9999")
+        assert records[1]["revenue"] == Decimal("12.5")
+    assert read_csv.frame.equals(read_xlsx.frame)

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from kechuang.enterprises import imports
+from kechuang.enterprises import importing
 from kechuang.enterprises.models import AnnualFigure
 from kechuang.points.models import Alert
 from tests.registry.test_import import write_csv
@@ -18,11 +18,11 @@ def test_import_refreshes_alerts(world, tmp_path):
     AnnualFigure.objects.filter(enterprise=a, year=2024).update(rd_expense=Decimal(200))
     header = ["统一社会信用代码", "企业名称", "年度", "研发费用(万元)"]
     path = write_csv(tmp_path / "r.csv", [[a.uscc, a.name, 2025, "150"]], header=header)
-    imports.import_facts(path, actor=world["users"]["bureau_staff"])
+    importing.import_facts(path, actor=world["users"]["bureau_staff"])
     alert = Alert.objects.get(enterprise=a, year=2025, rule="rd_expense_drop")
     assert "下降 25" in alert.message
     # Importing the same file again changes nothing, so no monitoring run and no second alert.
-    imports.import_facts(path, actor=world["users"]["bureau_staff"])
+    importing.import_facts(path, actor=world["users"]["bureau_staff"])
     assert Alert.objects.filter(enterprise=a, rule="rd_expense_drop").count() == 1
 
 
@@ -31,5 +31,5 @@ def test_dry_run_raises_no_alerts(world, tmp_path):
     AnnualFigure.objects.filter(enterprise=world["a"], year=2024).update(rd_expense=Decimal(200))
     header = ["统一社会信用代码", "企业名称", "年度", "研发费用(万元)"]
     path = write_csv(tmp_path / "r.csv", [[world["a"].uscc, world["a"].name, 2025, "150"]], header=header)
-    imports.import_facts(path, dry_run=True)
+    importing.import_facts(path, dry_run=True)
     assert not Alert.objects.exists()

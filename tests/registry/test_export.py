@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 
 from kechuang import cli
 from kechuang.engine import facts
-from kechuang.enterprises import exporting, imports
+from kechuang.enterprises import exporting, importing
 from kechuang.enterprises.models import AnnualFigure, Enterprise
 
 
@@ -28,7 +28,7 @@ def test_export_then_import_is_a_round_trip(world, tmp_path):
     path = tmp_path / "out.xlsx"
     assert exporting.write_facts(path, Enterprise.objects.all()) == 3
     before = list(AnnualFigure.objects.order_by("pk").values())
-    report = imports.import_facts(path)
+    report = importing.import_facts(path)
     assert report["errors"] == []
     assert report["stats"] == {"enterprises_created": 0, "enterprises_updated": 0, "figures_created": 0,
                                "figures_updated": 0, "unchanged": 3}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from decimal import Decimal
 from pathlib import Path
 
@@ -12,8 +13,8 @@ from openpyxl import Workbook
 
 from kechuang import cli
 from kechuang.core.models import AuditEvent
-from kechuang.enterprises import imports
-from kechuang.enterprises.importing import UnreadableFile
+from kechuang.engine.facts_file import FactsFileError
+from kechuang.enterprises import importing
 from kechuang.enterprises.models import AnnualFigure, Enterprise
 from tests.conftest import make_uscc
 
@@ -52,15 +53,15 @@ def bad_file(tmp_path):
 
 @pytest.mark.django_db
 def test_bad_rows_are_reported_with_file_row_column_and_valid_rows_are_imported(ref, bad_file):
-    report = imports.import_facts(bad_file)
+    report = importing.import_facts(bad_file)
     assert report["total_rows"] == 7
     assert report["accepted_rows"] == 2
     assert report["rejected_rows"] == 5
     errors = {(e["row"], e["column"]): e for e in report["errors"]}
     assert errors[(3, "统一社会信用代码")]["message"] == "统一社会信用代码校验位错误"
     assert errors[(3, "统一社会信用代码")]["file"] == "企业数据.csv"
-    assert errors[(4, "营业收入")]["value"] == "一百"
-    assert errors[(4, "营业收入")]["message"] == "“一百”不是数字"
+    assert errors[(4, "营业收入(万元)")]["value"] == "一百"  # the column as headed in the file
+    assert errors[(4, "营业收入(万元)")]["message"] == "“一百”不是数字"
     assert "不是有效日期" in errors[(5, "成立日期")]["message"]
     assert "行政区划代码不存在" in errors[(6, "行政区划代码")]["message"]
     assert errors[(7, "科技人员数")]["message"] == "科技人员数不能大于职工总数"
@@ -75,10 +76,10 @@ def test_bad_rows_are_reported_with_file_row_column_and_valid_rows_are_imported(
 
 @pytest.mark.django_db
 def test_reimporting_the_same_file_changes_and_records_nothing(ref, bad_file):
-    imports.import_facts(bad_file)
+    importing.import_facts(bad_file)
     events = AuditEvent.objects.count()
     stamps = list(AnnualFigure.objects.order_by("pk").values_list("updated_at", flat=True))
-    report = imports.import_facts(bad_file)
+    report = importing.import_facts(bad_file)
     assert report["stats"] == {"enterprises_created": 0, "enterprises_updated": 0, "figures_created": 0,
                                "figures_updated": 0, "unchanged": 2}
     assert AuditEvent.objects.count() == events
@@ -89,9 +90,9 @@ def test_reimporting_the_same_file_changes_and_records_nothing(ref, bad_file):
 def test_upsert_updates_by_uscc_and_year_and_audits_old_and_new(ref, tmp_path, world):
     user = world["users"]["bureau_staff"]
     first = write_csv(tmp_path / "a.csv", [good_row(101, 2023), good_row(101, 2024)])
-    imports.import_facts(first, actor=user)
+    importing.import_facts(first, actor=user)
     second = write_csv(tmp_path / "b.csv", [good_row(101, 2024, revenue="3500.5", name="测试企业改名有限公司")])
-    report = imports.import_facts(second, actor=user)
+    report = importing.import_facts(second, actor=user)
     assert report["stats"]["figures_updated"] == 1 and report["stats"]["enterprises_updated"] == 1
     enterprise = Enterprise.objects.get(uscc=make_uscc(101))
     assert enterprise.name == "测试企业改名有限公司"
@@ -107,13 +108,13 @@ def test_upsert_updates_by_uscc_and_year_and_audits_old_and_new(ref, tmp_path, w
 @pytest.mark.django_db
 def test_static_attributes_come_from_the_latest_year(ref, tmp_path):
     rows = [good_row(1, 2024, name="新名称有限公司"), good_row(1, 2022, name="旧名称有限公司")]
-    imports.import_facts(write_csv(tmp_path / "x.csv", rows))
+    importing.import_facts(write_csv(tmp_path / "x.csv", rows))
     assert Enterprise.objects.get(uscc=make_uscc(1)).name == "新名称有限公司"
 
 
 @pytest.mark.django_db
 def test_dry_run_writes_nothing(ref, bad_file):
-    report = imports.import_facts(bad_file, dry_run=True)
+    report = importing.import_facts(bad_file, dry_run=True)
     assert report["accepted_rows"] == 2 and report["stats"] == {}
     assert Enterprise.objects.count() == 0 and AuditEvent.objects.count() == 0
 
@@ -123,7 +124,7 @@ def test_gbk_csv_and_english_headers(ref, tmp_path):
     header = ["uscc", "name", "year", "revenue", "hte_certified", "region_code"]
     path = write_csv(tmp_path / "gbk.csv", [[make_uscc(9), "晋中某某科技有限公司", 2025, "12.3456", "是", "140105"]],
                      header=header, encoding="gbk")
-    report = imports.import_facts(path)
+    report = importing.import_facts(path)
     assert report["errors"] == [] and report["accepted_rows"] == 1
     enterprise = Enterprise.objects.get(uscc=make_uscc(9))
     assert enterprise.name == "晋中某某科技有限公司"
@@ -140,23 +141,25 @@ def test_xlsx_import_with_duplicate_key_rejected(ref, tmp_path):
     sheet.append(good_row(1))
     path = tmp_path / "dup.xlsx"
     workbook.save(path)
-    report = imports.import_facts(path)
+    report = importing.import_facts(path)
     assert report["accepted_rows"] == 1
-    assert report["errors"] == [{"file": "dup.xlsx", "row": 3, "column": "", "value": "",
-                                 "message": "与第2行重复（同一企业同一年度只能出现一次）"}]
+    assert report["errors"] == [{"file": "dup.xlsx", "row": 3, "column": "统一社会信用代码",
+                                 "value": f"{make_uscc(1)} / 2024",
+                                 "message": "与第 2 行重复（同一企业同一年度只能出现一次）"}]
 
 
 @pytest.mark.django_db
 def test_unreadable_files(ref, tmp_path):
     missing = write_csv(tmp_path / "m.csv", [["x"]], header=["企业名称"])
-    with pytest.raises(UnreadableFile, match="缺少必填列：统一社会信用代码、年度"):
-        imports.import_facts(missing)
+    with pytest.raises(FactsFileError, match=re.escape("m.csv 缺少必需的列：统一社会信用代码（uscc）、年度（year）")):
+        importing.import_facts(missing)
     fake = tmp_path / "fake.xlsx"
     fake.write_bytes(b"not a zip")
-    with pytest.raises(UnreadableFile, match="不是有效的 Excel"):
-        imports.import_facts(fake)
-    with pytest.raises(UnreadableFile, match="不支持的文件类型"):
-        imports.import_facts(tmp_path / "a.txt")
+    with pytest.raises(FactsFileError, match="不是有效的 Excel"):
+        importing.import_facts(fake)
+    (tmp_path / "a.txt").write_text("uscc,name,year\n")
+    with pytest.raises(FactsFileError, match=re.escape("a.txt：只支持 .csv 或 .xlsx 文件")):
+        importing.import_facts(tmp_path / "a.txt")
 
 
 @pytest.mark.django_db
@@ -170,4 +173,4 @@ def test_cli_exit_codes(ref, tmp_path, bad_file, capsys):
     err = capsys.readouterr().err
     assert "企业数据.csv 第3行 列「统一社会信用代码」" in err and "统一社会信用代码校验位错误" in err
     assert cli.main(["import", "facts", str(tmp_path / "missing.csv")]) == 2
-    assert "无法读取文件" in capsys.readouterr().err
+    assert capsys.readouterr().err == f"错误：找不到文件：{tmp_path / 'missing.csv'}\n"

@@ -26,14 +26,15 @@ def import_facts(args) -> int:
     from kechuang.djangosetup import setup
 
     setup()
-    from kechuang.enterprises import importing, imports
+    from kechuang.engine.facts_file import FactsFileError
+    from kechuang.enterprises import importing
 
     def progress(n: int) -> None:
         print(f"\r已校验 {n} 行……", end="", file=sys.stderr, flush=True)
 
     try:
-        report = imports.import_facts(Path(args.file), dry_run=args.dry_run, progress=progress)
-    except importing.UnreadableFile as exc:
+        report = importing.import_facts(Path(args.file), dry_run=args.dry_run, progress=progress)
+    except FactsFileError as exc:
         print(f"错误：{exc.message}", file=sys.stderr)
         return 2
     print("", file=sys.stderr)
@@ -42,15 +43,24 @@ def import_facts(args) -> int:
     errors = report["errors"]
     shown = errors if args.errors == 0 else errors[: args.errors]
     for e in shown:
-        print(str(importing.RowError(**e)), file=sys.stderr)
+        print(_row_error(e), file=sys.stderr)
     if len(shown) < len(errors):
         print(f"……另有 {len(errors) - len(shown)} 条错误未列出（--errors 0 显示全部）", file=sys.stderr)
-    print(imports.summary(report) + ("（预览，未写入）" if args.dry_run else ""))
+    print(importing.summary(report) + ("（预览，未写入）" if args.dry_run else ""))
     if report["stats"]:
         s = report["stats"]
         print(f"新增企业 {s['enterprises_created']}，更新企业 {s['enterprises_updated']}，"
               f"新增年度数据 {s['figures_created']}，更新年度数据 {s['figures_updated']}，未变化 {s['unchanged']}")
     return 1 if report["rejected_rows"] else 0
+
+
+def _row_error(e: dict) -> str:
+    """One rejected row's problem: 文件 第N行 列「列名」 值“…”：说明."""
+    where = f"{e['file']} 第{e['row']}行"
+    if e["column"]:
+        where += f" 列「{e['column']}」"
+    value = f" 值“{e['value']}”" if e["value"] else ""
+    return f"{where}{value}：{e['message']}"
 
 
 def export_facts(args) -> int:

@@ -65,13 +65,16 @@ def cmd_score(args) -> int:
         scheme = _scheme(args.scheme, as_of)
     except (ValueError, LookupError, OSError) as exc:
         return fail(str(exc))
-    from kechuang.engine.io import FactsFileError, check_output, read_facts, write_frame
+    from kechuang.engine.facts_file import read_facts
+    from kechuang.engine.io import FactsFileError, check_output, write_frame
+    from kechuang.reference.load import facts_codes
 
     try:
         check_output(args.output)  # before the work: a missing folder is said at once, in Chinese
-        panel, problems = read_facts(args.input)
+        read = read_facts(args.input, codes=facts_codes())
     except FactsFileError as exc:
         return fail(str(exc))
+    panel, problems = read.frame, read.problems
     errors = [p for p in problems if p.level == "error"]
     for p in problems:
         if p.level != "error":

@@ -105,12 +105,13 @@ def cmd_check(args) -> int:
 def cmd_simulate(args) -> int:
     from kechuang.engine.policies import PolicyError, compare, simulate
     from kechuang.engine.policies import csvio as pio
+    from kechuang.reference.load import facts_codes
 
     try:
         as_of = parse_date(args.as_of)
         version = _version(args.policy, as_of, args.dir)
         other = _version(args.compare, as_of, args.dir) if args.compare else None
-        panel, problems = pio.read_panel(args.input)
+        panel, problems = pio.read_panel(args.input, codes=facts_codes())
         payouts = pio.read_payouts(args.payouts) if args.payouts else None
     except (PolicyError, pio.InputError, LookupError, ValueError) as exc:
         return fail(getattr(exc, "message", str(exc)))

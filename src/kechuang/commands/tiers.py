@@ -106,8 +106,9 @@ def _not_evaluated(panel, results, chosen, as_of: dt.date) -> list[str]:
 
 
 def _evaluate(args: argparse.Namespace) -> int:
-    from kechuang.engine import io
+    from kechuang.engine import facts_file, io
     from kechuang.engine.rules import ConditionError, RuleSetError, evaluate, for_file
+    from kechuang.reference.load import facts_codes
 
     as_of = _date(args.as_of)
     if as_of is None:
@@ -120,10 +121,11 @@ def _evaluate(args: argparse.Namespace) -> int:
     if problem:
         return fail(problem)
     try:
-        panel, problems = io.read_facts(args.input)
+        read = facts_file.read_facts(args.input, codes=facts_codes())
     except io.FactsFileError as exc:
         return fail(str(exc))
-    if report_problems(args.input, problems):
+    panel = read.frame
+    if report_problems(args.input, read.problems):
         return EXIT_BAD_INPUT
     if panel.is_empty():
         return fail(f"{args.input} 没有数据行（只有表头）")

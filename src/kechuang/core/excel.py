@@ -1,8 +1,15 @@
-"""Excel responses for list exports: a bold Chinese header row, then the rows as given."""
+"""Excel responses for list exports: a bold Chinese header row, then the rows as given.
+
+Every cell of every export goes out through `safe_row` (kechuang.engine.io.safe_cell, the rule the command line's
+files follow too): text a spreadsheet would run as a formula (= + - @, tab, CR first) is neutralised with a leading
+apostrophe, characters a workbook cannot hold (NUL, …) are shown as their pictures, numbers stay numbers. Modules
+that build their own workbook (enterprises/exporting.py, points/exporting.py) append `safe_row(row)` too.
+"""
 
 from __future__ import annotations
 
 import io
+import re
 from urllib.parse import quote
 
 from django.http import HttpResponse
@@ -12,6 +19,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from kechuang.engine import clock
+from kechuang.engine.io import safe_cell
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -19,6 +27,20 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Column widths are estimated from the header and the first rows (a write-only sheet cannot measure later).
 WIDTH_SAMPLE_ROWS = 200
 MIN_WIDTH, MAX_WIDTH = 8, 60
+
+
+# What a sheet title cannot hold ([]:*?/\ and control characters); a title is at most 31 characters.
+_BAD_TITLE = re.compile(r"[\[\]:*?/\\\x00-\x1f]")
+
+
+def safe_row(row) -> list:
+    """A row as an export writes it: each cell through safe_cell."""
+    return [safe_cell(value) for value in row]
+
+
+def sheet_title(title: str) -> str:
+    """A title Excel accepts for a sheet (user text such as a batch title may hold "/" or ":")."""
+    return _BAD_TITLE.sub("_", title)[:31] or "Sheet"
 
 
 def _display_width(value) -> int:
@@ -42,20 +64,20 @@ def workbook_bytes(sheets) -> bytes:
 
 
 def _write_sheet(workbook: Workbook, title: str, header: list[str], rows) -> None:
-    sheet = workbook.create_sheet(title[:31])
-    rows = list(rows)
+    sheet = workbook.create_sheet(sheet_title(title))
+    rows = [safe_row(row) for row in rows]
     for i, label in enumerate(header):
         sample = [label, *(row[i] for row in rows[:WIDTH_SAMPLE_ROWS] if i < len(row))]
         width = max(_display_width(v) for v in sample) + 2
         sheet.column_dimensions[get_column_letter(i + 1)].width = min(max(width, MIN_WIDTH), MAX_WIDTH)
     header_cells = []
     for label in header:
-        cell = WriteOnlyCell(sheet, value=label)
+        cell = WriteOnlyCell(sheet, value=safe_cell(label))
         cell.font = Font(bold=True)
         header_cells.append(cell)
     sheet.append(header_cells)
     for row in rows:
-        sheet.append(list(row))
+        sheet.append(row)
 
 
 def attachment(data: bytes, filename: str, content_type: str = XLSX) -> HttpResponse:

@@ -19,6 +19,16 @@ from .models import Job
 log = logging.getLogger(__name__)
 
 
+class Failed(Exception):
+    """Raised by a job function to fail its job with a message for people (Chinese) and no traceback; `result`
+    is kept on the job for its page (e.g. the import's report of an unreadable file)."""
+
+    def __init__(self, message: str, result: dict | None = None):
+        super().__init__(message)
+        self.message = message
+        self.result = result or {}
+
+
 def start(*, kind: str, title: str, func: str, user=None, total: int = 0, **kwargs) -> Job:
     """Create a job and run `func` (dotted path) in the background with `kwargs` (JSON-safe)."""
     job = Job.objects.create(kind=kind, title=title, total=total, created_by=user)
@@ -44,6 +54,11 @@ def execute(job_id: str, func: str, kwargs: dict) -> None:
     module_name, _, attr = func.rpartition(".")
     try:
         result = getattr(importlib.import_module(module_name), attr)(job, **kwargs) or {}
+    except Failed as exc:
+        Job.objects.filter(pk=job.pk).update(
+            status=Job.Status.FAILED, message=exc.message[:500], finished_at=timezone.now(), result=exc.result,
+        )
+        return
     except Exception as exc:  # a job's failure is shown on its page, not lost in a worker log
         log.exception("job %s failed", job_id)
         Job.objects.filter(pk=job.pk).update(

@@ -62,12 +62,33 @@ SIGNED_MONEY = frozenset({"net_profit"})
 # Magnitude limits (exclusive): what the database columns hold (enterprises/fields.py: money 18 digits with
 # 4 decimals, numbers 14 with 2, ints a 32-bit integer). Larger values are typing errors.
 MAX_ABS = {MONEY: Decimal("1e14"), NUMBER: Decimal("1e12"), INT: Decimal(2**31), FRACTION: Decimal("1e12")}
-# A number as typed: digits, optionally grouped by thousands with "," (1,234,567.8), a decimal part and an
-# exponent. "12,3" or "1_000" are typing errors, never 123 or 1000.
+# A number as typed: ASCII digits, optionally grouped by thousands with "," (1,234,567.8), a decimal part and
+# an exponent. "12,3" or "1_000" are typing errors, never 123 or 1000.
 NUMBER_PATTERN = r"[+-]?(?:(?:[0-9]+|[0-9]{1,3}(?:,[0-9]{3})+)(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
-# Here with Python's \d, so full-width digits (１２) stay numbers, as Decimal reads them.
-_NUMBER = re.compile(NUMBER_PATTERN.replace("[0-9]", r"\d"))
+_NUMBER = re.compile(NUMBER_PATTERN)
 _NON_FINITE = re.compile(r"[+-]?(?:s?nan|inf|infinity)", re.IGNORECASE)
+# Full-width forms (１２．５, ２０２４－０１－０１), as a Chinese input method types them, are read as their ASCII
+# twins in numbers and dates: a deliberate normalisation (NFKC for U+FF01–U+FF5E). Digits of other scripts
+# (Arabic-Indic ٣, Devanagari ३, …) are not numbers here, though Python's int() and Decimal() would read them.
+_HALF_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
+# Characters no fact may hold: C0 and C1 control characters and DEL (NUL breaks PostgreSQL and Excel; tabs
+# and line breaks inside a name are copy errors). Leading and trailing whitespace is trimmed before the check.
+CONTROL_PATTERN = r"[\x00-\x1f\x7f-\x9f]"
+_CONTROL = re.compile(CONTROL_PATTERN)
+# Longest text a STR fact may hold when its column does not say: the database column's size (enterprises/fields.py).
+TEXT_MAX_LENGTH = 128
+# How much of a bad value a message quotes.
+SHOWN_CHARS = 50
+# Text a spreadsheet runs as a formula when it opens a file (CWE-1236): a cell starting with = + - @, a tab or a
+# carriage return. Every export writes such text after FORMULA_GUARD (see `neutralise`), unless it is a plain
+# number ("-12.5": Excel reads the number it is). A text fact read back drops the guard, so that export → import
+# changes nothing.
+FORMULA_START = r"^[=+\-@\t\r]"
+PLAIN_NUMBER = r"^[+-]?[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?$"
+FORMULA_GUARD = "'"
+GUARDED_TEXT = "^" + FORMULA_GUARD + FORMULA_START.removeprefix("^")
+_FORMULA_START = re.compile(FORMULA_START)
+_PLAIN_NUMBER = re.compile(PLAIN_NUMBER)
 
 TRUE_WORDS = {"true", "1", "是", "yes", "y", "t"}
 FALSE_WORDS = {"false", "0", "否", "no", "n", "f"}
@@ -82,6 +103,12 @@ class Column:
     required: bool = False
     choices: tuple[str, ...] = ()
     group: str = ""
+    max_length: int | None = None  # text: the most characters stored (TEXT_MAX_LENGTH when not given)
+    bounds: tuple[int, int] | None = None  # int: the allowed range (both ends included); else ≥ 0
+
+    @property
+    def text_limit(self) -> int:
+        return self.max_length or TEXT_MAX_LENGTH
 
 
 def _cols(group: str, static: bool, rows: list[tuple]) -> list[Column]:
@@ -94,8 +121,8 @@ def _cols(group: str, static: bool, rows: list[tuple]) -> list[Column]:
 
 
 IDENTITY = _cols("identity", True, [
-    ("uscc", "统一社会信用代码", STR, {"required": True}),
-    ("name", "企业名称", STR, {"required": True}),
+    ("uscc", "统一社会信用代码", STR, {"required": True, "max_length": 18}),
+    ("name", "企业名称", STR, {"required": True, "max_length": 200}),
     ("region_code", "行政区划代码", STR),
     ("industry_code", "国民经济行业分类", STR),
     ("registered_on", "成立日期", DATE),
@@ -110,7 +137,7 @@ IDENTITY = _cols("identity", True, [
 ])
 
 ANNUAL = _cols("annual", False, [
-    ("year", "年度", INT, {"required": True}),
+    ("year", "年度", INT, {"required": True, "bounds": (1900, 2100)}),
     ("staff_total", "职工总数", NUMBER),
     ("tech_staff", "科技人员数", NUMBER),
     ("rd_staff", "研发人员数", NUMBER),
@@ -155,7 +182,7 @@ QUALIFICATIONS = _cols("qualifications", False, [
     ("national_award_5y_top3", "近5年获国家级科技奖励且排名前三", BOOL),
     ("provincial_award_3y", "近3年获省级及以上科技奖励", BOOL),
     ("led_standard_5y", "近5年主导制定国际/国家/行业标准", BOOL),
-    ("digitalization_level", "数字化水平等级", INT),
+    ("digitalization_level", "数字化水平等级", INT, {"bounds": (1, 4)}),
     ("quality_certified", "通过质量管理体系认证", BOOL),
     ("own_brand", "拥有自主品牌", BOOL),
     ("niche_market_share", "细分市场占有率", FRACTION),
@@ -207,7 +234,8 @@ class CellError(ValueError):
 def parse_value(column: Column, raw):
     """Parse one cell for `column`. Empty → None (unknown). Raises CellError with a Chinese message.
 
-    Money comes back as Decimal (exact), numbers as Decimal, ints as int, dates as date.
+    Money comes back as Decimal (exact), numbers as Decimal, ints as int, dates as date. A message quotes at
+    most SHOWN_CHARS characters of the value, control characters made visible (see `shown`).
     """
     if raw is None:
         return None
@@ -216,10 +244,13 @@ def parse_value(column: Column, raw):
         if raw == "":
             return None
     kind = column.kind
-    if kind in (STR,):
+    q = shown(raw)
+    if kind == STR:
         if isinstance(raw, float) and raw.is_integer():
             raw = int(raw)
-        return str(raw).strip()
+        if column.name == "uscc":
+            return _check_uscc(str(raw))
+        return _check_text(column, _unguarded(str(raw).strip()))
     if kind == ENUM:
         value = str(raw).strip()
         if value not in column.choices:
@@ -228,7 +259,7 @@ def parse_value(column: Column, raw):
                 return inputs[value]
             labels = enum_labels(column)
             allowed = "、".join(f"{labels[c]}（{c}）" if c in labels else c for c in column.choices)
-            raise CellError(f"取值“{value}”不在允许范围内：{allowed}")
+            raise CellError(f"取值“{q}”不在允许范围内：{allowed}")
         return value
     if kind == BOOL:
         if isinstance(raw, bool):
@@ -240,72 +271,130 @@ def parse_value(column: Column, raw):
             return True
         if word in FALSE_WORDS:
             return False
-        raise CellError(f"“{raw}”不是有效的是/否值（可填 是/否、true/false、1/0）")
+        raise CellError(f"“{q}”不是有效的是/否值（可填 是/否、true/false、1/0）")
     if kind == DATE:
         if isinstance(raw, dt.datetime):
             return raw.date()
         if isinstance(raw, dt.date):
             return raw
-        text = str(raw).strip().replace("/", "-")
+        text = str(raw).strip().translate(_HALF_WIDTH).replace("/", "-")
         try:
+            if not text.isascii():
+                raise ValueError(text)
             return dt.date.fromisoformat(text)
         except ValueError:
-            raise CellError(f"“{raw}”不是有效日期，请使用 YYYY-MM-DD 格式") from None
+            raise CellError(f"“{q}”不是有效日期，请使用 YYYY-MM-DD 格式") from None
     # numeric kinds
     if isinstance(raw, bool):
-        raise CellError(f"“{raw}”不是数字")
+        raise CellError(f"“{q}”不是数字")
     number = _number(raw)
     limit = MAX_ABS[kind]
     if abs(number) >= limit:
-        raise CellError(f"“{raw}”不是有效数字（数值过大，绝对值应小于 {limit:f}）")
+        raise CellError(f"“{q}”不是有效数字（数值过大，绝对值应小于 {limit:f}）")
     if kind == INT:
         if number != number.to_integral_value():
-            raise CellError(f"“{raw}”应为整数")
+            raise CellError(f"“{q}”应为整数")
         value = int(number)
-        if column.name == "year":
-            if not 1900 <= value <= 2100:
-                raise CellError(f"年度“{raw}”超出合理范围（1900–2100）")
+        if column.bounds:
+            low, high = column.bounds
+            if not low <= value <= high:
+                raise CellError(f"{column.label}“{q}”超出合理范围（{low}–{high}）")
         elif value < 0:
-            raise CellError(f"“{raw}”不能为负数")
+            raise CellError(f"“{q}”不能为负数")
         return value
     if kind == FRACTION:
         if not Decimal(0) <= number <= Decimal(1):
-            raise CellError(f"“{raw}”应为 0 到 1 之间的比例（如 0.05 表示 5%）")
-        return _check_places(raw, number, DECIMAL_PLACES[FRACTION])
+            raise CellError(f"“{q}”应为 0 到 1 之间的比例（如 0.05 表示 5%）")
+        return _check_places(q, number, DECIMAL_PLACES[FRACTION])
     if kind == MONEY:
         if column.name not in SIGNED_MONEY and number < 0:
-            raise CellError(f"“{raw}”不能为负数")
-        return _check_places(raw, number, DECIMAL_PLACES[MONEY])
+            raise CellError(f"“{q}”不能为负数")
+        return _check_places(q, number, DECIMAL_PLACES[MONEY])
     if number < 0:
-        raise CellError(f"“{raw}”不能为负数")
-    return _check_places(raw, number, DECIMAL_PLACES[NUMBER])
+        raise CellError(f"“{q}”不能为负数")
+    return _check_places(q, number, DECIMAL_PLACES[NUMBER])
+
+
+def neutralise(text: str) -> str:
+    """Text as an export writes it: FORMULA_GUARD before text a spreadsheet would run as a formula."""
+    if _FORMULA_START.match(text) and not _PLAIN_NUMBER.match(text):
+        return FORMULA_GUARD + text
+    return text
+
+
+def _unguarded(text: str) -> str:
+    """Text as an export neutralised it, read back: without the guard."""
+    rest = text.removeprefix(FORMULA_GUARD)
+    return rest if rest != text and _FORMULA_START.match(rest) else text
+
+
+def compact_uscc(text: str) -> str:
+    """A USCC as stored: without spaces and hyphens, upper case (a lower-case code is the same firm)."""
+    return _USCC_NOISE.sub("", text).upper()
+
+
+def _check_uscc(text: str) -> str:
+    code = compact_uscc(text)
+    problem = uscc_problem(code)
+    if problem:
+        raise CellError(problem)
+    return code
+
+
+def _check_text(column: Column, text: str) -> str:
+    bad = _CONTROL.search(text)
+    if bad:
+        code = f"U+{ord(bad.group()):04X}"
+        raise CellError(f"含有控制字符（第 {bad.start() + 1} 个字符，{code}），请删除后重新填写")
+    if len(text) > column.text_limit:
+        raise CellError(f"长度为 {len(text)} 个字符，超过上限 {column.text_limit} 个字符")
+    return text
+
+
+def shown(value, limit: int = SHOWN_CHARS) -> str:
+    """A value as a message may quote it: control characters as their visible pictures (NUL → ␀, tab → ␉),
+    cut to `limit` characters with "…" (a 200,000-character cell is not repeated in a message)."""
+    text = "" if value is None else str(value)
+    if len(text) > limit:
+        text = text[:limit] + "…"
+    return _CONTROL.sub(_picture, text)
+
+
+def _picture(match: re.Match) -> str:
+    code = ord(match.group())
+    if code < 0x20:
+        return chr(0x2400 + code)
+    return "\u2421" if code == 0x7F else "\ufffd"
 
 
 def _number(raw) -> Decimal:
     """A numeric cell as Decimal (thousands separators only in groups of three); CellError otherwise."""
-    text = str(raw).strip()
+    text = str(raw).strip().translate(_HALF_WIDTH)
+    q = shown(raw)
     if not _NUMBER.fullmatch(text):
         if _NON_FINITE.fullmatch(text):
-            raise CellError(f"“{raw}”不是有效数字")
+            raise CellError(f"“{q}”不是有效数字")
         if "," in text and _NUMBER.fullmatch(text.replace(",", "")):
-            raise CellError(f"“{raw}”不是有效数字：千位分隔符“,”只能每三位一组（如 1,234,567.8）")
-        raise CellError(f"“{raw}”不是数字")
+            raise CellError(f"“{q}”不是有效数字：千位分隔符“,”只能每三位一组（如 1,234,567.8）")
+        if any(ch.isdigit() and not ch.isascii() for ch in text):
+            raise CellError(f"“{q}”不是数字：请使用 0–9 的数字")
+        raise CellError(f"“{q}”不是数字")
     try:
         number = Decimal(text.replace(",", ""))
     except InvalidOperation:  # not reached for text matching NUMBER_PATTERN; kept as a guard
-        raise CellError(f"“{raw}”不是数字") from None
+        raise CellError(f"“{q}”不是数字") from None
     if not number.is_finite():
-        raise CellError(f"“{raw}”不是有效数字")
+        raise CellError(f"“{q}”不是有效数字")
     return number
 
 
-def _check_places(raw, number: Decimal, places: int) -> Decimal:
+def _check_places(q: str, number: Decimal, places: int) -> Decimal:
     try:
         exact = number == number.quantize(Decimal(1).scaleb(-places))
     except InvalidOperation:  # beyond the decimal context's precision
-        raise CellError(f"“{raw}”不是有效数字") from None
+        raise CellError(f"“{q}”不是有效数字") from None
     if not exact:
-        raise CellError(f"“{raw}”小数位数过多（最多 {places} 位小数）")
+        raise CellError(f"“{q}”小数位数过多（最多 {places} 位小数）")
     return number
 
 
@@ -329,6 +418,7 @@ def enum_inputs(column: Column) -> dict[str, str]:
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 USCC_PATTERN = r"[0-9]{8}[0-9A-HJ-NPQRTUWXY]{10}"
+_USCC_NOISE = re.compile(r"[ \-]")
 
 
 def uscc_problem(value: str) -> str | None:

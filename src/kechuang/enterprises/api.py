@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Annotated, Any, Literal
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from ninja import Query, Router, Schema
 from ninja.errors import HttpError
-from pydantic import create_model
+from pydantic import WithJsonSchema, create_model
 
 from kechuang.core.paging import api_page
 from kechuang.engine import facts
 
-from . import selectors, services
+from . import figures_body, selectors, services
 from .filters import EnterpriseFilter
 
 router = Router(tags=["企业库"])
@@ -23,13 +24,23 @@ _PY = {facts.STR: str, facts.ENUM: str, facts.DATE: dt.date, facts.MONEY: Decima
        facts.INT: int, facts.BOOL: bool, facts.FRACTION: Decimal}
 
 
-def _schema(name: str, names) -> type[Schema]:
-    fields = {n: (_PY[facts.BY_NAME[n].kind] | None, None) for n in names}
-    return create_model(name, __base__=Schema, **fields)
+FigureOut = create_model(
+    "FigureOut", __base__=Schema, year=(int, ...),
+    **{n: (_PY[facts.BY_NAME[n].kind] | None, None) for n in facts.ANNUAL_NAMES},
+)
+YEAR_LOW, YEAR_HIGH = facts.BY_NAME["year"].bounds
+# The range is documented here and checked in the view, so that a year out of range gets a Chinese 422.
+YearInPath = Annotated[int, WithJsonSchema({"type": "integer", "minimum": YEAR_LOW, "maximum": YEAR_HIGH})]
 
 
-FigureIn = _schema("FigureIn", facts.ANNUAL_NAMES)
-FigureOut = create_model("FigureOut", __base__=FigureIn, year=(int, ...))
+class ErrorOut(Schema):
+    detail: str | list[dict[str, Any]]  # a Chinese message; a list of field errors for a path of the wrong type
+
+
+class FigureWritten(Schema):
+    status: Literal["saved", "submitted"]
+    changes: dict[str, list] | None = None  # saved: {field: [old, new]} (empty when nothing changed)
+    submission: int | None = None  # submitted: the submission awaiting the bureau's confirmation
 
 
 class EnterpriseOut(Schema):
@@ -100,23 +111,32 @@ def get_figures(request, uscc: str):
             for f in selectors.figures_for(request.auth, enterprise)]
 
 
-@router.put("/{uscc}/figures/{year}", summary="写入年度数据（科技局）或提交待确认（企业用户）")
-def put_figures(request, uscc: str, year: int, payload: FigureIn):
+@router.put(
+    "/{uscc}/figures/{year}",
+    summary="写入年度数据（科技局）或提交待确认（企业用户）",
+    description=(
+        "请求体为年度数据的 JSON 对象（至少一项，null 表示未知；字段与类型见请求体结构）。"
+        "422：请求体或年度无效（中文说明，不写入任何数据）；403：无权修改；404：企业不存在或无权查看。"
+        "全部为 null 且该年度尚无数据时不新建空行。"
+    ),
+    response={200: FigureWritten, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    openapi_extra={"requestBody": {"required": True,
+                                   "content": {"application/json": {"schema": figures_body.SCHEMA}}}},
+)
+def put_figures(request, uscc: str, year: YearInPath):
     user = request.auth
     if not (user.can_edit_enterprises or user.can_submit_figures):
         raise HttpError(403, "无权修改年度数据")
-    if not 1990 <= year <= 2100:
-        raise HttpError(422, "年度超出合理范围（1990–2100）")
+    if not YEAR_LOW <= year <= YEAR_HIGH:
+        raise HttpError(422, f"年度超出合理范围（{YEAR_LOW}–{YEAR_HIGH}）")
     try:
         enterprise = selectors.enterprise_for(user, uscc)
     except Http404:
         raise HttpError(404, "企业不存在或无权查看") from None
-    values = {}
-    for name, value in payload.dict(exclude_unset=True).items():
-        try:
-            values[name] = facts.parse_value(facts.BY_NAME[name], value)
-        except facts.CellError as exc:
-            raise HttpError(422, f"{facts.BY_NAME[name].label}：{exc.message}") from None
+    try:
+        values = figures_body.read_body(request.body)
+    except figures_body.BodyError as exc:
+        raise HttpError(422, exc.message) from None
     try:
         if user.can_edit_enterprises:
             changes = services.save_figure(enterprise, year, values, actor=user, note="API")
@@ -125,3 +145,5 @@ def put_figures(request, uscc: str, year: int, payload: FigureIn):
         return {"status": "submitted", "submission": submission.pk}
     except PermissionDenied as exc:
         raise HttpError(403, str(exc)) from None
+    except ValidationError as exc:
+        raise HttpError(422, "；".join(exc.messages)) from None

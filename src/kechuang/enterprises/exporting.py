@@ -1,4 +1,5 @@
-"""Excel export of the facts columns, and the blank import template. Export → import changes nothing."""
+"""Excel export of the facts columns, and the blank import template. Export → import changes nothing: the reader
+drops the apostrophe an export puts before text a spreadsheet would run as a formula (core.excel.safe_row)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 
+from kechuang.core.excel import safe_row
 from kechuang.engine import clock, facts
 
 from .models import AnnualFigure
@@ -80,7 +82,7 @@ def write_facts(path: Path, enterprises) -> int:
             else:
                 value = getattr(figure, name)
             row.append(_cell(column, value))
-        sheet.append(row)
+        sheet.append(safe_row(row))
         count += 1
     workbook.save(path)
     return count

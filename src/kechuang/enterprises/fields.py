@@ -27,8 +27,9 @@ def model_field(column: facts.Column) -> models.Field:
         labels = facts.enum_labels(column)
         return models.CharField(label, max_length=32, null=True, blank=True,
                                 choices=[(c, labels.get(c, c)) for c in column.choices])
-    # Text facts are nullable too: empty means unknown here, as for every other fact.
-    return models.CharField(label, max_length=128, null=True, blank=True)
+    # Text facts are nullable too: empty means unknown here, as for every other fact. Their size is the facts
+    # column's, which the readers check, so no database stores (or refuses) a longer value.
+    return models.CharField(label, max_length=column.text_limit, null=True, blank=True)
 
 
 def model_fields(names) -> dict[str, models.Field]:

@@ -20,8 +20,8 @@ ENTERPRISE_PLAIN = tuple(n for n in facts.STATIC_NAMES if n not in ("uscc", "nam
 
 
 class Enterprise(models.Model):
-    uscc = models.CharField(_("统一社会信用代码"), max_length=18, unique=True)
-    name = models.CharField(_("企业名称"), max_length=200)
+    uscc = models.CharField(_("统一社会信用代码"), max_length=facts.BY_NAME["uscc"].text_limit, unique=True)
+    name = models.CharField(_("企业名称"), max_length=facts.BY_NAME["name"].text_limit)
     region = models.ForeignKey(
         "core.Region", null=True, blank=True, on_delete=models.PROTECT, db_column="region_code",
         verbose_name=_("行政区划"),

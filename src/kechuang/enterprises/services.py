@@ -172,10 +172,13 @@ def update_enterprise(enterprise: Enterprise, values: dict, *, actor) -> dict:
 
 
 def save_figure(enterprise: Enterprise, year: int, values: dict, *, actor, note: str = "") -> dict:
-    """Create or update one year's figures by bureau staff, audited."""
+    """Create or update one year's figures by bureau staff, audited. Values all unknown for a year without a row
+    create nothing (no empty row)."""
     if not actor.can_edit_enterprises:
         raise PermissionDenied(_("无权修改年度数据"))
     with transaction.atomic():
+        if all(v is None for v in values.values()) and not enterprise.figures.filter(year=year).exists():
+            return {}
         figure, created = AnnualFigure.objects.select_for_update().get_or_create(enterprise=enterprise, year=year)
         old = {k: getattr(figure, k) for k in values}
         changes = audit.diff(old, values, values.keys())
@@ -195,6 +198,8 @@ def submit_figures(enterprise: Enterprise, year: int, values: dict, *, actor) ->
     if not actor.can_submit_figures or actor.enterprise_id != enterprise.pk:
         raise PermissionDenied(_("只能填报本企业的数据"))
     data = {k: audit.jsonable(v) for k, v in values.items() if v is not None}
+    if not data:
+        raise ValidationError(_("没有要提交的数据：请至少填写一项"))
     with transaction.atomic():
         submission = FigureSubmission.objects.create(enterprise=enterprise, year=year, data=data, submitted_by=actor)
         audit.record(actor=actor, action="submission.create", obj=submission, enterprise=enterprise,

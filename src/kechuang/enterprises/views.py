@@ -9,7 +9,7 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -20,8 +20,9 @@ from kechuang.core import jobs
 from kechuang.core.excel import attachment
 from kechuang.core.models import Industry, Region
 from kechuang.engine import facts
+from kechuang.engine.facts_file import FactsFileError
 
-from . import exporting, importing, imports, selectors, services
+from . import exporting, importing, selectors, services
 from .filters import EnterpriseFilter, filter_choices
 from .forms import FigureForm, ImportForm, ProfileForm, QualificationForm
 from .models import FigureSubmission
@@ -136,10 +137,14 @@ def figure_edit(request, uscc, year=None):
         if user.can_edit_enterprises:
             changes = services.save_figure(enterprise, year, form.values, actor=user)
             messages.success(request, _("%(y)s 年度数据已保存，修改 %(n)d 项。") % {"y": year, "n": len(changes)})
-        else:
+            return redirect(enterprise)
+        try:
             services.submit_figures(enterprise, year, form.values, actor=user)
+        except ValidationError as exc:
+            form.add_error(None, exc.messages[0])
+        else:
             messages.success(request, _("%(y)s 年度数据已提交，等待科技局确认。") % {"y": year})
-        return redirect(enterprise)
+            return redirect(enterprise)
     title = _("填报年度数据") if not user.can_edit_enterprises else _("编辑年度数据")
     return render(request, "enterprises/edit.html", {"enterprise": enterprise, "form": form, "title": title})
 
@@ -195,16 +200,16 @@ def import_page(request):
         upload = form.cleaned_data["file"]
         content = upload.read()
         dry_run = form.cleaned_data["dry_run"]
-        if imports.count_rows(content, upload.name) > settings.IMPORT_BACKGROUND_ROWS:
+        if importing.count_rows(content, upload.name) > settings.IMPORT_BACKGROUND_ROWS:
             stored = _store_upload(content, upload.name)
             job = jobs.start(kind="import_facts", title=f"导入 {upload.name}", user=request.user,
-                             func="kechuang.enterprises.imports.import_job", path=str(stored),
+                             func="kechuang.enterprises.importing.import_job", path=str(stored),
                              display_name=upload.name, actor_id=request.user.pk, dry_run=dry_run)
             return redirect("core:job", pk=job.pk)
         try:
-            report = imports.import_facts(Path(upload.name), content=content, actor=request.user,
+            report = importing.import_facts(Path(upload.name), content=content, actor=request.user,
                                           dry_run=dry_run, display_name=upload.name)
-        except importing.UnreadableFile as exc:
+        except FactsFileError as exc:
             form.add_error("file", exc.message)
     return render(request, "enterprises/import.html", {"form": form, "report": report,
                                                        "background_rows": settings.IMPORT_BACKGROUND_ROWS})

@@ -8,6 +8,7 @@ from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from kechuang.core.excel import safe_row
 from kechuang.engine.labels import label
 
 HEADER_FONT = Font(bold=True)
@@ -16,7 +17,7 @@ HEADER_FONT = Font(bold=True)
 def _workbook(title: str, header: list[str]):
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title)
-    sheet.append(header)
+    sheet.append(safe_row(header))
     return workbook, sheet
 
 
@@ -68,7 +69,7 @@ def leaderboard_xlsx(run, results, scheme) -> bytes:
     for r in rows.iterator(chunk_size=2000):
         missing = "、".join(scheme.indicator(m).label for m in r.missing.split(";") if m)
         sheet.append(
-            [
+            safe_row([
                 r.rank,
                 r.enterprise.name,
                 r.enterprise.uscc,
@@ -84,15 +85,15 @@ def leaderboard_xlsx(run, results, scheme) -> bytes:
                 r.carrier,
                 missing,
                 *[r.contributions.get(i) for i in ids],
-            ]
+            ])
         )
     notes = workbook.create_sheet("说明")
-    notes.append([f"方案：{run.scheme_name}（{run.scheme_key}），{run.year} 年度，基准日 {run.as_of}"])
+    notes.append(safe_row([f"方案：{run.scheme_name}（{run.scheme_key}），{run.year} 年度，基准日 {run.as_of}"]))
     scheme_note = scheme.weights_note if not scheme.weights_official else "官方权重"
-    notes.append([f"权重说明：{scheme_note}"])
+    notes.append(safe_row([f"权重说明：{scheme_note}"]))
     rule = run.fee_waiver or {}
     if rule:
-        notes.append([f"免担保费：{rule.get('name')}（{rule.get('source')}）"])
+        notes.append(safe_row([f"免担保费：{rule.get('name')}（{rule.get('source')}）"]))
     return _bytes(workbook)
 
 
@@ -113,7 +114,7 @@ def alerts_xlsx(alerts) -> bytes:
     workbook, sheet = _workbook("预警摘要", header)
     for a in alerts.iterator(chunk_size=2000):
         sheet.append(
-            [
+            safe_row([
                 a.year,
                 a.get_severity_display(),
                 a.label,
@@ -125,7 +126,7 @@ def alerts_xlsx(alerts) -> bytes:
                 str(a.assignee) if a.assignee else "",
                 timezone.localtime(a.created_at).strftime("%Y-%m-%d %H:%M"),
                 a.ruleset,
-            ]
+            ])
         )
     return _bytes(workbook)
 

@@ -94,3 +94,13 @@ def industry_names(path: str | None = None, level: int | None = None) -> dict[st
 def county_codes(path: str | None = None) -> frozenset[str]:
     """Codes of county-level divisions (the level a firm's ``region_code`` uses)."""
     return frozenset(r["code"] for r in load_regions(path) if r["level"] == 3)
+
+
+@lru_cache(maxsize=1)
+def facts_codes():
+    """The codes a facts file's region_code and industry_code must be among, for the stateless commands (the
+    import passes the database's, loaded from these same lists): county-level divisions and 四位小类 classes."""
+    from kechuang.engine.facts_file import Codes
+
+    industries = frozenset(r["code"] for r in load_industries() if r["level"] == 4)
+    return Codes(regions=county_codes(), industries=industries)

@@ -1,6 +1,6 @@
 """Files for the stateless `policies` command: the facts CSV (+ policy inputs), payout history, results.
 
-Policy: the canonical facts columns are read by the shared reader (engine/io.py, `read_facts`, .csv or
+Policy: the canonical facts columns are read by the one reader (engine/facts_file.py, `read_facts`, .csv or
 .xlsx), so a file is judged the same way everywhere. That reader knows only the facts columns, so the
 optional policy-input columns of a CSV (inputs.py: `loan_interest_paid`, `rent_paid`, …; English name or
 Chinese label as header) are read here, vectorised: empty → unknown, a value that is not a number → a
@@ -87,18 +87,22 @@ def read_policy_inputs(path: str) -> pl.DataFrame | None:
     return raw.select(exprs)
 
 
-def read_panel(path: str) -> tuple[pl.DataFrame, list]:
-    """The facts panel (shared reader, io.read_facts) joined with the policy-input columns of a CSV file.
+def read_panel(path: str, *, codes) -> tuple[pl.DataFrame, list]:
+    """The facts panel (the one reader, facts_file.read_facts, checking `codes`) joined with the policy-input
+    columns of a CSV file.
 
-    Returns the panel and the shared reader's problems (io.CellProblem), without its "unknown column"
-    warnings for the policy-input columns read here. Raises InputError (Chinese) when the file cannot be
-    read or a required column is missing."""
-    from kechuang.engine import io
+    Returns the panel and the reader's problems (facts_file.Problem), without its "unknown column" warnings
+    for the policy-input columns read here. Raises InputError (Chinese) when the file cannot be read or a
+    required column is missing."""
+    from kechuang.engine import facts_file
 
     try:
-        panel, problems = io.read_facts(path)
-    except io.FactsFileError as exc:
+        read = facts_file.read_facts(path, codes=codes)
+    except facts_file.FactsFileError as exc:
         raise InputError(str(exc)) from None
+    panel, problems = read.frame, read.problems
+    if read.errors:  # the command reports them and stops; the policy inputs of a broken file are not read
+        return panel, problems
     extra = read_policy_inputs(path) if str(path).lower().endswith(".csv") else None
     if extra is not None:
         panel = panel.join(extra.unique(["uscc", "year"], keep="last"), on=["uscc", "year"], how="left")
