@@ -173,8 +173,8 @@ def test_simulation_export(pworld, client_for):  # noqa: F811
     admin = pworld["users"]["bureau_admin"]
     draft = policy_services.add_version(
         user=admin, policy=policy("rd_subsidy"), draft=True, effective_from=AS_OF, source="草案", note="测试",
-        content="benefit: {kind: fixed, amount: 20}\n"
-                "eligibility: [{id: rd_min, label: 研发费用不低于200万元, when: 'rd_expense >= 200'}]")
+        changes={"benefit": {"kind": "fixed", "amount": 20},
+                 "eligibility": [{"id": "rd_min", "label": "研发费用不低于200万元", "when": "rd_expense >= 200"}]})
     client = client_for(pworld["users"]["bureau_staff"])
     response = client.post(reverse("policies:simulate", args=["rd_subsidy"]),
                            {"version": draft.pk, "as_of": "2025-06-30"})
