@@ -253,6 +253,8 @@ def compile_ruleset(ruleset: RuleSet, as_of: dt.date, overrides=None, explain: b
             names = condition_fields(text, params)
             for name in names:
                 values_struct[name] = pl.col(name)
+            for name in cond.get("explain", []):  # shown beside the values it reads (e.g. which denominator)
+                values_struct[name] = pl.col(name)
             for name in condition_fields(text, {}):
                 if name in params and not isinstance(params[name], (list, dict)):
                     thresholds[name] = pl.lit(params[name])
@@ -320,7 +322,12 @@ def compile_ruleset(ruleset: RuleSet, as_of: dt.date, overrides=None, explain: b
                     reasons.setdefault(f, []).append(unknown & pl.col(name).is_null())
     is_unknown = pl.col("qualified") == "unknown"
     missing_labels = [_field_label(f, fiscal_year) for f in reasons]
-    missing_flags = [is_unknown & pl.col(f).is_null() & pl.any_horizontal(r) for f, r in reasons.items()]
+    missing_flags = [
+        # the next year's columns are null without a row for that year: missing only where the row exists
+        is_unknown & pl.col(f).is_null() & pl.any_horizontal(r) & (pl.col("has_next_year_row") if
+                                                                    f.endswith(_NEXT) else pl.lit(True))
+        for f, r in reasons.items()
+    ]
     missing = _bitmask(missing_flags)
 
     has_score = bool(parts)
@@ -407,8 +414,14 @@ def _known_columns() -> set[str]:
     return _KNOWN
 
 
+_NEXT = "_next1"
+
+
 def _field_label(field: str, fiscal_year: int) -> str:
-    """`rd_expense_prev1` -> `rd_expense@2023` for fiscal year 2024; plain fields -> `field`."""
+    """`rd_expense_prev1` -> `rd_expense@2023` for fiscal year 2024 (`major_accident_next1` ->
+    `major_accident@2025`); plain fields -> `field`."""
+    if field.endswith(_NEXT):
+        return f"{field[: -len(_NEXT)]}@{fiscal_year + 1}"
     for k in (1, 2, 3):
         suffix = f"_prev{k}"
         if field.endswith(suffix):
