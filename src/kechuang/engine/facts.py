@@ -159,7 +159,7 @@ IP = _cols("ip", False, [
 QUALIFICATIONS = _cols("qualifications", False, [
     ("hte_certified", "持有效高新技术企业证书", BOOL),
     ("hte_certified_on", "高企证书发证日期", DATE),
-    ("hte_annual_report_filed", "已按期填报本年度高企发展情况报表", BOOL),
+    ("hte_annual_report_filed", "已按期（次年5月底前）填报本年度高企年度发展情况报表", BOOL),
     ("tech_sme_registered", "持有效期内科技型中小企业入库登记编号", BOOL),
     ("innovative_sme_on", "创新型（科技和创新型）中小企业称号认定日期", DATE),
     ("specialized_sme_on", "专精特新中小企业称号认定日期", DATE),

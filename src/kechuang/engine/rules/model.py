@@ -82,6 +82,10 @@ class RuleSet:
                 continue
             name = item.get("parameter")
             if name not in self.parameters:
+                # A bureau version keyed by this rule set's id may name a parameter of another of its versions
+                # (one the current text dropped): it does not apply here. A name no version has is an error.
+                if any(name in r.parameters for r in all_rulesets(self.path.parent) if r.id == self.id):
+                    continue
                 raise RuleSetError(f"规则集 {self.id} 没有参数“{name}”")
             extra.setdefault(name, []).append(
                 ParameterVersion(
