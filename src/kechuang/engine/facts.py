@@ -179,6 +179,7 @@ QUALIFICATIONS = _cols("qualifications", False, [
     ("digitalization_level", "数字化水平等级", INT),
     ("core_business_it_system", "至少1项核心业务采用信息系统支撑", BOOL),
     ("quality_certified", "通过质量管理体系认证", BOOL),
+    ("quality_award", "获得省级以上质量奖荣誉", BOOL),
     ("management_certified", "取得其他管理体系认证（环境、职业健康安全等）", BOOL),
     ("product_intl_certified", "产品通过发达国家和地区产品认证", BOOL),
     ("own_brand", "拥有自主品牌", BOOL),
