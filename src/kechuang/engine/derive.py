@@ -576,9 +576,11 @@ DEPENDS: dict[str, list[str]] = {
     "specialized_sme_title_age_years": ["specialized_sme_on"],
     "little_giant_title_age_years": ["little_giant_on"],
     "is_sme": ["industry_code", "staff_total", "revenue", "total_assets"],
+    "has_next_year_row": [],  # never unknown
+    "as_of": [],
     "sme_sector": ["industry_code"],
     **{f"{f}_3y": _window_deps(f, 3) for f in WINDOW_FLAGS},
-    **{n: [*IP_COLUMNS, n] for n in SUBSET_IP},
+    **{n: [n] for n in SUBSET_IP},  # the IP types are a block (module doc): empty ones are 0 when any is filled
 }
 
 

@@ -92,23 +92,38 @@ def _threshold(spec, params: dict) -> tuple[float, str | None]:
     return float(spec), None
 
 
+_BITS = 64
+
+
 def _bitmask(flags: list[pl.Expr]) -> pl.Expr:
     """Flags (true = listed) packed into an integer; nulls count as not listed. Strings are made per
-    distinct mask afterwards (`_mask_text`): far cheaper than concatenating strings on every row."""
+    distinct mask afterwards (`_mask_text`): far cheaper than concatenating strings on every row. More than
+    64 flags (the 梯度 rule sets read that many facts fields) are packed into a struct of integers `m0`, `m1`…"""
     if not flags:
         return pl.lit(0, dtype=pl.UInt64)
-    if len(flags) > 64:  # pragma: no cover - no shipped rule set reads that many fields
-        raise RuleSetError("一个规则集最多支持 64 个条件或字段")
-    return pl.sum_horizontal(
-        [
-            pl.when(f).then(pl.lit(1 << i, dtype=pl.UInt64)).otherwise(pl.lit(0, dtype=pl.UInt64))
-            for i, f in enumerate(flags)
-        ]
-    )
+    masks = [
+        pl.sum_horizontal(
+            [
+                pl.when(f).then(pl.lit(1 << i, dtype=pl.UInt64)).otherwise(pl.lit(0, dtype=pl.UInt64))
+                for i, f in enumerate(flags[start : start + _BITS])
+            ]
+        )
+        for start in range(0, len(flags), _BITS)
+    ]
+    return masks[0] if len(masks) == 1 else pl.struct(*[m.alias(f"m{k}") for k, m in enumerate(masks)])
 
 
 def _mask_text(mask: pl.Series, names: list[str]) -> pl.Series:
-    """`;`-joined names of the set bits, computed once per distinct mask."""
+    """`;`-joined names of the set bits, computed once per distinct mask (per integer of a struct mask)."""
+    if mask.dtype == pl.Struct:
+        parts = [
+            _mask_text(mask.struct.field(f"m{k}"), names[k * _BITS : (k + 1) * _BITS]).alias(f"m{k}")
+            for k in range(len(mask.struct.fields))
+        ]
+        frame = pl.DataFrame(parts)
+        joined = pl.concat_str([pl.when(pl.col(c) != "").then(pl.col(c)) for c in frame.columns], separator=";",
+                               ignore_nulls=True)
+        return frame.select(joined.fill_null("").alias(mask.name)).to_series()
     mapping = {
         int(m): ";".join(name for i, name in enumerate(names) if int(m) >> i & 1)
         for m in mask.unique().to_list()
