@@ -1,8 +1,8 @@
 """The condition language: grammar, three-valued logic, safety."""
 
-import polars as pl
 import datetime as dt
 
+import polars as pl
 import pytest
 
 from kechuang.engine.rules.conditions import ConditionError, compile_condition, condition_fields

@@ -50,7 +50,8 @@ def test_the_import_takes_the_new_columns_by_their_chinese_labels(ref, tmp_path)
     header = ["统一社会信用代码", "企业名称", "年度", "收入总额(万元)", "不征税收入(万元)", "存在偷漏税等违法违规行为",
               "发生重大网络安全或数据安全事件", "产品（服务）属于国家禁止、限制或淘汰类",
               "近3年“创客中国”大赛全国企业组最好名次", "中小企业专精特新发展评价得分", "专精特新中小企业称号认定日期"]
-    row = [make_uscc(1), "测试企业有限公司", 2025, "5500", "500", "否", "否", "否", "全国50强企业组", "61.5", "2024-06-01"]
+    row = [make_uscc(1), "测试企业有限公司", 2025, "5500", "500", "否", "否", "否", "全国50强企业组", "61.5",
+           "2024-06-01"]
     report = imports.import_facts(_csv(tmp_path, header, row))
     assert report["errors"] == [] and report["accepted_rows"] == 1
     figure = AnnualFigure.objects.get(enterprise__uscc=make_uscc(1), year=2025)

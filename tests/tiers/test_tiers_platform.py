@@ -10,8 +10,8 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
-from kechuang.engine.rules.model import all_rulesets
 from kechuang.core.models import AuditEvent, Job
+from kechuang.engine.rules.model import all_rulesets
 from kechuang.enterprises.models import AnnualFigure, Qualification
 from kechuang.tiers import services
 from kechuang.tiers.models import ParameterVersion, TierResult, TierRun
@@ -344,7 +344,8 @@ def test_near_misses_count_either_or_paths_as_one_and_never_list_unknowns(world,
     assert [(r.enterprise.name, r.short_of_text()) for r in rows] == [(
         world["a"].name,
         "基期营业收入≥1000万元且近三年复合增长率≥20%、截止年正增长 或 "
-        "成立至截止年不超过5年且营业收入超过5亿元、截止年正增长 或 成立至截止年不超过10年且营业收入超过10亿元、截止年正增长")]
+        "成立至截止年不超过5年且营业收入超过5亿元、截止年正增长 或 "
+        "成立至截止年不超过10年且营业收入超过10亿元、截止年正增长")]
     assert [(g["field"], g["required"]) for g in rows[0].near_gaps] == [("revenue", 3456.0)]
     assert list(client.get(near, {"tier": "unicorn"}).context["page"].object_list) == []
     page = client.get(reverse("tiers:enterprise", args=[world["a"].uscc])).content.decode()

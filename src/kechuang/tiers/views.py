@@ -218,8 +218,8 @@ def expiring(request):
         rows = selectors.hte_reports(request.user, today)
         for r in rows:
             r["status"] = _report_status(r, today)
-        header = ["企业名称", "统一社会信用代码", "高企证书发证日期", "报表年度", "填报截止日", "状态", "累计未按期填报（年）",
-                  "取消资格的年数"]
+        header = ["企业名称", "统一社会信用代码", "高企证书发证日期", "报表年度", "填报截止日", "状态",
+                  "累计未按期填报（年）", "取消资格的年数"]
         cells = [[r["enterprise"].name, r["uscc"], r["certified_on"], r["report_year"], r["due_on"], r["status"],
                   _missed_text(r), r["cancel_at"]] for r in rows]
     else:
