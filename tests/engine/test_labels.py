@@ -138,7 +138,7 @@ def test_thresholds_take_their_own_unit_and_name_from_the_rule_set():
     unicorn = next(r for r in all_rulesets() if r.id == "unicorn").label
     valuation = labels.condition_values_text({"valuation": 710000}, {"valuation_usd_above": 100000,
                                                                      "usd_cny": 7.1}, unicorn)
-    assert valuation.endswith("｜门槛 估值须超过（万美元） 100000 万美元、美元兑人民币汇率 7.1")
+    assert valuation.endswith("｜门槛 估值须超过（万美元，不含） 100000 万美元、美元兑人民币汇率 7.1")
     little_giant = next(r for r in all_rulesets() if r.id == "little_giant").label
     required = labels.condition_values_text({"rd_ratio_revenue": 0.05, "revenue": 6000},
                                             {"revenue_mid_min": 5000, "rd_ratio_required": 0.06}, little_giant)
