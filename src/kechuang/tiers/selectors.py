@@ -75,7 +75,7 @@ def _with_enterprises(frame: pl.DataFrame) -> list[dict]:
 def expiring_titles(user, today: dt.date, window_days: int) -> list[dict]:
     """梯度 titles (创新型/科技和创新型, 专精特新, 小巨人) of the user's enterprises that lapse within `window_days`,
     soonest first: recognised_on, valid_years, expires_on, tier, enterprise."""
-    frame = recognition_frame(enterprises_for(user), list(range(today.year - 4, today.year + 1)))
+    frame = recognition_frame(enterprises_for(user), list(range(today.year - 4, today.year + 1)), titles=True)
     titles = title_expiries(frame, _versions())
     soon = titles.filter(pl.col("expires_on").is_between(today, today + dt.timedelta(days=window_days)))
     return _with_enterprises(soon.sort("expires_on", "uscc", "tier"))
