@@ -110,7 +110,9 @@ def synthetic(n: int, seed: int = 11) -> pl.DataFrame:
         pl.col("hightech_field").replace("", None),
         pl.col("year").cast(pl.Int64),
     )
-    return panel
+    # 科小's product test (2017 第六条（三）); drawn last so the figures above do not change with it
+    restricted = np.tile(rng.random(n) < 0.01, len(YEARS))
+    return panel.with_columns(pl.Series("restricted_products", restricted))
 
 
 def run_openfisca(panel: pl.DataFrame) -> dict[str, np.ndarray]:

@@ -52,6 +52,7 @@ INT_INPUTS = [
     "registered_ordinal",
 ]
 BOOL_INPUTS = [
+    "restricted_products",
     "major_accident",
     "env_violation",
     "research_misconduct",
@@ -158,7 +159,9 @@ def _tech_sme_qualified(get):
         | get("abnormal_listed")
         | get("dishonest_listed")
     )
-    base = size & ~get("industry_negative") & compliance
+    # 2017 第六条（三）: products of the 禁止/限制/淘汰类; the super-deduction list only when a bureau enables it
+    industry = ~get("restricted_products") & ~(P_TECH["negative_list_enabled"] & get("industry_negative"))
+    base = size & industry & compliance
     by_score = (get("tech_sme_score") >= P_TECH["pass_score"]) & (get("tech_sme_tech_staff_points") > 0)
     direct = (
         get("hte_certified")

@@ -264,6 +264,29 @@ def test_bureau_admin_edits_a_band_table_as_rows(page, world, login_as):
         {"min": 0.15, "points": 8}, {"points": 0}]
 
 
+def test_bureau_staff_see_titles_about_to_lapse_and_outstanding_hte_reports(page, world, login_as):
+    """The expiring page's tabs: a 专精特新 title lapsing within 6 months, and a 高企 that missed a report."""
+    from kechuang.enterprises.models import AnnualFigure
+
+    today = dt.date.today()
+    granted = dt.date(today.year - 3, today.month, min(today.day, 28)) + dt.timedelta(days=40)
+    AnnualFigure.objects.filter(enterprise=world["a"]).update(specialized_sme_on=granted)
+    for year, filed in ((today.year - 2, False), (today.year - 1, True)):
+        AnnualFigure.objects.update_or_create(enterprise=world["b"], year=year, defaults={
+            "hte_certified": True, "hte_certified_on": dt.date(today.year - 2, 3, 1), "hte_annual_report_filed": filed})
+    login_as(world["users"]["bureau_staff"])
+    page.goto("/tiers/expiring/")
+    page.get_by_role("link", name="梯度称号 6 个月内到期").click()
+    rows = table_rows(page, "expiring-titles")
+    expires = granted.replace(year=granted.year + 3)
+    assert rows == [["太原甲科技有限公司", "专精特新中小企业", f"{granted:%Y-%m-%d}", "3", f"{expires:%Y-%m-%d}",
+                     str((expires - today).days)]]
+    page.get_by_role("link", name="高企年度报表待填报或逾期").click()
+    rows = table_rows(page, "hte-reports")
+    assert rows == [["太原乙材料有限公司", f"{today.year - 2}-03-01", str(today.year - 1), "已填报",
+                     "1 再漏报一次即取消资格"]]
+
+
 def test_park_operator_sees_only_its_valley(page, world, login_as):
     login_as(world["users"]["park_operator"])
     page.goto("/")

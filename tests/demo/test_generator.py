@@ -179,7 +179,9 @@ def test_revenue_is_heavy_tailed(firms):
 
 def test_unknowns_show_up_but_rarely_where_tiers_need_them(region):
     f = region.facts
-    sparse_by_design = ("hte_certified_on", "relocated_on", "niche_market_share")
+    # dates of certificates and titles, reports of years without a certificate, scores of firms outside a niche
+    sparse_by_design = ("hte_certified_on", "relocated_on", "niche_market_share", "hte_annual_report_filed",
+                        "innovative_sme_on", "specialized_sme_on", "little_giant_on", "sme_dev_score")
     annual = [c for c in F.ANNUAL_NAMES if c not in sparse_by_design]
     share = f.select(annual).null_count().sum_horizontal()[0] / (f.height * len(annual))
     assert 0.005 < share < 0.05
@@ -300,7 +302,6 @@ def test_scales_down_and_up():
 
 # --- calibration
 
-NEG_DIVISIONS = ["16", "51", "52", "61", "62", "70", "71", "72", "90"]
 CLASS1 = ("invention_patents", "plant_varieties", "new_drugs", "tcm_protected", "ic_layouts")
 
 
@@ -329,7 +330,7 @@ def approx_tech_sme(facts: pl.DataFrame, fiscal: int) -> pl.DataFrame:
         "uscc",
         size=(pl.col("staff_total") <= 500) & (pl.col("revenue") <= 20000)
         & (pl.col("total_assets") <= 20000),
-        industry=~pl.col("industry_code").str.slice(0, 2).is_in(NEG_DIVISIONS),
+        industry=~pl.col("restricted_products"),  # 2017 第六条（三）; the super-deduction list is off by default
         compliance=~(pl.col("major_accident") | pl.col("env_violation") | pl.col("research_misconduct")
                      | pl.col("abnormal_listed") | pl.col("dishonest_listed")),
         tech=tech, score=tech + rd + ip,
@@ -392,6 +393,7 @@ def _one_firm(**overrides) -> pl.DataFrame:
                 total_cost_expense=2800.0, total_assets=3000.0,
                 invention_patents=0, plant_varieties=0, new_drugs=0, tcm_protected=0, ic_layouts=0,
                 utility_models=2, design_patents=0, software_copyrights=0, major_accident=False,
+                restricted_products=False,
                 env_violation=False, research_misconduct=False, abnormal_listed=False, dishonest_listed=False,
                 hte_certified=False, national_award_5y_top3=False, rd_institution_level="none",
                 led_standard_5y=False)
@@ -436,3 +438,23 @@ def test_calibration_with_the_engine(region):
     hte = res.filter((pl.col("tier") == "high_tech") & (pl.col("qualified") == "true"))
     assert 0.18 <= hte.height / n <= 0.25
     assert set(hte["route"].to_list()) == {"direct"}
+
+
+def test_the_rule_facts_show_every_state(region):
+    """The facts the corrected and 2026 rules read are in the demo in each state a bureau meets: 小巨人 that meet
+    the 2026 standard, 高企 that missed a report, titles about to lapse, 创客中国 rankings, events and unknowns."""
+    f = region.facts
+    latest = f.filter(pl.col("year") == FISCAL)
+    certified = f.filter(pl.col("hte_certified"))
+    assert certified["hte_annual_report_filed"].value_counts().height == 3  # filed, missed, unknown
+    assert f.filter(~pl.col("hte_certified"))["hte_annual_report_filed"].null_count() == f.filter(
+        ~pl.col("hte_certified")).height  # no certificate, no report
+    assert set(latest["maker_china_3y"].drop_nulls().unique()) == {"none", "top500", "top50"}
+    for flag in ("tax_evasion", "data_security_incident", "restricted_products"):
+        assert set(f[flag].unique().to_list()) == {True, False, None}, flag
+    lapsing = latest.filter(pl.col("specialized_sme_on").is_between(dt.date(2023, 7, 1), dt.date(2023, 12, 31)))
+    assert lapsing.height > 0  # their titles lapse within 6 months of the demo's 2026-06-30
+    from kechuang.engine.rules import evaluate
+
+    giants = evaluate(f, AS_OF, tiers=["little_giant"], explain=False)
+    assert 1 <= (giants["qualified"] == "true").sum() <= 40

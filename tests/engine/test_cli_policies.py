@@ -19,13 +19,15 @@ HEADER = [
     "registered_on",
     "营业收入(万元)",
     "procurement_amount",
+    "procurement_sales",
     "rent_paid",
+    "来源",
     "备注",
 ]
 ROWS = [
-    [A, "甲", "2025", "140105", "是", "300", "2024-03-01", "100", "2000", "20", ""],
-    [B, "乙", "2025", "140105", "是", "40", "2024-03-01", "100", "", "", ""],
-    [C, "丙", "2025", "140106", "", "150", "2019-03-01", "5000", "0", "", "x"],
+    [A, "甲", "2025", "140105", "是", "300", "2024-03-01", "100", "2000", "2000", "20", "省内高校院所团队", ""],
+    [B, "乙", "2025", "140105", "是", "25", "2024-03-01", "100", "", "", "", "省内高校院所团队", ""],
+    [C, "丙", "2025", "140106", "", "150", "2019-03-01", "5000", "0", "0", "", "", "x"],
 ]
 
 
@@ -74,13 +76,13 @@ def test_simulate_writes_one_row_per_firm_with_reasons(tmp_path, capsys):
         {
             "condition": "amount_min",
             "field": "paid_in_capital",
-            "current": 40.0,
-            "required": 60.0,
-            "delta": 20.0,
+            "current": 25.0,
+            "required": 30.0,
+            "delta": 5.0,
         }
     ]
-    assert rows[C]["missing"] == "valley_resident;relocated_on"
-    assert rows[C]["potential_amount"] == "75.0000"
+    assert rows[C]["missing"] == "valley_resident;origin;relocated_on"
+    assert rows[C]["potential_amount"] == "100.0000"
     assert rows[A]["version_id"] == "startup_fund@2024-01-01"
     assert json.loads(rows[A]["facts"])["paid_in_capital"] == 300.0
     printed = capsys.readouterr().out
@@ -159,7 +161,7 @@ def test_missing_file_and_missing_columns_exit_2(tmp_path, capsys):
 
 def test_bad_cells_exit_2_naming_row_and_column(tmp_path, capsys):
     rows = [r[:] for r in ROWS]
-    rows[1][9] = "很多"  # rent_paid
+    rows[1][10] = "很多"  # rent_paid
     code, _ = simulate(tmp_path, facts=write_csv(tmp_path / "bad.csv", rows=rows))
     assert code == 2
     assert "第 3 行“当年实际缴纳的房租”不是有效的非负金额（万元）" in capsys.readouterr().err

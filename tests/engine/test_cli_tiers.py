@@ -29,6 +29,7 @@ HEADER = [
     "research_misconduct",
     "abnormal_listed",
     "dishonest_listed",
+    "restricted_products",
     "hte_certified",
     "national_award_5y_top3",
     "rd_institution_level",
@@ -48,6 +49,7 @@ ROW = [
     "5000",
     "2",
     "3914",
+    "否",
     "否",
     "否",
     "否",
@@ -449,7 +451,7 @@ def test_no_rules_in_force_on_the_date(tmp_path, capsys):
 def test_unknown_tier_lists_the_tiers_in_force_on_the_date(tmp_path, capsys):
     src = _write(tmp_path / "facts.csv", [ROW])
     assert _run(capsys, src, "2018-06-01", tmp_path / "out.csv", "--tier", "tech_sme", "--tier", "nosuch") == (
-        2, "", "错误：2018-06-01 没有生效的梯队规则 “tech_sme”、“nosuch”（该日可用：high_tech）\n"
+        2, "", "错误：2018-06-01 没有生效的梯队规则 “tech_sme”、“nosuch”（该日可用：gazelle、high_tech）\n"
     )
 
 
@@ -466,7 +468,7 @@ def test_repeated_tier_is_evaluated_once(tmp_path, capsys):
     extra = ["--tier", "gazelle", "--tier", "gazelle", "--tier", "gazelle_jinan", "--local-set", "jinan"]
     code, printed, _ = _run(capsys, src, "2025-06-01", out, *extra)
     assert code == 0 and printed.startswith(f"已评估 1 家企业、1 个梯队，结果写入 {out}\n")
-    assert pl.read_csv(out, infer_schema=False).select("uscc", "ruleset").rows() == [(A, "gazelle_jinan@2020-01-01")]
+    assert pl.read_csv(out, infer_schema=False).select("uscc", "ruleset").rows() == [(A, "gazelle_jinan@2016-01-01")]
 
 
 @pytest.mark.parametrize("as_of", ["20250601", "2025-6-1", "2025-W22-7"])

@@ -67,7 +67,7 @@ def test_condition_labels_show_the_parameters_in_force():
 def test_a_condition_id_shared_by_two_tiers_keeps_each_tier_s_meaning():
     tech, innovative = select_rulesets(AS_OF, ["tech_sme", "innovative_sme"])
     assert labels.condition_labels(tech, AS_OF)["direct_award"] == "直通：近五年国家级科技奖励（前三名）"
-    assert labels.condition_labels(innovative, AS_OF)["direct_award"] == "直通：近三年省级以上科技奖励"
+    assert labels.condition_labels(innovative, AS_OF)["direct_award"] == "直通：近三年获国家级、省级科技奖励"
 
 
 def test_every_shipped_condition_has_a_label_naming_only_numeric_parameters():
@@ -90,7 +90,8 @@ def test_a_rule_set_without_a_label_or_with_a_wrong_placeholder_is_refused(tmp_p
         load_file(_ruleset_file(tmp_path, ""))
     with pytest.raises(RuleSetError, match="条件 age_10y 的 label 引用了“age_min”，它不是本规则集的数值参数"):
         load_file(_ruleset_file(tmp_path, '    label: "成立≤{age_min}年"'))
-    assert load_file(_ruleset_file(tmp_path, '    label: "成立≤{age_max}年"')).conditions[1]["id"] == "age_10y"
+    loaded = load_file(_ruleset_file(tmp_path, '    label: "成立≤{age_max}年"'))
+    assert next(c["label"] for c in loaded.conditions if c["id"] == "age_10y") == "成立≤{age_max}年"
 
 
 def test_every_parameter_has_a_chinese_label_and_a_missing_one_is_refused(tmp_path):
@@ -99,7 +100,7 @@ def test_every_parameter_has_a_chinese_label_and_a_missing_one_is_refused(tmp_pa
         assert all(any("\u4e00" <= ch <= "\u9fff" for ch in text) for text in r.parameter_labels.values()), r.id
     text = (TIERS_DIR / "unicorn.yaml").read_text(encoding="utf-8")
     path = tmp_path / "unicorn.yaml"
-    path.write_text(text.replace("label: 成立年限上限（年）, ", ""), encoding="utf-8")
+    path.write_text(text.replace("label: 成立年限上限（年，含）, ", ""), encoding="utf-8")
     with pytest.raises(RuleSetError, match=r"unicorn\.yaml: 参数 age_max 缺少 label"):
         load_file(path)
 
@@ -137,7 +138,7 @@ def test_thresholds_take_their_own_unit_and_name_from_the_rule_set():
     unicorn = next(r for r in all_rulesets() if r.id == "unicorn").label
     valuation = labels.condition_values_text({"valuation": 710000}, {"valuation_usd_above": 100000,
                                                                      "usd_cny": 7.1}, unicorn)
-    assert valuation.endswith("｜门槛 估值须超过（万美元） 100000 万美元、美元兑人民币汇率 7.1")
+    assert valuation.endswith("｜门槛 估值须超过（万美元，不含） 100000 万美元、美元兑人民币汇率 7.1")
     little_giant = next(r for r in all_rulesets() if r.id == "little_giant").label
     required = labels.condition_values_text({"rd_ratio_revenue": 0.05, "revenue": 6000},
                                             {"revenue_mid_min": 5000, "rd_ratio_required": 0.06}, little_giant)
@@ -153,10 +154,10 @@ def test_gaps_read_with_units():
     assert labels.condition_values_text({}, None) == ""
     sized = labels.condition_values_text({"staff_total": 100}, {"staff_max": 500, "revenue_max": 20000},
                                          "tech_sme@2022-05-01")
-    assert sized == "职工总数=100｜门槛 职工总数上限（人） 500、年销售收入上限（万元） 20000 万元"
+    assert sized == "职工总数=100｜门槛 职工总数上限（人，含） 500、年销售收入上限（万元，含） 20000 万元"
 
 
 def test_ruleset_text_names_the_rule_set_and_its_version():
     assert labels.ruleset_text("tech_sme@2022-05-01") == "科技型中小企业（2022-05-01 版）"
-    assert labels.ruleset_text("gazelle_jinan@2023-01-01") == "瞪羚企业（济南）（2023-01-01 版）"
+    assert labels.ruleset_text("gazelle_jinan@2023-01-01") == "瞪羚企业（济南高新区）（2023-01-01 版）"
     assert labels.ruleset_text("unknown") == "unknown"

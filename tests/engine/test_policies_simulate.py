@@ -36,12 +36,15 @@ PANEL = facts(
         {
             "uscc": "A",
             "valley_resident": True,
+            "origin": "local_institution_team",
             "paid_in_capital": 300.0,
             "region_code": "140105",
             "registered_on": dt.date(2024, 3, 1),
             "revenue": 100.0,
         },
-        {"uscc": "B", "valley_resident": True, "paid_in_capital": 40.0, "region_code": "140105"},
+        # 25 paid in: the grant may not exceed it (the fund at most 50% after the injection), below the 30 floor
+        {"uscc": "B", "valley_resident": True, "origin": "local_institution_team", "paid_in_capital": 25.0,
+         "region_code": "140105"},
         {"uscc": "C", "valley_resident": None, "paid_in_capital": 150.0, "region_code": "140106"},
         {
             "uscc": "D",
@@ -74,7 +77,7 @@ def test_a_firm_without_a_row_for_the_fiscal_year_is_unknown_not_dropped():
     r = evaluate_policy(current("startup_fund"), panel, AS_OF)
     row = r.filter(pl.col("uscc") == "E").row(0, named=True)
     assert row["eligible"] == "unknown"
-    assert row["missing"] == "valley_resident;relocated_on;registered_on;revenue;paid_in_capital"
+    assert row["missing"] == "valley_resident;origin;relocated_on;registered_on;revenue;paid_in_capital"
 
 
 def test_tier_results_are_read_as_three_valued_columns():
@@ -128,7 +131,8 @@ def test_replay_from_dicts():
     snapshot = {
         "uscc": "X",
         "valley_resident": True,
-        "procurement_amount": 2000.0,
+        "procurement_amount": 3000.0,
+        "procurement_sales": 2000.0,
         "paid_before": 0,
         "paid_this_year": 0,
     }
@@ -141,7 +145,7 @@ def test_simulation_summary_distribution_and_near_misses():
     row = sim.summary().row(0, named=True)
     assert (row["firms"], row["eligible"], row["unknown"], row["not_eligible"]) == (4, 1, 1, 2)
     assert row["demand"] == Decimal(100)
-    assert row["potential_unknown"] == Decimal(75)
+    assert row["potential_unknown"] == Decimal(100)
     assert (
         row["budget"] == Decimal(3500) and row["granted"] == Decimal(100) and row["shortfall"] == Decimal(0)
     )
@@ -160,7 +164,7 @@ def test_budget_shortfall_is_allocated_by_the_policy_rule():
     version["budget"]["by_year"] = {"2025": 150}
     panel = facts(
         [
-            {"uscc": u, "valley_resident": True, "paid_in_capital": cap}
+            {"uscc": u, "valley_resident": True, "origin": "local_institution_team", "paid_in_capital": cap}
             for u, cap in (("A", 300.0), ("B", 400.0), ("C", 120.0))
         ]
     )
@@ -168,7 +172,7 @@ def test_budget_shortfall_is_allocated_by_the_policy_rule():
     granted = dict(sim.results.select("uscc", "granted_yuan").rows())
     # ranking by paid-in capital, no partial grants: B (100万) fits, A (100万) does not, C stops behind A
     assert granted == {"A": 0, "B": 1_000_000, "C": 0}
-    assert sim.summary()["shortfall"][0] == Decimal(110)
+    assert sim.summary()["shortfall"][0] == Decimal(150)
 
 
 def test_stacking_group_across_policies():
@@ -207,12 +211,12 @@ def test_compare_two_versions():
     by_firm = {r["uscc"]: (r["change"], str(r["delta"])) for r in changes.iter_rows(named=True)}
     assert by_firm == {
         "A": ("amount_changed", "-50.0000"),
-        "B": ("gained", "20.0000"),
+        "B": ("gained", "25.0000"),
         "C": ("same", "0.0000"),
         "D": ("same", "0.0000"),
     }
     assert summary["side"].to_list() == ["a", "b"]
-    assert summary["demand"].to_list() == [Decimal(70), Decimal(100)]
+    assert summary["demand"].to_list() == [Decimal(75), Decimal(100)]
 
 
 ONE_OFF = {"id": "grant", "name": "奖励", "issuer": "市科技局", "document": "测试", "source": "测试",

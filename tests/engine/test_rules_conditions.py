@@ -1,5 +1,7 @@
 """The condition language: grammar, three-valued logic, safety."""
 
+import datetime as dt
+
 import polars as pl
 import pytest
 
@@ -12,6 +14,8 @@ FRAME = pl.DataFrame(
         "t": [True, None, False, False],
         "tier.high_tech": [True, False, None, True],
         "code": ["3911", "5211", None, "6510"],
+        "d": [dt.date(2022, 10, 1), None, dt.date(2024, 1, 1), dt.date(2025, 5, 31)],
+        "y": [2024, 2024, None, 2024],
     }
 )
 
@@ -39,6 +43,11 @@ def _eval(text, params=None):
         ("-a + 2 * 3 < 6", [True, None, True, False]),
         ("pow(a, 2) == 25", [False, None, True, False]),
         ("prefix_in(code, ['39', '65'])", [True, False, None, True]),
+        ("floor(a / 2) == 2", [False, None, True, False]),
+        ("floor(0 - a / 2) == -1", [True, None, False, False]),
+        ("year(d) == 2022", [True, None, False, False]),
+        ("d <= make_date(y + 1, 5, 31)", [True, None, None, True]),  # a deadline in the year after y
+        ("make_date(y, 12, 31) > d", [True, None, None, False]),
     ],
 )
 def test_semantics(text, expected):

@@ -44,7 +44,8 @@ def test_cases_assert_every_condition_and_route(path):
 SMALL = """
 ruleset: potential_unicorn
 as_of: 2025-06-01
-defaults: {registered_on: 2022-01-01, listed: false, valuation: 35500}
+defaults: {registered_on: 2022-01-01, listed: false, valuation: 35500, private_equity_raised: true,
+           abnormal_listed: false, dishonest_listed: false}
 cases:
   - {name: young, expect: {qualified: true, conditions: {young_path: true}}}
 """
@@ -54,11 +55,14 @@ def test_coverage_names_what_no_case_asserts(tmp_path):
     path = tmp_path / "potential_unicorn.yaml"
     path.write_text(SMALL, encoding="utf-8")
     assert coverage(path) == [
+        "potential_unicorn@2022-08-01：没有用例检查条件 good_credit",
+        "potential_unicorn@2022-08-01：没有用例检查条件 investment",
         "potential_unicorn@2022-08-01：没有用例检查条件 unlisted",
         "potential_unicorn@2022-08-01：没有用例检查条件 older_path",
         "potential_unicorn@2022-08-01：没有用例期望路径 conditions（或在 unreachable_routes 中说明原因）",
     ]
-    path.write_text(SMALL.replace("young_path: true", "young_path: true, unlisted: true, older_path: false")
+    path.write_text(SMALL.replace("young_path: true", "young_path: true, unlisted: true, older_path: false, "
+                                                      "good_credit: true, investment: true")
                     + "unreachable_routes: {conditions: 仅为测试}\n", encoding="utf-8")
     assert coverage(path) == []
 
@@ -73,7 +77,7 @@ def test_tiers_test_fails_on_incomplete_coverage(tmp_path, monkeypatch, capsys):
     assert main(["tiers", "test"]) == 1
     out = capsys.readouterr().out
     assert "1/1 通过" in out and "覆盖不全：potential_unicorn@2022-08-01：没有用例检查条件 unlisted" in out
-    assert "3 处覆盖不全" in out
+    assert "5 处覆盖不全" in out
 
 
 def test_case_names_are_unique_per_file():

@@ -26,6 +26,7 @@ WORKED = {
     "research_misconduct": False,
     "abnormal_listed": False,
     "dishonest_listed": False,
+    "restricted_products": False,
     "hte_certified": False,
     "national_award_5y_top3": False,
     "rd_institution_level": "none",
@@ -162,9 +163,19 @@ def test_list_rulesets_shows_unverified_parameters_and_versions():
     assert (rate["value"], rate["verified"], rate["effective_from"]) == (7.10, "U", dt.date(2024, 1, 1))
     old = {r["id"]: r for r in list_rulesets(dt.date(2023, 6, 1))}
     assert next(p for p in old["unicorn"]["parameters"] if p["path"] == "usd_cny")["value"] == 6.75
-    # the 2026 SME revision is not encoded yet: the 2022 rules stay in force, with a note saying so
-    later = {r["id"]: r for r in list_rulesets(dt.date(2026, 6, 30))}
-    assert "自2026年4月1日起施行" in later["innovative_sme"]["notes"]
+    # the 2026 SME revision (工信部企业〔2026〕2号) replaces the 2022 梯度 rules from 2026-04-01; the 2022 versions
+    # stay for earlier dates, each version saying where its text came from
+    last_2022 = {r["id"]: r for r in list_rulesets(dt.date(2026, 3, 31))}
+    first_2026 = {r["id"]: r for r in list_rulesets(dt.date(2026, 4, 1))}
+    for tier in ("innovative_sme", "specialized_sme", "little_giant"):
+        assert last_2022[tier]["effective_to"] == dt.date(2026, 3, 31)
+        assert tier not in first_2026 and first_2026[f"{tier}_2026"]["effective_from"] == dt.date(2026, 4, 1)
+        assert "工信部企业〔2026〕2号" in first_2026[f"{tier}_2026"]["source"]
+    assert first_2026["innovative_sme_2026"]["name_zh"] == "科技和创新型中小企业"
+    assert "未能找到" in first_2026["specialized_sme_2026"]["notes"]
+    assert all(p["verified"] == "P" for p in first_2026["specialized_sme_2026"]["parameters"])
+    assert {r["id"]: r["effective_from"] for r in list_rulesets(dt.date(2022, 7, 31))}.keys().isdisjoint(
+        {"innovative_sme", "specialized_sme", "little_giant"})  # the 2022 measure took effect on 2022-08-01
 
 
 def test_local_set_selects_jinan_gazelle():
@@ -174,7 +185,7 @@ def test_local_set_selects_jinan_gazelle():
     ]
     frame = pl.DataFrame(rows, strict=False)
     jinan = evaluate(frame, AS_OF, ["gazelle"], local_set="jinan").row(0, named=True)
-    assert (jinan["ruleset"], jinan["qualified"]) == ("gazelle_jinan@2020-01-01", "true")
+    assert (jinan["ruleset"], jinan["qualified"]) == ("gazelle_jinan@2016-01-01", "true")
     huangpu = evaluate(frame, AS_OF, ["gazelle"]).row(0, named=True)
     assert huangpu["ruleset"] == "gazelle@2020-01-01"
 

@@ -46,6 +46,16 @@ MISSING_RATES = {
     "abnormal_listed": 0.005, "major_accident": 0.004, "env_violation": 0.004, "research_misconduct": 0.004,
     "dishonest_listed": 0.004,
 }
+# Empty cells of the facts the corrected and 2026 rules read (drawn from their own generator, so adding them
+# changed none of the figures above).
+RULE_FACT_MISSING_RATES = {
+    "restricted_products": 0.003, "data_security_incident": 0.004, "tax_evasion": 0.004,
+    "core_business_it_system": 0.04, "management_certified": 0.04, "product_intl_certified": 0.04,
+    "quality_award": 0.03, "standard_drafted": 0.03, "chain_key_link": 0.04, "key_field_product": 0.04,
+    "niche_top3": 0.03, "niche_leading": 0.03, "class1_ip_applied": 0.02, "rd_institution_own": 0.03,
+    "maker_china_3y": 0.02, "tech_sme_registered": 0.01, "hightech_firm": 0.03, "private_equity_raised": 0.02,
+    "total_income": 0.02, "nontaxable_income": 0.03, "hte_annual_report_filed": 0.01,
+}
 MONEY_COLUMNS = tuple(c.name for c in F.COLUMNS if c.kind == F.MONEY)
 
 
@@ -103,6 +113,7 @@ def generate(n_enterprises: int = 8000, seed: int = 2024, years: tuple = DEFAULT
     years = tuple(sorted(int(y) for y in years))
     cfg = _config()
     rng = np.random.default_rng(seed)
+    extra = np.random.default_rng([seed, 15])  # the rule facts of issue 15: their own stream
     n, Y = n_enterprises, len(years)
     region_cfg = cfg["region"]
     scale = min(1.0, n / REFERENCE_N)
@@ -111,7 +122,8 @@ def generate(n_enterprises: int = 8000, seed: int = 2024, years: tuple = DEFAULT
     firms = _draw_firms(rng, cfg, n, years, n_valley)
     panel = figures.annual_panel(rng, firms, Y)
     columns = _assemble(rng, cfg, firms, panel, years)
-    frame = _to_frame(rng, columns, firms, years)
+    not_applicable = _rule_facts(extra, firms, columns, years)
+    frame = _to_frame(rng, columns, firms, years, extra, not_applicable)
 
     institutions = [dict(i) for i in region_cfg["institutions"]]
     organisations = [dict(region_cfg["bureau"]), dict(region_cfg["operator"])] + [dict(b) for b in
@@ -313,6 +325,113 @@ def _assemble(rng, cfg, firms, panel, years) -> dict[str, np.ndarray]:
     return cols
 
 
+def _grants(rng, holds: np.ndarray, first: np.ndarray, year_grid: np.ndarray, days: tuple[int, int]):
+    """Dates of a 3-year title on each row: granted in `first`, renewed every 3 years while held (like a 高企
+    certificate); NaT before the first grant and for firms that never hold it."""
+    day = rng.integers(days[0], days[1], len(first))
+    cycles = np.floor_divide(year_grid - first[:, None], 3)
+    granted = holds[:, None] & (year_grid >= first[:, None])
+    return np.where(granted, _date(first[:, None] + 3 * cycles, day[:, None]), np.datetime64("NaT"))
+
+
+def _rule_facts(rng, firms, cols, years) -> dict[str, np.ndarray]:
+    """Facts the corrected 2022 and the 2026 rules read (issue 15): income for 高企's 总收入, the compliance events
+    of the 梯度 standards, 高企 annual reports, registrations and titles (data, like a 高企 certificate: tiers
+    are still computed), and the qualitative items of 专精特新/小巨人. Returns the cells that do not apply (a
+    report of a year without a certificate) as masks, stored empty."""
+    n, Y = firms["n"], len(years)
+    s, man, soft = firms["s"], firms["manufacturing"], firms["software"]
+    grid = np.broadcast_to(np.array(years)[None, :], (n, Y))
+    rev, staff = cols["revenue"], cols["staff_total"]
+    per_firm = lambda p: np.broadcast_to((rng.random(n) < p)[:, None], (n, Y))  # noqa: E731
+
+    other = rev * rng.uniform(0.0, 0.04, n)[:, None]  # investment income, subsidies, other income
+    cols["total_income"] = rev + other
+    cols["nontaxable_income"] = np.where((rng.random(n) < 0.15)[:, None], other * rng.uniform(0, 0.5, n)[:, None], 0.0)
+    cols["data_security_incident"] = rng.random((n, Y)) < 0.001
+    cols["tax_evasion"] = rng.random((n, Y)) < 0.002
+    cols["restricted_products"] = per_firm(0.004)
+
+    certified = cols["hte_certified"]
+    cols["hte_annual_report_filed"] = rng.random((n, Y)) >= 0.03
+    rd_ratio = cols["rd_expense"] / np.maximum(rev, 1e-9)
+    tech_share = cols["tech_staff"] / np.maximum(staff, 1)
+    plausible = (tech_share >= 0.1) & ((rd_ratio >= 0.03) | certified) & (staff <= 500) & (rev <= 20000)
+    cols["tech_sme_registered"] = np.where(plausible, rng.random((n, Y)) < 0.85, rng.random((n, Y)) < 0.02)
+
+    share = cols["niche_market_share"][:, -1]
+    niche = ~np.isnan(share)
+    rev_last, rd_last = rev[:, -1], cols["rd_expense"][:, -1]
+    first = years[-1] - rng.integers(0, 4, n)
+    innovative = (s > 0.0) & (rd_ratio[:, -1] >= 0.02) & (staff[:, -1] < 1000) & (rng.random(n) < 0.5)
+    cols["innovative_sme_on"] = _grants(rng, innovative, np.maximum(first, 2022), grid, (240, 350))
+    specialized = niche & (rd_last >= 100) & (rev_last >= 1000) & (rng.random(n) < 0.45)
+    spec_first = np.maximum(years[-1] - rng.integers(0, 4, n), 2022)
+    cols["specialized_sme_on"] = _grants(rng, specialized, spec_first, grid, (240, 350))
+    # 小巨人 are picked among 专精特新 whose figures carry the 2022 standard's R&D and Ⅰ类 IP requirements.
+    class1 = sum(cols[c] for c in ("invention_patents", "new_drugs", "tcm_protected", "plant_varieties", "ic_layouts"))
+    rd_need = np.where(rev_last >= 10000, 0.03, 0.06)
+    rd_ok = (rd_ratio[:, -1] >= rd_need) & (rd_ratio[:, -2] >= rd_need) if Y > 1 else rd_ratio[:, -1] >= rd_need
+    giant = specialized & (rev_last >= 5000) & (share >= 0.08) & (class1[:, -1] >= 2) & rd_ok & (rng.random(n) < 0.6)
+    giant_first = np.minimum(spec_first + 1 + rng.integers(0, 2, n), years[-1])
+    cols["little_giant_on"] = _grants(rng, giant, giant_first, grid, (150, 240))
+    strong = np.broadcast_to((giant & (rng.random(n) < 0.85))[:, None], (n, Y))  # their qualitative items hold
+    # A recognised 小巨人 looks like one: focused (main business ≥ 92%), own Ⅰ类 IP (at least 5 invention
+    # patents, all self-developed), long in its niche, moderately leveraged.
+    g = giant[:, None]
+    cols["main_revenue"] = np.where(g, np.maximum(cols["main_revenue"], rev * 0.92), cols["main_revenue"])
+    cols["invention_patents"] = np.where(g, np.maximum(cols["invention_patents"], 5), cols["invention_patents"])
+    class1 = sum(cols[c] for c in ("invention_patents", "new_drugs", "tcm_protected", "plant_varieties", "ic_layouts"))
+    cols["class1_self_developed"] = np.where(g, class1, cols["class1_self_developed"])
+    cols["total_liabilities"] = np.where(g, np.minimum(cols["total_liabilities"], cols["total_assets"] * 0.6),
+                                         cols["total_liabilities"])
+    early = np.maximum(firms["registered_on"], np.datetime64("2017-01-01"))
+    firms["niche_since"] = np.where(giant, np.minimum(firms["niche_since"], early), firms["niche_since"])
+
+    level = cols["rd_institution_level"][:, -1]
+    cols["rd_institution_own"] = strong | np.broadcast_to(
+        ((level != "none") | ((s > 0.3) & (rng.random(n) < 0.35)))[:, None], (n, Y))
+    digital = cols["digitalization_level"][:, -1]
+    cols["core_business_it_system"] = strong | per_firm(0.2) | np.broadcast_to(
+        ((digital >= 2) & (rng.random(n) < 0.85))[:, None], (n, Y))
+    cols["management_certified"] = strong | np.broadcast_to((rng.random(n) < np.where(man, 0.35, 0.2))[:, None],
+                                                            (n, Y))
+    cols["own_brand"] = cols["own_brand"] | strong
+    cols["product_intl_certified"] = np.broadcast_to((man & (s > 0.8) & (rng.random(n) < 0.3))[:, None], (n, Y))
+    cols["quality_award"] = np.broadcast_to(((s > 1.0) & (rng.random(n) < 0.08))[:, None], (n, Y))
+    cols["standard_drafted"] = cols["led_standard_5y"] | np.broadcast_to(
+        ((s > 0.5) & (rng.random(n) < 0.12))[:, None], (n, Y))
+    cols["chain_key_link"] = strong | np.broadcast_to(((s > 0.8) & (rng.random(n) < 0.35))[:, None], (n, Y))
+    cols["key_field_product"] = strong | np.broadcast_to(
+        (((man & (s > 0.4)) & (rng.random(n) < 0.5)) | ((soft & (s > 0.8)) & (rng.random(n) < 0.3)))[:, None], (n, Y))
+    top3 = niche & (share >= 0.1) & (rng.random(n) < 0.5) | (giant & (share >= 0.08))
+    cols["niche_top3"] = np.broadcast_to(top3[:, None], (n, Y))
+    cols["niche_leading"] = np.broadcast_to((top3 | (niche & (share >= 0.05)))[:, None], (n, Y))
+    dev = np.clip(np.round(38 + 14 * s + 12 * giant + rng.normal(0, 8, n), 1), 0, 100)
+    cols["sme_dev_score"] = np.where(niche[:, None], dev[:, None] + rng.normal(0, 2, (n, Y)).round(1), np.nan)
+    cols["sme_dev_score"] = np.clip(np.round(cols["sme_dev_score"], 2), 0, 100)
+    applied = np.where(giant, 1.0, rng.uniform(0.4, 1.0, n))[:, None]
+    cols["class1_ip_applied"] = np.floor(class1 * applied + 1e-9).astype(np.int64)
+
+    provincial_top3 = cols["provincial_award_3y"] & (rng.random((n, Y)) < 0.4)
+    cols["award_3y_provincial_top3"] = provincial_top3
+    national = cols["national_award_5y_top3"] & per_firm(0.6)
+    cols["award_3y_national_top5"] = national
+    cols["award_3y_national_top3"] = national & per_firm(0.7)
+    maker = np.where((s > 1.0) & (rng.random(n) < 0.02), np.where(rng.random(n) < 0.15, "top50", "top500"), "none")
+    cols["maker_china_3y"] = np.broadcast_to(maker.astype(object)[:, None], (n, Y))
+    cols["innovation_title_other"] = np.broadcast_to(((s > 0.8) & (rng.random(n) < 0.04))[:, None], (n, Y))
+    cols["hightech_firm"] = certified | np.broadcast_to(((s > 1.0) & (rng.random(n) < 0.5))[:, None], (n, Y))
+    raised = np.cumsum(cols["equity_financing"], axis=1) > 0
+    cols["private_equity_raised"] = raised | per_firm(0.02)
+    young = firms["valley"] & (firms["reg_year"] >= years[-1] - 4) & (rng.random(n) < 0.1)
+    cols["pre_a_investment"] = np.broadcast_to(
+        np.where(young, np.exp(rng.normal(np.log(3000), 0.8, n)), 0.0)[:, None], (n, Y))
+    amount = cols["procurement_amount"]
+    cols["procurement_sales"] = np.where(amount > 0, amount * rng.uniform(0.2, 1.0, (n, Y)), 0.0)
+    return {"hte_annual_report_filed": ~certified}
+
+
 def _static(rng, cfg, firms, cols, years) -> None:
     """Identity and static attributes (stored in ``firms``; repeated on every row when flattened)."""
     n = firms["n"]
@@ -387,7 +506,7 @@ STATIC_FROM_FIRMS = {
 ROW_STATIC = {"relocated_on": "relocated_on"}
 
 
-def _to_frame(rng, cols, firms, years) -> pl.DataFrame:
+def _to_frame(rng, cols, firms, years, extra, not_applicable: dict[str, np.ndarray]) -> pl.DataFrame:
     n, Y = firms["n"], len(years)
     k = firms["k"]
     mask = np.arange(Y)[None, :] >= (Y - k)[:, None]
@@ -408,6 +527,10 @@ def _to_frame(rng, cols, firms, years) -> pl.DataFrame:
     nulls = {name: (np.repeat(rng.random(n) < rate, k) if name in F.STATIC_NAMES
                     else rng.random(frame.height) < rate)
              for name, rate in MISSING_RATES.items()}
+    # The rule facts' empty cells come from their own stream; cells that do not apply are empty too.
+    nulls.update({name: extra.random(frame.height) < rate for name, rate in RULE_FACT_MISSING_RATES.items()})
+    for name, mask_ in not_applicable.items():
+        nulls[name] = nulls.get(name, np.zeros(frame.height, dtype=bool)) | np.asarray(mask_)[mask]
     frame = frame.with_columns(
         pl.when(pl.Series(mask_)).then(None).otherwise(pl.col(name)).alias(name)
         for name, mask_ in nulls.items()

@@ -23,7 +23,20 @@ Policy:
   and growth rates to RATIO_DECIMALS: far finer than any threshold or amount, far coarser than the noise.
 - Ages (`age_years`, `years_in_niche`) are fractional years at `as_of`, exact at anniversaries: whole
   completed years plus the elapsed share of the running year, so `age_years >= 1` holds from the first
-  anniversary on and `age_years <= 5` up to and including the fifth anniversary.
+  anniversary on and `age_years <= 5` up to and including the fifth anniversary. Rules that count "to the end
+  of the last fiscal year" (截至上年末) read the `_fy_end` variants, measured at 31 December of `year`.
+- Events over "the last three years" (`<flag>_3y` of the compliance columns) are true when the event is
+  recorded in any counted year, false when every counted year is known to be free of it, unknown otherwise
+  (Kleene `or`); the years counted are those of the 3-year window (from the registration year on).
+- The year after `year` (the as-of year when rules read last year's figures) is read for the compliance
+  columns only (`<flag>_next1`, `has_next_year_row`): 科技型中小企业 checks "上一年及当年". No row for that
+  year yet means nothing is reported for it, which rules read through `has_next_year_row`.
+- SME size (`is_sme`, 工信部联企业〔2011〕300号) follows the dated sector table
+  `rulesets/tiers/common/sme_size.yaml`: the first sector whose industry-code prefix matches decides, and a
+  firm is an SME when it is below one of its sector's large-firm bounds (unknown figures leave it unknown
+  unless another figure settles it).
+- Subset counts: `class1_self_developed`, `class1_high_value` and `class1_ip_applied` count *of* a firm's
+  Ⅰ类 IP, so where `class1_ip` is 0 they are 0 even if left empty.
 
 Columns added (all Float64 unless noted):
   has_year_row (bool): the enterprise has a row for `year`.
@@ -36,8 +49,13 @@ Columns added (all Float64 unless noted):
   revenue_growth, main_revenue_growth(+_prev1), main_revenue_growth_avg_2y, rd_expense_growth,
   revenue_cagr_2y, revenue_cagr_3y (base year-3), net_profit_cagr_2y,
   revenue_growth_hte, net_assets_growth_hte (高企 formula ½·(X₂/X₁ + X₃/X₂) − 1, as the mean of two growths),
-  age_years, years_in_niche, hte_certificate_age_years (years since the 高企 certificate was issued),
-  class1_ip, class2_ip (Int64).
+  age_years, years_in_niche, years_in_niche_fy_end, years_counted_to_fy (Int64: calendar years from the
+  registration year to `year`, both counted), hte_certificate_age_years (years since the 高企 certificate
+  was issued), innovative_sme_title_age_years, specialized_sme_title_age_years, little_giant_title_age_years,
+  class1_ip, class2_ip (Int64), total_income_hte (高企 总收入 = 收入总额 − 不征税收入, else 营业收入) with
+  total_income_basis (Utf8: which of the two), hightech_income_share (高新技术产品收入 / total_income_hte),
+  <flag>_3y, <flag>_next1 and has_next_year_row (compliance), is_sme (bool) and sme_sector (Utf8),
+  as_of (Date: the evaluation date, for rules with dated deadlines).
 DEPENDS maps each of them to the facts columns (with lag suffixes) it reads, for "missing" reports.
 """
 
@@ -53,7 +71,9 @@ import yaml
 
 from kechuang.engine import facts
 
-IP_CLASSES_PATH = Path(__file__).resolve().parents[1] / "rulesets" / "tiers" / "common" / "ip_classes.yaml"
+COMMON_DIR = Path(__file__).resolve().parents[1] / "rulesets" / "tiers" / "common"
+IP_CLASSES_PATH = COMMON_DIR / "ip_classes.yaml"
+SME_SIZE_PATH = COMMON_DIR / "sme_size.yaml"
 
 # Annual columns whose earlier-year values rules read.
 LAG_COLUMNS = (
@@ -71,12 +91,20 @@ LAG_COLUMNS = (
     "rd_staff",
     "hightech_revenue",
     "total_cost_expense",
+    "hte_annual_report_filed",
+    *(c.name for c in facts.COMPLIANCE),
 )
+# Columns read in the year after `year` too (see "The year after" above).
+LEAD_COLUMNS = tuple(c.name for c in facts.COMPLIANCE)
+# Compliance events counted over the last three years (`<flag>_3y`).
+WINDOW_FLAGS = tuple(c.name for c in facts.COMPLIANCE)
 LAGS = (1, 2, 3)
 # Rounding of derived values (module doc, "exact at thresholds"): inputs carry at most 4 decimals of 万元.
 MONEY_DECIMALS = 6
 RATIO_DECIMALS = 12
 IP_COLUMNS = tuple(c.name for c in facts.IP if not c.name.startswith("class1_"))
+# Counts of a subset of the firm's Ⅰ类 IP (module doc, "Subset counts").
+SUBSET_IP = tuple(c.name for c in facts.IP if c.name.startswith("class1_"))
 
 
 def _lag(name: str, k: int) -> str:
@@ -141,6 +169,14 @@ def _hte_growth(x1: pl.Expr, x2: pl.Expr, x3: pl.Expr) -> pl.Expr:
     return _ratio(pl.when(raw < 0).then(0.0).otherwise(raw))
 
 
+def _any_window(name: str, n: pl.Expr, width: int) -> pl.Expr:
+    """Kleene `or` of boolean `name` over the last `width` years, counting only `n` of them."""
+    total = pl.col(name)
+    for k in range(1, width):
+        total = total | pl.when(n > k).then(pl.col(_lag(name, k))).otherwise(False)
+    return pl.when(n >= 1).then(total)
+
+
 def _cagr(now: pl.Expr, base: pl.Expr, years: int) -> pl.Expr:
     return pl.when((base > 0) & (now >= 0)).then(_ratio((now / base) ** (1.0 / years) - 1))
 
@@ -162,6 +198,48 @@ def ip_classes(as_of: dt.date) -> dict[str, list[str]]:
     if chosen is None:
         raise ValueError(f"{as_of} 没有有效的知识产权分类参数")
     return {"class1": list(chosen["class1"]), "class2": list(chosen["class2"])}
+
+
+@lru_cache(maxsize=8)
+def _sme_size_doc() -> dict:
+    with SME_SIZE_PATH.open(encoding="utf-8") as fh:
+        return yaml.safe_load(fh)
+
+
+def sme_size_table(as_of: dt.date) -> dict:
+    """The SME size table (工信部联企业〔2011〕300号) in force on `as_of`: {"sectors": [...], "other": {...}}."""
+    chosen = None
+    for version in _sme_size_doc()["versions"]:
+        end = version.get("effective_to")
+        if version["effective_from"] <= as_of and (end is None or as_of <= end):
+            chosen = version
+    if chosen is None:
+        raise ValueError(f"{as_of} 没有有效的中小企业划型标准参数")
+    return chosen
+
+
+_SIZE_TESTS = {"staff_below": "staff_total", "revenue_below": "revenue", "assets_below": "total_assets"}
+
+
+def _sme_exprs(as_of: dt.date) -> list[pl.Expr]:
+    """`is_sme` and `sme_sector` (see the module doc): one when/then chain over the sectors."""
+    table = sme_size_table(as_of)
+    code = pl.col("industry_code").cast(pl.Utf8)
+
+    def test(sector: dict) -> pl.Expr:
+        checks = [pl.col(field) < float(sector[key]) for key, field in _SIZE_TESTS.items() if key in sector]
+        out = checks[0]
+        for check in checks[1:]:
+            out = out | check  # Kleene: one bound met is enough, an unknown figure only when none is met
+        return out
+
+    size = pl.when(code.is_null()).then(pl.lit(None, dtype=pl.Boolean))
+    sector = pl.when(code.is_null()).then(pl.lit(None, dtype=pl.Utf8))
+    for row in sorted(table["sectors"], key=lambda r: -max(len(p) for p in r["prefixes"])):
+        match = pl.any_horizontal([code.str.starts_with(str(p)) for p in row["prefixes"]])
+        size, sector = size.when(match).then(test(row)), sector.when(match).then(pl.lit(row["label"]))
+    other = table["other"]
+    return [size.otherwise(test(other)).alias("is_sme"), sector.otherwise(pl.lit(other["label"])).alias("sme_sector")]
 
 
 def _ensure_columns(panel: pl.DataFrame) -> pl.DataFrame:
@@ -212,8 +290,12 @@ def derived_lazy(
     and the derived values as successive `with_columns` stages. A lazy query over them computes only the
     derived values it reads (the tier engine: two rule sets read a fraction of the 130 columns)."""
     as_of = as_of or dt.date(year, 12, 31)
-    panel = _ensure_columns(panel).filter(pl.col("year").is_between(year - LAGS[-1], year))
+    panel = _ensure_columns(panel).filter(pl.col("year").is_between(year - LAGS[-1], year + 1))
     panel = panel.with_columns(pl.col("uscc").hash(seed=0).alias(_KEY))
+    lead = panel.filter(pl.col("year") == year + 1).select(
+        _KEY, *[pl.col(c).alias(f"{c}_next1") for c in LEAD_COLUMNS], pl.lit(True).alias("has_next_year_row")
+    )
+    panel = panel.filter(pl.col("year") <= year)
     statics = [c for c in facts.STATIC_NAMES if c != "uscc"]
     current = panel.filter(pl.col("year") == year).select(_KEY, "uscc", *statics, *facts.ANNUAL_NAMES)
     lagged = []
@@ -237,8 +319,22 @@ def derived_lazy(
     frame = frame.with_columns(
         *[pl.coalesce([pl.col(_lag(c, k)) for k in (0, *LAGS)]).alias(c) for c in statics],
         pl.lit(year, dtype=pl.Int64).alias("year"),
-    ).drop([_lag(c, k) for c in statics for k in LAGS] + [_KEY])
+    )
+    frame = _with_lead(frame, lead).drop([_lag(c, k) for c in statics for k in LAGS] + [_KEY])
     return frame, [_derived_exprs(year, as_of), _second_order_exprs()]
+
+
+def _with_lead(frame: pl.DataFrame, lead: pl.DataFrame) -> pl.DataFrame:
+    """The next year's compliance columns beside the year's row: null (and `has_next_year_row` false) where
+    there is no such row; joined only when some enterprise has one (an evaluation on last year's figures
+    usually runs before the next year's are in)."""
+    if lead.height == 0:
+        return frame.with_columns(
+            *[pl.lit(None, dtype=pl.Boolean).alias(f"{c}_next1") for c in LEAD_COLUMNS],
+            pl.lit(False).alias("has_next_year_row"),
+        )
+    joined = _left_join(frame, lead)
+    return joined.with_columns(pl.col("has_next_year_row").fill_null(False))
 
 
 def _joined(
@@ -272,6 +368,12 @@ def _derived_exprs(year: int, as_of: dt.date) -> list[pl.Expr]:
     def ip_sum(names: list[str]) -> pl.Expr:
         return pl.when(ip_known).then(pl.sum_horizontal([c(n).fill_null(0) for n in names]).cast(pl.Int64))
 
+    # 高企 总收入 = 收入总额 − 不征税收入 (工作指引); 营业收入 stands in where either is unknown, and says so.
+    income_known = c("total_income").is_not_null() & c("nontaxable_income").is_not_null()
+    total_income = pl.when(income_known).then(_money(c("total_income") - c("nontaxable_income"))).otherwise(
+        c("revenue")
+    )
+    fy_end = dt.date(year, 12, 31)
     registered_year = c("registered_on").dt.year()
     window = (
         pl.when(registered_year.is_null())
@@ -292,6 +394,11 @@ def _derived_exprs(year: int, as_of: dt.date) -> list[pl.Expr]:
         _div(c("rd_expense_prev1"), c("revenue_prev1")).alias("rd_ratio_revenue_prev1"),
         _div(c("rd_expense"), c("total_cost_expense")).alias("rd_ratio_cost"),
         _div(c("hightech_revenue"), c("revenue")).alias("hightech_revenue_share"),
+        total_income.alias("total_income_hte"),
+        pl.when(income_known).then(pl.lit("收入总额−不征税收入"))
+        .when(c("revenue").is_not_null()).then(pl.lit("营业收入（未填收入总额或不征税收入时暂用）"))
+        .alias("total_income_basis"),
+        _div(c("hightech_revenue"), total_income).alias("hightech_income_share"),
         _div(c("main_revenue"), c("revenue")).alias("main_revenue_share"),
         _div(c("net_profit"), c("revenue")).alias("net_margin"),
         _window("rd_expense", window, 3).alias("rd_expense_3y"),
@@ -312,7 +419,15 @@ def _derived_exprs(year: int, as_of: dt.date) -> list[pl.Expr]:
         _hte_growth(c("revenue_prev2"), c("revenue_prev1"), c("revenue")).alias("revenue_growth_hte"),
         _fractional_years(c("registered_on"), as_of).alias("age_years"),
         _fractional_years(c("niche_since"), as_of).alias("years_in_niche"),
+        _fractional_years(c("niche_since"), fy_end).alias("years_in_niche_fy_end"),
+        (pl.lit(year, dtype=pl.Int64) - registered_year.cast(pl.Int64) + 1).alias("years_counted_to_fy"),
         _fractional_years(c("hte_certified_on"), as_of).alias("hte_certificate_age_years"),
+        _fractional_years(c("innovative_sme_on"), as_of).alias("innovative_sme_title_age_years"),
+        _fractional_years(c("specialized_sme_on"), as_of).alias("specialized_sme_title_age_years"),
+        _fractional_years(c("little_giant_on"), as_of).alias("little_giant_title_age_years"),
+        *[_any_window(f, window, 3).alias(f"{f}_3y") for f in WINDOW_FLAGS],
+        *_sme_exprs(as_of),
+        pl.lit(as_of).alias("as_of"),
         ip_sum(classes["class1"]).alias("class1_ip"),
         ip_sum(classes["class2"]).alias("class2_ip"),
     ]
@@ -328,6 +443,7 @@ def _second_order_exprs() -> list[pl.Expr]:
         _hte_growth(c("net_assets_prev2"), c("net_assets_prev1"), c("net_assets")).alias(
             "net_assets_growth_hte"
         ),
+        *[pl.when(c("class1_ip") == 0).then(0).otherwise(c(n)).cast(pl.Int64).alias(n) for n in SUBSET_IP],
     ]
 
 
@@ -337,11 +453,11 @@ RATIOS = frozenset({
     "rd_ratio_revenue_prev1", "rd_ratio_cost", "hightech_revenue_share", "main_revenue_share", "net_margin",
     "rd_ratio_3y", "rd_domestic_share", "revenue_growth", "main_revenue_growth", "main_revenue_growth_prev1",
     "main_revenue_growth_avg_2y", "rd_expense_growth", "revenue_cagr_2y", "revenue_cagr_3y",
-    "net_profit_cagr_2y", "revenue_growth_hte", "net_assets_growth_hte",
+    "net_profit_cagr_2y", "revenue_growth_hte", "net_assets_growth_hte", "hightech_income_share",
 })
 MONEY = frozenset({
     "net_assets", "net_assets_prev1", "net_assets_prev2", "rd_expense_3y", "revenue_3y", "rd_expense_domestic_3y",
-    "equity_financing_3y", "rd_expense_2y", "rd_expense_avg_2y", "equity_financing_2y",
+    "equity_financing_3y", "rd_expense_2y", "rd_expense_avg_2y", "equity_financing_2y", "total_income_hte",
 })
 
 # Chinese labels of the derived values (engine/labels.py adds facts columns and earlier years).
@@ -382,6 +498,20 @@ LABELS = {
     "hte_certificate_age_years": "高企证书已颁发年限",
     "class1_ip": "Ⅰ类知识产权数",
     "class2_ip": "Ⅱ类知识产权数",
+    "total_income_hte": "总收入（高企口径）",
+    "total_income_basis": "总收入口径",
+    "hightech_income_share": "高新技术产品（服务）收入占总收入比例",
+    "years_in_niche_fy_end": "从事细分市场年限（截至上年末）",
+    "years_counted_to_fy": "成立年数（按自然年计至截止年，含首尾）",
+    "innovative_sme_title_age_years": "创新型中小企业称号已认定年限",
+    "specialized_sme_title_age_years": "专精特新中小企业称号已认定年限",
+    "little_giant_title_age_years": "专精特新“小巨人”称号已认定年限",
+    "has_next_year_row": "次年已有数据",
+    "is_sme": "属于中小企业（按行业划型）",
+    "sme_sector": "划型行业",
+    "as_of": "评价基准日",
+    **{f"{c.name}_3y": f"近三年{c.label}" for c in facts.COMPLIANCE},
+    **{f"{c.name}_next1": f"{c.label}（次年）" for c in facts.COMPLIANCE},
 }
 
 
@@ -437,6 +567,20 @@ DEPENDS: dict[str, list[str]] = {
     "window_years_3y": ["registered_on"],
     "class1_ip": list(IP_COLUMNS),
     "class2_ip": list(IP_COLUMNS),
+    "total_income_hte": ["total_income", "nontaxable_income", "revenue"],
+    "total_income_basis": ["total_income", "nontaxable_income", "revenue"],
+    "hightech_income_share": ["hightech_revenue", "total_income", "nontaxable_income", "revenue"],
+    "years_in_niche_fy_end": ["niche_since"],
+    "years_counted_to_fy": ["registered_on"],
+    "innovative_sme_title_age_years": ["innovative_sme_on"],
+    "specialized_sme_title_age_years": ["specialized_sme_on"],
+    "little_giant_title_age_years": ["little_giant_on"],
+    "is_sme": ["industry_code", "staff_total", "revenue", "total_assets"],
+    "has_next_year_row": [],  # never unknown
+    "as_of": [],
+    "sme_sector": ["industry_code"],
+    **{f"{f}_3y": _window_deps(f, 3) for f in WINDOW_FLAGS},
+    **{n: [n] for n in SUBSET_IP},  # the IP types are a block (module doc): empty ones are 0 when any is filled
 }
 
 

@@ -46,6 +46,12 @@ RULE_VALUES = {
     "young_valuation_min": "估值要求下限（万元）",
     "older_valuation_min": "估值要求下限（万元）",
     "older_valuation_max": "估值要求上限（万元）",
+    "five_n": "“5+N”中的N（成立完整年度−6）",
+    "five_n_revenue_min": "“5+N”营业收入要求（万元）",
+    "hte_cert_year": "高企证书发证年度",
+    "report_due_passed": "本年度报表填报期限已过",
+    "hte_reports_missed_min": "未按期填报年度报表年数（至少）",
+    "hte_reports_missed_max": "未按期填报年度报表年数（至多）",
     "score_min": "得分（下限）",
     "score_max": "得分（上限）",
 }

@@ -1,13 +1,19 @@
-"""Reads of stored tier results. Visibility of enterprises follows kechuang.enterprises.selectors."""
+"""Reads of stored tier results and of the recognitions a tier rests on (title expiry, 高企 annual reports).
+Visibility of enterprises follows kechuang.enterprises.selectors."""
 
 from __future__ import annotations
+
+import datetime as dt
 
 import polars as pl
 from django.db.models import QuerySet
 
+from kechuang.engine.rules.recognitions import hte_report_status, title_expiries
+from kechuang.enterprises.models import Enterprise
 from kechuang.enterprises.selectors import enterprises_for
 
-from .models import TierResult, TierRun
+from .loaders import recognition_frame
+from .models import ParameterVersion, TierResult, TierRun
 
 
 def latest_run() -> TierRun | None:
@@ -54,3 +60,31 @@ def tier_frame(run: TierRun | None = None) -> pl.DataFrame:
         return pl.DataFrame(schema=schema)
     rows = TierResult.objects.filter(run=run).values_list("enterprise__uscc", "tier", "qualified", "route")
     return pl.DataFrame(list(rows), schema=schema, orient="row")
+
+
+def _versions() -> list[dict]:
+    return [p.as_engine_dict() for p in ParameterVersion.objects.all()]
+
+
+def _with_enterprises(frame: pl.DataFrame) -> list[dict]:
+    """Rows of an engine frame with their Enterprise objects attached as `enterprise` (one query)."""
+    by_uscc = Enterprise.objects.in_bulk(frame["uscc"].to_list(), field_name="uscc")
+    return [{**row, "enterprise": by_uscc[row["uscc"]]} for row in frame.iter_rows(named=True)]
+
+
+def expiring_titles(user, today: dt.date, window_days: int) -> list[dict]:
+    """梯度 titles (创新型/科技和创新型, 专精特新, 小巨人) of the user's enterprises that lapse within `window_days`,
+    soonest first: recognised_on, valid_years, expires_on, tier, enterprise."""
+    frame = recognition_frame(enterprises_for(user), list(range(today.year - 4, today.year + 1)), titles=True)
+    titles = title_expiries(frame, _versions())
+    soon = titles.filter(pl.col("expires_on").is_between(today, today + dt.timedelta(days=window_days)))
+    return _with_enterprises(soon.sort("expires_on", "uscc", "tier"))
+
+
+def hte_reports(user, today: dt.date) -> list[dict]:
+    """高企 of the user's enterprises whose last-year report is not on record as filed, or who have missed one:
+    report_year, due_on, filed, missed_min/max, cancel_at, certified_on, enterprise; most missed first."""
+    frame = recognition_frame(enterprises_for(user), list(range(today.year - 4, today.year + 1)))
+    status = hte_report_status(frame, today, _versions())
+    open_ = status.filter(pl.col("filed").fill_null(False).not_() | (pl.col("missed_min") > 0))
+    return _with_enterprises(open_.sort(["missed_min", "missed_max", "uscc"], descending=[True, True, False]))

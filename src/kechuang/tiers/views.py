@@ -13,6 +13,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from kechuang.core.excel import attachment, workbook_bytes, xlsx_response
 from kechuang.engine import clock
@@ -194,15 +195,60 @@ def near_misses(request):
                                                       "tiers": TIER_LABELS, **filters})
 
 
+EXPIRING_LISTS = {"hte": gettext_lazy("高企证书 6 个月内到期"), "titles": gettext_lazy("梯度称号 6 个月内到期"),
+                  "reports": gettext_lazy("高企年度报表待填报或逾期")}
+
+
 @login_required
 def expiring(request):
+    """What lapses soon: 高企 certificates (re-apply before expiry), 梯度 titles (3-year validity, from the rule
+    sets' dated parameters) and 高企 annual reports (due by 31 May; two missed cancel the status)."""
     _require_pipeline(request.user)
-    rows = _expiring(request.user)
+    kind = request.GET.get("list", "hte")
+    if kind not in EXPIRING_LISTS:
+        raise Http404(_("没有这个清单"))
+    today = clock.today()
+    if kind == "titles":
+        rows = selectors.expiring_titles(request.user, today, EXPIRY_WARNING_DAYS)
+        for r in rows:
+            r["tier_label"], r["days_left"] = TIER_LABELS.get(r["tier"], r["tier"]), (r["expires_on"] - today).days
+        header = ["企业名称", "统一社会信用代码", "称号", "认定日期", "有效期（年）", "到期日"]
+        cells = [[r["enterprise"].name, r["uscc"], r["tier_label"], r["recognised_on"], r["valid_years"],
+                  r["expires_on"]] for r in rows]
+    elif kind == "reports":
+        rows = selectors.hte_reports(request.user, today)
+        for r in rows:
+            r["status"] = _report_status(r, today)
+        header = ["企业名称", "统一社会信用代码", "高企证书发证日期", "报表年度", "填报截止日", "状态",
+                  "累计未按期填报（年）", "取消资格的年数"]
+        cells = [[r["enterprise"].name, r["uscc"], r["certified_on"], r["report_year"], r["due_on"], r["status"],
+                  _missed_text(r), r["cancel_at"]] for r in rows]
+    else:
+        rows = _expiring(request.user, today)
+        header = ["企业名称", "统一社会信用代码", "证书编号", "发证日期", "有效期至"]
+        cells = [[q.enterprise.name, q.enterprise.uscc, q.number, q.issued_on, q.expires_on] for q in rows]
     if request.GET.get("format") == "xlsx":
-        return xlsx_response("高企证书即将到期", ["企业名称", "统一社会信用代码", "证书编号", "发证日期", "有效期至"], [
-            [q.enterprise.name, q.enterprise.uscc, q.number, q.issued_on, q.expires_on] for q in rows])
+        titles = {"hte": "高企证书即将到期", "titles": "梯度称号即将到期", "reports": "高企年度报表待填报或逾期"}
+        return xlsx_response(titles[kind], header, cells)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "tiers/expiring.html", {"page": page})
+    return render(request, "tiers/expiring.html", {"page": page, "kind": kind, "lists": EXPIRING_LISTS,
+                                                   "query": f"list={kind}", "today": today})
+
+
+def _report_status(row: dict, today: dt.date) -> str:
+    if row["filed"]:
+        return _("已填报")
+    if row["filed"] is None and today <= row["due_on"]:
+        return _("未见填报记录（%(d)s 前）") % {"d": f"{row['due_on']:%Y-%m-%d}"}
+    if today <= row["due_on"]:
+        return _("待填报（%(d)s 前，还剩 %(n)d 天）") % {"d": f"{row['due_on']:%Y-%m-%d}",
+                                                        "n": (row["due_on"] - today).days}
+    return _("未见填报记录") if row["filed"] is None else _("已逾期未填报")
+
+
+def _missed_text(row: dict) -> str:
+    low, high = row["missed_min"], row["missed_max"]
+    return str(low) if low == high else f"{low}–{high}"
 
 
 @login_required

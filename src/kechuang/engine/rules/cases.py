@@ -13,6 +13,8 @@ A case file:
           - {year: 2022, revenue: 1000}
         history_patch: {2023: {rd_expense: 10}}   # change fields of the history rows by year
         drop_years: [2023]       # remove history rows
+        parameters: {negative_list_enabled: true}  # run with these parameter values (a bureau's version
+                                                   # from the rule set's effective_from; default: the file's)
         expect:                  # only the keys given are checked
           qualified: true        # true / false / unknown
           route: score
@@ -136,15 +138,27 @@ def _history(doc: dict, case: dict) -> list[dict]:
     return [r for r in rows if r["year"] not in drop]
 
 
+def _parameters(doc: dict, case: dict) -> str:
+    """The parameter values a case runs with (`parameters`, the case's or else the file's), as a group key."""
+    return json.dumps(case.get("parameters", doc.get("parameters")) or {}, sort_keys=True, default=str)
+
+
+def _versions(ruleset, parameters: str) -> list[dict]:
+    """Case parameters as bureau parameter versions in force from the rule set's first day."""
+    return [{"ruleset": ruleset.id, "parameter": name, "effective_from": ruleset.effective_from, "value": value}
+            for name, value in json.loads(parameters).items()]
+
+
 def run_file(path: Path) -> list[CaseResult]:
     doc = load_cases(path)
     ruleset_id = doc["ruleset"]
     groups: dict[tuple, list[tuple[int, dict]]] = {}
     for i, case in enumerate(doc["cases"]):
         as_of = _as_date(case.get("as_of", doc["as_of"]))
-        groups.setdefault((as_of, case.get("local_set", doc.get("local_set"))), []).append((i, case))
+        key = (as_of, case.get("local_set", doc.get("local_set")), _parameters(doc, case))
+        groups.setdefault(key, []).append((i, case))
     results: list[CaseResult] = []
-    for (as_of, local_set), items in groups.items():
+    for (as_of, local_set, parameters), items in groups.items():
         ruleset = select_rulesets(as_of, [ruleset_id], local_set)[0]
         fiscal_year = as_of.year - ruleset.fiscal_year_offset
         rows = []
@@ -161,7 +175,8 @@ def run_file(path: Path) -> list[CaseResult]:
             )
             for extra in _history(doc, case):
                 rows.append({"uscc": uscc, "name": case["name"], **extra})
-        out = evaluate(_frame(rows), as_of, [ruleset.id], local_set=local_set)
+        out = evaluate(_frame(rows), as_of, [ruleset.id], local_set=local_set,
+                       parameter_versions=_versions(ruleset, parameters))
         by_uscc = {r["uscc"]: r for r in out.iter_rows(named=True)}
         for i, case in items:
             problems = _check(case.get("expect") or {}, by_uscc[f"CASE{i:04d}"])

@@ -25,8 +25,10 @@ A NAME is a parameter when `params` has it (its value becomes a literal), otherw
 (dots are part of the column name: `tier.high_tech` is the column "tier.high_tech"). Dates are written as
 strings and compared as dates with `date("2024-01-01")`.
 
-Functions: min(a, b, ...), max(a, b, ...), coalesce(a, b, ...), abs(x), pow(x, y), if(cond, a, b), known(x)
-(true when x is not null), date(text), prefix_in(text_column, list) (starts with any prefix).
+Functions: min(a, b, ...), max(a, b, ...), coalesce(a, b, ...), abs(x), pow(x, y), floor(x), if(cond, a, b),
+known(x) (true when x is not null), date(text), make_date(year, month, day) (a date from numbers, e.g. a
+deadline in the year after the fiscal year: `make_date(year + 1, 5, 31)`), year(date), prefix_in(text_column,
+list) (starts with any prefix).
 
 Three-valued logic (null = unknown) throughout: comparisons and arithmetic with an unknown operand are
 unknown; `and`/`or`/`not` follow Kleene logic (false and unknown = false, true or unknown = true); division by
@@ -230,7 +232,7 @@ def condition_params(text: str, params: Mapping[str, Any]) -> list[str]:
     return [n for n in names if n in params]
 
 
-_FUNCTIONS = {"min", "max", "coalesce", "abs", "pow", "if", "known", "date", "prefix_in"}
+_FUNCTIONS = {"min", "max", "coalesce", "abs", "pow", "floor", "if", "known", "date", "make_date", "year", "prefix_in"}
 
 
 class _Compiler:
@@ -331,13 +333,19 @@ class _Compiler:
             hits = [text.str.slice(0, n).is_in(group) for n, group in sorted(by_length.items())]
             return pl.when(text.is_not_null()).then(pl.any_horizontal(hits or [pl.lit(False)]))
         exprs = [self.expr(a) for a in args]
-        arity = {"abs": 1, "known": 1, "if": 3, "pow": 2}
+        arity = {"abs": 1, "known": 1, "if": 3, "pow": 2, "floor": 1, "year": 1, "make_date": 3}
         if name in arity and len(exprs) != arity[name]:
             raise ConditionError(f"条件“{self.text}”：{name}() 需要 {arity[name]} 个参数")
         if not exprs:
             raise ConditionError(f"条件“{self.text}”：{name}() 缺少参数")
         if name == "abs":
             return exprs[0].abs()
+        if name == "floor":
+            return exprs[0].cast(pl.Float64).floor()
+        if name == "year":
+            return exprs[0].cast(pl.Date).dt.year().cast(pl.Int64)
+        if name == "make_date":
+            return pl.date(*[e.cast(pl.Int32) for e in exprs])
         if name == "pow":
             return exprs[0].cast(pl.Float64).pow(exprs[1])
         if name == "known":

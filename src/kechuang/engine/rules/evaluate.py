@@ -92,23 +92,38 @@ def _threshold(spec, params: dict) -> tuple[float, str | None]:
     return float(spec), None
 
 
+_BITS = 64
+
+
 def _bitmask(flags: list[pl.Expr]) -> pl.Expr:
     """Flags (true = listed) packed into an integer; nulls count as not listed. Strings are made per
-    distinct mask afterwards (`_mask_text`): far cheaper than concatenating strings on every row."""
+    distinct mask afterwards (`_mask_text`): far cheaper than concatenating strings on every row. More than
+    64 flags (the 梯度 rule sets read that many facts fields) are packed into a struct of integers `m0`, `m1`…"""
     if not flags:
         return pl.lit(0, dtype=pl.UInt64)
-    if len(flags) > 64:  # pragma: no cover - no shipped rule set reads that many fields
-        raise RuleSetError("一个规则集最多支持 64 个条件或字段")
-    return pl.sum_horizontal(
-        [
-            pl.when(f).then(pl.lit(1 << i, dtype=pl.UInt64)).otherwise(pl.lit(0, dtype=pl.UInt64))
-            for i, f in enumerate(flags)
-        ]
-    )
+    masks = [
+        pl.sum_horizontal(
+            [
+                pl.when(f).then(pl.lit(1 << i, dtype=pl.UInt64)).otherwise(pl.lit(0, dtype=pl.UInt64))
+                for i, f in enumerate(flags[start : start + _BITS])
+            ]
+        )
+        for start in range(0, len(flags), _BITS)
+    ]
+    return masks[0] if len(masks) == 1 else pl.struct(*[m.alias(f"m{k}") for k, m in enumerate(masks)])
 
 
 def _mask_text(mask: pl.Series, names: list[str]) -> pl.Series:
-    """`;`-joined names of the set bits, computed once per distinct mask."""
+    """`;`-joined names of the set bits, computed once per distinct mask (per integer of a struct mask)."""
+    if mask.dtype == pl.Struct:
+        parts = [
+            _mask_text(mask.struct.field(f"m{k}"), names[k * _BITS : (k + 1) * _BITS]).alias(f"m{k}")
+            for k in range(len(mask.struct.fields))
+        ]
+        frame = pl.DataFrame(parts)
+        joined = pl.concat_str([pl.when(pl.col(c) != "").then(pl.col(c)) for c in frame.columns], separator=";",
+                               ignore_nulls=True)
+        return frame.select(joined.fill_null("").alias(mask.name)).to_series()
     mapping = {
         int(m): ";".join(name for i, name in enumerate(names) if int(m) >> i & 1)
         for m in mask.unique().to_list()
@@ -253,6 +268,8 @@ def compile_ruleset(ruleset: RuleSet, as_of: dt.date, overrides=None, explain: b
             names = condition_fields(text, params)
             for name in names:
                 values_struct[name] = pl.col(name)
+            for name in cond.get("explain", []):  # shown beside the values it reads (e.g. which denominator)
+                values_struct[name] = pl.col(name)
             for name in condition_fields(text, {}):
                 if name in params and not isinstance(params[name], (list, dict)):
                     thresholds[name] = pl.lit(params[name])
@@ -320,7 +337,12 @@ def compile_ruleset(ruleset: RuleSet, as_of: dt.date, overrides=None, explain: b
                     reasons.setdefault(f, []).append(unknown & pl.col(name).is_null())
     is_unknown = pl.col("qualified") == "unknown"
     missing_labels = [_field_label(f, fiscal_year) for f in reasons]
-    missing_flags = [is_unknown & pl.col(f).is_null() & pl.any_horizontal(r) for f, r in reasons.items()]
+    missing_flags = [
+        # the next year's columns are null without a row for that year: missing only where the row exists
+        is_unknown & pl.col(f).is_null() & pl.any_horizontal(r) & (pl.col("has_next_year_row") if
+                                                                    f.endswith(_NEXT) else pl.lit(True))
+        for f, r in reasons.items()
+    ]
     missing = _bitmask(missing_flags)
 
     has_score = bool(parts)
@@ -407,8 +429,14 @@ def _known_columns() -> set[str]:
     return _KNOWN
 
 
+_NEXT = "_next1"
+
+
 def _field_label(field: str, fiscal_year: int) -> str:
-    """`rd_expense_prev1` -> `rd_expense@2023` for fiscal year 2024; plain fields -> `field`."""
+    """`rd_expense_prev1` -> `rd_expense@2023` for fiscal year 2024 (`major_accident_next1` ->
+    `major_accident@2025`); plain fields -> `field`."""
+    if field.endswith(_NEXT):
+        return f"{field[: -len(_NEXT)]}@{fiscal_year + 1}"
     for k in (1, 2, 3):
         suffix = f"_prev{k}"
         if field.endswith(suffix):

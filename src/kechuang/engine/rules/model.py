@@ -62,6 +62,9 @@ class RuleSet:
     path: Path
     notes: str = ""
     extra: dict = field(default_factory=dict)
+    # Labels this version had before (`innovative_sme@2022-06-01` became `@2022-08-01` when its effective date
+    # was corrected): results stored under an old label still find their rule set.
+    previous_labels: tuple[str, ...] = ()
 
     @property
     def label(self) -> str:
@@ -79,6 +82,10 @@ class RuleSet:
                 continue
             name = item.get("parameter")
             if name not in self.parameters:
+                # A bureau version keyed by this rule set's id may name a parameter of another of its versions
+                # (one the current text dropped): it does not apply here. A name no version has is an error.
+                if any(name in r.parameters for r in all_rulesets(self.path.parent) if r.id == self.id):
+                    continue
                 raise RuleSetError(f"规则集 {self.id} 没有参数“{name}”")
             extra.setdefault(name, []).append(
                 ParameterVersion(
@@ -163,6 +170,7 @@ def load_file(path: Path) -> RuleSet:
             routes=list(doc["routes"]),
             path=path,
             notes=doc.get("notes", ""),
+            previous_labels=tuple(doc.get("previous_labels") or ()),
         )
         _check_labels(ruleset)
         return ruleset
@@ -194,7 +202,7 @@ def all_rulesets(directory: Path = TIERS_DIR) -> tuple[RuleSet, ...]:
 
 def ruleset_by_label(label: str, directory: Path = TIERS_DIR) -> RuleSet | None:
     """The rule set version a stored result names (`tech_sme@2022-05-01`), or None."""
-    return next((r for r in all_rulesets(directory) if r.label == label), None)
+    return next((r for r in all_rulesets(directory) if label == r.label or label in r.previous_labels), None)
 
 
 def select_rulesets(
