@@ -12,7 +12,7 @@ import pytest
 from openpyxl import load_workbook
 
 from kechuang.engine import facts
-from kechuang.enterprises import imports
+from kechuang.enterprises import importing
 from kechuang.enterprises.exporting import write_template
 from kechuang.enterprises.loaders import facts_frame
 from kechuang.enterprises.models import AnnualFigure
@@ -52,7 +52,7 @@ def test_the_import_takes_the_new_columns_by_their_chinese_labels(ref, tmp_path)
               "近3年“创客中国”大赛全国企业组最好名次", "中小企业专精特新发展评价得分", "专精特新中小企业称号认定日期"]
     row = [make_uscc(1), "测试企业有限公司", 2025, "5500", "500", "否", "否", "否", "全国50强企业组", "61.5",
            "2024-06-01"]
-    report = imports.import_facts(_csv(tmp_path, header, row))
+    report = importing.import_facts(_csv(tmp_path, header, row))
     assert report["errors"] == [] and report["accepted_rows"] == 1
     figure = AnnualFigure.objects.get(enterprise__uscc=make_uscc(1), year=2025)
     assert (figure.total_income, figure.nontaxable_income) == (Decimal("5500"), Decimal("500"))
@@ -65,7 +65,7 @@ def test_the_import_takes_the_new_columns_by_their_chinese_labels(ref, tmp_path)
 @pytest.mark.django_db
 def test_a_wrong_ranking_is_reported_by_row_and_column_and_nothing_is_written(ref, tmp_path):
     header = ["统一社会信用代码", "企业名称", "年度", "近3年“创客中国”大赛全国企业组最好名次"]
-    report = imports.import_facts(_csv(tmp_path, header, [make_uscc(2), "乙有限公司", 2025, "全国第一"]))
+    report = importing.import_facts(_csv(tmp_path, header, [make_uscc(2), "乙有限公司", 2025, "全国第一"]))
     assert report["accepted_rows"] == 0
     (error,) = report["errors"]
     assert error["row"] == 2 and error["column"] == "近3年“创客中国”大赛全国企业组最好名次"
