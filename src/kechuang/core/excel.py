@@ -65,3 +65,15 @@ def attachment(data: bytes, filename: str, content_type: str = XLSX) -> HttpResp
 
 def xlsx_response(title: str, header: list[str], rows) -> HttpResponse:
     return attachment(xlsx_bytes(title, header, rows), f"{title}_{dt.date.today():%Y%m%d}.xlsx")
+
+
+# A cell whose text starts with one of these is read by Excel (and LibreOffice, WPS) as a formula.
+FORMULA_LEAD = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value):
+    """Text that a spreadsheet would run as a formula, prefixed with an apostrophe so it stays text
+    (OWASP "CSV injection"); other values unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_LEAD):
+        return "'" + value
+    return value
