@@ -546,10 +546,19 @@ def save_bank_account(*, user, enterprise: Enterprise, account_name: str, bank_n
 # ---------------------------------------------------------------- payout batches
 
 
-def assemble_batch(*, user, policy: Policy, year: int, title: str = "") -> PayoutBatch:
-    """Collect the confirmed, unbatched entitlements of a policy and year whose firm has a bank account."""
+def assemble_batch(*, user, policy: Policy, year: int, title: str = "", submit_token=None) -> PayoutBatch:
+    """Collect the confirmed, unbatched entitlements of a policy and year whose firm has a bank account.
+
+    Idempotent: assemblies of one policy queue on its row lock, so a second one sees the first one's batch
+    (PostgreSQL re-reads after the lock; SQLite serialises writers), and the same form submitted twice
+    (`submit_token`) returns the batch it already made instead of refusing."""
     _require(user.is_bureau, _("无权组建兑现批次"))
     with transaction.atomic():
+        Policy.objects.select_for_update().filter(pk=policy.pk).first()
+        if submit_token is not None:
+            done = PayoutBatch.objects.filter(submit_token=submit_token).first()
+            if done is not None:
+                return done
         free = list(Entitlement.objects.select_for_update(of=("self",)).filter(
             policy=policy, year=year, status=Entitlement.Status.CONFIRMED, amount__gt=0,
             enterprise__bank_account__isnull=False,
@@ -559,7 +568,7 @@ def assemble_batch(*, user, policy: Policy, year: int, title: str = "") -> Payou
             raise ValidationError(_("没有可纳入批次的兑现资格（需已确认、未纳入其他批次且企业已登记银行账户）"))
         total = sum((a for _, a in free), Decimal(0))
         batch = PayoutBatch.objects.create(policy=policy, year=year, count=len(free), total=total, created_by=user,
-                                           title=title.strip() or f"{policy.name} {year} 年度第 "
+                                           submit_token=submit_token, title=title.strip() or f"{policy.name} {year} 年度第 "
                                            f"{PayoutBatch.objects.filter(policy=policy, year=year).count() + 1} 批")
         Entitlement.objects.filter(pk__in=[pk for pk, _ in free]).update(batch=batch)
         audit.record(actor=user, action="batch.create", obj=batch,
@@ -638,6 +647,9 @@ def mark_paid(*, user, batch_id: int) -> PayoutBatch:
         batch = PayoutBatch.objects.select_for_update().get(pk=batch_id)
         if batch.status != PayoutBatch.Status.APPROVED:
             raise ValidationError(_("只有已审批的批次可以登记兑现（当前：%(s)s）") % {"s": batch.get_status_display()})
+        # Maker–checker–payer: whoever assembled or approved the batch cannot also record it as paid.
+        if user.pk in (batch.created_by_id, batch.approved_by_id):
+            raise ValidationError(_("登记兑现的人不能是该批次的经办人或审批人（经办、审批、兑现登记须由三人分别完成）"))
         budget = Budget.objects.select_for_update().get(policy_id=batch.policy_id, year=batch.year)
         old_paid = budget.paid
         budget.paid = old_paid + batch.total
