@@ -5,7 +5,7 @@ every other change the admin site saves is audited through its own change log (`
 """
 
 from django.contrib import admin
-from django.contrib.admin.models import LogEntry
+from django.contrib.admin.models import DELETION, LogEntry
 from django.contrib.auth.admin import UserAdmin
 from django.db.models.signals import post_save
 from django.dispatch import receiver
@@ -61,7 +61,7 @@ def audit_admin_change(sender, instance: LogEntry, created: bool, **kwargs):
     """Every save or delete through the admin site also lands in the audit chain (who, from where, what)."""
     if not created:
         return
-    action = "admin.delete" if instance.action_flag == LogEntry.DELETION else "admin.change"
+    action = "admin.delete" if instance.action_flag == DELETION else "admin.change"
     model = instance.content_type.model_class() if instance.content_type_id else None
     audit.record(actor=instance.user, action=action,
                  object_type=model._meta.label_lower if model else "", object_id=instance.object_id or "",

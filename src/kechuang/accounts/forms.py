@@ -8,7 +8,7 @@ from django.contrib.auth import password_validation
 from django.contrib.auth.forms import PasswordChangeForm as DjangoPasswordChangeForm
 from django.utils.translation import gettext_lazy as _
 
-from kechuang.core.forms import LABEL_SUFFIX, Form
+from kechuang.core.forms import Form
 from kechuang.enterprises.models import Enterprise
 
 from .models import Organisation, Role, User
@@ -19,14 +19,13 @@ class LoginForm(Form):
     password = forms.CharField(label=_("密码"), widget=forms.PasswordInput)
 
 
-class PasswordChangeForm(DjangoPasswordChangeForm):
+class PasswordChangeForm(DjangoPasswordChangeForm, Form):
     error_messages = {
         "password_incorrect": _("原密码不正确，请重新输入。"),
         "password_mismatch": _("两次输入的新密码不一致。"),
     }
 
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("label_suffix", LABEL_SUFFIX)
         super().__init__(*args, **kwargs)
         self.fields["old_password"].label = _("原密码")
         self.fields["new_password1"].label = _("新密码")

@@ -170,6 +170,8 @@ def issue_token(*, actor, user: User, name: str = "", days: int | None = None) -
         raise ValidationError(_("有效天数应在 1 到 %(n)s 之间") % {"n": settings.API_TOKEN_MAX_DAYS})
     if not user.is_active or user.is_locked:
         raise ValidationError(_("账号已停用或锁定，不能生成令牌"))
+    if user.role == Role.AUDIT_ADMIN:
+        raise ValidationError(_("审计管理员只查阅审计日志，不使用 API 令牌"))
     with transaction.atomic():
         token, key = ApiToken.issue(user, (name or "").strip()[:64] or "default", days=days)
         audit.record(actor=actor, action="token.create", obj=token,

@@ -59,6 +59,8 @@ def password_change(request):
 @login_required
 def tokens(request):
     """A user's API tokens: create one (its key is shown once) or revoke one."""
+    if request.user.is_audit_admin:
+        raise PermissionDenied(_("审计管理员只查阅审计日志，不使用 API 令牌"))
     new_key = None
     form = TokenForm(request.POST if request.method == "POST" and "revoke" not in request.POST else None)
     if request.method == "POST":
