@@ -17,7 +17,35 @@ class TokenAuth(HttpBearer):
         return user
 
 
-api = NinjaAPI(
+# What any operation may answer besides its success (the handlers and ninja's validation produce these).
+ERROR_RESPONSES = {
+    "401": "未认证：缺少令牌、令牌无效或过期，或登录已超时",
+    "403": "无权使用该功能（角色不允许），或须先修改临时密码",
+    "404": "对象不存在或不在数据范围内",
+    "422": "请求参数无效（说明见 detail）",
+}
+ERROR_SCHEMA = {
+    "title": "Error", "type": "object", "required": ["detail"],
+    "properties": {"detail": {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "object"}}]}},
+}
+
+
+class KechuangAPI(NinjaAPI):
+    def get_openapi_schema(self, *args, **kwargs):
+        """The generated document, with the error answers every operation can give and their body."""
+        schema = super().get_openapi_schema(*args, **kwargs)
+        schema.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+        for path in schema.get("paths", {}).values():
+            for operation in path.values():
+                responses = operation.setdefault("responses", {})
+                for status, description in ERROR_RESPONSES.items():
+                    responses.setdefault(status, {
+                        "description": description,
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}})
+        return schema
+
+
+api = KechuangAPI(
     title="科创平台 API", version="1", auth=[TokenAuth(), django_auth], urls_namespace="api",
     description=(
         "企业库与年度数据、企业梯队评价结果、创新积分（企业历年积分与排行榜）、政策库与兑现资格（只读）。"

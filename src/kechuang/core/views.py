@@ -3,6 +3,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -48,6 +49,8 @@ def not_found(request, exception=None):
     message = exception.args[0] if exception is not None and exception.args else None
     message = str(message) if isinstance(message, (str, Promise)) else ""
     reason = message if any("\u4e00" <= ch <= "\u9fff" for ch in message) else None
+    if request.path.startswith("/api/"):  # the API answers in JSON, as its document says, even for a bad URL
+        return JsonResponse({"detail": reason or _("未找到或无权查看")}, status=404)
     return render(request, "404.html", {"reason": reason}, status=404)
 
 

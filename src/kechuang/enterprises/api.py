@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Literal
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from ninja import Query, Router, Schema
+from ninja import Field, Path, Query, Router, Schema
 from ninja.errors import HttpError
 from pydantic import create_model
 
+from kechuang.carriers.models import Carrier
 from kechuang.core.paging import api_page
 from kechuang.engine import facts
 
 from . import selectors, services
-from .filters import EnterpriseFilter
+from .filters import SORTS, EnterpriseFilter
+from .models import Enterprise
 
 router = Router(tags=["企业库"])
 
@@ -59,13 +62,15 @@ class EnterprisePage(Schema):
 
 
 class Filters(Schema):
-    q: str = ""
-    region: str = ""
-    industry: str = ""
-    carrier: int | None = None
-    origin: str = ""
-    sort: str = "name"
-    page: int = 1
+    """The list's filters, described as the list checks them (an unknown carrier matches no firm)."""
+
+    q: str = Field("", max_length=100)
+    region: str = Field("", max_length=6, description="行政区划代码（省、市代码含其下各县区）")
+    industry: str = Field("", max_length=4, description="国民经济行业代码")
+    carrier: int | None = Field(None, ge=1, le=2**31 - 1, description="载体编号")
+    origin: Literal["", *facts.ORIGINS] = ""
+    sort: Literal[*SORTS] = "name"
+    page: int = Field(1, ge=1, le=2**31 - 1)
 
 
 def _out(e) -> dict:
@@ -81,6 +86,8 @@ def _out(e) -> dict:
 
 @router.get("", response=EnterprisePage, summary="企业列表（按权限范围）")
 def list_enterprises(request, filters: Query[Filters]):
+    if filters.carrier is not None and not Carrier.objects.filter(pk=filters.carrier).exists():
+        return api_page(Enterprise.objects.none(), 1, _out)
     form = EnterpriseFilter({k: v for k, v in filters.dict().items() if v not in ("", None) and k != "page"})
     if not form.is_valid():
         raise HttpError(422, "筛选条件无效：" + "；".join(f"{k}: {v[0]}" for k, v in form.errors.items()))
@@ -101,7 +108,7 @@ def get_figures(request, uscc: str):
 
 
 @router.put("/{uscc}/figures/{year}", summary="写入年度数据（科技局）或提交待确认（企业用户）")
-def put_figures(request, uscc: str, year: int, payload: FigureIn):
+def put_figures(request, uscc: str, payload: FigureIn, year: int = Path(..., ge=1990, le=2100)):
     user = request.auth
     if not (user.can_edit_enterprises or user.can_submit_figures):
         raise HttpError(403, "无权修改年度数据")

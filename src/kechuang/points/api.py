@@ -14,7 +14,7 @@ import datetime as dt
 from decimal import Decimal, InvalidOperation
 
 from django.http import Http404
-from ninja import Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 
 from kechuang.core.paging import api_page
@@ -100,11 +100,11 @@ class LeaderboardPage(Schema):
 
 
 class LeaderboardFilters(Schema):
-    year: int | None = None
-    stage: str = ""
-    region: str = ""
-    industry: str = ""
-    page: int = 1
+    year: int | None = Field(None, ge=1990, le=2100)
+    stage: str = Field("", max_length=32)
+    region: str = Field("", max_length=6)
+    industry: str = Field("", max_length=4)
+    page: int = Field(1, ge=1, le=2**31 - 1)
 
 
 def _split(text: str) -> list[str]:

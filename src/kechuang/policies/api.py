@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from django.http import Http404
 from django.utils import timezone
-from ninja import Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 
 from kechuang.accounts.models import Role
@@ -90,10 +90,10 @@ class EntitlementDetail(EntitlementOut):
 
 
 class EntitlementFilters(Schema):
-    status: str = ""
-    policy: str = ""
-    year: int | None = None
-    page: int = 1
+    status: Literal["", *Entitlement.Status.values] = ""
+    policy: str = Field("", max_length=64)
+    year: int | None = Field(None, ge=1990, le=2100)
+    page: int = Field(1, ge=1, le=2**31 - 1)
 
 
 def _may_list_entitlements(user) -> bool:
