@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from decimal import Decimal
 
 import pytest
@@ -125,6 +126,22 @@ def client_for(client):
         return client
 
     return login
+
+
+@pytest.fixture(autouse=True)
+def postgres_only(request):
+    """Tests marked `postgres` need PostgreSQL: skipped with a message on SQLite, but a failure where the run
+    must be on PostgreSQL (KECHUANG_REQUIRE_POSTGRES=1, set by `make test-postgres`), so CI cannot pass them
+    silently."""
+    if request.node.get_closest_marker("postgres") is None:
+        return
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        return
+    if os.environ.get("KECHUANG_REQUIRE_POSTGRES") == "1":
+        pytest.fail("此测试须在 PostgreSQL 上运行，但当前数据库是 " + connection.vendor)
+    pytest.skip("needs PostgreSQL: run with DATABASE_URL=postgres://… (SQLite serialises writes)")
 
 
 @pytest.fixture(autouse=True)

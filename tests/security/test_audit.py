@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import itertools
 from unittest import mock
 
 import pytest
@@ -40,7 +41,7 @@ def test_each_record_links_the_hash_of_the_one_before(world):
     _events()
     events = list(AuditEvent.objects.order_by("id"))
     assert events[0].prev_hash == ""
-    for before, after in zip(events, events[1:], strict=False):
+    for before, after in itertools.pairwise(events):
         assert after.prev_hash == before.hash and len(after.hash) == 64
         assert audit.chain_hash(after) == after.hash
     assert audit.verify().broken is None and audit.verify().checked == 3

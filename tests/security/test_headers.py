@@ -103,7 +103,8 @@ def _settings_env(**extra):
 
 def test_check_deploy_is_clean_in_production(tmp_path):
     env = _settings_env(KECHUANG_DATA_DIR=str(tmp_path), KECHUANG_PRODUCTION="1",
-                        SECRET_KEY="q8Zt3vLx9Pw2Rk7Ny4Hs6Jd1Fm5Gb0Cv8Xn3Tz6Wq2Ey7Ua4Io9Sl1Dk5Fj0Gh3", ALLOWED_HOSTS="kc.example.gov.cn")
+                        SECRET_KEY="q8Zt3vLx9Pw2Rk7Ny4Hs6Jd1Fm5Gb0Cv8Xn3Tz6Wq2Ey7Ua4Io9Sl1Dk5Fj0Gh3",
+                        ALLOWED_HOSTS="kc.example.gov.cn")
     result = subprocess.run([sys.executable, "-m", "kechuang.cli", "check", "--deploy", "--fail-level", "WARNING"],
                             capture_output=True, text=True, env=env, timeout=120)
     assert result.returncode == 0, result.stderr
@@ -114,7 +115,8 @@ def test_production_redirects_to_https_and_sends_hsts(tmp_path):
     code = ("import kechuang.settings as s; print(s.SECURE_SSL_REDIRECT, s.SECURE_HSTS_SECONDS, "
             "s.SECURE_HSTS_INCLUDE_SUBDOMAINS, s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE)")
     prod = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
-                          env=_settings_env(KECHUANG_DATA_DIR=str(tmp_path), KECHUANG_PRODUCTION="1", SECRET_KEY="x" * 50))
+                          env=_settings_env(KECHUANG_DATA_DIR=str(tmp_path), KECHUANG_PRODUCTION="1",
+                                            SECRET_KEY="x" * 50))
     assert prod.stdout.split() == ["True", "31536000", "True", "True", "True"]
     demo = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
                           env=_settings_env(KECHUANG_DATA_DIR=str(tmp_path)))

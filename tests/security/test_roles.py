@@ -10,7 +10,6 @@ from kechuang.accounts import services
 from kechuang.accounts.models import Organisation, User
 from kechuang.core.models import AuditEvent
 from tests.conftest import ROLES
-from tests.policies.conftest import library, pworld  # noqa: F401 (fixtures)
 
 NEW_PASSWORD = "Xin@Mima2027"
 

@@ -10,14 +10,14 @@ import pytest
 
 from kechuang.enterprises import selectors as registry
 from kechuang.enterprises import services as registry_services
-from kechuang.policies import selectors as policy_selectors
-from kechuang.policies import services as policy_services
 from kechuang.points import selectors as points_selectors
 from kechuang.points.models import PointsResult, ScoringRun
+from kechuang.policies import selectors as policy_selectors
+from kechuang.policies import services as policy_services
 from kechuang.tiers import selectors as tier_selectors
 from kechuang.tiers.models import TierResult, TierRun
 from tests.conftest import ROLES, VISIBLE
-from tests.policies.conftest import AS_OF, library, pworld  # noqa: F401 (fixtures)
+from tests.policies.conftest import AS_OF
 
 EVERYONE = (*ROLES, "audit_admin")
 

@@ -120,7 +120,7 @@ def test_token_page_lists_expiry_and_revokes_with_a_reason(client_for, world):
 
 @pytest.mark.django_db
 def test_a_bureau_admin_revokes_another_user_s_token(client_for, world):
-    token, key = services.issue_token(actor=None, user=world["users"]["park_operator"])
+    token, _key = services.issue_token(actor=None, user=world["users"]["park_operator"])
     url = reverse("accounts:user_action", args=[world["users"]["park_operator"].pk, "revoke"])
     assert client_for(world["users"]["bureau_staff"]).post(url, {"token": token.pk}).status_code == 403
     assert ApiToken.objects.get(pk=token.pk).status == "active"
@@ -150,7 +150,8 @@ def test_token_create_command_prints_a_working_token(world, client, capsys):
 def test_a_temporary_password_must_be_changed_first(client, world):
     staff = User.objects.get(username="bureau_staff")
     services.reset_password(actor=world["users"]["bureau_admin"], user=staff, new_password="Temp@Pass2027x")
-    assert client.post("/accounts/login/", {"username": "bureau_staff", "password": "Temp@Pass2027x"}).status_code == 302
+    response = client.post("/accounts/login/", {"username": "bureau_staff", "password": "Temp@Pass2027x"})
+    assert response.status_code == 302
     response = client.get(reverse("enterprises:list"))
     assert response.status_code == 302 and response["Location"] == reverse("accounts:password")
     assert client.get(API).status_code == 403

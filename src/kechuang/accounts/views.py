@@ -13,7 +13,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from . import services
-from .forms import LoginForm, PasswordChangeForm, PasswordResetForm, TokenForm, UserCreateForm, UserFilter, UserScopeForm
+from .forms import (
+    LoginForm,
+    PasswordChangeForm,
+    PasswordResetForm,
+    TokenForm,
+    UserCreateForm,
+    UserFilter,
+    UserScopeForm,
+)
 from .models import ApiToken, Role, User
 
 PAGE_SIZE = 50
@@ -180,7 +188,8 @@ def user_action(request, pk, action):
     try:
         if action in ("disable", "enable"):
             services.set_active(actor=request.user, user=user, active=action == "enable")
-            messages.success(request, _("账号已启用。") if action == "enable" else _("账号已停用，其登录与令牌已失效。"))
+            messages.success(request, _("账号已启用。") if action == "enable"
+                             else _("账号已停用，其登录与令牌已失效。"))
         elif action == "unlock":
             services.unlock_user(actor=request.user, user=user)
             messages.success(request, _("已解除锁定。"))

@@ -18,7 +18,8 @@ EXIT_BROKEN = 1
 
 
 def register(sub) -> None:
-    audit = sub.add_parser("audit", help="审计记录：校验哈希链、清理过期记录").add_subparsers(dest="what", required=True)
+    audit = sub.add_parser("audit", help="审计记录：校验哈希链、清理过期记录")
+    audit = audit.add_subparsers(dest="what", required=True)
     audit.add_parser("verify", help="校验审计记录哈希链是否完整").set_defaults(handler=audit_verify)
     purge = audit.add_parser("purge", help="清理超过保存期限的审计记录")
     purge.add_argument("--before", required=True, help="清理此日期（YYYY-MM-DD）之前的记录")
@@ -31,7 +32,8 @@ def register(sub) -> None:
     create.add_argument("--name", default="命令行", help="令牌名称（用途）")
     create.set_defaults(handler=token_create)
 
-    user = sub.add_parser("user", help="账号（命令行管理的账号，如审计管理员）").add_subparsers(dest="what", required=True)
+    user = sub.add_parser("user", help="账号（命令行管理的账号，如审计管理员）")
+    user = user.add_subparsers(dest="what", required=True)
     add = user.add_parser("create", help="新建账号；密码从环境变量 KECHUANG_NEW_PASSWORD 读取，否则提示输入")
     add.add_argument("username")
     add.add_argument("--role", required=True, help="角色，如 audit_admin、bureau_admin")

@@ -567,9 +567,10 @@ def assemble_batch(*, user, policy: Policy, year: int, title: str = "", submit_t
         if not free:
             raise ValidationError(_("没有可纳入批次的兑现资格（需已确认、未纳入其他批次且企业已登记银行账户）"))
         total = sum((a for _, a in free), Decimal(0))
+        number = PayoutBatch.objects.filter(policy=policy, year=year).count() + 1
         batch = PayoutBatch.objects.create(policy=policy, year=year, count=len(free), total=total, created_by=user,
-                                           submit_token=submit_token, title=title.strip() or f"{policy.name} {year} 年度第 "
-                                           f"{PayoutBatch.objects.filter(policy=policy, year=year).count() + 1} 批")
+                                           submit_token=submit_token,
+                                           title=title.strip() or f"{policy.name} {year} 年度第 {number} 批")
         Entitlement.objects.filter(pk__in=[pk for pk, _ in free]).update(batch=batch)
         audit.record(actor=user, action="batch.create", obj=batch,
                      changes={"total": [None, audit.jsonable(total)], "count": [None, len(free)]}, note=batch.title)

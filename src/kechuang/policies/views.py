@@ -291,7 +291,8 @@ def batch_create(request, code):
         return redirect("policies:detail", code=code)
     try:
         batch = services.assemble_batch(user=request.user, policy=policy, year=form.cleaned_data["year"],
-                                        title=form.cleaned_data["title"], submit_token=form.cleaned_data["submit_token"])
+                                        title=form.cleaned_data["title"],
+                                        submit_token=form.cleaned_data["submit_token"])
     except ValidationError as exc:
         messages.error(request, _errors(exc))
         return redirect("policies:detail", code=code)
