@@ -89,3 +89,36 @@ def test_parallel_posts_make_one_batch(ready, monkeypatch, same_form):
     assert set(Entitlement.objects.filter(status="confirmed").values_list("batch", flat=True)) == {batch.pk}
     to_batch = sum(r["Location"] == reverse("policies:batch", args=[batch.pk]) for r in responses)
     assert to_batch == (POSTS if same_form else 1)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_parallel_eligibility_runs_grant_each_firm_once(pworld, monkeypatch):
+    """Two 资格比对 of one policy started together (the form sent twice) create each entitlement once."""
+    check = services.check_clawbacks
+
+    def slow_check(*args, **kwargs):  # inside the run's transaction, after it has read what firms hold
+        time.sleep(0.5)
+        return check(*args, **kwargs)
+
+    monkeypatch.setattr(services, "check_clawbacks", slow_check)
+    barrier = threading.Barrier(2)
+    errors = []
+
+    def run():
+        try:
+            barrier.wait()
+            services.run_eligibility("rd_subsidy", AS_OF, user=pworld["users"]["bureau_staff"])
+        except Exception as exc:  # noqa: BLE001 (reported below)
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert errors == []
+    held = list(Entitlement.objects.values_list("enterprise_id", "year"))
+    assert len(held) == len(set(held)) == 2  # a and b, once each

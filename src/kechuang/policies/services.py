@@ -331,11 +331,14 @@ def run_eligibility(policy_id, as_of: dt.date, user=None, job: Job | None = None
     ids = pl.DataFrame(list(Enterprise.objects.values_list("uscc", "pk")), schema={"uscc": pl.Utf8, "eid": pl.Int64},
                        orient="row")
     results = results.join(ids, on="uscc", how="inner")
-    held = set(Entitlement.objects.filter(policy=policy, year=year, status__in=Entitlement.ACTIVE)
-               .values_list("enterprise_id", flat=True))
-    eligible = results.filter((pl.col("eligible") == TRUE) & (pl.col("amount_yuan") > 0)
-                              & ~pl.col("eid").is_in(list(held)))
     with transaction.atomic():
+        # One run of a policy writes at a time, and reads what the firms hold only once it may: two runs started
+        # together (a double submit) grant each firm once (the second sees the first's entitlements).
+        Policy.objects.select_for_update().filter(pk=policy.pk).first()
+        held = set(Entitlement.objects.filter(policy=policy, year=year, status__in=Entitlement.ACTIVE)
+                   .values_list("enterprise_id", flat=True))
+        eligible = results.filter((pl.col("eligible") == TRUE) & (pl.col("amount_yuan") > 0)
+                                  & ~pl.col("eid").is_in(list(held)))
         run = EligibilityRun.objects.create(policy=policy, version=version, as_of=as_of, year=year,
                                             firms=results.height, job=job,
                                             created_by=user if getattr(user, "is_authenticated", False) else None)
