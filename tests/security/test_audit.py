@@ -192,3 +192,10 @@ def test_bureau_admin_sees_business_events_the_audit_admin_all(client, client_fo
     assert "修改企业信息" in admin_page and "登录失败" not in admin_page
     audit_page = client_for(world["users"]["audit_admin"]).get(reverse("core:audit")).content.decode()
     assert "修改企业信息" in audit_page and "登录失败" in audit_page and "至少保存 365 天" in audit_page
+
+
+def test_timestamps_in_changes_read_as_local_minutes():
+    text = audit.changes_text("accounts.user", {"locked_until": [None, "2026-12-07T03:52:26.546782+00:00"]})
+    assert text == "锁定至：空 → 2026-12-07 11:52"
+    assert audit.changes_text("tiers.tierrun", {"as_of": ["2025-06-01", "2025-06-30"]}).endswith(
+        "2025-06-01 → 2025-06-30")

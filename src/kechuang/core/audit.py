@@ -95,6 +95,9 @@ def changes_text(object_type: str, changes: dict) -> str:
     def shown(field, value) -> str:
         if value is None or value == "":
             return "空"
+        moment = _moment(value)
+        if moment is not None:  # a stored ISO timestamp (lock, expiry): local time, to the minute
+            return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
         if isinstance(value, (list, dict)):  # a band table or a range: as JSON, readable and copyable
             return json.dumps(value, ensure_ascii=False)
         choices = dict(getattr(field, "flatchoices", None) or ())
@@ -109,6 +112,17 @@ def changes_text(object_type: str, changes: dict) -> str:
         else:
             parts.append(f"{title}：{change}")
     return "；".join(parts)
+
+
+def _moment(value) -> dt.datetime | None:
+    """The aware datetime an ISO timestamp string stands for (as `jsonable` writes one), else None."""
+    if not isinstance(value, str) or "T" not in value or len(value) < 19:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None
 
 
 def jsonable(value):

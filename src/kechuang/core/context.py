@@ -9,7 +9,7 @@ def navigation(request):
     if not user or not user.is_authenticated:
         return {"nav": []}
     if user.is_audit_admin:  # reads the audit log and changes nothing else
-        return {"nav": [(_("审计日志"), reverse("core:audit"))]}
+        return {"nav": [(_("操作日志"), reverse("core:audit"))]}
     items = [(_("首页"), reverse("core:home")), (_("企业库"), reverse("enterprises:list"))]
     if user.is_bureau or user.role == "park_operator":
         items.append((_("企业梯队"), reverse("tiers:pipeline")))
