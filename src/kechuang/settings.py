@@ -74,6 +74,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "kechuang.accounts.middleware.IdleTimeoutMiddleware",
     "kechuang.accounts.middleware.PasswordChangeRequiredMiddleware",
+    "kechuang.accounts.middleware.AuditAdminMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]

@@ -31,7 +31,7 @@ class PasswordChangeForm(DjangoPasswordChangeForm, Form):
         self.fields["new_password1"].label = _("新密码")
         self.fields["new_password2"].label = _("再次输入新密码")
         self.fields["new_password1"].help_text = "；".join(
-            str(t) for t in password_validation.password_validators_help_texts())
+            str(t).rstrip("。") for t in password_validation.password_validators_help_texts()) + "。"
 
 
 def _token_days():
