@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -30,7 +32,18 @@ schema = schemathesis.openapi.from_wsgi("/api/openapi.json", application).exclud
 
 
 @pytest.fixture
-def token(world):
+def keep_connection():
+    """Requests reach the WSGI app directly, not through Django's test client, which is what otherwise stops
+    the end of each request from closing the test's database connection (and its transaction)."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def token(world, keep_connection):
     from kechuang.accounts import services
 
     _, key = services.issue_token(actor=None, user=world["users"]["bureau_admin"], name="schemathesis")
