@@ -2,6 +2,7 @@
 
 from django.http import Http404
 from ninja import NinjaAPI
+from ninja.errors import ValidationError
 from ninja.security import HttpBearer, django_auth
 
 from kechuang.accounts import services as accounts
@@ -57,6 +58,26 @@ api.add_router("/enterprises", "kechuang.enterprises.api.router")
 api.add_router("/tiers", "kechuang.tiers.api.router")
 api.add_router("/points", "kechuang.points.api.router")
 api.add_router("/policies", "kechuang.policies.api.router")
+
+
+# What pydantic's error types mean, for the 422 answer (its own messages are English).
+INPUT_ERRORS = {
+    "int_parsing": "应为整数", "int_from_float": "应为整数", "float_parsing": "应为数字", "decimal_parsing": "应为数字",
+    "bool_parsing": "应为 true 或 false", "date_parsing": "应为日期（YYYY-MM-DD）", "date_from_datetime_parsing":
+    "应为日期（YYYY-MM-DD）", "missing": "必填", "string_type": "应为文本", "literal_error": "不是可选的值",
+    "string_too_long": "太长", "greater_than_equal": "太小", "less_than_equal": "太大",
+    "json_invalid": "不是有效的 JSON", "model_attributes_type": "应为对象", "dict_type": "应为对象",
+}
+
+
+@api.exception_handler(ValidationError)
+def invalid_input(request, exc: ValidationError):
+    """ninja's 422 with a Chinese reason per field: 请求参数无效：status 不是可选的值；…"""
+    parts = []
+    for error in exc.errors:
+        where = ".".join(str(p) for p in error.get("loc", ())[1:] if p != "payload") or "请求"
+        parts.append(f"{where} {INPUT_ERRORS.get(error.get('type'), '格式无效')}")
+    return api.create_response(request, {"detail": "请求参数无效：" + "；".join(parts)}, status=422)
 
 
 @api.exception_handler(Http404)

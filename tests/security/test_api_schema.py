@@ -57,3 +57,12 @@ def token(world, keep_connection):
                                  HealthCheck.filter_too_much])
 def test_api_conforms_to_its_schema(case, token):
     case.call_and_validate(headers={"Authorization": f"Bearer {token}"}, checks=CHECKS)
+
+
+@pytest.mark.django_db
+def test_invalid_input_is_refused_in_chinese(client, token):
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    response = client.get("/api/enterprises", {"page": "abc"}, **auth)
+    assert (response.status_code, response.json()) == (422, {"detail": "请求参数无效：page 应为整数"})
+    response = client.put("/api/enterprises/x/figures/1800", "{}", content_type="application/json", **auth)
+    assert (response.status_code, response.json()) == (422, {"detail": "请求参数无效：year 太小"})

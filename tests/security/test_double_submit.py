@@ -109,7 +109,7 @@ def test_parallel_eligibility_runs_grant_each_firm_once(pworld, monkeypatch):
         try:
             barrier.wait()
             services.run_eligibility("rd_subsidy", AS_OF, user=pworld["users"]["bureau_staff"])
-        except Exception as exc:  # noqa: BLE001 (reported below)
+        except Exception as exc:  # reported below
             errors.append(exc)
         finally:
             connections.close_all()

@@ -27,7 +27,8 @@ def test_the_audit_admin_reads_the_audit_log_and_nothing_else(client_for, world)
     assert "用户管理" not in html and "企业库" not in html
     uscc = world["a"].uscc
     for url in (reverse("enterprises:list"), reverse("enterprises:detail", args=[uscc]), "/api/enterprises",
-                reverse("policies:list"), reverse("points:home"), reverse("tiers:pipeline"), reverse("accounts:tokens")):
+                reverse("policies:list"), reverse("points:home"), reverse("tiers:pipeline"),
+                reverse("accounts:tokens")):
         assert client.get(url).status_code == 403, url
     before = (User.objects.count(), AuditEvent.objects.exclude(action__startswith="auth.").count())
     for url, data in ((reverse("accounts:user_new"), {"username": "x", "role": "bureau_admin"}),

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Literal
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
@@ -61,16 +60,21 @@ class EnterprisePage(Schema):
     items: list[EnterpriseOut]
 
 
+def documented(**schema) -> dict:
+    """Limits written into the OpenAPI document only: the handler checks them itself, with Chinese messages."""
+    return {"json_schema_extra": schema}
+
+
 class Filters(Schema):
     """The list's filters, described as the list checks them (an unknown carrier matches no firm)."""
 
-    q: str = Field("", max_length=100)
-    region: str = Field("", max_length=6, description="行政区划代码（省、市代码含其下各县区）")
-    industry: str = Field("", max_length=4, description="国民经济行业代码")
-    carrier: int | None = Field(None, ge=1, le=2**31 - 1, description="载体编号")
-    origin: Literal["", *facts.ORIGINS] = ""
-    sort: Literal[*SORTS] = "name"
-    page: int = Field(1, ge=1, le=2**31 - 1)
+    q: str = Field("", **documented(maxLength=100))
+    region: str = Field("", description="行政区划代码（省、市代码含其下各县区）", **documented(maxLength=6))
+    industry: str = Field("", description="国民经济行业代码", **documented(maxLength=4))
+    carrier: int | None = Field(None, description="载体编号", **documented(minimum=1, maximum=2**31 - 1))
+    origin: str = Field("", **documented(enum=["", *facts.ORIGINS]))
+    sort: str = Field("name", **documented(enum=list(SORTS)))
+    page: int = Field(1, **documented(minimum=1, maximum=2**31 - 1))
 
 
 def _out(e) -> dict:

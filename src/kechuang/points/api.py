@@ -100,11 +100,12 @@ class LeaderboardPage(Schema):
 
 
 class LeaderboardFilters(Schema):
-    year: int | None = Field(None, ge=1990, le=2100)
-    stage: str = Field("", max_length=32)
-    region: str = Field("", max_length=6)
-    industry: str = Field("", max_length=4)
-    page: int = Field(1, ge=1, le=2**31 - 1)
+    # Limits for the OpenAPI document; the handler checks them (Chinese messages).
+    year: int | None = Field(None, json_schema_extra={"minimum": 1990, "maximum": 2100})
+    stage: str = Field("", json_schema_extra={"maxLength": 32})
+    region: str = Field("", json_schema_extra={"maxLength": 6})
+    industry: str = Field("", json_schema_extra={"maxLength": 4})
+    page: int = Field(1, json_schema_extra={"minimum": 1, "maximum": 2**31 - 1})
 
 
 def _split(text: str) -> list[str]:

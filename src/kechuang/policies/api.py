@@ -90,10 +90,11 @@ class EntitlementDetail(EntitlementOut):
 
 
 class EntitlementFilters(Schema):
-    status: Literal["", *Entitlement.Status.values] = ""
-    policy: str = Field("", max_length=64)
-    year: int | None = Field(None, ge=1990, le=2100)
-    page: int = Field(1, ge=1, le=2**31 - 1)
+    # Limits for the OpenAPI document; the handler checks them (Chinese messages).
+    status: str = Field("", json_schema_extra={"enum": ["", *Entitlement.Status.values]})
+    policy: str = Field("", json_schema_extra={"maxLength": 64})
+    year: int | None = Field(None, json_schema_extra={"minimum": 1990, "maximum": 2100})
+    page: int = Field(1, json_schema_extra={"minimum": 1, "maximum": 2**31 - 1})
 
 
 def _may_list_entitlements(user) -> bool:
