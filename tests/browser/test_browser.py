@@ -61,12 +61,13 @@ def test_login_form_leads_to_dashboard_with_counts(page, world):
     expect(page.locator("h1")).to_have_text("工作台")
     assert page.url.endswith("/")
     expect(page.locator("header.top .who span")).to_have_text("bureau_staff · 科技局工作人员")
+    # c is resident in the other operator's incubator and b has a pending submission (tests/conftest.py world)
     assert stats(page) == {
         "可见企业": "3",
         "年度数据记录（最新 2024）": "3",
-        "在驻企业": "2",
+        "在驻企业": "3",
         "载体": "2",
-        "待确认填报": "0",
+        "待确认填报": "1",
     }
     # Staff get the import and confirmation pages (the menu grows with the platform: a subset, not the list).
     menu = set(page.locator("header.top nav a").all_inner_texts())

@@ -37,7 +37,11 @@ def test_every_page_has_a_content_security_policy_and_inline_scripts_carry_its_n
 
 
 def test_templates_have_no_inline_event_handlers_or_unnonced_scripts():
-    """A handler attribute or a <script> block without the nonce would be blocked by the policy."""
+    """A handler attribute or a <script> block without the nonce would be blocked by the policy (forms set
+    widget attributes in Python too)."""
+    for path in TEMPLATES.parent.rglob("*.py"):
+        assert not re.search(r"""attrs\[["']on[a-z]+["']\]|["']on(change|click|submit|input|load)["']\s*:""",
+                             path.read_text(encoding="utf-8")), path
     for path in TEMPLATES.rglob("*.html"):
         text = path.read_text(encoding="utf-8")
         assert not re.search(r"\son[a-z]+\s*=", text), path
