@@ -42,7 +42,7 @@ serve: $(STAMP) ## Serve the existing database
 	$(BIN)/kechuang serve
 
 lint: $(STAMP) ## ruff, the house conventions (tools/conventions.py), Django's system checks, no missing migrations
-	$(BIN)/ruff check src tests bench tools
+	$(BIN)/ruff check src tests bench tools scripts
 	$(BIN)/python tools/conventions.py
 	KECHUANG_DATA_DIR=$$(mktemp -d) $(BIN)/kechuang check --fail-level WARNING
 	KECHUANG_DATA_DIR=$$(mktemp -d) $(BIN)/kechuang makemigrations --check --dry-run -v0
@@ -53,9 +53,11 @@ test-sqlite: system-deps $(STAMP) ## The whole suite on SQLite, browser tests in
 test-postgres: $(STAMP) ## The suite (without browser tests) on PostgreSQL, when a server answers
 	@url="$${TEST_DATABASE_URL:-}"; \
 	if [ -z "$$url" ] && (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null; then url="$(PG_URL)"; fi; \
+	if [ -z "$$url" ] && [ -n "$${CI:-}" ]; then echo "CI 必须在 PostgreSQL 上运行测试，但 PostgreSQL 不可用"; exit 1; fi; \
 	if [ -z "$$url" ]; then echo "PostgreSQL 不可用：跳过 PostgreSQL 测试（设置 TEST_DATABASE_URL 可指定）"; exit 0; fi; \
 	echo "在 PostgreSQL 上运行测试：$$url"; \
-	KECHUANG_DATA_DIR=$$(mktemp -d) DATABASE_URL="$$url" $(BIN)/pytest -p no:cacheprovider -m "not browser"
+	KECHUANG_DATA_DIR=$$(mktemp -d) DATABASE_URL="$$url" KECHUANG_REQUIRE_POSTGRES=1 \
+	  $(BIN)/pytest -p no:cacheprovider -m "not browser"
 
 test: lint test-sqlite test-postgres ## Lint, then the suite on SQLite and on PostgreSQL
 

@@ -1,24 +1,52 @@
 """The REST API (OpenAPI at /api/openapi.json, docs at /api/docs). Same selectors as the pages."""
 
 from django.http import Http404
-from django.utils import timezone
 from ninja import NinjaAPI
+from ninja.errors import ValidationError
 from ninja.security import HttpBearer, django_auth
 
-from kechuang.accounts.models import ApiToken
+from kechuang.accounts import services as accounts
 
 
 class TokenAuth(HttpBearer):
+    """Bearer tokens, through the same address throttle and audit as the login page (accounts.services)."""
+
     def authenticate(self, request, token):
-        found = ApiToken.objects.select_related("user").filter(key_hash=ApiToken.hash(token)).first()
-        if found is None or not found.user.is_active:
-            return None
-        ApiToken.objects.filter(pk=found.pk).update(last_used_at=timezone.now())
-        request.user = found.user
-        return found.user
+        user = accounts.authenticate_token(request, token)
+        if user is not None:
+            request.user = user
+        return user
 
 
-api = NinjaAPI(
+# What any operation may answer besides its success (the handlers and ninja's validation produce these).
+ERROR_RESPONSES = {
+    "401": "未认证：缺少令牌、令牌无效或过期，或登录已超时",
+    "403": "无权使用该功能（角色不允许），或须先修改临时密码",
+    "404": "对象不存在或不在数据范围内",
+    "422": "请求参数无效（说明见 detail）",
+}
+ERROR_SCHEMA = {
+    "title": "Error", "type": "object", "required": ["detail"],
+    "properties": {"detail": {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "object"}}]}},
+}
+
+
+class KechuangAPI(NinjaAPI):
+    def get_openapi_schema(self, *args, **kwargs):
+        """The generated document, with the error answers every operation can give and their body."""
+        schema = super().get_openapi_schema(*args, **kwargs)
+        schema.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+        for path in schema.get("paths", {}).values():
+            for operation in path.values():
+                responses = operation.setdefault("responses", {})
+                for status, description in ERROR_RESPONSES.items():
+                    responses.setdefault(status, {
+                        "description": description,
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}})
+        return schema
+
+
+api = KechuangAPI(
     title="科创平台 API", version="1", auth=[TokenAuth(), django_auth], urls_namespace="api",
     description=(
         "企业库与年度数据、企业梯队评价结果、创新积分（企业历年积分与排行榜）、政策库与兑现资格（只读）。"
@@ -30,6 +58,26 @@ api.add_router("/enterprises", "kechuang.enterprises.api.router")
 api.add_router("/tiers", "kechuang.tiers.api.router")
 api.add_router("/points", "kechuang.points.api.router")
 api.add_router("/policies", "kechuang.policies.api.router")
+
+
+# What pydantic's error types mean, for the 422 answer (its own messages are English).
+INPUT_ERRORS = {
+    "int_parsing": "应为整数", "int_from_float": "应为整数", "float_parsing": "应为数字", "decimal_parsing": "应为数字",
+    "bool_parsing": "应为 true 或 false", "date_parsing": "应为日期（YYYY-MM-DD）", "date_from_datetime_parsing":
+    "应为日期（YYYY-MM-DD）", "missing": "必填", "string_type": "应为文本", "literal_error": "不是可选的值",
+    "string_too_long": "太长", "greater_than_equal": "太小", "less_than_equal": "太大",
+    "json_invalid": "不是有效的 JSON", "model_attributes_type": "应为对象", "dict_type": "应为对象",
+}
+
+
+@api.exception_handler(ValidationError)
+def invalid_input(request, exc: ValidationError):
+    """ninja's 422 with a Chinese reason per field: 请求参数无效：status 不是可选的值；…"""
+    parts = []
+    for error in exc.errors:
+        where = ".".join(str(p) for p in error.get("loc", ())[1:] if p != "payload") or "请求"
+        parts.append(f"{where} {INPUT_ERRORS.get(error.get('type'), '格式无效')}")
+    return api.create_response(request, {"detail": "请求参数无效：" + "；".join(parts)}, status=422)
 
 
 @api.exception_handler(Http404)

@@ -13,6 +13,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -42,7 +43,7 @@ ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "kechuang.core.admin_site.KechuangAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -51,6 +52,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "huey.contrib.djhuey",
+    "csp",
     "kechuang.core",
     "kechuang.accounts",
     "kechuang.carriers",
@@ -64,12 +66,16 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "kechuang.core.client.ClientAddressMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "kechuang.accounts.middleware.IdleTimeoutMiddleware",
+    "kechuang.accounts.middleware.PasswordChangeRequiredMiddleware",
+    "kechuang.accounts.middleware.AuditAdminMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -109,21 +115,71 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
+# One authentication path for every way in (login page, the admin site, anything calling authenticate()):
+# per-address throttle, per-account lockout and an audit event for each outcome. See docs/security.md.
+AUTHENTICATION_BACKENDS = ["kechuang.accounts.backends.LockoutBackend"]
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "kechuang.accounts.passwords.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "kechuang.accounts.passwords.CharacterClassValidator"},
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "kechuang.accounts.passwords.UserAttributeSimilarityValidator"},
+    {"NAME": "kechuang.accounts.passwords.CommonPasswordValidator"},
+    {"NAME": "kechuang.accounts.passwords.NumericPasswordValidator"},
 ]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "core:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
-# Lockout after repeated failed logins, and idle timeout (seconds); see accounts/.
+# Lockout after repeated failed logins, per-address throttling, idle timeout (seconds); see accounts/.
 LOGIN_MAX_FAILURES = int(os.environ.get("LOGIN_MAX_FAILURES", "5"))
 LOGIN_LOCKOUT_SECONDS = int(os.environ.get("LOGIN_LOCKOUT_SECONDS", "900"))
+LOGIN_ADDRESS_MAX_FAILURES = int(os.environ.get("LOGIN_ADDRESS_MAX_FAILURES", "20"))
+LOGIN_ADDRESS_WINDOW_SECONDS = int(os.environ.get("LOGIN_ADDRESS_WINDOW_SECONDS", "900"))
 SESSION_IDLE_TIMEOUT = int(os.environ.get("SESSION_IDLE_TIMEOUT", "1800"))
+# A session ends when the browser closes, and in any case after SESSION_MAX_AGE seconds (default 12 hours).
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_AGE = int(os.environ.get("SESSION_MAX_AGE", str(12 * 3600)))
 SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = PRODUCTION
 CSRF_COOKIE_SECURE = PRODUCTION
+CSRF_FAILURE_VIEW = "kechuang.core.views.csrf_failure"
+# API tokens: days valid when issued (default) and at most.
+API_TOKEN_DAYS = int(os.environ.get("API_TOKEN_DAYS", "90"))
+API_TOKEN_MAX_DAYS = int(os.environ.get("API_TOKEN_MAX_DAYS", "365"))
+# Audit records are kept at least this long (never under the 183-day floor of 等保2.0, see core/audit.py).
+AUDIT_RETENTION_DAYS = int(os.environ.get("AUDIT_RETENTION_DAYS", "365"))
+# Reverse proxies in front of the app that append X-Forwarded-For (0: use the connecting address).
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+# The Django admin site is off unless asked for; when on, it signs in through the same login page.
+ADMIN_ENABLED = os.environ.get("KECHUANG_ADMIN") == "1"
+
+# HTTPS in production: redirect, HSTS for a year (subdomains and preload included), secure cookies. Behind a
+# TLS-terminating proxy set SECURE_PROXY_SSL_HEADER=1 so the proxy's X-Forwarded-Proto is believed.
+SECURE_SSL_REDIRECT = PRODUCTION
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000")) if PRODUCTION else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = PRODUCTION
+SECURE_HSTS_PRELOAD = PRODUCTION
+if os.environ.get("SECURE_PROXY_SSL_HEADER") == "1":
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy: scripts only from this site or inline blocks carrying the page's nonce
+# (`<script nonce="{{ request.csp_nonce }}">`), no inline event handlers. Styles allow inline because the
+# templates and ECharts set style attributes; no script can run through them.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", NONCE],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文")]

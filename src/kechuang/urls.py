@@ -3,8 +3,6 @@ from django.urls import include, path
 
 from kechuang.api import api
 
-admin.site.site_header = "科创平台管理后台"
-admin.site.site_title = "科创平台"
 handler404 = "kechuang.core.views.not_found"
 
 urlpatterns = [

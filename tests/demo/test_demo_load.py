@@ -22,7 +22,8 @@ def test_load_small_region(ref):
     assert result["enterprises_created"] == Enterprise.objects.count() == 300
     assert result["figures_created"] == region.facts.height
     assert set(User.objects.values_list("role", flat=True)) == {
-        "bureau_admin", "bureau_staff", "park_operator", "enterprise_user", "bank_user", "institution_user"}
+        "bureau_admin", "bureau_staff", "park_operator", "enterprise_user", "bank_user", "institution_user",
+        "audit_admin"}
     assert authenticate(username="bureau_staff", password=load_password()) is not None
     valley = Carrier.objects.get(kind="valley")
     operator = User.objects.get(role="park_operator")

@@ -278,8 +278,11 @@ def test_six_chains_with_leader_and_cores(region, firms):
 
 
 def test_one_user_per_role_with_strong_passwords(region, firms):
-    assert [u["role"] for u in region.users] == ROLES
-    assert len({u["username"] for u in region.users}) == 6
+    # one user per role, a second bureau staff (the cashier: maker, checker and payer are three people) and the
+    # audit admin (三员分立)
+    assert [u["role"] for u in region.users] == [*ROLES[:2], "bureau_staff", "audit_admin", *ROLES[2:]]
+    assert [u["username"] for u in region.users][2:4] == ["bureau_cashier", "audit_admin"]
+    assert len({u["username"] for u in region.users}) == 8
     assert {u["password"] for u in region.users} == {generate_password_hint()}
     for u in region.users:
         p = u["password"]

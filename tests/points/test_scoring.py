@@ -46,7 +46,7 @@ def test_stored_points_ranks_and_contributions_are_exact(scored):
     assert a.percentiles["tech_staff_ratio"] == 100.0 and b.percentiles["tech_staff_ratio"] == 0.0
     assert a.percentiles["invention_applications"] is None  # unknown has no percentile
     assert "invention_applications" in a.missing.split(";")
-    assert (a.industry_code, a.region_code, a.carrier, c.carrier) == ("6513", "140105", "晋创谷·太原", "")
+    assert (a.industry_code, a.region_code, a.carrier, c.carrier) == ("6513", "140105", "晋创谷·太原", "别的孵化器")
     assert a.credit["revenue_basis"] == 2750.0  # (3000 + 2500) / 2
     assert a.credit["rule"] == "points_loan_huaian@2025-01-01"
     assert all(x.fee_waiver for x in (a, b, c))  # ranks 1–3 ≤ 100

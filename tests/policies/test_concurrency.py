@@ -37,8 +37,6 @@ def _database_url() -> str:
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_parallel_approvals_never_overspend(library, world, tmp_path):
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL row locks: run with DATABASE_URL=postgres://… (SQLite serialises writes)")
     p = policy("rd_subsidy")
     Budget.objects.filter(policy=p, year=2025).update(amount=Decimal("25"), committed=0)
     maker = world["users"]["bureau_staff"]

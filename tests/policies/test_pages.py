@@ -43,7 +43,7 @@ def test_simulation_page_and_comparison(pworld, client_for):
     assert [m["condition"] for m in r["near_misses"]] == ["rd_min", "rd_min"]
     region = {d["label"]: d["eligible"] for d in r["distributions"]["region"]}
     assert region == {"迎泽区": 1, "小店区": 0, "海陵区": 0}
-    assert {d["label"]: d["firms"] for d in r["distributions"]["carrier"]} == {"晋创谷·太原": 2, "未知/无": 1}
+    assert {d["label"]: d["firms"] for d in r["distributions"]["carrier"]} == {"晋创谷·太原": 2, "别的孵化器": 1}
     page = client.get(response.url)
     html = page.content.decode()
     assert "版本对比" in html and "不再符合" in html and "迎泽区" in html

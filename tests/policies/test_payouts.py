@@ -137,6 +137,12 @@ def test_treasury_export_and_payment(confirmed, client_for):
         ("太原乙材料有限公司", confirmed["b"].uscc, "太原乙材料有限公司", "晋商银行", "6222020200445566", 10, 100000),
         ("太原甲科技有限公司", confirmed["a"].uscc, "太原甲科技有限公司", "晋商银行", "6222020200112233", 5, 50000)]
     assert AuditEvent.objects.filter(action="batch.export", object_id=str(batch.pk)).count() == 1
+    # Neither the maker nor the approver records the payment (经办、审批、兑现登记 by three people).
+    for who in (staff, confirmed["checker"]):
+        with pytest.raises(ValidationError, match="不能是该批次的经办人或审批人"):
+            services.mark_paid(user=who, batch_id=batch.pk)
+    assert Budget.objects.get(policy=policy("rd_subsidy"), year=2025).paid == Decimal("0")
+    staff = confirmed["users"]["bureau_admin"]
     services.mark_paid(user=staff, batch_id=batch.pk)
     budget = Budget.objects.get(policy=policy("rd_subsidy"), year=2025)
     assert (budget.committed, budget.paid) == (Decimal("15"), Decimal("15"))

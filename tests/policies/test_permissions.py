@@ -97,7 +97,8 @@ def writes(s):
         ("batch new", reverse("policies:batch_create", args=["rd_subsidy"]), {"year": 2025}, set()),
         ("approve", reverse("policies:batch_approve", args=[s["batch"].pk]), {}, {"bureau_admin"}),
         ("refuse", reverse("policies:batch_refuse", args=[s["batch"].pk]), {"reason": "材料不全"}, {"bureau_admin"}),
-        ("paid", reverse("policies:batch_paid", args=[s["approved"].pk]), {}, BUREAU),
+        # the maker (bureau_staff) may not record the payment of its own batch: separation of duties
+        ("paid", reverse("policies:batch_paid", args=[s["approved"].pk]), {}, {"bureau_admin"}),
         ("export", reverse("policies:batch_export", args=[s["approved"].pk]), None, BUREAU),
         ("clawback", reverse("policies:clawback_resolve", args=[s["clawback"].pk]), {"status": "waived"},
          {"bureau_admin"}),

@@ -26,18 +26,20 @@ def test_password_rules(password, ok):
 
 @pytest.mark.django_db
 def test_login_and_lockout(client, world, settings):
+    from kechuang.accounts.models import User
+    from kechuang.accounts.services import LOGIN_REFUSED
+
     settings.LOGIN_MAX_FAILURES = 3
     url = reverse("accounts:login")
-    for _ in range(2):
+    for _ in range(3):
         response = client.post(url, {"username": "bureau_staff", "password": "wrong-Password1"})
-        assert response.status_code == 401 and "用户名或密码错误" in response.content.decode()
-    response = client.post(url, {"username": "bureau_staff", "password": "wrong-Password1"})
-    assert "已锁定" in response.content.decode()
-    # Locked: even the right password is refused, and no session is created.
+        assert response.status_code == 401 and LOGIN_REFUSED in response.content.decode()
+    assert User.objects.get(username="bureau_staff").is_locked
+    # Locked: even the right password is refused (with the same answer), and no session is created.
     response = client.post(url, {"username": "bureau_staff", "password": PASSWORD})
-    assert response.status_code == 401 and "已锁定" in response.content.decode()
+    assert response.status_code == 401 and LOGIN_REFUSED in response.content.decode()
     assert "_auth_user_id" not in client.session
-    world["users"]["bureau_staff"].__class__.objects.filter(username="bureau_staff").update(locked_until=None)
+    User.objects.filter(username="bureau_staff").update(locked_until=None)
     response = client.post(url, {"username": "bureau_staff", "password": PASSWORD})
     assert response.status_code == 302 and client.session["_auth_user_id"]
 
@@ -78,10 +80,10 @@ def test_token_page_issues_a_working_token_and_revokes_it(world, client_for, cli
     assert client.get("/api/enterprises", HTTP_AUTHORIZATION=f"Bearer {key}").status_code == 200
     other = client_for(world["users"]["bureau_admin"])
     other.post(reverse("accounts:tokens"), {"revoke": ApiToken.objects.get().pk})  # not theirs: nothing happens
-    assert ApiToken.objects.count() == 1
+    assert ApiToken.objects.get().status == "active"
     other.logout()
     client_for(world["users"]["bureau_staff"]).post(reverse("accounts:tokens"), {"revoke": ApiToken.objects.get().pk})
-    assert ApiToken.objects.count() == 0
+    assert ApiToken.objects.get().status == "revoked"  # kept, with when and why
     client.logout()
     assert client.get("/api/enterprises", HTTP_AUTHORIZATION=f"Bearer {key}").status_code == 401
 

@@ -90,7 +90,7 @@ def test_detail_shows_profile_figures_residency_and_audit(world, client_for):
     assert "3,100.00" in html  # the figures table
     assert "<td>本地创业</td>" in html and "None" not in html  # no institution: nothing after the origin
     html = client_for(staff).get(reverse("enterprises:detail", args=[world["b"].uscc])).content.decode()
-    assert "（山西大学）</td>" in html
+    assert "（太原理工大学）</td>" in html
 
 
 @pytest.mark.django_db

@@ -6,11 +6,14 @@ A user's role decides what they may do; what they may *see* is decided by the se
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import secrets
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -45,9 +48,16 @@ class Role(models.TextChoices):
     ENTERPRISE_USER = "enterprise_user", _("企业用户")
     BANK_USER = "bank_user", _("银行用户")
     INSTITUTION_USER = "institution_user", _("高校院所用户")
+    AUDIT_ADMIN = "audit_admin", _("审计管理员")
 
 
 BUREAU_ROLES = (Role.BUREAU_ADMIN, Role.BUREAU_STAFF)
+# Roles whose scope is an organisation of this kind (the user management form checks the pair).
+ORGANISATION_KIND = {
+    Role.BUREAU_ADMIN: ("bureau",), Role.BUREAU_STAFF: ("bureau",), Role.AUDIT_ADMIN: ("bureau",),
+    Role.PARK_OPERATOR: ("operator",), Role.BANK_USER: ("bank", "guarantor", "investor"),
+    Role.INSTITUTION_USER: ("institution", "rd_institution"),
+}
 
 
 class User(AbstractUser):
@@ -62,6 +72,9 @@ class User(AbstractUser):
     display_name = models.CharField(_("姓名"), max_length=64, blank=True)
     failed_logins = models.PositiveSmallIntegerField(_("连续登录失败次数"), default=0)
     locked_until = models.DateTimeField(_("锁定至"), null=True, blank=True)
+    # Set when an administrator sets a password: the user chooses their own at the next login.
+    must_change_password = models.BooleanField(_("下次登录须修改密码"), default=False)
+    password_changed_at = models.DateTimeField(_("密码修改时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("用户")
@@ -69,6 +82,29 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.display_name or self.username
+
+    # Changes that end the account's API tokens, whatever path makes them (pages, admin site, commands).
+    _TOKEN_ENDING = ("password", "is_active", "locked_until")
+
+    def save(self, *args, **kwargs):
+        fields = kwargs.get("update_fields")
+        before = None
+        if self.pk and (fields is None or set(self._TOKEN_ENDING) & set(fields)):
+            before = type(self).objects.filter(pk=self.pk).values(*self._TOKEN_ENDING).first()
+        if before and before["password"] != self.password:
+            self.password_changed_at = timezone.now()
+            if fields is not None:
+                kwargs["update_fields"] = {*fields, "password_changed_at"}
+        super().save(*args, **kwargs)
+        reason = before and (
+            _("密码已修改") if before["password"] != self.password
+            else _("账号已停用") if before["is_active"] and not self.is_active
+            else _("账号已锁定") if self.is_locked and before["locked_until"] != self.locked_until
+            else None)
+        if reason:
+            from .services import end_tokens
+
+            end_tokens(self, str(reason))
 
     # What a role may do. Visibility of rows is the selectors' job, not these flags'.
     @property
@@ -99,16 +135,41 @@ class User(AbstractUser):
     def can_admin(self) -> bool:
         return self.role == Role.BUREAU_ADMIN
 
+    @property
+    def can_manage_users(self) -> bool:
+        """Accounts, roles, scopes, unlocks and other users' tokens (system and security administration)."""
+        return self.role == Role.BUREAU_ADMIN
+
+    @property
+    def is_audit_admin(self) -> bool:
+        return self.role == Role.AUDIT_ADMIN
+
+    @property
+    def can_read_audit(self) -> bool:
+        """The audit log: the audit admin reads every event; a bureau admin reads the business events."""
+        return self.role in (Role.BUREAU_ADMIN, Role.AUDIT_ADMIN)
+
+    @property
+    def is_locked(self) -> bool:
+        return self.locked_until is not None and self.locked_until > timezone.now()
+
 
 class ApiToken(models.Model):
-    """Bearer token for the REST API. Only a hash is stored; the key is shown once at creation."""
+    """Bearer token for the REST API. Only a hash is stored; the key is shown once at creation.
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    A token works until it expires or is revoked; revoked tokens are kept (who, when, why) and never reused.
+    Issue and revoke through `kechuang.accounts.services` (audited); `issue` here is the bare constructor.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="api_tokens")
     name = models.CharField(_("名称"), max_length=64)
     key_hash = models.CharField(max_length=64, unique=True)
-    prefix = models.CharField(max_length=8)
-    created_at = models.DateTimeField(auto_now_add=True)
-    last_used_at = models.DateTimeField(null=True, blank=True)
+    prefix = models.CharField(_("前缀"), max_length=8)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("有效期至"))
+    last_used_at = models.DateTimeField(_("最近使用"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
+    revoked_reason = models.CharField(_("撤销原因"), max_length=100, blank=True)
 
     class Meta:
         verbose_name = _("API 令牌")
@@ -119,7 +180,32 @@ class ApiToken(models.Model):
         return hashlib.sha256(key.encode()).hexdigest()
 
     @classmethod
-    def issue(cls, user: User, name: str = "default") -> tuple[ApiToken, str]:
+    def issue(cls, user: User, name: str = "default", days: int | None = None) -> tuple[ApiToken, str]:
         key = "kc_" + secrets.token_urlsafe(32)
-        token = cls.objects.create(user=user, name=name, key_hash=cls.hash(key), prefix=key[:8])
+        expires = timezone.now() + dt.timedelta(days=days or settings.API_TOKEN_DAYS)
+        token = cls.objects.create(user=user, name=name, key_hash=cls.hash(key), prefix=key[:8], expires_at=expires)
         return token, key
+
+    @property
+    def status(self) -> str:
+        if self.revoked_at:
+            return "revoked"
+        return "expired" if self.expires_at <= timezone.now() else "active"
+
+    @property
+    def status_label(self) -> str:
+        return {"revoked": _("已撤销"), "expired": _("已过期"), "active": _("有效")}[self.status]
+
+
+class LoginFailure(models.Model):
+    """A refused sign-in (password, token) from an address: the per-address throttle counts these.
+
+    Not the audit trail (that is `core.AuditEvent`); rows older than the throttle window are pruned.
+    """
+
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    address = models.GenericIPAddressField(null=True, blank=True)
+    username = models.CharField(max_length=150, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["address", "at"])]

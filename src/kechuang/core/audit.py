@@ -3,16 +3,27 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.apps import apps
+from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
+from django.db import connection, models, transaction
+from django.utils import timezone
 
 from kechuang.engine import labels
 
+from .client import current_address
 from .models import AuditEvent
+
+# 等保2.0 (GB/T 22239-2019) level 3 asks for audit records kept at least six months.
+RETENTION_FLOOR_DAYS = 183
+# Any fixed 64-bit number naming "the audit chain" among PostgreSQL advisory locks.
+CHAIN_LOCK_KEY = 0x6B635F6175646974
 
 # What each recorded action is called on the pages and in exports (every `action=` the services write).
 ACTION_LABELS = {
@@ -36,6 +47,24 @@ ACTION_LABELS = {
     "clawback.flag": "标记待追回", "clawback.resolve": "处理追回",
     "rule_version.create": "调整规则参数", "bank_account.save": "保存收款账户", "demo.build": "生成演示数据",
 }
+# Security events: sign-in, accounts, tokens, the audit log itself. Only the audit admin reads these.
+SECURITY_ACTION_LABELS = {
+    "auth.login": "登录成功", "auth.login_failed": "登录失败", "auth.lockout": "账号锁定",
+    "auth.address_blocked": "来源地址限制登录", "auth.logout": "退出登录", "auth.idle_logout": "空闲超时退出",
+    "auth.token_failed": "API 令牌认证失败",
+    "user.create": "新建用户", "user.update": "修改用户角色或范围", "user.disable": "停用用户",
+    "user.enable": "启用用户", "user.unlock": "解除锁定", "user.password_change": "修改本人密码",
+    "user.password_reset": "管理员重置密码",
+    "token.create": "生成 API 令牌", "token.revoke": "撤销 API 令牌",
+    "admin.change": "管理后台修改", "admin.delete": "管理后台删除",
+    "audit.export": "导出审计记录", "audit.purge": "清理过期审计记录",
+}
+SECURITY_PREFIXES = ("auth.", "user.", "token.", "admin.", "audit.")
+ACTION_LABELS.update(SECURITY_ACTION_LABELS)
+
+
+def is_security_action(action: str) -> bool:
+    return action.startswith(SECURITY_PREFIXES)
 
 
 def action_label(action: str) -> str:
@@ -66,6 +95,9 @@ def changes_text(object_type: str, changes: dict) -> str:
     def shown(field, value) -> str:
         if value is None or value == "":
             return "空"
+        moment = _moment(value)
+        if moment is not None:  # a stored ISO timestamp (lock, expiry): local time, to the minute
+            return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
         if isinstance(value, (list, dict)):  # a band table or a range: as JSON, readable and copyable
             return json.dumps(value, ensure_ascii=False)
         choices = dict(getattr(field, "flatchoices", None) or ())
@@ -80,6 +112,17 @@ def changes_text(object_type: str, changes: dict) -> str:
         else:
             parts.append(f"{title}：{change}")
     return "；".join(parts)
+
+
+def _moment(value) -> dt.datetime | None:
+    """The aware datetime an ISO timestamp string stands for (as `jsonable` writes one), else None."""
+    if not isinstance(value, str) or "T" not in value or len(value) < 19:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None
 
 
 def jsonable(value):
@@ -112,12 +155,21 @@ def diff(old: Mapping, new: Mapping, fields: Iterable[str]) -> dict[str, list]:
     return out
 
 
-def event(*, actor, action: str, obj, enterprise=None, changes=None, note: str = "") -> AuditEvent:
+def event(*, actor, action: str, obj=None, enterprise=None, changes=None, note: str = "",
+          object_type: str | None = None, object_id: str | None = None, address: str | None = None) -> AuditEvent:
+    """An unsaved event. The client address defaults to the request being served (`core.client`)."""
+    real_actor = actor if getattr(actor, "is_authenticated", False) else None
+    if obj is not None:
+        object_type = object_type or (obj._meta.label_lower if hasattr(obj, "_meta") else type(obj).__name__)
+        object_id = object_id if object_id is not None else str(obj.pk)
     return AuditEvent(
-        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        at=timezone.now(),
+        actor=real_actor,
+        actor_name=real_actor.get_username() if real_actor is not None else "",
+        address=address or current_address.get(),
         action=action,
-        object_type=obj._meta.label_lower if hasattr(obj, "_meta") else str(type(obj).__name__),
-        object_id=str(obj.pk),
+        object_type=object_type or "",
+        object_id=str(object_id or "")[:64],
         enterprise=enterprise,
         changes=changes or {},
         note=note[:500],
@@ -126,9 +178,117 @@ def event(*, actor, action: str, obj, enterprise=None, changes=None, note: str =
 
 def record(**kwargs) -> AuditEvent:
     ev = event(**kwargs)
-    ev.save()
+    record_many([ev])
     return ev
 
 
-def record_many(events: list[AuditEvent], batch_size: int = 2000) -> None:
-    AuditEvent.objects.bulk_create(events, batch_size=batch_size)
+# ---------------------------------------------------------------- the hash chain
+
+
+def _canonical(ev: AuditEvent) -> str:
+    at = ev.at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return json.dumps([ev.prev_hash, at, ev.actor_id, ev.actor_name, ev.address, ev.action, ev.object_type,
+                       ev.object_id, ev.enterprise_id, ev.changes, ev.note],
+                      sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def chain_hash(ev: AuditEvent) -> str:
+    """SHA-256 over the event's content and the hash of the event before it."""
+    return hashlib.sha256(_canonical(ev).encode()).hexdigest()
+
+
+def _lock_chain() -> None:
+    """Serialise writers of the chain until their transaction ends. SQLite already does (every transaction
+    begins IMMEDIATE, see settings); PostgreSQL takes a transaction-level advisory lock."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK_KEY])
+
+
+def record_many(events: list[AuditEvent], batch_size: int = 2000) -> list[AuditEvent]:
+    """Append events to the chain in order, inside the caller's transaction (or one of their own)."""
+    if not events:
+        return events
+    with transaction.atomic():
+        _lock_chain()
+        previous = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first() or ""
+        for ev in events:
+            if ev.at is None:
+                ev.at = timezone.now()
+            if ev.actor_id and not ev.actor_name:
+                ev.actor_name = ev.actor.get_username()
+            if ev.address is None:
+                ev.address = current_address.get()
+            ev.changes = json.loads(json.dumps(ev.changes or {}))  # stored as JSON reads it back
+            ev.prev_hash = previous
+            ev.hash = previous = chain_hash(ev)
+        models.QuerySet.bulk_create(AuditEvent.objects.all(), events, batch_size=batch_size)
+    return events
+
+
+@dataclass
+class ChainReport:
+    checked: int
+    broken: AuditEvent | None = None
+    reason: str = ""
+
+
+def verify(chunk_size: int = 5000) -> ChainReport:
+    """Walk the chain in order: each record's hash matches its content and names the record before it.
+
+    The first record may follow records purged after the retention period: its `prev_hash` must then be the
+    one the latest `audit.purge` event recorded."""
+    purge = AuditEvent.objects.filter(action="audit.purge").order_by("-id").first()
+    anchors = {"", (purge.changes.get("through_hash") or ["", ""])[1]} if purge else {""}
+    previous = None
+    checked = 0
+    for ev in AuditEvent.objects.order_by("id").iterator(chunk_size=chunk_size):
+        if previous is None:
+            if ev.prev_hash not in anchors:
+                return ChainReport(checked, ev, "链首记录引用了不存在的前一条记录（记录可能被删除）")
+        elif ev.prev_hash != previous:
+            return ChainReport(checked, ev, "与前一条记录不衔接（前一条记录被修改、删除或在其后插入了记录）")
+        if chain_hash(ev) != ev.hash:
+            return ChainReport(checked, ev, "内容与其哈希不符（记录被修改）")
+        previous = ev.hash
+        checked += 1
+    return ChainReport(checked)
+
+
+# ---------------------------------------------------------------- retention
+
+
+def retention_days() -> int:
+    """How long audit records are kept: the setting, never less than the 等保2.0 floor of 180 days."""
+    return max(getattr(settings, "AUDIT_RETENTION_DAYS", RETENTION_FLOOR_DAYS), RETENTION_FLOOR_DAYS)
+
+
+def purge(*, before: dt.date, actor=None) -> int:
+    """Delete records older than `before`, which must itself be older than the retention period."""
+    cutoff_day = timezone.localdate() - dt.timedelta(days=retention_days())
+    if before > cutoff_day:
+        raise ValueError(f"审计记录至少保存 {retention_days()} 天：只能清理 {cutoff_day} 之前的记录")
+    cutoff = dt.datetime.combine(before, dt.time.min, tzinfo=timezone.get_current_timezone())
+    with transaction.atomic():
+        _lock_chain()
+        old = AuditEvent.objects.filter(at__lt=cutoff)
+        last = old.order_by("-id").values_list("hash", flat=True).first()
+        if last is None:
+            return 0
+        count = old.count()
+        old._raw_delete_expired(cutoff)
+        record(actor=actor, action="audit.purge", object_type="core.auditevent", object_id="",
+               changes={"through_hash": ["", last], "count": [None, count]},
+               note=f"清理 {before} 之前的审计记录 {count} 条")
+    return count
+
+
+def wipe_demo() -> None:
+    """`kechuang demo --rebuild` starts over: allowed only on a database the demo built."""
+    if not AuditEvent.objects.filter(action="demo.build").exists():
+        raise PermissionError("该数据库不是演示数据库：审计记录不能清空")
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL kechuang.audit_wipe = 'demo'")
+        models.QuerySet.delete(AuditEvent.objects.all())

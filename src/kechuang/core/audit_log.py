@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from .audit import ACTION_LABELS
+from .audit import ACTION_LABELS, SECURITY_ACTION_LABELS
 from .forms import DateInput, Form
 
 
@@ -23,8 +23,16 @@ class AuditFilter(Form):
                                choices=[("", _("全部操作")), *sorted(ACTION_LABELS.items(), key=lambda kv: kv[0])])
     actor = forms.ModelChoiceField(label=_("操作人"), required=False, empty_label=_("全部操作人"),
                                    queryset=get_user_model().objects.order_by("username"))
+    address = forms.GenericIPAddressField(label=_("来源地址"), required=False)
     start = _date(_("起始日期"))
     end = _date(_("截止日期"))
+
+    def __init__(self, *args, security: bool = False, **kwargs):
+        """`security`: the audit admin's filters also offer the security actions (sign-in, accounts, tokens)."""
+        super().__init__(*args, **kwargs)
+        labels = ACTION_LABELS if security else {k: v for k, v in ACTION_LABELS.items()
+                                                  if k not in SECURITY_ACTION_LABELS}
+        self.fields["action"].choices = [("", _("全部操作")), *sorted(labels.items(), key=lambda kv: kv[0])]
 
     def clean(self):
         data = super().clean()
@@ -45,6 +53,8 @@ class AuditFilter(Form):
             qs = qs.filter(action=data["action"])
         if data["actor"]:
             qs = qs.filter(actor=data["actor"])
+        if data["address"]:
+            qs = qs.filter(address=data["address"])
         if data["start"]:
             qs = qs.filter(at__date__gte=data["start"])
         if data["end"]:

@@ -8,6 +8,8 @@ def navigation(request):
     user = getattr(request, "user", None)
     if not user or not user.is_authenticated:
         return {"nav": []}
+    if user.is_audit_admin:  # reads the audit log and changes nothing else
+        return {"nav": [(_("操作日志"), reverse("core:audit"))]}
     items = [(_("首页"), reverse("core:home")), (_("企业库"), reverse("enterprises:list"))]
     if user.is_bureau or user.role == "park_operator":
         items.append((_("企业梯队"), reverse("tiers:pipeline")))
@@ -23,7 +25,9 @@ def navigation(request):
         items.append((_("我的政策"), reverse("policies:mine")))
     if user.is_bureau:
         items.append((_("规则与参数"), reverse("rules:index")))
-    if user.can_admin:
+    if user.can_read_audit:
         items.append((_("操作日志"), reverse("core:audit")))
+    if user.can_manage_users:
+        items.append((_("用户管理"), reverse("accounts:users")))
     items.append((_("API 文档"), reverse("api:openapi-view")))
     return {"nav": items}

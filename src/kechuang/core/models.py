@@ -53,32 +53,70 @@ class Industry(models.Model):
         return self.name
 
 
+class AuditQuerySet(models.QuerySet):
+    """Audit records are append-only: no update, no delete (retention purges go through `core.audit`)."""
+
+    def update(self, **kwargs):
+        raise PermissionError("审计记录只能追加，不能修改")
+
+    def delete(self):
+        raise PermissionError("审计记录只能追加，不能删除（超过保存期限的记录由 kechuang audit purge 清理）")
+
+    def bulk_create(self, objs, *args, **kwargs):
+        from . import audit
+
+        return audit.record_many(list(objs))
+
+    def _raw_delete_expired(self, cutoff):
+        return models.QuerySet.delete(self.filter(at__lt=cutoff))
+
+
 class AuditEvent(models.Model):
-    """One business change: who, when, what, old → new. Written by services, never by views.
+    """One business or security event: who, when, from where, what, old → new. Written by services.
 
     `changes` maps a field name to [old, new] (JSON-safe strings/numbers). `enterprise_id` is denormalised so an
-    enterprise page can show its whole history with one indexed query.
+    enterprise page can show its whole history with one indexed query. Each record carries the hash of the one
+    before it and its own (`core.audit.chain_hash`), so a changed, inserted or removed record breaks the chain
+    that `kechuang audit verify` walks.
     """
 
-    at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+    at = models.DateTimeField(_("时间"), db_index=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
         verbose_name=_("操作人"),
     )
+    # The actor's username when the event was written (kept in the chain even if the account is renamed).
+    actor_name = models.CharField(_("操作人账号"), max_length=150, blank=True)
+    address = models.GenericIPAddressField(_("来源地址"), null=True, blank=True)
     action = models.CharField(_("操作"), max_length=64)
     object_type = models.CharField(_("对象类型"), max_length=64)
     object_id = models.CharField(_("对象"), max_length=64)
     enterprise = models.ForeignKey(
-        "enterprises.Enterprise", null=True, blank=True, on_delete=models.CASCADE, related_name="audit_events",
+        "enterprises.Enterprise", null=True, blank=True, on_delete=models.PROTECT, related_name="audit_events",
     )
     changes = models.JSONField(_("变更"), default=dict, blank=True)
     note = models.CharField(_("说明"), max_length=500, blank=True)
+    prev_hash = models.CharField(max_length=64, blank=True, editable=False)
+    hash = models.CharField(max_length=64, blank=True, editable=False)
+
+    objects = AuditQuerySet.as_manager()
 
     class Meta:
         ordering = ["-at", "-id"]
-        indexes = [models.Index(fields=["enterprise", "-at"]), models.Index(fields=["object_type", "object_id"])]
+        indexes = [models.Index(fields=["enterprise", "-at"]), models.Index(fields=["object_type", "object_id"]),
+                   models.Index(fields=["action", "-at"])]
         verbose_name = _("审计记录")
         verbose_name_plural = _("审计记录")
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError("审计记录只能追加，不能修改")
+        from . import audit
+
+        audit.record_many([self])
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("审计记录只能追加，不能删除")
 
 
 class Job(models.Model):

@@ -1,8 +1,11 @@
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.shortcuts import get_object_or_404, render
+from django.db.models import Q
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
@@ -24,6 +27,8 @@ EXPORT_MAX_ROWS = 100_000
 @login_required
 def home(request):
     user = request.user
+    if user.is_audit_admin:  # reads the audit log and nothing else
+        return redirect("core:audit")
     enterprises = selectors.enterprises_for(user)
     latest_year = AnnualFigure.objects.filter(enterprise__in=enterprises).order_by("-year").values_list(
         "year", flat=True).first()
@@ -45,6 +50,8 @@ def not_found(request, exception=None):
     message = exception.args[0] if exception is not None and exception.args else None
     message = str(message) if isinstance(message, (str, Promise)) else ""
     reason = message if any("\u4e00" <= ch <= "\u9fff" for ch in message) else None
+    if request.path.startswith("/api/"):  # the API answers in JSON, as its document says, even for a bad URL
+        return JsonResponse({"detail": reason or _("未找到或无权查看")}, status=404)
     return render(request, "404.html", {"reason": reason}, status=404)
 
 
@@ -55,16 +62,33 @@ def job_detail(request, pk):
     return render(request, template, {"job": job})
 
 
+def audit_events_for(user):
+    """The audit admin reads every event; a bureau admin the business events (not sign-ins, accounts, tokens
+    or the log itself: those are reviewed by the audit admin, 三员分立); nobody else any."""
+    qs = AuditEvent.objects.select_related("actor", "enterprise")
+    if user.is_audit_admin:
+        return qs
+    if user.can_read_audit:
+        security = Q()
+        for prefix in audit.SECURITY_PREFIXES:
+            security |= Q(action__startswith=prefix)
+        return qs.exclude(security)
+    return qs.none()
+
+
 @login_required
 def audit_log(request):
-    """Every recorded change (who, when, what, old → new), for bureau admins: filter, page, export."""
-    if not request.user.can_admin:
-        raise PermissionDenied(_("只有科技局管理员可以查看操作日志"))
-    form = AuditFilter(request.GET)
-    events = form.apply(AuditEvent.objects.select_related("actor", "enterprise"))
+    """Recorded events (who, when, from where, what, old → new): filter, page, export (itself audited)."""
+    if not request.user.can_read_audit:
+        raise PermissionDenied(_("只有审计管理员和科技局管理员可以查看操作日志"))
+    form = AuditFilter(request.GET, security=request.user.is_audit_admin)
+    events = form.apply(audit_events_for(request.user))
     if request.GET.get("format") == "xlsx":
         count = events.count()
         if count <= EXPORT_MAX_ROWS:
+            audit.record(actor=request.user, action="audit.export", object_type="core.auditevent", object_id="",
+                         note=_("导出 %(n)s 条审计记录（筛选：%(f)s）") % {
+                             "n": count, "f": request.GET.urlencode()[:300] or _("无")})
             return _audit_export(events)
         messages.error(request, _("共 %(count)s 条记录，超过导出上限 %(max)s 条，请缩小筛选范围后再导出")
                        % {"count": count, "max": EXPORT_MAX_ROWS})
@@ -72,14 +96,26 @@ def audit_log(request):
     for key in ("page", "format"):
         query.pop(key, None)
     page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
+    accounts = _account_names(page.object_list)
     for e in page.object_list:
         e.action_text = audit.action_label(e.action)
         e.object_text = audit.object_type_label(e.object_type)
+        e.object_name = accounts.get(e.object_id, e.object_id) if e.object_type == "accounts.user" else e.object_id
         e.changes_shown = audit.changes_text(e.object_type, e.changes)
-    return render(request, "core/audit_log.html", {"form": form, "page": page, "query": query.urlencode()})
+    return render(request, "core/audit_log.html", {
+        "form": form, "page": page, "query": query.urlencode(), "retention_days": audit.retention_days(),
+        "security": request.user.is_audit_admin})
 
 
-AUDIT_HEADER = ["时间", "操作人", "操作", "对象类型", "对象", "企业", "统一社会信用代码", "变更（原值 → 新值）", "说明"]
+def _account_names(events) -> dict[str, str]:
+    """Usernames of the accounts a page of events is about (one query), so rows read 用户 bureau_staff."""
+    ids = {e.object_id for e in events if e.object_type == "accounts.user" and e.object_id.isdigit()}
+    users = get_user_model().objects.filter(pk__in=ids).values_list("pk", "username") if ids else []
+    return {str(pk): name for pk, name in users}
+
+
+AUDIT_HEADER = ["时间", "操作人", "操作", "对象类型", "对象", "企业", "统一社会信用代码", "变更（原值 → 新值）", "说明",
+                "操作人账号", "来源地址", "记录编号", "记录哈希"]
 
 
 def _audit_export(events):
@@ -87,5 +123,10 @@ def _audit_export(events):
         [timezone.localtime(e.at).strftime("%Y-%m-%d %H:%M:%S"), str(e.actor or _("系统")),
          audit.action_label(e.action), audit.object_type_label(e.object_type), e.object_id,
          e.enterprise.name if e.enterprise else "", e.enterprise.uscc if e.enterprise else "",
-         audit.changes_text(e.object_type, e.changes), e.note]
+         audit.changes_text(e.object_type, e.changes), e.note, e.actor_name, e.address or "", e.pk, e.hash]
         for e in events.iterator(chunk_size=2000)))
+
+
+def csrf_failure(request, reason=""):
+    """Django's CSRF refusal, in Chinese: the form was opened too long ago or came from another site."""
+    return render(request, "403_csrf.html", status=403)

@@ -12,7 +12,7 @@ from decimal import Decimal
 import polars as pl
 from django.db import transaction
 
-from kechuang.accounts.models import Organisation, User
+from kechuang.accounts.models import ApiToken, LoginFailure, Organisation, User
 from kechuang.carriers.models import Carrier, Residency, Team
 from kechuang.core import audit
 from kechuang.core.models import Job
@@ -70,8 +70,10 @@ def clear() -> None:
     for model in (TierRun, ParameterVersion, FigureSubmission, Qualification, Residency, Team, AnnualFigure,
                   Carrier, Job):
         model.objects.all().delete()
+    audit.wipe_demo()  # refused unless this database was built by the demo
+    ApiToken.objects.all().delete()
+    LoginFailure.objects.all().delete()
     User.objects.all().delete()
-    audit.AuditEvent.objects.all().delete()
     Enterprise.objects.all().delete()
     Organisation.objects.all().delete()
 
@@ -167,7 +169,7 @@ def _users(region: DemoRegion, orgs: dict, ids: dict) -> int:
         user = User(username=spec["username"], display_name=spec["display_name"], role=spec["role"],
                     organisation=orgs.get(spec["organisation"]) or by_name.get(spec.get("organisation_name") or ""),
                     enterprise_id=ids.get(spec.get("enterprise_uscc") or ""),
-                    # The bureau admin also runs the Django admin site (reference data, accounts).
+                    # The bureau admin also runs the Django admin site when it is on (KECHUANG_ADMIN=1).
                     is_staff=spec["role"] == "bureau_admin", is_superuser=spec["role"] == "bureau_admin")
         user.set_password(spec["password"])
         user.save()

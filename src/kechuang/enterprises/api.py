@@ -8,15 +8,17 @@ from typing import Annotated, Any, Literal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
-from ninja import Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 from pydantic import WithJsonSchema, create_model
 
+from kechuang.carriers.models import Carrier
 from kechuang.core.paging import api_page
 from kechuang.engine import facts
 
 from . import figures_body, selectors, services
-from .filters import EnterpriseFilter
+from .filters import SORTS, EnterpriseFilter
+from .models import Enterprise
 
 router = Router(tags=["企业库"])
 
@@ -69,14 +71,21 @@ class EnterprisePage(Schema):
     items: list[EnterpriseOut]
 
 
+
+def documented(**schema) -> dict:
+    """Limits written into the OpenAPI document only: the handler checks them itself, with Chinese messages."""
+    return {"json_schema_extra": schema}
+
 class Filters(Schema):
-    q: str = ""
-    region: str = ""
-    industry: str = ""
-    carrier: int | None = None
-    origin: str = ""
-    sort: str = "name"
-    page: int = 1
+    """The list's filters, described as the list checks them (an unknown carrier matches no firm)."""
+
+    q: str = Field("", **documented(maxLength=100))
+    region: str = Field("", description="行政区划代码（省、市代码含其下各县区）", **documented(maxLength=6))
+    industry: str = Field("", description="国民经济行业代码", **documented(maxLength=4))
+    carrier: int | None = Field(None, description="载体编号", **documented(minimum=1, maximum=2**31 - 1))
+    origin: str = Field("", **documented(enum=["", *facts.ORIGINS]))
+    sort: str = Field("name", **documented(enum=list(SORTS)))
+    page: int = Field(1, **documented(minimum=1, maximum=2**31 - 1))
 
 
 def _out(e) -> dict:
@@ -92,6 +101,8 @@ def _out(e) -> dict:
 
 @router.get("", response=EnterprisePage, summary="企业列表（按权限范围）")
 def list_enterprises(request, filters: Query[Filters]):
+    if filters.carrier is not None and not Carrier.objects.filter(pk=filters.carrier).exists():
+        return api_page(Enterprise.objects.none(), 1, _out)
     form = EnterpriseFilter({k: v for k, v in filters.dict().items() if v not in ("", None) and k != "page"})
     if not form.is_valid():
         raise HttpError(422, "筛选条件无效：" + "；".join(f"{k}: {v[0]}" for k, v in form.errors.items()))

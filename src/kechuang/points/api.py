@@ -14,7 +14,7 @@ import datetime as dt
 from decimal import Decimal, InvalidOperation
 
 from django.http import Http404
-from ninja import Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 
 from kechuang.core.paging import api_page
@@ -100,11 +100,12 @@ class LeaderboardPage(Schema):
 
 
 class LeaderboardFilters(Schema):
-    year: int | None = None
-    stage: str = ""
-    region: str = ""
-    industry: str = ""
-    page: int = 1
+    # Limits for the OpenAPI document; the handler checks them (Chinese messages).
+    year: int | None = Field(None, json_schema_extra={"minimum": 1990, "maximum": 2100})
+    stage: str = Field("", json_schema_extra={"maxLength": 32})
+    region: str = Field("", json_schema_extra={"maxLength": 6})
+    industry: str = Field("", json_schema_extra={"maxLength": 4})
+    page: int = Field(1, json_schema_extra={"minimum": 1, "maximum": 2**31 - 1})
 
 
 def _split(text: str) -> list[str]:

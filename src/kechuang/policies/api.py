@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from django.http import Http404
 from django.utils import timezone
-from ninja import Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 
 from kechuang.accounts.models import Role
@@ -90,10 +90,11 @@ class EntitlementDetail(EntitlementOut):
 
 
 class EntitlementFilters(Schema):
-    status: str = ""
-    policy: str = ""
-    year: int | None = None
-    page: int = 1
+    # Limits for the OpenAPI document; the handler checks them (Chinese messages).
+    status: str = Field("", json_schema_extra={"enum": ["", *Entitlement.Status.values]})
+    policy: str = Field("", json_schema_extra={"maxLength": 64})
+    year: int | None = Field(None, json_schema_extra={"minimum": 1990, "maximum": 2100})
+    page: int = Field(1, json_schema_extra={"minimum": 1, "maximum": 2**31 - 1})
 
 
 def _may_list_entitlements(user) -> bool:

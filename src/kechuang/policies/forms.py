@@ -51,6 +51,8 @@ class EligibilityForm(Form):
 class BatchForm(Form):
     year = forms.IntegerField(label=_("兑现年度"), min_value=2000, max_value=2100)
     title = forms.CharField(label=_("批次名称"), max_length=200, required=False)
+    # A fresh value each time the form is shown: a repeated submit of the same form makes no second batch.
+    submit_token = forms.UUIDField(required=False, widget=forms.HiddenInput)
 
 
 class RefuseForm(Form):

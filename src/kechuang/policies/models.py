@@ -230,6 +230,8 @@ class PayoutBatch(models.Model):
     paid_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                 related_name="+", verbose_name=_("兑现登记人"))
     paid_at = models.DateTimeField(_("兑现时间"), null=True, blank=True)
+    # The form's one-time token: the same submit sent twice (double click, retry) finds the batch it made.
+    submit_token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
 
     class Meta:
         ordering = ["-created_at"]

@@ -320,11 +320,14 @@ def run_eligibility(policy_id, as_of: dt.date, user=None, job: Job | None = None
     ids = pl.DataFrame(list(Enterprise.objects.values_list("uscc", "pk")), schema={"uscc": pl.Utf8, "eid": pl.Int64},
                        orient="row")
     results = results.join(ids, on="uscc", how="inner")
-    held = set(Entitlement.objects.filter(policy=policy, year=year, status__in=Entitlement.ACTIVE)
-               .values_list("enterprise_id", flat=True))
-    eligible = results.filter((pl.col("eligible") == TRUE) & (pl.col("amount_yuan") > 0)
-                              & ~pl.col("eid").is_in(list(held)))
     with transaction.atomic():
+        # One run of a policy writes at a time, and reads what the firms hold only once it may: two runs started
+        # together (a double submit) grant each firm once (the second sees the first's entitlements).
+        Policy.objects.select_for_update().filter(pk=policy.pk).first()
+        held = set(Entitlement.objects.filter(policy=policy, year=year, status__in=Entitlement.ACTIVE)
+                   .values_list("enterprise_id", flat=True))
+        eligible = results.filter((pl.col("eligible") == TRUE) & (pl.col("amount_yuan") > 0)
+                                  & ~pl.col("eid").is_in(list(held)))
         run = EligibilityRun.objects.create(policy=policy, version=version, as_of=as_of, year=year,
                                             firms=results.height, job=job,
                                             created_by=user if getattr(user, "is_authenticated", False) else None)
@@ -527,10 +530,19 @@ def save_bank_account(*, user, enterprise: Enterprise, account_name: str, bank_n
 # ---------------------------------------------------------------- payout batches
 
 
-def assemble_batch(*, user, policy: Policy, year: int, title: str = "") -> PayoutBatch:
-    """Collect the confirmed, unbatched entitlements of a policy and year whose firm has a bank account."""
+def assemble_batch(*, user, policy: Policy, year: int, title: str = "", submit_token=None) -> PayoutBatch:
+    """Collect the confirmed, unbatched entitlements of a policy and year whose firm has a bank account.
+
+    Idempotent: assemblies of one policy queue on its row lock, so a second one sees the first one's batch
+    (PostgreSQL re-reads after the lock; SQLite serialises writers), and the same form submitted twice
+    (`submit_token`) returns the batch it already made instead of refusing."""
     _require(user.is_bureau, _("无权组建兑现批次"))
     with transaction.atomic():
+        Policy.objects.select_for_update().filter(pk=policy.pk).first()
+        if submit_token is not None:
+            done = PayoutBatch.objects.filter(submit_token=submit_token).first()
+            if done is not None:
+                return done
         free = list(Entitlement.objects.select_for_update(of=("self",)).filter(
             policy=policy, year=year, status=Entitlement.Status.CONFIRMED, amount__gt=0,
             enterprise__bank_account__isnull=False,
@@ -539,9 +551,10 @@ def assemble_batch(*, user, policy: Policy, year: int, title: str = "") -> Payou
         if not free:
             raise ValidationError(_("没有可纳入批次的兑现资格（需已确认、未纳入其他批次且企业已登记银行账户）"))
         total = sum((a for _, a in free), Decimal(0))
+        number = PayoutBatch.objects.filter(policy=policy, year=year).count() + 1
         batch = PayoutBatch.objects.create(policy=policy, year=year, count=len(free), total=total, created_by=user,
-                                           title=title.strip() or f"{policy.name} {year} 年度第 "
-                                           f"{PayoutBatch.objects.filter(policy=policy, year=year).count() + 1} 批")
+                                           submit_token=submit_token,
+                                           title=title.strip() or f"{policy.name} {year} 年度第 {number} 批")
         Entitlement.objects.filter(pk__in=[pk for pk, _ in free]).update(batch=batch)
         audit.record(actor=user, action="batch.create", obj=batch,
                      changes={"total": [None, audit.jsonable(total)], "count": [None, len(free)]}, note=batch.title)
@@ -619,6 +632,9 @@ def mark_paid(*, user, batch_id: int) -> PayoutBatch:
         batch = PayoutBatch.objects.select_for_update().get(pk=batch_id)
         if batch.status != PayoutBatch.Status.APPROVED:
             raise ValidationError(_("只有已审批的批次可以登记兑现（当前：%(s)s）") % {"s": batch.get_status_display()})
+        # Maker–checker–payer: whoever assembled or approved the batch cannot also record it as paid.
+        if user.pk in (batch.created_by_id, batch.approved_by_id):
+            raise ValidationError(_("登记兑现的人不能是该批次的经办人或审批人（经办、审批、兑现登记须由三人分别完成）"))
         budget = Budget.objects.select_for_update().get(policy_id=batch.policy_id, year=batch.year)
         old_paid = budget.paid
         budget.paid = old_paid + batch.total

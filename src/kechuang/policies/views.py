@@ -7,6 +7,7 @@ record outside the user's scope is a 404.
 from __future__ import annotations
 
 import json
+import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -89,7 +90,7 @@ def policy_detail(request, code):
         "runs": policy.runs.select_related("version")[:10] if is_bureau else [],
         "sim_form": SimulationForm(policy=policy, initial={"version": current}) if is_bureau else None,
         "run_form": EligibilityForm(initial={"as_of": today}) if is_bureau else None,
-        "batch_form": BatchForm(initial={"year": today.year}) if is_bureau else None,
+        "batch_form": BatchForm(initial={"year": today.year, "submit_token": uuid.uuid4()}) if is_bureau else None,
     })
 
 
@@ -305,7 +306,8 @@ def batch_create(request, code):
         return redirect("policies:detail", code=code)
     try:
         batch = services.assemble_batch(user=request.user, policy=policy, year=form.cleaned_data["year"],
-                                        title=form.cleaned_data["title"])
+                                        title=form.cleaned_data["title"],
+                                        submit_token=form.cleaned_data["submit_token"])
     except ValidationError as exc:
         messages.error(request, _errors(exc))
         return redirect("policies:detail", code=code)
@@ -323,7 +325,9 @@ def batch_detail(request, pk):
     return render(request, "policies/batch.html", {
         "batch": batch, "page": page, "budget": budget, "refuse_form": RefuseForm(),
         "can_approve": request.user.can_admin and batch.status == PayoutBatch.Status.DRAFT
-        and batch.created_by_id != request.user.pk})
+        and batch.created_by_id != request.user.pk,
+        "can_pay": request.user.is_bureau and batch.status == PayoutBatch.Status.APPROVED
+        and request.user.pk not in (batch.created_by_id, batch.approved_by_id)})
 
 
 @login_required

@@ -42,8 +42,8 @@ class ParameterVersionForm(Form):
     def __init__(self, *args, rulesets=(), **kwargs):
         super().__init__(*args, **kwargs)
         # Choosing a parameter reopens the form with its current value (a band table as rows) to edit.
-        self.fields["parameter"].widget.attrs["onchange"] = (
-            "location.href='?parameter='+encodeURIComponent(this.value)+'#new-version'")
+        # (core/static/kechuang/app.js does it: the Content-Security-Policy allows no inline handler)
+        self.fields["parameter"].widget.attrs.update({"data-reopen": "parameter", "data-reopen-anchor": "new-version"})
         self.fields["parameter"].choices = [("", _("请选择规则集中的参数"))] + [
             (r["name_zh"], [(f"{r['id']}:{p['path']}", f"{p['label']}（{p['path']}）") for p in r["parameters"]])
             for r in rulesets
