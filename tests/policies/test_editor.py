@@ -34,9 +34,13 @@ def test_every_shipped_policy_saves_back_unchanged_through_the_editor(code):
 
 def test_conditions_read_in_words_and_alternatives_join_with_or():
     assert editor.words("valley_resident or age_years <= 3") == "入驻晋创谷等创新谷区 或 成立年限 ≤ 3"
-    version = resolve_versions(yaml.safe_load((ROOT / "policies/startup_fund.yaml").read_text(encoding="utf-8")))[-1]
+    version = {"eligibility": [{"id": "team", "label": "谷区团队或已迁入", "when": "valley_resident or relocated_on is not null"},
+                               {"id": "odd", "label": "其他", "when": "revenue + 1 > 2"}],
+               "benefit": {"kind": "fixed", "amount": 5}}
     rows = editor.rows(version)["conditions"]
-    assert [a["op"] for a in rows[0]["alternatives"]][:2] == ["true", "known"]
+    assert [(a["field"], a["op"]) for a in rows[0]["alternatives"]][:2] == [("valley_resident", "true"),
+                                                                           ("relocated_on", "known")]
+    assert rows[1]["kept"] and rows[1]["words"] == "营业收入 + 1 > 2"  # not a row of alternatives: kept as is
 
 
 def test_a_share_is_typed_in_percent_and_stored_as_a_fraction():
