@@ -176,7 +176,8 @@ def _acceptance(case: dict) -> list[str]:
 
 
 def _split(case: dict) -> list[str]:
-    got = money.split(_dec(case["input"]["amount"]), [tuple(s) for s in case["input"]["shares"]])
+    got = money.split(_dec(case["input"]["amount"]), [tuple(s) for s in case["input"]["shares"]],
+                      {k: _dec(v) for k, v in (case["input"].get("paid") or {}).items()})
     out = _expect({k: str(v) for k, v in got.items()}, {k: str(_dec(v).quantize(money.UNIT))
                                                         for k, v in case["expect"].items()}, "parts")
     return out + _expect(sum(got.values()), _dec(case["input"]["amount"]).quantize(money.UNIT), "sum")

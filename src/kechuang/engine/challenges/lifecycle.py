@@ -108,6 +108,9 @@ def draft_problems(facts: dict) -> list[str]:
         out.append("请填写完成期限")
     elif deadline is not None and due <= deadline:
         out.append("完成期限应晚于申报截止日期")
+    public = facts.get("public_funding")
+    if public is not None and Decimal(public) > 0 and not facts.get("pool"):
+        out.append("榜单有财政资金部分，请指定资金池")
     late = facts.get("milestone_after_due")
     if late:
         out.append(f"里程碑“{late}”晚于完成期限")

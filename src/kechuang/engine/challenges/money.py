@@ -33,8 +33,10 @@ def pct(share) -> str:
     return f"{value:f}%"
 
 
-def split(amount, shares: list[tuple[str, object]]) -> dict[str, Decimal]:
-    """`amount` across `shares` [(key, weight)], exact to the 元 (largest remainder)."""
+def split(amount, shares: list[tuple[str, object]], paid: dict | None = None) -> dict[str, Decimal]:
+    """`amount` across `shares` [(key, weight)], exact to the 元 (largest remainder). Given what each source
+    has `paid` so far, a leftover 元 that could go to several sources goes to the one furthest behind its share,
+    so over many payments the sources stay at their shares instead of the first one always paying more."""
     amount = Decimal(amount)
     weights = [(k, Decimal(str(w))) for k, w in shares]
     total = sum((w for _, w in weights), Decimal(0))
@@ -44,7 +46,9 @@ def split(amount, shares: list[tuple[str, object]]) -> dict[str, Decimal]:
     raw = [(k, Decimal(units) * w / total) for k, w in weights]
     floors = {k: int(r.to_integral_value(ROUND_DOWN)) for k, r in raw}
     left = units - sum(floors.values())
-    order = sorted(range(len(raw)), key=lambda i: (-(raw[i][1] - floors[raw[i][0]]), i))
+    paid = paid or {}
+    behind = {k: Decimal(paid.get(k, 0)) / w for k, w in weights}
+    order = sorted(range(len(raw)), key=lambda i: (-(raw[i][1] - floors[raw[i][0]]), behind[raw[i][0]], i))
     for i in order[:left]:
         floors[raw[i][0]] += 1
     return {k: Decimal(floors[k]) * UNIT for k, _ in weights}
@@ -84,7 +88,8 @@ def payment_problems(facts: dict) -> list[str]:
             out.append(f"拨付金额 {wan(amount)} 超过资金池未承诺余额 {wan(free)}（其余已承诺给揭榜团队）")
     sources = facts.get("sources") or []
     if sources:
-        parts = split(amount, [(s["name"], s["share"]) for s in sources])
+        parts = split(amount, [(s["name"], s["share"]) for s in sources],
+                      {s["name"]: s["paid"] for s in sources if s.get("paid") is not None})
         for s in sources:
             if parts[s["name"]] > Decimal(s["balance"]):
                 out.append(f"资金来源“{s['name']}”余额不足：剩余 {wan(s['balance'])}，"
