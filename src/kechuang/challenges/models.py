@@ -336,7 +336,7 @@ class Application(models.Model):
     account_name = models.CharField(_("收款户名"), max_length=200, blank=True)
     bank_name = models.CharField(_("开户行"), max_length=200, blank=True)
     account_number = models.CharField(_("账号"), max_length=40, blank=True)
-    merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="absorbed",
+    merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="absorbed",
                                     verbose_name=_("并入团队"))
     out_on = models.DateField(_("退出日期"), null=True, blank=True)
     out_reason = models.TextField(_("退出原因"), blank=True)

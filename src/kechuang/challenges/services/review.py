@@ -116,8 +116,9 @@ def conflict_frame(challenge: Challenge, expert_ids: list[int] | None = None, on
                                declared, on, int(params["cooperation_years"]))
 
 
-def _reasons(challenge: Challenge, expert_id: int, party_names: list[str] | None = None) -> list[str]:
-    return conflicts.reasons_of(conflict_frame(challenge, [expert_id], party_names=party_names), expert_id)
+def _reasons(challenge: Challenge, expert_id: int, party_names: list[str] | None = None,
+             on: dt.date | None = None) -> list[str]:
+    return conflicts.reasons_of(conflict_frame(challenge, [expert_id], on=on, party_names=party_names), expert_id)
 
 
 def draw_panel(*, user, challenge: Challenge, deadline: dt.date, size: int | None = None,
@@ -169,7 +170,7 @@ def add_member(*, user, panel: Panel, expert: Expert, on: dt.date | None = None)
         refuse(_("评审已汇总定分，不能再调整评审组"))
     if not expert.active:
         refuse(_("专家%(e)s已不在库") % {"e": expert.name})
-    reasons = _reasons(panel.challenge, expert.pk)
+    reasons = _reasons(panel.challenge, expert.pk, on=on)
     if reasons:
         refuse(_("专家%(e)s存在利益冲突，须回避：%(r)s") % {"e": expert.name, "r": "；".join(reasons)})
     with transaction.atomic():
@@ -227,7 +228,7 @@ def submit_score(*, member: PanelMember, application: Application, sheet: dict, 
         refuse(_("评分已于 %(d)s 截止") % {"d": member.panel.deadline})
     if not scorable(challenge).filter(pk=application.pk).exists():
         refuse(_("该申报未通过资格审查，不需评分"))
-    reasons = _reasons(challenge, member.expert_id, [str(challenge.issuer or ""), *application.organisations()])
+    reasons = _reasons(challenge, member.expert_id, [str(challenge.issuer or ""), *application.organisations()], on)
     if reasons:
         refuse(_("您与该申报存在利益冲突，须回避：%(r)s") % {"r": "；".join(reasons)})
     criteria = challenge.review_params.get("criteria") if challenge.review_params else None

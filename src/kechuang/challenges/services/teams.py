@@ -20,13 +20,13 @@ from .lifecycle import _decimal
 from .review import _reasons
 
 
-def _experts_free(challenge: Challenge, experts: list[Expert], parties: list[str]) -> None:
+def _experts_free(challenge: Challenge, experts: list[Expert], parties: list[str], on: dt.date) -> None:
     """Refuse (nothing written) when no expert is named or any of them has a conflict with the parties."""
     if not experts:
         refuse(_("请选择评审专家"))
     problems = []
     for e in experts:
-        reasons = _reasons(challenge, e.pk, parties)
+        reasons = _reasons(challenge, e.pk, parties, on)
         if reasons:
             problems.append(_("专家%(e)s存在利益冲突，须回避：%(r)s") % {"e": e.name, "r": "；".join(reasons)})
     refuse(problems)
@@ -167,7 +167,7 @@ def race_review(*, user, challenge: Challenge, milestone: Milestone, held_on: dt
     teams = list(challenge.applications.filter(status=Application.Status.RACING).order_by("pk"))
     if not teams:
         refuse(_("没有仍在攻关的团队"))
-    _experts_free(challenge, experts, _parties(challenge, teams))
+    _experts_free(challenge, experts, _parties(challenge, teams), held_on)
     reports = {r.application_id: r for r in MilestoneReport.objects.filter(milestone=milestone,
                                                                            application__in=teams)}
     problems: list[str] = []
@@ -247,7 +247,7 @@ def record_acceptance(*, user, team: Application, held_on: dt.date, measured: di
         refuse(_("只有实施中的榜单可以组织验收"))
     if team.status != Application.Status.RACING:
         refuse(_("团队“%(t)s”当前不在攻关中（%(s)s）") % {"t": team.team_name, "s": team.get_status_display()})
-    _experts_free(ch, experts, _parties(ch, [team]))
+    _experts_free(ch, experts, _parties(ch, [team]), held_on)
     indicators = [i.as_engine() for i in ch.indicators.all()]
     problems: list[str] = []
     values = {}
