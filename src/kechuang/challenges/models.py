@@ -236,8 +236,14 @@ class Indicator(models.Model):
         return f"{self.target.normalize():f}"
 
     @property
+    def requirement(self) -> str:
+        """≥ 500 MPa, ≤ 0.5%: the comparison, target and unit as a reader expects them."""
+        unit = self.unit if self.unit in ("", "%", "‰", "℃") else f" {self.unit}"
+        return f"{self.get_comparison_display()} {self.target_text}{unit}"
+
+    @property
     def text(self) -> str:
-        return f"{self.name} {self.get_comparison_display()} {self.target_text}{(' ' + self.unit) if self.unit else ''}"
+        return f"{self.name} {self.requirement}"
 
 
 class Milestone(models.Model):

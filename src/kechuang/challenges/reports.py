@@ -28,7 +28,8 @@ def money_by_challenge(challenges: list[Challenge]) -> dict[int, dict]:
     when they were approved), commitments split by the pool's shares (as their payments will be)."""
     ids = [c.pk for c in challenges]
     paid: dict[int, dict[str, Decimal]] = defaultdict(dict)
-    for cid, name, amount in (LedgerEntry.objects.filter(challenge_id__in=ids, kind=LedgerEntry.Kind.PAYMENT)
+    for cid, name, amount in (LedgerEntry.objects.filter(challenge_id__in=ids, kind=LedgerEntry.Kind.PAYMENT,
+                                                         tranche__isnull=False)
                               .values_list("challenge_id", "source__name").annotate(s=Sum("amount"))
                               .values_list("challenge_id", "source__name", "s")):
         paid[cid][name] = amount

@@ -197,7 +197,7 @@ class Builder:
                      f"的技术路线，分阶段完成攻关。",
                 budget_requested=(ch.public_funding * Decimal(self.rng.choice(["0.6", "0.8", "1"]))).quantize(
                     Decimal("1")), milestones=plan, declared_credit=True,
-                on=min(on + i * 3 * DAY, ch.deadline))
+                on=min(on + i * 3 * DAY, ch.deadline, self.today))
             if app.eligibility == "unknown":
                 services.confirm_eligibility(user=self.staff, application=app, outcome="eligible",
                                              note="已查询信用中国，无严重失信记录")
@@ -307,6 +307,7 @@ def build(seed: int, password: str, progress=print) -> dict:
         for _ in run:
             pass
     _money(b, T)
+    _capabilities(b)
     return {"challenges": b.stats["challenges"], "applications": b.stats["applications"]}
 
 
@@ -439,16 +440,19 @@ def _implemented(b, spec, T, published: dt.date, n_teams: int):
 
 
 def _race(b, ch, teams, m, on, drop: Application | None = None, merge: tuple | None = None):
-    b.report_all([t for t in teams if t.status == "racing"], m, m.due_on - 3 * DAY)
+    """A milestone review: the first team scores best, the others less, a dropped team below the pass mark;
+    every decision carries the reviewers' reason (the rule asks for one where they depart from its advice)."""
+    racing = [t for t in teams if t.status == "racing"]
+    b.report_all(racing, m, m.due_on - 3 * DAY)
     decisions = {}
-    for t in teams:
-        if t.status != "racing":
-            continue
-        score = b.rng.randrange(72, 90)
-        decisions[t.pk] = {"decision": "continue", "score": score}
+    for rank, t in enumerate(racing):
+        score = b.rng.randrange(86, 93) if rank == 0 else b.rng.randrange(74 - 3 * rank, 84 - 3 * rank)
+        decisions[t.pk] = {"decision": "continue", "score": score,
+                           "reason": f"考核得分 {score}，阶段指标达成，继续攻关" if rank < 2 else
+                           f"考核得分 {score}，工艺路线与其他团队差异明显，评审组决定保留至下一里程碑"}
     if drop is not None:
-        decisions[drop.pk] = {"decision": "eliminate", "score": b.rng.randrange(55, 63),
-                              "reason": "里程碑考核得分最低，关键指标仅达到目标的 70%，按赛马规则淘汰"}
+        decisions[drop.pk] = {"decision": "eliminate", "score": b.rng.randrange(50, 59),
+                              "reason": "里程碑考核得分低于合格分，关键指标仅达到目标的 70%，按赛马规则淘汰"}
     if merge is not None:
         src, into = merge
         decisions[src.pk] = {"decision": "merge", "merged_into": into.pk, "score": b.rng.randrange(66, 72),
@@ -560,7 +564,7 @@ def _accepted_race(b, spec, T):
     ch.refresh_from_db()
     _concentrate(b, ch, ms[1], Decimal("40"), ms[1].due_on + 20 * DAY)
     winner = teams[0]
-    b.report_all([winner, teams[1]], ms[2], ms[2].due_on - 3 * DAY)
+    _race(b, ch, teams, ms[2], ms[2].due_on + 5 * DAY, drop=teams[1])
     _accept(b, ch, winner, ms[2].due_on + 10 * DAY)
     ch = services.move(user=b.staff, challenge=ch, target="accepted", on=ms[2].due_on + 14 * DAY)
     services.publish_results(user=b.staff, challenge=ch, on=ms[2].due_on + 20 * DAY,
@@ -669,6 +673,14 @@ def _money(b: Builder, T: dt.date) -> None:
     if failed is not None:
         services.flag_clawback(user=b.staff, team=failed, amount=Decimal("15"),
                                reason="验收未通过，按合同约定追回未使用的设备购置费")
+
+
+def _capabilities(b: Builder) -> None:
+    """双向发布: what the solver institutions and firm offer, on the public capability list."""
+    for user in b.leads:
+        for title, field, text in b.cfg["capabilities"].get(str(user.organisation or "企业"), []):
+            services.publish_capability(user=user, title=title, field=field, description=text,
+                                        contact=f"成果转化办公室 0351-{b.rng.randrange(10**7):07d}")
 
 
 def demo_links(base: str = "http://127.0.0.1:8000") -> list[str]:

@@ -326,14 +326,14 @@ def add_tranche_payment(*, user, batch: PaymentBatch, tranche: Tranche, amount=N
     ch = team.challenge
     if ch.pool_id != batch.pool_id:
         refuse(_("该榜单不使用本批次的资金池"))
+    pending = _pending([tranche.pk]).get(("t", tranche.pk), ZERO)
     problems: list[str] = []
-    value = tranche.left if amount in (None, "") else _decimal(amount, _("拨付金额"), problems)
+    value = tranche.left - pending if amount in (None, "") else _decimal(amount, _("拨付金额"), problems)
     refuse(problems)
     if not (team.account_name and team.bank_name and team.account_number):
         refuse(_("团队“%(t)s”未登记收款账户（签约时填写）") % {"t": team.team_name})
     sources = list(PoolSource.objects.filter(pool_id=batch.pool_id).order_by("order", "pk"))
-    pending = _pending([tranche.pk])
-    spent = {("t", tranche.pk): pending.get(("t", tranche.pk), ZERO)}
+    spent = {("t", tranche.pk): pending}
     facts = _tranche_facts(tranche, value, team, ch, sources, spent)
     refuse(engine_money.payment_problems(facts))
     with transaction.atomic():

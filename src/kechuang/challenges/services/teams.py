@@ -198,6 +198,11 @@ def race_review(*, user, challenge: Challenge, milestone: Milestone, held_on: dt
     advice = {r["application_id"]: r for r in engine_race.review(
         [{"application_id": t.pk, "name": t.team_name, "reported": t.pk in reports, "score": clean[t.pk]["score"]}
          for t in teams], params)}
+    refuse([_("“%(t)s”的决定（%(d)s）与规则建议（%(a)s：%(r)s）不同，须写明理由") % {
+        "t": t.team_name, "d": RaceDecision.Decision(clean[t.pk]["decision"]).label,
+        "a": engine_race.DECISIONS[advice[t.pk]["recommendation"]], "r": advice[t.pk]["reason"]}
+        for t in teams if advice[t.pk]["recommendation"] and not clean[t.pk]["reason"]
+        and advice[t.pk]["recommendation"] != clean[t.pk]["decision"]])
     with transaction.atomic():
         Challenge.objects.select_for_update().filter(pk=challenge.pk).first()
         review = RaceReview.objects.create(challenge=challenge, milestone=milestone, held_on=held_on,

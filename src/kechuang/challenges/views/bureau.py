@@ -19,10 +19,11 @@ from django.views.decorators.http import require_POST
 from kechuang.core import payouts
 from kechuang.core.excel import attachment, neutralise, workbook_bytes, xlsx_response
 from kechuang.engine.challenges import lifecycle
+from kechuang.engine.challenges.money import split as money_split
 
 from .. import reports, selectors, services
 from ..forms import ClawbackForm, ConflictForm, ContributionForm, CooperationForm, ExpertForm, IntakeForm
-from ..models import Application, Challenge, LedgerEntry, PaymentBatch, Subsidy, Tranche
+from ..models import Application, Challenge, LedgerEntry, Payment, PaymentBatch, Subsidy, Tranche
 from .common import PAGE_SIZE, attempt, deny_unless, enterprise_by_uscc, errors, form_errors
 
 
@@ -229,11 +230,17 @@ def batches(request):
 
 
 def _payable(batch: PaymentBatch):
-    """Tranches with money left whose milestone is accepted (or none), and computed subsidies not yet batched."""
-    tranches = [t for t in Tranche.objects.filter(application__challenge__pool=batch.pool,
-                                                  application__status__in=["racing", "completed"])
-                .select_related("application__challenge", "milestone").order_by("application__challenge", "pk")
-                if t.left > 0 and services.milestone_accepted(t.application, t.milestone)]
+    """Tranches with money left (beyond what draft batches already hold) whose milestone is accepted (or none),
+    and computed subsidies not yet batched."""
+    pending = dict(Payment.objects.filter(batch__status=PaymentBatch.Status.DRAFT, tranche__isnull=False)
+                   .values_list("tranche_id").annotate(s=Sum("amount")).values_list("tranche_id", "s"))
+    tranches = []
+    for t in (Tranche.objects.filter(application__challenge__pool=batch.pool,
+                                     application__status__in=["racing", "completed"])
+              .select_related("application__challenge", "milestone").order_by("application__challenge", "pk")):
+        t.free = t.left - pending.get(t.pk, 0)
+        if t.free > 0 and services.milestone_accepted(t.application, t.milestone):
+            tranches.append(t)
     subsidies = Subsidy.objects.filter(challenge__pool=batch.pool).exclude(
         payments__batch__status__in=["draft", "approved", "paid"]).select_related("challenge", "enterprise")
     return tranches, subsidies
@@ -247,9 +254,17 @@ def batch(request, pk):
     splits = {}
     for e in LedgerEntry.objects.filter(payment__batch=b, kind="payment").select_related("source"):
         splits.setdefault(e.payment_id, {})[e.source.name] = e.amount
-    sources = [s.name for s in b.pool.sources.order_by("order", "pk")]
+    pool_sources = list(b.pool.sources.order_by("order", "pk"))
+    sources = [s.name for s in pool_sources]
+    shares = [(s.name, s.share) for s in pool_sources]
+    paid = {s.name: s.paid for s in pool_sources}
     for p in payments:
-        p.parts = [splits.get(p.pk, {}).get(s) for s in sources]
+        if p.pk in splits:
+            p.parts, p.preview = [splits[p.pk].get(s) for s in sources], False
+        else:  # not approved yet: the split it would get now, by the pool's shares
+            preview = money_split(p.amount, shares, paid)
+            paid = {k: paid[k] + preview[k] for k in paid}
+            p.parts, p.preview = [preview[s] for s in sources], True
     tranches, subsidies = _payable(b) if b.status == "draft" else ([], [])
     return render(request, "challenges/batch.html", {
         "batch": b, "payments": payments, "sources": sources, "tranches": tranches, "subsidies": subsidies,

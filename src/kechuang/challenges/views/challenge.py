@@ -60,7 +60,7 @@ def _moves(ch, user) -> list[dict]:
         blockers = [] if needs_reason else lifecycle.blockers(ch.stage, target, facts)
         if target == "published" and not user.can_admin:
             blockers = [*blockers, _("只有科技局管理员可以审定发榜")]
-        out.append({"target": target, "label": lifecycle.label(target), "blockers": blockers,
+        out.append({"target": target, "label": lifecycle.action(ch.stage, target), "blockers": blockers,
                     "needs_reason": needs_reason})
     return out
 
@@ -88,7 +88,8 @@ def detail(request, pk):
         for i, m in enumerate(panel.members.select_related("expert").order_by("pk"), start=1):
             m.scored = counts.get(m.pk, 0)
             m.alias = _("专家 %(n)d") % {"n": i}
-            m.link = request.build_absolute_uri(tokens.link_for(m)) if bureau and m.active else ""
+            m.link = (request.build_absolute_uri(tokens.link_for(m)) if bureau and m.active
+                      and not ch.review_finalised_on else "")
             members.append(m)
     money = reports.money_by_challenge([ch])[ch.pk]
     sources = [n for n, _s in ch.pool.shares()] if ch.pool_id else []
@@ -331,6 +332,21 @@ def decide_report(request, pk, report):
                    _("里程碑审核已记录。"), "challenges:detail", pk=pk)
 
 
+def _experts_with_conflicts(ch, teams) -> list[Expert]:
+    """Active experts, each with `conflict` (the reasons it must stay out of this review, or empty)."""
+    names = [str(ch.issuer)] if ch.issuer_id else []
+    for t in teams:
+        names += t.organisations()
+    found = services.review.conflict_frame(ch, party_names=list(dict.fromkeys(names)))
+    reasons: dict[int, list[str]] = {}
+    for eid, reason in found.select("expert_id", "reason").iter_rows():
+        reasons.setdefault(eid, []).append(reason)
+    experts = list(Expert.objects.filter(active=True).order_by("name"))
+    for e in experts:
+        e.conflict = "；".join(reasons.get(e.pk, []))
+    return experts
+
+
 def _expert_choices(request) -> list[Expert]:
     ids = [int(v) for v in request.POST.getlist("experts") if v.isdigit()]
     return list(Expert.objects.filter(pk__in=ids).order_by("pk"))
@@ -370,7 +386,7 @@ def race_review(request, pk):
         t.posted = {k: request.POST.get(f"d-{t.pk}-{k}", "") for k in ("decision", "score", "reason", "merged_into")}
     return render(request, "challenges/race_review.html", {
         "ch": ch, "teams": teams, "milestones": milestones, "chosen": chosen,
-        "experts": Expert.objects.filter(active=True).order_by("name"),
+        "experts": _experts_with_conflicts(ch, teams),
         "picked": {int(v) for v in request.POST.getlist("experts") if v.isdigit()},
         "held_on": request.POST.get("held_on") or timezone.localdate().isoformat()})
 
@@ -397,8 +413,7 @@ def acceptance(request, pk, app):
     for i in indicators:
         i.posted = request.POST.get(f"m-{i.code}", "")
     return render(request, "challenges/acceptance.html", {
-        "ch": ch, "team": team, "indicators": indicators,
-        "experts": Expert.objects.filter(active=True).order_by("name"),
+        "ch": ch, "team": team, "indicators": indicators, "experts": _experts_with_conflicts(ch, [team]),
         "picked": {int(v) for v in request.POST.getlist("experts") if v.isdigit()},
         "held_on": request.POST.get("held_on") or timezone.localdate().isoformat()})
 

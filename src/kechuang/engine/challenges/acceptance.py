@@ -30,18 +30,26 @@ def _num(value) -> Decimal | None:
     return number if number.is_finite() else None
 
 
+def _shown(value: Decimal, unit: str) -> str:
+    """500.0000 MPa → 500 MPa; 95.5 % → 95.5%."""
+    number = f"{value.normalize():f}"
+    if not unit:
+        return number
+    return f"{number}{unit}" if unit in ("%", "‰", "℃") else f"{number} {unit}"
+
+
 def check(indicators: list[dict], measured: dict) -> dict:
     rows = []
     for ind in indicators:
         target = Decimal(str(ind["target"]))
         unit = ind.get("unit") or ""
-        want = f"{SYMBOLS[ind['comparison']]} {target:f}{(' ' + unit) if unit else ''}"
+        want = f"{SYMBOLS[ind['comparison']]} {_shown(target, unit)}"
         value = _num(measured.get(ind["code"]))
         if value is None:
             met, text = None, f"{ind['label']}：未填实测值（要求 {want}）"
         else:
             met = _met(value, ind["comparison"], target)
-            shown = f"{value:f}{(' ' + unit) if unit else ''}"
+            shown = _shown(value, unit)
             text = f"{ind['label']}：实测 {shown}，要求 {want}，{'达标' if met else '未达标'}"
         rows.append({"code": ind["code"], "label": ind["label"], "required": bool(ind.get("required", True)),
                      "met": met, "value": None if value is None else str(value), "text": text})

@@ -49,6 +49,13 @@ MOVES: dict[str, tuple[str, ...]] = {
     "closed": (),
     "rejected": (),
 }
+# What each move is called on a button (from, to) → the words a bureau user would use.
+ACTIONS = {("intake", "review"): "开始审核走访", ("review", "drafting"): "进入榜单编制",
+           ("drafting", "approval"): "提交审定", ("approval", "published"): "审定通过并发榜",
+           ("approval", "drafting"): "退回修改",
+           ("published", "assessment"): "截止申报，进入专家评审", ("assessment", "notice"): "公示拟立项团队",
+           ("notice", "contracting"): "公示期满，进入签约", ("contracting", "implementing"): "开始实施",
+           ("implementing", "accepted"): "确认验收通过"}
 IP_OWNERSHIP = {"issuer": "归发榜企业", "solver": "归揭榜方", "shared": "双方共有", "agreed": "由合同约定"}
 LICENCE_BACK = {"none": "无", "non_exclusive_free": "揭榜方免费非独占许可发榜企业使用",
                 "exclusive_paid": "独占许可发榜企业使用（有偿）", "issuer_to_solver": "发榜企业许可揭榜方继续研究使用"}
@@ -58,6 +65,11 @@ PUBLICATION = {"after_acceptance": "验收后可公开发表", "issuer_consent":
 
 def label(stage: str) -> str:
     return STAGES.get(stage, stage)
+
+
+def action(current: str, target: str) -> str:
+    """The button's words for a move: 审定通过并发榜, 退回修改, …; closing and turning down by the stage's name."""
+    return ACTIONS.get((current, target)) or {"closed": "未解决关闭", "rejected": "不予立项"}.get(target, label(target))
 
 
 def blockers(current: str, target: str, facts: dict) -> list[str]:
