@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import inspect
+import itertools
 import random
 from decimal import ROUND_UP, Decimal
 from pathlib import Path
@@ -86,7 +87,7 @@ class Builder:
         self.issuer_user = self._user("challenge_issuer", "发榜企业联系人", "enterprise_user",
                                       enterprise=Enterprise.objects.get(pk=issuers[0]))
         self.issuers = [issuers[0]] * 5 + ([demo_firm] * 2 if demo_firm else []) + issuers[1:]
-        self.issuer_iter = iter(self.issuers)
+        self.issuer_iter = itertools.cycle(self.issuers)  # a small demo region reuses its issuers
 
     def _user(self, username, name, role, organisation=None, enterprise=None) -> User:
         user = User(username=username, display_name=name, role=role, organisation=organisation,
