@@ -30,8 +30,9 @@ def ensure_checker(maker_id: int | None, user) -> None:
 
 
 def locked(qs) -> list:
-    """The rows of `qs`, locked for the transaction (SELECT … FOR UPDATE), in primary-key order."""
-    return list(qs.select_for_update().order_by("pk"))
+    """The rows of `qs`, locked for the transaction (SELECT … FOR UPDATE OF the queried table only, so that
+    related rows read along, even through an outer join, are neither locked nor refused), in primary-key order."""
+    return list(qs.select_for_update(of=("self",)).order_by("pk"))
 
 
 def yuan(amount_wan: Decimal) -> int:

@@ -587,7 +587,8 @@ def resolve_clawback(*, user, clawback_id: int, status: str, on: dt.date | None 
         refuse(_("处理结果无效"))
     on = on or today()
     with transaction.atomic():
-        c = Clawback.objects.select_for_update().select_related("application__challenge").get(pk=clawback_id)
+        c = Clawback.objects.select_for_update(of=("self",)).select_related("application__challenge").get(
+            pk=clawback_id)
         if c.status != Clawback.Status.OPEN:
             refuse(_("该记录已处理"))
         if status == Clawback.Status.RECOVERED:
