@@ -20,9 +20,8 @@ EXPERTS = [("张一", "太原理工大学", "新材料"), ("李二", "山西大�
            ("周七", "北京理工大学", "装备"), ("吴八", "西安交通大学", "新材料")]
 
 
-@pytest.fixture
-def cworld(world):
-    """The `world`, plus solver accounts: 太原理工大学 (institution) and firm b (enterprise)."""
+def make_cworld(world) -> dict:
+    """The `world`, plus solver accounts: 太原理工大学 (institution) and firm b (enterprise), and a second admin."""
     from kechuang.accounts.models import Organisation, User
     from kechuang.enterprises.models import AnnualFigure
 
@@ -39,8 +38,8 @@ def cworld(world):
     return {**world, "users": users, "tyut": tyut}
 
 
-@pytest.fixture
-def pool(cworld):
+def make_pool(cworld):
+    """The 3000万 pool 1:1:1, all of it contributed."""
     from kechuang.challenges import services
 
     admin, staff = cworld["users"]["bureau_admin"], cworld["users"]["bureau_staff"]
@@ -51,12 +50,26 @@ def pool(cworld):
     return p
 
 
-@pytest.fixture
-def experts(cworld):
+def make_experts(cworld):
     from kechuang.challenges import services
 
     staff = cworld["users"]["bureau_staff"]
     return [services.save_expert(user=staff, name=n, institution=i, fields=f) for n, i, f in EXPERTS]
+
+
+@pytest.fixture
+def cworld(world):
+    return make_cworld(world)
+
+
+@pytest.fixture
+def pool(cworld):
+    return make_pool(cworld)
+
+
+@pytest.fixture
+def experts(cworld):
+    return make_experts(cworld)
 
 
 def draft(world, pool, *, race=False, budget="500", issuer_funding="200", max_teams=None, title="高强韧铝合金轻量化"):

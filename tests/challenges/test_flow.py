@@ -10,7 +10,7 @@ from kechuang.challenges import services
 from kechuang.challenges.models import Application, LedgerEntry, PoolSource, Tranche
 from kechuang.core.models import AuditEvent
 
-from .conftest import TODAY, D
+from .conftest import D
 
 pytestmark = pytest.mark.django_db
 

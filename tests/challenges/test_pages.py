@@ -84,7 +84,7 @@ def test_anyone_may_object_during_the_notice_and_the_bureau_answers(cworld, race
     client_for(staff).post(reverse("challenges:answer", args=[ch.pk, objection.pk]), {"text": "经核实无关联"})
     objection.refresh_from_db()
     assert objection.answer == "经核实无关联" and objection.answered_by == staff
-    with pytest.raises(Exception, match="公示期至 .*尚未期满"):
+    with pytest.raises(Exception, match=r"公示期至 .*尚未期满"):
         services.move(user=staff, challenge=ch, target="contracting", on=ch.notice_ends)
     services.move(user=staff, challenge=ch, target="contracting", on=ch.notice_ends + D(days=1))
     page = Client().get(reverse("challenges:public_detail", args=[ch.pk])).content.decode()
@@ -197,7 +197,8 @@ def test_an_expert_scores_through_a_link_without_an_account(cworld, race_publish
     url = tokens.link_for(member)
     client = Client()
     page = client.get(url)
-    assert page.status_code == 200 and member.expert.name in page.content.decode() and "理工团队" in page.content.decode()
+    text = page.content.decode()
+    assert page.status_code == 200 and member.expert.name in text and "理工团队" in text
     response = client.post(reverse("challenges:review_score", args=[tokens.token_for(member), app.pk]),
                            {"s-technical": "90", "s-team": "80", "s-plan": "70", "s-budget": "60", "comment": "可行"})
     assert response.status_code == 302
@@ -233,8 +234,8 @@ def test_an_expert_declaring_a_conflict_leaves_the_panel(cworld, race_published,
 
 def test_an_institution_publishes_a_capability_seen_by_everyone(cworld, client_for):
     client = client_for(cworld["users"]["tyut_user"])
-    client.post(reverse("challenges:capability"), {"title": "镁合金成形", "field": "新材料", "description": "挤压与锻造",
-                                                   "contact": "0351-1"})
+    client.post(reverse("challenges:capability"), {"title": "镁合金成形", "field": "新材料",
+                                                   "description": "挤压与锻造", "contact": "0351-1"})
     cap = Capability.objects.get()
     assert (cap.organisation.name, cap.status) == ("太原理工大学", "published")
     assert "镁合金成形" in Client().get(reverse("challenges:public_capabilities")).content.decode()

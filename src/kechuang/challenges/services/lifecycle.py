@@ -221,11 +221,17 @@ def save_draft(*, user, challenge: Challenge, fields: dict, indicators: list[dic
     return ch
 
 
-def facts(challenge: Challenge, *, user=None, on: dt.date | None = None, reason: str = "") -> dict:
-    """What the engine needs to decide whether the challenge may move (see engine.challenges.lifecycle)."""
+RULED_TARGETS = ("approval", "published", "notice")  # moves whose checks read rule parameters
+
+
+def facts(challenge: Challenge, *, user=None, on: dt.date | None = None, reason: str = "",
+          target: str | None = None) -> dict:
+    """What the engine needs to decide whether the challenge may move (see engine.challenges.lifecycle); the
+    rules in force are read only for a move that needs them (`target`), or for every move when none is given."""
     on = on or today()
-    _key, app_rule = rule("application", on)
-    _key, race_rule = rule("race", on)
+    ruled = target is None or target in RULED_TARGETS
+    app_rule = rule("application", on)[1] if ruled else {"min_milestones": 0}
+    race_rule = rule("race", on)[1] if ruled else {"teams_min": 0, "teams_max": 0}
     milestones = list(challenge.milestones.all())
     apps = challenge.applications.all()
     due = challenge.completion_due
@@ -263,7 +269,7 @@ def move(*, user, challenge: Challenge, target: str, reason: str = "", on: dt.da
 
     with transaction.atomic():
         ch = Challenge.objects.select_for_update().get(pk=challenge.pk)
-        refuse(lifecycle.blockers(ch.stage, target, facts(ch, user=user, on=on, reason=reason)))
+        refuse(lifecycle.blockers(ch.stage, target, facts(ch, user=user, on=on, reason=reason, target=target)))
         old = ch.stage
         ch.stage = target
         note = f"{lifecycle.label(old)} → {lifecycle.label(target)}"

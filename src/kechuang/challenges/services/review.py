@@ -108,17 +108,20 @@ def parties(challenge: Challenge) -> list[str]:
 
 
 def conflict_frame(challenge: Challenge, expert_ids: list[int] | None = None, on: dt.date | None = None,
-                   party_names: list[str] | None = None) -> pl.DataFrame:
+                   party_names: list[str] | None = None, years: int | None = None) -> pl.DataFrame:
+    """Every conflict of the pool's experts (or those named) with the challenge's parties on a date."""
     on = on or today()
-    _key, params = rule("expert_review", on)
+    if years is None:
+        years = int(rule("expert_review", on)[1]["cooperation_years"])
     experts, coop, declared = loaders.expert_frames(expert_ids)
     return conflicts.conflicts(experts, party_names if party_names is not None else parties(challenge), coop,
-                               declared, on, int(params["cooperation_years"]))
+                               declared, on, years)
 
 
 def _reasons(challenge: Challenge, expert_id: int, party_names: list[str] | None = None,
-             on: dt.date | None = None) -> list[str]:
-    return conflicts.reasons_of(conflict_frame(challenge, [expert_id], on=on, party_names=party_names), expert_id)
+             on: dt.date | None = None, years: int | None = None) -> list[str]:
+    found = conflict_frame(challenge, [expert_id], on=on, party_names=party_names, years=years)
+    return conflicts.reasons_of(found, expert_id)
 
 
 def draw_panel(*, user, challenge: Challenge, deadline: dt.date, size: int | None = None,
@@ -140,7 +143,7 @@ def draw_panel(*, user, challenge: Challenge, deadline: dt.date, size: int | Non
     taken = tuple(PanelMember.objects.filter(panel__challenge=challenge, active=True)
                   .values_list("expert_id", flat=True))
     experts, _coop, _decl = loaders.expert_frames()
-    found = conflict_frame(challenge, on=on)
+    found = conflict_frame(challenge, on=on, years=int(params["cooperation_years"]))
     draw = conflicts.draw_panel(experts, found, size - len(taken), seed, challenge.field, taken)
     if len(draw.chosen) + len(taken) < int(params["min_panel"]):
         refuse(_("无利益冲突的在库专家只有 %(n)d 名，少于有效评审所需的 %(m)d 名，请先扩充专家库")
@@ -228,11 +231,12 @@ def submit_score(*, member: PanelMember, application: Application, sheet: dict, 
         refuse(_("评分已于 %(d)s 截止") % {"d": member.panel.deadline})
     if not scorable(challenge).filter(pk=application.pk).exists():
         refuse(_("该申报未通过资格审查，不需评分"))
-    reasons = _reasons(challenge, member.expert_id, [str(challenge.issuer or ""), *application.organisations()], on)
+    _key, params = rule("expert_review", on)
+    reasons = _reasons(challenge, member.expert_id, [str(challenge.issuer or ""), *application.organisations()], on,
+                       int(params["cooperation_years"]))
     if reasons:
         refuse(_("您与该申报存在利益冲突，须回避：%(r)s") % {"r": "；".join(reasons)})
     criteria = challenge.review_params.get("criteria") if challenge.review_params else None
-    _key, params = rule("expert_review", on)
     criteria = criteria or params["criteria"]
     problems = scoring.sheet_problems(sheet, criteria, params["score_max"])
     if not text(comment):

@@ -30,6 +30,11 @@ def norm(name: str | None) -> str:
     return "".join((name or "").split()).replace("\u3000", "")
 
 
+def _norm_expr(column: str) -> pl.Expr:
+    """`norm` as a Polars expression (no Python call per row): every Unicode space removed."""
+    return pl.col(column).fill_null("").str.replace_all(r"\s+", "")
+
+
 def years_before(day: dt.date, years: int) -> dt.date:
     try:
         return day.replace(year=day.year - years)
@@ -48,18 +53,18 @@ def conflicts(experts: pl.DataFrame, parties: list[str], cooperations: pl.DataFr
         return pl.DataFrame(schema=CONFLICT_SCHEMA)
     party = pl.DataFrame({"key": list(wanted), "organisation": list(wanted.values())})
     since = years_before(as_of, years)
-    same = (experts.with_columns(pl.col("institution").map_elements(norm, return_dtype=pl.Utf8).alias("key"))
+    same = (experts.with_columns(_norm_expr("institution").alias("key"))
             .join(party, on="key").select(
                 "expert_id", "organisation", pl.lit("same_institution").alias("kind"),
                 pl.format("专家所在单位与{}为同一单位", "organisation").alias("reason")))
     coop = (cooperations.filter((pl.col("on") >= since) & (pl.col("on") <= as_of))
-            .with_columns(pl.col("organisation").map_elements(norm, return_dtype=pl.Utf8).alias("key"))
+            .with_columns(_norm_expr("organisation").alias("key"))
             .drop("organisation").join(party, on="key")
             .group_by("expert_id", "organisation").agg(pl.col("on").max())
             .select("expert_id", "organisation", pl.lit("cooperation").alias("kind"),
                     pl.format("{} 与{}有合作（近 {} 年内）", pl.col("on").dt.strftime("%Y-%m-%d"), "organisation",
                               pl.lit(years)).alias("reason"))) if not cooperations.is_empty() else None
-    decl = (declared.with_columns(pl.col("organisation").map_elements(norm, return_dtype=pl.Utf8).alias("key"),
+    decl = (declared.with_columns(_norm_expr("organisation").alias("key"),
                                   pl.col("reason").fill_null("").alias("why"))
             .drop("organisation", "reason").join(party, on="key")
             .select("expert_id", "organisation", pl.lit("declared").alias("kind"),
