@@ -322,7 +322,8 @@ def add_tranche_payment(*, user, batch: PaymentBatch, tranche: Tranche, amount=N
     require(user.is_bureau, _("只有科技局工作人员可以组建拨付批次"))
     if batch.status != PaymentBatch.Status.DRAFT:
         refuse(_("只有待审批的批次可以增加拨付"))
-    team = tranche.application
+    tranche = Tranche.objects.select_related("milestone").get(pk=tranche.pk)  # as stored, not as the caller held it
+    team = Application.objects.select_related("challenge").get(pk=tranche.application_id)
     ch = team.challenge
     if ch.pool_id != batch.pool_id:
         refuse(_("该榜单不使用本批次的资金池"))
