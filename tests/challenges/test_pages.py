@@ -277,3 +277,57 @@ def test_the_rule_pages_list_the_challenge_rules(cworld, client_for):
                                                                                           "points_subsidy"]))
     assert "补助比例（占实际支出）" in detail.content.decode()
     assert dt.date.today() >= dt.date(2023, 1, 1)
+
+
+def test_every_action_of_the_challenge_page_is_the_bureau_s(cworld, racing, client_for, pool):
+    ch, team = racing["challenge"], racing["teams"][0]
+    member = racing["panel"].members.first()
+    posts = [reverse("challenges:move", args=[ch.pk]), reverse("challenges:visit", args=[ch.pk]),
+             reverse("challenges:panel_draw", args=[ch.pk]), reverse("challenges:panel_add", args=[ch.pk]),
+             reverse("challenges:panel_member", args=[ch.pk, member.pk]), reverse("challenges:finalise", args=[ch.pk]),
+             reverse("challenges:select", args=[ch.pk]), reverse("challenges:eligibility", args=[ch.pk, team.pk]),
+             reverse("challenges:contract", args=[ch.pk, team.pk]), reverse("challenges:tranche", args=[ch.pk]),
+             reverse("challenges:concentrate", args=[ch.pk]), reverse("challenges:subsidy", args=[ch.pk]),
+             reverse("challenges:results", args=[ch.pk]), reverse("challenges:clawback_flag", args=[ch.pk]),
+             reverse("challenges:contribute"), reverse("challenges:batch_approve", args=[1]),
+             reverse("challenges:clawback_resolve", args=[1])]
+    before = (ch.stage, ch.committed, team.tranches.count())
+    for role in ("enterprise_user", "institution_user", "tyut_user", "park_operator", "bank_user"):
+        client = client_for(cworld["users"][role])
+        assert {url: client.post(url, {"target": "closed", "reason": "x"}).status_code for url in posts} == \
+            dict.fromkeys(posts, 403), role
+    ch.refresh_from_db()
+    assert (ch.stage, ch.committed, team.tranches.count()) == before
+    # the issuer records spending on its own challenge; another firm's user cannot even see it
+    data = {"amount": "12", "spent_on": TODAY.isoformat(), "payee": "太原理工大学", "description": "研发",
+            "evidence_ref": "FP9"}
+    assert client_for(cworld["users"]["firm_b_user"]).post(reverse("challenges:spending", args=[ch.pk]),
+                                                           data).status_code == 404
+    assert client_for(cworld["users"]["enterprise_user"]).post(reverse("challenges:spending", args=[ch.pk]),
+                                                               data).status_code == 302
+    assert ch.spending.get().submitted_by == cworld["users"]["enterprise_user"]
+
+
+def test_evidence_files_are_served_to_those_who_may_see_them_only(cworld, racing, client_for, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    ch, team = racing["challenge"], racing["teams"][0]
+    m1 = ch.milestones.get(seq=1)
+    report = services.report_milestone(user=cworld["users"]["tyut_user"], team=team, milestone=m1, summary="完成",
+                                       evidence=SimpleUploadedFile("检测报告.pdf", b"%PDF-1.4 demo"))
+    spending = services.record_spending(user=cworld["users"]["enterprise_user"], challenge=ch, amount="5",
+                                        spent_on=TODAY, payee="太原理工大学", description="检测",
+                                        evidence_ref="FP1", evidence=SimpleUploadedFile("发票.png", b"png"))
+    report_url = reverse("challenges:report_file", args=[report.pk])
+    spending_url = reverse("challenges:spending_file", args=[ch.pk, spending.pk])
+    got = {k: (_status(client_for, cworld["users"][k], report_url), _status(client_for, cworld["users"][k],
+                                                                            spending_url))
+           for k in ("bureau_staff", "enterprise_user", "tyut_user", "institution_user", "firm_b_user",
+                     "park_operator")}
+    assert got == {"bureau_staff": (200, 200), "enterprise_user": (200, 200), "tyut_user": (200, 404),
+                   "institution_user": (404, 404), "firm_b_user": (404, 404), "park_operator": (404, 404)}
+    response = client_for(cworld["users"]["bureau_staff"]).get(report_url)
+    assert b"".join(response.streaming_content) == b"%PDF-1.4 demo"
+    assert "attachment" in response["Content-Disposition"]
+    assert Client().get(report_url).status_code == 302

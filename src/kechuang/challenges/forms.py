@@ -6,11 +6,12 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from kechuang.core.forms import DateInput, Form
 from kechuang.engine.challenges import lifecycle
 
 from .models import Challenge, Indicator
 
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = DateInput()
 ROWS = {"indicators": 6, "milestones": 6, "members": 10, "plan": 6}
 
 
@@ -30,7 +31,7 @@ def padded(items: list[dict], prefix: str) -> list[dict]:
     return [*items, *({} for _ in range(max(ROWS.get(prefix, 6) - len(items), 0)))]
 
 
-class IntakeForm(forms.Form):
+class IntakeForm(Form):
     title = forms.CharField(label=_("需求名称"), max_length=200)
     field = forms.CharField(label=_("技术领域"), max_length=100, required=False)
     origin = forms.ChoiceField(label=_("需求来源"), choices=Challenge.Origin.choices)
@@ -43,14 +44,14 @@ class IntakeForm(forms.Form):
     collected_on = forms.DateField(label=_("征集日期"), widget=DATE)
 
 
-class VisitForm(forms.Form):
+class VisitForm(Form):
     visited_on = forms.DateField(label=_("走访日期"), widget=DATE)
     visitors = forms.CharField(label=_("走访人员"), max_length=200)
     findings = forms.CharField(label=_("走访情况"), widget=forms.Textarea(attrs={"rows": 3}))
     recommendation = forms.CharField(label=_("审核意见"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class DraftForm(forms.Form):
+class DraftForm(Form):
     title = forms.CharField(label=_("榜单名称"), max_length=200)
     field = forms.CharField(label=_("技术领域"), max_length=100, required=False)
     goals = forms.CharField(label=_("攻关目标"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
@@ -75,13 +76,13 @@ class BureauDraftForm(DraftForm):
     pool = forms.TypedChoiceField(label=_("资金池"), required=False, coerce=int, empty_value=None)
 
 
-class MoveForm(forms.Form):
+class MoveForm(Form):
     target = forms.ChoiceField(choices=list(lifecycle.STAGES.items()))
     reason = forms.CharField(label=_("说明"), required=False, max_length=1000)
     on = forms.DateField(label=_("日期"), required=False, widget=DATE)
 
 
-class ApplicationForm(forms.Form):
+class ApplicationForm(Form):
     team_name = forms.CharField(label=_("团队名称"), max_length=200)
     leader = forms.CharField(label=_("团队负责人"), max_length=64)
     contact = forms.CharField(label=_("联系方式"), max_length=100)
@@ -90,7 +91,7 @@ class ApplicationForm(forms.Form):
     declared_credit = forms.BooleanField(label=_("承诺牵头单位和团队成员无严重失信记录"), required=False)
 
 
-class ObjectionForm(forms.Form):
+class ObjectionForm(Form):
     name = forms.CharField(label=_("姓名"), max_length=64)
     organisation = forms.CharField(label=_("单位"), max_length=200, required=False)
     contact = forms.CharField(label=_("联系方式"), max_length=100)
@@ -98,17 +99,17 @@ class ObjectionForm(forms.Form):
     text = forms.CharField(label=_("异议内容"), widget=forms.Textarea(attrs={"rows": 4}))
 
 
-class TextForm(forms.Form):
+class TextForm(Form):
     text = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
 
 
-class PanelForm(forms.Form):
+class PanelForm(Form):
     deadline = forms.DateField(label=_("评分截止日期"), widget=DATE)
     size = forms.IntegerField(label=_("抽取人数"), required=False, min_value=1, max_value=30)
     seed = forms.IntegerField(label=_("抽取种子（留空随机）"), required=False, min_value=0)
 
 
-class ContractForm(forms.Form):
+class ContractForm(Form):
     contract_no = forms.CharField(label=_("合同编号"), max_length=64)
     contract_sum = forms.CharField(label=_("合同经费（财政资金，万元）"))
     signed_on = forms.DateField(label=_("签约日期"), widget=DATE)
@@ -118,20 +119,20 @@ class ContractForm(forms.Form):
     account_number = forms.CharField(label=_("账号"), max_length=40)
 
 
-class TrancheForm(forms.Form):
+class TrancheForm(Form):
     team = forms.TypedChoiceField(label=_("团队"), coerce=int)
     milestone = forms.TypedChoiceField(label=_("拨付前须验收的里程碑"), coerce=int, required=False, empty_value=None)
     amount = forms.CharField(label=_("承诺金额（万元）"))
     on = forms.DateField(label=_("承诺日期"), widget=DATE, required=False)
 
 
-class ReportForm(forms.Form):
+class ReportForm(Form):
     milestone = forms.TypedChoiceField(label=_("里程碑"), coerce=int)
     summary = forms.CharField(label=_("完成情况"), widget=forms.Textarea(attrs={"rows": 4}))
     evidence = forms.FileField(label=_("佐证材料（可选，≤10MB）"), required=False)
 
 
-class DecideReportForm(forms.Form):
+class DecideReportForm(Form):
     accepted = forms.TypedChoiceField(label=_("审核结果"), coerce=lambda v: v == "1",
                                       choices=[("1", _("验收通过")), ("0", _("未通过"))])
     score = forms.CharField(label=_("考核得分"), required=False)
@@ -140,7 +141,7 @@ class DecideReportForm(forms.Form):
     on = forms.DateField(label=_("审核日期"), widget=DATE, required=False)
 
 
-class SpendingForm(forms.Form):
+class SpendingForm(Form):
     amount = forms.CharField(label=_("金额（万元）"))
     spent_on = forms.DateField(label=_("支出日期"), widget=DATE)
     payee = forms.CharField(label=_("收款方"), max_length=200)
@@ -149,14 +150,14 @@ class SpendingForm(forms.Form):
     evidence = forms.FileField(label=_("凭证扫描件（可选，≤10MB）"), required=False)
 
 
-class ContributionForm(forms.Form):
+class ContributionForm(Form):
     source = forms.TypedChoiceField(label=_("出资方"), coerce=int)
     amount = forms.CharField(label=_("到位金额（万元）"))
     on = forms.DateField(label=_("到位日期"), widget=DATE)
     note = forms.CharField(label=_("摘要"), required=False, max_length=300)
 
 
-class ExpertForm(forms.Form):
+class ExpertForm(Form):
     name = forms.CharField(label=_("姓名"), max_length=64)
     institution = forms.CharField(label=_("工作单位"), max_length=200)
     title = forms.CharField(label=_("职称"), max_length=64, required=False)
@@ -166,25 +167,25 @@ class ExpertForm(forms.Form):
     active = forms.BooleanField(label=_("在库"), required=False, initial=True)
 
 
-class ConflictForm(forms.Form):
+class ConflictForm(Form):
     organisation = forms.CharField(label=_("需回避的单位"), max_length=200)
     reason = forms.CharField(label=_("原因"), max_length=200, required=False)
 
 
-class CooperationForm(forms.Form):
+class CooperationForm(Form):
     organisation = forms.CharField(label=_("合作单位"), max_length=200)
     on = forms.DateField(label=_("合作日期"), widget=DATE)
     description = forms.CharField(label=_("合作内容"), max_length=200, required=False)
 
 
-class CapabilityForm(forms.Form):
+class CapabilityForm(Form):
     title = forms.CharField(label=_("能力名称"), max_length=200)
     field = forms.CharField(label=_("技术领域"), max_length=100)
     description = forms.CharField(label=_("能力介绍"), widget=forms.Textarea(attrs={"rows": 3}))
     contact = forms.CharField(label=_("联系方式"), max_length=100)
 
 
-class ClawbackForm(forms.Form):
+class ClawbackForm(Form):
     team = forms.TypedChoiceField(label=_("团队"), coerce=int)
     amount = forms.CharField(label=_("追回金额（万元）"))
     reason = forms.CharField(label=_("原因"), widget=forms.Textarea(attrs={"rows": 2}))

@@ -10,10 +10,12 @@ bank accounts or the ledger.
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -442,6 +444,28 @@ def verify(request, pk, item):
                                                              ok=request.POST.get("ok") == "1",
                                                              note=request.POST.get("note", "")),
                    _("核验结果已记录。"), "challenges:detail", pk=pk)
+
+
+def _file(field, name: str):
+    if not field:
+        raise Http404(_("没有上传文件"))
+    return FileResponse(field.open("rb"), as_attachment=True, filename=f"{name}{Path(field.name).suffix}")
+
+
+@login_required
+def spending_file(request, pk, item):
+    """A voucher scan: the bureau and the issuer only (never public, never served from a public folder)."""
+    ch = _challenge(request, pk)
+    s = get_object_or_404(ch.spending, pk=item)
+    return _file(s.evidence, f"支出凭证_{ch.code}_{s.evidence_ref}")
+
+
+@login_required
+def report_file(request, report):
+    """A milestone report's evidence: the bureau, the issuer, and the team itself."""
+    r = get_object_or_404(MilestoneReport.objects.select_related("application__challenge"), pk=report)
+    selectors.application_for(request.user, r.application_id)  # a 404 for anyone else
+    return _file(r.evidence, f"里程碑材料_{r.application.team_name}_{r.milestone.seq}")
 
 
 @login_required
