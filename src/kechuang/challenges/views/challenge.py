@@ -134,6 +134,8 @@ def draft(request, pk):
     deny_unless(bureau or services.is_issuer(request.user, ch), _("无权编制该榜单"))
     form_class = BureauDraftForm if bureau else DraftForm
     initial = {k: getattr(ch, k) for k in DraftForm.base_fields}
+    for key in ("budget", "issuer_funding"):  # 260, not 260.0000
+        initial[key] = f"{initial[key].normalize():f}" if initial[key] is not None else ""
     if bureau:
         initial.update({"issuer_uscc": ch.issuer.uscc if ch.issuer_id else "", "issuer_contact": ch.issuer_contact,
                         "pool": ch.pool_id})
