@@ -65,14 +65,3 @@ def attachment(data: bytes, filename: str, content_type: str = XLSX) -> HttpResp
 
 def xlsx_response(title: str, header: list[str], rows) -> HttpResponse:
     return attachment(xlsx_bytes(title, header, rows), f"{title}_{dt.date.today():%Y%m%d}.xlsx")
-
-
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(value):
-    """A text cell that a spreadsheet would read as a formula (=, +, -, @ …) is kept as text: a leading
-    apostrophe is added. Numbers, dates and other values pass unchanged."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value

@@ -12,15 +12,27 @@ Policy:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from .excel import neutralise, xlsx_response
+from .excel import xlsx_response
 
 TREASURY_HEADER = ("户名", "开户行", "账号", "金额（万元）", "金额（元）")
+# Text a spreadsheet would run as a formula (a plain number such as -5 is not one), guarded by a leading
+# apostrophe: the same rule as the registry's exports, for the payee names and notes people type.
+_FORMULA_START = re.compile(r"^[=+\-@\t\r]")
+_PLAIN_NUMBER = re.compile(r"^[+-]?[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?$")
+
+
+def neutralise(value):
+    """A text cell that would run as a formula, shown as text instead (leading apostrophe)."""
+    if isinstance(value, str) and _FORMULA_START.match(value) and not _PLAIN_NUMBER.match(value):
+        return "'" + value
+    return value
 
 
 def ensure_checker(maker_id: int | None, user) -> None:

@@ -17,7 +17,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kechuang.core import payouts
-from kechuang.core.excel import attachment, neutralise, workbook_bytes, xlsx_response
+from kechuang.core.excel import attachment, workbook_bytes, xlsx_response
+from kechuang.core.payouts import neutralise
 from kechuang.engine.challenges import lifecycle
 from kechuang.engine.challenges.money import split as money_split
 
