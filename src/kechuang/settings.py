@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "kechuang.points",
     "kechuang.policies",
     "kechuang.rules",
+    "kechuang.challenges",
 ]
 
 MIDDLEWARE = [

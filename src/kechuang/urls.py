@@ -13,6 +13,7 @@ urlpatterns = [
     path("policies/", include("kechuang.policies.urls")),
     path("tiers/", include("kechuang.tiers.urls")),
     path("rules/", include("kechuang.rules.urls")),
+    path("challenges/", include("kechuang.challenges.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

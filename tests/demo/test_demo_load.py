@@ -29,7 +29,7 @@ def test_load_small_region(ref):
     operator = User.objects.get(role="park_operator")
     assert valley.operator == operator.organisation
     assert Residency.objects.filter(carrier=valley, enterprise__isnull=False).count() == len(region.valley["residents"])
-    enterprise_user = User.objects.get(role="enterprise_user")
+    enterprise_user = User.objects.get(username="enterprise_user")  # 揭榜挂帅 adds issuer and solver firm users
     assert Residency.objects.filter(carrier=valley, enterprise=enterprise_user.enterprise).exists()
     # The database now holds exactly the generated facts.
     stored = facts_frame()

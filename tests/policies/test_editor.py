@@ -34,7 +34,8 @@ def test_every_shipped_policy_saves_back_unchanged_through_the_editor(code):
 
 def test_conditions_read_in_words_and_alternatives_join_with_or():
     assert editor.words("valley_resident or age_years <= 3") == "入驻晋创谷等创新谷区 或 成立年限 ≤ 3"
-    version = {"eligibility": [{"id": "team", "label": "谷区团队或已迁入", "when": "valley_resident or relocated_on is not null"},
+    version = {"eligibility": [{"id": "team", "label": "谷区团队或已迁入",
+                                "when": "valley_resident or relocated_on is not null"},
                                {"id": "odd", "label": "其他", "when": "revenue + 1 > 2"}],
                "benefit": {"kind": "fixed", "amount": 5}}
     rows = editor.rows(version)["conditions"]

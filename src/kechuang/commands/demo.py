@@ -61,3 +61,10 @@ def print_logins() -> None:
     for user in User.objects.order_by("role", "username"):
         where = user.enterprise or user.organisation or ""
         print(f"  {user.get_role_display():<10} {user.username:<14} {where}")
+    from kechuang.demo.challenges import demo_links
+
+    links = demo_links()
+    if links:
+        print("\n揭榜挂帅评审专家链接（专家无需账号，科技局可在榜单页面复制）：")
+        for line in links:
+            print(f"  {line}")

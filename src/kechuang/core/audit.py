@@ -46,6 +46,25 @@ ACTION_LABELS = {
     "batch.export": "导出国库支付清单", "batch.paid": "确认拨付",
     "clawback.flag": "标记待追回", "clawback.resolve": "处理追回",
     "rule_version.create": "调整规则参数", "bank_account.save": "保存收款账户", "demo.build": "生成演示数据",
+    # 揭榜挂帅 (challenges)
+    "challenge.create": "录入揭榜需求", "challenge.visit": "录入走访记录", "challenge.draft": "编制榜单",
+    "challenge.move": "推进榜单阶段", "challenge.results": "公开成果摘要", "challenge.apply": "揭榜申报",
+    "challenge.withdraw": "撤回揭榜申报", "challenge.capability": "发布技术能力",
+    "challenge.expert": "维护评审专家",
+    "challenge.conflict": "登记利益冲突", "challenge.cooperation": "登记专家合作记录", "challenge.panel": "调整评审组",
+    "challenge.score": "专家评分", "challenge.finalise": "评审汇总定分",
+    "challenge.eligibility": "核实申报资格",
+    "challenge.select": "确定拟立项团队", "challenge.objection": "公示异议", "challenge.contract": "登记揭榜合同",
+    "challenge.commit": "承诺分期资金", "challenge.release": "释放资金承诺", "challenge.report": "提交里程碑报告",
+    "challenge.report_decide": "审核里程碑", "challenge.race_decision": "赛马评审决定",
+    "challenge.race_review": "赛马评审",
+    "challenge.acceptance": "揭榜验收", "challenge.pool": "设立资金池", "challenge.contribution": "出资到位",
+    "challenge.batch": "组建拨付批次", "challenge.batch_approve": "审批拨付批次",
+    "challenge.batch_refuse": "退回拨付批次",
+    "challenge.batch_paid": "登记国库拨付", "challenge.batch_export": "导出国库支付清单（揭榜挂帅）",
+    "challenge.spending": "登记实际支出", "challenge.spending_verify": "核验实际支出",
+    "challenge.subsidy": "核定积分补助",
+    "challenge.clawback": "登记揭榜资金追回", "challenge.clawback_resolve": "处理揭榜资金追回",
 }
 # Security events: sign-in, accounts, tokens, the audit log itself. Only the audit admin reads these.
 SECURITY_ACTION_LABELS = {

@@ -24,6 +24,12 @@ def navigation(request):
     if user.role == "enterprise_user":
         items.append((_("我的政策"), reverse("policies:mine")))
     if user.is_bureau:
+        items.append((_("揭榜挂帅"), reverse("challenges:board")))
+    elif user.role in ("enterprise_user", "institution_user"):
+        items.append((_("揭榜挂帅"), reverse("challenges:portal")))
+    else:
+        items.append((_("揭榜挂帅"), reverse("challenges:public_list")))
+    if user.is_bureau:
         items.append((_("规则与参数"), reverse("rules:index")))
     if user.can_read_audit:
         items.append((_("操作日志"), reverse("core:audit")))

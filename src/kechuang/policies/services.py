@@ -19,7 +19,7 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kechuang.core import audit, bulk, jobs
+from kechuang.core import audit, bulk, jobs, payouts
 from kechuang.core.models import AuditEvent, Job
 from kechuang.engine.policies import PolicyError, funding, load_policies, money, simulate, validate_version
 from kechuang.engine.policies.evaluate import TRUE, UNKNOWN, decide, prepare_inputs
@@ -569,8 +569,7 @@ def approve_batch(*, user, batch_id: int) -> PayoutBatch:
         batch = PayoutBatch.objects.select_for_update(of=("self",)).select_related("policy").get(pk=batch_id)
         if batch.status != PayoutBatch.Status.DRAFT:
             raise ValidationError(_("该批次已处理（%(s)s），不能重复审批") % {"s": batch.get_status_display()})
-        if batch.created_by_id == user.pk:
-            raise ValidationError(_("审批人不能与经办人为同一人（经办、审批须分离）"))
+        payouts.ensure_checker(batch.created_by_id, user)
         budget = Budget.objects.select_for_update().filter(policy=batch.policy, year=batch.year).first()
         # Entitlements may have been cancelled (claw-back check) or stacked away since the batch was assembled:
         # approve only a batch that is still exactly what the maker put together.
@@ -615,8 +614,7 @@ def refuse_batch(*, user, batch_id: int, reason: str) -> PayoutBatch:
         batch = PayoutBatch.objects.select_for_update().get(pk=batch_id)
         if batch.status != PayoutBatch.Status.DRAFT:
             raise ValidationError(_("该批次已处理（%(s)s）") % {"s": batch.get_status_display()})
-        if batch.created_by_id == user.pk:
-            raise ValidationError(_("审批人不能与经办人为同一人（经办、审批须分离）"))
+        payouts.ensure_checker(batch.created_by_id, user)
         batch.status, batch.reason, batch.approved_by, batch.approved_at = (
             PayoutBatch.Status.REFUSED, reason.strip()[:500], user, timezone.now())
         batch.save(update_fields=["status", "reason", "approved_by", "approved_at"])

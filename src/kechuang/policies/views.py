@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from kechuang.core import payouts
 from kechuang.core.excel import xlsx_response
 from kechuang.engine.labels import gaps_text
 
@@ -386,12 +387,10 @@ def batch_export(request, pk):
     services.record_export(user=request.user, batch=batch)
     rows = (batch.entitlements.filter(status__in=("approved", "paid"))
             .select_related("enterprise__bank_account").order_by("enterprise__name", "pk"))
-    return xlsx_response(f"国库支付清单_{batch.title}", [
-        "序号", "企业名称", "统一社会信用代码", "户名", "开户行", "账号", "金额（万元）", "金额（元）", "政策",
-        "兑现年度"], [
-        [i, e.enterprise.name, e.enterprise.uscc, e.enterprise.bank_account.account_name,
-         e.enterprise.bank_account.bank_name, e.enterprise.bank_account.account_number, e.amount,
-         int(e.amount * 10000), batch.policy.name, batch.year] for i, e in enumerate(rows, start=1)])
+    return payouts.treasury_response(f"国库支付清单_{batch.title}", [
+        (e.enterprise.name, e.enterprise.uscc, e.enterprise.bank_account.account_name,
+         e.enterprise.bank_account.bank_name, e.enterprise.bank_account.account_number, e.amount, batch.policy.name,
+         batch.year) for e in rows], payee="企业名称", extra=("政策", "兑现年度"))
 
 
 # ---------------------------------------------------------------- claw-backs

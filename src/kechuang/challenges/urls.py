@@ -1,0 +1,68 @@
+from django.urls import path
+
+from .views import bureau, challenge, issuer, public, review, solver
+
+app_name = "challenges"
+
+urlpatterns = [
+    # public: no account needed
+    path("public/", public.challenge_list, name="public_list"),
+    path("public/<int:pk>/", public.challenge_detail, name="public_detail"),
+    path("public/<int:pk>/objection/", public.objection, name="objection"),
+    path("public/capabilities/", public.capabilities, name="public_capabilities"),
+    path("review/<str:token>/", review.review, name="review"),
+    path("review/<str:token>/score/<int:app>/", review.review_score, name="review_score"),
+    path("review/<str:token>/conflict/", review.review_conflict, name="review_conflict"),
+    # the bureau
+    path("", bureau.board, name="board"),
+    path("new/", bureau.intake, name="intake"),
+    path("figures/", bureau.figures, name="figures"),
+    path("pool/", bureau.pool, name="pool"),
+    path("pool/contribute/", bureau.contribute, name="contribute"),
+    path("clawbacks/<int:pk>/resolve/", bureau.clawback_resolve, name="clawback_resolve"),
+    path("batches/", bureau.batches, name="batches"),
+    path("batches/<int:pk>/", bureau.batch, name="batch"),
+    path("batches/<int:pk>/add/", bureau.batch_add, name="batch_add"),
+    path("batches/<int:pk>/remove/<int:payment>/", bureau.batch_remove, name="batch_remove"),
+    path("batches/<int:pk>/approve/", bureau.batch_approve, name="batch_approve"),
+    path("batches/<int:pk>/refuse/", bureau.batch_refuse, name="batch_refuse"),
+    path("batches/<int:pk>/paid/", bureau.batch_paid, name="batch_paid"),
+    path("batches/<int:pk>/export/", bureau.batch_export, name="batch_export"),
+    path("experts/", bureau.experts, name="experts"),
+    path("experts/<int:pk>/", bureau.expert, name="expert"),
+    path("experts/<int:pk>/conflict/", bureau.expert_conflict, name="expert_conflict"),
+    path("experts/<int:pk>/cooperation/", bureau.expert_cooperation, name="expert_cooperation"),
+    # a challenge (bureau and issuer)
+    path("<int:pk>/", challenge.detail, name="detail"),
+    path("<int:pk>/draft/", challenge.draft, name="draft"),
+    path("<int:pk>/move/", challenge.move, name="move"),
+    path("<int:pk>/visit/", challenge.visit, name="visit"),
+    path("<int:pk>/panel/", challenge.panel_draw, name="panel_draw"),
+    path("<int:pk>/panel/add/", challenge.panel_add, name="panel_add"),
+    path("<int:pk>/panel/<int:member>/", challenge.panel_member, name="panel_member"),
+    path("<int:pk>/finalise/", challenge.finalise, name="finalise"),
+    path("<int:pk>/select/", challenge.select, name="select"),
+    path("<int:pk>/applications/<int:app>/eligibility/", challenge.eligibility, name="eligibility"),
+    path("<int:pk>/objections/<int:objection>/answer/", challenge.answer, name="answer"),
+    path("<int:pk>/applications/<int:app>/contract/", challenge.contract, name="contract"),
+    path("<int:pk>/tranche/", challenge.tranche, name="tranche"),
+    path("<int:pk>/concentrate/", challenge.concentrate, name="concentrate"),
+    path("<int:pk>/reports/<int:report>/decide/", challenge.decide_report, name="decide_report"),
+    path("<int:pk>/race-review/", challenge.race_review, name="race_review"),
+    path("<int:pk>/applications/<int:app>/acceptance/", challenge.acceptance, name="acceptance"),
+    path("<int:pk>/spending/", challenge.spending, name="spending"),
+    path("<int:pk>/spending/<int:item>/verify/", challenge.verify, name="verify"),
+    path("<int:pk>/spending/<int:item>/file/", challenge.spending_file, name="spending_file"),
+    path("reports/<int:report>/file/", challenge.report_file, name="report_file"),
+    path("<int:pk>/subsidy/", challenge.subsidy, name="subsidy"),
+    path("<int:pk>/results/", challenge.results, name="results"),
+    path("<int:pk>/clawback/", bureau.clawback_flag, name="clawback_flag"),
+    # solvers and issuers
+    path("solver/", solver.portal, name="portal"),
+    path("solver/apply/<int:pk>/", solver.apply, name="apply"),
+    path("solver/applications/<int:pk>/", solver.application, name="application"),
+    path("solver/applications/<int:pk>/report/", solver.report, name="report"),
+    path("solver/capabilities/", solver.capability, name="capability"),
+    path("solver/capabilities/<int:pk>/withdraw/", solver.capability_withdraw, name="capability_withdraw"),
+    path("issuer/", issuer.issuer, name="issuer"),
+]
