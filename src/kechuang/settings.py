@@ -209,6 +209,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024
 IMPORT_BACKGROUND_ROWS = int(os.environ.get("IMPORT_BACKGROUND_ROWS", "300"))
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# What changed annual figures lead to, run as background jobs on commit by the service that changed them
+# (core.consequences): (title, job function).
+FACTS_CHANGED_CONSEQUENCES = [("数据变更后的监测预警", "kechuang.points.services.alerts_after_facts_job")]
 HUEY = {
     "name": "kechuang",
     "immediate": os.environ.get("HUEY_IMMEDIATE") == "1",

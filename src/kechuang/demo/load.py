@@ -87,7 +87,7 @@ def load(region: DemoRegion, progress=print) -> dict[str, int]:
     progress(f"写入 {region.facts['uscc'].n_unique()} 家企业、{region.facts.height} 条年度数据……")
     columns = [c for c in region.facts.columns if c in facts.BY_NAME]
     stats = services.upsert_facts(frame_to_rows(region.facts), columns=columns, audit_changes=False,
-                                  note="演示数据")
+                                  schedule_consequences=False, note="演示数据")
     ids = dict(Enterprise.objects.values_list("uscc", "pk"))
     progress("写入载体、团队、入驻与资质……")
     residencies = _carriers(region, orgs, ids)

@@ -20,7 +20,7 @@ from kechuang.core.models import Industry, Job, Region
 from kechuang.engine import facts
 from kechuang.engine.facts_file import Codes, FactsFileError, read_facts
 
-from . import services, signals
+from . import services
 
 MAX_ERRORS_STORED = 2000
 UNREADABLE = "文件无法读取，未导入任何数据"
@@ -48,9 +48,6 @@ def import_facts(path: Path | str, *, actor=None, dry_run: bool = False, display
     stats = {}
     if not dry_run and rows:
         stats = services.upsert_facts(rows, columns=[c.name for c in read.columns], actor=actor, note=f"导入 {name}")
-        if stats["figures_created"] or stats["figures_updated"]:
-            years = sorted({row["year"] for row in rows})
-            signals.facts_changed.send(sender=import_facts, years=years, actor=actor)
     return {
         "file": name,
         "dry_run": dry_run,

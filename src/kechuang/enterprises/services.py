@@ -13,7 +13,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kechuang.core import audit, bulk
+from kechuang.core import audit, bulk, consequences
 from kechuang.core.models import AuditEvent
 from kechuang.engine import facts
 
@@ -50,11 +50,13 @@ def upsert_facts(
     note: str = "",
     progress: Callable[[int], None] | None = None,
     audit_changes: bool = True,
+    schedule_consequences: bool = True,
 ) -> dict[str, int]:
     """Insert or update enterprises and annual figures keyed by (USCC, year), in one transaction.
 
     Only the columns present in the file are written: a column the file lacks leaves stored values alone,
-    while an empty cell in a present column sets the value to unknown.
+    while an empty cell in a present column sets the value to unknown. The years whose figures changed get their
+    consequences scheduled on commit (`core.consequences`), unless the caller computes them itself (the demo).
     """
     columns = list(columns)
     figure_cols = [c for c in columns if c in FIGURE_FIELDS]
@@ -68,6 +70,7 @@ def upsert_facts(
         current = _existing_figures(list(ids.values()), figure_cols)
         inserts, updates = [], {}
         created_years: dict[int, list[int]] = {}
+        changed_years: set[int] = set()
         for done, row in enumerate(rows, start=1):
             eid = ids[row["uscc"]]
             values = [row.get(c) for c in figure_cols]
@@ -75,6 +78,7 @@ def upsert_facts(
             if old is None:
                 inserts.append((eid, row["year"], *values, now))
                 created_years.setdefault(eid, []).append(row["year"])
+                changed_years.add(row["year"])
             else:
                 pk, old_values = old
                 changes = audit.diff(dict(zip(figure_cols, old_values, strict=True)),
@@ -85,6 +89,7 @@ def upsert_facts(
                 else:
                     changed = tuple(changes)
                     updates.setdefault(changed, []).append((*(row.get(c) for c in changed), now, pk))
+                    changed_years.add(row["year"])
                     stats["figures_updated"] += 1
                     if audit_changes:
                         events.append(_event(actor, "figure.update", "enterprises.annualfigure", pk, eid, changes,
@@ -101,6 +106,8 @@ def upsert_facts(
                 events.append(_event(actor, "figure.create", "enterprises.annualfigure", f"{eid}:{listed}", eid, {},
                                      f"新增{listed}年度数据 {note}".strip()))
         audit.record_many(events)
+        if schedule_consequences:
+            consequences.facts_changed(years=changed_years, actor=actor)
     return stats
 
 
@@ -190,6 +197,7 @@ def save_figure(enterprise: Enterprise, year: int, values: dict, *, actor, note:
         figure.save()
         audit.record(actor=actor, action="figure.create" if created else "figure.update", obj=figure,
                      enterprise=enterprise, changes=changes, note=f"{year}年度 {note}".strip())
+        consequences.facts_changed(years=[year], actor=actor)
     return changes
 
 

@@ -353,6 +353,20 @@ def alert_refresh_job(job: Job, year: int, user_id: int | None = None) -> dict:
     return {"message": f"新增预警 {count} 条", "url": reverse("points:alerts")}
 
 
+def alerts_after_facts_job(job: Job, years: list[int], user_id: int | None = None) -> dict:
+    """A consequence of changed facts (core.consequences): the alert rules again for each year that changed, on
+    the facts just written. Runs as whoever changed them (a bureau user, or nobody for a command-line import)."""
+    user = _user(user_id)
+    if user is not None and not user.is_bureau:  # an enterprise's confirmed submission: monitoring is the bureau's
+        user = None
+    found = 0
+    for i, year in enumerate(years):
+        _report(job, i, len(years), f"正在评估 {year} 年度预警规则……")
+        found += refresh_alerts(year, user=user)
+    _report(job, len(years))
+    return {"message": f"新增预警 {found} 条", "url": reverse("points:alerts")}
+
+
 def acknowledge_alert(alert: Alert, *, user) -> Alert:
     if not user.is_bureau:
         raise PermissionDenied(_("只有科技局人员可以处理预警"))
