@@ -1,4 +1,5 @@
-"""The dated rule files the points app reads besides schemes: credit line, alert rules, fee waiver.
+"""The dated rule files the points app reads besides schemes: the alert rules (the indicative credit line is a
+finance product rule, see `credit_product`; the guarantee-fee waiver is a policy in the policy library).
 
 Policy: rules are data (YAML with effective dates, source and verification flag); the app only picks the file.
 The monitoring alert rules may also have bureau versions (`AlertRuleVersion`): the rule set in force on a date
@@ -10,24 +11,26 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from pathlib import Path
 
-import yaml
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
 
-from kechuang.engine.points import AlertRuleSet, alert_rules_from_dict, load_alert_rules, load_credit_rule
-from kechuang.engine.points.registry import ALERTS_DIR, CREDIT_DIR
+from kechuang.engine.points import AlertRuleSet, alert_rules_from_dict, load_alert_rules
+from kechuang.engine.points.registry import ALERTS_DIR
 
 from .models import AlertRuleVersion
 
-CREDIT_RULE_PATH = CREDIT_DIR / "points_loan_huaian.yaml"
 ALERT_RULES_PATH = ALERTS_DIR / "monitoring.yaml"
-FEE_WAIVER_PATH = Path(__file__).resolve().parent / "rules" / "fee_waiver.yaml"
 
 
-def credit_rule():
-    return load_credit_rule(CREDIT_RULE_PATH)
+def credit_product(as_of: dt.date):
+    """The product rule the bureau chose for the indicative credit line (finance programme rule
+    `indicative_credit_rule`), with its terms, the LPR and the lifecycle table in force on `as_of`."""
+    from kechuang.finance import loaders
+
+    programme = loaders.programme(as_of)
+    return (loaders.rule_terms(programme["indicative_credit_rule"], as_of), loaders.lpr(as_of),
+            programme["lifecycle"])
 
 
 def shipped_alert_rules() -> AlertRuleSet:
@@ -87,10 +90,3 @@ def alert_rules_dict(ruleset: AlertRuleSet) -> dict:
 def jsonable(data):
     return json.loads(json.dumps(data, cls=DjangoJSONEncoder))
 
-
-def fee_waiver_rule() -> dict:
-    data = yaml.safe_load(FEE_WAIVER_PATH.read_text(encoding="utf-8"))
-    top = data.get("top_n")
-    if isinstance(top, bool) or not isinstance(top, int) or top < 1:
-        raise ValueError(f"免担保费规则 top_n 应为正整数，现为“{top}”")
-    return json.loads(json.dumps(data, cls=DjangoJSONEncoder))

@@ -35,9 +35,9 @@ from django.utils.translation import gettext as _
 from kechuang.core import audit, bulk, jobs
 from kechuang.core.models import Job
 from kechuang.engine import derive
+from kechuang.engine.finance.credit import credit_lines
 from kechuang.engine.points import (
     SchemeError,
-    credit_lines,
     evaluate_alerts,
     indicator_percentiles,
     new_version,
@@ -106,13 +106,12 @@ def score_year(
     carriers = carrier_frame(on=as_of)
     tier_run = tier_selectors.latest_run()
     tiers = tier_selectors.tier_frame(tier_run)
-    credit_rule = rules.credit_rule()
-    waiver = rules.fee_waiver_rule()
+    credit_product = rules.credit_product(as_of)
 
     _report(job, 1, message="正在计算积分……")
     scored = score_points(panel, year, scheme, as_of=as_of, carrier=carriers)
     derived = derive.derived_for_year(panel, year, as_of).filter(pl.col("has_year_row"))
-    results = _results_frame(scored, derived, carriers, tiers, scheme, credit_rule, waiver)
+    results = _results_frame(scored, derived, carriers, tiers, scheme, credit_product)
     ids = pl.DataFrame(
         list(Enterprise.objects.values_list("uscc", "pk")),
         schema={"uscc": pl.Utf8, "enterprise_id": pl.Int64},
@@ -135,8 +134,7 @@ def score_year(
             year=year,
             as_of=as_of,
             tier_run=tier_run,
-            credit_rule=credit_rule.key,
-            fee_waiver=waiver,
+            credit_rule=credit_product[0].doc.key,
             stage_sizes=sizes,
             enterprises=results.height,
             scored=int(results["points"].is_not_null().sum()),
@@ -164,7 +162,7 @@ def score_year(
     return run
 
 
-def _results_frame(scored, derived, carriers, tiers, scheme, credit_rule, waiver) -> pl.DataFrame:
+def _results_frame(scored, derived, carriers, tiers, scheme, credit_product) -> pl.DataFrame:
     """One row per scored firm, columns named as PointsResult's fields, JSON columns as JSON text."""
     ids = [i.id for i in scheme.indicators]
 
@@ -173,11 +171,12 @@ def _results_frame(scored, derived, carriers, tiers, scheme, credit_rule, waiver
 
     q = indicator_percentiles(scored, scheme)
     firms = derived.join(scored.select("uscc", "points"), on="uscc", how="left")
-    credit = credit_lines(firms, tiers, credit_rule).select(
+    product, lpr, lifecycle = credit_product
+    credit = credit_lines(firms, tiers, product, lpr, lifecycle).select(
         "uscc",
         pl.struct(
-            pl.lit(credit_rule.key).alias("rule"),
-            pl.lit(credit_rule.name).alias("name"),
+            pl.lit(product.doc.key).alias("rule"),
+            pl.lit(product.doc.name).alias("name"),
             "eligible",
             "amount",
             "revenue_basis",
@@ -216,7 +215,6 @@ def _results_frame(scored, derived, carriers, tiers, scheme, credit_rule, waiver
         *ranks,
         text("list", "list_id"),
         text("list_label"),
-        (pl.col("rank") <= waiver["top_n"]).fill_null(False).alias("fee_waiver"),
         text("industry_code"),
         text("region_code"),
         text("carrier"),

@@ -1,5 +1,6 @@
-"""Innovation points (创新积分): schemes as data, vectorised scoring, rankings, explanations, credit lines
-and monitoring alerts. Pure Python + Polars; see each module's docstring for its policy."""
+"""Innovation points (创新积分): schemes as data, vectorised scoring, rankings, explanations and monitoring
+alerts (indicative credit lines are the finance engine's, engine/finance/credit.py). Pure Python + Polars; see
+each module's docstring for its policy."""
 
 from kechuang.engine.points.alerts import (
     AlertRuleSet,
@@ -7,7 +8,6 @@ from kechuang.engine.points.alerts import (
     evaluate_alerts,
     load_alert_rules,
 )
-from kechuang.engine.points.credit import CreditRule, credit_lines, credit_rule_from_dict, load_credit_rule
 from kechuang.engine.points.explain import explain_changes, explain_firm, indicator_percentiles
 from kechuang.engine.points.registry import get_scheme, load_schemes, new_version
 from kechuang.engine.points.scheme import (
@@ -20,8 +20,7 @@ from kechuang.engine.points.scheme import (
 from kechuang.engine.points.score import score_frame, score_points
 
 __all__ = [
-    "AlertRuleSet", "CreditRule", "Scheme", "SchemeError", "alert_rules_from_dict", "credit_lines",
-    "credit_rule_from_dict", "evaluate_alerts", "explain_changes", "explain_firm", "get_scheme",
-    "indicator_percentiles", "load_alert_rules", "load_credit_rule", "load_scheme_file", "load_schemes",
+    "AlertRuleSet", "Scheme", "SchemeError", "alert_rules_from_dict", "evaluate_alerts", "explain_changes",
+    "explain_firm", "get_scheme", "indicator_percentiles", "load_alert_rules", "load_scheme_file", "load_schemes",
     "new_version", "scheme_from_dict", "score_frame", "score_points", "select_version",
 ]
