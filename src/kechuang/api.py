@@ -30,6 +30,7 @@ api.add_router("/enterprises", "kechuang.enterprises.api.router")
 api.add_router("/tiers", "kechuang.tiers.api.router")
 api.add_router("/points", "kechuang.points.api.router")
 api.add_router("/policies", "kechuang.policies.api.router")
+api.add_router("/finance", "kechuang.finance.api.router")
 
 
 @api.exception_handler(Http404)

@@ -15,6 +15,7 @@ urlpatterns = [
     path("policies/", include("kechuang.policies.urls")),
     path("tiers/", include("kechuang.tiers.urls")),
     path("rules/", include("kechuang.rules.urls")),
+    path("finance/", include("kechuang.finance.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -21,6 +21,11 @@ def navigation(request):
         items.append((_("政策兑现"), reverse("policies:list")))
     if user.role == "enterprise_user":
         items.append((_("我的政策"), reverse("policies:mine")))
+        items.append((_("我的融资"), reverse("finance:mine")))
+    if user.is_bureau:
+        items.append((_("科技金融"), reverse("finance:dashboard")))
+    if user.role == "bank_user":
+        items.append((_("银行工作台"), reverse("finance:bank")))
     if user.is_bureau:
         items.append((_("规则与参数"), reverse("rules:index")))
     if user.can_admin:

@@ -26,6 +26,7 @@ from kechuang.policies.services import load_shipped_policies, run_eligibility
 from kechuang.tiers.models import ParameterVersion, TierRun
 from kechuang.tiers.services import evaluate_all
 
+from . import finance
 from .generator import DemoRegion
 
 # The 高企 certificate is valid for three years from its issue date (国科发火〔2016〕32号).
@@ -64,7 +65,7 @@ def clear() -> None:
 
     # Results and records that point at enterprises (some with PROTECT) go first, apps that build on the
     # registry before the registry itself.
-    for label in ("policies", "points"):
+    for label in ("finance", "policies", "points"):
         for model in reversed(list(apps.get_app_config(label).get_models())):
             model.objects.all().delete()
     for model in (TierRun, ParameterVersion, FigureSubmission, Qualification, Residency, Team, AnnualFigure,
@@ -98,13 +99,14 @@ def load(region: DemoRegion, progress=print) -> dict[str, int]:
     for year in POINTS_YEARS:  # oldest first: a year's alerts compare with the year before
         progress(f"计算 {year} 年度创新积分……")
         score_year(year)
+    finance_stats = finance.build(region, progress)
     progress("载入政策库并按现行规则认定兑现资格（免申即享）……")
     load_shipped_policies()
     entitlements = sum(run_eligibility(p.code, POLICY_AS_OF).created for p in Policy.objects.order_by("code"))
     audit.record(actor=None, action="demo.build", obj=Organisation.objects.get(name=region.organisations[0]["name"]),
                  note=f"生成演示区域：seed={region.seed}，企业 {len(ids)} 家")
     return {**stats, "residencies": residencies, "qualifications": qualifications, "users": users,
-            "tier_runs": runs, "entitlements": entitlements}
+            "tier_runs": runs, "entitlements": entitlements, "loans": finance_stats["loans"]}
 
 
 def _organisations(region: DemoRegion) -> dict[str, Organisation]:

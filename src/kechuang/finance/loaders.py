@@ -28,6 +28,9 @@ from kechuang.tiers.models import TierResult
 
 from .models import Loan, LoanProduct, PoolEntry, RiskPool
 
+# The annual figures a consented bank sees (a firm's "figures" scope), in the order shown.
+FIGURE_COLUMNS = ("revenue", "net_profit", "total_assets", "total_liabilities", "rd_expense", "staff_total",
+                  "tech_staff", "equity_financing", "invention_patents", "utility_models")
 # Highest first: the tier a loan is counted under in the figures.
 TIER_ORDER = ("little_giant", "unicorn", "potential_unicorn", "specialized_sme", "gazelle", "potential_gazelle",
               "innovative_sme", "high_tech", "tech_sme")

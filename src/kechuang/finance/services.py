@@ -476,7 +476,7 @@ def decide_committee(*, user, deal: Deal, on: dt.date) -> Deal:
         deal.approved_on = on if passed else None
         deal.save(update_fields=["stage", "approved_on"])
         DealEvent.objects.create(deal=deal, from_stage=old, to_stage=deal.stage, on=on, by=user, note=text)
-        audit.record(actor=user, action="finance.deal.committee", obj=deal, changes={"stage": [old, deal.stage]},
+        audit.record(actor=user, action="finance.deal.decision", obj=deal, changes={"stage": [old, deal.stage]},
                      note=text)
     return deal
 

@@ -25,12 +25,17 @@ ALERT_RULES_PATH = ALERTS_DIR / "monitoring.yaml"
 
 def credit_product(as_of: dt.date):
     """The product rule the bureau chose for the indicative credit line (finance programme rule
-    `indicative_credit_rule`), with its terms, the LPR and the lifecycle table in force on `as_of`."""
+    `indicative_credit_rule`), with its terms, the LPR and the lifecycle table in force on `as_of`; None when
+    no such rule was in force then (a run from before the programme has no indicative credit line)."""
+    from kechuang.engine.ruledata import RuleDataError
     from kechuang.finance import loaders
 
-    programme = loaders.programme(as_of)
-    return (loaders.rule_terms(programme["indicative_credit_rule"], as_of), loaders.lpr(as_of),
-            programme["lifecycle"])
+    try:
+        programme = loaders.programme(as_of)
+        return (loaders.rule_terms(programme["indicative_credit_rule"], as_of), loaders.lpr(as_of),
+                programme["lifecycle"])
+    except RuleDataError:
+        return None
 
 
 def shipped_alert_rules() -> AlertRuleSet:

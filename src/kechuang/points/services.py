@@ -134,7 +134,7 @@ def score_year(
             year=year,
             as_of=as_of,
             tier_run=tier_run,
-            credit_rule=credit_product[0].doc.key,
+            credit_rule=credit_product[0].doc.key if credit_product else "",
             stage_sizes=sizes,
             enterprises=results.height,
             scored=int(results["points"].is_not_null().sum()),
@@ -171,22 +171,10 @@ def _results_frame(scored, derived, carriers, tiers, scheme, credit_product) -> 
 
     q = indicator_percentiles(scored, scheme)
     firms = derived.join(scored.select("uscc", "points"), on="uscc", how="left")
-    product, lpr, lifecycle = credit_product
-    credit = credit_lines(firms, tiers, product, lpr, lifecycle).select(
-        "uscc",
-        pl.struct(
-            pl.lit(product.doc.key).alias("rule"),
-            pl.lit(product.doc.name).alias("name"),
-            "eligible",
-            "amount",
-            "revenue_basis",
-            "basis_kind",
-            "qualifying_tiers",
-            "explanation",
-        )
-        .struct.json_encode()
-        .alias("credit"),
-    )
+    if credit_product is None:
+        credit = firms.select("uscc", pl.lit(None, pl.Utf8).alias("credit"))
+    else:
+        credit = _credit_json(firms, tiers, *credit_product)
     static = derived.select("uscc", "industry_code", "region_code")
     frame = scored.join(q, on="uscc", how="left").join(static, on="uscc", how="left")
     frame = frame.join(carriers.select("uscc", "carrier").unique("uscc"), on="uscc", how="left")
@@ -224,6 +212,25 @@ def _results_frame(scored, derived, carriers, tiers, scheme, credit_product) -> 
         as_json("n").alias("normalised"),
         as_json("q").alias("percentiles"),
         pl.col("credit").fill_null("{}"),
+    )
+
+
+def _credit_json(firms, tiers, product, lpr, lifecycle) -> pl.DataFrame:
+    """uscc + the indicative credit line (finance engine) as JSON text, naming the product rule version."""
+    return credit_lines(firms, tiers, product, lpr, lifecycle).select(
+        "uscc",
+        pl.struct(
+            pl.lit(product.doc.key).alias("rule"),
+            pl.lit(product.doc.name).alias("name"),
+            "eligible",
+            "amount",
+            "revenue_basis",
+            "basis_kind",
+            "qualifying_tiers",
+            "explanation",
+        )
+        .struct.json_encode()
+        .alias("credit"),
     )
 
 

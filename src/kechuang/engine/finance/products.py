@@ -315,15 +315,15 @@ def _explanation(product: Product, reqs: list[Req], lpr: Mapping) -> pl.Expr:
                         separator="；", ignore_nulls=True)
     failed = pl.concat_str([pl.when(c == False).then(pl.lit(r.label)) for r, c in  # noqa: E712
                             zip(reqs, cols.values(), strict=True)], separator="；", ignore_nulls=True)
-    unknown = pl.concat_str([pl.when(c.is_null()).then(pl.lit(r.label)) for r, c in
-                             zip(reqs, cols.values(), strict=True)], separator="；", ignore_nulls=True)
+    unknown = pl.concat_str([pl.when(c.is_null()).then(pl.lit(f"“{r.label}”")) for r, c in
+                             zip(reqs, cols.values(), strict=True)], separator="、", ignore_nulls=True)
     status = pl.col("status")
     return (
         pl.when(status == "qualifies").then(pl.lit("符合条件（") + met + pl.lit("）。") + limit_sentence
                                              + pl.lit(f"；{terms}。"))
         .when(status == "near").then(pl.lit("差一项：") + failed + pl.lit("。满足后") + limit_sentence
                                      + pl.lit("。"))
-        .when(status == "unknown").then(pl.lit("无法判断：") + unknown + pl.lit(" 所需数据不全。"))
+        .when(status == "unknown").then(pl.lit("无法判断：") + unknown + pl.lit("所需的数据不全。"))
         .otherwise(pl.lit("不符合：") + failed + pl.lit("。"))
     )
 
