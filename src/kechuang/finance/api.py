@@ -21,7 +21,7 @@ from typing import Literal
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.utils import timezone
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from ninja.errors import HttpError
 
 from kechuang.accounts.models import Organisation
@@ -236,7 +236,7 @@ def create_application(request, data: ApplicationIn):
     application = _call(services.submit_application, user=user, enterprise=enterprise, product=product,
                         amount=data.amount, term_months=data.term_months, purpose=data.purpose, scopes=data.scopes,
                         months=data.months)
-    return 201, _application(application)
+    return Status(201, _application(application))
 
 
 class StepIn(Schema):
@@ -309,7 +309,7 @@ def create_consent(request, data: ConsentIn):
         raise HttpError(400, f"平台上没有银行“{data.bank}”")
     consent = _call(services.grant_consent, user=user, enterprise=user.enterprise, bank=bank, scopes=data.scopes,
                     months=data.months, purpose=data.purpose)
-    return 201, _consent(consent)
+    return Status(201, _consent(consent))
 
 
 @router.post("/consents/{int:pk}/withdraw", response=ConsentOut, summary="撤回授权（即刻生效）")

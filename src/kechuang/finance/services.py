@@ -170,7 +170,8 @@ def submit_application(*, user, enterprise: Enterprise, product: LoanProduct, am
         raise ValidationError(_("申请金额应大于 0（万元）"))
     cap = Decimal(str(terms.params["max_amount"]))
     if amount > cap:
-        raise ValidationError(_("申请金额 %(a)s 万元超过本产品单户上限 %(c)s 万元") % {"a": amount, "c": cap})
+        raise ValidationError(_("申请金额 %(a)s 万元超过本产品单户上限 %(c)s 万元") % {"a": f"{amount:.2f}",
+                                                                                  "c": f"{cap:.2f}"})
     if not 1 <= int(term_months) <= MAX_TERM_MONTHS:
         raise ValidationError(_("贷款期限应为 1–%(m)s 个月") % {"m": MAX_TERM_MONTHS})
     if not purpose.strip():
@@ -370,7 +371,7 @@ def record_recovery(*, user, pool: RiskPool, loan: Loan, amount, on: dt.date) ->
         raise ValidationError(_("回款金额应大于 0（万元）"))
     if amount + back > covered:
         raise ValidationError(_("回款累计 %(t)s 万元超过资金池为该笔贷款补偿的 %(c)s 万元") % {
-            "t": amount + back, "c": covered})
+            "t": f"{amount + back:.2f}", "c": f"{Decimal(covered):.2f}"})
     with transaction.atomic():
         entry = PoolEntry.objects.create(pool=pool, kind=PoolEntry.Kind.RECOVERY, on=on, amount=amount, loan=loan,
                                          source=loan.bank.name, created_by=user)

@@ -32,7 +32,7 @@ def allocate(claims: list[dict], share, per_loan_cap, left) -> list[dict]:
         capped = min(due, _q(per_loan_cap))
         covered = min(capped, left)
         left -= covered
-        text = f"违约本金 {principal:.2f} 万元 × 补偿比例 {Decimal(str(share)) * 100:g}% = {due:.2f} 万元"
+        text = f"违约本金 {principal:.2f} 万元 × 补偿比例 {float(share) * 100:g}% = {due:.2f} 万元"
         if capped < due:
             text += f"，超过单笔上限 {_q(per_loan_cap):.2f} 万元，按上限计"
         if covered < capped:

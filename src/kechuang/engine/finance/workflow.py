@@ -85,7 +85,7 @@ def check(current: str, step: Step, actor: str, *, max_amount: float, rate_ceili
         if step.amount is None or step.amount <= 0:
             return "请填写金额（万元，大于 0）"
         if step.amount > max_amount:
-            return f"金额 {step.amount:g} 万元超过本产品单户上限 {max_amount:g} 万元"
+            return f"金额 {step.amount:.2f} 万元超过本产品单户上限 {max_amount:.2f} 万元"
         if step.rate is None or step.rate <= 0:
             return "请填写年利率（%）"
         if step.rate > rate_ceiling + 1e-9:
