@@ -146,3 +146,17 @@ def test_the_bureau_records_a_matchmaking_event(fworld, client_for):
     assert response.status_code == 302
     event = MatchEvent.objects.get()
     assert (event.firms, event.signed_amount, event.banks.count()) == (40, Decimal("1200.0000"), 2)
+
+
+def test_a_bureau_admin_lists_a_banks_product_under_a_product_rule(fworld, client_for):
+    from kechuang.finance.models import LoanProduct
+
+    data = {"bank": fworld["jinshang"].pk, "code": "js_hte", "name": "高企贷", "rule_id": "hte_loan_ccb",
+            "launched_on": "2026-12-01", "summary": ""}
+    assert client_for(fworld["users"]["bureau_staff"]).post("/finance/products/", data).status_code == 403
+    response = client_for(fworld["users"]["bureau_admin"]).post("/finance/products/", data)
+    assert response.status_code == 302 and response["Location"] == "/finance/products/js_hte/"
+    product = LoanProduct.objects.get(code="js_hte")
+    assert (product.bank, product.rule_id, product.status) == (fworld["jinshang"], "hte_loan_ccb", "active")
+    again = client_for(fworld["users"]["bureau_admin"]).post("/finance/products/", data, follow=True)
+    assert "产品代码“js_hte”已被使用" in again.content.decode()

@@ -87,7 +87,7 @@ def test_the_committee_decides_from_its_votes_and_the_pace_view(fworld, fund, cl
     for deal, day in zip(approved[:3], (D(2026, 10, 20), D(2026, 11, 5), D(2026, 11, 25)), strict=True):
         services.move_deal(user=staff, deal=deal, target="closed", on=day)
     page = client_for(staff).get(f"/finance/funds/{fund.pk}/").content.decode()
-    assert "5 个项目过会、3 个完成交割，交割金额 2800.00 万元，自首个项目入库起用时 81 天（不到 3 个月）" in page
+    assert "5 个项目过会、3 个完成交割，交割金额 2,800.00 万元，自首个项目入库起用时 81 天（不到 3 个月）" in page
 
 
 def test_a_quorum_is_needed_and_limits_hold(fworld, fund):

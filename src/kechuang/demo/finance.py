@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from functools import lru_cache
 
 import numpy as np
 import polars as pl
@@ -61,7 +62,8 @@ PLATFORM_SHARE = 0.75  # the rest are loans the banks reported (imported records
 DEFAULT_SHARE = 0.025
 OVERDUE_SHARE = 0.02
 LATE_SHARE = 0.1  # decisions after the promised date
-FINANCE_POLICIES = ("guarantee_fee_waiver", "loan_interest_subsidy", "risk_compensation")
+# Last year's finance policies paid in the demo (the interest subsidy is 快申快享: firms claim it themselves).
+FINANCE_POLICIES = ("guarantee_fee_waiver", "risk_compensation")
 
 # (bank, branches, staff username and name, products: (code, name, rule id, share of loans, amount share of the
 # firm's indicative limit (low, high))). bank_user (晋商银行) comes from region.yaml.
@@ -102,7 +104,7 @@ def build(region, progress=print, today: dt.date | None = None) -> dict:
     rng = np.random.default_rng(region.seed + 18)
     with transaction.atomic():
         progress("写入合作银行、网点与客户经理账号……")
-        banks, staff = _banks(region)
+        banks, staff = _banks()
         products = _products(banks, today)
         progress("按产品规则为符合条件的企业生成近两年的融资申请与贷款……")
         candidates = _candidates(products, today)
@@ -122,18 +124,18 @@ def build(region, progress=print, today: dt.date | None = None) -> dict:
 # ---------------------------------------------------------------------------------------------- banks
 
 
-def _banks(region) -> tuple[dict, dict]:
+def _banks() -> tuple[dict, dict]:
     banks = {o.name: o for o in Organisation.objects.filter(kind=Organisation.Kind.BANK)}
-    password = next(u["password"] for u in region.users)
+    # Every demo account has the same published password: reuse bank_user's hash instead of hashing it again.
+    hashed = User.objects.get(username="bank_user").password
     staff = {}
     for name, branches, (username, display), _products in BANKS:
         bank = banks[name]
         made = [Branch.objects.create(bank=bank, name=b, region_id=bank.region_id) for b in branches]
         user = User.objects.filter(username=username).first()
         if user is None:
-            user = User(username=username, display_name=display, role="bank_user", organisation=bank)
-            user.set_password(password)
-            user.save()
+            user = User.objects.create(username=username, display_name=display, role="bank_user", organisation=bank,
+                                       password=hashed)
         BankStaff.objects.create(user=user, branch=made[0], title="客户经理")
         staff[name] = (user, made)
     return banks, staff
@@ -166,8 +168,13 @@ def _candidates(products: list[dict], today: dt.date) -> dict[str, pl.DataFrame]
 # ---------------------------------------------------------------------------------------------- loans
 
 
+@lru_cache(maxsize=1024)
+def _lpr(on: dt.date):
+    return loaders.lpr(on)
+
+
 def _rate(terms, on: dt.date, rng) -> Decimal:
-    lpr = loaders.lpr(on)
+    lpr = _lpr(on)
     base = lpr["lpr_5y"] if terms.value("lpr_term") == "5y" else lpr["lpr_1y"]
     ceiling = base + terms.params["rate_spread_bp"] / 100
     return Decimal(str(round(max(ceiling - rng.integers(0, 11) * 0.05, 2.5), 2)))
@@ -405,8 +412,9 @@ def _firm_story(region, products, banks, staff, today: dt.date) -> dict:
     snap = loaders.snapshot(Enterprise.objects.filter(pk=firm.pk), today).get(uscc, {})
     by_code = {p["product"].code: p for p in products}
     user = User.objects.filter(username="enterprise_user").first()
-    row = {"eid": firm.pk, "limit": 300.0, "explanation": "演示企业", "rate_ceiling": None,
-           "points": snap.get("points"), "stage_f": snap.get("stage"), "tier": snap.get("tier")}
+    frame = loaders.firm_frame(Enterprise.objects.filter(pk=firm.pk), today)
+    found = {r["product"]: r for r in evaluate(frame, [p["terms"] for p in products], loaders.lpr(today))
+             .iter_rows(named=True)}
     rng = np.random.default_rng(region.seed + 180)
     made = 0
     stories = (("tyrcb_points_quick", add_months(today, -16), "repaid"),
@@ -415,10 +423,13 @@ def _firm_story(region, products, banks, staff, today: dt.date) -> dict:
                ("ccb_hte_loan", add_months(today, -2), "declined"))
     for code, when, status in stories:
         spec = by_code[code]
+        row = {"eid": firm.pk, "points": snap.get("points"), "stage_f": snap.get("stage"), "tier": snap.get("tier"),
+               **{k: found[code][k] for k in ("limit", "explanation", "rate_ceiling")}}
         submitted = _workday_on_or_after(when)
         decided = add_workdays(submitted, 2).date if status != "due_diligence" else None
         rate = _rate(spec["terms"], decided or submitted, rng)
         app = _application_row(rng, spec, row, 200, 12, submitted, decided, rate, staff, status)
+        app.finder["status"] = found[code]["status"]
         app.created_by = user
         consent = Consent.objects.create(enterprise=firm, bank=spec["bank"], scopes=list(SCOPES), starts_on=submitted,
                                          ends_on=add_months(submitted, 6), purpose=f"融资申请：{spec['product'].name}",
@@ -624,8 +635,6 @@ def _last_year_payouts(today: dt.date) -> int:
         if not Policy.objects.filter(code=code).exists():
             continue
         run = run_eligibility(code, year_end)
-        if code == "loan_interest_subsidy":
-            continue  # 快申快享: the firms confirm their interest themselves (left pending in the demo)
         pending = Entitlement.objects.filter(run=run, status=Entitlement.Status.PENDING)
         for eid, name in pending.values_list("enterprise_id", "enterprise__name"):
             BankAccount.objects.get_or_create(enterprise_id=eid, defaults={

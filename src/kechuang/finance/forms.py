@@ -11,7 +11,11 @@ from kechuang.engine.finance.consent import SCOPES
 
 from .models import CommitteeVote, Loan
 
-DATE = {"type": "date"}
+
+class Form(forms.Form):
+    """Chinese labels read without Django's trailing ASCII colon."""
+
+    label_suffix = ""
 
 
 class DateInput(forms.DateInput):
@@ -27,7 +31,7 @@ def _scope_field():
                                      error_messages={"required": _("请至少选择一项授权查看的数据")})
 
 
-class ApplicationForm(forms.Form):
+class ApplicationForm(Form):
     amount = forms.DecimalField(label=_("申请金额（万元）"), min_value=0.01, max_digits=14, decimal_places=4)
     term_months = forms.IntegerField(label=_("期限（月）"), min_value=1, max_value=360, initial=12)
     purpose = forms.CharField(label=_("资金用途"), max_length=200)
@@ -38,7 +42,25 @@ class ApplicationForm(forms.Form):
         error_messages={"required": _("提交申请须同意数据授权")})
 
 
-class ConsentForm(forms.Form):
+class ProductForm(Form):
+    bank = forms.ModelChoiceField(label=_("银行"), queryset=Organisation.objects.filter(kind="bank"),
+                                  empty_label=_("请选择银行"))
+    code = forms.SlugField(label=_("产品代码（字母、数字、下划线）"), max_length=64)
+    name = forms.CharField(label=_("产品名称"), max_length=128)
+    rule_id = forms.ChoiceField(label=_("产品规则（条款）"), choices=[])
+    launched_on = forms.DateField(label=_("上线日期"), widget=DateInput)
+    summary = forms.CharField(label=_("产品说明"), max_length=500, required=False)
+
+    def __init__(self, *args, **kwargs):
+        from kechuang.engine.ruledata import rulebook
+
+        super().__init__(*args, **kwargs)
+        book = rulebook("loan_product")
+        self.fields["rule_id"].choices = [(i, f"{book.versions(i)[-1].name}（{book.versions(i)[-1].city}）")
+                                          for i in book.ids()]
+
+
+class ConsentForm(Form):
     bank = forms.ModelChoiceField(label=_("银行"), queryset=Organisation.objects.filter(kind="bank"),
                                   empty_label=_("请选择银行"))
     scopes = _scope_field()
@@ -46,7 +68,7 @@ class ConsentForm(forms.Form):
     purpose = forms.CharField(label=_("用途"), max_length=200, required=False)
 
 
-class StepForm(forms.Form):
+class StepForm(Form):
     target = forms.ChoiceField(label=_("办理"), choices=list(workflow.STEP_LABELS.items()))
     on = forms.DateField(label=_("日期"), widget=DateInput, required=False)
     amount = forms.DecimalField(label=_("金额（万元）"), required=False, max_digits=14, decimal_places=4)
@@ -68,23 +90,23 @@ class StepForm(forms.Form):
                              defaulted_principal=num("defaulted_principal"))
 
 
-class LoanImportForm(forms.Form):
+class LoanImportForm(Form):
     file = forms.FileField(label=_("贷款记录文件（.xlsx 或 .csv）"))
 
 
-class ContributionForm(forms.Form):
+class ContributionForm(Form):
     amount = forms.DecimalField(label=_("注资金额（万元）"), min_value=0.01, max_digits=14, decimal_places=4)
     on = forms.DateField(label=_("日期"), widget=DateInput)
     source = forms.CharField(label=_("资金来源"), max_length=128)
 
 
-class RecoveryForm(forms.Form):
+class RecoveryForm(Form):
     loan = forms.ModelChoiceField(label=_("违约贷款"), queryset=Loan.objects.filter(status="defaulted"))
     amount = forms.DecimalField(label=_("回款金额（万元）"), min_value=0.01, max_digits=14, decimal_places=4)
     on = forms.DateField(label=_("日期"), widget=DateInput)
 
 
-class DealForm(forms.Form):
+class DealForm(Form):
     project = forms.CharField(label=_("项目名称"), max_length=128)
     amount = forms.DecimalField(label=_("拟投金额（万元）"), min_value=0.01, max_digits=14, decimal_places=4)
     sourced_on = forms.DateField(label=_("入库日期"), widget=DateInput)
@@ -92,31 +114,31 @@ class DealForm(forms.Form):
     note = forms.CharField(label=_("说明"), max_length=500, required=False)
 
 
-class DealStepForm(forms.Form):
+class DealStepForm(Form):
     target = forms.ChoiceField(label=_("推进到"), choices=[])
     on = forms.DateField(label=_("日期"), widget=DateInput)
     exit_amount = forms.DecimalField(label=_("退出回收金额（万元）"), required=False, max_digits=14, decimal_places=4)
     note = forms.CharField(label=_("说明"), max_length=500, required=False)
 
 
-class VoteForm(forms.Form):
+class VoteForm(Form):
     member = forms.CharField(label=_("委员"), max_length=64)
     vote = forms.ChoiceField(label=_("表决"), choices=CommitteeVote.Vote.choices)
     note = forms.CharField(label=_("意见"), max_length=300, required=False)
 
 
-class DecisionForm(forms.Form):
+class DecisionForm(Form):
     on = forms.DateField(label=_("决议日期"), widget=DateInput)
 
 
-class DocumentForm(forms.Form):
+class DocumentForm(Form):
     kind = forms.CharField(label=_("文件类别"), max_length=64)
     title = forms.CharField(label=_("文件名称"), max_length=200)
     dated_on = forms.DateField(label=_("文件日期"), widget=DateInput)
     file = forms.FileField(label=_("附件（可选）"), required=False)
 
 
-class EventForm(forms.Form):
+class EventForm(Form):
     title = forms.CharField(label=_("活动名称"), max_length=200)
     held_on = forms.DateField(label=_("日期"), widget=DateInput)
     place = forms.CharField(label=_("地点"), max_length=200)

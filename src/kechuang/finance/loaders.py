@@ -141,16 +141,19 @@ def loans_frame(qs) -> pl.DataFrame:
 # ---------------------------------------------------------------------------------------------- policies
 
 
-def policy_inputs(years: list[int], as_of: dt.date) -> pl.DataFrame:
+def policy_inputs(years: list[int], as_of: dt.date, usccs: list[str] | None = None) -> pl.DataFrame:
     """(uscc, year, …): the loan-derived inputs of the finance policies (a POLICY_FACT_PROVIDERS entry).
 
     loan_interest_paid, loan_amount, guarantee_fee_paid from the loan records (engine.finance.loans), and
     risk_compensation_due: the pool's claims for loans defaulted in the year (the amounts its rule covered).
     """
-    frame = loan_engine.year_inputs(loans_frame(Loan.objects.all()), years, as_of)
+    loans = Loan.objects.all() if usccs is None else Loan.objects.filter(enterprise__uscc__in=usccs)
+    frame = loan_engine.year_inputs(loans_frame(loans), years, as_of)
     frame = frame.drop("defaulted_principal")
-    claims = list(PoolEntry.objects.filter(kind=PoolEntry.Kind.CLAIM, loan__defaulted_on__year__in=years)
-                  .values_list("loan__enterprise__uscc", "loan__defaulted_on", "amount"))
+    claims = PoolEntry.objects.filter(kind=PoolEntry.Kind.CLAIM, loan__defaulted_on__year__in=years)
+    if usccs is not None:
+        claims = claims.filter(loan__enterprise__uscc__in=usccs)
+    claims = list(claims.values_list("loan__enterprise__uscc", "loan__defaulted_on", "amount"))
     due = pl.DataFrame([(u, d.year, float(a)) for u, d, a in claims],
                        schema={"uscc": pl.Utf8, "year": pl.Int64, "risk_compensation_due": pl.Float64}, orient="row")
     due = due.group_by("uscc", "year").agg(pl.col("risk_compensation_due").sum().round(4))

@@ -30,6 +30,8 @@ from kechuang.engine.finance.consent import SCOPES
 from kechuang.engine.finance.products import STATUS_LABELS, gap_text, rate_text, requirement_label
 from kechuang.engine.finance.rules import PRODUCT_KINDS, STAGES
 from kechuang.engine.finance.sla import sla
+from kechuang.engine.labels import TIER_NAMES
+from kechuang.engine.ruledata import rulebook
 from kechuang.enterprises.models import AnnualFigure, Enterprise
 from kechuang.enterprises.selectors import enterprise_for
 
@@ -44,6 +46,7 @@ from .forms import (
     DocumentForm,
     EventForm,
     LoanImportForm,
+    ProductForm,
     RecoveryForm,
     StepForm,
     VoteForm,
@@ -113,6 +116,22 @@ def _terms_rows(product, today):
 @login_required
 def products(request):
     today = _today()
+    form = None
+    if request.user.can_admin:
+        form = ProductForm(request.POST or None, initial={"launched_on": today})
+        if request.method == "POST" and form.is_valid():
+            d = form.cleaned_data
+            try:
+                product = services.create_product(user=request.user, bank=d["bank"], code=d["code"], name=d["name"],
+                                                  rule_id=d["rule_id"], launched_on=d["launched_on"],
+                                                  summary=d["summary"])
+            except ValidationError as exc:
+                messages.error(request, _errors(exc))
+            else:
+                messages.success(request, _("已登记产品“%(p)s”") % {"p": product.name})
+                return redirect("finance:product", code=product.code)
+    elif request.method == "POST":
+        raise PermissionDenied(_("只有科技局管理员可以登记金融产品"))
     qs = selectors.products_for(request.user)
     kind, stage, q = request.GET.get("kind", ""), request.GET.get("stage", ""), request.GET.get("q", "").strip()
     if q:
@@ -130,7 +149,8 @@ def products(request):
         items.append({"product": product, "terms": terms,
                       "rate": rate_text(terms, loaders.lpr(today)) if terms else ""})
     return render(request, "finance/products.html", {
-        "items": items, "kinds": PRODUCT_KINDS, "stages": STAGES, "kind": kind, "stage": stage, "q": q})
+        "items": items, "kinds": PRODUCT_KINDS, "stages": STAGES, "kind": kind, "stage": stage, "q": q,
+        "form": form})
 
 
 @login_required
@@ -364,6 +384,7 @@ def application_detail(request, pk):
         "events": application.events.select_related("by"), "consent_live": consent_live,
         "ceiling": services.rate_ceiling(application, today), "status_label": workflow.STATUS_LABELS,
         "loan": Loan.objects.filter(application=application).first(),
+        "rule_doc": rulebook("loan_product").get(application.rule_key),
         "finder_gap": gap_text(application.finder.get("gap"))})
 
 
@@ -435,7 +456,7 @@ def _section(scope: str, enterprise: Enterprise, user) -> dict:
     if scope == "figures":
         columns = [facts.BY_NAME[c] for c in loaders.FIGURE_COLUMNS]
         rows = AnnualFigure.objects.filter(enterprise=enterprise).order_by("-year")
-        return {"columns": columns, "rows": [{"year": f.year, "values": [getattr(f, c.name) for c in columns]}
+        return {"columns": columns, "rows": [{"year": f.year, "cells": [(getattr(f, c.name), c) for c in columns]}
                                              for f in rows]}
     result = (PointsResult.objects.filter(enterprise=enterprise, run__status=ScoringRun.Status.DONE)
               .select_related("run").order_by("-run__year", "-run__as_of", "-run__created_at").first())
@@ -443,7 +464,9 @@ def _section(scope: str, enterprise: Enterprise, user) -> dict:
         return {"result": result}
     if scope == "tiers":
         run = tier_selectors.latest_run()
-        return {"run": run, "rows": list(run.results.filter(enterprise=enterprise)) if run else []}
+        order = {t: i for i, t in enumerate(TIER_NAMES)}
+        rows = sorted(run.results.filter(enterprise=enterprise), key=lambda r: order.get(r.tier, 99)) if run else []
+        return {"run": run, "rows": rows}
     if scope == "diagnosis" and result is not None:
         from kechuang.points import diagnosis
 

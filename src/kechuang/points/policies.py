@@ -64,7 +64,7 @@ def points_loan(enterprise, result, run) -> list[dict]:
     ]
 
 
-def policy_inputs(years: list[int], as_of: dt.date) -> pl.DataFrame:
+def policy_inputs(years: list[int], as_of: dt.date, usccs: list[str] | None = None) -> pl.DataFrame:
     """(uscc, year, points_rank_prev_year): for each payout year, the firm's overall rank in the latest run of
     the default scheme for the year before (a POLICY_FACT_PROVIDERS entry). Feeds the guarantee-fee waiver
     for last year's top 100 (rulesets/policies/guarantee_fee_waiver.yaml); a firm not ranked has no row."""
@@ -79,6 +79,9 @@ def policy_inputs(years: list[int], as_of: dt.date) -> pl.DataFrame:
         run = latest_run_for(DEFAULT_SCHEME, year - 1)
         if run is None:
             continue
-        ranked = PointsResult.objects.filter(run=run, rank__isnull=False).values_list("enterprise__uscc", "rank")
+        ranked = PointsResult.objects.filter(run=run, rank__isnull=False)
+        if usccs is not None:
+            ranked = ranked.filter(enterprise__uscc__in=usccs)
+        ranked = ranked.values_list("enterprise__uscc", "rank")
         rows += [(uscc, year, rank) for uscc, rank in ranked]
     return pl.DataFrame(rows, schema=schema, orient="row")

@@ -7,7 +7,8 @@ Policy:
   date makes `valley_resident` true; without one the declared fact stands, and where that is empty the firm
   is *not* resident (the registry is the record of residencies, like the payout ledger is of payments).
 - Policy inputs a firm does not declare come from the platform's own records through providers named in
-  `settings.POLICY_FACT_PROVIDERS` (dotted paths of `fn(years, as_of) -> frame of uscc, year, inputs…`): loan
+  `settings.POLICY_FACT_PROVIDERS` (dotted paths of `fn(years, as_of, usccs) -> frame of uscc, year, inputs…`,
+  `usccs` the firms asked about, None for all): loan
   interest, balances and guarantee fees from the finance app's loan records, last year's points rank from the
   points results. A provider's column is joined onto the rows of its year; a firm it has no row for keeps the
   input unknown (or what the facts declared).
@@ -31,6 +32,8 @@ from kechuang.tiers.selectors import tier_frame
 
 from .models import Entitlement
 
+# Up to this many firms, the input providers are asked about those firms only (an IN list), else about all.
+PROVIDER_FIRMS = 500
 # Derived values read up to three earlier years (rd_ratio_3y, growth); one more for facts_year: last.
 YEARS_BACK = 5
 
@@ -58,9 +61,11 @@ def with_provided_inputs(frame: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
         return frame
     years = sorted({*frame["year"].to_list(), as_of.year})
     firms = frame.select("uscc").unique()
+    # A page about a few firms asks the providers about those firms only; a run over the city asks for all.
+    usccs = firms["uscc"].to_list() if firms.height <= PROVIDER_FIRMS else None
     for path in getattr(settings, "POLICY_FACT_PROVIDERS", ()):
         module, _, name = path.rpartition(".")
-        provided = getattr(importlib.import_module(module), name)(years, as_of)
+        provided = getattr(importlib.import_module(module), name)(years, as_of, usccs)
         provided = provided.with_columns(pl.col("year").cast(frame.schema["year"])).join(firms, on="uscc", how="semi")
         columns = [c for c in provided.columns if c not in ("uscc", "year")]
         clash = [c for c in columns if c in frame.columns]

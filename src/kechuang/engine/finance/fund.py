@@ -96,7 +96,7 @@ def pace(deals: list[dict]) -> dict:
     ends = [d["closed_on"] for d in closed]
     days = (max(ends) - min(starts)).days if starts and ends else None
     amount = sum((Decimal(str(d["amount"])) for d in closed if d.get("amount")), Decimal(0))
-    text = f"{len(approved)} 个项目过会、{len(closed)} 个完成交割，交割金额 {amount:.2f} 万元"
+    text = f"{len(approved)} 个项目过会、{len(closed)} 个完成交割，交割金额 {amount:,.2f} 万元"
     if days is not None:
         months = _months_text(days)
         text += f"，自首个项目入库起用时 {days} 天（{months}）"
