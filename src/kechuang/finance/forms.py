@@ -6,23 +6,11 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from kechuang.accounts.models import Organisation
+from kechuang.core.forms import DateInput, Form
 from kechuang.engine.finance import workflow
 from kechuang.engine.finance.consent import SCOPES
 
 from .models import CommitteeVote, Loan
-
-
-class Form(forms.Form):
-    """Chinese labels read without Django's trailing ASCII colon."""
-
-    label_suffix = ""
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def format_value(self, value):  # date pickers need ISO values
-        return value.isoformat() if hasattr(value, "isoformat") else value
 
 
 def _scope_field():

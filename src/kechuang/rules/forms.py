@@ -1,8 +1,10 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from kechuang.core.forms import Form
 
-class VersionForm(forms.Form):
+
+class VersionForm(Form):
     """The dated, sourced part of a new parameter version; the value itself comes from the typed editor."""
 
     effective_from = forms.DateField(label=_("生效日期"), widget=forms.DateInput(attrs={"type": "date"}))
