@@ -27,10 +27,12 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from kechuang.accounts.models import Organisation, User
-from kechuang.core import audit
+from kechuang.core import audit, bulk
 from kechuang.engine.finance import pool as pool_engine
 from kechuang.engine.finance.consent import SCOPES, add_months
 from kechuang.engine.finance.products import evaluate
+from kechuang.engine.finance.rules import MARKET_RULE
+from kechuang.engine.ruledata import rulebook
 from kechuang.engine.workdays import add_workdays, is_workday
 from kechuang.enterprises.models import Enterprise
 from kechuang.finance import loaders
@@ -54,6 +56,7 @@ from kechuang.finance.models import (
     PoolEntry,
     RiskPool,
 )
+from kechuang.rules import selectors as rule_selectors
 
 FOUR = Decimal("0.0001")
 LOAN_TARGET = 600
@@ -108,8 +111,9 @@ def build(region, progress=print, today: dt.date | None = None) -> dict:
         products = _products(banks, today)
         progress("按产品规则为符合条件的企业生成近两年的融资申请与贷款……")
         candidates = _candidates(products, today)
-        stats = _loans(rng, products, candidates, banks, staff, today)
-        stats.update(_firm_story(region, products, banks, staff, today))
+        versions = _lpr_versions()
+        stats = _loans(rng, products, candidates, banks, staff, today, versions)
+        stats.update(_firm_story(region, products, banks, staff, today, versions))
         progress("风险补偿资金池、天使基金与银企对接活动……")
         stats["pool_claims"] = _pool(today)
         stats["deals"] = _funds(rng, today)
@@ -168,19 +172,25 @@ def _candidates(products: list[dict], today: dt.date) -> dict[str, pl.DataFrame]
 # ---------------------------------------------------------------------------------------------- loans
 
 
-@lru_cache(maxsize=1024)
-def _lpr(on: dt.date):
-    return loaders.lpr(on)
+@lru_cache(maxsize=4096)
+def _lpr(on: dt.date, overrides: tuple) -> dict:
+    """The LPR in force on `on` with the bureau's versions (read once per build, passed in): no query per date."""
+    doc = rulebook("finance_market").in_force(MARKET_RULE, on)
+    return doc.params(on, [dict(o) for o in overrides]).as_dict()
 
 
-def _rate(terms, on: dt.date, rng) -> Decimal:
-    lpr = _lpr(on)
+def _lpr_versions() -> tuple:
+    return tuple(tuple(sorted(o.items())) for o in rule_selectors.overrides("finance_market", MARKET_RULE))
+
+
+def _rate(terms, on: dt.date, rng, versions: tuple = ()) -> Decimal:
+    lpr = _lpr(on, versions)
     base = lpr["lpr_5y"] if terms.value("lpr_term") == "5y" else lpr["lpr_1y"]
     ceiling = base + terms.params["rate_spread_bp"] / 100
     return Decimal(str(round(max(ceiling - rng.integers(0, 11) * 0.05, 2.5), 2)))
 
 
-def _loans(rng, products, candidates, banks, staff, today: dt.date) -> dict:
+def _loans(rng, products, candidates, banks, staff, today: dt.date, versions: tuple) -> dict:
     start = add_months(today, -MONTHS)
     weights = np.linspace(1.0, 2.6, MONTHS)
     counts = np.round(weights / weights.sum() * LOAN_TARGET).astype(int)
@@ -213,7 +223,7 @@ def _loans(rng, products, candidates, banks, staff, today: dt.date) -> dict:
             low, high = spec["amounts"]
             amount = max(round(firm["limit"] * rng.uniform(low, high) / 10) * 10, 10)
             term = 12 if spec["terms"].params["max_amount"] <= 100 else int(rng.choice([12, 24, 36], p=[.7, .2, .1]))
-            rate = _rate(spec["terms"], decided, rng)
+            rate = _rate(spec["terms"], decided, rng, versions)
             contract_seq += 1
             loan = _loan_row(rng, spec, firm, amount, rate, disbursed, term, today, contract_seq)
             if rng.random() < PLATFORM_SHARE:
@@ -230,7 +240,7 @@ def _loans(rng, products, candidates, banks, staff, today: dt.date) -> dict:
             else:
                 loan.source = Loan.Source.IMPORT
                 imported.setdefault(spec["bank"].name, []).append(loan)
-    stats = _unfunded(rng, products, candidates, staff, today, apps, events, consents)
+    stats = _unfunded(rng, products, candidates, staff, today, apps, events, consents, versions)
     _save(apps, events, consents, platform_loans, staff)
     for name, rows in imported.items():
         user = staff[name][0]
@@ -312,7 +322,7 @@ def _consent_row(rng, spec, firm, submitted, today, months=6) -> Consent:
     return consent
 
 
-def _unfunded(rng, products, candidates, staff, today, apps, events, consents) -> dict:
+def _unfunded(rng, products, candidates, staff, today, apps, events, consents, versions) -> dict:
     """Applications that did not (yet) become loans: declined, withdrawn, and open ones (some past their
     promised date), plus two across the National Day holiday with its 调休 working Saturday."""
     counts = {"declined": 60, "withdrawn": 15, "received": 18, "due_diligence": 14, "approved": 8, "contract": 5}
@@ -338,7 +348,7 @@ def _unfunded(rng, products, candidates, staff, today, apps, events, consents) -
             if status in ("declined", "approved", "contract"):
                 decided = min(add_workdays(submitted, int(rng.integers(1, days + 3))).date, today)
             amount = max(round(firm["limit"] * rng.uniform(0.5, 1.0) / 10) * 10, 10)
-            rate = _rate(spec["terms"], decided or submitted, rng)
+            rate = _rate(spec["terms"], decided or submitted, rng, versions)
             app = _application_row(rng, spec, firm, amount, 12, submitted, decided, rate, staff, status)
             trail = [("received", submitted, "")]
             if status == "declined":
@@ -363,7 +373,8 @@ def _unfunded(rng, products, candidates, staff, today, apps, events, consents) -
         pool = candidates[spec["product"].code]
         firm = pool.row(k, named=True)
         decided = add_workdays(holiday, used).date
-        app = _application_row(rng, spec, firm, 300, 12, holiday, decided, _rate(spec["terms"], decided, rng), staff,
+        app = _application_row(rng, spec, firm, 300, 12, holiday, decided,
+                               _rate(spec["terms"], decided, rng, versions), staff,
                                "declined" if used == 6 else "approved")
         app.decision_reason = "资料不全，补充后可重新申请" if used == 6 else ""
         apps.append(app)
@@ -379,32 +390,29 @@ def _save(apps, events, consents, platform_loans, staff) -> None:
         app.created_by = None
     saved = Application.objects.bulk_create(apps, batch_size=500)
     by_bank = {name: user for name, (user, _b) in staff.items()}
+    now = timezone.now()
     rows = []
     for app, trail in zip(saved, events, strict=True):
         previous = ""
         for status, on, note in trail:
-            by = None if status in ("received", "withdrawn") else by_bank[app.bank.name]
-            rows.append(ApplicationEvent(application=app, from_status=previous, to_status=status, on=on, by=by,
-                                         note=note))
+            by = None if status in ("received", "withdrawn") else by_bank[app.bank.name].pk
+            rows.append((app.pk, previous, status, on, by, note, now))
             previous = status
-    ApplicationEvent.objects.bulk_create(rows, batch_size=1000)
+    bulk.insert_rows(ApplicationEvent, ["application_id", "from_status", "to_status", "on", "by_id", "note",
+                                        "created_at"], rows)
     funded = [a for a in saved if a.status in ("disbursed", "repaid", "overdue", "defaulted")]
     for app, loan in zip(funded, platform_loans, strict=True):
         loan.application = app
     Loan.objects.bulk_create(platform_loans, batch_size=500)
-    accesses = []
-    for consent in consent_objs:
-        user = by_bank[consent.bank.name]
-        for scope in consent.scopes[:2]:
-            accesses.append(ConsentAccess(consent=consent, enterprise_id=consent.enterprise_id, user=user, scope=scope,
-                                          channel="page"))
-    ConsentAccess.objects.bulk_create(accesses, batch_size=1000)
+    accesses = [(consent.pk, consent.enterprise_id, by_bank[consent.bank.name].pk, scope, "page", now)
+                for consent in consent_objs for scope in consent.scopes[:2]]
+    bulk.insert_rows(ConsentAccess, ["consent_id", "enterprise_id", "user_id", "scope", "channel", "at"], accesses)
 
 
 # ---------------------------------------------------------------------------------------------- the firm's own
 
 
-def _firm_story(region, products, banks, staff, today: dt.date) -> dict:
+def _firm_story(region, products, banks, staff, today: dt.date, versions: tuple) -> dict:
     """The enterprise_user's firm: a repaid loan, a loan in force, an application in due diligence, a declined
     one whose consent it withdrew, and a standalone consent to another bank — 我的融资 in several states."""
     uscc = next(u["enterprise_uscc"] for u in region.users if u["role"] == "enterprise_user")
@@ -427,7 +435,7 @@ def _firm_story(region, products, banks, staff, today: dt.date) -> dict:
                **{k: found[code][k] for k in ("limit", "explanation", "rate_ceiling")}}
         submitted = _workday_on_or_after(when)
         decided = add_workdays(submitted, 2).date if status != "due_diligence" else None
-        rate = _rate(spec["terms"], decided or submitted, rng)
+        rate = _rate(spec["terms"], decided or submitted, rng, versions)
         app = _application_row(rng, spec, row, 200, 12, submitted, decided, rate, staff, status)
         app.finder["status"] = found[code]["status"]
         app.created_by = user
