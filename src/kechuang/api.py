@@ -2,7 +2,7 @@
 
 from django.http import Http404
 from ninja import NinjaAPI
-from ninja.errors import ValidationError
+from ninja.errors import HttpError, ValidationError
 from ninja.security import HttpBearer, django_auth
 
 from kechuang.accounts import services as accounts
@@ -14,6 +14,8 @@ class TokenAuth(HttpBearer):
     def authenticate(self, request, token):
         user = accounts.authenticate_token(request, token)
         if user is not None:
+            if user.is_audit_admin:  # as on the pages (AuditAdminMiddleware): the audit log, nothing else
+                raise HttpError(403, "审计管理员只能查阅操作日志")
             request.user = user
         return user
 
@@ -60,6 +62,7 @@ api.add_router("/tiers", "kechuang.tiers.api.router")
 api.add_router("/points", "kechuang.points.api.router")
 api.add_router("/policies", "kechuang.policies.api.router")
 api.add_router("/challenges", "kechuang.challenges.api.router")
+api.add_router("/finance", "kechuang.finance.api.router")
 
 
 # What pydantic's error types mean, for the 422 answer (its own messages are English).

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "kechuang.policies",
     "kechuang.rules",
     "kechuang.challenges",
+    "kechuang.finance",
 ]
 
 MIDDLEWARE = [
@@ -231,10 +232,15 @@ LOGGING = {
 # Serve assets from the app folders and node_modules too, so a checkout works before collectstatic has run.
 WHITENOISE_USE_FINDERS = True
 
-# The diagnosis report's policy list: the points-based loan, the guarantee-fee waiver, and the firm's
-# policy entitlements and near misses.
+# The diagnosis report's policy list: the points-based loan and the firm's policy entitlements and near misses
+# (the guarantee-fee waiver for last year's top 100 is one of them: a policy fed by the points results).
 POINTS_POLICY_PROVIDERS = (
     "kechuang.points.policies.points_loan",
-    "kechuang.points.policies.guarantee_fee_waiver",
     "kechuang.policies.diagnosis.entitlements",
+)
+# Policy inputs from the platform's own records (policies/loaders.py): loans → interest, balances, guarantee
+# fees and risk compensation; points → last year's rank.
+POLICY_FACT_PROVIDERS = (
+    "kechuang.finance.loaders.policy_inputs",
+    "kechuang.points.policies.policy_inputs",
 )

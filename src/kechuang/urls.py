@@ -14,6 +14,7 @@ urlpatterns = [
     path("tiers/", include("kechuang.tiers.urls")),
     path("rules/", include("kechuang.rules.urls")),
     path("challenges/", include("kechuang.challenges.urls")),
+    path("finance/", include("kechuang.finance.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

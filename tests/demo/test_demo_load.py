@@ -43,6 +43,24 @@ def test_load_small_region(ref):
     assert TierResult.objects.filter(run=latest, tier="tech_sme").count() == 300
     share = TierResult.objects.filter(run=latest, tier="tech_sme", qualified="true").count() / 300
     assert 0.35 <= share <= 0.6
+    _finance_in_every_state()
+
+
+def _finance_in_every_state():
+    """demo/finance.py: the bureau's 5 banks with staff, 9 products, loans, applications and consents in every
+    state, the enterprise user's 我的融资, the pool, the funds and 7 matchmaking events."""
+    from kechuang.finance.models import Application, Consent, Deal, Loan, LoanProduct, MatchEvent, PoolEntry
+
+    assert User.objects.filter(role="bank_user").count() == 5 and LoanProduct.objects.count() == 9
+    assert Loan.objects.count() > 100 and set(Loan.objects.values_list("source", flat=True)) == {"platform", "import"}
+    assert set(Application.objects.values_list("status", flat=True)) >= {
+        "received", "due_diligence", "approved", "declined", "contract", "disbursed", "repaid", "withdrawn"}
+    firm = User.objects.get(role="enterprise_user").enterprise
+    assert set(Application.objects.filter(enterprise=firm).values_list("status", flat=True)) == {
+        "repaid", "disbursed", "due_diligence", "declined"}
+    assert Consent.objects.filter(enterprise=firm, withdrawn_at__isnull=False).exists()
+    assert PoolEntry.objects.filter(kind="contribution").count() == 3 and MatchEvent.objects.count() == 7
+    assert Deal.objects.filter(stage="closed").count() == 3 and Deal.objects.filter(stage="written_off").count() == 2
 
 
 def load_password() -> str:

@@ -18,6 +18,8 @@ def test_every_shipped_policy_has_cases():
         "rd_subsidy",
         "loan_interest_subsidy",
         "rent_refund",
+        "guarantee_fee_waiver",
+        "risk_compensation",
     }
 
 

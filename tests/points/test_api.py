@@ -47,7 +47,7 @@ def test_exact_values_of_a_points_result(scored, client):
         "run_id": scored["run"].pk, "year": 2024, "as_of": "2024-12-31", "scheme_id": "core18",
         "scheme_key": "core18@2022-01-01", "scheme_name": scored["run"].scheme_name, "stage": "growth",
         "stage_label": "成长期", "stage_size": 2, "points": 36.2, "rank": 1, "percentile": 100.0, "stage_rank": 1,
-        "stage_percentile": 100.0, "list_id": None, "list_label": None, "fee_waiver": True, "carrier": "晋创谷·太原",
+        "stage_percentile": 100.0, "list_id": None, "list_label": None, "carrier": "晋创谷·太原",
     }
     indicators = {i["id"]: i for i in a["indicators"]}
     assert indicators["rd_expense"] == {"id": "rd_expense", "label": "研发费用", "group": "技术创新",
@@ -58,8 +58,11 @@ def test_exact_values_of_a_points_result(scored, client):
     assert indicators["invention_applications"]["raw"] is None
     assert indicators["invention_applications"]["stage_percentile"] is None
     assert "invention_applications" in a["missing"]
-    assert a["credit"] == {"rule": "points_loan_huaian@2025-01-01", "name": "淮安创新积分贷（指示性额度）",
-                           "eligible": None, "amount": None, "explanation": "无法测算：资质认定结果未知"}
+    # The indicative line is the finance product rule the bureau chose (finance_programme.indicative_credit_rule);
+    # without a tier run the tiers it asks for are unknown, so the line is too.
+    assert a["credit"] == {"rule": "points_loan_taiyuan@2024-01-01", "name": "创新积分贷（晋商银行）",
+                           "eligible": None, "amount": None,
+                           "explanation": "无法判断：“具备高企、科小、专精特新、创新型中小企业之一”所需的数据不全。"}
 
 
 def test_history_has_the_latest_run_of_each_year(scored, client):
@@ -94,7 +97,7 @@ def test_leaderboard_item_values_and_year(scored, client):
     assert {k: v for k, v in b.items() if k != "missing"} == {
         "rank": 2, "uscc": scored["b"].uscc, "name": "太原乙材料有限公司", "stage": "growth", "stage_label": "成长期",
         "points": 11.4, "percentile": pytest.approx(200 / 3), "stage_rank": 2, "stage_percentile": 50.0,
-        "list_id": None, "list_label": None, "fee_waiver": True, "carrier": "晋创谷·太原",
+        "list_id": None, "list_label": None, "carrier": "晋创谷·太原",
     }
     run_2023 = score_year(2023)
     body = client.get("/api/points/leaderboard", {"year": 2023}, **auth).json()

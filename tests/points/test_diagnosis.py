@@ -55,8 +55,8 @@ def test_diagnosis_content_for_a_firm_with_gaps(scored):
     assert "rd_bookkeeping" not in services_by_id
     assert [t["tier"] for t in ctx["next_tiers"]] == ["tech_sme"]
     labels = [p["label"] for p in ctx["policies"]]
-    assert labels == ["淮安创新积分贷（指示性额度）", "泰州创新积分前 100 名免担保费"]
-    assert ctx["policies"][1]["status"] == "qualifies"
+    # The guarantee-fee waiver is a policy of the library now (listed with the entitlements when granted).
+    assert labels == ["创新积分贷（晋商银行）"]
     assert ctx["entitlements_connected"] is True  # kechuang.policies.diagnosis is a provider
     assert [a.rule for a in ctx["alerts"]] == ["hte_tech_staff_low", "rd_expense_drop"]
 
@@ -96,7 +96,7 @@ def test_policy_providers_are_pluggable(scored, settings):
         "tests.points.test_diagnosis.fake",
     ]
     ctx = context_for(scored, "a")
-    assert [p["label"] for p in ctx["policies"]] == ["淮安创新积分贷（指示性额度）", "测试政策"]
+    assert [p["label"] for p in ctx["policies"]] == ["创新积分贷（晋商银行）", "测试政策"]
     assert ctx["entitlements_connected"] is True
 
 
@@ -125,7 +125,7 @@ def test_pdf_has_chinese_text_and_embedded_fonts(scored, client_for):
         "太原甲科技有限公司",
         "服务清单",
         "政策清单",
-        "淮安创新积分贷",
+        "晋商银行",
         "36.2",
     ):
         assert phrase in text, phrase

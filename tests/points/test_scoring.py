@@ -48,8 +48,7 @@ def test_stored_points_ranks_and_contributions_are_exact(scored):
     assert "invention_applications" in a.missing.split(";")
     assert (a.industry_code, a.region_code, a.carrier, c.carrier) == ("6513", "140105", "晋创谷·太原", "别的孵化器")
     assert a.credit["revenue_basis"] == 2750.0  # (3000 + 2500) / 2
-    assert a.credit["rule"] == "points_loan_huaian@2025-01-01"
-    assert all(x.fee_waiver for x in (a, b, c))  # ranks 1–3 ≤ 100
+    assert a.credit["rule"] == "points_loan_taiyuan@2024-01-01"  # the bureau's choice (finance programme rule)
     assert schemes.run_scheme(run).key == "core18@2022-01-01"
 
 
@@ -107,13 +106,19 @@ def test_writes_are_set_based(scored):
     assert len(many.captured_queries) == len(few.captured_queries)
 
 
-def test_fee_waiver_is_rank_at_most_top_n(figures, monkeypatch):
-    from kechuang.points import rules
+def test_last_years_rank_is_a_policy_input_for_the_next_year(figures):
+    """The guarantee-fee waiver (a policy) reads the rank of the year before the payout year."""
+    import polars as pl
 
-    monkeypatch.setattr(rules, "fee_waiver_rule", lambda: {"id": "t", "version": "1", "top_n": 2, "note": "x"})
+    from kechuang.points.policies import policy_inputs
+
     run = services.score_year(2024)
+    got = policy_inputs([2025, 2026], dt.date(2025, 6, 30)).sort("points_rank_prev_year")
     r = by_name(run)
-    assert (r["太原甲"].fee_waiver, r["太原乙"].fee_waiver, r["泰州丙"].fee_waiver) == (True, True, False)
+    assert got.filter(pl.col("year") == 2026).is_empty()  # 2025 not scored: no rank, so no row
+    assert got.select("uscc", "year", "points_rank_prev_year").rows() == [
+        (r["太原甲"].enterprise.uscc, 2025, 1), (r["太原乙"].enterprise.uscc, 2025, 2),
+        (r["泰州丙"].enterprise.uscc, 2025, 3)]
 
 
 @pytest.mark.parametrize("role", ["park_operator", "enterprise_user", "bank_user", "institution_user"])

@@ -14,12 +14,13 @@ from kechuang.policies import selectors, services
 from kechuang.policies.models import Budget, Policy, PolicyVersion
 from tests.policies.conftest import policy
 
-SHIPPED = ["hte_reward", "loan_interest_subsidy", "procurement_subsidy", "rd_subsidy", "rent_refund", "startup_fund"]
+SHIPPED = ["guarantee_fee_waiver", "hte_reward", "loan_interest_subsidy", "procurement_subsidy", "rd_subsidy",
+           "rent_refund", "risk_compensation", "startup_fund"]
 
 
 @pytest.mark.django_db
 def test_load_shipped_is_idempotent(ref):
-    assert services.load_shipped_policies() == {"policies": 6, "versions": 6}
+    assert services.load_shipped_policies() == {"policies": 8, "versions": 8}
     events = AuditEvent.objects.count()
     assert services.load_shipped_policies() == {"policies": 0, "versions": 0}
     assert AuditEvent.objects.count() == events

@@ -65,6 +65,22 @@ ACTION_LABELS = {
     "challenge.spending": "登记实际支出", "challenge.spending_verify": "核验实际支出",
     "challenge.subsidy": "核定积分补助",
     "challenge.clawback": "登记揭榜资金追回", "challenge.clawback_resolve": "处理揭榜资金追回",
+    "finance.product.create": "登记金融产品", "finance.product.status": "调整产品状态",
+    "finance.consent.grant": "授权银行查看数据", "finance.consent.withdraw": "撤回数据授权",
+    "finance.application.submit": "提交融资申请", "finance.application.due_diligence": "开始尽职调查",
+    "finance.application.approved": "批准融资申请", "finance.application.declined": "不予批准融资申请",
+    "finance.application.contract": "签订贷款合同", "finance.application.disbursed": "放款",
+    "finance.application.repaid": "贷款结清", "finance.application.overdue": "登记逾期",
+    "finance.application.defaulted": "登记违约", "finance.application.withdrawn": "撤回融资申请",
+    "finance.loan.status": "更新贷款状态", "finance.loan.import": "导入贷款记录",
+    "finance.pool.contribute": "资金池注资", "finance.pool.claim": "资金池核定补偿",
+    "finance.pool.recovery": "追偿回款",
+    "finance.deal.create": "登记投资项目", "finance.deal.due_diligence": "开始尽职调查",
+    "finance.deal.committee": "提交投委会", "finance.deal.decision": "投委会决议",
+    "finance.deal.vote": "登记投委会表决", "finance.deal.closed": "项目交割",
+    "finance.deal.post_investment": "进入投后管理", "finance.deal.exited": "项目退出",
+    "finance.deal.written_off": "项目核销", "finance.deal.document": "登记项目文件",
+    "finance.event.create": "登记银企对接活动",
 }
 # Security events: sign-in, accounts, tokens, the audit log itself. Only the audit admin reads these.
 SECURITY_ACTION_LABELS = {

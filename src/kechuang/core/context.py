@@ -23,6 +23,11 @@ def navigation(request):
         items.append((_("政策兑现"), reverse("policies:list")))
     if user.role == "enterprise_user":
         items.append((_("我的政策"), reverse("policies:mine")))
+        items.append((_("我的融资"), reverse("finance:mine")))
+    if user.is_bureau:
+        items.append((_("科技金融"), reverse("finance:dashboard")))
+    if user.role == "bank_user":
+        items.append((_("银行工作台"), reverse("finance:bank")))
     if user.is_bureau:
         items.append((_("揭榜挂帅"), reverse("challenges:board")))
     elif user.role in ("enterprise_user", "institution_user"):

@@ -27,6 +27,7 @@ from kechuang.tiers.models import ParameterVersion, TierRun
 from kechuang.tiers.services import evaluate_all
 
 from . import challenges as challenge_demo
+from . import finance
 from .generator import DemoRegion
 
 # The 高企 certificate is valid for three years from its issue date (国科发火〔2016〕32号).
@@ -65,7 +66,7 @@ def clear() -> None:
 
     # Results and records that point at enterprises (some with PROTECT) go first, apps that build on the
     # registry before the registry itself.
-    for label in ("challenges", "policies", "points"):
+    for label in ("challenges", "finance", "policies", "points"):
         for model in reversed(list(apps.get_app_config(label).get_models())):
             model.objects.all().delete()
     for model in (TierRun, ParameterVersion, FigureSubmission, Qualification, Residency, Team, AnnualFigure,
@@ -101,6 +102,7 @@ def load(region: DemoRegion, progress=print) -> dict[str, int]:
     for year in POINTS_YEARS:  # oldest first: a year's alerts compare with the year before
         progress(f"计算 {year} 年度创新积分……")
         score_year(year)
+    finance_stats = finance.build(region, progress)
     progress("载入政策库并按现行规则认定兑现资格（免申即享）……")
     load_shipped_policies()
     entitlements = sum(run_eligibility(p.code, POLICY_AS_OF).created for p in Policy.objects.order_by("code"))
@@ -108,7 +110,8 @@ def load(region: DemoRegion, progress=print) -> dict[str, int]:
     audit.record(actor=None, action="demo.build", obj=Organisation.objects.get(name=region.organisations[0]["name"]),
                  note=f"生成演示区域：seed={region.seed}，企业 {len(ids)} 家")
     return {**stats, "residencies": residencies, "qualifications": qualifications, "users": users,
-            "tier_runs": runs, "entitlements": entitlements, "challenges": challenges["challenges"]}
+            "tier_runs": runs, "entitlements": entitlements, "challenges": challenges["challenges"],
+            "loans": finance_stats["loans"]}
 
 
 def _organisations(region: DemoRegion) -> dict[str, Organisation]:

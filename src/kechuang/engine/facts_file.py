@@ -357,6 +357,35 @@ def _xlsx_table(data: bytes, name: str) -> _XlsxTable:
     return _XlsxTable(name, headers, cells, rows)
 
 
+# --- Any table: the same reading rules for every import of the platform ---------------------------------------
+
+
+@dataclass
+class Table:
+    """A file as a table of cells, read with the facts reader's rules (UTF-8 or GBK CSV, .xlsx; a line whose
+    quotes do not pair is reported and the lines after it read as usual; a corrupt workbook is unreadable)."""
+
+    name: str
+    headers: list[str]
+    rows: list[tuple[int, list]]  # (row number as the file numbers it, cells: text for CSV, values for .xlsx)
+    problems: list[Problem]  # the lines that could not be read into cells: every line is stored or reported
+
+
+def read_table(path: Path | str | None = None, *, content: bytes | None = None, name: str | None = None) -> Table:
+    """Any import file (loans, achievements, KPIs …) as header and rows; FactsFileError (Chinese) when unreadable.
+    `name` is the file name people know (an upload's original name); its extension decides the format."""
+    name = name or Path(path).name
+    suffix = Path(name).suffix.lower()
+    if suffix not in (".csv", ".xlsx"):
+        raise FactsFileError(f"{name}：不支持的文件类型“{suffix or '无扩展名'}”，请上传 .xlsx 或 .csv 文件")
+    data = content if content is not None else _read_bytes(Path(path), name)
+    if suffix == ".xlsx":
+        table = _xlsx_table(data, name)
+        return Table(name, table.headers, list(zip(table.rows, (list(c) for c in table.cells), strict=True)), [])
+    table = _csv_table(data, name)
+    return Table(name, table.headers, list(zip(table.rows, table.body.rows(), strict=True)), table.problems)
+
+
 # --- Headers -------------------------------------------------------------------------------------------------
 
 

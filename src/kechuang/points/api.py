@@ -59,7 +59,6 @@ class Standing(Schema):
     stage_percentile: float | None
     list_id: str | None
     list_label: str | None
-    fee_waiver: bool
     carrier: str | None
     missing: list[str]
 
@@ -160,7 +159,7 @@ def _standing(r: PointsResult, stage_labels: dict) -> dict:
         "rank": r.rank, "stage": r.stage or None, "stage_label": stage_labels.get(r.stage) if r.stage else None,
         "points": r.points, "percentile": r.percentile, "stage_rank": r.stage_rank,
         "stage_percentile": r.stage_percentile, "list_id": r.list_id or None, "list_label": r.list_label or None,
-        "fee_waiver": r.fee_waiver, "carrier": r.carrier or None, "missing": _split(r.missing),
+        "carrier": r.carrier or None, "missing": _split(r.missing),
     }
 
 
@@ -204,7 +203,7 @@ def leaderboard(request, filters: Query[LeaderboardFilters]):
         selectors.leaderboard(user, run, form.filters())
         .select_related("enterprise")
         .only("rank", "points", "percentile", "stage", "stage_rank", "stage_percentile", "list_id", "list_label",
-              "fee_waiver", "carrier", "missing", "enterprise__name", "enterprise__uscc")
+              "carrier", "missing", "enterprise__name", "enterprise__uscc")
     )
     page = api_page(qs, filters.page,
                     lambda r: {**_standing(r, stage_labels), "uscc": r.enterprise.uscc, "name": r.enterprise.name})

@@ -41,7 +41,6 @@ def leaderboard_xlsx(run, results, scheme) -> bytes:
         "阶段内排名",
         "阶段内百分位",
         "榜单",
-        "前 100 名免担保费",
         "行业代码",
         "行政区划代码",
         "载体",
@@ -57,7 +56,6 @@ def leaderboard_xlsx(run, results, scheme) -> bytes:
         "stage_rank",
         "stage_percentile",
         "list_label",
-        "fee_waiver",
         "industry_code",
         "region_code",
         "carrier",
@@ -79,7 +77,6 @@ def leaderboard_xlsx(run, results, scheme) -> bytes:
                 r.stage_rank,
                 None if r.stage_percentile is None else round(r.stage_percentile, 2),
                 r.list_label,
-                "是" if r.fee_waiver else "否",
                 r.industry_code,
                 r.region_code,
                 r.carrier,
@@ -91,9 +88,6 @@ def leaderboard_xlsx(run, results, scheme) -> bytes:
     notes.append(safe_row([f"方案：{run.scheme_name}（{run.scheme_key}），{run.year} 年度，基准日 {run.as_of}"]))
     scheme_note = scheme.weights_note if not scheme.weights_official else "官方权重"
     notes.append(safe_row([f"权重说明：{scheme_note}"]))
-    rule = run.fee_waiver or {}
-    if rule:
-        notes.append(safe_row([f"免担保费：{rule.get('name')}（{rule.get('source')}）"]))
     return _bytes(workbook)
 
 

@@ -16,7 +16,7 @@ from kechuang.engine import labels
 from kechuang.engine.points import alerts
 from kechuang.tiers.models import TIER_LABELS
 
-FILTER_KEYS = ("stage", "industry", "region", "carrier", "tier", "list", "fee_waiver", "q")
+FILTER_KEYS = ("stage", "industry", "region", "carrier", "tier", "list", "q")
 
 
 class LeaderboardFilter(Form):
@@ -27,7 +27,6 @@ class LeaderboardFilter(Form):
     carrier = forms.CharField(label=_("载体"), required=False, max_length=128)
     tier = forms.ChoiceField(label=_("梯队"), required=False, choices=[("", _("全部梯队")), *TIER_LABELS.items()])
     list = forms.CharField(label=_("榜单"), required=False, max_length=32)
-    fee_waiver = forms.BooleanField(label=_("仅前 100 名（免担保费）"), required=False)
 
     def filters(self) -> dict:
         """The cleaned filters ({} when invalid input: the page then shows everything it may)."""

@@ -40,7 +40,6 @@ class ScoringRun(models.Model):
         verbose_name=_("梯队评价"),
     )
     credit_rule = models.CharField(_("授信规则"), max_length=100, blank=True)
-    fee_waiver = models.JSONField(_("免担保费规则"), default=dict, blank=True)
     stage_sizes = models.JSONField(_("各阶段企业数"), default=dict, blank=True)
     status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.DONE)
     enterprises = models.PositiveIntegerField(_("企业数"), default=0)
@@ -82,7 +81,6 @@ class PointsResult(models.Model):
     carrier_percentile = models.FloatField(_("载体内百分位"), null=True)
     list_id = models.CharField(_("榜单"), max_length=32, blank=True)
     list_label = models.CharField(_("榜单名称"), max_length=64, blank=True)
-    fee_waiver = models.BooleanField(_("免担保费"), default=False)
     # The cohort keys the run used (a firm that moves later keeps the cohorts it was ranked in).
     industry_code = models.CharField(_("行业代码"), max_length=8, blank=True)
     region_code = models.CharField(_("行政区划代码"), max_length=12, blank=True)

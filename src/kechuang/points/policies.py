@@ -13,11 +13,13 @@ is false and the diagnosis says that policy entitlements will be listed here.
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib
 
+import polars as pl
 from django.conf import settings
 
-DEFAULT_PROVIDERS = ("kechuang.points.policies.points_loan", "kechuang.points.policies.guarantee_fee_waiver")
+DEFAULT_PROVIDERS = ("kechuang.points.policies.points_loan",)
 STATUS_LABELS = {"qualifies": "符合", "near": "接近符合", "no": "不符合", "unknown": "无法判断"}
 
 
@@ -44,7 +46,7 @@ def policy_items(enterprise, result, run) -> list[dict]:
 
 
 def points_loan(enterprise, result, run) -> list[dict]:
-    """创新积分贷: the indicative credit line computed with the run (淮安's rule shipped)."""
+    """创新积分贷: the indicative credit line computed with the run (the product rule the bureau chose)."""
     credit = result.credit or {}
     if not credit:
         return []
@@ -62,26 +64,24 @@ def points_loan(enterprise, result, run) -> list[dict]:
     ]
 
 
-def guarantee_fee_waiver(enterprise, result, run) -> list[dict]:
-    """泰州: the top N of a year's points pay no guarantee fee the next year."""
-    rule = run.fee_waiver or {}
-    if not rule:
-        return []
-    top = rule.get("top_n")
-    if result.fee_waiver:
-        text = f"{run.year} 年度积分总排名第 {result.rank} 名，在前 {top} 名内：{rule.get('note', '')}"
-        status = "qualifies"
-    elif result.rank is None:
-        text, status = "积分未知，无法判断排名", "unknown"
-    else:
-        text, status = f"{run.year} 年度积分总排名第 {result.rank} 名，未进入前 {top} 名", "no"
-    return [
-        {
-            "kind": "benefit",
-            "label": rule.get("name", "免担保费"),
-            "status": status,
-            "amount": None,
-            "explanation": text,
-            "source": f"{rule.get('id')}@{rule.get('version')}",
-        }
-    ]
+def policy_inputs(years: list[int], as_of: dt.date, usccs: list[str] | None = None) -> pl.DataFrame:
+    """(uscc, year, points_rank_prev_year): for each payout year, the firm's overall rank in the latest run of
+    the default scheme for the year before (a POLICY_FACT_PROVIDERS entry). Feeds the guarantee-fee waiver
+    for last year's top 100 (rulesets/policies/guarantee_fee_waiver.yaml); a firm not ranked has no row."""
+    from kechuang.engine.points.registry import DEFAULT_SCHEME
+
+    from .models import PointsResult
+    from .services import latest_run_for
+
+    schema = {"uscc": pl.Utf8, "year": pl.Int64, "points_rank_prev_year": pl.Int64}
+    rows = []
+    for year in years:
+        run = latest_run_for(DEFAULT_SCHEME, year - 1)
+        if run is None:
+            continue
+        ranked = PointsResult.objects.filter(run=run, rank__isnull=False)
+        if usccs is not None:
+            ranked = ranked.filter(enterprise__uscc__in=usccs)
+        ranked = ranked.values_list("enterprise__uscc", "rank")
+        rows += [(uscc, year, rank) for uscc, rank in ranked]
+    return pl.DataFrame(rows, schema=schema, orient="row")

@@ -1,31 +1,26 @@
-"""The dated rule files the points app reads besides schemes and alert rules: credit line, fee waiver.
+"""The finance rule the points run reads for each firm's indicative credit line.
 
-Policy: rules are data (YAML with effective dates, source and verification flag); the app only picks the file.
-(The alert rules are a kind of the rule-data layer: `points.selectors.alert_rules`.)
+Policy: the indicative credit line is a finance product rule (the bureau names which one in the finance programme
+rule `indicative_credit_rule`); the points app only asks for it on the run's date. (Schemes and alert rules are
+kinds of the rule-data layer: `points.schemes`, `points.selectors.alert_rules`; the guarantee-fee waiver is a
+policy in the policy library.)
 """
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
-import yaml
-from django.core.serializers.json import DjangoJSONEncoder
-
-from kechuang.engine.points import load_credit_rule
-from kechuang.engine.points.registry import CREDIT_DIR
-
-CREDIT_RULE_PATH = CREDIT_DIR / "points_loan_huaian.yaml"
-FEE_WAIVER_PATH = Path(__file__).resolve().parent / "rules" / "fee_waiver.yaml"
+import datetime as dt
 
 
-def credit_rule():
-    return load_credit_rule(CREDIT_RULE_PATH)
+def credit_product(as_of: dt.date):
+    """The product rule the bureau chose for the indicative credit line (finance programme rule
+    `indicative_credit_rule`), with its terms, the LPR and the lifecycle table in force on `as_of`; None when
+    no such rule was in force then (a run from before the programme has no indicative credit line)."""
+    from kechuang.engine.ruledata import RuleDataError
+    from kechuang.finance import loaders
 
-
-def fee_waiver_rule() -> dict:
-    data = yaml.safe_load(FEE_WAIVER_PATH.read_text(encoding="utf-8"))
-    top = data.get("top_n")
-    if isinstance(top, bool) or not isinstance(top, int) or top < 1:
-        raise ValueError(f"免担保费规则 top_n 应为正整数，现为“{top}”")
-    return json.loads(json.dumps(data, cls=DjangoJSONEncoder))
+    try:
+        programme = loaders.programme(as_of)
+        return (loaders.rule_terms(programme["indicative_credit_rule"], as_of), loaders.lpr(as_of),
+                programme["lifecycle"])
+    except RuleDataError:
+        return None

@@ -8,7 +8,7 @@ Who sees what (decided conservatively; tests/points/test_permissions.py pins it)
   alerts it sees); no inbox, runs or schemes;
 - enterprise user: its own firm's points page and diagnosis only; no leaderboard of others, no alerts;
 - institution user: the points pages of the firms `enterprises_for` gives it (its spin-offs), no leaderboard;
-- bank user: nothing (credit decisions on points will be granted per application by the finance app).
+- bank user: nothing here; a firm grants a bank consent to see its points in the finance app (finance.selectors).
 Scoped rows always go through `enterprises_for(user)`; a denied firm is a 404.
 """
 
@@ -111,8 +111,6 @@ def leaderboard(user, run: ScoringRun, filters: dict) -> QuerySet[PointsResult]:
         qs = qs.filter(carrier=filters["carrier"])
     if filters.get("list"):
         qs = qs.filter(list_id=filters["list"])
-    if filters.get("fee_waiver"):
-        qs = qs.filter(fee_waiver=True)
     if filters.get("tier"):
         tier_run = tier_selectors.latest_run()
         qualified = TierResult.objects.filter(

@@ -35,10 +35,10 @@ from django.utils.translation import gettext as _
 from kechuang.core import audit, bulk, jobs
 from kechuang.core.models import Job
 from kechuang.engine import derive
+from kechuang.engine.finance.credit import credit_lines
 from kechuang.engine.points import (
     SchemeError,
     alerts,
-    credit_lines,
     evaluate_alerts,
     indicator_percentiles,
     new_version,
@@ -108,13 +108,12 @@ def score_year(
     carriers = carrier_frame(on=as_of)
     tier_run = tier_selectors.latest_run()
     tiers = tier_selectors.tier_frame(tier_run)
-    credit_rule = rules.credit_rule()
-    waiver = rules.fee_waiver_rule()
+    credit_product = rules.credit_product(as_of)
 
     _report(job, 1, message="正在计算积分……")
     scored = score_points(panel, year, scheme, as_of=as_of, carrier=carriers)
     derived = derive.derived_for_year(panel, year, as_of).filter(pl.col("has_year_row"))
-    results = _results_frame(scored, derived, carriers, tiers, scheme, credit_rule, waiver)
+    results = _results_frame(scored, derived, carriers, tiers, scheme, credit_product)
     ids = pl.DataFrame(
         list(Enterprise.objects.values_list("uscc", "pk")),
         schema={"uscc": pl.Utf8, "enterprise_id": pl.Int64},
@@ -137,8 +136,7 @@ def score_year(
             year=year,
             as_of=as_of,
             tier_run=tier_run,
-            credit_rule=credit_rule.key,
-            fee_waiver=waiver,
+            credit_rule=credit_product[0].doc.key if credit_product else "",
             stage_sizes=sizes,
             enterprises=results.height,
             scored=int(results["points"].is_not_null().sum()),
@@ -166,7 +164,7 @@ def score_year(
     return run
 
 
-def _results_frame(scored, derived, carriers, tiers, scheme, credit_rule, waiver) -> pl.DataFrame:
+def _results_frame(scored, derived, carriers, tiers, scheme, credit_product) -> pl.DataFrame:
     """One row per scored firm, columns named as PointsResult's fields, JSON columns as JSON text."""
     ids = [i.id for i in scheme.indicators]
 
@@ -175,21 +173,10 @@ def _results_frame(scored, derived, carriers, tiers, scheme, credit_rule, waiver
 
     q = indicator_percentiles(scored, scheme)
     firms = derived.join(scored.select("uscc", "points"), on="uscc", how="left")
-    credit = credit_lines(firms, tiers, credit_rule).select(
-        "uscc",
-        pl.struct(
-            pl.lit(credit_rule.key).alias("rule"),
-            pl.lit(credit_rule.name).alias("name"),
-            "eligible",
-            "amount",
-            "revenue_basis",
-            "basis_kind",
-            "qualifying_tiers",
-            "explanation",
-        )
-        .struct.json_encode()
-        .alias("credit"),
-    )
+    if credit_product is None:
+        credit = firms.select("uscc", pl.lit(None, pl.Utf8).alias("credit"))
+    else:
+        credit = _credit_json(firms, tiers, *credit_product)
     static = derived.select("uscc", "industry_code", "region_code")
     frame = scored.join(q, on="uscc", how="left").join(static, on="uscc", how="left")
     frame = frame.join(carriers.select("uscc", "carrier").unique("uscc"), on="uscc", how="left")
@@ -218,7 +205,6 @@ def _results_frame(scored, derived, carriers, tiers, scheme, credit_rule, waiver
         *ranks,
         text("list", "list_id"),
         text("list_label"),
-        (pl.col("rank") <= waiver["top_n"]).fill_null(False).alias("fee_waiver"),
         text("industry_code"),
         text("region_code"),
         text("carrier"),
@@ -228,6 +214,25 @@ def _results_frame(scored, derived, carriers, tiers, scheme, credit_rule, waiver
         as_json("n").alias("normalised"),
         as_json("q").alias("percentiles"),
         pl.col("credit").fill_null("{}"),
+    )
+
+
+def _credit_json(firms, tiers, product, lpr, lifecycle) -> pl.DataFrame:
+    """uscc + the indicative credit line (finance engine) as JSON text, naming the product rule version."""
+    return credit_lines(firms, tiers, product, lpr, lifecycle).select(
+        "uscc",
+        pl.struct(
+            pl.lit(product.doc.key).alias("rule"),
+            pl.lit(product.doc.name).alias("name"),
+            "eligible",
+            "amount",
+            "revenue_basis",
+            "basis_kind",
+            "qualifying_tiers",
+            "explanation",
+        )
+        .struct.json_encode()
+        .alias("credit"),
     )
 
 

@@ -81,7 +81,6 @@ def leaderboard(request):
                 "stage_percentile",
                 "percentile",
                 "list_label",
-                "fee_waiver",
                 "carrier",
                 "missing",
                 "enterprise__name",

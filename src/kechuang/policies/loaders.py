@@ -6,6 +6,12 @@ Policy:
   The carriers registry records every residency, so a residency in a carrier of kind `valley` on the as-of
   date makes `valley_resident` true; without one the declared fact stands, and where that is empty the firm
   is *not* resident (the registry is the record of residencies, like the payout ledger is of payments).
+- Policy inputs a firm does not declare come from the platform's own records through providers named in
+  `settings.POLICY_FACT_PROVIDERS` (dotted paths of `fn(years, as_of, usccs) -> frame of uscc, year, inputs…`,
+  `usccs` the firms asked about, None for all): loan
+  interest, balances and guarantee fees from the finance app's loan records, last year's points rank from the
+  points results. A provider's column is joined onto the rows of its year; a firm it has no row for keeps the
+  input unknown (or what the facts declared).
 - `history(...)`: what firms already received, as the engine's payout history (uscc, policy, year, amount):
   every entitlement that is pending, confirmed, approved or paid counts, so a one-off policy is not granted
   twice while the first grant is on its way.
@@ -14,8 +20,10 @@ Policy:
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 
 import polars as pl
+from django.conf import settings
 
 from kechuang.carriers.models import Residency
 from kechuang.engine.policies import money
@@ -24,12 +32,15 @@ from kechuang.tiers.selectors import tier_frame
 
 from .models import Entitlement
 
+# Up to this many firms, the input providers are asked about those firms only (an IN list), else about all.
+PROVIDER_FIRMS = 500
 # Derived values read up to three earlier years (rd_ratio_3y, growth); one more for facts_year: last.
 YEARS_BACK = 5
 
 
 def panel(as_of: dt.date, enterprises=None) -> pl.DataFrame:
     frame = facts_frame(enterprises, years=list(range(as_of.year - YEARS_BACK, as_of.year + 1)))
+    frame = with_provided_inputs(frame, as_of)
     carriers = carrier_frame(on=as_of)
     valley = (
         Residency.objects.filter(enterprise__isnull=False, carrier__kind="valley", start__lte=as_of)
@@ -42,6 +53,29 @@ def panel(as_of: dt.date, enterprises=None) -> pl.DataFrame:
         .with_columns(pl.coalesce(pl.col("_valley"), pl.col("valley_resident"), pl.lit(False)).alias("valley_resident"))
         .drop("_valley")
     )
+
+
+def with_provided_inputs(frame: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
+    """The panel with the inputs the platform's records provide (settings.POLICY_FACT_PROVIDERS) joined on."""
+    if frame.is_empty():
+        return frame
+    years = sorted({*frame["year"].to_list(), as_of.year})
+    firms = frame.select("uscc").unique()
+    # A page about a few firms asks the providers about those firms only; a run over the city asks for all.
+    usccs = firms["uscc"].to_list() if firms.height <= PROVIDER_FIRMS else None
+    for path in getattr(settings, "POLICY_FACT_PROVIDERS", ()):
+        module, _, name = path.rpartition(".")
+        provided = getattr(importlib.import_module(module), name)(years, as_of, usccs)
+        provided = provided.with_columns(pl.col("year").cast(frame.schema["year"])).join(firms, on="uscc", how="semi")
+        columns = [c for c in provided.columns if c not in ("uscc", "year")]
+        clash = [c for c in columns if c in frame.columns]
+        # A year the firm has records for but no figures yet (the current year) gets a row of its own: derived
+        # values read the firm's static facts from its earlier rows, and its figures stay unknown.
+        frame = frame.join(provided, on=["uscc", "year"], how="full", coalesce=True, suffix="_provided")
+        if clash:  # a declared value (a fact column of the same name) stands where the records have none
+            frame = frame.with_columns([pl.coalesce(f"{c}_provided", c).alias(c) for c in clash]).drop(
+                [f"{c}_provided" for c in clash])
+    return frame.sort("uscc", "year")
 
 
 def tiers() -> pl.DataFrame | None:

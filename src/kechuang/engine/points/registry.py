@@ -1,4 +1,4 @@
-"""The shipped points rule sets (schemes, credit rules, alert rules) and new dated versions of them.
+"""The shipped points rule sets (schemes, alert rules) and new dated versions of them.
 
 Policy: shipped rule sets live as YAML under `kechuang/rulesets/points/`; a bureau's edited copy is a new
 version of the same id with a later `effective_from`, so past scores stay reproducible with the version
@@ -20,7 +20,6 @@ from kechuang.engine.ruledata import Kind, RuleDoc, register, rulebook
 
 RULESETS_DIR = Path(__file__).resolve().parents[2] / "rulesets" / "points"
 SCHEMES_DIR = RULESETS_DIR / "schemes"
-CREDIT_DIR = RULESETS_DIR / "credit"
 ALERTS_DIR = RULESETS_DIR / "alerts"
 DEFAULT_SCHEME = "core18"
 

@@ -19,6 +19,10 @@ POLICY_INPUTS: tuple[facts.Column, ...] = (
     facts.Column("loan_amount", "当年贷款余额", facts.MONEY, group="policy_inputs"),
     facts.Column("rent_paid", "当年实际缴纳的房租", facts.MONEY, group="policy_inputs"),
     facts.Column("carrier", "所在载体", facts.STR, group="policy_inputs"),
+    # From the platform's records (settings.POLICY_FACT_PROVIDERS): the finance app's loans and the points runs.
+    facts.Column("guarantee_fee_paid", "当年缴纳的融资担保费", facts.MONEY, group="policy_inputs"),
+    facts.Column("risk_compensation_due", "当年违约贷款的核定风险补偿", facts.MONEY, group="policy_inputs"),
+    facts.Column("points_rank_prev_year", "上一年度创新积分总排名", facts.INT, group="policy_inputs"),
 )
 POLICY_INPUT_NAMES = tuple(c.name for c in POLICY_INPUTS)
 BY_NAME = {c.name: c for c in POLICY_INPUTS}

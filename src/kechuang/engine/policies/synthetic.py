@@ -94,6 +94,12 @@ def panel(n: int, years=(2023, 2024, 2025), seed: int = 7, unknown_share: float 
                 ).alias("rent_paid"),
                 (_uniform(t + 19) * 4).floor().cast(pl.Int64).alias("invention_patents"),
                 (_uniform(t + 20) * 6).floor().cast(pl.Int64).alias("utility_models"),
+                # inputs from the platform's records (finance loans, points ranks): a firm without a record
+                # has no row there, so these are null for most firms
+                pl.when(_uniform(t + 21) < 0.1).then(_money(t + 22, 5)).alias("guarantee_fee_paid"),
+                pl.when(_uniform(t + 23) < 0.02).then(_money(t + 24, 200)).alias("risk_compensation_due"),
+                pl.when(_uniform(t + 25) < 0.5).then((_uniform(t + 26) * 400).floor() + 1).cast(pl.Int64)
+                .alias("points_rank_prev_year"),
             )
         )
     return pl.concat(frames)
