@@ -59,6 +59,8 @@ INSTALLED_APPS = [
     "kechuang.points",
     "kechuang.policies",
     "kechuang.rules",
+    "kechuang.chains",
+    "kechuang.onestop",
 ]
 
 MIDDLEWARE = [
