@@ -180,3 +180,7 @@ POINTS_POLICY_PROVIDERS = (
     "kechuang.points.policies.guarantee_fee_waiver",
     "kechuang.policies.diagnosis.entitlements",
 )
+
+# Records other apps post along an industry chain (technology needs, open challenges): dotted paths of
+# `provider(chain, placed, user) -> list[dict]` (see kechuang.chains.selectors and docs/chains.md).
+CHAIN_POST_PROVIDERS: tuple[str, ...] = ()

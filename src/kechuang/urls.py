@@ -15,6 +15,9 @@ urlpatterns = [
     path("policies/", include("kechuang.policies.urls")),
     path("tiers/", include("kechuang.tiers.urls")),
     path("rules/", include("kechuang.rules.urls")),
+    path("chains/", include("kechuang.chains.urls")),
+    path("carriers/", include("kechuang.carriers.urls")),
+    path("services/", include("kechuang.onestop.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -44,7 +44,7 @@ class CaseOutcome:
 
 def _same(expected, actual) -> bool:
     if isinstance(expected, bool) or isinstance(actual, bool):
-        return expected is actual or expected == actual and type(expected) is type(actual)
+        return expected is actual or (expected == actual and type(expected) is type(actual))
     if isinstance(expected, (int, float)) and isinstance(actual, (int, float)):
         return math.isclose(float(expected), float(actual), rel_tol=1e-9, abs_tol=1e-6)
     if isinstance(expected, list) and isinstance(actual, (list, tuple)):

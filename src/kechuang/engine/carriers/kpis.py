@@ -107,7 +107,8 @@ def _registry_monthly(kpis: pl.DataFrame, registry: pl.DataFrame, params: Mappin
     joined = joined.filter((pl.col("firms_signed") - pl.col("reg")).abs() > tol)
     rows = [{"carrier_id": r["carrier_id"], "month": r["month"], "metric": "firms_signed", "kind": "registry",
              "value": r["firms_signed"], "reference": r["reg"],
-             "message": (f"新签约入驻企业 {r['firms_signed']:,.0f} 家，企业库记录本月开始入驻 {r['reg']:,.0f} 家（含团队），"
+             "message": (f"新签约入驻企业 {r['firms_signed']:,.0f} 家，"
+                         f"企业库记录本月开始入驻 {r['reg']:,.0f} 家（含团队），"
                          f"相差 {abs(r['firms_signed'] - r['reg']):,.0f} 家（容差 {tol:g} 家）")}
             for r in joined.sort("carrier_id", "month").iter_rows(named=True)]
     return pl.DataFrame(rows, schema=FLAG_SCHEMA)

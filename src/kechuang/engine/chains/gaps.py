@@ -99,7 +99,8 @@ def assess(segments: pl.DataFrame, links: pl.DataFrame, members: pl.DataFrame, p
                 status = WEAK
             elif short_known:
                 status = UNKNOWN
-                reasons.append(f"已知营业收入合计 {_wan(r['revenue'])}，另有 {r['revenue_unknown']} 家企业营业收入未知，"
+                reasons.append(f"已知营业收入合计 {_wan(r['revenue'])}，"
+                               f"另有 {r['revenue_unknown']} 家企业营业收入未知，"
                                f"无法判断是否达到 {_wan(min_revenue)}")
             else:
                 status = STRONG

@@ -15,6 +15,10 @@ def _route(data, params, as_of):
     return routing.route(data["category"], data.get("offices", []), data.get("resident_carriers", []), params)
 
 
+def _diagnosis(data, params, as_of):
+    return {"category": routing.category_for_diagnosis(data["service_category"], params)}
+
+
 def _deadline(data, params, as_of):
     return routing.deadline(data["accepted_on"], data["category"], params)
 
@@ -38,7 +42,8 @@ def _hte(data, params, as_of):
     return {"due": frame["uscc"].to_list(), "reasons": frame["reason"].to_list()}
 
 
-ADAPTERS = {"route": _route, "deadline": _deadline, "timeliness": _timeliness, "visits": _visits, "hte_due": _hte}
+ADAPTERS = {"diagnosis": _diagnosis, "route": _route, "deadline": _deadline, "timeliness": _timeliness,
+            "visits": _visits, "hte_due": _hte}
 
 
 def run_all():

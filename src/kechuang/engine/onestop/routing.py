@@ -9,6 +9,8 @@ Policy:
   category takes it (the first in the order given). With neither, the request waits for manual routing.
 - The deadline runs from acceptance: `workdays_<category>` Chinese working days (engine.workdays, official
   holidays and 调休 included); a request must be accepted within `accept_workdays` working days of submission.
+- A diagnosis report's service (its catalogue category: 知识产权, 财税 …) becomes a request of the category the
+  rule's table `diagnosis_categories` names (words, so the bureau edits it as rows).
 - Timeliness: a request completed on or before its deadline is on time, after it late; an open request past
   its deadline (or not accepted in time) is overdue. Unknown dates are never guessed.
 """
@@ -45,6 +47,16 @@ def route(category: str, offices: Sequence[Mapping], resident_carriers: Sequence
         if office.get("carrier_id") is None and category in (office.get("categories") or ()):
             return {"office_id": office["id"], "reason": f"由{office['name']}受理（负责{label}事项）"}
     return {"office_id": None, "reason": f"没有负责{label}事项的科室或服务大厅，请手工分派"}
+
+
+def category_for_diagnosis(service_category: str, params: Mapping) -> str | None:
+    """The request category a diagnosis service's category (知识产权, 财税 …) becomes, from the rule's table
+    `diagnosis_categories` (rows {诊断服务类别, 服务单事项类别} in words); None when the table has no row for it."""
+    by_label = {label: code for code, label in CATEGORIES.items()}
+    for row in params.get("diagnosis_categories") or ():
+        if row.get("诊断服务类别") == service_category:
+            return by_label.get(row.get("服务单事项类别"))
+    return None
 
 
 def deadline(accepted_on: dt.date, category: str, params: Mapping) -> dict:
