@@ -76,7 +76,7 @@ def _form_errors(form) -> str:
 def carrier_list(request):
     _require(selectors.can_read_carriers(request.user), _("无权查看载体"))
     qs = selectors.carriers_for(request.user).annotate(
-        residents=Count("residencies", filter=Q(residencies__end__isnull=True), distinct=True))
+        residents=Count("residencies", filter=Q(residencies__end__isnull=True), distinct=True)).order_by("kind", "name")
     kind, level, status, q = (request.GET.get(k, "") for k in ("kind", "level", "status", "q"))
     if kind in Carrier.Kind.values:
         qs = qs.filter(kind=kind)
@@ -96,6 +96,7 @@ def carrier_list(request):
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     for c in page.object_list:
         c.rank = ranks.get(c.pk)
+        c.place = c.city or (c.region.name if c.region_id else "")
     return render(request, "carriers/list.html", {
         "page": page, "kinds": Carrier.Kind.choices, "levels": Carrier.Level.choices,
         "statuses": Carrier.Status.choices, "kind": kind, "level": level, "status": status, "q": q,
@@ -137,6 +138,7 @@ def carrier_detail(request, pk):
     history = selectors.rank_history(carrier)
     context = {
         "carrier": carrier, "chart_json": chart_json, "reports": reports[::-1],
+        "place": carrier.city or (carrier.region.full_name if carrier.region_id else ""),
         "flagged": [r for r in reports[::-1] if r.flags],
         "can_manage": selectors.can_manage(request.user, carrier),
         "residents": {"total": total, "firms": current.filter(enterprise__isnull=False).count(),

@@ -56,11 +56,17 @@ def split_words(text: str) -> list[str]:
 
 
 def check_codes(codes: list[str]) -> list[str]:
-    """GB/T 4754 codes of 2, 3 or 4 digits that exist in the reference list (ValidationError in Chinese)."""
+    """GB/T 4754 codes of 2, 3 or 4 digits that exist in the reference list (ValidationError in Chinese). A group
+    (3 digits) is also known by its classes, as the curated reference list omits groups."""
     bad = [c for c in codes if not re.fullmatch(r"\d{2,4}", c)]
     if bad:
         raise ValidationError(_("行业代码应为 2 至 4 位数字（大类、中类或小类）：%(c)s") % {"c": "、".join(bad)})
     known = set(Industry.objects.filter(code__in=codes).values_list("code", flat=True))
+    groups = {c for c in codes if len(c) == 3 and c not in known}
+    if groups:
+        classes = Industry.objects.filter(level=4).filter(
+            Q.create([("code__startswith", g) for g in groups], connector=Q.OR)).values_list("code", flat=True)
+        known |= {code[:3] for code in classes}
     unknown = [c for c in codes if c not in known]
     if unknown:
         raise ValidationError(_("行业代码不存在（GB/T 4754-2017）：%(c)s") % {"c": "、".join(unknown)})

@@ -13,7 +13,7 @@ import polars as pl
 from django.db import transaction
 
 from kechuang.accounts.models import Organisation, User
-from kechuang.carriers.models import Carrier, Residency, Team
+from kechuang.carriers.models import Carrier, RankingRun, Residency, Team
 from kechuang.core import audit
 from kechuang.core.models import Job
 from kechuang.core.reference import load_reference
@@ -26,6 +26,7 @@ from kechuang.policies.services import load_shipped_policies, run_eligibility
 from kechuang.tiers.models import ParameterVersion, TierRun
 from kechuang.tiers.services import evaluate_all
 
+from . import industry
 from .generator import DemoRegion
 
 # The 高企 certificate is valid for three years from its issue date (国科发火〔2016〕32号).
@@ -64,11 +65,11 @@ def clear() -> None:
 
     # Results and records that point at enterprises (some with PROTECT) go first, apps that build on the
     # registry before the registry itself.
-    for label in ("policies", "points"):
+    for label in ("policies", "points", "onestop", "chains"):
         for model in reversed(list(apps.get_app_config(label).get_models())):
             model.objects.all().delete()
-    for model in (TierRun, ParameterVersion, FigureSubmission, Qualification, Residency, Team, AnnualFigure,
-                  Carrier, Job):
+    for model in (TierRun, ParameterVersion, FigureSubmission, Qualification, RankingRun, Residency, Team,
+                  AnnualFigure, Carrier, Job):
         model.objects.all().delete()
     User.objects.all().delete()
     audit.AuditEvent.objects.all().delete()
@@ -101,10 +102,11 @@ def load(region: DemoRegion, progress=print) -> dict[str, int]:
     progress("载入政策库并按现行规则认定兑现资格（免申即享）……")
     load_shipped_policies()
     entitlements = sum(run_eligibility(p.code, POLICY_AS_OF).created for p in Policy.objects.order_by("code"))
+    domains = industry.load(region, ids, progress=progress)
     audit.record(actor=None, action="demo.build", obj=Organisation.objects.get(name=region.organisations[0]["name"]),
                  note=f"生成演示区域：seed={region.seed}，企业 {len(ids)} 家")
     return {**stats, "residencies": residencies, "qualifications": qualifications, "users": users,
-            "tier_runs": runs, "entitlements": entitlements}
+            "tier_runs": runs, "entitlements": entitlements, **domains}
 
 
 def _organisations(region: DemoRegion) -> dict[str, Organisation]:
