@@ -119,12 +119,15 @@ def save_segment(*, user, chain: Chain, data: dict, segment: Segment | None = No
         for f in SEGMENT_FIELDS:
             if f in data:
                 setattr(obj, f, data[f])
+        duplicate = _("本产业链已有名为“%(n)s”的环节") % {"n": obj.name}
+        if Segment.objects.filter(chain=chain, name=obj.name).exclude(pk=obj.pk).exists():
+            raise ValidationError(duplicate)
         obj.full_clean(validate_unique=False)
         try:
             with transaction.atomic():
                 obj.save()
-        except IntegrityError:
-            raise ValidationError(_("本产业链已有名为“%(n)s”的环节") % {"n": obj.name}) from None
+        except IntegrityError:  # a second submit racing this one
+            raise ValidationError(duplicate) from None
         obj.supplies.set(supplies)
         after = {f: getattr(obj, f + "_id" if f == "parent" else f) for f in SEGMENT_FIELDS}
         audit.record(actor=user, action="segment.save", obj=obj, changes=audit.diff(before, after, SEGMENT_FIELDS),

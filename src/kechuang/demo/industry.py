@@ -198,7 +198,7 @@ def _applications(rng, carriers: dict, anchor: dt.date) -> int:
     stages = list(STAGE_SHARES)
     for status, n in plan:
         for k in range(n):
-            team = (k % 3 == 2)
+            team = k % 3 == 2 or firm_i >= len(firms)
             if status == "moved_in":  # three a month over the last twelve months, as the valley signs them
                 moved = _month(anchor, 12 - k // 3) + dt.timedelta(days=3 + 9 * (k % 3))
                 submitted = moved - dt.timedelta(days=30)
@@ -210,8 +210,8 @@ def _applications(rng, carriers: dict, anchor: dt.date) -> int:
                               area_requested=Decimal(int(rng.integers(40, 600))))
             if team:
                 inst = institutions[team_i % len(institutions)]
-                app.team_name = f"{leaders[team_i]}{topics[team_i % len(topics)]}团队"
-                app.institution, app.leader = inst, leaders[team_i]
+                app.team_name = f"{leaders[team_i % len(leaders)]}{topics[team_i % len(topics)]}团队"
+                app.institution, app.leader = inst, leaders[team_i % len(leaders)]
                 app.field = topics[team_i % len(topics)]
                 team_i += 1
             else:
@@ -366,13 +366,15 @@ def _chains(rng, cfg: dict, admin: User, password: str, anchor: dt.date) -> dict
                             key=lambda e: (-(revenue.get(e) or 0), e))
             return ranked
 
-        leader = best(e for name, e in confirmed if name == spec["leader_segment"])[0]
+        # The leader is the largest firm of the chain's core segment (of the whole chain in a small demo region).
+        leaders = best(e for name, e in confirmed if name == spec["leader_segment"]) or best(e for _n, e in confirmed)
+        leader = leaders[0] if leaders else None
         designated.add(leader)
         cores = best(e for _name, e in confirmed)[:3]
         designated.update(cores)
         on = cfg["designated_on"]
         rows = [Designation(chain=chain, enterprise_id=leader, role="chain_leader", designated_on=on,
-                            document=cfg["document"], created_by=admin)]
+                            document=cfg["document"], created_by=admin)] if leader else []
         rows += [Designation(chain=chain, enterprise_id=e, role="chain_core", designated_on=on,
                              document=cfg["document"], created_by=admin) for e in cores]
         if order in (0, 4):  # a former 链核 whose designation ended (dates matter)
@@ -401,9 +403,10 @@ def _chains(rng, cfg: dict, admin: User, password: str, anchor: dt.date) -> dict
             dropped_reason="企业投资计划调整" if status == "dropped" else "", created_by=admin))
     RecruitmentTarget.objects.bulk_create(targets)
     n_targets = len(targets)
-    leader_firm = chains[0][1]
-    User.objects.create(username="chain_leader", display_name="链主企业联络员", role=Role.ENTERPRISE_USER,
-                        enterprise_id=leader_firm, password=password)
+    leader_firm = next((leader for _c, leader, _by in chains if leader), None)
+    if leader_firm:
+        User.objects.create(username="chain_leader", display_name="链主企业联络员", role=Role.ENTERPRISE_USER,
+                            enterprise_id=leader_firm, password=password)
     return {"chains": len(chains), "profiles": len(profiles), "targets": n_targets,
             "placements": Placement.objects.count()}
 
@@ -440,7 +443,7 @@ def _kpis(rng, carriers: dict, cfg: dict, admin: User, anchor: dt.date) -> int:
             revenue = rev * noise
             anomaly = spec.get("anomaly")
             if anomaly and i == len(months) + anomaly["month"] and anomaly["metric"] == "revenue":
-                revenue *= anomaly["factor"]
+                revenue = revenue * anomaly["factor"] + 500  # beyond the checks' minimum change at any scale
             reports.append(KpiReport(
                 carrier=carrier, month=month, firms_signed=firms_signed,
                 revenue=Decimal(str(round(revenue, 2))), ip_applications=round(ip * (1 + rng.normal(0, 0.05))),
