@@ -17,10 +17,12 @@ def chain_world(world):
 
     pm = Chain.objects.create(code="pm", name="永磁材料产业链", zone="盐湖高新区")
     rare = Segment.objects.create(chain=pm, name="稀土合金", position="upstream", industry_codes=["3254"], order=0)
-    magnet = Segment.objects.create(chain=pm, name="磁材", position="midstream", industry_codes=["398"],
-                                    keywords=["钕铁硼"], order=1)
-    software = Segment.objects.create(chain=pm, name="工业软件", position="downstream", industry_codes=["6513"],
-                                      order=2)
+    magnet = Segment.objects.create(
+        chain=pm, name="磁材", position="midstream", industry_codes=["398"], keywords=["钕铁硼"], order=1
+    )
+    software = Segment.objects.create(
+        chain=pm, name="工业软件", position="downstream", industry_codes=["6513"], order=2
+    )
     rare.supplies.set([magnet])
     magnet.supplies.set([software])
     bio = Chain.objects.create(code="bio", name="生物医药产业链")

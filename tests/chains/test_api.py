@@ -26,7 +26,10 @@ def test_every_role_against_the_chain_endpoints(role, placed, client):
     assert [c["code"] for c in chains.json()] == ["pm", "bio"]  # by order, then name
     body = segments.json()
     assert [(s["name"], s["status"], s["gap_rank"], s["firms"]) for s in body] == [
-        ("稀土合金", "missing", 1, 0), ("磁材", "weak", 2, 1), ("工业软件", "weak", 3, 1)]
+        ("稀土合金", "missing", 1, 0),
+        ("磁材", "weak", 2, 1),
+        ("工业软件", "weak", 3, 1),
+    ]
     assert body[0]["supplies"] == [placed["magnet"].pk] and body[0]["industry_codes"] == ["3254"]
     uscc = {placed[k].uscc: k for k in "abc"}
     assert {uscc[p["uscc"]] for p in listed.json()["items"]} == PLACEMENTS[role]
@@ -41,12 +44,24 @@ def test_only_the_bureau_decides_through_the_api(chain_world, client):
     services.suggest_placements(user=chain_world["users"]["bureau_admin"], chain=chain_world["pm"])
     p = Placement.objects.get(segment=chain_world["magnet"])
     url = f"/api/chains/placements/{p.pk}/decision"
-    denied = client.post(url, {"confirm": True}, content_type="application/json",
-                         **bearer(chain_world["users"]["park_operator"]))
+    denied = client.post(
+        url, {"confirm": True}, content_type="application/json", **bearer(chain_world["users"]["park_operator"])
+    )
     assert (denied.status_code, denied.json()) == (403, {"detail": "只有科技局可以确认或否决推荐"})
     assert Placement.objects.get(pk=p.pk).status == "suggested"
-    ok = client.post(url, {"confirm": False, "note": "不符"}, content_type="application/json",
-                     **bearer(chain_world["users"]["bureau_staff"]))
+    ok = client.post(
+        url,
+        {"confirm": False, "note": "不符"},
+        content_type="application/json",
+        **bearer(chain_world["users"]["bureau_staff"]),
+    )
     assert ok.status_code == 200 and ok.json()["status"] == "rejected"
-    assert client.post("/api/chains/placements/999999/decision", {"confirm": True}, content_type="application/json",
-                       **bearer(chain_world["users"]["bureau_staff"])).status_code == 404
+    assert (
+        client.post(
+            "/api/chains/placements/999999/decision",
+            {"confirm": True},
+            content_type="application/json",
+            **bearer(chain_world["users"]["bureau_staff"]),
+        ).status_code
+        == 404
+    )

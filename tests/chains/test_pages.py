@@ -45,10 +45,10 @@ def test_every_role_on_every_chain_page(role, placed, client_for):
 
 def test_the_map_ranks_gaps_and_shows_local_firms_with_figures_to_the_bureau(placed, client_for):
     page = client_for(placed["users"]["bureau_staff"]).get(reverse("chains:map", args=["pm"])).content.decode()
-    gaps = page[page.index('data-testid="gaps"'):page.index('data-testid="designations"')]
+    gaps = page[page.index('data-testid="gaps"') : page.index('data-testid="designations"')]
     assert gaps.index("稀土合金") < gaps.index("磁材") < gaps.index("工业软件")
     assert "本地没有已确认的企业；下游 2 个环节依赖它（磁材、工业软件），连同本环节占全链权重 100%" in gaps
-    firms = page[page.index('data-testid="segments"'):]
+    firms = page[page.index('data-testid="segments"') :]
     assert "太原乙材料有限公司" in firms and "800 万元" in firms  # revenue of b, shown to the bureau
     assert 'data-testid="chain-chart"' in page and "vendor/echarts/echarts.min.js" in page
 
@@ -71,7 +71,8 @@ def test_staff_confirm_suggestions_on_the_page_and_an_operator_cannot(chain_worl
     assert "行业小类 6513（应用软件开发）与本环节一致；匹配度 0.60" in queue
     ids = list(Placement.objects.values_list("pk", flat=True))
     operator = client_for(chain_world["users"]["park_operator"])
-    assert operator.post(reverse("chains:decide", args=["pm"]), {"placement": ids, "action": "confirm"}).status_code == 403
+    denied = operator.post(reverse("chains:decide", args=["pm"]), {"placement": ids, "action": "confirm"})
+    assert denied.status_code == 403
     assert set(Placement.objects.values_list("status", flat=True)) == {"suggested"}
     staff = client_for(chain_world["users"]["bureau_staff"])
     staff.post(reverse("chains:decide", args=["pm"]), {"placement": ids, "action": "confirm"})
@@ -88,8 +89,10 @@ def test_a_firm_added_by_hand_and_a_wrong_code(chain_world, client_for):
     assert Placement.objects.get().evidence == {"manual": True}
     response = client.post(url, {"uscc": "91140105MA0000000X"}, follow=True)
     assert "企业库中没有统一社会信用代码为 91140105MA0000000X 的企业" in response.content.decode()
-    response = client.post(reverse("chains:segment_new", args=["pm"]), {
-        "name": "新环节", "position": "upstream", "industry_codes": "9999", "weight": "1", "order": "3"})
+    response = client.post(
+        reverse("chains:segment_new", args=["pm"]),
+        {"name": "新环节", "position": "upstream", "industry_codes": "9999", "weight": "1", "order": "3"},
+    )
     assert "行业代码不存在（GB/T 4754-2017）：9999" in response.content.decode()
     assert chain_world["pm"].segments.count() == 3
 
@@ -99,20 +102,25 @@ def test_the_map_exports_segments_firms_and_gaps(placed, client_for):
     book = load_workbook(io.BytesIO(response.content))
     assert book.sheetnames == ["环节", "环节企业", "缺链排序"]
     gaps = list(book["缺链排序"].iter_rows(values_only=True))
-    assert [r[:3] for r in gaps] == [("排序", "环节", "强弱"), (1, "稀土合金", "空白"), (2, "磁材", "薄弱"),
-                                     (3, "工业软件", "薄弱")]
+    assert [r[:3] for r in gaps] == [
+        ("排序", "环节", "强弱"),
+        (1, "稀土合金", "空白"),
+        (2, "磁材", "薄弱"),
+        (3, "工业软件", "薄弱"),
+    ]
     firms = list(book["环节企业"].iter_rows(values_only=True))
     assert ("中游", "磁材", "太原乙材料有限公司", placed["b"].uscc) == firms[1][:4] and firms[1][7] == 800
 
 
 def test_the_chain_leaders_view_shows_suppliers_and_customers(placed, client_for):
     admin = placed["users"]["bureau_admin"]
-    services.designate(user=admin, chain=placed["pm"], enterprise=placed["a"], role="chain_leader",
-                       designated_on=dt.date(2023, 3, 15))
+    services.designate(
+        user=admin, chain=placed["pm"], enterprise=placed["a"], role="chain_leader", designated_on=dt.date(2023, 3, 15)
+    )
     own = client_for(placed["users"]["enterprise_user"])  # firm a's user
     assert "我的产业链" in own.get("/").content.decode()
     page = own.get(reverse("chains:mine")).content.decode()
-    suppliers = page[page.index('data-testid="suppliers"'):page.index('data-testid="customers"')]
+    suppliers = page[page.index('data-testid="suppliers"') : page.index('data-testid="customers"')]
     assert "太原乙材料有限公司" in suppliers and "磁材" in suppliers
     assert "营业收入" not in page  # other firms' figures stay with the bureau
     assert "技术需求与揭榜挂帅接入后" in page
@@ -127,14 +135,23 @@ def fake_needs(chain, placed, user):
     """A stand-in for another app's provider: one need per firm placed on the chain."""
     from kechuang.enterprises.models import Enterprise
 
-    return [{"kind": "技术需求", "title": f"{e.name}的需求", "enterprise": e.name, "segment_id": placed[e.pk][0],
-             "status": "征集中", "posted_on": dt.date(2026, 5, 1), "url": ""}
-            for e in Enterprise.objects.filter(pk__in=placed).order_by("name")]
+    return [
+        {
+            "kind": "技术需求",
+            "title": f"{e.name}的需求",
+            "enterprise": e.name,
+            "segment_id": placed[e.pk][0],
+            "status": "征集中",
+            "posted_on": dt.date(2026, 5, 1),
+            "url": "",
+        }
+        for e in Enterprise.objects.filter(pk__in=placed).order_by("name")
+    ]
 
 
 def test_needs_posted_along_the_chain_come_from_the_registered_providers(placed, client_for, settings):
     settings.CHAIN_POST_PROVIDERS = ("tests.chains.test_pages.fake_needs",)
     page = client_for(placed["users"]["bureau_staff"]).get(reverse("chains:map", args=["pm"])).content.decode()
-    posts = page[page.index('data-testid="posts"'):]
+    posts = page[page.index('data-testid="posts"') :]
     assert "太原乙材料有限公司的需求" in posts and "太原甲科技有限公司的需求" in posts
     assert "泰州丙医药有限公司的需求" not in posts  # c is on another chain

@@ -27,7 +27,8 @@ def test_suggestions_come_from_codes_and_words_each_with_its_reason(chain_world)
     assert reason.startswith("行业代码 3985（电子专用材料制造）属于本环节的中类 398")
     assert reason.endswith("；企业名称或主营产品含“钕铁硼”；匹配度 0.65")
     assert services.reason_text(rows[("工业软件", chain_world["a"].uscc)]) == (
-        "行业小类 6513（应用软件开发）与本环节一致；匹配度 0.60")
+        "行业小类 6513（应用软件开发）与本环节一致；匹配度 0.60"
+    )
     assert AuditEvent.objects.filter(action="placement.suggest").count() == 1
 
 
@@ -84,18 +85,24 @@ def test_segment_rules(chain_world):
     admin = chain_world["users"]["bureau_admin"]
     pm, magnet = chain_world["pm"], chain_world["magnet"]
     with pytest.raises(ValidationError, match="上级环节须属于同一条产业链"):
-        services.save_segment(user=admin, chain=pm, data={"name": "新环节", "position": "upstream",
-                                                         "parent": chain_world["api"]})
+        services.save_segment(
+            user=admin, chain=pm, data={"name": "新环节", "position": "upstream", "parent": chain_world["api"]}
+        )
     with pytest.raises(ValidationError, match="环节不能供给自己"):
-        services.save_segment(user=admin, chain=pm, data={"name": "磁材", "position": "midstream"}, segment=magnet,
-                              supplies=[magnet])
+        services.save_segment(
+            user=admin, chain=pm, data={"name": "磁材", "position": "midstream"}, segment=magnet, supplies=[magnet]
+        )
     with pytest.raises(ValidationError, match="本产业链已有名为“工业软件”的环节"):
         services.save_segment(user=admin, chain=pm, data={"name": "工业软件", "position": "downstream"})
-    child = services.save_segment(user=admin, chain=pm, data={"name": "烧结磁体", "position": "midstream",
-                                                             "parent": magnet, "industry_codes": ["3985"]})
+    child = services.save_segment(
+        user=admin,
+        chain=pm,
+        data={"name": "烧结磁体", "position": "midstream", "parent": magnet, "industry_codes": ["3985"]},
+    )
     with pytest.raises(ValidationError, match="上级环节不能是本环节或其下级环节"):
-        services.save_segment(user=admin, chain=pm, data={"name": "磁材", "position": "midstream", "parent": child},
-                              segment=magnet)
+        services.save_segment(
+            user=admin, chain=pm, data={"name": "磁材", "position": "midstream", "parent": child}, segment=magnet
+        )
     assert Segment.objects.filter(chain=pm).count() == 4
     with pytest.raises(ValidationError, match="编码“targets”为系统保留"):
         services.save_chain(user=admin, data={"code": "targets", "name": "另一条链"})
@@ -105,25 +112,37 @@ def test_segment_rules(chain_world):
 def test_designations_have_dates_and_one_leader_at_a_time(placed):
     admin = placed["users"]["bureau_admin"]
     pm = placed["pm"]
-    leader = services.designate(user=admin, chain=pm, enterprise=placed["b"], role="chain_leader",
-                                designated_on=D(2023, 3, 15), document="文件一")
+    leader = services.designate(
+        user=admin,
+        chain=pm,
+        enterprise=placed["b"],
+        role="chain_leader",
+        designated_on=D(2023, 3, 15),
+        document="文件一",
+    )
     with pytest.raises(ValidationError, match="永磁材料产业链 在该期间已有链主（太原乙材料有限公司），请先终止其认定"):
-        services.designate(user=admin, chain=pm, enterprise=placed["a"], role="chain_leader",
-                           designated_on=D(2024, 1, 1))
+        services.designate(
+            user=admin, chain=pm, enterprise=placed["a"], role="chain_leader", designated_on=D(2024, 1, 1)
+        )
     with pytest.raises(ValidationError, match="终止日期须晚于认定日期"):
         services.end_designation(user=admin, designation=leader, ends_on=D(2023, 3, 15))
     services.end_designation(user=admin, designation=leader, ends_on=D(2025, 6, 30))
     services.designate(user=admin, chain=pm, enterprise=placed["a"], role="chain_leader", designated_on=D(2025, 6, 30))
-    on = {d: list(selectors.active_designations(d).values_list("enterprise__name", flat=True))
-          for d in (D(2025, 6, 29), D(2025, 6, 30))}
+    on = {
+        d: list(selectors.active_designations(d).values_list("enterprise__name", flat=True))
+        for d in (D(2025, 6, 29), D(2025, 6, 30))
+    }
     assert on == {D(2025, 6, 29): ["太原乙材料有限公司"], D(2025, 6, 30): ["太原甲科技有限公司"]}
     assert Designation.objects.count() == 2
 
 
 def test_a_target_moves_to_signing_and_arrival_with_dates(placed):
     admin = placed["users"]["bureau_admin"]
-    t = services.save_target(user=admin, chain=placed["pm"],
-                             data={"segment": placed["rare"], "company": "赣州某稀土公司", "location": "江西赣州"})
+    t = services.save_target(
+        user=admin,
+        chain=placed["pm"],
+        data={"segment": placed["rare"], "company": "赣州某稀土公司", "location": "江西赣州"},
+    )
     with pytest.raises(ValidationError, match="线索当前为“线索”，只能变为：已接洽、洽谈中、已终止"):
         services.advance_target(user=admin, target=t, status="arrived", on=D(2026, 1, 1))
     services.advance_target(user=admin, target=t, status="negotiating")
@@ -137,7 +156,10 @@ def test_a_target_moves_to_signing_and_arrival_with_dates(placed):
     assert (t.status, t.signed_on, t.arrived_on) == ("arrived", D(2026, 5, 1), D(2026, 6, 1))
     assert t.enterprise == placed["c"]
     assert [e.changes["status"] for e in AuditEvent.objects.filter(action="target.status").order_by("pk")] == [
-        ["lead", "negotiating"], ["negotiating", "signed"], ["signed", "arrived"]]
+        ["lead", "negotiating"],
+        ["negotiating", "signed"],
+        ["signed", "arrived"],
+    ]
     with pytest.raises(ValidationError, match="请选择本产业链的一个环节"):
         services.save_target(user=admin, chain=placed["pm"], data={"segment": placed["api"], "company": "某公司"})
     assert RecruitmentTarget.objects.count() == 1

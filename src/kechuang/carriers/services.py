@@ -296,6 +296,7 @@ def save_kpis(*, user, carrier: Carrier, month: dt.date, values: dict, source: s
                      note=f"{carrier.name} {month:%Y-%m}")
         if recheck_after:
             recheck([carrier.pk])
+            report.refresh_from_db(fields=["flags", "flags_checked_at"])
     return report
 
 
