@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from ninja.errors import HttpError
 
 from kechuang.accounts.models import Role
@@ -114,4 +114,4 @@ def submit_request(request, payload: RequestIn):
         raise HttpError(403, str(exc)) from None
     except ValidationError as exc:
         raise HttpError(422, "；".join(exc.messages)) from None
-    return 201, _out(req)
+    return Status(201, _out(req))
