@@ -13,6 +13,7 @@ from kechuang.demo.generator import generate
 from kechuang.enterprises.loaders import facts_frame
 from kechuang.enterprises.models import Enterprise
 from kechuang.tiers.models import TierResult, TierRun
+from tests.demo.industry_checks import check_industry_demo
 
 
 @pytest.mark.django_db
@@ -44,6 +45,7 @@ def test_load_small_region(ref):
     assert TierResult.objects.filter(run=latest, tier="tech_sme").count() == 300
     share = TierResult.objects.filter(run=latest, tier="tech_sme", qualified="true").count() / 300
     assert 0.35 <= share <= 0.6
+    check_industry_demo()  # chains, carriers and one-stop services (tests/demo/industry_checks.py)
 
 
 def load_password() -> str:

@@ -436,6 +436,8 @@ def _kpis(rng, carriers: dict, cfg: dict, admin: User, anchor: dt.date) -> int:
                 ip = sum(float(figures.get(e, (0, 0, 0))[1] or 0) for e in current) / 12
                 fin = sum(float(figures.get(e, (0, 0, 0))[2] or 0) for e in current) / 12
                 firms_signed = signed.get(month, 0)
+                if rev <= 0:  # a small demo region: residents without figures yet
+                    rev = 300 * scale
             else:
                 rev, ip, fin = 2600 * scale, 14 * scale, 300 * scale
                 firms_signed = int(max(0, round(6 * scale + rng.normal(0, 1))))
