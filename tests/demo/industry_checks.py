@@ -14,8 +14,8 @@ def check_industry_demo() -> None:
     from kechuang.onestop.models import Assignment, ServiceRequest, Visit
 
     chains = list(Chain.objects.order_by("order"))
-    assert [c.name for c in chains] == ["空调产业链", "泵业产业链", "风机产业链", "永磁材料产业链", "生物医药与大健康产业链",
-                                        "建筑外加剂产业链"]
+    assert [c.name for c in chains] == ["空调产业链", "泵业产业链", "风机产业链", "永磁材料产业链",
+                                        "生物医药与大健康产业链", "建筑外加剂产业链"]
     for chain in chains:
         rows, _params = selectors.assess(chain)
         assert any(r["status"] == "missing" for r in rows.values()), chain.name  # every chain shows gaps
