@@ -14,7 +14,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -64,7 +64,7 @@ def _errors(exc: ValidationError) -> str:
 def index(request):
     _require_read(request.user)
     chains = list(selectors.chains_for(request.user).annotate(
-        n_segments=Count("segments", distinct=True)))
+        n_segments=Count("segments", distinct=True)).order_by("order", "name"))
     for chain in chains:
         rows, _params = selectors.assess(chain)
         chain.gaps = sum(1 for r in rows.values() if r["status"] in gap_engine.GAP_STATUSES)
@@ -152,7 +152,9 @@ def chain_map(request, code):
         "chain": chain, "segments": segments, "gaps": gaps, "is_bureau": is_bureau,
         "tree_json": json.dumps(_tree(chain, rows), ensure_ascii=False),
         "graph_json": json.dumps(_graph(chain, rows), ensure_ascii=False),
-        "designations": chain.designations.select_related("enterprise").order_by("role", "-designated_on"),
+        # 链主 first, then 链核; current before ended.
+        "designations": chain.designations.select_related("enterprise").order_by(
+            "-role", F("ends_on").asc(nulls_first=True), "designated_on", "pk"),
         "today": dt.date.today(), "year": loaders.latest_year(),
         "pending": Placement.objects.filter(segment__chain=chain, status=Placement.Status.SUGGESTED).count()
         if is_bureau else 0,

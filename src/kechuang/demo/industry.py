@@ -503,7 +503,7 @@ def _services(rng, carriers: dict, cfg: dict, anchor: dt.date) -> int:
             if status == "submitted":
                 submitted = anchor - dt.timedelta(days=int((k % 2 and rng.integers(5, 15)) or rng.integers(0, 1)))
             elif status == "accepted":
-                submitted = anchor - dt.timedelta(days=int(rng.integers(3, 40)))
+                submitted = anchor - dt.timedelta(days=int(rng.integers(2, 18)))
             else:
                 submitted = anchor - dt.timedelta(days=int(rng.integers(20, 200)))
             req = ServiceRequest(enterprise_id=firm, category=category, title=title,
@@ -548,20 +548,25 @@ def _officials(rng, cfg: dict, password: str, anchor: dt.date) -> tuple[int, int
                        .distinct().order_by("enterprise_id"))
     valley = list(Residency.objects.filter(carrier__kind="valley", enterprise__isnull=False)
                   .values_list("enterprise_id", flat=True).order_by("enterprise_id"))
-    unassigned = set(due_ids[-2:]) if len(due_ids) > 4 else set()
-    pool = [e for e in dict.fromkeys(due_ids + list(rng.permutation(chain_firms)) + list(rng.permutation(valley)))
-            if e not in unassigned]
     per = cfg["firms_per_official"]
+    # Each official serves a few 高企 due to re-apply; the rest of them wait for the bureau to assign them.
+    due_assigned = due_ids[: cfg["hte_due_per_official"] * len(officials)]
+    others = [e for e in dict.fromkeys(list(rng.permutation(chain_firms)) + list(rng.permutation(valley)))
+              if e not in set(due_ids)]
+    pool = []
+    for k in range(len(officials)):  # interleaved so that each official gets its share of due firms
+        mine = due_assigned[k::len(officials)]
+        pool += [(k, e) for e in mine + others[k * per: (k + 1) * per - len(mine)]]
     assignments, visit_rows = [], []
     notes = ["了解企业研发投入与人才需求，介绍研发费用加计扣除政策", "企业反映用地与融资需求，已对接科技金融服务中心",
              "走访生产线，企业计划申报高新技术企业", "座谈了解产业链配套需求，推荐本地供应商"]
     follow = ["协调银行对接创新积分贷", "组织高企申报辅导", "对接高校技术团队", "推荐参加产业链对接会"]
-    for i, firm in enumerate(pool[: per * len(officials)]):
-        official = officials[i % len(officials)]
+    for k, firm in pool:
+        official = officials[k]
         since = anchor - dt.timedelta(days=int(rng.integers(200, 700)))
         assignments.append(Assignment(official=official, enterprise_id=int(firm), since=since))
-        n_visits = int(rng.choice([0, 1, 2, 3, 4], p=[0.12, 0.3, 0.28, 0.2, 0.1]))
-        recent_gap = int(rng.choice([20, 60, 80, 120, 200], p=[0.3, 0.25, 0.2, 0.15, 0.1]))
+        n_visits = int(rng.choice([0, 1, 2, 3, 4], p=[0.06, 0.3, 0.32, 0.22, 0.1]))
+        recent_gap = int(rng.choice([15, 45, 75, 120, 200], p=[0.4, 0.3, 0.15, 0.1, 0.05]))
         for j in range(n_visits):
             day = anchor - dt.timedelta(days=recent_gap + 90 * j + int(rng.integers(0, 20)))
             if day <= since:
