@@ -321,11 +321,13 @@ def recheck(carrier_ids, as_of: dt.date | None = None) -> int:
             {"metric": r["metric"], "kind": r["kind"], "value": r["value"], "reference": r["reference"],
              "message": r["message"]})
     now = timezone.now()
-    reports = list(KpiReport.objects.filter(carrier_id__in=carrier_ids))
-    for report in reports:
-        report.flags = by_key.get((report.carrier_id, report.month), [])
-        report.flags_checked_at = now
-    KpiReport.objects.bulk_update(reports, ["flags", "flags_checked_at"], batch_size=500)
+    with transaction.atomic():  # only the months whose flags changed are rewritten
+        for pk, carrier_id, month, old in KpiReport.objects.filter(carrier_id__in=carrier_ids).values_list(
+                "pk", "carrier_id", "month", "flags"):
+            new = by_key.get((carrier_id, month), [])
+            if new != old:
+                KpiReport.objects.filter(pk=pk).update(flags=new)
+        KpiReport.objects.filter(carrier_id__in=carrier_ids).update(flags_checked_at=now)
     return flags.height
 
 

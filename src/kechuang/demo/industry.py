@@ -39,6 +39,7 @@ from kechuang.carriers.models import (
 from kechuang.chains import services as chain_services
 from kechuang.chains.models import Chain, Designation, Placement, ProductProfile, RecruitmentTarget, Segment
 from kechuang.core import audit
+from kechuang.core.bulk import update_rows
 from kechuang.engine.carriers import residency as residency_engine
 from kechuang.engine.onestop import routing, visits
 from kechuang.enterprises.models import AnnualFigure, Enterprise, Qualification
@@ -55,7 +56,7 @@ STAGE_AREA = {"nursery": (20, 80), "incubation": (60, 300), "acceleration": (200
 @lru_cache(maxsize=1)
 def _config() -> dict:
     return {name: yaml.safe_load((DATA / f"{name}.yaml").read_text(encoding="utf-8"))
-            for name in ("chains", "carriers")}
+            for name in ("chains", "carriers", "region", "names")}
 
 
 def _month(day: dt.date, back: int) -> dt.date:
@@ -97,7 +98,7 @@ def _carriers(cfg: dict, password: str) -> dict[str, Carrier]:
     for o in cfg["operators"]:
         orgs[o["key"]] = Organisation.objects.create(name=o["name"], kind=o["kind"], region_id=o.get("region_code"))
     by_name = {c.name: c for c in Carrier.objects.all()}
-    region_cfg = yaml.safe_load((DATA / "region.yaml").read_text(encoding="utf-8"))
+    region_cfg = _config()["region"]
     keys = {region_cfg["valley"]["name"]: region_cfg["valley"]["key"],
             **{c["name"]: c["key"] for c in region_cfg["carriers"]}}
     carriers = {keys[name]: c for name, c in by_name.items() if name in keys}
@@ -178,7 +179,7 @@ def _residents(rng, carriers: dict, cfg: dict, anchor: dt.date) -> int:
         for j, s in enumerate(path):
             changes.append(StageChange(residency=stay, stage=s, since=stay.start + dt.timedelta(days=span * j
                                                                                                // len(path))))
-    Residency.objects.bulk_update(stays, ["stage", "area_m2", "origin"], batch_size=1000)
+    update_rows(Residency, ["stage", "area_m2", "origin"], ((r.stage, r.area_m2, r.origin, r.pk) for r in stays))
     StageChange.objects.bulk_create(changes, batch_size=2000)
     return len(stays)
 
@@ -192,7 +193,7 @@ def _applications(rng, carriers: dict, anchor: dt.date) -> int:
     firms = _free_firms(rng, 60)
     topics = ["碳基材料", "智能传感", "氢能装备", "功率半导体", "工业软件", "生物催化", "储能材料", "工业视觉",
               "膜分离", "激光制造"]
-    leaders = person_names(rng, 40, yaml.safe_load((DATA / "names.yaml").read_text(encoding="utf-8")))
+    leaders = person_names(rng, 40, _config()["names"])
     plan = [("moved_in", 36), ("applied", 6), ("approved", 3), ("rejected", 3), ("signed", 2), ("withdrawn", 2)]
     apps, firm_i, team_i = [], 0, 0
     stages = list(STAGE_SHARES)
