@@ -194,3 +194,32 @@ def test_the_torch_conditions_on_an_incubator_page(cworld, client_for):
     assert "导师 6 名，要求每 10 家在孵企业至少 1 名" in torch
     valley_page = client_for(cworld["staff"]).get(f"/carriers/{cworld['valley'].pk}/").content.decode()
     assert 'data-testid="torch"' not in valley_page  # the conditions apply to incubators only
+
+
+def test_the_bureau_edits_the_ranking_scheme_on_the_rule_pages(cworld, client_for):
+    from kechuang.carriers.models import Carrier
+
+    staff = cworld["staff"]
+    fast, other = Carrier.objects.create(name="晋创谷加速器", kind="accelerator"), cworld["other"]
+    for m in (4, 5):
+        services.save_kpis(user=staff, carrier=fast, month=month(2026, m), values=values(firms_signed=10, events=2))
+        services.save_kpis(user=staff, carrier=other, month=month(2026, m), values=values(firms_signed=5, events=8))
+    admin = client_for(cworld["users"]["bureau_admin"])
+    response = admin.post(
+        "/rules/carrier_ranking/monthly/w_events/",
+        {"value": "60", "effective_from": "2026-05-01", "source": "本局 2026 年考核细则", "note": "重视活动"},
+    )
+    assert response.status_code == 302
+    april = services.rank_month(user=staff, month=month(2026, 4))
+    may = services.rank_month(user=staff, month=month(2026, 5))
+    # April: 30 + 2.5 against 15 + 10; May, events weigh 60: 30 + 15 against 15 + 60.
+    assert [(e.carrier.name, e.points) for e in april.entries.order_by("rank")] == [
+        ("晋创谷加速器", 32.5),
+        ("别的孵化器", 25.0),
+    ]
+    assert [(e.carrier.name, e.points) for e in may.entries.order_by("rank")] == [
+        ("别的孵化器", 75.0),
+        ("晋创谷加速器", 45.0),
+    ]
+    assert (april.params["w_events"], may.params["w_events"]) == (10, 60)
+    assert RankingEntry.objects.get(run=may, carrier=fast).movement.startswith("较上月下降 1 位（第 1 → 第 2 名）")

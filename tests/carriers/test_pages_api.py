@@ -64,7 +64,6 @@ def test_the_list_the_ranking_board_and_the_residents_export(reported, client_fo
     export = operator.get(f"/carriers/{reported['valley'].pk}/residents/?format=xlsx")
     assert export["Content-Type"].startswith("application/vnd.openxmlformats")
 
-
     rows = list(load_workbook(io.BytesIO(export.content)).active.iter_rows(values_only=True))
     assert {r[0] for r in rows[1:]} == {"太原甲科技有限公司", "太原乙材料有限公司"}
 
@@ -141,3 +140,21 @@ def test_kpis_submitted_through_the_api(reported, client):
     )
     assert other.status_code == 404
     assert KpiReport.objects.filter(month=month(2026, 5)).count() == 1
+
+
+def test_applications_through_the_api_per_role(cworld, client):
+    from kechuang.carriers.models import Residency
+
+    Residency.objects.filter(enterprise=cworld["a"]).delete()
+    services.apply(
+        user=cworld["users"]["enterprise_user"], carrier=cworld["valley"], stage="nursery", enterprise=cworld["a"]
+    )
+    services.apply(user=cworld["staff"], carrier=cworld["other"], stage="nursery", team_name="某团队")
+    seen = {role: client.get("/api/carriers/applications", **bearer(cworld["users"][role])) for role in ROLES}
+    assert {r: [a["applicant"] for a in v.json()["items"]] for r, v in seen.items() if v.status_code == 200} == {
+        "bureau_admin": ["某团队", "太原甲科技有限公司"],
+        "bureau_staff": ["某团队", "太原甲科技有限公司"],
+        "park_operator": ["太原甲科技有限公司"],
+        "enterprise_user": ["太原甲科技有限公司"],
+    }
+    assert seen["bank_user"].status_code == seen["institution_user"].status_code == 403

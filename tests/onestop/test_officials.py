@@ -122,3 +122,12 @@ def test_visits_are_checked_and_follow_ups_closed_once(officials, client_for):
         {"enterprise": "91140105MA00000000", "visited_on": today.isoformat(), "kind": "meeting", "notes": "座谈"},
     )
     assert "企业库中没有统一社会信用代码为 91140105MA00000000 的企业" in bad.content.decode()
+
+
+def test_one_open_coaching_request_per_firm(officials, client_for):
+    client = client_for(officials["staff"])
+    client.post(f"/services/hte/{officials['b'].uscc}/")
+    again = client.post(f"/services/hte/{officials['b'].uscc}/", follow=True)
+    first = ServiceRequest.objects.get()
+    assert f"该企业已有办理中的重新认定辅导服务单（编号 {first.pk}）" in again.content.decode()
+    assert client_for(officials["operator"]).post(f"/services/hte/{officials['b'].uscc}/").status_code == 403

@@ -170,8 +170,15 @@ def _application(a: Application) -> dict:
             "status_label": a.get_status_display(), "submitted_on": a.submitted_at.date()}
 
 
-@router.get("/applications", response=list[ApplicationOut], summary="入驻申请（科技局、运营方、企业本身）")
-def list_applications(request, status: str = ""):
+class ApplicationPage(Schema):
+    count: int
+    page: int
+    pages: int
+    items: list[ApplicationOut]
+
+
+@router.get("/applications", response=ApplicationPage, summary="入驻申请（科技局、运营方、企业本身）")
+def list_applications(request, status: str = "", page: int = 1):
     user = request.auth
     own = user.role == Role.ENTERPRISE_USER and user.enterprise_id
     if not (selectors.can_read_carriers(user) or own):
@@ -179,7 +186,7 @@ def list_applications(request, status: str = ""):
     qs = selectors.applications_for(user)
     if status:
         qs = qs.filter(status=status)
-    return [_application(a) for a in qs[:500]]
+    return api_page(qs, page, _application)
 
 
 @router.get("/{pk}", response=CarrierOut, summary="载体详情")

@@ -206,6 +206,21 @@ def rate(*, user, request: ServiceRequest, rating: int, comment: str = "") -> Se
     return request
 
 
+HTE_COACHING = "高新技术企业重新认定辅导"
+
+
+def hte_coaching(*, user, enterprise) -> ServiceRequest:
+    """A 高企 due to re-apply: a cultivation request for coaching, followed by the firm's official (包联)."""
+    _require(user.is_bureau, _("只有科技局可以生成服务单"))
+    open_ = ServiceRequest.objects.filter(enterprise=enterprise, title=HTE_COACHING,
+                                          status__in=ServiceRequest.OPEN).first()
+    if open_ is not None:
+        raise ValidationError(_("该企业已有办理中的重新认定辅导服务单（编号 %(n)s）") % {"n": open_.pk})
+    return submit(user=user, enterprise=enterprise, category="cultivation", title=HTE_COACHING,
+                  detail=_("高企证书即将到期，需按新申请重新认定（复审已取消），请对照认定条件辅导申报。"),
+                  source=ServiceRequest.Source.OFFICIAL, assigned_to=selectors.official_of(enterprise))
+
+
 # ---------------------------------------------------------------- 包联
 
 

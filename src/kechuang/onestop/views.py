@@ -375,10 +375,7 @@ def hte_request(request, uscc):
     _require(request.user.is_bureau, _("只有科技局可以生成服务单"))
     enterprise = enterprise_for(request.user, uscc)
     try:
-        req = services.submit(user=request.user, enterprise=enterprise, category="cultivation",
-                              title=_("高新技术企业重新认定辅导"),
-                              detail=_("高企证书即将到期，需按新申请重新认定（复审已取消），请对照认定条件辅导申报。"),
-                              source=ServiceRequest.Source.OFFICIAL, assigned_to=selectors.official_of(enterprise))
+        req = services.hte_coaching(user=request.user, enterprise=enterprise)
     except ValidationError as exc:
         messages.error(request, _errors(exc))
         return redirect("onestop:mine")
