@@ -19,7 +19,6 @@ from kechuang.carriers.models import Residency
 from kechuang.core import audit
 from kechuang.engine.onestop import routing
 from kechuang.engine.ruledata import RuleDataError
-from kechuang.enterprises.selectors import enterprises_for
 from kechuang.rules import selectors as rules
 
 from . import selectors
@@ -46,7 +45,7 @@ def may_submit_for(user, enterprise) -> bool:
         return False
     if user.role == Role.ENTERPRISE_USER:
         return user.enterprise_id == enterprise.pk
-    return user.is_bureau and enterprises_for(user).filter(pk=enterprise.pk).exists()
+    return user.is_bureau  # the bureau sees every firm (enterprises_for)
 
 
 def route_for(enterprise, category: str, as_of: dt.date) -> dict:

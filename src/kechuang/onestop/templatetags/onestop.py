@@ -14,12 +14,22 @@ from kechuang.onestop.services import may_submit_for
 register = template.Library()
 
 
+def _latest_by_service(context, enterprise) -> dict:
+    """The firm's latest request per catalogue service, read once per page (one query whatever the services)."""
+    cache = context.render_context.setdefault("onestop_requests", {})
+    if enterprise.pk not in cache:
+        latest = {}
+        for req in ServiceRequest.objects.filter(enterprise=enterprise).exclude(catalogue_service="").order_by("pk"):
+            latest[req.catalogue_service] = req
+        cache[enterprise.pk] = latest
+    return cache[enterprise.pk]
+
+
 @register.inclusion_tag("onestop/_diagnosis_button.html", takes_context=True)
 def service_request_button(context, enterprise, service: dict) -> dict:
     request = context.get("request")
     user = getattr(request, "user", None)
-    existing = ServiceRequest.objects.filter(enterprise=enterprise, catalogue_service=service.get("id")).order_by(
-        "-pk").first()
+    existing = _latest_by_service(context, enterprise).get(service.get("id"))
     return {"enterprise": enterprise, "service": service, "existing": existing,
             "can": bool(user and may_submit_for(user, enterprise)), "request": request,
             "csrf_token": context.get("csrf_token")}
