@@ -179,6 +179,15 @@ def _residents(rng, carriers: dict, cfg: dict, anchor: dt.date) -> int:
         for j, s in enumerate(path):
             changes.append(StageChange(residency=stay, stage=s, since=stay.start + dt.timedelta(days=span * j
                                                                                                // len(path))))
+    # Space allocated to current residents stays within 80% of a carrier's area, where the area is known.
+    areas = {c.pk: c.area_m2 for c in Carrier.objects.filter(area_m2__isnull=False)}
+    for carrier_id, area in areas.items():
+        current = [r for r in stays if r.carrier_id == carrier_id and r.end is None]
+        used = sum(r.area_m2 for r in current)
+        if used > area * Decimal("0.8"):
+            factor = area * Decimal("0.8") / used
+            for r in current:
+                r.area_m2 = max(Decimal(10), (r.area_m2 * factor).quantize(Decimal(1)))
     update_rows(Residency, ["stage", "area_m2", "origin"], ((r.stage, r.area_m2, r.origin, r.pk) for r in stays))
     StageChange.objects.bulk_create(changes, batch_size=2000)
     return len(stays)
