@@ -155,3 +155,26 @@ def test_needs_posted_along_the_chain_come_from_the_registered_providers(placed,
     posts = page[page.index('data-testid="posts"') :]
     assert "太原乙材料有限公司的需求" in posts and "太原甲科技有限公司的需求" in posts
     assert "泰州丙医药有限公司的需求" not in posts  # c is on another chain
+
+
+def test_product_descriptions_are_imported_row_by_row(chain_world, client_for):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from kechuang.chains.models import ProductProfile
+
+    a, b = chain_world["a"].uscc, chain_world["b"].uscc
+    csv = (
+        f"统一社会信用代码,经营范围,备注\n{a},工业软件与数字孪生,x\n{b},\n91140105MA0000000X,某产品\n{a},再来一次\n"
+    ).encode()
+    client = client_for(chain_world["users"]["bureau_staff"])
+    page = client.post("/chains/products/import/", {"file": SimpleUploadedFile("产品.csv", csv)}).content.decode()
+    assert "产品.csv：共 4 行，导入 1 家，拒绝 3 行" in page and "忽略未知列「备注」" in page
+    assert "必填项为空" in page and "企业库中没有该企业" in page and "与第2行是同一企业" in page
+    assert dict(ProductProfile.objects.values_list("enterprise__uscc", "products")) == {
+        a: "工业软件与数字孪生",
+        b: "烧结钕铁硼磁材",
+    }  # b kept its description: its row was refused
+    denied = client_for(chain_world["users"]["park_operator"]).post(
+        "/chains/products/import/", {"file": SimpleUploadedFile("产品.csv", csv)}
+    )
+    assert denied.status_code == 403

@@ -74,7 +74,7 @@ def check_codes(codes: list[str]) -> list[str]:
 
 
 # Words the chain pages use in their own addresses: a chain cannot be coded as one of them.
-RESERVED_CODES = {"new", "targets", "designations", "leader", "mine", "products"}
+RESERVED_CODES = {"new", "targets", "designations", "leader", "mine", "products"}  # page addresses
 
 
 def save_chain(*, user, data: dict, chain: Chain | None = None) -> Chain:

@@ -13,6 +13,7 @@ urlpatterns = [
     path("designations/<int:pk>/end/", views.designation_end, name="designation_end"),
     path("leader/<str:uscc>/", views.leader_view, name="leader"),
     path("mine/", views.my_chain, name="mine"),
+    path("products/import/", views.product_import, name="product_import"),
     path("products/<str:uscc>/", views.product_profile, name="products"),
     path("<slug:code>/", views.chain_map, name="map"),
     path("<slug:code>/edit/", views.chain_edit, name="chain_edit"),

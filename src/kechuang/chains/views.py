@@ -25,9 +25,10 @@ from kechuang.core.excel import attachment, workbook_bytes, xlsx_response
 from kechuang.core.models import AuditEvent
 from kechuang.engine.chains import gaps as gap_engine
 from kechuang.engine.chains import links as link_engine
+from kechuang.enterprises.importing import UnreadableFile
 from kechuang.enterprises.selectors import enterprise_for
 
-from . import loaders, selectors, services
+from . import importing, loaders, selectors, services
 from .forms import (
     AdvanceForm,
     ChainForm,
@@ -503,6 +504,25 @@ def leader_view(request, uscc):
     return render(request, "chains/leader.html", {
         "enterprise": enterprise, "sections": sections, "is_bureau": request.user.is_bureau,
         "providers": bool(selectors.post_providers())})
+
+
+@login_required
+def product_import(request):
+    """Firms' product descriptions in bulk (what the placement engine reads besides the industry code)."""
+    _require_edit(request.user)
+    report, error = None, None
+    if request.method == "POST" and request.FILES.get("file"):
+        upload = request.FILES["file"]
+        try:
+            report = importing.import_profiles(user=request.user, name=upload.name, content=upload.read())
+        except UnreadableFile as exc:
+            error = exc.message
+    elif request.method == "POST":
+        error = _("请选择文件")
+    if request.GET.get("template"):
+        return xlsx_response("企业主营产品导入模板", importing.HEADER, [])
+    return render(request, "chains/product_import.html", {"report": report, "error": error,
+                                                          "header": importing.HEADER})
 
 
 @login_required

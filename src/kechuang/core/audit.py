@@ -38,6 +38,7 @@ ACTION_LABELS = {
     # chains
     "chain.create": "新增产业链", "chain.update": "修改产业链", "segment.save": "保存产业链环节",
     "segment.delete": "删除产业链环节", "product_profile.save": "保存企业主营产品",
+    "product_profile.import": "导入企业主营产品",
     "placement.suggest": "推荐环节企业", "placement.confirm": "确认环节企业", "placement.reject": "否决环节企业",
     "placement.add": "添加环节企业", "designation.save": "认定链主/链核", "designation.end": "终止链主/链核认定",
     "target.save": "保存招商线索", "target.status": "更新招商进展",
