@@ -52,7 +52,8 @@ api = KechuangAPI(
     title="科创平台 API", version="1", auth=[TokenAuth(), django_auth], urls_namespace="api",
     description=(
         "企业库与年度数据、企业梯队评价结果、创新积分（企业历年积分与排行榜）、政策库与兑现资格（只读）、"
-        "揭榜挂帅（榜单、团队、里程碑、资金台账，只读；公开榜单无需令牌）。"
+        "揭榜挂帅（榜单、团队、里程碑、资金台账，只读；公开榜单无需令牌）、科技金融、"
+        "产业链（环节、环节企业、缺链）、载体（月度指标、入驻、排名）与一站式服务单。"
         "使用 `Authorization: Bearer <令牌>`；数据范围与页面相同：看不到的企业或兑现资格返回 404，"
         "无权使用的功能（如排行榜、政策库）返回 403。金额单位：万元。"
     ),
@@ -63,6 +64,9 @@ api.add_router("/points", "kechuang.points.api.router")
 api.add_router("/policies", "kechuang.policies.api.router")
 api.add_router("/challenges", "kechuang.challenges.api.router")
 api.add_router("/finance", "kechuang.finance.api.router")
+api.add_router("/chains", "kechuang.chains.api.router")
+api.add_router("/carriers", "kechuang.carriers.api.router")
+api.add_router("/services", "kechuang.onestop.api.router")
 
 
 # What pydantic's error types mean, for the 422 answer (its own messages are English).

@@ -63,6 +63,8 @@ INSTALLED_APPS = [
     "kechuang.rules",
     "kechuang.challenges",
     "kechuang.finance",
+    "kechuang.chains",
+    "kechuang.onestop",
 ]
 
 MIDDLEWARE = [
@@ -244,3 +246,7 @@ POLICY_FACT_PROVIDERS = (
     "kechuang.finance.loaders.policy_inputs",
     "kechuang.points.policies.policy_inputs",
 )
+
+# Records other apps post along an industry chain (technology needs, open challenges): dotted paths of
+# `provider(chain, placed, user) -> list[dict]` (see kechuang.chains.selectors and docs/chains.md).
+CHAIN_POST_PROVIDERS: tuple[str, ...] = ()

@@ -15,6 +15,9 @@ urlpatterns = [
     path("rules/", include("kechuang.rules.urls")),
     path("challenges/", include("kechuang.challenges.urls")),
     path("finance/", include("kechuang.finance.urls")),
+    path("chains/", include("kechuang.chains.urls")),
+    path("carriers/", include("kechuang.carriers.urls")),
+    path("services/", include("kechuang.onestop.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -13,6 +13,7 @@ from kechuang.demo.generator import generate
 from kechuang.enterprises.loaders import facts_frame
 from kechuang.enterprises.models import Enterprise
 from kechuang.tiers.models import TierResult, TierRun
+from tests.demo.industry_checks import check_industry_demo
 
 
 @pytest.mark.django_db
@@ -26,9 +27,11 @@ def test_load_small_region(ref):
         "audit_admin"}
     assert authenticate(username="bureau_staff", password=load_password()) is not None
     valley = Carrier.objects.get(kind="valley")
-    operator = User.objects.get(role="park_operator")
+    operator = User.objects.get(username="park_operator")
     assert valley.operator == operator.organisation
-    assert Residency.objects.filter(carrier=valley, enterprise__isnull=False).count() == len(region.valley["residents"])
+    # The generated residents are in the valley (applications the demo moves in add more).
+    generated = [r["uscc"] for r in region.valley["residents"]]
+    assert Residency.objects.filter(carrier=valley, enterprise__uscc__in=generated).count() == len(generated)
     enterprise_user = User.objects.get(username="enterprise_user")  # 揭榜挂帅 adds issuer and solver firm users
     assert Residency.objects.filter(carrier=valley, enterprise=enterprise_user.enterprise).exists()
     # The database now holds exactly the generated facts.
@@ -44,6 +47,7 @@ def test_load_small_region(ref):
     share = TierResult.objects.filter(run=latest, tier="tech_sme", qualified="true").count() / 300
     assert 0.35 <= share <= 0.6
     _finance_in_every_state()
+    check_industry_demo()  # chains, carriers and one-stop services (tests/demo/industry_checks.py)
 
 
 def _finance_in_every_state():

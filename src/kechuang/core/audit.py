@@ -81,6 +81,27 @@ ACTION_LABELS = {
     "finance.deal.post_investment": "进入投后管理", "finance.deal.exited": "项目退出",
     "finance.deal.written_off": "项目核销", "finance.deal.document": "登记项目文件",
     "finance.event.create": "登记银企对接活动",
+    # chains
+    "chain.create": "新增产业链", "chain.update": "修改产业链", "segment.save": "保存产业链环节",
+    "segment.delete": "删除产业链环节", "product_profile.save": "保存企业主营产品",
+    "product_profile.import": "导入企业主营产品",
+    "placement.suggest": "推荐环节企业", "placement.confirm": "确认环节企业", "placement.reject": "否决环节企业",
+    "placement.add": "添加环节企业", "designation.save": "认定链主/链核", "designation.end": "终止链主/链核认定",
+    "target.save": "保存招商线索", "target.status": "更新招商进展",
+    # carriers
+    "carrier.create": "新增载体", "carrier.update": "修改载体", "application.submit": "提交入驻申请",
+    "application.review": "审核入驻申请", "application.sign": "入驻签约", "application.move_in": "办理入驻",
+    "application.withdraw": "撤回入驻申请", "residency.stage": "调整孵化阶段", "residency.end": "办理毕业/迁出",
+    "kpi.save": "报送载体月度指标", "kpi.import": "导入载体月度指标", "ranking.run": "计算载体月度排名",
+    "equipment.save": "保存中试设备", "pilot_service.save": "登记中试服务",
+    "offshore_project.save": "保存离岸中心项目",
+    # one-stop services and 包联
+    "service_request.submit": "提交服务单", "service_request.accept": "受理服务单",
+    "service_request.route": "转办服务单",
+    "service_request.complete": "办结服务单", "service_request.reject": "不予受理服务单",
+    "service_request.withdraw": "撤回服务单", "service_request.rate": "评价服务单",
+    "assignment.save": "安排包联", "assignment.end": "结束包联", "visit.save": "登记走访",
+    "visit.follow_up_done": "办结走访待办",
 }
 # Security events: sign-in, accounts, tokens, the audit log itself. Only the audit admin reads these.
 SECURITY_ACTION_LABELS = {

@@ -4,6 +4,23 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 
+def _chains_and_services(user) -> list:
+    """产业链, 载体, 服务单 and 我的企业 for the roles that use them; a 链主/链核 firm's user gets 我的产业链."""
+    from kechuang.chains.selectors import active_designations
+
+    items = []
+    if user.is_bureau or user.role == "park_operator":
+        items += [(_("产业链"), reverse("chains:index")), (_("载体"), reverse("carriers:list")),
+                  (_("服务单"), reverse("onestop:inbox"))]
+    if user.is_bureau:
+        items.append((_("我的企业"), reverse("onestop:mine")))
+    if user.role == "enterprise_user" and user.enterprise_id:
+        items.append((_("企业服务"), reverse("onestop:inbox")))
+        if active_designations().filter(enterprise_id=user.enterprise_id).exists():
+            items.append((_("我的产业链"), reverse("chains:mine")))
+    return items
+
+
 def navigation(request):
     user = getattr(request, "user", None)
     if not user or not user.is_authenticated:
@@ -34,6 +51,7 @@ def navigation(request):
         items.append((_("揭榜挂帅"), reverse("challenges:portal")))
     else:
         items.append((_("揭榜挂帅"), reverse("challenges:public_list")))
+    items.extend(_chains_and_services(user))
     if user.is_bureau:
         items.append((_("规则与参数"), reverse("rules:index")))
     if user.can_read_audit:

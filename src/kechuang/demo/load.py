@@ -13,7 +13,7 @@ import polars as pl
 from django.db import transaction
 
 from kechuang.accounts.models import ApiToken, LoginFailure, Organisation, User
-from kechuang.carriers.models import Carrier, Residency, Team
+from kechuang.carriers.models import Carrier, RankingRun, Residency, Team
 from kechuang.core import audit
 from kechuang.core.models import Job
 from kechuang.core.reference import load_reference
@@ -27,7 +27,7 @@ from kechuang.tiers.models import ParameterVersion, TierRun
 from kechuang.tiers.services import evaluate_all
 
 from . import challenges as challenge_demo
-from . import finance
+from . import finance, industry
 from .generator import DemoRegion
 
 # The 高企 certificate is valid for three years from its issue date (国科发火〔2016〕32号).
@@ -66,11 +66,11 @@ def clear() -> None:
 
     # Results and records that point at enterprises (some with PROTECT) go first, apps that build on the
     # registry before the registry itself.
-    for label in ("challenges", "finance", "policies", "points"):
+    for label in ("challenges", "finance", "policies", "points", "onestop", "chains"):
         for model in reversed(list(apps.get_app_config(label).get_models())):
             model.objects.all().delete()
-    for model in (TierRun, ParameterVersion, FigureSubmission, Qualification, Residency, Team, AnnualFigure,
-                  Carrier, Job):
+    for model in (TierRun, ParameterVersion, FigureSubmission, Qualification, RankingRun, Residency, Team,
+                  AnnualFigure, Carrier, Job):
         model.objects.all().delete()
     audit.wipe_demo()  # refused unless this database was built by the demo
     ApiToken.objects.all().delete()
@@ -107,11 +107,12 @@ def load(region: DemoRegion, progress=print) -> dict[str, int]:
     load_shipped_policies()
     entitlements = sum(run_eligibility(p.code, POLICY_AS_OF).created for p in Policy.objects.order_by("code"))
     challenges = challenge_demo.build(region.seed, region.users[0]["password"], progress)
+    domains = industry.load(region, ids, progress=progress)
     audit.record(actor=None, action="demo.build", obj=Organisation.objects.get(name=region.organisations[0]["name"]),
                  note=f"生成演示区域：seed={region.seed}，企业 {len(ids)} 家")
     return {**stats, "residencies": residencies, "qualifications": qualifications, "users": users,
             "tier_runs": runs, "entitlements": entitlements, "challenges": challenges["challenges"],
-            "loans": finance_stats["loans"]}
+            "loans": finance_stats["loans"], **domains}
 
 
 def _organisations(region: DemoRegion) -> dict[str, Organisation]:
