@@ -74,7 +74,9 @@ INPUT_ERRORS = {
     "int_parsing": "应为整数", "int_from_float": "应为整数", "float_parsing": "应为数字", "decimal_parsing": "应为数字",
     "bool_parsing": "应为 true 或 false", "date_parsing": "应为日期（YYYY-MM-DD）", "date_from_datetime_parsing":
     "应为日期（YYYY-MM-DD）", "missing": "必填", "string_type": "应为文本", "literal_error": "不是可选的值",
-    "string_too_long": "太长", "greater_than_equal": "太小", "less_than_equal": "太大",
+    "string_too_long": "太长",
+    "string_too_short": "不能为空", "string_pattern_mismatch": "不能为空",
+    "greater_than_equal": "太小", "less_than_equal": "太大",
     "json_invalid": "不是有效的 JSON", "model_attributes_type": "应为对象", "dict_type": "应为对象",
 }
 
@@ -85,7 +87,10 @@ def invalid_input(request, exc: ValidationError):
     parts = []
     for error in exc.errors:
         where = ".".join(str(p) for p in error.get("loc", ())[1:] if p != "payload") or "请求"
-        parts.append(f"{where} {INPUT_ERRORS.get(error.get('type'), '格式无效')}")
+        reason = INPUT_ERRORS.get(error.get("type"), "格式无效")
+        if error.get("type") == "literal_error" and error.get("ctx", {}).get("expected"):
+            reason += f"（可选：{error['ctx']['expected']}）"
+        parts.append(f"{where} {reason}")
     return api.create_response(request, {"detail": "请求参数无效：" + "；".join(parts)}, status=422)
 
 

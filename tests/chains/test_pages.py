@@ -123,7 +123,7 @@ def test_the_chain_leaders_view_shows_suppliers_and_customers(placed, client_for
     suppliers = page[page.index('data-testid="suppliers"') : page.index('data-testid="customers"')]
     assert "太原乙材料有限公司" in suppliers and "磁材" in suppliers
     assert "营业收入" not in page  # other firms' figures stay with the bureau
-    assert "技术需求与揭榜挂帅接入后" in page
+    assert "链上企业暂未发布技术需求或揭榜挂帅榜单" in page  # the providers are wired in; none posted yet
     # Another firm's leader view, and a firm that is no leader, are not found.
     assert own.get(reverse("chains:leader", args=[placed["b"].uscc])).status_code == 404
     staff = client_for(placed["users"]["bureau_staff"])
@@ -155,6 +155,37 @@ def test_needs_posted_along_the_chain_come_from_the_registered_providers(placed,
     posts = page[page.index('data-testid="posts"') :]
     assert "太原乙材料有限公司的需求" in posts and "太原甲科技有限公司的需求" in posts
     assert "泰州丙医药有限公司的需求" not in posts  # c is on another chain
+
+
+def test_challenges_issued_by_firms_on_the_chain_are_posted_along_it(placed, client_for):
+    """The challenges app is wired in (settings.CHAIN_POST_PROVIDERS): the public sees published challenges of the
+    chain's firms; the bureau also those still being drafted; a firm off the chain is not listed."""
+    from kechuang.challenges.models import Challenge
+
+    def challenge(code, firm, stage, on=None):
+        return Challenge.objects.create(code=code, title=f"{firm.name}的攻关榜单", origin="staff", need_text="需求",
+                                        issuer=firm, stage=stage, published_on=on, collected_on=dt.date(2026, 3, 1))
+
+    challenge("JB-1", placed["a"], "published", dt.date(2026, 5, 1))
+    challenge("JB-2", placed["b"], "draft")
+    challenge("JB-3", placed["c"], "published", dt.date(2026, 5, 2))
+    url = reverse("chains:map", args=["pm"])
+
+    def posts(role):
+        page = client_for(placed["users"][role]).get(url).content.decode()
+        return page[page.index('data-testid="posts"'):]
+
+    staff = posts("bureau_staff")
+    assert "太原甲科技有限公司的攻关榜单" in staff and "太原乙材料有限公司的攻关榜单" in staff
+    assert "泰州丙医药有限公司的攻关榜单" not in staff  # c is on another chain
+    from kechuang.chains.models import Chain
+    from kechuang.chains.selectors import placed_on
+    from kechuang.challenges.selectors import posts_along_chain
+
+    chain = Chain.objects.get(code="pm")
+    public = posts_along_chain(chain, placed_on(chain), placed["users"]["park_operator"])
+    assert [p["title"] for p in public] == ["太原甲科技有限公司的攻关榜单"]  # published only
+    assert public[0]["url"] == reverse("challenges:public_detail", args=[Challenge.objects.get(code="JB-1").pk])
 
 
 def test_product_descriptions_are_imported_row_by_row(chain_world, client_for):

@@ -59,7 +59,7 @@ def _finance_in_every_state():
     assert Loan.objects.count() > 100 and set(Loan.objects.values_list("source", flat=True)) == {"platform", "import"}
     assert set(Application.objects.values_list("status", flat=True)) >= {
         "received", "due_diligence", "approved", "declined", "contract", "disbursed", "repaid", "withdrawn"}
-    firm = User.objects.get(role="enterprise_user").enterprise
+    firm = User.objects.get(username="enterprise_user").enterprise
     assert set(Application.objects.filter(enterprise=firm).values_list("status", flat=True)) == {
         "repaid", "disbursed", "due_diligence", "declined"}
     assert Consent.objects.filter(enterprise=firm, withdrawn_at__isnull=False).exists()

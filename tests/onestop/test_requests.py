@@ -199,8 +199,22 @@ def test_submitting_through_the_api(requests, sworld, client):
         **bearer(sworld["own"]),
     )
     assert bad.status_code == 422 and bad.json()["detail"].startswith(
-        "事项类别应为：registration_tax（注册登记与税务）"
+        "请求参数无效：category 不是可选的值（可选：'registration_tax'"
     )
+    blank = client.post(
+        "/api/services/requests",
+        {"category": "ip", "title": " "},
+        content_type="application/json",
+        **bearer(sworld["own"]),
+    )
+    assert (blank.status_code, blank.json()) == (422, {"detail": "请求参数无效：title 不能为空"})
+    anonymous_firm = client.post(
+        "/api/services/requests",
+        {"category": "ip", "title": "x"},
+        content_type="application/json",
+        **bearer(sworld["staff"]),
+    )
+    assert anonymous_firm.status_code == 404 and "uscc" in anonymous_firm.json()["detail"]
     denied = client.post(
         "/api/services/requests",
         {"category": "ip", "title": "x"},

@@ -40,12 +40,15 @@ def test_large_import_runs_as_a_job_with_progress(world, client_for, settings, i
     client = client_for(world["users"]["bureau_staff"])
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("enterprises:import"), {"file": upload})
-    job = Job.objects.get()
+    job = Job.objects.get(kind="import_facts")
     assert response.status_code == 302 and response["Location"] == reverse("core:job", args=[job.pk])
     assert job.status == "done" and job.done == job.total == 9
     assert job.result["accepted_rows"] == 8 and job.result["rejected_rows"] == 1
     assert job.result["message"] == "共 9 行，已导入 8 行，拒绝 1 行"
     assert AnnualFigure.objects.filter(enterprise__uscc=make_uscc(500)).exists()
+    # The import's consequence (the alerts of the imported year) ran as its own job after the commit.
+    followup = Job.objects.get(kind="facts_followup")
+    assert (followup.status, followup.title) == ("done", "数据变更后的监测预警（2024 年度）")
     page = client.get(reverse("core:job", args=[job.pk])).content.decode()
     assert "已完成" in page and "统一社会信用代码校验位错误" in page
     # The stored upload is removed once imported.

@@ -165,7 +165,7 @@ def test_a_corrupt_xlsx_fails_its_import_job_in_chinese(world, client_for, immed
     client = client_for(world["users"]["bureau_staff"])
     with django_capture_on_commit_callbacks(execute=True):  # an .xlsx always runs as a job
         client.post(reverse("enterprises:import"), {"file": SimpleUploadedFile("坏.xlsx", data)})
-    job = Job.objects.get()
+    job = Job.objects.get(kind="import_facts")
     assert (job.status, job.message, job.result) == ("failed", "文件无法读取，未导入任何数据", {"unreadable": CORRUPT})
     html = client.get(reverse("core:job", args=[job.pk])).content.decode()
     assert CORRUPT in html and "Traceback" not in html and "unclosed" not in html and "Error" not in html
@@ -183,7 +183,7 @@ def test_bad_cells_in_a_background_import_are_stored_as_a_readable_report(world,
     client = client_for(world["users"]["bureau_staff"])
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("enterprises:import"), {"file": SimpleUploadedFile("名称.csv", content)})
-    job = Job.objects.get()
+    job = Job.objects.get(kind="import_facts")
     assert job.status == "done" and job.message == "共 3 行，已导入 1 行，拒绝 2 行"
     assert [(e["row"], e["value"][:3]) for e in job.result["errors"]] == [(3, "甲␀乙"), (4, "晋晋晋")]
     assert Enterprise.objects.filter(uscc=make_uscc(500)).exists()

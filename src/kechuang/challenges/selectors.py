@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.urls import reverse
 
 from kechuang.engine.challenges.lifecycle import PUBLIC_STAGES
 
@@ -151,3 +152,16 @@ def clawbacks_for(user) -> QuerySet[Clawback]:
     if not is_bureau(user):
         return Clawback.objects.none()
     return Clawback.objects.select_related("application__challenge")
+
+
+def posts_along_chain(chain, placed: dict[int, list[int]], user) -> list[dict]:
+    """The published challenges issued by firms on an industry chain (`settings.CHAIN_POST_PROVIDERS`; see
+    kechuang.chains.selectors): what anyone may read on the public 榜单, linked to its public page; the bureau
+    also sees those still being drafted, linked to the bureau's page."""
+    bureau = is_bureau(user)
+    found = (challenges_for(user) if bureau else public_challenges()).filter(issuer_id__in=list(placed))
+    return [{
+        "kind": "揭榜挂帅", "title": ch.title, "enterprise": ch.issuer, "segment_id": placed[ch.issuer_id][0],
+        "status": ch.get_stage_display(), "posted_on": ch.published_on,
+        "url": reverse("challenges:detail" if bureau else "challenges:public_detail", args=[ch.pk]),
+    } for ch in found]

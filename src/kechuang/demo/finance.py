@@ -637,6 +637,7 @@ def _last_year_payouts(today: dt.date) -> int:
     load_shipped_policies()
     maker = User.objects.get(username="bureau_staff")
     checker = User.objects.get(username="bureau_admin")
+    payer = User.objects.get(username="bureau_cashier")  # maker, checker and payer are three people
     year_end = dt.date(today.year - 1, 12, 31)
     paid = 0
     for code in FINANCE_POLICIES:
@@ -654,7 +655,7 @@ def _last_year_payouts(today: dt.date) -> int:
         batch = assemble_batch(user=maker, policy=policy, year=year_end.year)
         batch = approve_batch(user=checker, batch_id=batch.pk)
         if batch.status == batch.Status.APPROVED:
-            mark_paid(user=maker, batch_id=batch.pk)
+            mark_paid(user=payer, batch_id=batch.pk)
             paid += batch.count
     return paid
 

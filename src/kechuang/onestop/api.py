@@ -8,9 +8,10 @@ get a 403. A request outside the scope is a 404. A firm submits for itself; the 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Literal
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from ninja import Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
 from kechuang.accounts.models import Role
@@ -56,9 +57,14 @@ class RequestFilters(Schema):
     page: int = 1
 
 
+# The schema says what the service refuses (a category outside the catalogue, a blank title), so a request valid
+# by the published schema is accepted.
+Category = Literal[tuple(CATEGORIES)]
+
+
 class RequestIn(Schema):
-    category: str
-    title: str
+    category: Category
+    title: str = Field(min_length=1, max_length=128, pattern=r"\S")
     detail: str = ""
     uscc: str = ""
 
@@ -100,13 +106,11 @@ def submit_request(request, payload: RequestIn):
     if user.role == Role.ENTERPRISE_USER and user.enterprise_id:
         enterprise = user.enterprise
     elif user.is_bureau:
-        if not payload.uscc:
-            raise HttpError(422, "请填写企业统一社会信用代码 uscc")
+        if not payload.uscc.strip():
+            raise HttpError(404, "未指定企业：科技局代企业提交时请填写统一社会信用代码 uscc")
         enterprise = enterprise_for(user, payload.uscc.strip().upper())
     else:
         raise HttpError(403, "无权提交服务单")
-    if payload.category not in CATEGORIES:
-        raise HttpError(422, "事项类别应为：" + "、".join(f"{k}（{v}）" for k, v in CATEGORIES.items()))
     try:
         req = services.submit(user=user, enterprise=enterprise, category=payload.category, title=payload.title,
                               detail=payload.detail)
