@@ -22,6 +22,7 @@ class TokenAuth(HttpBearer):
 
 # What any operation may answer besides its success (the handlers and ninja's validation produce these).
 ERROR_RESPONSES = {
+    "400": "请求体无法解析（不是有效的 JSON）",
     "401": "未认证：缺少令牌、令牌无效或过期，或登录已超时",
     "403": "无权使用该功能（角色不允许），或须先修改临时密码",
     "404": "对象不存在或不在数据范围内",
@@ -74,11 +75,23 @@ INPUT_ERRORS = {
     "int_parsing": "应为整数", "int_from_float": "应为整数", "float_parsing": "应为数字", "decimal_parsing": "应为数字",
     "bool_parsing": "应为 true 或 false", "date_parsing": "应为日期（YYYY-MM-DD）", "date_from_datetime_parsing":
     "应为日期（YYYY-MM-DD）", "missing": "必填", "string_type": "应为文本", "literal_error": "不是可选的值",
-    "string_too_long": "太长",
-    "string_too_short": "不能为空", "string_pattern_mismatch": "不能为空",
-    "greater_than_equal": "太小", "less_than_equal": "太大",
+    "string_too_long": "太长", "string_too_short": "不能为空", "string_pattern_mismatch": "格式无效",
+    "greater_than_equal": "不能小于 {ge}", "greater_than": "应大于 {gt}", "less_than_equal": "不能大于 {le}",
+    "less_than": "应小于 {lt}",
     "json_invalid": "不是有效的 JSON", "model_attributes_type": "应为对象", "dict_type": "应为对象",
 }
+
+
+def _reason(error: dict) -> str:
+    kind, ctx = error.get("type"), error.get("ctx") or {}
+    if kind == "greater_than_equal" and ctx.get("ge") == 0:
+        return "不能为负数"
+    if kind == "string_pattern_mismatch" and ctx.get("pattern") == r"\S":
+        return "不能为空"
+    reason = INPUT_ERRORS.get(kind, "格式无效").format(**ctx)
+    if kind == "literal_error" and ctx.get("expected"):
+        reason += f"（可选：{ctx['expected']}）"
+    return reason
 
 
 @api.exception_handler(ValidationError)
@@ -87,11 +100,17 @@ def invalid_input(request, exc: ValidationError):
     parts = []
     for error in exc.errors:
         where = ".".join(str(p) for p in error.get("loc", ())[1:] if p != "payload") or "请求"
-        reason = INPUT_ERRORS.get(error.get("type"), "格式无效")
-        if error.get("type") == "literal_error" and error.get("ctx", {}).get("expected"):
-            reason += f"（可选：{error['ctx']['expected']}）"
-        parts.append(f"{where} {reason}")
+        parts.append(f"{where} {_reason(error)}")
     return api.create_response(request, {"detail": "请求参数无效：" + "；".join(parts)}, status=422)
+
+
+@api.exception_handler(HttpError)
+def http_error(request, exc: HttpError):
+    """Handlers raise HttpError with a Chinese reason; ninja raises its own 400 when a body is not JSON."""
+    detail = str(exc)
+    if exc.status_code == 400 and detail.startswith("Cannot parse request body"):
+        detail = ERROR_RESPONSES["400"]
+    return api.create_response(request, {"detail": detail}, status=exc.status_code)
 
 
 @api.exception_handler(Http404)

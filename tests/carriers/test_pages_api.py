@@ -131,7 +131,7 @@ def test_kpis_submitted_through_the_api(reported, client):
     )
     assert ok.status_code == 200 and ok.json()["events"] == 3
     bad = client.post(url, {"month": "2026-05", "events": -1}, content_type="application/json", **auth)
-    assert (bad.status_code, bad.json()) == (422, {"detail": "“活动场次”不能为负数"})
+    assert (bad.status_code, bad.json()) == (422, {"detail": "请求参数无效：events 不能为负数"})
     other = client.post(
         f"/api/carriers/{reported['other'].pk}/kpis",
         {"month": "2026-05", "events": 1},

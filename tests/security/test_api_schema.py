@@ -63,3 +63,8 @@ def test_invalid_input_is_refused_in_chinese(client, token):
     assert (response.status_code, response.json()) == (422, {"detail": "请求参数无效：page 应为整数"})
     response = client.put("/api/enterprises/x/figures/1800", "{}", content_type="application/json", **auth)
     assert (response.status_code, response.json()) == (422, {"detail": "年度超出合理范围（1900–2100）"})
+    response = client.post("/api/services/requests", "{不是 JSON", content_type="application/json", **auth)
+    assert (response.status_code, response.json()) == (400, {"detail": "请求体无法解析（不是有效的 JSON）"})
+    response = client.get("/api/finance/loans", {"status": "lost"}, **auth)
+    assert response.status_code == 422 and response.json()["detail"].startswith(
+        "请求参数无效：status 不是可选的值（可选：'', 'disbursed'")

@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Annotated, Literal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from ninja import Query, Router, Schema
 from ninja.errors import HttpError
+from pydantic import ConfigDict, Field, WithJsonSchema
 
 from kechuang.accounts.models import Role
+from kechuang.core.apitypes import MAX_COUNT, MAX_WAN, Month, MonthOrLatest, one_of
 from kechuang.core.paging import api_page
 from kechuang.engine.carriers.kpis import METRICS
 
@@ -24,6 +27,10 @@ from . import importing, selectors, services
 from .models import Application, Carrier, KpiReport, Residency
 
 router = Router(tags=["载体"])
+
+
+CarrierKind = one_of(Carrier.Kind.values)
+ApplicationStatus = one_of(Application.Status.values)
 
 
 class CarrierOut(Schema):
@@ -58,13 +65,22 @@ class KpiOut(Schema):
     flags: list[FlagOut]
 
 
+# A metric may be left out, but a month's report holds at least one (the service refuses an empty one).
+OptionalCount = Annotated[int | None, Field(ge=0, le=MAX_COUNT),
+                          WithJsonSchema({"type": "integer", "minimum": 0, "maximum": MAX_COUNT})]
+OptionalWan = Annotated[Decimal | None, Field(ge=0, lt=MAX_WAN),
+                        WithJsonSchema({"type": "number", "minimum": 0, "exclusiveMaximum": MAX_WAN})]
+
+
 class KpiIn(Schema):
-    month: str
-    firms_signed: int | None = None
-    revenue: Decimal | None = None
-    ip_applications: int | None = None
-    financing: Decimal | None = None
-    events: int | None = None
+    model_config = ConfigDict(json_schema_extra={"anyOf": [{"required": [m]} for m in METRICS]})
+
+    month: Month
+    firms_signed: OptionalCount = None
+    revenue: OptionalWan = None
+    ip_applications: OptionalCount = None
+    financing: OptionalWan = None
+    events: OptionalCount = None
 
 
 class ResidencyOut(Schema):
@@ -91,7 +107,7 @@ class ResidencyPage(Schema):
 
 
 class ResidencyFilters(Schema):
-    state: str = "current"
+    state: Literal["current", "past", "all"] = "current"
     page: int = 1
 
 
@@ -137,7 +153,7 @@ def _carrier(c: Carrier) -> dict:
 
 
 @router.get("", response=list[CarrierOut], summary="载体列表（按权限范围）")
-def list_carriers(request, kind: str = ""):
+def list_carriers(request, kind: CarrierKind = ""):
     _require_read(request.auth)
     qs = selectors.carriers_for(request.auth)
     if kind:
@@ -146,7 +162,7 @@ def list_carriers(request, kind: str = ""):
 
 
 @router.get("/ranking", response=RankingBoard, summary="载体月度排名（month 如 2026-05，默认最新）")
-def ranking(request, month: str = ""):
+def ranking(request, month: MonthOrLatest = ""):
     _require_read(request.auth)
     run = None
     if month:
@@ -178,7 +194,7 @@ class ApplicationPage(Schema):
 
 
 @router.get("/applications", response=ApplicationPage, summary="入驻申请（科技局、运营方、企业本身）")
-def list_applications(request, status: str = "", page: int = 1):
+def list_applications(request, status: ApplicationStatus = "", page: int = 1):
     user = request.auth
     own = user.role == Role.ENTERPRISE_USER and user.enterprise_id
     if not (selectors.can_read_carriers(user) or own):
@@ -243,6 +259,4 @@ def list_residencies(request, pk: int, filters: Query[ResidencyFilters]):
         qs = qs.filter(end__isnull=True)
     elif filters.state == "past":
         qs = qs.filter(end__isnull=False)
-    elif filters.state != "all":
-        raise HttpError(422, "state 应为 current、past 或 all")
     return api_page(qs.order_by("-start", "pk"), filters.page, _residency)

@@ -21,6 +21,7 @@ from django.db.models import Q
 from ninja import Query, Router, Schema
 from ninja.errors import HttpError
 
+from kechuang.core.apitypes import one_of
 from kechuang.core.paging import api_page
 
 from . import reports, selectors, services
@@ -164,14 +165,18 @@ class LedgerPage(Schema):
     items: list[LedgerOut]
 
 
+StageFilter = one_of(Challenge.Stage.values)
+LedgerKind = one_of(LedgerEntry.Kind.values)
+
+
 class ListFilters(Schema):
-    stage: str = ""
+    stage: StageFilter = ""
     q: str = ""
     page: int = 1
 
 
 class LedgerFilters(Schema):
-    kind: str = ""
+    kind: LedgerKind = ""
     source: str = ""
     challenge: int | None = None
     page: int = 1
@@ -187,8 +192,6 @@ def _out(c: Challenge) -> dict:
 
 def _filtered(qs, filters: ListFilters):
     if filters.stage:
-        if filters.stage not in Challenge.Stage.values:
-            raise HttpError(422, f"阶段无效：{filters.stage}")
         qs = qs.filter(stage=filters.stage)
     if filters.q:
         qs = qs.filter(Q(title__icontains=filters.q) | Q(code__icontains=filters.q) | Q(field__icontains=filters.q))
@@ -231,8 +234,6 @@ def ledger(request, filters: Query[LedgerFilters]):
         raise HttpError(403, "资金台账只对科技局开放")
     qs = selectors.ledger_for(user)
     if filters.kind:
-        if filters.kind not in LedgerEntry.Kind.values:
-            raise HttpError(422, f"类别无效：{filters.kind}")
         qs = qs.filter(kind=filters.kind)
     if filters.source:
         qs = qs.filter(source__name=filters.source)

@@ -25,6 +25,7 @@ from ninja import Query, Router, Schema, Status
 from ninja.errors import HttpError
 
 from kechuang.accounts.models import Organisation
+from kechuang.core.apitypes import Wan, one_of
 from kechuang.core.paging import api_page
 from kechuang.engine.finance import workflow
 from kechuang.engine.finance.consent import SCOPES
@@ -178,8 +179,12 @@ def _application(a: Application) -> dict:
     }
 
 
+ApplicationStatus = one_of(workflow.STATUS_LABELS)
+LoanStatus = one_of(Loan.Status.values)
+
+
 class ApplicationFilters(Schema):
-    status: str = ""
+    status: ApplicationStatus = ""
     late: bool = False
     page: int = 1
 
@@ -191,8 +196,6 @@ def list_applications(request, filters: Query[ApplicationFilters]):
         raise HttpError(403, "无权查看融资申请")
     qs = selectors.applications_for(user)
     if filters.status:
-        if filters.status not in workflow.STATUS_LABELS:
-            raise HttpError(422, f"状态无效：{filters.status}")
         qs = qs.filter(status=filters.status)
     if filters.late:
         qs = selectors.late(qs, timezone.localdate())
@@ -209,7 +212,7 @@ def get_application(request, pk: int):
 
 class ApplicationIn(Schema):
     product: str
-    amount: Decimal
+    amount: Wan
     term_months: int
     purpose: str
     scopes: list[Scope]
@@ -398,7 +401,7 @@ def _loan(loan: Loan) -> dict:
 
 
 class LoanFilters(Schema):
-    status: str = ""
+    status: LoanStatus = ""
     page: int = 1
 
 
@@ -409,8 +412,6 @@ def list_loans(request, filters: Query[LoanFilters]):
         raise HttpError(403, "无权查看贷款记录")
     qs = selectors.loans_for(user)
     if filters.status:
-        if filters.status not in Loan.Status.values:
-            raise HttpError(422, f"状态无效：{filters.status}")
         qs = qs.filter(status=filters.status)
     return api_page(qs.order_by("-disbursed_on", "-pk"), filters.page, _loan)
 
