@@ -87,7 +87,7 @@ def _by_stage(values: dict[str, float]) -> str:
     return "CASE " + " ".join(f"WHEN stage = '{st}' THEN {_q(v)}" for st, v in values.items()) + " END"
 
 
-def scheme_sql(scheme: Scheme, table: str) -> str:
+def scheme_sql(scheme: Scheme, table: str) -> str:  # noqa: C901
     rule = scheme.stage_rule
     stage_parts = [f"WHEN {rule.field} IS NULL THEN {repr(rule.unknown) if rule.unknown else 'NULL'}"]
     for st in reversed(rule.stages):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 from tools import conventions
@@ -40,3 +42,15 @@ def test_a_server_date_is_caught(tmp_path):
     found = conventions.clock_calls(root)
     assert [line.split(" — ")[0] for line in found] == [
         "src/kechuang/engine/dated.py:3: date.today()", "src/kechuang/engine/dated.py:4: datetime.now()"]
+
+
+def test_the_complexity_limit_fails_a_tangled_function(tmp_path):
+    """pyproject's ruff settings cap a function at 15 branches (C901); `make lint` runs ruff with them."""
+    branches = "\n".join(f"    if x == {i}:\n        return {i}" for i in range(16))
+    tangled = tmp_path / "tangled.py"
+    tangled.write_text(f"def tangled(x):\n{branches}\n    return -1\n", encoding="utf-8")
+    ruff = Path(sys.executable).with_name("ruff")
+    out = subprocess.run([str(ruff), "check", "--config", str(ROOT / "pyproject.toml"), "--output-format", "concise",
+                          "--no-cache", str(tangled)], capture_output=True, text=True, check=False)
+    assert out.returncode == 1
+    assert "C901 `tangled` is too complex (17 > 15)" in out.stdout

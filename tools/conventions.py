@@ -17,8 +17,9 @@ import sys
 from pathlib import Path
 
 WEB_APPS = ("django", "ninja", "kechuang.accounts", "kechuang.carriers", "kechuang.chains", "kechuang.challenges",
-            "kechuang.core", "kechuang.enterprises", "kechuang.finance", "kechuang.points", "kechuang.policies",
-            "kechuang.rules", "kechuang.techtransfer", "kechuang.tiers", "kechuang.demo", "kechuang.settings")
+            "kechuang.core", "kechuang.enterprises", "kechuang.finance", "kechuang.onestop", "kechuang.points",
+            "kechuang.policies", "kechuang.rules", "kechuang.techtransfer", "kechuang.tiers", "kechuang.demo",
+            "kechuang.settings")
 CLOCK_CALLS = {("date", "today"), ("datetime", "now"), ("datetime", "today"), ("datetime", "utcnow")}
 CLOCK_MODULE = Path("src/kechuang/engine/clock.py")
 

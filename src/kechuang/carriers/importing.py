@@ -68,7 +68,7 @@ def parse_month(value) -> dt.date:
     return dt.date(int(m.group(1)), int(m.group(2)), 1)
 
 
-def import_file(*, user, name: str, content: bytes) -> ImportReport:
+def import_file(*, user, name: str, content: bytes) -> ImportReport:  # noqa: C901
     """Read, validate and store a KPI file; raises UnreadableFile when the file as a whole cannot be used."""
     table = read_table(content=content, name=name)
     header, rows = table.headers, table.rows

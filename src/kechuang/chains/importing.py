@@ -37,7 +37,7 @@ class ProfileReport:
         return len({e.row for e in self.errors})
 
 
-def import_profiles(*, user, name: str, content: bytes) -> ProfileReport:
+def import_profiles(*, user, name: str, content: bytes) -> ProfileReport:  # noqa: C901
     table = read_table(content=content, name=name)
     header, rows = table.headers, table.rows
     mapping = {}

@@ -21,7 +21,7 @@ def _chains_and_services(user) -> list:
     return items
 
 
-def navigation(request):
+def navigation(request):  # noqa: C901
     user = getattr(request, "user", None)
     if not user or not user.is_authenticated:
         return {"nav": []}

@@ -266,7 +266,7 @@ class CellError(ValueError):
         self.message = message
 
 
-def parse_value(column: Column, raw):
+def parse_value(column: Column, raw):  # noqa: C901
     """Parse one cell for `column`. Empty → None (unknown). Raises CellError with a Chinese message.
 
     Money comes back as Decimal (exact), numbers as Decimal, ints as int, dates as date. A message quotes at

@@ -106,7 +106,7 @@ def read_body(raw: bytes) -> dict:
     return values
 
 
-def _value(column: facts.Column, value):
+def _value(column: facts.Column, value):  # noqa: C901
     """One JSON value as the column's value, when it is what the schema says; CellError otherwise."""
     if value is None:
         return None

@@ -130,7 +130,7 @@ def _row(name: str, number: int, cells: list, mapping: dict) -> tuple[dict, list
 BY_LABEL_NAME = {c.name: c.label for c in COLUMNS}
 
 
-def _check(name, number, row, user, bank_user, banks, products, firms, today, seen) -> list[RowError]:
+def _check(name, number, row, user, bank_user, banks, products, firms, today, seen) -> list[RowError]:  # noqa: C901
     def err(key: str, message: str) -> RowError:
         value = row.get(key)
         return RowError(name, number, BY_LABEL_NAME.get(key, ""), "" if value is None else str(value), message)

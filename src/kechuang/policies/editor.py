@@ -250,7 +250,7 @@ def _new_id(taken: set[str]) -> str:
     return f"condition_{n}"
 
 
-def _benefit(r: _Reader) -> dict:
+def _benefit(r: _Reader) -> dict:  # noqa: C901
     kind = r.text("kind")
     if kind not in KINDS:
         r.errors.append(_("请选择兑现金额的计算方式"))

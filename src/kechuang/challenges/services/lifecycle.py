@@ -147,8 +147,9 @@ def _milestone_rows(rows: list[dict], problems: list[str]) -> list[Milestone]:
     return out
 
 
-def save_draft(*, user, challenge: Challenge, fields: dict, indicators: list[dict] | None = None,
-               milestones: list[dict] | None = None) -> Challenge:
+def save_draft(  # noqa: C901
+    *, user, challenge: Challenge, fields: dict, indicators: list[dict] | None = None,
+    milestones: list[dict] | None = None) -> Challenge:
     """Save the draft: its fields, and (when given) its indicators and milestone plan, replaced as a whole.
     Bureau staff or the issuer (market-led drafting); only while the challenge is being drafted."""
     issuer = is_issuer(user, challenge)

@@ -90,7 +90,7 @@ def _drafting(facts: dict) -> list[str]:
     return [] if (facts.get("visits") or 0) >= 1 else ["尚无走访记录：请先录入实地走访情况"]
 
 
-def draft_problems(facts: dict) -> list[str]:
+def draft_problems(facts: dict) -> list[str]:  # noqa: C901
     """What a draft still lacks before it can be submitted for approval."""
     out = []
     for key, message in (("title", "榜单名称"), ("goals", "攻关目标"), ("issuer", "发榜企业"),

@@ -243,7 +243,7 @@ def _date(value, where: str, errors: list[str]) -> dt.date | None:
         return None
 
 
-def scheme_from_dict(data: dict) -> Scheme:
+def scheme_from_dict(data: dict) -> Scheme:  # noqa: C901
     """Build and validate a scheme from a dict (as read from YAML); SchemeError lists every problem."""
     errors: list[str] = []
     if not isinstance(data, dict):
@@ -447,7 +447,7 @@ def _value(raw, where: str, errors: list[str]) -> Value | None:
     return None
 
 
-def _normalisation(raw, where: str, stage_ids: list[str], errors: list[str]) -> Normalisation | None:
+def _normalisation(raw, where: str, stage_ids: list[str], errors: list[str]) -> Normalisation | None:  # noqa: C901
     if not isinstance(raw, dict) or raw.get("method") not in METHODS:
         errors.append(f"{where}：赋分方法 normalise.method 应为 {'、'.join(METHODS)} 之一")
         return None

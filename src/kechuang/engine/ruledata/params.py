@@ -94,7 +94,7 @@ def is_number(value) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-def parse_parameters(raw, *, starts: dt.date, file: str = "", rule: str = "") -> dict[str, Parameter]:
+def parse_parameters(raw, *, starts: dt.date, file: str = "", rule: str = "") -> dict[str, Parameter]:  # noqa: C901
     """The parameters of a rule document, validated; every problem is collected into one RuleDataError."""
     problems: list[Problem] = []
     out: dict[str, Parameter] = {}
@@ -240,7 +240,7 @@ def finite(value) -> bool:
     return True
 
 
-def check_value(parameter: Parameter, current, value, *, percent: bool = False) -> str | None:
+def check_value(parameter: Parameter, current, value, *, percent: bool = False) -> str | None:  # noqa: C901
     """None when `value` may replace `current` (the value in force) for `parameter`, else why not (Chinese)."""
     name = f"“{parameter.label}”"
     percent = percent or parameter.unit == "share"

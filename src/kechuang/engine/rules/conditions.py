@@ -253,7 +253,7 @@ class _Compiler:
             return list(self.params[node.value])
         return None
 
-    def expr(self, node: Node) -> pl.Expr:
+    def expr(self, node: Node) -> pl.Expr:  # noqa: C901
         kind = node.kind
         if kind in ("num", "str", "bool"):
             return pl.lit(node.value)
@@ -308,7 +308,7 @@ class _Compiler:
             return self.call(node)
         raise ConditionError(f"条件“{self.text}”：无法编译")  # pragma: no cover - parser emits known kinds
 
-    def call(self, node: Node) -> pl.Expr:
+    def call(self, node: Node) -> pl.Expr:  # noqa: C901
         name, args = node.value, node.args
         if name not in _FUNCTIONS:
             raise ConditionError(

@@ -212,7 +212,7 @@ def _columns_of(names, values: dict[str, str], params: dict) -> list[str]:
     return out
 
 
-def compile_ruleset(ruleset: RuleSet, as_of: dt.date, overrides=None, explain: bool = True) -> Compiled:
+def compile_ruleset(ruleset: RuleSet, as_of: dt.date, overrides=None, explain: bool = True) -> Compiled:  # noqa: C901
     params = _param_values(ruleset, as_of, overrides)
     values = ruleset.values
     stages: list[list[pl.Expr]] = []
