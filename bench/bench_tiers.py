@@ -28,7 +28,7 @@ import polars as pl
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from kechuang.engine.rules import evaluate
+from kechuang.engine.tiers import evaluate
 from openfisca_tiers import inputs as of_inputs
 from openfisca_tiers import system as of_system
 

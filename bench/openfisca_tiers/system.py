@@ -16,7 +16,7 @@ from openfisca_core.taxbenefitsystems import TaxBenefitSystem
 from openfisca_core.variables import Variable
 
 from kechuang.engine.derive import MONEY_DECIMALS, RATIO_DECIMALS, ip_classes
-from kechuang.engine.rules.model import select_rulesets
+from kechuang.engine.tiers.model import select_rulesets
 
 AS_OF = dt.date(2025, 6, 1)
 FISCAL_YEAR = 2024

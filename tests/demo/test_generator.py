@@ -429,9 +429,9 @@ def test_calibration_with_the_approximate_scorer(region):
 
 def test_calibration_with_the_engine(region):
     try:
-        from kechuang.engine.rules import evaluate
+        from kechuang.engine.tiers import evaluate
     except ImportError:
-        pytest.skip("tiers engine (kechuang.engine.rules.evaluate) is not available")
+        pytest.skip("tiers engine (kechuang.engine.tiers.evaluate) is not available")
     res = evaluate(region.facts, AS_OF, tiers=["tech_sme", "high_tech"], explain=False)
     n = region.facts["uscc"].n_unique()
     sme = res.filter(pl.col("tier") == "tech_sme")
@@ -457,7 +457,7 @@ def test_the_rule_facts_show_every_state(region):
         assert set(f[flag].unique().to_list()) == {True, False, None}, flag
     lapsing = latest.filter(pl.col("specialized_sme_on").is_between(dt.date(2023, 7, 1), dt.date(2023, 12, 31)))
     assert lapsing.height > 0  # their titles lapse within 6 months of the demo's 2026-06-30
-    from kechuang.engine.rules import evaluate
+    from kechuang.engine.tiers import evaluate
 
     giants = evaluate(f, AS_OF, tiers=["little_giant"], explain=False)
     assert 1 <= (giants["qualified"] == "true").sum() <= 40

@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 
 from kechuang.engine import derive, facts, labels
-from kechuang.engine.rules.model import RuleSetError, all_rulesets, load_file, select_rulesets
+from kechuang.engine.tiers.model import RuleSetError, all_rulesets, load_file, select_rulesets
 from kechuang.rulesets import TIERS_DIR
 
 AS_OF = dt.date(2025, 6, 1)

@@ -11,10 +11,10 @@ import polars as pl
 import pytest
 
 from kechuang.engine import derive
-from kechuang.engine.rules import RuleSetError, evaluate
-from kechuang.engine.rules.evaluate import _bitmask, _mask_text
-from kechuang.engine.rules.model import all_rulesets, ruleset_by_label, select_rulesets
-from kechuang.engine.rules.scoring import BOUND_OPS
+from kechuang.engine.tiers import RuleSetError, evaluate
+from kechuang.engine.tiers.evaluate import _bitmask, _mask_text
+from kechuang.engine.tiers.model import all_rulesets, ruleset_by_label, select_rulesets
+from kechuang.engine.tiers.scoring import BOUND_OPS
 
 AS_OF = dt.date(2025, 6, 1)
 

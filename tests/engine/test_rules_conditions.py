@@ -5,7 +5,7 @@ import datetime as dt
 import polars as pl
 import pytest
 
-from kechuang.engine.rules.conditions import ConditionError, compile_condition, condition_fields
+from kechuang.engine.conditions import ConditionError, compile_condition, condition_fields
 
 FRAME = pl.DataFrame(
     {

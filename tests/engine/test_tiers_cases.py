@@ -4,7 +4,7 @@ from functools import cache
 
 import pytest
 
-from kechuang.engine.rules.cases import _check, case_files, coverage, load_cases, run_file
+from kechuang.engine.tiers.cases import _check, case_files, coverage, load_cases, run_file
 
 CASES = [(path, case["name"]) for path in case_files() for case in load_cases(path)["cases"]]
 
@@ -68,7 +68,7 @@ def test_coverage_names_what_no_case_asserts(tmp_path):
 
 
 def test_tiers_test_fails_on_incomplete_coverage(tmp_path, monkeypatch, capsys):
-    import kechuang.engine.rules.cases as cases_module
+    import kechuang.engine.tiers.cases as cases_module
     from kechuang.cli import main
 
     path = tmp_path / "potential_unicorn.yaml"

@@ -6,7 +6,7 @@ import json
 import polars as pl
 import pytest
 
-from kechuang.engine.rules import GAPS, RESULT_COLUMNS, RuleSetError, evaluate, for_file, list_rulesets
+from kechuang.engine.tiers import GAPS, RESULT_COLUMNS, RuleSetError, evaluate, for_file, list_rulesets
 
 AS_OF = dt.date(2025, 6, 1)
 WORKED = {
@@ -204,7 +204,7 @@ def test_all_tiers_one_row_each():
 def test_slices_of_enterprises_give_the_same_results_in_the_same_order(monkeypatch):
     import importlib
 
-    module = importlib.import_module("kechuang.engine.rules.evaluate")
+    module = importlib.import_module("kechuang.engine.tiers.evaluate")
     rows = [
         dict(WORKED, uscc=f"E{i}", tech_staff=float(t), rd_expense=float(r))
         for i, (t, r) in enumerate([(30, 150), (9, 20), (22, 400), (0, 10), (15, 90)])

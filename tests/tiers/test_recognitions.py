@@ -11,7 +11,7 @@ import polars as pl
 import pytest
 from django.urls import reverse
 
-from kechuang.engine.rules.recognitions import hte_report_status, title_expiries
+from kechuang.engine.tiers.recognitions import hte_report_status, title_expiries
 from kechuang.enterprises.models import AnnualFigure
 from tests.conftest import ROLES
 

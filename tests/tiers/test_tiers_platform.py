@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
 from kechuang.core.models import AuditEvent, Job
-from kechuang.engine.rules.model import all_rulesets
+from kechuang.engine.tiers.model import all_rulesets
 from kechuang.enterprises.models import AnnualFigure, Qualification
 from kechuang.tiers import services
 from kechuang.tiers.models import ParameterVersion, TierResult, TierRun
@@ -682,7 +682,7 @@ def test_gap_sizes_of_a_run_match_the_one_result_formula():
 
     import polars as pl
 
-    from kechuang.engine.rules import evaluate, for_file
+    from kechuang.engine.tiers import evaluate, for_file
     from kechuang.tiers.near_misses import gap_size, gap_sizes
     from tests.engine.test_tiers_evaluate import AS_OF as ENGINE_AS_OF
     from tests.engine.test_tiers_evaluate import WORKED
@@ -699,7 +699,7 @@ def test_gap_sizes_of_a_run_match_the_one_result_formula():
 
 def test_every_bound_band_table_names_what_it_compares():
     """The band editor says what each bound is compared with, wherever the score spec names the table."""
-    from kechuang.engine.rules.model import all_rulesets
+    from kechuang.engine.tiers.model import all_rulesets
     from kechuang.tiers import bands
 
     unnamed = [(r.id, name) for r in all_rulesets() for name, versions in r.parameters.items()

@@ -57,8 +57,8 @@ def _date(text: str) -> dt.date | None:
 
 def _rulesets(as_of: dt.date, tiers: list[str] | None, local_set: str | None):
     """The rule sets to evaluate, de-duplicated, or a Chinese message naming what is wrong."""
-    from kechuang.engine.rules import RuleSetError
-    from kechuang.engine.rules.model import all_rulesets, select_rulesets
+    from kechuang.engine.tiers import RuleSetError
+    from kechuang.engine.tiers.model import all_rulesets, select_rulesets
 
     every = all_rulesets()
     live = [r for r in every if r.in_force(as_of)]
@@ -107,7 +107,7 @@ def _not_evaluated(panel, results, chosen, as_of: dt.date) -> list[str]:
 
 def _evaluate(args: argparse.Namespace) -> int:
     from kechuang.engine import facts_file, io
-    from kechuang.engine.rules import ConditionError, RuleSetError, evaluate, for_file
+    from kechuang.engine.tiers import ConditionError, RuleSetError, evaluate, for_file
     from kechuang.reference.load import facts_codes
 
     as_of = _date(args.as_of)
@@ -155,7 +155,7 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 
 def _test(args: argparse.Namespace) -> int:
-    from kechuang.engine.rules.cases import case_files, coverage, load_cases, run_file
+    from kechuang.engine.tiers.cases import case_files, coverage, load_cases, run_file
 
     files = [(path, load_cases(path)["ruleset"]) for path in case_files()]
     if args.ruleset:
@@ -186,7 +186,7 @@ def _test(args: argparse.Namespace) -> int:
 
 
 def _list(args: argparse.Namespace) -> int:
-    from kechuang.engine.rules import list_rulesets
+    from kechuang.engine.tiers import list_rulesets
 
     as_of = _date(args.as_of) if args.as_of else clock.today()
     if as_of is None:

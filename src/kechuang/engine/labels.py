@@ -9,8 +9,8 @@ import re
 
 from kechuang.engine import derive, facts
 from kechuang.engine.policies import inputs
-from kechuang.engine.rules.model import LABEL_PLACEHOLDER, RuleSet, all_rulesets, ruleset_by_label
-from kechuang.engine.rules.values import percent_parameters
+from kechuang.engine.tiers.model import LABEL_PLACEHOLDER, RuleSet, all_rulesets, ruleset_by_label
+from kechuang.engine.tiers.values import percent_parameters
 
 TIER_NAMES = {
     "tech_sme": "科技型中小企业",

@@ -20,9 +20,9 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from kechuang.engine import labels
+from kechuang.engine.conditions import ConditionError, parse
 from kechuang.engine.labels import TIER_NAMES
 from kechuang.engine.policies.conditions import known_fields
-from kechuang.engine.rules.conditions import ConditionError, parse
 
 # Comparisons a row offers, as the condition language writes them and as a reader says them.
 OPS = {">=": "不小于", ">": "大于", "<=": "不大于", "<": "小于", "==": "等于", "!=": "不等于",

@@ -1,6 +1,6 @@
 """Rule sets as data: dated, sourced YAML (tiers/, and later points/ and policies/) with YAML cases.
 
-This package holds data files only; the engine (kechuang.engine.rules) loads them. Paths are exported so
+This package holds data files only; the engine (kechuang.engine.tiers) loads them. Paths are exported so
 callers never build them by hand.
 """
 

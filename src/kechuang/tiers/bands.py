@@ -10,8 +10,8 @@ import re
 from decimal import Decimal, InvalidOperation
 
 from kechuang.engine import facts, labels
-from kechuang.engine.rules.model import RuleSet
-from kechuang.engine.rules.scoring import BOUND_OPS
+from kechuang.engine.tiers.model import RuleSet
+from kechuang.engine.tiers.scoring import BOUND_OPS
 
 # The row tests a bureau admin may choose, in words.
 OPS = {"min": "≥", "above": ">", "below": "<", "max": "≤"}

@@ -8,8 +8,8 @@ import json
 from functools import lru_cache
 
 from kechuang.engine.labels import condition_labels
-from kechuang.engine.rules.model import all_rulesets, ruleset_by_label
-from kechuang.engine.rules.values import example
+from kechuang.engine.tiers.model import all_rulesets, ruleset_by_label
+from kechuang.engine.tiers.values import example
 from kechuang.tiers.bands import is_band_table, table_text
 
 QUALIFIED = {"true": "达标", "false": "未达标", "unknown": "待定"}

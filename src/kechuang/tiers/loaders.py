@@ -7,7 +7,7 @@ import polars as pl
 from django.db.models import Q
 
 from kechuang.engine import facts
-from kechuang.engine.rules.recognitions import TITLE_DATES
+from kechuang.engine.tiers.recognitions import TITLE_DATES
 from kechuang.enterprises.models import AnnualFigure
 
 COLUMNS = ("hte_certified", "hte_certified_on", "hte_annual_report_filed", *TITLE_DATES.values())

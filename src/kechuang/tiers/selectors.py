@@ -8,7 +8,7 @@ import datetime as dt
 import polars as pl
 from django.db.models import QuerySet
 
-from kechuang.engine.rules.recognitions import hte_report_status, title_expiries
+from kechuang.engine.tiers.recognitions import hte_report_status, title_expiries
 from kechuang.enterprises.models import Enterprise
 from kechuang.enterprises.selectors import enterprises_for
 

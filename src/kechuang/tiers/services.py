@@ -15,9 +15,9 @@ from django.utils.translation import gettext as _
 from kechuang.core import audit, bulk, jobs
 from kechuang.core.models import Job
 from kechuang.engine import clock
-from kechuang.engine.rules import evaluate, for_file
-from kechuang.engine.rules.model import all_rulesets, select_rulesets
-from kechuang.engine.rules.values import check_value
+from kechuang.engine.tiers import evaluate, for_file
+from kechuang.engine.tiers.model import all_rulesets, select_rulesets
+from kechuang.engine.tiers.values import check_value
 from kechuang.enterprises.loaders import facts_frame
 from kechuang.enterprises.models import AnnualFigure, Enterprise
 

@@ -18,9 +18,9 @@ from django.utils.translation import gettext_lazy
 from kechuang.core.excel import attachment, workbook_bytes, xlsx_response
 from kechuang.engine import clock
 from kechuang.engine.labels import gaps_text, names_text
-from kechuang.engine.rules import list_rulesets
-from kechuang.engine.rules.model import all_rulesets
-from kechuang.engine.rules.values import example
+from kechuang.engine.tiers import list_rulesets
+from kechuang.engine.tiers.model import all_rulesets
+from kechuang.engine.tiers.values import example
 from kechuang.enterprises import selectors as enterprise_selectors
 from kechuang.enterprises.filters import EnterpriseFilter, filter_choices
 from kechuang.enterprises.models import Qualification

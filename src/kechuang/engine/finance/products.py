@@ -25,11 +25,11 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from kechuang.engine.conditions import Node, compile_condition, condition_fields, parse
 from kechuang.engine.finance.rules import STAGES, LoanProductRule
 from kechuang.engine.labels import TIER_NAMES, field_value_text, label
 from kechuang.engine.points.fmt import number_text
 from kechuang.engine.policies.evaluate import tier_columns
-from kechuang.engine.rules.conditions import Node, compile_condition, condition_fields, parse
 
 STATUS_LABELS = {"qualifies": "符合", "near": "差一项", "no": "不符合", "unknown": "待补充数据"}
 STAGE_REQUIREMENT = "stage"

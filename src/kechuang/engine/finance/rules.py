@@ -25,9 +25,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from kechuang.engine.conditions import ConditionError, compile_condition
 from kechuang.engine.labels import TIER_NAMES
 from kechuang.engine.ruledata import Kind, RuleDoc, register
-from kechuang.engine.rules.conditions import ConditionError, compile_condition
 
 PRODUCT_KINDS = {"credit": "信用贷", "guaranteed": "担保贷", "ip_pledge": "知识产权质押贷", "invest_loan": "投贷联动"}
 STAGES = {"seed": "种子期", "startup": "初创期", "growth": "成长期", "mature": "成熟期"}

@@ -1,4 +1,4 @@
-"""Eligibility conditions: the shared condition language (engine/rules/conditions.py), plus gaps.
+"""Eligibility conditions: the shared condition language (engine/conditions/language.py), plus gaps.
 
 Policy: a policy condition is text in the same language as the tier rule sets, so a bureau learns one
 language. Tier results are read as Boolean columns `tier.<tier id>` (true / false / null = unknown), e.g.
@@ -19,7 +19,7 @@ from functools import lru_cache
 
 import polars as pl
 
-from kechuang.engine.rules.conditions import ConditionError, Node, compile_condition, condition_fields, parse
+from kechuang.engine.conditions import ConditionError, Node, compile_condition, condition_fields, parse
 
 __all__ = ["CompiledCondition", "ConditionError", "check", "compile_policy_condition"]
 

@@ -427,7 +427,7 @@ def with_payouts(
 
 
 def available_tiers(as_of: dt.date) -> set[str]:
-    from kechuang.engine.rules import list_rulesets
+    from kechuang.engine.tiers import list_rulesets
 
     return {r["tier"] for r in list_rulesets(as_of)}
 
@@ -442,7 +442,7 @@ def evaluate_tiers(
     """
     if not tier_ids:
         return None
-    from kechuang.engine.rules import evaluate as evaluate_rules
+    from kechuang.engine.tiers import evaluate as evaluate_rules
 
     have = available_tiers(as_of)
     absent = [t for t in tier_ids if t not in have]

@@ -24,9 +24,9 @@ from dataclasses import dataclass
 import polars as pl
 
 from kechuang.engine import derive
-from kechuang.engine.rules.conditions import compile_condition, condition_fields
-from kechuang.engine.rules.model import RuleSet, RuleSetError, all_rulesets, select_rulesets
-from kechuang.engine.rules.scoring import (
+from kechuang.engine.conditions import compile_condition, condition_fields
+from kechuang.engine.tiers.model import RuleSet, RuleSetError, all_rulesets, select_rulesets
+from kechuang.engine.tiers.scoring import (
     INCREASING,
     build_parts,
     part_exprs,

@@ -48,8 +48,8 @@ import polars as pl
 import yaml
 
 from kechuang.engine import facts as facts_schema
-from kechuang.engine.rules.evaluate import evaluate
-from kechuang.engine.rules.model import select_rulesets
+from kechuang.engine.tiers.evaluate import evaluate
+from kechuang.engine.tiers.model import select_rulesets
 from kechuang.rulesets import TIER_CASES_DIR
 
 

@@ -13,8 +13,8 @@ from __future__ import annotations
 import json
 import math
 
-from kechuang.engine.rules.model import LABEL_PLACEHOLDER, RuleSet, is_number
-from kechuang.engine.rules.scoring import BOUND_OPS
+from kechuang.engine.tiers.model import LABEL_PLACEHOLDER, RuleSet, is_number
+from kechuang.engine.tiers.scoring import BOUND_OPS
 
 _ROW_KEYS = {*BOUND_OPS, "when", "points"}
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from kechuang.engine.rules.conditions import compile_condition, condition_fields
+from kechuang.engine.conditions import compile_condition, condition_fields
 
 BOUND_OPS = {"min": ">=", "above": ">", "below": "<", "max": "<="}
 INCREASING = {">=", ">"}

@@ -19,8 +19,8 @@ import datetime as dt
 import polars as pl
 
 from kechuang.engine import derive
-from kechuang.engine.rules.conditions import compile_condition
-from kechuang.engine.rules.model import RuleSet, all_rulesets, select_rulesets
+from kechuang.engine.conditions import compile_condition
+from kechuang.engine.tiers.model import RuleSet, all_rulesets, select_rulesets
 
 # Tier → the facts column holding the date its title was granted.
 TITLE_DATES = {

@@ -9,9 +9,9 @@ Public API:
     run_cases(...)                                                       (YAML cases, cases.py)
 """
 
-from kechuang.engine.rules.conditions import ConditionError, compile_condition, condition_fields
-from kechuang.engine.rules.evaluate import GAP, GAPS, RESULT_COLUMNS, evaluate, for_file, list_rulesets
-from kechuang.engine.rules.model import RuleSetError
+from kechuang.engine.conditions import ConditionError, compile_condition, condition_fields
+from kechuang.engine.tiers.evaluate import GAP, GAPS, RESULT_COLUMNS, evaluate, for_file, list_rulesets
+from kechuang.engine.tiers.model import RuleSetError
 
 __all__ = [
     "GAP",
