@@ -15,6 +15,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_this_tree_keeps_the_conventions():
     assert conventions.engine_imports_web(ROOT) == []
     assert conventions.clock_calls(ROOT) == []
+    assert conventions.untranslated_template_text(ROOT) == []
 
 
 def _copy_engine(tmp_path: Path) -> Path:
@@ -54,3 +55,15 @@ def test_the_complexity_limit_fails_a_tangled_function(tmp_path):
                           "--no-cache", str(tangled)], capture_output=True, text=True, check=False)
     assert out.returncode == 1
     assert "C901 `tangled` is too complex (17 > 15)" in out.stdout
+
+
+def test_chinese_left_unmarked_in_a_template_is_caught(tmp_path):
+    page = tmp_path / "src/kechuang/templates/x/page.html"
+    page.parent.mkdir(parents=True)
+    page.write_text('{% load i18n %}<h1>{% translate "企业库" %}</h1>\n{# 注释 #}<p title="{{ x }}">共 {{ n }} 家</p>\n'
+                    '{% blocktranslate %}第 {{ n }} 页{% endblocktranslate %}<script>var a = "图表";</script>\n',
+                    encoding="utf-8")
+    assert conventions.untranslated_template_text(tmp_path) == [
+        "src/kechuang/templates/x/page.html:2: “共” is not marked for translation — wrap it in {% translate %}",
+        "src/kechuang/templates/x/page.html:2: “家” is not marked for translation — wrap it in {% translate %}",
+    ]

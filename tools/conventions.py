@@ -4,6 +4,8 @@
 
 - The engine (`src/kechuang/engine/`) imports neither Django nor a web app: every engine module is imported
   in a fresh interpreter where those imports fail.
+- Chinese text in templates is marked for translation: outside `{% translate %}`/`{% blocktranslate %}`, tags,
+  variables, comments and scripts (whose strings are translated where they are built), no CJK character remains.
 - Today's date comes from one clock (`engine/clock.py`, or Django's `timezone.localdate()`/`now()` in Django
   code): `date.today()`, `datetime.now()`, `datetime.today()` and `datetime.utcnow()` appear nowhere else.
 Exit 0 when clean, 1 with one line per violation.
@@ -12,6 +14,7 @@ Exit 0 when clean, 1 with one line per violation.
 from __future__ import annotations
 
 import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -67,9 +70,27 @@ def clock_calls(root: Path) -> list[str]:
     return found
 
 
+# What a template may hold around its Chinese: marked text, tags, variables, comments, scripts.
+_MARKED = re.compile(r"\{%\s*blocktranslate.*?endblocktranslate\s*%\}|\{%.*?%\}|\{\{.*?\}\}|\{#.*?#\}"
+                     r"|<script\b.*?</script>", re.S)
+_CJK = re.compile(r"[\u4e00-\u9fff]+")
+
+
+def untranslated_template_text(root: Path) -> list[str]:
+    found = []
+    for path in sorted((root / "src").rglob("templates/**/*.html")):
+        text = path.read_text(encoding="utf-8")
+        blanked = _MARKED.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), text)
+        for match in _CJK.finditer(blanked):
+            line = blanked.count("\n", 0, match.start()) + 1
+            found.append(f"{path.relative_to(root)}:{line}: “{match.group(0)}” is not marked for translation "
+                         "— wrap it in {% translate %}")
+    return found
+
+
 def main(argv: list[str]) -> int:
     root = Path(argv[1] if len(argv) > 1 else Path(__file__).resolve().parents[1])
-    problems = engine_imports_web(root) + clock_calls(root)
+    problems = engine_imports_web(root) + clock_calls(root) + untranslated_template_text(root)
     for line in problems:
         print(line)
     return 1 if problems else 0

@@ -119,7 +119,7 @@ def test_year_out_of_range(world, put, year):
 def test_openapi_document_says_what_the_endpoint_takes_and_answers(world, client):
     spec = client.get("/api/openapi.json").json()
     operation = spec["paths"]["/api/enterprises/{uscc}/figures/{year}"]["put"]
-    assert set(operation["responses"]) == {"200", "401", "403", "404", "422"}
+    assert set(operation["responses"]) == {"200", "400", "401", "403", "404", "422"}
     body = operation["requestBody"]["content"]["application/json"]["schema"]
     assert body["additionalProperties"] is False and body["minProperties"] == 1
     props = body["properties"]
