@@ -1,0 +1,234 @@
+"""Match a need (free Chinese text) to documents (patents, achievements): ranked hits, each with its reason.
+
+Two signals, both learned from the corpus at hand when the matcher is built (nothing downloaded):
+1. Lexical: BM25 over index terms (jieba words and character bigrams, `tokens`) of each document's title and
+   text. It finds titles that share the need's words.
+2. The corpus's own labels: the IPC subclasses of its documents. From the titles the matcher learns, for every
+   term, which subclasses it points to (a smoothed lift P(subclass | term) / P(subclass)); a need's terms add up
+   to a score per subclass, blended with the subclasses of its best lexical hits (pseudo-relevance feedback).
+   The IPC hierarchy spreads part of a subclass's score to its class (H01M → H01). A document then scores
+   lexical + the best score among its subclasses, so titles of the right field rise above titles that share a
+   word by accident (an "电池" of a solar panel clamp against the need's battery safety).
+Ties are broken by document id, so the same input always gives the same ranking.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from kechuang.engine.techtransfer import tokens
+
+IPC_CLASS_CHARS = 3  # H01M → class H01
+SCORE_DIGITS = 4
+
+
+@dataclass(frozen=True)
+class Document:
+    id: str
+    title: str
+    text: str = ""
+    ipc: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Hit:
+    id: str
+    score: float
+    reason: str
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How the signals are weighed; the defaults were chosen on the development needs of bench/bench_matching.py."""
+
+    bm25_k1: float = 1.2
+    bm25_b: float = 0.75
+    bigram_weight: float = 0.5  # a bigram counts half a word: it is the fallback when words differ
+    lift_prior: float = 5.0  # pseudo-documents of the corpus-wide subclass mix added to each term's counts
+    feedback_docs: int = 20  # best lexical hits whose subclasses vote
+    feedback_weight: float = 0.5  # share of the votes in the subclass score (the rest: term lifts)
+    class_share: float = 0.3  # part of a subclass's score its IPC siblings receive through the class
+    field_weight: float = 1.0  # subclass score (0–1) added to the lexical score (0–1)
+    reason_terms: int = 3  # shared words named in a reason
+    reason_min_field: float = 0.5  # a subclass is named in the reason when its score is at least this
+
+
+DEFAULTS = Settings()
+
+
+class _Postings:
+    """A sparse term → (rows, values) table: one array of rows and values, sliced by term offsets."""
+
+    def __init__(self, pairs: dict[int, dict[int, float]], n_terms: int):
+        lengths = np.zeros(n_terms + 1, dtype=np.int64)
+        for term, row in pairs.items():
+            lengths[term + 1] = len(row)
+        self.offsets = np.cumsum(lengths)
+        self.rows = np.empty(self.offsets[-1], dtype=np.int32)
+        self.values = np.empty(self.offsets[-1], dtype=np.float32)
+        for term, row in pairs.items():
+            start = self.offsets[term]
+            self.rows[start:start + len(row)] = list(row)
+            self.values[start:start + len(row)] = list(row.values())
+
+    def gather(self, term_ids: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Rows and weighted values of the given terms, concatenated."""
+        starts, ends = self.offsets[term_ids], self.offsets[term_ids + 1]
+        sizes = ends - starts
+        if not sizes.sum():
+            return np.empty(0, dtype=np.int32), np.empty(0, dtype=np.float32)
+        index = np.repeat(starts - np.cumsum(sizes) + sizes, sizes) + np.arange(sizes.sum())
+        return self.rows[index], self.values[index] * np.repeat(weights, sizes)
+
+
+class Matcher:
+    def __init__(self, documents: Iterable[Document], settings: Settings = DEFAULTS):
+        self.settings = s = settings
+        self.documents = list(documents)
+        n = len(self.documents)
+        self._vocab: dict[str, int] = {}
+        doc_terms = [self._count(f"{d.title} {d.text}", grow=True) for d in self.documents]
+        self._words = [set(tokens.words(f"{d.title} {d.text}")) for d in self.documents]
+
+        # BM25 document side, precomputed per (term, document).
+        lengths = np.array([sum(c.values()) for c in doc_terms], dtype=np.float64)
+        mean_length = lengths.mean() if n and lengths.sum() else 1.0
+        df = Counter(t for c in doc_terms for t in c)
+        postings: dict[int, dict[int, float]] = {}
+        for row, counts in enumerate(doc_terms):
+            norm = s.bm25_k1 * (1 - s.bm25_b + s.bm25_b * lengths[row] / mean_length)
+            for term, tf in counts.items():
+                idf = math.log(1 + (n - df[term] + 0.5) / (df[term] + 0.5))
+                postings.setdefault(term, {})[row] = idf * tf * (s.bm25_k1 + 1) / (tf + norm)
+        self._lexical = _Postings(postings, len(self._vocab))
+
+        # The IPC labels: subclasses, their classes, and each document's subclasses as (document, subclass) pairs.
+        self._subclasses = sorted({c for d in self.documents for c in d.ipc})
+        self._sub_index = sub_index = {c: i for i, c in enumerate(self._subclasses)}
+        classes = sorted({c[:IPC_CLASS_CHARS] for c in self._subclasses})
+        self._class_of = np.array(
+            [classes.index(c[:IPC_CLASS_CHARS]) for c in self._subclasses], dtype=np.int32
+        )
+        self._n_classes = len(classes)
+        pair_doc, pair_sub = [], []
+        for row, d in enumerate(self.documents):
+            for c in dict.fromkeys(d.ipc):
+                pair_doc.append(row)
+                pair_sub.append(sub_index[c])
+        self._pair_doc = np.array(pair_doc, dtype=np.int32)
+        self._pair_sub = np.array(pair_sub, dtype=np.int32)
+        self._lift = self._learn_lifts(doc_terms)
+
+        self._id_rank = np.empty(n, dtype=np.int64)
+        self._id_rank[np.argsort(np.array([d.id for d in self.documents], dtype=object), kind="stable")] = (
+            np.arange(n)
+        )
+
+    def _count(self, text: str, grow: bool = False) -> Counter:
+        """Term id → weighted count; unknown terms are added to the vocabulary while indexing, else dropped."""
+        counts: Counter = Counter()
+        for term in tokens.terms(text):
+            term_id = self._vocab.setdefault(term, len(self._vocab)) if grow else self._vocab.get(term)
+            if term_id is not None:
+                counts[term_id] += self.settings.bigram_weight if term.startswith(tokens.BIGRAM) else 1.0
+        return counts
+
+    def _learn_lifts(self, doc_terms: list[Counter]) -> _Postings:
+        """For each term, log(P(subclass | term) / P(subclass)) where positive, smoothed towards the corpus mix."""
+        n_sub = len(self._subclasses)
+        if not n_sub:
+            return _Postings({}, len(self._vocab))
+        prior = np.bincount(self._pair_sub, minlength=n_sub) / len(self._pair_sub)
+        by_term: dict[int, Counter] = {}
+        for row, sub in zip(self._pair_doc.tolist(), self._pair_sub.tolist(), strict=True):
+            for term in doc_terms[row]:
+                by_term.setdefault(term, Counter())[sub] += 1
+        lifts: dict[int, dict[int, float]] = {}
+        mu = self.settings.lift_prior
+        for term, subs in by_term.items():
+            total = sum(subs.values())
+            for sub, count in subs.items():
+                lift = math.log((count + mu * prior[sub]) / (total + mu) / prior[sub])
+                if lift > 0:
+                    lifts.setdefault(term, {})[sub] = lift
+        return _Postings(lifts, len(self._vocab))
+
+    # Scoring -------------------------------------------------------------------------------------------------
+
+    def _query(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        counts = self._count(text)
+        ids = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
+        # A need that repeats a word is about it, but not ten times more: log damping.
+        weights = np.log1p(np.fromiter(counts.values(), dtype=np.float64, count=len(counts)))
+        return ids, weights.astype(np.float32)
+
+    def _field_scores(self, ids, weights, lexical: np.ndarray) -> np.ndarray:
+        """A score in 0–1 per subclass: term lifts blended with the subclasses of the best lexical hits."""
+        s = self.settings
+        n_sub = len(self._subclasses)
+        rows, values = self._lift.gather(ids, weights)
+        by_terms = np.bincount(rows, weights=values, minlength=n_sub)
+        top = np.argsort(-lexical, kind="stable")[:s.feedback_docs]
+        top = top[lexical[top] > 0]
+        in_top = np.isin(self._pair_doc, top)
+        votes = np.bincount(self._pair_sub[in_top], weights=lexical[self._pair_doc[in_top]], minlength=n_sub)
+        field = (1 - s.feedback_weight) * _unit(by_terms) + s.feedback_weight * _unit(votes)
+        by_class = np.zeros(self._n_classes)
+        np.maximum.at(by_class, self._class_of, field)
+        return np.maximum(field, s.class_share * by_class[self._class_of])
+
+    def _scores(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """Score per document and score per subclass for a need."""
+        n = len(self.documents)
+        ids, weights = self._query(text)
+        rows, values = self._lexical.gather(ids, weights)
+        lexical = np.bincount(rows, weights=values, minlength=n)
+        if not len(self._subclasses) or not lexical.any():
+            return _unit(lexical), np.zeros(len(self._subclasses))
+        field = self._field_scores(ids, weights, lexical)
+        doc_field = np.zeros(n)
+        np.maximum.at(doc_field, self._pair_doc, field[self._pair_sub])
+        return _unit(lexical) + self.settings.field_weight * doc_field, field
+
+    def search(self, text: str, top: int = 10) -> list[Hit]:
+        """The best `top` documents for a need, best first; documents sharing nothing with it are left out."""
+        if top <= 0 or not self.documents:
+            return []
+        scores, field = self._scores(text)
+        rows = self._best(scores, top)
+        shared_words = set(tokens.words(text))
+        return [Hit(self.documents[r].id, round(float(scores[r]), SCORE_DIGITS), self._reason(r, shared_words, field))
+                for r in rows]
+
+    def search_many(self, texts: Sequence[str], top: int = 10) -> list[list[Hit]]:
+        return [self.search(text, top) for text in texts]
+
+    def _best(self, scores: np.ndarray, top: int) -> np.ndarray:
+        """Rows of the `top` highest positive scores, ties by document id."""
+        positive = np.flatnonzero(scores > 0)
+        if len(positive) > top:
+            kth = np.partition(scores[positive], len(positive) - top)[len(positive) - top]
+            positive = positive[scores[positive] >= kth]
+        order = np.lexsort((self._id_rank[positive], -scores[positive]))
+        return positive[order][:top]
+
+    def _reason(self, row: int, need_words: set[str], field: np.ndarray) -> str:
+        s = self.settings
+        document = self.documents[row]
+        shared = sorted(need_words & self._words[row], key=lambda w: (-len(w), w))[:s.reason_terms]
+        parts = [f"共同词：{'、'.join(shared)}"] if shared else []
+        subs = [c for c in dict.fromkeys(document.ipc) if field[self._sub_index[c]] >= s.reason_min_field]
+        if subs:
+            parts.append(f"IPC {'、'.join(subs)}")
+        return "；".join(parts) or "字面相近"
+
+
+def _unit(values: np.ndarray) -> np.ndarray:
+    """Scaled so that the largest is 1 (all zeros stay zeros)."""
+    peak = values.max() if len(values) else 0.0
+    return values / peak if peak > 0 else values
