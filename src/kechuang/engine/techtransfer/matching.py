@@ -93,7 +93,6 @@ class Matcher:
         n = len(self.documents)
         self._vocab: dict[str, int] = {}
         doc_terms = [self._count(f"{d.title} {d.text}", grow=True) for d in self.documents]
-        self._words = [set(tokens.words(f"{d.title} {d.text}")) for d in self.documents]
 
         # BM25 document side, precomputed per (term, document).
         lengths = np.array([sum(c.values()) for c in doc_terms], dtype=np.float64)
@@ -201,9 +200,13 @@ class Matcher:
             return []
         scores, field = self._scores(text)
         rows = self._best(scores, top)
-        shared_words = set(tokens.words(text))
-        return [Hit(self.documents[r].id, round(float(scores[r]), SCORE_DIGITS), self._reason(r, shared_words, field))
-                for r in rows]
+        need_words = set(tokens.words(text))
+        need_bigrams = {b.removeprefix(tokens.BIGRAM) for b in tokens.bigrams(text)}
+        return [
+            Hit(self.documents[r].id, round(float(scores[r]), SCORE_DIGITS),
+                self._reason(r, need_words, need_bigrams, field))
+            for r in rows
+        ]
 
     def search_many(self, texts: Sequence[str], top: int = 10) -> list[list[Hit]]:
         return [self.search(text, top) for text in texts]
@@ -217,15 +220,22 @@ class Matcher:
         order = np.lexsort((self._id_rank[positive], -scores[positive]))
         return positive[order][:top]
 
-    def _reason(self, row: int, need_words: set[str], field: np.ndarray) -> str:
+    def _reason(self, row: int, need_words: set[str], need_bigrams: set[str], field: np.ndarray) -> str:
+        """Shared words (the need's words found in the document, else shared character pairs), then the subclasses
+        of the document that the need points to."""
         s = self.settings
         document = self.documents[row]
-        shared = sorted(need_words & self._words[row], key=lambda w: (-len(w), w))[:s.reason_terms]
+        text = tokens.normalize(f"{document.title} {document.text}")
+        shared = [w for w in need_words if w in text] or [b for b in need_bigrams if b in text]
+        shared = sorted(shared, key=lambda w: (-len(w), w))[:s.reason_terms]
         parts = [f"共同词：{'、'.join(shared)}"] if shared else []
-        subs = [c for c in dict.fromkeys(document.ipc) if field[self._sub_index[c]] >= s.reason_min_field]
+        own = list(dict.fromkeys(document.ipc))
+        subs = [c for c in own if field[self._sub_index[c]] >= s.reason_min_field]
         if subs:
             parts.append(f"IPC {'、'.join(subs)}")
-        return "；".join(parts) or "字面相近"
+        elif not parts:  # ranked by its field alone, and a field the need points to only weakly
+            parts.append(f"相近领域 IPC {max(own, key=lambda c: field[self._sub_index[c]])}")
+        return "；".join(parts)
 
 
 def _unit(values: np.ndarray) -> np.ndarray:
