@@ -147,12 +147,13 @@ def speed(patents: list[dict], bdci_needs: Path, size: int, batch: int) -> bool:
     one_ms = statistics.median(singles)
     bdci = [f"{n['title']}。{n['content']}" for n in read_jsonl(bdci_needs)]
     texts = [bdci[i % len(bdci)] for i in range(batch)]
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     matcher.search_many(texts, K)
-    batch_s = time.perf_counter() - started
+    batch_s, batch_cpu = time.perf_counter() - started, time.process_time() - cpu
     print(f"速度：{size} 条文档，建索引 {built:.1f} s")
     print(f"  单条需求（开发集中位数）  {one_ms:8.1f} ms   目标 < {TARGET_ONE_MS} ms   最慢 {max(singles):.1f} ms")
-    print(f"  批量 {batch} 条（BDCI 需求原文）{batch_s:8.1f} s    目标 ≤ {TARGET_BATCH_S} s")
+    print(f"  批量 {batch} 条（BDCI 需求原文）{batch_s:8.1f} s    目标 ≤ {TARGET_BATCH_S} s   "
+          f"（其中本进程 CPU {batch_cpu:.1f} s：机器繁忙时二者之差是等待）")
     return one_ms < TARGET_ONE_MS and batch_s <= TARGET_BATCH_S
 
 

@@ -25,19 +25,20 @@ def matcher():
 
 def test_ranking_scores_and_reasons(matcher):
     assert matcher.search("防爆锂电池的研发", top=5) == [
-        Hit("P1", 2.0, "共同词：防爆；IPC H01M"),
-        Hit("P2", 1.9733, "共同词：锂电池；IPC H01M"),
-        Hit("P6", 1.7503, "共同词：防爆；IPC H01M"),
+        Hit("P1", 2.0, "共同词：电池、防爆；IPC H01M"),
+        Hit("P6", 1.8308, "共同词：电池、防爆；IPC H01M"),
+        Hit("P2", 1.6597, "共同词：锂电池；IPC H01M"),
         Hit("P7", 1.0, "IPC H01M"),
-        Hit("P3", 0.1903, "共同词：电池"),
+        Hit("P3", 0.1389, "共同词：电池"),
     ]
 
 
 def test_ipc_reranking_lifts_the_need_s_field_over_a_shared_word(matcher):
     """P3 (a solar panel) shares 电池 with the need, yet the battery patents of H01M rank above it, P7 even
-    without a shared word; the pump that shares nothing is left out."""
-    ranked = [h.id for h in matcher.search("电池", top=10)]
-    assert ranked == ["P1", "P6", "P2", "P7", "P3"]
+    without a shared word; P4 follows only through P3's field (光伏, H02S); the pump in F04D is left out."""
+    hits = matcher.search("电池", top=10)
+    assert [h.id for h in hits] == ["P1", "P6", "P2", "P7", "P3", "P4"]
+    assert [h.reason for h in hits[3:]] == ["IPC H01M", "共同词：电池", "相近领域 IPC H02S"]
 
 
 def test_reason_names_shared_words_longest_first_then_every_subclass_pointed_to(matcher):
@@ -71,13 +72,18 @@ def test_top_bounds(matcher):
 def test_without_ipc_labels_ranking_is_lexical():
     plain = Matcher([Document(d.id, d.title) for d in CORPUS])
     assert [(h.id, h.reason) for h in plain.search("防爆锂电池")] == [
-        ("P1", "共同词：防爆"), ("P6", "共同词：防爆"), ("P2", "共同词：锂电池"), ("P3", "共同词：电池"),
+        ("P1", "共同词：电池、防爆"), ("P6", "共同词：电池、防爆"), ("P2", "共同词：锂电池"), ("P3", "共同词：电池"),
     ]
 
 
 def test_document_text_is_searched_too():
     docs = [Document("A1", "新型材料", text="用于固态电池的硫化物电解质", ipc=("H01M",)), Document("A2", "新型涂料")]
-    assert [(h.id, h.reason) for h in Matcher(docs).search("固态电解质")] == [("A1", "共同词：电解质；IPC H01M")]
+    assert [(h.id, h.reason) for h in Matcher(docs).search("固态电解质")] == [("A1", "共同词：电解质、固态；IPC H01M")]
+
+
+def test_documents_without_subclasses_beside_labelled_ones():
+    docs = [Document("A2", "新型涂料"), Document("A1", "硫化物电解质", ipc=("H01M",)), Document("A3", "电解质涂料")]
+    assert [h.id for h in Matcher(docs).search("固态电解质")] == ["A1", "A3"]
 
 
 def test_search_many_is_search_per_text(matcher):

@@ -56,6 +56,7 @@ class Settings:
     field_weight: float = 1.0  # subclass score (0–1) added to the lexical score (0–1)
     reason_terms: int = 3  # shared words named in a reason
     reason_min_field: float = 0.5  # a subclass is named in the reason when its score is at least this
+    longest_query_word: int = 8  # longer corpus words are not looked for in a need
 
 
 DEFAULTS = Settings()
@@ -75,6 +76,14 @@ class _Postings:
             start = self.offsets[term]
             self.rows[start:start + len(row)] = list(row)
             self.values[start:start + len(row)] = list(row.values())
+
+    @classmethod
+    def of_rows(cls, keys: np.ndarray, rows: np.ndarray, n_keys: int) -> _Postings:
+        """key → rows, from parallel arrays sorted by key (values all 1)."""
+        table = cls({}, n_keys)
+        table.offsets = np.concatenate(([0], np.cumsum(np.bincount(keys, minlength=n_keys))))
+        table.rows, table.values = rows.astype(np.int32), np.ones(len(rows), dtype=np.float32)
+        return table
 
     def gather(self, term_ids: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Rows and weighted values of the given terms, concatenated."""
@@ -121,7 +130,25 @@ class Matcher:
                 pair_sub.append(sub_index[c])
         self._pair_doc = np.array(pair_doc, dtype=np.int32)
         self._pair_sub = np.array(pair_sub, dtype=np.int32)
+        self._doc_subs = _Postings.of_rows(self._pair_doc, self._pair_sub, n)
+        # Documents with the same subclasses score the same field: scored once per distinct set of subclasses.
+        sets: dict[tuple[int, ...], int] = {}
+        self._doc_set = np.array(
+            [sets.setdefault(tuple(sorted({sub_index[c] for c in d.ipc})), len(sets)) for d in self.documents],
+            dtype=np.int32,
+        )
+        # An empty set holds the index one past the last subclass, whose field is 0.
+        set_subs = [t or (len(self._subclasses),) for t in sets]
+        self._set_starts = np.cumsum([0] + [len(t) for t in set_subs[:-1]])
+        self._set_subs = np.array([c for t in set_subs for c in t], dtype=np.int32)
         self._lift = self._learn_lifts(doc_terms)
+        # The query side looks for corpus words in the need: word lengths by their first two characters.
+        self._word_lengths: dict[str, tuple[int, ...]] = {}
+        by_prefix: dict[str, set[int]] = {}
+        for term in self._vocab:
+            if not term.startswith(tokens.BIGRAM) and len(term) <= s.longest_query_word:
+                by_prefix.setdefault(term[:tokens.MIN_WORD_CHARS], set()).add(len(term))
+        self._word_lengths = {prefix: tuple(sorted(lengths)) for prefix, lengths in by_prefix.items()}
 
         self._id_rank = np.empty(n, dtype=np.int64)
         self._id_rank[np.argsort(np.array([d.id for d in self.documents], dtype=object), kind="stable")] = (
@@ -159,8 +186,26 @@ class Matcher:
 
     # Scoring -------------------------------------------------------------------------------------------------
 
-    def _query(self, text: str) -> tuple[np.ndarray, np.ndarray]:
-        counts = self._count(text)
+    def _need_words(self, text: str) -> list[str]:
+        """Every corpus word the need contains, as often as it occurs: a need is not segmented but searched for
+        the corpus's words, so that "锂离子电池组" finds the titles' "锂离子", "电池" and "电池组" alike."""
+        text = tokens.normalize(text).replace(tokens.BIGRAM, " ")  # a bigram term is never a word of the need
+        vocab, by_prefix, prefix = self._vocab, self._word_lengths, tokens.MIN_WORD_CHARS
+        found = []
+        for start in range(len(text) - 1):
+            for length in by_prefix.get(text[start:start + prefix], ()):
+                word = text[start:start + length]
+                if word in vocab:
+                    found.append(word)
+        return found
+
+    def _query(self, words: list[str], bigrams: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        counts: Counter = Counter()
+        for word in words:
+            counts[self._vocab[word]] += 1.0
+        for bigram in bigrams:
+            if (term := self._vocab.get(bigram)) is not None:
+                counts[term] += self.settings.bigram_weight
         ids = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
         # A need that repeats a word is about it, but not ten times more: log damping.
         weights = np.log1p(np.fromiter(counts.values(), dtype=np.float64, count=len(counts)))
@@ -172,36 +217,38 @@ class Matcher:
         n_sub = len(self._subclasses)
         rows, values = self._lift.gather(ids, weights)
         by_terms = np.bincount(rows, weights=values, minlength=n_sub)
-        top = np.argsort(-lexical, kind="stable")[:s.feedback_docs]
-        top = top[lexical[top] > 0]
-        in_top = np.isin(self._pair_doc, top)
-        votes = np.bincount(self._pair_sub[in_top], weights=lexical[self._pair_doc[in_top]], minlength=n_sub)
+        found = np.flatnonzero(lexical)
+        top = found[np.argpartition(-lexical[found], s.feedback_docs)[:s.feedback_docs]] if len(
+            found) > s.feedback_docs else found
+        subs, weights = self._doc_subs.gather(top, lexical[top])
+        votes = np.bincount(subs, weights=weights, minlength=n_sub)
         field = (1 - s.feedback_weight) * _unit(by_terms) + s.feedback_weight * _unit(votes)
         by_class = np.zeros(self._n_classes)
         np.maximum.at(by_class, self._class_of, field)
         return np.maximum(field, s.class_share * by_class[self._class_of])
 
-    def _scores(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+    def _scores(self, words: list[str], bigrams: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """Score per document and score per subclass for a need."""
         n = len(self.documents)
-        ids, weights = self._query(text)
+        ids, weights = self._query(words, bigrams)
         rows, values = self._lexical.gather(ids, weights)
         lexical = np.bincount(rows, weights=values, minlength=n)
         if not len(self._subclasses) or not lexical.any():
             return _unit(lexical), np.zeros(len(self._subclasses))
         field = self._field_scores(ids, weights, lexical)
-        doc_field = np.zeros(n)
-        np.maximum.at(doc_field, self._pair_doc, field[self._pair_sub])
+        set_field = np.maximum.reduceat(np.append(field, 0.0)[self._set_subs], self._set_starts)
+        doc_field = set_field[self._doc_set]
         return _unit(lexical) + self.settings.field_weight * doc_field, field
 
     def search(self, text: str, top: int = 10) -> list[Hit]:
         """The best `top` documents for a need, best first; documents sharing nothing with it are left out."""
         if top <= 0 or not self.documents:
             return []
-        scores, field = self._scores(text)
+        words, bigrams = self._need_words(text), tokens.bigrams(text)
+        scores, field = self._scores(words, bigrams)
         rows = self._best(scores, top)
-        need_words = set(tokens.words(text))
-        need_bigrams = {b.removeprefix(tokens.BIGRAM) for b in tokens.bigrams(text)}
+        need_words = set(words)
+        need_bigrams = {b.removeprefix(tokens.BIGRAM) for b in bigrams}
         return [
             Hit(self.documents[r].id, round(float(scores[r]), SCORE_DIGITS),
                 self._reason(r, need_words, need_bigrams, field))
@@ -227,7 +274,11 @@ class Matcher:
         document = self.documents[row]
         text = tokens.normalize(f"{document.title} {document.text}")
         shared = [w for w in need_words if w in text] or [b for b in need_bigrams if b in text]
-        shared = sorted(shared, key=lambda w: (-len(w), w))[:s.reason_terms]
+        named: list[str] = []
+        for word in sorted(shared, key=lambda w: (-len(w), w)):
+            if len(named) < s.reason_terms and not any(word in longer for longer in named):
+                named.append(word)
+        shared = named
         parts = [f"共同词：{'、'.join(shared)}"] if shared else []
         own = list(dict.fromkeys(document.ipc))
         subs = [c for c in own if field[self._sub_index[c]] >= s.reason_min_field]
