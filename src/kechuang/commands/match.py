@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from kechuang.commands.common import EXIT_BAD_INPUT, MAX_PROBLEMS_SHOWN, fail
+from kechuang.commands.common import MAX_PROBLEMS_SHOWN, fail
 
 EXIT_SOME_REFUSED = 1
 

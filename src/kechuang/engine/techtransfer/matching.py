@@ -274,12 +274,13 @@ class Matcher:
         document = self.documents[row]
         text = tokens.normalize(f"{document.title} {document.text}")
         shared = [w for w in need_words if w in text] or [b for b in need_bigrams if b in text]
-        named: list[str] = []
+        named, covered = [], set()  # longest first; a word overlapping one named in the title is a fragment
         for word in sorted(shared, key=lambda w: (-len(w), w)):
-            if len(named) < s.reason_terms and not any(word in longer for longer in named):
+            span = set(range(text.find(word), text.find(word) + len(word)))
+            if len(named) < s.reason_terms and not span & covered:
                 named.append(word)
-        shared = named
-        parts = [f"共同词：{'、'.join(shared)}"] if shared else []
+                covered |= span
+        parts = [f"共同词：{'、'.join(named)}"] if named else []
         own = list(dict.fromkeys(document.ipc))
         subs = [c for c in own if field[self._sub_index[c]] >= s.reason_min_field]
         if subs:
