@@ -6,6 +6,7 @@ Quality, over the real patent titles of ../shared/data/patents (9,740 titles wit
 the labelled needs of bench/data (matching_dev_needs.jsonl, used to tune; matching_heldout_needs.jsonl, never):
   P@10      share of the first ten results that share an IPC subclass judged relevant to the need;
   nDCG@10   the same relevance, discounted by rank, against the best ranking the corpus allows;
+  (+套话: the same needs with a company paragraph appended, as firms write them; reported, not targeted.)
   strict@10 share of the first ten that share a relevant subclass AND name one of the need's labelled key terms
             in the title — the finer measure: a matcher returning any patent of the right class scores low here.
             (The issue asks for IPC main-group overlap; the patent file holds subclasses only, so the key terms
@@ -21,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import statistics
 import sys
 import time
@@ -39,6 +41,13 @@ TARGET_P10 = 0.80
 TARGET_RATIO = 1.5
 TARGET_ONE_MS = 200
 TARGET_BATCH_S = 60
+# The company paragraph of a real need (facilities, turnover, wished partners) says nothing about the technology;
+# appended to every need, it shows whether the matcher keeps its ranking on the longer texts firms write.
+BOILERPLATE = (
+    "现有工作基础：公司成立于2012年，现有标准化厂房两栋，生产和检测设备齐全，技术人员三十余人，"
+    "2018年度销售收入3100万元，利润总额450万元，被评为高新技术企业。"
+    "合作方式：委托开发或合作开发，希望与高校、科研院所建立长期合作关系，共同申报项目。"
+)
 # Edits that make a repeated title a different document of the speed corpus (same field, other words).
 PREFIXES = ("", "一种", "新型", "改进的", "智能", "高效", "便携式", "自动", "组合式", "多功能")
 
@@ -100,10 +109,11 @@ def quality(patents: list[dict]) -> bool:
     base = baseline(patents)
     met = True
     print(f"质量：{len(patents)} 条真实专利标题；P@10 / nDCG@10 / strict@10（见文件说明）")
-    print(f"  {'需求集':<10}{'条数':>4}  {'本匹配器':<26}{'jieba+bm25s 基线':<26}P@10 之比")
-    for name, path in NEEDS.items():
+    print(f"  {'需求集':<12}{'条数':>4}  {'本匹配器':<26}{'jieba+bm25s 基线':<26}P@10 之比")
+    for name, path, padded in [(n, p, False) for n, p in NEEDS.items()] + [(n, p, True) for n, p in NEEDS.items()]:
         needs = read_jsonl(path)
-        texts = [n["text"] for n in needs]
+        texts = [n["text"] + BOILERPLATE if padded else n["text"] for n in needs]
+        name = f"{name}+套话" if padded else name
         ours = measure([[h.id for h in hits] for hits in matcher.search_many(texts, K)], needs, by_id)
         theirs = measure(base(texts), needs, by_id)
         ratio = ours["P@10"] / theirs["P@10"] if theirs["P@10"] else math.inf
@@ -111,7 +121,7 @@ def quality(patents: list[dict]) -> bool:
         def row(m):
             return f"{m['P@10']:.3f} / {m['nDCG@10']:.3f} / {m['strict@10']:.3f}"
 
-        print(f"  {name:<10}{len(needs):>4}  {row(ours):<26}{row(theirs):<26}{ratio:.2f}×")
+        print(f"  {name:<12}{len(needs):>4}  {row(ours):<26}{row(theirs):<26}{ratio:.2f}×")
         if name == "held-out" and (ours["P@10"] < TARGET_P10 or ratio < TARGET_RATIO):
             met = False
     return met
@@ -147,13 +157,18 @@ def speed(patents: list[dict], bdci_needs: Path, size: int, batch: int) -> bool:
     one_ms = statistics.median(singles)
     bdci = [f"{n['title']}。{n['content']}" for n in read_jsonl(bdci_needs)]
     texts = [bdci[i % len(bdci)] for i in range(batch)]
-    started, cpu = time.perf_counter(), time.process_time()
-    matcher.search_many(texts, K)
-    batch_s, batch_cpu = time.perf_counter() - started, time.process_time() - cpu
+    workers = os.cpu_count() or 1
+    started = time.perf_counter()
+    matcher.search_many(texts, K, workers=workers)
+    batch_s = time.perf_counter() - started
+    sample = texts[:batch // workers]
+    cpu = time.process_time()
+    matcher.search_many(sample, K)
+    cpu_s = (time.process_time() - cpu) * batch / max(len(sample), 1)
     print(f"速度：{size} 条文档，建索引 {built:.1f} s")
     print(f"  单条需求（开发集中位数）  {one_ms:8.1f} ms   目标 < {TARGET_ONE_MS} ms   最慢 {max(singles):.1f} ms")
-    print(f"  批量 {batch} 条（BDCI 需求原文）{batch_s:8.1f} s    目标 ≤ {TARGET_BATCH_S} s   "
-          f"（其中本进程 CPU {batch_cpu:.1f} s：机器繁忙时二者之差是等待）")
+    print(f"  批量 {batch} 条（BDCI 需求原文）{batch_s:8.1f} s    目标 ≤ {TARGET_BATCH_S} s   {workers} 个进程")
+    print(f"  （单进程 CPU 时间，按 {len(sample)} 条折算 {batch} 条：{cpu_s:.1f} s；机器繁忙时墙钟时间含等待）")
     return one_ms < TARGET_ONE_MS and batch_s <= TARGET_BATCH_S
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kechuang.engine.techtransfer.matching import Document, Hit, Matcher
+from kechuang.engine.techtransfer.matching import Document, Hit, Matcher, Settings
 
 CORPUS = [
     Document("P1", "防爆锂离子电池", ipc=("H01M",)),
@@ -89,3 +89,9 @@ def test_documents_without_subclasses_beside_labelled_ones():
 def test_search_many_is_search_per_text(matcher):
     texts = ["电池", "", "光伏清洗"]
     assert matcher.search_many(texts, top=3) == [matcher.search(t, top=3) for t in texts]
+
+
+def test_search_many_over_forked_workers_keeps_the_order():
+    texts = ["电池", "光伏清洗", "", "污水", "防爆"] * 3
+    forked = Matcher(CORPUS, Settings(min_texts_per_worker=2))
+    assert forked.search_many(texts, top=3, workers=3) == [forked.search(t, top=3) for t in texts]

@@ -9,6 +9,7 @@ arguments, an output that cannot be written).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from kechuang.commands.common import MAX_PROBLEMS_SHOWN, fail
@@ -52,7 +53,7 @@ def _search(args: argparse.Namespace) -> int:
     if not documents:
         return fail(f"{args.corpus} 中没有可用的文档")
     matcher = Matcher(documents)
-    hits = matcher.search_many([q.text for q in queries], args.top)
+    hits = matcher.search_many([q.text for q in queries], args.top, workers=os.cpu_count() or 1)
     try:
         files.write_results(args.output, zip([q.id for q in queries], hits, strict=True))
     except files.MatchFileError as exc:

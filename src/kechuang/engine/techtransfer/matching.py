@@ -15,6 +15,7 @@ Ties are broken by document id, so the same input always gives the same ranking.
 from __future__ import annotations
 
 import math
+import multiprocessing
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -57,6 +58,7 @@ class Settings:
     reason_terms: int = 3  # shared words named in a reason
     reason_min_field: float = 0.5  # a subclass is named in the reason when its score is at least this
     longest_query_word: int = 8  # longer corpus words are not looked for in a need
+    min_texts_per_worker: int = 200  # below this a process is not worth its start
 
 
 DEFAULTS = Settings()
@@ -255,8 +257,22 @@ class Matcher:
             for r in rows
         ]
 
-    def search_many(self, texts: Sequence[str], top: int = 10) -> list[list[Hit]]:
-        return [self.search(text, top) for text in texts]
+    def search_many(self, texts: Sequence[str], top: int = 10, workers: int = 1) -> list[list[Hit]]:
+        """`search` for each text, in order. With workers > 1 a large batch is split over that many forked
+        processes (they share the index copy-on-write); a web process should leave it at 1."""
+        texts = list(texts)
+        if workers <= 1 or len(texts) < workers * self.settings.min_texts_per_worker:
+            return [self.search(text, top) for text in texts]
+        global _forked
+        _forked = self
+        size = -(-len(texts) // workers)
+        chunks = [texts[i:i + size] for i in range(0, len(texts), size)]
+        try:
+            with multiprocessing.get_context("fork").Pool(len(chunks)) as pool:
+                parts = pool.starmap(_search_chunk, [(chunk, top) for chunk in chunks])
+        finally:
+            _forked = None
+        return [hits for part in parts for hits in part]
 
     def _best(self, scores: np.ndarray, top: int) -> np.ndarray:
         """Rows of the `top` highest positive scores, ties by document id."""
@@ -288,6 +304,13 @@ class Matcher:
         elif not parts:  # ranked by its field alone, and a field the need points to only weakly
             parts.append(f"相近领域 IPC {max(own, key=lambda c: field[self._sub_index[c]])}")
         return "；".join(parts)
+
+
+_forked: Matcher | None = None  # the matcher a forked worker of search_many searches with
+
+
+def _search_chunk(texts: list[str], top: int) -> list[list[Hit]]:
+    return [_forked.search(text, top) for text in texts]
 
 
 def _unit(values: np.ndarray) -> np.ndarray:
