@@ -6,11 +6,12 @@ Quality, over the real patent titles of ../shared/data/patents (9,740 titles wit
 the labelled needs of bench/data (matching_dev_needs.jsonl, used to tune; matching_heldout_needs.jsonl, never):
   P@10      share of the first ten results that share an IPC subclass judged relevant to the need;
   nDCG@10   the same relevance, discounted by rank, against the best ranking the corpus allows;
-  (+套话: the same needs with a company paragraph appended, as firms write them; reported, not targeted.)
   strict@10 share of the first ten that share a relevant subclass AND name one of the need's labelled key terms
             in the title — the finer measure: a matcher returning any patent of the right class scores low here.
             (The issue asks for IPC main-group overlap; the patent file holds subclasses only, so the key terms
             written with each need stand in for the main group.)
+Each set is measured again with a company paragraph appended to every need (+套话), as firms write them;
+reported, not targeted.
 Speed, on a corpus of --corpus-size documents made by repeating the titles with deterministic edits: one need
 (median of the dev needs) and --batch needs (the BDCI needs of ../shared/data/needs, repeated) as one batch.
 Targets (issue 16): P@10 ≥ 0.80 and ≥ 1.5× the baseline on the held-out needs; one need < 200 ms; the batch

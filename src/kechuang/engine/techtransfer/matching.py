@@ -45,7 +45,8 @@ class Hit:
 
 @dataclass(frozen=True)
 class Settings:
-    """How the signals are weighed; the defaults were chosen on the development needs of bench/bench_matching.py."""
+    """How the signals are weighed. The defaults were set before the first benchmark run and not tuned since;
+    any tuning belongs on the development needs of bench/bench_matching.py, never on its held-out half."""
 
     bm25_k1: float = 1.2
     bm25_b: float = 0.75
@@ -103,7 +104,7 @@ class Matcher:
         self.documents = list(documents)
         n = len(self.documents)
         self._vocab: dict[str, int] = {}
-        doc_terms = [self._count(f"{d.title} {d.text}", grow=True) for d in self.documents]
+        doc_terms = [self._index_terms(f"{d.title} {d.text}") for d in self.documents]
 
         # BM25 document side, precomputed per (term, document).
         lengths = np.array([sum(c.values()) for c in doc_terms], dtype=np.float64)
@@ -145,7 +146,6 @@ class Matcher:
         self._set_subs = np.array([c for t in set_subs for c in t], dtype=np.int32)
         self._lift = self._learn_lifts(doc_terms)
         # The query side looks for corpus words in the need: word lengths by their first two characters.
-        self._word_lengths: dict[str, tuple[int, ...]] = {}
         by_prefix: dict[str, set[int]] = {}
         for term in self._vocab:
             if not term.startswith(tokens.BIGRAM) and len(term) <= s.longest_query_word:
@@ -157,13 +157,12 @@ class Matcher:
             np.arange(n)
         )
 
-    def _count(self, text: str, grow: bool = False) -> Counter:
-        """Term id → weighted count; unknown terms are added to the vocabulary while indexing, else dropped."""
+    def _index_terms(self, text: str) -> Counter:
+        """Term id → weighted count of a document; new terms join the vocabulary."""
         counts: Counter = Counter()
         for term in tokens.terms(text):
-            term_id = self._vocab.setdefault(term, len(self._vocab)) if grow else self._vocab.get(term)
-            if term_id is not None:
-                counts[term_id] += self.settings.bigram_weight if term.startswith(tokens.BIGRAM) else 1.0
+            term_id = self._vocab.setdefault(term, len(self._vocab))
+            counts[term_id] += self.settings.bigram_weight if term.startswith(tokens.BIGRAM) else 1.0
         return counts
 
     def _learn_lifts(self, doc_terms: list[Counter]) -> _Postings:
