@@ -38,6 +38,7 @@ NEEDS = {
     "held-out": ROOT / "bench/data/matching_heldout_needs.jsonl",
 }
 K = 10
+CPU_SAMPLE = 1000  # needs timed in one process for the CPU cost of the batch
 TARGET_P10 = 0.80
 TARGET_RATIO = 1.5
 TARGET_ONE_MS = 200
@@ -150,11 +151,12 @@ def speed(patents: list[dict], bdci_needs: Path, size: int, batch: int) -> bool:
     matcher = Matcher(speed_corpus(patents, size))
     built = time.perf_counter() - started
     matcher.search("预热")  # the segmenter's dictionary loads once per process
-    singles = []
+    singles, singles_cpu = [], []
     for need in read_jsonl(NEEDS["dev"]):
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         matcher.search(need["text"], K)
         singles.append((time.perf_counter() - started) * 1000)
+        singles_cpu.append((time.process_time() - cpu) * 1000)
     one_ms = statistics.median(singles)
     bdci = [f"{n['title']}。{n['content']}" for n in read_jsonl(bdci_needs)]
     texts = [bdci[i % len(bdci)] for i in range(batch)]
@@ -162,12 +164,13 @@ def speed(patents: list[dict], bdci_needs: Path, size: int, batch: int) -> bool:
     started = time.perf_counter()
     matcher.search_many(texts, K, workers=workers)
     batch_s = time.perf_counter() - started
-    sample = texts[:batch // workers]
+    sample = texts[:CPU_SAMPLE]
     cpu = time.process_time()
     matcher.search_many(sample, K)
     cpu_s = (time.process_time() - cpu) * batch / max(len(sample), 1)
     print(f"速度：{size} 条文档，建索引 {built:.1f} s")
-    print(f"  单条需求（开发集中位数）  {one_ms:8.1f} ms   目标 < {TARGET_ONE_MS} ms   最慢 {max(singles):.1f} ms")
+    print(f"  单条需求（开发集中位数）  {one_ms:8.1f} ms   目标 < {TARGET_ONE_MS} ms   最慢 {max(singles):.1f} ms"
+          f"   CPU 中位数 {statistics.median(singles_cpu):.1f} ms")
     print(f"  批量 {batch} 条（BDCI 需求原文）{batch_s:8.1f} s    目标 ≤ {TARGET_BATCH_S} s   {workers} 个进程")
     print(f"  （单进程 CPU 时间，按 {len(sample)} 条折算 {batch} 条：{cpu_s:.1f} s；机器繁忙时墙钟时间含等待）")
     return one_ms < TARGET_ONE_MS and batch_s <= TARGET_BATCH_S
