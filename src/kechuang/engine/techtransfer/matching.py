@@ -238,8 +238,9 @@ class Matcher:
             return _unit(lexical), np.zeros(len(self._subclasses))
         field = self._field_scores(ids, weights, lexical)
         set_field = np.maximum.reduceat(np.append(field, 0.0)[self._set_subs], self._set_starts)
-        doc_field = set_field[self._doc_set]
-        return _unit(lexical) + self.settings.field_weight * doc_field, field
+        scores = (self.settings.field_weight * set_field)[self._doc_set]
+        scores += lexical / lexical.max()
+        return scores, field
 
     def search(self, text: str, top: int = 10) -> list[Hit]:
         """The best `top` documents for a need, best first; documents sharing nothing with it are left out."""
@@ -275,12 +276,10 @@ class Matcher:
 
     def _best(self, scores: np.ndarray, top: int) -> np.ndarray:
         """Rows of the `top` highest positive scores, ties by document id."""
-        positive = np.flatnonzero(scores > 0)
-        if len(positive) > top:
-            kth = np.partition(scores[positive], len(positive) - top)[len(positive) - top]
-            positive = positive[scores[positive] >= kth]
-        order = np.lexsort((self._id_rank[positive], -scores[positive]))
-        return positive[order][:top]
+        kth = np.partition(scores, len(scores) - top)[len(scores) - top] if len(scores) > top else 0
+        chosen = np.flatnonzero(scores >= kth if kth > 0 else scores > 0)  # every tie of the kth score
+        order = np.lexsort((self._id_rank[chosen], -scores[chosen]))
+        return chosen[order][:top]
 
     def _reason(self, row: int, need_words: set[str], need_bigrams: set[str], field: np.ndarray) -> str:
         """Shared words (the need's words found in the document, else shared character pairs), then the subclasses
