@@ -6,7 +6,7 @@ Two signals, both learned from the corpus at hand when the matcher is built (not
 2. The corpus's own labels: the IPC subclasses of its documents. From the titles the matcher learns, for every
    term, which subclasses it points to (a smoothed lift P(subclass | term) / P(subclass)); a need's terms add up
    to a score per subclass, blended with the subclasses of its best lexical hits (pseudo-relevance feedback).
-   The IPC hierarchy spreads part of a subclass's score to its class (H01M → H01). A document then scores
+   The IPC hierarchy passes part of a subclass's score to its siblings in the class (H01M → H01x). A document scores
    lexical + the best score among its subclasses, so titles of the right field rise above titles that share a
    word by accident (an "电池" of a solar panel clamp against the need's battery safety).
 Ties are broken by document id, so the same input always gives the same ranking.
@@ -218,9 +218,9 @@ class Matcher:
         n_sub = len(self._subclasses)
         rows, values = self._lift.gather(ids, weights)
         by_terms = np.bincount(rows, weights=values, minlength=n_sub)
-        found = np.flatnonzero(lexical)
-        top = found[np.argpartition(-lexical[found], s.feedback_docs)[:s.feedback_docs]] if len(
-            found) > s.feedback_docs else found
+        top = np.flatnonzero(lexical)
+        if len(top) > s.feedback_docs:
+            top = top[np.argpartition(-lexical[top], s.feedback_docs)[:s.feedback_docs]]
         subs, weights = self._doc_subs.gather(top, lexical[top])
         votes = np.bincount(subs, weights=weights, minlength=n_sub)
         field = (1 - s.feedback_weight) * _unit(by_terms) + s.feedback_weight * _unit(votes)
