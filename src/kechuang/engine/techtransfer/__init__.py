@@ -1,0 +1,1 @@
+"""Technology transfer engines: matching needs to achievements and patents (`matching`)."""
