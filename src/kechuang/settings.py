@@ -159,6 +159,8 @@ ADMIN_ENABLED = os.environ.get("KECHUANG_ADMIN") == "1"
 # HTTPS in production: redirect, HSTS for a year (subdomains and preload included), secure cookies. Behind a
 # TLS-terminating proxy set SECURE_PROXY_SSL_HEADER=1 so the proxy's X-Forwarded-Proto is believed.
 SECURE_SSL_REDIRECT = PRODUCTION
+# Load balancers probe the health check over plain HTTP on the internal network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000")) if PRODUCTION else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = PRODUCTION
 SECURE_HSTS_PRELOAD = PRODUCTION
