@@ -1,0 +1,53 @@
+"""`kechuang backup`, `restore`, `worker`, `archive`: the server operator's commands (docs/deployment.md).
+
+- backup --output DIR: database (pg_dump / SQLite online backup) + uploaded files + a manifest (core.backup);
+- restore --input DIR [--replace]: refuses a damaged or newer backup, loads it, checks row counts, migrates.
+"""
+
+from __future__ import annotations
+
+from .common import fail
+
+
+def register(sub) -> None:
+    backup = sub.add_parser("backup", help="备份数据库与上传文件到一个新目录")
+    backup.add_argument("--output", required=True, help="备份目录（新的或空的）")
+    backup.set_defaults(handler=handle_backup)
+
+    restore = sub.add_parser("restore", help="从备份目录恢复数据库与上传文件，并升级到当前版本")
+    restore.add_argument("--input", required=True, help="备份目录（kechuang backup 写的）")
+    restore.add_argument("--replace", action="store_true", help="当前数据库已有数据时，确认用备份覆盖")
+    restore.set_defaults(handler=handle_restore)
+
+
+def _setup():
+    from kechuang.djangosetup import setup
+
+    setup()
+
+
+def handle_backup(args) -> int:
+    _setup()
+    from kechuang.core import backup
+
+    try:
+        manifest = backup.backup(args.output)
+    except backup.BackupError as exc:
+        return fail(str(exc))
+    rows, files = sum(manifest["tables"].values()), len(manifest["files"]) - 1
+    print(f"备份完成：{args.output}（{len(manifest['tables'])} 张表，{rows} 行，上传文件 {files} 个）。")
+    return 0
+
+
+def handle_restore(args) -> int:
+    _setup()
+    from kechuang.core import backup
+
+    try:
+        done = backup.restore(args.input, replace=args.replace)
+    except backup.BackupError as exc:
+        return fail(str(exc))
+    migrated = f"，已升级迁移 {'、'.join(done['migrated'])}" if done["migrated"] else ""
+    print(f"恢复完成：{done['tables']} 张表，{done['rows']} 行，上传文件 {done['files']} 个"
+          f"（备份时间 {done['created_at']}）{migrated}。")
+    return 0
