@@ -217,8 +217,13 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 # What changed annual figures lead to, run as background jobs on commit by the service that changed them
 # (core.consequences): (title, job function).
 FACTS_CHANGED_CONSEQUENCES = [("数据变更后的监测预警", "kechuang.points.services.alerts_after_facts_job")]
+# Several workers: a running job's heartbeat older than the lease means its worker died; it is queued again after
+# JOB_RETRY_BASE_SECONDS, doubled per start, at most JOB_MAX_ATTEMPTS starts in all (core.jobs).
+JOB_LEASE_SECONDS = float(os.environ.get("JOB_LEASE_SECONDS", "120"))
+JOB_RETRY_BASE_SECONDS = float(os.environ.get("JOB_RETRY_BASE_SECONDS", "30"))
+JOB_MAX_ATTEMPTS = int(os.environ.get("JOB_MAX_ATTEMPTS", "3"))
 HUEY = {
-    "name": "kechuang",
+    "name": os.environ.get("HUEY_NAME", "kechuang"),  # the Redis key prefix: one per deployment sharing a Redis
     "immediate": os.environ.get("HUEY_IMMEDIATE") == "1",
     "consumer": {"workers": int(os.environ.get("HUEY_WORKERS", "2")), "worker_type": "thread"},
 }

@@ -51,7 +51,7 @@ def round_trip(world, data_dir, tmp_path):
     out = tmp_path / "backup"
     manifest = backup.backup(out)
     assert manifest["tables"] == {table: len(rows) for table, rows in before.items()}
-    assert manifest["schema"]["core"] == "0003_security"
+    assert manifest["schema"]["core"] == "0004_job_claims"
     assert set(manifest["files"]) == {backup.DUMP_NAMES[connection.vendor], "files/media/finance/deals/投资协议.pdf",
                                       "files/uploads/figures.csv"}
     assert AuditEvent.objects.order_by("-id").first().action == "ops.backup"

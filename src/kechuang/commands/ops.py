@@ -1,7 +1,9 @@
 """`kechuang backup`, `restore`, `worker`, `archive`: the server operator's commands (docs/deployment.md).
 
 - backup --output DIR: database (pg_dump / SQLite online backup) + uploaded files + a manifest (core.backup);
-- restore --input DIR [--replace]: refuses a damaged or newer backup, loads it, checks row counts, migrates.
+- restore --input DIR [--replace]: refuses a damaged or newer backup, loads it, checks row counts, migrates;
+- worker [--threads N]: a background-job worker process (run several, on Redis); it also queues again the jobs
+  of workers that died (core.jobs.recover_stalled).
 """
 
 from __future__ import annotations
@@ -18,6 +20,10 @@ def register(sub) -> None:
     restore.add_argument("--input", required=True, help="备份目录（kechuang backup 写的）")
     restore.add_argument("--replace", action="store_true", help="当前数据库已有数据时，确认用备份覆盖")
     restore.set_defaults(handler=handle_restore)
+
+    worker = sub.add_parser("worker", help="后台任务处理进程（生产环境配合 REDIS_URL 启动多个）")
+    worker.add_argument("--threads", type=int, default=None, help="本进程同时处理的任务数（默认见 HUEY_WORKERS）")
+    worker.set_defaults(handler=handle_worker)
 
 
 def _setup():
@@ -50,4 +56,25 @@ def handle_restore(args) -> int:
     migrated = f"，已升级迁移 {'、'.join(done['migrated'])}" if done["migrated"] else ""
     print(f"恢复完成：{done['tables']} 张表，{done['rows']} 行，上传文件 {done['files']} 个"
           f"（备份时间 {done['created_at']}）{migrated}。")
+    return 0
+
+
+def handle_worker(args) -> int:
+    _setup()
+    from django.conf import settings
+    from huey.contrib.djhuey import HUEY
+
+    from kechuang.core import jobs
+
+    config = dict(settings.HUEY["consumer"])
+    if args.threads is not None:
+        if args.threads < 1:
+            return fail("--threads 至少为 1")
+        config["workers"] = args.threads
+    queue = "Redis" if settings.REDIS_URL else "SQLite（单机；多个进程请配置 REDIS_URL）"
+    print(f"后台任务处理进程 {jobs.WORKER_ID} 已启动：队列 {queue}，{config['workers']} 个线程（Ctrl+C 退出）。",
+          flush=True)
+    jobs.recover_stalled()
+    jobs.watch_stalled()
+    HUEY.create_consumer(**config).run()
     return 0
