@@ -36,6 +36,8 @@ def data_dir(tmp_path, settings):
     (settings.DATA_DIR / "media" / "finance" / "deals" / "投资协议.pdf").write_bytes(b"%PDF-1.4 agreement")
     (settings.DATA_DIR / "uploads").mkdir()
     (settings.DATA_DIR / "uploads" / "figures.csv").write_text("统一社会信用代码,年度\n", encoding="utf-8")
+    (settings.DATA_DIR / "archive").mkdir()
+    (settings.DATA_DIR / "archive" / "archive-before-2025-01-01.jsonl.gz").write_bytes(b"archived rows")
     return settings.DATA_DIR
 
 
@@ -53,7 +55,7 @@ def round_trip(world, data_dir, tmp_path):
     assert manifest["tables"] == {table: len(rows) for table, rows in before.items()}
     assert manifest["schema"]["core"] == "0004_job_claims"
     assert set(manifest["files"]) == {backup.DUMP_NAMES[connection.vendor], "files/media/finance/deals/投资协议.pdf",
-                                      "files/uploads/figures.csv"}
+                                      "files/uploads/figures.csv", "files/archive/archive-before-2025-01-01.jsonl.gz"}
     assert AuditEvent.objects.order_by("-id").first().action == "ops.backup"
 
     # Life goes on after the backup: a figure changed, a firm renamed, an upload replaced, another added.

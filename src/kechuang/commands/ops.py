@@ -3,12 +3,14 @@
 - backup --output DIR: database (pg_dump / SQLite online backup) + uploaded files + a manifest (core.backup);
 - restore --input DIR [--replace]: refuses a damaged or newer backup, loads it, checks row counts, migrates;
 - worker [--threads N]: a background-job worker process (run several, on Redis); it also queues again the jobs
-  of workers that died (core.jobs.recover_stalled).
+  of workers that died (core.jobs.recover_stalled);
+- archive --before DATE [--output FILE]: audit records and finished jobs older than DATE into an archive file
+  (core.archive), refused inside the audit retention period.
 """
 
 from __future__ import annotations
 
-from .common import fail
+from .common import fail, parse_date
 
 
 def register(sub) -> None:
@@ -24,6 +26,11 @@ def register(sub) -> None:
     worker = sub.add_parser("worker", help="后台任务处理进程（生产环境配合 REDIS_URL 启动多个）")
     worker.add_argument("--threads", type=int, default=None, help="本进程同时处理的任务数（默认见 HUEY_WORKERS）")
     worker.set_defaults(handler=handle_worker)
+
+    archive = sub.add_parser("archive", help="把早于某日的审计记录与已结束的后台任务移入归档文件")
+    archive.add_argument("--before", required=True, help="归档此日期（YYYY-MM-DD）之前的记录")
+    archive.add_argument("--output", default=None, help="归档文件（默认 数据目录/archive/…jsonl.gz）")
+    archive.set_defaults(handler=handle_archive)
 
 
 def _setup():
@@ -77,4 +84,21 @@ def handle_worker(args) -> int:
     jobs.recover_stalled()
     jobs.watch_stalled()
     HUEY.create_consumer(**config).run()
+    return 0
+
+
+def handle_archive(args) -> int:
+    _setup()
+    from kechuang.core import archive
+
+    try:
+        done = archive.archive(before=parse_date(args.before), output=args.output)
+    except (ValueError, archive.ArchiveError) as exc:
+        return fail(str(exc))
+    counts = done["counts"]
+    if done["path"] is None:
+        print(f"{args.before} 之前没有可归档的记录。")
+        return 0
+    print(f"已归档 {args.before} 之前的审计记录 {counts['core_auditevent']} 条、后台任务 {counts['core_job']} 条："
+          f"{done['path']}（SHA-256 {done['sha256']}；归档本身已记入审计）。")
     return 0

@@ -36,9 +36,9 @@ MANIFEST = "manifest.json"
 FORMAT = 1
 DUMP_NAMES = {"postgresql": "database.dump", "sqlite": "database.sqlite3"}
 VENDOR_LABELS = {"postgresql": "PostgreSQL", "sqlite": "SQLite"}
-# Folders under KECHUANG_DATA_DIR holding what people uploaded (attachments; import files). Exports are
-# regenerated on demand and the job queue is transient, so neither is kept.
-FILE_FOLDERS = ("media", "uploads")
+# Folders under KECHUANG_DATA_DIR holding what people uploaded (attachments; import files) and the archive files of
+# `kechuang archive`. Exports are regenerated on demand and the job queue is transient, so neither is kept.
+FILE_FOLDERS = ("media", "uploads", "archive")
 READ_CHUNK = 1 << 20
 
 
