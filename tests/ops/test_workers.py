@@ -33,6 +33,8 @@ def redis_client():
     try:
         client.ping()
     except redis.RedisError:
+        if os.environ.get("KECHUANG_REQUIRE_REDIS") == "1":  # CI (.ci/run) must prove the workers
+            pytest.fail(f"Redis 未响应（{REDIS_TEST_URL}），但 KECHUANG_REQUIRE_REDIS=1")
         pytest.skip(f"Redis 未响应（{REDIS_TEST_URL}）：跳过多进程后台任务测试（启动 redis-server 后再运行）")
     return client
 
