@@ -13,7 +13,7 @@ import re
 import sys
 
 # Order is the order shown in --help.
-GROUPS = ("demo", "serve", "importexport", "tiers", "points", "policies", "calendar", "security", "match")
+GROUPS = ("demo", "serve", "importexport", "tiers", "points", "policies", "calendar", "security", "match", "ops")
 
 
 # argparse's usage errors (English, from its gettext catalogue) → Chinese; others are shown as they are.

@@ -159,6 +159,8 @@ ADMIN_ENABLED = os.environ.get("KECHUANG_ADMIN") == "1"
 # HTTPS in production: redirect, HSTS for a year (subdomains and preload included), secure cookies. Behind a
 # TLS-terminating proxy set SECURE_PROXY_SSL_HEADER=1 so the proxy's X-Forwarded-Proto is believed.
 SECURE_SSL_REDIRECT = PRODUCTION
+# Load balancers probe the health check over plain HTTP on the internal network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000")) if PRODUCTION else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = PRODUCTION
 SECURE_HSTS_PRELOAD = PRODUCTION
@@ -215,8 +217,13 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 # What changed annual figures lead to, run as background jobs on commit by the service that changed them
 # (core.consequences): (title, job function).
 FACTS_CHANGED_CONSEQUENCES = [("数据变更后的监测预警", "kechuang.points.services.alerts_after_facts_job")]
+# Several workers: a running job's heartbeat older than the lease means its worker died; it is queued again after
+# JOB_RETRY_BASE_SECONDS, doubled per start, at most JOB_MAX_ATTEMPTS starts in all (core.jobs).
+JOB_LEASE_SECONDS = float(os.environ.get("JOB_LEASE_SECONDS", "120"))
+JOB_RETRY_BASE_SECONDS = float(os.environ.get("JOB_RETRY_BASE_SECONDS", "30"))
+JOB_MAX_ATTEMPTS = int(os.environ.get("JOB_MAX_ATTEMPTS", "3"))
 HUEY = {
-    "name": "kechuang",
+    "name": os.environ.get("HUEY_NAME", "kechuang"),  # the Redis key prefix: one per deployment sharing a Redis
     "immediate": os.environ.get("HUEY_IMMEDIATE") == "1",
     "consumer": {"workers": int(os.environ.get("HUEY_WORKERS", "2")), "worker_type": "thread"},
 }
@@ -228,7 +235,9 @@ else:
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # One line per record on stderr, for the process manager's journal: time, level, process, logger, message.
+    "formatters": {"line": {"format": "%(asctime)s %(levelname)s [%(process)d] %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "line"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
 # Serve assets from the app folders and node_modules too, so a checkout works before collectstatic has run.

@@ -21,6 +21,9 @@ def start_worker() -> None:
     # take over the process's signal handlers.
     consumer._set_signal_handlers = lambda: None
     consumer.start()
+    from kechuang.core import jobs
+
+    jobs.watch_stalled()
 
 
 def handle(args) -> int:

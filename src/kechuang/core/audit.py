@@ -114,8 +114,9 @@ SECURITY_ACTION_LABELS = {
     "token.create": "生成 API 令牌", "token.revoke": "撤销 API 令牌",
     "admin.change": "管理后台修改", "admin.delete": "管理后台删除",
     "audit.export": "导出审计记录", "audit.purge": "清理过期审计记录",
+    "ops.backup": "备份数据", "ops.restore": "从备份恢复数据", "ops.archive": "归档历史记录",
 }
-SECURITY_PREFIXES = ("auth.", "user.", "token.", "admin.", "audit.")
+SECURITY_PREFIXES = ("auth.", "user.", "token.", "admin.", "audit.", "ops.")
 ACTION_LABELS.update(SECURITY_ACTION_LABELS)
 
 

@@ -141,9 +141,17 @@ class Job(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # What to run, kept so a job whose worker died can be queued again (core.jobs.recover_stalled).
+    func = models.CharField(max_length=200, blank=True)
+    kwargs = models.JSONField(default=dict, blank=True)
+    # The claim: which worker process runs it ("host:pid"), its latest sign of life, how many times it started.
+    worker = models.CharField(max_length=100, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)
 
     class Meta:
         ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "heartbeat_at"], name="core_job_stalled_idx")]
         verbose_name = _("后台任务")
         verbose_name_plural = _("后台任务")
 

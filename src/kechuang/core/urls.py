@@ -1,10 +1,11 @@
 from django.urls import path
 
-from . import views
+from . import health, views
 
 app_name = "core"
 urlpatterns = [
     path("", views.home, name="home"),
     path("jobs/<uuid:pk>/", views.job_detail, name="job"),
     path("audit/", views.audit_log, name="audit"),
+    path("healthz", health.healthz, name="healthz"),
 ]
