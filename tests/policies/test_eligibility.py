@@ -158,8 +158,13 @@ def test_lost_eligibility_flags_clawback_or_cancels(pworld):
     assert "rd_min" in c.failed and c.reason.startswith("企业不再符合条件")
     b = Entitlement.objects.get(enterprise=pworld["b"])
     assert b.status == "cancelled" and b.note.startswith("企业不再符合条件")
+    flagged = AuditEvent.objects.get(action="clawback.flag")
+    assert (flagged.object_id, flagged.enterprise_id, flagged.changes) == (str(c.pk), pworld["a"].pk,
+                                                                           {"amount": [None, "5"]})
+    cancelled = AuditEvent.objects.get(action="entitlement.cancel")
+    assert (cancelled.object_id, cancelled.changes) == (str(b.pk), {"status": ["pending", "cancelled"]})
     assert services.check_clawbacks(policy("rd_subsidy")) == 1  # flagged once, not twice
-    assert Clawback.objects.count() == 1
+    assert Clawback.objects.count() == 1 and AuditEvent.objects.filter(action="clawback.flag").count() == 1
 
 
 @pytest.mark.django_db

@@ -456,23 +456,41 @@ def check_clawbacks(policy: Policy, user=None) -> int:
                                 loaders.history([policy.code], exclude_ids=[g[0] for g in group]))
         decided = dict((u, (e, f)) for u, e, f in decide(version.data, inputs, as_of)
                        .select("uscc", "eligible", "failed").iter_rows())
-        for pk, eid, uscc, status, amount in group:
-            outcome, failed = decided.get(uscc, (UNKNOWN, ""))
-            if outcome != "false":
-                continue
-            touched += 1
-            reason = _("企业不再符合条件：%(f)s") % {"f": failed}
-            if status in (Entitlement.Status.APPROVED, Entitlement.Status.PAID):
-                if not Clawback.objects.filter(entitlement_id=pk, status=Clawback.Status.OPEN).exists():
-                    c = Clawback.objects.create(entitlement_id=pk, amount=amount, reason=reason, failed=failed,
-                                                flagged_by=user if getattr(user, "is_authenticated", False) else None)
-                    audit.record(actor=user, action="clawback.flag", obj=c, enterprise=Enterprise(pk=eid),
-                                 changes={"amount": [None, audit.jsonable(amount)]}, note=reason)
-            else:
-                Entitlement.objects.filter(pk=pk).update(status=Entitlement.Status.CANCELLED, note=reason[:500])
-                audit.record(actor=user, action="entitlement.cancel", obj=Entitlement(pk=pk),
-                             enterprise=Enterprise(pk=eid), changes={"status": [status, "cancelled"]}, note=reason)
+        lost = [(pk, eid, status, amount, failed) for pk, eid, uscc, status, amount in group
+                for outcome, failed in [decided.get(uscc, (UNKNOWN, ""))] if outcome == "false"]
+        touched += len(lost)
+        _flag_or_cancel(lost, user)
     return touched
+
+
+def _flag_or_cancel(lost: list[tuple], user) -> None:
+    """Entitlements whose firm no longer qualifies, set-wise: an approved or paid one gets an open claw-back (once),
+    a pending or confirmed one is cancelled; one audit event each."""
+    if not lost:
+        return
+    actor = user if getattr(user, "is_authenticated", False) else None
+    paid_states = (Entitlement.Status.APPROVED, Entitlement.Status.PAID)
+    already_open = set(Clawback.objects.filter(entitlement_id__in=[x[0] for x in lost if x[2] in paid_states],
+                                               status=Clawback.Status.OPEN).values_list("entitlement_id", flat=True))
+    flags, cancelled, events = [], {}, []
+    for pk, eid, status, amount, failed in lost:
+        reason = _("企业不再符合条件：%(f)s") % {"f": failed}
+        if status in paid_states:
+            if pk not in already_open:
+                flags.append((Clawback(entitlement_id=pk, amount=amount, reason=reason, failed=failed,
+                                       flagged_by=actor), eid))
+        else:
+            cancelled.setdefault(reason[:500], []).append(pk)
+            events.append(audit.event(actor=user, action="entitlement.cancel", obj=Entitlement(pk=pk),
+                                      enterprise=Enterprise(pk=eid), changes={"status": [status, "cancelled"]},
+                                      note=reason))
+    created = Clawback.objects.bulk_create([c for c, _eid in flags])
+    for note, pks in cancelled.items():
+        Entitlement.objects.filter(pk__in=pks).update(status=Entitlement.Status.CANCELLED, note=note)
+    events += [audit.event(actor=user, action="clawback.flag", obj=c, enterprise=Enterprise(pk=eid),
+                           changes={"amount": [None, audit.jsonable(c.amount)]}, note=c.reason)
+               for c, (_c, eid) in zip(created, flags, strict=True)]
+    audit.record_many(events)
 
 
 def review_clawbacks(*, user, policy: Policy) -> int:
