@@ -1,0 +1,1 @@
+"""Technology transfer engines (no Django): technology-contract registration (`contracts`)."""
