@@ -131,6 +131,11 @@ def rules_on(as_of: dt.date, overrides: Iterable[Mapping] = (), extra: Iterable[
     return Rules(doc.key, doc.name, doc.types, doc.params(as_of, overrides).as_dict())
 
 
+def type_names() -> dict[str, str]:
+    """Every contract type id of every version with its Chinese name (the latest version's name wins)."""
+    return {t.id: t.name for doc in rulebook(KIND.id).docs for t in doc.types}
+
+
 # ---------------------------------------------------------------------------------------------- contracts
 
 
