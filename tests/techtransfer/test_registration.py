@@ -53,8 +53,8 @@ def test_a_contract_the_engine_refuses_is_refused_with_its_reason(world, record)
 
 
 def test_the_clerk_may_refuse_what_the_engine_would_register_with_a_written_reason(world, record):
-    c = services.decide(user=world["users"]["bureau_staff"], contract=record("M"), refuse_reason="含有限制技术竞争的条款",
-                        on=D(2026, 7, 1))
+    c = services.decide(user=world["users"]["bureau_staff"], contract=record("M"),
+                        refuse_reason="含有限制技术竞争的条款", on=D(2026, 7, 1))
     assert (c.status, c.reason_code, c.reason) == ("refused", "clerk_refused", "未予登记：含有限制技术竞争的条款")
 
 
