@@ -41,6 +41,12 @@ def rules_on(as_of: dt.date) -> engine.Rules:
         raise ValidationError(exc.message) from None
 
 
+def rule_name(key: str) -> str:
+    """The Chinese name of the rule version a decision names (`id@version`), for pages and certificates."""
+    doc = rule_versions.by_key(engine.KIND.id, key)
+    return doc.name if doc is not None else key
+
+
 def as_engine(c: TechContract) -> engine.Contract:
     return engine.Contract(**{name: getattr(c, name) for name in FIELDS})
 
