@@ -95,6 +95,15 @@ def invalid_input(request, exc: ValidationError):
     return api.create_response(request, {"detail": "请求参数无效：" + "；".join(parts)}, status=422)
 
 
+@api.exception_handler(HttpError)
+def http_error(request, exc: HttpError):
+    """ninja answers a body it cannot parse (not JSON, not UTF-8) with an English 400 no operation documents: it
+    is invalid input like any other, a Chinese 422. Other errors keep their status and message."""
+    if exc.status_code == 400 and str(exc).startswith("Cannot parse request body"):
+        return api.create_response(request, {"detail": "请求参数无效：请求体不是有效的 JSON"}, status=422)
+    return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)
+
+
 @api.exception_handler(Http404)
 def not_found(request, exc):
     """A denied or absent object is a 404 with the selector's Chinese message (ninja's default is English)."""
