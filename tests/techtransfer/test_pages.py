@@ -136,3 +136,15 @@ def test_the_statistics_page_and_its_export(world, record, client_for):
     rows = list(openpyxl.load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
     assert rows == [("分组", "登记合同数", "合同成交额（万元）", "技术交易额（万元）"), ("2026-07", 1, 120, 100),
                     ("合计", 1, 120, 100)]
+
+
+def test_the_points_indicator_reads_registered_tech_amounts_per_seller_and_year(world, record):
+    from kechuang.techtransfer.loaders import tech_amounts
+
+    staff = world["users"]["bureau_staff"]
+    _registered(record, staff, "A", D(2026, 7, 1))  # tech amount 100 of a total of 120
+    _registered(record, staff, "B", D(2026, 7, 2), total_amount=Decimal("50"), non_tech_amount=Decimal("0"))
+    services.decide(user=staff, contract=record("R", written=False), on=D(2026, 7, 2))
+    record("S")
+    assert tech_amounts(2026) == {SELLER: Decimal("150")}
+    assert tech_amounts(2025) == {}
