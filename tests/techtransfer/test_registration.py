@@ -113,6 +113,8 @@ def test_recording_through_the_api(world, client):
     bad = client.post("/api/techtransfer/contracts", {**body, "contract_no": "API-2", "total_amount": "1.5e3"},
                       content_type="application/json", **auth)
     assert bad.status_code == 422
+    garbled = client.post("/api/techtransfer/contracts", b"\xff{", content_type="application/json", **auth)
+    assert (garbled.status_code, garbled.json()) == (422, {"detail": "请求参数无效：请求体不是有效的 JSON"})
     firm = client.post("/api/techtransfer/contracts", {**body, "contract_no": "API-3"},
                        content_type="application/json", **bearer(world["users"]["enterprise_user"]))
     assert firm.status_code == 403
