@@ -68,7 +68,7 @@ def record(*, user, data: dict, on: dt.date | None = None) -> TechContract:
     for name in FIELDS:
         if isinstance(values[name], str):
             values[name] = values[name].strip()
-    values["seller_uscc"] = values["seller_uscc"].upper()
+    values["seller_uscc"] = (values["seller_uscc"] or "").upper()
     values["buyer_uscc"] = (values["buyer_uscc"] or "").upper()
     values["buyer_country"] = (values["buyer_country"] or "").upper()
     missing = [label for name, label in (("contract_no", _("合同编号")), ("project", _("项目名称")),

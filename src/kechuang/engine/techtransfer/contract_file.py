@@ -45,6 +45,7 @@ BY_NAME = {c.name: c for c in COLUMNS}
 REQUIRED_COLUMNS = ("contract_no", "type", "seller_name", "seller_uscc", "buyer_name", "buyer_uscc", "signed_on",
                     "total_amount", "written")
 REQUIRED_CELLS = ("contract_no", "signed_on", "written")
+_NULLABLE = ("signed_on", "valid_to", "total_amount", "non_tech_amount")  # the rest: empty text when not given
 REGION_CODE = re.compile(r"^\d{6}$")
 _UNIT = re.compile(r"[（(][^()（）]*[)）]$")
 
@@ -123,9 +124,6 @@ def read_contracts(path: Path | str | None = None, *, content: bytes | None = No
         out.contracts.append((number, Contract(**{k: "" if v is None and k not in _NULLABLE else v
                                                   for k, v in values.items()})))
     return out
-
-
-_NULLABLE = ("signed_on", "valid_to", "total_amount", "non_tech_amount")
 
 
 def _row(name: str, number: int, cells: list, mapping: dict[int, tuple[C, str]]) -> tuple[dict, list[Problem]]:
