@@ -121,6 +121,14 @@ def test_exact_statistics_by_period_type_and_region(world, record):
     assert buyers[1]["label"] == "境外或未填"
     sellers = selectors.statistics(staff, by="seller_region")
     assert [(r["key"], r["count"], r["tech_amount"]) for r in sellers] == [("140105", 3, Decimal("630.25"))]
+    _registered(record, staff, "F", D(2026, 10, 9), user="bureau_staff", total_amount=Decimal("10"),
+                non_tech_amount=Decimal("0"))  # recorded by the bureau: no institution
+    institutions = selectors.statistics(staff, by="institution", end=D(2026, 10, 8))
+    assert [(r["label"], r["count"], r["tech_amount"]) for r in institutions] == [("山西大学", 3, Decimal("630.25"))]
+    institutions = selectors.statistics(staff, by="institution")
+    assert [(r["label"], r["tech_amount"]) for r in institutions] == [("山西大学", Decimal("630.25")),
+                                                                        ("企业及其他卖方", Decimal("10"))]
+    quarters = selectors.statistics(staff, by="period", period="quarter", end=D(2026, 10, 8))
     assert selectors.totals(quarters) == {"count": 3, "total_amount": Decimal("670.5"),
                                           "tech_amount": Decimal("630.25")}
     assert selectors.statistics(world["users"]["institution_user"], by="type") == []

@@ -24,7 +24,7 @@ from .models import TechContract
 
 PERIODS = {"month": "按月", "quarter": "按季度", "year": "按年"}
 DIMENSIONS = {"period": "时间", "type": "合同类型", "seller_region": "输出地区（卖方）",
-              "buyer_region": "吸纳地区（买方）"}
+              "buyer_region": "吸纳地区（买方）", "institution": "卖方高校院所"}
 
 
 def is_institution_user(user) -> bool:
@@ -86,7 +86,7 @@ def _period_label(period: str, row: dict) -> str:
 
 def statistics(user, *, by: str, period: str = "quarter", start: dt.date | None = None,
                end: dt.date | None = None) -> list[dict]:
-    """Registered contracts grouped by `by` (period, type, seller_region, buyer_region), dated by the
+    """Registered contracts grouped by `by` (period, type, seller_region, buyer_region, institution), dated by the
     registration date: [{key, label, count, total_amount, tech_amount}], largest technology amount first except
     for periods (in time order). Amounts in 万元, exact."""
     if not can_decide(user):
@@ -105,6 +105,9 @@ def statistics(user, *, by: str, period: str = "quarter", start: dt.date | None 
             keys["q"] = ExtractQuarter("decided_on")
         rows = qs.annotate(**keys).values(*keys).annotate(**sums).order_by(*keys)
         return [_row("-".join(str(r[k]) for k in keys), _period_label(period, r), r) for r in rows]
+    if by == "institution":
+        rows = qs.values("institution__name").annotate(**sums).order_by("-tech_amount", "institution__name")
+        return [_row(r["institution__name"] or "", r["institution__name"] or "企业及其他卖方", r) for r in rows]
     rows = list(qs.values(by).annotate(**sums).order_by("-tech_amount", by))
     if by == "type":
         names = type_names()
