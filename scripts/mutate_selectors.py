@@ -24,7 +24,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 SRC = ROOT / "src" / "kechuang"
 SCOPE_TESTS = ["tests/security/test_scopes.py", "tests/registry/test_permissions.py",
-               "tests/policies/test_permissions.py", "tests/registry/test_audit_log.py"]
+               "tests/policies/test_permissions.py", "tests/registry/test_audit_log.py",
+               "tests/techtransfer/test_registration.py"]
 
 # (file, text, replacement, what the bug lets through)
 MUTANTS = [
@@ -84,6 +85,10 @@ MUTANTS = [
      "        return qs.exclude(security)",
      "        return qs",
      "bureau admin reads the security events (三员分立 broken)"),
+    ("techtransfer/selectors.py",
+     "    return qs.filter(institution_id=user.organisation_id)",
+     "    return qs",
+     "institution user sees every institution's technology contracts"),
 ]
 
 

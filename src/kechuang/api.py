@@ -68,6 +68,7 @@ api.add_router("/finance", "kechuang.finance.api.router")
 api.add_router("/chains", "kechuang.chains.api.router")
 api.add_router("/carriers", "kechuang.carriers.api.router")
 api.add_router("/services", "kechuang.onestop.api.router")
+api.add_router("/techtransfer", "kechuang.techtransfer.api.router")
 
 
 # What pydantic's error types mean, for the 422 answer (its own messages are English).

@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "kechuang.finance",
     "kechuang.chains",
     "kechuang.onestop",
+    "kechuang.techtransfer",
 ]
 
 MIDDLEWARE = [

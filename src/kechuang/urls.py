@@ -18,6 +18,7 @@ urlpatterns = [
     path("chains/", include("kechuang.chains.urls")),
     path("carriers/", include("kechuang.carriers.urls")),
     path("services/", include("kechuang.onestop.urls")),
+    path("techtransfer/", include("kechuang.techtransfer.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

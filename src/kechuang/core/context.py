@@ -52,6 +52,8 @@ def navigation(request):  # noqa: C901
     else:
         items.append((_("揭榜挂帅"), reverse("challenges:public_list")))
     items.extend(_chains_and_services(user))
+    if user.is_bureau or user.role == "institution_user":
+        items.append((_("技术合同"), reverse("techtransfer:contracts")))
     if user.is_bureau:
         items.append((_("规则与参数"), reverse("rules:index")))
     if user.can_read_audit:

@@ -28,6 +28,7 @@ from kechuang.tiers.services import evaluate_all
 
 from . import challenges as challenge_demo
 from . import finance, industry
+from . import techtransfer as techtransfer_demo
 from .generator import DemoRegion
 
 # The 高企 certificate is valid for three years from its issue date (国科发火〔2016〕32号).
@@ -66,7 +67,7 @@ def clear() -> None:
 
     # Results and records that point at enterprises (some with PROTECT) go first, apps that build on the
     # registry before the registry itself.
-    for label in ("challenges", "finance", "policies", "points", "onestop", "chains"):
+    for label in ("challenges", "finance", "policies", "points", "onestop", "chains", "techtransfer"):
         for model in reversed(list(apps.get_app_config(label).get_models())):
             model.objects.all().delete()
     for model in (TierRun, ParameterVersion, FigureSubmission, Qualification, RankingRun, Residency, Team,
@@ -103,6 +104,7 @@ def load(region: DemoRegion, progress=print) -> dict[str, int]:
         progress(f"计算 {year} 年度创新积分……")
         score_year(year)
     finance_stats = finance.build(region, progress)
+    contracts = techtransfer_demo.build(region, progress)
     progress("载入政策库并按现行规则认定兑现资格（免申即享）……")
     load_shipped_policies()
     entitlements = sum(run_eligibility(p.code, POLICY_AS_OF).created for p in Policy.objects.order_by("code"))
@@ -112,7 +114,7 @@ def load(region: DemoRegion, progress=print) -> dict[str, int]:
                  note=f"生成演示区域：seed={region.seed}，企业 {len(ids)} 家")
     return {**stats, "residencies": residencies, "qualifications": qualifications, "users": users,
             "tier_runs": runs, "entitlements": entitlements, "challenges": challenges["challenges"],
-            "loans": finance_stats["loans"], **domains}
+            "loans": finance_stats["loans"], **contracts, **domains}
 
 
 def _organisations(region: DemoRegion) -> dict[str, Organisation]:

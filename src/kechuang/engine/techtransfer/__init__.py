@@ -1,1 +1,2 @@
-"""Technology transfer engines: matching needs to achievements and patents (`matching`)."""
+"""Technology transfer engines (no Django): matching needs to achievements and patents (`matching`) and
+technology-contract registration (`contracts`)."""
