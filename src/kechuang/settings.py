@@ -231,6 +231,9 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    # A 403 logs one line, not a traceback.
+    "filters": {"denial_one_line": {"()": "kechuang.core.logging.DenialWithoutTraceback"}},
+    "loggers": {"django.request": {"filters": ["denial_one_line"]}},
 }
 # Serve assets from the app folders and node_modules too, so a checkout works before collectstatic has run.
 WHITENOISE_USE_FINDERS = True
