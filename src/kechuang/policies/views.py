@@ -280,8 +280,14 @@ def entitlement_confirm(request, pk):
 
 @login_required
 def entitlement_replay(request, pk):
+    """The replay as a page (conclusion, amounts, failed conditions in words); `?format=json` for scripts."""
     e = selectors.entitlement_for(request.user, pk)
-    return JsonResponse(selectors.replay(e), json_dumps_params={"ensure_ascii": False})
+    outcome = selectors.replay(e)
+    if request.GET.get("format") == "json":
+        return JsonResponse(outcome, json_dumps_params={"ensure_ascii": False})
+    labels = e.version.condition_labels()
+    failed = [labels.get(cid, cid) for cid in (outcome["failed"] or "").split(";") if cid]
+    return render(request, "policies/replay.html", {"e": e, "outcome": outcome, "failed": failed})
 
 
 # ---------------------------------------------------------------- batches
