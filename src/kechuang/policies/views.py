@@ -297,6 +297,8 @@ def entitlement_replay(request, pk):
 def batches(request):
     _deny_unless(request.user.is_bureau, _("无权查看兑现批次"))
     qs = selectors.batches_for(request.user).order_by("-created_at", "-pk")
+    if request.GET.get("status") in PayoutBatch.Status.values:  # the workbench's 待审批 / 待登记 links
+        qs = qs.filter(status=request.GET["status"])
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     budgets = Budget.objects.select_related("policy").order_by("-year", "policy__code")
     return render(request, "policies/batches.html", {"page": page, "budgets": budgets})
