@@ -43,6 +43,8 @@ class KechuangAPI(NinjaAPI):
             for operation in path.values():
                 responses = operation.setdefault("responses", {})
                 for status, description in ERROR_RESPONSES.items():
+                    if int(status) in responses:  # the handler documents it (ninja keys by number): one key each
+                        continue
                     responses.setdefault(status, {
                         "description": description,
                         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}})
