@@ -29,7 +29,8 @@ $(STAMP): pyproject.toml package.json package-lock.json
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e ".[test]"
-	npm ci --no-audit --no-fund --loglevel=error
+	# --ignore-scripts: the front-end packages need no install step, and none may reach the network (telemetry).
+	npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
 	$(BIN)/kechuang collectstatic --noinput -v0
 	touch $(STAMP)
 

@@ -6,6 +6,7 @@ from ninja.errors import HttpError, ValidationError
 from ninja.security import HttpBearer, django_auth
 
 from kechuang.accounts import services as accounts
+from kechuang.core.api_docs import LocalSwagger
 
 
 class TokenAuth(HttpBearer):
@@ -43,6 +44,8 @@ class KechuangAPI(NinjaAPI):
             for operation in path.values():
                 responses = operation.setdefault("responses", {})
                 for status, description in ERROR_RESPONSES.items():
+                    if int(status) in responses:  # the handler documents it (ninja keys by number): one key each
+                        continue
                     responses.setdefault(status, {
                         "description": description,
                         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}})
@@ -51,6 +54,7 @@ class KechuangAPI(NinjaAPI):
 
 api = KechuangAPI(
     title="科创平台 API", version="1", auth=[TokenAuth(), django_auth], urls_namespace="api",
+    docs=LocalSwagger(),
     description=(
         "企业库与年度数据、企业梯队评价结果、创新积分（企业历年积分与排行榜）、政策库与兑现资格（只读）、"
         "揭榜挂帅（榜单、团队、里程碑、资金台账，只读；公开榜单无需令牌）、科技金融、"

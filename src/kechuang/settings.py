@@ -200,9 +200,17 @@ STATIC_URL = "/static/"
 STATIC_ROOT = Path(os.environ.get("KECHUANG_STATIC_ROOT", PROJECT_ROOT / "staticfiles"))
 # Front-end libraries come from npm at install time (package.json); never committed, never a CDN.
 NODE_MODULES = PROJECT_ROOT / "node_modules"
-STATICFILES_DIRS = [
-    ("vendor/htmx", NODE_MODULES / "htmx.org" / "dist"),
-    ("vendor/echarts", NODE_MODULES / "echarts" / "dist"),
+# Only the files the pages load (core.finders.VendorFinder): static path → file under node_modules.
+VENDOR_STATIC = {
+    "vendor/htmx/htmx.min.js": "htmx.org/dist/htmx.min.js",
+    "vendor/echarts/echarts.min.js": "echarts/dist/echarts.min.js",
+    "vendor/swagger-ui/swagger-ui-bundle.js": "swagger-ui-dist/swagger-ui-bundle.js",
+    "vendor/swagger-ui/swagger-ui.css": "swagger-ui-dist/swagger-ui.css",
+}
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    "kechuang.core.finders.VendorFinder",
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -240,6 +248,9 @@ LOGGING = {
     "formatters": {"line": {"format": "%(asctime)s %(levelname)s [%(process)d] %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "line"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    # A 403 logs one line, not a traceback.
+    "filters": {"denial_one_line": {"()": "kechuang.core.logging.DenialWithoutTraceback"}},
+    "loggers": {"django.request": {"filters": ["denial_one_line"]}},
 }
 # Serve assets from the app folders and node_modules too, so a checkout works before collectstatic has run.
 WHITENOISE_USE_FINDERS = True

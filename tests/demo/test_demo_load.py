@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import polars as pl
 import pytest
 from django.contrib.auth import authenticate
 
@@ -34,9 +35,13 @@ def test_load_small_region(ref):
     assert Residency.objects.filter(carrier=valley, enterprise__uscc__in=generated).count() == len(generated)
     enterprise_user = User.objects.get(username="enterprise_user")  # 揭榜挂帅 adds issuer and solver firm users
     assert Residency.objects.filter(carrier=valley, enterprise=enterprise_user.enterprise).exists()
-    # The database now holds exactly the generated facts.
-    stored = facts_frame()
-    generated = region.facts.sort("uscc", "year")
+    # The database now holds exactly the generated facts, but for the firm whose correction the payout demo's
+    # claw-back follows (demo/payouts.py).
+    from kechuang.policies.models import Clawback
+
+    corrected = Clawback.objects.values_list("entitlement__enterprise__uscc", flat=True).get()
+    stored = facts_frame().filter(pl.col("uscc") != corrected)
+    generated = region.facts.sort("uscc", "year").filter(pl.col("uscc") != corrected)
     assert stored.shape == generated.shape and stored.columns == generated.columns
     for column in ("uscc", "year", "revenue", "rd_expense", "staff_total", "hte_certified", "registered_on"):
         assert stored[column].equals(generated[column]), column
@@ -47,6 +52,7 @@ def test_load_small_region(ref):
     share = TierResult.objects.filter(run=latest, tier="tech_sme", qualified="true").count() / 300
     assert 0.35 <= share <= 0.6
     _finance_in_every_state()
+    _payouts_walkable(result)
     check_industry_demo()  # chains, carriers and one-stop services (tests/demo/industry_checks.py)
 
 
@@ -65,6 +71,34 @@ def _finance_in_every_state():
     assert Consent.objects.filter(enterprise=firm, withdrawn_at__isnull=False).exists()
     assert PoolEntry.objects.filter(kind="contribution").count() == 3 and MatchEvent.objects.count() == 7
     assert Deal.objects.filter(stage="closed").count() == 3 and Deal.objects.filter(stage="written_off").count() == 2
+
+
+def _payouts_walkable(result):
+    """demo/payouts.py (issue 21: 1): budgets for the payout year, bank accounts, a batch awaiting approval, one
+    paid by three people, a claw-back, and the enterprise user's firm holding entitlements to confirm."""
+    from kechuang.policies.models import BankAccount, Budget, Clawback, Entitlement, PayoutBatch, Policy
+
+    year = load.POLICY_AS_OF.year
+    assert Entitlement.objects.filter(year=year).exists()
+    with_budget = set(Budget.objects.filter(year=year).values_list("policy_id", flat=True))
+    assert with_budget == set(Policy.objects.filter(budgets__year__lt=year).values_list("pk", flat=True))
+    assert set(Entitlement.objects.filter(year=year).values_list("policy_id", flat=True)) <= with_budget
+    paid = PayoutBatch.objects.get(year=year, status="paid")
+    assert (paid.created_by.username, paid.approved_by.username, paid.paid_by.username) == (
+        "bureau_staff", "bureau_admin", "bureau_cashier")
+    assert paid.policy.code == "rd_subsidy" and paid.count == paid.entitlements.filter(status="paid").count() > 0
+    draft = PayoutBatch.objects.get(year=year, status="draft")
+    assert draft.policy != paid.policy and draft.count == draft.entitlements.filter(status="confirmed").count() > 0
+    clawback = Clawback.objects.get(status="open")
+    assert clawback.entitlement.batch == paid and clawback.amount == clawback.entitlement.amount
+    assert result["paid_batches"] == result["draft_batches"] == result["clawbacks"] == 1
+    holders = Entitlement.objects.filter(year=year, status__in=Entitlement.ACTIVE).values("enterprise_id")
+    own = User.objects.get(username="enterprise_user").enterprise
+    assert BankAccount.objects.filter(enterprise_id__in=holders).exclude(enterprise=own).count() == \
+        holders.exclude(enterprise=own).distinct().count()
+    assert Entitlement.objects.filter(enterprise=own, year=year, status="pending").exists()
+    assert not BankAccount.objects.filter(enterprise=own).exists()
+    assert Entitlement.objects.filter(year=year, status="pending").exclude(enterprise=own).exists()
 
 
 def load_password() -> str:

@@ -183,3 +183,11 @@ def test_svg_charts():
     assert diagnosis.radar_svg([{"label": "甲", "value": 1.0}]) == ""
     assert diagnosis.trend_svg([{"year": 2024, "points": None}]) == ""
     assert ">36.2<" in diagnosis.trend_svg([{"year": 2023, "points": 30.0}, {"year": 2024, "points": 36.2}])
+
+
+def test_change_is_explained_when_the_previous_stage_is_unknown(scored):
+    """A firm whose previous-year stage is unknown (no points that year): the null stage stays text."""
+    services.score_year(2023)
+    PointsResult.objects.filter(enterprise=scored["a"], run__year=2023).update(stage="", points=None)
+    ctx = context_for_year(scored, "a", 2024)
+    assert ctx["change"] == "上年无积分，无法比较"

@@ -63,8 +63,15 @@ def test_replay_reproduces_decision_and_amount(pworld, client_for):
     AnnualFigure.objects.filter(enterprise=pworld["b"]).update(rd_expense=Decimal("40"))
     assert selectors.replay(e) == {"version_id": "rd_subsidy@2024-01-01", "as_of": "2025-06-30", "eligible": "true",
                                    "amount": "10.0000", "stored_amount": "10.0000", "same": True, "failed": ""}
-    body = client_for(pworld["users"]["bureau_staff"]).get(reverse("policies:replay", args=[e.pk])).json()
+    client = client_for(pworld["users"]["bureau_staff"])
+    body = client.get(reverse("policies:replay", args=[e.pk]) + "?format=json").json()
     assert body["same"] is True and body["amount"] == "10.0000"
+    # the page a person opens speaks Chinese, not JSON
+    html = client.get(reverse("policies:replay", args=[e.pk])).content.decode()
+    assert "复核一致" in html and "10 万元" in html and '"same"' not in html and '"eligible"' not in html
+    # the facts snapshot names fields in Chinese, without their codes
+    page = client.get(reverse("policies:entitlement", args=[e.pk])).content.decode()
+    assert "研发费用" in page and "rd_expense" not in page
     # a tampered snapshot does not replay to the stored amount
     Entitlement.objects.filter(pk=e.pk).update(facts={**e.facts, "rd_expense": 600.0})
     e.refresh_from_db()

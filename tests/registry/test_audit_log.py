@@ -152,7 +152,7 @@ def test_every_action_the_services_record_has_a_chinese_name():
 
 def test_changes_read_in_the_models_words():
     assert audit.changes_text("policies.payoutbatch", {"status": ["draft", "approved"]}) == "状态：待审批 → 已审批"
-    assert audit.changes_text("enterprises.annualfigure", {"revenue": [None, "500"]}) == "营业收入：空 → 500"
+    assert audit.changes_text("enterprises.annualfigure", {"revenue": [None, "500"]}) == "营业收入：空 → 500.00 万元"
     assert audit.object_type_label("enterprises.annualfigure") == "年度数据"
     assert audit.object_type_label("no.such") == "no.such"
 

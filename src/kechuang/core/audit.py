@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from kechuang.engine import labels
 
+from . import display
 from .client import current_address
 from .models import AuditEvent
 
@@ -138,6 +139,13 @@ def object_type_label(object_type: str) -> str:
 
 def changes_text(object_type: str, changes: dict) -> str:
     """{field: [old, new]} as 字段：旧 → 新, in the model's words (field name, choice label) where it has the field."""
+    return "；".join(f"{title}：{old} → {new}" if new is not None else f"{title}：{old}"
+                    for title, old, new in change_rows(object_type, changes))
+
+
+def change_rows(object_type: str, changes: dict) -> list[tuple[str, str, str | None]]:
+    """Each change as (Chinese title, old text, new text); a change that is not an [old, new] pair comes as
+    (title, its text, None). Numbers read as on the pages (core.display): money in 万元 with two decimals."""
     try:
         model = apps.get_model(object_type)
     except (LookupError, ValueError):
@@ -149,7 +157,7 @@ def changes_text(object_type: str, changes: dict) -> str:
         except FieldDoesNotExist:
             return None
 
-    def shown(field, value) -> str:
+    def shown(name: str, field, value) -> str:
         if value is None or value == "":
             return "空"
         moment = _moment(value)
@@ -158,17 +166,19 @@ def changes_text(object_type: str, changes: dict) -> str:
         if isinstance(value, (list, dict)):  # a band table or a range: as JSON, readable and copyable
             return json.dumps(value, ensure_ascii=False)
         choices = dict(getattr(field, "flatchoices", None) or ())
-        return str(choices.get(value, value))
+        if value in choices:
+            return str(choices[value])
+        return display.field_value(name, value, field)
 
-    parts = []
+    rows = []
     for name, change in changes.items():
         field = field_of(name)
         title = str(field.verbose_name) if field is not None and hasattr(field, "verbose_name") else labels.label(name)
         if isinstance(change, (list, tuple)) and len(change) == 2:
-            parts.append(f"{title}：{shown(field, change[0])} → {shown(field, change[1])}")
+            rows.append((title, shown(name, field, change[0]), shown(name, field, change[1])))
         else:
-            parts.append(f"{title}：{change}")
-    return "；".join(parts)
+            rows.append((title, str(change), None))
+    return rows
 
 
 def _moment(value) -> dt.datetime | None:

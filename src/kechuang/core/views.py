@@ -14,7 +14,7 @@ from kechuang.carriers.models import Carrier, Residency
 from kechuang.enterprises import selectors
 from kechuang.enterprises.models import AnnualFigure
 
-from . import audit
+from . import audit, workbench
 from .audit_log import AuditFilter
 from .excel import xlsx_response
 from .models import AuditEvent, Job
@@ -41,7 +41,16 @@ def home(request):
         "pending": selectors.submissions_for(user).filter(status="submitted").count(),
     }
     recent_jobs = Job.objects.filter(created_by=user)[:5]
-    return render(request, "core/home.html", {"counts": counts, "jobs": recent_jobs})
+    return render(request, "core/home.html", {"counts": counts, "jobs": recent_jobs,
+                                              "needs": workbench.needs(user)})
+
+
+@login_required
+def jobs(request):
+    """The user's own background jobs; the workbench links here for running, failed and rejected-row imports."""
+    status, rejected = request.GET.get("status", ""), request.GET.get("rejected") == "1"
+    page = Paginator(workbench.jobs_for(request.user, status, rejected), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "core/jobs.html", {"page": page, "status": status, "rejected": rejected})
 
 
 def not_found(request, exception=None):

@@ -27,7 +27,7 @@ from kechuang.tiers.models import ParameterVersion, TierRun
 from kechuang.tiers.services import evaluate_all
 
 from . import challenges as challenge_demo
-from . import finance, industry
+from . import finance, industry, payouts
 from . import techtransfer as techtransfer_demo
 from .generator import DemoRegion
 
@@ -107,14 +107,17 @@ def load(region: DemoRegion, progress=print) -> dict[str, int]:
     contracts = techtransfer_demo.build(region, progress)
     progress("载入政策库并按现行规则认定兑现资格（免申即享）……")
     load_shipped_policies()
+    payouts.budgets(POLICY_AS_OF.year)
     entitlements = sum(run_eligibility(p.code, POLICY_AS_OF).created for p in Policy.objects.order_by("code"))
+    progress("确认兑现资格、组建兑现批次（待审批、已兑现）并核查追回……")
+    walked = payouts.walk(POLICY_AS_OF.year)
     challenges = challenge_demo.build(region.seed, region.users[0]["password"], progress)
     domains = industry.load(region, ids, progress=progress)
     audit.record(actor=None, action="demo.build", obj=Organisation.objects.get(name=region.organisations[0]["name"]),
                  note=f"生成演示区域：seed={region.seed}，企业 {len(ids)} 家")
     return {**stats, "residencies": residencies, "qualifications": qualifications, "users": users,
             "tier_runs": runs, "entitlements": entitlements, "challenges": challenges["challenges"],
-            "loans": finance_stats["loans"], **contracts, **domains}
+            "loans": finance_stats["loans"], **contracts, **walked, **domains}
 
 
 def _organisations(region: DemoRegion) -> dict[str, Organisation]:

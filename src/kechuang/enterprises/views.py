@@ -89,8 +89,6 @@ def enterprise_detail(request, uscc):
         "residencies": Residency.objects.filter(enterprise=enterprise).select_related("carrier"),
         "events": _events_for(request.user, enterprise)[:100],
         "submissions": selectors.submissions_for(request.user).filter(enterprise=enterprise)[:20],
-        "labels": {**{c.name: c.label for c in facts.COLUMNS}, "region_id": "行政区划代码",
-                   "industry_id": "国民经济行业分类", "name": "企业名称"},
         "hightech_field": facts.HIGHTECH_FIELD_LABELS.get(enterprise.hightech_field, ""),
         "origin": facts.ORIGIN_LABELS.get(enterprise.origin, ""),
     }

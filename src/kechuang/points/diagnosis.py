@@ -54,10 +54,21 @@ def result_frames(result, scheme) -> tuple[pl.DataFrame, pl.DataFrame]:
     return _frame(row), _frame(q)
 
 
+# The text columns of a stored result; every other column is a number.
+TEXT_COLUMNS = frozenset({"uscc", "stage", "list", "list_label", "missing", "scheme"})
+
+
 def _frame(row: dict) -> pl.DataFrame:
     frame = pl.DataFrame([row], infer_schema_length=None)
-    # An all-unknown column has no type; the engine formats it as a number.
-    return frame.with_columns([pl.col(c).cast(pl.Float64) for c, t in frame.schema.items() if t == pl.Null])
+    # An all-unknown column has no type: a text column stays text (an unknown stage compares with a stage),
+    # any other is a number (the engine formats it as one).
+    return frame.with_columns(
+        [
+            pl.col(c).cast(pl.Utf8 if c in TEXT_COLUMNS else pl.Float64)
+            for c, t in frame.schema.items()
+            if t == pl.Null
+        ]
+    )
 
 
 def tier_status(enterprise) -> tuple[list[dict], list[dict], object]:

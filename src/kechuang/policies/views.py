@@ -280,8 +280,14 @@ def entitlement_confirm(request, pk):
 
 @login_required
 def entitlement_replay(request, pk):
+    """The replay as a page (conclusion, amounts, failed conditions in words); `?format=json` for scripts."""
     e = selectors.entitlement_for(request.user, pk)
-    return JsonResponse(selectors.replay(e), json_dumps_params={"ensure_ascii": False})
+    outcome = selectors.replay(e)
+    if request.GET.get("format") == "json":
+        return JsonResponse(outcome, json_dumps_params={"ensure_ascii": False})
+    labels = e.version.condition_labels()
+    failed = [labels.get(cid, cid) for cid in (outcome["failed"] or "").split(";") if cid]
+    return render(request, "policies/replay.html", {"e": e, "outcome": outcome, "failed": failed})
 
 
 # ---------------------------------------------------------------- batches
@@ -291,6 +297,8 @@ def entitlement_replay(request, pk):
 def batches(request):
     _deny_unless(request.user.is_bureau, _("无权查看兑现批次"))
     qs = selectors.batches_for(request.user).order_by("-created_at", "-pk")
+    if request.GET.get("status") in PayoutBatch.Status.values:  # the workbench's 待审批 / 待登记 links
+        qs = qs.filter(status=request.GET["status"])
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     budgets = Budget.objects.select_related("policy").order_by("-year", "policy__code")
     return render(request, "policies/batches.html", {"page": page, "budgets": budgets})

@@ -9,7 +9,7 @@ import polars as pl
 from django.db.models import QuerySet
 
 from kechuang.engine.tiers.recognitions import hte_report_status, title_expiries
-from kechuang.enterprises.models import Enterprise
+from kechuang.enterprises.models import Enterprise, Qualification
 from kechuang.enterprises.selectors import enterprises_for
 
 from .loaders import recognition_frame
@@ -70,6 +70,14 @@ def _with_enterprises(frame: pl.DataFrame) -> list[dict]:
     """Rows of an engine frame with their Enterprise objects attached as `enterprise` (one query)."""
     by_uscc = Enterprise.objects.in_bulk(frame["uscc"].to_list(), field_name="uscc")
     return [{**row, "enterprise": by_uscc[row["uscc"]]} for row in frame.iter_rows(named=True)]
+
+
+def expiring_certificates(user, today: dt.date, window_days: int):
+    """The 高企 certificates of the user's firms that lapse within `window_days` of `today`, soonest first."""
+    return Qualification.objects.filter(
+        kind=Qualification.Kind.HTE_CERTIFICATE, expires_on__gte=today,
+        expires_on__lte=today + dt.timedelta(days=window_days), enterprise__in=enterprises_for(user),
+    ).select_related("enterprise").order_by("expires_on", "enterprise__uscc")
 
 
 def expiring_titles(user, today: dt.date, window_days: int) -> list[dict]:

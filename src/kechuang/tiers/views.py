@@ -23,7 +23,6 @@ from kechuang.engine.tiers.model import all_rulesets
 from kechuang.engine.tiers.values import example
 from kechuang.enterprises import selectors as enterprise_selectors
 from kechuang.enterprises.filters import EnterpriseFilter, filter_choices
-from kechuang.enterprises.models import Qualification
 
 from . import bands, labels, selectors, services
 from .forms import EvaluationForm, ParameterVersionForm, VoidRunForm
@@ -146,14 +145,7 @@ def _near_misses(user, run, tier: str | None = None, request=None) -> tuple[Quer
 
 
 def _expiring(user, today: dt.date | None = None):
-    today = today or clock.today()
-    return list(
-        Qualification.objects.filter(
-            kind=Qualification.Kind.HTE_CERTIFICATE, expires_on__gte=today,
-            expires_on__lte=today + dt.timedelta(days=EXPIRY_WARNING_DAYS),
-            enterprise__in=enterprise_selectors.enterprises_for(user),
-        ).select_related("enterprise").order_by("expires_on", "enterprise__uscc")
-    )
+    return list(selectors.expiring_certificates(user, today or clock.today(), EXPIRY_WARNING_DAYS))
 
 
 def _filtered(request, results):

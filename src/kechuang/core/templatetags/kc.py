@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from django import template
 
-from kechuang.core import audit
+from kechuang.core import audit, display
 from kechuang.engine import facts, labels
 
 register = template.Library()
@@ -22,7 +22,7 @@ def wan(value):
     value = Decimal(value)
     if abs(value) >= 10000:
         return f"{value / 10000:,.2f} 亿元"
-    return f"{value:,.2f} 万元".replace(".00 万元", " 万元")
+    return f"{value.quantize(display.CENT) + 0:,.2f} 万元".replace(".00 万元", " 万元")  # + 0: never "-0"
 
 
 @register.filter
@@ -91,6 +91,18 @@ def fact(value, column: facts.Column):
 @register.filter
 def get(mapping, key):
     return mapping.get(key) if hasattr(mapping, "get") else None
+
+
+@register.filter
+def field_value(name: str, value) -> str:
+    """`{{ name|field_value:value }}`: a field's value in the pages' formats (core.display.field_value)."""
+    return display.field_value(name, value)
+
+
+@register.filter
+def change_rows(event) -> list[tuple[str, str, str | None]]:
+    """An audit event's changes as (Chinese title, old, new) in the pages' number formats (audit.change_rows)."""
+    return audit.change_rows(event.object_type, event.changes or {})
 
 
 @register.filter

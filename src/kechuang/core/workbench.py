@@ -1,0 +1,72 @@
+"""The workbench (/): what needs the signed-in user, each a count from the owning app's selectors (so scoped by
+role exactly as its list is) with a link to that list, filtered to the items counted."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from kechuang.engine import clock
+
+from .models import Job
+
+IMPORT_KIND = "import_facts"
+
+
+@dataclass(frozen=True)
+class Need:
+    key: str
+    label: str
+    count: int
+    url: str
+
+
+def needs(user) -> list[Need]:
+    """The items this user can act on, in the order of a day's work; none for a role that cannot open the list."""
+    from kechuang.points import selectors as points
+    from kechuang.points.models import Alert
+    from kechuang.policies import selectors as policies
+    from kechuang.policies.models import Entitlement, PayoutBatch
+    from kechuang.tiers import selectors as tiers
+    from kechuang.tiers.views import EXPIRY_WARNING_DAYS
+
+    out = []
+    if user.is_bureau:
+        out.append(Need("alerts", _("待处理预警"), points.alerts_inbox(user).filter(status=Alert.Status.OPEN).count(),
+                        reverse("points:alerts") + "?status=open"))
+    if policies.can_see_entitlements(user):
+        pending = policies.entitlements_for(user).filter(status=Entitlement.Status.PENDING).count()
+        out.append(Need("entitlements", _("待确认兑现资格"), pending,
+                        reverse("policies:entitlements") + "?status=pending"))
+    if user.is_bureau and user.can_admin:
+        drafts = policies.batches_for(user).filter(status=PayoutBatch.Status.DRAFT).count()
+        out.append(Need("batches", _("待审批兑现批次"), drafts, reverse("policies:batches") + "?status=draft"))
+    elif user.is_bureau:
+        approved = policies.batches_for(user).filter(status=PayoutBatch.Status.APPROVED).count()
+        out.append(Need("batches", _("待登记兑现批次"), approved, reverse("policies:batches") + "?status=approved"))
+    if user.is_bureau or user.role == "park_operator":
+        expiring = tiers.expiring_certificates(user, clock.today(), EXPIRY_WARNING_DAYS).count()
+        out.append(Need("certificates", _("即将到期的高企证书"), expiring, reverse("tiers:expiring")))
+    jobs = Job.objects.filter(created_by=user)
+    out.append(Need("imports", _("有拒绝行的导入"), jobs.filter(kind=IMPORT_KIND, result__rejected_rows__gt=0).count(),
+                    reverse("core:jobs") + "?rejected=1"))
+    out.append(Need("running", _("运行中的后台任务"),
+                    jobs.filter(status__in=(Job.Status.QUEUED, Job.Status.RUNNING)).count(),
+                    reverse("core:jobs") + "?status=running"))
+    out.append(Need("failed", _("失败的后台任务"), jobs.filter(status=Job.Status.FAILED).count(),
+                    reverse("core:jobs") + "?status=failed"))
+    return out
+
+
+def jobs_for(user, status: str = "", rejected: bool = False):
+    """The user's own jobs, narrowed as the workbench links ask."""
+    qs = Job.objects.filter(created_by=user)
+    if status == "running":
+        qs = qs.filter(status__in=(Job.Status.QUEUED, Job.Status.RUNNING))
+    elif status in Job.Status.values:
+        qs = qs.filter(status=status)
+    if rejected:
+        qs = qs.filter(kind=IMPORT_KIND, result__rejected_rows__gt=0)
+    return qs
