@@ -42,8 +42,9 @@ demo: system-deps $(STAMP) ## Build the demo region (if the database is empty) a
 serve: $(STAMP) ## Serve the existing database
 	$(BIN)/kechuang serve
 
-lint: $(STAMP) ## ruff, the house conventions (tools/conventions.py), Django's system checks, no missing migrations
+lint: $(STAMP) ## ruff (checks and formatting), the house conventions (tools/conventions.py), Django's system checks, no missing migrations
 	$(BIN)/ruff check src tests bench tools scripts
+	$(BIN)/ruff format --check src tests bench tools scripts
 	$(BIN)/python tools/conventions.py
 	KECHUANG_DATA_DIR=$$(mktemp -d) $(BIN)/kechuang check --fail-level WARNING
 	KECHUANG_DATA_DIR=$$(mktemp -d) $(BIN)/kechuang makemigrations --check --dry-run -v0

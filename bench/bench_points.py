@@ -136,8 +136,7 @@ def scheme_sql(scheme: Scheme, table: str) -> str:  # noqa: C901
             )
         else:  # minmax
             lo, hi = f"min({x}) OVER (PARTITION BY stage)", f"max({x}) OVER (PARTITION BY stage)"
-            e = (f"CASE WHEN {x} IS NULL THEN NULL WHEN {hi} > {lo} "
-                 f"THEN ({x} - {lo}) / ({hi} - {lo}) ELSE 0.0 END")
+            e = f"CASE WHEN {x} IS NULL THEN NULL WHEN {hi} > {lo} THEN ({x} - {lo}) / ({hi} - {lo}) ELSE 0.0 END"
         norm.append(f"{e} AS n_{ind.id}")
     p = scheme.precision
     contrib = []
@@ -158,21 +157,17 @@ def scheme_sql(scheme: Scheme, table: str) -> str:  # noqa: C901
     key_cols = ", ".join(f"CASE WHEN points IS NOT NULL THEN {v} END AS k_{k}" for k, v in keys.items())
     # Written as a careful SQL author would: one window sort per cohort, percentiles from rank and size.
     ranks = [
-        "CASE WHEN points IS NOT NULL THEN "
-        "rank() OVER (PARTITION BY points IS NULL ORDER BY points DESC) END AS rank",
+        "CASE WHEN points IS NOT NULL THEN rank() OVER (PARTITION BY points IS NULL ORDER BY points DESC) END AS rank",
         "count(points) OVER () AS n_all",
     ]
     pcts = ["100.0 * (n_all - rank + 1) / n_all AS percentile"]
     for k in keys:
         part = f"PARTITION BY k_{k}, points IS NULL"
-        ranks.append(
-            f"CASE WHEN k_{k} IS NOT NULL THEN rank() OVER ({part} ORDER BY points DESC) END AS {k}_rank"
-        )
+        ranks.append(f"CASE WHEN k_{k} IS NOT NULL THEN rank() OVER ({part} ORDER BY points DESC) END AS {k}_rank")
         ranks.append(f"count(points) OVER (PARTITION BY k_{k}) AS n_{k}")
         pcts.append(f"100.0 * (n_{k} - {k}_rank + 1) / n_{k} AS {k}_percentile")
     lst = " ".join(
-        f"WHEN stage_rank * {t.top.denominator} <= n_stage * {t.top.numerator} THEN '{t.id}'"
-        for t in scheme.lists
+        f"WHEN stage_rank * {t.top.denominator} <= n_stage * {t.top.numerator} THEN '{t.id}'" for t in scheme.lists
     )
     ind_cols = ", ".join(f"{pfx}_{i.id}" for pfx in ("c", "r", "n") for i in scheme.indicators)
     return f"""
@@ -251,9 +246,7 @@ def main(argv: list[str] | None = None) -> int:
     duck_s, _ = best_of(lambda: con.execute(f"CREATE OR REPLACE TABLE result AS {sql}"), args.repeat)
     fetched = con.execute("SELECT * FROM result").fetchnumpy()
     # Text columns come back as masked object arrays: go through Python lists so masked → null.
-    duck_out = pl.DataFrame(
-        {k: pl.Series(k, v.tolist() if v.dtype == object else v) for k, v in fetched.items()}
-    )
+    duck_out = pl.DataFrame({k: pl.Series(k, v.tolist() if v.dtype == object else v) for k, v in fetched.items()})
     assert_equal(polars_out, duck_out)
 
     ok_target = polars_s <= args.target_s

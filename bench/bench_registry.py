@@ -64,8 +64,10 @@ def bench_import(rows: int) -> bool:
     again = importing.import_facts(path)
     seconds_again = time.perf_counter() - started
     ok = seconds <= IMPORT_TARGET_S and not report["errors"] and again["stats"]["unchanged"] == rows
-    print(f"import {rows:>9,} rows   {seconds:7.1f} s  ({rows / seconds:,.0f} rows/s)  target ≤ {IMPORT_TARGET_S:.0f} s"
-          f"  {'OK' if ok else 'MISSED'}")
+    print(
+        f"import {rows:>9,} rows   {seconds:7.1f} s  ({rows / seconds:,.0f} rows/s)  target ≤ {IMPORT_TARGET_S:.0f} s"
+        f"  {'OK' if ok else 'MISSED'}"
+    )
     print(f"re-import (no change)   {seconds_again:7.1f} s  unchanged={again['stats']['unchanged']:,}")
     return ok
 
@@ -84,8 +86,16 @@ def bench_list(n: int) -> bool:
     client = Client()
     client.force_login(user)
     sample = Enterprise.objects.order_by("pk").values_list("uscc", "name")[total // 2]
-    requests = [{}, {"page": 1000}, {"q": sample[1][2:6]}, {"q": sample[0][:10]}, {"region": "140100"},
-                {"industry": "C"}, {"origin": "local_startup"}, {"sort": "-registered_on", "page": 5}]
+    requests = [
+        {},
+        {"page": 1000},
+        {"q": sample[1][2:6]},
+        {"q": sample[0][:10]},
+        {"region": "140100"},
+        {"industry": "C"},
+        {"origin": "local_startup"},
+        {"sort": "-registered_on", "page": 5},
+    ]
     times = []
     for params in requests * 3:
         started = time.perf_counter()
@@ -98,9 +108,11 @@ def bench_list(n: int) -> bool:
         client.get("/enterprises/", {"q": sample[0]})
     median = statistics.median(times)
     ok = median < LIST_TARGET_MS and len(full.captured_queries) == len(short.captured_queries)
-    print(f"list at {total:>9,} enterprises  median {median:6.1f} ms, max {max(times):6.1f} ms  "
-          f"target < {LIST_TARGET_MS:.0f} ms; queries full page {len(full.captured_queries)}, "
-          f"short page {len(short.captured_queries)}  {'OK' if ok else 'MISSED'}")
+    print(
+        f"list at {total:>9,} enterprises  median {median:6.1f} ms, max {max(times):6.1f} ms  "
+        f"target < {LIST_TARGET_MS:.0f} ms; queries full page {len(full.captured_queries)}, "
+        f"short page {len(short.captured_queries)}  {'OK' if ok else 'MISSED'}"
+    )
     return ok
 
 

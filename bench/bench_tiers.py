@@ -204,8 +204,11 @@ def main() -> int:
             of_text = f"{t_of:8.2f}"
             print(f"N={n}: OpenFisca input preparation {PREP_SECONDS[-1]:.2f} s of {t_of:.2f} s", flush=True)
             floor, t_floor = timed(run_floor, panel)
-            problems += [f"plain NumPy {name} differs from OpenFisca" for name, values in floor.items()
-                         if not np.array_equal(values, theirs[name])]
+            problems += [
+                f"plain NumPy {name} differs from OpenFisca"
+                for name, values in floor.items()
+                if not np.array_equal(values, theirs[name])
+            ]
             print(
                 f"N={n}: floor — the same preparation and formulas in plain NumPy, no OpenFisca — {t_floor:.2f} s; "
                 f"the {args.target_ratio:g}× target needs the engine at ≤ {t_of / args.target_ratio:.3f} s "
@@ -229,9 +232,7 @@ def main() -> int:
         if n <= args.explain_max:
             _, t_explain = timed(evaluate, panel, AS_OF, None, explain=True)
         ratio = t_of / t_two
-        rows.append(
-            (n, t_two, of_text, ratio, t_all, t_explain, "yes" if not problems else ", ".join(problems))
-        )
+        rows.append((n, t_two, of_text, ratio, t_all, t_explain, "yes" if not problems else ", ".join(problems)))
         if ratio < args.target_ratio:
             failures.append(
                 f"N={n}: engine/OpenFisca speed ratio {ratio:.2f}× (OpenFisca {1 / ratio:.0f}× faster); "
@@ -246,9 +247,7 @@ def main() -> int:
         f"{'+explain s':>11}  identical  (ratio = OpenFisca time / engine time)"
     )
     for n, t_two, of_text, ratio, t_all, t_explain, same in rows:
-        print(
-            f"{n:>10} {t_two:>16.2f} {of_text:>12} {ratio:>6.2f}× {t_all:>12.2f} {t_explain:>11.2f}  {same}"
-        )
+        print(f"{n:>10} {t_two:>16.2f} {of_text:>12} {ratio:>6.2f}× {t_all:>12.2f} {t_explain:>11.2f}  {same}")
     print(f"load average at the end: {load_average()} (other processes share the 2 cores)")
     for failure in failures:
         print("MISSED:", failure)

@@ -23,80 +23,120 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 SRC = ROOT / "src" / "kechuang"
-SCOPE_TESTS = ["tests/security/test_scopes.py", "tests/registry/test_permissions.py",
-               "tests/policies/test_permissions.py", "tests/registry/test_audit_log.py",
-               "tests/techtransfer/test_registration.py"]
+SCOPE_TESTS = [
+    "tests/security/test_scopes.py",
+    "tests/registry/test_permissions.py",
+    "tests/policies/test_permissions.py",
+    "tests/registry/test_audit_log.py",
+    "tests/techtransfer/test_registration.py",
+]
 
 # (file, text, replacement, what the bug lets through)
 MUTANTS = [
-    ("enterprises/selectors.py",
-     'Residency.objects.filter(enterprise=OuterRef("pk"), carrier__operator_id=user.organisation_id)',
-     'Residency.objects.filter(enterprise=OuterRef("pk"))',
-     "park operator sees the residents of every carrier"),
-    ("enterprises/selectors.py",
-     "Q(origin_institution=user.organisation.name) | Q(Exists(teams))",
-     "Q(origin_institution=user.organisation.name)",
-     "institution user: team links ignored"),
-    ("enterprises/selectors.py",
-     "Q(origin_institution=user.organisation.name) | Q(Exists(teams))",
-     "Q(Exists(teams))",
-     "institution user: origin institution ignored"),
-    ("enterprises/selectors.py",
-     "        return qs.filter(pk=user.enterprise_id)",
-     "        return qs",
-     "enterprise user sees every firm"),
-    ("enterprises/selectors.py",
-     "        return qs.filter(Q(origin_institution=user.organisation.name) | Q(Exists(teams)))\n    return qs.none()",
-     "        return qs.filter(Q(origin_institution=user.organisation.name) | Q(Exists(teams)))\n    return qs",
-     "bank user (and any other role) sees every firm"),
-    ("enterprises/selectors.py",
-     "if not user or not user.is_authenticated or not user.is_active:",
-     "if not user or not user.is_authenticated:",
-     "a disabled account still sees firms"),
-    ("enterprises/selectors.py",
-     "        return qs.filter(enterprise_id=user.enterprise_id)",
-     "        return qs",
-     "enterprise user sees every firm's figure submissions"),
-    ("enterprises/selectors.py",
-     "    if not enterprises_for(user).filter(pk=enterprise.pk).exists():\n        raise Http404",
-     "    if False:\n        raise Http404",
-     "figures of any firm"),
-    ("policies/selectors.py",
-     "        return qs.filter(enterprise__in=enterprises_for(user))\n    return qs.none()\n\n\ndef entitlement_for",
-     "        return qs\n    return qs.none()\n\n\ndef entitlement_for",
-     "park operator / enterprise user see every entitlement"),
-    ("policies/selectors.py",
-     "    if not user.is_authenticated or not user.is_bureau:\n        return PayoutBatch.objects.none()",
-     "    if not user.is_authenticated:\n        return PayoutBatch.objects.none()",
-     "anyone signed in sees payout batches"),
-    ("points/selectors.py",
-     "return PointsResult.objects.filter(enterprise__in=enterprises_for(user))",
-     "return PointsResult.objects.all()",
-     "points results of every firm"),
-    ("points/selectors.py",
-     "    if not user.is_bureau:\n        return Alert.objects.none()",
-     "    if False:\n        return Alert.objects.none()",
-     "the alert inbox for every role"),
-    ("tiers/selectors.py",
-     "TierResult.objects.filter(run=run, enterprise__in=enterprises_for(user))",
-     "TierResult.objects.filter(run=run)",
-     "tier results of every firm"),
-    ("core/views.py",
-     "        return qs.exclude(security)",
-     "        return qs",
-     "bureau admin reads the security events (三员分立 broken)"),
-    ("techtransfer/selectors.py",
-     "    return qs.filter(institution_id=user.organisation_id)",
-     "    return qs",
-     "institution user sees every institution's technology contracts"),
+    (
+        "enterprises/selectors.py",
+        'Residency.objects.filter(enterprise=OuterRef("pk"), carrier__operator_id=user.organisation_id)',
+        'Residency.objects.filter(enterprise=OuterRef("pk"))',
+        "park operator sees the residents of every carrier",
+    ),
+    (
+        "enterprises/selectors.py",
+        "Q(origin_institution=user.organisation.name) | Q(Exists(teams))",
+        "Q(origin_institution=user.organisation.name)",
+        "institution user: team links ignored",
+    ),
+    (
+        "enterprises/selectors.py",
+        "Q(origin_institution=user.organisation.name) | Q(Exists(teams))",
+        "Q(Exists(teams))",
+        "institution user: origin institution ignored",
+    ),
+    (
+        "enterprises/selectors.py",
+        "        return qs.filter(pk=user.enterprise_id)",
+        "        return qs",
+        "enterprise user sees every firm",
+    ),
+    (
+        "enterprises/selectors.py",
+        "        return qs.filter(Q(origin_institution=user.organisation.name) | Q(Exists(teams)))\n"
+        "    return qs.none()",
+        "        return qs.filter(Q(origin_institution=user.organisation.name) | Q(Exists(teams)))\n    return qs",
+        "bank user (and any other role) sees every firm",
+    ),
+    (
+        "enterprises/selectors.py",
+        "if not user or not user.is_authenticated or not user.is_active:",
+        "if not user or not user.is_authenticated:",
+        "a disabled account still sees firms",
+    ),
+    (
+        "enterprises/selectors.py",
+        "        return qs.filter(enterprise_id=user.enterprise_id)",
+        "        return qs",
+        "enterprise user sees every firm's figure submissions",
+    ),
+    (
+        "enterprises/selectors.py",
+        "    if not enterprises_for(user).filter(pk=enterprise.pk).exists():\n        raise Http404",
+        "    if False:\n        raise Http404",
+        "figures of any firm",
+    ),
+    (
+        "policies/selectors.py",
+        "        return qs.filter(enterprise__in=enterprises_for(user))\n    return qs.none()\n\n\ndef entitlement_for",
+        "        return qs\n    return qs.none()\n\n\ndef entitlement_for",
+        "park operator / enterprise user see every entitlement",
+    ),
+    (
+        "policies/selectors.py",
+        "    if not user.is_authenticated or not user.is_bureau:\n        return PayoutBatch.objects.none()",
+        "    if not user.is_authenticated:\n        return PayoutBatch.objects.none()",
+        "anyone signed in sees payout batches",
+    ),
+    (
+        "points/selectors.py",
+        "return PointsResult.objects.filter(enterprise__in=enterprises_for(user))",
+        "return PointsResult.objects.all()",
+        "points results of every firm",
+    ),
+    (
+        "points/selectors.py",
+        "    if not user.is_bureau:\n        return Alert.objects.none()",
+        "    if False:\n        return Alert.objects.none()",
+        "the alert inbox for every role",
+    ),
+    (
+        "tiers/selectors.py",
+        "TierResult.objects.filter(run=run, enterprise__in=enterprises_for(user))",
+        "TierResult.objects.filter(run=run)",
+        "tier results of every firm",
+    ),
+    (
+        "core/views.py",
+        "        return qs.exclude(security)",
+        "        return qs",
+        "bureau admin reads the security events (三员分立 broken)",
+    ),
+    (
+        "techtransfer/selectors.py",
+        "    return qs.filter(institution_id=user.organisation_id)",
+        "    return qs",
+        "institution user sees every institution's technology contracts",
+    ),
 ]
 
 
 def run_tests(targets: list[str]) -> bool:
     """True when the tests fail (the mutant is killed)."""
     env = {**os.environ, "KECHUANG_DATA_DIR": tempfile.mkdtemp(prefix="kc-mutant-")}
-    result = subprocess.run([sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "-m", "not browser",
-                             *targets], cwd=ROOT, env=env, capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "-m", "not browser", *targets],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     return result.returncode != 0
 
 

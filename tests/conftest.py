@@ -81,27 +81,57 @@ def world(ref):
     university = Organisation.objects.create(name="山西大学", kind="institution", in_province=True)
     valley = Carrier.objects.create(name="晋创谷·太原", kind="valley", operator=operator, region_id="140105")
     incubator = Carrier.objects.create(name="别的孵化器", kind="incubator", operator=other_operator)
-    a = Enterprise.objects.create(uscc=make_uscc(1), name="太原甲科技有限公司", region_id="140105",
-                                  industry_id="6513", registered_on=dt.date(2019, 3, 1), origin="local_startup")
-    b = Enterprise.objects.create(uscc=make_uscc(2), name="太原乙材料有限公司", region_id="140106",
-                                  industry_id="3985", registered_on=dt.date(2021, 5, 1),
-                                  origin="local_institution_team", origin_institution="太原理工大学")
-    c = Enterprise.objects.create(uscc=make_uscc(3), name="泰州丙医药有限公司", region_id="321202",
-                                  industry_id="2710", registered_on=dt.date(2015, 1, 1), origin="other",
-                                  origin_institution="山西大学")
+    a = Enterprise.objects.create(
+        uscc=make_uscc(1),
+        name="太原甲科技有限公司",
+        region_id="140105",
+        industry_id="6513",
+        registered_on=dt.date(2019, 3, 1),
+        origin="local_startup",
+    )
+    b = Enterprise.objects.create(
+        uscc=make_uscc(2),
+        name="太原乙材料有限公司",
+        region_id="140106",
+        industry_id="3985",
+        registered_on=dt.date(2021, 5, 1),
+        origin="local_institution_team",
+        origin_institution="太原理工大学",
+    )
+    c = Enterprise.objects.create(
+        uscc=make_uscc(3),
+        name="泰州丙医药有限公司",
+        region_id="321202",
+        industry_id="2710",
+        registered_on=dt.date(2015, 1, 1),
+        origin="other",
+        origin_institution="山西大学",
+    )
     Residency.objects.create(carrier=valley, enterprise=a, start=dt.date(2024, 1, 1))
     Residency.objects.create(carrier=valley, enterprise=b, start=dt.date(2024, 2, 1))
     Residency.objects.create(carrier=incubator, enterprise=c, start=dt.date(2023, 6, 1))
     Team.objects.create(name="某团队", institution=university, enterprise=b)
     for e, revenue in ((a, "3000"), (b, "800"), (c, "52000")):
-        AnnualFigure.objects.create(enterprise=e, year=2024, staff_total=100, tech_staff=22,
-                                    revenue=Decimal(revenue), rd_expense=Decimal("150"))
-    orgs = {"bureau_admin": bureau, "bureau_staff": bureau, "park_operator": operator,
-            "enterprise_user": None, "bank_user": bank, "institution_user": university}
+        AnnualFigure.objects.create(
+            enterprise=e, year=2024, staff_total=100, tech_staff=22, revenue=Decimal(revenue), rd_expense=Decimal("150")
+        )
+    orgs = {
+        "bureau_admin": bureau,
+        "bureau_staff": bureau,
+        "park_operator": operator,
+        "enterprise_user": None,
+        "bank_user": bank,
+        "institution_user": university,
+    }
     users = {}
     for role in ROLES:
-        user = User(username=role, role=role, organisation=orgs[role], enterprise=a if role == "enterprise_user"
-                    else None, display_name=role)
+        user = User(
+            username=role,
+            role=role,
+            organisation=orgs[role],
+            enterprise=a if role == "enterprise_user" else None,
+            display_name=role,
+        )
         user.set_password(PASSWORD)
         user.save()
         users[role] = user

@@ -19,8 +19,11 @@ def test_this_tree_keeps_the_conventions():
 
 
 def _copy_engine(tmp_path: Path) -> Path:
-    shutil.copytree(ROOT / "src" / "kechuang", tmp_path / "src" / "kechuang",
-                    ignore=shutil.ignore_patterns("__pycache__", "templates", "reference", "static"))
+    shutil.copytree(
+        ROOT / "src" / "kechuang",
+        tmp_path / "src" / "kechuang",
+        ignore=shutil.ignore_patterns("__pycache__", "templates", "reference", "static"),
+    )
     return tmp_path
 
 
@@ -39,10 +42,13 @@ def test_a_server_date_is_caught(tmp_path):
     root = _copy_engine(tmp_path)
     (root / "src/kechuang/engine/dated.py").write_text(
         "import datetime as dt\nfrom datetime import datetime\nA = dt.date.today()\nB = datetime.now()\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     found = conventions.clock_calls(root)
     assert [line.split(" — ")[0] for line in found] == [
-        "src/kechuang/engine/dated.py:3: date.today()", "src/kechuang/engine/dated.py:4: datetime.now()"]
+        "src/kechuang/engine/dated.py:3: date.today()",
+        "src/kechuang/engine/dated.py:4: datetime.now()",
+    ]
 
 
 def test_the_complexity_limit_fails_a_tangled_function(tmp_path):
@@ -51,8 +57,21 @@ def test_the_complexity_limit_fails_a_tangled_function(tmp_path):
     tangled = tmp_path / "tangled.py"
     tangled.write_text(f"def tangled(x):\n{branches}\n    return -1\n", encoding="utf-8")
     ruff = Path(sys.executable).with_name("ruff")
-    out = subprocess.run([str(ruff), "check", "--config", str(ROOT / "pyproject.toml"), "--output-format", "concise",
-                          "--no-cache", str(tangled)], capture_output=True, text=True, check=False)
+    out = subprocess.run(
+        [
+            str(ruff),
+            "check",
+            "--config",
+            str(ROOT / "pyproject.toml"),
+            "--output-format",
+            "concise",
+            "--no-cache",
+            str(tangled),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert out.returncode == 1
     assert "C901 `tangled` is too complex (17 > 15)" in out.stdout
 
@@ -60,10 +79,26 @@ def test_the_complexity_limit_fails_a_tangled_function(tmp_path):
 def test_chinese_left_unmarked_in_a_template_is_caught(tmp_path):
     page = tmp_path / "src/kechuang/templates/x/page.html"
     page.parent.mkdir(parents=True)
-    page.write_text('{% load i18n %}<h1>{% translate "企业库" %}</h1>\n{# 注释 #}<p title="{{ x }}">共 {{ n }} 家</p>\n'
-                    '{% blocktranslate %}第 {{ n }} 页{% endblocktranslate %}<script>var a = "图表";</script>\n',
-                    encoding="utf-8")
+    page.write_text(
+        '{% load i18n %}<h1>{% translate "企业库" %}</h1>\n{# 注释 #}<p title="{{ x }}">共 {{ n }} 家</p>\n'
+        '{% blocktranslate %}第 {{ n }} 页{% endblocktranslate %}<script>var a = "图表";</script>\n',
+        encoding="utf-8",
+    )
     assert conventions.untranslated_template_text(tmp_path) == [
         "src/kechuang/templates/x/page.html:2: “共” is not marked for translation — wrap it in {% translate %}",
         "src/kechuang/templates/x/page.html:2: “家” is not marked for translation — wrap it in {% translate %}",
     ]
+
+
+def test_formatting_is_checked(tmp_path):
+    """`make lint` runs `ruff format --check`: a file formatted by hand another way fails it."""
+    untidy = tmp_path / "untidy.py"
+    untidy.write_text("x = {'a':1,\n  'b' : 2}\n", encoding="utf-8")
+    ruff = Path(sys.executable).with_name("ruff")
+    out = subprocess.run(
+        [str(ruff), "format", "--check", "--config", str(ROOT / "pyproject.toml"), "--no-cache", str(untidy)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert out.returncode == 1 and "1 file would be reformatted" in out.stdout

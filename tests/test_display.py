@@ -20,12 +20,25 @@ def test_money_and_numbers_read_as_on_paper():
 
 
 def test_change_rows_use_labels_and_page_formats():
-    assert audit.change_rows("enterprises.annualfigure", {
-        "staff_total": ["9.00", "10.00"], "revenue": ["20666.8792000000", None], "hte_certified": [False, True],
-        "niche_market_share": ["0.125", "0.2"],
-    }) == [("职工总数", "9", "10"), ("营业收入", "2.07 亿元", "空"), ("持有效高新技术企业证书", "否", "是"),
-           ("细分市场占有率", "12.5%", "20%")]
-    assert audit.change_rows("policies.entitlement", {"amount": [None, "12.5000"], "status": ["pending", "paid"]}) \
-        == [("兑现金额（万元）", "空", "12.50 万元"), ("状态", "待确认", "已兑现")]
-    assert audit.changes_text("policies.budget", {"amount": ["1000", "1500.5"]}) == \
-        "预算（万元）：1,000.00 万元 → 1,500.50 万元"
+    assert audit.change_rows(
+        "enterprises.annualfigure",
+        {
+            "staff_total": ["9.00", "10.00"],
+            "revenue": ["20666.8792000000", None],
+            "hte_certified": [False, True],
+            "niche_market_share": ["0.125", "0.2"],
+        },
+    ) == [
+        ("职工总数", "9", "10"),
+        ("营业收入", "2.07 亿元", "空"),
+        ("持有效高新技术企业证书", "否", "是"),
+        ("细分市场占有率", "12.5%", "20%"),
+    ]
+    assert audit.change_rows("policies.entitlement", {"amount": [None, "12.5000"], "status": ["pending", "paid"]}) == [
+        ("兑现金额（万元）", "空", "12.50 万元"),
+        ("状态", "待确认", "已兑现"),
+    ]
+    assert (
+        audit.changes_text("policies.budget", {"amount": ["1000", "1500.5"]})
+        == "预算（万元）：1,000.00 万元 → 1,500.50 万元"
+    )

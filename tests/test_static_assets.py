@@ -23,8 +23,10 @@ def test_the_vendor_files_are_exactly_those_the_pages_load():
 
 def test_collectstatic_copies_only_the_listed_vendor_files(settings, tmp_path):
     settings.STATIC_ROOT = tmp_path
-    settings.STORAGES = {**settings.STORAGES,
-                         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
     call_command("collectstatic", interactive=False, verbosity=0)
     vendor = sorted(str(p.relative_to(tmp_path)) for p in (tmp_path / "vendor").rglob("*") if p.is_file())
     assert vendor == sorted(settings.VENDOR_STATIC)

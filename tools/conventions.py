@@ -19,10 +19,25 @@ import subprocess
 import sys
 from pathlib import Path
 
-WEB_APPS = ("django", "ninja", "kechuang.accounts", "kechuang.carriers", "kechuang.chains", "kechuang.challenges",
-            "kechuang.core", "kechuang.enterprises", "kechuang.finance", "kechuang.onestop", "kechuang.points",
-            "kechuang.policies", "kechuang.rules", "kechuang.techtransfer", "kechuang.tiers", "kechuang.demo",
-            "kechuang.settings")
+WEB_APPS = (
+    "django",
+    "ninja",
+    "kechuang.accounts",
+    "kechuang.carriers",
+    "kechuang.chains",
+    "kechuang.challenges",
+    "kechuang.core",
+    "kechuang.enterprises",
+    "kechuang.finance",
+    "kechuang.onestop",
+    "kechuang.points",
+    "kechuang.policies",
+    "kechuang.rules",
+    "kechuang.techtransfer",
+    "kechuang.tiers",
+    "kechuang.demo",
+    "kechuang.settings",
+)
 CLOCK_CALLS = {("date", "today"), ("datetime", "now"), ("datetime", "today"), ("datetime", "utcnow")}
 CLOCK_MODULE = Path("src/kechuang/engine/clock.py")
 
@@ -65,14 +80,19 @@ def clock_calls(root: Path) -> list[str]:
                 owner = node.func.value
                 name = owner.attr if isinstance(owner, ast.Attribute) else getattr(owner, "id", "")
                 if (name, node.func.attr) in CLOCK_CALLS:
-                    found.append(f"{path.relative_to(root)}:{node.lineno}: {name}.{node.func.attr}() — "
-                                 "use kechuang.engine.clock.today()/now() or timezone.localdate()/now()")
+                    found.append(
+                        f"{path.relative_to(root)}:{node.lineno}: {name}.{node.func.attr}() — "
+                        "use kechuang.engine.clock.today()/now() or timezone.localdate()/now()"
+                    )
     return found
 
 
 # What a template may hold around its Chinese: marked text, tags, variables, comments, scripts.
-_MARKED = re.compile(r"\{%\s*blocktranslate.*?endblocktranslate\s*%\}|\{%.*?%\}|\{\{.*?\}\}|\{#.*?#\}"
-                     r"|<script\b.*?</script>", re.S)
+_MARKED = re.compile(
+    r"\{%\s*blocktranslate.*?endblocktranslate\s*%\}|\{%.*?%\}|\{\{.*?\}\}|\{#.*?#\}"
+    r"|<script\b.*?</script>",
+    re.S,
+)
 _CJK = re.compile(r"[\u4e00-\u9fff]+")
 
 
@@ -83,8 +103,10 @@ def untranslated_template_text(root: Path) -> list[str]:
         blanked = _MARKED.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), text)
         for match in _CJK.finditer(blanked):
             line = blanked.count("\n", 0, match.start()) + 1
-            found.append(f"{path.relative_to(root)}:{line}: “{match.group(0)}” is not marked for translation "
-                         "— wrap it in {% translate %}")
+            found.append(
+                f"{path.relative_to(root)}:{line}: “{match.group(0)}” is not marked for translation "
+                "— wrap it in {% translate %}"
+            )
     return found
 
 

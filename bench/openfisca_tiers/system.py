@@ -218,9 +218,7 @@ FORMULAS = [
     (
         "tech_sme_score",
         float,
-        lambda get: (
-            get("tech_sme_tech_staff_points") + get("tech_sme_rd_points") + get("tech_sme_achievement_points")
-        ),
+        lambda get: get("tech_sme_tech_staff_points") + get("tech_sme_rd_points") + get("tech_sme_achievement_points"),
     ),
     ("tech_sme_qualified", bool, _tech_sme_qualified),
     ("hte_age_1y", bool, lambda get: get("registered_ordinal") <= _ONE_YEAR_BEFORE),

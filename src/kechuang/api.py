@@ -30,7 +30,9 @@ ERROR_RESPONSES = {
     "422": "请求参数无效（说明见 detail）",
 }
 ERROR_SCHEMA = {
-    "title": "Error", "type": "object", "required": ["detail"],
+    "title": "Error",
+    "type": "object",
+    "required": ["detail"],
     "properties": {"detail": {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "object"}}]}},
 }
 
@@ -46,14 +48,21 @@ class KechuangAPI(NinjaAPI):
                 for status, description in ERROR_RESPONSES.items():
                     if int(status) in responses:  # the handler documents it (ninja keys by number): one key each
                         continue
-                    responses.setdefault(status, {
-                        "description": description,
-                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}})
+                    responses.setdefault(
+                        status,
+                        {
+                            "description": description,
+                            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+                        },
+                    )
         return schema
 
 
 api = KechuangAPI(
-    title="科创平台 API", version="1", auth=[TokenAuth(), django_auth], urls_namespace="api",
+    title="科创平台 API",
+    version="1",
+    auth=[TokenAuth(), django_auth],
+    urls_namespace="api",
     docs=LocalSwagger(),
     description=(
         "企业库与年度数据、企业梯队评价结果、创新积分（企业历年积分与排行榜）、政策库与兑现资格（只读）、"
@@ -77,13 +86,26 @@ api.add_router("/techtransfer", "kechuang.techtransfer.api.router")
 
 # What pydantic's error types mean, for the 422 answer (its own messages are English).
 INPUT_ERRORS = {
-    "int_parsing": "应为整数", "int_from_float": "应为整数", "float_parsing": "应为数字", "decimal_parsing": "应为数字",
-    "bool_parsing": "应为 true 或 false", "date_parsing": "应为日期（YYYY-MM-DD）", "date_from_datetime_parsing":
-    "应为日期（YYYY-MM-DD）", "missing": "必填", "string_type": "应为文本", "literal_error": "不是可选的值",
-    "string_too_long": "太长", "string_too_short": "不能为空", "string_pattern_mismatch": "格式无效",
-    "greater_than_equal": "不能小于 {ge}", "greater_than": "应大于 {gt}", "less_than_equal": "不能大于 {le}",
+    "int_parsing": "应为整数",
+    "int_from_float": "应为整数",
+    "float_parsing": "应为数字",
+    "decimal_parsing": "应为数字",
+    "bool_parsing": "应为 true 或 false",
+    "date_parsing": "应为日期（YYYY-MM-DD）",
+    "date_from_datetime_parsing": "应为日期（YYYY-MM-DD）",
+    "missing": "必填",
+    "string_type": "应为文本",
+    "literal_error": "不是可选的值",
+    "string_too_long": "太长",
+    "string_too_short": "不能为空",
+    "string_pattern_mismatch": "格式无效",
+    "greater_than_equal": "不能小于 {ge}",
+    "greater_than": "应大于 {gt}",
+    "less_than_equal": "不能大于 {le}",
     "less_than": "应小于 {lt}",
-    "json_invalid": "不是有效的 JSON", "model_attributes_type": "应为对象", "dict_type": "应为对象",
+    "json_invalid": "不是有效的 JSON",
+    "model_attributes_type": "应为对象",
+    "dict_type": "应为对象",
 }
 
 

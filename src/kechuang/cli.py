@@ -13,8 +13,19 @@ import re
 import sys
 
 # Order is the order shown in --help.
-GROUPS = ("demo", "serve", "importexport", "tiers", "points", "policies", "calendar", "security", "match",
-          "contracts", "ops")
+GROUPS = (
+    "demo",
+    "serve",
+    "importexport",
+    "tiers",
+    "points",
+    "policies",
+    "calendar",
+    "security",
+    "match",
+    "contracts",
+    "ops",
+)
 
 
 # argparse's usage errors (English, from its gettext catalogue) → Chinese; others are shown as they are.

@@ -26,8 +26,14 @@ SKIP_REASON = (
 )
 # The machine reaches nothing but package registries: keep Chromium from phoning home or waiting on it.
 CHROMIUM_ARGS = [
-    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 TIMEOUT_MS = 15_000  # generous: the suite shares two cores with other work
 
@@ -62,8 +68,7 @@ def screenshots(tmp_path_factory) -> Path:
 
 @pytest.fixture
 def page(browser, live_server, transactional_db):
-    context = browser.new_context(base_url=live_server.url, locale="zh-CN",
-                                  viewport={"width": 1280, "height": 900})
+    context = browser.new_context(base_url=live_server.url, locale="zh-CN", viewport={"width": 1280, "height": 900})
     context.set_default_timeout(TIMEOUT_MS)
     tab = context.new_page()
     yield tab
@@ -80,8 +85,7 @@ def login_as(page, live_server):
         client = Client()
         client.force_login(user)
         cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
-        page.context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": cookie,
-                                   "url": live_server.url}])
+        page.context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": live_server.url}])
         return page
 
     return sign_in

@@ -29,15 +29,19 @@ Page = sync_api.Page
 def stats(page: Page) -> dict[str, str]:
     """The dashboard cards as {label: number}."""
     cards = page.locator(".stat")
-    return {cards.nth(i).locator(".l").inner_text(): cards.nth(i).locator(".n").inner_text()
-            for i in range(cards.count())}
+    return {
+        cards.nth(i).locator(".l").inner_text(): cards.nth(i).locator(".n").inner_text() for i in range(cards.count())
+    }
 
 
 def table_rows(page: Page, testid: str) -> list[list[str]]:
     """A table's body rows (the header row has <th> cells only and is left out), cell texts stripped."""
-    return page.get_by_test_id(testid).locator("tr").evaluate_all(
-        "rows => rows.filter(r => r.querySelector('td'))"
-        ".map(r => [...r.children].map(c => c.innerText.trim()))"
+    return (
+        page.get_by_test_id(testid)
+        .locator("tr")
+        .evaluate_all(
+            "rows => rows.filter(r => r.querySelector('td')).map(r => [...r.children].map(c => c.innerText.trim()))"
+        )
     )
 
 
@@ -49,6 +53,7 @@ def expect_listed(page: Page, names: list[str]) -> None:
 
 
 # --- login and dashboard -----------------------------------------------------------------------------------
+
 
 def test_login_form_leads_to_dashboard_with_counts(page, world):
     page.goto("/")
@@ -91,6 +96,7 @@ def test_wrong_password_is_refused_with_a_chinese_message(page, world):
 
 # --- enterprise list, enterprise page, chart, audit ---------------------------------------------------------
 
+
 def test_search_by_name_and_uscc_prefix_and_filter_by_region(page, world, login_as):
     login_as(world["users"]["bureau_staff"])
     page.goto("/enterprises/")
@@ -129,9 +135,16 @@ def test_enterprise_page_shows_uscc_figures_chart_and_audit_history(page, world,
     expect(page.locator("h1")).to_have_text("太原甲科技有限公司")
     expect(page.get_by_test_id("uscc")).to_have_text(a.uscc)
     assert table_rows(page, "figures-table") == [
-        ["职工总数", "100"], ["科技人员数", "22"], ["营业收入(万元)", "3,000.00"],
-        ["研发费用(万元)", "150.00"], ["净利润(万元)", "—"], ["资产总额(万元)", "—"],
-        ["发明专利", "—"], ["实用新型专利", "—"], ["软件著作权", "—"], ["持有效高新技术企业证书", "—"],
+        ["职工总数", "100"],
+        ["科技人员数", "22"],
+        ["营业收入(万元)", "3,000.00"],
+        ["研发费用(万元)", "150.00"],
+        ["净利润(万元)", "—"],
+        ["资产总额(万元)", "—"],
+        ["发明专利", "—"],
+        ["实用新型专利", "—"],
+        ["软件著作权", "—"],
+        ["持有效高新技术企业证书", "—"],
     ]
     expect(page.locator("#figure-chart canvas").first).to_be_visible()
     assert echarts == [200]
@@ -150,16 +163,38 @@ def test_enterprise_page_shows_uscc_figures_chart_and_audit_history(page, world,
 
 # --- import -------------------------------------------------------------------------------------------------
 
-HEADER = ["统一社会信用代码", "企业名称", "行政区划代码", "国民经济行业分类", "年度", "职工总数",
-          "科技人员数", "营业收入(万元)", "研发费用(万元)", "持有效高新技术企业证书", "成立日期"]
+HEADER = [
+    "统一社会信用代码",
+    "企业名称",
+    "行政区划代码",
+    "国民经济行业分类",
+    "年度",
+    "职工总数",
+    "科技人员数",
+    "营业收入(万元)",
+    "研发费用(万元)",
+    "持有效高新技术企业证书",
+    "成立日期",
+]
 # A valid USCC with its check character changed.
 BAD_CHECK = make_uscc(17)[:-1] + ("0" if make_uscc(17)[-1] != "0" else "1")
 
 
 def bad_csv() -> bytes:
     def good(n, revenue="3000"):
-        return [make_uscc(n), f"测试企业{n}有限公司", "140105", "6513", 2024, 100, 22, revenue, "150", "否",
-                "2019-03-01"]
+        return [
+            make_uscc(n),
+            f"测试企业{n}有限公司",
+            "140105",
+            "6513",
+            2024,
+            100,
+            22,
+            revenue,
+            "150",
+            "否",
+            "2019-03-01",
+        ]
 
     rows = [
         good(11),
@@ -190,8 +225,7 @@ def test_csv_import_reports_row_level_errors_then_writes_the_good_rows(page, wor
     page.get_by_label("数据文件（.xlsx 或 .csv）").set_input_files(upload)
     page.get_by_role("button", name="上传并校验").click()
     report = page.get_by_test_id("import-report")
-    expect(report.locator("p").first).to_have_text(
-        "企业数据.csv：共 7 行， 可导入 2 行， 拒绝 5 行。 （预览，未写入）")
+    expect(report.locator("p").first).to_have_text("企业数据.csv：共 7 行， 可导入 2 行， 拒绝 5 行。 （预览，未写入）")
     expected_errors = [
         ["企业数据.csv", "3", "统一社会信用代码", BAD_CHECK, "统一社会信用代码校验位错误"],
         ["企业数据.csv", "4", "营业收入(万元)", "一百", "“一百”不是数字"],  # the column as headed in the file
@@ -209,16 +243,23 @@ def test_csv_import_reports_row_level_errors_then_writes_the_good_rows(page, wor
     expect(report.get_by_test_id("accepted")).to_have_text("2")
     expect(report.get_by_test_id("rejected")).to_have_text("5")
     expect(report.locator("p.muted").first).to_have_text(
-        "新增企业 2，更新企业 0，新增年度数据 2，更新年度数据 0，未变化 0")
+        "新增企业 2，更新企业 0，新增年度数据 2，更新年度数据 0，未变化 0"
+    )
     assert table_rows(page, "import-errors") == expected_errors
     assert set(Enterprise.objects.values_list("uscc", flat=True)) == {
-        world["a"].uscc, world["b"].uscc, world["c"].uscc, make_uscc(11), make_uscc(16)}
+        world["a"].uscc,
+        world["b"].uscc,
+        world["c"].uscc,
+        make_uscc(11),
+        make_uscc(16),
+    }
 
     page.goto("/enterprises/?q=测试企业")
     expect_listed(page, ["测试企业11有限公司", "测试企业16有限公司"])
 
 
 # --- scoping ------------------------------------------------------------------------------------------------
+
 
 def test_policy_simulation_chart_switches_dimension(page, world, login_as):
     from decimal import Decimal
@@ -229,11 +270,11 @@ def test_policy_simulation_chart_switches_dimension(page, world, login_as):
 
     policy_services.load_shipped_policies()
     for key, rd in (("a", "150"), ("b", "250"), ("c", "40")):
-        AnnualFigure.objects.filter(enterprise=world[key], year=2024).update(rd_expense=Decimal(rd),
-                                                                              hte_certified=True)
+        AnnualFigure.objects.filter(enterprise=world[key], year=2024).update(rd_expense=Decimal(rd), hte_certified=True)
     version = PolicyVersion.objects.get(policy__code="rd_subsidy", status="published")
-    sim = policy_services.start_simulation(user=world["users"]["bureau_staff"], version=version,
-                                           as_of=dt.date(2025, 6, 30))
+    sim = policy_services.start_simulation(
+        user=world["users"]["bureau_staff"], version=version, as_of=dt.date(2025, 6, 30)
+    )
     login_as(world["users"]["bureau_staff"])
     page.goto(f"/policies/simulations/{sim.pk}/")
     expect(page.locator("#distribution-chart canvas").first).to_be_visible()
@@ -263,8 +304,12 @@ def test_bureau_admin_edits_a_band_table_as_rows(page, world, login_as):
     page.get_by_role("button", name="保存（留痕）").click()
     expect(page.get_by_text("已新增参数版本，自 2025-01-01 起的评价将使用新值。")).to_be_visible()
     assert ParameterVersion.objects.get().value == [
-        {"min": 0.35, "points": 20}, {"min": 0.25, "points": 16}, {"min": 0.2, "points": 12},
-        {"min": 0.15, "points": 8}, {"points": 0}]
+        {"min": 0.35, "points": 20},
+        {"min": 0.25, "points": 16},
+        {"min": 0.2, "points": 12},
+        {"min": 0.15, "points": 8},
+        {"points": 0},
+    ]
 
 
 def test_bureau_staff_see_titles_about_to_lapse_and_outstanding_hte_reports(page, world, login_as):
@@ -275,19 +320,35 @@ def test_bureau_staff_see_titles_about_to_lapse_and_outstanding_hte_reports(page
     granted = dt.date(today.year - 3, today.month, min(today.day, 28)) + dt.timedelta(days=40)
     AnnualFigure.objects.filter(enterprise=world["a"]).update(specialized_sme_on=granted)
     for year, filed in ((today.year - 2, False), (today.year - 1, True)):
-        AnnualFigure.objects.update_or_create(enterprise=world["b"], year=year, defaults={
-            "hte_certified": True, "hte_certified_on": dt.date(today.year - 2, 3, 1), "hte_annual_report_filed": filed})
+        AnnualFigure.objects.update_or_create(
+            enterprise=world["b"],
+            year=year,
+            defaults={
+                "hte_certified": True,
+                "hte_certified_on": dt.date(today.year - 2, 3, 1),
+                "hte_annual_report_filed": filed,
+            },
+        )
     login_as(world["users"]["bureau_staff"])
     page.goto("/tiers/expiring/")
     page.get_by_role("link", name="梯度称号 6 个月内到期").click()
     rows = table_rows(page, "expiring-titles")
     expires = granted.replace(year=granted.year + 3)
-    assert rows == [["太原甲科技有限公司", "专精特新中小企业", f"{granted:%Y-%m-%d}", "3", f"{expires:%Y-%m-%d}",
-                     str((expires - today).days)]]
+    assert rows == [
+        [
+            "太原甲科技有限公司",
+            "专精特新中小企业",
+            f"{granted:%Y-%m-%d}",
+            "3",
+            f"{expires:%Y-%m-%d}",
+            str((expires - today).days),
+        ]
+    ]
     page.get_by_role("link", name="高企年度报表待填报或逾期").click()
     rows = table_rows(page, "hte-reports")
-    assert rows == [["太原乙材料有限公司", f"{today.year - 2}-03-01", str(today.year - 1), "已填报",
-                     "1 再漏报一次即取消资格"]]
+    assert rows == [
+        ["太原乙材料有限公司", f"{today.year - 2}-03-01", str(today.year - 1), "已填报", "1 再漏报一次即取消资格"]
+    ]
 
 
 def test_park_operator_sees_only_its_valley(page, world, login_as):
@@ -349,7 +410,7 @@ def glyph_check(page: Page, selector: str, shots: Path, tag: str) -> dict:
     han = page.locator(selector).evaluate(PROBE, list(TOFU))
     cells = page.locator("#glyph-probe > span")
     images = [cells.nth(i).screenshot(path=shots / f"{tag}-glyph-{i}.png") for i in range(cells.count())]
-    glyphs, (tofu_a, tofu_b, blank) = images[:len(han)], images[len(han):]
+    glyphs, (tofu_a, tofu_b, blank) = images[: len(han)], images[len(han) :]
     page.evaluate("document.getElementById('glyph-probe').remove()")
     return {
         "characters": len(han),
@@ -366,8 +427,7 @@ def test_chinese_text_renders_as_distinct_glyphs_not_tofu(page, screenshots):
     result = glyph_check(page, "h1", screenshots, "noto")
     print(f"screenshots: {screenshots}")
     # 科创平台登录: six characters, six different shapes, none of them the missing-glyph box, none blank.
-    assert result == {"characters": 6, "distinct_shapes": 6, "tofu_like": 0, "blank": 0,
-                      "references_agree": True}
+    assert result == {"characters": 6, "distinct_shapes": 6, "tofu_like": 0, "blank": 0, "references_agree": True}
 
     # And the font Chromium actually used for the heading is the CJK one the stylesheet asks for.
     cdp = page.context.new_cdp_session(page)
@@ -379,8 +439,7 @@ def test_chinese_text_renders_as_distinct_glyphs_not_tofu(page, screenshots):
     assert "Noto Sans CJK SC" in {f["familyName"] for f in fonts}
 
 
-def test_the_glyph_check_fails_without_a_cjk_font(font_starved_browser, live_server, transactional_db,
-                                                   screenshots):
+def test_the_glyph_check_fails_without_a_cjk_font(font_starved_browser, live_server, transactional_db, screenshots):
     """Negative control: the same check in a Chromium that sees no CJK font must report tofu."""
     context = font_starved_browser.new_context(base_url=live_server.url)
     try:
@@ -389,5 +448,4 @@ def test_the_glyph_check_fails_without_a_cjk_font(font_starved_browser, live_ser
         result = glyph_check(page, "h1", screenshots, "no-cjk")
     finally:
         context.close()
-    assert result == {"characters": 6, "distinct_shapes": 1, "tofu_like": 6, "blank": 0,
-                      "references_agree": True}
+    assert result == {"characters": 6, "distinct_shapes": 1, "tofu_like": 6, "blank": 0, "references_agree": True}

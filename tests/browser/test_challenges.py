@@ -15,8 +15,9 @@ from tests.challenges.conftest import TODAY, D, application, draft, make_cworld,
 pytestmark = pytest.mark.browser
 
 
-def test_a_challenge_from_the_public_list_to_a_paid_first_tranche(page, world, login_as, screenshots, browser,
-                                                                   live_server):
+def test_a_challenge_from_the_public_list_to_a_paid_first_tranche(
+    page, world, login_as, screenshots, browser, live_server
+):
     cw = make_cworld(world)
     pool = make_pool(cw)
     make_experts(cw)
@@ -82,8 +83,12 @@ def test_a_challenge_from_the_public_list_to_a_paid_first_tranche(page, world, l
     expert.context.close()
     for m in members[1:]:
         for app, value in ((mine, 85), (other, 65)):
-            services.submit_score(member=m, application=app, sheet=dict.fromkeys(
-                ("technical", "team", "plan", "budget"), value), comment="可行")
+            services.submit_score(
+                member=m,
+                application=app,
+                sheet=dict.fromkeys(("technical", "team", "plan", "budget"), value),
+                comment="可行",
+            )
 
     # the panel's score: five reviewers, the highest and the lowest dropped; the team reads it back
     page.goto(f"/challenges/{ch.pk}/")
@@ -104,9 +109,17 @@ def test_a_challenge_from_the_public_list_to_a_paid_first_tranche(page, world, l
     ch = services.move(user=staff, challenge=ch, target="contracting", on=ch.notice_ends + D(days=1))
     for app in (mine, other):
         app.refresh_from_db()
-        services.sign_contract(user=staff, team=app, contract_no=f"HT-{app.pk}", contract_sum="150",
-                               signed_on=ch.notice_ends + D(days=2), account_name=app.lead_name,
-                               bank_name="晋商银行", account_number="6222020200112233", first_tranche="60")
+        services.sign_contract(
+            user=staff,
+            team=app,
+            contract_no=f"HT-{app.pk}",
+            contract_sum="150",
+            signed_on=ch.notice_ends + D(days=2),
+            account_name=app.lead_name,
+            bank_name="晋商银行",
+            account_number="6222020200112233",
+            first_tranche="60",
+        )
     batch = services.create_batch(user=staff, pool=pool, title="首期资金拨付")
     for app in (mine, other):
         services.add_tranche_payment(user=staff, batch=batch, tranche=app.tranches.get(seq=1))

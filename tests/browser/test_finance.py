@@ -25,10 +25,17 @@ def products(world):
     from kechuang.tiers.models import TierResult, TierRun
 
     bank = Organisation.objects.get(name="晋商银行")
-    LoanProduct.objects.create(code="js_points", name="创新积分贷", bank=bank, rule_id="points_loan_taiyuan",
-                               launched_on=dt.date(2024, 1, 1))
-    AnnualFigure.objects.create(enterprise=world["a"], year=dt.date.today().year - 1, staff_total=100,
-                                tech_staff=22, revenue=Decimal("3200"), rd_expense=Decimal("150"))
+    LoanProduct.objects.create(
+        code="js_points", name="创新积分贷", bank=bank, rule_id="points_loan_taiyuan", launched_on=dt.date(2024, 1, 1)
+    )
+    AnnualFigure.objects.create(
+        enterprise=world["a"],
+        year=dt.date.today().year - 1,
+        staff_total=100,
+        tech_staff=22,
+        revenue=Decimal("3200"),
+        rd_expense=Decimal("150"),
+    )
     run = TierRun.objects.create(as_of=dt.date(2026, 6, 30), status="done")
     TierResult.objects.create(run=run, enterprise=world["a"], tier="tech_sme", ruleset="x", qualified="true")
     return world

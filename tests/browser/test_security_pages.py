@@ -88,8 +88,9 @@ def test_login_refusal_user_management_and_tokens(page, world, login_as, screens
 def test_audit_admin_reads_the_log_and_a_user_changes_their_password(page, world, login_as, screenshots):
     from kechuang.accounts import services
 
-    services.reset_password(actor=world["users"]["bureau_admin"], user=world["users"]["park_operator"],
-                            new_password="Linshi@Mima2027")
+    services.reset_password(
+        actor=world["users"]["bureau_admin"], user=world["users"]["park_operator"], new_password="Linshi@Mima2027"
+    )
     login_as(world["users"]["audit_admin"])
     page.goto("/")
     expect(page).to_have_url(re.compile(r"/audit/$"))

@@ -16,8 +16,12 @@ expect = sync_api.expect
 def test_api_docs_render_offline_under_the_csp(page, world, login_as, live_server):
     errors = _violations(page)
     outside: list[str] = []
-    page.on("request", lambda r: outside.append(r.url) if not r.url.startswith(live_server.url)
-            and not r.url.startswith("data:") else None)
+    page.on(
+        "request",
+        lambda r: (
+            outside.append(r.url) if not r.url.startswith(live_server.url) and not r.url.startswith("data:") else None
+        ),
+    )
     login_as(world["users"]["bureau_staff"])
     page.goto("/api/docs")
     expect(page.locator(".swagger-ui .info .title")).to_contain_text("科创平台 API")
@@ -28,8 +32,14 @@ def test_api_docs_render_offline_under_the_csp(page, world, login_as, live_serve
 def test_workbench_items_open_their_lists(page, world, login_as):
     from kechuang.core.models import Job
 
-    Job.objects.create(kind="import_facts", title="导入 名单.xlsx", created_by=world["users"]["bureau_staff"],
-                       status="done", result={"rejected_rows": 2}, message="共 5 行，导入 3 行，拒绝 2 行")
+    Job.objects.create(
+        kind="import_facts",
+        title="导入 名单.xlsx",
+        created_by=world["users"]["bureau_staff"],
+        status="done",
+        result={"rejected_rows": 2},
+        message="共 5 行，导入 3 行，拒绝 2 行",
+    )
     login_as(world["users"]["bureau_staff"])
     page.goto("/")
     item = page.locator("[data-testid=need-imports]")

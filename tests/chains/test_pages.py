@@ -163,8 +163,16 @@ def test_challenges_issued_by_firms_on_the_chain_are_posted_along_it(placed, cli
     from kechuang.challenges.models import Challenge
 
     def challenge(code, firm, stage, on=None):
-        return Challenge.objects.create(code=code, title=f"{firm.name}的攻关榜单", origin="staff", need_text="需求",
-                                        issuer=firm, stage=stage, published_on=on, collected_on=dt.date(2026, 3, 1))
+        return Challenge.objects.create(
+            code=code,
+            title=f"{firm.name}的攻关榜单",
+            origin="staff",
+            need_text="需求",
+            issuer=firm,
+            stage=stage,
+            published_on=on,
+            collected_on=dt.date(2026, 3, 1),
+        )
 
     challenge("JB-1", placed["a"], "published", dt.date(2026, 5, 1))
     challenge("JB-2", placed["b"], "draft")
@@ -173,7 +181,7 @@ def test_challenges_issued_by_firms_on_the_chain_are_posted_along_it(placed, cli
 
     def posts(role):
         page = client_for(placed["users"][role]).get(url).content.decode()
-        return page[page.index('data-testid="posts"'):]
+        return page[page.index('data-testid="posts"') :]
 
     staff = posts("bureau_staff")
     assert "太原甲科技有限公司的攻关榜单" in staff and "太原乙材料有限公司的攻关榜单" in staff

@@ -15,9 +15,16 @@ TODAY = dt.date.today()
 D = dt.timedelta
 PASSWORD = "Kechuang@2026"
 CRITERIA = {"technical": 80, "team": 80, "plan": 80, "budget": 80}
-EXPERTS = [("张一", "太原理工大学", "新材料"), ("李二", "山西大学", "新材料"), ("王三", "中北大学", "新材料"),
-           ("赵四", "清华大学", "新材料"), ("钱五", "天津大学", "新材料、装备"), ("孙六", "浙江大学", "新材料"),
-           ("周七", "北京理工大学", "装备"), ("吴八", "西安交通大学", "新材料")]
+EXPERTS = [
+    ("张一", "太原理工大学", "新材料"),
+    ("李二", "山西大学", "新材料"),
+    ("王三", "中北大学", "新材料"),
+    ("赵四", "清华大学", "新材料"),
+    ("钱五", "天津大学", "新材料、装备"),
+    ("孙六", "浙江大学", "新材料"),
+    ("周七", "北京理工大学", "装备"),
+    ("吴八", "西安交通大学", "新材料"),
+]
 
 
 def make_cworld(world) -> dict:
@@ -28,9 +35,11 @@ def make_cworld(world) -> dict:
     AnnualFigure.objects.filter(enterprise=world["b"]).update(dishonest_listed=False)
     tyut = Organisation.objects.create(name="太原理工大学", kind="institution", in_province=True)
     users = dict(world["users"])
-    for username, role, org, firm in (("tyut_user", "institution_user", tyut, None),
-                                      ("firm_b_user", "enterprise_user", None, world["b"]),
-                                      ("bureau_admin2", "bureau_admin", world["bureau"], None)):
+    for username, role, org, firm in (
+        ("tyut_user", "institution_user", tyut, None),
+        ("firm_b_user", "enterprise_user", None, world["b"]),
+        ("bureau_admin2", "bureau_admin", world["bureau"], None),
+    ):
         user = User(username=username, role=role, organisation=org, enterprise=firm, display_name=username)
         user.set_password(PASSWORD)
         user.save()
@@ -43,8 +52,12 @@ def make_pool(cworld):
     from kechuang.challenges import services
 
     admin, staff = cworld["users"]["bureau_admin"], cworld["users"]["bureau_staff"]
-    p = services.create_pool(user=admin, name="2025年揭榜挂帅资金池", year=2025,
-                             sources=[("省级财政", 1, 1000), ("市级财政", 1, 1000), ("产研院", 1, 1000)])
+    p = services.create_pool(
+        user=admin,
+        name="2025年揭榜挂帅资金池",
+        year=2025,
+        sources=[("省级财政", 1, 1000), ("市级财政", 1, 1000), ("产研院", 1, 1000)],
+    )
     for source in p.sources.all():
         services.contribute(user=staff, source=source, amount=Decimal("1000"), on=TODAY - D(days=60))
     return p
@@ -77,22 +90,47 @@ def draft(world, pool, *, race=False, budget="500", issuer_funding="200", max_te
     from kechuang.challenges import services
 
     staff = world["users"]["bureau_staff"]
-    ch = services.create(user=staff, title=title, origin="department", origin_department="市工信局",
-                         need_text="车身结构件需要抗拉强度500MPa以上的铝合金", field="新材料", issuer=world["a"],
-                         collected_on=TODAY - D(days=40))
+    ch = services.create(
+        user=staff,
+        title=title,
+        origin="department",
+        origin_department="市工信局",
+        need_text="车身结构件需要抗拉强度500MPa以上的铝合金",
+        field="新材料",
+        issuer=world["a"],
+        collected_on=TODAY - D(days=40),
+    )
     ch = services.move(user=staff, challenge=ch, target="review", on=TODAY - D(days=39))
-    services.add_visit(user=staff, challenge=ch, visited_on=TODAY - D(days=35), visitors="科技局 王科长",
-                       findings="需求真实，企业愿意自筹 40%")
+    services.add_visit(
+        user=staff,
+        challenge=ch,
+        visited_on=TODAY - D(days=35),
+        visitors="科技局 王科长",
+        findings="需求真实，企业愿意自筹 40%",
+    )
     ch = services.move(user=staff, challenge=ch, target="drafting", on=TODAY - D(days=30))
-    fields = {"title": title, "goals": "抗拉强度≥500MPa，成本≤80元/千克", "budget": budget,
-              "issuer_funding": issuer_funding, "deadline": (TODAY + D(days=30)).isoformat(),
-              "completion_due": (TODAY + D(days=400)).isoformat(), "ip_ownership": "shared",
-              "licence_back": "non_exclusive_free", "publication": "issuer_consent", "race": race,
-              "max_teams": max_teams, "pool": pool.pk}
-    indicators = [{"name": "抗拉强度", "unit": "MPa", "comparison": "ge", "target": "500", "required": True},
-                  {"name": "单位成本", "unit": "元/千克", "comparison": "le", "target": "80", "required": True}]
-    milestones = [{"title": "中期样件", "due_on": (TODAY + D(days=150)).isoformat(), "deliverable": "样件检测报告"},
-                  {"title": "小批量试制", "due_on": (TODAY + D(days=300)).isoformat(), "deliverable": "试制报告"}]
+    fields = {
+        "title": title,
+        "goals": "抗拉强度≥500MPa，成本≤80元/千克",
+        "budget": budget,
+        "issuer_funding": issuer_funding,
+        "deadline": (TODAY + D(days=30)).isoformat(),
+        "completion_due": (TODAY + D(days=400)).isoformat(),
+        "ip_ownership": "shared",
+        "licence_back": "non_exclusive_free",
+        "publication": "issuer_consent",
+        "race": race,
+        "max_teams": max_teams,
+        "pool": pool.pk,
+    }
+    indicators = [
+        {"name": "抗拉强度", "unit": "MPa", "comparison": "ge", "target": "500", "required": True},
+        {"name": "单位成本", "unit": "元/千克", "comparison": "le", "target": "80", "required": True},
+    ]
+    milestones = [
+        {"title": "中期样件", "due_on": (TODAY + D(days=150)).isoformat(), "deliverable": "样件检测报告"},
+        {"title": "小批量试制", "due_on": (TODAY + D(days=300)).isoformat(), "deliverable": "试制报告"},
+    ]
     return services.save_draft(user=staff, challenge=ch, fields=fields, indicators=indicators, milestones=milestones)
 
 
@@ -108,12 +146,21 @@ def application(world, user, ch, team, *, budget="280", members=3, on=None, orga
 
     org = organisation or str(user.organisation or user.enterprise)
     return services.apply(
-        user=user, challenge=ch, team_name=team, leader="刘教授", contact="13800000000",
+        user=user,
+        challenge=ch,
+        team_name=team,
+        leader="刘教授",
+        contact="13800000000",
         members=[{"name": f"成员{i}", "organisation": org, "title": "研究员"} for i in range(members)],
-        plan="真空熔炼+热处理工艺优化", budget_requested=budget,
-        milestones=[{"title": "样件", "due_on": (TODAY + D(days=150)).isoformat()},
-                    {"title": "试制", "due_on": (TODAY + D(days=300)).isoformat()}],
-        declared_credit=True, on=on or TODAY)
+        plan="真空熔炼+热处理工艺优化",
+        budget_requested=budget,
+        milestones=[
+            {"title": "样件", "due_on": (TODAY + D(days=150)).isoformat()},
+            {"title": "试制", "due_on": (TODAY + D(days=300)).isoformat()},
+        ],
+        declared_credit=True,
+        on=on or TODAY,
+    )
 
 
 @pytest.fixture
@@ -133,8 +180,13 @@ def score_all(panel, apps, totals: dict | None = None):
     for member in panel.members.filter(active=True):
         for app in apps:
             value = (totals or {}).get(app.pk, 80)
-            services.submit_score(member=member, application=app, sheet={k: value for k in CRITERIA},
-                                  comment="方案可行", on=TODAY + D(days=32))
+            services.submit_score(
+                member=member,
+                application=app,
+                sheet={k: value for k in CRITERIA},
+                comment="方案可行",
+                on=TODAY + D(days=32),
+            )
 
 
 @pytest.fixture
@@ -143,9 +195,11 @@ def racing(cworld, race_published, experts):
     from kechuang.challenges import services
 
     ch, u = race_published, cworld["users"]
-    apps = [application(cworld, u["tyut_user"], ch, "理工轻合金团队"),
-            application(cworld, u["institution_user"], ch, "山大材料团队"),
-            application(cworld, u["firm_b_user"], ch, "乙材料攻关队")]
+    apps = [
+        application(cworld, u["tyut_user"], ch, "理工轻合金团队"),
+        application(cworld, u["institution_user"], ch, "山大材料团队"),
+        application(cworld, u["firm_b_user"], ch, "乙材料攻关队"),
+    ]
     staff = u["bureau_staff"]
     ch = services.move(user=staff, challenge=ch, target="assessment", on=TODAY + D(days=31))
     panel = services.draw_panel(user=staff, challenge=ch, deadline=TODAY + D(days=40), seed=1, on=TODAY + D(days=31))
@@ -157,9 +211,17 @@ def racing(cworld, race_published, experts):
     ch = services.move(user=staff, challenge=ch, target="contracting", on=ch.notice_ends + D(days=1))
     for i, app in enumerate(apps):
         app.refresh_from_db()
-        services.sign_contract(user=staff, team=app, contract_no=f"HT-{i}", contract_sum="200",
-                               signed_on=ch.notice_ends + D(days=2), account_name=app.lead_name,
-                               bank_name="晋商银行", account_number="6222020200112233", first_tranche="100")
+        services.sign_contract(
+            user=staff,
+            team=app,
+            contract_no=f"HT-{i}",
+            contract_sum="200",
+            signed_on=ch.notice_ends + D(days=2),
+            account_name=app.lead_name,
+            bank_name="晋商银行",
+            account_number="6222020200112233",
+            first_tranche="100",
+        )
     ch = services.move(user=staff, challenge=ch, target="implementing", on=ch.notice_ends + D(days=3))
     for app in apps:
         app.refresh_from_db()

@@ -47,15 +47,20 @@ def test_every_role_against_every_endpoint(cworld, racing, client):
     }
     for role, (listing, detail, teams, progress, apps, ledger) in expected.items():
         user = users[role]
-        got = (_get(client, user, "").status_code, _get(client, user, f"/{ch.pk}").status_code,
-               len(_get(client, user, f"/{ch.pk}/teams").json()),
-               len(_get(client, user, f"/{ch.pk}/milestones").json()["teams"]),
-               _get(client, user, "/applications").status_code, _get(client, user, "/ledger").status_code)
+        got = (
+            _get(client, user, "").status_code,
+            _get(client, user, f"/{ch.pk}").status_code,
+            len(_get(client, user, f"/{ch.pk}/teams").json()),
+            len(_get(client, user, f"/{ch.pk}/milestones").json()["teams"]),
+            _get(client, user, "/applications").status_code,
+            _get(client, user, "/ledger").status_code,
+        )
         assert got == (listing, detail, teams, progress, apps, ledger), role
     assert _get(client, users["firm_b_user"], "").json()["count"] == 0
     assert _get(client, users["enterprise_user"], "").json()["count"] == 1
     assert _get(client, users["park_operator"], "").json() == {
-        "detail": "无权查看榜单列表（公开榜单见 /api/challenges/public）"}
+        "detail": "无权查看榜单列表（公开榜单见 /api/challenges/public）"
+    }
     assert _get(client, users["bank_user"], "/ledger").json() == {"detail": "资金台账只对科技局开放"}
     assert _get(client, users["tyut_user"], f"/{ch.pk}").json() == {"detail": "榜单不存在或无权查看"}
     assert Client().get("/api/challenges").status_code == 401
@@ -75,17 +80,28 @@ def test_the_detail_teams_milestones_and_ledger_carry_exact_values(cworld, racin
     staff = cworld["users"]["bureau_staff"]
     detail = _get(client, staff, f"/{ch.pk}").json()
     assert (detail["budget"], detail["issuer_funding"], detail["committed"], detail["paid"]) == (
-        "1000.0000", "400.0000", "300.0000", "0.0000")
+        "1000.0000",
+        "400.0000",
+        "300.0000",
+        "0.0000",
+    )
     assert [i["name"] for i in detail["indicators"]] == ["抗拉强度", "单位成本"]
-    assert detail["money"] == [{"source": s, "committed": "100.0000", "paid": None}
-                               for s in ("省级财政", "市级财政", "产研院")]
+    assert detail["money"] == [
+        {"source": s, "committed": "100.0000", "paid": None} for s in ("省级财政", "市级财政", "产研院")
+    ]
     team = next(t for t in _get(client, staff, f"/{ch.pk}/teams").json() if t["id"] == teams[0].pk)
     assert (team["status"], team["score"], team["rank"], team["committed"], team["paid"]) == (
-        "racing", "90.00", 1, "100.0000", "0.0000")
+        "racing",
+        "90.00",
+        1,
+        "100.0000",
+        "0.0000",
+    )
     progress = _get(client, staff, f"/{ch.pk}/milestones").json()
     assert [m["title"] for m in progress["plan"]] == ["中期样件", "小批量试制"]
-    assert progress["teams"][0]["tranches"] == [{"seq": 1, "milestone": None, "amount": "100.0000",
-                                                 "paid": "0.0000", "released": "0.0000", "payable": True}]
+    assert progress["teams"][0]["tranches"] == [
+        {"seq": 1, "milestone": None, "amount": "100.0000", "paid": "0.0000", "released": "0.0000", "payable": True}
+    ]
     ledger = _get(client, staff, "/ledger?kind=commitment").json()
     assert ledger["count"] == 3 and {i["amount"] for i in ledger["items"]} == {"100.0000"}
     assert _get(client, staff, "/ledger?kind=nope").status_code == 422

@@ -29,8 +29,12 @@ pytestmark = pytest.mark.django_db
 
 
 def _counts():
-    return (Payment.objects.count(), LedgerEntry.objects.count(), AuditEvent.objects.count(),
-            list(PoolSource.objects.order_by("pk").values_list("paid", flat=True)))
+    return (
+        Payment.objects.count(),
+        LedgerEntry.objects.count(),
+        AuditEvent.objects.count(),
+        list(PoolSource.objects.order_by("pk").values_list("paid", flat=True)),
+    )
 
 
 # ---------------------------------------------------------------- an application after the deadline
@@ -53,9 +57,18 @@ def test_the_apply_page_after_the_deadline_shows_the_reason_and_writes_nothing(c
     published.deadline = TODAY - D(days=1)
     published.save(update_fields=["deadline"])
     client = client_for(cworld["users"]["tyut_user"])
-    data = {"team_name": "迟到团队", "leader": "刘", "contact": "1", "plan": "方案", "budget_requested": "100",
-            "declared_credit": "on", "members-0-name": "甲", "members-0-organisation": "太原理工大学",
-            "plan-0-title": "样件", "plan-0-due_on": (TODAY + D(days=100)).isoformat()}
+    data = {
+        "team_name": "迟到团队",
+        "leader": "刘",
+        "contact": "1",
+        "plan": "方案",
+        "budget_requested": "100",
+        "declared_credit": "on",
+        "members-0-name": "甲",
+        "members-0-organisation": "太原理工大学",
+        "plan-0-title": "样件",
+        "plan-0-due_on": (TODAY + D(days=100)).isoformat(),
+    }
     response = client.post(reverse("challenges:apply", args=[published.pk]), data)
     assert response.status_code == 200
     assert f"揭榜申报已于 {TODAY - D(days=1):%Y-%m-%d} 截止" in response.content.decode()
@@ -63,7 +76,8 @@ def test_the_apply_page_after_the_deadline_shows_the_reason_and_writes_nothing(c
 
 
 def test_applications_are_refused_before_publication_twice_by_one_lead_and_from_roles_that_never_solve(
-        cworld, published, pool):
+    cworld, published, pool
+):
     from .conftest import draft
 
     user = cworld["users"]["tyut_user"]
@@ -83,13 +97,28 @@ def test_applications_are_refused_before_publication_twice_by_one_lead_and_from_
 
 def test_an_incomplete_application_names_every_problem(cworld, published):
     with pytest.raises(ValidationError) as err:
-        services.apply(user=cworld["users"]["tyut_user"], challenge=published, team_name=" ", leader="",
-                       contact="", members=[{"name": "甲"}], plan="", budget_requested="十万",
-                       milestones=[{"title": "", "due_on": "2026-13-01"}], declared_credit=False)
+        services.apply(
+            user=cworld["users"]["tyut_user"],
+            challenge=published,
+            team_name=" ",
+            leader="",
+            contact="",
+            members=[{"name": "甲"}],
+            plan="",
+            budget_requested="十万",
+            milestones=[{"title": "", "due_on": "2026-13-01"}],
+            declared_credit=False,
+        )
     assert err.value.messages == [
-        "请填写团队名称", "请填写团队负责人", "请填写联系方式", "请填写技术方案", "申请经费应为数字，现为“十万”",
-        "第 1 名团队成员：请填写姓名和所在单位", "实施计划第 1 个里程碑：请填写名称",
-        "实施计划第 1 个里程碑：计划完成日期应为日期（如 2026-06-30），现为“2026-13-01”"]
+        "请填写团队名称",
+        "请填写团队负责人",
+        "请填写联系方式",
+        "请填写技术方案",
+        "申请经费应为数字，现为“十万”",
+        "第 1 名团队成员：请填写姓名和所在单位",
+        "实施计划第 1 个里程碑：请填写名称",
+        "实施计划第 1 个里程碑：计划完成日期应为日期（如 2026-06-30），现为“2026-13-01”",
+    ]
     assert not Application.objects.exists()
 
 
@@ -105,14 +134,22 @@ def test_a_reviewer_with_a_conflict_is_refused_everywhere_and_nothing_is_written
     for t in teams:
         services.report_milestone(user=t.submitted_by, team=t, milestone=m1, summary="完成", on=m1.due_on)
     with pytest.raises(ValidationError) as err:
-        services.race_review(user=staff, challenge=ch, milestone=m1, held_on=m1.due_on, experts=[zhang, experts[3]],
-                             staff="", note="", decisions={t.pk: {"decision": "continue", "score": "80",
-                                                                  "reason": "好"} for t in teams})
+        services.race_review(
+            user=staff,
+            challenge=ch,
+            milestone=m1,
+            held_on=m1.due_on,
+            experts=[zhang, experts[3]],
+            staff="",
+            note="",
+            decisions={t.pk: {"decision": "continue", "score": "80", "reason": "好"} for t in teams},
+        )
     assert err.value.messages == ["专家张一存在利益冲突，须回避：专家所在单位与太原理工大学为同一单位"]
     assert not RaceReview.objects.exists()
     with pytest.raises(ValidationError, match="专家李二存在利益冲突，须回避：专家所在单位与山西大学为同一单位"):
-        services.record_acceptance(user=staff, team=teams[1], held_on=m1.due_on, experts=[experts[1]],
-                                   measured={"i1": "520", "i2": "70"})
+        services.record_acceptance(
+            user=staff, team=teams[1], held_on=m1.due_on, experts=[experts[1]], measured={"i1": "520", "i2": "70"}
+        )
     assert not teams[1].acceptances.exists()
 
 
@@ -130,12 +167,22 @@ def test_a_conflict_declared_after_the_draw_stops_that_expert_scoring(cworld, ra
     member = panel.members.first()
     services.declare_conflict(expert=member.expert, user=staff, organisation="太原乙材料有限公司", reason="曾任顾问")
     with pytest.raises(ValidationError) as err:
-        services.submit_score(member=member, application=apps[1], sheet=dict.fromkeys(
-            ("technical", "team", "plan", "budget"), 80), comment="好", on=TODAY + D(days=32))
+        services.submit_score(
+            member=member,
+            application=apps[1],
+            sheet=dict.fromkeys(("technical", "team", "plan", "budget"), 80),
+            comment="好",
+            on=TODAY + D(days=32),
+        )
     assert err.value.messages == ["您与该申报存在利益冲突，须回避：本人申报与太原乙材料有限公司存在利益冲突：曾任顾问"]
     assert not Score.objects.exists()
-    services.submit_score(member=member, application=apps[0], sheet=dict.fromkeys(
-        ("technical", "team", "plan", "budget"), 80), comment="好", on=TODAY + D(days=32))
+    services.submit_score(
+        member=member,
+        application=apps[0],
+        sheet=dict.fromkeys(("technical", "team", "plan", "budget"), 80),
+        comment="好",
+        on=TODAY + D(days=32),
+    )
     assert Score.objects.count() == 1
 
 
@@ -146,11 +193,19 @@ def test_a_score_sheet_out_of_range_or_without_a_comment_is_refused(cworld, race
     ch = services.move(user=staff, challenge=ch, target="assessment", on=TODAY + D(days=31))
     panel = services.draw_panel(user=staff, challenge=ch, deadline=TODAY + D(days=40), seed=3, on=TODAY + D(days=31))
     with pytest.raises(ValidationError) as err:
-        services.submit_score(member=panel.members.first(), application=app, comment=" ", on=TODAY + D(days=32),
-                              sheet={"technical": "101", "team": "80", "plan": "-1", "budget": ""})
-    assert err.value.messages == ["“技术方案先进性与可行性”的得分应在 0 到 100 之间，现为 101",
-                                  "“进度安排与里程碑”的得分应在 0 到 100 之间，现为 -1", "请为“经费预算合理性”打分",
-                                  "请填写评审意见（申报团队将看到）"]
+        services.submit_score(
+            member=panel.members.first(),
+            application=app,
+            comment=" ",
+            on=TODAY + D(days=32),
+            sheet={"technical": "101", "team": "80", "plan": "-1", "budget": ""},
+        )
+    assert err.value.messages == [
+        "“技术方案先进性与可行性”的得分应在 0 到 100 之间，现为 101",
+        "“进度安排与里程碑”的得分应在 0 到 100 之间，现为 -1",
+        "请为“经费预算合理性”打分",
+        "请填写评审意见（申报团队将看到）",
+    ]
     assert not Score.objects.exists()
 
 
@@ -195,8 +250,10 @@ def test_a_payment_above_what_remains_is_refused_with_every_limit_named(cworld, 
     before = _counts()
     with pytest.raises(ValidationError) as err:
         services.add_tranche_payment(user=staff, batch=batch, tranche=first, amount="100.0001")
-    assert err.value.messages == ["拨付金额 100.0001 万元 超过第 1 期剩余承诺 100.00 万元",
-                                  "拨付金额 100.0001 万元 超过团队“理工轻合金团队”剩余承诺 100.00 万元"]
+    assert err.value.messages == [
+        "拨付金额 100.0001 万元 超过第 1 期剩余承诺 100.00 万元",
+        "拨付金额 100.0001 万元 超过团队“理工轻合金团队”剩余承诺 100.00 万元",
+    ]
     assert _counts() == before
     # exactly what remains is fine; the second half of the same tranche in another batch is then too much
     services.add_tranche_payment(user=staff, batch=batch, tranche=first, amount="60")
@@ -244,22 +301,29 @@ def test_commitments_stay_within_the_contract_the_public_funding_and_the_pool(cw
     staff = cworld["users"]["bureau_staff"]
     m1 = ch.milestones.get(seq=1)
     before = (Tranche.objects.count(), LedgerEntry.objects.count())
-    with pytest.raises(ValidationError, match=re.escape(
-            "团队“理工轻合金团队”合同经费 200.00 万元，已承诺 100.00 万元，本期 100.0001 万元 将超出合同经费")):
+    with pytest.raises(
+        ValidationError,
+        match=re.escape(
+            "团队“理工轻合金团队”合同经费 200.00 万元，已承诺 100.00 万元，本期 100.0001 万元 将超出合同经费"
+        ),
+    ):
         services.commit(user=staff, team=teams[0], amount="100.0001", milestone=m1)
     services.commit(user=staff, team=teams[0], amount="100", milestone=m1)
     services.commit(user=staff, team=teams[1], amount="100", milestone=m1)
     type(ch).objects.filter(pk=ch.pk).update(issuer_funding=Decimal("450"))  # public funding 550
-    with pytest.raises(ValidationError, match=re.escape(
-            "榜单财政资金 550.00 万元，已承诺 500.00 万元，本期 50.0001 万元 将超出")):
+    with pytest.raises(
+        ValidationError, match=re.escape("榜单财政资金 550.00 万元，已承诺 500.00 万元，本期 50.0001 万元 将超出")
+    ):
         services.commit(user=staff, team=teams[2], amount="50.0001", milestone=m1)
     assert (Tranche.objects.count(), LedgerEntry.objects.count()) == (before[0] + 2, before[1] + 2)
 
 
 def test_contributions_never_exceed_the_pledge(cworld, pool):
     source = pool.sources.get(name="省级财政")
-    with pytest.raises(ValidationError, match=re.escape(
-            "省级财政认缴 1,000.00 万元，已到位 1,000.00 万元，本次 0.0001 万元 将超过认缴额")):
+    with pytest.raises(
+        ValidationError,
+        match=re.escape("省级财政认缴 1,000.00 万元，已到位 1,000.00 万元，本次 0.0001 万元 将超过认缴额"),
+    ):
         services.contribute(user=cworld["users"]["bureau_staff"], source=source, amount="0.0001", on=TODAY)
     assert source.ledger.count() == 1
 
@@ -273,15 +337,21 @@ def test_a_draft_with_bad_rows_is_refused_row_by_row_and_nothing_changes(cworld,
     ch = draft(cworld, pool)
     before = list(ch.indicators.values_list("name", flat=True))
     with pytest.raises(ValidationError) as err:
-        services.save_draft(user=cworld["users"]["bureau_staff"], challenge=ch,
-                            fields={"budget": "-1", "deadline": "明天"},
-                            indicators=[{"name": "", "target": "五百"}, {"name": "强度", "comparison": "xx",
-                                                                         "target": "1"}],
-                            milestones=[{"title": "a", "due_on": "2027-01-02"}, {"title": "b", "due_on": "2027-01-01"}])
+        services.save_draft(
+            user=cworld["users"]["bureau_staff"],
+            challenge=ch,
+            fields={"budget": "-1", "deadline": "明天"},
+            indicators=[{"name": "", "target": "五百"}, {"name": "强度", "comparison": "xx", "target": "1"}],
+            milestones=[{"title": "a", "due_on": "2027-01-02"}, {"title": "b", "due_on": "2027-01-01"}],
+        )
     assert err.value.messages == [
-        "榜单总额不能为负数", "揭榜截止日期应为日期（如 2026-06-30），现为“明天”", "第 1 项考核指标：请填写指标名称",
-        "第 1 项考核指标：目标值应为数字，现为“五百”", "第 2 项考核指标：比较方式无效",
-        "第 2 个里程碑：计划完成日期应晚于上一个里程碑"]
+        "榜单总额不能为负数",
+        "揭榜截止日期应为日期（如 2026-06-30），现为“明天”",
+        "第 1 项考核指标：请填写指标名称",
+        "第 1 项考核指标：目标值应为数字，现为“五百”",
+        "第 2 项考核指标：比较方式无效",
+        "第 2 个里程碑：计划完成日期应晚于上一个里程碑",
+    ]
     ch.refresh_from_db()
     assert list(ch.indicators.values_list("name", flat=True)) == before and ch.budget == Decimal("500")
 

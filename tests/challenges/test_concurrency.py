@@ -44,8 +44,16 @@ def test_parallel_approvals_never_overspend_a_source(cworld, racing, pool, tmp_p
         services.add_tranche_payment(user=staff, batch=batch, tranche=team.tranches.get(seq=1))
         batches.append(batch)
     env = {**os.environ, "DATABASE_URL": _database_url(), "DJANGO_SETTINGS_MODULE": "kechuang.settings"}
-    procs = [subprocess.Popen([sys.executable, str(WORKER), str(b.pk), str(admin.pk), str(tmp_path)], env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for b in batches]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, str(WORKER), str(b.pk), str(admin.pk), str(tmp_path)],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for b in batches
+    ]
     deadline = time.time() + 180
     while len(list(tmp_path.glob("ready-*"))) < len(procs):
         assert time.time() < deadline and all(p.poll() is None for p in procs), "a worker did not start"
@@ -60,8 +68,11 @@ def test_parallel_approvals_never_overspend_a_source(cworld, racing, pool, tmp_p
     for o in outputs:
         if o["status"] == "refused":
             assert any("余额不足：剩余 6.66" in m for m in o["messages"]), o
-    assert [s.paid for s in PoolSource.objects.order_by("order")] == [Decimal("993.3334"), Decimal("993.3333"),
-                                                                      Decimal("993.3333")]
+    assert [s.paid for s in PoolSource.objects.order_by("order")] == [
+        Decimal("993.3334"),
+        Decimal("993.3333"),
+        Decimal("993.3333"),
+    ]
     assert all(s.paid <= s.contributed + s.returned for s in PoolSource.objects.all())
     assert PaymentBatch.objects.filter(status="approved").count() == 1
     assert PaymentBatch.objects.filter(status="draft").count() == 2

@@ -37,16 +37,22 @@ def test_a_race_from_need_to_acceptance(cworld, racing, experts, pool):
     # milestone 1: reports, race review drops the weakest, merges none
     m1, m2 = ch.milestones.order_by("seq")
     for t in teams:
-        services.report_milestone(user=t.submitted_by, team=t, milestone=m1, summary="样件完成",
-                                  on=m1.due_on)
+        services.report_milestone(user=t.submitted_by, team=t, milestone=m1, summary="样件完成", on=m1.due_on)
     review = services.race_review(
-        user=staff, challenge=ch, milestone=m1, held_on=m1.due_on + D(days=5), experts=experts[2:5],
-        staff="王科长", note="中期评审", decisions={
+        user=staff,
+        challenge=ch,
+        milestone=m1,
+        held_on=m1.due_on + D(days=5),
+        experts=experts[2:5],
+        staff="王科长",
+        note="中期评审",
+        decisions={
             teams[0].pk: {"decision": "continue", "score": "88"},
             teams[1].pk: {"decision": "continue", "score": "75"},
-            teams[2].pk: {"decision": "eliminate", "score": "62", "reason": "得分最低，样件强度仅 430MPa"}})
-    assert [d.recommendation for d in review.decisions.order_by("application")] == ["continue", "continue",
-                                                                                    "eliminate"]
+            teams[2].pk: {"decision": "eliminate", "score": "62", "reason": "得分最低，样件强度仅 430MPa"},
+        },
+    )
+    assert [d.recommendation for d in review.decisions.order_by("application")] == ["continue", "continue", "eliminate"]
     teams[2].refresh_from_db()
     assert teams[2].status == "eliminated" and teams[2].out_reason == "得分最低，样件强度仅 430MPa"
     ch.refresh_from_db()
@@ -62,8 +68,9 @@ def test_a_race_from_need_to_acceptance(cworld, racing, experts, pool):
     assert (ch.committed, ch.paid) == (Decimal("500"), Decimal("500"))
     # acceptance against the published indicators: the winner passes, the challenge is accepted
     winner = teams[0]
-    acc = services.record_acceptance(user=staff, team=winner, held_on=m2.due_on, experts=experts[5:8],
-                                     measured={"i1": "520", "i2": "78"})
+    acc = services.record_acceptance(
+        user=staff, team=winner, held_on=m2.due_on, experts=experts[5:8], measured={"i1": "520", "i2": "78"}
+    )
     assert acc.outcome == "passed"
     ch = services.move(user=staff, challenge=ch, target="accepted", on=m2.due_on + D(days=1))
     assert Application.objects.get(pk=teams[1].pk).status == "eliminated"

@@ -14,8 +14,14 @@ def check_industry_demo() -> None:
     from kechuang.onestop.models import Assignment, ServiceRequest, Visit
 
     chains = list(Chain.objects.order_by("order"))
-    assert [c.name for c in chains] == ["空调产业链", "泵业产业链", "风机产业链", "永磁材料产业链",
-                                        "生物医药与大健康产业链", "建筑外加剂产业链"]
+    assert [c.name for c in chains] == [
+        "空调产业链",
+        "泵业产业链",
+        "风机产业链",
+        "永磁材料产业链",
+        "生物医药与大健康产业链",
+        "建筑外加剂产业链",
+    ]
     for chain in chains:
         rows, _params = selectors.assess(chain)
         assert any(r["status"] == "missing" for r in rows.values()), chain.name  # every chain shows gaps
@@ -32,11 +38,23 @@ def check_industry_demo() -> None:
     assert flagged == {"汾水科创孵化器"}  # the one anomaly
     assert RankingRun.objects.values("month").distinct().count() == 12
     assert set(ServiceRequest.objects.values_list("status", flat=True)) == {
-        "submitted", "accepted", "completed", "rejected", "withdrawn"}
+        "submitted",
+        "accepted",
+        "completed",
+        "rejected",
+        "withdrawn",
+    }
     assert ServiceRequest.objects.filter(rating__isnull=False).exists()
     assert ServiceRequest.objects.filter(status="completed", rating__isnull=True).exists()
     assert set(Application.objects.values_list("status", flat=True)) == {
-        "applied", "approved", "rejected", "signed", "moved_in", "withdrawn"}
+        "applied",
+        "approved",
+        "rejected",
+        "signed",
+        "moved_in",
+        "withdrawn",
+    }
     assert {"zcc_operator", "official_wang", "official_li", "official_zhao"} <= set(
-        User.objects.values_list("username", flat=True))
+        User.objects.values_list("username", flat=True)
+    )
     assert Assignment.objects.filter(official__username="bureau_staff").exists() and Visit.objects.exists()

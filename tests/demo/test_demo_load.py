@@ -24,8 +24,14 @@ def test_load_small_region(ref):
     assert result["enterprises_created"] == Enterprise.objects.count() == 300
     assert result["figures_created"] == region.facts.height
     assert set(User.objects.values_list("role", flat=True)) == {
-        "bureau_admin", "bureau_staff", "park_operator", "enterprise_user", "bank_user", "institution_user",
-        "audit_admin"}
+        "bureau_admin",
+        "bureau_staff",
+        "park_operator",
+        "enterprise_user",
+        "bank_user",
+        "institution_user",
+        "audit_admin",
+    }
     assert authenticate(username="bureau_staff", password=load_password()) is not None
     valley = Carrier.objects.get(kind="valley")
     operator = User.objects.get(username="park_operator")
@@ -64,10 +70,22 @@ def _finance_in_every_state():
     assert User.objects.filter(role="bank_user").count() == 5 and LoanProduct.objects.count() == 9
     assert Loan.objects.count() > 100 and set(Loan.objects.values_list("source", flat=True)) == {"platform", "import"}
     assert set(Application.objects.values_list("status", flat=True)) >= {
-        "received", "due_diligence", "approved", "declined", "contract", "disbursed", "repaid", "withdrawn"}
+        "received",
+        "due_diligence",
+        "approved",
+        "declined",
+        "contract",
+        "disbursed",
+        "repaid",
+        "withdrawn",
+    }
     firm = User.objects.get(username="enterprise_user").enterprise
     assert set(Application.objects.filter(enterprise=firm).values_list("status", flat=True)) == {
-        "repaid", "disbursed", "due_diligence", "declined"}
+        "repaid",
+        "disbursed",
+        "due_diligence",
+        "declined",
+    }
     assert Consent.objects.filter(enterprise=firm, withdrawn_at__isnull=False).exists()
     assert PoolEntry.objects.filter(kind="contribution").count() == 3 and MatchEvent.objects.count() == 7
     assert Deal.objects.filter(stage="closed").count() == 3 and Deal.objects.filter(stage="written_off").count() == 2
@@ -85,7 +103,10 @@ def _payouts_walkable(result):
     assert set(Entitlement.objects.filter(year=year).values_list("policy_id", flat=True)) <= with_budget
     paid = PayoutBatch.objects.get(year=year, status="paid")
     assert (paid.created_by.username, paid.approved_by.username, paid.paid_by.username) == (
-        "bureau_staff", "bureau_admin", "bureau_cashier")
+        "bureau_staff",
+        "bureau_admin",
+        "bureau_cashier",
+    )
     assert paid.policy.code == "rd_subsidy" and paid.count == paid.entitlements.filter(status="paid").count() > 0
     draft = PayoutBatch.objects.get(year=year, status="draft")
     assert draft.policy != paid.policy and draft.count == draft.entitlements.filter(status="confirmed").count() > 0
@@ -94,8 +115,10 @@ def _payouts_walkable(result):
     assert result["paid_batches"] == result["draft_batches"] == result["clawbacks"] == 1
     holders = Entitlement.objects.filter(year=year, status__in=Entitlement.ACTIVE).values("enterprise_id")
     own = User.objects.get(username="enterprise_user").enterprise
-    assert BankAccount.objects.filter(enterprise_id__in=holders).exclude(enterprise=own).count() == \
-        holders.exclude(enterprise=own).distinct().count()
+    assert (
+        BankAccount.objects.filter(enterprise_id__in=holders).exclude(enterprise=own).count()
+        == holders.exclude(enterprise=own).distinct().count()
+    )
     assert Entitlement.objects.filter(enterprise=own, year=year, status="pending").exists()
     assert not BankAccount.objects.filter(enterprise=own).exists()
     assert Entitlement.objects.filter(year=year, status="pending").exclude(enterprise=own).exists()

@@ -37,6 +37,7 @@ def firms(region) -> pl.DataFrame:
 
 # --- determinism
 
+
 def test_same_seed_same_region():
     a, b = generate(600, seed=7), generate(600, seed=7)
     assert a.facts.equals(b.facts)
@@ -55,6 +56,7 @@ def test_rejects_tiny_regions():
 
 
 # --- schema
+
 
 def test_facts_schema_is_the_canonical_one(region):
     assert dict(region.facts.schema) == F.polars_schema()
@@ -88,6 +90,7 @@ def test_values_are_what_the_import_parser_would_accept(region):
 
 
 # --- identity and codes
+
 
 def test_uscc_valid_unique_and_carries_the_region(firms):
     assert firms.height == 8000
@@ -127,6 +130,7 @@ def test_industry_mix_of_a_tech_region(firms):
 
 # --- panel shape
 
+
 def test_three_to_five_years_ending_in_the_latest(region):
     per = region.facts.group_by("uscc").agg(n=pl.len(), first=pl.col("year").min(), last=pl.col("year").max())
     assert set(per["n"].unique()) == {3, 4, 5}
@@ -145,7 +149,8 @@ def test_young_firms_are_registered_in_their_first_year(region):
 
 def test_static_attributes_are_constant_per_firm(region):
     counts = region.facts.group_by("uscc").agg(
-        pl.col(c).n_unique().alias(f"n_{c}") for c in F.STATIC_NAMES if c != "uscc")
+        pl.col(c).n_unique().alias(f"n_{c}") for c in F.STATIC_NAMES if c != "uscc"
+    )
     for col in counts.columns[1:]:
         assert counts[col].max() == 1, col
 
@@ -165,8 +170,7 @@ def test_internal_consistency(region):
 
 def test_ip_stocks_never_shrink(region):
     for col in ("invention_patents", "utility_models", "software_copyrights", "design_patents"):
-        d = region.facts.select("uscc", col).drop_nulls().with_columns(
-            d=pl.col(col).diff().over("uscc"))
+        d = region.facts.select("uscc", col).drop_nulls().with_columns(d=pl.col(col).diff().over("uscc"))
         assert d["d"].drop_nulls().min() >= 0, col
 
 
@@ -180,8 +184,16 @@ def test_revenue_is_heavy_tailed(firms):
 def test_unknowns_show_up_but_rarely_where_tiers_need_them(region):
     f = region.facts
     # dates of certificates and titles, reports of years without a certificate, scores of firms outside a niche
-    sparse_by_design = ("hte_certified_on", "relocated_on", "niche_market_share", "hte_annual_report_filed",
-                        "innovative_sme_on", "specialized_sme_on", "little_giant_on", "sme_dev_score")
+    sparse_by_design = (
+        "hte_certified_on",
+        "relocated_on",
+        "niche_market_share",
+        "hte_annual_report_filed",
+        "innovative_sme_on",
+        "specialized_sme_on",
+        "little_giant_on",
+        "sme_dev_score",
+    )
     annual = [c for c in F.ANNUAL_NAMES if c not in sparse_by_design]
     share = f.select(annual).null_count().sum_horizontal()[0] / (f.height * len(annual))
     assert 0.005 < share < 0.05
@@ -194,11 +206,13 @@ def test_hte_certificate_dates_fit_the_rows(region):
     assert 0.12 < cert.filter(pl.col("year") == FISCAL).height / f["uscc"].n_unique() < 0.30
     on_year = cert["hte_certified_on"].dt.year()
     assert ((on_year <= cert["year"]) & (on_year > cert["year"] - 3)).all()
-    assert f.filter(~pl.col("hte_certified"))["hte_certified_on"].null_count() == f.filter(
-        ~pl.col("hte_certified")).height
+    assert (
+        f.filter(~pl.col("hte_certified"))["hte_certified_on"].null_count() == f.filter(~pl.col("hte_certified")).height
+    )
 
 
 # --- valley and carriers
+
 
 def test_valley_residents_and_origins(region, firms):
     v = region.valley
@@ -221,7 +235,8 @@ def test_valley_dates(region):
     moved = {r["uscc"]: r["moved_in"] for r in region.valley["residents"]}
     assert all(dt.date(2023, 12, 1) <= d <= dt.date(2025, 12, 31) for d in moved.values())
     rows = f.filter(pl.col("uscc").is_in(list(moved))).with_columns(
-        moved=pl.col("uscc").replace_strict(moved, return_dtype=pl.Date))
+        moved=pl.col("uscc").replace_strict(moved, return_dtype=pl.Date)
+    )
     # Resident in a year's row exactly when the firm had moved in by that year's end.
     assert (rows["valley_resident"] == (rows["moved"].dt.year() <= rows["year"])).all()
     assert rows.filter(pl.col("year") == 2023)["valley_resident"].sum() > 0
@@ -249,8 +264,18 @@ def test_other_carriers(region, firms):
 def test_institutions_and_organisations(region):
     names = [i["name"] for i in region.institutions]
     assert len(names) == 12
-    for must in ("山西大学", "太原理工大学", "中北大学", "山西农业大学", "太原科技大学", "山西医科大学",
-                 "清华大学", "天津大学", "浙江大学", "中国科学院山西煤炭化学研究所"):
+    for must in (
+        "山西大学",
+        "太原理工大学",
+        "中北大学",
+        "山西农业大学",
+        "太原科技大学",
+        "山西医科大学",
+        "清华大学",
+        "天津大学",
+        "浙江大学",
+        "中国科学院山西煤炭化学研究所",
+    ):
         assert must in names
     assert sum(i["in_province"] for i in region.institutions) == 7
     orgs = {o["kind"]: [] for o in region.organisations}
@@ -262,6 +287,7 @@ def test_institutions_and_organisations(region):
 
 
 # --- chains and users
+
 
 def test_six_chains_with_leader_and_cores(region, firms):
     assert len(region.chains) == 6
@@ -320,28 +346,39 @@ def approx_tech_sme(facts: pl.DataFrame, fiscal: int) -> pl.DataFrame:
     f = facts.filter(pl.col("year") == fiscal)
     class1 = pl.sum_horizontal(CLASS1)
     class2 = pl.col("utility_models") + pl.col("design_patents") + pl.col("software_copyrights")
-    tech = _band(pl.col("tech_staff") / pl.col("staff_total"), [0.30, 0.25, 0.20, 0.15, 0.10],
-                 [20, 16, 12, 8, 4])
-    rda = _band(pl.col("rd_expense") / pl.col("revenue"), [0.06, 0.05, 0.04, 0.03, 0.02],
-                [50, 40, 30, 20, 10])
-    rdb = _band(pl.col("rd_expense") / pl.col("total_cost_expense"), [0.30, 0.25, 0.20, 0.15, 0.10],
-                [50, 40, 30, 20, 10])
-    rd = pl.when((pl.col("revenue") == 0) | pl.col("revenue").is_null()).then(rdb).otherwise(
-        pl.max_horizontal(rda, rdb))
+    tech = _band(pl.col("tech_staff") / pl.col("staff_total"), [0.30, 0.25, 0.20, 0.15, 0.10], [20, 16, 12, 8, 4])
+    rda = _band(pl.col("rd_expense") / pl.col("revenue"), [0.06, 0.05, 0.04, 0.03, 0.02], [50, 40, 30, 20, 10])
+    rdb = _band(
+        pl.col("rd_expense") / pl.col("total_cost_expense"), [0.30, 0.25, 0.20, 0.15, 0.10], [50, 40, 30, 20, 10]
+    )
+    rd = (
+        pl.when((pl.col("revenue") == 0) | pl.col("revenue").is_null()).then(rdb).otherwise(pl.max_horizontal(rda, rdb))
+    )
     ip = pl.when(class1 >= 1).then(30).otherwise(_band(class2, [4, 3, 2, 1], [24, 18, 12, 6]))
     out = f.select(
         "uscc",
-        size=(pl.col("staff_total") <= 500) & (pl.col("revenue") <= 20000)
-        & (pl.col("total_assets") <= 20000),
+        size=(pl.col("staff_total") <= 500) & (pl.col("revenue") <= 20000) & (pl.col("total_assets") <= 20000),
         industry=~pl.col("restricted_products"),  # 2017 第六条（三）; the super-deduction list is off by default
-        compliance=~(pl.col("major_accident") | pl.col("env_violation") | pl.col("research_misconduct")
-                     | pl.col("abnormal_listed") | pl.col("dishonest_listed")),
-        tech=tech, score=tech + rd + ip,
-        direct=pl.col("hte_certified") | pl.col("national_award_5y_top3")
-        | pl.col("rd_institution_level").is_in(["provincial", "national"]) | pl.col("led_standard_5y"),
+        compliance=~(
+            pl.col("major_accident")
+            | pl.col("env_violation")
+            | pl.col("research_misconduct")
+            | pl.col("abnormal_listed")
+            | pl.col("dishonest_listed")
+        ),
+        tech=tech,
+        score=tech + rd + ip,
+        direct=pl.col("hte_certified")
+        | pl.col("national_award_5y_top3")
+        | pl.col("rd_institution_level").is_in(["provincial", "national"])
+        | pl.col("led_standard_5y"),
     )
-    return out.with_columns(qualified=pl.col("size") & pl.col("industry") & pl.col("compliance")
-                            & (pl.col("direct") | ((pl.col("score") >= 60) & (pl.col("tech") > 0))))
+    return out.with_columns(
+        qualified=pl.col("size")
+        & pl.col("industry")
+        & pl.col("compliance")
+        & (pl.col("direct") | ((pl.col("score") >= 60) & (pl.col("tech") > 0)))
+    )
 
 
 def _growth(x1, x2, x3):
@@ -351,22 +388,37 @@ def _growth(x1, x2, x3):
 def approx_high_tech(facts: pl.DataFrame, fiscal: int) -> pl.DataFrame:
     """rules-reference §2: all objective conditions pass and the innovation score can still reach 71."""
     w = facts.filter(pl.col("year").is_between(fiscal - 2, fiscal)).sort("uscc", "year")
-    agg = w.group_by("uscc").agg(
-        rd3=pl.col("rd_expense").sum() / pl.col("revenue").sum(),
-        dom=pl.col("rd_expense_domestic").sum() / pl.col("rd_expense").sum(),
-        conv=pl.col("conversions").mean(), n=pl.len(),
-        rev=pl.col("revenue"), na=pl.col("total_assets") - pl.col("total_liabilities"),
-    ).with_columns(
-        rg=pl.when(pl.col("n") == 3).then(_growth(*(pl.col("rev").list.get(i) for i in range(3)))),
-        ng=pl.when(pl.col("n") == 3).then(_growth(*(pl.col("na").list.get(i) for i in range(3)))),
+    agg = (
+        w.group_by("uscc")
+        .agg(
+            rd3=pl.col("rd_expense").sum() / pl.col("revenue").sum(),
+            dom=pl.col("rd_expense_domestic").sum() / pl.col("rd_expense").sum(),
+            conv=pl.col("conversions").mean(),
+            n=pl.len(),
+            rev=pl.col("revenue"),
+            na=pl.col("total_assets") - pl.col("total_liabilities"),
+        )
+        .with_columns(
+            rg=pl.when(pl.col("n") == 3).then(_growth(*(pl.col("rev").list.get(i) for i in range(3)))),
+            ng=pl.when(pl.col("n") == 3).then(_growth(*(pl.col("na").list.get(i) for i in range(3)))),
+        )
     )
     f = facts.filter(pl.col("year") == fiscal).join(agg, on="uscc")
     class1 = pl.sum_horizontal(CLASS1)
     class2 = pl.col("utility_models") + pl.col("design_patents") + pl.col("software_copyrights")
     rev = pl.col("revenue")
     need = pl.when(rev <= 5000).then(0.05).when(rev <= 20000).then(0.04).otherwise(0.03)
-    qty_max = (pl.when(class1 >= 1).then(8).when(class2 >= 5).then(6).when(class2 >= 3).then(4)
-               .when(class2 >= 1).then(2).otherwise(0))
+    qty_max = (
+        pl.when(class1 >= 1)
+        .then(8)
+        .when(class2 >= 5)
+        .then(6)
+        .when(class2 >= 3)
+        .then(4)
+        .when(class2 >= 1)
+        .then(2)
+        .otherwise(0)
+    )
     standards = pl.when(pl.col("led_standard_5y")).then(2).otherwise(0)
     ip_max = pl.min_horizontal(8 + 8 + qty_max + 6 + standards, 30)
 
@@ -375,15 +427,23 @@ def approx_high_tech(facts: pl.DataFrame, fiscal: int) -> pl.DataFrame:
         bands = _band(g, [0.35, 0.25, 0.15, 0.05, 1e-12], [10, 8, 6, 4, 2])
         return pl.when(g.is_null()).then(0).otherwise(bands)
 
-    score_max = ip_max + _band(pl.col("conv"), [5, 4, 3, 2, 1], [30, 24, 18, 12, 6]) + 20 + gmax(
-        pl.col("rg")) + gmax(pl.col("ng"))
+    score_max = (
+        ip_max
+        + _band(pl.col("conv"), [5, 4, 3, 2, 1], [30, 24, 18, 12, 6])
+        + 20
+        + gmax(pl.col("rg"))
+        + gmax(pl.col("ng"))
+    )
     return f.select(
         "uscc",
         objective=pl.all_horizontal(
-            (class1 + class2) >= 1, pl.col("hightech_field").is_not_null(),
-            (pl.col("tech_staff") / pl.col("staff_total")) >= 0.10, pl.col("rd3") >= need,
+            (class1 + class2) >= 1,
+            pl.col("hightech_field").is_not_null(),
+            (pl.col("tech_staff") / pl.col("staff_total")) >= 0.10,
+            pl.col("rd3") >= need,
             pl.col("dom") >= 0.6,
-            (pl.col("hightech_revenue") / rev) >= 0.6, ~(pl.col("major_accident") | pl.col("env_violation")),
+            (pl.col("hightech_revenue") / rev) >= 0.6,
+            ~(pl.col("major_accident") | pl.col("env_violation")),
             score_max >= 71,
         ),
     )
@@ -391,15 +451,36 @@ def approx_high_tech(facts: pl.DataFrame, fiscal: int) -> pl.DataFrame:
 
 def _one_firm(**overrides) -> pl.DataFrame:
     base = dict.fromkeys(F.polars_schema())
-    base.update(uscc="911401050000000000", name="测试", industry_code="6513", year=FISCAL,
-                staff_total=100.0, tech_staff=22.0, revenue=3000.0, rd_expense=150.0,
-                total_cost_expense=2800.0, total_assets=3000.0,
-                invention_patents=0, plant_varieties=0, new_drugs=0, tcm_protected=0, ic_layouts=0,
-                utility_models=2, design_patents=0, software_copyrights=0, major_accident=False,
-                restricted_products=False,
-                env_violation=False, research_misconduct=False, abnormal_listed=False, dishonest_listed=False,
-                hte_certified=False, national_award_5y_top3=False, rd_institution_level="none",
-                led_standard_5y=False)
+    base.update(
+        uscc="911401050000000000",
+        name="测试",
+        industry_code="6513",
+        year=FISCAL,
+        staff_total=100.0,
+        tech_staff=22.0,
+        revenue=3000.0,
+        rd_expense=150.0,
+        total_cost_expense=2800.0,
+        total_assets=3000.0,
+        invention_patents=0,
+        plant_varieties=0,
+        new_drugs=0,
+        tcm_protected=0,
+        ic_layouts=0,
+        utility_models=2,
+        design_patents=0,
+        software_copyrights=0,
+        major_accident=False,
+        restricted_products=False,
+        env_violation=False,
+        research_misconduct=False,
+        abnormal_listed=False,
+        dishonest_listed=False,
+        hte_certified=False,
+        national_award_5y_top3=False,
+        rd_institution_level="none",
+        led_standard_5y=False,
+    )
     base.update(overrides)
     return pl.DataFrame([base], schema=F.polars_schema())
 
@@ -450,8 +531,10 @@ def test_the_rule_facts_show_every_state(region):
     latest = f.filter(pl.col("year") == FISCAL)
     certified = f.filter(pl.col("hte_certified"))
     assert certified["hte_annual_report_filed"].value_counts().height == 3  # filed, missed, unknown
-    assert f.filter(~pl.col("hte_certified"))["hte_annual_report_filed"].null_count() == f.filter(
-        ~pl.col("hte_certified")).height  # no certificate, no report
+    assert (
+        f.filter(~pl.col("hte_certified"))["hte_annual_report_filed"].null_count()
+        == f.filter(~pl.col("hte_certified")).height
+    )  # no certificate, no report
     assert set(latest["maker_china_3y"].drop_nulls().unique()) == {"none", "top500", "top50"}
     for flag in ("tax_evasion", "data_security_incident", "restricted_products"):
         assert set(f[flag].unique().to_list()) == {True, False, None}, flag

@@ -6,8 +6,9 @@ import pytest
 
 from kechuang.engine.challenges import cases
 
-CASES = [(path.stem, function, case) for path in cases.files() for function, items in [cases.load(path)]
-         for case in items]
+CASES = [
+    (path.stem, function, case) for path in cases.files() for function, items in [cases.load(path)] for case in items
+]
 
 
 def test_every_engine_function_has_cases():

@@ -30,13 +30,16 @@ def test_the_kind_and_its_rules():
     assert (race["first_tranche_min"], race["first_tranche_max"]) == (50, 200)
 
 
-@pytest.mark.parametrize(("value", "problem"), [
-    ([{**CRITERIA[0], "weight": 0.4}, CRITERIA[1]], "评审指标权重之和应为 1，现为 0.9"),
-    ([CRITERIA[0], {**CRITERIA[1], "code": "technical"}], "评审指标代码“technical”重复"),
-    ([CRITERIA[0], {**CRITERIA[1], "weight": 0}], "评审指标“团队”的权重应为正数"),
-    ([CRITERIA[0], {"code": "", "label": "团队", "weight": 0.5}], "评审指标第 2 项须有代码（code）和名称（label）"),
-    (CRITERIA, None),
-])
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        ([{**CRITERIA[0], "weight": 0.4}, CRITERIA[1]], "评审指标权重之和应为 1，现为 0.9"),
+        ([CRITERIA[0], {**CRITERIA[1], "code": "technical"}], "评审指标代码“technical”重复"),
+        ([CRITERIA[0], {**CRITERIA[1], "weight": 0}], "评审指标“团队”的权重应为正数"),
+        ([CRITERIA[0], {"code": "", "label": "团队", "weight": 0.5}], "评审指标第 2 项须有代码（code）和名称（label）"),
+        (CRITERIA, None),
+    ],
+)
 def test_the_bureau_s_criteria_must_add_up(value, problem):
     doc = rulebook("challenge").in_force("expert_review", D)
     current = doc.params(D)["criteria"]

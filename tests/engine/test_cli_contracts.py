@@ -10,15 +10,44 @@ import pytest
 from kechuang.cli import main
 
 SELLER, BUYER = "911401050000000195", "911401050000000270"
-HEADER = ["contract_no", "project", "type", "seller_name", "seller_uscc", "seller_region", "buyer_name", "buyer_uscc",
-          "buyer_country", "buyer_region", "signed_on", "valid_to", "total_amount", "non_tech_amount", "written"]
+HEADER = [
+    "contract_no",
+    "project",
+    "type",
+    "seller_name",
+    "seller_uscc",
+    "seller_region",
+    "buyer_name",
+    "buyer_uscc",
+    "buyer_country",
+    "buyer_region",
+    "signed_on",
+    "valid_to",
+    "total_amount",
+    "non_tech_amount",
+    "written",
+]
 
 
 def row(no, **kw):
-    values = {"contract_no": no, "project": "锂电池隔膜中试", "type": "技术开发", "seller_name": "太原理工大学",
-              "seller_uscc": SELLER, "seller_region": "140105", "buyer_name": "山西某新材料有限公司",
-              "buyer_uscc": BUYER, "buyer_country": "", "buyer_region": "140702", "signed_on": "2026-06-01",
-              "valid_to": "2027-05-31", "total_amount": "120", "non_tech_amount": "20", "written": "true", **kw}
+    values = {
+        "contract_no": no,
+        "project": "锂电池隔膜中试",
+        "type": "技术开发",
+        "seller_name": "太原理工大学",
+        "seller_uscc": SELLER,
+        "seller_region": "140105",
+        "buyer_name": "山西某新材料有限公司",
+        "buyer_uscc": BUYER,
+        "buyer_country": "",
+        "buyer_region": "140702",
+        "signed_on": "2026-06-01",
+        "valid_to": "2027-05-31",
+        "total_amount": "120",
+        "non_tech_amount": "20",
+        "written": "true",
+        **kw,
+    }
     return [values[h] for h in HEADER]
 
 
@@ -78,8 +107,16 @@ def test_every_reason_code_and_the_boundaries(tmp_path, capsys):
 
 
 def test_malformed_cells_are_row_errors_exit_1_and_good_rows_still_written(tmp_path, capsys):
-    rows = [row("A"), row("B", total_amount="abc"), row("C", signed_on="2026-02-30"), row("D", written="maybe"),
-            row("E", seller_region="14010"), row("F", valid_to="2026-05-01"), row("A"), row("", project="无编号")]
+    rows = [
+        row("A"),
+        row("B", total_amount="abc"),
+        row("C", signed_on="2026-02-30"),
+        row("D", written="maybe"),
+        row("E", seller_region="14010"),
+        row("F", valid_to="2026-05-01"),
+        row("A"),
+        row("", project="无编号"),
+    ]
     code, out = check(tmp_path, write_csv(tmp_path / "c.csv", rows))
     assert code == 1
     assert [r["contract_no"] for r in out] == ["A"]
@@ -94,9 +131,23 @@ def test_malformed_cells_are_row_errors_exit_1_and_good_rows_still_written(tmp_p
 
 
 def test_chinese_headers_gbk_and_an_unknown_column(tmp_path, capsys):
-    labels = ["合同编号", "项目名称", "合同类型", "卖方名称", "卖方统一社会信用代码", "卖方行政区划代码", "买方名称",
-              "买方统一社会信用代码", "买方国家或地区代码", "买方行政区划代码", "签订日期", "有效期至",
-              "合同成交额（万元）", "非技术性款项（万元）", "书面合同"]
+    labels = [
+        "合同编号",
+        "项目名称",
+        "合同类型",
+        "卖方名称",
+        "卖方统一社会信用代码",
+        "卖方行政区划代码",
+        "买方名称",
+        "买方统一社会信用代码",
+        "买方国家或地区代码",
+        "买方行政区划代码",
+        "签订日期",
+        "有效期至",
+        "合同成交额（万元）",
+        "非技术性款项（万元）",
+        "书面合同",
+    ]
     source = write_csv(tmp_path / "c.csv", [[*row("G1"), "x"]], header=[*labels, "备注"], encoding="gbk")
     code, out = check(tmp_path, source)
     assert code == 0
@@ -121,13 +172,16 @@ def test_the_rules_of_the_application_date_decide(tmp_path):
     assert check(tmp_path, source, as_of="2025-05-31")[1][0]["reason_code"] == "signed_after_as_of"
 
 
-@pytest.mark.parametrize(("content", "as_of", "message"), [
-    (None, "2026-06-30", "不存在"),
-    ("contract_no,type\nA,技术开发\n", "2026-06-30", "缺少必需的列：卖方名称（seller_name）"),
-    (",".join([*HEADER, "合同编号"]) + "\n", "2026-06-30", "表头有重复的列"),
-    (",".join(HEADER) + "\n", "2026-13-01", "日期“2026-13-01”无效"),
-    (",".join(HEADER) + "\n", "1999-01-01", "没有生效的技术合同认定登记规则"),
-])
+@pytest.mark.parametrize(
+    ("content", "as_of", "message"),
+    [
+        (None, "2026-06-30", "不存在"),
+        ("contract_no,type\nA,技术开发\n", "2026-06-30", "缺少必需的列：卖方名称（seller_name）"),
+        (",".join([*HEADER, "合同编号"]) + "\n", "2026-06-30", "表头有重复的列"),
+        (",".join(HEADER) + "\n", "2026-13-01", "日期“2026-13-01”无效"),
+        (",".join(HEADER) + "\n", "1999-01-01", "没有生效的技术合同认定登记规则"),
+    ],
+)
 def test_an_unreadable_file_or_bad_arguments_exit_2_and_write_nothing(tmp_path, capsys, content, as_of, message):
     source = tmp_path / "c.csv"
     if content is not None:
@@ -139,7 +193,8 @@ def test_an_unreadable_file_or_bad_arguments_exit_2_and_write_nothing(tmp_path, 
 
 def test_an_output_that_is_not_csv_or_xlsx_exits_2(tmp_path, capsys):
     source = write_csv(tmp_path / "c.csv", [row("A")])
-    code = main(["contracts", "check", "--input", str(source), "--as-of", "2026-06-30",
-                 "--output", str(tmp_path / "out.txt")])
+    code = main(
+        ["contracts", "check", "--input", str(source), "--as-of", "2026-06-30", "--output", str(tmp_path / "out.txt")]
+    )
     assert code == 2
     assert "只支持写出 .csv 或 .xlsx 文件" in capsys.readouterr().err

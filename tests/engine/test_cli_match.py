@@ -18,15 +18,27 @@ QUERIES = [{"id": "N1", "text": "防爆锂电池的研发"}, {"id": "N2", "text"
 
 
 def _jsonl(path, rows):
-    path.write_text("".join((r if isinstance(r, str) else json.dumps(r, ensure_ascii=False)) + "\n" for r in rows),
-                    encoding="utf-8")
+    path.write_text(
+        "".join((r if isinstance(r, str) else json.dumps(r, ensure_ascii=False)) + "\n" for r in rows), encoding="utf-8"
+    )
     return str(path)
 
 
 def search(tmp_path, corpus=CORPUS, queries=QUERIES, *extra):
     out = tmp_path / "out.jsonl"
-    code = main(["match", "search", "--corpus", _jsonl(tmp_path / "corpus.jsonl", corpus),
-                 "--queries", _jsonl(tmp_path / "queries.jsonl", queries), "--output", str(out), *extra])
+    code = main(
+        [
+            "match",
+            "search",
+            "--corpus",
+            _jsonl(tmp_path / "corpus.jsonl", corpus),
+            "--queries",
+            _jsonl(tmp_path / "queries.jsonl", queries),
+            "--output",
+            str(out),
+            *extra,
+        ]
+    )
     rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()] if out.exists() else None
     return code, rows
 
@@ -35,10 +47,13 @@ def test_round_trip(tmp_path, capsys):
     code, rows = search(tmp_path, CORPUS, QUERIES, "--top", "2")
     assert code == 0
     assert rows == [
-        {"id": "N1", "results": [
-            {"id": "P1", "score": 2.0, "reason": "共同词：电池、防爆；IPC H01M"},
-            {"id": "P4", "score": 0.8075, "reason": "共同词：电池、防爆"},
-        ]},
+        {
+            "id": "N1",
+            "results": [
+                {"id": "P1", "score": 2.0, "reason": "共同词：电池、防爆；IPC H01M"},
+                {"id": "P4", "score": 0.8075, "reason": "共同词：电池、防爆"},
+            ],
+        },
         {"id": "N2", "results": [{"id": "P3", "score": 2.0, "reason": "共同词：处理、废水；IPC C02F"}]},
         {"id": "N3", "results": []},
     ]
@@ -70,8 +85,10 @@ def test_missing_title_and_blank_lines(tmp_path, capsys):
 def test_unreadable_files_exit_2_and_write_nothing(tmp_path, capsys):
     out = tmp_path / "out.jsonl"
     queries = _jsonl(tmp_path / "q.jsonl", QUERIES)
-    assert main(["match", "search", "--corpus", str(tmp_path / "none.jsonl"), "--queries", queries,
-                 "--output", str(out)]) == 2
+    assert (
+        main(["match", "search", "--corpus", str(tmp_path / "none.jsonl"), "--queries", queries, "--output", str(out)])
+        == 2
+    )
     assert f"找不到文件 {tmp_path / 'none.jsonl'}" in capsys.readouterr().err
     gbk = tmp_path / "gbk.jsonl"
     gbk.write_bytes(json.dumps({"id": "P1", "title": "防爆电池"}, ensure_ascii=False).encode("gbk"))

@@ -119,10 +119,13 @@ def test_bad_input_exits_2_with_chinese_message(tmp_path, capsys, extra, message
     assert message in capsys.readouterr().err
 
 
-@pytest.mark.parametrize(("output", "message"), [
-    ("no_such_folder/o.csv", "输出文件夹不存在"),
-    ("o.txt", "只支持写出 .csv 或 .xlsx 文件"),
-])
+@pytest.mark.parametrize(
+    ("output", "message"),
+    [
+        ("no_such_folder/o.csv", "输出文件夹不存在"),
+        ("o.txt", "只支持写出 .csv 或 .xlsx 文件"),
+    ],
+)
 def test_an_output_path_that_cannot_be_written_is_said_before_scoring(tmp_path, capsys, output, message):
     path, _ = _facts(tmp_path)
     code = main(["points", "score", "--input", str(path), "--year", "2024", "--output", str(tmp_path / output)])
@@ -135,9 +138,7 @@ def test_check_reports_every_problem(tmp_path, capsys):
 
     bad = tmp_path / "bad.yaml"
     bad.write_text(
-        (SCHEMES_DIR / "core18.yaml")
-        .read_text(encoding="utf-8")
-        .replace("rd_expense: 8\n", "rd_expense: 9\n"),
+        (SCHEMES_DIR / "core18.yaml").read_text(encoding="utf-8").replace("rd_expense: 8\n", "rd_expense: 9\n"),
         encoding="utf-8",
     )
     assert main(["points", "check", str(bad)]) == 2

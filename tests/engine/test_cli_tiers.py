@@ -225,7 +225,9 @@ def test_invalid_numbers_are_cell_errors(tmp_path, capsys, value, message):
     src = _write(tmp_path / "facts.csv", [ROW, _with(uscc=B, rd_expense=value)])
     out = tmp_path / "out.csv"
     assert _run(capsys, src, "2025-06-01", out) == (
-        2, "", UNKNOWN + _cell_errors(str(src), f"第 3 行，列“rd_expense”：{message}（值：“{value}”）")
+        2,
+        "",
+        UNKNOWN + _cell_errors(str(src), f"第 3 行，列“rd_expense”：{message}（值：“{value}”）"),
     )
     assert not out.exists()
 
@@ -294,7 +296,9 @@ def test_blank_lines_are_skipped_and_rows_keep_their_line_numbers(tmp_path, caps
     lines = [",".join(HEADER), ",".join(ROW), "", " , ,", ",".join(_with(uscc=B, rd_expense="x")), "", ""]
     src.write_text("\n".join(lines), encoding="utf-8")
     assert _run(capsys, src, "2025-06-01", tmp_path / "out.csv") == (
-        2, "", UNKNOWN + _cell_errors(str(src), "第 5 行，列“rd_expense”：“x”不是数字（值：“x”）")
+        2,
+        "",
+        UNKNOWN + _cell_errors(str(src), "第 5 行，列“rd_expense”：“x”不是数字（值：“x”）"),
     )
     src.write_text("\n".join(lines).replace(",x,", ",150,"), encoding="utf-8")
     out = tmp_path / "out.csv"
@@ -314,7 +318,9 @@ def test_xlsx_rows_are_numbered_as_in_the_sheet(tmp_path, capsys):
     src = tmp_path / "facts.xlsx"
     book.save(src)
     assert _run(capsys, src, "2025-06-01", tmp_path / "out.csv") == (
-        2, "", UNKNOWN + _cell_errors(str(src), "第 5 行，列“rd_expense”：“一百五”不是数字（值：“一百五”）")
+        2,
+        "",
+        UNKNOWN + _cell_errors(str(src), "第 5 行，列“rd_expense”：“一百五”不是数字（值：“一百五”）"),
     )
 
 
@@ -401,7 +407,9 @@ def test_output_path_is_a_folder(tmp_path, capsys):
     src = _write(tmp_path / "facts.csv", [ROW])
     (tmp_path / "r.csv").mkdir()
     assert _run(capsys, src, "2025-06-01", tmp_path / "r.csv") == (
-        2, "", f"错误：输出路径 {tmp_path / 'r.csv'} 是一个文件夹，请给出文件名（.csv 或 .xlsx）\n"
+        2,
+        "",
+        f"错误：输出路径 {tmp_path / 'r.csv'} 是一个文件夹，请给出文件名（.csv 或 .xlsx）\n",
     )
     expected = f"错误：{tmp_path.name}：只支持写出 .csv 或 .xlsx 文件\n"
     assert _run(capsys, src, "2025-06-01", tmp_path) == (2, "", expected)
@@ -418,7 +426,9 @@ def test_a_failed_write_leaves_no_partial_file(tmp_path, capsys, monkeypatch):
 
     monkeypatch.setattr(pl.DataFrame, "write_csv", disk_full)
     assert _run(capsys, src, "2025-06-01", out, "--tier", "tech_sme") == (
-        2, "", UNKNOWN + f"错误：无法写入 {out}：磁盘空间不足（未留下不完整的文件）\n"
+        2,
+        "",
+        UNKNOWN + f"错误：无法写入 {out}：磁盘空间不足（未留下不完整的文件）\n",
     )
     assert out.read_text(encoding="utf-8") == "earlier results"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["facts.csv", "out.csv"]
@@ -443,7 +453,9 @@ def test_no_rules_in_force_on_the_date(tmp_path, capsys):
     src = _write(tmp_path / "facts.csv", [ROW])
     out = tmp_path / "out.csv"
     assert _run(capsys, src, "2015-06-01", out) == (
-        2, "", "错误：2015-06-01 没有生效的梯队规则集（最早的规则集自 2016-01-01 起生效），请检查 --as-of\n"
+        2,
+        "",
+        "错误：2015-06-01 没有生效的梯队规则集（最早的规则集自 2016-01-01 起生效），请检查 --as-of\n",
     )
     assert not out.exists()
 
@@ -451,14 +463,18 @@ def test_no_rules_in_force_on_the_date(tmp_path, capsys):
 def test_unknown_tier_lists_the_tiers_in_force_on_the_date(tmp_path, capsys):
     src = _write(tmp_path / "facts.csv", [ROW])
     assert _run(capsys, src, "2018-06-01", tmp_path / "out.csv", "--tier", "tech_sme", "--tier", "nosuch") == (
-        2, "", "错误：2018-06-01 没有生效的梯队规则 “tech_sme”、“nosuch”（该日可用：gazelle、high_tech）\n"
+        2,
+        "",
+        "错误：2018-06-01 没有生效的梯队规则 “tech_sme”、“nosuch”（该日可用：gazelle、high_tech）\n",
     )
 
 
 def test_unknown_local_set(tmp_path, capsys):
     src = _write(tmp_path / "facts.csv", [ROW])
     assert _run(capsys, src, "2025-06-01", tmp_path / "out.csv", "--local-set", "nosuch") == (
-        2, "", "错误：未知的地方规则变体“nosuch”（2025-06-01 可用：huangpu、jinan、suqian）\n"
+        2,
+        "",
+        "错误：未知的地方规则变体“nosuch”（2025-06-01 可用：huangpu、jinan、suqian）\n",
     )
 
 

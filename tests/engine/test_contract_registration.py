@@ -29,9 +29,18 @@ def test_every_reason_code_has_a_case():
 
 
 def contract(**kw) -> contracts.Contract:
-    values = {"contract_no": "T1", "type": "development", "seller_name": "甲大学", "seller_uscc": SELLER,
-              "buyer_name": "乙公司", "buyer_uscc": BUYER, "signed_on": dt.date(2026, 1, 5),
-              "total_amount": Decimal("600"), "non_tech_amount": Decimal("100"), **kw}
+    values = {
+        "contract_no": "T1",
+        "type": "development",
+        "seller_name": "甲大学",
+        "seller_uscc": SELLER,
+        "buyer_name": "乙公司",
+        "buyer_uscc": BUYER,
+        "signed_on": dt.date(2026, 1, 5),
+        "total_amount": Decimal("600"),
+        "non_tech_amount": Decimal("100"),
+        **kw,
+    }
     return contracts.Contract(**values)
 
 
@@ -43,12 +52,19 @@ def test_the_2000_rules_end_on_28_february_2026_and_the_2026_rules_start_the_nex
     after = contracts.check(contract(), dt.date(2026, 3, 1), new)
     # 500万 technology amount: no review under the 2000 rules (30 calendar days), review under the 2026 ones.
     assert (before.deadline.date, before.deadline.days, before.deadline.expert_review) == (
-        dt.date(2026, 3, 30), 30, False)
+        dt.date(2026, 3, 30),
+        30,
+        False,
+    )
     assert (after.deadline.date, after.deadline.days, after.deadline.expert_review) == (
-        dt.date(2026, 4, 13), 30, True)  # 清明 2026-04-06 is off
+        dt.date(2026, 4, 13),
+        30,
+        True,
+    )  # 清明 2026-04-06 is off
     assert before.tech_amount == after.tech_amount == Decimal("500")
-    assert after.deadline.text == ("应于受理后 30 个工作日内办结（技术交易额达到专家评审标准，经专家评审），"
-                                   "即 2026-04-13 前")
+    assert after.deadline.text == (
+        "应于受理后 30 个工作日内办结（技术交易额达到专家评审标准，经专家评审），即 2026-04-13 前"
+    )
     assert before.deadline.text == "应于受理后 30 日内办结，即 2026-03-30 前"
 
 
@@ -58,8 +74,14 @@ def test_no_rules_before_2000():
 
 
 def test_a_bureau_parameter_version_changes_the_limit():
-    overrides = [{"rule_id": "registration_2026", "parameter": "expert_review_from", "value": 1000,
-                  "effective_from": "2026-06-01"}]
+    overrides = [
+        {
+            "rule_id": "registration_2026",
+            "parameter": "expert_review_from",
+            "value": 1000,
+            "effective_from": "2026-06-01",
+        }
+    ]
     rules = contracts.rules_on(dt.date(2026, 6, 30), overrides)
     assert contracts.check(contract(), dt.date(2026, 6, 30), rules).deadline.days == 15
 
@@ -79,10 +101,18 @@ def test_registration_numbers():
 
 
 def test_a_rule_file_without_a_time_limit_or_with_a_bad_number_format_is_refused_at_load():
-    base = {"id": "x", "name": "x", "effective_from": "2026-01-01", "source": "s", "verification": "U",
-            "types": [{"id": "development", "name": "技术开发"}],
-            "parameters": {"number_format": {"label": "编号", "unit": "text", "value": "NNNN"},
-                           "registration_point": {"label": "点", "unit": "text", "value": "01"}}}
+    base = {
+        "id": "x",
+        "name": "x",
+        "effective_from": "2026-01-01",
+        "source": "s",
+        "verification": "U",
+        "types": [{"id": "development", "name": "技术开发"}],
+        "parameters": {
+            "number_format": {"label": "编号", "unit": "text", "value": "NNNN"},
+            "registration_point": {"label": "点", "unit": "text", "value": "01"},
+        },
+    }
     with pytest.raises(RuleDataError, match="需要参数 decision_days"):
         parse(contracts.RegistrationRules, base, file="x.yaml")
     base["parameters"]["decision_days"] = {"label": "时限", "unit": "days", "value": 30}
@@ -93,6 +123,8 @@ def test_a_rule_file_without_a_time_limit_or_with_a_bad_number_format_is_refused
 
 
 def test_the_engine_imports_no_django():
-    code = ("import sys\nimport kechuang.engine.techtransfer.contracts, kechuang.engine.techtransfer.contract_file\n"
-            "assert not [m for m in sys.modules if m == 'django' or m.startswith('django.')], 'django imported'\n")
+    code = (
+        "import sys\nimport kechuang.engine.techtransfer.contracts, kechuang.engine.techtransfer.contract_file\n"
+        "assert not [m for m in sys.modules if m == 'django' or m.startswith('django.')], 'django imported'\n"
+    )
     subprocess.run([sys.executable, "-c", code], check=True)

@@ -65,7 +65,14 @@ def test_rd_institution_level_accepts_chinese():
     column = facts.BY_NAME["rd_institution_level"]
     accepted = ["none", "无", "市级", "市", "省级", "省", "国家级", "国家"]
     assert [facts.parse_value(column, v) for v in accepted] == [
-        "none", "none", "municipal", "municipal", "provincial", "provincial", "national", "national"
+        "none",
+        "none",
+        "municipal",
+        "municipal",
+        "provincial",
+        "provincial",
+        "national",
+        "national",
     ]
     with pytest.raises(facts.CellError) as error:
         facts.parse_value(column, "区级")
@@ -78,7 +85,9 @@ def test_uscc_problem_messages():
     good = make_uscc(1)
     codes = [good, good[:-1] + ("0" if good[-1] != "0" else "1"), "ABC", good[:8] + "I" + good[9:]]
     assert [facts.uscc_problem(c) for c in codes] == [
-        None, "统一社会信用代码校验位错误", "统一社会信用代码应为18位",
+        None,
+        "统一社会信用代码校验位错误",
+        "统一社会信用代码应为18位",
         "统一社会信用代码格式错误（含非法字符或登记管理部门代码无效）",
     ]
 
@@ -107,9 +116,7 @@ def test_csv_and_read_facts_agree_on_numbers(tmp_path):
         except facts.CellError:
             expected.append(None)
     assert frame["revenue"].to_list() == expected
-    assert [(p.row, p.value) for p in problems] == [
-        (i + 2, v) for i, v in enumerate(values) if expected[i] is None
-    ]
+    assert [(p.row, p.value) for p in problems] == [(i + 2, v) for i, v in enumerate(values) if expected[i] is None]
 
 
 NAME, ORIGIN = facts.BY_NAME["name"], facts.BY_NAME["origin_institution"]

@@ -21,6 +21,8 @@ def test_finance_cases(path):
 
 def test_a_wrong_expectation_is_reported_by_name(tmp_path):
     bad = tmp_path / "bad.yaml"
-    bad.write_text("decision: stage\ncases:\n"
-                   "  - {name: 错的, as_of: 2025-06-30, revenue: 50, expect: {stage: mature}}\n", encoding="utf-8")
+    bad.write_text(
+        "decision: stage\ncases:\n  - {name: 错的, as_of: 2025-06-30, revenue: 50, expect: {stage: mature}}\n",
+        encoding="utf-8",
+    )
     assert run_cases(bad) == ["bad.yaml「错的」stage：期望 'mature'，实际 'seed'"]

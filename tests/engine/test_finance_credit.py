@@ -86,10 +86,24 @@ def test_amounts_follow_the_huaian_rule(terms):
 
 def test_points_bands_cap_the_line(terms):
     product, lpr, lifecycle = terms
-    banded = Product("banded", product.doc, {**product.params, "max_amount": 500, "average_years": 1,
-                                              "points_bands": [{"min": 60, "cap": 100}, {"min": 80, "cap": 300}]})
-    firms = pl.DataFrame({"uscc": ["A", "B", "C", "D"], "revenue": [1000.0] * 4, "age_years": [3.0] * 4,
-                          "points": [85.0, 79.99, 59.99, None]})
+    banded = Product(
+        "banded",
+        product.doc,
+        {
+            **product.params,
+            "max_amount": 500,
+            "average_years": 1,
+            "points_bands": [{"min": 60, "cap": 100}, {"min": 80, "cap": 300}],
+        },
+    )
+    firms = pl.DataFrame(
+        {
+            "uscc": ["A", "B", "C", "D"],
+            "revenue": [1000.0] * 4,
+            "age_years": [3.0] * 4,
+            "points": [85.0, 79.99, 59.99, None],
+        }
+    )
     tiers = pl.DataFrame({"uscc": ["A", "B", "C", "D"], "tier": ["high_tech"] * 4, "qualified": [True] * 4})
     out = credit_lines(firms, tiers, banded, lpr, lifecycle)
     # Below the lowest band the cap is 0; without points the band (so the line) is unknown.
@@ -100,10 +114,14 @@ def test_points_bands_cap_the_line(terms):
 def test_works_on_the_derived_frame(terms):
     from kechuang.engine.derive import derived_for_year
 
-    panel = pl.DataFrame({
-        "uscc": ["A", "A", "B"], "year": [2023, 2024, 2024], "revenue": [600.0, 800.0, 150.0],
-        "registered_on": [dt.date(2018, 1, 1), dt.date(2018, 1, 1), dt.date(2024, 3, 1)],
-    })
+    panel = pl.DataFrame(
+        {
+            "uscc": ["A", "A", "B"],
+            "year": [2023, 2024, 2024],
+            "revenue": [600.0, 800.0, 150.0],
+            "registered_on": [dt.date(2018, 1, 1), dt.date(2018, 1, 1), dt.date(2024, 3, 1)],
+        }
+    )
     firms = derived_for_year(panel, 2024, dt.date(2025, 3, 1))
     tiers = pl.DataFrame({"uscc": ["A", "B"], "tier": ["tech_sme", "tech_sme"], "qualified": [True, True]})
     out = {r["uscc"]: r for r in credit_lines(firms, tiers, *terms).iter_rows(named=True)}

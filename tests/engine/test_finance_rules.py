@@ -10,15 +10,25 @@ from kechuang.engine.finance.rules import FundRule, LoanProductRule, ProgrammeRu
 from kechuang.engine.ruledata import RuleDataError, parse, rulebook
 
 PRODUCT = {
-    "id": "p", "name": "产品", "city": "太原市（本局）", "effective_from": "2026-01-01", "source": "本局",
-    "verification": "U", "product_kind": "credit", "stages": ["growth"],
-    "requirements": [{"id": "tiers", "label": "资质", "tiers": "eligible_tiers"},
-                     {"id": "points", "label": "积分不低于 {min_points} 分", "when": "points >= min_points"}],
-    "parameters": {"eligible_tiers": {"label": "资质", "unit": "list", "value": ["tech_sme"]},
-                   "min_points": {"label": "积分", "unit": "points", "value": 60},
-                   "max_amount": {"label": "上限", "unit": "wan", "value": 300},
-                   "rate_spread_bp": {"label": "加点", "unit": "number", "value": 80},
-                   "decision_days": {"label": "时限", "unit": "working_days", "value": 5}},
+    "id": "p",
+    "name": "产品",
+    "city": "太原市（本局）",
+    "effective_from": "2026-01-01",
+    "source": "本局",
+    "verification": "U",
+    "product_kind": "credit",
+    "stages": ["growth"],
+    "requirements": [
+        {"id": "tiers", "label": "资质", "tiers": "eligible_tiers"},
+        {"id": "points", "label": "积分不低于 {min_points} 分", "when": "points >= min_points"},
+    ],
+    "parameters": {
+        "eligible_tiers": {"label": "资质", "unit": "list", "value": ["tech_sme"]},
+        "min_points": {"label": "积分", "unit": "points", "value": 60},
+        "max_amount": {"label": "上限", "unit": "wan", "value": 300},
+        "rate_spread_bp": {"label": "加点", "unit": "number", "value": 80},
+        "decision_days": {"label": "时限", "unit": "working_days", "value": 5},
+    },
 }
 
 
@@ -30,19 +40,44 @@ def test_every_shipped_finance_rule_loads():
     assert huaian.city == "淮安市（示例）"  # another city's rule, shipped as an example the bureau may choose
 
 
-@pytest.mark.parametrize(("change", "message"), [
-    ({"parameters": {k: v for k, v in PRODUCT["parameters"].items() if k != "decision_days"}},
-     "缺少参数 decision_days"),
-    ({"requirements": [{"id": "x", "label": "x", "when": "points >=", }]}, "条件 x："),
-    ({"requirements": [{"id": "x", "label": "x"}]}, "每个条件写 when（条件表达式）或 tiers（资质清单参数）之一"),
-    ({"requirements": [{"id": "x", "label": "差 {nope}", "when": "points > 1"}]}, "引用了不存在的参数 nope"),
-    ({"parameters": {**PRODUCT["parameters"], "eligible_tiers": {"label": "资质", "unit": "list",
-                                                                 "value": ["vip"]}}}, "资质 vip 未定义"),
-    ({"parameters": {**PRODUCT["parameters"], "max_amount": {"label": "上限", "unit": "share", "value": 0.3}}},
-     "参数 max_amount 的 unit 应为 wan"),
-    ({"product_kind": "lease"}, "应为 credit、guaranteed、ip_pledge、invest_loan 之一"),
-    ({"stages": []}, "至少需要 1 项"),
-])
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            {"parameters": {k: v for k, v in PRODUCT["parameters"].items() if k != "decision_days"}},
+            "缺少参数 decision_days",
+        ),
+        (
+            {
+                "requirements": [
+                    {
+                        "id": "x",
+                        "label": "x",
+                        "when": "points >=",
+                    }
+                ]
+            },
+            "条件 x：",
+        ),
+        ({"requirements": [{"id": "x", "label": "x"}]}, "每个条件写 when（条件表达式）或 tiers（资质清单参数）之一"),
+        ({"requirements": [{"id": "x", "label": "差 {nope}", "when": "points > 1"}]}, "引用了不存在的参数 nope"),
+        (
+            {
+                "parameters": {
+                    **PRODUCT["parameters"],
+                    "eligible_tiers": {"label": "资质", "unit": "list", "value": ["vip"]},
+                }
+            },
+            "资质 vip 未定义",
+        ),
+        (
+            {"parameters": {**PRODUCT["parameters"], "max_amount": {"label": "上限", "unit": "share", "value": 0.3}}},
+            "参数 max_amount 的 unit 应为 wan",
+        ),
+        ({"product_kind": "lease"}, "应为 credit、guaranteed、ip_pledge、invest_loan 之一"),
+        ({"stages": []}, "至少需要 1 项"),
+    ],
+)
 def test_a_bad_product_rule_is_refused_in_chinese(change, message):
     with pytest.raises(RuleDataError) as err:
         parse(LoanProductRule, {**PRODUCT, **change}, file="p.yaml")
@@ -60,8 +95,13 @@ def test_the_bureau_may_not_name_an_unknown_tier_or_a_basis_that_does_not_exist(
 
 def test_a_programme_rule_needs_known_stages():
     base = rulebook("finance_programme").in_force("finance_programme", dt.date(2026, 1, 1))
-    data = {**base.model_dump(exclude={"parameters", "version"}), "parameters": {
-        name: {"label": p.label, "unit": p.unit, "value": p.versions[0].value} for name, p in base.parameters.items()}}
+    data = {
+        **base.model_dump(exclude={"parameters", "version"}),
+        "parameters": {
+            name: {"label": p.label, "unit": p.unit, "value": p.versions[0].value}
+            for name, p in base.parameters.items()
+        },
+    }
     data["parameters"]["lifecycle"]["value"] = [{"stage": "teen", "max_revenue": 1}]
     with pytest.raises(RuleDataError, match="lifecycle 每档的 stage 应为 seed、startup、growth、mature 之一"):
         parse(ProgrammeRule, data)

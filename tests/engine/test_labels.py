@@ -35,7 +35,13 @@ def test_every_value_a_rule_set_computes_has_a_label():
 
 def test_value_text():
     assert [labels.value_text(v) for v in (None, True, False, 3, 0.045080240745, "electronic_information")] == [
-        "未知", "是", "否", "3", "0.0451", "electronic_information"]
+        "未知",
+        "是",
+        "否",
+        "3",
+        "0.0451",
+        "electronic_information",
+    ]
 
 
 def test_missing_and_gap_texts():
@@ -43,8 +49,15 @@ def test_missing_and_gap_texts():
     assert labels.names_text("") == ""
     gaps = [{"condition": "rd_min", "field": "rd_expense", "current": 40.0, "required": 100.0, "delta": 60.0}]
     assert labels.gaps_text(gaps) == "研发费用：40 万元 → 100 万元（差 60 万元）"
-    debt = [{"condition": "debt_70", "field": "total_liabilities", "current": 1078.6039, "required": 865.78824,
-             "delta": -212.8157}]
+    debt = [
+        {
+            "condition": "debt_70",
+            "field": "total_liabilities",
+            "current": 1078.6039,
+            "required": 865.78824,
+            "delta": -212.8157,
+        }
+    ]
     assert labels.gaps_text(debt) == "负债总额：1078.6039 万元 → 865.7882 万元（需减少 212.8157 万元）"
     assert labels.gap_text({"field": "rd_expense", "current": 40}) == "研发费用：40 万元 → 未知（差 未知）"
     assert labels.number_text(0.00004) == "0"
@@ -56,8 +69,15 @@ def test_condition_labels_show_the_parameters_in_force():
     assert labels.condition_labels(tech, AS_OF)["size_limits"] == "规模（职工≤500人、年销售收入≤2亿元、资产总额≤2亿元）"
     assert labels.condition_labels(hte, AS_OF)["tech_staff_ratio"] == "科技人员占职工总数≥10%"
     assert labels.condition_labels(lg, AS_OF)["debt_70"] == "资产负债率≤70%"
-    raised = [{"ruleset": "high_tech", "parameter": "tech_staff_ratio_min", "effective_from": "2025-01-01",
-               "value": 0.125, "source": "局文件"}]
+    raised = [
+        {
+            "ruleset": "high_tech",
+            "parameter": "tech_staff_ratio_min",
+            "effective_from": "2025-01-01",
+            "value": 0.125,
+            "source": "局文件",
+        }
+    ]
     assert labels.condition_labels(hte, AS_OF, raised)["tech_staff_ratio"] == "科技人员占职工总数≥12.5%"
     # a version dated after the as-of date is not in force yet
     later = [{**raised[0], "effective_from": "2025-07-01"}]
@@ -132,28 +152,34 @@ def test_thresholds_take_their_own_unit_and_name_from_the_rule_set():
     """A share threshold reads in % beside money values, a USD amount in 万美元 (not the 万元 of what it is
     compared with), and each of several thresholds is named — parameters and rule-set values alike."""
     high_tech = next(r for r in all_rulesets() if r.id == "high_tech").label
-    rd = labels.condition_values_text({"rd_ratio_3y": 0.04508, "revenue": 3000}, {"rd_ratio_small": 0.05},
-                                      high_tech)
+    rd = labels.condition_values_text({"rd_ratio_3y": 0.04508, "revenue": 3000}, {"rd_ratio_small": 0.05}, high_tech)
     assert rd == "近三年研发费用占比=4.508% 营业收入=3000 万元｜门槛 5%"
     unicorn = next(r for r in all_rulesets() if r.id == "unicorn").label
-    valuation = labels.condition_values_text({"valuation": 710000}, {"valuation_usd_above": 100000,
-                                                                     "usd_cny": 7.1}, unicorn)
+    valuation = labels.condition_values_text(
+        {"valuation": 710000}, {"valuation_usd_above": 100000, "usd_cny": 7.1}, unicorn
+    )
     assert valuation.endswith("｜门槛 估值须超过（万美元，不含） 100000 万美元、美元兑人民币汇率 7.1")
     little_giant = next(r for r in all_rulesets() if r.id == "little_giant").label
-    required = labels.condition_values_text({"rd_ratio_revenue": 0.05, "revenue": 6000},
-                                            {"revenue_mid_min": 5000, "rd_ratio_required": 0.06}, little_giant)
-    assert required.endswith("｜门槛 研发投入分档：营业收入中档下限（万元，含；不足的看融资、研发费用与研发人员）"
-                             " 5000 万元、研发费用占比要求（按收入规模） 6%")
+    required = labels.condition_values_text(
+        {"rd_ratio_revenue": 0.05, "revenue": 6000}, {"revenue_mid_min": 5000, "rd_ratio_required": 0.06}, little_giant
+    )
+    assert required.endswith(
+        "｜门槛 研发投入分档：营业收入中档下限（万元，含；不足的看融资、研发费用与研发人员）"
+        " 5000 万元、研发费用占比要求（按收入规模） 6%"
+    )
 
 
 def test_gaps_read_with_units():
     assert labels.gap_text({"field": "tech_staff", "current": 14, "required": 15, "delta": 1}) == (
-        "科技人员数：14 → 15（差 1）")
+        "科技人员数：14 → 15（差 1）"
+    )
     assert labels.gap_text({"field": "total_liabilities", "current": 800, "required": 700, "delta": -100}) == (
-        "负债总额：800 万元 → 700 万元（需减少 100 万元）")
+        "负债总额：800 万元 → 700 万元（需减少 100 万元）"
+    )
     assert labels.condition_values_text({}, None) == ""
-    sized = labels.condition_values_text({"staff_total": 100}, {"staff_max": 500, "revenue_max": 20000},
-                                         "tech_sme@2022-05-01")
+    sized = labels.condition_values_text(
+        {"staff_total": 100}, {"staff_max": 500, "revenue_max": 20000}, "tech_sme@2022-05-01"
+    )
     assert sized == "职工总数=100｜门槛 职工总数上限（人，含） 500、年销售收入上限（万元，含） 20000 万元"
 
 

@@ -72,7 +72,10 @@ def test_top_bounds(matcher):
 def test_without_ipc_labels_ranking_is_lexical():
     plain = Matcher([Document(d.id, d.title) for d in CORPUS])
     assert [(h.id, h.reason) for h in plain.search("防爆锂电池")] == [
-        ("P1", "共同词：电池、防爆"), ("P6", "共同词：电池、防爆"), ("P2", "共同词：锂电池"), ("P3", "共同词：电池"),
+        ("P1", "共同词：电池、防爆"),
+        ("P6", "共同词：电池、防爆"),
+        ("P2", "共同词：锂电池"),
+        ("P3", "共同词：电池"),
     ]
 
 

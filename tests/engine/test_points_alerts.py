@@ -93,15 +93,29 @@ HEAD = {"id": "x", "name": "测试", "effective_from": AS_OF, "source": "本局"
 
 def test_a_rule_without_conditions_is_refused():
     with pytest.raises(RuleDataError) as exc:
-        parse(AlertRules, {**HEAD, "rules": [
-            {"id": "r", "label": "R", "severity": "info", "when": [], "message": "m"}]})
+        parse(
+            AlertRules, {**HEAD, "rules": [{"id": "r", "label": "R", "severity": "info", "when": [], "message": "m"}]}
+        )
     assert [str(p) for p in exc.value.problems] == ["规则 x，字段 预警规则第 1 项·条件：至少需要 1 项"]
 
 
 def test_rule_validation():
     with pytest.raises(RuleDataError) as exc:
-        parse(AlertRules, {**HEAD, "rules": [
-            {"id": "r", "label": "R", "severity": "loud", "when": [{"field": "a", "op": "<"}], "message": "{a:yuan}"}]})
+        parse(
+            AlertRules,
+            {
+                **HEAD,
+                "rules": [
+                    {
+                        "id": "r",
+                        "label": "R",
+                        "severity": "loud",
+                        "when": [{"field": "a", "op": "<"}],
+                        "message": "{a:yuan}",
+                    }
+                ],
+            },
+        )
     assert [str(p) for p in exc.value.problems] == [
         "规则 x，字段 预警规则第 1 项·级别：应为 info、warning、critical 之一，现为“loud”",
         "规则 x，字段 预警规则第 1 项·条件第 1 项：条件 a 小于 缺少比较值",
@@ -110,11 +124,17 @@ def test_rule_validation():
 
 
 def test_rule_ids_are_unique_and_fields_known():
-    rule = {"id": "r", "label": "R", "severity": "info", "when": [{"field": "rd_expens", "op": "is_true"}],
-            "message": "m"}
+    rule = {
+        "id": "r",
+        "label": "R",
+        "severity": "info",
+        "when": [{"field": "rd_expens", "op": "is_true"}],
+        "message": "m",
+    }
     with pytest.raises(RuleDataError, match="预警规则编号重复：r"):
         parse(AlertRules, {**HEAD, "rules": [rule, rule]})
     doc = parse(AlertRules, {**HEAD, "rules": [rule]})
     assert [str(p) for p in doc.problems()] == [
         "规则 x，字段 rules.r：字段 rd_expens 不存在（应为派生指标表的列，或 points、points_prev、points_delta、"
-        "hte_expires_on）"]
+        "hte_expires_on）"
+    ]

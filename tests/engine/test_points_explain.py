@@ -46,9 +46,7 @@ def test_change_is_explained_by_indicator(scheme):
 
 def test_drop_with_stage_change_and_top_limit(scheme):
     prev = score_frame(_one(abnormal_listed=False), scheme, year=2023)
-    now = score_frame(
-        _one(revenue=1500.0, rd_ratio_revenue=0.04, rd_expense=820.0, abnormal_listed=True), scheme
-    )
+    now = score_frame(_one(revenue=1500.0, rd_ratio_revenue=0.04, rd_expense=820.0, abnormal_listed=True), scheme)
     out = explain_changes(now, prev, scheme, top=2).row(0, named=True)
     # now (big): a 0.5 × 25 = 12.5, b 0.82 × 25 = 20.5, e +5, f −10 → 28; before 60 → −32.
     assert out["delta"] == -32
@@ -95,9 +93,7 @@ def test_explain_firm_structure_is_json_able_and_adds_up(scheme):
 
 def test_indicator_percentiles_exclude_unknowns(scheme):
     scored = score_frame(firms(), scheme)
-    q = dict(
-        zip(*indicator_percentiles(scored, scheme).select("uscc", "q_a").to_dict().values(), strict=True)
-    )
+    q = dict(zip(*indicator_percentiles(scored, scheme).select("uscc", "q_a").to_dict().values(), strict=True))
     assert q == {"F1": 100.0, "F2": 0.0, "F3": None, "F4": 100.0, "F5": 0.0, "F6": None}
 
 

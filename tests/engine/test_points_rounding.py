@@ -29,22 +29,31 @@ def _scheme(precision: int, bonus: float, negative: float):
 
 def _one_firm(standard: bool, listed: bool) -> pl.DataFrame:
     """A firm whose weighted indicators score 0 (R&D 0, lowest and only revenue), so points = bonus − negative."""
-    return pl.DataFrame({
-        "uscc": ["T"], "industry_code": ["3911"], "region_code": ["140105"], "revenue": [100.0],
-        "rd_ratio_revenue": [0.0], "rd_expense": [0.0], "revenue_growth": [0.0],
-        "led_standard_5y": [standard], "abnormal_listed": [listed], "dishonest_listed": [False],
-    })
+    return pl.DataFrame(
+        {
+            "uscc": ["T"],
+            "industry_code": ["3911"],
+            "region_code": ["140105"],
+            "revenue": [100.0],
+            "rd_ratio_revenue": [0.0],
+            "rd_expense": [0.0],
+            "revenue_growth": [0.0],
+            "led_standard_5y": [standard],
+            "abnormal_listed": [listed],
+            "dishonest_listed": [False],
+        }
+    )
 
 
 @pytest.mark.parametrize(
     ("precision", "bonus", "expected"),
     [
-        (2, 0.125, 0.13),   # half-even: 0.12
-        (2, 0.375, 0.38),   # half-down: 0.37 (half-even keeps 0.38: the cases around it catch that)
-        (2, 0.625, 0.63),   # half-even: 0.62
-        (1, 0.25, 0.3),     # half-even: 0.2
-        (0, 2.5, 3.0),      # half-even: 2
-        (0, 0.5, 1.0),      # half-even: 0
+        (2, 0.125, 0.13),  # half-even: 0.12
+        (2, 0.375, 0.38),  # half-down: 0.37 (half-even keeps 0.38: the cases around it catch that)
+        (2, 0.625, 0.63),  # half-even: 0.62
+        (1, 0.25, 0.3),  # half-even: 0.2
+        (0, 2.5, 3.0),  # half-even: 2
+        (0, 0.5, 1.0),  # half-even: 0
     ],
 )
 def test_a_positive_contribution_at_an_exact_half_rounds_up(precision, bonus, expected):
@@ -57,8 +66,8 @@ def test_a_positive_contribution_at_an_exact_half_rounds_up(precision, bonus, ex
     ("precision", "negative", "expected"),
     [
         (2, 0.125, -0.13),  # half-even: −0.12; half-up (towards +∞): −0.12
-        (1, 0.25, -0.3),    # half-even: −0.2
-        (0, 2.5, -3.0),     # half-even: −2; half-up: −2
+        (1, 0.25, -0.3),  # half-even: −0.2
+        (0, 2.5, -3.0),  # half-even: −2; half-up: −2
     ],
 )
 def test_a_negative_contribution_at_an_exact_half_rounds_away_from_zero(precision, negative, expected):

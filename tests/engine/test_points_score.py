@@ -171,9 +171,7 @@ def test_shipped_scheme_contributions_add_up_on_many_firms():
     assert scored["points"].min() >= -20 and scored["points"].max() <= 100
     for stage, n in scored.group_by("stage").len().iter_rows():
         top = scored.filter(pl.col("stage") == stage)
-        assert top.filter(pl.col("list") == "leading").height == sum(
-            1 for r in top["stage_rank"] if r * 20 <= n
-        )
+        assert top.filter(pl.col("list") == "leading").height == sum(1 for r in top["stage_rank"] if r * 20 <= n)
 
 
 def _panel() -> pl.DataFrame:

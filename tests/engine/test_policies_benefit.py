@@ -131,8 +131,7 @@ def test_range_takes_the_highest_amount_the_caps_allow():
     assert amounts(r) == [D(100), D(75), D(30), D(0)]
     assert r["failed"][3] == "amount_min"
     assert r["gaps"][3] == (
-        '[{"condition":"amount_min","field":"paid_in_capital","current":59.9999,'
-        '"required":60.0,"delta":0.0001}]'
+        '[{"condition":"amount_min","field":"paid_in_capital","current":59.9999,"required":60.0,"delta":0.0001}]'
     )
 
 

@@ -93,9 +93,7 @@ def test_pro_rata_rounds_down_and_reports_the_remainder():
 
 
 def test_pro_rata_does_not_overflow_on_large_amounts():
-    big = results(
-        [("A", "p", None, "true", 10_000_000_000_000), ("B", "p", None, "true", 10_000_000_000_000)]
-    )
+    big = results([("A", "p", None, "true", 10_000_000_000_000), ("B", "p", None, "true", 10_000_000_000_000)])
     out, _ = allocate(big, Budget({2025: 10_000_000_000_000}), 2025)
     assert out["granted_yuan"].to_list() == [5_000_000_000_000, 5_000_000_000_000]
 
@@ -117,9 +115,7 @@ def test_ranking(order, partial, expected):
 
 
 def test_ranking_ties_by_uscc_and_unknown_rank_last():
-    frame = results(
-        [("B", "p", None, "true", 100), ("A", "p", None, "true", 100), ("C", "p", None, "true", 100)]
-    )
+    frame = results([("B", "p", None, "true", 100), ("A", "p", None, "true", 100), ("C", "p", None, "true", 100)])
     ranks = pl.DataFrame({"uscc": ["A", "B", "C"], "rank": [5.0, 5.0, None]})
     out, _ = allocate(frame, Budget({2025: 150}, Allocation("ranking", "rank", "desc", True)), 2025, ranks)
     assert dict(out.select("uscc", "granted_yuan").rows()) == {"A": 100, "B": 50, "C": 0}

@@ -43,8 +43,13 @@ PANEL = facts(
             "revenue": 100.0,
         },
         # 25 paid in: the grant may not exceed it (the fund at most 50% after the injection), below the 30 floor
-        {"uscc": "B", "valley_resident": True, "origin": "local_institution_team", "paid_in_capital": 25.0,
-         "region_code": "140105"},
+        {
+            "uscc": "B",
+            "valley_resident": True,
+            "origin": "local_institution_team",
+            "paid_in_capital": 25.0,
+            "region_code": "140105",
+        },
         {"uscc": "C", "valley_resident": None, "paid_in_capital": 150.0, "region_code": "140106"},
         {
             "uscc": "D",
@@ -146,9 +151,7 @@ def test_simulation_summary_distribution_and_near_misses():
     assert (row["firms"], row["eligible"], row["unknown"], row["not_eligible"]) == (4, 1, 1, 2)
     assert row["demand"] == Decimal(100)
     assert row["potential_unknown"] == Decimal(100)
-    assert (
-        row["budget"] == Decimal(3500) and row["granted"] == Decimal(100) and row["shortfall"] == Decimal(0)
-    )
+    assert row["budget"] == Decimal(3500) and row["granted"] == Decimal(100) and row["shortfall"] == Decimal(0)
     region = sim.distribution("region")
     assert region.rows() == [
         ("140105", 2, 1, 0, Decimal(100)),
@@ -190,10 +193,7 @@ def test_stacking_group_across_policies():
         ]
     )
     sim = simulate([a, b], panel, AS_OF)
-    got = {
-        (u, p): (g, s)
-        for u, p, g, s in sim.results.select("uscc", "policy", "granted_yuan", "stacked_by").rows()
-    }
+    got = {(u, p): (g, s) for u, p, g, s in sim.results.select("uscc", "policy", "granted_yuan", "stacked_by").rows()}
     assert got == {
         ("A", "rent_refund"): (0, "rent_city"),
         ("A", "rent_city"): (120_000, None),
@@ -219,22 +219,36 @@ def test_compare_two_versions():
     assert summary["demand"].to_list() == [Decimal(75), Decimal(100)]
 
 
-ONE_OFF = {"id": "grant", "name": "奖励", "issuer": "市科技局", "document": "测试", "source": "测试",
-           "verification": "V", "delivery": "auto", "effective_from": "2025-01-01", "facts_year": "current",
-           "eligibility": [{"id": "rd", "label": "研发费用不低于50万元", "when": "rd_expense >= 50"},
-                           {"id": "staff", "label": "职工不少于10人", "when": "staff_total >= 10"}],
-           "benefit": {"kind": "fixed", "amount": 10}, "limits": {"one_off": True}}
+ONE_OFF = {
+    "id": "grant",
+    "name": "奖励",
+    "issuer": "市科技局",
+    "document": "测试",
+    "source": "测试",
+    "verification": "V",
+    "delivery": "auto",
+    "effective_from": "2025-01-01",
+    "facts_year": "current",
+    "eligibility": [
+        {"id": "rd", "label": "研发费用不低于50万元", "when": "rd_expense >= 50"},
+        {"id": "staff", "label": "职工不少于10人", "when": "staff_total >= 10"},
+    ],
+    "benefit": {"kind": "fixed", "amount": 10},
+    "limits": {"one_off": True},
+}
 
 
 def test_a_near_miss_is_one_condition_short_never_the_benefit_already_held():
-    panel = facts([
-        {"uscc": "A", "rd_expense": 40.0, "staff_total": 20},  # one short: rd
-        {"uscc": "B", "rd_expense": 40.0, "staff_total": 5},  # two short
-        {"uscc": "C", "rd_expense": 40.0, "staff_total": None},  # one short, one unknown
-        {"uscc": "D", "rd_expense": 60.0, "staff_total": 20},  # qualifies, but already holds it
-        {"uscc": "E", "rd_expense": 40.0, "staff_total": 20},  # one short and already holds it
-        {"uscc": "F", "rd_expense": 60.0, "staff_total": 20},  # qualifies
-    ])
+    panel = facts(
+        [
+            {"uscc": "A", "rd_expense": 40.0, "staff_total": 20},  # one short: rd
+            {"uscc": "B", "rd_expense": 40.0, "staff_total": 5},  # two short
+            {"uscc": "C", "rd_expense": 40.0, "staff_total": None},  # one short, one unknown
+            {"uscc": "D", "rd_expense": 60.0, "staff_total": 20},  # qualifies, but already holds it
+            {"uscc": "E", "rd_expense": 40.0, "staff_total": 20},  # one short and already holds it
+            {"uscc": "F", "rd_expense": 60.0, "staff_total": 20},  # qualifies
+        ]
+    )
     held = pl.DataFrame({"uscc": ["D", "E"], "policy": ["grant"] * 2, "year": [2025] * 2, "amount": [10.0] * 2})
     out = evaluate_policy(ONE_OFF, panel, AS_OF, payouts=held).sort("uscc")
     assert out["eligible"].to_list() == ["false", "false", "false", "false", "false", "true"]

@@ -16,16 +16,29 @@ CASES = yaml.safe_load((ROOT / "policies" / "stacking" / "cases.yaml").read_text
 def _outcome(case) -> tuple[str, list[str]]:
     if "together" in case:
         rows = case["together"]
-        out = stack(pl.DataFrame({
-            "uscc": ["A"] * len(rows), "policy": [r["policy"] for r in rows], "eligible": ["true"] * len(rows),
-            "stacking_group": ["rent"] * len(rows), "amount_yuan": [money.to_yuan(r["amount"]) for r in rows]}),
-            priority=[r["policy"] for r in rows])
+        out = stack(
+            pl.DataFrame(
+                {
+                    "uscc": ["A"] * len(rows),
+                    "policy": [r["policy"] for r in rows],
+                    "eligible": ["true"] * len(rows),
+                    "stacking_group": ["rent"] * len(rows),
+                    "amount_yuan": [money.to_yuan(r["amount"]) for r in rows],
+                }
+            ),
+            priority=[r["policy"] for r in rows],
+        )
         winner = out.filter(pl.col("stacked_by").is_null())["policy"].to_list()
         return winner[0], sorted(out.filter(pl.col("stacked_by").is_not_null())["policy"].to_list())
-    held = pl.DataFrame({"firm": [1] * len(case["held"]), "entitlement": list(range(len(case["held"]))),
-                         "policy": [h["policy"] for h in case["held"]],
-                         "amount_yuan": [money.to_yuan(h["amount"]) for h in case["held"]],
-                         "locked": [h["locked"] for h in case["held"]]})
+    held = pl.DataFrame(
+        {
+            "firm": [1] * len(case["held"]),
+            "entitlement": list(range(len(case["held"]))),
+            "policy": [h["policy"] for h in case["held"]],
+            "amount_yuan": [money.to_yuan(h["amount"]) for h in case["held"]],
+            "locked": [h["locked"] for h in case["held"]],
+        }
+    )
     new = pl.DataFrame({"firm": [1], "amount_yuan": [money.to_yuan(case["new"]["amount"])]})
     decided, losers = stack_against_held(new, held)
     kept = decided["stacked_by"][0]

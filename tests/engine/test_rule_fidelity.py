@@ -81,8 +81,14 @@ def test_a_bureau_version_of_a_parameter_another_version_dropped_does_not_apply(
     # `requires_specialized_title` exists in the 2022 version only: a bureau version keyed by id little_giant
     # must not break the 2022 rule set, and the 2026 rule set (another id) does not see it at all.
     (old,) = select_rulesets(AS_OF, ["little_giant"])
-    stale = [{"ruleset": "little_giant", "parameter": "requires_specialized_title", "effective_from": "2024-01-01",
-              "value": False}]
+    stale = [
+        {
+            "ruleset": "little_giant",
+            "parameter": "requires_specialized_title",
+            "effective_from": "2024-01-01",
+            "value": False,
+        }
+    ]
     assert old.resolve(AS_OF, stale)["requires_specialized_title"].value is False
     assert "requires_specialized_title" not in giant.resolve(dt.date(2026, 6, 30), stale)
     with pytest.raises(RuleSetError, match="没有参数"):
@@ -90,9 +96,17 @@ def test_a_bureau_version_of_a_parameter_another_version_dropped_does_not_apply(
 
 
 HTE = {
-    "uscc": "H", "name": "高", "year": 2024, "registered_on": dt.date(2015, 1, 1),
-    "hightech_field": "electronic_information", "staff_total": 100.0, "tech_staff": 20.0, "revenue": 5000.0,
-    "hightech_revenue": 3000.0, "rd_expense": 300.0, "rd_expense_domestic": 300.0,
+    "uscc": "H",
+    "name": "高",
+    "year": 2024,
+    "registered_on": dt.date(2015, 1, 1),
+    "hightech_field": "electronic_information",
+    "staff_total": 100.0,
+    "tech_staff": 20.0,
+    "revenue": 5000.0,
+    "hightech_revenue": 3000.0,
+    "rd_expense": 300.0,
+    "rd_expense_domestic": 300.0,
 }
 
 
@@ -156,7 +170,9 @@ def test_subset_ip_counts_are_zero_without_class1_ip():
     )
     d = derive.derived_for_year(panel, 2024, AS_OF)
     assert d.select("class1_high_value", "class1_self_developed", "class1_ip_applied").rows() == [
-        (0, 0, 0), (None, None, None)]
+        (0, 0, 0),
+        (None, None, None),
+    ]
 
 
 def test_failed_and_missing_lists_beyond_64_names():
@@ -172,5 +188,12 @@ def test_a_little_giant_with_nothing_filled_in_lists_every_missing_item():
     out = evaluate(pl.DataFrame([{"uscc": "X", "name": "x", "year": 2024}]), AS_OF, ["little_giant"])
     missing = out["missing"][0].split(";")
     assert out["qualified"][0] == "unknown"
-    assert {"core_business_it_system", "chain_key_link", "key_field_product", "class1_ip_applied",
-            "tax_evasion", "data_security_incident@2023", "restricted_products"} <= set(missing)
+    assert {
+        "core_business_it_system",
+        "chain_key_link",
+        "key_field_product",
+        "class1_ip_applied",
+        "tax_evasion",
+        "data_security_incident@2023",
+        "restricted_products",
+    } <= set(missing)

@@ -33,12 +33,24 @@ class Deadline(RuleDoc):
     decision_days: int = Field(ge=1, title="办理时限")
 
 
-BASE = {"id": "registration", "name": "登记规则", "effective_from": "2026-03-01", "source": "工信部 2026",
-        "verification": "P", "decision_days": 15,
-        "parameters": {"expert_above": {"label": "专家评审门槛", "unit": "wan", "value": 500, "verified": "P",
-                                        "source": "第十条"},
-                       "lpr": {"label": "LPR", "versions": [{"effective_from": "2025-01-01", "value": 3.1},
-                                                             {"effective_from": "2026-05-20", "value": 3.0}]}}}
+BASE = {
+    "id": "registration",
+    "name": "登记规则",
+    "effective_from": "2026-03-01",
+    "source": "工信部 2026",
+    "verification": "P",
+    "decision_days": 15,
+    "parameters": {
+        "expert_above": {"label": "专家评审门槛", "unit": "wan", "value": 500, "verified": "P", "source": "第十条"},
+        "lpr": {
+            "label": "LPR",
+            "versions": [
+                {"effective_from": "2025-01-01", "value": 3.1},
+                {"effective_from": "2026-05-20", "value": 3.0},
+            ],
+        },
+    },
+}
 
 
 def test_a_document_is_typed_and_keyed_by_its_version():
@@ -49,8 +61,13 @@ def test_a_document_is_typed_and_keyed_by_its_version():
 
 
 def test_every_problem_is_named_by_file_rule_and_field_in_one_error():
-    bad = {**BASE, "verification": "X", "decision_days": 0, "typo": 1,
-           "parameters": {"share": {"unit": "share", "value": 20}}}
+    bad = {
+        **BASE,
+        "verification": "X",
+        "decision_days": 0,
+        "typo": 1,
+        "parameters": {"share": {"unit": "share", "value": 20}},
+    }
     with pytest.raises(RuleDataError) as err:
         parse(Deadline, bad, file="registration.yaml")
     text = err.value.message
@@ -84,9 +101,16 @@ def test_parameters_on_a_date_with_the_bureaus_versions_and_their_sources():
     doc = parse(Deadline, BASE)
     assert doc.params(D(2026, 5, 19))["lpr"] == 3.1
     assert doc.params(D(2026, 5, 20))["lpr"] == 3.0
-    bureau = [{"rule_id": "registration", "parameter": "expert_above", "effective_from": D(2026, 7, 1), "value": 300,
-               "source": "本市细则"}, {"rule_id": "other", "parameter": "expert_above",
-                                       "effective_from": D(2026, 1, 1), "value": 1}]
+    bureau = [
+        {
+            "rule_id": "registration",
+            "parameter": "expert_above",
+            "effective_from": D(2026, 7, 1),
+            "value": 300,
+            "source": "本市细则",
+        },
+        {"rule_id": "other", "parameter": "expert_above", "effective_from": D(2026, 1, 1), "value": 1},
+    ]
     assert doc.params(D(2026, 6, 30), bureau)["expert_above"] == 500
     on = doc.params(D(2026, 7, 1), bureau)
     assert on["expert_above"] == 300
@@ -94,23 +118,28 @@ def test_parameters_on_a_date_with_the_bureaus_versions_and_their_sources():
     assert on.cite("expert_above") == "专家评审门槛：本局调整（自 2026-07-01 起）"
     assert doc.params(D(2026, 6, 30)).cite("expert_above") == "专家评审门槛：第十条（自 2026-03-01 起）"
     with pytest.raises(RuleDataError, match="没有参数“nope”"):
-        doc.params(D(2026, 7, 1), [{"rule_id": "registration", "parameter": "nope", "effective_from": D(2026, 1, 1),
-                                    "value": 1}])
+        doc.params(
+            D(2026, 7, 1),
+            [{"rule_id": "registration", "parameter": "nope", "effective_from": D(2026, 1, 1), "value": 1}],
+        )
 
 
-@pytest.mark.parametrize(("current", "value", "unit", "message"), [
-    (500, "x", "", "应为数字"),
-    (500, 500, "", "与现行取值相同"),
-    (500, -1, "", "不能为负数"),
-    (0.2, 1.5, "share", "比例应在 0 到 1 之间"),
-    (15, 2.5, "working_days", "应为整数"),
-    (True, 1, "", "应为 true（是）或 false（否）"),
-    ([1, 2], [3, 2], "", "最低不大于最高"),
-    (["a"], [1], "", "应为文字列表"),
-    ([{"min": 1, "points": 2}], [{"min": "x", "points": 2}], "", "第 1 档的“min”应为数字"),
-    ([{"min": 1, "points": 2}], [{"max": 1, "points": 2}], "", "不认识的项：max"),
-    (500, float("nan"), "", "NaN"),
-])
+@pytest.mark.parametrize(
+    ("current", "value", "unit", "message"),
+    [
+        (500, "x", "", "应为数字"),
+        (500, 500, "", "与现行取值相同"),
+        (500, -1, "", "不能为负数"),
+        (0.2, 1.5, "share", "比例应在 0 到 1 之间"),
+        (15, 2.5, "working_days", "应为整数"),
+        (True, 1, "", "应为 true（是）或 false（否）"),
+        ([1, 2], [3, 2], "", "最低不大于最高"),
+        (["a"], [1], "", "应为文字列表"),
+        ([{"min": 1, "points": 2}], [{"min": "x", "points": 2}], "", "第 1 档的“min”应为数字"),
+        ([{"min": 1, "points": 2}], [{"max": 1, "points": 2}], "", "不认识的项：max"),
+        (500, float("nan"), "", "NaN"),
+    ],
+)
 def test_a_new_value_must_have_the_shape_of_the_value_it_replaces(current, value, unit, message):
     p = Parameter("p", "某参数", (ParameterVersion(current, D(2026, 1, 1)),), unit=unit)
     assert message in check_value(p, current, value)
@@ -126,7 +155,9 @@ def test_a_rulebook_loads_a_folder_once_and_refuses_a_duplicate_version(tmp_path
         "- {id: registration, name: 登记, effective_from: 2001-01-01, effective_to: 2026-02-28, source: 2000办法, "
         "verification: V, decision_days: 30}\n"
         "- {id: registration, name: 登记, effective_from: 2026-03-01, source: 2026办法, verification: P, "
-        "decision_days: 15}\n", encoding="utf-8")
+        "decision_days: 15}\n",
+        encoding="utf-8",
+    )
     register(Kind("test_deadline", "测试时限", str(tmp_path), Deadline))
     book = rulebook("test_deadline")
     assert [d.decision_days for d in book.versions("registration")] == [30, 15]
@@ -139,9 +170,12 @@ def test_a_rulebook_loads_a_folder_once_and_refuses_a_duplicate_version(tmp_path
         book.in_force("nope", D(2026, 3, 1))
     dup = tmp_path / "dup"
     dup.mkdir()
-    (dup / "b.yaml").write_text("- {id: x, name: X, effective_from: 2026-01-01, source: s, verification: V, "
-                                "decision_days: 1}\n- {id: x, name: X, effective_from: 2026-01-01, source: s, "
-                                "verification: V, decision_days: 2}\n", encoding="utf-8")
+    (dup / "b.yaml").write_text(
+        "- {id: x, name: X, effective_from: 2026-01-01, source: s, verification: V, "
+        "decision_days: 1}\n- {id: x, name: X, effective_from: 2026-01-01, source: s, "
+        "verification: V, decision_days: 2}\n",
+        encoding="utf-8",
+    )
     with pytest.raises(RuleDataError, match="规则 x：版本 2026-01-01 重复"):
         rulebook("test_deadline", dup)
 

@@ -61,9 +61,14 @@ def test_coverage_names_what_no_case_asserts(tmp_path):
         "potential_unicorn@2022-08-01：没有用例检查条件 older_path",
         "potential_unicorn@2022-08-01：没有用例期望路径 conditions（或在 unreachable_routes 中说明原因）",
     ]
-    path.write_text(SMALL.replace("young_path: true", "young_path: true, unlisted: true, older_path: false, "
-                                                      "good_credit: true, investment: true")
-                    + "unreachable_routes: {conditions: 仅为测试}\n", encoding="utf-8")
+    path.write_text(
+        SMALL.replace(
+            "young_path: true",
+            "young_path: true, unlisted: true, older_path: false, good_credit: true, investment: true",
+        )
+        + "unreachable_routes: {conditions: 仅为测试}\n",
+        encoding="utf-8",
+    )
     assert coverage(path) == []
 
 

@@ -110,12 +110,8 @@ def test_gaps_are_typed_in_memory_and_json_text_when_written():
 
 def test_gap_money_rounds_up_to_4_decimals():
     # 5% of 3-year revenue 3333.33 = 166.6665 → R&D 166.6665; with 3 years of 1111.11 revenue each.
-    rows = [
-        {**WORKED, "uscc": "R", "revenue": 1111.11, "rd_expense": 0.0, "registered_on": dt.date(2010, 1, 1)}
-    ]
-    rows += [
-        {"uscc": "R", "name": "r", "year": y, "revenue": 1111.11, "rd_expense": 0.0} for y in (2022, 2023)
-    ]
+    rows = [{**WORKED, "uscc": "R", "revenue": 1111.11, "rd_expense": 0.0, "registered_on": dt.date(2010, 1, 1)}]
+    rows += [{"uscc": "R", "name": "r", "year": y, "revenue": 1111.11, "rd_expense": 0.0} for y in (2022, 2023)]
     out = evaluate(pl.DataFrame(rows, strict=False), AS_OF, ["high_tech"]).row(0, named=True)
     gap = next(g for g in out["gaps"] if g["condition"] == "rd_ratio_3y")
     assert gap["required"] == 166.6665
@@ -175,7 +171,8 @@ def test_list_rulesets_shows_unverified_parameters_and_versions():
     assert "未能找到" in first_2026["specialized_sme_2026"]["notes"]
     assert all(p["verified"] == "P" for p in first_2026["specialized_sme_2026"]["parameters"])
     assert {r["id"]: r["effective_from"] for r in list_rulesets(dt.date(2022, 7, 31))}.keys().isdisjoint(
-        {"innovative_sme", "specialized_sme", "little_giant"})  # the 2022 measure took effect on 2022-08-01
+        {"innovative_sme", "specialized_sme", "little_giant"}
+    )  # the 2022 measure took effect on 2022-08-01
 
 
 def test_local_set_selects_jinan_gazelle():

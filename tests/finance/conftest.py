@@ -26,15 +26,33 @@ def fworld(world):
     other.set_password("Kechuang@2026")
     other.save()
     Branch.objects.create(bank=jinshang, name="科技支行")
-    points_loan = LoanProduct.objects.create(code="js_points", name="创新积分贷", bank=jinshang,
-                                             rule_id="points_loan_taiyuan", launched_on=dt.date(2024, 1, 1))
-    tech_loan = LoanProduct.objects.create(code="sx_tech", name="科技贷", bank=shanxi, rule_id="tech_loan_tyrcb",
-                                           launched_on=dt.date(2024, 1, 1))
+    points_loan = LoanProduct.objects.create(
+        code="js_points",
+        name="创新积分贷",
+        bank=jinshang,
+        rule_id="points_loan_taiyuan",
+        launched_on=dt.date(2024, 1, 1),
+    )
+    tech_loan = LoanProduct.objects.create(
+        code="sx_tech", name="科技贷", bank=shanxi, rule_id="tech_loan_tyrcb", launched_on=dt.date(2024, 1, 1)
+    )
     for year, revenue in ((2023, "2500"), (2025, "3200")):
-        AnnualFigure.objects.create(enterprise=world["a"], year=year, staff_total=100, tech_staff=22,
-                                    revenue=Decimal(revenue), rd_expense=Decimal("150"))
-    return {**world, "jinshang": jinshang, "shanxi": shanxi, "bank_other": other, "points_loan": points_loan,
-            "tech_loan": tech_loan}
+        AnnualFigure.objects.create(
+            enterprise=world["a"],
+            year=year,
+            staff_total=100,
+            tech_staff=22,
+            revenue=Decimal(revenue),
+            rd_expense=Decimal("150"),
+        )
+    return {
+        **world,
+        "jinshang": jinshang,
+        "shanxi": shanxi,
+        "bank_other": other,
+        "points_loan": points_loan,
+        "tech_loan": tech_loan,
+    }
 
 
 @pytest.fixture
@@ -43,6 +61,13 @@ def application(fworld):
     from kechuang.finance import services
 
     return services.submit_application(
-        user=fworld["users"]["enterprise_user"], enterprise=fworld["a"], product=fworld["points_loan"], amount=300,
-        term_months=12, purpose="采购研发设备", scopes=["points", "diagnosis", "tiers", "figures"], months=6,
-        today=TODAY)
+        user=fworld["users"]["enterprise_user"],
+        enterprise=fworld["a"],
+        product=fworld["points_loan"],
+        amount=300,
+        term_months=12,
+        purpose="采购研发设备",
+        scopes=["points", "diagnosis", "tiers", "figures"],
+        months=6,
+        today=TODAY,
+    )

@@ -16,13 +16,21 @@ pytestmark = pytest.mark.django_db
 
 
 def urls(uscc):
-    return {"page": f"/finance/firms/{uscc}/", "export": f"/finance/firms/{uscc}/figures.xlsx",
-            "api": f"/api/finance/firms/{uscc}/figures"}
+    return {
+        "page": f"/finance/firms/{uscc}/",
+        "export": f"/finance/firms/{uscc}/figures.xlsx",
+        "api": f"/api/finance/firms/{uscc}/figures",
+    }
 
 
 def consent(fworld, scopes=("points", "tiers", "figures"), bank=None, months=6):
-    return services.grant_consent(user=fworld["users"]["enterprise_user"], enterprise=fworld["a"],
-                                  bank=bank or fworld["jinshang"], scopes=list(scopes), months=months)
+    return services.grant_consent(
+        user=fworld["users"]["enterprise_user"],
+        enterprise=fworld["a"],
+        bank=bank or fworld["jinshang"],
+        scopes=list(scopes),
+        months=months,
+    )
 
 
 def reads(client, fworld, user):
@@ -52,10 +60,16 @@ def test_a_live_consent_opens_what_it_covers_and_logs_every_view(fworld, client_
     assert reads(client, fworld, bank_user)[1:] == (200, 200)
     logged = list(ConsentAccess.objects.order_by("pk").values_list("scope", "channel", "user__username"))
     # the page shows three scopes (one row each), then one export and one API read of the figures
-    assert logged == [("points", "page", "bank_user"), ("tiers", "page", "bank_user"),
-                      ("figures", "page", "bank_user"), ("points", "page", "bank_user"),
-                      ("tiers", "page", "bank_user"), ("figures", "page", "bank_user"),
-                      ("figures", "export", "bank_user"), ("figures", "api", "bank_user")]
+    assert logged == [
+        ("points", "page", "bank_user"),
+        ("tiers", "page", "bank_user"),
+        ("figures", "page", "bank_user"),
+        ("points", "page", "bank_user"),
+        ("tiers", "page", "bank_user"),
+        ("figures", "page", "bank_user"),
+        ("figures", "export", "bank_user"),
+        ("figures", "api", "bank_user"),
+    ]
 
 
 def test_a_scope_not_granted_is_not_served(fworld, client_for):
@@ -98,8 +112,9 @@ def test_an_expired_consent_opens_nothing(fworld, client_for):
     assert reads(client_for(bank_user), fworld, bank_user) == (404, 404, 404)
 
 
-@pytest.mark.parametrize("role", ["bureau_admin", "bureau_staff", "park_operator", "enterprise_user",
-                                  "institution_user"])
+@pytest.mark.parametrize(
+    "role", ["bureau_admin", "bureau_staff", "park_operator", "enterprise_user", "institution_user"]
+)
 def test_only_bank_users_read_through_consents(fworld, client_for, role):
     consent(fworld)
     user = fworld["users"][role]
@@ -115,12 +130,15 @@ def test_only_the_firm_or_the_bureau_withdraws(fworld, client_for):
     assert Consent.objects.get(pk=granted.pk).withdrawn_at is not None
 
 
-@pytest.mark.parametrize(("scopes", "months", "message"), [
-    ([], 6, "请至少选择一项授权查看的数据"),
-    (["points", "salary"], 6, "不认识的授权范围：salary"),
-    (["points"], 13, "授权期限不能超过 12 个月"),
-    (["points"], 0, "授权期限至少 1 个月"),
-])
+@pytest.mark.parametrize(
+    ("scopes", "months", "message"),
+    [
+        ([], 6, "请至少选择一项授权查看的数据"),
+        (["points", "salary"], 6, "不认识的授权范围：salary"),
+        (["points"], 13, "授权期限不能超过 12 个月"),
+        (["points"], 0, "授权期限至少 1 个月"),
+    ],
+)
 def test_a_bad_consent_is_refused_in_chinese_and_nothing_is_written(fworld, scopes, months, message):
     from django.core.exceptions import ValidationError
 

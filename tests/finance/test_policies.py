@@ -26,16 +26,44 @@ def booked(fworld):
     """Firm a: a 300万 loan at 4% all 2025, a guaranteed 500万 loan with 5万 fee, and a defaulted 400万 loan."""
     AnnualFigure.objects.filter(enterprise=fworld["a"], year=2025).update(hte_certified=True)
     j, a = fworld["jinshang"], fworld["a"]
-    Loan.objects.create(bank=j, enterprise=a, product=fworld["points_loan"], contract_no="L1", amount=300, rate=4,
-                        disbursed_on=dt.date(2025, 1, 1), maturity_on=dt.date(2026, 1, 1))
-    Loan.objects.create(bank=fworld["shanxi"], enterprise=a, product=fworld["tech_loan"], contract_no="L2", amount=500,
-                        rate=3.5, disbursed_on=dt.date(2025, 7, 1), maturity_on=dt.date(2026, 7, 1), guaranteed=True,
-                        guarantee_fee=Decimal(5))
-    bad = Loan.objects.create(bank=j, enterprise=a, product=fworld["points_loan"], contract_no="L3", amount=400,
-                              rate=4, disbursed_on=dt.date(2025, 2, 1), maturity_on=dt.date(2026, 2, 1),
-                              status="defaulted", defaulted_on=dt.date(2025, 9, 1), defaulted_principal=400)
-    pool = RiskPool.objects.create(name="池", rule_id="risk_pool_taiyuan", manager="科技局",
-                                   opened_on=dt.date(2024, 1, 1))
+    Loan.objects.create(
+        bank=j,
+        enterprise=a,
+        product=fworld["points_loan"],
+        contract_no="L1",
+        amount=300,
+        rate=4,
+        disbursed_on=dt.date(2025, 1, 1),
+        maturity_on=dt.date(2026, 1, 1),
+    )
+    Loan.objects.create(
+        bank=fworld["shanxi"],
+        enterprise=a,
+        product=fworld["tech_loan"],
+        contract_no="L2",
+        amount=500,
+        rate=3.5,
+        disbursed_on=dt.date(2025, 7, 1),
+        maturity_on=dt.date(2026, 7, 1),
+        guaranteed=True,
+        guarantee_fee=Decimal(5),
+    )
+    bad = Loan.objects.create(
+        bank=j,
+        enterprise=a,
+        product=fworld["points_loan"],
+        contract_no="L3",
+        amount=400,
+        rate=4,
+        disbursed_on=dt.date(2025, 2, 1),
+        maturity_on=dt.date(2026, 2, 1),
+        status="defaulted",
+        defaulted_on=dt.date(2025, 9, 1),
+        defaulted_principal=400,
+    )
+    pool = RiskPool.objects.create(
+        name="池", rule_id="risk_pool_taiyuan", manager="科技局", opened_on=dt.date(2024, 1, 1)
+    )
     PoolEntry.objects.create(pool=pool, kind="contribution", on=dt.date(2024, 1, 1), amount=Decimal(3000))
     services.file_claim(user=None, pool=pool, loan=bad)
     policy_services.load_shipped_policies()
@@ -55,10 +83,14 @@ def test_the_loan_records_become_policy_inputs(booked):
 def test_risk_compensation_and_interest_subsidy_are_decided_by_the_policy_engine(booked):
     policy_services.run_eligibility("risk_compensation", YEAR_END)
     policy_services.run_eligibility("loan_interest_subsidy", YEAR_END)
-    granted = {e.policy.code: (e.enterprise.name, e.decided_amount, e.status)
-               for e in Entitlement.objects.select_related("policy", "enterprise")}
-    assert granted == {"risk_compensation": ("太原甲科技有限公司", Decimal("240.0000"), "pending"),
-                       "loan_interest_subsidy": ("太原甲科技有限公司", Decimal("15.0575"), "pending")}  # 50%
+    granted = {
+        e.policy.code: (e.enterprise.name, e.decided_amount, e.status)
+        for e in Entitlement.objects.select_related("policy", "enterprise")
+    }
+    assert granted == {
+        "risk_compensation": ("太原甲科技有限公司", Decimal("240.0000"), "pending"),
+        "loan_interest_subsidy": ("太原甲科技有限公司", Decimal("15.0575"), "pending"),
+    }  # 50%
 
 
 def test_the_fee_waiver_is_fed_by_last_years_points_rank(booked):
@@ -70,14 +102,19 @@ def test_the_fee_waiver_is_fed_by_last_years_points_rank(booked):
     policy_services.run_eligibility("guarantee_fee_waiver", YEAR_END)
     e = Entitlement.objects.get()
     assert (e.enterprise, e.decided_amount, e.facts["points_rank_prev_year"], e.facts["guarantee_fee_paid"]) == (
-        booked["a"], Decimal("5.0000"), 1, 5.0)
+        booked["a"],
+        Decimal("5.0000"),
+        1,
+        5.0,
+    )
 
 
 def test_payouts_go_through_the_maker_checker_batch_and_budget(booked):
     policy_services.run_eligibility("risk_compensation", YEAR_END)
     e = Entitlement.objects.get()
-    BankAccount.objects.create(enterprise=booked["a"], account_name="甲", bank_name="晋商银行",
-                               account_number="62160001")
+    BankAccount.objects.create(
+        enterprise=booked["a"], account_name="甲", bank_name="晋商银行", account_number="62160001"
+    )
     policy_services.confirm_entitlement(user=booked["users"]["bureau_staff"], entitlement=e)
     policy = Policy.objects.get(code="risk_compensation")
     admin = booked["users"]["bureau_admin"]

@@ -18,17 +18,27 @@ D = dt.date
 
 @pytest.fixture
 def pool(fworld):
-    pool = RiskPool.objects.create(name="科技贷款风险补偿资金池", rule_id="risk_pool_taiyuan", manager="科技局",
-                                   opened_on=D(2024, 1, 1))
+    pool = RiskPool.objects.create(
+        name="科技贷款风险补偿资金池", rule_id="risk_pool_taiyuan", manager="科技局", opened_on=D(2024, 1, 1)
+    )
     services.contribute(user=fworld["users"]["bureau_admin"], pool=pool, amount=1000, on=D(2024, 1, 1), source="市财政")
     return pool
 
 
 def defaulted(fworld, contract, principal, on, product="points_loan"):
-    return Loan.objects.create(bank=fworld["jinshang"], enterprise=fworld["a"], product=fworld[product],
-                               contract_no=contract, amount=1000, rate=3.5, disbursed_on=D(2025, 1, 1),
-                               maturity_on=D(2026, 1, 1), status="defaulted", defaulted_on=on,
-                               defaulted_principal=principal)
+    return Loan.objects.create(
+        bank=fworld["jinshang"],
+        enterprise=fworld["a"],
+        product=fworld[product],
+        contract_no=contract,
+        amount=1000,
+        rate=3.5,
+        disbursed_on=D(2025, 1, 1),
+        maturity_on=D(2026, 1, 1),
+        status="defaulted",
+        defaulted_on=on,
+        defaulted_principal=principal,
+    )
 
 
 def test_claims_follow_the_share_the_cap_and_what_is_left(fworld, pool):
@@ -39,11 +49,13 @@ def test_claims_follow_the_share_the_cap_and_what_is_left(fworld, pool):
     assert "超过单笔上限 600.00 万元，按上限计" in first.explanation
     assert "资金池可用余额不足，补偿 400.00 万元" in second.explanation
     assert services.file_claim(user=None, pool=pool, loan=second.loan) is None  # once per loan
-    services.record_recovery(user=fworld["users"]["bureau_staff"], pool=pool, loan=first.loan, amount=100,
-                             on=D(2025, 9, 1))
+    services.record_recovery(
+        user=fworld["users"]["bureau_staff"], pool=pool, loan=first.loan, amount=100, on=D(2025, 9, 1)
+    )
     with pytest.raises(ValidationError, match=r"回款累计 600\.01 万元超过资金池为该笔贷款补偿的 600\.00 万元"):
-        services.record_recovery(user=fworld["users"]["bureau_staff"], pool=pool, loan=first.loan, amount=500.01,
-                                 on=D(2025, 9, 2))
+        services.record_recovery(
+            user=fworld["users"]["bureau_staff"], pool=pool, loan=first.loan, amount=500.01, on=D(2025, 9, 2)
+        )
     assert PoolEntry.objects.filter(kind="recovery").count() == 1
 
 
@@ -56,15 +68,26 @@ def test_a_loan_without_a_risk_share_files_no_claim(fworld, pool):
 def test_only_an_admin_pays_into_the_pool_and_the_page_is_the_bureaus(fworld, pool, client_for):
     with pytest.raises(PermissionDenied):
         services.contribute(user=fworld["users"]["bureau_staff"], pool=pool, amount=1, on=D(2025, 1, 1), source="x")
-    for role, status in {"bureau_admin": 200, "bureau_staff": 200, "bank_user": 403, "enterprise_user": 403,
-                         "park_operator": 403, "institution_user": 403}.items():
+    for role, status in {
+        "bureau_admin": 200,
+        "bureau_staff": 200,
+        "bank_user": 403,
+        "enterprise_user": 403,
+        "park_operator": 403,
+        "institution_user": 403,
+    }.items():
         assert client_for(fworld["users"][role]).get("/finance/pool/").status_code == status, role
 
 
 @pytest.fixture
 def fund(fworld):
-    return Fund.objects.create(name="晋创谷天使投资基金", size=Decimal(100000), manager="运营公司",
-                               launched_on=D(2026, 9, 1), rule_id="angel_fund_taiyuan")
+    return Fund.objects.create(
+        name="晋创谷天使投资基金",
+        size=Decimal(100000),
+        manager="运营公司",
+        launched_on=D(2026, 9, 1),
+        rule_id="angel_fund_taiyuan",
+    )
 
 
 def through_committee(fworld, fund, project, amount, yes, on):
@@ -79,8 +102,10 @@ def through_committee(fworld, fund, project, amount, yes, on):
 
 def test_the_committee_decides_from_its_votes_and_the_pace_view(fworld, fund, client_for):
     staff = fworld["users"]["bureau_staff"]
-    approved = [through_committee(fworld, fund, f"项目{i}", amount, 4, D(2026, 9, 5) + dt.timedelta(days=i))
-                for i, amount in enumerate((1000, 1000, 800, 600, 700))]
+    approved = [
+        through_committee(fworld, fund, f"项目{i}", amount, 4, D(2026, 9, 5) + dt.timedelta(days=i))
+        for i, amount in enumerate((1000, 1000, 800, 600, 700))
+    ]
     rejected = through_committee(fworld, fund, "项目R", 500, 3, D(2026, 9, 10))
     assert [d.stage for d in approved] == ["approved"] * 5 and rejected.stage == "rejected"
     assert rejected.events.last().note == "出席 5 人，同意 3 票（60%），未达到过会所需比例 67%，未过会"
@@ -107,8 +132,14 @@ def test_a_quorum_is_needed_and_limits_hold(fworld, fund):
 
 
 def closed_deal(fworld, fund, project, amount):
-    deal = Deal.objects.create(fund=fund, project=project, amount=amount, sourced_on=D(2024, 1, 1),
-                               stage="post_investment", closed_on=D(2024, 3, 1))
+    deal = Deal.objects.create(
+        fund=fund,
+        project=project,
+        amount=amount,
+        sourced_on=D(2024, 1, 1),
+        stage="post_investment",
+        closed_on=D(2024, 3, 1),
+    )
     return deal
 
 

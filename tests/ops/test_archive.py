@@ -24,9 +24,17 @@ def days_ago(n: int) -> dt.datetime:
 def history(db, settings, tmp_path):
     settings.DATA_DIR = tmp_path
     settings.AUDIT_RETENTION_DAYS = 365
-    events = [audit.event(actor=None, action="enterprise.update", object_type="enterprises.enterprise",
-                          object_id=str(n), changes={"name": [f"旧{n}", f"新{n}"]}, note=f"第 {n} 条")
-              for n in range(3)]
+    events = [
+        audit.event(
+            actor=None,
+            action="enterprise.update",
+            object_type="enterprises.enterprise",
+            object_id=str(n),
+            changes={"name": [f"旧{n}", f"新{n}"]},
+            note=f"第 {n} 条",
+        )
+        for n in range(3)
+    ]
     for ev, age in zip(events, (400, 390, 10), strict=True):
         ev.at = days_ago(age)
     audit.record_many(events)
@@ -75,7 +83,10 @@ def test_old_records_move_to_a_file_then_leave_the_database(history):
 
 def test_nothing_to_archive_writes_no_file(history, tmp_path):
     assert archive.archive(before=timezone.localdate() - dt.timedelta(days=500)) == {
-        "path": None, "counts": {"core_auditevent": 0, "core_job": 0}, "sha256": ""}
+        "path": None,
+        "counts": {"core_auditevent": 0, "core_job": 0},
+        "sha256": "",
+    }
     assert not (tmp_path / "archive").exists()
 
 

@@ -54,8 +54,12 @@ def round_trip(world, data_dir, tmp_path):
     manifest = backup.backup(out)
     assert manifest["tables"] == {table: len(rows) for table, rows in before.items()}
     assert manifest["schema"]["core"] == "0004_job_claims"
-    assert set(manifest["files"]) == {backup.DUMP_NAMES[connection.vendor], "files/media/finance/deals/投资协议.pdf",
-                                      "files/uploads/figures.csv", "files/archive/archive-before-2025-01-01.jsonl.gz"}
+    assert set(manifest["files"]) == {
+        backup.DUMP_NAMES[connection.vendor],
+        "files/media/finance/deals/投资协议.pdf",
+        "files/uploads/figures.csv",
+        "files/archive/archive-before-2025-01-01.jsonl.gz",
+    }
     assert AuditEvent.objects.order_by("-id").first().action == "ops.backup"
 
     # Life goes on after the backup: a figure changed, a firm renamed, an upload replaced, another added.
@@ -133,21 +137,26 @@ def test_newer_foreign_or_unconfirmed_restores_are_refused(saved):
 
     edited = dict(manifest, schema={**manifest["schema"], "core": "0099_from_the_future"})
     (source / backup.MANIFEST).write_text(json.dumps(edited), encoding="utf-8")
-    refused(source, "备份来自更新版本的程序（本版本没有迁移 core.0099_from_the_future）：请先升级程序再恢复",
-            replace=True)
+    refused(
+        source, "备份来自更新版本的程序（本版本没有迁移 core.0099_from_the_future）：请先升级程序再恢复", replace=True
+    )
 
     other = "postgresql" if connection.vendor == "sqlite" else "sqlite"
     files = {backup.DUMP_NAMES[other]: manifest["files"][backup.DUMP_NAMES[connection.vendor]]}
     shutil.copy(source / backup.DUMP_NAMES[connection.vendor], source / backup.DUMP_NAMES[other])
     (source / backup.MANIFEST).write_text(json.dumps(dict(manifest, database=other, files=files)), encoding="utf-8")
     here = backup.VENDOR_LABELS[connection.vendor]
-    refused(source, f"备份来自 {backup.VENDOR_LABELS[other]} 数据库，当前数据库是 {here}：请在同类数据库上恢复",
-            replace=True)
+    refused(
+        source,
+        f"备份来自 {backup.VENDOR_LABELS[other]} 数据库，当前数据库是 {here}：请在同类数据库上恢复",
+        replace=True,
+    )
 
 
 def kechuang(*args, env):
-    return subprocess.run([sys.executable, "-m", "kechuang.cli", *args], env=env, cwd=ROOT,
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "kechuang.cli", *args], env=env, cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
 
 
 @pytest.mark.django_db(transaction=True)
@@ -159,8 +168,12 @@ def test_a_backup_of_an_older_version_is_migrated_on_restore(world, data_dir, tm
     current = backup.backup(tmp_path / "current")
     old_db = tmp_path / "old.sqlite3"
     shutil.copy(tmp_path / "current" / "database.sqlite3", old_db)
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{old_db}", "KECHUANG_DATA_DIR": str(data_dir),
-           "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")])}
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{old_db}",
+        "KECHUANG_DATA_DIR": str(data_dir),
+        "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")]),
+    }
     reverse = kechuang("migrate", "tiers", "0004", "-v0", env=env)
     assert reverse.returncode == 0, reverse.stderr
     made = kechuang("backup", "--output", str(tmp_path / "old"), env=env)
@@ -180,8 +193,11 @@ def test_a_backup_of_an_older_version_is_migrated_on_restore(world, data_dir, tm
 
 def test_the_command_refuses_a_damaged_backup_in_chinese(tmp_path):
     (tmp_path / backup.MANIFEST).write_text("not json", encoding="utf-8")
-    env = {**os.environ, "KECHUANG_DATA_DIR": str(tmp_path / "data"),
-           "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")])}
+    env = {
+        **os.environ,
+        "KECHUANG_DATA_DIR": str(tmp_path / "data"),
+        "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")]),
+    }
     env.pop("DATABASE_URL", None)
     done = kechuang("restore", "--input", str(tmp_path), env=env)
     assert done.returncode == 2

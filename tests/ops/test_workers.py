@@ -67,9 +67,16 @@ def deployment(transactional_db, tmp_path):
     connection.connection.backup(target)
     target.close()
     name = f"kechuang-test-{uuid.uuid4().hex[:8]}"
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{database}", "REDIS_URL": REDIS_TEST_URL, "HUEY_NAME": name,
-           "KECHUANG_DATA_DIR": str(tmp_path / "data"), "JOB_LEASE_SECONDS": "2", "JOB_RETRY_BASE_SECONDS": "1",
-           "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{database}",
+        "REDIS_URL": REDIS_TEST_URL,
+        "HUEY_NAME": name,
+        "KECHUANG_DATA_DIR": str(tmp_path / "data"),
+        "JOB_LEASE_SECONDS": "2",
+        "JOB_RETRY_BASE_SECONDS": "1",
+        "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT), os.environ.get("PYTHONPATH", "")]),
+    }
     env.pop("HUEY_IMMEDIATE", None)
     yield database, env
     for key in client.scan_iter(match=f"*{name}*"):
@@ -77,8 +84,13 @@ def deployment(transactional_db, tmp_path):
 
 
 def start_worker(env, out: Path) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "kechuang.cli", "worker", "--threads", "1"], env=env, cwd=ROOT,
-                            stdout=out.open("w"), stderr=subprocess.STDOUT)
+    return subprocess.Popen(
+        [sys.executable, "-m", "kechuang.cli", "worker", "--threads", "1"],
+        env=env,
+        cwd=ROOT,
+        stdout=out.open("w"),
+        stderr=subprocess.STDOUT,
+    )
 
 
 ENQUEUE = """
@@ -105,23 +117,29 @@ def test_two_workers_a_killed_one_and_no_job_run_twice(deployment, tmp_path):
     log = tmp_path / "runs.log"
     workers = [start_worker(env, tmp_path / f"worker{i}.out") for i in range(2)]
     try:
-        wait_for(lambda: all("已启动" in (tmp_path / f"worker{i}.out").read_text() for i in range(2)),
-                 "两个后台任务处理进程启动")
-        enqueue = subprocess.run([sys.executable, "-c", ENQUEUE.format(n=JOBS, s=JOB_SECONDS, log=str(log))],
-                                 env=env, cwd=ROOT, capture_output=True, text=True, timeout=120)
+        wait_for(
+            lambda: all("已启动" in (tmp_path / f"worker{i}.out").read_text() for i in range(2)),
+            "两个后台任务处理进程启动",
+        )
+        enqueue = subprocess.run(
+            [sys.executable, "-c", ENQUEUE.format(n=JOBS, s=JOB_SECONDS, log=str(log))],
+            env=env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert enqueue.returncode == 0, enqueue.stderr
 
         # Both workers take jobs at once; kill one in the middle of its job.
-        wait_for(lambda: len({pid for what, _, pid in log_lines(log) if what == "start"}) == 2,
-                 "两个进程同时处理任务")
+        wait_for(lambda: len({pid for what, _, pid in log_lines(log) if what == "start"}) == 2, "两个进程同时处理任务")
         victim = workers[0]
         victims_job = next(job for what, job, pid in log_lines(log) if what == "start" and pid == victim.pid)
         os.kill(victim.pid, signal.SIGKILL)
         victim.wait(timeout=30)
         assert ("finish", victims_job, victim.pid) not in log_lines(log)
 
-        rows = wait_for(lambda: (r := job_rows(database)) and all(row[1] == "done" for row in r) and r,
-                        "所有任务完成")
+        rows = wait_for(lambda: (r := job_rows(database)) and all(row[1] == "done" for row in r) and r, "所有任务完成")
     finally:
         for worker in workers:
             if worker.poll() is None:
@@ -155,8 +173,15 @@ def test_a_stalled_job_is_queued_again_with_back_off_then_failed(settings, monke
     monkeypatch.setattr(jobs.run_job, "schedule", lambda args, delay: scheduled.append((args, delay)))
     old = timezone.now() - dt.timedelta(seconds=61)
     fresh = timezone.now() - dt.timedelta(seconds=59)
-    stalled = Job.objects.create(kind="t", title="t", status="running", heartbeat_at=old, attempts=2,
-                                 func="tests.ops.worker_jobs.slow", kwargs={"seconds": 1, "log": "x"})
+    stalled = Job.objects.create(
+        kind="t",
+        title="t",
+        status="running",
+        heartbeat_at=old,
+        attempts=2,
+        func="tests.ops.worker_jobs.slow",
+        kwargs={"seconds": 1, "log": "x"},
+    )
     alive = Job.objects.create(kind="t", title="t", status="running", heartbeat_at=fresh, attempts=1, func="f")
     spent = Job.objects.create(kind="t", title="t", status="running", heartbeat_at=old, attempts=3, func="f")
 
@@ -184,8 +209,16 @@ def test_a_job_is_claimed_once():
 @pytest.mark.django_db
 def test_the_job_page_shows_a_retried_jobs_attempt_and_progress(world, client_for):
     user = world["users"]["bureau_staff"]
-    job = Job.objects.create(kind="t", title="重算", created_by=user, status="running", attempts=2, done=3, total=10,
-                             message="后台处理进程中断，30 秒后第 2 次尝试")
+    job = Job.objects.create(
+        kind="t",
+        title="重算",
+        created_by=user,
+        status="running",
+        attempts=2,
+        done=3,
+        total=10,
+        message="后台处理进程中断，30 秒后第 2 次尝试",
+    )
     page = client_for(user).get(f"/jobs/{job.pk}/").content.decode()
     assert "运行中</strong>（第 2 次尝试） 后台处理进程中断，30 秒后第 2 次尝试" in page
     assert "进度：3 / 10" in page

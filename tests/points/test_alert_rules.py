@@ -42,23 +42,36 @@ def posted(doc=None, **changes) -> dict:
     data = {"rule-count": str(len(rows))}
     for row in rows:
         p = f"rule-{row['index']}-"
-        data.update({f"{p}id": row["id"], f"{p}label": row["label"], f"{p}severity": row["severity"],
-                     f"{p}message": row["message"], f"{p}conditions": str(len(row["conditions"]))})
+        data.update(
+            {
+                f"{p}id": row["id"],
+                f"{p}label": row["label"],
+                f"{p}severity": row["severity"],
+                f"{p}message": row["message"],
+                f"{p}conditions": str(len(row["conditions"])),
+            }
+        )
         for j, c in enumerate(row["conditions"]):
             data.update({f"{p}c{j}-field": c["field"], f"{p}c{j}-op": c["op"], f"{p}c{j}-value": c["value"]})
     data.update(changes)
     return {k: v for k, v in data.items() if v is not None}
 
 
-TEN = {"rule-0-c0-value": "-10", "rule-0-message": "研发费用由 {rd_expense_prev1:wan} 降至 {rd_expense:wan}，"
-                                                   "下降 {-rd_expense_growth:percent}（预警线 10%）"}
+TEN = {
+    "rule-0-c0-value": "-10",
+    "rule-0-message": "研发费用由 {rd_expense_prev1:wan} 降至 {rd_expense:wan}，"
+    "下降 {-rd_expense_growth:percent}（预警线 10%）",
+}
 
 
 def add(world, on: dt.date, inputs: dict | None = None, **kwargs) -> RuleVersion:
     return services.add_alert_rule_version(
         user=kwargs.pop("user", world["users"]["bureau_admin"]),
         rules_data=forms.read_alert_rules(posted(**TEN) if inputs is None else inputs),
-        effective_from=on, source=kwargs.pop("source", SOURCE), **kwargs)
+        effective_from=on,
+        source=kwargs.pop("source", SOURCE),
+        **kwargs,
+    )
 
 
 def drop_alerts() -> dict[str, str]:
@@ -132,8 +145,15 @@ def test_a_changed_validity_parameter_moves_the_expiry_alert(world):
     """The certificate's validity is a dated parameter the bureau changes on the rule page, not in the rules."""
     from kechuang.rules.services import add_parameter_version
 
-    add_parameter_version(user=world["users"]["bureau_admin"], kind="alert_rules", rule_id="monitoring",
-                          parameter="hte_validity_years", effective_from=dt.date(2026, 1, 1), value=4, source="试点")
+    add_parameter_version(
+        user=world["users"]["bureau_admin"],
+        kind="alert_rules",
+        rule_id="monitoring",
+        parameter="hte_validity_years",
+        effective_from=dt.date(2026, 1, 1),
+        value=4,
+        source="试点",
+    )
     rules = selectors.alert_rules(dt.date(2026, 1, 1))
     assert selectors.alert_params(rules, dt.date(2025, 12, 31))["hte_validity_years"] == 3
     assert selectors.alert_params(rules, dt.date(2026, 1, 1))["hte_validity_years"] == 4
@@ -198,7 +218,8 @@ def test_invalid_versions_are_refused_in_chinese_and_nothing_is_saved(case, worl
         add(world, dt.date(2025, 7, 1), inputs)
     assert exc.value.messages == expected
     response = client_for(world["users"]["bureau_admin"]).post(
-        reverse("points:alert_rules"), {**inputs, "effective_from": "2025-07-01", "source": SOURCE, "note": ""})
+        reverse("points:alert_rules"), {**inputs, "effective_from": "2025-07-01", "source": SOURCE, "note": ""}
+    )
     assert response.status_code == 200
     page = html.unescape(response.content.decode())
     for message in expected:
@@ -210,7 +231,8 @@ def test_invalid_versions_are_refused_in_chinese_and_nothing_is_saved(case, worl
 def test_the_inputs_are_shown_again_as_typed_after_an_error(world, client_for):
     response = client_for(world["users"]["bureau_admin"]).post(
         reverse("points:alert_rules"),
-        {**posted(**{"rule-0-c0-value": "二十"}), "effective_from": "2025-07-01", "source": SOURCE})
+        {**posted(**{"rule-0-c0-value": "二十"}), "effective_from": "2025-07-01", "source": SOURCE},
+    )
     assert 'name="rule-0-c0-value" value="二十"' in response.content.decode()
 
 
@@ -263,20 +285,38 @@ def test_saving_records_old_and_new_rules(world):
     assert version.value["effective_from"] == version.value["version"] == "2025-07-01"
     assert version.value["source"] == SOURCE and version.previous["version"] == "2025-01-01"
     assert [r["id"] for r in version.value["rules"]] == [
-        "rd_expense_drop", "hte_tech_staff_low", "points_drop", "hte_expiring"]
+        "rd_expense_drop",
+        "hte_tech_staff_low",
+        "points_drop",
+        "hte_expiring",
+    ]
 
 
 def test_added_and_removed_rules_are_summarised(world):
-    add(world, dt.date(2025, 7, 1), posted(**{
-        "rule-2-delete": "on", "rule-4-label": "营业收入大幅下降", "rule-4-severity": "info",
-        "rule-4-c0-field": "revenue_growth", "rule-4-c0-op": "<", "rule-4-c0-value": "-30"}))
+    add(
+        world,
+        dt.date(2025, 7, 1),
+        posted(
+            **{
+                "rule-2-delete": "on",
+                "rule-4-label": "营业收入大幅下降",
+                "rule-4-severity": "info",
+                "rule-4-c0-field": "revenue_growth",
+                "rule-4-c0-op": "<",
+                "rule-4-c0-value": "-30",
+            }
+        ),
+    )
     event = AuditEvent.objects.get(action="rule_version.create")
     assert set(event.changes) == {"rules.points_drop", "rules.rule_4"}
     assert event.changes["rules.points_drop"][1] is None and event.changes["rules.rule_4"][0] is None
     assert event.changes["rules.rule_4"][1] == {
-        "id": "rule_4", "label": "营业收入大幅下降", "severity": "info",
+        "id": "rule_4",
+        "label": "营业收入大幅下降",
+        "severity": "info",
         "when": [{"field": "revenue_growth", "op": "<", "value": -0.3}],
-        "message": "营业收入大幅下降：营业收入增长率 {revenue_growth:percent}"}
+        "message": "营业收入大幅下降：营业收入增长率 {revenue_growth:percent}",
+    }
     assert "（新增 营业收入大幅下降；删除 创新积分明显下降）" in event.note
 
 
@@ -307,7 +347,8 @@ def test_rules_page_by_role(role, world, client_for):
 def test_only_admins_may_post(role, world, client_for):
     before = AuditEvent.objects.count()
     response = client_for(world["users"][role]).post(
-        reverse("points:alert_rules"), {**posted(**TEN), "effective_from": "2025-07-01", "source": SOURCE})
+        reverse("points:alert_rules"), {**posted(**TEN), "effective_from": "2025-07-01", "source": SOURCE}
+    )
     assert response.status_code == 403
     assert not RuleVersion.objects.exists() and AuditEvent.objects.count() == before
 
@@ -319,12 +360,17 @@ def test_admin_adds_a_version_on_the_page(world, client_for):
     # The editor is prefilled with the rules in force: the threshold in %, the field chosen by its label.
     assert 'name="rule-0-c0-value" value="-20"' in page
     assert '<option value="rd_expense_growth" selected>研发费用增长率</option>' in page
-    response = client.post(reverse("points:alert_rules"), {
-        **posted(**TEN), "effective_from": today.isoformat(), "source": SOURCE, "note": "预警线调整"})
+    response = client.post(
+        reverse("points:alert_rules"),
+        {**posted(**TEN), "effective_from": today.isoformat(), "source": SOURCE, "note": "预警线调整"},
+    )
     assert response.status_code == 302 and response.url == reverse("points:alert_rules")
     version = RuleVersion.objects.get()
     assert (version.effective_from, version.created_by, version.note) == (
-        today, world["users"]["bureau_admin"], "预警线调整")
+        today,
+        world["users"]["bureau_admin"],
+        "预警线调整",
+    )
     page = html.unescape(client.get(reverse("points:alert_rules")).content.decode())
     assert "研发费用增长率 小于 -10%" in page
     assert today.isoformat() in page and SOURCE in page and "预警线调整" in page
@@ -335,7 +381,8 @@ def test_admin_adds_a_version_on_the_page(world, client_for):
 
 def test_missing_source_on_the_page(world, client_for):
     response = client_for(world["users"]["bureau_admin"]).post(
-        reverse("points:alert_rules"), {**posted(**TEN), "effective_from": "2025-07-01", "source": ""})
+        reverse("points:alert_rules"), {**posted(**TEN), "effective_from": "2025-07-01", "source": ""}
+    )
     assert response.status_code == 200 and not RuleVersion.objects.exists()
 
 

@@ -51,8 +51,9 @@ def test_hand_edits_and_confirmed_submissions_schedule_it_too(world, django_capt
     with django_capture_on_commit_callbacks() as callbacks:
         services.save_figure(world["a"], 2024, {"rd_expense": Decimal("99")}, actor=staff)
     assert [j.title for j in scheduled(callbacks)] == ["数据变更后的监测预警（2024 年度）"]
-    submission = FigureSubmission.objects.create(enterprise=world["a"], year=2023, data={"rd_expense": "12"},
-                                                 submitted_by=world["users"]["enterprise_user"])
+    submission = FigureSubmission.objects.create(
+        enterprise=world["a"], year=2023, data={"rd_expense": "12"}, submitted_by=world["users"]["enterprise_user"]
+    )
     with django_capture_on_commit_callbacks() as callbacks:
         services.review_submission(submission, actor=staff, approve=True)
     assert [j.title for j in scheduled(callbacks)] == ["数据变更后的监测预警（2023 年度）"]

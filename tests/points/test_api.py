@@ -44,15 +44,36 @@ def test_exact_values_of_a_points_result(scored, client):
     body = client.get(f"/api/points/enterprises/{scored['a'].uscc}", **bearer(scored["users"]["enterprise_user"]))
     (a,) = body.json()["results"]
     assert {k: v for k, v in a.items() if k not in ("indicators", "missing", "credit")} == {
-        "run_id": scored["run"].pk, "year": 2024, "as_of": "2024-12-31", "scheme_id": "core18",
-        "scheme_key": "core18@2022-01-01", "scheme_name": scored["run"].scheme_name, "stage": "growth",
-        "stage_label": "成长期", "stage_size": 2, "points": 36.2, "rank": 1, "percentile": 100.0, "stage_rank": 1,
-        "stage_percentile": 100.0, "list_id": None, "list_label": None, "carrier": "晋创谷·太原",
+        "run_id": scored["run"].pk,
+        "year": 2024,
+        "as_of": "2024-12-31",
+        "scheme_id": "core18",
+        "scheme_key": "core18@2022-01-01",
+        "scheme_name": scored["run"].scheme_name,
+        "stage": "growth",
+        "stage_label": "成长期",
+        "stage_size": 2,
+        "points": 36.2,
+        "rank": 1,
+        "percentile": 100.0,
+        "stage_rank": 1,
+        "stage_percentile": 100.0,
+        "list_id": None,
+        "list_label": None,
+        "carrier": "晋创谷·太原",
     }
     indicators = {i["id"]: i for i in a["indicators"]}
-    assert indicators["rd_expense"] == {"id": "rd_expense", "label": "研发费用", "group": "技术创新",
-                                        "kind": "weighted", "unit": "wan", "raw": 150.0, "contribution": 2.4,
-                                        "max_points": 8.0, "stage_percentile": 0.0}
+    assert indicators["rd_expense"] == {
+        "id": "rd_expense",
+        "label": "研发费用",
+        "group": "技术创新",
+        "kind": "weighted",
+        "unit": "wan",
+        "raw": 150.0,
+        "contribution": 2.4,
+        "max_points": 8.0,
+        "stage_percentile": 0.0,
+    }
     assert indicators["rd_ratio_revenue"]["contribution"] == 5.4
     assert indicators["tech_staff_ratio"]["contribution"] == 6.4
     assert indicators["invention_applications"]["raw"] is None
@@ -60,9 +81,13 @@ def test_exact_values_of_a_points_result(scored, client):
     assert "invention_applications" in a["missing"]
     # The indicative line is the finance product rule the bureau chose (finance_programme.indicative_credit_rule);
     # without a tier run the tiers it asks for are unknown, so the line is too.
-    assert a["credit"] == {"rule": "points_loan_taiyuan@2024-01-01", "name": "创新积分贷（晋商银行）",
-                           "eligible": None, "amount": None,
-                           "explanation": "无法判断：“具备高企、科小、专精特新、创新型中小企业之一”所需的数据不全。"}
+    assert a["credit"] == {
+        "rule": "points_loan_taiyuan@2024-01-01",
+        "name": "创新积分贷（晋商银行）",
+        "eligible": None,
+        "amount": None,
+        "explanation": "无法判断：“具备高企、科小、专精特新、创新型中小企业之一”所需的数据不全。",
+    }
 
 
 def test_history_has_the_latest_run_of_each_year(scored, client):
@@ -76,15 +101,18 @@ def test_history_has_the_latest_run_of_each_year(scored, client):
     assert [r["points"] for r in results][1] == 11.4
 
 
-@pytest.mark.parametrize("params, expected", [
-    ({}, ["a", "b", "c"]),
-    ({"stage": "growth"}, ["a", "b"]),
-    ({"stage": "mature"}, ["c"]),
-    ({"industry": "65"}, ["a"]),
-    ({"region": "140100"}, ["a", "b"]),  # a city code covers its counties
-    ({"region": "140106"}, ["b"]),
-    ({"year": 2024, "stage": "growth", "region": "140105"}, ["a"]),
-])
+@pytest.mark.parametrize(
+    "params, expected",
+    [
+        ({}, ["a", "b", "c"]),
+        ({"stage": "growth"}, ["a", "b"]),
+        ({"stage": "mature"}, ["c"]),
+        ({"industry": "65"}, ["a"]),
+        ({"region": "140100"}, ["a", "b"]),  # a city code covers its counties
+        ({"region": "140106"}, ["b"]),
+        ({"year": 2024, "stage": "growth", "region": "140105"}, ["a"]),
+    ],
+)
 def test_leaderboard_filters(params, expected, scored, client):
     body = client.get("/api/points/leaderboard", params, **bearer(scored["users"]["bureau_admin"])).json()
     assert [i["uscc"] for i in body["items"]] == [scored[k].uscc for k in expected]
@@ -95,9 +123,18 @@ def test_leaderboard_item_values_and_year(scored, client):
     auth = bearer(scored["users"]["park_operator"])
     b = client.get("/api/points/leaderboard", **auth).json()["items"][1]
     assert {k: v for k, v in b.items() if k != "missing"} == {
-        "rank": 2, "uscc": scored["b"].uscc, "name": "太原乙材料有限公司", "stage": "growth", "stage_label": "成长期",
-        "points": 11.4, "percentile": pytest.approx(200 / 3), "stage_rank": 2, "stage_percentile": 50.0,
-        "list_id": None, "list_label": None, "carrier": "晋创谷·太原",
+        "rank": 2,
+        "uscc": scored["b"].uscc,
+        "name": "太原乙材料有限公司",
+        "stage": "growth",
+        "stage_label": "成长期",
+        "points": 11.4,
+        "percentile": pytest.approx(200 / 3),
+        "stage_rank": 2,
+        "stage_percentile": 50.0,
+        "list_id": None,
+        "list_label": None,
+        "carrier": "晋创谷·太原",
     }
     run_2023 = score_year(2023)
     body = client.get("/api/points/leaderboard", {"year": 2023}, **auth).json()
@@ -120,8 +157,13 @@ def test_leaderboard_pages_of_fifty(scored, client):
     run = score_year(2024)
     auth = bearer(scored["users"]["bureau_staff"])
     first = client.get("/api/points/leaderboard", **auth).json()
-    assert (first["run_id"], first["count"], first["page"], first["pages"], len(first["items"])) == (run.pk, 55, 1, 2,
-                                                                                                      50)
+    assert (first["run_id"], first["count"], first["page"], first["pages"], len(first["items"])) == (
+        run.pk,
+        55,
+        1,
+        2,
+        50,
+    )
     second = client.get("/api/points/leaderboard", {"page": 2}, **auth).json()
     assert (second["page"], len(second["items"])) == (2, 5)
     ranks = [i["rank"] for i in first["items"] + second["items"]]

@@ -117,8 +117,10 @@ def test_last_years_rank_is_a_policy_input_for_the_next_year(figures):
     r = by_name(run)
     assert got.filter(pl.col("year") == 2026).is_empty()  # 2025 not scored: no rank, so no row
     assert got.select("uscc", "year", "points_rank_prev_year").rows() == [
-        (r["太原甲"].enterprise.uscc, 2025, 1), (r["太原乙"].enterprise.uscc, 2025, 2),
-        (r["泰州丙"].enterprise.uscc, 2025, 3)]
+        (r["太原甲"].enterprise.uscc, 2025, 1),
+        (r["太原乙"].enterprise.uscc, 2025, 2),
+        (r["泰州丙"].enterprise.uscc, 2025, 3),
+    ]
 
 
 @pytest.mark.parametrize("role", ["park_operator", "enterprise_user", "bank_user", "institution_user"])

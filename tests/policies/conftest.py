@@ -27,8 +27,7 @@ def pworld(world, library):
     from kechuang.enterprises.models import AnnualFigure
 
     for key, rd in (("a", "150"), ("b", "250"), ("c", "40")):
-        AnnualFigure.objects.filter(enterprise=world[key], year=2024).update(rd_expense=Decimal(rd),
-                                                                              hte_certified=True)
+        AnnualFigure.objects.filter(enterprise=world[key], year=2024).update(rd_expense=Decimal(rd), hte_certified=True)
     return world
 
 
@@ -56,14 +55,24 @@ def editor_post(data: dict, **changes) -> dict:
             post.update({f"{p}a{j}-{k}": a[k] for k in ("field", "op", "value")})
     b = st["benefit"]
     post.update({k: b[k] for k in ("kind", "amount", "base", "rate", "min", "max", "pick", "below_min")})
-    for name, key, cols in (("band", "bands", ("from", "to", "amount", "rate")),
-                            ("cap", "caps", ("id", "label", "amount", "rate", "of"))):
+    for name, key, cols in (
+        ("band", "bands", ("from", "to", "amount", "rate")),
+        ("cap", "caps", ("id", "label", "amount", "rate", "of")),
+    ):
         post[f"{name}-count"] = str(len(b[key]))
         for i, row in enumerate(b[key]):
             post.update({f"{name}-{i}-{k}": row[k] for k in cols})
     limits, budget = st["limits"], st["budget"]
-    post.update({"per_firm": limits["per_firm"], "per_year": limits["per_year"], "method": budget["method"],
-                 "rank_by": budget["rank_by"], "order": budget["order"], "year-count": str(len(budget["years"]))})
+    post.update(
+        {
+            "per_firm": limits["per_firm"],
+            "per_year": limits["per_year"],
+            "method": budget["method"],
+            "rank_by": budget["rank_by"],
+            "order": budget["order"],
+            "year-count": str(len(budget["years"])),
+        }
+    )
     if limits["one_off"]:
         post["one_off"] = "on"
     if budget["partial"]:

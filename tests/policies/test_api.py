@@ -43,8 +43,9 @@ def test_every_role_against_every_endpoint(role, granted, client):
     library = client.get("/api/policies", **auth)
     if role in LIBRARY:
         assert library.status_code == 200
-        assert [p["code"] for p in library.json()] == list(Policy.objects.order_by("code").values_list("code",
-                                                                                                       flat=True))
+        assert [p["code"] for p in library.json()] == list(
+            Policy.objects.order_by("code").values_list("code", flat=True)
+        )
     else:
         assert (library.status_code, library.json()) == (403, {"detail": "无权查看政策库"})
     listing = client.get("/api/policies/entitlements", **auth)
@@ -70,11 +71,21 @@ def test_exact_values_of_an_entitlement(granted, client):
     b = granted["ent_b"]
     body = client.get(f"/api/policies/entitlements/{b.pk}", **bearer(granted["users"]["park_operator"])).json()
     assert body == {
-        "id": b.pk, "uscc": granted["b"].uscc, "enterprise_name": "太原乙材料有限公司", "policy_code": "rd_subsidy",
-        "policy_name": "企业研发费用分档补助", "version_id": "rd_subsidy@2024-01-01", "year": 2025,
+        "id": b.pk,
+        "uscc": granted["b"].uscc,
+        "enterprise_name": "太原乙材料有限公司",
+        "policy_code": "rd_subsidy",
+        "policy_name": "企业研发费用分档补助",
+        "version_id": "rd_subsidy@2024-01-01",
+        "year": 2025,
         "as_of": "2025-06-30",
-        "decided_amount": "10.0000", "amount": "10.0000", "status": "confirmed", "status_label": "已确认",
-        "created_on": timezone.localdate(b.created_at).isoformat(), "stacked_by": "", "note": "",
+        "decided_amount": "10.0000",
+        "amount": "10.0000",
+        "status": "confirmed",
+        "status_label": "已确认",
+        "created_on": timezone.localdate(b.created_at).isoformat(),
+        "stacked_by": "",
+        "note": "",
         "confirmed_at": body["confirmed_at"],
         "conditions": [
             {"id": "tech_firm", "label": "科技型中小企业或高新技术企业", "outcome": True},
@@ -82,40 +93,63 @@ def test_exact_values_of_an_entitlement(granted, client):
             {"id": "amount_min", "label": "应享金额不低于政策下限", "outcome": True},
             {"id": "limit_reached", "label": "未超过每户/每年享受上限", "outcome": True},
         ],
-        "facts": {"tier.tech_sme": None, "tier.high_tech": None, "hte_certified": True, "rd_expense": 250.0,
-                  "paid_before": 0, "paid_this_year": 0},
+        "facts": {
+            "tier.tech_sme": None,
+            "tier.high_tech": None,
+            "hte_certified": True,
+            "rd_expense": 250.0,
+            "paid_before": 0,
+            "paid_this_year": 0,
+        },
     }
     b.refresh_from_db()
     assert body["confirmed_at"] is not None and Decimal(body["amount"]) == b.amount == Decimal("10")
 
 
 def test_library_lists_published_versions_only(granted, client):
-    services.add_version(user=granted["users"]["bureau_admin"], policy=policy("rd_subsidy"), changes={},
-                         effective_from=AS_OF, source="x", note="草稿", draft=True)
+    services.add_version(
+        user=granted["users"]["bureau_admin"],
+        policy=policy("rd_subsidy"),
+        changes={},
+        effective_from=AS_OF,
+        source="x",
+        note="草稿",
+        draft=True,
+    )
     body = client.get("/api/policies", **bearer(granted["users"]["park_operator"])).json()
     rd = next(p for p in body if p["code"] == "rd_subsidy")
     assert rd == {
-        "id": policy("rd_subsidy").pk, "code": "rd_subsidy", "name": "企业研发费用分档补助",
-        "issuer": policy("rd_subsidy").issuer, "document": policy("rd_subsidy").document,
-        "delivery": policy("rd_subsidy").delivery, "delivery_label": policy("rd_subsidy").get_delivery_display(),
-        "package": policy("rd_subsidy").package, "measure": policy("rd_subsidy").measure,
-        "stacking_group": policy("rd_subsidy").stacking_group, "current_version": "rd_subsidy@2024-01-01",
+        "id": policy("rd_subsidy").pk,
+        "code": "rd_subsidy",
+        "name": "企业研发费用分档补助",
+        "issuer": policy("rd_subsidy").issuer,
+        "document": policy("rd_subsidy").document,
+        "delivery": policy("rd_subsidy").delivery,
+        "delivery_label": policy("rd_subsidy").get_delivery_display(),
+        "package": policy("rd_subsidy").package,
+        "measure": policy("rd_subsidy").measure,
+        "stacking_group": policy("rd_subsidy").stacking_group,
+        "current_version": "rd_subsidy@2024-01-01",
         "versions": [{"version_id": "rd_subsidy@2024-01-01", "effective_from": "2024-01-01", "effective_to": None}],
     }
     rent = next(p for p in body if p["code"] == "rent_refund")
-    assert rent["versions"] == [{"version_id": "rent_refund@2024-01-01", "effective_from": "2024-01-01",
-                                 "effective_to": "2028-12-31"}]
+    assert rent["versions"] == [
+        {"version_id": "rent_refund@2024-01-01", "effective_from": "2024-01-01", "effective_to": "2028-12-31"}
+    ]
 
 
-@pytest.mark.parametrize("params, expected", [
-    ({}, ["b", "a"]),  # same year and policy: by enterprise name
-    ({"status": "confirmed"}, ["b"]),
-    ({"status": "pending"}, ["a"]),
-    ({"policy": "rd_subsidy"}, ["b", "a"]),
-    ({"policy": "hte_reward"}, []),
-    ({"year": 2025, "status": "pending"}, ["a"]),
-    ({"year": 2024}, []),
-])
+@pytest.mark.parametrize(
+    "params, expected",
+    [
+        ({}, ["b", "a"]),  # same year and policy: by enterprise name
+        ({"status": "confirmed"}, ["b"]),
+        ({"status": "pending"}, ["a"]),
+        ({"policy": "rd_subsidy"}, ["b", "a"]),
+        ({"policy": "hte_reward"}, []),
+        ({"year": 2025, "status": "pending"}, ["a"]),
+        ({"year": 2024}, []),
+    ],
+)
 def test_entitlement_filters(params, expected, granted, client):
     body = client.get("/api/policies/entitlements", params, **bearer(granted["users"]["bureau_staff"])).json()
     assert [i["uscc"] for i in body["items"]] == [granted[k].uscc for k in expected]
@@ -127,10 +161,18 @@ def test_entitlement_list_item_values_and_invalid_status(granted, client):
     (item,) = client.get("/api/policies/entitlements", **auth).json()["items"]
     a = granted["ent_a"]
     assert item == {
-        "id": a.pk, "uscc": granted["a"].uscc, "enterprise_name": "太原甲科技有限公司", "policy_code": "rd_subsidy",
-        "policy_name": "企业研发费用分档补助", "version_id": "rd_subsidy@2024-01-01", "year": 2025,
+        "id": a.pk,
+        "uscc": granted["a"].uscc,
+        "enterprise_name": "太原甲科技有限公司",
+        "policy_code": "rd_subsidy",
+        "policy_name": "企业研发费用分档补助",
+        "version_id": "rd_subsidy@2024-01-01",
+        "year": 2025,
         "as_of": "2025-06-30",
-        "decided_amount": "5.0000", "amount": "5.0000", "status": "pending", "status_label": "待确认",
+        "decided_amount": "5.0000",
+        "amount": "5.0000",
+        "status": "pending",
+        "status_label": "待确认",
         "created_on": timezone.localdate(a.created_at).isoformat(),
     }
     response = client.get("/api/policies/entitlements", {"status": "granted"}, **auth)

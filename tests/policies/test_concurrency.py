@@ -41,19 +41,40 @@ def test_parallel_approvals_never_overspend(library, world, tmp_path):
     Budget.objects.filter(policy=p, year=2025).update(amount=Decimal("25"), committed=0)
     maker = world["users"]["bureau_staff"]
     checker = world["users"]["bureau_admin"]
-    batches = [PayoutBatch.objects.create(policy=p, year=2025, title=f"并发批次{i}", count=1, total=Decimal("10"),
-                                          created_by=maker) for i in range(WORKERS)]
+    batches = [
+        PayoutBatch.objects.create(
+            policy=p, year=2025, title=f"并发批次{i}", count=1, total=Decimal("10"), created_by=maker
+        )
+        for i in range(WORKERS)
+    ]
     # Each batch holds one confirmed 10万 entitlement, as an assembled batch does (approval checks that).
     version = p.versions.order_by("effective_from").last()
     run = EligibilityRun.objects.create(policy=p, version=version, as_of=dt.date(2025, 6, 30), year=2025)
     firms = [world["a"], world["b"], world["c"]]
     for i, batch in enumerate(batches):
-        Entitlement.objects.create(policy=p, version=version, run=run, enterprise=firms[i % 3],
-                                   as_of=run.as_of, year=2025, decided_amount=Decimal("10"), amount=Decimal("10"),
-                                   status=Entitlement.Status.CONFIRMED, batch=batch)
+        Entitlement.objects.create(
+            policy=p,
+            version=version,
+            run=run,
+            enterprise=firms[i % 3],
+            as_of=run.as_of,
+            year=2025,
+            decided_amount=Decimal("10"),
+            amount=Decimal("10"),
+            status=Entitlement.Status.CONFIRMED,
+            batch=batch,
+        )
     env = {**os.environ, "DATABASE_URL": _database_url(), "DJANGO_SETTINGS_MODULE": "kechuang.settings"}
-    procs = [subprocess.Popen([sys.executable, str(WORKER), str(b.pk), str(checker.pk), str(tmp_path)], env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for b in batches]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, str(WORKER), str(b.pk), str(checker.pk), str(tmp_path)],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for b in batches
+    ]
     deadline = time.time() + 180
     while len(list(tmp_path.glob("ready-*"))) < WORKERS:  # every worker has set Django up: release them at once
         assert time.time() < deadline and all(p.poll() is None for p in procs), "a worker did not start"

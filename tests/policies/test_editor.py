@@ -34,19 +34,26 @@ def test_every_shipped_policy_saves_back_unchanged_through_the_editor(code):
 
 def test_conditions_read_in_words_and_alternatives_join_with_or():
     assert editor.words("valley_resident or age_years <= 3") == "入驻晋创谷等创新谷区 或 成立年限 ≤ 3"
-    version = {"eligibility": [{"id": "team", "label": "谷区团队或已迁入",
-                                "when": "valley_resident or relocated_on is not null"},
-                               {"id": "odd", "label": "其他", "when": "revenue + 1 > 2"}],
-               "benefit": {"kind": "fixed", "amount": 5}}
+    version = {
+        "eligibility": [
+            {"id": "team", "label": "谷区团队或已迁入", "when": "valley_resident or relocated_on is not null"},
+            {"id": "odd", "label": "其他", "when": "revenue + 1 > 2"},
+        ],
+        "benefit": {"kind": "fixed", "amount": 5},
+    }
     rows = editor.rows(version)["conditions"]
-    assert [(a["field"], a["op"]) for a in rows[0]["alternatives"]][:2] == [("valley_resident", "true"),
-                                                                           ("relocated_on", "known")]
+    assert [(a["field"], a["op"]) for a in rows[0]["alternatives"]][:2] == [
+        ("valley_resident", "true"),
+        ("relocated_on", "known"),
+    ]
     assert rows[1]["kept"] and rows[1]["words"] == "营业收入 + 1 > 2"  # not a row of alternatives: kept as is
 
 
 def test_a_share_is_typed_in_percent_and_stored_as_a_fraction():
-    version = {"eligibility": [{"id": "staff", "label": "科技人员占比不低于10%", "when": "tech_staff_ratio >= 0.1"}],
-               "benefit": {"kind": "fixed", "amount": 5}}
+    version = {
+        "eligibility": [{"id": "staff", "label": "科技人员占比不低于10%", "when": "tech_staff_ratio >= 0.1"}],
+        "benefit": {"kind": "fixed", "amount": 5},
+    }
     post = editor_post(version)
     assert post["cond-0-a0-value"] == "10"
     assert editor.read({**post, "cond-0-a0-value": "12.5"})["eligibility"][0]["when"] == "tech_staff_ratio >= 0.125"
@@ -55,8 +62,10 @@ def test_a_share_is_typed_in_percent_and_stored_as_a_fraction():
 INVALID = [
     ({"cond-0-a0-field": ""}, "持有效高新技术企业证书：请选择字段"),
     ({"cond-0-a0-op": ">=", "cond-0-a0-value": "五十"}, "持有效高新技术企业证书的比较值应为数字，现为“五十”"),
-    ({"cond-2-a0-field": "revenue", "cond-2-a0-op": ">=", "cond-2-a0-value": "100"},
-     "第 3 个条件：请填写名称（申报人看到的说法）"),
+    (
+        {"cond-2-a0-field": "revenue", "cond-2-a0-op": ">=", "cond-2-a0-value": "100"},
+        "第 3 个条件：请填写名称（申报人看到的说法）",
+    ),
     ({"cond-0-delete": "on", "cond-1-delete": "on"}, "至少需要一个认定条件"),
     ({"amount": ""}, "请填写固定金额（万元）"),
     ({"year-1-year": "26", "year-1-amount": "100"}, "预算年度应为四位年份，现为“26”"),
@@ -83,8 +92,9 @@ def test_an_admin_lowers_a_threshold_and_adds_a_budget_year_on_the_page(pworld, 
     assert '<option value="rd_expense" selected>研发费用</option>' in page
     current = policy("rd_subsidy").versions.get(status="published").data
     post = editor_post(current, **{"cond-1-a0-value": "30", "year-1-year": "2026", "year-1-amount": "4000"})
-    response = client.post(url, {"effective_from": "2026-01-01", "source": "市科技局通知", "note": "门槛降到30万",
-                                 **post})
+    response = client.post(
+        url, {"effective_from": "2026-01-01", "source": "市科技局通知", "note": "门槛降到30万", **post}
+    )
     assert response.status_code == 302
     new = policy("rd_subsidy").versions.get(effective_from=dt.date(2026, 1, 1))
     assert new.status == "published"
@@ -100,9 +110,15 @@ def test_a_refused_save_writes_nothing_and_shows_the_inputs_again(pworld, client
     client = client_for(pworld["users"]["bureau_admin"])
     current = policy("rd_subsidy").versions.get(status="published").data
     before = (PolicyVersion.objects.count(), AuditEvent.objects.count())
-    response = client.post(reverse("policies:version_add", args=["rd_subsidy"]), {
-        "effective_from": "2026-01-01", "source": "文件", "note": "改", **editor_post(current, **{
-            "cond-1-a0-value": "三十"})})
+    response = client.post(
+        reverse("policies:version_add", args=["rd_subsidy"]),
+        {
+            "effective_from": "2026-01-01",
+            "source": "文件",
+            "note": "改",
+            **editor_post(current, **{"cond-1-a0-value": "三十"}),
+        },
+    )
     body = html.unescape(response.content.decode())
     assert response.status_code == 200
     assert "研发费用不低于50万元的比较值应为数字，现为“三十”" in body
@@ -114,9 +130,16 @@ def test_a_refused_save_writes_nothing_and_shows_the_inputs_again(pworld, client
 def test_preview_saves_a_draft_and_shows_firms_gained_and_lost_before_publishing(pworld, client_for):
     client = client_for(pworld["users"]["bureau_admin"])
     current = policy("rd_subsidy").versions.get(status="published").data
-    response = client.post(reverse("policies:version_add", args=["rd_subsidy"]), {
-        "effective_from": AS_OF.isoformat(), "source": "征求意见稿", "note": "门槛降到30万", "preview": "1",
-        **editor_post(current, **{"cond-1-a0-value": "30", "band-0-from": "30"})})
+    response = client.post(
+        reverse("policies:version_add", args=["rd_subsidy"]),
+        {
+            "effective_from": AS_OF.isoformat(),
+            "source": "征求意见稿",
+            "note": "门槛降到30万",
+            "preview": "1",
+            **editor_post(current, **{"cond-1-a0-value": "30", "band-0-from": "30"}),
+        },
+    )
     draft = policy("rd_subsidy").versions.get(status="draft")
     sim = SimulationRun.objects.get(version=draft)
     assert response.url == reverse("policies:simulation", args=[sim.pk])

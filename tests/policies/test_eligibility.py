@@ -24,8 +24,10 @@ from tests.policies.conftest import AS_OF, policy
 
 
 def amounts(code="rd_subsidy", field="amount"):
-    return {e.enterprise.name[:3]: (getattr(e, field), e.status)
-            for e in Entitlement.objects.filter(policy__code=code).select_related("enterprise")}
+    return {
+        e.enterprise.name[:3]: (getattr(e, field), e.status)
+        for e in Entitlement.objects.filter(policy__code=code).select_related("enterprise")
+    }
 
 
 @pytest.mark.django_db
@@ -61,8 +63,15 @@ def test_replay_reproduces_decision_and_amount(pworld, client_for):
     e = Entitlement.objects.get(enterprise=pworld["b"])
     # later facts change and a new version doubles the bands: the stored decision still replays the same
     AnnualFigure.objects.filter(enterprise=pworld["b"]).update(rd_expense=Decimal("40"))
-    assert selectors.replay(e) == {"version_id": "rd_subsidy@2024-01-01", "as_of": "2025-06-30", "eligible": "true",
-                                   "amount": "10.0000", "stored_amount": "10.0000", "same": True, "failed": ""}
+    assert selectors.replay(e) == {
+        "version_id": "rd_subsidy@2024-01-01",
+        "as_of": "2025-06-30",
+        "eligible": "true",
+        "amount": "10.0000",
+        "stored_amount": "10.0000",
+        "same": True,
+        "failed": "",
+    }
     client = client_for(pworld["users"]["bureau_staff"])
     body = client.get(reverse("policies:replay", args=[e.pk]) + "?format=json").json()
     assert body["same"] is True and body["amount"] == "10.0000"
@@ -84,24 +93,46 @@ def test_near_misses_and_unknowns_are_kept_for_the_portal(pworld):
     AnnualFigure.objects.filter(enterprise=pworld["c"], year=2024).update(hte_certified_on=dt.date(2022, 5, 1))
     run = services.run_eligibility("hte_reward", AS_OF)
     assert amounts("hte_reward") == {"太原甲": (Decimal("10"), "pending")}
-    rows = {r.enterprise.name[:3]: (r.eligible, r.failed, r.missing)
-            for r in EligibilityResult.objects.filter(run=run).select_related("enterprise")}
+    rows = {
+        r.enterprise.name[:3]: (r.eligible, r.failed, r.missing)
+        for r in EligibilityResult.objects.filter(run=run).select_related("enterprise")
+    }
     assert rows == {"泰州丙": ("false", "certified_that_year", ""), "太原乙": ("unknown", "", "hte_certified_on")}
     assert run.unknown == 1
 
 
 def make_policy(code, amount, group="rent_support", budget=None):
     """A fixed-amount policy in a stacking group, for valley firms with R&D ≥ 50万."""
-    data = {"id": code, "name": f"测试{code}", "issuer": "测试", "document": "测试", "source": "测试",
-            "verification": "U", "delivery": "auto", "stacking_group": group, "effective_from": "2024-01-01",
-            "facts_year": "last", "eligibility": [{"id": "valley", "label": "入驻谷区", "when": "valley_resident"}],
-            "benefit": {"kind": "fixed", "amount": amount}, "version_id": f"{code}@2024-01-01"}
+    data = {
+        "id": code,
+        "name": f"测试{code}",
+        "issuer": "测试",
+        "document": "测试",
+        "source": "测试",
+        "verification": "U",
+        "delivery": "auto",
+        "stacking_group": group,
+        "effective_from": "2024-01-01",
+        "facts_year": "last",
+        "eligibility": [{"id": "valley", "label": "入驻谷区", "when": "valley_resident"}],
+        "benefit": {"kind": "fixed", "amount": amount},
+        "version_id": f"{code}@2024-01-01",
+    }
     if budget:
         data["budget"] = {"by_year": {2025: budget}, "allocation": {"method": "pro_rata"}}
-    p = Policy.objects.create(code=code, name=data["name"], issuer="测试", document="测试", source="测试",
-                              verification="U", delivery="auto", stacking_group=group)
-    PolicyVersion.objects.create(policy=p, version_id=data["version_id"], effective_from=dt.date(2024, 1, 1),
-                                 source="测试", data=data)
+    p = Policy.objects.create(
+        code=code,
+        name=data["name"],
+        issuer="测试",
+        document="测试",
+        source="测试",
+        verification="U",
+        delivery="auto",
+        stacking_group=group,
+    )
+    PolicyVersion.objects.create(
+        policy=p, version_id=data["version_id"], effective_from=dt.date(2024, 1, 1), source="测试", data=data
+    )
     services._sync_budgets(p, None)
     return p
 
@@ -149,8 +180,10 @@ def test_budget_left_is_allocated_pro_rata(pworld):
     services.run_eligibility("rd_subsidy", AS_OF)
     # demand 15 for 7.5 left: every grant × 7.5 / 15, decided amounts unchanged
     assert amounts() == {"太原甲": (Decimal("2.5"), "pending"), "太原乙": (Decimal("5"), "pending")}
-    assert amounts(field="decided_amount") == {"太原甲": (Decimal("5"), "pending"),
-                                               "太原乙": (Decimal("10"), "pending")}
+    assert amounts(field="decided_amount") == {
+        "太原甲": (Decimal("5"), "pending"),
+        "太原乙": (Decimal("10"), "pending"),
+    }
 
 
 @pytest.mark.django_db
@@ -166,8 +199,11 @@ def test_lost_eligibility_flags_clawback_or_cancels(pworld):
     b = Entitlement.objects.get(enterprise=pworld["b"])
     assert b.status == "cancelled" and b.note.startswith("企业不再符合条件")
     flagged = AuditEvent.objects.get(action="clawback.flag")
-    assert (flagged.object_id, flagged.enterprise_id, flagged.changes) == (str(c.pk), pworld["a"].pk,
-                                                                           {"amount": [None, "5"]})
+    assert (flagged.object_id, flagged.enterprise_id, flagged.changes) == (
+        str(c.pk),
+        pworld["a"].pk,
+        {"amount": [None, "5"]},
+    )
     cancelled = AuditEvent.objects.get(action="entitlement.cancel")
     assert (cancelled.object_id, cancelled.changes) == (str(b.pk), {"status": ["pending", "cancelled"]})
     assert services.check_clawbacks(policy("rd_subsidy")) == 1  # flagged once, not twice
@@ -188,5 +224,3 @@ def test_run_without_version_in_force_is_refused_in_chinese(pworld):
 
     with pytest.raises(ValidationError, match="没有有效版本"):
         services.run_eligibility("startup_fund", dt.date(2030, 1, 1))
-
-

@@ -26,15 +26,24 @@ from tests.policies.conftest import AS_OF, editor_post, policy
 @pytest.mark.django_db
 def test_simulation_page_and_comparison(pworld, client_for):
     admin = pworld["users"]["bureau_admin"]
-    draft = services.add_version(user=admin, policy=policy("rd_subsidy"), draft=True, effective_from=AS_OF,
-                                 source="草案", note="门槛降到 200 万、金额加倍",
-                                 changes={"benefit": {"kind": "fixed", "amount": 20},
-                                          "eligibility": [{"id": "rd_min", "label": "研发费用不低于200万元",
-                                                           "when": "rd_expense >= 200"}]})
+    draft = services.add_version(
+        user=admin,
+        policy=policy("rd_subsidy"),
+        draft=True,
+        effective_from=AS_OF,
+        source="草案",
+        note="门槛降到 200 万、金额加倍",
+        changes={
+            "benefit": {"kind": "fixed", "amount": 20},
+            "eligibility": [{"id": "rd_min", "label": "研发费用不低于200万元", "when": "rd_expense >= 200"}],
+        },
+    )
     current = policy("rd_subsidy").versions.get(status="published")
     client = client_for(pworld["users"]["bureau_staff"])
-    response = client.post(reverse("policies:simulate", args=["rd_subsidy"]),
-                           {"version": draft.pk, "compare_to": current.pk, "as_of": "2025-06-30"})
+    response = client.post(
+        reverse("policies:simulate", args=["rd_subsidy"]),
+        {"version": draft.pk, "compare_to": current.pk, "as_of": "2025-06-30"},
+    )
     sim = SimulationRun.objects.get()
     assert response.url == reverse("policies:simulation", args=[sim.pk])
     r = sim.result
@@ -49,8 +58,11 @@ def test_simulation_page_and_comparison(pworld, client_for):
     assert "版本对比" in html and "不再符合" in html and "迎泽区" in html
     assert "研发费用：150 万元 → 200 万元（差 50 万元）" in html  # gaps read with their unit
     charts = json.loads(page.context["charts_json"])
-    assert charts["region"] == {"labels": ["迎泽区", "小店区", "海陵区"], "eligible": [1, 0, 0],
-                                "amount": [20.0, 0.0, 0.0]}
+    assert charts["region"] == {
+        "labels": ["迎泽区", "小店区", "海陵区"],
+        "eligible": [1, 0, 0],
+        "amount": [20.0, 0.0, 0.0],
+    }
     assert "distribution-chart" in html and "echarts.min.js" in html
     xlsx = client.get(response.url + "?format=xlsx")
     assert xlsx["Content-Type"].startswith("application/vnd.openxmlformats")
@@ -64,10 +76,10 @@ def test_entitlement_page_labels_the_facts_snapshot(pworld, client_for):
     e = Entitlement.objects.get(enterprise=pworld["a"], policy__code="rd_subsidy")
     html = client_for(pworld["users"]["bureau_staff"]).get(reverse("policies:entitlement", args=[e.pk])).content
     html = html.decode()
-    assert "<td>研发费用<div class=\"muted\">rd_expense</div></td><td>150</td>" in html
-    assert "<td>高新技术企业资格<div class=\"muted\">tier.high_tech</div></td><td>未知</td>" in html
-    assert "<td>此前已兑现金额（元）<div class=\"muted\">paid_before</div></td><td>0</td>" in html
-    assert "<td>持有效高新技术企业证书<div class=\"muted\">hte_certified</div></td><td>是</td>" in html
+    assert '<td>研发费用<div class="muted">rd_expense</div></td><td>150</td>' in html
+    assert '<td>高新技术企业资格<div class="muted">tier.high_tech</div></td><td>未知</td>' in html
+    assert '<td>此前已兑现金额（元）<div class="muted">paid_before</div></td><td>0</td>' in html
+    assert '<td>持有效高新技术企业证书<div class="muted">hte_certified</div></td><td>是</td>' in html
 
 
 @pytest.mark.django_db
@@ -76,9 +88,11 @@ def test_eligibility_runs_as_a_job(pworld, client_for):
     response = client.post(reverse("policies:run_eligibility", args=["rd_subsidy"]), {"as_of": "2025-06-30"})
     job = Job.objects.get()
     assert response.url == reverse("core:job", args=[job.pk])
-    jobs.execute(str(job.pk), "kechuang.policies.services.eligibility_job",
-                 {"policy_id": policy("rd_subsidy").pk, "as_of": "2025-06-30",
-                  "user_id": pworld["users"]["bureau_staff"].pk})
+    jobs.execute(
+        str(job.pk),
+        "kechuang.policies.services.eligibility_job",
+        {"policy_id": policy("rd_subsidy").pk, "as_of": "2025-06-30", "user_id": pworld["users"]["bureau_staff"].pk},
+    )
     job.refresh_from_db()
     assert (job.status, job.message) == ("done", "新增兑现资格 2 项")
     assert Entitlement.objects.count() == 2
@@ -86,11 +100,18 @@ def test_eligibility_runs_as_a_job(pworld, client_for):
 
 @pytest.mark.django_db
 def test_entitlement_list_constant_queries_and_pagination(pworld, client_for):
-    Enterprise.objects.bulk_create([Enterprise(uscc=make_uscc(2000 + i), name=f"批量企业{i:03d}", region_id="140105",
-                                               registered_on=dt.date(2020, 1, 1)) for i in range(110)])
+    Enterprise.objects.bulk_create(
+        [
+            Enterprise(
+                uscc=make_uscc(2000 + i), name=f"批量企业{i:03d}", region_id="140105", registered_on=dt.date(2020, 1, 1)
+            )
+            for i in range(110)
+        ]
+    )
     batch = Enterprise.objects.filter(name__startswith="批量企业")
-    AnnualFigure.objects.bulk_create([AnnualFigure(enterprise=e, year=2024, rd_expense=Decimal("100"),
-                                                   hte_certified=True) for e in batch])
+    AnnualFigure.objects.bulk_create(
+        [AnnualFigure(enterprise=e, year=2024, rd_expense=Decimal("100"), hte_certified=True) for e in batch]
+    )
     services.run_eligibility("rd_subsidy", AS_OF)
     assert Entitlement.objects.count() == 112
     client = client_for(pworld["users"]["bureau_staff"])
@@ -111,7 +132,8 @@ def test_entitlement_list_constant_queries_and_pagination(pworld, client_for):
 @pytest.mark.django_db
 def test_portal_shows_own_firm_only_with_near_misses(pworld, client_for):
     AnnualFigure.objects.filter(enterprise__in=[pworld["a"], pworld["b"]], year=2024).update(
-        hte_certified_on=dt.date(2023, 5, 1))
+        hte_certified_on=dt.date(2023, 5, 1)
+    )
     services.run_eligibility("rd_subsidy", AS_OF)
     services.run_eligibility("hte_reward", AS_OF)
     client = client_for(pworld["users"]["enterprise_user"])
@@ -134,8 +156,9 @@ def test_version_form_shows_chinese_error(pworld, client_for):
     page = client.get(url).content.decode()
     assert 'name="max" value="100"' in page and "benefit:" not in page  # prefilled inputs, never YAML
     current = policy("startup_fund").versions.get().data
-    response = client.post(url, {"effective_from": "2026-01-01", "source": "文件", "note": "改",
-                                 **editor_post(current, max="20")})
+    response = client.post(
+        url, {"effective_from": "2026-01-01", "source": "文件", "note": "改", **editor_post(current, max="20")}
+    )
     assert response.status_code == 200
     assert "max 不能小于 min" in response.content.decode()
     assert 'name="max" value="20"' in response.content.decode()  # shown again as typed

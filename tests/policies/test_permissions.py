@@ -17,12 +17,16 @@ LIBRARY = BUREAU | {"park_operator"}
 
 
 def state():
-    return (list(PolicyVersion.objects.order_by("pk").values_list("pk", "status")),
-            list(Entitlement.objects.order_by("pk").values_list("pk", "status", "amount", "batch_id")),
-            list(PayoutBatch.objects.order_by("pk").values_list("pk", "status")),
-            list(Budget.objects.order_by("pk").values_list("pk", "amount", "committed", "paid")),
-            list(BankAccount.objects.values_list("enterprise_id", "account_number")),
-            list(Clawback.objects.values_list("pk", "status")), AuditEvent.objects.count(), Job.objects.count())
+    return (
+        list(PolicyVersion.objects.order_by("pk").values_list("pk", "status")),
+        list(Entitlement.objects.order_by("pk").values_list("pk", "status", "amount", "batch_id")),
+        list(PayoutBatch.objects.order_by("pk").values_list("pk", "status")),
+        list(Budget.objects.order_by("pk").values_list("pk", "amount", "committed", "paid")),
+        list(BankAccount.objects.values_list("enterprise_id", "account_number")),
+        list(Clawback.objects.values_list("pk", "status")),
+        AuditEvent.objects.count(),
+        Job.objects.count(),
+    )
 
 
 @pytest.fixture
@@ -32,16 +36,32 @@ def setup(pworld):
     a = Entitlement.objects.get(enterprise=pworld["a"])
     b = Entitlement.objects.get(enterprise=pworld["b"])
     services.confirm_entitlement(user=staff, entitlement=b)
-    BankAccount.objects.create(enterprise=pworld["b"], account_name="乙", bank_name="晋商银行",
-                               account_number="6222020200445566")
+    BankAccount.objects.create(
+        enterprise=pworld["b"], account_name="乙", bank_name="晋商银行", account_number="6222020200445566"
+    )
     batch = services.assemble_batch(user=staff, policy=policy("rd_subsidy"), year=2025)
-    approved = PayoutBatch.objects.create(policy=policy("rd_subsidy"), year=2025, title="已审批", status="approved",
-                                          created_by=staff)
+    approved = PayoutBatch.objects.create(
+        policy=policy("rd_subsidy"), year=2025, title="已审批", status="approved", created_by=staff
+    )
     clawback = Clawback.objects.create(entitlement=b, amount=b.amount, reason="测试")
-    draft = services.add_version(user=pworld["users"]["bureau_admin"], policy=policy("rd_subsidy"), changes={},
-                                 effective_from=AS_OF, source="x", note="草稿", draft=True)
-    return {**pworld, "ent_a": a, "ent_b": b, "batch": batch, "approved": approved, "clawback": clawback,
-            "draft": draft}
+    draft = services.add_version(
+        user=pworld["users"]["bureau_admin"],
+        policy=policy("rd_subsidy"),
+        changes={},
+        effective_from=AS_OF,
+        source="x",
+        note="草稿",
+        draft=True,
+    )
+    return {
+        **pworld,
+        "ent_a": a,
+        "ent_b": b,
+        "batch": batch,
+        "approved": approved,
+        "clawback": clawback,
+        "draft": draft,
+    }
 
 
 def reads(s):
@@ -85,13 +105,24 @@ def test_reads(role, setup, client_for):
 def writes(s):
     """(name, url, data, roles allowed to change something)."""
     return [
-        ("add version", reverse("policies:version_add", args=["rd_subsidy"]),
-         {"effective_from": "2026-01-01", "source": "文件", "note": "改",
-          **editor_post(policy("rd_subsidy").versions.get(status="published").data, kind="fixed", amount="6")},
-         {"bureau_admin"}),
+        (
+            "add version",
+            reverse("policies:version_add", args=["rd_subsidy"]),
+            {
+                "effective_from": "2026-01-01",
+                "source": "文件",
+                "note": "改",
+                **editor_post(policy("rd_subsidy").versions.get(status="published").data, kind="fixed", amount="6"),
+            },
+            {"bureau_admin"},
+        ),
         ("publish", reverse("policies:version_publish", args=[s["draft"].pk]), {}, {"bureau_admin"}),
-        ("simulate", reverse("policies:simulate", args=["rd_subsidy"]),
-         {"version": s["draft"].pk, "as_of": "2025-06-30"}, BUREAU),
+        (
+            "simulate",
+            reverse("policies:simulate", args=["rd_subsidy"]),
+            {"version": s["draft"].pk, "as_of": "2025-06-30"},
+            BUREAU,
+        ),
         ("eligibility", reverse("policies:run_eligibility", args=["rd_subsidy"]), {"as_of": "2025-06-30"}, BUREAU),
         ("confirm a", reverse("policies:confirm", args=[s["ent_a"].pk]), {}, BUREAU | {"enterprise_user"}),
         ("batch new", reverse("policies:batch_create", args=["rd_subsidy"]), {"year": 2025}, set()),
@@ -100,11 +131,19 @@ def writes(s):
         # the maker (bureau_staff) may not record the payment of its own batch: separation of duties
         ("paid", reverse("policies:batch_paid", args=[s["approved"].pk]), {}, {"bureau_admin"}),
         ("export", reverse("policies:batch_export", args=[s["approved"].pk]), None, BUREAU),
-        ("clawback", reverse("policies:clawback_resolve", args=[s["clawback"].pk]), {"status": "waived"},
-         {"bureau_admin"}),
+        (
+            "clawback",
+            reverse("policies:clawback_resolve", args=[s["clawback"].pk]),
+            {"status": "waived"},
+            {"bureau_admin"},
+        ),
         ("check", reverse("policies:clawback_check", args=["rd_subsidy"]), {}, BUREAU),
-        ("bank", reverse("policies:bank_account"),
-         {"account_name": "甲", "bank_name": "晋商银行", "account_number": "6222020200112233"}, {"enterprise_user"}),
+        (
+            "bank",
+            reverse("policies:bank_account"),
+            {"account_name": "甲", "bank_name": "晋商银行", "account_number": "6222020200112233"},
+            {"enterprise_user"},
+        ),
     ]
 
 

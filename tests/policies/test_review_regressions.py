@@ -14,6 +14,7 @@ def test_batch_whose_entitlements_changed_is_refused(pworld):
     from kechuang.enterprises.models import AnnualFigure
     from kechuang.policies import services
     from kechuang.policies.models import BankAccount, Budget, Entitlement
+
     services.run_eligibility("rd_subsidy", AS_OF)
     staff = pworld["users"]["bureau_staff"]
     for key, number in (("a", "6222020200112233"), ("b", "6222020200445566")):
@@ -38,28 +39,68 @@ def test_batch_whose_entitlements_changed_is_refused(pworld):
 @pytest.mark.django_db
 def test_open_redirect(world, client_for):
     from kechuang.points.models import Alert
-    a = Alert.objects.create(enterprise=world["a"], year=2024, rule="r", ruleset="x", severity="info", label="l",
-                             message="m", created_at=__import__("django.utils.timezone").utils.timezone.now())
+
+    a = Alert.objects.create(
+        enterprise=world["a"],
+        year=2024,
+        rule="r",
+        ruleset="x",
+        severity="info",
+        label="l",
+        message="m",
+        created_at=__import__("django.utils.timezone").utils.timezone.now(),
+    )
     c = client_for(world["users"]["bureau_staff"])
     r = c.post(f"/points/alerts/{a.pk}/acknowledge/", {"next": "https://evil.example/phish"})
     assert r.status_code == 302 and r["Location"] == "/points/alerts/"
 
 
-URLS = ["/", "/enterprises/", "/enterprises/?page=abc", "/enterprises/?carrier=abc", "/enterprises/export/",
-        "/enterprises/submissions/?status=zzz&page=abc",
-        "/tiers/", "/tiers/?run=999999", "/tiers/?run=abc", "/tiers/near-misses/", "/tiers/near-misses/?format=xlsx",
-        "/tiers/expiring/", "/tiers/expiring/?format=xlsx", "/tiers/parameters/", "/tiers/tier/high_tech/",
-        "/tiers/tier/high_tech/?format=xlsx&run=999", "/tiers/results/999/replay/",
-        "/points/", "/points/leaderboard/", "/points/leaderboard/?run=999999&page=abc", "/points/leaderboard/export/",
-        "/points/alerts/?year=abc&page=x", "/points/alerts/export/", "/points/runs/", "/points/schemes/",
-        "/points/schemes/core18/", "/points/schemes/nope/",
-        "/policies/", "/policies/entitlements/?year=abc&status=zz", "/policies/entitlements/?format=xlsx",
-        "/policies/batches/", "/policies/clawbacks/", "/policies/clawbacks/?format=xlsx", "/policies/mine/",
-        "/policies/mine/bank-account/", "/policies/entitlements/999/", "/policies/simulations/999/",
-        "/policies/runs/999/", "/policies/nope/",
-        "/api/enterprises?page=abc", "/api/enterprises?carrier=abc", "/api/enterprises?page=0",
-        "/api/enterprises?page=-5", "/api/enterprises?sort=zzz",
-        ]
+URLS = [
+    "/",
+    "/enterprises/",
+    "/enterprises/?page=abc",
+    "/enterprises/?carrier=abc",
+    "/enterprises/export/",
+    "/enterprises/submissions/?status=zzz&page=abc",
+    "/tiers/",
+    "/tiers/?run=999999",
+    "/tiers/?run=abc",
+    "/tiers/near-misses/",
+    "/tiers/near-misses/?format=xlsx",
+    "/tiers/expiring/",
+    "/tiers/expiring/?format=xlsx",
+    "/tiers/parameters/",
+    "/tiers/tier/high_tech/",
+    "/tiers/tier/high_tech/?format=xlsx&run=999",
+    "/tiers/results/999/replay/",
+    "/points/",
+    "/points/leaderboard/",
+    "/points/leaderboard/?run=999999&page=abc",
+    "/points/leaderboard/export/",
+    "/points/alerts/?year=abc&page=x",
+    "/points/alerts/export/",
+    "/points/runs/",
+    "/points/schemes/",
+    "/points/schemes/core18/",
+    "/points/schemes/nope/",
+    "/policies/",
+    "/policies/entitlements/?year=abc&status=zz",
+    "/policies/entitlements/?format=xlsx",
+    "/policies/batches/",
+    "/policies/clawbacks/",
+    "/policies/clawbacks/?format=xlsx",
+    "/policies/mine/",
+    "/policies/mine/bank-account/",
+    "/policies/entitlements/999/",
+    "/policies/simulations/999/",
+    "/policies/runs/999/",
+    "/policies/nope/",
+    "/api/enterprises?page=abc",
+    "/api/enterprises?carrier=abc",
+    "/api/enterprises?page=0",
+    "/api/enterprises?page=-5",
+    "/api/enterprises?sort=zzz",
+]
 
 
 @pytest.mark.django_db
@@ -68,9 +109,15 @@ def test_no_500_empty(role, world, client_for):
     c = client_for(world["users"][role])
     c.raise_request_exception = False
     bad = []
-    for u in [*URLS, f"/points/firm/{world['a'].uscc}/", f"/points/firm/{world['a'].uscc}/?run=abc",
-                     f"/points/firm/{world['a'].uscc}/diagnosis/", f"/tiers/enterprise/{world['a'].uscc}/",
-                     f"/enterprises/{world['a'].uscc}/", f"/enterprises/{world['a'].uscc}/figures/2024/"]:
+    for u in [
+        *URLS,
+        f"/points/firm/{world['a'].uscc}/",
+        f"/points/firm/{world['a'].uscc}/?run=abc",
+        f"/points/firm/{world['a'].uscc}/diagnosis/",
+        f"/tiers/enterprise/{world['a'].uscc}/",
+        f"/enterprises/{world['a'].uscc}/",
+        f"/enterprises/{world['a'].uscc}/figures/2024/",
+    ]:
         r = c.get(u)
         if r.status_code >= 500:
             bad.append((u, r.status_code))
@@ -96,8 +143,17 @@ def test_alert_leaks_to_enterprise_user_via_audit(world, client_for):
 
     from kechuang.points import services
     from kechuang.points.models import Alert
-    a = Alert.objects.create(enterprise=world["a"], year=2024, rule="r", ruleset="x", severity="critical",
-                             label="研发投入骤降预警", message="m", created_at=timezone.now())
+
+    a = Alert.objects.create(
+        enterprise=world["a"],
+        year=2024,
+        rule="r",
+        ruleset="x",
+        severity="critical",
+        label="研发投入骤降预警",
+        message="m",
+        created_at=timezone.now(),
+    )
     services.acknowledge_alert(a, user=world["users"]["bureau_staff"])
     c = client_for(world["users"]["enterprise_user"])
     assert c.get("/points/alerts/").status_code == 403
@@ -121,6 +177,7 @@ def test_api_session_put_csrf(world):
 
     c = Client(enforce_csrf_checks=True)
     c.force_login(world["users"]["bureau_staff"])
-    r = c.put(f"/api/enterprises/{world['a'].uscc}/figures/2024", data='{"staff_total": 5}',
-              content_type="application/json")
+    r = c.put(
+        f"/api/enterprises/{world['a'].uscc}/figures/2024", data='{"staff_total": 5}', content_type="application/json"
+    )
     assert r.status_code in (401, 403)

@@ -33,21 +33,46 @@ def test_workbench_counts_what_needs_each_role(pworld, client_for):
     pending = Entitlement.objects.filter(status="pending").order_by("enterprise__uscc")
     assert pending.count() == 2
     first = pending.first()
-    BankAccount.objects.create(enterprise=first.enterprise, account_name="甲", bank_name="晋商银行",
-                               account_number="621600000001")
+    BankAccount.objects.create(
+        enterprise=first.enterprise, account_name="甲", bank_name="晋商银行", account_number="621600000001"
+    )
     services.confirm_entitlement(user=staff, entitlement=first)
     services.assemble_batch(user=staff, policy=policy("rd_subsidy"), year=AS_OF.year)
-    Alert.objects.create(enterprise=pworld["a"], year=2024, rule="rd_drop", ruleset="x", severity="warning",
-                         label="研发下降", message="研发费用下降", created_at=timezone.now())
-    Alert.objects.create(enterprise=pworld["b"], year=2024, rule="rd_drop", ruleset="x", severity="warning",
-                         label="研发下降", message="研发费用下降", status="acknowledged", created_at=timezone.now())
+    Alert.objects.create(
+        enterprise=pworld["a"],
+        year=2024,
+        rule="rd_drop",
+        ruleset="x",
+        severity="warning",
+        label="研发下降",
+        message="研发费用下降",
+        created_at=timezone.now(),
+    )
+    Alert.objects.create(
+        enterprise=pworld["b"],
+        year=2024,
+        rule="rd_drop",
+        ruleset="x",
+        severity="warning",
+        label="研发下降",
+        message="研发费用下降",
+        status="acknowledged",
+        created_at=timezone.now(),
+    )
     today = clock.today()
-    Qualification.objects.create(enterprise=pworld["c"], kind="hte_certificate", title="高企",
-                                 issued_on=today - dt.timedelta(days=1000), expires_on=today + dt.timedelta(days=30))
-    Job.objects.create(kind="import_facts", title="导入 a.xlsx", created_by=staff, status="done",
-                       result={"rejected_rows": 3})
-    Job.objects.create(kind="import_facts", title="导入 b.xlsx", created_by=staff, status="done",
-                       result={"rejected_rows": 0})
+    Qualification.objects.create(
+        enterprise=pworld["c"],
+        kind="hte_certificate",
+        title="高企",
+        issued_on=today - dt.timedelta(days=1000),
+        expires_on=today + dt.timedelta(days=30),
+    )
+    Job.objects.create(
+        kind="import_facts", title="导入 a.xlsx", created_by=staff, status="done", result={"rejected_rows": 3}
+    )
+    Job.objects.create(
+        kind="import_facts", title="导入 b.xlsx", created_by=staff, status="done", result={"rejected_rows": 0}
+    )
     Job.objects.create(kind="x", title="失败", created_by=staff, status="failed")
     Job.objects.create(kind="x", title="运行", created_by=admin, status="running")
 

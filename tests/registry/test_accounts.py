@@ -12,10 +12,17 @@ from django.urls import reverse
 from tests.conftest import PASSWORD
 
 
-@pytest.mark.parametrize("password, ok", [
-    ("Kechuang@2026", True), ("abcdefgh12", False), ("Abcdefgh12", True), ("Ab1@", False),
-    ("ABCDEFGH!!", False), ("abcdefgh!1", True),
-])
+@pytest.mark.parametrize(
+    "password, ok",
+    [
+        ("Kechuang@2026", True),
+        ("abcdefgh12", False),
+        ("Abcdefgh12", True),
+        ("Ab1@", False),
+        ("ABCDEFGH!!", False),
+        ("abcdefgh!1", True),
+    ],
+)
 def test_password_rules(password, ok):
     if ok:
         validate_password(password)
@@ -46,8 +53,9 @@ def test_login_and_lockout(client, world, settings):
 
 @pytest.mark.django_db
 def test_open_redirect_is_refused(client, world):
-    response = client.post(reverse("accounts:login") + "?next=https://evil.example/",
-                           {"username": "bureau_staff", "password": PASSWORD})
+    response = client.post(
+        reverse("accounts:login") + "?next=https://evil.example/", {"username": "bureau_staff", "password": PASSWORD}
+    )
     assert response["Location"] == "/"
 
 

@@ -47,13 +47,14 @@ def _rows(response) -> list[str]:
     """The action cell of each table row, in page order."""
     html = response.content.decode()
     table = html.split('data-testid="audit-log"', 1)[1].split("</table>", 1)[0] if "audit-log" in html else ""
-    return [re.sub(r"<[^>]+>", "", cells[2]) for cells in
-            (re.findall(r"<td[^>]*>(.*?)</td>", row) for row in table.split("<tr>")[2:])]
+    return [
+        re.sub(r"<[^>]+>", "", cells[2])
+        for cells in (re.findall(r"<td[^>]*>(.*?)</td>", row) for row in table.split("<tr>")[2:])
+    ]
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("role", ["bureau_staff", "park_operator", "enterprise_user", "bank_user",
-                                  "institution_user"])
+@pytest.mark.parametrize("role", ["bureau_staff", "park_operator", "enterprise_user", "bank_user", "institution_user"])
 def test_only_bureau_admins_see_the_audit_log(world, events, client_for, role):
     client = client_for(world["users"][role])
     response = client.get(URL)
@@ -84,15 +85,18 @@ def test_the_log_lists_every_change_newest_first_in_chinese(world, events, clien
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("params", "expected"), [
-    ({"action": "figure.create"}, ["新增年度数据"]),
-    ({"q": "太原甲"}, ["修改企业信息"]),
-    ({"q": "填错"}, ["作废梯队评价批次"]),
-    ({"start": "2026-04-15"}, ["作废梯队评价批次", "新增年度数据"]),
-    ({"start": "2026-04-16", "end": "2026-05-20"}, ["作废梯队评价批次"]),
-    ({"end": "2026-04-14"}, ["修改企业信息"]),
-    ({"start": "2026-06-01"}, []),
-])
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"action": "figure.create"}, ["新增年度数据"]),
+        ({"q": "太原甲"}, ["修改企业信息"]),
+        ({"q": "填错"}, ["作废梯队评价批次"]),
+        ({"start": "2026-04-15"}, ["作废梯队评价批次", "新增年度数据"]),
+        ({"start": "2026-04-16", "end": "2026-05-20"}, ["作废梯队评价批次"]),
+        ({"end": "2026-04-14"}, ["修改企业信息"]),
+        ({"start": "2026-06-01"}, []),
+    ],
+)
 def test_filters_narrow_the_log(world, events, client_for, params, expected):
     response = client_for(world["users"]["bureau_admin"]).get(URL, params)
     assert _rows(response) == expected
@@ -121,8 +125,17 @@ def test_export_follows_the_filters(world, events, client_for):
     assert "attachment" in response["Content-Disposition"]
     sheet = load_workbook(io.BytesIO(response.content), read_only=True).active
     rows = [list(r) for r in sheet.iter_rows(values_only=True)]
-    assert rows[0][:9] == ["时间", "操作人", "操作", "对象类型", "对象", "企业", "统一社会信用代码",
-                           "变更（原值 → 新值）", "说明"]
+    assert rows[0][:9] == [
+        "时间",
+        "操作人",
+        "操作",
+        "对象类型",
+        "对象",
+        "企业",
+        "统一社会信用代码",
+        "变更（原值 → 新值）",
+        "说明",
+    ]
     assert [r[2] for r in rows[1:]] == ["作废梯队评价批次", "新增年度数据"]
     void, figure = rows[1:]
     assert void[0] == "2026-05-20 10:30:00" and void[1] == "bureau_admin"
@@ -161,13 +174,20 @@ def test_changes_read_in_the_models_words():
 def test_a_new_band_table_shows_in_the_log_and_its_export(world, client_for):
     """A band table is a list: the log shows old → new as JSON (it used to fail on the unhashable list)."""
     bands = [{"min": 0.3, "points": 20}, {"min": 0.1, "points": 10}, {"points": 0}]
-    tier_services.add_parameter_version(user=world["users"]["bureau_admin"], ruleset="tech_sme",
-                                        parameter="tech_staff_bands", effective_from=dt.date(2025, 1, 1),
-                                        value=bands, source="测试文件")
+    tier_services.add_parameter_version(
+        user=world["users"]["bureau_admin"],
+        ruleset="tech_sme",
+        parameter="tech_staff_bands",
+        effective_from=dt.date(2025, 1, 1),
+        value=bands,
+        source="测试文件",
+    )
     client = client_for(world["users"]["bureau_admin"])
     html = client.get(URL, {"action": "parameter.create"}).content.decode()
-    assert '→ [{&quot;min&quot;: 0.3, &quot;points&quot;: 20}, {&quot;min&quot;: 0.1, &quot;points&quot;: 10}' in html
+    assert "→ [{&quot;min&quot;: 0.3, &quot;points&quot;: 20}, {&quot;min&quot;: 0.1, &quot;points&quot;: 10}" in html
     export = load_workbook(io.BytesIO(client.get(URL, {"format": "xlsx"}).content)).active
     cells = [c.value for row in export.iter_rows(min_row=2) for c in row]
-    assert any(isinstance(c, str) and c.endswith('→ [{"min": 0.3, "points": 20}, {"min": 0.1, "points": 10}, '
-                                                   '{"points": 0}]') for c in cells)
+    assert any(
+        isinstance(c, str) and c.endswith('→ [{"min": 0.3, "points": 20}, {"min": 0.1, "points": 10}, {"points": 0}]')
+        for c in cells
+    )

@@ -22,16 +22,25 @@ def test_export_then_import_is_a_round_trip(world, tmp_path):
     a.strategic_emerging = True
     a.save()
     AnnualFigure.objects.filter(enterprise=a).update(
-        net_profit=Decimal("-12.3456"), hte_certified=True, hte_certified_on=dt.date(2023, 11, 30),
-        niche_market_share=Decimal("0.125"), rd_institution_level="provincial", tech_contract_amount=None,
+        net_profit=Decimal("-12.3456"),
+        hte_certified=True,
+        hte_certified_on=dt.date(2023, 11, 30),
+        niche_market_share=Decimal("0.125"),
+        rd_institution_level="provincial",
+        tech_contract_amount=None,
     )
     path = tmp_path / "out.xlsx"
     assert exporting.write_facts(path, Enterprise.objects.all()) == 3
     before = list(AnnualFigure.objects.order_by("pk").values())
     report = importing.import_facts(path)
     assert report["errors"] == []
-    assert report["stats"] == {"enterprises_created": 0, "enterprises_updated": 0, "figures_created": 0,
-                               "figures_updated": 0, "unchanged": 3}
+    assert report["stats"] == {
+        "enterprises_created": 0,
+        "enterprises_updated": 0,
+        "figures_created": 0,
+        "figures_updated": 0,
+        "unchanged": 3,
+    }
     assert list(AnnualFigure.objects.order_by("pk").values()) == before
     sheet = load_workbook(path, read_only=True).active
     header = [c.value for c in next(sheet.iter_rows(max_row=1))]

@@ -18,8 +18,19 @@ from kechuang.enterprises import importing
 from kechuang.enterprises.models import AnnualFigure, Enterprise
 from tests.conftest import make_uscc
 
-HEADER = ["统一社会信用代码", "企业名称", "行政区划代码", "国民经济行业分类", "年度", "职工总数", "科技人员数",
-          "营业收入(万元)", "研发费用(万元)", "持有效高新技术企业证书", "成立日期"]
+HEADER = [
+    "统一社会信用代码",
+    "企业名称",
+    "行政区划代码",
+    "国民经济行业分类",
+    "年度",
+    "职工总数",
+    "科技人员数",
+    "营业收入(万元)",
+    "研发费用(万元)",
+    "持有效高新技术企业证书",
+    "成立日期",
+]
 
 
 def write_csv(path: Path, rows: list[list], header=HEADER, encoding="utf-8") -> Path:
@@ -32,8 +43,19 @@ def write_csv(path: Path, rows: list[list], header=HEADER, encoding="utf-8") -> 
 
 
 def good_row(n: int, year: int = 2024, revenue="3000", name=None):
-    return [make_uscc(n), name or f"测试企业{n}有限公司", "140105", "6513", year, 100, 22, revenue, "150", "否",
-            "2019-03-01"]
+    return [
+        make_uscc(n),
+        name or f"测试企业{n}有限公司",
+        "140105",
+        "6513",
+        year,
+        100,
+        22,
+        revenue,
+        "150",
+        "否",
+        "2019-03-01",
+    ]
 
 
 @pytest.fixture
@@ -80,8 +102,13 @@ def test_reimporting_the_same_file_changes_and_records_nothing(ref, bad_file):
     events = AuditEvent.objects.count()
     stamps = list(AnnualFigure.objects.order_by("pk").values_list("updated_at", flat=True))
     report = importing.import_facts(bad_file)
-    assert report["stats"] == {"enterprises_created": 0, "enterprises_updated": 0, "figures_created": 0,
-                               "figures_updated": 0, "unchanged": 2}
+    assert report["stats"] == {
+        "enterprises_created": 0,
+        "enterprises_updated": 0,
+        "figures_created": 0,
+        "figures_updated": 0,
+        "unchanged": 2,
+    }
     assert AuditEvent.objects.count() == events
     assert list(AnnualFigure.objects.order_by("pk").values_list("updated_at", flat=True)) == stamps
 
@@ -122,8 +149,12 @@ def test_dry_run_writes_nothing(ref, bad_file):
 @pytest.mark.django_db
 def test_gbk_csv_and_english_headers(ref, tmp_path):
     header = ["uscc", "name", "year", "revenue", "hte_certified", "region_code"]
-    path = write_csv(tmp_path / "gbk.csv", [[make_uscc(9), "晋中某某科技有限公司", 2025, "12.3456", "是", "140105"]],
-                     header=header, encoding="gbk")
+    path = write_csv(
+        tmp_path / "gbk.csv",
+        [[make_uscc(9), "晋中某某科技有限公司", 2025, "12.3456", "是", "140105"]],
+        header=header,
+        encoding="gbk",
+    )
     report = importing.import_facts(path)
     assert report["errors"] == [] and report["accepted_rows"] == 1
     enterprise = Enterprise.objects.get(uscc=make_uscc(9))
@@ -143,9 +174,15 @@ def test_xlsx_import_with_duplicate_key_rejected(ref, tmp_path):
     workbook.save(path)
     report = importing.import_facts(path)
     assert report["accepted_rows"] == 1
-    assert report["errors"] == [{"file": "dup.xlsx", "row": 3, "column": "统一社会信用代码",
-                                 "value": f"{make_uscc(1)} / 2024",
-                                 "message": "与第 2 行重复（同一企业同一年度只能出现一次）"}]
+    assert report["errors"] == [
+        {
+            "file": "dup.xlsx",
+            "row": 3,
+            "column": "统一社会信用代码",
+            "value": f"{make_uscc(1)} / 2024",
+            "message": "与第 2 行重复（同一企业同一年度只能出现一次）",
+        }
+    ]
 
 
 @pytest.mark.django_db

@@ -32,8 +32,9 @@ def immediate_huey():
 
 
 @pytest.mark.django_db
-def test_large_import_runs_as_a_job_with_progress(world, client_for, settings, immediate_huey,
-                                                   django_capture_on_commit_callbacks):
+def test_large_import_runs_as_a_job_with_progress(
+    world, client_for, settings, immediate_huey, django_capture_on_commit_callbacks
+):
     settings.IMPORT_BACKGROUND_ROWS = 5
     rows = [good_row(500 + i) for i in range(8)] + [[make_uscc(600)[:-1] + "0", "坏", "140105", "6513", 2024]]
     upload = SimpleUploadedFile("大文件.csv", csv_bytes(rows), content_type="text/csv")
@@ -64,8 +65,9 @@ def test_job_page_is_private_to_its_creator(world, client_for):
 @pytest.mark.django_db
 def test_small_import_runs_at_once_and_dry_run_is_the_default(world, client_for):
     upload = SimpleUploadedFile("小.csv", csv_bytes([good_row(700)]), content_type="text/csv")
-    response = client_for(world["users"]["bureau_staff"]).post(reverse("enterprises:import"),
-                                                               {"file": upload, "dry_run": "on"})
+    response = client_for(world["users"]["bureau_staff"]).post(
+        reverse("enterprises:import"), {"file": upload, "dry_run": "on"}
+    )
     assert response.status_code == 200 and response.context["report"]["accepted_rows"] == 1
     assert not AnnualFigure.objects.filter(enterprise__uscc=make_uscc(700)).exists()
     assert Job.objects.count() == 0

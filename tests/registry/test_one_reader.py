@@ -72,8 +72,12 @@ def test_the_command_line_and_the_import_report_the_same_rows(ref, mixed, tmp_pa
     report = importing.import_facts(mixed, dry_run=True)  # what `kechuang import facts` and the page read
     assert {(e["row"], e["column"], e["message"]) for e in report["errors"]} == EXPECTED
     assert (report["total_rows"], report["accepted_rows"], report["rejected_rows"]) == (15, 3, 12)
-    assert cli.main(["tiers", "evaluate", "--input", str(mixed), "--as-of", "2025-06-30",
-                     "--output", str(tmp_path / "out.csv")]) == 2
+    assert (
+        cli.main(
+            ["tiers", "evaluate", "--input", str(mixed), "--as-of", "2025-06-30", "--output", str(tmp_path / "out.csv")]
+        )
+        == 2
+    )
     printed = capsys.readouterr().err
     assert printed.startswith(f"错误：{mixed} 有 12 个单元格无法读取：\n")
     assert all(f"第 {row} 行，列“{column}”：{message}" in printed for row, column, message in EXPECTED)
@@ -88,8 +92,12 @@ def test_the_command_line_and_the_import_report_the_same_rows(ref, mixed, tmp_pa
 def test_a_repeated_column_makes_the_file_unreadable_on_both_paths(ref, tmp_path, capsys):
     path = write_csv(tmp_path / "重复.csv", [[*good_row(1), "2024"]], header=[*HEADER, "year"])
     message = "重复.csv 的表头有重复的列：列“year”与列“年度”同为年度（year）。请每项数据只保留一列"
-    assert cli.main(["tiers", "evaluate", "--input", str(path), "--as-of", "2025-06-30",
-                     "--output", str(tmp_path / "o.csv")]) == 2
+    assert (
+        cli.main(
+            ["tiers", "evaluate", "--input", str(path), "--as-of", "2025-06-30", "--output", str(tmp_path / "o.csv")]
+        )
+        == 2
+    )
     assert capsys.readouterr().err == f"错误：{message}\n"
     assert cli.main(["import", "facts", str(path)]) == 2
     assert capsys.readouterr().err == f"错误：{message}\n"

@@ -18,19 +18,22 @@ def names(response) -> list[str]:
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("params, expected", [
-    ({"q": "乙材料"}, ["太原乙材料有限公司"]),
-    ({"q": make_uscc(3).lower()}, ["泰州丙医药有限公司"]),
-    ({"region": "140100"}, ["太原乙材料有限公司", "太原甲科技有限公司"]),  # a city matches its districts
-    ({"region": "140000"}, ["太原乙材料有限公司", "太原甲科技有限公司"]),  # a province too
-    ({"region": "321202"}, ["泰州丙医药有限公司"]),
-    ({"industry": "C"}, ["太原乙材料有限公司", "泰州丙医药有限公司"]),  # section 制造业
-    ({"industry": "65"}, ["太原甲科技有限公司"]),  # division
-    ({"industry": "6513"}, ["太原甲科技有限公司"]),
-    ({"origin": "local_institution_team"}, ["太原乙材料有限公司"]),
-    ({"sort": "-registered_on"}, ["太原乙材料有限公司", "太原甲科技有限公司", "泰州丙医药有限公司"]),
-    ({"sort": "registered_on"}, ["泰州丙医药有限公司", "太原甲科技有限公司", "太原乙材料有限公司"]),
-])
+@pytest.mark.parametrize(
+    "params, expected",
+    [
+        ({"q": "乙材料"}, ["太原乙材料有限公司"]),
+        ({"q": make_uscc(3).lower()}, ["泰州丙医药有限公司"]),
+        ({"region": "140100"}, ["太原乙材料有限公司", "太原甲科技有限公司"]),  # a city matches its districts
+        ({"region": "140000"}, ["太原乙材料有限公司", "太原甲科技有限公司"]),  # a province too
+        ({"region": "321202"}, ["泰州丙医药有限公司"]),
+        ({"industry": "C"}, ["太原乙材料有限公司", "泰州丙医药有限公司"]),  # section 制造业
+        ({"industry": "65"}, ["太原甲科技有限公司"]),  # division
+        ({"industry": "6513"}, ["太原甲科技有限公司"]),
+        ({"origin": "local_institution_team"}, ["太原乙材料有限公司"]),
+        ({"sort": "-registered_on"}, ["太原乙材料有限公司", "太原甲科技有限公司", "泰州丙医药有限公司"]),
+        ({"sort": "registered_on"}, ["泰州丙医药有限公司", "太原甲科技有限公司", "太原乙材料有限公司"]),
+    ],
+)
 def test_list_search_filters_and_sort(world, client_for, params, expected):
     response = client_for(world["users"]["bureau_staff"]).get(reverse("enterprises:list"), params)
     assert response.status_code == 200
@@ -40,8 +43,9 @@ def test_list_search_filters_and_sort(world, client_for, params, expected):
 
 @pytest.mark.django_db
 def test_list_filter_by_carrier(world, client_for):
-    response = client_for(world["users"]["bureau_staff"]).get(reverse("enterprises:list"),
-                                                              {"carrier": world["valley"].pk})
+    response = client_for(world["users"]["bureau_staff"]).get(
+        reverse("enterprises:list"), {"carrier": world["valley"].pk}
+    )
     assert sorted(names(response)) == ["太原乙材料有限公司", "太原甲科技有限公司"]
 
 
@@ -53,10 +57,18 @@ def test_invalid_filter_shows_nothing_rather_than_everything(world, client_for):
 
 @pytest.mark.django_db
 def test_pagination_and_constant_query_count(world, client_for):
-    Enterprise.objects.bulk_create([
-        Enterprise(uscc=make_uscc(1000 + i), name=f"分页测试企业{i:03d}", region_id="140105", industry_id="6513",
-                   registered_on=dt.date(2020, 1, 1)) for i in range(120)
-    ])
+    Enterprise.objects.bulk_create(
+        [
+            Enterprise(
+                uscc=make_uscc(1000 + i),
+                name=f"分页测试企业{i:03d}",
+                region_id="140105",
+                industry_id="6513",
+                registered_on=dt.date(2020, 1, 1),
+            )
+            for i in range(120)
+        ]
+    )
     client = client_for(world["users"]["bureau_staff"])
     url = reverse("enterprises:list")
     client.get(url)  # warm the session

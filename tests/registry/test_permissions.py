@@ -22,7 +22,9 @@ def snapshot():
     return (
         list(Enterprise.objects.order_by("pk").values()),
         list(AnnualFigure.objects.order_by("pk").values()),
-        Qualification.objects.count(), FigureSubmission.objects.count(), AuditEvent.objects.count(),
+        Qualification.objects.count(),
+        FigureSubmission.objects.count(),
+        AuditEvent.objects.count(),
     )
 
 
@@ -45,8 +47,10 @@ def test_profile_edit(role, world, client_for):
     e = world["a"]
     before = snapshot()
     # The form posts every field; only the name differs from what is stored.
-    response = client.post(reverse("enterprises:edit", args=[e.uscc]),
-                           {"name": "改名有限公司", "registered_on": "2019-03-01", "origin": "local_startup"})
+    response = client.post(
+        reverse("enterprises:edit", args=[e.uscc]),
+        {"name": "改名有限公司", "registered_on": "2019-03-01", "origin": "local_startup"},
+    )
     if role in EDITORS:
         assert response.status_code == 302
         assert Enterprise.objects.get(pk=e.pk).name == "改名有限公司"
@@ -92,8 +96,14 @@ def test_enterprise_user_cannot_submit_for_another_enterprise(world, client_for)
 def test_qualification_add(role, world, client_for):
     client = client_for(world["users"][role])
     before = snapshot()
-    data = {"kind": "hte_certificate", "level": "national", "title": "高新技术企业证书", "number": "GR1",
-            "issued_on": "2024-12-01", "expires_on": "2027-12-01"}
+    data = {
+        "kind": "hte_certificate",
+        "level": "national",
+        "title": "高新技术企业证书",
+        "number": "GR1",
+        "issued_on": "2024-12-01",
+        "expires_on": "2027-12-01",
+    }
     response = client.post(reverse("enterprises:qualification_add", args=[world["a"].uscc]), data)
     if role in EDITORS:
         assert response.status_code == 302 and Qualification.objects.count() == 1
@@ -128,8 +138,7 @@ def test_import_page_and_template(role, world, client_for):
 def test_submission_review(role, world, client_for):
     from kechuang.enterprises import services
 
-    submission = services.submit_figures(world["a"], 2025, {"revenue": 4000},
-                                         actor=world["users"]["enterprise_user"])
+    submission = services.submit_figures(world["a"], 2025, {"revenue": 4000}, actor=world["users"]["enterprise_user"])
     client = client_for(world["users"][role])
     before = snapshot()
     response = client.post(reverse("enterprises:submission_review", args=[submission.pk]), {"decision": "confirm"})
@@ -161,8 +170,12 @@ def test_api_is_scoped(role, world, client):
             assert response.json() == {"detail": "企业不存在或无权查看"}
         assert client.get(f"/api/enterprises/{uscc}/figures", **auth).status_code == expected
     before = snapshot()
-    response = client.put(f"/api/enterprises/{world['a'].uscc}/figures/2025", data={"revenue": "4100"},
-                          content_type="application/json", **auth)
+    response = client.put(
+        f"/api/enterprises/{world['a'].uscc}/figures/2025",
+        data={"revenue": "4100"},
+        content_type="application/json",
+        **auth,
+    )
     if role in EDITORS:
         assert response.status_code == 200 and response.json()["status"] == "saved"
         assert AnnualFigure.objects.get(enterprise=world["a"], year=2025).revenue == 4100
@@ -183,8 +196,12 @@ def test_api_rejects_missing_or_wrong_token(world, client):
 def test_api_validation_message_is_chinese_and_writes_nothing(world, client):
     _, key = ApiToken.issue(world["users"]["bureau_staff"])
     before = snapshot()
-    response = client.put(f"/api/enterprises/{world['a'].uscc}/figures/2025", data={"revenue": "-5"},
-                          content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {key}")
+    response = client.put(
+        f"/api/enterprises/{world['a'].uscc}/figures/2025",
+        data={"revenue": "-5"},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {key}",
+    )
     assert response.status_code == 422
     assert response.json()["detail"] == "营业收入：“-5”不能为负数"
     assert snapshot() == before

@@ -24,13 +24,15 @@ def test_secret_key_is_generated_once_and_kept(tmp_path):
 def test_production_requires_a_secret_key(tmp_path):
     result = run_settings({"KECHUANG_DATA_DIR": str(tmp_path), "KECHUANG_PRODUCTION": "1"})
     assert result.returncode != 0 and "必须设置环境变量 SECRET_KEY" in result.stderr
-    ok = run_settings({"KECHUANG_DATA_DIR": str(tmp_path), "KECHUANG_PRODUCTION": "1", "SECRET_KEY": "x" * 50,
-                       "DEBUG": "1"})
+    ok = run_settings(
+        {"KECHUANG_DATA_DIR": str(tmp_path), "KECHUANG_PRODUCTION": "1", "SECRET_KEY": "x" * 50, "DEBUG": "1"}
+    )
     assert ok.stdout.strip() == "True xxxxxxxx"
 
 
 def test_database_url_is_read(tmp_path):
     code = "import kechuang.settings as s; print(s.DATABASES['default']['ENGINE'], s.DATABASES['default']['NAME'])"
-    result = run_settings({"KECHUANG_DATA_DIR": str(tmp_path),
-                           "DATABASE_URL": "postgres://u@127.0.0.1:5432/kc_prod"}, code)
+    result = run_settings(
+        {"KECHUANG_DATA_DIR": str(tmp_path), "DATABASE_URL": "postgres://u@127.0.0.1:5432/kc_prod"}, code
+    )
     assert result.stdout.split() == ["django.db.backends.postgresql", "kc_prod"]

@@ -22,8 +22,13 @@ from kechuang.wsgi import application
 
 # Generated cases per operation: enough to reach every documented status, few enough to keep CI fast.
 MAX_EXAMPLES = 12
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance,
-          positive_data_acceptance]
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+    positive_data_acceptance,
+]
 
 schema = schemathesis.openapi.from_wsgi("/api/openapi.json", application)
 
@@ -49,9 +54,13 @@ def token(world, keep_connection):
 
 @pytest.mark.django_db
 @schema.parametrize()
-@settings(max_examples=MAX_EXAMPLES, derandomize=True, deadline=None, database=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                                 HealthCheck.filter_too_much])
+@settings(
+    max_examples=MAX_EXAMPLES,
+    derandomize=True,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
 def test_api_conforms_to_its_schema(case, token):
     case.call_and_validate(headers={"Authorization": f"Bearer {token}"}, checks=CHECKS)
 
@@ -67,4 +76,5 @@ def test_invalid_input_is_refused_in_chinese(client, token):
     assert (response.status_code, response.json()) == (400, {"detail": "请求体无法解析（不是有效的 JSON）"})
     response = client.get("/api/finance/loans", {"status": "lost"}, **auth)
     assert response.status_code == 422 and response.json()["detail"].startswith(
-        "请求参数无效：status 不是可选的值（可选：'', 'disbursed'")
+        "请求参数无效：status 不是可选的值（可选：'', 'disbursed'"
+    )

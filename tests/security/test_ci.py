@@ -13,9 +13,14 @@ ROOT = Path(__file__).resolve().parents[2]
 def _run(tmp_path, **env):
     full = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "KECHUANG_REQUIRE_POSTGRES")}
     full.update(KECHUANG_DATA_DIR=str(tmp_path), **env)
-    return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rs",
-                           "tests/policies/test_concurrency.py"], cwd=ROOT, env=full, capture_output=True,
-                          text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rs", "tests/policies/test_concurrency.py"],
+        cwd=ROOT,
+        env=full,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def test_postgres_tests_skip_with_a_message_locally_and_fail_where_required(tmp_path):

@@ -27,16 +27,21 @@ def ready(pworld):
     staff = pworld["users"]["bureau_staff"]
     for e in Entitlement.objects.filter(enterprise__in=[pworld["a"], pworld["b"]]):
         services.confirm_entitlement(user=staff, entitlement=e)
-        BankAccount.objects.create(enterprise=e.enterprise, account_name=e.enterprise.name, bank_name="晋商银行",
-                                   account_number="6222020200112233")
+        BankAccount.objects.create(
+            enterprise=e.enterprise,
+            account_name=e.enterprise.name,
+            bank_name="晋商银行",
+            account_number="6222020200112233",
+        )
     return pworld
 
 
 def _post(user, token):
     client = Client()
     client.force_login(user)
-    return client.post(reverse("policies:batch_create", args=["rd_subsidy"]),
-                       {"year": 2025, "submit_token": str(token)})
+    return client.post(
+        reverse("policies:batch_create", args=["rd_subsidy"]), {"year": 2025, "submit_token": str(token)}
+    )
 
 
 @pytest.mark.django_db

@@ -69,9 +69,26 @@ def _assert_safe(content: bytes, *keys: str) -> list:
 
 def test_the_rule():
     assert [safe_cell(v) for v in ["=1+1", "+86 号", "-x", "@a", "\tx", "\rx", "a=1", "中文", "'=x"]] == [
-        "'=1+1", "'+86 号", "'-x", "'@a", "'\tx", "'\rx", "a=1", "中文", "'=x"]
+        "'=1+1",
+        "'+86 号",
+        "'-x",
+        "'@a",
+        "'\tx",
+        "'\rx",
+        "a=1",
+        "中文",
+        "'=x",
+    ]
     assert [safe_cell(v) for v in ["-12.5", "+3", "-1e5", -12.5, 3, None, dt.date(2024, 1, 1), Decimal("-1")]] == [
-        "-12.5", "+3", "-1e5", -12.5, 3, None, dt.date(2024, 1, 1), Decimal("-1")]
+        "-12.5",
+        "+3",
+        "-1e5",
+        -12.5,
+        3,
+        None,
+        dt.date(2024, 1, 1),
+        Decimal("-1"),
+    ]
     assert safe_cell("甲\x00乙\x08丙\x1f") == "甲␀乙␈丙␟"
     assert safe_cell("=\x00") == "'=␀"
 
@@ -79,8 +96,9 @@ def test_the_rule():
 @pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
 def test_command_line_result_files(tmp_path, suffix):
     """`tiers evaluate`, `points score` and `policies simulate` write through write_frame."""
-    frame = pl.DataFrame({"uscc": ["=1+1", "@a", "+b", "\tc", "-12.5", "ok", "x\x00y"],
-                          "score": [-1.5, 2.0, None, 3.0, -4.0, 5.0, 6.0]})
+    frame = pl.DataFrame(
+        {"uscc": ["=1+1", "@a", "+b", "\tc", "-12.5", "ok", "x\x00y"], "score": [-1.5, 2.0, None, 3.0, -4.0, 5.0, 6.0]}
+    )
     path = tmp_path / f"out{suffix}"
     write_frame(frame, path)
     if suffix == ".csv":
@@ -130,9 +148,14 @@ def test_audit_export(world, client_for):
 @pytest.mark.django_db
 def test_tier_exports(world, evaluated, client_for):  # noqa: F811
     _hostile(world)
-    Qualification.objects.create(enterprise=world["b"], kind="hte_certificate", title="高企证书", number="+GR2022",
-                                 issued_on=dt.date.today() - dt.timedelta(days=1000),
-                                 expires_on=dt.date.today() + dt.timedelta(days=30))
+    Qualification.objects.create(
+        enterprise=world["b"],
+        kind="hte_certificate",
+        title="高企证书",
+        number="+GR2022",
+        issued_on=dt.date.today() - dt.timedelta(days=1000),
+        expires_on=dt.date.today() + dt.timedelta(days=30),
+    )
     client = client_for(world["users"]["bureau_staff"])
     tier_list = client.get(reverse("tiers:tier_list", args=["tech_sme"]), {"format": "xlsx"})
     _assert_safe(tier_list.content, "a")
@@ -161,8 +184,12 @@ def test_policy_exports(confirmed, client_for):  # noqa: F811
     batch = policy_services.assemble_batch(user=staff, policy=policy("rd_subsidy"), year=2025)
     policy_services.approve_batch(user=world["checker"], batch_id=batch.pk)
     _assert_safe(client.get(reverse("policies:batch_export", args=[batch.pk])).content, "a", "b")
-    Clawback.objects.create(entitlement=Entitlement.objects.get(enterprise=world["a"]), amount=Decimal("5"),
-                            reason="-不再符合", flagged_by=staff)
+    Clawback.objects.create(
+        entitlement=Entitlement.objects.get(enterprise=world["a"]),
+        amount=Decimal("5"),
+        reason="-不再符合",
+        flagged_by=staff,
+    )
     clawbacks = _assert_safe(client.get(reverse("policies:clawbacks"), {"format": "xlsx"}).content, "a")
     assert "'-不再符合" in clawbacks and 5 in clawbacks
 
@@ -172,12 +199,21 @@ def test_simulation_export(pworld, client_for):  # noqa: F811
     _hostile(pworld)
     admin = pworld["users"]["bureau_admin"]
     draft = policy_services.add_version(
-        user=admin, policy=policy("rd_subsidy"), draft=True, effective_from=AS_OF, source="草案", note="测试",
-        changes={"benefit": {"kind": "fixed", "amount": 20},
-                 "eligibility": [{"id": "rd_min", "label": "研发费用不低于200万元", "when": "rd_expense >= 200"}]})
+        user=admin,
+        policy=policy("rd_subsidy"),
+        draft=True,
+        effective_from=AS_OF,
+        source="草案",
+        note="测试",
+        changes={
+            "benefit": {"kind": "fixed", "amount": 20},
+            "eligibility": [{"id": "rd_min", "label": "研发费用不低于200万元", "when": "rd_expense >= 200"}],
+        },
+    )
     client = client_for(pworld["users"]["bureau_staff"])
-    response = client.post(reverse("policies:simulate", args=["rd_subsidy"]),
-                           {"version": draft.pk, "as_of": "2025-06-30"})
+    response = client.post(
+        reverse("policies:simulate", args=["rd_subsidy"]), {"version": draft.pk, "as_of": "2025-06-30"}
+    )
     _assert_safe(client.get(response.url, {"format": "xlsx"}).content, "a", "c")
 
 
@@ -186,7 +222,11 @@ def test_every_workbook_in_the_code_writes_through_the_rule():
     root = Path(__file__).resolve().parents[2] / "src" / "kechuang"
     writers = [p for p in root.rglob("*.py") if "Workbook(" in p.read_text(encoding="utf-8")]
     assert {p.relative_to(root).as_posix() for p in writers} == {
-        "core/excel.py", "engine/io.py", "enterprises/exporting.py", "points/exporting.py"}
+        "core/excel.py",
+        "engine/io.py",
+        "enterprises/exporting.py",
+        "points/exporting.py",
+    }
     for path in writers:
         text = path.read_text(encoding="utf-8")
         assert "safe_row(" in text or "safe_cell(" in text, path

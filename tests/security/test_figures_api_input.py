@@ -19,15 +19,22 @@ def put(world, client):
     def send(body, *, role="bureau_staff", year=2025, raw=None):
         _, key = ApiToken.issue(world["users"][role])
         data = raw if raw is not None else json.dumps(body)
-        return client.put(f"/api/enterprises/{world['a'].uscc}/figures/{year}", data=data,
-                          content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {key}")
+        return client.put(
+            f"/api/enterprises/{world['a'].uscc}/figures/{year}",
+            data=data,
+            content_type="application/json",
+            HTTP_AUTHORIZATION=f"Bearer {key}",
+        )
 
     return send
 
 
 def _state():
-    return (list(AnnualFigure.objects.order_by("pk").values()), AuditEvent.objects.count(),
-            FigureSubmission.objects.count())
+    return (
+        list(AnnualFigure.objects.order_by("pk").values()),
+        AuditEvent.objects.count(),
+        FigureSubmission.objects.count(),
+    )
 
 
 @pytest.mark.django_db
@@ -77,15 +84,33 @@ def test_a_body_that_is_not_json_is_refused(world, put, raw):
 
 @pytest.mark.django_db
 def test_accepted_values_are_stored_exactly(world, put):
-    response = put({"revenue": "3000.1234", "staff_total": "12.5", "new_graduates": 3, "net_profit": "-12.5",
-                    "niche_market_share": "0.05", "hte_certified": True, "hte_certified_on": "2024-11-01",
-                    "rd_institution_level": "provincial", "rd_expense": 150, "tech_staff": 5.0})
+    response = put(
+        {
+            "revenue": "3000.1234",
+            "staff_total": "12.5",
+            "new_graduates": 3,
+            "net_profit": "-12.5",
+            "niche_market_share": "0.05",
+            "hte_certified": True,
+            "hte_certified_on": "2024-11-01",
+            "rd_institution_level": "provincial",
+            "rd_expense": 150,
+            "tech_staff": 5.0,
+        }
+    )
     assert response.status_code == 200 and response.json()["status"] == "saved"
     figure = AnnualFigure.objects.get(enterprise=world["a"], year=2025)
     assert (str(figure.revenue), str(figure.staff_total), figure.new_graduates, str(figure.net_profit)) == (
-        "3000.1234", "12.50", 3, "-12.5000")
+        "3000.1234",
+        "12.50",
+        3,
+        "-12.5000",
+    )
     assert (figure.hte_certified, str(figure.hte_certified_on), figure.rd_institution_level) == (
-        True, "2024-11-01", "provincial")
+        True,
+        "2024-11-01",
+        "provincial",
+    )
     assert (str(figure.rd_expense), str(figure.tech_staff)) == ("150.0000", "5.00")
 
 
@@ -123,11 +148,12 @@ def test_openapi_document_says_what_the_endpoint_takes_and_answers(world, client
     body = operation["requestBody"]["content"]["application/json"]["schema"]
     assert body["additionalProperties"] is False and body["minProperties"] == 1
     props = body["properties"]
-    assert props["new_graduates"]["anyOf"] == [{"type": "integer", "minimum": 0, "maximum": 2**31 - 1},
-                                               {"type": "null"}]
+    assert props["new_graduates"]["anyOf"] == [
+        {"type": "integer", "minimum": 0, "maximum": 2**31 - 1},
+        {"type": "null"},
+    ]
     assert props["digitalization_level"]["anyOf"][0] == {"type": "integer", "minimum": 1, "maximum": 4}
-    assert props["revenue"]["anyOf"][0]["anyOf"][1] == {"type": "string",
-                                                         "pattern": r"^[0-9]{1,14}(?:\.[0-9]{1,4})?$"}
+    assert props["revenue"]["anyOf"][0]["anyOf"][1] == {"type": "string", "pattern": r"^[0-9]{1,14}(?:\.[0-9]{1,4})?$"}
     assert props["net_profit"]["anyOf"][0]["anyOf"][0]["minimum"] == -(10**14 - 1)
     assert props["staff_total"]["anyOf"][0]["anyOf"][1]["pattern"] == r"^[0-9]{1,12}(?:\.[0-9]{1,2})?$"
     year = next(p for p in operation["parameters"] if p["name"] == "year")

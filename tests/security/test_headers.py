@@ -40,8 +40,10 @@ def test_templates_have_no_inline_event_handlers_or_unnonced_scripts():
     """A handler attribute or a <script> block without the nonce would be blocked by the policy (forms set
     widget attributes in Python too)."""
     for path in TEMPLATES.parent.rglob("*.py"):
-        assert not re.search(r"""attrs\[["']on[a-z]+["']\]|["']on(change|click|submit|input|load)["']\s*:""",
-                             path.read_text(encoding="utf-8")), path
+        assert not re.search(
+            r"""attrs\[["']on[a-z]+["']\]|["']on(change|click|submit|input|load)["']\s*:""",
+            path.read_text(encoding="utf-8"),
+        ), path
     for path in TEMPLATES.rglob("*.html"):
         text = path.read_text(encoding="utf-8")
         assert not re.search(r"\son[a-z]+\s*=", text), path
@@ -61,13 +63,16 @@ def test_csrf_failure_page_is_chinese(world):
     assert not ApiToken.objects.exists()
 
 
-@pytest.mark.parametrize("password, message", [
-    ("Ab1@xyz", "密码太短：至少需要 10 个字符。"),
-    ("bureau_staff@2026", "密码与用户名或姓名太相似。"),
-    ("1234567890", "密码不能全为数字。"),
-    ("password123", "密码过于常见，容易被猜中。"),
-    ("abcdefghijkl", "密码须至少包含大写字母、小写字母、数字、符号中的三类。"),
-])
+@pytest.mark.parametrize(
+    "password, message",
+    [
+        ("Ab1@xyz", "密码太短：至少需要 10 个字符。"),
+        ("bureau_staff@2026", "密码与用户名或姓名太相似。"),
+        ("1234567890", "密码不能全为数字。"),
+        ("password123", "密码过于常见，容易被猜中。"),
+        ("abcdefghijkl", "密码须至少包含大写字母、小写字母、数字、符号中的三类。"),
+    ],
+)
 def test_password_rules_speak_chinese(password, message):
     user = User(username="bureau_staff", display_name="科技局工作人员")
     with pytest.raises(ValidationError) as exc:
@@ -83,14 +88,17 @@ def test_change_own_password(client, world):
     headers = bearer(world["users"]["park_operator"])
     url = reverse("accounts:password")
     assert "原密码" in client.get(url).content.decode()
-    response = client.post(url, {"old_password": "wrong", "new_password1": "Yuanqu@2027x",
-                                 "new_password2": "Yuanqu@2027x"})
+    response = client.post(
+        url, {"old_password": "wrong", "new_password1": "Yuanqu@2027x", "new_password2": "Yuanqu@2027x"}
+    )
     assert "原密码不正确" in response.content.decode()
-    response = client.post(url, {"old_password": PASSWORD, "new_password1": "park_operator1!A",
-                                 "new_password2": "park_operator1!A"})
+    response = client.post(
+        url, {"old_password": PASSWORD, "new_password1": "park_operator1!A", "new_password2": "park_operator1!A"}
+    )
     assert "密码与用户名或姓名太相似" in response.content.decode()
-    response = client.post(url, {"old_password": PASSWORD, "new_password1": "Yuanqu@2027x",
-                                 "new_password2": "Yuanqu@2027x"})
+    response = client.post(
+        url, {"old_password": PASSWORD, "new_password1": "Yuanqu@2027x", "new_password2": "Yuanqu@2027x"}
+    )
     assert response.status_code == 302
     assert client.get(reverse("enterprises:list")).status_code == 200  # this session stays
     assert other.get(reverse("enterprises:list")).status_code == 302  # the other device is signed out
@@ -106,24 +114,43 @@ def _settings_env(**extra):
 
 
 def test_check_deploy_is_clean_in_production(tmp_path):
-    env = _settings_env(KECHUANG_DATA_DIR=str(tmp_path), KECHUANG_PRODUCTION="1",
-                        SECRET_KEY="q8Zt3vLx9Pw2Rk7Ny4Hs6Jd1Fm5Gb0Cv8Xn3Tz6Wq2Ey7Ua4Io9Sl1Dk5Fj0Gh3",
-                        ALLOWED_HOSTS="kc.example.gov.cn")
-    result = subprocess.run([sys.executable, "-m", "kechuang.cli", "check", "--deploy", "--fail-level", "WARNING"],
-                            capture_output=True, text=True, env=env, timeout=120)
+    env = _settings_env(
+        KECHUANG_DATA_DIR=str(tmp_path),
+        KECHUANG_PRODUCTION="1",
+        SECRET_KEY="q8Zt3vLx9Pw2Rk7Ny4Hs6Jd1Fm5Gb0Cv8Xn3Tz6Wq2Ey7Ua4Io9Sl1Dk5Fj0Gh3",
+        ALLOWED_HOSTS="kc.example.gov.cn",
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "kechuang.cli", "check", "--deploy", "--fail-level", "WARNING"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr
     assert "System check identified no issues" in result.stdout
 
 
 def test_production_redirects_to_https_and_sends_hsts(tmp_path):
-    code = ("import kechuang.settings as s; print(s.SECURE_SSL_REDIRECT, s.SECURE_HSTS_SECONDS, "
-            "s.SECURE_HSTS_INCLUDE_SUBDOMAINS, s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE)")
-    prod = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
-                          env=_settings_env(KECHUANG_DATA_DIR=str(tmp_path), KECHUANG_PRODUCTION="1",
-                                            SECRET_KEY="x" * 50))
+    code = (
+        "import kechuang.settings as s; print(s.SECURE_SSL_REDIRECT, s.SECURE_HSTS_SECONDS, "
+        "s.SECURE_HSTS_INCLUDE_SUBDOMAINS, s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE)"
+    )
+    prod = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=_settings_env(KECHUANG_DATA_DIR=str(tmp_path), KECHUANG_PRODUCTION="1", SECRET_KEY="x" * 50),
+    )
     assert prod.stdout.split() == ["True", "31536000", "True", "True", "True"]
-    demo = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
-                          env=_settings_env(KECHUANG_DATA_DIR=str(tmp_path)))
+    demo = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=_settings_env(KECHUANG_DATA_DIR=str(tmp_path)),
+    )
     assert demo.stdout.split() == ["False", "0", "False", "False", "False"]
 
 

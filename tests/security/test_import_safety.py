@@ -41,8 +41,14 @@ def _row(n, **cells):
 @pytest.mark.django_db
 def test_control_characters_and_overlong_text_are_cell_errors_and_valid_rows_are_stored(ref, tmp_path):
     long_name = "晋" * 201
-    rows = [good_row(1), _row(2, 企业名称="太原\x00甲科技"), _row(3, 企业名称=long_name), _row(4, 企业名称="晋" * 200),
-            _row(5, 企业名称="制表\t公司"), good_row(6)]
+    rows = [
+        good_row(1),
+        _row(2, 企业名称="太原\x00甲科技"),
+        _row(3, 企业名称=long_name),
+        _row(4, 企业名称="晋" * 200),
+        _row(5, 企业名称="制表\t公司"),
+        good_row(6),
+    ]
     report = importing.import_facts(write_csv(tmp_path / "名称.csv", rows))
     assert (report["total_rows"], report["accepted_rows"], report["rejected_rows"]) == (6, 3, 3)
     assert _errors(report) == {
@@ -117,14 +123,22 @@ def test_an_unclosed_quote_loses_no_row(ref, tmp_path):
 
 
 def test_a_cell_spanning_lines_and_a_line_with_too_many_cells_are_reported_line_by_line(tmp_path):
-    lines = [",".join(HEADER), ",".join(map(str, good_row(1))),
-             ",".join(map(str, good_row(2)[:NAME])) + ',"两行的', '名称",' + ",".join(map(str, good_row(2)[NAME + 1:])),
-             ",".join(map(str, [*good_row(3), "多出的一列"])), ",".join(map(str, good_row(4)))]
+    lines = [
+        ",".join(HEADER),
+        ",".join(map(str, good_row(1))),
+        ",".join(map(str, good_row(2)[:NAME])) + ',"两行的',
+        '名称",' + ",".join(map(str, good_row(2)[NAME + 1 :])),
+        ",".join(map(str, [*good_row(3), "多出的一列"])),
+        ",".join(map(str, good_row(4))),
+    ]
     path = tmp_path / "行.csv"
     path.write_text("\n".join(lines), encoding="utf-8")
     read = read_facts(path, codes=facts_codes())
-    assert [(p.row, p.message[:9]) for p in read.errors] == [(3, "这一行的引号不成对"), (4, "这一行的引号不成对"),
-                                                            (5, f"这一行有 {len(HEADER) + 1} 列")]
+    assert [(p.row, p.message[:9]) for p in read.errors] == [
+        (3, "这一行的引号不成对"),
+        (4, "这一行的引号不成对"),
+        (5, f"这一行有 {len(HEADER) + 1} 列"),
+    ]
     assert read.rows == [2, 6] and read.total_rows == 5
 
 
@@ -152,15 +166,24 @@ def test_a_corrupt_xlsx_exits_2_with_a_chinese_message(ref, tmp_path, capsys):
     path = _corrupt_xlsx(tmp_path)
     assert cli.main(["import", "facts", str(path)]) == 2
     assert capsys.readouterr().err == f"错误：{CORRUPT}\n"
-    assert cli.main(["tiers", "evaluate", "--input", str(path), "--as-of", "2025-06-30",
-                     "--output", str(tmp_path / "out.csv")]) == 2
+    assert (
+        cli.main(
+            ["tiers", "evaluate", "--input", str(path), "--as-of", "2025-06-30", "--output", str(tmp_path / "out.csv")]
+        )
+        == 2
+    )
     assert capsys.readouterr().err == f"错误：{CORRUPT}\n"
     assert Enterprise.objects.count() == 0
 
 
 @pytest.mark.django_db
-def test_a_corrupt_xlsx_fails_its_import_job_in_chinese(world, client_for, immediate_huey,  # noqa: F811
-                                                         django_capture_on_commit_callbacks, tmp_path):
+def test_a_corrupt_xlsx_fails_its_import_job_in_chinese(
+    world,
+    client_for,
+    immediate_huey,  # noqa: F811
+    django_capture_on_commit_callbacks,
+    tmp_path,
+):
     data = _corrupt_xlsx(tmp_path).read_bytes()
     client = client_for(world["users"]["bureau_staff"])
     with django_capture_on_commit_callbacks(execute=True):  # an .xlsx always runs as a job
@@ -173,9 +196,14 @@ def test_a_corrupt_xlsx_fails_its_import_job_in_chinese(world, client_for, immed
 
 
 @pytest.mark.django_db
-def test_bad_cells_in_a_background_import_are_stored_as_a_readable_report(world, client_for, settings, tmp_path,
-                                                                           immediate_huey,  # noqa: F811
-                                                                           django_capture_on_commit_callbacks):
+def test_bad_cells_in_a_background_import_are_stored_as_a_readable_report(
+    world,
+    client_for,
+    settings,
+    tmp_path,
+    immediate_huey,  # noqa: F811
+    django_capture_on_commit_callbacks,
+):
     """On PostgreSQL a NUL cannot be stored in JSON: the report shows it as ␀ and the job finishes."""
     settings.IMPORT_BACKGROUND_ROWS = 1
     rows = [good_row(500), _row(501, 企业名称="甲\x00乙"), _row(502, 企业名称="晋" * 300)]

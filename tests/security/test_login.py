@@ -82,7 +82,8 @@ def test_one_answer_for_every_refusal(client, world, settings):
     settings.LOGIN_ADDRESS_MAX_FAILURES = 1
     answers["blocked address"] = _post(client, "park_operator", PASSWORD)
     assert {name: (r.status_code, _error(r)) for name, r in answers.items()} == {
-        name: (401, LOGIN_REFUSED) for name in answers}
+        name: (401, LOGIN_REFUSED) for name in answers
+    }
     for word in ("锁定至", "已锁定", "不存在", "停用"):
         assert all(word not in _error(r) for r in answers.values())
     # The audit log, not the page, says which it was.
@@ -109,15 +110,22 @@ def test_many_usernames_from_one_address_are_throttled(client, world, settings):
 def test_forwarded_for_is_believed_only_from_trusted_proxies(client, world, settings):
     settings.LOGIN_ADDRESS_MAX_FAILURES = 2
     for _ in range(2):
-        client.post(LOGIN, {"username": "x", "password": WRONG}, REMOTE_ADDR="10.9.9.9",
-                    HTTP_X_FORWARDED_FOR="1.2.3.4")
+        client.post(LOGIN, {"username": "x", "password": WRONG}, REMOTE_ADDR="10.9.9.9", HTTP_X_FORWARDED_FOR="1.2.3.4")
     # Without a trusted proxy a client cannot escape its block by sending another X-Forwarded-For.
-    response = client.post(LOGIN, {"username": "bureau_staff", "password": PASSWORD}, REMOTE_ADDR="10.9.9.9",
-                           HTTP_X_FORWARDED_FOR="5.6.7.8")
+    response = client.post(
+        LOGIN,
+        {"username": "bureau_staff", "password": PASSWORD},
+        REMOTE_ADDR="10.9.9.9",
+        HTTP_X_FORWARDED_FOR="5.6.7.8",
+    )
     assert response.status_code == 401
     settings.TRUSTED_PROXY_COUNT = 1
-    response = client.post(LOGIN, {"username": "bureau_staff", "password": PASSWORD}, REMOTE_ADDR="10.9.9.9",
-                           HTTP_X_FORWARDED_FOR="5.6.7.8")
+    response = client.post(
+        LOGIN,
+        {"username": "bureau_staff", "password": PASSWORD},
+        REMOTE_ADDR="10.9.9.9",
+        HTTP_X_FORWARDED_FOR="5.6.7.8",
+    )
     assert response.status_code == 302
     assert AuditEvent.objects.filter(action="auth.login").latest("id").address == "5.6.7.8"
 
@@ -127,7 +135,10 @@ def test_login_success_and_logout_are_audited_with_the_address(client, world):
     assert _post(client, "bureau_staff", PASSWORD, address="192.0.2.5").status_code == 302
     event = AuditEvent.objects.get(action="auth.login")
     assert (event.actor_name, event.address, event.object_id) == (
-        "bureau_staff", "192.0.2.5", str(world["users"]["bureau_staff"].pk))
+        "bureau_staff",
+        "192.0.2.5",
+        str(world["users"]["bureau_staff"].pk),
+    )
     client.post(reverse("accounts:logout"), REMOTE_ADDR="192.0.2.5")
     assert AuditEvent.objects.filter(action="auth.logout", actor_name="bureau_staff", address="192.0.2.5").exists()
 

@@ -26,15 +26,23 @@ def test_the_audit_admin_reads_the_audit_log_and_nothing_else(client_for, world)
     html = client.get(reverse("core:audit")).content.decode()
     assert "用户管理" not in html and "企业库" not in html
     uscc = world["a"].uscc
-    for url in (reverse("enterprises:list"), reverse("enterprises:detail", args=[uscc]), "/api/enterprises",
-                reverse("policies:list"), reverse("points:home"), reverse("tiers:pipeline"),
-                reverse("accounts:tokens")):
+    for url in (
+        reverse("enterprises:list"),
+        reverse("enterprises:detail", args=[uscc]),
+        "/api/enterprises",
+        reverse("policies:list"),
+        reverse("points:home"),
+        reverse("tiers:pipeline"),
+        reverse("accounts:tokens"),
+    ):
         assert client.get(url).status_code == 403, url
     before = (User.objects.count(), AuditEvent.objects.exclude(action__startswith="auth.").count())
-    for url, data in ((reverse("accounts:user_new"), {"username": "x", "role": "bureau_admin"}),
-                      (reverse("accounts:user_action", args=[world["users"]["bureau_staff"].pk, "disable"]), {}),
-                      (reverse("enterprises:edit", args=[uscc]), {"name": "改名"}),
-                      (reverse("accounts:tokens"), {"name": "x"})):
+    for url, data in (
+        (reverse("accounts:user_new"), {"username": "x", "role": "bureau_admin"}),
+        (reverse("accounts:user_action", args=[world["users"]["bureau_staff"].pk, "disable"]), {}),
+        (reverse("enterprises:edit", args=[uscc]), {"name": "改名"}),
+        (reverse("accounts:tokens"), {"name": "x"}),
+    ):
         assert client.post(url, data).status_code in (403, 404), url
     assert (User.objects.count(), AuditEvent.objects.exclude(action__startswith="auth.").count()) == before
 
@@ -47,11 +55,23 @@ def test_bureau_admins_cannot_touch_the_audit_admin(world):
     with pytest.raises(PermissionDenied):
         services.set_active(actor=admin, user=auditor, active=False)
     with pytest.raises(PermissionDenied):
-        services.update_user(actor=admin, user=world["users"]["bureau_staff"], role="audit_admin",
-                             organisation=world["bureau"], enterprise=None, display_name="x")
+        services.update_user(
+            actor=admin,
+            user=world["users"]["bureau_staff"],
+            role="audit_admin",
+            organisation=world["bureau"],
+            enterprise=None,
+            display_name="x",
+        )
     with pytest.raises(PermissionDenied):
-        services.create_user(actor=admin, username="aud2", display_name="", role="audit_admin",
-                             organisation=world["bureau"], password=NEW_PASSWORD)
+        services.create_user(
+            actor=admin,
+            username="aud2",
+            display_name="",
+            role="audit_admin",
+            organisation=world["bureau"],
+            password=NEW_PASSWORD,
+        )
     assert User.objects.get(pk=auditor.pk).is_active
 
 
@@ -92,14 +112,38 @@ def test_create_a_user_with_role_and_scope(client_for, world, client):
     url = reverse("accounts:user_new")
     # scope must fit the role: a park operator belongs to an operating company
     bank = Organisation.objects.get(name="晋商银行")
-    response = admin.post(url, {"username": "op2", "display_name": "运营专员二", "role": "park_operator",
-                                "organisation": bank.pk, "password": NEW_PASSWORD})
+    response = admin.post(
+        url,
+        {
+            "username": "op2",
+            "display_name": "运营专员二",
+            "role": "park_operator",
+            "organisation": bank.pk,
+            "password": NEW_PASSWORD,
+        },
+    )
     assert response.status_code == 200 and "不能担任园区运营方" in response.content.decode()
-    response = admin.post(url, {"username": "op2", "display_name": "运营专员二", "role": "park_operator",
-                                "organisation": bank.pk, "password": "short"})
+    response = admin.post(
+        url,
+        {
+            "username": "op2",
+            "display_name": "运营专员二",
+            "role": "park_operator",
+            "organisation": bank.pk,
+            "password": "short",
+        },
+    )
     assert "密码太短：至少需要 10 个字符。" in response.content.decode()
-    response = admin.post(url, {"username": "filer", "display_name": "丙填报员", "role": "enterprise_user",
-                                "enterprise": world["c"].uscc, "password": NEW_PASSWORD})
+    response = admin.post(
+        url,
+        {
+            "username": "filer",
+            "display_name": "丙填报员",
+            "role": "enterprise_user",
+            "enterprise": world["c"].uscc,
+            "password": NEW_PASSWORD,
+        },
+    )
     assert response.status_code == 302
     user = User.objects.get(username="filer")
     assert (user.role, user.enterprise_id, user.must_change_password) == ("enterprise_user", world["c"].pk, True)
@@ -130,7 +174,11 @@ def test_change_role_and_scope_disable_enable_reset(client_for, world):
     target.refresh_from_db()
     assert target.must_change_password and target.check_password(NEW_PASSWORD)
     assert [e.action for e in AuditEvent.objects.filter(action__startswith="user.").order_by("id")] == [
-        "user.update", "user.disable", "user.enable", "user.password_reset"]
+        "user.update",
+        "user.disable",
+        "user.enable",
+        "user.password_reset",
+    ]
 
 
 @pytest.mark.django_db
@@ -145,13 +193,25 @@ def test_a_disabled_user_s_session_ends(client_for, world):
 def test_an_admin_cannot_demote_or_disable_themselves(world):
     admin = world["users"]["bureau_admin"]
     with pytest.raises(PermissionDenied):
-        services.update_user(actor=admin, user=admin, role="bureau_staff", organisation=world["bureau"],
-                             enterprise=None, display_name="x")
+        services.update_user(
+            actor=admin,
+            user=admin,
+            role="bureau_staff",
+            organisation=world["bureau"],
+            enterprise=None,
+            display_name="x",
+        )
     with pytest.raises(PermissionDenied):
         services.set_active(actor=admin, user=admin, active=False)
     with pytest.raises(ValidationError):
-        services.update_user(actor=admin, user=world["users"]["bank_user"], role="enterprise_user",
-                             organisation=None, enterprise=None, display_name="x")
+        services.update_user(
+            actor=admin,
+            user=world["users"]["bank_user"],
+            role="enterprise_user",
+            organisation=None,
+            enterprise=None,
+            display_name="x",
+        )
 
 
 # ---------------------------------------------------------------- maker, checker, payer
@@ -172,8 +232,10 @@ def test_no_one_both_prepares_and_completes_a_payout(pworld):
     payer = User.objects.create(username="cashier", role="bureau_staff", organisation=pworld["bureau"])
     for e in Entitlement.objects.all():
         payouts.confirm_entitlement(user=maker, entitlement=e)
-        BankAccount.objects.get_or_create(enterprise=e.enterprise, defaults={
-            "account_name": e.enterprise.name, "bank_name": "晋商银行", "account_number": "6222020200112233"})
+        BankAccount.objects.get_or_create(
+            enterprise=e.enterprise,
+            defaults={"account_name": e.enterprise.name, "bank_name": "晋商银行", "account_number": "6222020200112233"},
+        )
     Budget.objects.filter(policy=policy("rd_subsidy"), year=2025).update(amount=Decimal("1000"))
     batch = payouts.assemble_batch(user=maker, policy=policy("rd_subsidy"), year=2025)
     with pytest.raises(ValidationError, match="审批人不能与经办人为同一人"):

@@ -62,8 +62,9 @@ def test_submissions_for(world, role):
 @pytest.mark.parametrize("role", EVERYONE)
 def test_tier_and_points_results_follow_the_enterprise_scope(world, role):
     run = TierRun.objects.create(as_of=dt.date(2025, 6, 30), status=TierRun.Status.DONE)
-    scoring = ScoringRun.objects.create(scheme_id="s", scheme_version="1", scheme_key="s@1", year=2024,
-                                        as_of=dt.date(2025, 6, 30))
+    scoring = ScoringRun.objects.create(
+        scheme_id="s", scheme_version="1", scheme_key="s@1", year=2024, as_of=dt.date(2025, 6, 30)
+    )
     for key in ("a", "b", "c"):
         TierResult.objects.create(run=run, enterprise=world[key], tier="tsme", ruleset="r", qualified="true")
         PointsResult.objects.create(run=scoring, enterprise=world[key], points=10, rank=1)
@@ -84,8 +85,9 @@ def test_entitlements_batches_and_ledger(pworld, role):
 
     AnnualFigure.objects.filter(enterprise=pworld["c"], year=2024).update(rd_expense=Decimal("300"))
     policy_services.run_eligibility("rd_subsidy", AS_OF)
-    PayoutBatch.objects.create(policy=policy("rd_subsidy"), year=2025, title="批次", created_by=pworld["users"][
-        "bureau_staff"])
+    PayoutBatch.objects.create(
+        policy=policy("rd_subsidy"), year=2025, title="批次", created_by=pworld["users"]["bureau_staff"]
+    )
     user = pworld["users"][role]
     seen = _keys(pworld, policy_selectors.entitlements_for(user).values_list("enterprise_id", flat=True))
     bureau = role in ("bureau_admin", "bureau_staff")

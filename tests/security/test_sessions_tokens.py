@@ -39,8 +39,9 @@ def test_idle_timeout_applies_to_api_calls_with_the_session_cookie(client_for, w
 
 @pytest.mark.django_db
 def test_a_token_expires(client, world):
-    token, key = services.issue_token(actor=world["users"]["bureau_staff"], user=world["users"]["bureau_staff"],
-                                      name="对接", days=30)
+    token, key = services.issue_token(
+        actor=world["users"]["bureau_staff"], user=world["users"]["bureau_staff"], name="对接", days=30
+    )
     assert token.expires_at.date() == (timezone.now() + dt.timedelta(days=30)).date()
     auth = {"HTTP_AUTHORIZATION": f"Bearer {key}"}
     assert client.get(API, **auth).status_code == 200
@@ -155,9 +156,13 @@ def test_a_temporary_password_must_be_changed_first(client, world):
     response = client.get(reverse("enterprises:list"))
     assert response.status_code == 302 and response["Location"] == reverse("accounts:password")
     assert client.get(API).status_code == 403
-    response = client.post(reverse("accounts:password"), {
-        "old_password": "Temp@Pass2027x", "new_password1": "Mine@Only2027", "new_password2": "Mine@Only2027"})
+    response = client.post(
+        reverse("accounts:password"),
+        {"old_password": "Temp@Pass2027x", "new_password1": "Mine@Only2027", "new_password2": "Mine@Only2027"},
+    )
     assert response.status_code == 302
     assert client.get(reverse("enterprises:list")).status_code == 200
     assert [e.action for e in AuditEvent.objects.filter(action__startswith="user.").order_by("id")] == [
-        "user.password_reset", "user.password_change"]
+        "user.password_reset",
+        "user.password_change",
+    ]

@@ -42,16 +42,35 @@ def test_two_years_at_the_seeds_scale_in_every_state(world, sxu):
     states = {s: qs.filter(status=s).count() for s in TechContract.Status.values}
     assert all(n > 0 for n in states.values()), states
     assert {"not_written", "party_unclear", "amounts_inconsistent"} <= set(
-        qs.filter(status="refused").values_list("reason_code", flat=True))
+        qs.filter(status="refused").values_list("reason_code", flat=True)
+    )
     assert qs.filter(status="submitted", due_on__lt=TODAY).exists()  # open past the deadline
     numbers = list(qs.filter(status="registered").values_list("registration_no", flat=True))
     assert len(set(numbers)) == len(numbers) and all(len(n) == 16 and n.isdigit() for n in numbers)
     assert qs.filter(institution=sxu).exists()
     for c in qs.filter(status="registered")[:50]:  # the engine's decision under the rules of the receipt date
-        decision = engine.check(engine.Contract(**{f: getattr(c, f) for f in (
-            "contract_no", "type", "seller_name", "seller_uscc", "buyer_name", "buyer_uscc", "buyer_country",
-            "signed_on", "total_amount", "non_tech_amount", "written")}), c.received_on, engine.rules_on(c.received_on))
+        decision = engine.check(
+            engine.Contract(
+                **{
+                    f: getattr(c, f)
+                    for f in (
+                        "contract_no",
+                        "type",
+                        "seller_name",
+                        "seller_uscc",
+                        "buyer_name",
+                        "buyer_uscc",
+                        "buyer_country",
+                        "signed_on",
+                        "total_amount",
+                        "non_tech_amount",
+                        "written",
+                    )
+                }
+            ),
+            c.received_on,
+            engine.rules_on(c.received_on),
+        )
         assert (decision.registered, decision.tech_amount, decision.deadline.date) == (True, c.tech_amount, c.due_on)
     q1 = qs.filter(received_on__gte=dt.date(2026, 1, 1), received_on__lte=dt.date(2026, 3, 31)).count()
     assert 10 <= q1 <= 45  # 晋中's first quarter: 24
-

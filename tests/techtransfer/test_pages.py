@@ -46,13 +46,30 @@ def test_an_institution_cannot_decide_and_nothing_is_written(world, record, clie
 
 def test_recording_on_the_page_with_chinese_validation(world, client_for):
     web = client_for(world["users"]["institution_user"])
-    form = {"contract_no": "P-1", "project": "隔膜工艺", "type": "development", "seller_name": "山西大学",
-            "seller_uscc": SELLER.lower(), "seller_region": "140105", "buyer_name": "乙", "buyer_uscc": "",
-            "buyer_country": "", "buyer_region": "14070", "signed_on": "2026-06-01", "valid_to": "2026-05-01",
-            "total_amount": "-1", "non_tech_amount": "", "written": "on"}
+    form = {
+        "contract_no": "P-1",
+        "project": "隔膜工艺",
+        "type": "development",
+        "seller_name": "山西大学",
+        "seller_uscc": SELLER.lower(),
+        "seller_region": "140105",
+        "buyer_name": "乙",
+        "buyer_uscc": "",
+        "buyer_country": "",
+        "buyer_region": "14070",
+        "signed_on": "2026-06-01",
+        "valid_to": "2026-05-01",
+        "total_amount": "-1",
+        "non_tech_amount": "",
+        "written": "on",
+    }
     page = web.post("/techtransfer/contracts/new/", form).content.decode()
-    for message in ("行政区划代码应为 6 位数字", "有效期至不能早于签订日期", "境内买方请填写统一社会信用代码",
-                    "确保该值大于或等于0"):
+    for message in (
+        "行政区划代码应为 6 位数字",
+        "有效期至不能早于签订日期",
+        "境内买方请填写统一社会信用代码",
+        "确保该值大于或等于0",
+    ):
         assert message in page, message
     assert TechContract.objects.count() == 0
     form.update(buyer_uscc=BUYER, buyer_region="140702", valid_to="", total_amount="50.5")
@@ -60,7 +77,11 @@ def test_recording_on_the_page_with_chinese_validation(world, client_for):
     c = TechContract.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/techtransfer/contracts/{c.pk}/"
     assert (c.seller_uscc, c.total_amount, c.non_tech_amount, c.institution.name) == (
-        SELLER, Decimal("50.5"), Decimal("0"), "山西大学")
+        SELLER,
+        Decimal("50.5"),
+        Decimal("0"),
+        "山西大学",
+    )
 
 
 def test_the_clerk_sees_the_engines_decision_and_confirms_it(world, record, client_for):
@@ -99,38 +120,72 @@ def _registered(record, staff, no, on, **kw):
 def test_exact_statistics_by_period_type_and_region(world, record):
     staff = world["users"]["bureau_staff"]
     _registered(record, staff, "A", D(2026, 7, 1))  # 120 / 100, development, 140105 → 140702
-    _registered(record, staff, "B", D(2026, 7, 20), type="transfer", total_amount=Decimal("520.5"),
-                non_tech_amount=Decimal("20.25"))  # 500.25
-    _registered(record, staff, "C", D(2026, 10, 8), type="transfer", buyer_uscc="", buyer_country="DE",
-                buyer_region="", total_amount=Decimal("30"), non_tech_amount=Decimal("0"))
+    _registered(
+        record,
+        staff,
+        "B",
+        D(2026, 7, 20),
+        type="transfer",
+        total_amount=Decimal("520.5"),
+        non_tech_amount=Decimal("20.25"),
+    )  # 500.25
+    _registered(
+        record,
+        staff,
+        "C",
+        D(2026, 10, 8),
+        type="transfer",
+        buyer_uscc="",
+        buyer_country="DE",
+        buyer_region="",
+        total_amount=Decimal("30"),
+        non_tech_amount=Decimal("0"),
+    )
     services.decide(user=staff, contract=record("R", written=False), on=D(2026, 7, 2))  # refused: not counted
     record("S")  # submitted: not counted
     quarters = selectors.statistics(staff, by="period", period="quarter")
     assert [(r["label"], r["count"], r["total_amount"], r["tech_amount"]) for r in quarters] == [
         ("2026 年第 3 季度", 2, Decimal("640.5"), Decimal("600.25")),
-        ("2026 年第 4 季度", 1, Decimal("30"), Decimal("30"))]
+        ("2026 年第 4 季度", 1, Decimal("30"), Decimal("30")),
+    ]
     months = selectors.statistics(staff, by="period", period="month", end=D(2026, 7, 31))
     assert [(r["label"], r["count"]) for r in months] == [("2026-07", 2)]
     assert [r["label"] for r in selectors.statistics(staff, by="period", period="year")] == ["2026 年"]
     types = selectors.statistics(staff, by="type")
     assert [(r["label"], r["count"], r["tech_amount"]) for r in types] == [
-        ("技术转让", 2, Decimal("530.25")), ("技术开发", 1, Decimal("100"))]
+        ("技术转让", 2, Decimal("530.25")),
+        ("技术开发", 1, Decimal("100")),
+    ]
     buyers = selectors.statistics(staff, by="buyer_region")
     assert [(r["key"], r["count"], r["tech_amount"]) for r in buyers] == [
-        ("140702", 2, Decimal("600.25")), ("", 1, Decimal("30"))]
+        ("140702", 2, Decimal("600.25")),
+        ("", 1, Decimal("30")),
+    ]
     assert buyers[1]["label"] == "境外或未填"
     sellers = selectors.statistics(staff, by="seller_region")
     assert [(r["key"], r["count"], r["tech_amount"]) for r in sellers] == [("140105", 3, Decimal("630.25"))]
-    _registered(record, staff, "F", D(2026, 10, 9), user="bureau_staff", total_amount=Decimal("10"),
-                non_tech_amount=Decimal("0"))  # recorded by the bureau: no institution
+    _registered(
+        record,
+        staff,
+        "F",
+        D(2026, 10, 9),
+        user="bureau_staff",
+        total_amount=Decimal("10"),
+        non_tech_amount=Decimal("0"),
+    )  # recorded by the bureau: no institution
     institutions = selectors.statistics(staff, by="institution", end=D(2026, 10, 8))
     assert [(r["label"], r["count"], r["tech_amount"]) for r in institutions] == [("山西大学", 3, Decimal("630.25"))]
     institutions = selectors.statistics(staff, by="institution")
-    assert [(r["label"], r["tech_amount"]) for r in institutions] == [("山西大学", Decimal("630.25")),
-                                                                        ("企业及其他卖方", Decimal("10"))]
+    assert [(r["label"], r["tech_amount"]) for r in institutions] == [
+        ("山西大学", Decimal("630.25")),
+        ("企业及其他卖方", Decimal("10")),
+    ]
     quarters = selectors.statistics(staff, by="period", period="quarter", end=D(2026, 10, 8))
-    assert selectors.totals(quarters) == {"count": 3, "total_amount": Decimal("670.5"),
-                                          "tech_amount": Decimal("630.25")}
+    assert selectors.totals(quarters) == {
+        "count": 3,
+        "total_amount": Decimal("670.5"),
+        "tech_amount": Decimal("630.25"),
+    }
     assert selectors.statistics(world["users"]["institution_user"], by="type") == []
 
 
@@ -142,8 +197,11 @@ def test_the_statistics_page_and_its_export(world, record, client_for):
     assert "技术开发" in page and "100 万元" in page
     response = web.get("/techtransfer/contracts/statistics/?by=period&period=month&format=xlsx")
     rows = list(openpyxl.load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
-    assert rows == [("分组", "登记合同数", "合同成交额（万元）", "技术交易额（万元）"), ("2026-07", 1, 120, 100),
-                    ("合计", 1, 120, 100)]
+    assert rows == [
+        ("分组", "登记合同数", "合同成交额（万元）", "技术交易额（万元）"),
+        ("2026-07", 1, 120, 100),
+        ("合计", 1, 120, 100),
+    ]
 
 
 def test_the_points_indicator_reads_registered_tech_amounts_per_seller_and_year(world, record):

@@ -40,8 +40,12 @@ def test_the_clerk_confirms_the_engines_registration_with_a_number_per_year(worl
     assert (c2.registration_no, c2.type) == ("2026140101000002", "licence")
     assert (c1.rule_key, c1.decided_by, c1.decided_on) == ("registration_2026@2026-03-01", staff, D(2026, 7, 2))
     event = AuditEvent.objects.get(action="tech_contract.registered", object_id=str(c1.pk))
-    assert event.changes == {"status": ["submitted", "registered"], "registration_no": [None, "2026140101000001"],
-                             "tech_amount": [None, "100.0000"], "reason_code": [None, "ok"]}
+    assert event.changes == {
+        "status": ["submitted", "registered"],
+        "registration_no": [None, "2026140101000001"],
+        "tech_amount": [None, "100.0000"],
+        "reason_code": [None, "ok"],
+    }
 
 
 def test_a_contract_the_engine_refuses_is_refused_with_its_reason(world, record):
@@ -53,8 +57,12 @@ def test_a_contract_the_engine_refuses_is_refused_with_its_reason(world, record)
 
 
 def test_the_clerk_may_refuse_what_the_engine_would_register_with_a_written_reason(world, record):
-    c = services.decide(user=world["users"]["bureau_staff"], contract=record("M"),
-                        refuse_reason="含有限制技术竞争的条款", on=D(2026, 7, 1))
+    c = services.decide(
+        user=world["users"]["bureau_staff"],
+        contract=record("M"),
+        refuse_reason="含有限制技术竞争的条款",
+        on=D(2026, 7, 1),
+    )
     assert (c.status, c.reason_code, c.reason) == ("refused", "clerk_refused", "未予登记：含有限制技术竞争的条款")
 
 
@@ -100,22 +108,42 @@ def test_every_role_on_the_api(role, world, record, client):
 
 def test_recording_through_the_api(world, client):
     auth = bearer(world["users"]["institution_user"])
-    body = {"contract_no": "API-1", "project": "隔膜", "type": "consulting", "seller_name": "山西大学",
-            "seller_uscc": SELLER, "buyer_name": "乙", "buyer_uscc": BUYER, "signed_on": "2026-06-01",
-            "total_amount": "88.5"}
+    body = {
+        "contract_no": "API-1",
+        "project": "隔膜",
+        "type": "consulting",
+        "seller_name": "山西大学",
+        "seller_uscc": SELLER,
+        "buyer_name": "乙",
+        "buyer_uscc": BUYER,
+        "signed_on": "2026-06-01",
+        "total_amount": "88.5",
+    }
     created = client.post("/api/techtransfer/contracts", body, content_type="application/json", **auth)
     assert created.status_code == 201
     got = created.json()
     assert (got["status"], got["type_label"], got["institution"], got["total_amount"]) == (
-        "submitted", "技术咨询", "山西大学", "88.5000")
+        "submitted",
+        "技术咨询",
+        "山西大学",
+        "88.5000",
+    )
     again = client.post("/api/techtransfer/contracts", body, content_type="application/json", **auth)
     assert (again.status_code, again.json()["detail"]) == (409, "合同编号“API-1”已提交过，同一合同只登记一次")
-    bad = client.post("/api/techtransfer/contracts", {**body, "contract_no": "API-2", "total_amount": "1.5e3"},
-                      content_type="application/json", **auth)
+    bad = client.post(
+        "/api/techtransfer/contracts",
+        {**body, "contract_no": "API-2", "total_amount": "1.5e3"},
+        content_type="application/json",
+        **auth,
+    )
     assert bad.status_code == 422
     garbled = client.post("/api/techtransfer/contracts", b"\xff{", content_type="application/json", **auth)
     assert (garbled.status_code, garbled.json()) == (400, {"detail": "请求体无法解析（不是有效的 JSON）"})
-    firm = client.post("/api/techtransfer/contracts", {**body, "contract_no": "API-3"},
-                       content_type="application/json", **bearer(world["users"]["enterprise_user"]))
+    firm = client.post(
+        "/api/techtransfer/contracts",
+        {**body, "contract_no": "API-3"},
+        content_type="application/json",
+        **bearer(world["users"]["enterprise_user"]),
+    )
     assert firm.status_code == 403
     assert TechContract.objects.count() == 1

@@ -14,8 +14,17 @@ from tests.tiers.test_tiers_platform import AS_OF, worked_example
 
 pytestmark = pytest.mark.django_db
 
-ALL_TIERS = ["tech_sme", "high_tech", "innovative_sme", "specialized_sme", "potential_gazelle", "gazelle",
-             "little_giant", "potential_unicorn", "unicorn"]
+ALL_TIERS = [
+    "tech_sme",
+    "high_tech",
+    "innovative_sme",
+    "specialized_sme",
+    "potential_gazelle",
+    "gazelle",
+    "little_giant",
+    "potential_unicorn",
+    "unicorn",
+]
 NOT_VISIBLE = "企业不存在或无权查看"
 
 
@@ -54,19 +63,40 @@ def test_exact_values_of_a_qualified_and_a_failed_result(world, evaluated, clien
     version = evaluated.rulesets["tech_sme"].split("@")[1]
     a = by_tier(client.get(f"/api/tiers/enterprises/{world['a'].uscc}", **auth).json())["tech_sme"]
     assert a == {
-        "tier": "tech_sme", "tier_label": "科技型中小企业", "qualified": "true", "qualified_label": "达标",
-        "route": "score", "score": 64.0, "score_min": 64.0, "score_max": 64.0, "failed": [], "failed_labels": [],
-        "missing": [], "missing_labels": [], "short_of": [], "short_of_labels": [], "gaps": [],
-        "ruleset_id": "tech_sme", "ruleset_version": version,
-        "as_of": "2025-06-30", "run_id": evaluated.pk,
+        "tier": "tech_sme",
+        "tier_label": "科技型中小企业",
+        "qualified": "true",
+        "qualified_label": "达标",
+        "route": "score",
+        "score": 64.0,
+        "score_min": 64.0,
+        "score_max": 64.0,
+        "failed": [],
+        "failed_labels": [],
+        "missing": [],
+        "missing_labels": [],
+        "short_of": [],
+        "short_of_labels": [],
+        "gaps": [],
+        "ruleset_id": "tech_sme",
+        "ruleset_version": version,
+        "as_of": "2025-06-30",
+        "run_id": evaluated.pk,
     }
     b = by_tier(client.get(f"/api/tiers/enterprises/{world['b'].uscc}", **auth).json())["tech_sme"]
     assert (b["qualified"], b["route"], b["score"]) == ("false", None, 56.0)
     assert (b["failed"], b["failed_labels"]) == (["score_threshold"], ["综合评分≥60分"])
     assert (b["short_of"], b["short_of_labels"]) == (["score_threshold"], ["综合评分≥60分"])  # one short
     tech_staff = next(g for g in b["gaps"] if g["field"] == "tech_staff")
-    assert tech_staff == {"condition": "score_threshold", "condition_label": "综合评分≥60分", "field": "tech_staff",
-                          "field_label": "科技人员数", "current": 14.0, "required": 15.0, "delta": 1.0}
+    assert tech_staff == {
+        "condition": "score_threshold",
+        "condition_label": "综合评分≥60分",
+        "field": "tech_staff",
+        "field_label": "科技人员数",
+        "current": 14.0,
+        "required": 15.0,
+        "delta": 1.0,
+    }
     c = by_tier(client.get(f"/api/tiers/enterprises/{world['c'].uscc}", **auth).json())["tech_sme"]
     assert c["qualified"] == "unknown" and "staff_total" in c["missing"] and "职工总数" in c["missing_labels"]
 
@@ -81,7 +111,11 @@ def test_explanation_is_the_stored_one_with_condition_labels(world, evaluated, c
     assert body["condition_labels"]["score_threshold"] == "综合评分≥60分"
     assert set(body["condition_labels"]) == set(stored.explanation["conditions"])
     assert (body["tier"], body["tier_label"], body["qualified"], body["run_id"]) == (
-        "tech_sme", "科技型中小企业", "true", evaluated.pk)
+        "tech_sme",
+        "科技型中小企业",
+        "true",
+        evaluated.pk,
+    )
 
 
 def test_unknown_tier_is_a_chinese_404(world, evaluated, client):

@@ -22,12 +22,27 @@ AS_OF = dt.date(2025, 6, 30)
 
 def worked_example(enterprise, year=2024, **overrides):
     """rules-reference §1 worked example: staff 100, tech 22, revenue 3000, R&D 150, 2 Ⅱ类 IP → 64 points."""
-    values = dict(staff_total=100, tech_staff=22, revenue=Decimal(3000), rd_expense=Decimal(150),
-                  total_cost_expense=Decimal(2500), total_assets=Decimal(5000), utility_models=2,
-                  invention_patents=0, major_accident=False, env_violation=False, research_misconduct=False,
-                  abnormal_listed=False, dishonest_listed=False, restricted_products=False, hte_certified=False,
-                  national_award_5y_top3=False, rd_institution_level="none", led_standard_5y=False,
-                  standard_drafted=False)
+    values = dict(
+        staff_total=100,
+        tech_staff=22,
+        revenue=Decimal(3000),
+        rd_expense=Decimal(150),
+        total_cost_expense=Decimal(2500),
+        total_assets=Decimal(5000),
+        utility_models=2,
+        invention_patents=0,
+        major_accident=False,
+        env_violation=False,
+        research_misconduct=False,
+        abnormal_listed=False,
+        dishonest_listed=False,
+        restricted_products=False,
+        hte_certified=False,
+        national_award_5y_top3=False,
+        rd_institution_level="none",
+        led_standard_5y=False,
+        standard_drafted=False,
+    )
     values.update(overrides)
     AnnualFigure.objects.update_or_create(enterprise=enterprise, year=year, defaults=values)
 
@@ -93,8 +108,9 @@ def test_an_evaluation_date_without_figures_or_in_the_future_is_refused(world, c
         services.start_evaluation(dt.date.today() + dt.timedelta(days=1), user=world["users"]["bureau_staff"])
     with pytest.raises(ValidationError, match="尚无 2019 年度的企业数据"):
         services.start_evaluation(dt.date(2020, 6, 30), user=world["users"]["bureau_staff"])
-    response = client_for(world["users"]["bureau_staff"]).post(reverse("tiers:evaluate"), {"as_of": "2020-06-30"},
-                                                              follow=True)
+    response = client_for(world["users"]["bureau_staff"]).post(
+        reverse("tiers:evaluate"), {"as_of": "2020-06-30"}, follow=True
+    )
     assert "尚无 2019 年度的企业数据" in response.content.decode()
     empty = client_for(world["users"]["bureau_staff"]).post(reverse("tiers:evaluate"), {"as_of": ""}, follow=True)
     assert "评价基准日：这个字段是必填项。" in empty.content.decode()  # the message names the field
@@ -115,9 +131,15 @@ def test_parameter_version_in_force_is_used_and_audited(world):
     worked_example(world["a"], year=2023)
     worked_example(world["a"], year=2024)
     admin = world["users"]["bureau_admin"]
-    version = services.add_parameter_version(user=admin, ruleset="tech_sme", parameter="pass_score",
-                                             effective_from=dt.date(2025, 1, 1), value=65, source="测试文件〔2025〕1号",
-                                             note="提高门槛")
+    version = services.add_parameter_version(
+        user=admin,
+        ruleset="tech_sme",
+        parameter="pass_score",
+        effective_from=dt.date(2025, 1, 1),
+        value=65,
+        source="测试文件〔2025〕1号",
+        note="提高门槛",
+    )
     before = services.evaluate_all(dt.date(2024, 12, 31))
     after = services.evaluate_all(AS_OF)
     assert result(before, world["a"]).qualified == "true"  # 64 ≥ 60 under the old value
@@ -134,8 +156,14 @@ def test_parameter_version_in_force_is_used_and_audited(world):
 def test_condition_labels_show_the_threshold_each_run_used(world, client_for):
     worked_example(world["a"], year=2023)
     worked_example(world["a"], year=2024)
-    services.add_parameter_version(user=world["users"]["bureau_admin"], ruleset="tech_sme", parameter="pass_score",
-                                   effective_from=dt.date(2025, 1, 1), value=65, source="测试文件〔2025〕1号")
+    services.add_parameter_version(
+        user=world["users"]["bureau_admin"],
+        ruleset="tech_sme",
+        parameter="pass_score",
+        effective_from=dt.date(2025, 1, 1),
+        value=65,
+        source="测试文件〔2025〕1号",
+    )
     before = services.evaluate_all(dt.date(2024, 12, 31))
     after = services.evaluate_all(AS_OF)
     assert result(after, world["a"]).failed_text() == "综合评分≥65分"
@@ -154,57 +182,83 @@ def test_condition_labels_show_the_threshold_each_run_used(world, client_for):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("kwargs, message", [
-    ({"parameter": "no_such"}, "没有参数"),
-    ({"source": "  "}, "依据来源"),
-    ({"value": "65"}, "“综合评分及格分”（pass_score）应为数字，例如 60"),
-    ({"value": float("nan")}, "NaN 或无穷大"),
-    ({"value": float("inf")}, "NaN 或无穷大"),
-    ({"parameter": "tech_staff_bands", "value": [{"min": 0.1, "points": 20}, {"min": 0.3, "points": 5}]},
-     "第 2 档永远用不到"),
-    ({"parameter": "tech_staff_bands", "value": [{"points": 0}, {"min": 0.3, "points": 5}]}, "第 2 档永远用不到"),
-    ({"value": 60}, "与现行取值相同，无需新增版本"),
-    ({"parameter": "tech_staff_bands", "value": [{"min": 10 ** 400, "points": 5}, {"points": 0}]}, "无穷大"),
-    ({"value": True}, "应为数字"),
-    ({"value": -5}, "不能为负数"),
-    ({"ruleset": "high_tech", "parameter": "tech_staff_ratio_min", "value": 12}, "是比例，应填 0 到 1 之间的小数"),
-    ({"ruleset": "little_giant", "parameter": "rd_ratio_mid", "value": 6}, "是比例，应填 0 到 1 之间的小数"),
-    ({"ruleset": "little_giant", "parameter": "small_rd_staff_ratio_min", "value": 50}, "是比例"),
-    ({"parameter": "tech_staff_bands", "value": [[0.3, 20], [0.25, 16]]}, "是分档表"),
-    ({"parameter": "tech_staff_bands", "value": [{"min": 0.3, "points": [20, 10]}]}, "第 1 档的分值"),
-    ({"parameter": "tech_staff_bands", "value": [{"min": "高", "points": 20}]}, "第 1 档的界限应为数字"),
-    ({"parameter": "negative_industry_prefixes", "value": "16"}, "应为文字列表"),
-    ({"ruleset": "no_such"}, "不生效"),
-    ({"ruleset": "high_tech", "parameter": "rd_management_range", "value": [20, 0]}, "最低不大于最高"),
-    ({"ruleset": "high_tech", "parameter": "rd_management_range", "value": 20}, r"应为数字区间，例如 \[0, 20\]"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"parameter": "no_such"}, "没有参数"),
+        ({"source": "  "}, "依据来源"),
+        ({"value": "65"}, "“综合评分及格分”（pass_score）应为数字，例如 60"),
+        ({"value": float("nan")}, "NaN 或无穷大"),
+        ({"value": float("inf")}, "NaN 或无穷大"),
+        (
+            {"parameter": "tech_staff_bands", "value": [{"min": 0.1, "points": 20}, {"min": 0.3, "points": 5}]},
+            "第 2 档永远用不到",
+        ),
+        ({"parameter": "tech_staff_bands", "value": [{"points": 0}, {"min": 0.3, "points": 5}]}, "第 2 档永远用不到"),
+        ({"value": 60}, "与现行取值相同，无需新增版本"),
+        ({"parameter": "tech_staff_bands", "value": [{"min": 10**400, "points": 5}, {"points": 0}]}, "无穷大"),
+        ({"value": True}, "应为数字"),
+        ({"value": -5}, "不能为负数"),
+        ({"ruleset": "high_tech", "parameter": "tech_staff_ratio_min", "value": 12}, "是比例，应填 0 到 1 之间的小数"),
+        ({"ruleset": "little_giant", "parameter": "rd_ratio_mid", "value": 6}, "是比例，应填 0 到 1 之间的小数"),
+        ({"ruleset": "little_giant", "parameter": "small_rd_staff_ratio_min", "value": 50}, "是比例"),
+        ({"parameter": "tech_staff_bands", "value": [[0.3, 20], [0.25, 16]]}, "是分档表"),
+        ({"parameter": "tech_staff_bands", "value": [{"min": 0.3, "points": [20, 10]}]}, "第 1 档的分值"),
+        ({"parameter": "tech_staff_bands", "value": [{"min": "高", "points": 20}]}, "第 1 档的界限应为数字"),
+        ({"parameter": "negative_industry_prefixes", "value": "16"}, "应为文字列表"),
+        ({"ruleset": "no_such"}, "不生效"),
+        ({"ruleset": "high_tech", "parameter": "rd_management_range", "value": [20, 0]}, "最低不大于最高"),
+        ({"ruleset": "high_tech", "parameter": "rd_management_range", "value": 20}, r"应为数字区间，例如 \[0, 20\]"),
+    ],
+)
 def test_parameter_version_is_validated(world, kwargs, message):
-    args = {"user": world["users"]["bureau_admin"], "ruleset": "tech_sme", "parameter": "pass_score",
-            "effective_from": dt.date(2025, 1, 1), "value": 65, "source": "文件"}
+    args = {
+        "user": world["users"]["bureau_admin"],
+        "ruleset": "tech_sme",
+        "parameter": "pass_score",
+        "effective_from": dt.date(2025, 1, 1),
+        "value": 65,
+        "source": "文件",
+    }
     with pytest.raises(ValidationError, match=message):
         services.add_parameter_version(**{**args, **kwargs})
     assert ParameterVersion.objects.count() == 0 and AuditEvent.objects.count() == 0
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("ruleset, parameter, value", [
-    ("high_tech", "rd_management_range", [0, 15]),
-    ("high_tech", "tech_staff_ratio_min", 0.12),
-    ("tech_sme", "negative_industry_prefixes", ["16", "61"]),
-    ("potential_gazelle", "requires_high_tech", False),
-    ("tech_sme", "tech_staff_bands", [{"min": 0.3, "points": 20}, {"min": 0.1, "points": [5, 8]}, {"points": 0}]),
-])
+@pytest.mark.parametrize(
+    "ruleset, parameter, value",
+    [
+        ("high_tech", "rd_management_range", [0, 15]),
+        ("high_tech", "tech_staff_ratio_min", 0.12),
+        ("tech_sme", "negative_industry_prefixes", ["16", "61"]),
+        ("potential_gazelle", "requires_high_tech", False),
+        ("tech_sme", "tech_staff_bands", [{"min": 0.3, "points": 20}, {"min": 0.1, "points": [5, 8]}, {"points": 0}]),
+    ],
+)
 def test_a_value_of_the_right_shape_is_accepted(world, ruleset, parameter, value):
-    services.add_parameter_version(user=world["users"]["bureau_admin"], ruleset=ruleset, parameter=parameter,
-                                   effective_from=dt.date(2025, 1, 1), value=value, source="文件")
+    services.add_parameter_version(
+        user=world["users"]["bureau_admin"],
+        ruleset=ruleset,
+        parameter=parameter,
+        effective_from=dt.date(2025, 1, 1),
+        value=value,
+        source="文件",
+    )
     assert ParameterVersion.objects.get().value == value
 
 
 @pytest.mark.django_db
 def test_a_second_version_on_the_same_day_is_refused_in_chinese(world, client_for):
     admin = world["users"]["bureau_admin"]
-    args = {"user": admin, "ruleset": "tech_sme", "parameter": "pass_score", "effective_from": dt.date(2025, 1, 1),
-            "value": 65, "source": "文件"}
+    args = {
+        "user": admin,
+        "ruleset": "tech_sme",
+        "parameter": "pass_score",
+        "effective_from": dt.date(2025, 1, 1),
+        "value": 65,
+        "source": "文件",
+    }
     services.add_parameter_version(**args)
     with pytest.raises(ValidationError, match="“综合评分及格分”在 2025-01-01 已有一个版本"):
         services.add_parameter_version(**{**args, "value": 70})
@@ -222,11 +276,12 @@ def test_parameter_values_are_shown_as_they_are_typed(world, client_for):
     html = client_for(world["users"]["bureau_admin"]).get(reverse("tiers:parameters")).content.decode()
     assert "<code>[{&quot;min&quot;: 0.3, &quot;points&quot;: 20}" in html  # JSON, not Python text
     assert "{&#x27;min&#x27;" not in html and "tech_sme@" not in html
-    assert "<td>综合评分及格分<div class=\"muted\">pass_score</div></td>" in html  # named, code name beside
+    assert '<td>综合评分及格分<div class="muted">pass_score</div></td>' in html  # named, code name beside
     assert '<option value="tech_sme:pass_score">综合评分及格分（pass_score）</option>' in html
     # "调整" opens the form with the parameter chosen and its current value to edit
-    adjust = client_for(world["users"]["bureau_admin"]).get(reverse("tiers:parameters"),
-                                                          {"parameter": "high_tech:tech_staff_ratio_min"})
+    adjust = client_for(world["users"]["bureau_admin"]).get(
+        reverse("tiers:parameters"), {"parameter": "high_tech:tech_staff_ratio_min"}
+    )
     form = adjust.context["form"]
     assert form.initial == {"parameter": "high_tech:tech_staff_ratio_min", "value": "0.1"}
     assert '<option value="high_tech:tech_staff_ratio_min" selected>' in adjust.content.decode()
@@ -277,11 +332,12 @@ def test_refusals_and_missing_pages_speak_chinese(world, evaluated, client_for):
     assert refused.status_code == 403
     assert "无权访问" in refused.content.decode() and "无权查看企业梯队" in refused.content.decode()
     staff = client_for(world["users"]["bureau_staff"])
-    for url, reason in ((reverse("tiers:pipeline") + "?run=99999", "评价批次不存在"),
-                        (reverse("tiers:tier_list", args=["foo"]), "没有这个梯队"),
-                        (reverse("tiers:near_misses") + "?tier=foo", "没有这个梯队"),
-                        (reverse("tiers:tier_list", args=["tech_sme"]) + "?qualified=bogus",
-                         "没有这个结论（应为达标、未达标或待定）")):
+    for url, reason in (
+        (reverse("tiers:pipeline") + "?run=99999", "评价批次不存在"),
+        (reverse("tiers:tier_list", args=["foo"]), "没有这个梯队"),
+        (reverse("tiers:near_misses") + "?tier=foo", "没有这个梯队"),
+        (reverse("tiers:tier_list", args=["tech_sme"]) + "?qualified=bogus", "没有这个结论（应为达标、未达标或待定）"),
+    ):
         missing = staff.get(url)
         html = missing.content.decode()
         assert missing.status_code == 404 and "页面不存在" in html, url
@@ -317,7 +373,8 @@ def test_near_miss_list_and_export(world, evaluated, client_for):
     export = client.get(reverse("tiers:near_misses"), {"tier": "tech_sme", "format": "xlsx"})
     assert export["Content-Type"].startswith("application/vnd.openxmlformats")
     assert _xlsx_rows(export)[1][2:] == (
-        "科技型中小企业", "综合评分≥60分",
+        "科技型中小企业",
+        "综合评分≥60分",
         "科技人员数：14 → 15（差 1）；研发费用：150 万元 → 180 万元（差 30 万元）；"
         "Ⅰ类知识产权数：0 → 1（差 1）；Ⅱ类知识产权数：2 → 3（差 1）",
     )
@@ -337,15 +394,22 @@ def test_near_misses_count_either_or_paths_as_one_and_never_list_unknowns(world,
     assert gazelle.short_of == "growth_path;young_large;decade_large"
     unicorn = result(run, world["b"], "unicorn")  # no 高企 certificate, valuation unknown
     assert (unicorn.qualified, unicorn.failed, unicorn.missing, unicorn.short_of) == (
-        "false", "high_tech_certified", "", "")
+        "false",
+        "high_tech_certified",
+        "",
+        "",
+    )
     client = client_for(world["users"]["bureau_staff"])
     near = reverse("tiers:near_misses")
     rows = list(client.get(near, {"tier": "gazelle"}).context["page"].object_list)
-    assert [(r.enterprise.name, r.short_of_text()) for r in rows] == [(
-        world["a"].name,
-        "基期营业收入≥1000万元且近三年复合增长率≥20%、截止年正增长 或 "
-        "成立至截止年不超过5年且营业收入超过5亿元、截止年正增长 或 "
-        "成立至截止年不超过10年且营业收入超过10亿元、截止年正增长")]
+    assert [(r.enterprise.name, r.short_of_text()) for r in rows] == [
+        (
+            world["a"].name,
+            "基期营业收入≥1000万元且近三年复合增长率≥20%、截止年正增长 或 "
+            "成立至截止年不超过5年且营业收入超过5亿元、截止年正增长 或 "
+            "成立至截止年不超过10年且营业收入超过10亿元、截止年正增长",
+        )
+    ]
     assert [(g["field"], g["required"]) for g in rows[0].near_gaps] == [("revenue", 3456.0)]
     assert list(client.get(near, {"tier": "unicorn"}).context["page"].object_list) == []
     page = client.get(reverse("tiers:enterprise", args=[world["a"].uscc])).content.decode()
@@ -381,10 +445,22 @@ def _xlsx_rows(response) -> list[tuple]:
 @pytest.mark.django_db
 def test_expiring_certificates_within_six_months(world, client_for):
     today = dt.date.today()
-    Qualification.objects.create(enterprise=world["a"], kind="hte_certificate", title="高企证书", number="GR-soon",
-                                 issued_on=today - dt.timedelta(days=900), expires_on=today + dt.timedelta(days=30))
-    Qualification.objects.create(enterprise=world["b"], kind="hte_certificate", title="高企证书", number="GR-later",
-                                 issued_on=today - dt.timedelta(days=300), expires_on=today + dt.timedelta(days=400))
+    Qualification.objects.create(
+        enterprise=world["a"],
+        kind="hte_certificate",
+        title="高企证书",
+        number="GR-soon",
+        issued_on=today - dt.timedelta(days=900),
+        expires_on=today + dt.timedelta(days=30),
+    )
+    Qualification.objects.create(
+        enterprise=world["b"],
+        kind="hte_certificate",
+        title="高企证书",
+        number="GR-later",
+        issued_on=today - dt.timedelta(days=300),
+        expires_on=today + dt.timedelta(days=400),
+    )
     html = client_for(world["users"]["bureau_staff"]).get(reverse("tiers:expiring")).content.decode()
     assert "GR-soon" in html and "GR-later" not in html
 
@@ -410,8 +486,11 @@ def test_enterprise_tiers_section_and_flows(world, client_for):
     tech = next(r for r in flows["rows"] if r["label"] == "科技型中小企业")
     assert (tech["before"], tech["after"], tech["entered"], tech["left"]) == (1, 2, 1, 0)
     assert [(u["from"], u["to"], u["n"]) for u in flows["upgrades"][:4]] == [
-        ("科技型中小企业", "高新技术企业", 1), ("创新型中小企业", "专精特新中小企业", 0),
-        ("高新技术企业", "专精特新中小企业", 0), ("专精特新中小企业", "专精特新“小巨人”", 0)]
+        ("科技型中小企业", "高新技术企业", 1),
+        ("创新型中小企业", "专精特新中小企业", 0),
+        ("高新技术企业", "专精特新中小企业", 0),
+        ("专精特新中小企业", "专精特新“小巨人”", 0),
+    ]
     assert len(flows["upgrades"]) == 8
     export = staff.get(reverse("tiers:pipeline"), {"format": "xlsx"})
     import io
@@ -425,7 +504,10 @@ def test_enterprise_tiers_section_and_flows(world, client_for):
     flow = list(book["梯队流动（与2024-06-30比）"].iter_rows(values_only=True))
     assert flow[1] == ("科技型中小企业", 1, 2, 1, 0, 1)
     assert list(book["梯队升级（与2024-06-30比）"].iter_rows(values_only=True))[1] == (
-        "科技型中小企业", "高新技术企业", 1)
+        "科技型中小企业",
+        "高新技术企业",
+        1,
+    )
     services.evaluate_all(AS_OF - dt.timedelta(days=7))  # a run a week earlier does not replace last year
     flows = staff.get(reverse("tiers:pipeline")).context["flows"]
     assert flows["previous"].as_of == dt.date(2024, 6, 30)
@@ -572,8 +654,12 @@ def test_date_pickers_show_their_dates(world, client_for):
 
     html = client_for(world["users"]["bureau_staff"]).get(reverse("tiers:pipeline")).content.decode()
     assert f'type="date" name="as_of" value="{dt.date.today():%Y-%m-%d}"' in html
-    certificate = Qualification(enterprise=world["a"], kind=Qualification.Kind.HTE_CERTIFICATE,
-                                issued_on=dt.date(2024, 3, 5), expires_on=dt.date(2027, 3, 4))
+    certificate = Qualification(
+        enterprise=world["a"],
+        kind=Qualification.Kind.HTE_CERTIFICATE,
+        issued_on=dt.date(2024, 3, 5),
+        expires_on=dt.date(2027, 3, 4),
+    )
     form = str(QualificationForm(instance=certificate))
     assert 'value="2024-03-05"' in form and 'value="2027-03-04"' in form
     # Dates shown without an explicit format read the same way (not zh-hans's 2024年3月5日).
@@ -582,7 +668,8 @@ def test_date_pickers_show_their_dates(world, client_for):
 
     at = timezone.make_aware(dt.datetime(2024, 3, 5, 9, 30))
     assert Template("{{ d }}｜{{ d|date }}｜{{ t }}").render(Context({"d": dt.date(2024, 3, 5), "t": at})) == (
-        "2024-03-05｜2024-03-05｜2024-03-05 09:30")
+        "2024-03-05｜2024-03-05｜2024-03-05 09:30"
+    )
 
 
 @pytest.mark.django_db
@@ -591,12 +678,24 @@ def test_an_undecided_high_tech_says_the_experts_decide(world, client_for):
     no data missing; the list and its export show the range and say why."""
     history = {2022: (3000, 2000, 1000), 2023: (4000, 3000, 1500), 2024: (5000, 4000, 2000)}
     for year, (revenue, assets, liabilities) in history.items():
-        worked_example(world["a"], year=year, revenue=Decimal(revenue), total_assets=Decimal(assets),
-                       total_liabilities=Decimal(liabilities), rd_expense=Decimal(250),
-                       rd_expense_domestic=Decimal(200), conversions=3, staff_total=100, tech_staff=20,
-                       hightech_revenue=Decimal(3500), invention_patents=1, utility_models=0)
-    type(world["a"]).objects.filter(pk=world["a"].pk).update(hightech_field="electronic_information",
-                                                             registered_on=dt.date(2015, 1, 1))
+        worked_example(
+            world["a"],
+            year=year,
+            revenue=Decimal(revenue),
+            total_assets=Decimal(assets),
+            total_liabilities=Decimal(liabilities),
+            rd_expense=Decimal(250),
+            rd_expense_domestic=Decimal(200),
+            conversions=3,
+            staff_total=100,
+            tech_staff=20,
+            hightech_revenue=Decimal(3500),
+            invention_patents=1,
+            utility_models=0,
+        )
+    type(world["a"]).objects.filter(pk=world["a"].pk).update(
+        hightech_field="electronic_information", registered_on=dt.date(2015, 1, 1)
+    )
     run = services.evaluate_all(AS_OF)
     r = result(run, world["a"], "high_tech")
     assert (r.qualified, r.missing, r.score_text()) == ("unknown", "", "37–86")
@@ -612,11 +711,23 @@ def test_an_undecided_high_tech_says_the_experts_decide(world, client_for):
 
 def _band_post(rows: list[tuple], **extra) -> dict:
     """The band editor's POST: rows of (kind, key, bound, lo, hi)."""
-    data = {"parameter": "tech_sme:tech_staff_bands", "effective_from": "2025-01-01", "source": "测试文件",
-            "band-rows": str(len(rows)), **extra}
+    data = {
+        "parameter": "tech_sme:tech_staff_bands",
+        "effective_from": "2025-01-01",
+        "source": "测试文件",
+        "band-rows": str(len(rows)),
+        **extra,
+    }
     for i, (kind, key, bound, lo, hi) in enumerate(rows):
-        data.update({f"band-{i}-kind": kind, f"band-{i}-key": key, f"band-{i}-bound": bound, f"band-{i}-lo": lo,
-                     f"band-{i}-hi": hi})
+        data.update(
+            {
+                f"band-{i}-kind": kind,
+                f"band-{i}-key": key,
+                f"band-{i}-bound": bound,
+                f"band-{i}-lo": lo,
+                f"band-{i}-hi": hi,
+            }
+        )
     return data
 
 
@@ -629,43 +740,83 @@ def test_a_band_table_is_edited_as_rows(world, client_for):
     editor = page.context["band_editor"]
     assert editor["tested"] == "科技人员占比（比例，填小数，如 30% 填 0.3）"
     assert [(r["kind"], r.get("bound"), r["lo"]) for r in editor["rows"]] == [
-        ("bound", "0.3", "20"), ("bound", "0.25", "16"), ("bound", "0.2", "12"), ("bound", "0.15", "8"),
-        ("bound", "0.1", "4"), ("bound", "", ""), ("fallback", None, "0")]
+        ("bound", "0.3", "20"),
+        ("bound", "0.25", "16"),
+        ("bound", "0.2", "12"),
+        ("bound", "0.15", "8"),
+        ("bound", "0.1", "4"),
+        ("bound", "", ""),
+        ("fallback", None, "0"),
+    ]
     html = page.content.decode()
     assert 'data-testid="band-editor"' in html and 'name="band-rows" value="7"' in html
     assert 'name="value"' not in html  # no JSON to type
     fixed = admin.get(reverse("tiers:parameters"), {"parameter": "high_tech:ip_standard_bands"})
     assert [(r["kind"], r.get("when_text"), r["lo"]) for r in fixed.context["band_editor"]["rows"]] == [
-        ("when", "参与编制国家标准、行业标准、检测方法或技术规范", "1"), ("fallback", None, "0")]  # no row to add
-    rows = [("bound", "min", "0.35", "20", ""), ("bound", "min", "0.25", "16", ""), ("bound", "min", "", "", ""),
-            ("bound", "min", "0.15", "8", ""), ("bound", "min", "0.1", "4", ""), ("bound", "above", "0.05", "1", "2"),
-            ("fallback", "", "", "0", "")]
+        ("when", "参与编制国家标准、行业标准、检测方法或技术规范", "1"),
+        ("fallback", None, "0"),
+    ]  # no row to add
+    rows = [
+        ("bound", "min", "0.35", "20", ""),
+        ("bound", "min", "0.25", "16", ""),
+        ("bound", "min", "", "", ""),
+        ("bound", "min", "0.15", "8", ""),
+        ("bound", "min", "0.1", "4", ""),
+        ("bound", "above", "0.05", "1", "2"),
+        ("fallback", "", "", "0", ""),
+    ]
     response = admin.post(reverse("tiers:parameters"), _band_post(rows))
     assert response.status_code == 302
     assert ParameterVersion.objects.get().value == [
-        {"min": 0.35, "points": 20}, {"min": 0.25, "points": 16}, {"min": 0.15, "points": 8},
-        {"min": 0.1, "points": 4}, {"above": 0.05, "points": [1, 2]}, {"points": 0}]
-    run = TierRun(as_of=dt.date(2025, 6, 30), parameter_versions=[
-        {"ruleset": "tech_sme", "parameter": "tech_staff_bands", "effective_from": "2025-01-01",
-         "value": ParameterVersion.objects.get().value}])
+        {"min": 0.35, "points": 20},
+        {"min": 0.25, "points": 16},
+        {"min": 0.15, "points": 8},
+        {"min": 0.1, "points": 4},
+        {"above": 0.05, "points": [1, 2]},
+        {"points": 0},
+    ]
+    run = TierRun(
+        as_of=dt.date(2025, 6, 30),
+        parameter_versions=[
+            {
+                "ruleset": "tech_sme",
+                "parameter": "tech_staff_bands",
+                "effective_from": "2025-01-01",
+                "value": ParameterVersion.objects.get().value,
+            }
+        ],
+    )
     assert run.versions_in_force() == [  # in words on the pipeline page, not JSON
         "科技型中小企业·科技人员占比分档 = 〔≥0.35：20分；≥0.25：16分；≥0.15：8分；≥0.1：4分；>0.05：1–2分；其他：0分〕"
-        "（自 2025-01-01）"]
+        "（自 2025-01-01）"
+    ]
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("rows, message", [
-    ([("bound", "min", "三成", "20", ""), ("fallback", "", "", "0", "")], "第 1 档的界限应为数字，现为“三成”"),
-    ([("bound", "min", "0.3", "二十", ""), ("fallback", "", "", "0", "")], "第 1 档的分值应为数字"),
-    ([("bound", "min", "1e400", "20", ""), ("fallback", "", "", "0", "")], "第 1 档的界限应为数字"),
-    ([("bound", "min", "0.3", "-5", ""), ("fallback", "", "", "0", "")], "第 1 档的分值不能为负数"),
-    ([("bound", "min", "0.3", "8", "5"), ("fallback", "", "", "0", "")], "第 1 档的最高分值不能低于最低分值"),
-    # a cleared row is not counted: the wrong row is the 2nd shown again
-    ([("bound", "min", "", "", ""), ("bound", "min", "0.3", "20", ""), ("bound", "min", "x", "1", ""),
-      ("fallback", "", "", "0", "")], "第 2 档的界限应为数字，现为“x”"),
-    ([("bound", "min", "0.1", "20", ""), ("bound", "min", "0.3", "10", ""), ("fallback", "", "", "0", "")],
-     "第 2 档永远用不到"),
-])
+@pytest.mark.parametrize(
+    "rows, message",
+    [
+        ([("bound", "min", "三成", "20", ""), ("fallback", "", "", "0", "")], "第 1 档的界限应为数字，现为“三成”"),
+        ([("bound", "min", "0.3", "二十", ""), ("fallback", "", "", "0", "")], "第 1 档的分值应为数字"),
+        ([("bound", "min", "1e400", "20", ""), ("fallback", "", "", "0", "")], "第 1 档的界限应为数字"),
+        ([("bound", "min", "0.3", "-5", ""), ("fallback", "", "", "0", "")], "第 1 档的分值不能为负数"),
+        ([("bound", "min", "0.3", "8", "5"), ("fallback", "", "", "0", "")], "第 1 档的最高分值不能低于最低分值"),
+        # a cleared row is not counted: the wrong row is the 2nd shown again
+        (
+            [
+                ("bound", "min", "", "", ""),
+                ("bound", "min", "0.3", "20", ""),
+                ("bound", "min", "x", "1", ""),
+                ("fallback", "", "", "0", ""),
+            ],
+            "第 2 档的界限应为数字，现为“x”",
+        ),
+        (
+            [("bound", "min", "0.1", "20", ""), ("bound", "min", "0.3", "10", ""), ("fallback", "", "", "0", "")],
+            "第 2 档永远用不到",
+        ),
+    ],
+)
 def test_band_rows_in_error_are_refused_and_shown_again(world, client_for, rows, message):
     response = client_for(world["users"]["bureau_admin"]).post(reverse("tiers:parameters"), _band_post(rows))
     assert response.status_code == 200 and message in response.content.decode()
@@ -687,8 +838,12 @@ def test_gap_sizes_of_a_run_match_the_one_result_formula():
     from tests.engine.test_tiers_evaluate import AS_OF as ENGINE_AS_OF
     from tests.engine.test_tiers_evaluate import WORKED
 
-    rows = [WORKED, {**WORKED, "uscc": "B", "tech_staff": 14.0}, {**WORKED, "uscc": "C", "rd_expense": 20.0},
-            {**WORKED, "uscc": "D", "staff_total": None}]
+    rows = [
+        WORKED,
+        {**WORKED, "uscc": "B", "tech_staff": 14.0},
+        {**WORKED, "uscc": "C", "rd_expense": 20.0},
+        {**WORKED, "uscc": "D", "staff_total": None},
+    ]
     results = evaluate(pl.DataFrame(rows, strict=False), ENGINE_AS_OF)
     sizes = gap_sizes(results).to_list()
     files = for_file(results)
@@ -702,10 +857,14 @@ def test_every_bound_band_table_names_what_it_compares():
     from kechuang.engine.tiers.model import all_rulesets
     from kechuang.tiers import bands
 
-    unnamed = [(r.id, name) for r in all_rulesets() for name, versions in r.parameters.items()
-               if bands.is_band_table(versions[-1].value)
-               and any(k in row for row in versions[-1].value for k in bands.OPS)
-               and not bands.tested_value(r, name)]
+    unnamed = [
+        (r.id, name)
+        for r in all_rulesets()
+        for name, versions in r.parameters.items()
+        if bands.is_band_table(versions[-1].value)
+        and any(k in row for row in versions[-1].value for k in bands.OPS)
+        and not bands.tested_value(r, name)
+    ]
     assert unnamed == []
     specialized = next(r for r in all_rulesets() if r.id == "specialized_sme")
     assert bands.tested_value(specialized, "debt_bands") == "资产负债率（比例，填小数，如 30% 填 0.3）"

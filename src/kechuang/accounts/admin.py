@@ -28,8 +28,13 @@ class KechuangUserAdmin(UserAdmin):
         super().save_model(request, obj, form, change)
         changes = audit.diff(before, _security_state(obj), SECURITY_FIELDS)
         if changes:
-            audit.record(actor=request.user, action="user.create" if not change else "user.update", obj=obj,
-                         changes=changes, note="管理后台")
+            audit.record(
+                actor=request.user,
+                action="user.create" if not change else "user.update",
+                obj=obj,
+                changes=changes,
+                note="管理后台",
+            )
 
 
 @admin.register(ApiToken)
@@ -63,6 +68,10 @@ def audit_admin_change(sender, instance: LogEntry, created: bool, **kwargs):
         return
     action = "admin.delete" if instance.action_flag == DELETION else "admin.change"
     model = instance.content_type.model_class() if instance.content_type_id else None
-    audit.record(actor=instance.user, action=action,
-                 object_type=model._meta.label_lower if model else "", object_id=instance.object_id or "",
-                 note=f"{instance.object_repr}：{instance.get_change_message() or '新增'}"[:500])
+    audit.record(
+        actor=instance.user,
+        action=action,
+        object_type=model._meta.label_lower if model else "",
+        object_id=instance.object_id or "",
+        note=f"{instance.object_repr}：{instance.get_change_message() or '新增'}"[:500],
+    )

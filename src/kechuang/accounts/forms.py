@@ -30,8 +30,9 @@ class PasswordChangeForm(DjangoPasswordChangeForm, Form):
         self.fields["old_password"].label = _("原密码")
         self.fields["new_password1"].label = _("新密码")
         self.fields["new_password2"].label = _("再次输入新密码")
-        self.fields["new_password1"].help_text = "；".join(
-            str(t).rstrip("。") for t in password_validation.password_validators_help_texts()) + "。"
+        self.fields["new_password1"].help_text = (
+            "；".join(str(t).rstrip("。") for t in password_validation.password_validators_help_texts()) + "。"
+        )
 
 
 def _token_days():
@@ -40,10 +41,13 @@ def _token_days():
 
 
 class TokenForm(Form):
-    name = forms.CharField(label=_("名称"), max_length=64, required=False,
-                           widget=forms.TextInput(attrs={"placeholder": _("用途，如：数据对接")}))
-    days = forms.TypedChoiceField(label=_("有效期"), coerce=int, choices=_token_days, required=False,
-                                  empty_value=None)
+    name = forms.CharField(
+        label=_("名称"),
+        max_length=64,
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": _("用途，如：数据对接")}),
+    )
+    days = forms.TypedChoiceField(label=_("有效期"), coerce=int, choices=_token_days, required=False, empty_value=None)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -54,11 +58,18 @@ MANAGED_ROLES = [(r.value, r.label) for r in Role if r != Role.AUDIT_ADMIN]
 
 
 class UserFilter(Form):
-    q = forms.CharField(label=_("搜索"), required=False, max_length=100,
-                        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("用户名或姓名")}))
+    q = forms.CharField(
+        label=_("搜索"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("用户名或姓名")}),
+    )
     role = forms.ChoiceField(label=_("角色"), required=False, choices=[("", _("全部角色")), *Role.choices])
-    status = forms.ChoiceField(label=_("状态"), required=False, choices=[
-        ("", _("全部状态")), ("active", _("正常")), ("locked", _("已锁定")), ("disabled", _("已停用"))])
+    status = forms.ChoiceField(
+        label=_("状态"),
+        required=False,
+        choices=[("", _("全部状态")), ("active", _("正常")), ("locked", _("已锁定")), ("disabled", _("已停用"))],
+    )
 
 
 class UserScopeForm(Form):
@@ -66,8 +77,12 @@ class UserScopeForm(Form):
 
     display_name = forms.CharField(label=_("姓名"), max_length=64)
     role = forms.ChoiceField(label=_("角色"), choices=MANAGED_ROLES)
-    organisation = forms.ModelChoiceField(label=_("所属机构"), required=False, empty_label=_("（无）"),
-                                          queryset=Organisation.objects.order_by("kind", "name"))
+    organisation = forms.ModelChoiceField(
+        label=_("所属机构"),
+        required=False,
+        empty_label=_("（无）"),
+        queryset=Organisation.objects.order_by("kind", "name"),
+    )
     enterprise = forms.CharField(label=_("所属企业（统一社会信用代码）"), required=False, max_length=18)
 
     def clean_enterprise(self):
@@ -81,10 +96,13 @@ class UserScopeForm(Form):
 
 
 class UserCreateForm(UserScopeForm):
-    username = forms.RegexField(label=_("用户名"), max_length=150, regex=r"^[\w.@+-]+\Z",
-                                error_messages={"invalid": _("用户名只能包含字母、数字和 @ . + - _")})
-    password = forms.CharField(label=_("初始密码"), widget=forms.PasswordInput,
-                               help_text=_("用户首次登录后须修改。"))
+    username = forms.RegexField(
+        label=_("用户名"),
+        max_length=150,
+        regex=r"^[\w.@+-]+\Z",
+        error_messages={"invalid": _("用户名只能包含字母、数字和 @ . + - _")},
+    )
+    password = forms.CharField(label=_("初始密码"), widget=forms.PasswordInput, help_text=_("用户首次登录后须修改。"))
     field_order = ["username", "display_name", "role", "organisation", "enterprise", "password"]
 
     def clean(self):
@@ -99,8 +117,11 @@ class UserCreateForm(UserScopeForm):
 
 
 class PasswordResetForm(Form):
-    password = forms.CharField(label=_("临时密码"), widget=forms.PasswordInput,
-                               help_text=_("用户下次登录时须修改；该账号的 API 令牌将全部失效。"))
+    password = forms.CharField(
+        label=_("临时密码"),
+        widget=forms.PasswordInput,
+        help_text=_("用户下次登录时须修改；该账号的 API 令牌将全部失效。"),
+    )
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -54,8 +54,11 @@ class Role(models.TextChoices):
 BUREAU_ROLES = (Role.BUREAU_ADMIN, Role.BUREAU_STAFF)
 # Roles whose scope is an organisation of this kind (the user management form checks the pair).
 ORGANISATION_KIND = {
-    Role.BUREAU_ADMIN: ("bureau",), Role.BUREAU_STAFF: ("bureau",), Role.AUDIT_ADMIN: ("bureau",),
-    Role.PARK_OPERATOR: ("operator",), Role.BANK_USER: ("bank", "guarantor", "investor"),
+    Role.BUREAU_ADMIN: ("bureau",),
+    Role.BUREAU_STAFF: ("bureau",),
+    Role.AUDIT_ADMIN: ("bureau",),
+    Role.PARK_OPERATOR: ("operator",),
+    Role.BANK_USER: ("bank", "guarantor", "investor"),
     Role.INSTITUTION_USER: ("institution", "rd_institution"),
 }
 
@@ -63,10 +66,19 @@ ORGANISATION_KIND = {
 class User(AbstractUser):
     role = models.CharField(_("角色"), max_length=32, choices=Role.choices, default=Role.BUREAU_STAFF)
     organisation = models.ForeignKey(
-        Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="users", verbose_name=_("所属机构"),
+        Organisation,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="users",
+        verbose_name=_("所属机构"),
     )
     enterprise = models.ForeignKey(
-        "enterprises.Enterprise", null=True, blank=True, on_delete=models.PROTECT, related_name="users",
+        "enterprises.Enterprise",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="users",
         verbose_name=_("所属企业"),
     )
     display_name = models.CharField(_("姓名"), max_length=64, blank=True)
@@ -97,10 +109,14 @@ class User(AbstractUser):
                 kwargs["update_fields"] = {*fields, "password_changed_at"}
         super().save(*args, **kwargs)
         reason = before and (
-            _("密码已修改") if before["password"] != self.password
-            else _("账号已停用") if before["is_active"] and not self.is_active
-            else _("账号已锁定") if self.is_locked and before["locked_until"] != self.locked_until
-            else None)
+            _("密码已修改")
+            if before["password"] != self.password
+            else _("账号已停用")
+            if before["is_active"] and not self.is_active
+            else _("账号已锁定")
+            if self.is_locked and before["locked_until"] != self.locked_until
+            else None
+        )
         if reason:
             from .services import end_tokens
 

@@ -14,8 +14,9 @@ from django.utils.translation import gettext as _
 class MinimumLengthValidator(django_validators.MinimumLengthValidator):
     def validate(self, password, user=None):
         if len(password) < self.min_length:
-            raise ValidationError(_("密码太短：至少需要 %(n)s 个字符。") % {"n": self.min_length},
-                                  code="password_too_short")
+            raise ValidationError(
+                _("密码太短：至少需要 %(n)s 个字符。") % {"n": self.min_length}, code="password_too_short"
+            )
 
     def get_help_text(self):
         return _("密码至少 %(n)s 个字符。") % {"n": self.min_length}
@@ -31,7 +32,8 @@ class CharacterClassValidator:
         ]
         if sum(classes) < 3:
             raise ValidationError(
-                _("密码须至少包含大写字母、小写字母、数字、符号中的三类。"), code="password_too_simple",
+                _("密码须至少包含大写字母、小写字母、数字、符号中的三类。"),
+                code="password_too_simple",
             )
 
     def get_help_text(self):

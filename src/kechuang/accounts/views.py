@@ -81,14 +81,24 @@ def tokens(request):
             return redirect("accounts:tokens")
         if form.is_valid():
             try:
-                _token, new_key = services.issue_token(actor=request.user, user=request.user,
-                                                       name=form.cleaned_data["name"], days=form.cleaned_data["days"])
+                _token, new_key = services.issue_token(
+                    actor=request.user,
+                    user=request.user,
+                    name=form.cleaned_data["name"],
+                    days=form.cleaned_data["days"],
+                )
             except ValidationError as exc:
                 messages.error(request, "；".join(exc.messages))
             form = TokenForm()
-    return render(request, "accounts/tokens.html", {
-        "tokens": ApiToken.objects.filter(user=request.user).order_by("-created_at"), "new_key": new_key,
-        "form": form})
+    return render(
+        request,
+        "accounts/tokens.html",
+        {
+            "tokens": ApiToken.objects.filter(user=request.user).order_by("-created_at"),
+            "new_key": new_key,
+            "form": form,
+        },
+    )
 
 
 # ---------------------------------------------------------------- user management (bureau admin)
@@ -141,10 +151,15 @@ def user_create(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            user = services.create_user(actor=request.user, username=data["username"],
-                                        display_name=data["display_name"], role=data["role"],
-                                        organisation=data["organisation"], enterprise=data["enterprise"],
-                                        password=data["password"])
+            user = services.create_user(
+                actor=request.user,
+                username=data["username"],
+                display_name=data["display_name"],
+                role=data["role"],
+                organisation=data["organisation"],
+                enterprise=data["enterprise"],
+                password=data["password"],
+            )
         except ValidationError as exc:
             _form_errors(form, exc)
         else:
@@ -161,23 +176,42 @@ def _managed_user(request, pk) -> User:
 @login_required
 def user_detail(request, pk):
     user = _managed_user(request, pk)
-    form = UserScopeForm(request.POST or None, initial={
-        "display_name": user.display_name, "role": user.role, "organisation": user.organisation,
-        "enterprise": user.enterprise.uscc if user.enterprise_id else ""})
+    form = UserScopeForm(
+        request.POST or None,
+        initial={
+            "display_name": user.display_name,
+            "role": user.role,
+            "organisation": user.organisation,
+            "enterprise": user.enterprise.uscc if user.enterprise_id else "",
+        },
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            services.update_user(actor=request.user, user=user, role=data["role"], organisation=data["organisation"],
-                                 enterprise=data["enterprise"], display_name=data["display_name"])
+            services.update_user(
+                actor=request.user,
+                user=user,
+                role=data["role"],
+                organisation=data["organisation"],
+                enterprise=data["enterprise"],
+                display_name=data["display_name"],
+            )
         except ValidationError as exc:
             _form_errors(form, exc)
         else:
             messages.success(request, _("已保存。"))
             return redirect("accounts:user", pk=user.pk)
-    return render(request, "accounts/user.html", {
-        "managed": user, "form": form, "reset_form": PasswordResetForm(user=user),
-        "editable": user.role != Role.AUDIT_ADMIN,
-        "tokens": user.api_tokens.order_by("-created_at")})
+    return render(
+        request,
+        "accounts/user.html",
+        {
+            "managed": user,
+            "form": form,
+            "reset_form": PasswordResetForm(user=user),
+            "editable": user.role != Role.AUDIT_ADMIN,
+            "tokens": user.api_tokens.order_by("-created_at"),
+        },
+    )
 
 
 @login_required
@@ -188,8 +222,9 @@ def user_action(request, pk, action):
     try:
         if action in ("disable", "enable"):
             services.set_active(actor=request.user, user=user, active=action == "enable")
-            messages.success(request, _("账号已启用。") if action == "enable"
-                             else _("账号已停用，其登录与令牌已失效。"))
+            messages.success(
+                request, _("账号已启用。") if action == "enable" else _("账号已停用，其登录与令牌已失效。")
+            )
         elif action == "unlock":
             services.unlock_user(actor=request.user, user=user)
             messages.success(request, _("已解除锁定。"))

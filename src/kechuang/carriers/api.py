@@ -66,10 +66,14 @@ class KpiOut(Schema):
 
 
 # A metric may be left out, but a month's report holds at least one (the service refuses an empty one).
-OptionalCount = Annotated[int | None, Field(ge=0, le=MAX_COUNT),
-                          WithJsonSchema({"type": "integer", "minimum": 0, "maximum": MAX_COUNT})]
-OptionalWan = Annotated[Decimal | None, Field(ge=0, lt=MAX_WAN),
-                        WithJsonSchema({"type": "number", "minimum": 0, "exclusiveMaximum": MAX_WAN})]
+OptionalCount = Annotated[
+    int | None, Field(ge=0, le=MAX_COUNT), WithJsonSchema({"type": "integer", "minimum": 0, "maximum": MAX_COUNT})
+]
+OptionalWan = Annotated[
+    Decimal | None,
+    Field(ge=0, lt=MAX_WAN),
+    WithJsonSchema({"type": "number", "minimum": 0, "exclusiveMaximum": MAX_WAN}),
+]
 
 
 class KpiIn(Schema):
@@ -146,10 +150,21 @@ def _require_read(user) -> None:
 
 
 def _carrier(c: Carrier) -> dict:
-    return {"id": c.pk, "name": c.name, "kind": c.kind, "kind_label": c.get_kind_display(), "level": c.level,
-            "status": c.status, "operator": str(c.operator) if c.operator_id else None, "parent_id": c.parent_id,
-            "city": c.city, "partner": c.partner, "area_m2": c.area_m2, "opened_on": c.opened_on,
-            "residents": selectors.current(c.residencies.all()).count()}
+    return {
+        "id": c.pk,
+        "name": c.name,
+        "kind": c.kind,
+        "kind_label": c.get_kind_display(),
+        "level": c.level,
+        "status": c.status,
+        "operator": str(c.operator) if c.operator_id else None,
+        "parent_id": c.parent_id,
+        "city": c.city,
+        "partner": c.partner,
+        "area_m2": c.area_m2,
+        "opened_on": c.opened_on,
+        "residents": selectors.current(c.residencies.all()).count(),
+    }
 
 
 @router.get("", response=list[CarrierOut], summary="载体列表（按权限范围）")
@@ -174,16 +189,37 @@ def ranking(request, month: MonthOrLatest = ""):
         run = selectors.latest_run()
     if run is None:
         return {"month": None, "scheme_key": None, "entries": []}
-    return {"month": f"{run.month:%Y-%m}", "scheme_key": run.scheme_key, "entries": [
-        {"carrier_id": e.carrier_id, "carrier_name": e.carrier.name, "rank": e.rank, "points": e.points,
-         "previous_rank": e.previous_rank, "movement": e.movement, "contributions": e.contributions, "notes": e.notes}
-        for e in run.entries.select_related("carrier").order_by("rank", "carrier__name")]}
+    return {
+        "month": f"{run.month:%Y-%m}",
+        "scheme_key": run.scheme_key,
+        "entries": [
+            {
+                "carrier_id": e.carrier_id,
+                "carrier_name": e.carrier.name,
+                "rank": e.rank,
+                "points": e.points,
+                "previous_rank": e.previous_rank,
+                "movement": e.movement,
+                "contributions": e.contributions,
+                "notes": e.notes,
+            }
+            for e in run.entries.select_related("carrier").order_by("rank", "carrier__name")
+        ],
+    }
 
 
 def _application(a: Application) -> dict:
-    return {"id": a.pk, "carrier_id": a.carrier_id, "carrier_name": a.carrier.name, "applicant": a.applicant,
-            "uscc": a.enterprise.uscc if a.enterprise_id else None, "stage": a.stage, "status": a.status,
-            "status_label": a.get_status_display(), "submitted_on": a.submitted_at.date()}
+    return {
+        "id": a.pk,
+        "carrier_id": a.carrier_id,
+        "carrier_name": a.carrier.name,
+        "applicant": a.applicant,
+        "uscc": a.enterprise.uscc if a.enterprise_id else None,
+        "stage": a.stage,
+        "status": a.status,
+        "status_label": a.get_status_display(),
+        "submitted_on": a.submitted_at.date(),
+    }
 
 
 class ApplicationPage(Schema):
@@ -212,8 +248,11 @@ def get_carrier(request, pk: int):
 
 
 def _kpi(r: KpiReport) -> dict:
-    return {"month": f"{r.month:%Y-%m}", **{m: getattr(r, m) for m in METRICS},
-            "flags": [{"metric": f["metric"], "kind": f["kind"], "message": f["message"]} for f in r.flags]}
+    return {
+        "month": f"{r.month:%Y-%m}",
+        **{m: getattr(r, m) for m in METRICS},
+        "flags": [{"metric": f["metric"], "kind": f["kind"], "message": f["message"]} for f in r.flags],
+    }
 
 
 @router.get("/{pk}/kpis", response=list[KpiOut], summary="载体月度指标（含核验提示）")
@@ -243,11 +282,21 @@ def submit_kpis(request, pk: int, payload: KpiIn):
 
 
 def _residency(r: Residency) -> dict:
-    return {"id": r.pk, "carrier_id": r.carrier_id, "uscc": r.enterprise.uscc if r.enterprise_id else None,
-            "enterprise_name": r.enterprise.name if r.enterprise_id else None,
-            "team_name": r.team.name if r.team_id else None, "start": r.start, "end": r.end, "stage": r.stage,
-            "stage_label": r.get_stage_display(), "origin": r.origin, "origin_label": r.get_origin_display(),
-            "area_m2": r.area_m2, "exit_kind": r.exit_kind}
+    return {
+        "id": r.pk,
+        "carrier_id": r.carrier_id,
+        "uscc": r.enterprise.uscc if r.enterprise_id else None,
+        "enterprise_name": r.enterprise.name if r.enterprise_id else None,
+        "team_name": r.team.name if r.team_id else None,
+        "start": r.start,
+        "end": r.end,
+        "stage": r.stage,
+        "stage_label": r.get_stage_display(),
+        "origin": r.origin,
+        "origin_label": r.get_origin_display(),
+        "area_m2": r.area_m2,
+        "exit_kind": r.exit_kind,
+    }
 
 
 @router.get("/{pk}/residencies", response=ResidencyPage, summary="载体入驻名单（state: current、past、all）")

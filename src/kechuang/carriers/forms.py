@@ -19,14 +19,30 @@ from .models import Carrier, Equipment, Exit, OffshoreProject, PilotService, Sta
 class CarrierForm(ModelForm):
     class Meta:
         model = Carrier
-        fields = ["name", "kind", "level", "status", "operator", "parent", "region", "city", "partner", "address",
-                  "area_m2", "opened_on", "mentors", "seed_fund", "description"]
+        fields = [
+            "name",
+            "kind",
+            "level",
+            "status",
+            "operator",
+            "parent",
+            "region",
+            "city",
+            "partner",
+            "address",
+            "area_m2",
+            "opened_on",
+            "mentors",
+            "seed_fund",
+            "description",
+        ]
         widgets = {"opened_on": DateInput(), "description": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["operator"].queryset = Organisation.objects.filter(
-            kind__in=[Organisation.Kind.OPERATOR, Organisation.Kind.RD_INSTITUTION, Organisation.Kind.INSTITUTION])
+            kind__in=[Organisation.Kind.OPERATOR, Organisation.Kind.RD_INSTITUTION, Organisation.Kind.INSTITUTION]
+        )
         parents = Carrier.objects.all()
         if self.instance.pk:
             parents = parents.exclude(pk=self.instance.pk)
@@ -54,8 +70,9 @@ class KpiForm(Form):
         super().__init__(*args, **kwargs)
         for m, (label, unit) in METRICS.items():
             if unit == "wan":
-                self.fields[m] = forms.DecimalField(label=f"{label}（万元）", required=False, min_value=0,
-                                                    max_digits=16, decimal_places=4)
+                self.fields[m] = forms.DecimalField(
+                    label=f"{label}（万元）", required=False, min_value=0, max_digits=16, decimal_places=4
+                )
             else:
                 self.fields[m] = forms.IntegerField(label=label, required=False, min_value=0, max_value=10_000_000)
 
@@ -72,17 +89,27 @@ class ApplicationForm(Form):
     """A firm applies for itself (its fields hidden); the bureau or an operator names a firm or a team."""
 
     carrier = forms.ModelChoiceField(label=_("申请入驻载体"), queryset=Carrier.objects.none())
-    uscc = forms.CharField(label=_("申请企业统一社会信用代码"), max_length=18, required=False,
-                           help_text=_("企业申请填写；团队申请留空并填写团队名称"))
+    uscc = forms.CharField(
+        label=_("申请企业统一社会信用代码"),
+        max_length=18,
+        required=False,
+        help_text=_("企业申请填写；团队申请留空并填写团队名称"),
+    )
     team_name = forms.CharField(label=_("团队名称"), max_length=128, required=False)
-    institution = forms.ModelChoiceField(label=_("来源高校院所"), queryset=Organisation.objects.filter(
-        kind__in=[Organisation.Kind.INSTITUTION, Organisation.Kind.RD_INSTITUTION]), required=False)
+    institution = forms.ModelChoiceField(
+        label=_("来源高校院所"),
+        queryset=Organisation.objects.filter(
+            kind__in=[Organisation.Kind.INSTITUTION, Organisation.Kind.RD_INSTITUTION]
+        ),
+        required=False,
+    )
     overseas = forms.BooleanField(label=_("海外团队"), required=False)
     leader = forms.CharField(label=_("负责人"), max_length=64, required=False)
     field = forms.CharField(label=_("技术领域"), max_length=128, required=False)
     stage = forms.ChoiceField(label=_("申请阶段"), choices=Stage.choices)
-    area_requested = forms.DecimalField(label=_("申请面积（平方米）"), required=False, min_value=1, max_digits=10,
-                                        decimal_places=2)
+    area_requested = forms.DecimalField(
+        label=_("申请面积（平方米）"), required=False, min_value=1, max_digits=10, decimal_places=2
+    )
     plan = forms.CharField(label=_("项目简介"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
     def __init__(self, *args, carriers, own_firm: bool = False, **kwargs):
@@ -112,8 +139,9 @@ class ReviewForm(Form):
 class SignForm(Form):
     signed_on = forms.DateField(label=_("签约日期"), widget=DateInput(), initial=dt.date.today)
     agreement_no = forms.CharField(label=_("协议编号"), max_length=64, required=False)
-    area_allocated = forms.DecimalField(label=_("分配面积（平方米）"), required=False, min_value=0, max_digits=10,
-                                        decimal_places=2)
+    area_allocated = forms.DecimalField(
+        label=_("分配面积（平方米）"), required=False, min_value=0, max_digits=10, decimal_places=2
+    )
 
 
 class MoveInForm(Form):

@@ -38,8 +38,12 @@ def _norm(text) -> str:
     return re.sub(r"[\s()（）]|万元", "", str(text or ""))
 
 
-_BY_HEADER = {_norm(CARRIER_COLUMN): "carrier", _norm("载体"): "carrier", _norm(MONTH_COLUMN): "month",
-              **{_norm(h): m for m, h in HEADERS.items()}}
+_BY_HEADER = {
+    _norm(CARRIER_COLUMN): "carrier",
+    _norm("载体"): "carrier",
+    _norm(MONTH_COLUMN): "month",
+    **{_norm(h): m for m, h in HEADERS.items()},
+}
 
 
 @dataclass
@@ -85,8 +89,9 @@ def import_file(*, user, name: str, content: bytes) -> ImportReport:  # noqa: C9
         if key in mapping.values():
             raise UnreadableFile(f"{name}：列「{cell}」重复出现")
         mapping[index] = key
-    missing = [label for key, label in (("carrier", CARRIER_COLUMN), ("month", MONTH_COLUMN))
-               if key not in mapping.values()]
+    missing = [
+        label for key, label in (("carrier", CARRIER_COLUMN), ("month", MONTH_COLUMN)) if key not in mapping.values()
+    ]
     if missing:
         raise UnreadableFile(f"{name}：缺少必填列：{'、'.join(missing)}（可下载导入模板查看列名）")
     if not set(METRICS) & set(mapping.values()):
@@ -136,10 +141,20 @@ def import_file(*, user, name: str, content: bytes) -> ImportReport:  # noqa: C9
     if parsed:
         with transaction.atomic():
             for row in parsed:
-                services.save_kpis(user=user, carrier=row["carrier"], month=row["month"],
-                                   values={m: row.get(m) for m in METRICS}, source="import", recheck_after=False)
+                services.save_kpis(
+                    user=user,
+                    carrier=row["carrier"],
+                    month=row["month"],
+                    values={m: row.get(m) for m in METRICS},
+                    source="import",
+                    recheck_after=False,
+                )
             report.flags = services.recheck({row["carrier"].pk for row in parsed})
-            audit.record(actor=user, action="kpi.import", obj=parsed[0]["carrier"],
-                         note=f"{name}：导入 {len(parsed)} 行，拒绝 {report.rejected_rows} 行")
+            audit.record(
+                actor=user,
+                action="kpi.import",
+                obj=parsed[0]["carrier"],
+                note=f"{name}：导入 {len(parsed)} 行，拒绝 {report.rejected_rows} 行",
+            )
     report.stored = len(parsed)
     return report

@@ -27,8 +27,10 @@ def kpi_frame(carrier_ids=None, months=None) -> pl.DataFrame:
         qs = qs.filter(carrier_id__in=list(carrier_ids))
     if months is not None:
         qs = qs.filter(month__in=list(months))
-    rows = [{"carrier_id": r["carrier_id"], "month": r["month"], **{m: _f(r[m]) for m in kpi_engine.METRICS}}
-            for r in qs.values("carrier_id", "month", *kpi_engine.METRICS)]
+    rows = [
+        {"carrier_id": r["carrier_id"], "month": r["month"], **{m: _f(r[m]) for m in kpi_engine.METRICS}}
+        for r in qs.values("carrier_id", "month", *kpi_engine.METRICS)
+    ]
     return pl.DataFrame(rows, schema=kpi_engine.KPI_SCHEMA)
 
 
@@ -42,10 +44,12 @@ def registry_monthly(carrier_ids, months) -> pl.DataFrame:
     counts: dict = defaultdict(int)
     start, end = months[0], _next_month(months[-1])
     for cid, day in Residency.objects.filter(carrier_id__in=tracked, start__gte=start, start__lt=end).values_list(
-            "carrier_id", "start"):
+        "carrier_id", "start"
+    ):
         counts[(cid, day.replace(day=1))] += 1
-    rows = [{"carrier_id": c, "month": m, "firms_signed": float(counts[(c, m)])} for c in sorted(tracked)
-            for m in months]
+    rows = [
+        {"carrier_id": c, "month": m, "firms_signed": float(counts[(c, m)])} for c in sorted(tracked) for m in months
+    ]
     return pl.DataFrame(rows, schema=kpi_engine.REGISTRY_MONTHLY_SCHEMA)
 
 
@@ -55,11 +59,18 @@ def registry_annual(carrier_ids, years) -> pl.DataFrame:
     carrier_ids, years = list(carrier_ids), sorted(set(years))
     if not carrier_ids or not years:
         return pl.DataFrame(schema=kpi_engine.REGISTRY_ANNUAL_SCHEMA)
-    stays = list(Residency.objects.filter(carrier_id__in=carrier_ids, enterprise__isnull=False).values_list(
-        "carrier_id", "enterprise_id", "start", "end"))
+    stays = list(
+        Residency.objects.filter(carrier_id__in=carrier_ids, enterprise__isnull=False).values_list(
+            "carrier_id", "enterprise_id", "start", "end"
+        )
+    )
     firms = {e for _, e, _, _ in stays}
-    figures = {(e, y): (r, f) for e, y, r, f in AnnualFigure.objects.filter(
-        enterprise_id__in=firms, year__in=years).values_list("enterprise_id", "year", "revenue", "equity_financing")}
+    figures = {
+        (e, y): (r, f)
+        for e, y, r, f in AnnualFigure.objects.filter(enterprise_id__in=firms, year__in=years).values_list(
+            "enterprise_id", "year", "revenue", "equity_financing"
+        )
+    }
     rows = []
     for cid in carrier_ids:
         for year in years:
@@ -87,10 +98,20 @@ def torch_facts(carrier, as_of: dt.date) -> dict:
     firms = list(current.filter(enterprise__isnull=False).values_list("enterprise_id", flat=True))
     year = as_of.year - 1
     latest = {}
-    for e, y, eq, inv, c1, um, sw, dp in AnnualFigure.objects.filter(enterprise_id__in=firms, year__lte=year).order_by(
-            "enterprise_id", "year").values_list("enterprise_id", "year", "equity_financing", "invention_applications",
-                                                 "invention_patents", "utility_models", "software_copyrights",
-                                                 "design_patents"):
+    for e, y, eq, inv, c1, um, sw, dp in (
+        AnnualFigure.objects.filter(enterprise_id__in=firms, year__lte=year)
+        .order_by("enterprise_id", "year")
+        .values_list(
+            "enterprise_id",
+            "year",
+            "equity_financing",
+            "invention_applications",
+            "invention_patents",
+            "utility_models",
+            "software_copyrights",
+            "design_patents",
+        )
+    ):
         latest[e] = (y, eq, inv, c1, um, sw, dp)
 
     def share(test) -> float | None:
@@ -103,8 +124,11 @@ def torch_facts(carrier, as_of: dt.date) -> dict:
         return any(v > 0 for v in values)
 
     return {
-        "area_m2": _f(carrier.area_m2), "opened_on": carrier.opened_on, "residents": residents,
-        "graduated": stays.filter(exit_kind=Exit.GRADUATED).count(), "seed_fund": _f(carrier.seed_fund),
+        "area_m2": _f(carrier.area_m2),
+        "opened_on": carrier.opened_on,
+        "residents": residents,
+        "graduated": stays.filter(exit_kind=Exit.GRADUATED).count(),
+        "seed_fund": _f(carrier.seed_fund),
         "mentors": carrier.mentors,
         "financed_share": share(lambda r: None if r[0] != year or r[1] is None else r[1] > 0),
         "patent_share": share(lambda r: None if r[0] != year or r[2] is None else r[2] > 0),

@@ -42,7 +42,11 @@ class Carrier(models.Model):
     name = models.CharField(_("名称"), max_length=128, unique=True)
     kind = models.CharField(_("类型"), max_length=32, choices=Kind.choices)
     operator = models.ForeignKey(
-        "accounts.Organisation", null=True, blank=True, on_delete=models.PROTECT, related_name="carriers",
+        "accounts.Organisation",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="carriers",
         verbose_name=_("运营机构"),
     )
     region = models.ForeignKey("core.Region", null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("地区"))
@@ -50,14 +54,16 @@ class Carrier(models.Model):
     opened_on = models.DateField(_("启用日期"), null=True, blank=True)
     level = models.CharField(_("级别"), max_length=16, choices=Level.choices, blank=True, default="")
     status = models.CharField(_("运营状态"), max_length=16, choices=Status.choices, default=Status.OPERATING)
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="bases",
-                               verbose_name=_("所属载体"))
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="bases", verbose_name=_("所属载体")
+    )
     city = models.CharField(_("所在城市"), max_length=32, blank=True)
     partner = models.CharField(_("合作机构"), max_length=128, blank=True)
     address = models.CharField(_("地址"), max_length=200, blank=True)
     mentors = models.PositiveIntegerField(_("创业导师人数"), null=True, blank=True)
-    seed_fund = models.DecimalField(_("种子资金/孵化资金（万元）"), max_digits=14, decimal_places=4, null=True,
-                                    blank=True)
+    seed_fund = models.DecimalField(
+        _("种子资金/孵化资金（万元）"), max_digits=14, decimal_places=4, null=True, blank=True
+    )
     description = models.TextField(_("简介"), blank=True)
 
     class Meta:
@@ -74,13 +80,21 @@ class Team(models.Model):
 
     name = models.CharField(_("团队名称"), max_length=128)
     institution = models.ForeignKey(
-        "accounts.Organisation", null=True, blank=True, on_delete=models.PROTECT, related_name="teams",
+        "accounts.Organisation",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="teams",
         verbose_name=_("来源高校院所"),
     )
     leader = models.CharField(_("负责人"), max_length=64, blank=True)
     field = models.CharField(_("技术领域"), max_length=128, blank=True)
     enterprise = models.ForeignKey(
-        "enterprises.Enterprise", null=True, blank=True, on_delete=models.SET_NULL, related_name="teams",
+        "enterprises.Enterprise",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="teams",
         verbose_name=_("注册企业"),
     )
 
@@ -117,11 +131,20 @@ class Exit(models.TextChoices):
 class Residency(models.Model):
     carrier = models.ForeignKey(Carrier, on_delete=models.CASCADE, related_name="residencies", verbose_name=_("载体"))
     enterprise = models.ForeignKey(
-        "enterprises.Enterprise", null=True, blank=True, on_delete=models.CASCADE, related_name="residencies",
+        "enterprises.Enterprise",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="residencies",
         verbose_name=_("企业"),
     )
     team = models.ForeignKey(
-        Team, null=True, blank=True, on_delete=models.CASCADE, related_name="residencies", verbose_name=_("团队"),
+        Team,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="residencies",
+        verbose_name=_("团队"),
     )
     start = models.DateField(_("入驻日期"))
     end = models.DateField(_("迁出日期"), null=True, blank=True)
@@ -137,8 +160,10 @@ class Residency(models.Model):
         verbose_name_plural = _("入驻")
         constraints = [
             models.CheckConstraint(
-                condition=(models.Q(enterprise__isnull=False, team__isnull=True)
-                           | models.Q(enterprise__isnull=True, team__isnull=False)),
+                condition=(
+                    models.Q(enterprise__isnull=False, team__isnull=True)
+                    | models.Q(enterprise__isnull=True, team__isnull=False)
+                ),
                 name="residency_enterprise_xor_team",
             ),
             models.CheckConstraint(
@@ -158,12 +183,14 @@ class Residency(models.Model):
 class StageChange(models.Model):
     """One step of a resident's stage path (苗圃 → 孵化 → 加速 → 产业落地), dated."""
 
-    residency = models.ForeignKey(Residency, on_delete=models.CASCADE, related_name="stage_changes",
-                                  verbose_name=_("入驻"))
+    residency = models.ForeignKey(
+        Residency, on_delete=models.CASCADE, related_name="stage_changes", verbose_name=_("入驻")
+    )
     stage = models.CharField(_("阶段"), max_length=16, choices=Stage.choices)
     since = models.DateField(_("起始日期"))
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["residency", "since", "pk"]
@@ -188,44 +215,77 @@ class Application(models.Model):
 
     OPEN = (Status.APPLIED, Status.APPROVED, Status.SIGNED)
 
-    carrier = models.ForeignKey(Carrier, on_delete=models.CASCADE, related_name="applications",
-                                verbose_name=_("申请入驻载体"))
-    enterprise = models.ForeignKey("enterprises.Enterprise", null=True, blank=True, on_delete=models.CASCADE,
-                                   related_name="carrier_applications", verbose_name=_("申请企业"))
-    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="applications",
-                             verbose_name=_("团队"))
+    carrier = models.ForeignKey(
+        Carrier, on_delete=models.CASCADE, related_name="applications", verbose_name=_("申请入驻载体")
+    )
+    enterprise = models.ForeignKey(
+        "enterprises.Enterprise",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="carrier_applications",
+        verbose_name=_("申请企业"),
+    )
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="applications", verbose_name=_("团队")
+    )
     team_name = models.CharField(_("团队名称"), max_length=128, blank=True)
-    institution = models.ForeignKey("accounts.Organisation", null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="+", verbose_name=_("来源高校院所"))
+    institution = models.ForeignKey(
+        "accounts.Organisation",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("来源高校院所"),
+    )
     overseas = models.BooleanField(_("海外团队"), default=False)
     leader = models.CharField(_("负责人"), max_length=64, blank=True)
     field = models.CharField(_("技术领域"), max_length=128, blank=True)
     stage = models.CharField(_("申请阶段"), max_length=16, choices=Stage.choices)
-    area_requested = models.DecimalField(_("申请面积(平方米)"), max_digits=10, decimal_places=2, null=True,
-                                         blank=True)
+    area_requested = models.DecimalField(_("申请面积(平方米)"), max_digits=10, decimal_places=2, null=True, blank=True)
     plan = models.TextField(_("项目简介"), blank=True)
     status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.APPLIED)
-    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                     related_name="+", verbose_name=_("提交人"))
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("提交人"),
+    )
     submitted_at = models.DateTimeField(_("提交时间"), auto_now_add=True)
-    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                    related_name="+", verbose_name=_("审核人"))
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("审核人"),
+    )
     reviewed_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
     review_note = models.CharField(_("审核意见"), max_length=300, blank=True)
     signed_on = models.DateField(_("签约日期"), null=True, blank=True)
     agreement_no = models.CharField(_("协议编号"), max_length=64, blank=True)
-    area_allocated = models.DecimalField(_("分配面积(平方米)"), max_digits=10, decimal_places=2, null=True,
-                                         blank=True)
-    residency = models.OneToOneField(Residency, null=True, blank=True, on_delete=models.SET_NULL,
-                                     related_name="application", verbose_name=_("入驻记录"))
+    area_allocated = models.DecimalField(_("分配面积(平方米)"), max_digits=10, decimal_places=2, null=True, blank=True)
+    residency = models.OneToOneField(
+        Residency,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="application",
+        verbose_name=_("入驻记录"),
+    )
 
     class Meta:
         ordering = ["-submitted_at", "-pk"]
         verbose_name = _("入驻申请")
         verbose_name_plural = _("入驻申请")
-        constraints = [models.CheckConstraint(
-            condition=models.Q(enterprise__isnull=False) | ~models.Q(team_name="") | models.Q(team__isnull=False),
-            name="application_names_applicant")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(enterprise__isnull=False) | ~models.Q(team_name="") | models.Q(team__isnull=False),
+                name="application_names_applicant",
+            )
+        ]
 
     @property
     def applicant(self) -> str:
@@ -240,28 +300,37 @@ class KpiReport(models.Model):
     carrier = models.ForeignKey(Carrier, on_delete=models.CASCADE, related_name="kpis", verbose_name=_("载体"))
     month = models.DateField(_("月份"))
     firms_signed = models.PositiveIntegerField(_("新签约入驻企业数"), null=True, blank=True)
-    revenue = models.DecimalField(_("在驻企业营业收入（万元）"), max_digits=16, decimal_places=4, null=True,
-                                  blank=True)
+    revenue = models.DecimalField(_("在驻企业营业收入（万元）"), max_digits=16, decimal_places=4, null=True, blank=True)
     ip_applications = models.PositiveIntegerField(_("知识产权申请数"), null=True, blank=True)
-    financing = models.DecimalField(_("在驻企业融资额（万元）"), max_digits=16, decimal_places=4, null=True,
-                                    blank=True)
+    financing = models.DecimalField(_("在驻企业融资额（万元）"), max_digits=16, decimal_places=4, null=True, blank=True)
     events = models.PositiveIntegerField(_("活动场次"), null=True, blank=True)
-    source = models.CharField(_("来源"), max_length=16, choices=[("form", _("表单填报")), ("import", _("Excel 导入")),
-                                                                ("api", _("接口")), ("demo", _("演示数据"))],
-                              default="form")
+    source = models.CharField(
+        _("来源"),
+        max_length=16,
+        choices=[("form", _("表单填报")), ("import", _("Excel 导入")), ("api", _("接口")), ("demo", _("演示数据"))],
+        default="form",
+    )
     # [{metric, kind, value, reference, message}]: what the checks raised when last run (engine.carriers.kpis).
     flags = models.JSONField(_("核验提示"), default=list, blank=True)
     flags_checked_at = models.DateTimeField(_("核验时间"), null=True, blank=True)
-    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                     related_name="+", verbose_name=_("填报人"))
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("填报人"),
+    )
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     class Meta:
         ordering = ["carrier", "-month"]
         verbose_name = _("载体月度指标")
         verbose_name_plural = _("载体月度指标")
-        constraints = [models.UniqueConstraint(fields=["carrier", "month"], name="kpi_one_per_month"),
-                       models.CheckConstraint(condition=models.Q(month__day=1), name="kpi_month_first_day")]
+        constraints = [
+            models.UniqueConstraint(fields=["carrier", "month"], name="kpi_one_per_month"),
+            models.CheckConstraint(condition=models.Q(month__day=1), name="kpi_month_first_day"),
+        ]
         indexes = [models.Index(fields=["month"])]
 
 
@@ -271,8 +340,14 @@ class RankingRun(models.Model):
     month = models.DateField(_("月份"))
     scheme_key = models.CharField(_("排名方案"), max_length=64)
     params = models.JSONField(_("方案参数"), default=dict)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+", verbose_name=_("操作人"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("操作人"),
+    )
     created_at = models.DateTimeField(_("计算时间"), auto_now_add=True)
 
     class Meta:
@@ -283,8 +358,9 @@ class RankingRun(models.Model):
 
 class RankingEntry(models.Model):
     run = models.ForeignKey(RankingRun, on_delete=models.CASCADE, related_name="entries")
-    carrier = models.ForeignKey(Carrier, on_delete=models.CASCADE, related_name="ranking_entries",
-                                verbose_name=_("载体"))
+    carrier = models.ForeignKey(
+        Carrier, on_delete=models.CASCADE, related_name="ranking_entries", verbose_name=_("载体")
+    )
     rank = models.PositiveIntegerField(_("名次"))
     points = models.FloatField(_("得分"))
     contributions = models.JSONField(_("各项得分"), default=dict)
@@ -330,13 +406,21 @@ class PilotService(models.Model):
         TESTING = "testing", _("检验检测")
         PROCESS = "process", _("工艺开发")
 
-    carrier = models.ForeignKey(Carrier, on_delete=models.CASCADE, related_name="pilot_services",
-                                verbose_name=_("载体"))
-    enterprise = models.ForeignKey("enterprises.Enterprise", null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+", verbose_name=_("服务企业"))
+    carrier = models.ForeignKey(
+        Carrier, on_delete=models.CASCADE, related_name="pilot_services", verbose_name=_("载体")
+    )
+    enterprise = models.ForeignKey(
+        "enterprises.Enterprise",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("服务企业"),
+    )
     client = models.CharField(_("服务对象"), max_length=128, blank=True)
-    equipment = models.ForeignKey(Equipment, null=True, blank=True, on_delete=models.SET_NULL,
-                                  related_name="services", verbose_name=_("使用设备"))
+    equipment = models.ForeignKey(
+        Equipment, null=True, blank=True, on_delete=models.SET_NULL, related_name="services", verbose_name=_("使用设备")
+    )
     kind = models.CharField(_("服务类型"), max_length=16, choices=Kind.choices)
     started_on = models.DateField(_("开始日期"))
     ended_on = models.DateField(_("结束日期"), null=True, blank=True)
@@ -357,16 +441,23 @@ class OffshoreProject(models.Model):
         BROUGHT_IN = "brought_in", _("已引进")
         DROPPED = "dropped", _("已终止")
 
-    carrier = models.ForeignKey(Carrier, on_delete=models.CASCADE, related_name="offshore_projects",
-                                verbose_name=_("离岸创新中心"))
+    carrier = models.ForeignKey(
+        Carrier, on_delete=models.CASCADE, related_name="offshore_projects", verbose_name=_("离岸创新中心")
+    )
     name = models.CharField(_("项目名称"), max_length=128)
     source = models.CharField(_("项目来源（机构/团队）"), max_length=128, blank=True)
     field = models.CharField(_("技术领域"), max_length=64, blank=True)
     status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.IN_TALKS)
     started_on = models.DateField(_("接洽日期"))
     brought_in_on = models.DateField(_("引进日期"), null=True, blank=True)
-    enterprise = models.ForeignKey("enterprises.Enterprise", null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+", verbose_name=_("落地企业"))
+    enterprise = models.ForeignKey(
+        "enterprises.Enterprise",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("落地企业"),
+    )
     note = models.CharField(_("说明"), max_length=200, blank=True)
 
     class Meta:

@@ -49,14 +49,19 @@ def carrier_for(user, pk: int) -> Carrier:
 
 def can_manage(user, carrier: Carrier) -> bool:
     """Who writes a carrier's records (KPIs, residents, applications, equipment): the bureau or its operator."""
-    return bool(user.is_authenticated and (user.is_bureau or (is_operator(user)
-                                                              and carrier.operator_id == user.organisation_id)))
+    return bool(
+        user.is_authenticated
+        and (user.is_bureau or (is_operator(user) and carrier.operator_id == user.organisation_id))
+    )
 
 
 def open_for_applications() -> QuerySet[Carrier]:
     """Carriers a firm or team may apply to: operating, and of a kind that hosts residents."""
-    return Carrier.objects.filter(status=Carrier.Status.OPERATING).exclude(
-        kind__in=[Carrier.Kind.OFFSHORE_CENTRE]).order_by("kind", "name")
+    return (
+        Carrier.objects.filter(status=Carrier.Status.OPERATING)
+        .exclude(kind__in=[Carrier.Kind.OFFSHORE_CENTRE])
+        .order_by("kind", "name")
+    )
 
 
 def residencies_for(user) -> QuerySet[Residency]:
@@ -130,5 +135,8 @@ def rank_history(carrier: Carrier) -> list[RankingEntry]:
     latest_per_month = {}
     for run_id, month in RankingRun.objects.order_by("month", "created_at", "pk").values_list("pk", "month"):
         latest_per_month[month] = run_id
-    return list(RankingEntry.objects.filter(carrier=carrier, run_id__in=latest_per_month.values())
-                .select_related("run").order_by("run__month"))
+    return list(
+        RankingEntry.objects.filter(carrier=carrier, run_id__in=latest_per_month.values())
+        .select_related("run")
+        .order_by("run__month")
+    )

@@ -42,8 +42,23 @@ from .models import (
 
 KPI_RULE = ("carrier_kpi_checks", "default")
 RANKING_RULE = ("carrier_ranking", "monthly")
-CARRIER_FIELDS = ("name", "kind", "level", "status", "operator", "region", "parent", "city", "partner", "address",
-                  "area_m2", "opened_on", "mentors", "seed_fund", "description")
+CARRIER_FIELDS = (
+    "name",
+    "kind",
+    "level",
+    "status",
+    "operator",
+    "region",
+    "parent",
+    "city",
+    "partner",
+    "address",
+    "area_m2",
+    "opened_on",
+    "mentors",
+    "seed_fund",
+    "description",
+)
 
 
 def _require(flag: bool, message: str) -> None:
@@ -81,17 +96,33 @@ def save_carrier(*, user, data: dict, carrier: Carrier | None = None) -> Carrier
         obj.full_clean()
         obj.save()
         after = _values(obj, CARRIER_FIELDS)
-        audit.record(actor=user, action="carrier.update" if carrier else "carrier.create", obj=obj,
-                     changes=audit.diff(before, after, CARRIER_FIELDS), note=obj.name)
+        audit.record(
+            actor=user,
+            action="carrier.update" if carrier else "carrier.create",
+            obj=obj,
+            changes=audit.diff(before, after, CARRIER_FIELDS),
+            note=obj.name,
+        )
     return obj
 
 
 # ---------------------------------------------------------------- applications and residency
 
 
-def apply(*, user, carrier: Carrier, stage: str, enterprise=None, team_name: str = "", institution=None,
-          overseas: bool = False, leader: str = "", field: str = "", area_requested=None,
-          plan: str = "") -> Application:
+def apply(
+    *,
+    user,
+    carrier: Carrier,
+    stage: str,
+    enterprise=None,
+    team_name: str = "",
+    institution=None,
+    overseas: bool = False,
+    leader: str = "",
+    field: str = "",
+    area_requested=None,
+    plan: str = "",
+) -> Application:
     """A firm applies for itself; the bureau or the carrier's operator registers a firm's or a team's application."""
     if user.role == Role.ENTERPRISE_USER:
         _require(enterprise is not None and enterprise.pk == user.enterprise_id, _("企业用户只能为本企业申请入驻"))
@@ -109,15 +140,30 @@ def apply(*, user, carrier: Carrier, stage: str, enterprise=None, team_name: str
         if selectors.current(Residency.objects.filter(carrier=carrier, enterprise=enterprise)).exists():
             raise ValidationError(_("%(e)s 已在驻 %(c)s") % {"e": enterprise.name, "c": carrier.name})
         if Application.objects.filter(carrier=carrier, enterprise=enterprise, status__in=Application.OPEN).exists():
-            raise ValidationError(_("%(e)s 已有一份待办理的 %(c)s 入驻申请") % {
-                "e": enterprise.name, "c": carrier.name})
+            raise ValidationError(
+                _("%(e)s 已有一份待办理的 %(c)s 入驻申请") % {"e": enterprise.name, "c": carrier.name}
+            )
     with transaction.atomic():
         app = Application.objects.create(
-            carrier=carrier, enterprise=enterprise, team_name=team_name.strip(), institution=institution,
-            overseas=overseas, leader=leader, field=field, stage=stage, area_requested=area_requested, plan=plan,
-            submitted_by=user)
-        audit.record(actor=user, action="application.submit", obj=app, enterprise=enterprise,
-                     note=f"{app.applicant} 申请入驻 {carrier.name}（{residency_engine.STAGE_LABELS[stage]}）")
+            carrier=carrier,
+            enterprise=enterprise,
+            team_name=team_name.strip(),
+            institution=institution,
+            overseas=overseas,
+            leader=leader,
+            field=field,
+            stage=stage,
+            area_requested=area_requested,
+            plan=plan,
+            submitted_by=user,
+        )
+        audit.record(
+            actor=user,
+            action="application.submit",
+            obj=app,
+            enterprise=enterprise,
+            note=f"{app.applicant} 申请入驻 {carrier.name}（{residency_engine.STAGE_LABELS[stage]}）",
+        )
     return app
 
 
@@ -136,13 +182,20 @@ def review(*, user, application: Application, approve: bool, note: str = "") -> 
         application.status = Application.Status.APPROVED if approve else Application.Status.REJECTED
         application.reviewed_by, application.reviewed_at, application.review_note = user, timezone.now(), note.strip()
         application.save(update_fields=["status", "reviewed_by", "reviewed_at", "review_note"])
-        audit.record(actor=user, action="application.review", obj=application, enterprise=application.enterprise,
-                     changes={"status": [before, application.status]}, note=note[:200])
+        audit.record(
+            actor=user,
+            action="application.review",
+            obj=application,
+            enterprise=application.enterprise,
+            changes={"status": [before, application.status]},
+            note=note[:200],
+        )
     return application
 
 
-def sign(*, user, application: Application, signed_on: dt.date, agreement_no: str = "",
-         area_allocated=None) -> Application:
+def sign(
+    *, user, application: Application, signed_on: dt.date, agreement_no: str = "", area_allocated=None
+) -> Application:
     _require_manage(user, application.carrier)
     _transition(application, (Application.Status.APPROVED,), _("签约"))
     if area_allocated is not None and area_allocated <= 0:
@@ -152,9 +205,14 @@ def sign(*, user, application: Application, signed_on: dt.date, agreement_no: st
         application.signed_on, application.agreement_no = signed_on, agreement_no.strip()
         application.area_allocated = area_allocated
         application.save(update_fields=["status", "signed_on", "agreement_no", "area_allocated"])
-        audit.record(actor=user, action="application.sign", obj=application, enterprise=application.enterprise,
-                     changes={"status": [Application.Status.APPROVED, Application.Status.SIGNED]},
-                     note=f"签约 {signed_on:%Y-%m-%d}，面积 {area_allocated or '—'} 平方米")
+        audit.record(
+            actor=user,
+            action="application.sign",
+            obj=application,
+            enterprise=application.enterprise,
+            changes={"status": [Application.Status.APPROVED, Application.Status.SIGNED]},
+            note=f"签约 {signed_on:%Y-%m-%d}，面积 {area_allocated or '—'} 平方米",
+        )
     return application
 
 
@@ -163,8 +221,10 @@ def origin_for(application: Application) -> str:
     inst = application.institution or (application.team.institution if application.team_id else None)
     origin = residency_engine.origin_of(
         application.enterprise.origin if application.enterprise_id else None,
-        has_institution=inst is not None, institution_in_province=inst.in_province if inst else None,
-        overseas=application.overseas)
+        has_institution=inst is not None,
+        institution_in_province=inst.in_province if inst else None,
+        overseas=application.overseas,
+    )
     return origin or ""
 
 
@@ -177,19 +237,33 @@ def move_in(*, user, application: Application, on: dt.date) -> Residency:
     with transaction.atomic():
         team = application.team
         if application.enterprise_id is None and team is None:
-            team = Team.objects.create(name=application.team_name, institution=application.institution,
-                                       leader=application.leader, field=application.field)
+            team = Team.objects.create(
+                name=application.team_name,
+                institution=application.institution,
+                leader=application.leader,
+                field=application.field,
+            )
             application.team = team
         residency = Residency.objects.create(
-            carrier=application.carrier, enterprise=application.enterprise,
-            team=None if application.enterprise_id else team, start=on, stage=application.stage,
-            area_m2=application.area_allocated, origin=origin_for(application))
+            carrier=application.carrier,
+            enterprise=application.enterprise,
+            team=None if application.enterprise_id else team,
+            start=on,
+            stage=application.stage,
+            area_m2=application.area_allocated,
+            origin=origin_for(application),
+        )
         StageChange.objects.create(residency=residency, stage=application.stage, since=on, created_by=user)
         application.status, application.residency = Application.Status.MOVED_IN, residency
         application.save(update_fields=["status", "residency", "team"])
-        audit.record(actor=user, action="application.move_in", obj=application, enterprise=application.enterprise,
-                     changes={"status": [Application.Status.SIGNED, Application.Status.MOVED_IN]},
-                     note=f"{application.applicant} {on:%Y-%m-%d} 入驻 {application.carrier.name}")
+        audit.record(
+            actor=user,
+            action="application.move_in",
+            obj=application,
+            enterprise=application.enterprise,
+            changes={"status": [Application.Status.SIGNED, Application.Status.MOVED_IN]},
+            note=f"{application.applicant} {on:%Y-%m-%d} 入驻 {application.carrier.name}",
+        )
     return residency
 
 
@@ -201,8 +275,13 @@ def withdraw(*, user, application: Application) -> Application:
         before = application.status
         application.status = Application.Status.WITHDRAWN
         application.save(update_fields=["status"])
-        audit.record(actor=user, action="application.withdraw", obj=application, enterprise=application.enterprise,
-                     changes={"status": [before, application.status]})
+        audit.record(
+            actor=user,
+            action="application.withdraw",
+            obj=application,
+            enterprise=application.enterprise,
+            changes={"status": [before, application.status]},
+        )
     return application
 
 
@@ -221,8 +300,14 @@ def change_stage(*, user, residency: Residency, stage: str, since: dt.date) -> R
         residency.stage = stage
         residency.save(update_fields=["stage"])
         StageChange.objects.create(residency=residency, stage=stage, since=since, created_by=user)
-        audit.record(actor=user, action="residency.stage", obj=residency, enterprise=residency.enterprise,
-                     changes={"stage": [before, stage]}, note=f"自 {since:%Y-%m-%d} 起")
+        audit.record(
+            actor=user,
+            action="residency.stage",
+            obj=residency,
+            enterprise=residency.enterprise,
+            changes={"stage": [before, stage]},
+            note=f"自 {since:%Y-%m-%d} 起",
+        )
     return residency
 
 
@@ -237,8 +322,14 @@ def end_residency(*, user, residency: Residency, end: dt.date, exit_kind: str, n
     with transaction.atomic():
         residency.end, residency.exit_kind, residency.exit_note = end, exit_kind, note.strip()[:200]
         residency.save(update_fields=["end", "exit_kind", "exit_note"])
-        audit.record(actor=user, action="residency.end", obj=residency, enterprise=residency.enterprise,
-                     changes={"end": [None, end.isoformat()], "exit_kind": ["", exit_kind]}, note=note[:200])
+        audit.record(
+            actor=user,
+            action="residency.end",
+            obj=residency,
+            enterprise=residency.enterprise,
+            changes={"end": [None, end.isoformat()], "exit_kind": ["", exit_kind]},
+            note=note[:200],
+        )
     return residency
 
 
@@ -276,8 +367,9 @@ def _check_month(month: dt.date, today: dt.date) -> None:
         raise ValidationError(_("不能填报未来月份（%(m)s）") % {"m": f"{month:%Y-%m}"})
 
 
-def save_kpis(*, user, carrier: Carrier, month: dt.date, values: dict, source: str = "form",
-              recheck_after: bool = True) -> KpiReport:
+def save_kpis(
+    *, user, carrier: Carrier, month: dt.date, values: dict, source: str = "form", recheck_after: bool = True
+) -> KpiReport:
     """Create or replace one month's KPIs of a carrier, then re-run the checks on the carrier's months."""
     _require_manage(user, carrier)
     _check_month(month, timezone.localdate())
@@ -291,9 +383,13 @@ def save_kpis(*, user, carrier: Carrier, month: dt.date, values: dict, source: s
             setattr(report, m, values.get(m))
         report.source, report.submitted_by = source, user
         report.save()
-        audit.record(actor=user, action="kpi.save", obj=report,
-                     changes=audit.diff(before, {m: values.get(m) for m in kpi_engine.METRICS}, kpi_engine.METRICS),
-                     note=f"{carrier.name} {month:%Y-%m}")
+        audit.record(
+            actor=user,
+            action="kpi.save",
+            obj=report,
+            changes=audit.diff(before, {m: values.get(m) for m in kpi_engine.METRICS}, kpi_engine.METRICS),
+            note=f"{carrier.name} {month:%Y-%m}",
+        )
         if recheck_after:
             recheck([carrier.pk])
             report.refresh_from_db(fields=["flags", "flags_checked_at"])
@@ -313,17 +409,25 @@ def recheck(carrier_ids, as_of: dt.date | None = None) -> int:
         return 0
     months = frame["month"].unique().to_list()
     years = sorted({m.year for m in months})
-    flags = kpi_engine.check(frame, loaders.registry_monthly(carrier_ids, months),
-                             loaders.registry_annual(carrier_ids, years), params)
+    flags = kpi_engine.check(
+        frame, loaders.registry_monthly(carrier_ids, months), loaders.registry_annual(carrier_ids, years), params
+    )
     by_key: dict = {}
     for r in flags.iter_rows(named=True):
         by_key.setdefault((r["carrier_id"], r["month"]), []).append(
-            {"metric": r["metric"], "kind": r["kind"], "value": r["value"], "reference": r["reference"],
-             "message": r["message"]})
+            {
+                "metric": r["metric"],
+                "kind": r["kind"],
+                "value": r["value"],
+                "reference": r["reference"],
+                "message": r["message"],
+            }
+        )
     now = timezone.now()
     with transaction.atomic():  # only the months whose flags changed are rewritten
         for pk, carrier_id, month, old in KpiReport.objects.filter(carrier_id__in=carrier_ids).values_list(
-                "pk", "carrier_id", "month", "flags"):
+            "pk", "carrier_id", "month", "flags"
+        ):
             new = by_key.get((carrier_id, month), [])
             if new != old:
                 KpiReport.objects.filter(pk=pk).update(flags=new)
@@ -353,11 +457,21 @@ def rank_month(*, user, month: dt.date) -> RankingRun:
         raise ValidationError(_("%(m)s 没有载体报送月度指标，无法排名") % {"m": f"{month:%Y-%m}"})
     recheck({r.carrier_id for r in reports})
     reports = list(KpiReport.objects.filter(pk__in=[r.pk for r in reports]).select_related("carrier"))
-    frame = pl.DataFrame([{"carrier_id": r.carrier_id, "name": r.carrier.name,
-                           **{m: loaders._f(getattr(r, m)) for m in kpi_engine.METRICS}} for r in reports],
-                         schema=ranking_engine.INPUT_SCHEMA)
-    flagged = pl.DataFrame([{"carrier_id": r.carrier_id, "metric": f["metric"]} for r in reports for f in r.flags],
-                           schema=ranking_engine.FLAGGED_SCHEMA)
+    frame = pl.DataFrame(
+        [
+            {
+                "carrier_id": r.carrier_id,
+                "name": r.carrier.name,
+                **{m: loaders._f(getattr(r, m)) for m in kpi_engine.METRICS},
+            }
+            for r in reports
+        ],
+        schema=ranking_engine.INPUT_SCHEMA,
+    )
+    flagged = pl.DataFrame(
+        [{"carrier_id": r.carrier_id, "metric": f["metric"]} for r in reports for f in r.flags],
+        schema=ranking_engine.FLAGGED_SCHEMA,
+    )
     result = ranking_engine.rank(frame, flagged, params)
     previous_run = selectors.latest_run(_previous_month(month))
     previous = {e.carrier_id: e for e in previous_run.entries.all()} if previous_run else {}
@@ -370,15 +484,30 @@ def rank_month(*, user, month: dt.date) -> RankingRun:
             before = previous.get(r["carrier_id"])
             movement = ranking_engine.explain_move(
                 {"rank": r["rank"], "points": r["points"], "contributions": contributions},
-                None if before is None else {"rank": before.rank, "points": before.points,
-                                             "contributions": before.contributions})
-            entries.append(RankingEntry(run=run, carrier_id=r["carrier_id"], rank=r["rank"], points=r["points"],
-                                        contributions=contributions, values=values[r["carrier_id"]],
-                                        notes=r["notes"], movement=movement[:300],
-                                        previous_rank=before.rank if before else None))
+                None
+                if before is None
+                else {"rank": before.rank, "points": before.points, "contributions": before.contributions},
+            )
+            entries.append(
+                RankingEntry(
+                    run=run,
+                    carrier_id=r["carrier_id"],
+                    rank=r["rank"],
+                    points=r["points"],
+                    contributions=contributions,
+                    values=values[r["carrier_id"]],
+                    notes=r["notes"],
+                    movement=movement[:300],
+                    previous_rank=before.rank if before else None,
+                )
+            )
         RankingEntry.objects.bulk_create(entries)
-        audit.record(actor=user, action="ranking.run", obj=run,
-                     note=f"{month:%Y-%m} 载体月度排名（{doc.key}），{len(entries)} 个载体")
+        audit.record(
+            actor=user,
+            action="ranking.run",
+            obj=run,
+            note=f"{month:%Y-%m} 载体月度排名（{doc.key}），{len(entries)} 个载体",
+        )
     return run
 
 
@@ -411,18 +540,27 @@ def record_pilot_service(*, user, carrier: Carrier, data: dict) -> PilotService:
     if data.get("ended_on") and data["ended_on"] < data["started_on"]:
         raise ValidationError(_("结束日期不能早于开始日期"))
     with transaction.atomic():
-        obj = PilotService(carrier=carrier, **{k: data.get(k) for k in (
-            "enterprise", "equipment", "kind", "started_on", "ended_on", "fee")},
-            client=(data.get("client") or "").strip(), outcome=(data.get("outcome") or "").strip())
+        obj = PilotService(
+            carrier=carrier,
+            **{k: data.get(k) for k in ("enterprise", "equipment", "kind", "started_on", "ended_on", "fee")},
+            client=(data.get("client") or "").strip(),
+            outcome=(data.get("outcome") or "").strip(),
+        )
         obj.full_clean()
         obj.save()
-        audit.record(actor=user, action="pilot_service.save", obj=obj, enterprise=obj.enterprise,
-                     note=f"{carrier.name}：{obj.get_kind_display()}")
+        audit.record(
+            actor=user,
+            action="pilot_service.save",
+            obj=obj,
+            enterprise=obj.enterprise,
+            note=f"{carrier.name}：{obj.get_kind_display()}",
+        )
     return obj
 
 
-def save_offshore_project(*, user, carrier: Carrier, data: dict,
-                          project: OffshoreProject | None = None) -> OffshoreProject:
+def save_offshore_project(
+    *, user, carrier: Carrier, data: dict, project: OffshoreProject | None = None
+) -> OffshoreProject:
     _require_manage(user, carrier)
     if carrier.kind != Carrier.Kind.OFFSHORE_CENTRE:
         raise ValidationError(_("只有离岸创新中心登记项目"))
@@ -442,7 +580,11 @@ def save_offshore_project(*, user, carrier: Carrier, data: dict,
             obj.save()
         except IntegrityError:
             raise ValidationError(_("保存失败，请检查填写内容")) from None
-        audit.record(actor=user, action="offshore_project.save", obj=obj,
-                     changes=audit.diff(before, {"status": obj.status}, ["status"]),
-                     note=f"{carrier.name}：{obj.name}")
+        audit.record(
+            actor=user,
+            action="offshore_project.save",
+            obj=obj,
+            changes=audit.diff(before, {"status": obj.status}, ["status"]),
+            note=f"{carrier.name}：{obj.name}",
+        )
     return obj

@@ -50,10 +50,18 @@ from .models import Application, Carrier, OffshoreProject
 
 PAGE_SIZE = 50
 CHART_MONTHS = 12
-LIST_HEADER = ["名称", "类型", "级别", "运营状态", "运营机构", "所在城市", "面积（平方米）", "在驻数",
-               "最新月度排名"]
-RESIDENT_HEADER = ["企业/团队", "统一社会信用代码", "来源高校院所", "团队来源", "孵化阶段", "分配面积（平方米）",
-                   "入驻日期", "离开日期", "离开方式"]
+LIST_HEADER = ["名称", "类型", "级别", "运营状态", "运营机构", "所在城市", "面积（平方米）", "在驻数", "最新月度排名"]
+RESIDENT_HEADER = [
+    "企业/团队",
+    "统一社会信用代码",
+    "来源高校院所",
+    "团队来源",
+    "孵化阶段",
+    "分配面积（平方米）",
+    "入驻日期",
+    "离开日期",
+    "离开方式",
+]
 
 
 def _require(flag: bool, message: str | None = None) -> None:
@@ -75,8 +83,11 @@ def _form_errors(form) -> str:
 @login_required
 def carrier_list(request):
     _require(selectors.can_read_carriers(request.user), _("无权查看载体"))
-    qs = selectors.carriers_for(request.user).annotate(
-        residents=Count("residencies", filter=Q(residencies__end__isnull=True), distinct=True)).order_by("kind", "name")
+    qs = (
+        selectors.carriers_for(request.user)
+        .annotate(residents=Count("residencies", filter=Q(residencies__end__isnull=True), distinct=True))
+        .order_by("kind", "name")
+    )
     kind, level, status, q = (request.GET.get(k, "") for k in ("kind", "level", "status", "q"))
     if kind in Carrier.Kind.values:
         qs = qs.filter(kind=kind)
@@ -89,27 +100,60 @@ def carrier_list(request):
     run = selectors.latest_run()
     ranks = dict(run.entries.values_list("carrier_id", "rank")) if run else {}
     if request.GET.get("format") == "xlsx" and request.user.can_export:
-        return xlsx_response("载体", LIST_HEADER, (
-            [c.name, c.get_kind_display(), c.get_level_display() or "", c.get_status_display(), str(c.operator or ""),
-             c.city or (c.region.name if c.region else ""), None if c.area_m2 is None else float(c.area_m2),
-             c.residents, ranks.get(c.pk)] for c in qs))
+        return xlsx_response(
+            "载体",
+            LIST_HEADER,
+            (
+                [
+                    c.name,
+                    c.get_kind_display(),
+                    c.get_level_display() or "",
+                    c.get_status_display(),
+                    str(c.operator or ""),
+                    c.city or (c.region.name if c.region else ""),
+                    None if c.area_m2 is None else float(c.area_m2),
+                    c.residents,
+                    ranks.get(c.pk),
+                ]
+                for c in qs
+            ),
+        )
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     for c in page.object_list:
         c.rank = ranks.get(c.pk)
         c.place = c.city or (c.region.name if c.region_id else "")
-    return render(request, "carriers/list.html", {
-        "page": page, "kinds": Carrier.Kind.choices, "levels": Carrier.Level.choices,
-        "statuses": Carrier.Status.choices, "kind": kind, "level": level, "status": status, "q": q,
-        "run": run, "can_add": request.user.is_bureau})
+    return render(
+        request,
+        "carriers/list.html",
+        {
+            "page": page,
+            "kinds": Carrier.Kind.choices,
+            "levels": Carrier.Level.choices,
+            "statuses": Carrier.Status.choices,
+            "kind": kind,
+            "level": level,
+            "status": status,
+            "q": q,
+            "run": run,
+            "can_add": request.user.is_bureau,
+        },
+    )
 
 
 def _kpi_chart(carrier: Carrier) -> tuple[str, list]:
     reports = list(carrier.kpis.order_by("-month")[:CHART_MONTHS])[::-1]
-    data = {"months": [f"{r.month:%Y-%m}" for r in reports],
-            "series": [{"id": m, "name": label + ("（万元）" if unit == "wan" else ""),
-                        "data": [None if getattr(r, m) is None else float(getattr(r, m)) for r in reports],
-                        "flagged": [any(f["metric"] == m for f in r.flags) for r in reports]}
-                       for m, (label, unit) in kpi_engine.METRICS.items()]}
+    data = {
+        "months": [f"{r.month:%Y-%m}" for r in reports],
+        "series": [
+            {
+                "id": m,
+                "name": label + ("（万元）" if unit == "wan" else ""),
+                "data": [None if getattr(r, m) is None else float(getattr(r, m)) for r in reports],
+                "flagged": [any(f["metric"] == m for f in r.flags) for r in reports],
+            }
+            for m, (label, unit) in kpi_engine.METRICS.items()
+        ],
+    }
     return json.dumps(data, ensure_ascii=False), reports
 
 
@@ -137,22 +181,35 @@ def carrier_detail(request, pk):
     total = sum(origins.values())
     history = selectors.rank_history(carrier)
     context = {
-        "carrier": carrier, "chart_json": chart_json, "reports": reports[::-1],
+        "carrier": carrier,
+        "chart_json": chart_json,
+        "reports": reports[::-1],
         "place": carrier.city or (carrier.region.full_name if carrier.region_id else ""),
         "flagged": [r for r in reports[::-1] if r.flags],
         "can_manage": selectors.can_manage(request.user, carrier),
-        "residents": {"total": total, "firms": current.filter(enterprise__isnull=False).count(),
-                      "teams": current.filter(team__isnull=False).count(),
-                      "area": current.aggregate(s=Sum("area_m2"))["s"],
-                      "graduated": carrier.residencies.filter(exit_kind="graduated").count(),
-                      "stages": [(label, stages.get(key, 0)) for key, label in STAGE_LABELS.items()]
-                      + ([(_("未登记"), stages[""])] if stages.get("") else []),
-                      "origins": [(label, origins.get(key, 0), origins.get(key, 0) / total if total else None)
-                                  for key, label in ORIGIN_LABELS.items()]
-                      + ([(_("未登记"), origins[""], origins[""] / total)] if origins.get("") else [])},
-        "torch": _torch(carrier), "history": history,
-        "history_json": json.dumps({"months": [f"{e.run.month:%Y-%m}" for e in history],
-                                    "ranks": [e.rank for e in history], "points": [e.points for e in history]}),
+        "residents": {
+            "total": total,
+            "firms": current.filter(enterprise__isnull=False).count(),
+            "teams": current.filter(team__isnull=False).count(),
+            "area": current.aggregate(s=Sum("area_m2"))["s"],
+            "graduated": carrier.residencies.filter(exit_kind="graduated").count(),
+            "stages": [(label, stages.get(key, 0)) for key, label in STAGE_LABELS.items()]
+            + ([(_("未登记"), stages[""])] if stages.get("") else []),
+            "origins": [
+                (label, origins.get(key, 0), origins.get(key, 0) / total if total else None)
+                for key, label in ORIGIN_LABELS.items()
+            ]
+            + ([(_("未登记"), origins[""], origins[""] / total)] if origins.get("") else []),
+        },
+        "torch": _torch(carrier),
+        "history": history,
+        "history_json": json.dumps(
+            {
+                "months": [f"{e.run.month:%Y-%m}" for e in history],
+                "ranks": [e.rank for e in history],
+                "points": [e.points for e in history],
+            }
+        ),
         "bases": carrier.bases.all(),
         "pending_applications": carrier.applications.filter(status__in=Application.OPEN).count(),
     }
@@ -169,16 +226,20 @@ def carrier_detail(request, pk):
 @login_required
 def carrier_edit(request, pk=None):
     carrier = selectors.carrier_for(request.user, pk) if pk else None
-    _require(request.user.is_bureau if carrier is None else selectors.can_manage(request.user, carrier),
-             _("无权修改载体"))
+    _require(
+        request.user.is_bureau if carrier is None else selectors.can_manage(request.user, carrier), _("无权修改载体")
+    )
     form = CarrierForm(request.POST or None, instance=carrier)
     if not request.user.is_bureau:
         for name in ("kind", "operator"):
             form.fields[name].disabled = True
     if request.method == "POST" and form.is_valid():
         try:
-            saved = services.save_carrier(user=request.user, data=form.cleaned_data,
-                                          carrier=Carrier.objects.get(pk=carrier.pk) if carrier else None)
+            saved = services.save_carrier(
+                user=request.user,
+                data=form.cleaned_data,
+                carrier=Carrier.objects.get(pk=carrier.pk) if carrier else None,
+            )
         except ValidationError as exc:
             form.add_error(None, _errors(exc))
         else:
@@ -191,12 +252,23 @@ def carrier_edit(request, pk=None):
 def offshore(request):
     """The offshore innovation centres at a glance: status, partner, projects brought in and in talks."""
     _require(selectors.can_read_carriers(request.user), _("无权查看载体"))
-    centres = selectors.carriers_for(request.user).filter(kind=Carrier.Kind.OFFSHORE_CENTRE).annotate(
-        brought_in=Count("offshore_projects", filter=Q(offshore_projects__status=OffshoreProject.Status.BROUGHT_IN)),
-        in_talks=Count("offshore_projects", filter=Q(offshore_projects__status=OffshoreProject.Status.IN_TALKS)),
-    ).order_by("status", "name")
-    totals = {"centres": len(centres), "operating": sum(c.status == Carrier.Status.OPERATING for c in centres),
-              "brought_in": sum(c.brought_in for c in centres), "in_talks": sum(c.in_talks for c in centres)}
+    centres = (
+        selectors.carriers_for(request.user)
+        .filter(kind=Carrier.Kind.OFFSHORE_CENTRE)
+        .annotate(
+            brought_in=Count(
+                "offshore_projects", filter=Q(offshore_projects__status=OffshoreProject.Status.BROUGHT_IN)
+            ),
+            in_talks=Count("offshore_projects", filter=Q(offshore_projects__status=OffshoreProject.Status.IN_TALKS)),
+        )
+        .order_by("status", "name")
+    )
+    totals = {
+        "centres": len(centres),
+        "operating": sum(c.status == Carrier.Status.OPERATING for c in centres),
+        "brought_in": sum(c.brought_in for c in centres),
+        "in_talks": sum(c.in_talks for c in centres),
+    }
     return render(request, "carriers/offshore.html", {"centres": centres, "totals": totals})
 
 
@@ -219,19 +291,46 @@ def residents(request, pk):
     if origin in ORIGIN_LABELS:
         qs = qs.filter(origin=origin)
     if q.strip():
-        qs = qs.filter(Q(enterprise__name__icontains=q.strip()) | Q(team__name__icontains=q.strip())
-                       | Q(enterprise__uscc__iexact=q.strip().upper()))
+        qs = qs.filter(
+            Q(enterprise__name__icontains=q.strip())
+            | Q(team__name__icontains=q.strip())
+            | Q(enterprise__uscc__iexact=q.strip().upper())
+        )
     qs = qs.order_by("-start", "pk")
     if request.GET.get("format") == "xlsx" and request.user.can_export:
-        return xlsx_response(f"{carrier.name}入驻名单", RESIDENT_HEADER, (
-            [r.enterprise.name if r.enterprise_id else r.team.name, r.enterprise.uscc if r.enterprise_id else "",
-             (r.enterprise.origin_institution or "") if r.enterprise_id else str(r.team.institution or ""),
-             r.get_origin_display(), r.get_stage_display(), None if r.area_m2 is None else float(r.area_m2), r.start,
-             r.end, r.get_exit_kind_display()] for r in qs))
+        return xlsx_response(
+            f"{carrier.name}入驻名单",
+            RESIDENT_HEADER,
+            (
+                [
+                    r.enterprise.name if r.enterprise_id else r.team.name,
+                    r.enterprise.uscc if r.enterprise_id else "",
+                    (r.enterprise.origin_institution or "") if r.enterprise_id else str(r.team.institution or ""),
+                    r.get_origin_display(),
+                    r.get_stage_display(),
+                    None if r.area_m2 is None else float(r.area_m2),
+                    r.start,
+                    r.end,
+                    r.get_exit_kind_display(),
+                ]
+                for r in qs
+            ),
+        )
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "carriers/residents.html", {
-        "carrier": carrier, "page": page, "state": state, "stage": stage, "origin": origin, "q": q,
-        "stages": STAGE_LABELS.items(), "origins": ORIGIN_LABELS.items()})
+    return render(
+        request,
+        "carriers/residents.html",
+        {
+            "carrier": carrier,
+            "page": page,
+            "state": state,
+            "stage": stage,
+            "origin": origin,
+            "q": q,
+            "stages": STAGE_LABELS.items(),
+            "origins": ORIGIN_LABELS.items(),
+        },
+    )
 
 
 @login_required
@@ -256,10 +355,18 @@ def residency_detail(request, pk):
                     return redirect("carriers:residency", pk=residency.pk)
         except ValidationError as exc:
             messages.error(request, _errors(exc))
-    return render(request, "carriers/residency.html", {
-        "r": residency, "can_manage": can_manage and residency.end is None, "stage_form": stage_form,
-        "end_form": end_form, "changes": residency.stage_changes.all(),
-        "application": getattr(residency, "application", None)})
+    return render(
+        request,
+        "carriers/residency.html",
+        {
+            "r": residency,
+            "can_manage": can_manage and residency.end is None,
+            "stage_form": stage_form,
+            "end_form": end_form,
+            "changes": residency.stage_changes.all(),
+            "application": getattr(residency, "application", None),
+        },
+    )
 
 
 # ---------------------------------------------------------------- KPIs
@@ -282,31 +389,58 @@ def kpis(request, pk):
         if form.is_valid():
             d = form.cleaned_data
             try:
-                report = services.save_kpis(user=request.user, carrier=carrier, month=d["month"],
-                                            values={m: d.get(m) for m in kpi_engine.METRICS})
+                report = services.save_kpis(
+                    user=request.user,
+                    carrier=carrier,
+                    month=d["month"],
+                    values={m: d.get(m) for m in kpi_engine.METRICS},
+                )
             except ValidationError as exc:
                 form.add_error(None, _errors(exc))
             else:
                 if report.flags:
-                    messages.warning(request, _("已保存 %(m)s 的指标；核验提示：%(f)s") % {
-                        "m": f"{report.month:%Y-%m}", "f": "；".join(f["message"] for f in report.flags)})
+                    messages.warning(
+                        request,
+                        _("已保存 %(m)s 的指标；核验提示：%(f)s")
+                        % {"m": f"{report.month:%Y-%m}", "f": "；".join(f["message"] for f in report.flags)},
+                    )
                 else:
-                    messages.success(request, _("已保存 %(m)s 的指标，核验未发现异常。") % {
-                        "m": f"{report.month:%Y-%m}"})
+                    messages.success(
+                        request, _("已保存 %(m)s 的指标，核验未发现异常。") % {"m": f"{report.month:%Y-%m}"}
+                    )
                 return redirect("carriers:kpis", pk=carrier.pk)
     reports = carrier.kpis.order_by("-month")
     if request.GET.get("format") == "xlsx" and request.user.can_export:
-        return xlsx_response(f"{carrier.name}月度指标", [*importing.TEMPLATE_HEADER, "核验提示"], (
-            [carrier.name, f"{r.month:%Y-%m}", *[None if getattr(r, m) is None else float(getattr(r, m))
-                                                 for m in kpi_engine.METRICS],
-             "；".join(f["message"] for f in r.flags)] for r in reports))
+        return xlsx_response(
+            f"{carrier.name}月度指标",
+            [*importing.TEMPLATE_HEADER, "核验提示"],
+            (
+                [
+                    carrier.name,
+                    f"{r.month:%Y-%m}",
+                    *[None if getattr(r, m) is None else float(getattr(r, m)) for m in kpi_engine.METRICS],
+                    "；".join(f["message"] for f in r.flags),
+                ]
+                for r in reports
+            ),
+        )
     page = Paginator(reports, 24).get_page(request.GET.get("page"))
     for r in page.object_list:
-        r.cells = [(m, getattr(r, m), unit, any(f["metric"] == m for f in r.flags))
-                   for m, (_label, unit) in kpi_engine.METRICS.items()]
-    return render(request, "carriers/kpis.html", {
-        "carrier": carrier, "page": page, "form": form, "can_manage": can_manage,
-        "metrics": [(label, unit) for label, unit in kpi_engine.METRICS.values()]})
+        r.cells = [
+            (m, getattr(r, m), unit, any(f["metric"] == m for f in r.flags))
+            for m, (_label, unit) in kpi_engine.METRICS.items()
+        ]
+    return render(
+        request,
+        "carriers/kpis.html",
+        {
+            "carrier": carrier,
+            "page": page,
+            "form": form,
+            "can_manage": can_manage,
+            "metrics": [(label, unit) for label, unit in kpi_engine.METRICS.values()],
+        },
+    )
 
 
 @login_required
@@ -322,16 +456,19 @@ def kpi_import(request):
             form.add_error("file", exc.message)
         except ValidationError as exc:
             form.add_error(None, _errors(exc))
-    return render(request, "carriers/kpi_import.html", {"form": form, "report": report,
-                                                        "header": importing.TEMPLATE_HEADER})
+    return render(
+        request, "carriers/kpi_import.html", {"form": form, "report": report, "header": importing.TEMPLATE_HEADER}
+    )
 
 
 @login_required
 def kpi_template(request):
     _require(selectors.can_read_carriers(request.user), _("无权报送载体指标"))
     month = timezone.localdate().replace(day=1)
-    example = [[c.name, f"{month:%Y-%m}", None, None, None, None, None]
-               for c in selectors.carriers_for(request.user).exclude(kind=Carrier.Kind.OFFSHORE_CENTRE)[:50]]
+    example = [
+        [c.name, f"{month:%Y-%m}", None, None, None, None, None]
+        for c in selectors.carriers_for(request.user).exclude(kind=Carrier.Kind.OFFSHORE_CENTRE)[:50]
+    ]
     return attachment(xlsx_bytes("载体月度指标", importing.TEMPLATE_HEADER, example), "载体月度指标导入模板.xlsx")
 
 
@@ -350,8 +487,9 @@ def ranking(request):
             except ValidationError as exc:
                 messages.error(request, _errors(exc))
             else:
-                messages.success(request, _("已按方案 %(k)s 计算 %(m)s 排名。") % {"k": run.scheme_key,
-                                                                           "m": f"{run.month:%Y-%m}"})
+                messages.success(
+                    request, _("已按方案 %(k)s 计算 %(m)s 排名。") % {"k": run.scheme_key, "m": f"{run.month:%Y-%m}"}
+                )
                 return redirect(f"{reverse('carriers:ranking')}?month={run.month:%Y-%m}")
         else:
             messages.error(request, _form_errors(form))
@@ -371,14 +509,35 @@ def ranking(request):
         e.moved = None if e.previous_rank is None else e.previous_rank - e.rank
     if run and request.GET.get("format") == "xlsx":
         labels = [label for label, _unit in kpi_engine.METRICS.values()]
-        return xlsx_response(f"载体月度排名{run.month:%Y-%m}", ["名次", "载体", "得分", *[f"{x}得分" for x in labels],
-                                                            "上月名次", "名次变化原因", "说明"], (
-            [e.rank, e.carrier.name, e.points, *[e.contributions.get(m) for m in kpi_engine.METRICS],
-             e.previous_rank, e.movement, "；".join(e.notes)] for e in entries))
-    return render(request, "carriers/ranking.html", {
-        "run": run, "entries": entries, "months": months, "form": form, "can_run": request.user.is_bureau,
-        "metrics": [(label, unit, weights.get(m)) for m, (label, unit) in kpi_engine.METRICS.items()],
-        "default_month": (run.month if run else timezone.localdate().replace(day=1))})
+        return xlsx_response(
+            f"载体月度排名{run.month:%Y-%m}",
+            ["名次", "载体", "得分", *[f"{x}得分" for x in labels], "上月名次", "名次变化原因", "说明"],
+            (
+                [
+                    e.rank,
+                    e.carrier.name,
+                    e.points,
+                    *[e.contributions.get(m) for m in kpi_engine.METRICS],
+                    e.previous_rank,
+                    e.movement,
+                    "；".join(e.notes),
+                ]
+                for e in entries
+            ),
+        )
+    return render(
+        request,
+        "carriers/ranking.html",
+        {
+            "run": run,
+            "entries": entries,
+            "months": months,
+            "form": form,
+            "can_run": request.user.is_bureau,
+            "metrics": [(label, unit, weights.get(m)) for m, (label, unit) in kpi_engine.METRICS.items()],
+            "default_month": (run.month if run else timezone.localdate().replace(day=1)),
+        },
+    )
 
 
 # ---------------------------------------------------------------- applications
@@ -402,9 +561,19 @@ def applications(request):
         qs = qs.filter(carrier_id=int(carrier))
     counts = dict(selectors.applications_for(user).values_list("status").annotate(n=Count("pk")))
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "carriers/applications.html", {
-        "page": page, "status": status, "carrier": carrier, "statuses": Application.Status.choices,
-        "counts": counts, "carriers": selectors.carriers_for(user), "can_apply": True})
+    return render(
+        request,
+        "carriers/applications.html",
+        {
+            "page": page,
+            "status": status,
+            "carrier": carrier,
+            "statuses": Application.Status.choices,
+            "counts": counts,
+            "carriers": selectors.carriers_for(user),
+            "can_apply": True,
+        },
+    )
 
 
 @login_required
@@ -412,18 +581,29 @@ def application_new(request):
     user = request.user
     own = _is_enterprise(user)
     _require(own or selectors.can_read_carriers(user), _("无权提交入驻申请"))
-    carriers = selectors.open_for_applications() if own else selectors.open_for_applications().filter(
-        pk__in=selectors.carriers_for(user))
+    carriers = (
+        selectors.open_for_applications()
+        if own
+        else selectors.open_for_applications().filter(pk__in=selectors.carriers_for(user))
+    )
     initial = {"carrier": request.GET.get("carrier")} if request.GET.get("carrier") else {}
     form = ApplicationForm(request.POST or None, carriers=carriers, own_firm=own, initial=initial)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
             app = services.apply(
-                user=user, carrier=d["carrier"], stage=d["stage"],
-                enterprise=user.enterprise if own else form.enterprise, team_name=d.get("team_name") or "",
-                institution=d.get("institution"), overseas=d.get("overseas") or False, leader=d["leader"],
-                field=d["field"], area_requested=d["area_requested"], plan=d["plan"])
+                user=user,
+                carrier=d["carrier"],
+                stage=d["stage"],
+                enterprise=user.enterprise if own else form.enterprise,
+                team_name=d.get("team_name") or "",
+                institution=d.get("institution"),
+                overseas=d.get("overseas") or False,
+                leader=d["leader"],
+                field=d["field"],
+                area_requested=d["area_requested"],
+                plan=d["plan"],
+            )
         except ValidationError as exc:
             form.add_error(None, _errors(exc))
         else:
@@ -437,8 +617,11 @@ def application_detail(request, pk):
     app = selectors.application_for(request.user, pk)
     can_manage = selectors.can_manage(request.user, app.carrier)
     action = request.POST.get("action") if request.method == "POST" else None
-    forms = {"review": ReviewForm(prefix="review"), "sign": SignForm(prefix="sign"),
-             "move_in": MoveInForm(prefix="move")}
+    forms = {
+        "review": ReviewForm(prefix="review"),
+        "sign": SignForm(prefix="sign"),
+        "move_in": MoveInForm(prefix="move"),
+    }
     if action:
         try:
             if action == "withdraw":
@@ -449,8 +632,9 @@ def application_detail(request, pk):
             if action in ("approve", "reject"):
                 forms["review"] = form = ReviewForm(request.POST, prefix="review")
                 if form.is_valid():
-                    services.review(user=request.user, application=app, approve=action == "approve",
-                                    note=form.cleaned_data["note"])
+                    services.review(
+                        user=request.user, application=app, approve=action == "approve", note=form.cleaned_data["note"]
+                    )
                     messages.success(request, _("审核结果：%(s)s。") % {"s": app.get_status_display()})
                     return redirect("carriers:application", pk=app.pk)
             elif action == "sign":
@@ -468,9 +652,16 @@ def application_detail(request, pk):
         except ValidationError as exc:
             messages.error(request, _errors(exc))
     own = _is_enterprise(request.user) and app.enterprise_id == request.user.enterprise_id
-    return render(request, "carriers/application.html", {
-        "app": app, "can_manage": can_manage, "forms": forms,
-        "can_withdraw": app.status in Application.OPEN and (own or can_manage)})
+    return render(
+        request,
+        "carriers/application.html",
+        {
+            "app": app,
+            "can_manage": can_manage,
+            "forms": forms,
+            "can_withdraw": app.status in Application.OPEN and (own or can_manage),
+        },
+    )
 
 
 # ---------------------------------------------------------------- pilot bases and offshore centres
@@ -517,15 +708,18 @@ def offshore_project_edit(request, pk, project_pk=None):
     form = OffshoreProjectForm(request.POST or None, instance=project)
     if request.method == "POST" and form.is_valid():
         try:
-            services.save_offshore_project(user=request.user, carrier=carrier, data=form.cleaned_data,
-                                           project=OffshoreProject.objects.get(pk=project.pk) if project else None)
+            services.save_offshore_project(
+                user=request.user,
+                carrier=carrier,
+                data=form.cleaned_data,
+                project=OffshoreProject.objects.get(pk=project.pk) if project else None,
+            )
         except ValidationError as exc:
             form.add_error(None, _errors(exc))
         else:
             messages.success(request, _("已保存项目。"))
             return redirect("carriers:detail", pk=carrier.pk)
-    return render(request, "carriers/simple_form.html", {"form": form, "carrier": carrier,
-                                                         "title": _("离岸中心项目")})
+    return render(request, "carriers/simple_form.html", {"form": form, "carrier": carrier, "title": _("离岸中心项目")})
 
 
 @login_required

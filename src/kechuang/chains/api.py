@@ -97,16 +97,32 @@ def _require_read(user) -> None:
 
 
 def _designations(chain) -> list[dict]:
-    return [{"uscc": d.enterprise.uscc, "enterprise_name": d.enterprise.name, "role": d.role,
-             "role_label": d.get_role_display(), "designated_on": d.designated_on, "ends_on": d.ends_on}
-            for d in selectors.active_designations().filter(chain=chain).select_related("enterprise")]
+    return [
+        {
+            "uscc": d.enterprise.uscc,
+            "enterprise_name": d.enterprise.name,
+            "role": d.role,
+            "role_label": d.get_role_display(),
+            "designated_on": d.designated_on,
+            "ends_on": d.ends_on,
+        }
+        for d in selectors.active_designations().filter(chain=chain).select_related("enterprise")
+    ]
 
 
 @router.get("", response=list[ChainOut], summary="产业链列表（含现任链主、链核）")
 def list_chains(request):
     _require_read(request.auth)
-    return [{"code": c.code, "name": c.name, "zone": c.zone, "segments": c.segments.count(),
-             "designations": _designations(c)} for c in selectors.chains_for(request.auth)]
+    return [
+        {
+            "code": c.code,
+            "name": c.name,
+            "zone": c.zone,
+            "segments": c.segments.count(),
+            "designations": _designations(c),
+        }
+        for c in selectors.chains_for(request.auth)
+    ]
 
 
 def _segments(chain) -> list[dict]:
@@ -114,12 +130,27 @@ def _segments(chain) -> list[dict]:
     out = []
     for s in chain.segments.order_by("order", "pk").prefetch_related("supplies"):
         r = rows.get(s.pk, {})
-        out.append({"id": s.pk, "name": s.name, "position": s.position, "position_label": s.get_position_display(),
-                    "parent_id": s.parent_id, "industry_codes": s.industry_codes, "keywords": s.keywords,
-                    "products": s.products, "supplies": [x.pk for x in s.supplies.all()], "weight": s.weight,
-                    "firms": r.get("firms", 0), "status": r.get("status", ""),
-                    "status_label": STATUS_LABELS.get(r.get("status"), ""), "dependence": r.get("dependence", 0.0),
-                    "gap_rank": r.get("gap_rank"), "priority": r.get("priority"), "reasons": r.get("reasons", [])})
+        out.append(
+            {
+                "id": s.pk,
+                "name": s.name,
+                "position": s.position,
+                "position_label": s.get_position_display(),
+                "parent_id": s.parent_id,
+                "industry_codes": s.industry_codes,
+                "keywords": s.keywords,
+                "products": s.products,
+                "supplies": [x.pk for x in s.supplies.all()],
+                "weight": s.weight,
+                "firms": r.get("firms", 0),
+                "status": r.get("status", ""),
+                "status_label": STATUS_LABELS.get(r.get("status"), ""),
+                "dependence": r.get("dependence", 0.0),
+                "gap_rank": r.get("gap_rank"),
+                "priority": r.get("priority"),
+                "reasons": r.get("reasons", []),
+            }
+        )
     return out
 
 
@@ -137,9 +168,17 @@ def list_gaps(request, code: str):
 
 
 def _placement(p: Placement) -> dict:
-    return {"id": p.pk, "segment_id": p.segment_id, "segment_name": p.segment.name, "uscc": p.enterprise.uscc,
-            "enterprise_name": p.enterprise.name, "status": p.status, "status_label": p.get_status_display(),
-            "score": p.score, "reason": services.reason_text(p)}
+    return {
+        "id": p.pk,
+        "segment_id": p.segment_id,
+        "segment_name": p.segment.name,
+        "uscc": p.enterprise.uscc,
+        "enterprise_name": p.enterprise.name,
+        "status": p.status,
+        "status_label": p.get_status_display(),
+        "score": p.score,
+        "reason": services.reason_text(p),
+    }
 
 
 @router.get("/{code}/placements", response=PlacementPage, summary="环节企业（推荐与确认，按权限范围）")
@@ -169,4 +208,3 @@ def decide_placement(request, pk: int, payload: DecisionIn):
         raise HttpError(422, "；".join(exc.messages)) from None
     placement.refresh_from_db()
     return _placement(placement)
-

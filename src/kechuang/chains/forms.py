@@ -33,17 +33,34 @@ class ListField(forms.CharField):
 class SegmentForm(Form):
     name = forms.CharField(label=_("环节名称"), max_length=64)
     position = forms.ChoiceField(label=_("位置"), choices=Segment.Position.choices)
-    parent = forms.ModelChoiceField(label=_("上级环节"), queryset=Segment.objects.none(), required=False,
-                                    empty_label=_("（无，直接挂在上/中/下游之下）"))
-    industry_codes = ListField(label=_("行业代码（GB/T 4754）"), required=False,
-                               help_text=_("每行一个，可填小类（4 位）、中类（3 位）或大类（2 位），如 3464"))
+    parent = forms.ModelChoiceField(
+        label=_("上级环节"),
+        queryset=Segment.objects.none(),
+        required=False,
+        empty_label=_("（无，直接挂在上/中/下游之下）"),
+    )
+    industry_codes = ListField(
+        label=_("行业代码（GB/T 4754）"),
+        required=False,
+        help_text=_("每行一个，可填小类（4 位）、中类（3 位）或大类（2 位），如 3464"),
+    )
     keywords = ListField(label=_("关键词"), required=False, help_text=_("每行一个，用于按企业名称与主营产品推荐"))
     products = ListField(label=_("主要产品"), required=False, help_text=_("每行一个"))
-    supplies = forms.ModelMultipleChoiceField(label=_("供给的下游环节"), queryset=Segment.objects.none(),
-                                              required=False, widget=forms.CheckboxSelectMultiple,
-                                              help_text=_("本环节的产出是哪些环节的投入：用于计算缺链的依赖程度和链主的上下游"))
-    weight = forms.DecimalField(label=_("权重"), min_value=0.01, max_digits=6, decimal_places=2, initial=1,
-                                help_text=_("环节在全链中的分量，默认 1"))
+    supplies = forms.ModelMultipleChoiceField(
+        label=_("供给的下游环节"),
+        queryset=Segment.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("本环节的产出是哪些环节的投入：用于计算缺链的依赖程度和链主的上下游"),
+    )
+    weight = forms.DecimalField(
+        label=_("权重"),
+        min_value=0.01,
+        max_digits=6,
+        decimal_places=2,
+        initial=1,
+        help_text=_("环节在全链中的分量，默认 1"),
+    )
     order = forms.IntegerField(label=_("排序"), min_value=0, initial=0)
 
     def __init__(self, *args, chain: Chain, segment: Segment | None = None, **kwargs):
@@ -82,8 +99,7 @@ class EndForm(Form):
 class TargetForm(ModelForm):
     class Meta:
         model = RecruitmentTarget
-        fields = ["segment", "company", "location", "products", "investment", "source", "contact", "owner",
-                  "next_step"]
+        fields = ["segment", "company", "location", "products", "investment", "source", "contact", "owner", "next_step"]
 
     def __init__(self, *args, chain: Chain, **kwargs):
         super().__init__(*args, **kwargs)
@@ -112,5 +128,6 @@ class AdvanceForm(Form):
 
 class ProductForm(Form):
     products = forms.CharField(label=_("主营产品与经营范围"), widget=forms.Textarea(attrs={"rows": 4}), max_length=4000)
-    source = forms.CharField(label=_("来源"), max_length=64, required=False,
-                             help_text=_("如 营业执照经营范围、企业填报、走访了解"))
+    source = forms.CharField(
+        label=_("来源"), max_length=64, required=False, help_text=_("如 营业执照经营范围、企业填报、走访了解")
+    )

@@ -20,8 +20,14 @@ from kechuang.enterprises.models import Enterprise
 from .models import ProductProfile
 
 HEADER = ["统一社会信用代码", "主营产品与经营范围", "来源"]
-_ALIASES = {"统一社会信用代码": "uscc", "信用代码": "uscc", "主营产品与经营范围": "products", "经营范围": "products",
-            "主营产品": "products", "来源": "source"}
+_ALIASES = {
+    "统一社会信用代码": "uscc",
+    "信用代码": "uscc",
+    "主营产品与经营范围": "products",
+    "经营范围": "products",
+    "主营产品": "products",
+    "来源": "source",
+}
 
 
 @dataclass
@@ -53,8 +59,11 @@ def import_profiles(*, user, name: str, content: bytes) -> ProfileReport:  # noq
         if key in mapping.values():
             raise UnreadableFile(f"{name}：列「{cell}」重复出现")
         mapping[i] = key
-    missing = [label for key, label in (("uscc", "统一社会信用代码"), ("products", "主营产品与经营范围"))
-               if key not in mapping.values()]
+    missing = [
+        label
+        for key, label in (("uscc", "统一社会信用代码"), ("products", "主营产品与经营范围"))
+        if key not in mapping.values()
+    ]
     if missing:
         raise UnreadableFile(f"{name}：缺少必填列：{'、'.join(missing)}")
     ids = dict(Enterprise.objects.values_list("uscc", "pk"))
@@ -93,7 +102,11 @@ def import_profiles(*, user, name: str, content: bytes) -> ProfileReport:  # noq
                     changed.append(profile)
             ProductProfile.objects.bulk_create(new, batch_size=1000)
             ProductProfile.objects.bulk_update(changed, ["products", "source"], batch_size=1000)
-            audit.record(actor=user, action="product_profile.import", obj=user,
-                         note=f"{name}：导入 {len(valid)} 家企业的主营产品，拒绝 {report.rejected_rows} 行")
+            audit.record(
+                actor=user,
+                action="product_profile.import",
+                obj=user,
+                note=f"{name}：导入 {len(valid)} 家企业的主营产品，拒绝 {report.rejected_rows} 行",
+            )
     report.stored = len(valid)
     return report

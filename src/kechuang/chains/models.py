@@ -39,8 +39,9 @@ class Segment(models.Model):
         DOWNSTREAM = "downstream", _("下游")
 
     chain = models.ForeignKey(Chain, on_delete=models.CASCADE, related_name="segments", verbose_name=_("产业链"))
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="children",
-                               verbose_name=_("上级环节"))
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="children", verbose_name=_("上级环节")
+    )
     position = models.CharField(_("位置"), max_length=16, choices=Position.choices)
     name = models.CharField(_("环节名称"), max_length=64)
     industry_codes = models.JSONField(_("行业代码"), default=list, blank=True)
@@ -48,15 +49,18 @@ class Segment(models.Model):
     products = models.JSONField(_("主要产品"), default=list, blank=True)
     weight = models.DecimalField(_("权重"), max_digits=6, decimal_places=2, default=1)
     order = models.PositiveSmallIntegerField(_("排序"), default=0)
-    supplies = models.ManyToManyField("self", symmetrical=False, blank=True, related_name="supplied_by",
-                                      verbose_name=_("供给的下游环节"))
+    supplies = models.ManyToManyField(
+        "self", symmetrical=False, blank=True, related_name="supplied_by", verbose_name=_("供给的下游环节")
+    )
 
     class Meta:
         ordering = ["chain", "order", "pk"]
         verbose_name = _("产业链环节")
         verbose_name_plural = _("产业链环节")
-        constraints = [models.UniqueConstraint(fields=["chain", "name"], name="segment_name_unique_in_chain"),
-                       models.CheckConstraint(condition=models.Q(weight__gt=0), name="segment_weight_positive")]
+        constraints = [
+            models.UniqueConstraint(fields=["chain", "name"], name="segment_name_unique_in_chain"),
+            models.CheckConstraint(condition=models.Q(weight__gt=0), name="segment_weight_positive"),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -69,8 +73,9 @@ class Segment(models.Model):
 class ProductProfile(models.Model):
     """What a firm makes, in words (主营产品 / 经营范围): what the placement engine reads besides its code."""
 
-    enterprise = models.OneToOneField("enterprises.Enterprise", on_delete=models.CASCADE,
-                                      related_name="product_profile", verbose_name=_("企业"))
+    enterprise = models.OneToOneField(
+        "enterprises.Enterprise", on_delete=models.CASCADE, related_name="product_profile", verbose_name=_("企业")
+    )
     products = models.TextField(_("主营产品与经营范围"))
     source = models.CharField(_("来源"), max_length=64, blank=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
@@ -86,18 +91,24 @@ class Placement(models.Model):
         CONFIRMED = "confirmed", _("已确认")
         REJECTED = "rejected", _("已否决")
 
-    segment = models.ForeignKey(Segment, on_delete=models.CASCADE, related_name="placements",
-                                verbose_name=_("环节"))
-    enterprise = models.ForeignKey("enterprises.Enterprise", on_delete=models.CASCADE,
-                                   related_name="chain_placements", verbose_name=_("企业"))
+    segment = models.ForeignKey(Segment, on_delete=models.CASCADE, related_name="placements", verbose_name=_("环节"))
+    enterprise = models.ForeignKey(
+        "enterprises.Enterprise", on_delete=models.CASCADE, related_name="chain_placements", verbose_name=_("企业")
+    )
     status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.SUGGESTED)
     score = models.FloatField(_("匹配度"), null=True, blank=True)
     # What the engine matched (code level, code, words), kept so the reason can be told again later.
     evidence = models.JSONField(_("匹配依据"), default=dict, blank=True)
     rule_key = models.CharField(_("归集规则版本"), max_length=64, blank=True)
     suggested_at = models.DateTimeField(_("推荐时间"), null=True, blank=True)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+", verbose_name=_("确认人"))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("确认人"),
+    )
     decided_at = models.DateTimeField(_("确认时间"), null=True, blank=True)
     note = models.CharField(_("说明"), max_length=200, blank=True)
 
@@ -114,25 +125,29 @@ class Designation(models.Model):
         LEADER = "chain_leader", _("链主")
         CORE = "chain_core", _("链核")
 
-    chain = models.ForeignKey(Chain, on_delete=models.CASCADE, related_name="designations",
-                              verbose_name=_("产业链"))
-    enterprise = models.ForeignKey("enterprises.Enterprise", on_delete=models.CASCADE,
-                                   related_name="chain_designations", verbose_name=_("企业"))
+    chain = models.ForeignKey(Chain, on_delete=models.CASCADE, related_name="designations", verbose_name=_("产业链"))
+    enterprise = models.ForeignKey(
+        "enterprises.Enterprise", on_delete=models.CASCADE, related_name="chain_designations", verbose_name=_("企业")
+    )
     role = models.CharField(_("身份"), max_length=16, choices=Role.choices)
     designated_on = models.DateField(_("认定日期"))
     ends_on = models.DateField(_("终止日期"), null=True, blank=True)
     document = models.CharField(_("认定文件"), max_length=128, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["chain", "role", "designated_on"]
         verbose_name = _("链主链核认定")
         verbose_name_plural = _("链主链核认定")
-        constraints = [models.CheckConstraint(condition=models.Q(ends_on__isnull=True)
-                                              | models.Q(ends_on__gt=models.F("designated_on")),
-                                              name="designation_ends_after_start")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_on__isnull=True) | models.Q(ends_on__gt=models.F("designated_on")),
+                name="designation_ends_after_start",
+            )
+        ]
 
     def active_on(self, day) -> bool:
         return self.designated_on <= day and (self.ends_on is None or day < self.ends_on)
@@ -159,17 +174,30 @@ class RecruitmentTarget(models.Model):
     investment = models.DecimalField(_("计划投资额（万元）"), max_digits=14, decimal_places=4, null=True, blank=True)
     source = models.CharField(_("线索来源"), max_length=64, blank=True)
     contact = models.CharField(_("联系人及方式"), max_length=128, blank=True)
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                              related_name="recruitment_targets", verbose_name=_("负责人"))
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="recruitment_targets",
+        verbose_name=_("负责人"),
+    )
     status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.LEAD)
     next_step = models.CharField(_("下一步"), max_length=200, blank=True)
     signed_on = models.DateField(_("签约日期"), null=True, blank=True)
     arrived_on = models.DateField(_("落地日期"), null=True, blank=True)
-    enterprise = models.ForeignKey("enterprises.Enterprise", null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+", verbose_name=_("落地企业"))
+    enterprise = models.ForeignKey(
+        "enterprises.Enterprise",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("落地企业"),
+    )
     dropped_reason = models.CharField(_("终止原因"), max_length=200, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
@@ -177,5 +205,10 @@ class RecruitmentTarget(models.Model):
         ordering = ["-updated_at", "-pk"]
         verbose_name = _("招商线索")
         verbose_name_plural = _("招商线索")
-        constraints = [models.CheckConstraint(condition=models.Q(arrived_on__isnull=True) | models.Q(
-            signed_on__isnull=False, arrived_on__gte=models.F("signed_on")), name="target_arrives_after_signing")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(arrived_on__isnull=True)
+                | models.Q(signed_on__isnull=False, arrived_on__gte=models.F("signed_on")),
+                name="target_arrives_after_signing",
+            )
+        ]

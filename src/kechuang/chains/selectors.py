@@ -35,8 +35,9 @@ from .models import Chain, Designation, Placement, RecruitmentTarget, Segment
 
 
 def can_read_chains(user) -> bool:
-    return bool(user.is_authenticated and (user.is_bureau or (user.role == Role.PARK_OPERATOR
-                                                              and user.organisation_id)))
+    return bool(
+        user.is_authenticated and (user.is_bureau or (user.role == Role.PARK_OPERATOR and user.organisation_id))
+    )
 
 
 def can_edit_chains(user) -> bool:
@@ -113,7 +114,8 @@ def placed_on(chain: Chain) -> dict[int, list[int]]:
     """enterprise id → the chain's segments it is confirmed on."""
     out: dict[int, list[int]] = {}
     for e, s in Placement.objects.filter(segment__chain=chain, status=Placement.Status.CONFIRMED).values_list(
-            "enterprise_id", "segment_id"):
+        "enterprise_id", "segment_id"
+    ):
         out.setdefault(e, []).append(s)
     return out
 
@@ -138,4 +140,4 @@ def posts_along_chain(chain: Chain, user) -> list[dict]:
     """Needs and challenges (or any record another app attaches) posted by the firms on the chain."""
     placed = placed_on(chain)
     posts = [p for provider in post_providers() for p in provider(chain, placed, user) or ()]
-    return sorted(posts, key=lambda p: (p.get("posted_on") or dt.date.min), reverse=True)
+    return sorted(posts, key=lambda p: p.get("posted_on") or dt.date.min, reverse=True)

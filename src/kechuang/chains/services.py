@@ -30,14 +30,19 @@ from .models import Chain, Designation, Placement, ProductProfile, RecruitmentTa
 PLACEMENT_RULE = ("chain_placement", "default")
 CHAIN_FIELDS = ("code", "name", "zone", "description", "order")
 SEGMENT_FIELDS = ("name", "position", "parent", "industry_codes", "keywords", "products", "weight", "order")
-TARGET_FIELDS = ("segment", "company", "location", "products", "investment", "source", "contact", "owner",
-                 "next_step")
+TARGET_FIELDS = ("segment", "company", "location", "products", "investment", "source", "contact", "owner", "next_step")
 # Where a recruitment target may go next, and what each step needs.
 TARGET_STEPS = {
-    RecruitmentTarget.Status.LEAD: (RecruitmentTarget.Status.CONTACTED, RecruitmentTarget.Status.NEGOTIATING,
-                                    RecruitmentTarget.Status.DROPPED),
-    RecruitmentTarget.Status.CONTACTED: (RecruitmentTarget.Status.NEGOTIATING, RecruitmentTarget.Status.SIGNED,
-                                         RecruitmentTarget.Status.DROPPED),
+    RecruitmentTarget.Status.LEAD: (
+        RecruitmentTarget.Status.CONTACTED,
+        RecruitmentTarget.Status.NEGOTIATING,
+        RecruitmentTarget.Status.DROPPED,
+    ),
+    RecruitmentTarget.Status.CONTACTED: (
+        RecruitmentTarget.Status.NEGOTIATING,
+        RecruitmentTarget.Status.SIGNED,
+        RecruitmentTarget.Status.DROPPED,
+    ),
     RecruitmentTarget.Status.NEGOTIATING: (RecruitmentTarget.Status.SIGNED, RecruitmentTarget.Status.DROPPED),
     RecruitmentTarget.Status.SIGNED: (RecruitmentTarget.Status.ARRIVED, RecruitmentTarget.Status.DROPPED),
     RecruitmentTarget.Status.ARRIVED: (),
@@ -64,8 +69,11 @@ def check_codes(codes: list[str]) -> list[str]:
     known = set(Industry.objects.filter(code__in=codes).values_list("code", flat=True))
     groups = {c for c in codes if len(c) == 3 and c not in known}
     if groups:
-        classes = Industry.objects.filter(level=4).filter(
-            Q.create([("code__startswith", g) for g in groups], connector=Q.OR)).values_list("code", flat=True)
+        classes = (
+            Industry.objects.filter(level=4)
+            .filter(Q.create([("code__startswith", g) for g in groups], connector=Q.OR))
+            .values_list("code", flat=True)
+        )
         known |= {code[:3] for code in classes}
     unknown = [c for c in codes if c not in known]
     if unknown:
@@ -89,9 +97,13 @@ def save_chain(*, user, data: dict, chain: Chain | None = None) -> Chain:
                 setattr(obj, f, data[f])
         obj.full_clean()
         obj.save()
-        audit.record(actor=user, action="chain.update" if chain else "chain.create", obj=obj,
-                     changes=audit.diff(before, {f: getattr(obj, f) for f in CHAIN_FIELDS}, CHAIN_FIELDS),
-                     note=obj.name)
+        audit.record(
+            actor=user,
+            action="chain.update" if chain else "chain.create",
+            obj=obj,
+            changes=audit.diff(before, {f: getattr(obj, f) for f in CHAIN_FIELDS}, CHAIN_FIELDS),
+            note=obj.name,
+        )
     return obj
 
 
@@ -130,8 +142,13 @@ def save_segment(*, user, chain: Chain, data: dict, segment: Segment | None = No
             raise ValidationError(duplicate) from None
         obj.supplies.set(supplies)
         after = {f: getattr(obj, f + "_id" if f == "parent" else f) for f in SEGMENT_FIELDS}
-        audit.record(actor=user, action="segment.save", obj=obj, changes=audit.diff(before, after, SEGMENT_FIELDS),
-                     note=f"{chain.name}·{obj.name}；供给：{'、'.join(s.name for s in supplies) or '无'}")
+        audit.record(
+            actor=user,
+            action="segment.save",
+            obj=obj,
+            changes=audit.diff(before, after, SEGMENT_FIELDS),
+            note=f"{chain.name}·{obj.name}；供给：{'、'.join(s.name for s in supplies) or '无'}",
+        )
     return obj
 
 
@@ -155,8 +172,13 @@ def save_product_profile(*, user, enterprise, products: str, source: str = "") -
         profile = profile or ProductProfile(enterprise=enterprise)
         profile.products, profile.source = products[:4000], source.strip()[:64]
         profile.save()
-        audit.record(actor=user, action="product_profile.save", obj=profile, enterprise=enterprise,
-                     changes={"products": [before, profile.products]} if before != profile.products else {})
+        audit.record(
+            actor=user,
+            action="product_profile.save",
+            obj=profile,
+            enterprise=enterprise,
+            changes={"products": [before, profile.products]} if before != profile.products else {},
+        )
     return profile
 
 
@@ -185,12 +207,24 @@ def suggest_placements(*, user, chain: Chain, as_of: dt.date | None = None) -> d
     for r in result.iter_rows(named=True):
         key = (r["segment_id"], ids[r["uscc"]])
         seen.add(key)
-        evidence = {"code_level": r["code_level"], "matched_code": r["matched_code"],
-                    "industry_code": codes.get(r["uscc"]), "terms": list(r["terms"])}
+        evidence = {
+            "code_level": r["code_level"],
+            "matched_code": r["matched_code"],
+            "industry_code": codes.get(r["uscc"]),
+            "terms": list(r["terms"]),
+        }
         found = existing.get(key)
         if found is None:
-            new.append(Placement(segment_id=key[0], enterprise_id=key[1], score=r["score"], evidence=evidence,
-                                 rule_key=doc.key, suggested_at=now))
+            new.append(
+                Placement(
+                    segment_id=key[0],
+                    enterprise_id=key[1],
+                    score=r["score"],
+                    evidence=evidence,
+                    rule_key=doc.key,
+                    suggested_at=now,
+                )
+            )
         elif found.status == Placement.Status.SUGGESTED:
             found.score, found.evidence, found.rule_key, found.suggested_at = r["score"], evidence, doc.key, now
             updated.append(found)
@@ -199,8 +233,12 @@ def suggest_placements(*, user, chain: Chain, as_of: dt.date | None = None) -> d
         Placement.objects.bulk_create(new, batch_size=1000)
         Placement.objects.bulk_update(updated, ["score", "evidence", "rule_key", "suggested_at"], batch_size=1000)
         Placement.objects.filter(pk__in=stale).delete()
-        audit.record(actor=user, action="placement.suggest", obj=chain,
-                     note=f"{chain.name}：新推荐 {len(new)} 家次，更新 {len(updated)}，撤回 {len(stale)}（{doc.key}）")
+        audit.record(
+            actor=user,
+            action="placement.suggest",
+            obj=chain,
+            note=f"{chain.name}：新推荐 {len(new)} 家次，更新 {len(updated)}，撤回 {len(stale)}（{doc.key}）",
+        )
     return {"new": len(new), "updated": len(updated), "withdrawn": len(stale)}
 
 
@@ -209,8 +247,11 @@ def reason_text(placement: Placement) -> str:
     ev = placement.evidence or {}
     if ev.get("manual"):
         return _("工作人员手工添加")
-    names = dict(Industry.objects.filter(code__in=[c for c in (ev.get("industry_code"), ev.get("matched_code"))
-                                                   if c]).values_list("code", "name"))
+    names = dict(
+        Industry.objects.filter(
+            code__in=[c for c in (ev.get("industry_code"), ev.get("matched_code")) if c]
+        ).values_list("code", "name")
+    )
     return placement_engine.reason({**ev, "score": placement.score}, names)
 
 
@@ -223,18 +264,22 @@ def decide(*, user, placements, confirm: bool, note: str = "") -> int:
     if not changed:
         return 0
     now = timezone.now()
-    rows = Placement.objects.filter(pk__in=changed).values_list("pk", "status", "enterprise_id", "segment__name",
-                                                                "segment__chain__name")
+    rows = Placement.objects.filter(pk__in=changed).values_list(
+        "pk", "status", "enterprise_id", "segment__name", "segment__chain__name"
+    )
     events = []
     for pk, before, enterprise_id, segment, chain in rows:
-        event = audit.event(actor=user, action="placement.confirm" if confirm else "placement.reject",
-                            obj=Placement(pk=pk), changes={"status": [before, status]},
-                            note=f"{chain}·{segment}" + (f"；{note}" if note else ""))
+        event = audit.event(
+            actor=user,
+            action="placement.confirm" if confirm else "placement.reject",
+            obj=Placement(pk=pk),
+            changes={"status": [before, status]},
+            note=f"{chain}·{segment}" + (f"；{note}" if note else ""),
+        )
         event.enterprise_id = enterprise_id
         events.append(event)
     with transaction.atomic():
-        Placement.objects.filter(pk__in=changed).update(status=status, decided_by=user, decided_at=now,
-                                                        note=note[:200])
+        Placement.objects.filter(pk__in=changed).update(status=status, decided_by=user, decided_at=now, note=note[:200])
         audit.record_many(events)
     changed_set = set(changed)
     for p in placements:
@@ -248,45 +293,80 @@ def add_placement(*, user, segment: Segment, enterprise, note: str = "") -> Plac
     _require_bureau(user)
     with transaction.atomic():
         placement, created = Placement.objects.get_or_create(
-            segment=segment, enterprise=enterprise,
-            defaults={"status": Placement.Status.CONFIRMED, "evidence": {"manual": True}, "decided_by": user,
-                      "decided_at": timezone.now(), "note": note[:200]})
+            segment=segment,
+            enterprise=enterprise,
+            defaults={
+                "status": Placement.Status.CONFIRMED,
+                "evidence": {"manual": True},
+                "decided_by": user,
+                "decided_at": timezone.now(),
+                "note": note[:200],
+            },
+        )
         if not created:
             if placement.status == Placement.Status.CONFIRMED:
                 raise ValidationError(_("%(e)s 已在该环节") % {"e": enterprise.name})
             decide(user=user, placements=[placement], confirm=True, note=note)
             placement.refresh_from_db()
         else:
-            audit.record(actor=user, action="placement.add", obj=placement, enterprise=enterprise,
-                         note=f"{segment.chain.name}·{segment.name}")
+            audit.record(
+                actor=user,
+                action="placement.add",
+                obj=placement,
+                enterprise=enterprise,
+                note=f"{segment.chain.name}·{segment.name}",
+            )
     return placement
 
 
 # ---------------------------------------------------------------- designations
 
 
-def designate(*, user, chain: Chain, enterprise, role: str, designated_on: dt.date, document: str = "",
-              ends_on: dt.date | None = None) -> Designation:
+def designate(
+    *,
+    user,
+    chain: Chain,
+    enterprise,
+    role: str,
+    designated_on: dt.date,
+    document: str = "",
+    ends_on: dt.date | None = None,
+) -> Designation:
     _require_bureau(user)
     if role not in Designation.Role.values:
         raise ValidationError(_("请选择链主或链核"))
     if ends_on is not None and ends_on <= designated_on:
         raise ValidationError(_("终止日期须晚于认定日期"))
     overlapping = Designation.objects.filter(chain=chain, enterprise=enterprise).filter(
-        models_overlap(designated_on, ends_on))
+        models_overlap(designated_on, ends_on)
+    )
     if overlapping.exists():
         raise ValidationError(_("%(e)s 在该期间已有本产业链的链主/链核认定") % {"e": enterprise.name})
     if role == Designation.Role.LEADER:
         leaders = Designation.objects.filter(chain=chain, role=role).filter(models_overlap(designated_on, ends_on))
         if leaders.exists():
-            raise ValidationError(_("%(c)s 在该期间已有链主（%(e)s），请先终止其认定") % {
-                "c": chain.name, "e": leaders.first().enterprise.name})
+            raise ValidationError(
+                _("%(c)s 在该期间已有链主（%(e)s），请先终止其认定")
+                % {"c": chain.name, "e": leaders.first().enterprise.name}
+            )
     with transaction.atomic():
-        obj = Designation.objects.create(chain=chain, enterprise=enterprise, role=role, designated_on=designated_on,
-                                         ends_on=ends_on, document=document.strip()[:128], created_by=user)
-        audit.record(actor=user, action="designation.save", obj=obj, enterprise=enterprise,
-                     note=f"{chain.name} {obj.get_role_display()}，自 {designated_on:%Y-%m-%d} 起"
-                          + (f"（{obj.document}）" if obj.document else ""))
+        obj = Designation.objects.create(
+            chain=chain,
+            enterprise=enterprise,
+            role=role,
+            designated_on=designated_on,
+            ends_on=ends_on,
+            document=document.strip()[:128],
+            created_by=user,
+        )
+        audit.record(
+            actor=user,
+            action="designation.save",
+            obj=obj,
+            enterprise=enterprise,
+            note=f"{chain.name} {obj.get_role_display()}，自 {designated_on:%Y-%m-%d} 起"
+            + (f"（{obj.document}）" if obj.document else ""),
+        )
     return obj
 
 
@@ -307,8 +387,13 @@ def end_designation(*, user, designation: Designation, ends_on: dt.date) -> Desi
     with transaction.atomic():
         designation.ends_on = ends_on
         designation.save(update_fields=["ends_on"])
-        audit.record(actor=user, action="designation.end", obj=designation, enterprise=designation.enterprise,
-                     changes={"ends_on": [None, ends_on.isoformat()]})
+        audit.record(
+            actor=user,
+            action="designation.end",
+            obj=designation,
+            enterprise=designation.enterprise,
+            changes={"ends_on": [None, ends_on.isoformat()]},
+        )
     return designation
 
 
@@ -323,8 +408,9 @@ def save_target(*, user, chain: Chain, data: dict, target: RecruitmentTarget | N
     if not (data.get("company") or "").strip():
         raise ValidationError(_("请填写目标企业名称"))
     with transaction.atomic():
-        before = {f: getattr(target, f + "_id" if f in ("segment", "owner") else f) for f in TARGET_FIELDS} \
-            if target else {}
+        before = (
+            {f: getattr(target, f + "_id" if f in ("segment", "owner") else f) for f in TARGET_FIELDS} if target else {}
+        )
         obj = target or RecruitmentTarget(chain=chain, created_by=user)
         for f in TARGET_FIELDS:
             if f in data:
@@ -332,13 +418,19 @@ def save_target(*, user, chain: Chain, data: dict, target: RecruitmentTarget | N
         obj.full_clean()
         obj.save()
         after = {f: getattr(obj, f + "_id" if f in ("segment", "owner") else f) for f in TARGET_FIELDS}
-        audit.record(actor=user, action="target.save", obj=obj, changes=audit.diff(before, after, TARGET_FIELDS),
-                     note=f"{chain.name}·{segment.name}：{obj.company}")
+        audit.record(
+            actor=user,
+            action="target.save",
+            obj=obj,
+            changes=audit.diff(before, after, TARGET_FIELDS),
+            note=f"{chain.name}·{segment.name}：{obj.company}",
+        )
     return obj
 
 
-def advance_target(*, user, target: RecruitmentTarget, status: str, on: dt.date | None = None, enterprise=None,
-                   reason: str = "") -> RecruitmentTarget:
+def advance_target(
+    *, user, target: RecruitmentTarget, status: str, on: dt.date | None = None, enterprise=None, reason: str = ""
+) -> RecruitmentTarget:
     """Move a target along lead → contacted → negotiating → signed → arrived (or dropped), with its dates."""
     _require_bureau(user)
     allowed = TARGET_STEPS[target.status]
@@ -361,6 +453,11 @@ def advance_target(*, user, target: RecruitmentTarget, status: str, on: dt.date 
         if status == RecruitmentTarget.Status.DROPPED:
             target.dropped_reason = reason.strip()[:200]
         target.save()
-        audit.record(actor=user, action="target.status", obj=target, changes={"status": [before, status]},
-                     note=f"{target.company}" + (f" {on:%Y-%m-%d}" if on else "") + (f"；{reason}" if reason else ""))
+        audit.record(
+            actor=user,
+            action="target.status",
+            obj=target,
+            changes={"status": [before, status]},
+            note=f"{target.company}" + (f" {on:%Y-%m-%d}" if on else "") + (f"；{reason}" if reason else ""),
+        )
     return target

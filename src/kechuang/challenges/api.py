@@ -183,11 +183,23 @@ class LedgerFilters(Schema):
 
 
 def _out(c: Challenge) -> dict:
-    return {"id": c.pk, "code": c.code, "title": c.title, "field": c.field, "stage": c.stage,
-            "stage_label": c.get_stage_display(), "issuer": c.issuer.name if c.issuer_id else None,
-            "budget": c.budget, "issuer_funding": c.issuer_funding, "public_funding": c.public_funding,
-            "deadline": c.deadline, "completion_due": c.completion_due, "published_on": c.published_on,
-            "race": c.race, "max_teams": c.max_teams}
+    return {
+        "id": c.pk,
+        "code": c.code,
+        "title": c.title,
+        "field": c.field,
+        "stage": c.stage,
+        "stage_label": c.get_stage_display(),
+        "issuer": c.issuer.name if c.issuer_id else None,
+        "budget": c.budget,
+        "issuer_funding": c.issuer_funding,
+        "public_funding": c.public_funding,
+        "deadline": c.deadline,
+        "completion_due": c.completion_due,
+        "published_on": c.published_on,
+        "race": c.race,
+        "max_teams": c.max_teams,
+    }
 
 
 def _filtered(qs, filters: ListFilters):
@@ -239,11 +251,22 @@ def ledger(request, filters: Query[LedgerFilters]):
         qs = qs.filter(source__name=filters.source)
     if filters.challenge is not None:
         qs = qs.filter(challenge_id=filters.challenge)
-    return api_page(qs.order_by("-on", "-pk"), filters.page, lambda e: {
-        "id": e.pk, "on": e.on, "kind": e.kind, "kind_label": e.get_kind_display(),
-        "source": e.source.name if e.source_id else None, "challenge_code": e.challenge.code if e.challenge_id
-        else None, "team": e.application.team_name if e.application_id else None,
-        "tranche": e.tranche.seq if e.tranche_id else None, "amount": e.amount, "note": e.note})
+    return api_page(
+        qs.order_by("-on", "-pk"),
+        filters.page,
+        lambda e: {
+            "id": e.pk,
+            "on": e.on,
+            "kind": e.kind,
+            "kind_label": e.get_kind_display(),
+            "source": e.source.name if e.source_id else None,
+            "challenge_code": e.challenge.code if e.challenge_id else None,
+            "team": e.application.team_name if e.application_id else None,
+            "tranche": e.tranche.seq if e.tranche_id else None,
+            "amount": e.amount,
+            "note": e.note,
+        },
+    )
 
 
 @router.get("/{int:pk}", response=ChallengeDetail, summary="榜单详情（科技局、发榜企业）")
@@ -253,15 +276,33 @@ def get_challenge(request, pk: int):
         raise HttpError(404, "榜单不存在或无权查看")
     money = reports.money_by_challenge([ch])[ch.pk]
     sources = [n for n, _s in ch.pool.shares()] if ch.pool_id else []
-    return {**_out(ch), "origin": ch.origin, "origin_label": ch.get_origin_display(), "goals": ch.goals,
-            "ip_ownership": ch.ip_ownership, "licence_back": ch.licence_back, "publication": ch.publication,
-            "contracted_on": ch.contracted_on, "accepted_on": ch.accepted_on, "committed": ch.committed,
-            "paid": ch.paid, "results_summary": ch.results_summary,
-            "indicators": [{"seq": i.seq, "name": i.name, "comparison": i.comparison, "target": i.target,
-                            "unit": i.unit, "required": i.required} for i in ch.indicators.all()],
-            "milestones": [_plan(m) for m in ch.milestones.all()],
-            "money": [{"source": s, "committed": money["committed"].get(s), "paid": money["paid"].get(s)}
-                      for s in sources]}
+    return {
+        **_out(ch),
+        "origin": ch.origin,
+        "origin_label": ch.get_origin_display(),
+        "goals": ch.goals,
+        "ip_ownership": ch.ip_ownership,
+        "licence_back": ch.licence_back,
+        "publication": ch.publication,
+        "contracted_on": ch.contracted_on,
+        "accepted_on": ch.accepted_on,
+        "committed": ch.committed,
+        "paid": ch.paid,
+        "results_summary": ch.results_summary,
+        "indicators": [
+            {
+                "seq": i.seq,
+                "name": i.name,
+                "comparison": i.comparison,
+                "target": i.target,
+                "unit": i.unit,
+                "required": i.required,
+            }
+            for i in ch.indicators.all()
+        ],
+        "milestones": [_plan(m) for m in ch.milestones.all()],
+        "money": [{"source": s, "committed": money["committed"].get(s), "paid": money["paid"].get(s)} for s in sources],
+    }
 
 
 def _plan(m) -> dict:
@@ -272,18 +313,36 @@ def _team(a: Application) -> dict:
     tranches = list(a.tranches.all())
     reasons = [c["reason"] for c in (a.eligibility_detail or {}).get("conditions", []) if c.get("outcome") is not True]
     final = a.challenge.review_finalised_on is not None
-    return {"id": a.pk, "challenge_id": a.challenge_id, "team_name": a.team_name, "lead": a.lead_name,
-            "lead_kind": a.lead_kind, "status": a.status, "status_label": a.get_status_display(),
-            "eligibility": a.eligibility, "eligibility_reasons": reasons, "score": a.score if final else None,
-            "rank": a.rank if final else None, "submitted_on": a.submitted_on, "contract_no": a.contract_no,
-            "contract_sum": a.contract_sum, "contract_signed_on": a.contract_signed_on,
-            "committed": sum((t.amount - t.released for t in tranches), Decimal(0)),
-            "paid": sum((t.paid for t in tranches), Decimal(0)), "out_reason": a.out_reason}
+    return {
+        "id": a.pk,
+        "challenge_id": a.challenge_id,
+        "team_name": a.team_name,
+        "lead": a.lead_name,
+        "lead_kind": a.lead_kind,
+        "status": a.status,
+        "status_label": a.get_status_display(),
+        "eligibility": a.eligibility,
+        "eligibility_reasons": reasons,
+        "score": a.score if final else None,
+        "rank": a.rank if final else None,
+        "submitted_on": a.submitted_on,
+        "contract_no": a.contract_no,
+        "contract_sum": a.contract_sum,
+        "contract_signed_on": a.contract_signed_on,
+        "committed": sum((t.amount - t.released for t in tranches), Decimal(0)),
+        "paid": sum((t.paid for t in tranches), Decimal(0)),
+        "out_reason": a.out_reason,
+    }
 
 
 def _teams_of(user, ch: Challenge):
-    return selectors.applications_for(user).filter(challenge=ch).select_related("challenge") \
-        .prefetch_related("tranches").order_by("rank", "pk")
+    return (
+        selectors.applications_for(user)
+        .filter(challenge=ch)
+        .select_related("challenge")
+        .prefetch_related("tranches")
+        .order_by("rank", "pk")
+    )
 
 
 @router.get("/{int:pk}/teams", response=list[TeamOut], summary="揭榜团队与申报（按权限范围）")
@@ -296,14 +355,37 @@ def teams(request, pk: int):
 def milestones(request, pk: int):
     ch = _visible(request.auth, pk)
     out = []
-    for a in _teams_of(request.auth, ch).filter(status__in=Application.TEAM_STATUSES).prefetch_related(
-            "reports__milestone", "tranches__milestone"):
-        out.append({"team_id": a.pk, "team_name": a.team_name, "status": a.status,
-                    "reports": [{"milestone_seq": r.milestone.seq, "status": r.status,
-                                 "status_label": r.get_status_display(), "submitted_on": r.submitted_on,
-                                 "score": r.score} for r in a.reports.all()],
-                    "tranches": [{"seq": t.seq, "milestone": t.milestone.title if t.milestone_id else None,
-                                  "amount": t.amount, "paid": t.paid, "released": t.released,
-                                  "payable": t.left > 0 and services.milestone_accepted(a, t.milestone)}
-                                 for t in a.tranches.all()]})
+    for a in (
+        _teams_of(request.auth, ch)
+        .filter(status__in=Application.TEAM_STATUSES)
+        .prefetch_related("reports__milestone", "tranches__milestone")
+    ):
+        out.append(
+            {
+                "team_id": a.pk,
+                "team_name": a.team_name,
+                "status": a.status,
+                "reports": [
+                    {
+                        "milestone_seq": r.milestone.seq,
+                        "status": r.status,
+                        "status_label": r.get_status_display(),
+                        "submitted_on": r.submitted_on,
+                        "score": r.score,
+                    }
+                    for r in a.reports.all()
+                ],
+                "tranches": [
+                    {
+                        "seq": t.seq,
+                        "milestone": t.milestone.title if t.milestone_id else None,
+                        "amount": t.amount,
+                        "paid": t.paid,
+                        "released": t.released,
+                        "payable": t.left > 0 and services.milestone_accepted(a, t.milestone),
+                    }
+                    for t in a.tranches.all()
+                ],
+            }
+        )
     return {"plan": [_plan(m) for m in ch.milestones.all()], "teams": out}

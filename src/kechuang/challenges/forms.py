@@ -36,8 +36,9 @@ class IntakeForm(Form):
     field = forms.CharField(label=_("技术领域"), max_length=100, required=False)
     origin = forms.ChoiceField(label=_("需求来源"), choices=Challenge.Origin.choices)
     origin_department = forms.CharField(label=_("征集部门"), max_length=100, required=False)
-    techtransfer_need_id = forms.IntegerField(label=_("技术需求编号"), required=False, min_value=1,
-                                              help_text=_("来源为技术转移需求库时填写（可稍后补）"))
+    techtransfer_need_id = forms.IntegerField(
+        label=_("技术需求编号"), required=False, min_value=1, help_text=_("来源为技术转移需求库时填写（可稍后补）")
+    )
     issuer_uscc = forms.CharField(label=_("发榜企业统一社会信用代码"), max_length=18, required=False)
     issuer_contact = forms.CharField(label=_("企业联系人"), max_length=100, required=False)
     need_text = forms.CharField(label=_("需求描述"), widget=forms.Textarea(attrs={"rows": 4}))
@@ -59,12 +60,15 @@ class DraftForm(Form):
     issuer_funding = forms.CharField(label=_("发榜企业自筹（万元）"), required=False)
     deadline = forms.CharField(label=_("揭榜截止日期"), required=False, widget=DATE)
     completion_due = forms.CharField(label=_("完成期限"), required=False, widget=DATE)
-    ip_ownership = forms.ChoiceField(label=_("知识产权归属"), required=False,
-                                     choices=[("", "—"), *lifecycle.IP_OWNERSHIP.items()])
-    licence_back = forms.ChoiceField(label=_("许可使用约定"), required=False,
-                                     choices=[("", "—"), *lifecycle.LICENCE_BACK.items()])
-    publication = forms.ChoiceField(label=_("成果发表约定"), required=False,
-                                    choices=[("", "—"), *lifecycle.PUBLICATION.items()])
+    ip_ownership = forms.ChoiceField(
+        label=_("知识产权归属"), required=False, choices=[("", "—"), *lifecycle.IP_OWNERSHIP.items()]
+    )
+    licence_back = forms.ChoiceField(
+        label=_("许可使用约定"), required=False, choices=[("", "—"), *lifecycle.LICENCE_BACK.items()]
+    )
+    publication = forms.ChoiceField(
+        label=_("成果发表约定"), required=False, choices=[("", "—"), *lifecycle.PUBLICATION.items()]
+    )
     ip_note = forms.CharField(label=_("知识产权补充约定"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
     race = forms.BooleanField(label=_("赛马制（多支团队平行攻关）"), required=False)
     max_teams = forms.IntegerField(label=_("最多平行团队数"), required=False, min_value=1, max_value=10)
@@ -133,8 +137,9 @@ class ReportForm(Form):
 
 
 class DecideReportForm(Form):
-    accepted = forms.TypedChoiceField(label=_("审核结果"), coerce=lambda v: v == "1",
-                                      choices=[("1", _("验收通过")), ("0", _("未通过"))])
+    accepted = forms.TypedChoiceField(
+        label=_("审核结果"), coerce=lambda v: v == "1", choices=[("1", _("验收通过")), ("0", _("未通过"))]
+    )
     score = forms.CharField(label=_("考核得分"), required=False)
     reviewers = forms.CharField(label=_("审核人员"), max_length=300)
     note = forms.CharField(label=_("审核意见"), required=False, widget=forms.Textarea(attrs={"rows": 2}))

@@ -78,8 +78,9 @@ class PoolSource(models.Model):
             models.UniqueConstraint(fields=["pool", "name"], name="challenge_source_unique_name"),
             models.CheckConstraint(condition=Q(share__gt=0), name="challenge_source_share_positive"),
             models.CheckConstraint(condition=Q(contributed__lte=F("pledged")), name="challenge_source_within_pledge"),
-            models.CheckConstraint(condition=Q(paid__lte=F("contributed") + F("returned")),
-                                   name="challenge_source_never_overspent"),
+            models.CheckConstraint(
+                condition=Q(paid__lte=F("contributed") + F("returned")), name="challenge_source_never_overspent"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -110,8 +111,14 @@ class Challenge(models.Model):
     # INTEGRATION POINT (techtransfer): the id of the techtransfer.Need this challenge was drafted from, when its
     # origin is the technology-transfer need registry. A ForeignKey once both apps are on main.
     techtransfer_need_id = models.PositiveBigIntegerField(_("技术需求编号"), null=True, blank=True)
-    issuer = models.ForeignKey("enterprises.Enterprise", null=True, blank=True, on_delete=models.PROTECT,
-                               related_name="challenges_issued", verbose_name=_("发榜企业"))
+    issuer = models.ForeignKey(
+        "enterprises.Enterprise",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="challenges_issued",
+        verbose_name=_("发榜企业"),
+    )
     issuer_contact = models.CharField(_("发榜企业联系人"), max_length=100, blank=True)
     stage = models.CharField(_("阶段"), max_length=16, choices=Stage.choices, default="intake")
     goals = models.TextField(_("攻关目标"), blank=True)
@@ -125,16 +132,19 @@ class Challenge(models.Model):
     ip_note = models.TextField(_("知识产权补充约定"), blank=True)
     race = models.BooleanField(_("赛马制"), default=False)
     max_teams = models.PositiveSmallIntegerField(_("最多平行团队数"), null=True, blank=True)
-    pool = models.ForeignKey(Pool, null=True, blank=True, on_delete=models.PROTECT, related_name="challenges",
-                             verbose_name=_("资金池"))
+    pool = models.ForeignKey(
+        Pool, null=True, blank=True, on_delete=models.PROTECT, related_name="challenges", verbose_name=_("资金池")
+    )
     committed = models.DecimalField(_("已承诺（万元）"), default=0, **MONEY)
     paid = models.DecimalField(_("已拨付（万元）"), default=0, **MONEY)
     returned = models.DecimalField(_("已追回（万元）"), default=0, **MONEY)
     collected_on = models.DateField(_("征集日期"))
-    submitted_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-                                     verbose_name=_("提交审定人"))
-    approved_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-                                    verbose_name=_("审定人"))
+    submitted_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("提交审定人")
+    )
+    approved_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("审定人")
+    )
     published_on = models.DateField(_("发榜日期"), null=True, blank=True)
     review_finalised_on = models.DateField(_("评审定分日期"), null=True, blank=True)
     review_rule = models.CharField(_("评审规则版本"), max_length=100, blank=True)
@@ -156,11 +166,13 @@ class Challenge(models.Model):
         verbose_name = _("揭榜挂帅榜单")
         verbose_name_plural = _("揭榜挂帅榜单")
         constraints = [
-            models.CheckConstraint(condition=Q(budget__isnull=True) | Q(budget__gt=0),
-                                   name="challenge_budget_positive"),
+            models.CheckConstraint(
+                condition=Q(budget__isnull=True) | Q(budget__gt=0), name="challenge_budget_positive"
+            ),
             models.CheckConstraint(
                 condition=Q(committed=0) | Q(committed__lte=F("budget") - F("issuer_funding")),
-                name="challenge_commitments_within_public_funding"),
+                name="challenge_commitments_within_public_funding",
+            ),
             models.CheckConstraint(condition=Q(paid__lte=F("committed")), name="challenge_paid_within_commitments"),
         ]
         indexes = [models.Index(fields=["stage"])]
@@ -228,8 +240,14 @@ class Indicator(models.Model):
         return f"i{self.seq}"
 
     def as_engine(self) -> dict:
-        return {"code": self.code, "label": self.name, "unit": self.unit, "comparison": self.comparison,
-                "target": self.target, "required": self.required}
+        return {
+            "code": self.code,
+            "label": self.name,
+            "unit": self.unit,
+            "comparison": self.comparison,
+            "target": self.target,
+            "required": self.required,
+        }
 
     @property
     def target_text(self) -> str:
@@ -271,10 +289,22 @@ class Capability(models.Model):
         PUBLISHED = "published", _("已发布")
         WITHDRAWN = "withdrawn", _("已撤回")
 
-    organisation = models.ForeignKey("accounts.Organisation", null=True, blank=True, on_delete=models.PROTECT,
-                                     related_name="+", verbose_name=_("发布单位"))
-    enterprise = models.ForeignKey("enterprises.Enterprise", null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="+", verbose_name=_("发布企业"))
+    organisation = models.ForeignKey(
+        "accounts.Organisation",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("发布单位"),
+    )
+    enterprise = models.ForeignKey(
+        "enterprises.Enterprise",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("发布企业"),
+    )
     title = models.CharField(_("能力名称"), max_length=200)
     field = models.CharField(_("技术领域"), max_length=100)
     description = models.TextField(_("能力介绍"))
@@ -315,10 +345,22 @@ class Application(models.Model):
     challenge = models.ForeignKey(Challenge, on_delete=models.PROTECT, related_name="applications")
     team_name = models.CharField(_("团队名称"), max_length=200)
     lead_kind = models.CharField(_("牵头单位类型"), max_length=16, choices=LeadKind.choices)
-    lead_organisation = models.ForeignKey("accounts.Organisation", null=True, blank=True, on_delete=models.PROTECT,
-                                          related_name="+", verbose_name=_("牵头单位"))
-    lead_enterprise = models.ForeignKey("enterprises.Enterprise", null=True, blank=True, on_delete=models.PROTECT,
-                                        related_name="+", verbose_name=_("牵头企业"))
+    lead_organisation = models.ForeignKey(
+        "accounts.Organisation",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("牵头单位"),
+    )
+    lead_enterprise = models.ForeignKey(
+        "enterprises.Enterprise",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("牵头企业"),
+    )
     leader = models.CharField(_("团队负责人"), max_length=64)
     contact = models.CharField(_("联系方式"), max_length=100)
     members = models.JSONField(_("团队成员"), default=list)  # [{name, organisation, title}]
@@ -342,8 +384,9 @@ class Application(models.Model):
     account_name = models.CharField(_("收款户名"), max_length=200, blank=True)
     bank_name = models.CharField(_("开户行"), max_length=200, blank=True)
     account_number = models.CharField(_("账号"), max_length=40, blank=True)
-    merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="absorbed",
-                                    verbose_name=_("并入团队"))
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="absorbed", verbose_name=_("并入团队")
+    )
     out_on = models.DateField(_("退出日期"), null=True, blank=True)
     out_reason = models.TextField(_("退出原因"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -475,8 +518,14 @@ class Score(models.Model):
 
 class Objection(models.Model):
     challenge = models.ForeignKey(Challenge, on_delete=models.CASCADE, related_name="objections")
-    application = models.ForeignKey(Application, null=True, blank=True, on_delete=models.SET_NULL,
-                                    related_name="objections", verbose_name=_("涉及团队"))
+    application = models.ForeignKey(
+        Application,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="objections",
+        verbose_name=_("涉及团队"),
+    )
     name = models.CharField(_("异议人"), max_length=64)
     organisation = models.CharField(_("单位"), max_length=200, blank=True)
     contact = models.CharField(_("联系方式"), max_length=100)
@@ -497,8 +546,14 @@ class Tranche(models.Model):
 
     application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="tranches")
     seq = models.PositiveSmallIntegerField(_("期次"))
-    milestone = models.ForeignKey(Milestone, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-                                  verbose_name=_("拨付前须验收的里程碑"))
+    milestone = models.ForeignKey(
+        Milestone,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("拨付前须验收的里程碑"),
+    )
     amount = models.DecimalField(_("承诺金额（万元）"), **MONEY)
     paid = models.DecimalField(_("已拨付（万元）"), default=0, **MONEY)
     released = models.DecimalField(_("已释放（万元）"), default=0, **MONEY)
@@ -513,8 +568,10 @@ class Tranche(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["application", "seq"], name="challenge_tranche_seq"),
             models.CheckConstraint(condition=Q(amount__gt=0), name="challenge_tranche_positive"),
-            models.CheckConstraint(condition=Q(paid__gte=0) & Q(released__gte=0)
-                                   & Q(paid__lte=F("amount") - F("released")), name="challenge_tranche_within_amount"),
+            models.CheckConstraint(
+                condition=Q(paid__gte=0) & Q(released__gte=0) & Q(paid__lte=F("amount") - F("released")),
+                name="challenge_tranche_within_amount",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -573,8 +630,7 @@ class RaceReview(models.Model):
 
 
 class RaceDecision(models.Model):
-    Decision = _choices("Decision", {"continue": _("继续攻关"), "eliminate": _("淘汰"),
-                                            "merge": _("并入其他团队")})
+    Decision = _choices("Decision", {"continue": _("继续攻关"), "eliminate": _("淘汰"), "merge": _("并入其他团队")})
 
     review = models.ForeignKey(RaceReview, on_delete=models.CASCADE, related_name="decisions")
     application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="race_decisions")
@@ -582,8 +638,9 @@ class RaceDecision(models.Model):
     recommendation = models.CharField(_("规则建议"), max_length=16, blank=True)
     recommendation_reason = models.CharField(_("建议理由"), max_length=300, blank=True)
     decision = models.CharField(_("评审决定"), max_length=16, choices=Decision.choices)
-    merged_into = models.ForeignKey(Application, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-                                    verbose_name=_("并入团队"))
+    merged_into = models.ForeignKey(
+        Application, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("并入团队")
+    )
     reason = models.TextField(_("决定理由"))
 
     class Meta:
@@ -593,8 +650,7 @@ class RaceDecision(models.Model):
 
 
 class Acceptance(models.Model):
-    Outcome = _choices("Outcome", {"passed": _("通过验收"), "failed": _("未通过验收"),
-                                          "unknown": _("待补充实测数据")})
+    Outcome = _choices("Outcome", {"passed": _("通过验收"), "failed": _("未通过验收"), "unknown": _("待补充实测数据")})
 
     application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="acceptances")
     held_on = models.DateField(_("验收日期"))
@@ -616,8 +672,9 @@ class Subsidy(models.Model):
     """The points subsidy on the issuer's verified spending, computed by the engine with the rule in force."""
 
     challenge = models.ForeignKey(Challenge, on_delete=models.PROTECT, related_name="subsidies")
-    enterprise = models.ForeignKey("enterprises.Enterprise", on_delete=models.PROTECT, related_name="+",
-                                   verbose_name=_("发榜企业"))
+    enterprise = models.ForeignKey(
+        "enterprises.Enterprise", on_delete=models.PROTECT, related_name="+", verbose_name=_("发榜企业")
+    )
     basis = models.DecimalField(_("补助基数（万元）"), **MONEY)
     rate = models.DecimalField(_("补助比例"), max_digits=6, decimal_places=4)
     amount = models.DecimalField(_("补助金额（万元）"), **MONEY)
@@ -676,12 +733,14 @@ class PaymentBatch(models.Model):
     status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.DRAFT)
     created_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+", verbose_name=_("经办人"))
     created_at = models.DateTimeField(auto_now_add=True)
-    approved_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-                                    verbose_name=_("审批人"))
+    approved_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("审批人")
+    )
     approved_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
     reason = models.CharField(_("退回原因"), max_length=500, blank=True)
-    paid_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-                                verbose_name=_("拨付登记人"))
+    paid_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("拨付登记人")
+    )
     paid_on = models.DateField(_("拨付日期"), null=True, blank=True)
 
     class Meta:
@@ -715,9 +774,11 @@ class Payment(models.Model):
         verbose_name_plural = _("拨付明细")
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="challenge_payment_positive"),
-            models.CheckConstraint(condition=(Q(kind="tranche") & Q(tranche__isnull=False) & Q(subsidy__isnull=True))
-                                   | (Q(kind="subsidy") & Q(subsidy__isnull=False) & Q(tranche__isnull=True)),
-                                   name="challenge_payment_kind_matches"),
+            models.CheckConstraint(
+                condition=(Q(kind="tranche") & Q(tranche__isnull=False) & Q(subsidy__isnull=True))
+                | (Q(kind="subsidy") & Q(subsidy__isnull=False) & Q(tranche__isnull=True)),
+                name="challenge_payment_kind_matches",
+            ),
         ]
 
 
@@ -759,11 +820,13 @@ class LedgerEntry(models.Model):
 
     pool = models.ForeignKey(Pool, on_delete=models.PROTECT, related_name="ledger")
     kind = models.CharField(_("类别"), max_length=16, choices=Kind.choices)
-    source = models.ForeignKey(PoolSource, null=True, blank=True, on_delete=models.PROTECT, related_name="ledger",
-                               verbose_name=_("资金来源"))
+    source = models.ForeignKey(
+        PoolSource, null=True, blank=True, on_delete=models.PROTECT, related_name="ledger", verbose_name=_("资金来源")
+    )
     challenge = models.ForeignKey(Challenge, null=True, blank=True, on_delete=models.PROTECT, related_name="ledger")
-    application = models.ForeignKey(Application, null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="ledger", verbose_name=_("团队"))
+    application = models.ForeignKey(
+        Application, null=True, blank=True, on_delete=models.PROTECT, related_name="ledger", verbose_name=_("团队")
+    )
     tranche = models.ForeignKey(Tranche, null=True, blank=True, on_delete=models.PROTECT, related_name="ledger")
     payment = models.ForeignKey(Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="ledger")
     clawback = models.ForeignKey(Clawback, null=True, blank=True, on_delete=models.PROTECT, related_name="ledger")

@@ -28,17 +28,19 @@ def money_by_challenge(challenges: list[Challenge]) -> dict[int, dict]:
     when they were approved), commitments split by the pool's shares (as their payments will be)."""
     ids = [c.pk for c in challenges]
     paid: dict[int, dict[str, Decimal]] = defaultdict(dict)
-    for cid, name, amount in (LedgerEntry.objects.filter(challenge_id__in=ids, kind=LedgerEntry.Kind.PAYMENT,
-                                                         tranche__isnull=False)
-                              .values_list("challenge_id", "source__name").annotate(s=Sum("amount"))
-                              .values_list("challenge_id", "source__name", "s")):
+    for cid, name, amount in (
+        LedgerEntry.objects.filter(challenge_id__in=ids, kind=LedgerEntry.Kind.PAYMENT, tranche__isnull=False)
+        .values_list("challenge_id", "source__name")
+        .annotate(s=Sum("amount"))
+        .values_list("challenge_id", "source__name", "s")
+    ):
         paid[cid][name] = amount
     shares: dict[int, list] = {}
     for pool in Pool.objects.filter(pk__in={c.pool_id for c in challenges if c.pool_id}).prefetch_related("sources"):
         shares[pool.pk] = [(s.name, s.share) for s in sorted(pool.sources.all(), key=lambda s: (s.order, s.pk))]
     out = {}
     for c in challenges:
-        committed = (money.split(c.committed, shares[c.pool_id]) if c.pool_id and c.committed > 0 else {})
+        committed = money.split(c.committed, shares[c.pool_id]) if c.pool_id and c.committed > 0 else {}
         out[c.pk] = {"committed": committed, "paid": paid.get(c.pk, {})}
     return out
 
@@ -48,7 +50,8 @@ def pool_summary(pool: Pool) -> dict:
     returned, the balance and what is still free."""
     sources = list(pool.sources.order_by("order", "pk"))
     row = Tranche.objects.filter(application__challenge__pool=pool).aggregate(
-        a=Sum("amount"), p=Sum("paid"), r=Sum("released"))
+        a=Sum("amount"), p=Sum("paid"), r=Sum("released")
+    )
     open_ = (row["a"] or ZERO) - (row["p"] or ZERO) - (row["r"] or ZERO)
     split = money.split(open_, [(s.name, s.share) for s in sources]) if open_ > 0 else {}
     rows = []
@@ -70,8 +73,9 @@ def figures(qs=None) -> dict:
     for pool in Pool.objects.all():
         for row in pool_summary(pool)["rows"]:
             s = row["source"]
-            agg = by_source.setdefault(s.name, {k: ZERO for k in ("pledged", "contributed", "committed", "paid",
-                                                                  "returned")})
+            agg = by_source.setdefault(
+                s.name, {k: ZERO for k in ("pledged", "contributed", "committed", "paid", "returned")}
+            )
             for k in ("pledged", "contributed", "paid", "returned"):
                 agg[k] += getattr(s, k)
             agg["committed"] += row["committed"]

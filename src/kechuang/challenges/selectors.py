@@ -160,8 +160,15 @@ def posts_along_chain(chain, placed: dict[int, list[int]], user) -> list[dict]:
     also sees those still being drafted, linked to the bureau's page."""
     bureau = is_bureau(user)
     found = (challenges_for(user) if bureau else public_challenges()).filter(issuer_id__in=list(placed))
-    return [{
-        "kind": "揭榜挂帅", "title": ch.title, "enterprise": ch.issuer, "segment_id": placed[ch.issuer_id][0],
-        "status": ch.get_stage_display(), "posted_on": ch.published_on,
-        "url": reverse("challenges:detail" if bureau else "challenges:public_detail", args=[ch.pk]),
-    } for ch in found]
+    return [
+        {
+            "kind": "揭榜挂帅",
+            "title": ch.title,
+            "enterprise": ch.issuer,
+            "segment_id": placed[ch.issuer_id][0],
+            "status": ch.get_stage_display(),
+            "posted_on": ch.published_on,
+            "url": reverse("challenges:detail" if bureau else "challenges:public_detail", args=[ch.pk]),
+        }
+        for ch in found
+    ]

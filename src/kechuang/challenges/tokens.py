@@ -34,7 +34,7 @@ def member_for(token: str, today) -> PanelMember:
         data = signing.loads(token, salt=SALT)
     except signing.BadSignature:
         raise Http404("评审链接无效") from None
-    member = (PanelMember.objects.select_related("panel__challenge", "expert").filter(pk=data.get("m")).first())
+    member = PanelMember.objects.select_related("panel__challenge", "expert").filter(pk=data.get("m")).first()
     if member is None or member.token_version != data.get("v"):
         raise Http404("评审链接已失效（可能已重新发送），请使用最新的链接")
     if not member.active:

@@ -55,9 +55,19 @@ def cmd_check(args) -> int:
         print(f"……另有 {len(errors) - MAX_PROBLEMS_SHOWN} 个错误", file=sys.stderr)
     decisions = [(c, contracts.check(c, as_of, rules)) for _, c in read.contracts]
     frame = pl.DataFrame(
-        [(c.contract_no, d.decision, d.reason_code, d.reason, None if d.tech_amount is None else f"{d.tech_amount:f}")
-         for c, d in decisions],
-        schema=dict.fromkeys(OUTPUT_COLUMNS, pl.Utf8), orient="row")
+        [
+            (
+                c.contract_no,
+                d.decision,
+                d.reason_code,
+                d.reason,
+                None if d.tech_amount is None else f"{d.tech_amount:f}",
+            )
+            for c, d in decisions
+        ],
+        schema=dict.fromkeys(OUTPUT_COLUMNS, pl.Utf8),
+        orient="row",
+    )
     try:
         write_frame(frame, args.output)
     except FactsFileError as exc:
@@ -65,8 +75,9 @@ def cmd_check(args) -> int:
     registered = [d for _, d in decisions if d.registered]
     total = sum((d.tech_amount for d in registered), start=Decimal(0))
     print(f"规则：{rules.name}（{rules.key}）")
-    print(f"共审查 {len(decisions)} 份合同：予以登记 {len(registered)} 份，技术交易额合计 {total:f} 万元；"
-          f"未予登记 {len(decisions) - len(registered)} 份"
-          + (f"；{read.rejected_rows} 行有错误未审查" if errors else ""))
+    print(
+        f"共审查 {len(decisions)} 份合同：予以登记 {len(registered)} 份，技术交易额合计 {total:f} 万元；"
+        f"未予登记 {len(decisions) - len(registered)} 份" + (f"；{read.rejected_rows} 行有错误未审查" if errors else "")
+    )
     print(f"结果已写入 {args.output}")
     return EXIT_ROW_ERRORS if errors else 0

@@ -42,9 +42,11 @@ def handle(args) -> int:
         print(f"生成演示区域：{args.enterprises} 家企业，seed={args.seed}……", flush=True)
         region = generate(args.enterprises, args.seed)
         result = load.load(region, progress=lambda m: print(m, flush=True))
-        print(f"演示区域已构建：企业 {result['enterprises_created']} 家，年度数据 {result['figures_created']} 条，"
-              f"入驻记录 {result['residencies']} 条，资质 {result['qualifications']} 条，"
-              f"用时 {time.perf_counter() - started:.1f} 秒。")
+        print(
+            f"演示区域已构建：企业 {result['enterprises_created']} 家，年度数据 {result['figures_created']} 条，"
+            f"入驻记录 {result['residencies']} 条，资质 {result['qualifications']} 条，"
+            f"用时 {time.perf_counter() - started:.1f} 秒。"
+        )
     print_logins()
     if args.no_serve:
         return 0

@@ -49,8 +49,10 @@ def import_facts(args) -> int:
     print(importing.summary(report) + ("（预览，未写入）" if args.dry_run else ""))
     if report["stats"]:
         s = report["stats"]
-        print(f"新增企业 {s['enterprises_created']}，更新企业 {s['enterprises_updated']}，"
-              f"新增年度数据 {s['figures_created']}，更新年度数据 {s['figures_updated']}，未变化 {s['unchanged']}")
+        print(
+            f"新增企业 {s['enterprises_created']}，更新企业 {s['enterprises_updated']}，"
+            f"新增年度数据 {s['figures_created']}，更新年度数据 {s['figures_updated']}，未变化 {s['unchanged']}"
+        )
     return 1 if report["rejected_rows"] else 0
 
 

@@ -61,8 +61,10 @@ def handle_restore(args) -> int:
     except backup.BackupError as exc:
         return fail(str(exc))
     migrated = f"，已升级迁移 {'、'.join(done['migrated'])}" if done["migrated"] else ""
-    print(f"恢复完成：{done['tables']} 张表，{done['rows']} 行，上传文件 {done['files']} 个"
-          f"（备份时间 {done['created_at']}）{migrated}。")
+    print(
+        f"恢复完成：{done['tables']} 张表，{done['rows']} 行，上传文件 {done['files']} 个"
+        f"（备份时间 {done['created_at']}）{migrated}。"
+    )
     return 0
 
 
@@ -79,8 +81,10 @@ def handle_worker(args) -> int:
             return fail("--threads 至少为 1")
         config["workers"] = args.threads
     queue = "Redis" if settings.REDIS_URL else "SQLite（单机；多个进程请配置 REDIS_URL）"
-    print(f"后台任务处理进程 {jobs.WORKER_ID} 已启动：队列 {queue}，{config['workers']} 个线程（Ctrl+C 退出）。",
-          flush=True)
+    print(
+        f"后台任务处理进程 {jobs.WORKER_ID} 已启动：队列 {queue}，{config['workers']} 个线程（Ctrl+C 退出）。",
+        flush=True,
+    )
     jobs.recover_stalled()
     jobs.watch_stalled()
     HUEY.create_consumer(**config).run()
@@ -99,6 +103,8 @@ def handle_archive(args) -> int:
     if done["path"] is None:
         print(f"{args.before} 之前没有可归档的记录。")
         return 0
-    print(f"已归档 {args.before} 之前的审计记录 {counts['core_auditevent']} 条、后台任务 {counts['core_job']} 条："
-          f"{done['path']}（SHA-256 {done['sha256']}；归档本身已记入审计）。")
+    print(
+        f"已归档 {args.before} 之前的审计记录 {counts['core_auditevent']} 条、后台任务 {counts['core_job']} 条："
+        f"{done['path']}（SHA-256 {done['sha256']}；归档本身已记入审计）。"
+    )
     return 0

@@ -28,9 +28,7 @@ def register(subparsers) -> None:
     p_score = sub.add_parser("score", help="计算某一年度所有企业的创新积分")
     p_score.add_argument("--input", required=True, help="事实表 CSV/XLSX（每企业每年一行）")
     p_score.add_argument("--year", required=True, type=int, help="积分年度（财务年度）")
-    p_score.add_argument(
-        "--scheme", default="core18", help="方案 id（内置）或方案 YAML 文件路径，默认 core18"
-    )
+    p_score.add_argument("--scheme", default="core18", help="方案 id（内置）或方案 YAML 文件路径，默认 core18")
     p_score.add_argument("--as-of", help="选用方案版本的日期 YYYY-MM-DD（默认：该年度 12 月 31 日）")
     p_score.add_argument("--carrier", help="载体入驻 CSV：uscc, carrier（可选，用于载体内排名）")
     p_score.add_argument("--output", required=True, help="结果文件 .csv 或 .xlsx")

@@ -100,8 +100,6 @@ def cmd_check(args) -> int:
     return EXIT_BAD_INPUT if bad else 0
 
 
-
-
 def cmd_simulate(args) -> int:
     from kechuang.engine.policies import PolicyError, compare, simulate
     from kechuang.engine.policies import csvio as pio

@@ -59,8 +59,11 @@ def audit_verify(args) -> int:
         print(f"审计记录哈希链完整：共 {report.checked} 条。")
         return 0
     ev = report.broken
-    print(f"审计记录哈希链断裂：第一条异常记录 #{ev.pk}（{timezone.localtime(ev.at):%Y-%m-%d %H:%M:%S}，"
-          f"{audit.action_label(ev.action)}）：{report.reason}。此前 {report.checked} 条完整。", file=sys.stderr)
+    print(
+        f"审计记录哈希链断裂：第一条异常记录 #{ev.pk}（{timezone.localtime(ev.at):%Y-%m-%d %H:%M:%S}，"
+        f"{audit.action_label(ev.action)}）：{report.reason}。此前 {report.checked} 条完整。",
+        file=sys.stderr,
+    )
     return EXIT_BROKEN
 
 
@@ -91,8 +94,10 @@ def token_create(args) -> int:
     except ValidationError as exc:
         return fail("；".join(exc.messages))
     print(key)
-    print(f"令牌已生成：用户 {user.username}，有效期至 {token.expires_at:%Y-%m-%d}（只显示这一次，请妥善保存）。",
-          file=sys.stderr)
+    print(
+        f"令牌已生成：用户 {user.username}，有效期至 {token.expires_at:%Y-%m-%d}（只显示这一次，请妥善保存）。",
+        file=sys.stderr,
+    )
     return 0
 
 
@@ -114,8 +119,13 @@ def user_create(args) -> int:
     if User.objects.filter(username__iexact=args.username).exists():
         return fail(f"用户名“{args.username}”已存在")
     password = os.environ.get("KECHUANG_NEW_PASSWORD") or getpass.getpass("初始密码：")
-    user = User(username=args.username, display_name=args.name, role=args.role, organisation=organisation,
-                must_change_password=True)
+    user = User(
+        username=args.username,
+        display_name=args.name,
+        role=args.role,
+        organisation=organisation,
+        must_change_password=True,
+    )
     try:
         password_validation.validate_password(password, user)
         if args.role != Role.ENTERPRISE_USER:
@@ -125,10 +135,12 @@ def user_create(args) -> int:
     with transaction.atomic():
         user.set_password(password)
         user.save()
-        audit.record(actor=None, action="user.create", obj=user,
-                     changes=audit.diff({}, services._security_state(user), services.SECURITY_FIELDS),
-                     note="命令行新建，首次登录须修改密码")
+        audit.record(
+            actor=None,
+            action="user.create",
+            obj=user,
+            changes=audit.diff({}, services._security_state(user), services.SECURITY_FIELDS),
+            note="命令行新建，首次登录须修改密码",
+        )
     print(f"已新建账号 {user.username}（{user.get_role_display()}），首次登录须修改密码。")
     return 0
-
-

@@ -24,9 +24,11 @@ def register(subparsers) -> None:
     ev.add_argument("--as-of", required=True, help="评估基准日 YYYY-MM-DD")
     ev.add_argument("--tier", action="append", default=None, help="梯队或规则集 id，可重复；默认全部")
     ev.add_argument("--local-set", default=None, help="地方规则变体，如 jinan（默认黄埔/宿迁）")
-    ev.add_argument("--explain", action="store_true",
-                    help="另输出 explanation 列（各条件的取值、门槛与结论，JSON）"
-                         "和 short_of 列（差一项达标时所差的那一项）")
+    ev.add_argument(
+        "--explain",
+        action="store_true",
+        help="另输出 explanation 列（各条件的取值、门槛与结论，JSON）和 short_of 列（差一项达标时所差的那一项）",
+    )
     ev.add_argument("--output", required=True, help="结果文件 .csv 或 .xlsx")
     ev.set_defaults(handler=_evaluate)
 
@@ -130,9 +132,7 @@ def _evaluate(args: argparse.Namespace) -> int:
     if panel.is_empty():
         return fail(f"{args.input} 没有数据行（只有表头）")
     try:
-        results = evaluate(
-            panel, as_of, [r.id for r in chosen], local_set=args.local_set, explain=args.explain
-        )
+        results = evaluate(panel, as_of, [r.id for r in chosen], local_set=args.local_set, explain=args.explain)
     except (RuleSetError, ConditionError) as exc:
         return fail(str(exc))
     notes = _not_evaluated(panel, results, chosen, as_of)

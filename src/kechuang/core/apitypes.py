@@ -19,8 +19,9 @@ MonthOrLatest = Annotated[str, Field(pattern=r"^(\d{4}-(0[1-9]|1[0-2]))?$")]
 
 # Money in 万元 as a JSON number (never a string), non-negative and below 10^12 万元.
 MAX_WAN = 10**12
-Wan = Annotated[Decimal, Field(ge=0, lt=MAX_WAN),
-                WithJsonSchema({"type": "number", "minimum": 0, "exclusiveMaximum": MAX_WAN})]
+Wan = Annotated[
+    Decimal, Field(ge=0, lt=MAX_WAN), WithJsonSchema({"type": "number", "minimum": 0, "exclusiveMaximum": MAX_WAN})
+]
 # A count of things (firms, events, applications).
 MAX_COUNT = 10_000_000
 Count = Annotated[int, Field(ge=0, le=MAX_COUNT)]

@@ -59,17 +59,29 @@ def archive(*, before: dt.date, output: Path | None = None, actor=None) -> dict:
         finished.delete()
         if counts["core_auditevent"]:
             audit.purge(before=before, actor=actor)
-        audit.record(actor=actor, action="ops.archive", object_type="", object_id="",
-                     changes={"core_auditevent": [None, counts["core_auditevent"]],
-                              "core_job": [None, counts["core_job"]], "sha256": [None, digest]},
-                     note=f"归档 {before} 之前的记录到 {path.name}")
+        audit.record(
+            actor=actor,
+            action="ops.archive",
+            object_type="",
+            object_id="",
+            changes={
+                "core_auditevent": [None, counts["core_auditevent"]],
+                "core_job": [None, counts["core_job"]],
+                "sha256": [None, digest],
+            },
+            note=f"归档 {before} 之前的记录到 {path.name}",
+        )
     return {"path": path, "counts": counts, "sha256": digest}
 
 
 def _write(path: Path, before: dt.date, counts: dict, tables: dict) -> None:
     with gzip.open(path, "wt", encoding="utf-8") as f:
-        head = {"kind": "manifest", "before": before.isoformat(), "created_at": timezone.now().isoformat(),
-                "counts": counts}
+        head = {
+            "kind": "manifest",
+            "before": before.isoformat(),
+            "created_at": timezone.now().isoformat(),
+            "counts": counts,
+        }
         f.write(json.dumps(head, ensure_ascii=False) + "\n")
         for table, rows in tables.items():
             for row in rows.values().iterator(chunk_size=ROW_CHUNK):

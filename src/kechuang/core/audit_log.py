@@ -16,13 +16,25 @@ def _date(label):
 
 
 class AuditFilter(Form):
-    q = forms.CharField(label=_("企业或说明"), required=False, max_length=100,
-                        widget=forms.TextInput(attrs={"type": "search", "size": 24,
-                                                      "placeholder": _("企业名称、统一社会信用代码或说明")}))
-    action = forms.ChoiceField(label=_("操作"), required=False,
-                               choices=[("", _("全部操作")), *sorted(ACTION_LABELS.items(), key=lambda kv: kv[0])])
-    actor = forms.ModelChoiceField(label=_("操作人"), required=False, empty_label=_("全部操作人"),
-                                   queryset=get_user_model().objects.order_by("username"))
+    q = forms.CharField(
+        label=_("企业或说明"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(
+            attrs={"type": "search", "size": 24, "placeholder": _("企业名称、统一社会信用代码或说明")}
+        ),
+    )
+    action = forms.ChoiceField(
+        label=_("操作"),
+        required=False,
+        choices=[("", _("全部操作")), *sorted(ACTION_LABELS.items(), key=lambda kv: kv[0])],
+    )
+    actor = forms.ModelChoiceField(
+        label=_("操作人"),
+        required=False,
+        empty_label=_("全部操作人"),
+        queryset=get_user_model().objects.order_by("username"),
+    )
     address = forms.GenericIPAddressField(label=_("来源地址"), required=False)
     start = _date(_("起始日期"))
     end = _date(_("截止日期"))
@@ -30,8 +42,9 @@ class AuditFilter(Form):
     def __init__(self, *args, security: bool = False, **kwargs):
         """`security`: the audit admin's filters also offer the security actions (sign-in, accounts, tokens)."""
         super().__init__(*args, **kwargs)
-        labels = ACTION_LABELS if security else {k: v for k, v in ACTION_LABELS.items()
-                                                  if k not in SECURITY_ACTION_LABELS}
+        labels = (
+            ACTION_LABELS if security else {k: v for k, v in ACTION_LABELS.items() if k not in SECURITY_ACTION_LABELS}
+        )
         self.fields["action"].choices = [("", _("全部操作")), *sorted(labels.items(), key=lambda kv: kv[0])]
 
     def clean(self):
@@ -47,8 +60,12 @@ class AuditFilter(Form):
         data = self.cleaned_data
         if data["q"]:
             text = data["q"].strip()
-            qs = qs.filter(Q(enterprise__name__icontains=text) | Q(enterprise__uscc__startswith=text.upper())
-                           | Q(note__icontains=text) | Q(object_id=text))
+            qs = qs.filter(
+                Q(enterprise__name__icontains=text)
+                | Q(enterprise__uscc__startswith=text.upper())
+                | Q(note__icontains=text)
+                | Q(object_id=text)
+            )
         if data["action"]:
             qs = qs.filter(action=data["action"])
         if data["actor"]:

@@ -72,15 +72,22 @@ def backup(output: Path, *, actor=None) -> dict:
         if path.is_file():
             files[path.relative_to(output).as_posix()] = _file_entry(path)
     manifest = {
-        "format": FORMAT, "created_at": timezone.now().isoformat(), "database": vendor,
-        "schema": schema, "tables": tables, "files": files,
+        "format": FORMAT,
+        "created_at": timezone.now().isoformat(),
+        "database": vendor,
+        "schema": schema,
+        "tables": tables,
+        "files": files,
     }
-    (output / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True),
-                                   encoding="utf-8")
-    audit.record(actor=actor, action="ops.backup", object_type="", object_id="",
-                 changes={"tables": [None, len(tables)], "rows": [None, sum(tables.values())],
-                          "files": [None, len(files) - 1]},
-                 note=f"备份到 {output}")
+    (output / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True), encoding="utf-8")
+    audit.record(
+        actor=actor,
+        action="ops.backup",
+        object_type="",
+        object_id="",
+        changes={"tables": [None, len(tables)], "rows": [None, sum(tables.values())], "files": [None, len(files) - 1]},
+        note=f"备份到 {output}",
+    )
     return manifest
 
 
@@ -105,8 +112,10 @@ def _dump_postgresql(dump: Path) -> tuple[dict, dict]:
         cursor.execute("SELECT pg_export_snapshot()")
         snapshot = cursor.fetchone()[0]
         found = _schema_and_counts(cursor, connection.introspection.table_names(cursor))
-        _run(["pg_dump", "--format=custom", "--no-owner", "--no-privileges", f"--snapshot={snapshot}",
-              f"--file={dump}"], "pg_dump")
+        _run(
+            ["pg_dump", "--format=custom", "--no-owner", "--no-privileges", f"--snapshot={snapshot}", f"--file={dump}"],
+            "pg_dump",
+        )
     return found
 
 
@@ -137,8 +146,13 @@ def _pg_env() -> dict:
     """libpq's variables from the Django connection, so no password appears on a command line."""
     s = connection.settings_dict
     env = dict(os.environ)
-    for key, var in (("HOST", "PGHOST"), ("PORT", "PGPORT"), ("USER", "PGUSER"), ("PASSWORD", "PGPASSWORD"),
-                     ("NAME", "PGDATABASE")):
+    for key, var in (
+        ("HOST", "PGHOST"),
+        ("PORT", "PGPORT"),
+        ("USER", "PGUSER"),
+        ("PASSWORD", "PGPASSWORD"),
+        ("NAME", "PGDATABASE"),
+    ):
         if s.get(key):
             env[var] = str(s[key])
     if s.get("OPTIONS", {}).get("sslmode"):
@@ -189,8 +203,10 @@ def restore(source: Path, *, replace: bool = False, actor=None) -> dict:
     manifest = check(source)
     vendor = connection.vendor
     if manifest["database"] != vendor:
-        raise BackupError(f"备份来自 {VENDOR_LABELS[manifest['database']]} 数据库，当前数据库是 "
-                          f"{VENDOR_LABELS.get(vendor, vendor)}：请在同类数据库上恢复")
+        raise BackupError(
+            f"备份来自 {VENDOR_LABELS[manifest['database']]} 数据库，当前数据库是 "
+            f"{VENDOR_LABELS.get(vendor, vendor)}：请在同类数据库上恢复"
+        )
     known = MigrationLoader(None, ignore_no_migrations=True).disk_migrations
     unknown = sorted(f"{app}.{name}" for app, name in manifest["schema"].items() if (app, name) not in known)
     if unknown:
@@ -207,18 +223,29 @@ def restore(source: Path, *, replace: bool = False, actor=None) -> dict:
         _, counts = _schema_and_counts(cursor, list(manifest["tables"]))
     wrong = sorted(t for t, n in manifest["tables"].items() if counts.get(t) != n)
     if wrong:
-        raise BackupError(f"恢复后这些表的行数与备份清单不符：{'、'.join(wrong[:10])}"
-                          "（数据库可能不完整，请换一份备份恢复）")
+        raise BackupError(
+            f"恢复后这些表的行数与备份清单不符：{'、'.join(wrong[:10])}（数据库可能不完整，请换一份备份恢复）"
+        )
     _restore_files(source)
     call_command("migrate", interactive=False, verbosity=0)
     with connection.cursor() as cursor:
         schema, _ = _schema_and_counts(cursor, [])
     migrated = sorted(f"{app}.{name}" for app, name in schema.items() if manifest["schema"].get(app) != name)
-    audit.record(actor=actor, action="ops.restore", object_type="", object_id="",
-                 changes={"rows": [None, sum(manifest["tables"].values())], "migrated": [None, len(migrated)]},
-                 note=f"从 {source} 恢复（备份时间 {manifest['created_at']}）")
-    return {"tables": len(manifest["tables"]), "rows": sum(manifest["tables"].values()),
-            "files": len(manifest["files"]) - 1, "migrated": migrated, "created_at": manifest["created_at"]}
+    audit.record(
+        actor=actor,
+        action="ops.restore",
+        object_type="",
+        object_id="",
+        changes={"rows": [None, sum(manifest["tables"].values())], "migrated": [None, len(migrated)]},
+        note=f"从 {source} 恢复（备份时间 {manifest['created_at']}）",
+    )
+    return {
+        "tables": len(manifest["tables"]),
+        "rows": sum(manifest["tables"].values()),
+        "files": len(manifest["files"]) - 1,
+        "migrated": migrated,
+        "created_at": manifest["created_at"],
+    }
 
 
 def _load_sqlite(dump: Path) -> None:
@@ -240,8 +267,18 @@ def _load_postgresql(dump: Path) -> None:
     with connection.cursor() as cursor:
         cursor.execute("DROP SCHEMA public CASCADE")
         cursor.execute("CREATE SCHEMA public")
-    _run(["pg_restore", "--no-owner", "--no-privileges", "--exit-on-error", "--single-transaction",
-          f"--dbname={connection.settings_dict['NAME']}", str(dump)], "pg_restore")
+    _run(
+        [
+            "pg_restore",
+            "--no-owner",
+            "--no-privileges",
+            "--exit-on-error",
+            "--single-transaction",
+            f"--dbname={connection.settings_dict['NAME']}",
+            str(dump),
+        ],
+        "pg_restore",
+    )
 
 
 def _restore_files(source: Path) -> None:

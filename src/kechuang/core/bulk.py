@@ -20,8 +20,10 @@ def insert_rows(model, columns: Sequence[str], rows: Iterable[Sequence]) -> int:
     """INSERT rows (tuples in `columns` order; columns are attnames such as `enterprise_id`)."""
     qn = connection.ops.quote_name
     fields = [model._meta.get_field(_field_name(model, c)) for c in columns]
-    sql = (f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) "
-           f"VALUES ({', '.join(_placeholder(f) for f in fields)})")
+    sql = (
+        f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) "
+        f"VALUES ({', '.join(_placeholder(f) for f in fields)})"
+    )
     return _executemany(sql, rows)
 
 

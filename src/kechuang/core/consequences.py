@@ -23,7 +23,13 @@ def facts_changed(*, years, actor=None) -> None:
 
     def schedule() -> None:
         for title, func in settings.FACTS_CHANGED_CONSEQUENCES:
-            jobs.start(kind="facts_followup", title=f"{title}（{'、'.join(map(str, years))} 年度）", func=func,
-                       user=user, years=years, user_id=getattr(user, "pk", None))
+            jobs.start(
+                kind="facts_followup",
+                title=f"{title}（{'、'.join(map(str, years))} 年度）",
+                func=func,
+                user=user,
+                years=years,
+                user_id=getattr(user, "pk", None),
+            )
 
     transaction.on_commit(schedule)

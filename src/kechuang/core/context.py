@@ -10,8 +10,11 @@ def _chains_and_services(user) -> list:
 
     items = []
     if user.is_bureau or user.role == "park_operator":
-        items += [(_("产业链"), reverse("chains:index")), (_("载体"), reverse("carriers:list")),
-                  (_("服务单"), reverse("onestop:inbox"))]
+        items += [
+            (_("产业链"), reverse("chains:index")),
+            (_("载体"), reverse("carriers:list")),
+            (_("服务单"), reverse("onestop:inbox")),
+        ]
     if user.is_bureau:
         items.append((_("我的企业"), reverse("onestop:mine")))
     if user.role == "enterprise_user" and user.enterprise_id:

@@ -59,8 +59,12 @@ def field_value(name: str, value, field=None) -> str:
     column = facts.BY_NAME.get(name)
     unit = labels.unit(name)
     money_field = "万元" in str(getattr(field, "verbose_name", ""))
-    numeric_field = bool(unit) or money_field or (column is not None and column.kind in NUMERIC_KINDS) or \
-        isinstance(field, NUMERIC_FIELDS)
+    numeric_field = (
+        bool(unit)
+        or money_field
+        or (column is not None and column.kind in NUMERIC_KINDS)
+        or isinstance(field, NUMERIC_FIELDS)
+    )
     amount = decimal(value)
     if amount is not None and (numeric_field or not isinstance(value, str)):
         if money_field or unit == "万元":

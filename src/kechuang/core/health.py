@@ -37,8 +37,9 @@ def queue_answers() -> bool:
         if settings.REDIS_URL:
             import redis
 
-            client = redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
-                                          socket_timeout=REDIS_TIMEOUT_SECONDS)
+            client = redis.Redis.from_url(
+                settings.REDIS_URL, socket_connect_timeout=REDIS_TIMEOUT_SECONDS, socket_timeout=REDIS_TIMEOUT_SECONDS
+            )
             try:
                 return bool(client.ping())
             finally:

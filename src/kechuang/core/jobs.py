@@ -65,9 +65,14 @@ def report(job: Job, done: int, total: int | None = None, message: str | None = 
 
 def claim(job_id: str) -> bool:
     """Take a queued job for this process; False when another process has it or it has finished."""
-    return bool(Job.objects.filter(pk=job_id, status=Job.Status.QUEUED).update(
-        status=Job.Status.RUNNING, worker=WORKER_ID, heartbeat_at=timezone.now(), attempts=F("attempts") + 1,
-    ))
+    return bool(
+        Job.objects.filter(pk=job_id, status=Job.Status.QUEUED).update(
+            status=Job.Status.RUNNING,
+            worker=WORKER_ID,
+            heartbeat_at=timezone.now(),
+            attempts=F("attempts") + 1,
+        )
+    )
 
 
 class Heartbeat:
@@ -84,7 +89,8 @@ class Heartbeat:
         try:
             while not self.stop.wait(interval):
                 Job.objects.filter(pk=self.job_id, worker=WORKER_ID, status=Job.Status.RUNNING).update(
-                    heartbeat_at=timezone.now())
+                    heartbeat_at=timezone.now()
+                )
         finally:
             connection.close()
 
@@ -109,19 +115,27 @@ def execute(job_id: str, func: str, kwargs: dict) -> None:
             result = getattr(importlib.import_module(module_name), attr)(job, **kwargs) or {}
     except Failed as exc:
         Job.objects.filter(pk=job.pk).update(
-            status=Job.Status.FAILED, message=exc.message[:500], finished_at=timezone.now(), result=exc.result,
+            status=Job.Status.FAILED,
+            message=exc.message[:500],
+            finished_at=timezone.now(),
+            result=exc.result,
         )
         return
     except Exception as exc:  # a job's failure is shown on its page, not lost in a worker log
         log.exception("job %s failed", job_id)
         Job.objects.filter(pk=job.pk).update(
-            status=Job.Status.FAILED, message=f"任务失败：{exc}"[:500], finished_at=timezone.now(),
+            status=Job.Status.FAILED,
+            message=f"任务失败：{exc}"[:500],
+            finished_at=timezone.now(),
             result={"error": str(exc), "traceback": traceback.format_exc()[-4000:]},
         )
         return
     Job.objects.filter(pk=job.pk).update(
-        status=Job.Status.DONE, result=result, finished_at=timezone.now(),
-        done=max(job.done, job.total), message=result.get("message", "")[:500] if isinstance(result, dict) else "",
+        status=Job.Status.DONE,
+        result=result,
+        finished_at=timezone.now(),
+        done=max(job.done, job.total),
+        message=result.get("message", "")[:500] if isinstance(result, dict) else "",
     )
 
 
@@ -143,12 +157,16 @@ def recover_stalled() -> list[str]:
     for job in Job.objects.filter(status=Job.Status.RUNNING, heartbeat_at__lt=cutoff):
         same = Job.objects.filter(pk=job.pk, status=Job.Status.RUNNING, heartbeat_at=job.heartbeat_at)
         if not job.func or job.attempts >= settings.JOB_MAX_ATTEMPTS:
-            same.update(status=Job.Status.FAILED, finished_at=timezone.now(),
-                        message=f"后台处理进程中断 {job.attempts} 次，已停止重试，请重新提交")
+            same.update(
+                status=Job.Status.FAILED,
+                finished_at=timezone.now(),
+                message=f"后台处理进程中断 {job.attempts} 次，已停止重试，请重新提交",
+            )
             continue
         delay = retry_delay(job.attempts)
-        if same.update(status=Job.Status.QUEUED, worker="",
-                       message=f"后台处理进程中断，{delay:g} 秒后第 {job.attempts + 1} 次尝试"):
+        if same.update(
+            status=Job.Status.QUEUED, worker="", message=f"后台处理进程中断，{delay:g} 秒后第 {job.attempts + 1} 次尝试"
+        ):
             run_job.schedule((str(job.pk), job.func, job.kwargs), delay=delay)
             log.warning("job %s lost its worker %s; queued again in %s s", job.pk, job.worker, delay)
             requeued.append(str(job.pk))

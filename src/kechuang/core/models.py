@@ -82,7 +82,11 @@ class AuditEvent(models.Model):
 
     at = models.DateTimeField(_("时间"), db_index=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
         verbose_name=_("操作人"),
     )
     # The actor's username when the event was written (kept in the chain even if the account is renamed).
@@ -92,7 +96,11 @@ class AuditEvent(models.Model):
     object_type = models.CharField(_("对象类型"), max_length=64)
     object_id = models.CharField(_("对象"), max_length=64)
     enterprise = models.ForeignKey(
-        "enterprises.Enterprise", null=True, blank=True, on_delete=models.PROTECT, related_name="audit_events",
+        "enterprises.Enterprise",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="audit_events",
     )
     changes = models.JSONField(_("变更"), default=dict, blank=True)
     note = models.CharField(_("说明"), max_length=500, blank=True)
@@ -103,8 +111,11 @@ class AuditEvent(models.Model):
 
     class Meta:
         ordering = ["-at", "-id"]
-        indexes = [models.Index(fields=["enterprise", "-at"]), models.Index(fields=["object_type", "object_id"]),
-                   models.Index(fields=["action", "-at"])]
+        indexes = [
+            models.Index(fields=["enterprise", "-at"]),
+            models.Index(fields=["object_type", "object_id"]),
+            models.Index(fields=["action", "-at"]),
+        ]
         verbose_name = _("审计记录")
         verbose_name_plural = _("审计记录")
 
@@ -137,7 +148,11 @@ class Job(models.Model):
     message = models.CharField(_("消息"), max_length=500, blank=True)
     result = models.JSONField(_("结果"), default=dict, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)

@@ -21,6 +21,8 @@ from django.utils.translation import gettext as _
 from .excel import xlsx_response
 
 TREASURY_HEADER = ("户名", "开户行", "账号", "金额（万元）", "金额（元）")
+
+
 def ensure_checker(maker_id: int | None, user) -> None:
     """The approver must not be the maker (经办、审批须分离)."""
     if maker_id is not None and maker_id == user.pk:
@@ -37,8 +39,14 @@ def yuan(amount_wan: Decimal) -> int:
     return int((Decimal(amount_wan) * 10000).to_integral_value(ROUND_HALF_UP))
 
 
-def treasury_response(title: str, rows: Iterable[Sequence], *, payee: str = "收款单位", code: str = "统一社会信用代码",
-                      extra: Sequence[str] = ()):
+def treasury_response(
+    title: str,
+    rows: Iterable[Sequence],
+    *,
+    payee: str = "收款单位",
+    code: str = "统一社会信用代码",
+    extra: Sequence[str] = (),
+):
     """The treasury list as an Excel download. Each row: (payee, code, account name, bank, account number,
     amount in 万元, *extra values)."""
     header = ["序号", payee, code, *TREASURY_HEADER, *extra]

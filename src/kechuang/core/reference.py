@@ -34,9 +34,20 @@ def _upsert(model, rows: list[dict], computed: dict) -> None:
     """Insert parents before children (rows come ordered by level) and update names that changed."""
     for level in sorted({r["level"] for r in rows}):
         objs = [
-            model(code=r["code"], name=r["name"], level=r["level"], parent_id=r["parent"],
-                  **{k: f(r) for k, f in computed.items()})
-            for r in rows if r["level"] == level
+            model(
+                code=r["code"],
+                name=r["name"],
+                level=r["level"],
+                parent_id=r["parent"],
+                **{k: f(r) for k, f in computed.items()},
+            )
+            for r in rows
+            if r["level"] == level
         ]
-        model.objects.bulk_create(objs, batch_size=1000, update_conflicts=True, unique_fields=["code"],
-                                  update_fields=["name", "level", "parent", *computed])
+        model.objects.bulk_create(
+            objs,
+            batch_size=1000,
+            update_conflicts=True,
+            unique_fields=["code"],
+            update_fields=["name", "level", "parent", *computed],
+        )

@@ -30,8 +30,9 @@ def home(request):
     if user.is_audit_admin:  # reads the audit log and nothing else
         return redirect("core:audit")
     enterprises = selectors.enterprises_for(user)
-    latest_year = AnnualFigure.objects.filter(enterprise__in=enterprises).order_by("-year").values_list(
-        "year", flat=True).first()
+    latest_year = (
+        AnnualFigure.objects.filter(enterprise__in=enterprises).order_by("-year").values_list("year", flat=True).first()
+    )
     counts = {
         "enterprises": enterprises.count(),
         "figures": AnnualFigure.objects.filter(enterprise__in=enterprises).count(),
@@ -41,8 +42,7 @@ def home(request):
         "pending": selectors.submissions_for(user).filter(status="submitted").count(),
     }
     recent_jobs = Job.objects.filter(created_by=user)[:5]
-    return render(request, "core/home.html", {"counts": counts, "jobs": recent_jobs,
-                                              "needs": workbench.needs(user)})
+    return render(request, "core/home.html", {"counts": counts, "jobs": recent_jobs, "needs": workbench.needs(user)})
 
 
 @login_required
@@ -95,12 +95,20 @@ def audit_log(request):
     if request.GET.get("format") == "xlsx":
         count = events.count()
         if count <= EXPORT_MAX_ROWS:
-            audit.record(actor=request.user, action="audit.export", object_type="core.auditevent", object_id="",
-                         note=_("导出 %(n)s 条审计记录（筛选：%(f)s）") % {
-                             "n": count, "f": request.GET.urlencode()[:300] or _("无")})
+            audit.record(
+                actor=request.user,
+                action="audit.export",
+                object_type="core.auditevent",
+                object_id="",
+                note=_("导出 %(n)s 条审计记录（筛选：%(f)s）")
+                % {"n": count, "f": request.GET.urlencode()[:300] or _("无")},
+            )
             return _audit_export(events)
-        messages.error(request, _("共 %(count)s 条记录，超过导出上限 %(max)s 条，请缩小筛选范围后再导出")
-                       % {"count": count, "max": EXPORT_MAX_ROWS})
+        messages.error(
+            request,
+            _("共 %(count)s 条记录，超过导出上限 %(max)s 条，请缩小筛选范围后再导出")
+            % {"count": count, "max": EXPORT_MAX_ROWS},
+        )
     query = request.GET.copy()
     for key in ("page", "format"):
         query.pop(key, None)
@@ -111,9 +119,17 @@ def audit_log(request):
         e.object_text = audit.object_type_label(e.object_type)
         e.object_name = accounts.get(e.object_id, e.object_id) if e.object_type == "accounts.user" else e.object_id
         e.changes_shown = audit.changes_text(e.object_type, e.changes)
-    return render(request, "core/audit_log.html", {
-        "form": form, "page": page, "query": query.urlencode(), "retention_days": audit.retention_days(),
-        "security": request.user.is_audit_admin})
+    return render(
+        request,
+        "core/audit_log.html",
+        {
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "retention_days": audit.retention_days(),
+            "security": request.user.is_audit_admin,
+        },
+    )
 
 
 def _account_names(events) -> dict[str, str]:
@@ -123,17 +139,46 @@ def _account_names(events) -> dict[str, str]:
     return {str(pk): name for pk, name in users}
 
 
-AUDIT_HEADER = ["时间", "操作人", "操作", "对象类型", "对象", "企业", "统一社会信用代码", "变更（原值 → 新值）", "说明",
-                "操作人账号", "来源地址", "记录编号", "记录哈希"]
+AUDIT_HEADER = [
+    "时间",
+    "操作人",
+    "操作",
+    "对象类型",
+    "对象",
+    "企业",
+    "统一社会信用代码",
+    "变更（原值 → 新值）",
+    "说明",
+    "操作人账号",
+    "来源地址",
+    "记录编号",
+    "记录哈希",
+]
 
 
 def _audit_export(events):
-    return xlsx_response("操作日志", AUDIT_HEADER, (
-        [timezone.localtime(e.at).strftime("%Y-%m-%d %H:%M:%S"), str(e.actor or _("系统")),
-         audit.action_label(e.action), audit.object_type_label(e.object_type), e.object_id,
-         e.enterprise.name if e.enterprise else "", e.enterprise.uscc if e.enterprise else "",
-         audit.changes_text(e.object_type, e.changes), e.note, e.actor_name, e.address or "", e.pk, e.hash]
-        for e in events.iterator(chunk_size=2000)))
+    return xlsx_response(
+        "操作日志",
+        AUDIT_HEADER,
+        (
+            [
+                timezone.localtime(e.at).strftime("%Y-%m-%d %H:%M:%S"),
+                str(e.actor or _("系统")),
+                audit.action_label(e.action),
+                audit.object_type_label(e.object_type),
+                e.object_id,
+                e.enterprise.name if e.enterprise else "",
+                e.enterprise.uscc if e.enterprise else "",
+                audit.changes_text(e.object_type, e.changes),
+                e.note,
+                e.actor_name,
+                e.address or "",
+                e.pk,
+                e.hash,
+            ]
+            for e in events.iterator(chunk_size=2000)
+        ),
+    )
 
 
 def csrf_failure(request, reason=""):

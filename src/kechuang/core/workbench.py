@@ -34,12 +34,19 @@ def needs(user) -> list[Need]:
 
     out = []
     if user.is_bureau:
-        out.append(Need("alerts", _("待处理预警"), points.alerts_inbox(user).filter(status=Alert.Status.OPEN).count(),
-                        reverse("points:alerts") + "?status=open"))
+        out.append(
+            Need(
+                "alerts",
+                _("待处理预警"),
+                points.alerts_inbox(user).filter(status=Alert.Status.OPEN).count(),
+                reverse("points:alerts") + "?status=open",
+            )
+        )
     if policies.can_see_entitlements(user):
         pending = policies.entitlements_for(user).filter(status=Entitlement.Status.PENDING).count()
-        out.append(Need("entitlements", _("待确认兑现资格"), pending,
-                        reverse("policies:entitlements") + "?status=pending"))
+        out.append(
+            Need("entitlements", _("待确认兑现资格"), pending, reverse("policies:entitlements") + "?status=pending")
+        )
     if user.is_bureau and user.can_admin:
         drafts = policies.batches_for(user).filter(status=PayoutBatch.Status.DRAFT).count()
         out.append(Need("batches", _("待审批兑现批次"), drafts, reverse("policies:batches") + "?status=draft"))
@@ -50,13 +57,30 @@ def needs(user) -> list[Need]:
         expiring = tiers.expiring_certificates(user, clock.today(), EXPIRY_WARNING_DAYS).count()
         out.append(Need("certificates", _("即将到期的高企证书"), expiring, reverse("tiers:expiring")))
     jobs = Job.objects.filter(created_by=user)
-    out.append(Need("imports", _("有拒绝行的导入"), jobs.filter(kind=IMPORT_KIND, result__rejected_rows__gt=0).count(),
-                    reverse("core:jobs") + "?rejected=1"))
-    out.append(Need("running", _("运行中的后台任务"),
-                    jobs.filter(status__in=(Job.Status.QUEUED, Job.Status.RUNNING)).count(),
-                    reverse("core:jobs") + "?status=running"))
-    out.append(Need("failed", _("失败的后台任务"), jobs.filter(status=Job.Status.FAILED).count(),
-                    reverse("core:jobs") + "?status=failed"))
+    out.append(
+        Need(
+            "imports",
+            _("有拒绝行的导入"),
+            jobs.filter(kind=IMPORT_KIND, result__rejected_rows__gt=0).count(),
+            reverse("core:jobs") + "?rejected=1",
+        )
+    )
+    out.append(
+        Need(
+            "running",
+            _("运行中的后台任务"),
+            jobs.filter(status__in=(Job.Status.QUEUED, Job.Status.RUNNING)).count(),
+            reverse("core:jobs") + "?status=running",
+        )
+    )
+    out.append(
+        Need(
+            "failed",
+            _("失败的后台任务"),
+            jobs.filter(status=Job.Status.FAILED).count(),
+            reverse("core:jobs") + "?status=failed",
+        )
+    )
     return out
 
 

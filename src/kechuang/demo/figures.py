@@ -34,16 +34,22 @@ def annual_panel(rng: np.random.Generator, firms: dict, n_years: int) -> dict[st
     Y = n_years
     s = firms["s"]
     k = firms["k"]
-    pos = np.arange(Y)[None, :]                       # column index, last column = latest year
-    back = (Y - 1) - pos                              # years before the latest
+    pos = np.arange(Y)[None, :]  # column index, last column = latest year
+    back = (Y - 1) - pos  # years before the latest
     noise = lambda scale=1.0: rng.standard_normal((n, Y)) * scale  # noqa: E731
 
     # --- revenue: final-year level (log-normal, heavy tail), back-cast with firm growth ----------------
     # Valley firms are young spin-offs: small and less dispersed (the valley's residents reported a little
     # over 1亿 of revenue in total in the first year, with two firms above 2000万).
     sigma = np.where(firms["valley"], 1.0, 1.45)
-    ln_rev = (np.log(900.0) + np.log(firms["scale"]) + sigma * rng.standard_normal(n)
-              - 1.3 * (k == 3) - 0.7 * (k == 4) - 1.4 * firms["valley"])
+    ln_rev = (
+        np.log(900.0)
+        + np.log(firms["scale"])
+        + sigma * rng.standard_normal(n)
+        - 1.3 * (k == 3)
+        - 0.7 * (k == 4)
+        - 1.4 * firms["valley"]
+    )
     rev_last = np.exp(ln_rev)
     growth_mu = 0.05 + 0.05 * s + 0.35 * (k == 3) + 0.20 * (k == 4) + 0.10 * firms["valley"]
     growth = np.clip(growth_mu[:, None] + noise(0.16), -0.6, 3.0)
@@ -59,8 +65,7 @@ def annual_panel(rng: np.random.Generator, firms: dict, n_years: int) -> dict[st
 
     # --- staff -----------------------------------------------------------------------------------------
     rev_per_staff = 42.0 * np.exp(0.45 * rng.standard_normal(n))
-    staff = np.maximum(3.0, np.round(np.maximum(revenue, 60.0) / rev_per_staff[:, None]
-                                     * np.exp(noise(0.05))))
+    staff = np.maximum(3.0, np.round(np.maximum(revenue, 60.0) / rev_per_staff[:, None] * np.exp(noise(0.05))))
     tech_ratio = sigmoid(-1.05 + 1.05 * s + 0.55 * rng.standard_normal(n))[:, None] * np.exp(noise(0.08))
     tech_staff = np.minimum(staff, np.round(staff * np.clip(tech_ratio, 0, 1)))
     rd_staff = np.round(tech_staff * rng.uniform(0.45, 0.9, n)[:, None])
@@ -97,8 +102,9 @@ def annual_panel(rng: np.random.Generator, firms: dict, n_years: int) -> dict[st
     fin_p = np.where(firms["valley"], 0.15, 0.025)[:, None]
     equity = np.where(rng.random((n, Y)) < fin_p, np.exp(rng.normal(np.log(500), 0.9, (n, Y))), 0.0)
     contract_p = np.clip(0.05 + 0.2 * s, 0.0, 0.7)[:, None]
-    tech_contract = np.where(rng.random((n, Y)) < contract_p,
-                             np.exp(rng.normal(np.log(60), 1.0, (n, Y))) * (1 + revenue / 5000), 0.0)
+    tech_contract = np.where(
+        rng.random((n, Y)) < contract_p, np.exp(rng.normal(np.log(60), 1.0, (n, Y))) * (1 + revenue / 5000), 0.0
+    )
     conversions = rng.poisson(np.exp(0.3 + 1.0 * s)[:, None] * np.ones((1, Y)))
 
     # --- IP: year-end stocks (non-decreasing), annual applications -----------------------------------------
@@ -120,15 +126,31 @@ def annual_panel(rng: np.random.Generator, firms: dict, n_years: int) -> dict[st
     pct_apps = rng.poisson(0.02 * np.exp(s)[:, None] * np.ones((1, Y)))
 
     return {
-        "revenue": revenue, "staff_total": staff, "tech_staff": tech_staff, "rd_staff": rd_staff,
-        "postgrad_staff": postgrad, "new_graduates": new_grads, "main_revenue": main_revenue,
-        "hightech_revenue": hightech_revenue, "total_cost_expense": cost, "rd_expense": rd_expense,
-        "rd_expense_domestic": rd_domestic, "rd_tax_relief": rd_tax_relief, "net_profit": net_profit,
-        "total_assets": assets, "total_liabilities": liabilities, "equity_financing": equity,
-        "tech_contract_amount": tech_contract, "conversions": conversions,
-        "invention_applications": inv_apps, "pct_applications": pct_apps,
+        "revenue": revenue,
+        "staff_total": staff,
+        "tech_staff": tech_staff,
+        "rd_staff": rd_staff,
+        "postgrad_staff": postgrad,
+        "new_graduates": new_grads,
+        "main_revenue": main_revenue,
+        "hightech_revenue": hightech_revenue,
+        "total_cost_expense": cost,
+        "rd_expense": rd_expense,
+        "rd_expense_domestic": rd_domestic,
+        "rd_tax_relief": rd_tax_relief,
+        "net_profit": net_profit,
+        "total_assets": assets,
+        "total_liabilities": liabilities,
+        "equity_financing": equity,
+        "tech_contract_amount": tech_contract,
+        "conversions": conversions,
+        "invention_applications": inv_apps,
+        "pct_applications": pct_apps,
         "new_platforms_provincial": rng.poisson(0.01 * np.exp(s)[:, None] * np.ones((1, Y))),
         "awards_provincial": rng.poisson(0.006 * np.exp(s)[:, None] * np.ones((1, Y))),
-        "class1": class1, "utility_models": stock(utility_last), "software_copyrights": stock(software_last),
-        "design_patents": stock(design_last), "back": np.broadcast_to(back, (n, Y)),
+        "class1": class1,
+        "utility_models": stock(utility_last),
+        "software_copyrights": stock(software_last),
+        "design_patents": stock(design_last),
+        "back": np.broadcast_to(back, (n, Y)),
     }

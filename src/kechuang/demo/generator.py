@@ -35,26 +35,65 @@ REFERENCE_N = 8000  # carrier sizes in region.yaml are for this many firms
 # Share of empty cells per column ("unknown" must show up in the demo). Fields a tier needs are rarely
 # empty; optional statistics more often.
 MISSING_RATES = {
-    "staff_total": 0.003, "tech_staff": 0.004, "revenue": 0.003, "rd_expense": 0.004,
-    "total_cost_expense": 0.004, "total_assets": 0.003, "utility_models": 0.003,
-    "main_revenue": 0.01, "hightech_revenue": 0.012, "rd_expense_domestic": 0.01, "net_profit": 0.01,
-    "total_liabilities": 0.01, "conversions": 0.01, "rd_staff": 0.02, "software_copyrights": 0.003,
-    "postgrad_staff": 0.06, "new_graduates": 0.08, "rd_tax_relief": 0.07, "tech_contract_amount": 0.05,
-    "equity_financing": 0.04, "invention_applications": 0.05, "pct_applications": 0.08,
-    "new_platforms_provincial": 0.05, "awards_provincial": 0.05, "digitalization_level": 0.12,
-    "quality_certified": 0.06, "own_brand": 0.06, "strategic_emerging": 0.03, "paid_in_capital": 0.02,
-    "abnormal_listed": 0.005, "major_accident": 0.004, "env_violation": 0.004, "research_misconduct": 0.004,
+    "staff_total": 0.003,
+    "tech_staff": 0.004,
+    "revenue": 0.003,
+    "rd_expense": 0.004,
+    "total_cost_expense": 0.004,
+    "total_assets": 0.003,
+    "utility_models": 0.003,
+    "main_revenue": 0.01,
+    "hightech_revenue": 0.012,
+    "rd_expense_domestic": 0.01,
+    "net_profit": 0.01,
+    "total_liabilities": 0.01,
+    "conversions": 0.01,
+    "rd_staff": 0.02,
+    "software_copyrights": 0.003,
+    "postgrad_staff": 0.06,
+    "new_graduates": 0.08,
+    "rd_tax_relief": 0.07,
+    "tech_contract_amount": 0.05,
+    "equity_financing": 0.04,
+    "invention_applications": 0.05,
+    "pct_applications": 0.08,
+    "new_platforms_provincial": 0.05,
+    "awards_provincial": 0.05,
+    "digitalization_level": 0.12,
+    "quality_certified": 0.06,
+    "own_brand": 0.06,
+    "strategic_emerging": 0.03,
+    "paid_in_capital": 0.02,
+    "abnormal_listed": 0.005,
+    "major_accident": 0.004,
+    "env_violation": 0.004,
+    "research_misconduct": 0.004,
     "dishonest_listed": 0.004,
 }
 # Empty cells of the facts the corrected and 2026 rules read (drawn from their own generator, so adding them
 # changed none of the figures above).
 RULE_FACT_MISSING_RATES = {
-    "restricted_products": 0.003, "data_security_incident": 0.004, "tax_evasion": 0.004,
-    "core_business_it_system": 0.04, "management_certified": 0.04, "product_intl_certified": 0.04,
-    "quality_award": 0.03, "standard_drafted": 0.03, "chain_key_link": 0.04, "key_field_product": 0.04,
-    "niche_top3": 0.03, "niche_leading": 0.03, "class1_ip_applied": 0.02, "rd_institution_own": 0.03,
-    "maker_china_3y": 0.02, "tech_sme_registered": 0.01, "hightech_firm": 0.03, "private_equity_raised": 0.02,
-    "total_income": 0.02, "nontaxable_income": 0.03, "hte_annual_report_filed": 0.01,
+    "restricted_products": 0.003,
+    "data_security_incident": 0.004,
+    "tax_evasion": 0.004,
+    "core_business_it_system": 0.04,
+    "management_certified": 0.04,
+    "product_intl_certified": 0.04,
+    "quality_award": 0.03,
+    "standard_drafted": 0.03,
+    "chain_key_link": 0.04,
+    "key_field_product": 0.04,
+    "niche_top3": 0.03,
+    "niche_leading": 0.03,
+    "class1_ip_applied": 0.02,
+    "rd_institution_own": 0.03,
+    "maker_china_3y": 0.02,
+    "tech_sme_registered": 0.01,
+    "hightech_firm": 0.03,
+    "private_equity_raised": 0.02,
+    "total_income": 0.02,
+    "nontaxable_income": 0.03,
+    "hte_annual_report_filed": 0.01,
 }
 MONEY_COLUMNS = tuple(c.name for c in F.COLUMNS if c.kind == F.MONEY)
 
@@ -102,8 +141,10 @@ class DemoRegion:
 
 @lru_cache(maxsize=1)
 def _config() -> dict:
-    return {name: yaml.safe_load((DATA / f"{name}.yaml").read_text(encoding="utf-8"))
-            for name in ("industries", "names", "region")}
+    return {
+        name: yaml.safe_load((DATA / f"{name}.yaml").read_text(encoding="utf-8"))
+        for name in ("industries", "names", "region")
+    }
 
 
 def generate(n_enterprises: int = 8000, seed: int = 2024, years: tuple = DEFAULT_YEARS) -> DemoRegion:
@@ -126,14 +167,21 @@ def generate(n_enterprises: int = 8000, seed: int = 2024, years: tuple = DEFAULT
     frame = _to_frame(rng, columns, firms, years, extra, not_applicable)
 
     institutions = [dict(i) for i in region_cfg["institutions"]]
-    organisations = [dict(region_cfg["bureau"]), dict(region_cfg["operator"])] + [dict(b) for b in
-                                                                                  region_cfg["banks"]]
+    organisations = [dict(region_cfg["bureau"]), dict(region_cfg["operator"])] + [dict(b) for b in region_cfg["banks"]]
     carriers = _carriers(rng, cfg, firms, scale)
     chains = _chains(rng, cfg, firms)
     users = _users(cfg, carriers[0])
-    return DemoRegion(facts=frame, institutions=institutions, organisations=organisations,
-                      carriers=carriers, valley=carriers[0], chains=chains, users=users, seed=seed,
-                      years=years)
+    return DemoRegion(
+        facts=frame,
+        institutions=institutions,
+        organisations=organisations,
+        carriers=carriers,
+        valley=carriers[0],
+        chains=chains,
+        users=users,
+        seed=seed,
+        years=years,
+    )
 
 
 def generate_password_hint() -> str:
@@ -144,6 +192,7 @@ def generate_password_hint() -> str:
 # --------------------------------------------------------------------------------------------------
 # Firms: static attributes
 # --------------------------------------------------------------------------------------------------
+
 
 def _draw_firms(rng, cfg, n, years, n_valley) -> dict:
     fams = cfg["industries"]["families"]
@@ -196,8 +245,7 @@ def _draw_firms(rng, cfg, n, years, n_valley) -> dict:
     ridx[valley] = next(i for i, r in enumerate(region_rows) if r["code"] == valley_code)
     region_code = np.array([r["code"] for r in region_rows])[ridx]
     prefix = np.array([r["prefix"] for r in region_rows])[ridx]
-    prefix = np.where(rng.random(n) < cfg["region"]["province_prefix_share"],
-                      cfg["region"]["province_prefix"], prefix)
+    prefix = np.where(rng.random(n) < cfg["region"]["province_prefix_share"], cfg["region"]["province_prefix"], prefix)
 
     words = np.empty(n, dtype=object)
     for i, key in enumerate(fam_keys):
@@ -214,9 +262,18 @@ def _draw_firms(rng, cfg, n, years, n_valley) -> dict:
     field_of = np.array([fams[f]["field"] or "" for f in fam_keys], dtype=object)[fam]
     has_field = (field_of != "") & (s > -0.4)
     return {
-        "n": n, "uscc": uscc, "name": names, "region_code": region_code, "industry": industry,
-        "family": np.array(fam_keys)[fam], "s": s, "k": k, "valley": valley, "reg_year": reg_year,
-        "registered_on": registered_on, "has_field": has_field,
+        "n": n,
+        "uscc": uscc,
+        "name": names,
+        "region_code": region_code,
+        "industry": industry,
+        "family": np.array(fam_keys)[fam],
+        "s": s,
+        "k": k,
+        "valley": valley,
+        "reg_year": reg_year,
+        "registered_on": registered_on,
+        "has_field": has_field,
         "field": np.where(has_field, field_of, ""),
         "rd_mult": np.array([fams[f]["rd"] for f in fam_keys])[fam],
         "scale": np.array([fams[f]["scale"] for f in fam_keys])[fam],
@@ -229,6 +286,7 @@ def _draw_firms(rng, cfg, n, years, n_valley) -> dict:
 # --------------------------------------------------------------------------------------------------
 # Columns: annual panel + static attributes + qualifications + compliance
 # --------------------------------------------------------------------------------------------------
+
 
 def _date(year: np.ndarray, day: np.ndarray) -> np.ndarray:
     return (np.asarray(year) - 1970).astype("datetime64[Y]").astype("datetime64[D]") + np.asarray(day)
@@ -253,12 +311,18 @@ def _assemble(rng, cfg, firms, panel, years) -> dict[str, np.ndarray]:
     tcm = np.floor(class1 * p_tcm).astype(np.int64)
     plant = np.floor(class1 * p_plant).astype(np.int64)
     ic = np.floor(class1 * p_ic).astype(np.int64)
-    cols.update(invention_patents=class1 - new_drugs - tcm - plant - ic, new_drugs=new_drugs,
-                tcm_protected=tcm, plant_varieties=plant, ic_layouts=ic)
+    cols.update(
+        invention_patents=class1 - new_drugs - tcm - plant - ic,
+        new_drugs=new_drugs,
+        tcm_protected=tcm,
+        plant_varieties=plant,
+        ic_layouts=ic,
+    )
     self_share = np.where(rng.random(n) < 0.8, 1.0, rng.uniform(0.3, 0.9, n))[:, None]
     cols["class1_self_developed"] = np.floor(class1 * self_share + 1e-9).astype(np.int64)
-    cols["class1_high_value"] = np.floor(cols["class1_self_developed"] * rng.uniform(0.0, 0.6, n)[:, None]
-                                         ).astype(np.int64)
+    cols["class1_high_value"] = np.floor(cols["class1_self_developed"] * rng.uniform(0.0, 0.6, n)[:, None]).astype(
+        np.int64
+    )
 
     # 高企 certificate (data, not a tier): firms whose figures plausibly carried an application hold one.
     rev, rd = cols["revenue"], cols["rd_expense"]
@@ -270,8 +334,15 @@ def _assemble(rng, cfg, firms, panel, years) -> dict[str, np.ndarray]:
     tech_share = cols["tech_staff"][:, -1] / np.maximum(cols["staff_total"][:, -1], 1)
     ht_share = cols["hightech_revenue"][:, -1] / np.maximum(rev_last, 1e-9)
     conv3 = np.where(last3, cols["conversions"], 0).sum(1) / np.maximum(last3.sum(1), 1)
-    plausible = (firms["has_field"] & ip_any & (tech_share >= 0.1) & (rd3 >= rd_need) & (ht_share >= 0.6)
-                 & (conv3 >= 2.0) & (firms["reg_year"] <= years[-1] - 1))
+    plausible = (
+        firms["has_field"]
+        & ip_any
+        & (tech_share >= 0.1)
+        & (rd3 >= rd_need)
+        & (ht_share >= 0.6)
+        & (conv3 >= 2.0)
+        & (firms["reg_year"] <= years[-1] - 1)
+    )
     holds = np.where(plausible, rng.random(n) < 0.80, firms["has_field"] & (rng.random(n) < 0.03))
     holds &= firms["reg_year"] < years[-1]
     first_cert = np.maximum(firms["reg_year"] + 1, years[-1] - rng.integers(0, 12, n))
@@ -284,21 +355,23 @@ def _assemble(rng, cfg, firms, panel, years) -> dict[str, np.ndarray]:
     cols["hte_certified_on"] = np.where(certified, _date(cert_year, cert_day[:, None]), np.datetime64("NaT"))
 
     big = rev_last > 5000
-    level = np.where((s > 1.6) & big & (rng.random(n) < 0.25), 3,
-                     np.where((s > 1.0) & (rng.random(n) < 0.05 + 0.1 * big), 2,
-                              np.where((s > 0.3) & (rng.random(n) < 0.10), 1, 0)))
+    level = np.where(
+        (s > 1.6) & big & (rng.random(n) < 0.25),
+        3,
+        np.where((s > 1.0) & (rng.random(n) < 0.05 + 0.1 * big), 2, np.where((s > 0.3) & (rng.random(n) < 0.10), 1, 0)),
+    )
     cols["rd_institution_level"] = np.broadcast_to(
-        np.array(F.RD_INSTITUTION_LEVELS, dtype=object)[level][:, None], (n, Y))
-    cols["national_award_5y_top3"] = np.broadcast_to(((s > 1.5) & big & (rng.random(n) < 0.03))[:, None],
-                                                     (n, Y))
-    cols["provincial_award_3y"] = (cols["awards_provincial"] > 0) | (
-        (s > 0.8)[:, None] & (rng.random((n, Y)) < 0.03))
-    cols["led_standard_5y"] = np.broadcast_to(
-        ((s > 0.8) & (rng.random(n) < 0.04 + 0.1 * big))[:, None], (n, Y))
-    cols["digitalization_level"] = np.clip(np.round(2.0 + 0.6 * s + rng.normal(0, 0.7, n)), 1, 4
-                                           ).astype(np.int64)[:, None] * np.ones((1, Y), dtype=np.int64)
+        np.array(F.RD_INSTITUTION_LEVELS, dtype=object)[level][:, None], (n, Y)
+    )
+    cols["national_award_5y_top3"] = np.broadcast_to(((s > 1.5) & big & (rng.random(n) < 0.03))[:, None], (n, Y))
+    cols["provincial_award_3y"] = (cols["awards_provincial"] > 0) | ((s > 0.8)[:, None] & (rng.random((n, Y)) < 0.03))
+    cols["led_standard_5y"] = np.broadcast_to(((s > 0.8) & (rng.random(n) < 0.04 + 0.1 * big))[:, None], (n, Y))
+    cols["digitalization_level"] = np.clip(np.round(2.0 + 0.6 * s + rng.normal(0, 0.7, n)), 1, 4).astype(np.int64)[
+        :, None
+    ] * np.ones((1, Y), dtype=np.int64)
     cols["quality_certified"] = np.broadcast_to(
-        (rng.random(n) < np.where(firms["manufacturing"], 0.6, 0.3))[:, None], (n, Y))
+        (rng.random(n) < np.where(firms["manufacturing"], 0.6, 0.3))[:, None], (n, Y)
+    )
     cols["own_brand"] = np.broadcast_to((rng.random(n) < 0.55)[:, None], (n, Y))
     niche = (s > 0.2) & (rng.random(n) < 0.6)
     share = np.where(niche, rng.beta(1.2, 10.0, n), np.nan)
@@ -306,12 +379,15 @@ def _assemble(rng, cfg, firms, panel, years) -> dict[str, np.ndarray]:
 
     # Valley move-in dates (the valley opened 2023-12); relocated valley firms reuse them in _static.
     moved_in = firms["valley_moved_in"] = _date(
-        np.full(n, 2023), rng.integers(334, 365 + 366 + 365, n))  # 2023-12-01 … 2025-12-31
+        np.full(n, 2023), rng.integers(334, 365 + 366 + 365, n)
+    )  # 2023-12-01 … 2025-12-31
     year_end = _date(year_grid, 364)
     cols["valley_resident"] = valley[:, None] & (moved_in[:, None] <= year_end)
     cols["procurement_amount"] = np.where(
         cols["valley_resident"] & (year_grid >= 2024) & (rng.random((n, Y)) < 0.06),
-        np.exp(rng.normal(np.log(300), 0.8, (n, Y))), 0.0)
+        np.exp(rng.normal(np.log(300), 0.8, (n, Y))),
+        0.0,
+    )
 
     # Compliance: rare events; polluting industries see more environmental violations.
     env_p = np.where(np.isin(firms["family"], ["traditional", "materials"]), 0.008, 0.002)[:, None]
@@ -383,27 +459,31 @@ def _rule_facts(rng, firms, cols, years) -> dict[str, np.ndarray]:
     cols["invention_patents"] = np.where(g, np.maximum(cols["invention_patents"], 5), cols["invention_patents"])
     class1 = sum(cols[c] for c in ("invention_patents", "new_drugs", "tcm_protected", "plant_varieties", "ic_layouts"))
     cols["class1_self_developed"] = np.where(g, class1, cols["class1_self_developed"])
-    cols["total_liabilities"] = np.where(g, np.minimum(cols["total_liabilities"], cols["total_assets"] * 0.6),
-                                         cols["total_liabilities"])
+    cols["total_liabilities"] = np.where(
+        g, np.minimum(cols["total_liabilities"], cols["total_assets"] * 0.6), cols["total_liabilities"]
+    )
     early = np.maximum(firms["registered_on"], np.datetime64("2017-01-01"))
     firms["niche_since"] = np.where(giant, np.minimum(firms["niche_since"], early), firms["niche_since"])
 
     level = cols["rd_institution_level"][:, -1]
     cols["rd_institution_own"] = strong | np.broadcast_to(
-        ((level != "none") | ((s > 0.3) & (rng.random(n) < 0.35)))[:, None], (n, Y))
+        ((level != "none") | ((s > 0.3) & (rng.random(n) < 0.35)))[:, None], (n, Y)
+    )
     digital = cols["digitalization_level"][:, -1]
-    cols["core_business_it_system"] = strong | per_firm(0.2) | np.broadcast_to(
-        ((digital >= 2) & (rng.random(n) < 0.85))[:, None], (n, Y))
-    cols["management_certified"] = strong | np.broadcast_to((rng.random(n) < np.where(man, 0.35, 0.2))[:, None],
-                                                            (n, Y))
+    cols["core_business_it_system"] = (
+        strong | per_firm(0.2) | np.broadcast_to(((digital >= 2) & (rng.random(n) < 0.85))[:, None], (n, Y))
+    )
+    cols["management_certified"] = strong | np.broadcast_to((rng.random(n) < np.where(man, 0.35, 0.2))[:, None], (n, Y))
     cols["own_brand"] = cols["own_brand"] | strong
     cols["product_intl_certified"] = np.broadcast_to((man & (s > 0.8) & (rng.random(n) < 0.3))[:, None], (n, Y))
     cols["quality_award"] = np.broadcast_to(((s > 1.0) & (rng.random(n) < 0.08))[:, None], (n, Y))
     cols["standard_drafted"] = cols["led_standard_5y"] | np.broadcast_to(
-        ((s > 0.5) & (rng.random(n) < 0.12))[:, None], (n, Y))
+        ((s > 0.5) & (rng.random(n) < 0.12))[:, None], (n, Y)
+    )
     cols["chain_key_link"] = strong | np.broadcast_to(((s > 0.8) & (rng.random(n) < 0.35))[:, None], (n, Y))
     cols["key_field_product"] = strong | np.broadcast_to(
-        (((man & (s > 0.4)) & (rng.random(n) < 0.5)) | ((soft & (s > 0.8)) & (rng.random(n) < 0.3)))[:, None], (n, Y))
+        (((man & (s > 0.4)) & (rng.random(n) < 0.5)) | ((soft & (s > 0.8)) & (rng.random(n) < 0.3)))[:, None], (n, Y)
+    )
     top3 = niche & (share >= 0.1) & (rng.random(n) < 0.5) | (giant & (share >= 0.08))
     cols["niche_top3"] = np.broadcast_to(top3[:, None], (n, Y))
     cols["niche_leading"] = np.broadcast_to((top3 | (niche & (share >= 0.05)))[:, None], (n, Y))
@@ -426,7 +506,8 @@ def _rule_facts(rng, firms, cols, years) -> dict[str, np.ndarray]:
     cols["private_equity_raised"] = raised | per_firm(0.02)
     young = firms["valley"] & (firms["reg_year"] >= years[-1] - 4) & (rng.random(n) < 0.1)
     cols["pre_a_investment"] = np.broadcast_to(
-        np.where(young, np.exp(rng.normal(np.log(3000), 0.8, n)), 0.0)[:, None], (n, Y))
+        np.where(young, np.exp(rng.normal(np.log(3000), 0.8, n)), 0.0)[:, None], (n, Y)
+    )
     amount = cols["procurement_amount"]
     cols["procurement_sales"] = np.where(amount > 0, amount * rng.uniform(0.2, 1.0, (n, Y)), 0.0)
     return {"hte_annual_report_filed": ~certified}
@@ -454,8 +535,14 @@ def _static(rng, cfg, firms, cols, years) -> None:
     institute = [i["name"] for i in inst if i["in_province"] and i["kind"] == "research_institute"]
     external_inst = [i["name"] for i in inst if not i["in_province"]]
     vshares = cfg["region"]["valley"]["origin_shares"]
-    general = {"local_startup": 0.70, "other": 0.13, "relocated": 0.08, "local_institution_team": 0.05,
-               "research_institute": 0.015, "external_institution_team": 0.025}
+    general = {
+        "local_startup": 0.70,
+        "other": 0.13,
+        "relocated": 0.08,
+        "local_institution_team": 0.05,
+        "research_institute": 0.015,
+        "external_institution_team": 0.025,
+    }
     origin = _pick(rng, list(general), list(general.values()), n)
     # Valley origins follow the shares exactly (quotas), as the valley reports them.
     origin[valley] = _quota(rng, list(vshares), list(vshares.values()), int(valley.sum()))
@@ -472,9 +559,11 @@ def _static(rng, cfg, firms, cols, years) -> None:
     firms["origin"] = origin
     firms["origin_institution"] = institution
     relocated = origin == "relocated"
-    reloc_date = np.where(valley, firms["valley_moved_in"],
-                          _date(np.maximum(firms["reg_year"], years[-1] - rng.integers(0, 10, n)),
-                                rng.integers(0, 365, n)))
+    reloc_date = np.where(
+        valley,
+        firms["valley_moved_in"],
+        _date(np.maximum(firms["reg_year"], years[-1] - rng.integers(0, 10, n)), rng.integers(0, 365, n)),
+    )
     firms["relocated_on"] = np.where(relocated, reloc_date, np.datetime64("NaT"))
 
 
@@ -498,10 +587,19 @@ def _pick(rng, values: list, weights: list, n: int) -> np.ndarray:
 # --------------------------------------------------------------------------------------------------
 
 STATIC_FROM_FIRMS = {
-    "uscc": "uscc", "name": "name", "region_code": "region_code", "industry_code": "industry",
-    "registered_on": "registered_on", "paid_in_capital": "paid_in_capital", "hightech_field": "field",
-    "strategic_emerging": "strategic_emerging", "niche_since": "niche_since", "listed": "listed",
-    "valuation": "valuation", "origin": "origin", "origin_institution": "origin_institution",
+    "uscc": "uscc",
+    "name": "name",
+    "region_code": "region_code",
+    "industry_code": "industry",
+    "registered_on": "registered_on",
+    "paid_in_capital": "paid_in_capital",
+    "hightech_field": "field",
+    "strategic_emerging": "strategic_emerging",
+    "niche_since": "niche_since",
+    "listed": "listed",
+    "valuation": "valuation",
+    "origin": "origin",
+    "origin_institution": "origin_institution",
 }
 ROW_STATIC = {"relocated_on": "relocated_on"}
 
@@ -524,16 +622,16 @@ def _to_frame(rng, cols, firms, years, extra, not_applicable: dict[str, np.ndarr
         data[name] = _series(name, values, dtype)
     frame = pl.DataFrame(data)
     # Static attributes go missing for the firm (all its rows), annual ones cell by cell.
-    nulls = {name: (np.repeat(rng.random(n) < rate, k) if name in F.STATIC_NAMES
-                    else rng.random(frame.height) < rate)
-             for name, rate in MISSING_RATES.items()}
+    nulls = {
+        name: (np.repeat(rng.random(n) < rate, k) if name in F.STATIC_NAMES else rng.random(frame.height) < rate)
+        for name, rate in MISSING_RATES.items()
+    }
     # The rule facts' empty cells come from their own stream; cells that do not apply are empty too.
     nulls.update({name: extra.random(frame.height) < rate for name, rate in RULE_FACT_MISSING_RATES.items()})
     for name, mask_ in not_applicable.items():
         nulls[name] = nulls.get(name, np.zeros(frame.height, dtype=bool)) | np.asarray(mask_)[mask]
     frame = frame.with_columns(
-        pl.when(pl.Series(mask_)).then(None).otherwise(pl.col(name)).alias(name)
-        for name, mask_ in nulls.items()
+        pl.when(pl.Series(mask_)).then(None).otherwise(pl.col(name)).alias(name) for name, mask_ in nulls.items()
     )
     return frame.sort(["uscc", "year"])
 
@@ -559,16 +657,22 @@ def _series(name: str, values: np.ndarray, dtype) -> pl.Series:
 # Carriers, chains, users
 # --------------------------------------------------------------------------------------------------
 
+
 def _carriers(rng, cfg, firms, scale) -> list[dict]:
     vcfg = cfg["region"]["valley"]
     order = np.argsort(firms["valley_moved_in"], kind="stable")
     vidx = [i for i in order if firms["valley"][i]]
-    residents = [{"uscc": str(firms["uscc"][i]), "moved_in": _py_date(firms["valley_moved_in"][i])}
-                 for i in vidx]
+    residents = [{"uscc": str(firms["uscc"][i]), "moved_in": _py_date(firms["valley_moved_in"][i])} for i in vidx]
     valley = {
-        "key": vcfg["key"], "name": vcfg["name"], "kind": vcfg["kind"], "region_code": vcfg["region_code"],
-        "opened_on": vcfg["opened_on"], "operator": vcfg["operator"], "area_km2": vcfg["area_km2"],
-        "residents": residents, "teams": _teams(rng, cfg, max(1, round(vcfg["teams"] * scale))),
+        "key": vcfg["key"],
+        "name": vcfg["name"],
+        "kind": vcfg["kind"],
+        "region_code": vcfg["region_code"],
+        "opened_on": vcfg["opened_on"],
+        "operator": vcfg["operator"],
+        "area_km2": vcfg["area_km2"],
+        "residents": residents,
+        "teams": _teams(rng, cfg, max(1, round(vcfg["teams"] * scale))),
     }
     out = [valley]
     taken = firms["valley"].copy()
@@ -589,13 +693,21 @@ def _carriers(rng, cfg, firms, scale) -> list[dict]:
         moved = np.minimum(moved, np.datetime64("2025-12-31"))
         if c["kind"] == "pilot_base":
             moved = np.maximum(moved, firms["valley_moved_in"][pick])
-        out.append({
-            "key": c["key"], "name": c["name"], "kind": c["kind"], "region_code": c["region_code"],
-            "opened_on": c["opened_on"], "operator": None, "area_km2": None,
-            "residents": [{"uscc": str(firms["uscc"][i]), "moved_in": _py_date(m)}
-                          for i, m in zip(pick, moved, strict=True)],
-            "teams": [],
-        })
+        out.append(
+            {
+                "key": c["key"],
+                "name": c["name"],
+                "kind": c["kind"],
+                "region_code": c["region_code"],
+                "opened_on": c["opened_on"],
+                "operator": None,
+                "area_km2": None,
+                "residents": [
+                    {"uscc": str(firms["uscc"][i]), "moved_in": _py_date(m)} for i, m in zip(pick, moved, strict=True)
+                ],
+                "teams": [],
+            }
+        )
     return out
 
 
@@ -613,8 +725,14 @@ def _teams(rng, cfg, n_teams) -> list[dict]:
     moved = _date(np.full(n_teams, 2023), rng.integers(334, 365 + 366 + 365, n_teams))
     teams = []
     for i in np.argsort(moved, kind="stable"):
-        teams.append({"name": f"{leaders[i]}{topics[i]}团队", "institution": institution[i],
-                      "leader": leaders[i], "moved_in": _py_date(moved[i])})
+        teams.append(
+            {
+                "name": f"{leaders[i]}{topics[i]}团队",
+                "institution": institution[i],
+                "leader": leaders[i],
+                "moved_in": _py_date(moved[i]),
+            }
+        )
     return teams
 
 
@@ -629,15 +747,19 @@ def _chains(rng, cfg, firms) -> list[dict]:
         # Leader = largest firm of the chain; cores = the next largest; members = a sample of the rest.
         ranked = pool[np.lexsort((firms["uscc"][pool], -rev[pool]))]
         n_core = rcfg["chain_cores"]
-        rest = ranked[1 + n_core:]
+        rest = ranked[1 + n_core :]
         n_members = round(len(rest) * rcfg["chain_member_share"])
         members = np.sort(rng.choice(rest, n_members, replace=False)) if len(rest) else rest
-        out.append({
-            "key": c["key"], "name": c["name"], "classes": list(c["classes"]),
-            "leader": str(firms["uscc"][ranked[0]]),
-            "cores": [str(firms["uscc"][i]) for i in ranked[1:1 + n_core]],
-            "members": [str(firms["uscc"][i]) for i in members],
-        })
+        out.append(
+            {
+                "key": c["key"],
+                "name": c["name"],
+                "classes": list(c["classes"]),
+                "leader": str(firms["uscc"][ranked[0]]),
+                "cores": [str(firms["uscc"][i]) for i in ranked[1 : 1 + n_core]],
+                "members": [str(firms["uscc"][i]) for i in members],
+            }
+        )
     return out
 
 
@@ -648,14 +770,18 @@ def _users(cfg, valley) -> list[dict]:
     users = []
     for u in rcfg["users"]:
         org = u["organisation"]
-        users.append({
-            "username": u["username"], "display_name": u["display_name"], "role": u["role"],
-            "organisation": org if org in orgs else None,
-            "organisation_name": orgs.get(org) or inst.get(org),
-            "enterprise_uscc": valley["residents"][0]["uscc"] if org == "enterprise" else None,
-            "institution": inst.get(org),
-            "password": rcfg["password"],
-        })
+        users.append(
+            {
+                "username": u["username"],
+                "display_name": u["display_name"],
+                "role": u["role"],
+                "organisation": org if org in orgs else None,
+                "organisation_name": orgs.get(org) or inst.get(org),
+                "enterprise_uscc": valley["residents"][0]["uscc"] if org == "enterprise" else None,
+                "institution": inst.get(org),
+                "password": rcfg["password"],
+            }
+        )
     return users
 
 

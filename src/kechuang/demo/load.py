@@ -70,8 +70,18 @@ def clear() -> None:
     for label in ("challenges", "finance", "policies", "points", "onestop", "chains", "techtransfer"):
         for model in reversed(list(apps.get_app_config(label).get_models())):
             model.objects.all().delete()
-    for model in (TierRun, ParameterVersion, FigureSubmission, Qualification, RankingRun, Residency, Team,
-                  AnnualFigure, Carrier, Job):
+    for model in (
+        TierRun,
+        ParameterVersion,
+        FigureSubmission,
+        Qualification,
+        RankingRun,
+        Residency,
+        Team,
+        AnnualFigure,
+        Carrier,
+        Job,
+    ):
         model.objects.all().delete()
     audit.wipe_demo()  # refused unless this database was built by the demo
     ApiToken.objects.all().delete()
@@ -88,8 +98,9 @@ def load(region: DemoRegion, progress=print) -> dict[str, int]:
     orgs = _organisations(region)
     progress(f"写入 {region.facts['uscc'].n_unique()} 家企业、{region.facts.height} 条年度数据……")
     columns = [c for c in region.facts.columns if c in facts.BY_NAME]
-    stats = services.upsert_facts(frame_to_rows(region.facts), columns=columns, audit_changes=False,
-                                  schedule_consequences=False, note="演示数据")
+    stats = services.upsert_facts(
+        frame_to_rows(region.facts), columns=columns, audit_changes=False, schedule_consequences=False, note="演示数据"
+    )
     ids = dict(Enterprise.objects.values_list("uscc", "pk"))
     progress("写入载体、团队、入驻与资质……")
     residencies = _carriers(region, orgs, ids)
@@ -113,25 +124,43 @@ def load(region: DemoRegion, progress=print) -> dict[str, int]:
     walked = payouts.walk(POLICY_AS_OF.year)
     challenges = challenge_demo.build(region.seed, region.users[0]["password"], progress)
     domains = industry.load(region, ids, progress=progress)
-    audit.record(actor=None, action="demo.build", obj=Organisation.objects.get(name=region.organisations[0]["name"]),
-                 note=f"生成演示区域：seed={region.seed}，企业 {len(ids)} 家")
-    return {**stats, "residencies": residencies, "qualifications": qualifications, "users": users,
-            "tier_runs": runs, "entitlements": entitlements, "challenges": challenges["challenges"],
-            "loans": finance_stats["loans"], **contracts, **walked, **domains}
+    audit.record(
+        actor=None,
+        action="demo.build",
+        obj=Organisation.objects.get(name=region.organisations[0]["name"]),
+        note=f"生成演示区域：seed={region.seed}，企业 {len(ids)} 家",
+    )
+    return {
+        **stats,
+        "residencies": residencies,
+        "qualifications": qualifications,
+        "users": users,
+        "tier_runs": runs,
+        "entitlements": entitlements,
+        "challenges": challenges["challenges"],
+        "loans": finance_stats["loans"],
+        **contracts,
+        **walked,
+        **domains,
+    }
 
 
 def _organisations(region: DemoRegion) -> dict[str, Organisation]:
-    kinds = {"bureau": Organisation.Kind.BUREAU, "operator": Organisation.Kind.OPERATOR,
-             "bank": Organisation.Kind.BANK}
+    kinds = {"bureau": Organisation.Kind.BUREAU, "operator": Organisation.Kind.OPERATOR, "bank": Organisation.Kind.BANK}
     objs = {}
     for org in region.organisations:
-        objs[org["key"]] = Organisation(name=org["name"], kind=kinds.get(org["kind"], org["kind"]),
-                                        region_id=org.get("region_code"))
+        objs[org["key"]] = Organisation(
+            name=org["name"], kind=kinds.get(org["kind"], org["kind"]), region_id=org.get("region_code")
+        )
     for inst in region.institutions:
-        kind = Organisation.Kind.RD_INSTITUTION if inst.get("kind") == "research_institute" else \
-            Organisation.Kind.INSTITUTION
-        objs[inst["key"]] = Organisation(name=inst["name"], kind=kind, in_province=inst.get("in_province"),
-                                         region_id=inst.get("region_code"))
+        kind = (
+            Organisation.Kind.RD_INSTITUTION
+            if inst.get("kind") == "research_institute"
+            else Organisation.Kind.INSTITUTION
+        )
+        objs[inst["key"]] = Organisation(
+            name=inst["name"], kind=kind, in_province=inst.get("in_province"), region_id=inst.get("region_code")
+        )
     Organisation.objects.bulk_create(objs.values())
     saved = {o.name: o for o in Organisation.objects.all()}
     return {key: saved[o.name] for key, o in objs.items()}
@@ -143,16 +172,18 @@ def _carriers(region: DemoRegion, orgs: dict, ids: dict) -> int:
     for spec in region.carriers:
         area = spec.get("area_km2")
         carrier = Carrier.objects.create(
-            name=spec["name"], kind=spec["kind"], region_id=spec.get("region_code"),
+            name=spec["name"],
+            kind=spec["kind"],
+            region_id=spec.get("region_code"),
             operator=orgs.get(spec["operator"]) if spec.get("operator") else None,
             opened_on=_date(spec.get("opened_on")),
             area_m2=Decimal(str(area)) * 1_000_000 if area else None,
         )
-        residencies += [Residency(carrier=carrier, enterprise_id=ids[r["uscc"]], start=r["moved_in"])
-                        for r in spec["residents"]]
+        residencies += [
+            Residency(carrier=carrier, enterprise_id=ids[r["uscc"]], start=r["moved_in"]) for r in spec["residents"]
+        ]
         for t in spec["teams"]:
-            team = Team.objects.create(name=t["name"], leader=t["leader"],
-                                       institution=by_name.get(t["institution"]))
+            team = Team.objects.create(name=t["name"], leader=t["leader"], institution=by_name.get(t["institution"]))
             residencies.append(Residency(carrier=carrier, team=team, start=t["moved_in"]))
     Residency.objects.bulk_create(residencies, batch_size=2000)
     return len(residencies)
@@ -161,15 +192,23 @@ def _carriers(region: DemoRegion, orgs: dict, ids: dict) -> int:
 def _qualifications(frame: pl.DataFrame, ids: dict) -> int:
     issued = (
         frame.filter(pl.col("hte_certified_on").is_not_null())
-        .select("uscc", "hte_certified_on").unique().sort("uscc", "hte_certified_on")
+        .select("uscc", "hte_certified_on")
+        .unique()
+        .sort("uscc", "hte_certified_on")
     )
     objs = []
     for uscc, on in issued.iter_rows():
-        objs.append(Qualification(
-            enterprise_id=ids[uscc], kind=Qualification.Kind.HTE_CERTIFICATE, level=Qualification.Level.NATIONAL,
-            title="高新技术企业证书", number=f"GR{on.year}14{ids[uscc] % 1000000:06d}", issued_on=on,
-            expires_on=_add_years(on, HTE_VALID_YEARS),
-        ))
+        objs.append(
+            Qualification(
+                enterprise_id=ids[uscc],
+                kind=Qualification.Kind.HTE_CERTIFICATE,
+                level=Qualification.Level.NATIONAL,
+                title="高新技术企业证书",
+                number=f"GR{on.year}14{ids[uscc] % 1000000:06d}",
+                issued_on=on,
+                expires_on=_add_years(on, HTE_VALID_YEARS),
+            )
+        )
     Qualification.objects.bulk_create(objs, batch_size=2000)
     return len(objs)
 
@@ -177,11 +216,16 @@ def _qualifications(frame: pl.DataFrame, ids: dict) -> int:
 def _users(region: DemoRegion, orgs: dict, ids: dict) -> int:
     by_name = {o.name: o for o in Organisation.objects.all()}
     for spec in region.users:
-        user = User(username=spec["username"], display_name=spec["display_name"], role=spec["role"],
-                    organisation=orgs.get(spec["organisation"]) or by_name.get(spec.get("organisation_name") or ""),
-                    enterprise_id=ids.get(spec.get("enterprise_uscc") or ""),
-                    # The bureau admin also runs the Django admin site when it is on (KECHUANG_ADMIN=1).
-                    is_staff=spec["role"] == "bureau_admin", is_superuser=spec["role"] == "bureau_admin")
+        user = User(
+            username=spec["username"],
+            display_name=spec["display_name"],
+            role=spec["role"],
+            organisation=orgs.get(spec["organisation"]) or by_name.get(spec.get("organisation_name") or ""),
+            enterprise_id=ids.get(spec.get("enterprise_uscc") or ""),
+            # The bureau admin also runs the Django admin site when it is on (KECHUANG_ADMIN=1).
+            is_staff=spec["role"] == "bureau_admin",
+            is_superuser=spec["role"] == "bureau_admin",
+        )
         user.set_password(spec["password"])
         user.save()
     return len(region.users)

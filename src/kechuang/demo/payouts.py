@@ -39,9 +39,13 @@ def budgets(year: int) -> int:
         if latest is None:
             continue
         budget = Budget.objects.create(policy=policy, year=year, amount=latest.amount)
-        audit.record(actor=admin, action="budget.create", obj=budget,
-                     changes={"amount": [None, audit.jsonable(budget.amount)]},
-                     note=f"{policy.code} {year}（演示：沿用 {latest.year} 年度预算）")
+        audit.record(
+            actor=admin,
+            action="budget.create",
+            obj=budget,
+            changes={"amount": [None, audit.jsonable(budget.amount)]},
+            note=f"{policy.code} {year}（演示：沿用 {latest.year} 年度预算）",
+        )
         created += 1
     return created
 
@@ -53,8 +57,9 @@ def walk(year: int) -> dict[str, int]:
     payer = User.objects.get(username="bureau_cashier")
     own = User.objects.get(username="enterprise_user").enterprise_id
     accounts = _bank_accounts(year, own)
-    held = (Entitlement.objects.filter(year=year, status=Entitlement.Status.PENDING, amount__gt=0)
-            .exclude(enterprise_id=own))
+    held = Entitlement.objects.filter(year=year, status=Entitlement.Status.PENDING, amount__gt=0).exclude(
+        enterprise_id=own
+    )
     codes = list(held.order_by("policy__code").values_list("policy__code", flat=True).distinct())
     # The claw-back policy is paid first when it has entitlements; the next policy's batch waits.
     codes.sort(key=lambda code: code != CLAWBACK_POLICY)
@@ -76,13 +81,19 @@ def walk(year: int) -> dict[str, int]:
 
 
 def _bank_accounts(year: int, own: int | None) -> int:
-    firms = (Entitlement.objects.filter(year=year, status__in=Entitlement.ACTIVE, enterprise__bank_account__isnull=True)
-             .exclude(enterprise_id=own).order_by("enterprise_id")
-             .values_list("enterprise_id", "enterprise__name").distinct())
+    firms = (
+        Entitlement.objects.filter(year=year, status__in=Entitlement.ACTIVE, enterprise__bank_account__isnull=True)
+        .exclude(enterprise_id=own)
+        .order_by("enterprise_id")
+        .values_list("enterprise_id", "enterprise__name")
+        .distinct()
+    )
     now = timezone.now()
-    return bulk.insert_rows(BankAccount, ("enterprise_id", "account_name", "bank_name", "account_number",
-                                          "updated_at"),
-                            ((eid, name, BANK, f"6216{eid:012d}", now) for eid, name in firms))
+    return bulk.insert_rows(
+        BankAccount,
+        ("enterprise_id", "account_name", "bank_name", "account_number", "updated_at"),
+        ((eid, name, BANK, f"6216{eid:012d}", now) for eid, name in firms),
+    )
 
 
 def _clawback(batch, user) -> int:
@@ -91,6 +102,7 @@ def _clawback(batch, user) -> int:
     facts_year = entitlement.as_of.year - 1
     if not AnnualFigure.objects.filter(enterprise=entitlement.enterprise, year=facts_year).exists():
         return 0
-    save_figure(entitlement.enterprise, facts_year, {CLAWBACK_FIELD: CLAWBACK_VALUE}, actor=user,
-                note="企业更正研发费用")
+    save_figure(
+        entitlement.enterprise, facts_year, {CLAWBACK_FIELD: CLAWBACK_VALUE}, actor=user, note="企业更正研发费用"
+    )
     return check_clawbacks(batch.policy, user=user)

@@ -48,20 +48,62 @@ OPEN_DAYS = 25  # contracts received this recently are mostly still open
 OPEN_SHARE = 0.8
 OVERDUE_SHARE = 0.04  # of the contracts received 30–60 days ago: still open past their deadline
 LATE_SHARE = 0.03  # decided after the deadline
-OTHER_REGIONS = (("110108", "北京"), ("310115", "上海"), ("440305", "深圳"), ("330106", "杭州"), ("610113", "西安"),
-                 ("120116", "天津"), ("370102", "济南"), ("320111", "南京"))
-FOREIGN = (("DE", "德国某精密机械公司"), ("US", "美国某材料科技公司"), ("JP", "日本某电子株式会社"),
-           ("KR", "韩国某能源公司"), ("SG", "新加坡某工程公司"))
-SUBJECTS = ("锂电池隔膜", "煤基碳材料", "高性能镁合金", "智能矿山巡检机器人", "光伏组件清洗", "特种钢热处理",
-            "中药材有效成分提取", "农产品冷链保鲜", "工业互联网平台", "氢能储运", "半导体封装材料",
-            "医学影像辅助诊断", "有机旱作农业", "煤矸石综合利用", "节能环保锅炉", "高速列车轴承", "碳化硅衬底",
-            "生物发酵饲料", "智能电网巡检", "废水零排放处理", "小杂粮深加工", "铝基复合材料", "数控机床精度补偿",
-            "煤层气开采", "新型干法水泥", "动物疫苗", "功能陶瓷", "智慧农业物联网", "精密铸造", "氢燃料电池电堆")
-ACTIONS = {"development": ("关键技术研发", "工艺开发", "中试技术合作开发", "样机研制"),
-           "transfer": ("发明专利权转让", "专利申请权转让", "技术秘密转让"),
-           "licence": ("专利实施许可", "技术秘密使用许可"),
-           "consulting": ("技术可行性论证", "技术咨询", "技术路线评估"),
-           "service": ("检测分析服务", "技术服务", "工艺优化服务", "技术培训")}
+OTHER_REGIONS = (
+    ("110108", "北京"),
+    ("310115", "上海"),
+    ("440305", "深圳"),
+    ("330106", "杭州"),
+    ("610113", "西安"),
+    ("120116", "天津"),
+    ("370102", "济南"),
+    ("320111", "南京"),
+)
+FOREIGN = (
+    ("DE", "德国某精密机械公司"),
+    ("US", "美国某材料科技公司"),
+    ("JP", "日本某电子株式会社"),
+    ("KR", "韩国某能源公司"),
+    ("SG", "新加坡某工程公司"),
+)
+SUBJECTS = (
+    "锂电池隔膜",
+    "煤基碳材料",
+    "高性能镁合金",
+    "智能矿山巡检机器人",
+    "光伏组件清洗",
+    "特种钢热处理",
+    "中药材有效成分提取",
+    "农产品冷链保鲜",
+    "工业互联网平台",
+    "氢能储运",
+    "半导体封装材料",
+    "医学影像辅助诊断",
+    "有机旱作农业",
+    "煤矸石综合利用",
+    "节能环保锅炉",
+    "高速列车轴承",
+    "碳化硅衬底",
+    "生物发酵饲料",
+    "智能电网巡检",
+    "废水零排放处理",
+    "小杂粮深加工",
+    "铝基复合材料",
+    "数控机床精度补偿",
+    "煤层气开采",
+    "新型干法水泥",
+    "动物疫苗",
+    "功能陶瓷",
+    "智慧农业物联网",
+    "精密铸造",
+    "氢燃料电池电堆",
+)
+ACTIONS = {
+    "development": ("关键技术研发", "工艺开发", "中试技术合作开发", "样机研制"),
+    "transfer": ("发明专利权转让", "专利申请权转让", "技术秘密转让"),
+    "licence": ("专利实施许可", "技术秘密使用许可"),
+    "consulting": ("技术可行性论证", "技术咨询", "技术路线评估"),
+    "service": ("检测分析服务", "技术服务", "工艺优化服务", "技术培训"),
+}
 
 
 def build(region, progress=print, today: dt.date | None = None) -> dict:
@@ -79,27 +121,39 @@ def build(region, progress=print, today: dt.date | None = None) -> dict:
             end = today - dt.timedelta(days=365 * (years_back - 1))
             start = end - dt.timedelta(days=364)
             n = max(1, round(CONTRACTS_PER_YEAR * scale))
-            rows += _contracts(rng, start, end, n, TOTAL_PER_YEAR * Decimal(str(scale)), sellers, buyers,
-                               len(rows))
+            rows += _contracts(rng, start, end, n, TOTAL_PER_YEAR * Decimal(str(scale)), sellers, buyers, len(rows))
         made = _decide(rng, rows, today, staff, office)
         TechContract.objects.bulk_create(made)
         registered = [c for c in made if c.status == TechContract.Status.REGISTERED]
-        audit.record(actor=None, action="demo.build", obj=bureau,
-                     note=f"生成技术合同演示数据：{len(made)} 份，已登记 {len(registered)} 份")
+        audit.record(
+            actor=None,
+            action="demo.build",
+            obj=bureau,
+            note=f"生成技术合同演示数据：{len(made)} 份，已登记 {len(registered)} 份",
+        )
     return {"tech_contracts": len(made)}
 
 
 def _parties(rng, region) -> tuple[list[dict], list[dict]]:
     """Sellers (in-province institutions with their own codes, and firms) and buyers (the registry's firms)."""
-    institutions = list(Organisation.objects.filter(
-        kind__in=(Organisation.Kind.INSTITUTION, Organisation.Kind.RD_INSTITUTION), in_province=True,
-        region__isnull=False).order_by("name"))
-    codes = uscc_codes(np.array([o.region_id for o in institutions]), unique_bodies(rng, len(institutions)),
-                       prefix="12")
-    insts = [{"name": o.name, "uscc": str(code), "region": o.region_id, "institution": o}
-             for o, code in zip(institutions, codes, strict=True)]
-    firms = [{"name": name, "uscc": uscc, "region": region_id or "", "institution": None}
-             for name, uscc, region_id in Enterprise.objects.order_by("pk").values_list("name", "uscc", "region_id")]
+    institutions = list(
+        Organisation.objects.filter(
+            kind__in=(Organisation.Kind.INSTITUTION, Organisation.Kind.RD_INSTITUTION),
+            in_province=True,
+            region__isnull=False,
+        ).order_by("name")
+    )
+    codes = uscc_codes(
+        np.array([o.region_id for o in institutions]), unique_bodies(rng, len(institutions)), prefix="12"
+    )
+    insts = [
+        {"name": o.name, "uscc": str(code), "region": o.region_id, "institution": o}
+        for o, code in zip(institutions, codes, strict=True)
+    ]
+    firms = [
+        {"name": name, "uscc": uscc, "region": region_id or "", "institution": None}
+        for name, uscc, region_id in Enterprise.objects.order_by("pk").values_list("name", "uscc", "region_id")
+    ]
     return insts + firms[: max(1, len(firms) // 4)], firms
 
 
@@ -131,16 +185,29 @@ def _contracts(rng, start, end, n, total, sellers, buyers, offset) -> list[dict]
         non_tech = Decimal(0)
         if rng.random() < NON_TECH_SHARE[0]:
             non_tech = (total_amount * Decimal(str(round(rng.uniform(*NON_TECH_SHARE[1:]), 2)))).quantize(
-                Decimal("0.01"))
+                Decimal("0.01")
+            )
         signed = dates[i] - dt.timedelta(days=int(rng.integers(3, 60)))
         subject = SUBJECTS[int(rng.integers(len(SUBJECTS)))]
         action = ACTIONS[kind][int(rng.integers(len(ACTIONS[kind])))]
-        out.append({
-            "contract_no": f"HT{dates[i]:%Y}{offset + i + 1:05d}", "project": f"{subject}{action}", "type": kind,
-            "seller_name": seller["name"], "seller_uscc": seller["uscc"], "seller_region": seller["region"],
-            "institution": seller["institution"], **buyer, "signed_on": signed,
-            "valid_to": signed + dt.timedelta(days=365 * int(rng.integers(1, 4))), "total_amount": total_amount,
-            "non_tech_amount": non_tech, "written": True, "received_on": dates[i]})
+        out.append(
+            {
+                "contract_no": f"HT{dates[i]:%Y}{offset + i + 1:05d}",
+                "project": f"{subject}{action}",
+                "type": kind,
+                "seller_name": seller["name"],
+                "seller_uscc": seller["uscc"],
+                "seller_region": seller["region"],
+                "institution": seller["institution"],
+                **buyer,
+                "signed_on": signed,
+                "valid_to": signed + dt.timedelta(days=365 * int(rng.integers(1, 4))),
+                "total_amount": total_amount,
+                "non_tech_amount": non_tech,
+                "written": True,
+                "received_on": dates[i],
+            }
+        )
     return out
 
 
@@ -151,8 +218,7 @@ def _buyer(rng, kind: int, firms: list[dict], seller: dict) -> dict:
     if kind == 1:
         region, place = OTHER_REGIONS[int(rng.integers(len(OTHER_REGIONS)))]
         code = str(uscc_codes(np.array([region]), unique_bodies(rng, 1))[0])
-        return {"buyer_name": f"{place}某科技有限公司", "buyer_uscc": code, "buyer_country": "",
-                "buyer_region": region}
+        return {"buyer_name": f"{place}某科技有限公司", "buyer_uscc": code, "buyer_country": "", "buyer_region": region}
     firm = firms[int(rng.integers(len(firms)))]
     while firm["uscc"] == seller["uscc"]:
         firm = firms[int(rng.integers(len(firms)))]
@@ -193,16 +259,22 @@ def _decide(rng, rows: list[dict], today: dt.date, staff, office: str) -> list[T
         d = engine.check(c, received, rules)
         age = (today - received).days
         open_now = (age <= OPEN_DAYS and rng.random() < OPEN_SHARE) or (
-            2 * OPEN_DAYS < age <= 2 * OPEN_DAYS + 35 and rng.random() < OVERDUE_SHARE)
+            2 * OPEN_DAYS < age <= 2 * OPEN_DAYS + 35 and rng.random() < OVERDUE_SHARE
+        )
         within = int(rng.integers(1, d.deadline.days + 1))
-        on = (add_workdays(received, within).date if rules.working_days
-              else received + dt.timedelta(days=within))
+        on = add_workdays(received, within).date if rules.working_days else received + dt.timedelta(days=within)
         if rng.random() < LATE_SHARE:
             on = d.deadline.date + dt.timedelta(days=int(rng.integers(1, 8)))
         if on > today:
             open_now = True
-        obj = TechContract(**row, institution=institution, received_on=received, due_on=d.deadline.date,
-                           expert_review=d.deadline.expert_review, recorded_by=staff)
+        obj = TechContract(
+            **row,
+            institution=institution,
+            received_on=received,
+            due_on=d.deadline.date,
+            expert_review=d.deadline.expert_review,
+            recorded_by=staff,
+        )
         if not open_now:
             clerk = d.registered and rng.random() < CLERK_REFUSAL_SHARE
             obj.status = TechContract.Status.REFUSED if clerk or not d.registered else TechContract.Status.REGISTERED
@@ -217,6 +289,7 @@ def _decide(rng, rows: list[dict], today: dt.date, staff, office: str) -> list[T
     for obj in sorted(decided, key=lambda o: (o.decided_on, o.contract_no)):
         p = _rules(obj.received_on).params
         serials[obj.decided_on.year] = serials.get(obj.decided_on.year, 0) + 1
-        obj.registration_no = engine.registration_number(p["number_format"], obj.decided_on.year, office,
-                                                         p["registration_point"], serials[obj.decided_on.year])
+        obj.registration_no = engine.registration_number(
+            p["number_format"], obj.decided_on.year, office, p["registration_point"], serials[obj.decided_on.year]
+        )
     return made

@@ -152,11 +152,7 @@ def _fractional_years(start: pl.Expr, as_of: dt.date) -> pl.Expr:
     pos_start = (month - 1) * 31 + day - 1
     pos_end = (as_of.month - 1) * 31 + as_of.day - 1
     before_anniversary = pl.lit(pos_end) < pos_start
-    whole = (
-        pl.lit(as_of.year, dtype=pl.Int32)
-        - start.dt.year().cast(pl.Int32)
-        - before_anniversary.cast(pl.Int32)
-    )
+    whole = pl.lit(as_of.year, dtype=pl.Int32) - start.dt.year().cast(pl.Int32) - before_anniversary.cast(pl.Int32)
     share = (pl.lit(pos_end) - pos_start + pl.when(before_anniversary).then(372).otherwise(0)) / 372.0
     return pl.when(start <= pl.lit(as_of)).then(whole.cast(pl.Float64) + share)
 
@@ -337,9 +333,7 @@ def _with_lead(frame: pl.DataFrame, lead: pl.DataFrame) -> pl.DataFrame:
     return joined.with_columns(pl.col("has_next_year_row").fill_null(False))
 
 
-def _joined(
-    panel: pl.DataFrame, current: pl.DataFrame, lagged: list[pl.DataFrame], year: int
-) -> pl.DataFrame:
+def _joined(panel: pl.DataFrame, current: pl.DataFrame, lagged: list[pl.DataFrame], year: int) -> pl.DataFrame:
     if current[_KEY].is_duplicated().any():
         current = current.unique(_KEY, keep="last", maintain_order=True)
     current_keys = current[_KEY].implode()
@@ -370,8 +364,8 @@ def _derived_exprs(year: int, as_of: dt.date) -> list[pl.Expr]:
 
     # 高企 总收入 = 收入总额 − 不征税收入 (工作指引); 营业收入 stands in where either is unknown, and says so.
     income_known = c("total_income").is_not_null() & c("nontaxable_income").is_not_null()
-    total_income = pl.when(income_known).then(_money(c("total_income") - c("nontaxable_income"))).otherwise(
-        c("revenue")
+    total_income = (
+        pl.when(income_known).then(_money(c("total_income") - c("nontaxable_income"))).otherwise(c("revenue"))
     )
     fy_end = dt.date(year, 12, 31)
     registered_year = c("registered_on").dt.year()
@@ -395,8 +389,10 @@ def _derived_exprs(year: int, as_of: dt.date) -> list[pl.Expr]:
         _div(c("rd_expense"), c("total_cost_expense")).alias("rd_ratio_cost"),
         _div(c("hightech_revenue"), c("revenue")).alias("hightech_revenue_share"),
         total_income.alias("total_income_hte"),
-        pl.when(income_known).then(pl.lit("收入总额−不征税收入"))
-        .when(c("revenue").is_not_null()).then(pl.lit("营业收入（未填收入总额或不征税收入时暂用）"))
+        pl.when(income_known)
+        .then(pl.lit("收入总额−不征税收入"))
+        .when(c("revenue").is_not_null())
+        .then(pl.lit("营业收入（未填收入总额或不征税收入时暂用）"))
         .alias("total_income_basis"),
         _div(c("hightech_revenue"), total_income).alias("hightech_income_share"),
         _div(c("main_revenue"), c("revenue")).alias("main_revenue_share"),
@@ -440,25 +436,54 @@ def _second_order_exprs() -> list[pl.Expr]:
         _div(c("rd_expense_3y"), c("revenue_3y")).alias("rd_ratio_3y"),
         _div(c("rd_expense_domestic_3y"), c("rd_expense_3y")).alias("rd_domestic_share"),
         _ratio((c("main_revenue_growth") + c("main_revenue_growth_prev1")) / 2).alias("main_revenue_growth_avg_2y"),
-        _hte_growth(c("net_assets_prev2"), c("net_assets_prev1"), c("net_assets")).alias(
-            "net_assets_growth_hte"
-        ),
+        _hte_growth(c("net_assets_prev2"), c("net_assets_prev1"), c("net_assets")).alias("net_assets_growth_hte"),
         *[pl.when(c("class1_ip") == 0).then(0).otherwise(c(n)).cast(pl.Int64).alias(n) for n in SUBSET_IP],
     ]
 
 
 # Derived values shown as percentages and in 万元 (engine/labels.py formats explanations with them).
-RATIOS = frozenset({
-    "debt_ratio", "tech_staff_ratio", "rd_staff_ratio", "postgrad_staff_ratio", "rd_ratio_revenue",
-    "rd_ratio_revenue_prev1", "rd_ratio_cost", "hightech_revenue_share", "main_revenue_share", "net_margin",
-    "rd_ratio_3y", "rd_domestic_share", "revenue_growth", "main_revenue_growth", "main_revenue_growth_prev1",
-    "main_revenue_growth_avg_2y", "rd_expense_growth", "revenue_cagr_2y", "revenue_cagr_3y",
-    "net_profit_cagr_2y", "revenue_growth_hte", "net_assets_growth_hte", "hightech_income_share",
-})
-MONEY = frozenset({
-    "net_assets", "net_assets_prev1", "net_assets_prev2", "rd_expense_3y", "revenue_3y", "rd_expense_domestic_3y",
-    "equity_financing_3y", "rd_expense_2y", "rd_expense_avg_2y", "equity_financing_2y", "total_income_hte",
-})
+RATIOS = frozenset(
+    {
+        "debt_ratio",
+        "tech_staff_ratio",
+        "rd_staff_ratio",
+        "postgrad_staff_ratio",
+        "rd_ratio_revenue",
+        "rd_ratio_revenue_prev1",
+        "rd_ratio_cost",
+        "hightech_revenue_share",
+        "main_revenue_share",
+        "net_margin",
+        "rd_ratio_3y",
+        "rd_domestic_share",
+        "revenue_growth",
+        "main_revenue_growth",
+        "main_revenue_growth_prev1",
+        "main_revenue_growth_avg_2y",
+        "rd_expense_growth",
+        "revenue_cagr_2y",
+        "revenue_cagr_3y",
+        "net_profit_cagr_2y",
+        "revenue_growth_hte",
+        "net_assets_growth_hte",
+        "hightech_income_share",
+    }
+)
+MONEY = frozenset(
+    {
+        "net_assets",
+        "net_assets_prev1",
+        "net_assets_prev2",
+        "rd_expense_3y",
+        "revenue_3y",
+        "rd_expense_domestic_3y",
+        "equity_financing_3y",
+        "rd_expense_2y",
+        "rd_expense_avg_2y",
+        "equity_financing_2y",
+        "total_income_hte",
+    }
+)
 
 # Chinese labels of the derived values (engine/labels.py adds facts columns and earlier years).
 LABELS = {

@@ -21,12 +21,25 @@ from stdnum.exceptions import InvalidChecksum, InvalidFormat, InvalidLength, Val
 # Column kinds. "money" is 万元 with up to 4 decimal places; "number" is a count that may be an annual
 # average (e.g. 职工总数); "int" is a whole count; "fraction" is a ratio in [0, 1].
 STR, DATE, MONEY, NUMBER, INT, BOOL, ENUM, FRACTION = (
-    "str", "date", "money", "number", "int", "bool", "enum", "fraction",
+    "str",
+    "date",
+    "money",
+    "number",
+    "int",
+    "bool",
+    "enum",
+    "fraction",
 )
 
 HIGHTECH_FIELDS = (
-    "electronic_information", "biomedicine", "aerospace", "new_materials",
-    "hightech_services", "new_energy", "resources_environment", "advanced_manufacturing",
+    "electronic_information",
+    "biomedicine",
+    "aerospace",
+    "new_materials",
+    "hightech_services",
+    "new_energy",
+    "resources_environment",
+    "advanced_manufacturing",
 )
 HIGHTECH_FIELD_LABELS = {
     "electronic_information": "电子信息",
@@ -39,8 +52,12 @@ HIGHTECH_FIELD_LABELS = {
     "advanced_manufacturing": "先进制造与自动化",
 }
 ORIGINS = (
-    "local_institution_team", "external_institution_team", "research_institute",
-    "relocated", "local_startup", "other",
+    "local_institution_team",
+    "external_institution_team",
+    "research_institute",
+    "relocated",
+    "local_startup",
+    "other",
 )
 ORIGIN_LABELS = {
     "local_institution_team": "省内高校院所团队",
@@ -56,8 +73,10 @@ RD_INSTITUTION_LEVEL_LABELS = {"none": "无", "municipal": "市级", "provincial
 MAKER_CHINA_RANKS = ("none", "top500", "top50")
 MAKER_CHINA_RANK_LABELS = {"none": "未入围", "top500": "全国500强企业组", "top50": "全国50强企业组"}
 # Other accepted inputs of enum columns (short forms people type), besides the codes and the labels.
-ENUM_ALIASES = {"rd_institution_level": {"市": "municipal", "省": "provincial", "国家": "national"},
-                "maker_china_3y": {"500强": "top500", "50强": "top50", "无": "none"}}
+ENUM_ALIASES = {
+    "rd_institution_level": {"市": "municipal", "省": "provincial", "国家": "national"},
+    "maker_china_3y": {"500强": "top500", "50强": "top50", "无": "none"},
+}
 
 # Stored precision per numeric kind (money in 万元 to 4 places: 1 元).
 DECIMAL_PLACES = {MONEY: 4, NUMBER: 2, FRACTION: 6}
@@ -124,115 +143,135 @@ def _cols(group: str, static: bool, rows: list[tuple]) -> list[Column]:
     return out
 
 
-IDENTITY = _cols("identity", True, [
-    ("uscc", "统一社会信用代码", STR, {"required": True, "max_length": 18}),
-    ("name", "企业名称", STR, {"required": True, "max_length": 200}),
-    ("region_code", "行政区划代码", STR),
-    ("industry_code", "国民经济行业分类", STR),
-    ("registered_on", "成立日期", DATE),
-    ("paid_in_capital", "实缴资本", MONEY),
-    ("hightech_field", "国家重点支持的高新技术领域", ENUM, {"choices": HIGHTECH_FIELDS}),
-    ("strategic_emerging", "属于战略性新兴产业", BOOL),
-    ("niche_since", "从事细分市场起始日期", DATE),
-    ("listed", "已上市", BOOL),
-    ("valuation", "最近估值", MONEY),
-    ("origin", "来源", ENUM, {"choices": ORIGINS}),
-    ("origin_institution", "来源高校院所", STR),
-])
+IDENTITY = _cols(
+    "identity",
+    True,
+    [
+        ("uscc", "统一社会信用代码", STR, {"required": True, "max_length": 18}),
+        ("name", "企业名称", STR, {"required": True, "max_length": 200}),
+        ("region_code", "行政区划代码", STR),
+        ("industry_code", "国民经济行业分类", STR),
+        ("registered_on", "成立日期", DATE),
+        ("paid_in_capital", "实缴资本", MONEY),
+        ("hightech_field", "国家重点支持的高新技术领域", ENUM, {"choices": HIGHTECH_FIELDS}),
+        ("strategic_emerging", "属于战略性新兴产业", BOOL),
+        ("niche_since", "从事细分市场起始日期", DATE),
+        ("listed", "已上市", BOOL),
+        ("valuation", "最近估值", MONEY),
+        ("origin", "来源", ENUM, {"choices": ORIGINS}),
+        ("origin_institution", "来源高校院所", STR),
+    ],
+)
 
-ANNUAL = _cols("annual", False, [
-    ("year", "年度", INT, {"required": True, "bounds": (1900, 2100)}),
-    ("staff_total", "职工总数", NUMBER),
-    ("tech_staff", "科技人员数", NUMBER),
-    ("rd_staff", "研发人员数", NUMBER),
-    ("postgrad_staff", "研究生及以上学历人数", NUMBER),
-    ("new_graduates", "吸纳应届毕业生人数", INT),
-    ("revenue", "营业收入", MONEY),
-    ("total_income", "收入总额", MONEY),
-    ("nontaxable_income", "不征税收入", MONEY),
-    ("main_revenue", "主营业务收入", MONEY),
-    ("hightech_revenue", "高新技术产品(服务)收入", MONEY),
-    ("total_cost_expense", "成本费用总额", MONEY),
-    ("rd_expense", "研发费用", MONEY),
-    ("rd_expense_domestic", "境内研发费用", MONEY),
-    ("rd_tax_relief", "研发费用加计扣除减免税额", MONEY),
-    ("net_profit", "净利润", MONEY),
-    ("total_assets", "资产总额", MONEY),
-    ("total_liabilities", "负债总额", MONEY),
-    ("equity_financing", "当年新增股权融资额", MONEY),
-    ("pre_a_investment", "A轮（含）前累计获得中基协备案机构投资额", MONEY),
-    ("tech_contract_amount", "技术合同成交额", MONEY),
-    ("conversions", "科技成果转化项数", INT),
-    ("invention_applications", "发明专利申请量", INT),
-    ("pct_applications", "PCT专利申请量", INT),
-    ("new_platforms_provincial", "新承担省级及以上研发/创新平台数", INT),
-    ("awards_provincial", "获省级及以上科技奖励数", INT),
-])
+ANNUAL = _cols(
+    "annual",
+    False,
+    [
+        ("year", "年度", INT, {"required": True, "bounds": (1900, 2100)}),
+        ("staff_total", "职工总数", NUMBER),
+        ("tech_staff", "科技人员数", NUMBER),
+        ("rd_staff", "研发人员数", NUMBER),
+        ("postgrad_staff", "研究生及以上学历人数", NUMBER),
+        ("new_graduates", "吸纳应届毕业生人数", INT),
+        ("revenue", "营业收入", MONEY),
+        ("total_income", "收入总额", MONEY),
+        ("nontaxable_income", "不征税收入", MONEY),
+        ("main_revenue", "主营业务收入", MONEY),
+        ("hightech_revenue", "高新技术产品(服务)收入", MONEY),
+        ("total_cost_expense", "成本费用总额", MONEY),
+        ("rd_expense", "研发费用", MONEY),
+        ("rd_expense_domestic", "境内研发费用", MONEY),
+        ("rd_tax_relief", "研发费用加计扣除减免税额", MONEY),
+        ("net_profit", "净利润", MONEY),
+        ("total_assets", "资产总额", MONEY),
+        ("total_liabilities", "负债总额", MONEY),
+        ("equity_financing", "当年新增股权融资额", MONEY),
+        ("pre_a_investment", "A轮（含）前累计获得中基协备案机构投资额", MONEY),
+        ("tech_contract_amount", "技术合同成交额", MONEY),
+        ("conversions", "科技成果转化项数", INT),
+        ("invention_applications", "发明专利申请量", INT),
+        ("pct_applications", "PCT专利申请量", INT),
+        ("new_platforms_provincial", "新承担省级及以上研发/创新平台数", INT),
+        ("awards_provincial", "获省级及以上科技奖励数", INT),
+    ],
+)
 
-IP = _cols("ip", False, [
-    ("invention_patents", "发明专利", INT),
-    ("plant_varieties", "植物新品种", INT),
-    ("new_drugs", "国家新药", INT),
-    ("tcm_protected", "国家一级中药保护品种", INT),
-    ("ic_layouts", "集成电路布图设计专有权", INT),
-    ("utility_models", "实用新型专利", INT),
-    ("design_patents", "外观设计专利", INT),
-    ("software_copyrights", "软件著作权", INT),
-    ("class1_self_developed", "其中自主研发获得的Ⅰ类", INT),
-    ("class1_high_value", "其中高价值Ⅰ类", INT),
-    ("class1_ip_applied", "其中与主导产品相关、已实际应用并产生经济效益的Ⅰ类", INT),
-])
+IP = _cols(
+    "ip",
+    False,
+    [
+        ("invention_patents", "发明专利", INT),
+        ("plant_varieties", "植物新品种", INT),
+        ("new_drugs", "国家新药", INT),
+        ("tcm_protected", "国家一级中药保护品种", INT),
+        ("ic_layouts", "集成电路布图设计专有权", INT),
+        ("utility_models", "实用新型专利", INT),
+        ("design_patents", "外观设计专利", INT),
+        ("software_copyrights", "软件著作权", INT),
+        ("class1_self_developed", "其中自主研发获得的Ⅰ类", INT),
+        ("class1_high_value", "其中高价值Ⅰ类", INT),
+        ("class1_ip_applied", "其中与主导产品相关、已实际应用并产生经济效益的Ⅰ类", INT),
+    ],
+)
 
-QUALIFICATIONS = _cols("qualifications", False, [
-    ("hte_certified", "持有效高新技术企业证书", BOOL),
-    ("hte_certified_on", "高企证书发证日期", DATE),
-    ("hte_annual_report_filed", "已按期（次年5月底前）填报本年度高企年度发展情况报表", BOOL),
-    ("tech_sme_registered", "持有效期内科技型中小企业入库登记编号", BOOL),
-    ("innovative_sme_on", "创新型（科技和创新型）中小企业称号认定日期", DATE),
-    ("specialized_sme_on", "专精特新中小企业称号认定日期", DATE),
-    ("little_giant_on", "专精特新“小巨人”企业称号认定日期", DATE),
-    ("innovation_title_other", "持有效期内国家级技术创新示范企业、知识产权优势或示范企业称号", BOOL),
-    ("hightech_firm", "属于高科技企业（不限于持高企证书）", BOOL),
-    ("rd_institution_level", "研发机构级别", ENUM, {"choices": RD_INSTITUTION_LEVELS}),
-    ("rd_institution_own", "自建或与高校院所联合建立研发机构", BOOL),
-    ("national_award_5y_top3", "近5年获国家级科技奖励且排名前三", BOOL),
-    ("provincial_award_3y", "近3年获省级及以上科技奖励", BOOL),
-    ("award_3y_provincial_top3", "近3年获省级科技奖励且排名前三", BOOL),
-    ("award_3y_national_top5", "近3年获国家级科技奖励且排名前五", BOOL),
-    ("award_3y_national_top3", "近3年获国家级科技奖励且排名前三", BOOL),
-    ("maker_china_3y", "近3年“创客中国”大赛全国企业组最好名次", ENUM, {"choices": MAKER_CHINA_RANKS}),
-    ("led_standard_5y", "近5年主导制定国际/国家/行业标准", BOOL),
-    ("standard_drafted", "参与编制国家标准、行业标准、检测方法或技术规范", BOOL),
-    ("digitalization_level", "数字化水平等级", INT, {"bounds": (1, 4)}),
-    ("core_business_it_system", "至少1项核心业务采用信息系统支撑", BOOL),
-    ("quality_certified", "通过质量管理体系认证", BOOL),
-    ("quality_award", "获得省级以上质量奖荣誉", BOOL),
-    ("management_certified", "取得其他管理体系认证（环境、职业健康安全等）", BOOL),
-    ("product_intl_certified", "产品通过发达国家和地区产品认证", BOOL),
-    ("own_brand", "拥有自主品牌", BOOL),
-    ("niche_market_share", "细分市场占有率", FRACTION),
-    ("niche_top3", "主导产品国内细分市场排名前三", BOOL),
-    ("niche_leading", "主导产品细分市场占有率位居前列", BOOL),
-    ("chain_key_link", "位于产业链关键环节（补短板、锻长板、填空白）", BOOL),
-    ("key_field_product", "主导产品属于重点领域（工业“六基”、制造强国或网络强国重点领域等）", BOOL),
-    ("sme_dev_score", "中小企业专精特新发展评价得分", NUMBER),
-    ("private_equity_raised", "获得过私募股权投资", BOOL),
-    ("valley_resident", "入驻晋创谷等创新谷区", BOOL),
-    ("relocated_on", "迁入本地日期", DATE),
-    ("procurement_amount", "当年签订的产品预约采购协议金额", MONEY),
-    ("procurement_sales", "当年预约采购产品成交额", MONEY),
-])
+QUALIFICATIONS = _cols(
+    "qualifications",
+    False,
+    [
+        ("hte_certified", "持有效高新技术企业证书", BOOL),
+        ("hte_certified_on", "高企证书发证日期", DATE),
+        ("hte_annual_report_filed", "已按期（次年5月底前）填报本年度高企年度发展情况报表", BOOL),
+        ("tech_sme_registered", "持有效期内科技型中小企业入库登记编号", BOOL),
+        ("innovative_sme_on", "创新型（科技和创新型）中小企业称号认定日期", DATE),
+        ("specialized_sme_on", "专精特新中小企业称号认定日期", DATE),
+        ("little_giant_on", "专精特新“小巨人”企业称号认定日期", DATE),
+        ("innovation_title_other", "持有效期内国家级技术创新示范企业、知识产权优势或示范企业称号", BOOL),
+        ("hightech_firm", "属于高科技企业（不限于持高企证书）", BOOL),
+        ("rd_institution_level", "研发机构级别", ENUM, {"choices": RD_INSTITUTION_LEVELS}),
+        ("rd_institution_own", "自建或与高校院所联合建立研发机构", BOOL),
+        ("national_award_5y_top3", "近5年获国家级科技奖励且排名前三", BOOL),
+        ("provincial_award_3y", "近3年获省级及以上科技奖励", BOOL),
+        ("award_3y_provincial_top3", "近3年获省级科技奖励且排名前三", BOOL),
+        ("award_3y_national_top5", "近3年获国家级科技奖励且排名前五", BOOL),
+        ("award_3y_national_top3", "近3年获国家级科技奖励且排名前三", BOOL),
+        ("maker_china_3y", "近3年“创客中国”大赛全国企业组最好名次", ENUM, {"choices": MAKER_CHINA_RANKS}),
+        ("led_standard_5y", "近5年主导制定国际/国家/行业标准", BOOL),
+        ("standard_drafted", "参与编制国家标准、行业标准、检测方法或技术规范", BOOL),
+        ("digitalization_level", "数字化水平等级", INT, {"bounds": (1, 4)}),
+        ("core_business_it_system", "至少1项核心业务采用信息系统支撑", BOOL),
+        ("quality_certified", "通过质量管理体系认证", BOOL),
+        ("quality_award", "获得省级以上质量奖荣誉", BOOL),
+        ("management_certified", "取得其他管理体系认证（环境、职业健康安全等）", BOOL),
+        ("product_intl_certified", "产品通过发达国家和地区产品认证", BOOL),
+        ("own_brand", "拥有自主品牌", BOOL),
+        ("niche_market_share", "细分市场占有率", FRACTION),
+        ("niche_top3", "主导产品国内细分市场排名前三", BOOL),
+        ("niche_leading", "主导产品细分市场占有率位居前列", BOOL),
+        ("chain_key_link", "位于产业链关键环节（补短板、锻长板、填空白）", BOOL),
+        ("key_field_product", "主导产品属于重点领域（工业“六基”、制造强国或网络强国重点领域等）", BOOL),
+        ("sme_dev_score", "中小企业专精特新发展评价得分", NUMBER),
+        ("private_equity_raised", "获得过私募股权投资", BOOL),
+        ("valley_resident", "入驻晋创谷等创新谷区", BOOL),
+        ("relocated_on", "迁入本地日期", DATE),
+        ("procurement_amount", "当年签订的产品预约采购协议金额", MONEY),
+        ("procurement_sales", "当年预约采购产品成交额", MONEY),
+    ],
+)
 
-COMPLIANCE = _cols("compliance", False, [
-    ("major_accident", "发生重大安全或重大质量事故", BOOL),
-    ("env_violation", "严重环境违法行为", BOOL),
-    ("research_misconduct", "科研严重失信", BOOL),
-    ("abnormal_listed", "列入经营异常名录", BOOL),
-    ("dishonest_listed", "列入严重违法失信名单", BOOL),
-    ("data_security_incident", "发生重大网络安全或数据安全事件", BOOL),
-    ("tax_evasion", "存在偷漏税等违法违规行为", BOOL),
-    ("restricted_products", "产品（服务）属于国家禁止、限制或淘汰类", BOOL),
-])
+COMPLIANCE = _cols(
+    "compliance",
+    False,
+    [
+        ("major_accident", "发生重大安全或重大质量事故", BOOL),
+        ("env_violation", "严重环境违法行为", BOOL),
+        ("research_misconduct", "科研严重失信", BOOL),
+        ("abnormal_listed", "列入经营异常名录", BOOL),
+        ("dishonest_listed", "列入严重违法失信名单", BOOL),
+        ("data_security_incident", "发生重大网络安全或数据安全事件", BOOL),
+        ("tax_evasion", "存在偷漏税等违法违规行为", BOOL),
+        ("restricted_products", "产品（服务）属于国家禁止、限制或淘汰类", BOOL),
+    ],
+)
 
 COLUMNS: tuple[Column, ...] = tuple(IDENTITY + ANNUAL + IP + QUALIFICATIONS + COMPLIANCE)
 BY_NAME: dict[str, Column] = {c.name: c for c in COLUMNS}
@@ -244,8 +283,14 @@ REQUIRED_NAMES = tuple(c.name for c in COLUMNS if c.required)
 KEY = ("uscc", "year")
 
 _POLARS_TYPES = {
-    STR: pl.Utf8, DATE: pl.Date, MONEY: pl.Float64, NUMBER: pl.Float64, INT: pl.Int64,
-    BOOL: pl.Boolean, ENUM: pl.Utf8, FRACTION: pl.Float64,
+    STR: pl.Utf8,
+    DATE: pl.Date,
+    MONEY: pl.Float64,
+    NUMBER: pl.Float64,
+    INT: pl.Int64,
+    BOOL: pl.Boolean,
+    ENUM: pl.Utf8,
+    FRACTION: pl.Float64,
 }
 
 

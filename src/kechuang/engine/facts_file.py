@@ -83,8 +83,7 @@ class Problem:
 
     def as_dict(self) -> dict:
         """The row-error shape of an import report (JSON-safe: no control characters)."""
-        return {"file": self.file, "row": self.row, "column": self.column, "value": self.value,
-                "message": self.message}
+        return {"file": self.file, "row": self.row, "column": self.column, "value": self.value, "message": self.message}
 
 
 class MissingColumnsError(FactsFileError):

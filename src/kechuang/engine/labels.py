@@ -187,8 +187,11 @@ def gap_amounts(gap: dict) -> tuple[str, str, str]:
         return "未知" if value is None else field_value_text(name, float(value))
 
     delta = gap.get("delta")
-    change = "差 未知" if delta is None else (
-        f"需减少 {amount(-float(delta))}" if float(delta) < 0 else f"差 {amount(delta)}")
+    change = (
+        "差 未知"
+        if delta is None
+        else (f"需减少 {amount(-float(delta))}" if float(delta) < 0 else f"差 {amount(delta)}")
+    )
     return amount(gap.get("current")), amount(gap.get("required")), change
 
 

@@ -22,12 +22,22 @@ from .models import Enterprise
 
 router = Router(tags=["企业库"])
 
-_PY = {facts.STR: str, facts.ENUM: str, facts.DATE: dt.date, facts.MONEY: Decimal, facts.NUMBER: Decimal,
-       facts.INT: int, facts.BOOL: bool, facts.FRACTION: Decimal}
+_PY = {
+    facts.STR: str,
+    facts.ENUM: str,
+    facts.DATE: dt.date,
+    facts.MONEY: Decimal,
+    facts.NUMBER: Decimal,
+    facts.INT: int,
+    facts.BOOL: bool,
+    facts.FRACTION: Decimal,
+}
 
 
 FigureOut = create_model(
-    "FigureOut", __base__=Schema, year=(int, ...),
+    "FigureOut",
+    __base__=Schema,
+    year=(int, ...),
     **{n: (_PY[facts.BY_NAME[n].kind] | None, None) for n in facts.ANNUAL_NAMES},
 )
 YEAR_LOW, YEAR_HIGH = facts.BY_NAME["year"].bounds
@@ -71,10 +81,10 @@ class EnterprisePage(Schema):
     items: list[EnterpriseOut]
 
 
-
 def documented(**schema) -> dict:
     """Limits written into the OpenAPI document only: the handler checks them itself, with Chinese messages."""
     return {"json_schema_extra": schema}
+
 
 class Filters(Schema):
     """The list's filters, described as the list checks them (an unknown carrier matches no firm)."""
@@ -90,11 +100,18 @@ class Filters(Schema):
 
 def _out(e) -> dict:
     return {
-        "uscc": e.uscc, "name": e.name, "region_code": e.region_id,
+        "uscc": e.uscc,
+        "name": e.name,
+        "region_code": e.region_id,
         "region_name": e.region.name if e.region_id else None,
-        "industry_code": e.industry_id, "industry_name": e.industry.name if e.industry_id else None,
-        "registered_on": e.registered_on, "origin": e.origin, "paid_in_capital": e.paid_in_capital,
-        "hightech_field": e.hightech_field, "strategic_emerging": e.strategic_emerging, "listed": e.listed,
+        "industry_code": e.industry_id,
+        "industry_name": e.industry.name if e.industry_id else None,
+        "registered_on": e.registered_on,
+        "origin": e.origin,
+        "paid_in_capital": e.paid_in_capital,
+        "hightech_field": e.hightech_field,
+        "strategic_emerging": e.strategic_emerging,
+        "listed": e.listed,
         "origin_institution": e.origin_institution,
     }
 
@@ -118,8 +135,10 @@ def get_enterprise(request, uscc: str):
 @router.get("/{uscc}/figures", response=list[FigureOut], summary="企业年度数据")
 def get_figures(request, uscc: str):
     enterprise = selectors.enterprise_for(request.auth, uscc)
-    return [{"year": f.year, **{n: getattr(f, n) for n in facts.ANNUAL_NAMES}}
-            for f in selectors.figures_for(request.auth, enterprise)]
+    return [
+        {"year": f.year, **{n: getattr(f, n) for n in facts.ANNUAL_NAMES}}
+        for f in selectors.figures_for(request.auth, enterprise)
+    ]
 
 
 @router.put(
@@ -131,8 +150,7 @@ def get_figures(request, uscc: str):
         "全部为 null 且该年度尚无数据时不新建空行。"
     ),
     response={200: FigureWritten, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
-    openapi_extra={"requestBody": {"required": True,
-                                   "content": {"application/json": {"schema": figures_body.SCHEMA}}}},
+    openapi_extra={"requestBody": {"required": True, "content": {"application/json": {"schema": figures_body.SCHEMA}}}},
 )
 def put_figures(request, uscc: str, year: YearInPath):
     user = request.auth

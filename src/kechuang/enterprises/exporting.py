@@ -17,8 +17,14 @@ from .models import AnnualFigure
 HEADER_FONT = Font(bold=True)
 REQUIRED_FILL = PatternFill("solid", fgColor="FFF2CC")
 KIND_LABELS = {
-    facts.STR: "文本", facts.DATE: "日期 YYYY-MM-DD", facts.MONEY: "金额（万元，最多4位小数）",
-    facts.NUMBER: "数值", facts.INT: "整数", facts.BOOL: "是/否", facts.ENUM: "选项", facts.FRACTION: "比例（0–1）",
+    facts.STR: "文本",
+    facts.DATE: "日期 YYYY-MM-DD",
+    facts.MONEY: "金额（万元，最多4位小数）",
+    facts.NUMBER: "数值",
+    facts.INT: "整数",
+    facts.BOOL: "是/否",
+    facts.ENUM: "选项",
+    facts.FRACTION: "比例（0–1）",
 }
 
 
@@ -51,8 +57,15 @@ def write_template(path: Path) -> None:
     for column in facts.COLUMNS:
         labels = facts.enum_labels(column)
         choices = "、".join(labels.get(c, c) for c in column.choices)
-        notes.append([facts.header_label(column), column.name, KIND_LABELS[column.kind],
-                      "是" if column.required else "", choices])
+        notes.append(
+            [
+                facts.header_label(column),
+                column.name,
+                KIND_LABELS[column.kind],
+                "是" if column.required else "",
+                choices,
+            ]
+        )
     notes.append([])
     notes.append(["空白单元格表示“未知”，不会被当作 0 或“否”。同一企业同一年度一行；重复导入同一文件不会产生变化。"])
     workbook.save(path)
@@ -65,7 +78,8 @@ def write_facts(path: Path, enterprises) -> int:
     sheet.append([facts.header_label(c) for c in facts.COLUMNS])
     figures = (
         AnnualFigure.objects.filter(enterprise__in=enterprises)
-        .select_related("enterprise").order_by("enterprise__uscc", "year")
+        .select_related("enterprise")
+        .order_by("enterprise__uscc", "year")
     )
     count = 0
     for figure in figures.iterator(chunk_size=2000):

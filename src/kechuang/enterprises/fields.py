@@ -15,7 +15,11 @@ def model_field(column: facts.Column) -> models.Field:
     kind = column.kind
     if kind in _MAX_DIGITS:
         return models.DecimalField(
-            label, max_digits=_MAX_DIGITS[kind], decimal_places=facts.DECIMAL_PLACES[kind], null=True, blank=True,
+            label,
+            max_digits=_MAX_DIGITS[kind],
+            decimal_places=facts.DECIMAL_PLACES[kind],
+            null=True,
+            blank=True,
         )
     if kind == facts.INT:
         return models.IntegerField(label, null=True, blank=True)
@@ -25,8 +29,9 @@ def model_field(column: facts.Column) -> models.Field:
         return models.DateField(label, null=True, blank=True)
     if kind == facts.ENUM:
         labels = facts.enum_labels(column)
-        return models.CharField(label, max_length=32, null=True, blank=True,
-                                choices=[(c, labels.get(c, c)) for c in column.choices])
+        return models.CharField(
+            label, max_length=32, null=True, blank=True, choices=[(c, labels.get(c, c)) for c in column.choices]
+        )
     # Text facts are nullable too: empty means unknown here, as for every other fact. Their size is the facts
     # column's, which the readers check, so no database stores (or refuses) a longer value.
     return models.CharField(label, max_length=column.text_limit, null=True, blank=True)

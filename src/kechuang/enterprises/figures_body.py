@@ -72,8 +72,7 @@ SCHEMA = {
     "type": "object",
     "title": "FigureIn",
     "description": (
-        "年度数据（至少一项；null 表示未知）。金额单位万元：整数或字符串（如 \"3000.1234\"），"
-        "带小数的数值请写成字符串。"
+        '年度数据（至少一项；null 表示未知）。金额单位万元：整数或字符串（如 "3000.1234"），带小数的数值请写成字符串。'
     ),
     "properties": {name: _value_schema(facts.BY_NAME[name]) for name in NAMES},
     "additionalProperties": False,
@@ -123,7 +122,7 @@ def _value(column: facts.Column, value):  # noqa: C901
         if kind == facts.INT:
             raise facts.CellError(f"“{facts.shown(value)}”应为整数")
         if isinstance(value, float):
-            raise facts.CellError(f"{value!r} 带小数，请写成字符串（如 \"{value!r}\"），以免浮点误差")
+            raise facts.CellError(f'{value!r} 带小数，请写成字符串（如 "{value!r}"），以免浮点误差')
         if isinstance(value, str) and _DECIMAL_TEXT.fullmatch(value):
             parsed = facts.parse_value(column, value)  # its message says what is wrong (sign, size, decimals)
             if re.fullmatch(_decimal_pattern(column), value):

@@ -16,8 +16,12 @@ from kechuang.engine import facts
 
 USCC_PREFIX = re.compile(r"[0-9A-Za-z]{2,18}")
 SORTS = {
-    "name": "name", "-name": "-name", "uscc": "uscc", "-uscc": "-uscc",
-    "registered_on": "registered_on", "-registered_on": "-registered_on",
+    "name": "name",
+    "-name": "-name",
+    "uscc": "uscc",
+    "-uscc": "-uscc",
+    "registered_on": "registered_on",
+    "-registered_on": "-registered_on",
 }
 
 
@@ -33,10 +37,12 @@ class EnterpriseFilter(Form):
     q = forms.CharField(label=_("企业名称或统一社会信用代码"), required=False, max_length=100)
     region = forms.CharField(label=_("行政区划"), required=False, max_length=6)
     industry = forms.CharField(label=_("行业"), required=False, max_length=4)
-    carrier = forms.ModelChoiceField(label=_("载体"), queryset=Carrier.objects.all(), required=False,
-                                     empty_label=_("全部载体"))
-    origin = forms.ChoiceField(label=_("来源"), required=False,
-                               choices=[("", _("全部来源")), *facts.ORIGIN_LABELS.items()])
+    carrier = forms.ModelChoiceField(
+        label=_("载体"), queryset=Carrier.objects.all(), required=False, empty_label=_("全部载体")
+    )
+    origin = forms.ChoiceField(
+        label=_("来源"), required=False, choices=[("", _("全部来源")), *facts.ORIGIN_LABELS.items()]
+    )
     sort = forms.ChoiceField(label=_("排序"), required=False, choices=[(k, k) for k in SORTS])
 
     def apply(self, qs: QuerySet) -> QuerySet:
@@ -56,20 +62,27 @@ class EnterpriseFilter(Form):
             region = Region.objects.filter(code=code).first()
             if region and region.level in (1, 2):
                 prefix = code[: 2 * region.level]
-                qs = qs.filter(region_id__in=list(Region.objects.filter(code__startswith=prefix)
-                                                  .values_list("code", flat=True)))
+                qs = qs.filter(
+                    region_id__in=list(Region.objects.filter(code__startswith=prefix).values_list("code", flat=True))
+                )
             else:
                 qs = qs.filter(region_id=code)
         if data["industry"]:
             code = data["industry"]
             if code.isalpha():  # a section (门类) letter: its classes, without a join
-                qs = qs.filter(industry_id__in=list(Industry.objects.filter(level=4, section=code.upper())
-                                                    .values_list("code", flat=True)))
+                qs = qs.filter(
+                    industry_id__in=list(
+                        Industry.objects.filter(level=4, section=code.upper()).values_list("code", flat=True)
+                    )
+                )
             elif len(code) == 4:
                 qs = qs.filter(industry_id=code)
             else:
-                qs = qs.filter(industry_id__in=list(Industry.objects.filter(level=4, code__startswith=code)
-                                                    .values_list("code", flat=True)))
+                qs = qs.filter(
+                    industry_id__in=list(
+                        Industry.objects.filter(level=4, code__startswith=code).values_list("code", flat=True)
+                    )
+                )
         if data["carrier"]:
             qs = qs.filter(Exists(Residency.objects.filter(enterprise=OuterRef("pk"), carrier=data["carrier"])))
         if data["origin"]:

@@ -23,13 +23,17 @@ class FactsForm(Form):
             label = facts.header_label(column)
             value = (initial_values or {}).get(name)
             if column.kind == facts.BOOL:
-                field = forms.ChoiceField(label=label, required=False,
-                                          choices=[("", _("未知")), ("true", _("是")), ("false", _("否"))])
+                field = forms.ChoiceField(
+                    label=label, required=False, choices=[("", _("未知")), ("true", _("是")), ("false", _("否"))]
+                )
                 initial = "" if value is None else ("true" if value else "false")
             elif column.kind == facts.ENUM:
                 labels = facts.enum_labels(column)
-                field = forms.ChoiceField(label=label, required=False,
-                                          choices=[("", _("未知"))] + [(c, labels.get(c, c)) for c in column.choices])
+                field = forms.ChoiceField(
+                    label=label,
+                    required=False,
+                    choices=[("", _("未知"))] + [(c, labels.get(c, c)) for c in column.choices],
+                )
                 initial = value or ""
             else:
                 field = forms.CharField(label=label, required=False, max_length=64)
@@ -56,8 +60,17 @@ class FigureForm(FactsForm):
 
 
 class ProfileForm(FactsForm):
-    names = ("registered_on", "paid_in_capital", "hightech_field", "strategic_emerging", "niche_since", "listed",
-             "valuation", "origin", "origin_institution")
+    names = (
+        "registered_on",
+        "paid_in_capital",
+        "hightech_field",
+        "strategic_emerging",
+        "niche_since",
+        "listed",
+        "valuation",
+        "origin",
+        "origin_institution",
+    )
     name = forms.CharField(label=_("企业名称"), max_length=200)
 
     field_order = ["name"]
@@ -67,8 +80,7 @@ class QualificationForm(ModelForm):
     class Meta:
         model = Qualification
         fields = ["kind", "level", "title", "number", "issued_on", "expires_on"]
-        widgets = {"issued_on": DateInput(),
-                   "expires_on": DateInput()}
+        widgets = {"issued_on": DateInput(), "expires_on": DateInput()}
 
 
 class ImportForm(Form):

@@ -34,8 +34,15 @@ def reference_codes() -> Codes:
     return Codes(regions=frozenset(regions), industries=frozenset(industries))
 
 
-def import_facts(path: Path | str, *, actor=None, dry_run: bool = False, display_name: str | None = None,
-                 content: bytes | None = None, progress=None) -> dict:
+def import_facts(
+    path: Path | str,
+    *,
+    actor=None,
+    dry_run: bool = False,
+    display_name: str | None = None,
+    content: bytes | None = None,
+    progress=None,
+) -> dict:
     """Check and (unless dry_run) import. Raises FactsFileError (Chinese) when nothing can be read.
 
     `display_name` is the file name people know (an upload's original name); `content` its bytes."""
@@ -76,8 +83,13 @@ def import_job(job: Job, path: str, display_name: str, actor_id: int | None, dry
     actor = User.objects.filter(pk=actor_id).first() if actor_id else None
     jobs.report(job, 0, message="正在校验……")
     try:
-        report = import_facts(path, actor=actor, dry_run=dry_run, display_name=display_name,
-                              progress=lambda n: jobs.report(job, n, message=f"已校验 {n} 行"))
+        report = import_facts(
+            path,
+            actor=actor,
+            dry_run=dry_run,
+            display_name=display_name,
+            progress=lambda n: jobs.report(job, n, message=f"已校验 {n} 行"),
+        )
     except FactsFileError as exc:  # the job's status line says it failed; its report says why
         raise jobs.Failed(UNREADABLE, result={"unreadable": exc.message}) from None
     finally:

@@ -51,8 +51,10 @@ def facts_frame(enterprises=None, years: list[int] | None = None) -> pl.DataFram
     """Facts rows of `enterprises` (a queryset; default all) for `years` (default all), sorted by uscc, year."""
     exprs, raw = _select_list()
     qn = connection.ops.quote_name
-    sql = (f"SELECT {', '.join(exprs)} FROM {qn(AnnualFigure._meta.db_table)} f "
-           f"JOIN {qn(Enterprise._meta.db_table)} e ON e.{qn('id')} = f.{qn('enterprise_id')}")
+    sql = (
+        f"SELECT {', '.join(exprs)} FROM {qn(AnnualFigure._meta.db_table)} f "
+        f"JOIN {qn(Enterprise._meta.db_table)} e ON e.{qn('id')} = f.{qn('enterprise_id')}"
+    )
     params: list = []
     where = []
     if enterprises is not None:

@@ -23,11 +23,19 @@ class Enterprise(models.Model):
     uscc = models.CharField(_("统一社会信用代码"), max_length=facts.BY_NAME["uscc"].text_limit, unique=True)
     name = models.CharField(_("企业名称"), max_length=facts.BY_NAME["name"].text_limit)
     region = models.ForeignKey(
-        "core.Region", null=True, blank=True, on_delete=models.PROTECT, db_column="region_code",
+        "core.Region",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        db_column="region_code",
         verbose_name=_("行政区划"),
     )
     industry = models.ForeignKey(
-        "core.Industry", null=True, blank=True, on_delete=models.PROTECT, db_column="industry_code",
+        "core.Industry",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        db_column="industry_code",
         verbose_name=_("国民经济行业"),
     )
     locals().update(model_fields(ENTERPRISE_PLAIN))
@@ -40,9 +48,13 @@ class Enterprise(models.Model):
         verbose_name_plural = _("企业")
         # The list pages sort by name (or registration date) with the primary key as tie-breaker, filtered by
         # region, industry or origin: each of these indexes serves one of those orders without a sort step.
-        indexes = [models.Index(fields=["name", "id"]), models.Index(fields=["registered_on", "id"]),
-                   models.Index(fields=["region", "name", "id"]), models.Index(fields=["industry", "name", "id"]),
-                   models.Index(fields=["origin", "name", "id"])]
+        indexes = [
+            models.Index(fields=["name", "id"]),
+            models.Index(fields=["registered_on", "id"]),
+            models.Index(fields=["region", "name", "id"]),
+            models.Index(fields=["industry", "name", "id"]),
+            models.Index(fields=["origin", "name", "id"]),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -58,7 +70,11 @@ class AnnualFigure(models.Model):
     year = models.PositiveSmallIntegerField(_("年度"))
     locals().update(model_fields(facts.ANNUAL_NAMES))
     confirmed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
         verbose_name=_("确认人"),
     )
     updated_at = models.DateTimeField(auto_now=True)
@@ -120,11 +136,18 @@ class FigureSubmission(models.Model):
     data = models.JSONField(_("填报数据"))
     status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.SUBMITTED)
     submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("填报人"),
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("填报人"),
     )
     submitted_at = models.DateTimeField(_("填报时间"), auto_now_add=True)
     reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
         verbose_name=_("审核人"),
     )
     reviewed_at = models.DateTimeField(_("审核时间"), null=True, blank=True)

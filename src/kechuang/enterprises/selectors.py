@@ -38,9 +38,7 @@ def enterprises_for(user) -> QuerySet[Enterprise]:
 
 
 def enterprise_for(user, uscc: str) -> Enterprise:
-    enterprise = (
-        enterprises_for(user).select_related("region__parent__parent", "industry").filter(uscc=uscc).first()
-    )
+    enterprise = enterprises_for(user).select_related("region__parent__parent", "industry").filter(uscc=uscc).first()
     if enterprise is None:
         raise Http404("企业不存在或无权查看")
     return enterprise

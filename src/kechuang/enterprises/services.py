@@ -60,8 +60,13 @@ def upsert_facts(
     """
     columns = list(columns)
     figure_cols = [c for c in columns if c in FIGURE_FIELDS]
-    stats = {"enterprises_created": 0, "enterprises_updated": 0, "figures_created": 0, "figures_updated": 0,
-             "unchanged": 0}
+    stats = {
+        "enterprises_created": 0,
+        "enterprises_updated": 0,
+        "figures_created": 0,
+        "figures_updated": 0,
+        "unchanged": 0,
+    }
     static = _static_from_rows(rows, columns)
     events: list = []
     with transaction.atomic():
@@ -81,9 +86,11 @@ def upsert_facts(
                 changed_years.add(row["year"])
             else:
                 pk, old_values = old
-                changes = audit.diff(dict(zip(figure_cols, old_values, strict=True)),
-                                     dict(zip(figure_cols, values, strict=True)),
-                                     figure_cols)
+                changes = audit.diff(
+                    dict(zip(figure_cols, old_values, strict=True)),
+                    dict(zip(figure_cols, values, strict=True)),
+                    figure_cols,
+                )
                 if not changes:
                     stats["unchanged"] += 1
                 else:
@@ -92,8 +99,17 @@ def upsert_facts(
                     changed_years.add(row["year"])
                     stats["figures_updated"] += 1
                     if audit_changes:
-                        events.append(_event(actor, "figure.update", "enterprises.annualfigure", pk, eid, changes,
-                                             f"{row['year']}年度 {note}".strip()))
+                        events.append(
+                            _event(
+                                actor,
+                                "figure.update",
+                                "enterprises.annualfigure",
+                                pk,
+                                eid,
+                                changes,
+                                f"{row['year']}年度 {note}".strip(),
+                            )
+                        )
             if progress and done % CHUNK == 0:
                 progress(done)
         bulk.insert_rows(AnnualFigure, ["enterprise_id", "year", *figure_cols, "updated_at"], inserts)
@@ -103,8 +119,17 @@ def upsert_facts(
         if audit_changes:
             for eid, years in created_years.items():
                 listed = "、".join(map(str, sorted(years)))
-                events.append(_event(actor, "figure.create", "enterprises.annualfigure", f"{eid}:{listed}", eid, {},
-                                     f"新增{listed}年度数据 {note}".strip()))
+                events.append(
+                    _event(
+                        actor,
+                        "figure.create",
+                        "enterprises.annualfigure",
+                        f"{eid}:{listed}",
+                        eid,
+                        {},
+                        f"新增{listed}年度数据 {note}".strip(),
+                    )
+                )
         audit.record_many(events)
         if schedule_consequences:
             consequences.facts_changed(years=changed_years, actor=actor)
@@ -112,9 +137,15 @@ def upsert_facts(
 
 
 def _event(actor, action, object_type, object_id, enterprise_id, changes, note) -> AuditEvent:
-    return AuditEvent(actor=actor if getattr(actor, "is_authenticated", False) else None, action=action,
-                      object_type=object_type, object_id=str(object_id), enterprise_id=enterprise_id,
-                      changes=changes, note=note[:500])
+    return AuditEvent(
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id),
+        enterprise_id=enterprise_id,
+        changes=changes,
+        note=note[:500],
+    )
 
 
 def _upsert_enterprises(static, stats, events, actor, note, now, audit_changes) -> dict[str, int]:
@@ -123,7 +154,7 @@ def _upsert_enterprises(static, stats, events, actor, note, now, audit_changes) 
     usccs = list(static)
     attrs = sorted({a for values in static.values() for a in values})
     for i in range(0, len(usccs), CHUNK):
-        for record in Enterprise.objects.filter(uscc__in=usccs[i:i + CHUNK]).values("pk", "uscc", *attrs):
+        for record in Enterprise.objects.filter(uscc__in=usccs[i : i + CHUNK]).values("pk", "uscc", *attrs):
             existing[record.pop("uscc")] = (record.pop("pk"), record)
     inserts, updates = [], {}
     for uscc, values in static.items():
@@ -145,7 +176,7 @@ def _upsert_enterprises(static, stats, events, actor, note, now, audit_changes) 
     ids = {uscc: pk for uscc, (pk, _) in existing.items()}
     new = [row[0] for row in inserts]
     for i in range(0, len(new), CHUNK):
-        ids.update(Enterprise.objects.filter(uscc__in=new[i:i + CHUNK]).values_list("uscc", "pk"))
+        ids.update(Enterprise.objects.filter(uscc__in=new[i : i + CHUNK]).values_list("uscc", "pk"))
     if audit_changes:
         for uscc in new:
             events.append(_event(actor, "enterprise.create", "enterprises.enterprise", ids[uscc], ids[uscc], {}, note))
@@ -155,7 +186,7 @@ def _upsert_enterprises(static, stats, events, actor, note, now, audit_changes) 
 def _existing_figures(enterprise_ids: list[int], figure_cols: list[str]) -> dict[tuple[int, int], tuple]:
     current = {}
     for i in range(0, len(enterprise_ids), CHUNK):
-        qs = AnnualFigure.objects.filter(enterprise_id__in=enterprise_ids[i:i + CHUNK])
+        qs = AnnualFigure.objects.filter(enterprise_id__in=enterprise_ids[i : i + CHUNK])
         for pk, eid, year, *values in qs.values_list("pk", "enterprise_id", "year", *figure_cols):
             current[(eid, year)] = (pk, values)
     return current
@@ -195,8 +226,14 @@ def save_figure(enterprise: Enterprise, year: int, values: dict, *, actor, note:
             setattr(figure, k, v)
         figure.confirmed_by = actor
         figure.save()
-        audit.record(actor=actor, action="figure.create" if created else "figure.update", obj=figure,
-                     enterprise=enterprise, changes=changes, note=f"{year}年度 {note}".strip())
+        audit.record(
+            actor=actor,
+            action="figure.create" if created else "figure.update",
+            obj=figure,
+            enterprise=enterprise,
+            changes=changes,
+            note=f"{year}年度 {note}".strip(),
+        )
         consequences.facts_changed(years=[year], actor=actor)
     return changes
 
@@ -210,8 +247,9 @@ def submit_figures(enterprise: Enterprise, year: int, values: dict, *, actor) ->
         raise ValidationError(_("没有要提交的数据：请至少填写一项"))
     with transaction.atomic():
         submission = FigureSubmission.objects.create(enterprise=enterprise, year=year, data=data, submitted_by=actor)
-        audit.record(actor=actor, action="submission.create", obj=submission, enterprise=enterprise,
-                     note=f"提交{year}年度数据")
+        audit.record(
+            actor=actor, action="submission.create", obj=submission, enterprise=enterprise, note=f"提交{year}年度数据"
+        )
     return submission
 
 
@@ -230,8 +268,13 @@ def review_submission(submission: FigureSubmission, *, actor, approve: bool, not
         if approve:
             values = {k: facts.parse_value(facts.BY_NAME[k], v) for k, v in locked.data.items()}
             save_figure(locked.enterprise, locked.year, values, actor=actor, note="确认企业填报")
-        audit.record(actor=actor, action="submission.confirm" if approve else "submission.reject", obj=locked,
-                     enterprise=locked.enterprise, note=note)
+        audit.record(
+            actor=actor,
+            action="submission.confirm" if approve else "submission.reject",
+            obj=locked,
+            enterprise=locked.enterprise,
+            note=note,
+        )
     return locked
 
 
@@ -242,6 +285,11 @@ def add_qualification(enterprise: Enterprise, values: dict, *, actor) -> Qualifi
         q = Qualification(enterprise=enterprise, **values)
         q.full_clean()
         q.save()
-        audit.record(actor=actor, action="qualification.create", obj=q, enterprise=enterprise,
-                     changes={k: [None, audit.jsonable(v)] for k, v in values.items()})
+        audit.record(
+            actor=actor,
+            action="qualification.create",
+            obj=q,
+            enterprise=enterprise,
+            changes={k: [None, audit.jsonable(v)] for k, v in values.items()},
+        )
     return q

@@ -30,8 +30,18 @@ from .models import FigureSubmission
 PAGE_SIZE = 50
 
 # Figures shown in the year table and chart on the enterprise page (the rest are in the export).
-KEY_FIGURES = ("staff_total", "tech_staff", "revenue", "rd_expense", "net_profit", "total_assets",
-               "invention_patents", "utility_models", "software_copyrights", "hte_certified")
+KEY_FIGURES = (
+    "staff_total",
+    "tech_staff",
+    "revenue",
+    "rd_expense",
+    "net_profit",
+    "total_assets",
+    "invention_patents",
+    "utility_models",
+    "software_copyrights",
+    "hte_certified",
+)
 
 
 def _require(flag: bool):
@@ -50,7 +60,10 @@ def enterprise_list(request):
     query = request.GET.copy()
     query.pop("page", None)
     context = {
-        "form": form, "page": page, "query": query.urlencode(), **filter_choices(),
+        "form": form,
+        "page": page,
+        "query": query.urlencode(),
+        **filter_choices(),
         "origin_labels": facts.ORIGIN_LABELS,
     }
     template = "enterprises/_rows.html" if request.headers.get("HX-Request") else "enterprises/list.html"
@@ -82,8 +95,9 @@ def enterprise_detail(request, uscc):
         "enterprise": enterprise,
         "figures": figures,
         "figure_rows": [(c, [getattr(f, c.name) for f in figures]) for c in columns],
-        "all_rows": [(c, [getattr(f, c.name) for f in figures]) for c in facts.COLUMNS
-                     if not c.static and c.name != "year"],
+        "all_rows": [
+            (c, [getattr(f, c.name) for f in figures]) for c in facts.COLUMNS if not c.static and c.name != "year"
+        ],
         "chart_json": json.dumps(chart),
         "qualifications": enterprise.qualifications.all(),
         "residencies": Residency.objects.filter(enterprise=enterprise).select_related("carrier"),
@@ -117,8 +131,9 @@ def enterprise_edit(request, uscc):
         changes = services.update_enterprise(enterprise, values, actor=request.user)
         messages.success(request, _("已保存，修改 %(n)d 项。") % {"n": len(changes)})
         return redirect(enterprise)
-    return render(request, "enterprises/edit.html", {"enterprise": enterprise, "form": form,
-                                                     "title": _("编辑企业信息")})
+    return render(
+        request, "enterprises/edit.html", {"enterprise": enterprise, "form": form, "title": _("编辑企业信息")}
+    )
 
 
 @login_required
@@ -156,8 +171,7 @@ def qualification_add(request, uscc):
         services.add_qualification(enterprise, form.cleaned_data, actor=request.user)
         messages.success(request, _("资质已添加。"))
         return redirect(enterprise)
-    return render(request, "enterprises/edit.html", {"enterprise": enterprise, "form": form,
-                                                     "title": _("添加资质")})
+    return render(request, "enterprises/edit.html", {"enterprise": enterprise, "form": form, "title": _("添加资质")})
 
 
 @login_required
@@ -168,9 +182,16 @@ def submissions(request):
     if status:
         qs = qs.filter(status=status)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "enterprises/submissions.html", {"page": page, "status": status,
-                                                            "statuses": FigureSubmission.Status.choices,
-                                                            "labels": {c.name: c.label for c in facts.COLUMNS}})
+    return render(
+        request,
+        "enterprises/submissions.html",
+        {
+            "page": page,
+            "status": status,
+            "statuses": FigureSubmission.Status.choices,
+            "labels": {c.name: c.label for c in facts.COLUMNS},
+        },
+    )
 
 
 @login_required
@@ -180,8 +201,7 @@ def submission_review(request, pk):
     submission = get_object_or_404(selectors.submissions_for(request.user), pk=pk)
     approve = request.POST.get("decision") == "confirm"
     try:
-        services.review_submission(submission, actor=request.user, approve=approve,
-                                   note=request.POST.get("note", ""))
+        services.review_submission(submission, actor=request.user, approve=approve, note=request.POST.get("note", ""))
     except Exception as exc:  # a stale or invalid submission is reported, never half-applied
         messages.error(request, str(getattr(exc, "message", exc)))
     else:
@@ -200,17 +220,28 @@ def import_page(request):
         dry_run = form.cleaned_data["dry_run"]
         if importing.count_rows(content, upload.name) > settings.IMPORT_BACKGROUND_ROWS:
             stored = _store_upload(content, upload.name)
-            job = jobs.start(kind="import_facts", title=f"导入 {upload.name}", user=request.user,
-                             func="kechuang.enterprises.importing.import_job", path=str(stored),
-                             display_name=upload.name, actor_id=request.user.pk, dry_run=dry_run)
+            job = jobs.start(
+                kind="import_facts",
+                title=f"导入 {upload.name}",
+                user=request.user,
+                func="kechuang.enterprises.importing.import_job",
+                path=str(stored),
+                display_name=upload.name,
+                actor_id=request.user.pk,
+                dry_run=dry_run,
+            )
             return redirect("core:job", pk=job.pk)
         try:
-            report = importing.import_facts(Path(upload.name), content=content, actor=request.user,
-                                          dry_run=dry_run, display_name=upload.name)
+            report = importing.import_facts(
+                Path(upload.name), content=content, actor=request.user, dry_run=dry_run, display_name=upload.name
+            )
         except FactsFileError as exc:
             form.add_error("file", exc.message)
-    return render(request, "enterprises/import.html", {"form": form, "report": report,
-                                                       "background_rows": settings.IMPORT_BACKGROUND_ROWS})
+    return render(
+        request,
+        "enterprises/import.html",
+        {"form": form, "report": report, "background_rows": settings.IMPORT_BACKGROUND_ROWS},
+    )
 
 
 def _store_upload(content: bytes, name: str) -> Path:

@@ -78,9 +78,14 @@ def _product(p: LoanProduct, today: dt.date) -> dict:
     from kechuang.engine.finance.products import rate_ceiling
 
     return {
-        "code": p.code, "name": p.name, "bank": p.bank.name, "status": p.status,
-        "kind": terms.doc.product_kind if terms else None, "kind_label": terms.doc.kind_label if terms else None,
-        "stages": list(terms.doc.stages) if terms else [], "rule": terms.doc.key if terms else None,
+        "code": p.code,
+        "name": p.name,
+        "bank": p.bank.name,
+        "status": p.status,
+        "kind": terms.doc.product_kind if terms else None,
+        "kind_label": terms.doc.kind_label if terms else None,
+        "stages": list(terms.doc.stages) if terms else [],
+        "rule": terms.doc.key if terms else None,
         "max_amount": Decimal(str(terms.params["max_amount"])) if terms else None,
         "rate_ceiling": rate_ceiling(terms, loaders.lpr(today)) if terms else None,
         "decision_days": int(terms.params["decision_days"]) if terms else None,
@@ -128,9 +133,19 @@ def finder(request, uscc: str = ""):
     rows, _terms = services.finder(Enterprise.objects.filter(pk=enterprise.pk), products, timezone.localdate())
     if rows is None:
         return []
-    return [{"product": r["product"], "status": r["status"], "status_label": STATUS_LABELS[r["status"]],
-             "short_of": r["short_of"], "gap": gap_text(r.get("gap")), "limit": r["limit"],
-             "rate_ceiling": r["rate_ceiling"], "explanation": r["explanation"]} for r in rows.iter_rows(named=True)]
+    return [
+        {
+            "product": r["product"],
+            "status": r["status"],
+            "status_label": STATUS_LABELS[r["status"]],
+            "short_of": r["short_of"],
+            "gap": gap_text(r.get("gap")),
+            "limit": r["limit"],
+            "rate_ceiling": r["rate_ceiling"],
+            "explanation": r["explanation"],
+        }
+        for r in rows.iter_rows(named=True)
+    ]
 
 
 # ---------------------------------------------------------------------------------------------- applications
@@ -170,12 +185,26 @@ def _application(a: Application) -> dict:
     today = timezone.localdate()
     late = (a.decided_on or today) > a.deadline_on and (a.decided_on is not None or a.status in workflow.OPEN)
     return {
-        "id": a.pk, "uscc": a.enterprise.uscc, "enterprise_name": a.enterprise.name, "bank": a.bank.name,
-        "product": a.product.code, "amount": a.amount, "term_months": a.term_months, "purpose": a.purpose,
-        "status": a.status, "status_label": workflow.STATUS_LABELS[a.status], "submitted_on": a.submitted_on,
-        "decision_days": a.decision_days, "deadline_on": a.deadline_on, "deadline_basis": a.deadline_basis,
-        "decided_on": a.decided_on, "late": late, "decision_reason": a.decision_reason,
-        "approved_amount": a.approved_amount, "approved_rate": a.approved_rate, "consent_id": a.consent_id,
+        "id": a.pk,
+        "uscc": a.enterprise.uscc,
+        "enterprise_name": a.enterprise.name,
+        "bank": a.bank.name,
+        "product": a.product.code,
+        "amount": a.amount,
+        "term_months": a.term_months,
+        "purpose": a.purpose,
+        "status": a.status,
+        "status_label": workflow.STATUS_LABELS[a.status],
+        "submitted_on": a.submitted_on,
+        "decision_days": a.decision_days,
+        "deadline_on": a.deadline_on,
+        "deadline_basis": a.deadline_basis,
+        "decided_on": a.decided_on,
+        "late": late,
+        "decision_reason": a.decision_reason,
+        "approved_amount": a.approved_amount,
+        "approved_rate": a.approved_rate,
+        "consent_id": a.consent_id,
     }
 
 
@@ -236,15 +265,24 @@ def create_application(request, data: ApplicationIn):
         product = selectors.product_for(user, data.product)
     except Http404 as exc:
         raise HttpError(404, str(exc)) from None
-    application = _call(services.submit_application, user=user, enterprise=enterprise, product=product,
-                        amount=data.amount, term_months=data.term_months, purpose=data.purpose, scopes=data.scopes,
-                        months=data.months)
+    application = _call(
+        services.submit_application,
+        user=user,
+        enterprise=enterprise,
+        product=product,
+        amount=data.amount,
+        term_months=data.term_months,
+        purpose=data.purpose,
+        scopes=data.scopes,
+        months=data.months,
+    )
     return Status(201, _application(application))
 
 
 class StepIn(Schema):
-    target: Literal["due_diligence", "approved", "declined", "contract", "disbursed", "repaid", "overdue",
-                    "defaulted", "withdrawn"]
+    target: Literal[
+        "due_diligence", "approved", "declined", "contract", "disbursed", "repaid", "overdue", "defaulted", "withdrawn"
+    ]
     reason: str = ""
     amount: float | None = None
     rate: float | None = None
@@ -260,10 +298,18 @@ def step_application(request, pk: int, data: StepIn):
         application = selectors.application_for(request.auth, pk)
     except Http404 as exc:
         raise HttpError(404, str(exc)) from None
-    step = workflow.Step(target=data.target, reason=data.reason, amount=data.amount, rate=data.rate, on=data.on,
-                         maturity_on=data.maturity_on, defaulted_principal=data.defaulted_principal)
-    return _application(_call(services.advance, user=request.auth, application=application, step=step,
-                              contract_no=data.contract_no))
+    step = workflow.Step(
+        target=data.target,
+        reason=data.reason,
+        amount=data.amount,
+        rate=data.rate,
+        on=data.on,
+        maturity_on=data.maturity_on,
+        defaulted_principal=data.defaulted_principal,
+    )
+    return _application(
+        _call(services.advance, user=request.auth, application=application, step=step, contract_no=data.contract_no)
+    )
 
 
 # ---------------------------------------------------------------------------------------------- consents
@@ -283,9 +329,17 @@ class ConsentOut(Schema):
 
 def _consent(c: Consent) -> dict:
     today = timezone.localdate()
-    return {"id": c.pk, "uscc": c.enterprise.uscc, "enterprise_name": c.enterprise.name, "bank": c.bank.name,
-            "scopes": list(c.scopes), "starts_on": c.starts_on, "ends_on": c.ends_on,
-            "live": c.withdrawn_at is None and c.starts_on <= today <= c.ends_on, "withdrawn_at": c.withdrawn_at}
+    return {
+        "id": c.pk,
+        "uscc": c.enterprise.uscc,
+        "enterprise_name": c.enterprise.name,
+        "bank": c.bank.name,
+        "scopes": list(c.scopes),
+        "starts_on": c.starts_on,
+        "ends_on": c.ends_on,
+        "live": c.withdrawn_at is None and c.starts_on <= today <= c.ends_on,
+        "withdrawn_at": c.withdrawn_at,
+    }
 
 
 @router.get("/consents", response=list[ConsentOut], summary="数据授权（企业本身、被授权银行、科技局）")
@@ -310,8 +364,15 @@ def create_consent(request, data: ConsentIn):
     bank = Organisation.objects.filter(kind=Organisation.Kind.BANK, name=data.bank).first()
     if bank is None:
         raise HttpError(400, f"平台上没有银行“{data.bank}”")
-    consent = _call(services.grant_consent, user=user, enterprise=user.enterprise, bank=bank, scopes=data.scopes,
-                    months=data.months, purpose=data.purpose)
+    consent = _call(
+        services.grant_consent,
+        user=user,
+        enterprise=user.enterprise,
+        bank=bank,
+        scopes=data.scopes,
+        months=data.months,
+        purpose=data.purpose,
+    )
     return Status(201, _consent(consent))
 
 
@@ -330,28 +391,53 @@ def firm_data(request, uscc: str, scope: Scope):
         enterprise, consent = selectors.consented_firm(request.auth, uscc, scope, "api")
     except Http404 as exc:
         raise HttpError(404, str(exc)) from None
-    out = {"uscc": enterprise.uscc, "name": enterprise.name, "scope": scope, "scope_label": SCOPES[scope],
-           "consent_ends_on": consent.ends_on}
+    out = {
+        "uscc": enterprise.uscc,
+        "name": enterprise.name,
+        "scope": scope,
+        "scope_label": SCOPES[scope],
+        "consent_ends_on": consent.ends_on,
+    }
     if scope == "figures":
-        out["figures"] = [{"year": f.year, **{c: _jsonable(getattr(f, c)) for c in loaders.FIGURE_COLUMNS}}
-                          for f in AnnualFigure.objects.filter(enterprise=enterprise).order_by("year")]
+        out["figures"] = [
+            {"year": f.year, **{c: _jsonable(getattr(f, c)) for c in loaders.FIGURE_COLUMNS}}
+            for f in AnnualFigure.objects.filter(enterprise=enterprise).order_by("year")
+        ]
     elif scope == "tiers":
         from kechuang.tiers import selectors as tier_selectors
 
         run = tier_selectors.latest_run()
         out["as_of"] = run.as_of if run else None
-        out["tiers"] = [{"tier": r.tier, "label": r.tier_label, "qualified": r.qualified}
-                        for r in (run.results.filter(enterprise=enterprise) if run else [])]
+        out["tiers"] = [
+            {"tier": r.tier, "label": r.tier_label, "qualified": r.qualified}
+            for r in (run.results.filter(enterprise=enterprise) if run else [])
+        ]
     else:
         from kechuang.points.models import PointsResult, ScoringRun
 
-        r = (PointsResult.objects.filter(enterprise=enterprise, run__status=ScoringRun.Status.DONE)
-             .select_related("run").order_by("-run__year", "-run__as_of").first())
-        out["points"] = None if r is None else {
-            "year": r.run.year, "points": r.points, "rank": r.rank, "stage": r.stage or None,
-            "stage_rank": r.stage_rank, "credit": r.credit or None,
-            **({"contributions": r.contributions, "missing": [m for m in r.missing.split(";") if m]}
-               if scope == "diagnosis" else {})}
+        r = (
+            PointsResult.objects.filter(enterprise=enterprise, run__status=ScoringRun.Status.DONE)
+            .select_related("run")
+            .order_by("-run__year", "-run__as_of")
+            .first()
+        )
+        out["points"] = (
+            None
+            if r is None
+            else {
+                "year": r.run.year,
+                "points": r.points,
+                "rank": r.rank,
+                "stage": r.stage or None,
+                "stage_rank": r.stage_rank,
+                "credit": r.credit or None,
+                **(
+                    {"contributions": r.contributions, "missing": [m for m in r.missing.split(";") if m]}
+                    if scope == "diagnosis"
+                    else {}
+                ),
+            }
+        )
     return out
 
 
@@ -391,13 +477,26 @@ class LoanPage(Schema):
 
 
 def _loan(loan: Loan) -> dict:
-    return {"id": loan.pk, "bank": loan.bank.name, "contract_no": loan.contract_no, "uscc": loan.enterprise.uscc,
-            "enterprise_name": loan.enterprise.name, "product": loan.product.code if loan.product else None,
-            "amount": loan.amount, "rate": loan.rate, "disbursed_on": loan.disbursed_on,
-            "maturity_on": loan.maturity_on, "status": loan.status, "status_label": loan.get_status_display(),
-            "closed_on": loan.closed_on, "defaulted_on": loan.defaulted_on,
-            "defaulted_principal": loan.defaulted_principal, "guaranteed": loan.guaranteed,
-            "guarantee_fee": loan.guarantee_fee, "source": loan.source}
+    return {
+        "id": loan.pk,
+        "bank": loan.bank.name,
+        "contract_no": loan.contract_no,
+        "uscc": loan.enterprise.uscc,
+        "enterprise_name": loan.enterprise.name,
+        "product": loan.product.code if loan.product else None,
+        "amount": loan.amount,
+        "rate": loan.rate,
+        "disbursed_on": loan.disbursed_on,
+        "maturity_on": loan.maturity_on,
+        "status": loan.status,
+        "status_label": loan.get_status_display(),
+        "closed_on": loan.closed_on,
+        "defaulted_on": loan.defaulted_on,
+        "defaulted_principal": loan.defaulted_principal,
+        "guaranteed": loan.guaranteed,
+        "guarantee_fee": loan.guarantee_fee,
+        "source": loan.source,
+    }
 
 
 class LoanFilters(Schema):

@@ -26,9 +26,23 @@ def rows_safe(rows):
         yield [safe(v) for v in row]
 
 
-APPLICATION_HEADER = ["受理日期", "企业名称", "统一社会信用代码", "银行", "产品", "申请金额（万元）", "期限（月）",
-                      "用途", "状态", "审批截止日期", "结论日期", "是否超时", "批准金额（万元）", "批准年利率（%）",
-                      "结论说明"]
+APPLICATION_HEADER = [
+    "受理日期",
+    "企业名称",
+    "统一社会信用代码",
+    "银行",
+    "产品",
+    "申请金额（万元）",
+    "期限（月）",
+    "用途",
+    "状态",
+    "审批截止日期",
+    "结论日期",
+    "是否超时",
+    "批准金额（万元）",
+    "批准年利率（%）",
+    "结论说明",
+]
 
 
 def applications_xlsx(qs, today: dt.date) -> bytes:
@@ -36,28 +50,95 @@ def applications_xlsx(qs, today: dt.date) -> bytes:
         end = a.decided_on or today
         return "是" if end > a.deadline_on and (a.decided_on or a.status in ("received", "due_diligence")) else "否"
 
-    rows = ([a.submitted_on, a.enterprise.name, a.enterprise.uscc, a.bank.name, a.product.name, a.amount,
-             a.term_months, a.purpose, STATUS_LABELS.get(a.status, a.status), a.deadline_on, a.decided_on, late(a),
-             a.approved_amount, a.approved_rate, a.decision_reason] for a in qs)
+    rows = (
+        [
+            a.submitted_on,
+            a.enterprise.name,
+            a.enterprise.uscc,
+            a.bank.name,
+            a.product.name,
+            a.amount,
+            a.term_months,
+            a.purpose,
+            STATUS_LABELS.get(a.status, a.status),
+            a.deadline_on,
+            a.decided_on,
+            late(a),
+            a.approved_amount,
+            a.approved_rate,
+            a.decision_reason,
+        ]
+        for a in qs
+    )
     return xlsx_bytes("融资申请", APPLICATION_HEADER, rows_safe(rows))
 
 
-LOAN_HEADER = ["银行", "合同编号", "统一社会信用代码", "企业名称", "产品", "贷款金额（万元）", "年利率（%）",
-               "放款日期", "到期日期", "担保贷款", "担保费（万元）", "状态", "结清日期", "逾期日期", "违约日期",
-               "违约本金（万元）", "来源"]
+LOAN_HEADER = [
+    "银行",
+    "合同编号",
+    "统一社会信用代码",
+    "企业名称",
+    "产品",
+    "贷款金额（万元）",
+    "年利率（%）",
+    "放款日期",
+    "到期日期",
+    "担保贷款",
+    "担保费（万元）",
+    "状态",
+    "结清日期",
+    "逾期日期",
+    "违约日期",
+    "违约本金（万元）",
+    "来源",
+]
 
 
 def loans_xlsx(qs) -> bytes:
-    rows = ([loan.bank.name, loan.contract_no, loan.enterprise.uscc, loan.enterprise.name,
-             loan.product.name if loan.product else "", loan.amount, loan.rate, loan.disbursed_on, loan.maturity_on,
-             "是" if loan.guaranteed else "否", loan.guarantee_fee, loan.get_status_display(), loan.closed_on,
-             loan.overdue_on, loan.defaulted_on, loan.defaulted_principal, loan.get_source_display()] for loan in qs)
+    rows = (
+        [
+            loan.bank.name,
+            loan.contract_no,
+            loan.enterprise.uscc,
+            loan.enterprise.name,
+            loan.product.name if loan.product else "",
+            loan.amount,
+            loan.rate,
+            loan.disbursed_on,
+            loan.maturity_on,
+            "是" if loan.guaranteed else "否",
+            loan.guarantee_fee,
+            loan.get_status_display(),
+            loan.closed_on,
+            loan.overdue_on,
+            loan.defaulted_on,
+            loan.defaulted_principal,
+            loan.get_source_display(),
+        ]
+        for loan in qs
+    )
     return xlsx_bytes("贷款记录", LOAN_HEADER, rows_safe(rows))
 
 
 def template_xlsx(header: list[str]) -> bytes:
-    example = ["", "JS-2026-0001", "91140105MA0XXXXXXX", "示例科技有限公司", "创新积分贷", 300, 3.8, "2026-03-02",
-               "2027-03-01", "否", "", "在贷", "", "", "", ""]
+    example = [
+        "",
+        "JS-2026-0001",
+        "91140105MA0XXXXXXX",
+        "示例科技有限公司",
+        "创新积分贷",
+        300,
+        3.8,
+        "2026-03-02",
+        "2027-03-01",
+        "否",
+        "",
+        "在贷",
+        "",
+        "",
+        "",
+        "",
+    ]
     return xlsx_bytes("贷款记录", header, [example[: len(header)]])
 
 

@@ -34,18 +34,25 @@ def dashboard(user, start: dt.date, end: dt.date, today: dt.date) -> dict:
     programme = loaders.programme(today)
     region_rate = programme["region_default_rate"]
     stage_order = [stage_label(s) for s in STAGES]
-    window_named = window.with_columns(
-        pl.col("stage").replace_strict({k: v for k, v in STAGES.items()}, default="未知").alias("stage_name"),
-        pl.col("tier").replace_strict(TIER_NAMES, default="未获梯队资质").alias("tier_name"),
-    ) if window.height else window
+    window_named = (
+        window.with_columns(
+            pl.col("stage").replace_strict({k: v for k, v in STAGES.items()}, default="未知").alias("stage_name"),
+            pl.col("tier").replace_strict(TIER_NAMES, default="未获梯队资质").alias("tier_name"),
+        )
+        if window.height
+        else window
+    )
     band_order = [b["label"] for b in sorted(programme["points_bands"], key=lambda b: -b["min"])] + ["无积分"]
-    outstanding = loans.filter(pl.col("status").is_in([Loan.Status.DISBURSED, Loan.Status.OVERDUE])) \
-        if loans.height else loans
+    outstanding = (
+        loans.filter(pl.col("status").is_in([Loan.Status.DISBURSED, Loan.Status.OVERDUE])) if loans.height else loans
+    )
     return {
         "window": loan_engine.totals(window),
         "total": loan_engine.totals(loans),
-        "outstanding": {"count": outstanding.height,
-                        "amount": round(outstanding["amount"].sum(), 4) if outstanding.height else 0.0},
+        "outstanding": {
+            "count": outstanding.height,
+            "amount": round(outstanding["amount"].sum(), 4) if outstanding.height else 0.0,
+        },
         "firms": window["uscc"].n_unique() if window.height else 0,
         "region_rate": region_rate,
         "by_bank": loan_engine.by(window_named, "bank"),
@@ -74,18 +81,30 @@ def _by_region(loans: pl.DataFrame) -> list[dict]:
 
 def decisions(applications, start: dt.date, end: dt.date) -> dict:
     """Time to decision (working days) and promises kept, per bank, for applications decided in the window."""
-    rows = list(applications.filter(decided_on__range=(start, end)).values_list(
-        "bank__name", "submitted_on", "decided_on", "deadline_on"))
+    rows = list(
+        applications.filter(decided_on__range=(start, end)).values_list(
+            "bank__name", "submitted_on", "decided_on", "deadline_on"
+        )
+    )
     if not rows:
         return {"count": 0, "banks": []}
-    frame = pl.DataFrame(rows, schema={"bank": pl.Utf8, "submitted_on": pl.Date, "decided_on": pl.Date,
-                                       "deadline_on": pl.Date}, orient="row")
-    frame = frame.with_columns(decision_workdays(frame).alias("days"),
-                               (pl.col("decided_on") <= pl.col("deadline_on")).alias("kept"))
+    frame = pl.DataFrame(
+        rows,
+        schema={"bank": pl.Utf8, "submitted_on": pl.Date, "decided_on": pl.Date, "deadline_on": pl.Date},
+        orient="row",
+    )
+    frame = frame.with_columns(
+        decision_workdays(frame).alias("days"), (pl.col("decided_on") <= pl.col("deadline_on")).alias("kept")
+    )
 
     def summary(f: pl.DataFrame) -> dict:
-        return {"count": f.height, "mean": round(f["days"].mean(), 1), "median": f["days"].median(),
-                "kept": f["kept"].sum(), "kept_share": f["kept"].mean()}
+        return {
+            "count": f.height,
+            "mean": round(f["days"].mean(), 1),
+            "median": f["days"].median(),
+            "kept": f["kept"].sum(),
+            "kept_share": f["kept"].mean(),
+        }
 
     banks = [{"bank": name, **summary(group)} for (name,), group in frame.group_by("bank")]
     return {**summary(frame), "banks": sorted(banks, key=lambda b: b["bank"])}

@@ -14,9 +14,13 @@ from .models import CommitteeVote, Loan
 
 
 def _scope_field():
-    return forms.MultipleChoiceField(label=_("授权银行查看的数据"), choices=list(SCOPES.items()),
-                                     widget=forms.CheckboxSelectMultiple, initial=list(SCOPES),
-                                     error_messages={"required": _("请至少选择一项授权查看的数据")})
+    return forms.MultipleChoiceField(
+        label=_("授权银行查看的数据"),
+        choices=list(SCOPES.items()),
+        widget=forms.CheckboxSelectMultiple,
+        initial=list(SCOPES),
+        error_messages={"required": _("请至少选择一项授权查看的数据")},
+    )
 
 
 class ApplicationForm(Form):
@@ -27,12 +31,14 @@ class ApplicationForm(Form):
     months = forms.IntegerField(label=_("授权期限（月）"), min_value=1, max_value=120)
     agree = forms.BooleanField(
         label=_("我已阅读并同意：授权期内该银行可查看上述数据，每次查看均留痕；可随时撤回授权。"),
-        error_messages={"required": _("提交申请须同意数据授权")})
+        error_messages={"required": _("提交申请须同意数据授权")},
+    )
 
 
 class ProductForm(Form):
-    bank = forms.ModelChoiceField(label=_("银行"), queryset=Organisation.objects.filter(kind="bank"),
-                                  empty_label=_("请选择银行"))
+    bank = forms.ModelChoiceField(
+        label=_("银行"), queryset=Organisation.objects.filter(kind="bank"), empty_label=_("请选择银行")
+    )
     code = forms.SlugField(label=_("产品代码（字母、数字、下划线）"), max_length=64)
     name = forms.CharField(label=_("产品名称"), max_length=128)
     rule_id = forms.ChoiceField(label=_("产品规则（条款）"), choices=[])
@@ -44,13 +50,15 @@ class ProductForm(Form):
 
         super().__init__(*args, **kwargs)
         book = rulebook("loan_product")
-        self.fields["rule_id"].choices = [(i, f"{book.versions(i)[-1].name}（{book.versions(i)[-1].city}）")
-                                          for i in book.ids()]
+        self.fields["rule_id"].choices = [
+            (i, f"{book.versions(i)[-1].name}（{book.versions(i)[-1].city}）") for i in book.ids()
+        ]
 
 
 class ConsentForm(Form):
-    bank = forms.ModelChoiceField(label=_("银行"), queryset=Organisation.objects.filter(kind="bank"),
-                                  empty_label=_("请选择银行"))
+    bank = forms.ModelChoiceField(
+        label=_("银行"), queryset=Organisation.objects.filter(kind="bank"), empty_label=_("请选择银行")
+    )
     scopes = _scope_field()
     months = forms.IntegerField(label=_("授权期限（月）"), min_value=1, max_value=120)
     purpose = forms.CharField(label=_("用途"), max_length=200, required=False)
@@ -63,8 +71,9 @@ class StepForm(Form):
     rate = forms.DecimalField(label=_("年利率（%）"), required=False, max_digits=7, decimal_places=4)
     maturity_on = forms.DateField(label=_("到期日期"), widget=DateInput, required=False)
     contract_no = forms.CharField(label=_("合同编号"), max_length=64, required=False)
-    defaulted_principal = forms.DecimalField(label=_("违约本金（万元）"), required=False, max_digits=14,
-                                             decimal_places=4)
+    defaulted_principal = forms.DecimalField(
+        label=_("违约本金（万元）"), required=False, max_digits=14, decimal_places=4
+    )
     reason = forms.CharField(label=_("说明 / 原因"), max_length=500, required=False)
 
     def step(self) -> workflow.Step:
@@ -73,9 +82,15 @@ class StepForm(Form):
         def num(key):
             return float(d[key]) if d.get(key) is not None else None
 
-        return workflow.Step(target=d["target"], reason=d.get("reason") or "", amount=num("amount"),
-                             rate=num("rate"), on=d.get("on"), maturity_on=d.get("maturity_on"),
-                             defaulted_principal=num("defaulted_principal"))
+        return workflow.Step(
+            target=d["target"],
+            reason=d.get("reason") or "",
+            amount=num("amount"),
+            rate=num("rate"),
+            on=d.get("on"),
+            maturity_on=d.get("maturity_on"),
+            defaulted_principal=num("defaulted_principal"),
+        )
 
 
 class LoanImportForm(Form):
@@ -131,8 +146,9 @@ class EventForm(Form):
     held_on = forms.DateField(label=_("日期"), widget=DateInput)
     place = forms.CharField(label=_("地点"), max_length=200)
     organiser = forms.CharField(label=_("主办"), max_length=128)
-    banks = forms.ModelMultipleChoiceField(label=_("参加银行"), queryset=Organisation.objects.filter(kind="bank"),
-                                           widget=forms.CheckboxSelectMultiple)
+    banks = forms.ModelMultipleChoiceField(
+        label=_("参加银行"), queryset=Organisation.objects.filter(kind="bank"), widget=forms.CheckboxSelectMultiple
+    )
     firms = forms.IntegerField(label=_("参加企业数"), min_value=0)
     intentions = forms.IntegerField(label=_("达成意向数"), min_value=0)
     signed_amount = forms.DecimalField(label=_("现场签约金额（万元）"), min_value=0, max_digits=14, decimal_places=4)

@@ -87,8 +87,11 @@ def parse(user, name: str, content: bytes, today: dt.date) -> Parsed:
         column = BY_LABEL.get(str(cell).strip())
         if column is not None:
             mapping[i] = column
-    missing = [BY_LABEL[label].label for label in (c.label for c in COLUMNS)
-               if BY_LABEL[label].name in REQUIRED and BY_LABEL[label] not in mapping.values()]
+    missing = [
+        BY_LABEL[label].label
+        for label in (c.label for c in COLUMNS)
+        if BY_LABEL[label].name in REQUIRED and BY_LABEL[label] not in mapping.values()
+    ]
     if not bank_user and BY_LABEL["银行"] not in mapping.values():
         missing.insert(0, "银行")
     if missing:
@@ -196,32 +199,59 @@ def _check(name, number, row, user, bank_user, banks, products, firms, today, se
     return errors
 
 
-FIELDS = ("amount", "rate", "disbursed_on", "maturity_on", "status", "closed_on", "overdue_on", "defaulted_on",
-          "defaulted_principal", "guaranteed", "guarantee_fee")
+FIELDS = (
+    "amount",
+    "rate",
+    "disbursed_on",
+    "maturity_on",
+    "status",
+    "closed_on",
+    "overdue_on",
+    "defaulted_on",
+    "defaulted_principal",
+    "guaranteed",
+    "guarantee_fee",
+)
 
 
 def store(user, parsed: Parsed, today: dt.date) -> LoanImport:
     """Store the accepted rows in one transaction (creating or updating by bank and contract), with the
     rejected rows reported on the import record; defaults reported file the pool's claims."""
     snapshots = loaders.snapshot(Enterprise.objects.filter(pk__in=[r["enterprise_id"] for r in parsed.rows]), today)
-    by_id = {pk: uscc for uscc, pk in Enterprise.objects.filter(
-        pk__in=[r["enterprise_id"] for r in parsed.rows]).values_list("uscc", "pk")}
+    by_id = {
+        pk: uscc
+        for uscc, pk in Enterprise.objects.filter(pk__in=[r["enterprise_id"] for r in parsed.rows]).values_list(
+            "uscc", "pk"
+        )
+    }
     created = updated = 0
     defaulted: list[Loan] = []
     with transaction.atomic():
         batch = LoanImport.objects.create(
-            bank=user.organisation if selectors.is_bank(user) else None, file_name=parsed.name[:200],
-            rows_total=parsed.total, rows_rejected=parsed.rejected,
-            errors=[e.as_dict() for e in parsed.errors], created_by=user)
+            bank=user.organisation if selectors.is_bank(user) else None,
+            file_name=parsed.name[:200],
+            rows_total=parsed.total,
+            rows_rejected=parsed.rejected,
+            errors=[e.as_dict() for e in parsed.errors],
+            created_by=user,
+        )
         for row in parsed.rows:
             values = {k: row.get(k) for k in FIELDS}
             loan = Loan.objects.filter(bank=row["bank"], contract_no=row["contract_no"]).first()
             if loan is None:
                 snap = snapshots.get(by_id[row["enterprise_id"]], {})
                 loan = Loan.objects.create(
-                    bank=row["bank"], enterprise_id=row["enterprise_id"], product=row["product"],
-                    contract_no=row["contract_no"], source=Loan.Source.IMPORT, import_batch=batch,
-                    points=snap.get("points"), stage=snap.get("stage") or "", tier=snap.get("tier") or "", **values)
+                    bank=row["bank"],
+                    enterprise_id=row["enterprise_id"],
+                    product=row["product"],
+                    contract_no=row["contract_no"],
+                    source=Loan.Source.IMPORT,
+                    import_batch=batch,
+                    points=snap.get("points"),
+                    stage=snap.get("stage") or "",
+                    tier=snap.get("tier") or "",
+                    **values,
+                )
                 created += 1
             else:
                 was_default = loan.status == Loan.Status.DEFAULTED
@@ -236,10 +266,13 @@ def store(user, parsed: Parsed, today: dt.date) -> LoanImport:
                 defaulted.append(loan)
         batch.rows_created, batch.rows_updated = created, updated
         batch.save(update_fields=["rows_created", "rows_updated"])
-        audit.record(actor=user, action="finance.loan.import", obj=batch,
-                     changes={"created": [None, created], "updated": [None, updated],
-                              "rejected": [None, parsed.rejected]},
-                     note=f"{parsed.name}：新增 {created}，更新 {updated}，拒收 {parsed.rejected} 行")
+        audit.record(
+            actor=user,
+            action="finance.loan.import",
+            obj=batch,
+            changes={"created": [None, created], "updated": [None, updated], "rejected": [None, parsed.rejected]},
+            note=f"{parsed.name}：新增 {created}，更新 {updated}，拒收 {parsed.rejected} 行",
+        )
         for loan in defaulted:
             for pool in services.RiskPool.objects.all():
                 services.file_claim(user=user, pool=pool, loan=loan)

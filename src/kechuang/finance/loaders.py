@@ -30,11 +30,30 @@ from kechuang.tiers.models import TierResult
 from .models import Loan, LoanProduct, PoolEntry, RiskPool
 
 # The annual figures a consented bank sees (a firm's "figures" scope), in the order shown.
-FIGURE_COLUMNS = ("revenue", "net_profit", "total_assets", "total_liabilities", "rd_expense", "staff_total",
-                  "tech_staff", "equity_financing", "invention_patents", "utility_models")
+FIGURE_COLUMNS = (
+    "revenue",
+    "net_profit",
+    "total_assets",
+    "total_liabilities",
+    "rd_expense",
+    "staff_total",
+    "tech_staff",
+    "equity_financing",
+    "invention_patents",
+    "utility_models",
+)
 # Highest first: the tier a loan is counted under in the figures.
-TIER_ORDER = ("little_giant", "unicorn", "potential_unicorn", "specialized_sme", "gazelle", "potential_gazelle",
-              "innovative_sme", "high_tech", "tech_sme")
+TIER_ORDER = (
+    "little_giant",
+    "unicorn",
+    "potential_unicorn",
+    "specialized_sme",
+    "gazelle",
+    "potential_gazelle",
+    "innovative_sme",
+    "high_tech",
+    "tech_sme",
+)
 
 
 def programme(as_of: dt.date):
@@ -62,7 +81,8 @@ def tiers(enterprises) -> pl.DataFrame:
     if run is None:
         return pl.DataFrame(schema=schema)
     rows = TierResult.objects.filter(run=run, enterprise__in=enterprises).values_list(
-        "enterprise__uscc", "tier", "qualified")
+        "enterprise__uscc", "tier", "qualified"
+    )
     return pl.DataFrame(list(rows), schema=schema, orient="row")
 
 
@@ -114,9 +134,27 @@ def loans_frame(qs) -> pl.DataFrame:
     """Loans (a queryset) with the figures' dimensions: bank, product, kind, stage, tier, points band."""
     from kechuang.engine.finance.rules import PRODUCT_KINDS
 
-    fields = ("pk", "enterprise__uscc", "bank__name", "product__name", "product__rule_id", "amount", "rate",
-              "disbursed_on", "maturity_on", "status", "closed_on", "defaulted_on", "defaulted_principal",
-              "guaranteed", "guarantee_fee", "points", "stage", "tier", "enterprise__region_id")
+    fields = (
+        "pk",
+        "enterprise__uscc",
+        "bank__name",
+        "product__name",
+        "product__rule_id",
+        "amount",
+        "rate",
+        "disbursed_on",
+        "maturity_on",
+        "status",
+        "closed_on",
+        "defaulted_on",
+        "defaulted_principal",
+        "guaranteed",
+        "guarantee_fee",
+        "points",
+        "stage",
+        "tier",
+        "enterprise__region_id",
+    )
     rows = list(qs.values_list(*fields))
     kinds = {}
     for rule_id in {r[4] for r in rows if r[4]}:
@@ -124,16 +162,37 @@ def loans_frame(qs) -> pl.DataFrame:
             kinds[rule_id] = rule_selectors.rule_in_force("loan_product", rule_id, timezone.localdate()).product_kind
         except Exception:  # a product whose rule no longer loads is counted under 未知
             kinds[rule_id] = None
-    data = [{
-        "loan_id": r[0], "uscc": r[1], "bank": r[2], "product": r[3] or "（非平台产品）",
-        "kind": PRODUCT_KINDS.get(kinds.get(r[4]), "未知"), "amount": float(r[5]), "rate": float(r[6]),
-        "disbursed_on": r[7], "maturity_on": r[8], "status": r[9], "closed_on": r[10], "defaulted_on": r[11],
-        "defaulted_principal": float(r[12]) if r[12] is not None else None, "guaranteed": r[13],
-        "guarantee_fee": float(r[14]) if r[14] is not None else None, "points": r[15], "stage": r[16] or None,
-        "tier": r[17] or None, "region_code": r[18],
-    } for r in rows]
-    schema = {**loan_engine.LOAN_SCHEMA, "points": pl.Float64, "stage": pl.Utf8, "tier": pl.Utf8,
-              "region_code": pl.Utf8}
+    data = [
+        {
+            "loan_id": r[0],
+            "uscc": r[1],
+            "bank": r[2],
+            "product": r[3] or "（非平台产品）",
+            "kind": PRODUCT_KINDS.get(kinds.get(r[4]), "未知"),
+            "amount": float(r[5]),
+            "rate": float(r[6]),
+            "disbursed_on": r[7],
+            "maturity_on": r[8],
+            "status": r[9],
+            "closed_on": r[10],
+            "defaulted_on": r[11],
+            "defaulted_principal": float(r[12]) if r[12] is not None else None,
+            "guaranteed": r[13],
+            "guarantee_fee": float(r[14]) if r[14] is not None else None,
+            "points": r[15],
+            "stage": r[16] or None,
+            "tier": r[17] or None,
+            "region_code": r[18],
+        }
+        for r in rows
+    ]
+    schema = {
+        **loan_engine.LOAN_SCHEMA,
+        "points": pl.Float64,
+        "stage": pl.Utf8,
+        "tier": pl.Utf8,
+        "region_code": pl.Utf8,
+    }
     frame = pl.DataFrame(data, schema=schema, orient="row") if data else pl.DataFrame(schema=schema)
     bands = programme(timezone.localdate())["points_bands"]
     return frame.with_columns(points_band_expr(bands).alias("points_band"))
@@ -155,8 +214,11 @@ def policy_inputs(years: list[int], as_of: dt.date, usccs: list[str] | None = No
     if usccs is not None:
         claims = claims.filter(loan__enterprise__uscc__in=usccs)
     claims = list(claims.values_list("loan__enterprise__uscc", "loan__defaulted_on", "amount"))
-    due = pl.DataFrame([(u, d.year, float(a)) for u, d, a in claims],
-                       schema={"uscc": pl.Utf8, "year": pl.Int64, "risk_compensation_due": pl.Float64}, orient="row")
+    due = pl.DataFrame(
+        [(u, d.year, float(a)) for u, d, a in claims],
+        schema={"uscc": pl.Utf8, "year": pl.Int64, "risk_compensation_due": pl.Float64},
+        orient="row",
+    )
     due = due.group_by("uscc", "year").agg(pl.col("risk_compensation_due").sum().round(4))
     return frame.join(due, on=["uscc", "year"], how="full", coalesce=True)
 
@@ -171,5 +233,4 @@ def pool_position(pool: RiskPool, as_of: dt.date) -> dict:
     covered = sums.get(PoolEntry.Kind.CLAIM, 0)
     recovered = sums.get(PoolEntry.Kind.RECOVERY, 0)
     left = pool_engine.available(rule["pool_cap"], contributions, covered, recovered)
-    return {"rule": rule, "contributions": contributions, "covered": covered, "recovered": recovered,
-            "available": left}
+    return {"rule": rule, "contributions": contributions, "covered": covered, "recovered": recovered, "available": left}

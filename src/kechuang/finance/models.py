@@ -26,8 +26,9 @@ RATE = {"max_digits": 7, "decimal_places": 4}
 
 
 class Branch(models.Model):
-    bank = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="branches",
-                             verbose_name=_("银行"))
+    bank = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.CASCADE, related_name="branches", verbose_name=_("银行")
+    )
     name = models.CharField(_("网点名称"), max_length=128)
     region = models.ForeignKey("core.Region", null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("地区"))
     address = models.CharField(_("地址"), max_length=200, blank=True)
@@ -62,8 +63,9 @@ class LoanProduct(models.Model):
 
     code = models.CharField(_("产品代码"), max_length=64, unique=True)
     name = models.CharField(_("产品名称"), max_length=128)
-    bank = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="loan_products",
-                             verbose_name=_("银行"))
+    bank = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.PROTECT, related_name="loan_products", verbose_name=_("银行")
+    )
     rule_id = models.CharField(_("产品规则"), max_length=64)
     status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.ACTIVE)
     launched_on = models.DateField(_("上线日期"))
@@ -80,20 +82,29 @@ class LoanProduct(models.Model):
 
 
 class Consent(models.Model):
-    enterprise = models.ForeignKey("enterprises.Enterprise", on_delete=models.CASCADE, related_name="consents",
-                                   verbose_name=_("企业"))
-    bank = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="consents",
-                             verbose_name=_("银行"))
+    enterprise = models.ForeignKey(
+        "enterprises.Enterprise", on_delete=models.CASCADE, related_name="consents", verbose_name=_("企业")
+    )
+    bank = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.PROTECT, related_name="consents", verbose_name=_("银行")
+    )
     scopes = models.JSONField(_("授权范围"), default=list)
     starts_on = models.DateField(_("生效日期"))
     ends_on = models.DateField(_("到期日期"))
     purpose = models.CharField(_("用途"), max_length=200, blank=True)
-    granted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+",
-                                   verbose_name=_("授权人"))
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("授权人")
+    )
     granted_at = models.DateTimeField(_("授权时间"), auto_now_add=True)
     withdrawn_at = models.DateTimeField(_("撤回时间"), null=True, blank=True)
-    withdrawn_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                     related_name="+", verbose_name=_("撤回人"))
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("撤回人"),
+    )
 
     class Meta:
         ordering = ["-granted_at", "-pk"]
@@ -119,8 +130,9 @@ class ConsentAccess(models.Model):
 
     consent = models.ForeignKey(Consent, on_delete=models.CASCADE, related_name="accesses")
     enterprise = models.ForeignKey("enterprises.Enterprise", on_delete=models.CASCADE, related_name="+")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+",
-                             verbose_name=_("查看人"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("查看人")
+    )
     scope = models.CharField(_("数据"), max_length=16)
     channel = models.CharField(_("方式"), max_length=8, choices=Channel.choices)
     at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
@@ -139,12 +151,15 @@ STATUS_CHOICES = list(workflow.STATUS_LABELS.items())
 
 
 class Application(models.Model):
-    enterprise = models.ForeignKey("enterprises.Enterprise", on_delete=models.PROTECT, related_name="loan_applications",
-                                   verbose_name=_("企业"))
-    product = models.ForeignKey(LoanProduct, on_delete=models.PROTECT, related_name="applications",
-                                verbose_name=_("产品"))
-    bank = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="loan_applications",
-                             verbose_name=_("银行"))
+    enterprise = models.ForeignKey(
+        "enterprises.Enterprise", on_delete=models.PROTECT, related_name="loan_applications", verbose_name=_("企业")
+    )
+    product = models.ForeignKey(
+        LoanProduct, on_delete=models.PROTECT, related_name="applications", verbose_name=_("产品")
+    )
+    bank = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.PROTECT, related_name="loan_applications", verbose_name=_("银行")
+    )
     branch = models.ForeignKey(Branch, null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("受理网点"))
     amount = models.DecimalField(_("申请金额（万元）"), **MONEY)
     term_months = models.PositiveSmallIntegerField(_("期限（月）"))
@@ -158,16 +173,23 @@ class Application(models.Model):
     decision_reason = models.CharField(_("结论说明"), max_length=500, blank=True)
     approved_amount = models.DecimalField(_("批准金额（万元）"), null=True, blank=True, **MONEY)
     approved_rate = models.DecimalField(_("批准年利率（%）"), null=True, blank=True, **RATE)
-    consent = models.ForeignKey(Consent, null=True, blank=True, on_delete=models.SET_NULL, related_name="applications",
-                                verbose_name=_("数据授权"))
+    consent = models.ForeignKey(
+        Consent,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="applications",
+        verbose_name=_("数据授权"),
+    )
     rule_key = models.CharField(_("产品规则版本"), max_length=100)
     terms = models.JSONField(_("受理时的产品参数"), default=dict)
     finder = models.JSONField(_("受理时的匹配结果"), default=dict)
     points = models.FloatField(_("受理时的创新积分"), null=True, blank=True)
     stage = models.CharField(_("受理时的生命周期阶段"), max_length=16, blank=True)
     tier = models.CharField(_("受理时的最高梯队"), max_length=32, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+",
-                                   verbose_name=_("提交人"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("提交人")
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -186,8 +208,9 @@ class ApplicationEvent(models.Model):
     from_status = models.CharField(_("原状态"), max_length=16, blank=True)
     to_status = models.CharField(_("新状态"), max_length=16)
     on = models.DateField(_("日期"))
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+",
-                           verbose_name=_("操作人"))
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("操作人")
+    )
     note = models.CharField(_("说明"), max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -202,16 +225,23 @@ class ApplicationEvent(models.Model):
 
 
 class LoanImport(models.Model):
-    bank = models.ForeignKey("accounts.Organisation", null=True, blank=True, on_delete=models.PROTECT,
-                             related_name="+", verbose_name=_("银行"))
+    bank = models.ForeignKey(
+        "accounts.Organisation",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("银行"),
+    )
     file_name = models.CharField(_("文件"), max_length=200)
     rows_total = models.PositiveIntegerField(_("数据行"), default=0)
     rows_created = models.PositiveIntegerField(_("新增"), default=0)
     rows_updated = models.PositiveIntegerField(_("更新"), default=0)
     rows_rejected = models.PositiveIntegerField(_("拒收行"), default=0)
     errors = models.JSONField(_("错误"), default=list)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+",
-                                   verbose_name=_("导入人"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("导入人")
+    )
     created_at = models.DateTimeField(_("导入时间"), auto_now_add=True)
 
     class Meta:
@@ -231,14 +261,18 @@ class Loan(models.Model):
         PLATFORM = "platform", _("平台申请")
         IMPORT = "import", _("银行报送")
 
-    bank = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="loans",
-                             verbose_name=_("银行"))
-    enterprise = models.ForeignKey("enterprises.Enterprise", on_delete=models.PROTECT, related_name="loans",
-                                   verbose_name=_("企业"))
-    product = models.ForeignKey(LoanProduct, null=True, blank=True, on_delete=models.PROTECT, related_name="loans",
-                                verbose_name=_("产品"))
-    application = models.OneToOneField(Application, null=True, blank=True, on_delete=models.SET_NULL,
-                                       related_name="loan", verbose_name=_("融资申请"))
+    bank = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.PROTECT, related_name="loans", verbose_name=_("银行")
+    )
+    enterprise = models.ForeignKey(
+        "enterprises.Enterprise", on_delete=models.PROTECT, related_name="loans", verbose_name=_("企业")
+    )
+    product = models.ForeignKey(
+        LoanProduct, null=True, blank=True, on_delete=models.PROTECT, related_name="loans", verbose_name=_("产品")
+    )
+    application = models.OneToOneField(
+        Application, null=True, blank=True, on_delete=models.SET_NULL, related_name="loan", verbose_name=_("融资申请")
+    )
     contract_no = models.CharField(_("合同编号"), max_length=64)
     amount = models.DecimalField(_("贷款金额（万元）"), **MONEY)
     rate = models.DecimalField(_("年利率（%）"), **RATE)
@@ -297,21 +331,26 @@ class PoolEntry(models.Model):
     kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices)
     on = models.DateField(_("日期"))
     amount = models.DecimalField(_("金额（万元）"), **MONEY)
-    loan = models.ForeignKey(Loan, null=True, blank=True, on_delete=models.PROTECT, related_name="pool_entries",
-                             verbose_name=_("贷款"))
+    loan = models.ForeignKey(
+        Loan, null=True, blank=True, on_delete=models.PROTECT, related_name="pool_entries", verbose_name=_("贷款")
+    )
     source = models.CharField(_("资金来源 / 对象"), max_length=128, blank=True)
     explanation = models.CharField(_("计算说明"), max_length=500, blank=True)
     rule_key = models.CharField(_("规则版本"), max_length=100, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+",
-                                   verbose_name=_("经办人"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("经办人")
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["on", "pk"]
         verbose_name = _("资金池台账")
         verbose_name_plural = _("资金池台账")
-        constraints = [models.UniqueConstraint(fields=["pool", "loan"], condition=models.Q(kind="claim"),
-                                               name="one_claim_per_loan")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["pool", "loan"], condition=models.Q(kind="claim"), name="one_claim_per_loan"
+            )
+        ]
 
 
 class Fund(models.Model):
@@ -344,8 +383,14 @@ class FundSource(models.Model):
 class Deal(models.Model):
     fund = models.ForeignKey(Fund, on_delete=models.PROTECT, related_name="deals")
     project = models.CharField(_("项目名称"), max_length=128)
-    enterprise = models.ForeignKey("enterprises.Enterprise", null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="+", verbose_name=_("被投企业"))
+    enterprise = models.ForeignKey(
+        "enterprises.Enterprise",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("被投企业"),
+    )
     stage = models.CharField(_("阶段"), max_length=16, choices=list(fund_engine.STAGES.items()), default="sourced")
     amount = models.DecimalField(_("拟投 / 投资金额（万元）"), **MONEY)
     sourced_on = models.DateField(_("入库日期"))
@@ -372,8 +417,9 @@ class Deal(models.Model):
     @property
     def failed(self) -> bool:
         """Written off, or exited for less than was invested."""
-        return self.stage == "written_off" or (self.stage == "exited" and self.exit_amount is not None
-                                               and self.exit_amount < self.amount)
+        return self.stage == "written_off" or (
+            self.stage == "exited" and self.exit_amount is not None and self.exit_amount < self.amount
+        )
 
 
 class CommitteeVote(models.Model):
@@ -400,8 +446,9 @@ class DealDocument(models.Model):
     title = models.CharField(_("文件名称"), max_length=200)
     dated_on = models.DateField(_("文件日期"))
     file = models.FileField(_("附件"), upload_to="finance/deals/", blank=True)
-    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+",
-                                 verbose_name=_("登记人"))
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("登记人")
+    )
     added_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

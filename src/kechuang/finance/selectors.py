@@ -84,8 +84,9 @@ def application_for(user, pk: int) -> Application:
 
 def late(qs: QuerySet[Application], today: dt.date) -> QuerySet[Application]:
     """Applications past their promised decision date: decided late, or still undecided after it."""
-    return qs.filter(Q(decided_on__isnull=True, status__in=OPEN, deadline_on__lt=today)
-                     | Q(decided_on__gt=F("deadline_on")))
+    return qs.filter(
+        Q(decided_on__isnull=True, status__in=OPEN, deadline_on__lt=today) | Q(decided_on__gt=F("deadline_on"))
+    )
 
 
 # ---------------------------------------------------------------------------------------------- consents
@@ -129,12 +130,17 @@ def consented_firm(user, uscc: str, scope: str, channel: str) -> tuple[Enterpris
     404. The only way a bank reads a firm's data (pages, exports, API)."""
     if not is_bank(user):
         raise Http404("企业不存在或无权查看")
-    consent = (live(Consent.objects.filter(bank_id=user.organisation_id, enterprise__uscc=uscc))
-               .select_related("enterprise").order_by("-ends_on").first())
+    consent = (
+        live(Consent.objects.filter(bank_id=user.organisation_id, enterprise__uscc=uscc))
+        .select_related("enterprise")
+        .order_by("-ends_on")
+        .first()
+    )
     if consent is None or scope not in consent.scopes:
         raise Http404("企业不存在或未获该企业授权")
-    ConsentAccess.objects.create(consent=consent, enterprise=consent.enterprise, user=user, scope=scope,
-                                 channel=channel)
+    ConsentAccess.objects.create(
+        consent=consent, enterprise=consent.enterprise, user=user, scope=scope, channel=channel
+    )
     return consent.enterprise, consent
 
 

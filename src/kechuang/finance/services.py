@@ -67,8 +67,9 @@ def _own_firm(user, enterprise: Enterprise) -> bool:
 # ---------------------------------------------------------------------------------------------- products
 
 
-def create_product(*, user, bank, code: str, name: str, rule_id: str, launched_on: dt.date,
-                   summary: str = "") -> LoanProduct:
+def create_product(
+    *, user, bank, code: str, name: str, rule_id: str, launched_on: dt.date, summary: str = ""
+) -> LoanProduct:
     """A bureau admin lists a bank's product under a product rule (its terms)."""
     _require(user.can_admin, _("只有科技局管理员可以登记金融产品"))
     if bank.kind != "bank":
@@ -80,16 +81,22 @@ def create_product(*, user, bank, code: str, name: str, rule_id: str, launched_o
     if LoanProduct.objects.filter(code=code).exists():
         raise ValidationError(_("产品代码“%(c)s”已被使用") % {"c": code})
     with transaction.atomic():
-        product = LoanProduct.objects.create(code=code, name=name.strip(), bank=bank, rule_id=rule_id,
-                                             launched_on=launched_on, summary=summary.strip())
-        audit.record(actor=user, action="finance.product.create", obj=product,
-                     note=f"{bank.name}·{product.name}（规则 {rule_id}）")
+        product = LoanProduct.objects.create(
+            code=code, name=name.strip(), bank=bank, rule_id=rule_id, launched_on=launched_on, summary=summary.strip()
+        )
+        audit.record(
+            actor=user,
+            action="finance.product.create",
+            obj=product,
+            note=f"{bank.name}·{product.name}（规则 {rule_id}）",
+        )
     return product
 
 
 def set_product_status(*, user, product: LoanProduct, status: str) -> LoanProduct:
-    _require(user.is_bureau or (selectors.is_bank(user) and user.organisation_id == product.bank_id),
-             _("无权调整该产品"))
+    _require(
+        user.is_bureau or (selectors.is_bank(user) and user.organisation_id == product.bank_id), _("无权调整该产品")
+    )
     if status not in LoanProduct.Status.values:
         raise ValidationError(_("产品状态无效"))
     if status == product.status:
@@ -105,25 +112,37 @@ def set_product_status(*, user, product: LoanProduct, status: str) -> LoanProduc
 # ---------------------------------------------------------------------------------------------- consents
 
 
-def grant_consent(*, user, enterprise: Enterprise, bank, scopes, months: int, purpose: str = "",
-                  today: dt.date | None = None) -> Consent:
+def grant_consent(
+    *, user, enterprise: Enterprise, bank, scopes, months: int, purpose: str = "", today: dt.date | None = None
+) -> Consent:
     """The firm (or bureau staff for it) lets `bank` see the named data for `months` from today."""
     _require(_own_firm(user, enterprise), _("只有本企业用户（或科技局代办）可以授权"))
     today = today or timezone.localdate()
     if bank.kind != "bank":
         raise ValidationError(_("只能授权给银行"))
     problem = consent_engine.scopes_problem(scopes) or consent_engine.period_problem(
-        months, loaders.programme(today)["consent_max_months"])
+        months, loaders.programme(today)["consent_max_months"]
+    )
     if problem:
         raise ValidationError(problem)
     with transaction.atomic():
         consent = Consent.objects.create(
-            enterprise=enterprise, bank=bank, scopes=[s for s in consent_engine.SCOPES if s in scopes],
-            starts_on=today, ends_on=consent_engine.add_months(today, months), purpose=purpose.strip()[:200],
-            granted_by=user)
-        audit.record(actor=user, action="finance.consent.grant", obj=consent, enterprise=enterprise,
-                     changes={"scopes": [None, consent.scope_labels], "ends_on": [None, str(consent.ends_on)]},
-                     note=f"授权 {bank.name} 查看：{consent.scope_labels}，至 {consent.ends_on:%Y-%m-%d}")
+            enterprise=enterprise,
+            bank=bank,
+            scopes=[s for s in consent_engine.SCOPES if s in scopes],
+            starts_on=today,
+            ends_on=consent_engine.add_months(today, months),
+            purpose=purpose.strip()[:200],
+            granted_by=user,
+        )
+        audit.record(
+            actor=user,
+            action="finance.consent.grant",
+            obj=consent,
+            enterprise=enterprise,
+            changes={"scopes": [None, consent.scope_labels], "ends_on": [None, str(consent.ends_on)]},
+            note=f"授权 {bank.name} 查看：{consent.scope_labels}，至 {consent.ends_on:%Y-%m-%d}",
+        )
     return consent
 
 
@@ -136,9 +155,14 @@ def withdraw_consent(*, user, consent: Consent) -> Consent:
             raise ValidationError(_("该授权已撤回"))
         locked.withdrawn_at, locked.withdrawn_by = timezone.now(), user
         locked.save(update_fields=["withdrawn_at", "withdrawn_by"])
-        audit.record(actor=user, action="finance.consent.withdraw", obj=locked, enterprise=locked.enterprise,
-                     changes={"withdrawn_at": [None, locked.withdrawn_at.isoformat()]},
-                     note=f"撤回对 {locked.bank.name} 的授权")
+        audit.record(
+            actor=user,
+            action="finance.consent.withdraw",
+            obj=locked,
+            enterprise=locked.enterprise,
+            changes={"withdrawn_at": [None, locked.withdrawn_at.isoformat()]},
+            note=f"撤回对 {locked.bank.name} 的授权",
+        )
     return locked
 
 
@@ -154,8 +178,18 @@ def finder(enterprise_qs, products: list[LoanProduct], today: dt.date):
     return product_engine.evaluate(frame, terms, loaders.lpr(today)), terms
 
 
-def submit_application(*, user, enterprise: Enterprise, product: LoanProduct, amount, term_months: int,
-                       purpose: str, scopes, months: int, today: dt.date | None = None) -> Application:
+def submit_application(
+    *,
+    user,
+    enterprise: Enterprise,
+    product: LoanProduct,
+    amount,
+    term_months: int,
+    purpose: str,
+    scopes,
+    months: int,
+    today: dt.date | None = None,
+) -> Application:
     """A firm applies (or bureau staff for it), granting the product's bank consent to the named data.
 
     The promise is fixed at submission: the rule version and its parameter values, and the deadline
@@ -170,8 +204,9 @@ def submit_application(*, user, enterprise: Enterprise, product: LoanProduct, am
         raise ValidationError(_("申请金额应大于 0（万元）"))
     cap = Decimal(str(terms.params["max_amount"]))
     if amount > cap:
-        raise ValidationError(_("申请金额 %(a)s 万元超过本产品单户上限 %(c)s 万元") % {"a": f"{amount:.2f}",
-                                                                                  "c": f"{cap:.2f}"})
+        raise ValidationError(
+            _("申请金额 %(a)s 万元超过本产品单户上限 %(c)s 万元") % {"a": f"{amount:.2f}", "c": f"{cap:.2f}"}
+        )
     if not 1 <= int(term_months) <= MAX_TERM_MONTHS:
         raise ValidationError(_("贷款期限应为 1–%(m)s 个月") % {"m": MAX_TERM_MONTHS})
     if not purpose.strip():
@@ -184,20 +219,50 @@ def submit_application(*, user, enterprise: Enterprise, product: LoanProduct, am
     days = int(terms.params["decision_days"])
     promise = sla(today, days, None, today)
     with transaction.atomic():
-        consent = grant_consent(user=user, enterprise=enterprise, bank=product.bank, scopes=scopes, months=months,
-                                purpose=_("融资申请：%(p)s") % {"p": product.name}, today=today)
+        consent = grant_consent(
+            user=user,
+            enterprise=enterprise,
+            bank=product.bank,
+            scopes=scopes,
+            months=months,
+            purpose=_("融资申请：%(p)s") % {"p": product.name},
+            today=today,
+        )
         application = Application.objects.create(
-            enterprise=enterprise, product=product, bank=product.bank, amount=amount, term_months=term_months,
-            purpose=purpose.strip()[:200], submitted_on=today, decision_days=days,
-            deadline_on=promise.deadline.date, deadline_basis=promise.deadline.basis[:300], consent=consent,
-            rule_key=terms.doc.key, terms=json.loads(json.dumps(dict(terms.params), default=str)),
+            enterprise=enterprise,
+            product=product,
+            bank=product.bank,
+            amount=amount,
+            term_months=term_months,
+            purpose=purpose.strip()[:200],
+            submitted_on=today,
+            decision_days=days,
+            deadline_on=promise.deadline.date,
+            deadline_basis=promise.deadline.basis[:300],
+            consent=consent,
+            rule_key=terms.doc.key,
+            terms=json.loads(json.dumps(dict(terms.params), default=str)),
             finder={k: row.get(k) for k in ("status", "short_of", "limit", "rate_ceiling", "explanation", "gap")},
-            points=snap.get("points"), stage=snap.get("stage") or "", tier=snap.get("tier") or "", created_by=user)
-        ApplicationEvent.objects.create(application=application, to_status="received", on=today, by=user,
-                                        note=_("提交申请，%(d)s 前给出审批结论") % {"d": promise.deadline.date})
-        audit.record(actor=user, action="finance.application.submit", obj=application, enterprise=enterprise,
-                     changes={"amount": [None, audit.jsonable(amount)]},
-                     note=f"{product.bank.name}·{product.name}，承诺 {days} 个工作日（截止 {promise.deadline.date}）")
+            points=snap.get("points"),
+            stage=snap.get("stage") or "",
+            tier=snap.get("tier") or "",
+            created_by=user,
+        )
+        ApplicationEvent.objects.create(
+            application=application,
+            to_status="received",
+            on=today,
+            by=user,
+            note=_("提交申请，%(d)s 前给出审批结论") % {"d": promise.deadline.date},
+        )
+        audit.record(
+            actor=user,
+            action="finance.application.submit",
+            obj=application,
+            enterprise=enterprise,
+            changes={"amount": [None, audit.jsonable(amount)]},
+            note=f"{product.bank.name}·{product.name}，承诺 {days} 个工作日（截止 {promise.deadline.date}）",
+        )
     return application
 
 
@@ -209,8 +274,9 @@ def rate_ceiling(application: Application, on: dt.date) -> float:
     return round(base + float(application.terms["rate_spread_bp"]) / 100, 4)
 
 
-def advance(*, user, application: Application, step: workflow.Step, contract_no: str = "",
-            today: dt.date | None = None) -> Application:
+def advance(
+    *, user, application: Application, step: workflow.Step, contract_no: str = "", today: dt.date | None = None
+) -> Application:
     """Take one step of an application (the bank's work, or the firm's withdrawal), checked by the engine."""
     today = today or timezone.localdate()
     if selectors.is_bank(user) and user.organisation_id == application.bank_id:
@@ -223,8 +289,15 @@ def advance(*, user, application: Application, step: workflow.Step, contract_no:
     step = workflow.Step(**{**step.__dict__, "on": on})
     with transaction.atomic():
         app = Application.objects.select_for_update().get(pk=application.pk)
-        problem = workflow.check(app.status, step, actor, max_amount=float(app.terms["max_amount"]),
-                                 rate_ceiling=rate_ceiling(app, on), submitted_on=app.submitted_on, today=today)
+        problem = workflow.check(
+            app.status,
+            step,
+            actor,
+            max_amount=float(app.terms["max_amount"]),
+            rate_ceiling=rate_ceiling(app, on),
+            submitted_on=app.submitted_on,
+            today=today,
+        )
         if problem:
             raise ValidationError(problem)
         old = app.status
@@ -242,10 +315,17 @@ def advance(*, user, application: Application, step: workflow.Step, contract_no:
             fields.append("decision_reason")
         app.save(update_fields=fields)
         _follow_loan(user, app, step, contract_no, on)
-        ApplicationEvent.objects.create(application=app, from_status=old, to_status=step.target, on=on, by=user,
-                                        note=_event_note(step))
-        audit.record(actor=user, action=f"finance.application.{step.target}", obj=app, enterprise=app.enterprise,
-                     changes={"status": [old, step.target]}, note=_event_note(step))
+        ApplicationEvent.objects.create(
+            application=app, from_status=old, to_status=step.target, on=on, by=user, note=_event_note(step)
+        )
+        audit.record(
+            actor=user,
+            action=f"finance.application.{step.target}",
+            obj=app,
+            enterprise=app.enterprise,
+            changes={"status": [old, step.target]},
+            note=_event_note(step),
+        )
     return app
 
 
@@ -272,25 +352,38 @@ def _follow_loan(user, app: Application, step: workflow.Step, contract_no: str, 
         kind = rule_selectors.rule_in_force("loan_product", app.product.rule_id, app.submitted_on).product_kind
         guaranteed = kind == "guaranteed" and fee_rate is not None
         Loan.objects.create(
-            bank=app.bank, enterprise=app.enterprise, product=app.product, application=app,
-            contract_no=(contract_no.strip() or f"PT{app.pk:06d}")[:64], amount=_money(step.amount),
-            rate=Decimal(str(step.rate)), disbursed_on=on, maturity_on=step.maturity_on,
+            bank=app.bank,
+            enterprise=app.enterprise,
+            product=app.product,
+            application=app,
+            contract_no=(contract_no.strip() or f"PT{app.pk:06d}")[:64],
+            amount=_money(step.amount),
+            rate=Decimal(str(step.rate)),
+            disbursed_on=on,
+            maturity_on=step.maturity_on,
             guaranteed=guaranteed,
             guarantee_fee=_money(step.amount * float(fee_rate) * max(months, 1) / 12) if guaranteed else None,
-            points=app.points, stage=app.stage, tier=app.tier, source=Loan.Source.PLATFORM)
+            points=app.points,
+            stage=app.stage,
+            tier=app.tier,
+            source=Loan.Source.PLATFORM,
+        )
         return
     loan = Loan.objects.filter(application=app).first()
     if loan is None or step.target not in workflow.LOAN_STATES:
         return
-    update_loan(user=user, loan=loan, status=step.target, on=on, defaulted_principal=step.defaulted_principal,
-                checked=True)
+    update_loan(
+        user=user, loan=loan, status=step.target, on=on, defaulted_principal=step.defaulted_principal, checked=True
+    )
 
 
 def update_loan(*, user, loan: Loan, status: str, on: dt.date, defaulted_principal=None, checked=False) -> Loan:
     """A loan repaid, overdue, back in order, or defaulted (a default files the pool's claim)."""
     if not checked:
-        _require(user.is_bureau or (selectors.is_bank(user) and user.organisation_id == loan.bank_id),
-                 _("无权更新该贷款记录"))
+        _require(
+            user.is_bureau or (selectors.is_bank(user) and user.organisation_id == loan.bank_id),
+            _("无权更新该贷款记录"),
+        )
     old = loan.status
     loan.status = status
     if status == Loan.Status.REPAID:
@@ -300,8 +393,14 @@ def update_loan(*, user, loan: Loan, status: str, on: dt.date, defaulted_princip
     elif status == Loan.Status.DEFAULTED:
         loan.defaulted_on, loan.defaulted_principal = on, _money(defaulted_principal)
     loan.save()
-    audit.record(actor=user, action="finance.loan.status", obj=loan, enterprise=loan.enterprise,
-                 changes={"status": [old, status]}, note=f"{loan.contract_no} {on:%Y-%m-%d}")
+    audit.record(
+        actor=user,
+        action="finance.loan.status",
+        obj=loan,
+        enterprise=loan.enterprise,
+        changes={"status": [old, status]},
+        note=f"{loan.contract_no} {on:%Y-%m-%d}",
+    )
     if status == Loan.Status.DEFAULTED:
         for pool in RiskPool.objects.all():
             file_claim(user=user, pool=pool, loan=loan)
@@ -319,10 +418,21 @@ def contribute(*, user, pool: RiskPool, amount, on: dt.date, source: str) -> Poo
     if not source.strip():
         raise ValidationError(_("请填写资金来源"))
     with transaction.atomic():
-        entry = PoolEntry.objects.create(pool=pool, kind=PoolEntry.Kind.CONTRIBUTION, on=on, amount=amount,
-                                         source=source.strip()[:128], created_by=user)
-        audit.record(actor=user, action="finance.pool.contribute", obj=entry,
-                     changes={"amount": [None, audit.jsonable(amount)]}, note=f"{pool.name}：{source}")
+        entry = PoolEntry.objects.create(
+            pool=pool,
+            kind=PoolEntry.Kind.CONTRIBUTION,
+            on=on,
+            amount=amount,
+            source=source.strip()[:128],
+            created_by=user,
+        )
+        audit.record(
+            actor=user,
+            action="finance.pool.contribute",
+            obj=entry,
+            changes={"amount": [None, audit.jsonable(amount)]},
+            note=f"{pool.name}：{source}",
+        )
     return entry
 
 
@@ -340,16 +450,31 @@ def file_claim(*, user, pool: RiskPool, loan: Loan) -> PoolEntry | None:
         RiskPool.objects.select_for_update().filter(pk=pool.pk).first()
         position = loaders.pool_position(pool, loan.defaulted_on)
         rule = position["rule"]
-        claim = pool_engine.allocate([{"id": loan.pk, "principal": loan.defaulted_principal,
-                                       "defaulted_on": loan.defaulted_on}], rule["share"], rule["per_loan_cap"],
-                                     position["available"])[0]
+        claim = pool_engine.allocate(
+            [{"id": loan.pk, "principal": loan.defaulted_principal, "defaulted_on": loan.defaulted_on}],
+            rule["share"],
+            rule["per_loan_cap"],
+            position["available"],
+        )[0]
         entry = PoolEntry.objects.create(
-            pool=pool, kind=PoolEntry.Kind.CLAIM, on=loan.defaulted_on, amount=claim["covered"], loan=loan,
-            source=loan.bank.name, explanation=claim["explanation"][:500],
+            pool=pool,
+            kind=PoolEntry.Kind.CLAIM,
+            on=loan.defaulted_on,
+            amount=claim["covered"],
+            loan=loan,
+            source=loan.bank.name,
+            explanation=claim["explanation"][:500],
             rule_key=rule_selectors.rule_in_force("risk_pool", pool.rule_id, loan.defaulted_on).key,
-            created_by=user if getattr(user, "is_authenticated", False) else None)
-        audit.record(actor=user, action="finance.pool.claim", obj=entry, enterprise=loan.enterprise,
-                     changes={"amount": [None, audit.jsonable(entry.amount)]}, note=claim["explanation"])
+            created_by=user if getattr(user, "is_authenticated", False) else None,
+        )
+        audit.record(
+            actor=user,
+            action="finance.pool.claim",
+            obj=entry,
+            enterprise=loan.enterprise,
+            changes={"amount": [None, audit.jsonable(entry.amount)]},
+            note=claim["explanation"],
+        )
     return entry
 
 
@@ -370,13 +495,28 @@ def record_recovery(*, user, pool: RiskPool, loan: Loan, amount, on: dt.date) ->
     if amount <= 0:
         raise ValidationError(_("回款金额应大于 0（万元）"))
     if amount + back > covered:
-        raise ValidationError(_("回款累计 %(t)s 万元超过资金池为该笔贷款补偿的 %(c)s 万元") % {
-            "t": f"{amount + back:.2f}", "c": f"{Decimal(covered):.2f}"})
+        raise ValidationError(
+            _("回款累计 %(t)s 万元超过资金池为该笔贷款补偿的 %(c)s 万元")
+            % {"t": f"{amount + back:.2f}", "c": f"{Decimal(covered):.2f}"}
+        )
     with transaction.atomic():
-        entry = PoolEntry.objects.create(pool=pool, kind=PoolEntry.Kind.RECOVERY, on=on, amount=amount, loan=loan,
-                                         source=loan.bank.name, created_by=user)
-        audit.record(actor=user, action="finance.pool.recovery", obj=entry, enterprise=loan.enterprise,
-                     changes={"amount": [None, audit.jsonable(amount)]}, note=loan.contract_no)
+        entry = PoolEntry.objects.create(
+            pool=pool,
+            kind=PoolEntry.Kind.RECOVERY,
+            on=on,
+            amount=amount,
+            loan=loan,
+            source=loan.bank.name,
+            created_by=user,
+        )
+        audit.record(
+            actor=user,
+            action="finance.pool.recovery",
+            obj=entry,
+            enterprise=loan.enterprise,
+            changes={"amount": [None, audit.jsonable(amount)]},
+            note=loan.contract_no,
+        )
     return entry
 
 
@@ -387,8 +527,7 @@ def _fund_rule(fund: Fund, on: dt.date):
     return rule_selectors.params("angel_fund", fund.rule_id, on)
 
 
-def add_deal(*, user, fund: Fund, project: str, amount, sourced_on: dt.date, enterprise=None,
-             note: str = "") -> Deal:
+def add_deal(*, user, fund: Fund, project: str, amount, sourced_on: dt.date, enterprise=None, note: str = "") -> Deal:
     _require(user.is_bureau, _("无权登记投资项目"))
     if not project.strip():
         raise ValidationError(_("请填写项目名称"))
@@ -397,8 +536,14 @@ def add_deal(*, user, fund: Fund, project: str, amount, sourced_on: dt.date, ent
     if problem:
         raise ValidationError(problem)
     with transaction.atomic():
-        deal = Deal.objects.create(fund=fund, project=project.strip(), amount=_money(amount), sourced_on=sourced_on,
-                                   enterprise=enterprise, note=note.strip()[:500])
+        deal = Deal.objects.create(
+            fund=fund,
+            project=project.strip(),
+            amount=_money(amount),
+            sourced_on=sourced_on,
+            enterprise=enterprise,
+            note=note.strip()[:500],
+        )
         DealEvent.objects.create(deal=deal, to_stage="sourced", on=sourced_on, by=user, note=_("项目入库"))
         audit.record(actor=user, action="finance.deal.create", obj=deal, note=f"{fund.name}·{deal.project}")
     return deal
@@ -408,15 +553,22 @@ def move_deal(*, user, deal: Deal, target: str, on: dt.date, note: str = "", exi
     """One step of the pipeline (the committee's own step is `decide_committee`)."""
     _require(user.is_bureau, _("无权办理投资项目"))
     if target not in fund_engine.NEXT.get(deal.stage, ()):
-        raise ValidationError(_("项目当前为“%(s)s”，不能转为“%(t)s”") % {
-            "s": fund_engine.STAGES[deal.stage], "t": fund_engine.STAGES.get(target, target)})
+        raise ValidationError(
+            _("项目当前为“%(s)s”，不能转为“%(t)s”")
+            % {"s": fund_engine.STAGES[deal.stage], "t": fund_engine.STAGES.get(target, target)}
+        )
     if on < deal.sourced_on:
         raise ValidationError(_("日期早于项目入库日期"))
     with transaction.atomic():
         old = deal.stage
         deal.stage = target
-        fields = {"due_diligence": "dd_started_on", "committee": "committee_on", "closed": "closed_on",
-                  "exited": "ended_on", "written_off": "ended_on"}
+        fields = {
+            "due_diligence": "dd_started_on",
+            "committee": "committee_on",
+            "closed": "closed_on",
+            "exited": "ended_on",
+            "written_off": "ended_on",
+        }
         if target in fields:
             setattr(deal, fields[target], on)
         if target == "exited":
@@ -427,16 +579,22 @@ def move_deal(*, user, deal: Deal, target: str, on: dt.date, note: str = "", exi
         if target == "written_off" or (target == "exited" and deal.failed):
             _decide_exemption(deal, on)
         DealEvent.objects.create(deal=deal, from_stage=old, to_stage=target, on=on, by=user, note=note.strip()[:500])
-        audit.record(actor=user, action=f"finance.deal.{target}", obj=deal, changes={"stage": [old, target]},
-                     note=note.strip()[:500] or deal.project)
+        audit.record(
+            actor=user,
+            action=f"finance.deal.{target}",
+            obj=deal,
+            changes={"stage": [old, target]},
+            note=note.strip()[:500] or deal.project,
+        )
     return deal
 
 
 def _decide_exemption(deal: Deal, on: dt.date) -> None:
     """A failure inside tolerance with its due-diligence trail complete is exempt (engine.finance.fund)."""
     rule = _fund_rule(deal.fund, on)
-    closed = [{"id": d.pk, "amount": d.amount, "failed": d.failed}
-              for d in deal.fund.deals.filter(closed_on__isnull=False)]
+    closed = [
+        {"id": d.pk, "amount": d.amount, "failed": d.failed} for d in deal.fund.deals.filter(closed_on__isnull=False)
+    ]
     result = fund_engine.tolerance(closed, rule["failure_ceiling"], rule["tolerance_basis"])
     kinds = list(deal.documents.values_list("kind", flat=True))
     exempt, text = fund_engine.exemption(kinds, rule["required_procedures"], result["inside"])
@@ -454,8 +612,9 @@ def record_vote(*, user, deal: Deal, member: str, vote: str, note: str = "") -> 
     try:
         with transaction.atomic():
             v = CommitteeVote.objects.create(deal=deal, member=member.strip()[:64], vote=vote, note=note.strip()[:300])
-            audit.record(actor=user, action="finance.deal.vote", obj=v,
-                         note=f"{deal.project}：{member} {v.get_vote_display()}")
+            audit.record(
+                actor=user, action="finance.deal.vote", obj=v, note=f"{deal.project}：{member} {v.get_vote_display()}"
+            )
     except IntegrityError:
         raise ValidationError(_("委员“%(m)s”已表决") % {"m": member}) from None
     return v
@@ -467,8 +626,9 @@ def decide_committee(*, user, deal: Deal, on: dt.date) -> Deal:
     if deal.stage != "committee":
         raise ValidationError(_("项目尚未提交投委会，或已作出决议"))
     rule = _fund_rule(deal.fund, on)
-    passed, text = fund_engine.committee(list(deal.votes.values_list("vote", flat=True)),
-                                         rule["committee_quorum"], rule["committee_pass_share"])
+    passed, text = fund_engine.committee(
+        list(deal.votes.values_list("vote", flat=True)), rule["committee_quorum"], rule["committee_pass_share"]
+    )
     if "法定人数" in text and not passed:
         raise ValidationError(text)
     with transaction.atomic():
@@ -477,8 +637,9 @@ def decide_committee(*, user, deal: Deal, on: dt.date) -> Deal:
         deal.approved_on = on if passed else None
         deal.save(update_fields=["stage", "approved_on"])
         DealEvent.objects.create(deal=deal, from_stage=old, to_stage=deal.stage, on=on, by=user, note=text)
-        audit.record(actor=user, action="finance.deal.decision", obj=deal, changes={"stage": [old, deal.stage]},
-                     note=text)
+        audit.record(
+            actor=user, action="finance.deal.decision", obj=deal, changes={"stage": [old, deal.stage]}, note=text
+        )
     return deal
 
 
@@ -487,8 +648,14 @@ def add_document(*, user, deal: Deal, kind: str, title: str, dated_on: dt.date, 
     if not kind.strip() or not title.strip():
         raise ValidationError(_("请填写文件类别与名称"))
     with transaction.atomic():
-        doc = DealDocument.objects.create(deal=deal, kind=kind.strip()[:64], title=title.strip()[:200],
-                                          dated_on=dated_on, file=file or "", added_by=user)
+        doc = DealDocument.objects.create(
+            deal=deal,
+            kind=kind.strip()[:64],
+            title=title.strip()[:200],
+            dated_on=dated_on,
+            file=file or "",
+            added_by=user,
+        )
         audit.record(actor=user, action="finance.deal.document", obj=doc, note=f"{deal.project}：{doc.kind}")
         if deal.stage == "written_off" or (deal.stage == "exited" and deal.failed):
             _decide_exemption(deal, timezone.localdate())
@@ -498,15 +665,33 @@ def add_document(*, user, deal: Deal, kind: str, title: str, dated_on: dt.date, 
 # ---------------------------------------------------------------------------------------------- events
 
 
-def add_event(*, user, title: str, held_on: dt.date, place: str, organiser: str, banks, firms: int,
-              intentions: int, signed_amount, note: str = "") -> MatchEvent:
+def add_event(
+    *,
+    user,
+    title: str,
+    held_on: dt.date,
+    place: str,
+    organiser: str,
+    banks,
+    firms: int,
+    intentions: int,
+    signed_amount,
+    note: str = "",
+) -> MatchEvent:
     _require(user.is_bureau, _("无权登记银企对接活动"))
     if not title.strip() or not place.strip():
         raise ValidationError(_("请填写活动名称与地点"))
     with transaction.atomic():
-        event = MatchEvent.objects.create(title=title.strip(), held_on=held_on, place=place.strip(),
-                                          organiser=organiser.strip(), firms=firms, intentions=intentions,
-                                          signed_amount=_money(signed_amount), note=note.strip()[:500])
+        event = MatchEvent.objects.create(
+            title=title.strip(),
+            held_on=held_on,
+            place=place.strip(),
+            organiser=organiser.strip(),
+            firms=firms,
+            intentions=intentions,
+            signed_amount=_money(signed_amount),
+            note=note.strip()[:500],
+        )
         event.banks.set(banks)
         audit.record(actor=user, action="finance.event.create", obj=event, note=event.title)
     return event

@@ -89,16 +89,21 @@ def _terms_rows(product, today):
     terms = loaders.product_terms(product, today)
     lpr = loaders.lpr(today)
     p = terms.params
-    rows = [(_("产品类型"), terms.doc.kind_label), (_("服务阶段"), terms.doc.stage_labels),
-            (_("适用地区"), terms.doc.city)]
+    rows = [
+        (_("产品类型"), terms.doc.kind_label),
+        (_("服务阶段"), terms.doc.stage_labels),
+        (_("适用地区"), terms.doc.city),
+    ]
     for r in terms.doc.requirements:
         rows.append((_("申请条件"), requirement_label(terms, r.label)))
     limit = _("单户不超过 %(m)s 万元") % {"m": p["max_amount"]}
     if "average_years" in p:
         limit += _("，且不超过近 %(n)s 年平均营业收入（成立不满的按上一年度）") % {"n": p["average_years"]}
     if "points_bands" in p:
-        limit += "；" + "、".join(_("积分≥%(a)s 分上限 %(c)s 万元") % {"a": b["min"], "c": b["cap"]}
-                                 for b in sorted(p["points_bands"], key=lambda b: -b["min"]))
+        limit += "；" + "、".join(
+            _("积分≥%(a)s 分上限 %(c)s 万元") % {"a": b["min"], "c": b["cap"]}
+            for b in sorted(p["points_bands"], key=lambda b: -b["min"])
+        )
     rows += [(_("额度"), limit), (_("利率"), rate_text(terms, lpr))]
     if "guarantee_scheme" in p:
         rows.append((_("增信方式"), p["guarantee_scheme"]))
@@ -122,9 +127,15 @@ def products(request):
         if request.method == "POST" and form.is_valid():
             d = form.cleaned_data
             try:
-                product = services.create_product(user=request.user, bank=d["bank"], code=d["code"], name=d["name"],
-                                                  rule_id=d["rule_id"], launched_on=d["launched_on"],
-                                                  summary=d["summary"])
+                product = services.create_product(
+                    user=request.user,
+                    bank=d["bank"],
+                    code=d["code"],
+                    name=d["name"],
+                    rule_id=d["rule_id"],
+                    launched_on=d["launched_on"],
+                    summary=d["summary"],
+                )
             except ValidationError as exc:
                 messages.error(request, _errors(exc))
             else:
@@ -146,11 +157,14 @@ def products(request):
             continue
         if stage and (terms is None or stage not in terms.doc.stages):
             continue
-        items.append({"product": product, "terms": terms,
-                      "rate": rate_text(terms, loaders.lpr(today)) if terms else ""})
-    return render(request, "finance/products.html", {
-        "items": items, "kinds": PRODUCT_KINDS, "stages": STAGES, "kind": kind, "stage": stage, "q": q,
-        "form": form})
+        items.append(
+            {"product": product, "terms": terms, "rate": rate_text(terms, loaders.lpr(today)) if terms else ""}
+        )
+    return render(
+        request,
+        "finance/products.html",
+        {"items": items, "kinds": PRODUCT_KINDS, "stages": STAGES, "kind": kind, "stage": stage, "q": q, "form": form},
+    )
 
 
 @login_required
@@ -168,12 +182,24 @@ def product_detail(request, code):
     stats = None
     if request.user.is_bureau or selectors.is_bank(request.user):
         loans = selectors.loans_for(request.user).filter(product=product)
-        stats = {"applications": selectors.applications_for(request.user).filter(product=product).count(),
-                 "loans": loans.count(), "amount": loans.aggregate(s=Sum("amount"))["s"]}
-    return render(request, "finance/product.html", {
-        "product": product, "terms": terms, "rows": rows, "mine": mine, "stats": stats,
-        "can_toggle": request.user.is_bureau or (selectors.is_bank(request.user)
-                                                 and request.user.organisation_id == product.bank_id)})
+        stats = {
+            "applications": selectors.applications_for(request.user).filter(product=product).count(),
+            "loans": loans.count(),
+            "amount": loans.aggregate(s=Sum("amount"))["s"],
+        }
+    return render(
+        request,
+        "finance/product.html",
+        {
+            "product": product,
+            "terms": terms,
+            "rows": rows,
+            "mine": mine,
+            "stats": stats,
+            "can_toggle": request.user.is_bureau
+            or (selectors.is_bank(request.user) and request.user.organisation_id == product.bank_id),
+        },
+    )
 
 
 @login_required
@@ -200,8 +226,14 @@ def _finder_rows(enterprise, today):
     order = {"qualifies": 0, "near": 1, "unknown": 2, "no": 3}
     rows = []
     for r in result.iter_rows(named=True):
-        rows.append({**r, "product": by_code[r["product"]], "status_label": STATUS_LABELS[r["status"]],
-                     "gap_text": gap_text(r.get("gap"))})
+        rows.append(
+            {
+                **r,
+                "product": by_code[r["product"]],
+                "status_label": STATUS_LABELS[r["status"]],
+                "gap_text": gap_text(r.get("gap")),
+            }
+        )
     return sorted(rows, key=lambda r: (order[r["status"]], -(r["limit"] or 0)))
 
 
@@ -214,13 +246,21 @@ def mine(request):
     consents = list(selectors.consents_for(request.user))
     for c in consents:
         c.live = c.withdrawn_at is None and c.starts_on <= today <= c.ends_on
-    return render(request, "finance/mine.html", {
-        "enterprise": enterprise, "qualifies": [r for r in rows if r["status"] == "qualifies"],
-        "near": [r for r in rows if r["status"] == "near"], "others": [r for r in rows if r["status"] in ("no",
-                                                                                                       "unknown")],
-        "applications": selectors.applications_for(request.user).order_by("-submitted_on", "-pk"),
-        "consents": consents, "loans": selectors.loans_for(request.user),
-        "accesses": selectors.accesses_for(request.user)[:30], "today": today})
+    return render(
+        request,
+        "finance/mine.html",
+        {
+            "enterprise": enterprise,
+            "qualifies": [r for r in rows if r["status"] == "qualifies"],
+            "near": [r for r in rows if r["status"] == "near"],
+            "others": [r for r in rows if r["status"] in ("no", "unknown")],
+            "applications": selectors.applications_for(request.user).order_by("-submitted_on", "-pk"),
+            "consents": consents,
+            "loans": selectors.loans_for(request.user),
+            "accesses": selectors.accesses_for(request.user)[:30],
+            "today": today,
+        },
+    )
 
 
 def _applicant(request) -> Enterprise:
@@ -245,14 +285,24 @@ def apply(request, code):
         d = form.cleaned_data
         try:
             application = services.submit_application(
-                user=request.user, enterprise=enterprise, product=product, amount=d["amount"],
-                term_months=d["term_months"], purpose=d["purpose"], scopes=d["scopes"], months=d["months"],
-                today=today)
+                user=request.user,
+                enterprise=enterprise,
+                product=product,
+                amount=d["amount"],
+                term_months=d["term_months"],
+                purpose=d["purpose"],
+                scopes=d["scopes"],
+                months=d["months"],
+                today=today,
+            )
         except ValidationError as exc:
             error = _errors(exc)
         else:
-            messages.success(request, _("已提交申请，%(b)s 承诺在 %(d)s 前给出审批结论") % {
-                "b": product.bank.name, "d": application.deadline_on.isoformat()})
+            messages.success(
+                request,
+                _("已提交申请，%(b)s 承诺在 %(d)s 前给出审批结论")
+                % {"b": product.bank.name, "d": application.deadline_on.isoformat()},
+            )
             return redirect("finance:application", pk=application.pk)
     terms, rows = _terms_rows(product, today)
     result, _terms = services.finder(Enterprise.objects.filter(pk=enterprise.pk), [product], today)
@@ -261,9 +311,21 @@ def apply(request, code):
         mine_row["status_label"] = STATUS_LABELS[mine_row["status"]]
         mine_row["gap_text"] = gap_text(mine_row.get("gap"))
     promise = sla(today, int(terms.params["decision_days"]), None, today)
-    return render(request, "finance/apply.html", {
-        "product": product, "enterprise": enterprise, "form": form, "error": error, "rows": rows, "mine": mine_row,
-        "promise": promise, "max_months": programme["consent_max_months"], "scopes": SCOPES})
+    return render(
+        request,
+        "finance/apply.html",
+        {
+            "product": product,
+            "enterprise": enterprise,
+            "form": form,
+            "error": error,
+            "rows": rows,
+            "mine": mine_row,
+            "promise": promise,
+            "max_months": programme["consent_max_months"],
+            "scopes": SCOPES,
+        },
+    )
 
 
 # ---------------------------------------------------------------------------------------------- consents
@@ -291,21 +353,31 @@ def consents(request):
 def consent_new(request):
     _deny_unless(selectors.is_firm(request.user), _("只有企业用户可以授权"))
     programme = loaders.programme(_today())
-    form = ConsentForm(request.POST or None, initial={"months": programme["consent_default_months"],
-                                                      "scopes": list(SCOPES)})
+    form = ConsentForm(
+        request.POST or None, initial={"months": programme["consent_default_months"], "scopes": list(SCOPES)}
+    )
     error = ""
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
-            services.grant_consent(user=request.user, enterprise=request.user.enterprise, bank=d["bank"],
-                                   scopes=d["scopes"], months=d["months"], purpose=d["purpose"])
+            services.grant_consent(
+                user=request.user,
+                enterprise=request.user.enterprise,
+                bank=d["bank"],
+                scopes=d["scopes"],
+                months=d["months"],
+                purpose=d["purpose"],
+            )
         except ValidationError as exc:
             error = _errors(exc)
         else:
             messages.success(request, _("已授权 %(b)s") % {"b": d["bank"].name})
             return redirect("finance:mine")
-    return render(request, "finance/consent_form.html", {"form": form, "error": error,
-                                                         "max_months": programme["consent_max_months"]})
+    return render(
+        request,
+        "finance/consent_form.html",
+        {"form": form, "error": error, "max_months": programme["consent_max_months"]},
+    )
 
 
 @login_required
@@ -356,13 +428,21 @@ def applications(request):
         return attachment(exporting.applications_xlsx(qs, today), f"融资申请_{today:%Y%m%d}.xlsx")
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     for a in page.object_list:
-        a.is_late = (a.decided_on or today) > a.deadline_on and (a.decided_on is not None
-                                                               or a.status in workflow.OPEN)
+        a.is_late = (a.decided_on or today) > a.deadline_on and (a.decided_on is not None or a.status in workflow.OPEN)
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "finance/applications.html", {
-        "page": page, "statuses": workflow.STATUS_LABELS, "products": selectors.products_for(user),
-        "f": request.GET, "query": query.urlencode(), "can_export": user.is_bureau or selectors.is_bank(user)})
+    return render(
+        request,
+        "finance/applications.html",
+        {
+            "page": page,
+            "statuses": workflow.STATUS_LABELS,
+            "products": selectors.products_for(user),
+            "f": request.GET,
+            "query": query.urlencode(),
+            "can_export": user.is_bureau or selectors.is_bank(user),
+        },
+    )
 
 
 @login_required
@@ -373,19 +453,33 @@ def application_detail(request, pk):
     actor = None
     if selectors.is_bank(request.user) and request.user.organisation_id == application.bank_id:
         actor = "bank"
-    elif request.user.is_bureau or (selectors.is_firm(request.user)
-                                    and request.user.enterprise_id == application.enterprise_id):
+    elif request.user.is_bureau or (
+        selectors.is_firm(request.user) and request.user.enterprise_id == application.enterprise_id
+    ):
         actor = "firm"
     steps = [(s, workflow.STEP_LABELS[s]) for s in workflow.allowed(application.status, actor)] if actor else []
-    consent_live = bool(application.consent and application.consent.withdrawn_at is None
-                        and application.consent.starts_on <= today <= application.consent.ends_on)
-    return render(request, "finance/application.html", {
-        "a": application, "promise": promise, "steps": steps, "form": StepForm(initial={"on": today}),
-        "events": application.events.select_related("by"), "consent_live": consent_live,
-        "ceiling": services.rate_ceiling(application, today), "status_label": workflow.STATUS_LABELS,
-        "loan": Loan.objects.filter(application=application).first(),
-        "rule_doc": rulebook("loan_product").get(application.rule_key),
-        "finder_gap": gap_text(application.finder.get("gap"))})
+    consent_live = bool(
+        application.consent
+        and application.consent.withdrawn_at is None
+        and application.consent.starts_on <= today <= application.consent.ends_on
+    )
+    return render(
+        request,
+        "finance/application.html",
+        {
+            "a": application,
+            "promise": promise,
+            "steps": steps,
+            "form": StepForm(initial={"on": today}),
+            "events": application.events.select_related("by"),
+            "consent_live": consent_live,
+            "ceiling": services.rate_ceiling(application, today),
+            "status_label": workflow.STATUS_LABELS,
+            "loan": Loan.objects.filter(application=application).first(),
+            "rule_doc": rulebook("loan_product").get(application.rule_key),
+            "finder_gap": gap_text(application.finder.get("gap")),
+        },
+    )
 
 
 @login_required
@@ -397,8 +491,12 @@ def application_step(request, pk):
         messages.error(request, "；".join(e for errs in form.errors.values() for e in errs))
         return redirect("finance:application", pk=pk)
     try:
-        services.advance(user=request.user, application=application, step=form.step(),
-                         contract_no=form.cleaned_data.get("contract_no") or "")
+        services.advance(
+            user=request.user,
+            application=application,
+            step=form.step(),
+            contract_no=form.cleaned_data.get("contract_no") or "",
+        )
         messages.success(request, _("已办理：%(s)s") % {"s": workflow.STEP_LABELS[form.cleaned_data["target"]]})
     except ValidationError as exc:
         messages.error(request, _errors(exc))
@@ -413,15 +511,21 @@ def bank(request):
     _deny_unless(selectors.is_bank(request.user), _("银行工作台只对银行用户开放"))
     today = _today()
     apps = selectors.applications_for(request.user)
-    return render(request, "finance/bank.html", {
-        "bank": request.user.organisation, "counts": figures.application_counts(request.user),
-        "statuses": workflow.STATUS_LABELS,
-        "queue": apps.filter(status__in=workflow.OPEN).order_by("deadline_on", "pk")[:20],
-        "late": selectors.late(apps, today).filter(decided_on__isnull=True).count(),
-        "firms": selectors.consented_firms(request.user).count(),
-        "products": selectors.products_for(request.user),
-        "loans": figures.loan_engine.totals(loaders.loans_frame(selectors.loans_for(request.user))),
-        "today": today})
+    return render(
+        request,
+        "finance/bank.html",
+        {
+            "bank": request.user.organisation,
+            "counts": figures.application_counts(request.user),
+            "statuses": workflow.STATUS_LABELS,
+            "queue": apps.filter(status__in=workflow.OPEN).order_by("deadline_on", "pk")[:20],
+            "late": selectors.late(apps, today).filter(decided_on__isnull=True).count(),
+            "firms": selectors.consented_firms(request.user).count(),
+            "products": selectors.products_for(request.user),
+            "loans": figures.loan_engine.totals(loaders.loans_frame(selectors.loans_for(request.user))),
+            "today": today,
+        },
+    )
 
 
 @login_required
@@ -445,8 +549,11 @@ def firm(request, uscc):
     for scope in scopes:
         enterprise, consent = selectors.consented_firm(request.user, uscc, scope, "page")
         sections[scope] = _section(scope, enterprise, request.user)
-    return render(request, "finance/firm.html", {"enterprise": enterprise, "consent": consent, "sections": sections,
-                                                 "scopes": SCOPES, "granted": scopes})
+    return render(
+        request,
+        "finance/firm.html",
+        {"enterprise": enterprise, "consent": consent, "sections": sections, "scopes": SCOPES, "granted": scopes},
+    )
 
 
 def _section(scope: str, enterprise: Enterprise, user) -> dict:
@@ -456,10 +563,16 @@ def _section(scope: str, enterprise: Enterprise, user) -> dict:
     if scope == "figures":
         columns = [facts.BY_NAME[c] for c in loaders.FIGURE_COLUMNS]
         rows = AnnualFigure.objects.filter(enterprise=enterprise).order_by("-year")
-        return {"columns": columns, "rows": [{"year": f.year, "cells": [(getattr(f, c.name), c) for c in columns]}
-                                             for f in rows]}
-    result = (PointsResult.objects.filter(enterprise=enterprise, run__status=ScoringRun.Status.DONE)
-              .select_related("run").order_by("-run__year", "-run__as_of", "-run__created_at").first())
+        return {
+            "columns": columns,
+            "rows": [{"year": f.year, "cells": [(getattr(f, c.name), c) for c in columns]} for f in rows],
+        }
+    result = (
+        PointsResult.objects.filter(enterprise=enterprise, run__status=ScoringRun.Status.DONE)
+        .select_related("run")
+        .order_by("-run__year", "-run__as_of", "-run__created_at")
+        .first()
+    )
     if scope == "points":
         return {"result": result}
     if scope == "tiers":
@@ -479,8 +592,9 @@ def _section(scope: str, enterprise: Enterprise, user) -> dict:
 def firm_figures_export(request, uscc):
     enterprise, _consent = selectors.consented_firm(request.user, uscc, "figures", "export")
     columns = [facts.BY_NAME[c] for c in loaders.FIGURE_COLUMNS]
-    data = exporting.figures_xlsx(enterprise, AnnualFigure.objects.filter(enterprise=enterprise).order_by("year"),
-                                  columns)
+    data = exporting.figures_xlsx(
+        enterprise, AnnualFigure.objects.filter(enterprise=enterprise).order_by("year"), columns
+    )
     return attachment(data, f"{enterprise.name}_年度数据_{_today():%Y%m%d}.xlsx")
 
 
@@ -500,8 +614,9 @@ def loans(request):
     if request.GET.get("bank") and user.is_bureau:
         qs = qs.filter(bank__name=request.GET["bank"])
     if q:
-        qs = qs.filter(Q(enterprise__name__icontains=q) | Q(enterprise__uscc__istartswith=q.upper())
-                       | Q(contract_no__icontains=q))
+        qs = qs.filter(
+            Q(enterprise__name__icontains=q) | Q(enterprise__uscc__istartswith=q.upper()) | Q(contract_no__icontains=q)
+        )
     if request.GET.get("format") == "xlsx":
         _deny_unless(user.is_bureau or selectors.is_bank(user), _("无权导出"))
         return attachment(exporting.loans_xlsx(qs), f"贷款记录_{_today():%Y%m%d}.xlsx")
@@ -510,10 +625,21 @@ def loans(request):
     query = request.GET.copy()
     query.pop("page", None)
     banks = sorted(set(qs.values_list("bank__name", flat=True))) if user.is_bureau else []
-    return render(request, "finance/loans.html", {
-        "page": page, "totals": totals, "count": page.paginator.count, "statuses": Loan.Status.choices,
-        "sources": Loan.Source.choices, "f": request.GET, "query": query.urlencode(), "banks": banks,
-        "can_import": user.is_bureau or selectors.is_bank(user)})
+    return render(
+        request,
+        "finance/loans.html",
+        {
+            "page": page,
+            "totals": totals,
+            "count": page.paginator.count,
+            "statuses": Loan.Status.choices,
+            "sources": Loan.Source.choices,
+            "f": request.GET,
+            "query": query.urlencode(),
+            "banks": banks,
+            "can_import": user.is_bureau or selectors.is_bank(user),
+        },
+    )
 
 
 @login_required
@@ -532,9 +658,17 @@ def loan_import(request):
         else:
             return redirect("finance:loan_import_report", pk=batch.pk)
     imports = LoanImport.objects.filter(created_by=user)[:10] if not user.is_bureau else LoanImport.objects.all()[:10]
-    return render(request, "finance/loan_import.html", {"form": form, "error": error, "imports": imports,
-                                                        "columns": importing.COLUMNS,
-                                                        "required": importing.REQUIRED})
+    return render(
+        request,
+        "finance/loan_import.html",
+        {
+            "form": form,
+            "error": error,
+            "imports": imports,
+            "columns": importing.COLUMNS,
+            "required": importing.REQUIRED,
+        },
+    )
 
 
 @login_required
@@ -572,18 +706,34 @@ def dashboard(request):
     if end < start:
         start, end = end, start
     data = figures.dashboard(request.user, start, end, today)
-    chart = json.dumps({"months": [m["month"] for m in data["monthly"]],
-                        "counts": [m["count"] for m in data["monthly"]],
-                        "amounts": [round(m["amount"] / 10000, 4) for m in data["monthly"]]}, ensure_ascii=False)
+    chart = json.dumps(
+        {
+            "months": [m["month"] for m in data["monthly"]],
+            "counts": [m["count"] for m in data["monthly"]],
+            "amounts": [round(m["amount"] / 10000, 4) for m in data["monthly"]],
+        },
+        ensure_ascii=False,
+    )
     from kechuang.policies.models import Policy
 
-    return render(request, "finance/dashboard.html", {
-        **data, "start": start, "end": end, "chart": chart,
-        "late_list": figures.late_cases(request.user, today).filter(decided_on__isnull=True)[:15],
-        "policies": Policy.objects.filter(code__in=("guarantee_fee_waiver", "loan_interest_subsidy",
-                                                    "risk_compensation")),
-        "pools": selectors.pools_for(request.user), "funds": selectors.funds_for(request.user),
-        "events": selectors.events_for(request.user)[:7], "event_count": selectors.events_for(request.user).count()})
+    return render(
+        request,
+        "finance/dashboard.html",
+        {
+            **data,
+            "start": start,
+            "end": end,
+            "chart": chart,
+            "late_list": figures.late_cases(request.user, today).filter(decided_on__isnull=True)[:15],
+            "policies": Policy.objects.filter(
+                code__in=("guarantee_fee_waiver", "loan_interest_subsidy", "risk_compensation")
+            ),
+            "pools": selectors.pools_for(request.user),
+            "funds": selectors.funds_for(request.user),
+            "events": selectors.events_for(request.user)[:7],
+            "event_count": selectors.events_for(request.user).count(),
+        },
+    )
 
 
 @login_required
@@ -594,24 +744,28 @@ def pool(request, pk=None):
         return render(request, "finance/pool.html", {"pool": None})
     current = next((p for p in pools if p.pk == pk), pools[0])
     today = _today()
-    contribution, recovery = ContributionForm(prefix="c", initial={"on": today}), RecoveryForm(
-        prefix="r", initial={"on": today})
+    contribution, recovery = (
+        ContributionForm(prefix="c", initial={"on": today}),
+        RecoveryForm(prefix="r", initial={"on": today}),
+    )
     if request.method == "POST":
         try:
             if "c-amount" in request.POST:
                 contribution = ContributionForm(request.POST, prefix="c")
                 if contribution.is_valid():
                     d = contribution.cleaned_data
-                    services.contribute(user=request.user, pool=current, amount=d["amount"], on=d["on"],
-                                        source=d["source"])
+                    services.contribute(
+                        user=request.user, pool=current, amount=d["amount"], on=d["on"], source=d["source"]
+                    )
                     messages.success(request, _("已登记注资"))
                     return redirect("finance:pool_detail", pk=current.pk)
             else:
                 recovery = RecoveryForm(request.POST, prefix="r")
                 if recovery.is_valid():
                     d = recovery.cleaned_data
-                    services.record_recovery(user=request.user, pool=current, loan=d["loan"], amount=d["amount"],
-                                             on=d["on"])
+                    services.record_recovery(
+                        user=request.user, pool=current, loan=d["loan"], amount=d["amount"], on=d["on"]
+                    )
                     messages.success(request, _("已登记追偿回款"))
                     return redirect("finance:pool_detail", pk=current.pk)
         except ValidationError as exc:
@@ -625,17 +779,30 @@ def pool(request, pk=None):
     for e in page.object_list:
         e.payout = paid.get((e.loan.enterprise_id, e.on.year)) if e.loan_id else None
     cap = position["rule"]["pool_cap"]
-    return render(request, "finance/pool.html", {
-        "pool": current, "pools": pools, "position": position, "page": page, "contribution": contribution,
-        "recovery": recovery, "used_share": float(position["covered"] - position["recovered"]) / cap if cap else None})
+    return render(
+        request,
+        "finance/pool.html",
+        {
+            "pool": current,
+            "pools": pools,
+            "position": position,
+            "page": page,
+            "contribution": contribution,
+            "recovery": recovery,
+            "used_share": float(position["covered"] - position["recovered"]) / cap if cap else None,
+        },
+    )
 
 
 def _claim_payouts(pool) -> dict:
     """(enterprise, year) → the risk_compensation entitlement's status label (the claim's payout)."""
     from kechuang.policies.models import Entitlement
 
-    rows = Entitlement.objects.filter(policy__code="risk_compensation").exclude(status="cancelled").values_list(
-        "enterprise_id", "year", "status")
+    rows = (
+        Entitlement.objects.filter(policy__code="risk_compensation")
+        .exclude(status="cancelled")
+        .values_list("enterprise_id", "year", "status")
+    )
     labels = dict(Entitlement.Status.choices)
     return {(e, y): labels.get(s, s) for e, y, s in rows}
 
@@ -655,14 +822,26 @@ def _fund_view(fund, today) -> dict:
 
     rule = rule_selectors.params("angel_fund", fund.rule_id, today)
     deals = list(fund.deals.all())
-    pace = fund_engine.pace([{"sourced_on": d.sourced_on, "approved_on": d.approved_on, "closed_on": d.closed_on,
-                              "amount": d.amount} for d in deals])
+    pace = fund_engine.pace(
+        [
+            {"sourced_on": d.sourced_on, "approved_on": d.approved_on, "closed_on": d.closed_on, "amount": d.amount}
+            for d in deals
+        ]
+    )
     closed = [{"id": d.pk, "amount": d.amount, "failed": d.failed} for d in deals if d.closed_on]
     tolerance = fund_engine.tolerance(closed, rule["failure_ceiling"], rule["tolerance_basis"])
     stages = {s: [d for d in deals if d.stage == s] for s in (*fund_engine.PIPELINE, "rejected")}
     invested = sum((d.amount for d in deals if d.closed_on), 0)
-    return {"fund": fund, "rule": rule, "pace": pace, "tolerance": tolerance, "stages": stages,
-            "labels": fund_engine.STAGES, "invested": invested, "deals": deals}
+    return {
+        "fund": fund,
+        "rule": rule,
+        "pace": pace,
+        "tolerance": tolerance,
+        "stages": stages,
+        "labels": fund_engine.STAGES,
+        "invested": invested,
+        "deals": deals,
+    }
 
 
 @login_required
@@ -676,8 +855,15 @@ def fund_detail(request, pk):
         d = form.cleaned_data
         try:
             enterprise = enterprise_for(request.user, d["uscc"].upper()) if d["uscc"] else None
-            deal = services.add_deal(user=request.user, fund=fund, project=d["project"], amount=d["amount"],
-                                     sourced_on=d["sourced_on"], enterprise=enterprise, note=d["note"])
+            deal = services.add_deal(
+                user=request.user,
+                fund=fund,
+                project=d["project"],
+                amount=d["amount"],
+                sourced_on=d["sourced_on"],
+                enterprise=enterprise,
+                note=d["note"],
+            )
         except ValidationError as exc:
             messages.error(request, _errors(exc))
         except Http404:
@@ -698,15 +884,30 @@ def deal_detail(request, pk):
 
     rule = rule_selectors.params("angel_fund", deal.fund.rule_id, today)
     votes = list(deal.votes.all())
-    tally = fund_engine.committee([v.vote for v in votes], rule["committee_quorum"],
-                                  rule["committee_pass_share"])[1] if votes else ""
+    tally = (
+        fund_engine.committee([v.vote for v in votes], rule["committee_quorum"], rule["committee_pass_share"])[1]
+        if votes
+        else ""
+    )
     have = set(deal.documents.values_list("kind", flat=True))
-    return render(request, "finance/deal.html", {
-        "deal": deal, "step_form": step_form, "vote_form": VoteForm(), "decision_form": DecisionForm(
-            initial={"on": today}), "document_form": DocumentForm(initial={"dated_on": today}), "votes": votes,
-        "tally": tally, "documents": deal.documents.select_related("added_by"),
-        "events": deal.events.select_related("by"), "labels": fund_engine.STAGES,
-        "procedures": [(p, p in have) for p in rule["required_procedures"]], "rule": rule})
+    return render(
+        request,
+        "finance/deal.html",
+        {
+            "deal": deal,
+            "step_form": step_form,
+            "vote_form": VoteForm(),
+            "decision_form": DecisionForm(initial={"on": today}),
+            "document_form": DocumentForm(initial={"dated_on": today}),
+            "votes": votes,
+            "tally": tally,
+            "documents": deal.documents.select_related("added_by"),
+            "events": deal.events.select_related("by"),
+            "labels": fund_engine.STAGES,
+            "procedures": [(p, p in have) for p in rule["required_procedures"]],
+            "rule": rule,
+        },
+    )
 
 
 @login_required
@@ -719,8 +920,14 @@ def deal_action(request, pk, action):
             form.fields["target"].choices = [(s, s) for s in fund_engine.NEXT.get(deal.stage, ())]
             if form.is_valid():
                 d = form.cleaned_data
-                services.move_deal(user=request.user, deal=deal, target=d["target"], on=d["on"], note=d["note"],
-                                   exit_amount=d["exit_amount"])
+                services.move_deal(
+                    user=request.user,
+                    deal=deal,
+                    target=d["target"],
+                    on=d["on"],
+                    note=d["note"],
+                    exit_amount=d["exit_amount"],
+                )
             else:
                 raise ValidationError(_("请选择阶段并填写日期"))
         elif action == "vote":

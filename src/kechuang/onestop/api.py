@@ -74,11 +74,24 @@ def _may_use(user) -> bool:
 
 
 def _out(r: ServiceRequest) -> dict:
-    return {"id": r.pk, "uscc": r.enterprise.uscc, "enterprise_name": r.enterprise.name, "category": r.category,
-            "category_label": r.get_category_display(), "title": r.title, "source": r.source,
-            "office": r.office.name if r.office_id else None, "route_reason": r.route_reason, "status": r.status,
-            "status_label": r.get_status_display(), "submitted_on": r.submitted_on, "accepted_on": r.accepted_on,
-            "due_on": r.due_on, "finished_on": r.finished_on, "rating": r.rating}
+    return {
+        "id": r.pk,
+        "uscc": r.enterprise.uscc,
+        "enterprise_name": r.enterprise.name,
+        "category": r.category,
+        "category_label": r.get_category_display(),
+        "title": r.title,
+        "source": r.source,
+        "office": r.office.name if r.office_id else None,
+        "route_reason": r.route_reason,
+        "status": r.status,
+        "status_label": r.get_status_display(),
+        "submitted_on": r.submitted_on,
+        "accepted_on": r.accepted_on,
+        "due_on": r.due_on,
+        "finished_on": r.finished_on,
+        "rating": r.rating,
+    }
 
 
 @router.get("/requests", response=RequestPage, summary="服务单（按权限范围）")
@@ -112,8 +125,9 @@ def submit_request(request, payload: RequestIn):
     else:
         raise HttpError(403, "无权提交服务单")
     try:
-        req = services.submit(user=user, enterprise=enterprise, category=payload.category, title=payload.title,
-                              detail=payload.detail)
+        req = services.submit(
+            user=user, enterprise=enterprise, category=payload.category, title=payload.title, detail=payload.detail
+        )
     except PermissionDenied as exc:
         raise HttpError(403, str(exc)) from None
     except ValidationError as exc:

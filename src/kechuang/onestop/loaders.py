@@ -24,8 +24,9 @@ def certificate_frame(enterprise_ids=None) -> pl.DataFrame:
     qs = Qualification.objects.filter(kind=Qualification.Kind.HTE_CERTIFICATE, expires_on__isnull=False)
     if enterprise_ids is not None:
         qs = qs.filter(enterprise_id__in=list(enterprise_ids))
-    return pl.DataFrame(list(qs.values_list("enterprise__uscc", "expires_on")), schema=visit_engine.CERT_SCHEMA,
-                        orient="row")
+    return pl.DataFrame(
+        list(qs.values_list("enterprise__uscc", "expires_on")), schema=visit_engine.CERT_SCHEMA, orient="row"
+    )
 
 
 def current_assignments():

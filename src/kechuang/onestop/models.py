@@ -21,10 +21,22 @@ CATEGORY_CHOICES = list(CATEGORIES.items())
 
 class Office(models.Model):
     name = models.CharField(_("名称"), max_length=64, unique=True)
-    organisation = models.ForeignKey("accounts.Organisation", null=True, blank=True, on_delete=models.PROTECT,
-                                     related_name="+", verbose_name=_("所属机构"))
-    carrier = models.ForeignKey("carriers.Carrier", null=True, blank=True, on_delete=models.CASCADE,
-                                related_name="service_offices", verbose_name=_("所在载体（服务大厅）"))
+    organisation = models.ForeignKey(
+        "accounts.Organisation",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("所属机构"),
+    )
+    carrier = models.ForeignKey(
+        "carriers.Carrier",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="service_offices",
+        verbose_name=_("所在载体（服务大厅）"),
+    )
     categories = models.JSONField(_("受理事项"), default=list)
     phone = models.CharField(_("联系电话"), max_length=32, blank=True)
     order = models.PositiveSmallIntegerField(_("排序"), default=0)
@@ -54,21 +66,35 @@ class ServiceRequest(models.Model):
 
     OPEN = (Status.SUBMITTED, Status.ACCEPTED)
 
-    enterprise = models.ForeignKey("enterprises.Enterprise", on_delete=models.CASCADE,
-                                   related_name="service_requests", verbose_name=_("企业"))
+    enterprise = models.ForeignKey(
+        "enterprises.Enterprise", on_delete=models.CASCADE, related_name="service_requests", verbose_name=_("企业")
+    )
     category = models.CharField(_("事项类别"), max_length=24, choices=CATEGORY_CHOICES)
     title = models.CharField(_("事项"), max_length=128)
     detail = models.TextField(_("具体需求"), blank=True)
     source = models.CharField(_("来源"), max_length=16, choices=Source.choices, default=Source.ENTERPRISE)
     catalogue_service = models.CharField(_("诊断服务项"), max_length=64, blank=True)
-    office = models.ForeignKey(Office, null=True, blank=True, on_delete=models.SET_NULL, related_name="requests",
-                               verbose_name=_("受理窗口"))
+    office = models.ForeignKey(
+        Office, null=True, blank=True, on_delete=models.SET_NULL, related_name="requests", verbose_name=_("受理窗口")
+    )
     route_reason = models.CharField(_("分派理由"), max_length=300, blank=True)
-    assigned_to = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                    related_name="+", verbose_name=_("经办人"))
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("经办人"),
+    )
     status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.SUBMITTED)
-    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                     related_name="+", verbose_name=_("提交人"))
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("提交人"),
+    )
     submitted_on = models.DateField(_("提交日期"))
     accepted_on = models.DateField(_("受理日期"), null=True, blank=True)
     due_on = models.DateField(_("办结时限"), null=True, blank=True)
@@ -76,8 +102,9 @@ class ServiceRequest(models.Model):
     rule_key = models.CharField(_("时限规则版本"), max_length=64, blank=True)
     finished_on = models.DateField(_("办结/终止日期"), null=True, blank=True)
     result = models.TextField(_("办理结果"), blank=True)
-    rating = models.PositiveSmallIntegerField(_("满意度"), null=True, blank=True,
-                                              validators=[MinValueValidator(1), MaxValueValidator(5)])
+    rating = models.PositiveSmallIntegerField(
+        _("满意度"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
     rating_comment = models.CharField(_("评价意见"), max_length=300, blank=True)
     rated_at = models.DateTimeField(_("评价时间"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -89,20 +116,26 @@ class ServiceRequest(models.Model):
         verbose_name_plural = _("服务单")
         indexes = [models.Index(fields=["status", "due_on"]), models.Index(fields=["enterprise", "status"])]
         constraints = [
-            models.CheckConstraint(condition=models.Q(rating__isnull=True) | models.Q(rating__gte=1, rating__lte=5),
-                                   name="service_rating_1_to_5"),
-            models.CheckConstraint(condition=models.Q(rating__isnull=True) | models.Q(status="completed"),
-                                   name="service_rated_when_completed"),
+            models.CheckConstraint(
+                condition=models.Q(rating__isnull=True) | models.Q(rating__gte=1, rating__lte=5),
+                name="service_rating_1_to_5",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(rating__isnull=True) | models.Q(status="completed"),
+                name="service_rated_when_completed",
+            ),
         ]
 
 
 class Assignment(models.Model):
     """An official (a bureau user) serving a firm one-to-one from `since` until `until` (open: now)."""
 
-    official = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="assignments",
-                                 verbose_name=_("包联干部"))
-    enterprise = models.ForeignKey("enterprises.Enterprise", on_delete=models.CASCADE,
-                                   related_name="official_assignments", verbose_name=_("企业"))
+    official = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="assignments", verbose_name=_("包联干部")
+    )
+    enterprise = models.ForeignKey(
+        "enterprises.Enterprise", on_delete=models.CASCADE, related_name="official_assignments", verbose_name=_("企业")
+    )
     since = models.DateField(_("包联起始日期"))
     until = models.DateField(_("包联结束日期"), null=True, blank=True)
     note = models.CharField(_("说明"), max_length=200, blank=True)
@@ -112,10 +145,13 @@ class Assignment(models.Model):
         verbose_name = _("包联关系")
         verbose_name_plural = _("包联关系")
         constraints = [
-            models.UniqueConstraint(fields=["enterprise"], condition=models.Q(until__isnull=True),
-                                    name="one_current_official_per_firm"),
-            models.CheckConstraint(condition=models.Q(until__isnull=True) | models.Q(until__gt=models.F("since")),
-                                   name="assignment_ends_after_start"),
+            models.UniqueConstraint(
+                fields=["enterprise"], condition=models.Q(until__isnull=True), name="one_current_official_per_firm"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(until__isnull=True) | models.Q(until__gt=models.F("since")),
+                name="assignment_ends_after_start",
+            ),
         ]
 
 
@@ -126,10 +162,12 @@ class Visit(models.Model):
         MEETING = "meeting", _("座谈会")
         ONLINE = "online", _("线上沟通")
 
-    official = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="visits",
-                                 verbose_name=_("走访人"))
-    enterprise = models.ForeignKey("enterprises.Enterprise", on_delete=models.CASCADE, related_name="visits",
-                                   verbose_name=_("企业"))
+    official = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="visits", verbose_name=_("走访人")
+    )
+    enterprise = models.ForeignKey(
+        "enterprises.Enterprise", on_delete=models.CASCADE, related_name="visits", verbose_name=_("企业")
+    )
     visited_on = models.DateField(_("走访日期"))
     kind = models.CharField(_("方式"), max_length=16, choices=Kind.choices, default=Kind.ON_SITE)
     notes = models.TextField(_("走访记录"))

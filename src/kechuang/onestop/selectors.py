@@ -63,7 +63,8 @@ def offices() -> QuerySet[Office]:
 
 def officials() -> QuerySet[User]:
     return User.objects.filter(role__in=(Role.BUREAU_ADMIN, Role.BUREAU_STAFF), is_active=True).order_by(
-        "display_name", "username")
+        "display_name", "username"
+    )
 
 
 def assignments_for(user) -> QuerySet[Assignment]:

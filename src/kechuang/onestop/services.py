@@ -51,15 +51,31 @@ def may_submit_for(user, enterprise) -> bool:
 def route_for(enterprise, category: str, as_of: dt.date) -> dict:
     """Where a request of this firm and category goes (engine), with the offices as the engine reads them."""
     _doc, params = routing_params(as_of)
-    offices = [{"id": o.pk, "name": o.name, "carrier_id": o.carrier_id, "categories": list(o.categories or [])}
-               for o in Office.objects.order_by("order", "pk")]
-    resident = [{"id": r.carrier_id, "name": r.carrier.name} for r in Residency.objects.filter(
-        enterprise=enterprise, end__isnull=True).select_related("carrier").order_by("-start", "-pk")]
+    offices = [
+        {"id": o.pk, "name": o.name, "carrier_id": o.carrier_id, "categories": list(o.categories or [])}
+        for o in Office.objects.order_by("order", "pk")
+    ]
+    resident = [
+        {"id": r.carrier_id, "name": r.carrier.name}
+        for r in Residency.objects.filter(enterprise=enterprise, end__isnull=True)
+        .select_related("carrier")
+        .order_by("-start", "-pk")
+    ]
     return routing.route(category, offices, resident, params)
 
 
-def submit(*, user, enterprise, category: str, title: str, detail: str = "", source: str | None = None,
-           catalogue_service: str = "", on: dt.date | None = None, assigned_to=None) -> ServiceRequest:
+def submit(
+    *,
+    user,
+    enterprise,
+    category: str,
+    title: str,
+    detail: str = "",
+    source: str | None = None,
+    catalogue_service: str = "",
+    on: dt.date | None = None,
+    assigned_to=None,
+) -> ServiceRequest:
     """A firm's request, routed by the engine; `assigned_to` names the official who follows it (包联)."""
     _require(may_submit_for(user, enterprise), _("无权为该企业提交服务单"))
     if category not in routing.CATEGORIES:
@@ -67,16 +83,31 @@ def submit(*, user, enterprise, category: str, title: str, detail: str = "", sou
     if not title.strip():
         raise ValidationError(_("请填写事项名称"))
     on = on or timezone.localdate()
-    source = source or (ServiceRequest.Source.ENTERPRISE if user.role == Role.ENTERPRISE_USER
-                        else ServiceRequest.Source.OFFICIAL)
+    source = source or (
+        ServiceRequest.Source.ENTERPRISE if user.role == Role.ENTERPRISE_USER else ServiceRequest.Source.OFFICIAL
+    )
     route = route_for(enterprise, category, on)
     with transaction.atomic():
         req = ServiceRequest.objects.create(
-            enterprise=enterprise, category=category, title=title.strip()[:128], detail=detail.strip(),
-            source=source, catalogue_service=catalogue_service, office_id=route["office_id"],
-            route_reason=route["reason"][:300], submitted_by=user, submitted_on=on, assigned_to=assigned_to)
-        audit.record(actor=user, action="service_request.submit", obj=req, enterprise=enterprise,
-                     note=f"{req.get_category_display()}：{req.title}；{route['reason']}")
+            enterprise=enterprise,
+            category=category,
+            title=title.strip()[:128],
+            detail=detail.strip(),
+            source=source,
+            catalogue_service=catalogue_service,
+            office_id=route["office_id"],
+            route_reason=route["reason"][:300],
+            submitted_by=user,
+            submitted_on=on,
+            assigned_to=assigned_to,
+        )
+        audit.record(
+            actor=user,
+            action="service_request.submit",
+            obj=req,
+            enterprise=enterprise,
+            note=f"{req.get_category_display()}：{req.title}；{route['reason']}",
+        )
     return req
 
 
@@ -87,19 +118,28 @@ def from_diagnosis(*, user, enterprise, service_id: str) -> ServiceRequest:
     service = next((s for s in load_catalogue() if s.id == service_id), None)
     if service is None:
         raise ValidationError(_("诊断服务目录中没有该服务"))
-    open_ = ServiceRequest.objects.filter(enterprise=enterprise, catalogue_service=service_id,
-                                          status__in=ServiceRequest.OPEN).first()
+    open_ = ServiceRequest.objects.filter(
+        enterprise=enterprise, catalogue_service=service_id, status__in=ServiceRequest.OPEN
+    ).first()
     if open_ is not None:
         raise ValidationError(_("该服务已有办理中的服务单（编号 %(n)s）") % {"n": open_.pk})
     today = timezone.localdate()
     _doc, params = routing_params(today)
     category = routing.category_for_diagnosis(service.category, params)
     if category is None:
-        raise ValidationError(_("服务类别“%(c)s”尚未对应到服务单事项类别，请在“规则与参数”中补充") % {
-            "c": service.category})
-    return submit(user=user, enterprise=enterprise, category=category, title=service.label,
-                  detail=f"{service.description}\n提供方：{service.provider}", source=ServiceRequest.Source.DIAGNOSIS,
-                  catalogue_service=service_id, on=today)
+        raise ValidationError(
+            _("服务类别“%(c)s”尚未对应到服务单事项类别，请在“规则与参数”中补充") % {"c": service.category}
+        )
+    return submit(
+        user=user,
+        enterprise=enterprise,
+        category=category,
+        title=service.label,
+        detail=f"{service.description}\n提供方：{service.provider}",
+        source=ServiceRequest.Source.DIAGNOSIS,
+        catalogue_service=service_id,
+        on=today,
+    )
 
 
 def _require_handle(user, req: ServiceRequest) -> None:
@@ -120,9 +160,14 @@ def accept(*, user, request: ServiceRequest, on: dt.date | None = None, assigned
         request.due_on, request.deadline_basis, request.rule_key = due["due_on"], due["basis"][:300], doc.key
         request.assigned_to = assigned_to or user
         request.save()
-        audit.record(actor=user, action="service_request.accept", obj=request, enterprise=request.enterprise,
-                     changes={"status": ["submitted", "accepted"], "due_on": [None, due["due_on"].isoformat()]},
-                     note=due["basis"][:300])
+        audit.record(
+            actor=user,
+            action="service_request.accept",
+            obj=request,
+            enterprise=request.enterprise,
+            changes={"status": ["submitted", "accepted"], "due_on": [None, due["due_on"].isoformat()]},
+            note=due["basis"][:300],
+        )
     return request
 
 
@@ -137,8 +182,14 @@ def reroute(*, user, request: ServiceRequest, office: Office, note: str = "") ->
         request.office = office
         request.route_reason = (_("转办：%(n)s") % {"n": note.strip()} if note.strip() else _("人工转办"))[:300]
         request.save(update_fields=["office", "route_reason", "updated_at"])
-        audit.record(actor=user, action="service_request.route", obj=request, enterprise=request.enterprise,
-                     changes={"office": [before, office.pk]}, note=f"转至 {office.name}；{note}"[:300])
+        audit.record(
+            actor=user,
+            action="service_request.route",
+            obj=request,
+            enterprise=request.enterprise,
+            changes={"office": [before, office.pk]},
+            note=f"转至 {office.name}；{note}"[:300],
+        )
     return request
 
 
@@ -154,8 +205,14 @@ def complete(*, user, request: ServiceRequest, result: str, on: dt.date | None =
     with transaction.atomic():
         request.status, request.finished_on, request.result = ServiceRequest.Status.COMPLETED, on, result.strip()
         request.save()
-        audit.record(actor=user, action="service_request.complete", obj=request, enterprise=request.enterprise,
-                     changes={"status": ["accepted", "completed"]}, note=result[:300])
+        audit.record(
+            actor=user,
+            action="service_request.complete",
+            obj=request,
+            enterprise=request.enterprise,
+            changes={"status": ["accepted", "completed"]},
+            note=result[:300],
+        )
     return request
 
 
@@ -169,8 +226,14 @@ def reject(*, user, request: ServiceRequest, reason: str, on: dt.date | None = N
         request.status, request.finished_on = ServiceRequest.Status.REJECTED, on or timezone.localdate()
         request.result = reason.strip()
         request.save()
-        audit.record(actor=user, action="service_request.reject", obj=request, enterprise=request.enterprise,
-                     changes={"status": ["submitted", "rejected"]}, note=reason[:300])
+        audit.record(
+            actor=user,
+            action="service_request.reject",
+            obj=request,
+            enterprise=request.enterprise,
+            changes={"status": ["submitted", "rejected"]},
+            note=reason[:300],
+        )
     return request
 
 
@@ -182,8 +245,13 @@ def withdraw(*, user, request: ServiceRequest) -> ServiceRequest:
         before = request.status
         request.status, request.finished_on = ServiceRequest.Status.WITHDRAWN, timezone.localdate()
         request.save()
-        audit.record(actor=user, action="service_request.withdraw", obj=request, enterprise=request.enterprise,
-                     changes={"status": [before, "withdrawn"]})
+        audit.record(
+            actor=user,
+            action="service_request.withdraw",
+            obj=request,
+            enterprise=request.enterprise,
+            changes={"status": [before, "withdrawn"]},
+        )
     return request
 
 
@@ -200,8 +268,14 @@ def rate(*, user, request: ServiceRequest, rating: int, comment: str = "") -> Se
     with transaction.atomic():
         request.rating, request.rating_comment, request.rated_at = rating, comment.strip()[:300], timezone.now()
         request.save()
-        audit.record(actor=user, action="service_request.rate", obj=request, enterprise=request.enterprise,
-                     changes={"rating": [None, rating]}, note=comment[:300])
+        audit.record(
+            actor=user,
+            action="service_request.rate",
+            obj=request,
+            enterprise=request.enterprise,
+            changes={"rating": [None, rating]},
+            note=comment[:300],
+        )
     return request
 
 
@@ -211,13 +285,20 @@ HTE_COACHING = "高新技术企业重新认定辅导"
 def hte_coaching(*, user, enterprise) -> ServiceRequest:
     """A 高企 due to re-apply: a cultivation request for coaching, followed by the firm's official (包联)."""
     _require(user.is_bureau, _("只有科技局可以生成服务单"))
-    open_ = ServiceRequest.objects.filter(enterprise=enterprise, title=HTE_COACHING,
-                                          status__in=ServiceRequest.OPEN).first()
+    open_ = ServiceRequest.objects.filter(
+        enterprise=enterprise, title=HTE_COACHING, status__in=ServiceRequest.OPEN
+    ).first()
     if open_ is not None:
         raise ValidationError(_("该企业已有办理中的重新认定辅导服务单（编号 %(n)s）") % {"n": open_.pk})
-    return submit(user=user, enterprise=enterprise, category="cultivation", title=HTE_COACHING,
-                  detail=_("高企证书即将到期，需按新申请重新认定（复审已取消），请对照认定条件辅导申报。"),
-                  source=ServiceRequest.Source.OFFICIAL, assigned_to=selectors.official_of(enterprise))
+    return submit(
+        user=user,
+        enterprise=enterprise,
+        category="cultivation",
+        title=HTE_COACHING,
+        detail=_("高企证书即将到期，需按新申请重新认定（复审已取消），请对照认定条件辅导申报。"),
+        source=ServiceRequest.Source.OFFICIAL,
+        assigned_to=selectors.official_of(enterprise),
+    )
 
 
 # ---------------------------------------------------------------- 包联
@@ -234,19 +315,26 @@ def assign(*, user, official, enterprise, since: dt.date, note: str = "") -> Ass
             if current.official_id == official.pk:
                 raise ValidationError(_("%(e)s 已由 %(o)s 包联") % {"e": enterprise.name, "o": official})
             if since <= current.since:
-                raise ValidationError(_("新的包联起始日期须晚于现包联的起始日期 %(d)s") % {
-                    "d": f"{current.since:%Y-%m-%d}"})
+                raise ValidationError(
+                    _("新的包联起始日期须晚于现包联的起始日期 %(d)s") % {"d": f"{current.since:%Y-%m-%d}"}
+                )
             current.until = since
             current.save(update_fields=["until"])
         try:
             with transaction.atomic():
-                obj = Assignment.objects.create(official=official, enterprise=enterprise, since=since,
-                                                note=note.strip()[:200])
+                obj = Assignment.objects.create(
+                    official=official, enterprise=enterprise, since=since, note=note.strip()[:200]
+                )
         except IntegrityError:
             raise ValidationError(_("%(e)s 已有包联干部") % {"e": enterprise.name}) from None
-        audit.record(actor=user, action="assignment.save", obj=obj, enterprise=enterprise,
-                     changes={"official": [current.official_id if current else None, official.pk]},
-                     note=f"{official} 自 {since:%Y-%m-%d} 起包联 {enterprise.name}")
+        audit.record(
+            actor=user,
+            action="assignment.save",
+            obj=obj,
+            enterprise=enterprise,
+            changes={"official": [current.official_id if current else None, official.pk]},
+            note=f"{official} 自 {since:%Y-%m-%d} 起包联 {enterprise.name}",
+        )
     return obj
 
 
@@ -259,13 +347,26 @@ def end_assignment(*, user, assignment: Assignment, until: dt.date) -> Assignmen
     with transaction.atomic():
         assignment.until = until
         assignment.save(update_fields=["until"])
-        audit.record(actor=user, action="assignment.end", obj=assignment, enterprise=assignment.enterprise,
-                     changes={"until": [None, until.isoformat()]})
+        audit.record(
+            actor=user,
+            action="assignment.end",
+            obj=assignment,
+            enterprise=assignment.enterprise,
+            changes={"until": [None, until.isoformat()]},
+        )
     return assignment
 
 
-def record_visit(*, user, enterprise, visited_on: dt.date, kind: str, notes: str, follow_up: str = "",
-                 follow_up_due: dt.date | None = None) -> Visit:
+def record_visit(
+    *,
+    user,
+    enterprise,
+    visited_on: dt.date,
+    kind: str,
+    notes: str,
+    follow_up: str = "",
+    follow_up_due: dt.date | None = None,
+) -> Visit:
     _require(user.is_bureau, _("只有科技局工作人员可以登记走访"))
     if visited_on > timezone.localdate():
         raise ValidationError(_("走访日期不能晚于今天"))
@@ -276,12 +377,22 @@ def record_visit(*, user, enterprise, visited_on: dt.date, kind: str, notes: str
     if follow_up_due and follow_up_due < visited_on:
         raise ValidationError(_("待办期限不能早于走访日期"))
     with transaction.atomic():
-        visit = Visit.objects.create(official=user, enterprise=enterprise, visited_on=visited_on, kind=kind,
-                                     notes=notes.strip(), follow_up=follow_up.strip()[:300],
-                                     follow_up_due=follow_up_due)
-        audit.record(actor=user, action="visit.save", obj=visit, enterprise=enterprise,
-                     note=f"{visited_on:%Y-%m-%d} {visit.get_kind_display()}"
-                          + (f"；待办：{follow_up}" if follow_up else ""))
+        visit = Visit.objects.create(
+            official=user,
+            enterprise=enterprise,
+            visited_on=visited_on,
+            kind=kind,
+            notes=notes.strip(),
+            follow_up=follow_up.strip()[:300],
+            follow_up_due=follow_up_due,
+        )
+        audit.record(
+            actor=user,
+            action="visit.save",
+            obj=visit,
+            enterprise=enterprise,
+            note=f"{visited_on:%Y-%m-%d} {visit.get_kind_display()}" + (f"；待办：{follow_up}" if follow_up else ""),
+        )
     return visit
 
 
@@ -294,6 +405,11 @@ def follow_up_done(*, user, visit: Visit, on: dt.date | None = None) -> Visit:
     with transaction.atomic():
         visit.follow_up_done_on = on or timezone.localdate()
         visit.save(update_fields=["follow_up_done_on"])
-        audit.record(actor=user, action="visit.follow_up_done", obj=visit, enterprise=visit.enterprise,
-                     changes={"follow_up_done_on": [None, visit.follow_up_done_on.isoformat()]})
+        audit.record(
+            actor=user,
+            action="visit.follow_up_done",
+            obj=visit,
+            enterprise=visit.enterprise,
+            changes={"follow_up_done_on": [None, visit.follow_up_done_on.isoformat()]},
+        )
     return visit

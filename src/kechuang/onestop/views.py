@@ -34,8 +34,23 @@ from .forms import AcceptForm, AssignForm, CompleteForm, RateForm, RejectForm, R
 from .models import Assignment, ServiceRequest, Visit
 
 PAGE_SIZE = 50
-EXPORT_HEADER = ["编号", "企业", "统一社会信用代码", "事项类别", "事项", "来源", "受理窗口", "状态", "提交日期",
-                 "受理日期", "办结时限", "办结日期", "时效", "满意度", "评价意见"]
+EXPORT_HEADER = [
+    "编号",
+    "企业",
+    "统一社会信用代码",
+    "事项类别",
+    "事项",
+    "来源",
+    "受理窗口",
+    "状态",
+    "提交日期",
+    "受理日期",
+    "办结时限",
+    "办结日期",
+    "时效",
+    "满意度",
+    "评价意见",
+]
 VISIT_RULE = ("official_visits", "default")
 
 
@@ -53,8 +68,14 @@ def _own_firm(user) -> bool:
 
 
 def _timeliness(req: ServiceRequest, today: dt.date, params) -> dict:
-    return routing.timeliness(submitted_on=req.submitted_on, accepted_on=req.accepted_on, due_on=req.due_on,
-                              finished_on=req.finished_on, as_of=today, params=params)
+    return routing.timeliness(
+        submitted_on=req.submitted_on,
+        accepted_on=req.accepted_on,
+        due_on=req.due_on,
+        finished_on=req.finished_on,
+        as_of=today,
+        params=params,
+    )
 
 
 # ---------------------------------------------------------------- requests
@@ -80,28 +101,69 @@ def inbox(request):
     elif office.isdigit():
         qs = qs.filter(office_id=int(office))
     if q.strip():
-        qs = qs.filter(Q(enterprise__name__icontains=q.strip()) | Q(title__icontains=q.strip())
-                       | Q(enterprise__uscc__iexact=q.strip().upper()))
+        qs = qs.filter(
+            Q(enterprise__name__icontains=q.strip())
+            | Q(title__icontains=q.strip())
+            | Q(enterprise__uscc__iexact=q.strip().upper())
+        )
     _doc, params = services.routing_params(today)
     if request.GET.get("format") == "xlsx" and (user.can_export or _own_firm(user)):
-        return xlsx_response("服务单", EXPORT_HEADER, (
-            [r.pk, r.enterprise.name, r.enterprise.uscc, r.get_category_display(), r.title, r.get_source_display(),
-             str(r.office or "待分派"), r.get_status_display(), r.submitted_on, r.accepted_on, r.due_on, r.finished_on,
-             _timeliness(r, today, params)["text"], r.rating, r.rating_comment] for r in qs))
+        return xlsx_response(
+            "服务单",
+            EXPORT_HEADER,
+            (
+                [
+                    r.pk,
+                    r.enterprise.name,
+                    r.enterprise.uscc,
+                    r.get_category_display(),
+                    r.title,
+                    r.get_source_display(),
+                    str(r.office or "待分派"),
+                    r.get_status_display(),
+                    r.submitted_on,
+                    r.accepted_on,
+                    r.due_on,
+                    r.finished_on,
+                    _timeliness(r, today, params)["text"],
+                    r.rating,
+                    r.rating_comment,
+                ]
+                for r in qs
+            ),
+        )
     base = selectors.requests_for(user)
     summary = {
-        "statuses": [(k, v, n) for (k, v), n in zip(ServiceRequest.Status.choices, [
-            base.filter(status=k).count() for k in ServiceRequest.Status.values], strict=True)],
+        "statuses": [
+            (k, v, n)
+            for (k, v), n in zip(
+                ServiceRequest.Status.choices,
+                [base.filter(status=k).count() for k in ServiceRequest.Status.values],
+                strict=True,
+            )
+        ],
         "overdue": base.filter(status=ServiceRequest.Status.ACCEPTED, due_on__lt=today).count(),
         "rating": base.filter(rating__isnull=False).aggregate(avg=Avg("rating"), n=Count("pk")),
     }
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     for r in page.object_list:
         r.timing = _timeliness(r, today, params)
-    return render(request, "onestop/inbox.html", {
-        "page": page, "status": status, "category": category, "office": office, "q": q, "summary": summary,
-        "categories": routing.CATEGORIES.items(), "offices": selectors.offices() if user.is_bureau else [],
-        "own": _own_firm(user), "can_submit": user.is_bureau or _own_firm(user)})
+    return render(
+        request,
+        "onestop/inbox.html",
+        {
+            "page": page,
+            "status": status,
+            "category": category,
+            "office": office,
+            "q": q,
+            "summary": summary,
+            "categories": routing.CATEGORIES.items(),
+            "offices": selectors.offices() if user.is_bureau else [],
+            "own": _own_firm(user),
+            "can_submit": user.is_bureau or _own_firm(user),
+        },
+    )
 
 
 @login_required
@@ -114,8 +176,13 @@ def request_new(request):
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
-            req = services.submit(user=user, enterprise=user.enterprise if own else d["enterprise"],
-                                  category=d["category"], title=d["title"], detail=d["detail"])
+            req = services.submit(
+                user=user,
+                enterprise=user.enterprise if own else d["enterprise"],
+                category=d["category"],
+                title=d["title"],
+                detail=d["detail"],
+            )
         except ValidationError as exc:
             form.add_error(None, _errors(exc))
         except PermissionDenied as exc:
@@ -132,9 +199,13 @@ def request_detail(request, pk):
     req = selectors.request_for(user, pk)
     can_handle = selectors.can_handle(user, req)
     today = timezone.localdate()
-    forms = {"accept": AcceptForm(prefix="accept"), "complete": CompleteForm(prefix="complete"),
-             "reject": RejectForm(prefix="reject"), "rate": RateForm(prefix="rate"),
-             "reroute": RerouteForm(prefix="reroute", offices=_offices_for(req))}
+    forms = {
+        "accept": AcceptForm(prefix="accept"),
+        "complete": CompleteForm(prefix="complete"),
+        "reject": RejectForm(prefix="reject"),
+        "rate": RateForm(prefix="rate"),
+        "reroute": RerouteForm(prefix="reroute", offices=_offices_for(req)),
+    }
     action = request.POST.get("action") if request.method == "POST" else None
     if action:
         try:
@@ -147,13 +218,26 @@ def request_detail(request, pk):
                 return redirect("onestop:request", pk=req.pk)
     _doc, params = services.routing_params(today)
     own = _own_firm(user) and req.enterprise_id == user.enterprise_id
-    history = AuditEvent.objects.filter(object_type="onestop.servicerequest", object_id=str(req.pk)).select_related(
-        "actor").order_by("at")
-    return render(request, "onestop/request.html", {
-        "req": req, "can_handle": can_handle, "forms": forms, "timing": _timeliness(req, today, params),
-        "can_withdraw": req.status in ServiceRequest.OPEN and services.may_submit_for(user, req.enterprise),
-        "can_rate": req.status == ServiceRequest.Status.COMPLETED and req.rating is None and (own or user.is_bureau),
-        "history": history})
+    history = (
+        AuditEvent.objects.filter(object_type="onestop.servicerequest", object_id=str(req.pk))
+        .select_related("actor")
+        .order_by("at")
+    )
+    return render(
+        request,
+        "onestop/request.html",
+        {
+            "req": req,
+            "can_handle": can_handle,
+            "forms": forms,
+            "timing": _timeliness(req, today, params),
+            "can_withdraw": req.status in ServiceRequest.OPEN and services.may_submit_for(user, req.enterprise),
+            "can_rate": req.status == ServiceRequest.Status.COMPLETED
+            and req.rating is None
+            and (own or user.is_bureau),
+            "history": history,
+        },
+    )
 
 
 def _offices_for(req: ServiceRequest):
@@ -170,8 +254,9 @@ def _act(request, req: ServiceRequest, action: str, forms: dict) -> str | None:
     if action == "rate":
         forms["rate"] = form = RateForm(request.POST, prefix="rate")
         if form.is_valid():
-            services.rate(user=user, request=req, rating=form.cleaned_data["rating"],
-                          comment=form.cleaned_data["comment"])
+            services.rate(
+                user=user, request=req, rating=form.cleaned_data["rating"], comment=form.cleaned_data["comment"]
+            )
             return _("感谢评价。")
         return None
     _require(selectors.can_handle(user, req), _("只有受理窗口（科技局或该载体运营方）可以办理该服务单"))
@@ -193,8 +278,7 @@ def _act(request, req: ServiceRequest, action: str, forms: dict) -> str | None:
     elif action == "reroute":
         forms["reroute"] = form = RerouteForm(request.POST, prefix="reroute", offices=_offices_for(req))
         if form.is_valid():
-            services.reroute(user=user, request=req, office=form.cleaned_data["office"],
-                             note=form.cleaned_data["note"])
+            services.reroute(user=user, request=req, office=form.cleaned_data["office"], note=form.cleaned_data["note"])
             return _("已转办至 %(o)s。") % {"o": form.cleaned_data["office"].name}
     return None
 
@@ -205,8 +289,9 @@ def from_diagnosis(request, uscc):
     """One click on the diagnosis report's service list."""
     enterprise = enterprise_for(request.user, uscc)
     try:
-        req = services.from_diagnosis(user=request.user, enterprise=enterprise,
-                                      service_id=request.POST.get("service", ""))
+        req = services.from_diagnosis(
+            user=request.user, enterprise=enterprise, service_id=request.POST.get("service", "")
+        )
     except ValidationError as exc:
         messages.error(request, _errors(exc))
         return redirect(reverse("points:diagnosis", args=[enterprise.uscc]))
@@ -228,19 +313,37 @@ def firms_of(official, today: dt.date) -> list[dict]:
         return []
     params = _visit_params(today)
     ids = [a.enterprise_id for a in assignments]
-    status = {r["uscc"]: r for r in visits.visit_status(loaders.assignment_frame(assignments),
-                                                        loaders.visit_frame(ids), today, params).iter_rows(named=True)}
+    status = {
+        r["uscc"]: r
+        for r in visits.visit_status(
+            loaders.assignment_frame(assignments), loaders.visit_frame(ids), today, params
+        ).iter_rows(named=True)
+    }
     due = {r["uscc"]: r for r in visits.hte_due(loaders.certificate_frame(ids), today, params).iter_rows(named=True)}
-    open_requests = dict(ServiceRequest.objects.filter(enterprise_id__in=ids, status__in=ServiceRequest.OPEN)
-                         .values_list("enterprise").annotate(n=Count("pk")))
-    follow_ups = dict(Visit.objects.filter(enterprise_id__in=ids, follow_up_done_on__isnull=True).exclude(
-        follow_up="").values_list("enterprise").annotate(n=Count("pk")))
+    open_requests = dict(
+        ServiceRequest.objects.filter(enterprise_id__in=ids, status__in=ServiceRequest.OPEN)
+        .values_list("enterprise")
+        .annotate(n=Count("pk"))
+    )
+    follow_ups = dict(
+        Visit.objects.filter(enterprise_id__in=ids, follow_up_done_on__isnull=True)
+        .exclude(follow_up="")
+        .values_list("enterprise")
+        .annotate(n=Count("pk"))
+    )
     rows = []
     for a in assignments:
         uscc = a.enterprise.uscc
-        rows.append({"assignment": a, "enterprise": a.enterprise, "visit": status.get(uscc),
-                     "hte": due.get(uscc), "open_requests": open_requests.get(a.enterprise_id, 0),
-                     "follow_ups": follow_ups.get(a.enterprise_id, 0)})
+        rows.append(
+            {
+                "assignment": a,
+                "enterprise": a.enterprise,
+                "visit": status.get(uscc),
+                "hte": due.get(uscc),
+                "open_requests": open_requests.get(a.enterprise_id, 0),
+                "follow_ups": follow_ups.get(a.enterprise_id, 0),
+            }
+        )
     rows.sort(key=lambda r: (not r["visit"]["overdue"], r["hte"] is None, r["enterprise"].name))
     return rows
 
@@ -261,17 +364,33 @@ def my_firms(request):
         rows = [r for r in rows if r["visit"]["overdue"]]
     elif only == "hte":
         rows = [r for r in rows if r["hte"]]
-    open_follow_ups = Visit.objects.filter(enterprise__in=[r["enterprise"] for r in all_rows],
-                                           follow_up_done_on__isnull=True).exclude(follow_up="").select_related(
-        "enterprise", "official").order_by("follow_up_due", "visited_on")
+    open_follow_ups = (
+        Visit.objects.filter(enterprise__in=[r["enterprise"] for r in all_rows], follow_up_done_on__isnull=True)
+        .exclude(follow_up="")
+        .select_related("enterprise", "official")
+        .order_by("follow_up_due", "visited_on")
+    )
     params = _visit_params(today)
-    return render(request, "onestop/mine.html", {
-        "official": official, "rows": rows, "only": only, "today": today, "params": params,
-        "counts": {"firms": len(all_rows), "overdue": sum(r["visit"]["overdue"] for r in all_rows),
-                   "hte": sum(r["hte"] is not None for r in all_rows),
-                   "follow_ups": open_follow_ups.count()},
-        "follow_ups": open_follow_ups[:50], "visit_form": VisitForm(),
-        "officials": selectors.officials() if request.user.can_admin else []})
+    return render(
+        request,
+        "onestop/mine.html",
+        {
+            "official": official,
+            "rows": rows,
+            "only": only,
+            "today": today,
+            "params": params,
+            "counts": {
+                "firms": len(all_rows),
+                "overdue": sum(r["visit"]["overdue"] for r in all_rows),
+                "hte": sum(r["hte"] is not None for r in all_rows),
+                "follow_ups": open_follow_ups.count(),
+            },
+            "follow_ups": open_follow_ups[:50],
+            "visit_form": VisitForm(),
+            "officials": selectors.officials() if request.user.can_admin else [],
+        },
+    )
 
 
 @login_required
@@ -293,17 +412,28 @@ def officials(request):
             messages.success(request, _("已安排 %(o)s 包联 %(e)s。") % {"o": d["official"], "e": d["enterprise"].name})
             return redirect("onestop:officials")
     assignments = list(loaders.current_assignments())
-    status = visits.visit_status(loaders.assignment_frame(assignments),
-                                 loaders.visit_frame([a.enterprise_id for a in assignments]), today, params)
+    status = visits.visit_status(
+        loaders.assignment_frame(assignments),
+        loaders.visit_frame([a.enterprise_id for a in assignments]),
+        today,
+        params,
+    )
     overdue = {}
     for r in status.iter_rows(named=True):
         overdue[r["official_id"]] = overdue.get(r["official_id"], 0) + int(r["overdue"])
     due = visits.hte_due(loaders.certificate_frame(), today, params)
     by_uscc = {a.enterprise.uscc: a for a in assignments}
     due_firms = {e.uscc: e for e in Enterprise.objects.filter(uscc__in=due["uscc"].to_list())}
-    hte_rows = [{"enterprise": due_firms[r["uscc"]], "expires_on": r["expires_on"], "days_left": r["days_left"],
-                 "official": by_uscc[r["uscc"]].official if r["uscc"] in by_uscc else None}
-                for r in due.iter_rows(named=True) if r["uscc"] in due_firms]
+    hte_rows = [
+        {
+            "enterprise": due_firms[r["uscc"]],
+            "expires_on": r["expires_on"],
+            "days_left": r["days_left"],
+            "official": by_uscc[r["uscc"]].official if r["uscc"] in by_uscc else None,
+        }
+        for r in due.iter_rows(named=True)
+        if r["uscc"] in due_firms
+    ]
     per_official = {}
     for a in assignments:
         per_official.setdefault(a.official_id, {"official": a.official, "firms": 0, "hte": 0})
@@ -314,9 +444,17 @@ def officials(request):
     table = sorted(per_official.values(), key=lambda x: str(x["official"]))
     for row in table:
         row["overdue"] = int(overdue.get(row["official"].pk, 0))
-    return render(request, "onestop/officials.html", {
-        "table": table, "hte_rows": hte_rows, "form": form, "params": params,
-        "unassigned": sum(r["official"] is None for r in hte_rows)})
+    return render(
+        request,
+        "onestop/officials.html",
+        {
+            "table": table,
+            "hte_rows": hte_rows,
+            "form": form,
+            "params": params,
+            "unassigned": sum(r["official"] is None for r in hte_rows),
+        },
+    )
 
 
 @login_required

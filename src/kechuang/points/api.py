@@ -123,8 +123,13 @@ def _money(value) -> Decimal | None:
 def _credit(credit: dict) -> dict | None:
     if not credit:
         return None
-    return {"rule": credit.get("rule"), "name": credit.get("name"), "eligible": credit.get("eligible"),
-            "amount": _money(credit.get("amount")), "explanation": credit.get("explanation")}
+    return {
+        "rule": credit.get("rule"),
+        "name": credit.get("name"),
+        "eligible": credit.get("eligible"),
+        "amount": _money(credit.get("amount")),
+        "explanation": credit.get("explanation"),
+    }
 
 
 def _indicators(result: PointsResult, scheme) -> list[dict]:
@@ -134,12 +139,19 @@ def _indicators(result: PointsResult, scheme) -> list[dict]:
             max_points = scheme.max_points(result.stage, ind) if result.stage else None
         except KeyError:
             max_points = None
-        out.append({
-            "id": ind.id, "label": ind.label, "group": scheme.groups.get(ind.group, ind.group), "kind": ind.kind,
-            "unit": ind.unit, "raw": (result.raw or {}).get(ind.id),
-            "contribution": (result.contributions or {}).get(ind.id), "max_points": max_points,
-            "stage_percentile": (result.percentiles or {}).get(ind.id),
-        })
+        out.append(
+            {
+                "id": ind.id,
+                "label": ind.label,
+                "group": scheme.groups.get(ind.group, ind.group),
+                "kind": ind.kind,
+                "unit": ind.unit,
+                "raw": (result.raw or {}).get(ind.id),
+                "contribution": (result.contributions or {}).get(ind.id),
+                "max_points": max_points,
+                "stage_percentile": (result.percentiles or {}).get(ind.id),
+            }
+        )
     return out
 
 
@@ -147,19 +159,31 @@ def _result_out(result: PointsResult, scheme) -> dict:
     run = result.run
     return {
         **_standing(result, scheme.stage_labels),
-        "run_id": run.pk, "year": run.year, "as_of": run.as_of, "scheme_id": run.scheme_id,
-        "scheme_key": run.scheme_key, "scheme_name": run.scheme_name,
+        "run_id": run.pk,
+        "year": run.year,
+        "as_of": run.as_of,
+        "scheme_id": run.scheme_id,
+        "scheme_key": run.scheme_key,
+        "scheme_name": run.scheme_name,
         "stage_size": (run.stage_sizes or {}).get(result.stage) if result.stage else None,
-        "indicators": _indicators(result, scheme), "credit": _credit(result.credit),
+        "indicators": _indicators(result, scheme),
+        "credit": _credit(result.credit),
     }
 
 
 def _standing(r: PointsResult, stage_labels: dict) -> dict:
     return {
-        "rank": r.rank, "stage": r.stage or None, "stage_label": stage_labels.get(r.stage) if r.stage else None,
-        "points": r.points, "percentile": r.percentile, "stage_rank": r.stage_rank,
-        "stage_percentile": r.stage_percentile, "list_id": r.list_id or None, "list_label": r.list_label or None,
-        "carrier": r.carrier or None, "missing": _split(r.missing),
+        "rank": r.rank,
+        "stage": r.stage or None,
+        "stage_label": stage_labels.get(r.stage) if r.stage else None,
+        "points": r.points,
+        "percentile": r.percentile,
+        "stage_rank": r.stage_rank,
+        "stage_percentile": r.stage_percentile,
+        "list_id": r.list_id or None,
+        "list_label": r.list_label or None,
+        "carrier": r.carrier or None,
+        "missing": _split(r.missing),
     }
 
 
@@ -169,17 +193,23 @@ def enterprise_points(request, uscc: str):
         enterprise = enterprise_for(request.auth, uscc)
     except Http404 as exc:
         raise HttpError(404, str(exc)) from None
-    scheme_ids = sorted(set(
-        selectors.results_for(request.auth).filter(enterprise=enterprise, run__status=ScoringRun.Status.DONE)
-        .values_list("run__scheme_id", flat=True)
-    ))
+    scheme_ids = sorted(
+        set(
+            selectors.results_for(request.auth)
+            .filter(enterprise=enterprise, run__status=ScoringRun.Status.DONE)
+            .values_list("run__scheme_id", flat=True)
+        )
+    )
     results = [r for scheme_id in scheme_ids for r in selectors.history(enterprise, scheme_id)]
     results.sort(key=lambda r: (r.run.year, r.run.scheme_id))
     by_run = {}  # the scheme snapshot of each run, parsed once
     for r in results:
         by_run.setdefault(r.run_id, schemes.run_scheme(r.run))
-    return {"uscc": enterprise.uscc, "name": enterprise.name,
-            "results": [_result_out(r, by_run[r.run_id]) for r in results]}
+    return {
+        "uscc": enterprise.uscc,
+        "name": enterprise.name,
+        "results": [_result_out(r, by_run[r.run_id]) for r in results],
+    }
 
 
 @router.get("/leaderboard", response=LeaderboardPage, summary="创新积分排行榜（科技局、园区运营方）")
@@ -202,10 +232,29 @@ def leaderboard(request, filters: Query[LeaderboardFilters]):
     qs = (
         selectors.leaderboard(user, run, form.filters())
         .select_related("enterprise")
-        .only("rank", "points", "percentile", "stage", "stage_rank", "stage_percentile", "list_id", "list_label",
-              "carrier", "missing", "enterprise__name", "enterprise__uscc")
+        .only(
+            "rank",
+            "points",
+            "percentile",
+            "stage",
+            "stage_rank",
+            "stage_percentile",
+            "list_id",
+            "list_label",
+            "carrier",
+            "missing",
+            "enterprise__name",
+            "enterprise__uscc",
+        )
     )
-    page = api_page(qs, filters.page,
-                    lambda r: {**_standing(r, stage_labels), "uscc": r.enterprise.uscc, "name": r.enterprise.name})
-    return {"run_id": run.pk, "year": run.year, "as_of": run.as_of, "scheme_key": run.scheme_key,
-            "scheme_name": run.scheme_name, **page}
+    page = api_page(
+        qs, filters.page, lambda r: {**_standing(r, stage_labels), "uscc": r.enterprise.uscc, "name": r.enterprise.name}
+    )
+    return {
+        "run_id": run.pk,
+        "year": run.year,
+        "as_of": run.as_of,
+        "scheme_key": run.scheme_key,
+        "scheme_name": run.scheme_name,
+        **page,
+    }

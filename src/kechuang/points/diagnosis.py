@@ -63,11 +63,7 @@ def _frame(row: dict) -> pl.DataFrame:
     # An all-unknown column has no type: a text column stays text (an unknown stage compares with a stage),
     # any other is a number (the engine formats it as one).
     return frame.with_columns(
-        [
-            pl.col(c).cast(pl.Utf8 if c in TEXT_COLUMNS else pl.Float64)
-            for c, t in frame.schema.items()
-            if t == pl.Null
-        ]
+        [pl.col(c).cast(pl.Utf8 if c in TEXT_COLUMNS else pl.Float64) for c, t in frame.schema.items() if t == pl.Null]
     )
 
 
@@ -84,8 +80,8 @@ def tier_status(enterprise) -> tuple[list[dict], list[dict], object]:
             {
                 **g,
                 "text": "{}——{}：现为 {}，需达到 {}（{}）".format(
-                    conditions.get(g.get("condition"), g.get("condition")), label(g.get("field") or ""),
-                    *gap_amounts(g)),
+                    conditions.get(g.get("condition"), g.get("condition")), label(g.get("field") or ""), *gap_amounts(g)
+                ),
             }
             for g in r.gaps or []
         ]

@@ -67,22 +67,24 @@ def leaderboard_xlsx(run, results, scheme) -> bytes:
     for r in rows.iterator(chunk_size=2000):
         missing = "、".join(scheme.indicator(m).label for m in r.missing.split(";") if m)
         sheet.append(
-            safe_row([
-                r.rank,
-                r.enterprise.name,
-                r.enterprise.uscc,
-                labels.get(r.stage, r.stage),
-                r.points,
-                None if r.percentile is None else round(r.percentile, 2),
-                r.stage_rank,
-                None if r.stage_percentile is None else round(r.stage_percentile, 2),
-                r.list_label,
-                r.industry_code,
-                r.region_code,
-                r.carrier,
-                missing,
-                *[r.contributions.get(i) for i in ids],
-            ])
+            safe_row(
+                [
+                    r.rank,
+                    r.enterprise.name,
+                    r.enterprise.uscc,
+                    labels.get(r.stage, r.stage),
+                    r.points,
+                    None if r.percentile is None else round(r.percentile, 2),
+                    r.stage_rank,
+                    None if r.stage_percentile is None else round(r.stage_percentile, 2),
+                    r.list_label,
+                    r.industry_code,
+                    r.region_code,
+                    r.carrier,
+                    missing,
+                    *[r.contributions.get(i) for i in ids],
+                ]
+            )
         )
     notes = workbook.create_sheet("说明")
     notes.append(safe_row([f"方案：{run.scheme_name}（{run.scheme_key}），{run.year} 年度，基准日 {run.as_of}"]))
@@ -108,19 +110,21 @@ def alerts_xlsx(alerts) -> bytes:
     workbook, sheet = _workbook("预警摘要", header)
     for a in alerts.iterator(chunk_size=2000):
         sheet.append(
-            safe_row([
-                a.year,
-                a.get_severity_display(),
-                a.label,
-                a.enterprise.name,
-                a.enterprise.uscc,
-                a.message,
-                _values_text(a.values),
-                a.get_status_display(),
-                str(a.assignee) if a.assignee else "",
-                timezone.localtime(a.created_at).strftime("%Y-%m-%d %H:%M"),
-                a.ruleset,
-            ])
+            safe_row(
+                [
+                    a.year,
+                    a.get_severity_display(),
+                    a.label,
+                    a.enterprise.name,
+                    a.enterprise.uscc,
+                    a.message,
+                    _values_text(a.values),
+                    a.get_status_display(),
+                    str(a.assignee) if a.assignee else "",
+                    timezone.localtime(a.created_at).strftime("%Y-%m-%d %H:%M"),
+                    a.ruleset,
+                ]
+            )
         )
     return _bytes(workbook)
 

@@ -137,19 +137,39 @@ def alert_rule_rows(doc, posted=None) -> list[dict]:
     for i, rule in enumerate([*doc.rules, None]):
         conds = [{"field": c.field, "op": c.op, "value": _shown(c.field, c.value)} for c in (rule.when if rule else ())]
         conds += [{"field": "", "op": "", "value": ""}] * max(1, CONDITIONS_PER_RULE - len(conds))
-        rows.append({"index": i, "id": rule.id if rule else "", "label": rule.label if rule else "",
-                     "severity": rule.severity if rule else "warning", "message": rule.message if rule else "",
-                     "conditions": conds, "delete": False})
+        rows.append(
+            {
+                "index": i,
+                "id": rule.id if rule else "",
+                "label": rule.label if rule else "",
+                "severity": rule.severity if rule else "warning",
+                "message": rule.message if rule else "",
+                "conditions": conds,
+                "delete": False,
+            }
+        )
     return rows
 
 
 def _posted_row(posted, i: int) -> dict:
     p = f"rule-{i}-"
-    conds = [{"field": posted.get(f"{p}c{j}-field", ""), "op": posted.get(f"{p}c{j}-op", ""),
-              "value": posted.get(f"{p}c{j}-value", "")} for j in range(int(posted.get(f"{p}conditions") or 0))]
-    return {"index": i, "id": posted.get(f"{p}id", ""), "label": posted.get(f"{p}label", ""),
-            "severity": posted.get(f"{p}severity", ""), "message": posted.get(f"{p}message", ""),
-            "conditions": conds, "delete": bool(posted.get(f"{p}delete"))}
+    conds = [
+        {
+            "field": posted.get(f"{p}c{j}-field", ""),
+            "op": posted.get(f"{p}c{j}-op", ""),
+            "value": posted.get(f"{p}c{j}-value", ""),
+        }
+        for j in range(int(posted.get(f"{p}conditions") or 0))
+    ]
+    return {
+        "index": i,
+        "id": posted.get(f"{p}id", ""),
+        "label": posted.get(f"{p}label", ""),
+        "severity": posted.get(f"{p}severity", ""),
+        "message": posted.get(f"{p}message", ""),
+        "conditions": conds,
+        "delete": bool(posted.get(f"{p}delete")),
+    }
 
 
 def read_alert_rules(posted) -> list[dict]:
@@ -200,7 +220,10 @@ def _new_id(label: str, taken: set) -> str:
 def _message(label: str, when: list[dict]) -> str:
     """A message for a new rule: its name, then each field it reads with its value of the year."""
     units = {"%": "percent", "万元": "wan"}
-    parts = [f"{labels.label(c['field'])} {{{c['field']}:{units.get(labels.unit(c['field']), 'number')}}}"
-             for c in when if c["op"] != "within_months"]
+    parts = [
+        f"{labels.label(c['field'])} {{{c['field']}:{units.get(labels.unit(c['field']), 'number')}}}"
+        for c in when
+        if c["op"] != "within_months"
+    ]
     parts += [f"{labels.label(c['field'])} {{{c['field']}:date}}" for c in when if c["op"] == "within_months"]
     return f"{label}：" + "，".join(parts)

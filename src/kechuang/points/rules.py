@@ -20,7 +20,10 @@ def credit_product(as_of: dt.date):
 
     try:
         programme = loaders.programme(as_of)
-        return (loaders.rule_terms(programme["indicative_credit_rule"], as_of), loaders.lpr(as_of),
-                programme["lifecycle"])
+        return (
+            loaders.rule_terms(programme["indicative_credit_rule"], as_of),
+            loaders.lpr(as_of),
+            programme["lifecycle"],
+        )
     except RuleDataError:
         return None

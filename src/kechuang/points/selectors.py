@@ -76,9 +76,10 @@ def alert_rule_versions() -> list[AlertRules]:
 
 def alert_rule_records() -> dict:
     """The bureau's stored versions by key (who saved them, when, why), for the version list."""
-    return {f"{MONITORING}@{v.effective_from.isoformat()}": v
-            for v in rule_selectors.published(ALERT_RULES.id, MONITORING).filter(parameter="")
-            .select_related("created_by")}
+    return {
+        f"{MONITORING}@{v.effective_from.isoformat()}": v
+        for v in rule_selectors.published(ALERT_RULES.id, MONITORING).filter(parameter="").select_related("created_by")
+    }
 
 
 def runs() -> QuerySet[ScoringRun]:

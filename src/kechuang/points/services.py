@@ -191,6 +191,7 @@ def _results_frame(scored, derived, carriers, tiers, scheme, credit_product) -> 
     ):
         if name not in frame.columns:
             frame = frame.with_columns(pl.lit(None, dtype=pl.Float64).alias(name))
+
     def text(column: str, name: str | None = None) -> pl.Expr:
         return pl.col(column).cast(pl.Utf8).fill_null("").alias(name or column)
 
@@ -473,8 +474,15 @@ def create_scheme_version(*, user, base_key: str, effective_from: dt.date, weigh
             diff[f"bands.{ind.id}"] = [old, new]
     # The form's 调整说明 is both the authority and the reason of the change (依据或原因).
     return rule_services.add_document_version(
-        user=user, kind=SCHEMES.id, rule_id=scheme.id, data=schemes.jsonable(scheme.to_dict()),
-        effective_from=effective_from, source=note.strip(), changes=diff, summary=f"复制自 {base.key}")
+        user=user,
+        kind=SCHEMES.id,
+        rule_id=scheme.id,
+        data=schemes.jsonable(scheme.to_dict()),
+        effective_from=effective_from,
+        source=note.strip(),
+        changes=diff,
+        summary=f"复制自 {base.key}",
+    )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -493,8 +501,7 @@ def _alert_rules_changes(old: list[dict], new: list[dict]) -> tuple[dict, str]:
     return changes, "；".join(f"{k} {'、'.join(names)}" for k, names in kinds.items() if names)
 
 
-def add_alert_rule_version(*, user, rules_data: list[dict], effective_from: dt.date, source: str,
-                           note: str = ""):
+def add_alert_rule_version(*, user, rules_data: list[dict], effective_from: dt.date, source: str, note: str = ""):
     """A bureau admin's dated version of the monitoring alert rules (the rules as the editor posted them).
 
     From `effective_from` on it replaces the rule set in force on that date; the audit lists old → new per
@@ -510,8 +517,16 @@ def add_alert_rule_version(*, user, rules_data: list[dict], effective_from: dt.d
     if not changes:
         raise ValidationError(_("预警规则与 %(d)s 现行版本相同，无需新增版本") % {"d": f"{effective_from:%Y-%m-%d}"})
     return rule_services.add_document_version(
-        user=user, kind=alerts.ALERT_RULES.id, rule_id=base.id, data={**old, "rules": rules_data},
-        effective_from=effective_from, source=source, note=note, changes=changes, summary=summary)
+        user=user,
+        kind=alerts.ALERT_RULES.id,
+        rule_id=base.id,
+        data={**old, "rules": rules_data},
+        effective_from=effective_from,
+        source=source,
+        note=note,
+        changes=changes,
+        summary=summary,
+    )
 
 
 # --------------------------------------------------------------------------------------------------

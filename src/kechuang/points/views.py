@@ -344,16 +344,25 @@ def alert_rules(request):
             d = form.cleaned_data
             try:
                 version = services.add_alert_rule_version(
-                    user=user, rules_data=forms.read_alert_rules(posted), effective_from=d["effective_from"],
-                    source=d["source"], note=d["note"])
+                    user=user,
+                    rules_data=forms.read_alert_rules(posted),
+                    effective_from=d["effective_from"],
+                    source=d["source"],
+                    note=d["note"],
+                )
             except ValidationError as exc:
                 errors = _errors(exc)
             else:
-                messages.success(request, _("已保存监测预警规则，自 %(d)s 起生效。") % {
-                    "d": f"{version.effective_from:%Y-%m-%d}"})
+                messages.success(
+                    request, _("已保存监测预警规则，自 %(d)s 起生效。") % {"d": f"{version.effective_from:%Y-%m-%d}"}
+                )
                 return redirect("points:alert_rules")
-        editor = {"rows": forms.alert_rule_rows(current, posted), "fields": forms.field_choices(),
-                  "ops": alerts_engine.OP_LABELS.items(), "severities": alerts_engine.SEVERITY_LABELS.items()}
+        editor = {
+            "rows": forms.alert_rule_rows(current, posted),
+            "fields": forms.field_choices(),
+            "ops": alerts_engine.OP_LABELS.items(),
+            "severities": alerts_engine.SEVERITY_LABELS.items(),
+        }
     versions = selectors.alert_rule_versions()
     records = selectors.alert_rule_records()
     params = selectors.alert_params(ruleset, on)

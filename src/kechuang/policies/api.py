@@ -105,10 +105,19 @@ def _may_list_entitlements(user) -> bool:
 
 def _out(e: Entitlement) -> dict:
     return {
-        "id": e.pk, "uscc": e.enterprise.uscc, "enterprise_name": e.enterprise.name, "policy_code": e.policy.code,
-        "policy_name": e.policy.name, "version_id": e.version.version_id, "year": e.year, "as_of": e.as_of,
-        "decided_amount": e.decided_amount, "amount": e.amount, "status": e.status,
-        "status_label": e.get_status_display(), "created_on": timezone.localdate(e.created_at),
+        "id": e.pk,
+        "uscc": e.enterprise.uscc,
+        "enterprise_name": e.enterprise.name,
+        "policy_code": e.policy.code,
+        "policy_name": e.policy.name,
+        "version_id": e.version.version_id,
+        "year": e.year,
+        "as_of": e.as_of,
+        "decided_amount": e.decided_amount,
+        "amount": e.amount,
+        "status": e.status,
+        "status_label": e.get_status_display(),
+        "created_on": timezone.localdate(e.created_at),
     }
 
 
@@ -119,19 +128,33 @@ def list_policies(request):
     today = timezone.localdate()
     out = []
     for p in selectors.policies().prefetch_related("versions"):
-        published = sorted((v for v in p.versions.all() if v.status == PolicyVersion.Status.PUBLISHED),
-                           key=lambda v: (v.effective_from, v.pk))
+        published = sorted(
+            (v for v in p.versions.all() if v.status == PolicyVersion.Status.PUBLISHED),
+            key=lambda v: (v.effective_from, v.pk),
+        )
         started = [v for v in published if v.effective_from <= today]
-        current = started[-1] if started and (started[-1].effective_to is None
-                                              or started[-1].effective_to >= today) else None
-        out.append({
-            "id": p.pk, "code": p.code, "name": p.name, "issuer": p.issuer, "document": p.document,
-            "delivery": p.delivery, "delivery_label": p.get_delivery_display(), "package": p.package,
-            "measure": p.measure, "stacking_group": p.stacking_group,
-            "current_version": current.version_id if current else None,
-            "versions": [{"version_id": v.version_id, "effective_from": v.effective_from,
-                          "effective_to": v.effective_to} for v in published],
-        })
+        current = (
+            started[-1] if started and (started[-1].effective_to is None or started[-1].effective_to >= today) else None
+        )
+        out.append(
+            {
+                "id": p.pk,
+                "code": p.code,
+                "name": p.name,
+                "issuer": p.issuer,
+                "document": p.document,
+                "delivery": p.delivery,
+                "delivery_label": p.get_delivery_display(),
+                "package": p.package,
+                "measure": p.measure,
+                "stacking_group": p.stacking_group,
+                "current_version": current.version_id if current else None,
+                "versions": [
+                    {"version_id": v.version_id, "effective_from": v.effective_from, "effective_to": v.effective_to}
+                    for v in published
+                ],
+            }
+        )
     return out
 
 
@@ -159,5 +182,11 @@ def get_entitlement(request, pk: int):
         e = selectors.entitlement_for(request.auth, pk)
     except Http404 as exc:
         raise HttpError(404, str(exc)) from None
-    return {**_out(e), "stacked_by": e.stacked_by, "note": e.note, "confirmed_at": e.confirmed_at,
-            "conditions": e.condition_rows(), "facts": e.facts or {}}
+    return {
+        **_out(e),
+        "stacked_by": e.stacked_by,
+        "note": e.note,
+        "confirmed_at": e.confirmed_at,
+        "conditions": e.condition_rows(),
+        "facts": e.facts or {},
+    }

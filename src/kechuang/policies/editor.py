@@ -25,8 +25,18 @@ from kechuang.engine.labels import TIER_NAMES
 from kechuang.engine.policies.conditions import known_fields
 
 # Comparisons a row offers, as the condition language writes them and as a reader says them.
-OPS = {">=": "不小于", ">": "大于", "<=": "不大于", "<": "小于", "==": "等于", "!=": "不等于",
-       "true": "为“是”", "false": "为“否”", "known": "已填写", "unknown": "未填写"}
+OPS = {
+    ">=": "不小于",
+    ">": "大于",
+    "<=": "不大于",
+    "<": "小于",
+    "==": "等于",
+    "!=": "不等于",
+    "true": "为“是”",
+    "false": "为“否”",
+    "known": "已填写",
+    "unknown": "未填写",
+}
 ALTERNATIVES = 2  # alternatives drawn per condition row (或)
 BLANK_CONDITIONS = 2  # empty rows for new conditions
 BLANK_ROWS = 2  # empty rows for bands, caps and budget years
@@ -72,8 +82,11 @@ def _atom(node) -> dict | None:
     if node.kind == "binary" and node.value in OPS and node.args[0].kind == "name":
         left, right = node.args
         if right.kind == "num":
-            return {"field": left.value, "op": node.value,
-                    "value": _shown(right.value, 100 if _percent(left.value) else 1)}
+            return {
+                "field": left.value,
+                "op": node.value,
+                "value": _shown(right.value, 100 if _percent(left.value) else 1),
+            }
         if right.kind == "name" and right.value == YEAR:
             return {"field": left.value, "op": node.value, "value": _("兑现年度")}
     return None
@@ -94,14 +107,31 @@ def condition_rows(eligibility: list[dict]) -> list[dict]:
             alts = _alternatives(parse(cond["when"]))
         except ConditionError:
             alts = None
-        row = {"index": i, "id": cond["id"], "label": cond.get("label", ""), "kept": alts is None,
-               "when": cond["when"], "words": words(cond["when"]), "delete": False}
+        row = {
+            "index": i,
+            "id": cond["id"],
+            "label": cond.get("label", ""),
+            "kept": alts is None,
+            "when": cond["when"],
+            "words": words(cond["when"]),
+            "delete": False,
+        }
         if alts is not None:
             row["alternatives"] = alts + [{"field": "", "op": "", "value": ""}] * max(1, ALTERNATIVES - len(alts))
         rows.append(row)
     for j in range(BLANK_CONDITIONS):
-        rows.append({"index": len(eligibility) + j, "id": "", "label": "", "kept": False, "when": "", "words": "",
-                     "delete": False, "alternatives": [{"field": "", "op": "", "value": ""}] * ALTERNATIVES})
+        rows.append(
+            {
+                "index": len(eligibility) + j,
+                "id": "",
+                "label": "",
+                "kept": False,
+                "when": "",
+                "words": "",
+                "delete": False,
+                "alternatives": [{"field": "", "op": "", "value": ""}] * ALTERNATIVES,
+            }
+        )
     return rows
 
 
@@ -109,9 +139,13 @@ def words(text: str) -> str:
     """A condition in words: its names by their Chinese labels (`valley_resident or age_years <= 3` →
     入驻晋创谷等创新谷区 或 企业年龄 ≤ 3)."""
     out = re.sub(r"\btier\.(\w+)", lambda m: labels.label(f"tier.{m.group(1)}"), text)
-    out = re.sub(r"\b([a-z][a-z0-9_]*)\b", lambda m: {"or": "或", "and": "且", "not": "非", "is": "",
-                                                       "null": "为空", "year": "兑现年度"}.get(
-        m.group(1), labels.label(m.group(1))), out)
+    out = re.sub(
+        r"\b([a-z][a-z0-9_]*)\b",
+        lambda m: {"or": "或", "and": "且", "not": "非", "is": "", "null": "为空", "year": "兑现年度"}.get(
+            m.group(1), labels.label(m.group(1))
+        ),
+        out,
+    )
     for op, shown in ((">=", "≥"), ("<=", "≤"), ("==", "="), ("!=", "≠")):
         out = out.replace(op, shown)
     return re.sub(r"\s+", " ", out.replace(" 非 为空", " 已填写")).strip()
@@ -140,26 +174,57 @@ def rows(data: dict) -> dict:
     limits = data.get("limits") or {}
     budget = data.get("budget") or {}
     allocation = budget.get("allocation") or {}
-    bands = [{"from": _shown(b.get("from")), "to": _shown(b.get("to")), "amount": _shown(b.get("amount")),
-              "rate": _shown(b.get("rate"), 100)} for b in benefit.get("bands") or []]
-    caps = [{"id": c.get("id", ""), "label": c.get("label", ""), "amount": _shown(c.get("amount")),
-             "rate": _shown(c.get("rate"), 100), "of": c.get("of", "")} for c in benefit.get("caps") or []]
-    years = [{"year": str(y), "amount": _shown(a)} for y, a in sorted((budget.get("by_year") or {}).items(),
-                                                                        key=lambda ya: int(ya[0]))]
+    bands = [
+        {
+            "from": _shown(b.get("from")),
+            "to": _shown(b.get("to")),
+            "amount": _shown(b.get("amount")),
+            "rate": _shown(b.get("rate"), 100),
+        }
+        for b in benefit.get("bands") or []
+    ]
+    caps = [
+        {
+            "id": c.get("id", ""),
+            "label": c.get("label", ""),
+            "amount": _shown(c.get("amount")),
+            "rate": _shown(c.get("rate"), 100),
+            "of": c.get("of", ""),
+        }
+        for c in benefit.get("caps") or []
+    ]
+    years = [
+        {"year": str(y), "amount": _shown(a)}
+        for y, a in sorted((budget.get("by_year") or {}).items(), key=lambda ya: int(ya[0]))
+    ]
     blank = {"from": "", "to": "", "amount": "", "rate": "", "id": "", "label": "", "of": "", "year": ""}
     return {
         "facts_year": data.get("facts_year", "last"),
         "conditions": condition_rows(data.get("eligibility") or []),
-        "benefit": {"kind": benefit.get("kind", "fixed"), "amount": _shown(benefit.get("amount")),
-                    "base": benefit.get("base", ""), "rate": _shown(benefit.get("rate"), 100),
-                    "min": _shown(benefit.get("min")), "max": _shown(benefit.get("max")),
-                    "pick": benefit.get("pick", "highest"), "below_min": benefit.get("below_min", "reject"),
-                    "bands": bands + [dict(blank)] * BLANK_ROWS, "caps": caps + [dict(blank)] * BLANK_ROWS},
-        "limits": {"one_off": bool(limits.get("one_off")), "per_firm": _shown(limits.get("per_firm")),
-                   "per_year": _shown(limits.get("per_year"))},
-        "budget": {"years": years + [dict(blank)] * BLANK_ROWS, "method": allocation.get("method", "pro_rata"),
-                   "rank_by": allocation.get("rank_by", ""), "order": allocation.get("order", "desc"),
-                   "partial": allocation.get("partial", True)},
+        "benefit": {
+            "kind": benefit.get("kind", "fixed"),
+            "amount": _shown(benefit.get("amount")),
+            "base": benefit.get("base", ""),
+            "rate": _shown(benefit.get("rate"), 100),
+            "min": _shown(benefit.get("min")),
+            "max": _shown(benefit.get("max")),
+            "pick": benefit.get("pick", "highest"),
+            "below_min": benefit.get("below_min", "reject"),
+            "bands": bands + [dict(blank)] * BLANK_ROWS,
+            "caps": caps + [dict(blank)] * BLANK_ROWS,
+        },
+        "limits": {
+            "one_off": bool(limits.get("one_off")),
+            "per_firm": _shown(limits.get("per_firm")),
+            "per_year": _shown(limits.get("per_year")),
+        },
+        "budget": {
+            "years": years + [dict(blank)] * BLANK_ROWS,
+            "method": allocation.get("method", "pro_rata"),
+            "rank_by": allocation.get("rank_by", ""),
+            "order": allocation.get("order", "desc"),
+            "partial": allocation.get("partial", True),
+        },
     }
 
 
@@ -221,8 +286,12 @@ def _conditions(r: _Reader) -> list[dict]:
                 if a["value"] in (YEAR, _("兑现年度")):
                     a["value"] = YEAR
                 else:
-                    value = r.number(f"{p}a{j}-value", _("%(c)s的比较值") % {"c": name}, required=True,
-                                     scale=100 if _percent(a["field"]) else 1)
+                    value = r.number(
+                        f"{p}a{j}-value",
+                        _("%(c)s的比较值") % {"c": name},
+                        required=True,
+                        scale=100 if _percent(a["field"]) else 1,
+                    )
                     if value is None:
                         continue
                     a["value"] = repr(value)
@@ -269,8 +338,10 @@ def _benefit(r: _Reader) -> dict:  # noqa: C901
         out["bands"] = []
         for i in range(r.count("band")):
             p, where = f"band-{i}-", _("第 %(n)s 档") % {"n": i + 1}
-            band = {k: r.number(f"{p}{k}", f"{where}{w}") for k, w in
-                    (("from", _("下限")), ("to", _("上限")), ("amount", _("金额")))}
+            band = {
+                k: r.number(f"{p}{k}", f"{where}{w}")
+                for k, w in (("from", _("下限")), ("to", _("上限")), ("amount", _("金额")))
+            }
             band["rate"] = r.number(f"{p}rate", f"{where}{_('比例')}", scale=100)
             band = {k: v for k, v in band.items() if v is not None}
             if band:
@@ -314,8 +385,10 @@ def _limits(r: _Reader) -> dict:
 def _budget(r: _Reader) -> dict:
     years = {}
     for i in range(r.count("year")):
-        year, amount = r.text(f"year-{i}-year"), r.number(f"year-{i}-amount", _("%(y)s 年预算") % {
-            "y": r.text(f"year-{i}-year") or "—"})
+        year, amount = (
+            r.text(f"year-{i}-year"),
+            r.number(f"year-{i}-amount", _("%(y)s 年预算") % {"y": r.text(f"year-{i}-year") or "—"}),
+        )
         if not year and amount is None:
             continue
         if not year.isdigit() or not 2000 <= int(year) <= 2100:
@@ -331,8 +404,7 @@ def _budget(r: _Reader) -> dict:
         return {}
     allocation = {"method": r.text("method") or "pro_rata"}
     if allocation["method"] == "ranking":
-        allocation.update(rank_by=r.text("rank_by"), order=r.text("order") or "desc",
-                          partial=bool(r.text("partial")))
+        allocation.update(rank_by=r.text("rank_by"), order=r.text("order") or "desc", partial=bool(r.text("partial")))
     return {"by_year": dict(sorted(years.items())), "allocation": allocation}
 
 
@@ -340,8 +412,13 @@ def read(posted) -> dict:
     """The editable keys of a new version from the editor's inputs; ValidationError lists every problem."""
     r = _Reader(posted)
     facts_year = r.text("facts_year") or "last"
-    out = {"facts_year": facts_year, "eligibility": _conditions(r), "benefit": _benefit(r), "limits": _limits(r),
-           "budget": _budget(r)}
+    out = {
+        "facts_year": facts_year,
+        "eligibility": _conditions(r),
+        "benefit": _benefit(r),
+        "limits": _limits(r),
+        "budget": _budget(r),
+    }
     if r.errors:
         raise ValidationError(r.errors)
     return {k: v for k, v in out.items() if v != {} or k == "limits"}
@@ -353,21 +430,46 @@ def posted_rows(posted) -> dict:
     conds = []
     for i in range(int(g("cond-count") or 0)):
         p = f"cond-{i}-"
-        alts = [{"field": g(f"{p}a{j}-field"), "op": g(f"{p}a{j}-op"), "value": g(f"{p}a{j}-value")}
-                for j in range(int(g(f"{p}alts") or 0))]
-        conds.append({"index": i, "id": g(f"{p}id"), "label": g(f"{p}label"), "kept": bool(g(f"{p}kept")),
-                      "when": g(f"{p}when"), "words": words(g(f"{p}when")) if g(f"{p}kept") else "",
-                      "delete": bool(g(f"{p}delete")), "alternatives": alts})
-    table = lambda prefix, keys: [{k: g(f"{prefix}-{i}-{k}") for k in keys}  # noqa: E731
-                                  for i in range(int(g(f"{prefix}-count") or 0))]
+        alts = [
+            {"field": g(f"{p}a{j}-field"), "op": g(f"{p}a{j}-op"), "value": g(f"{p}a{j}-value")}
+            for j in range(int(g(f"{p}alts") or 0))
+        ]
+        conds.append(
+            {
+                "index": i,
+                "id": g(f"{p}id"),
+                "label": g(f"{p}label"),
+                "kept": bool(g(f"{p}kept")),
+                "when": g(f"{p}when"),
+                "words": words(g(f"{p}when")) if g(f"{p}kept") else "",
+                "delete": bool(g(f"{p}delete")),
+                "alternatives": alts,
+            }
+        )
+    table = lambda prefix, keys: [  # noqa: E731
+        {k: g(f"{prefix}-{i}-{k}") for k in keys} for i in range(int(g(f"{prefix}-count") or 0))
+    ]
     return {
         "facts_year": g("facts_year"),
         "conditions": conds,
-        "benefit": {"kind": g("kind"), "amount": g("amount"), "base": g("base"), "rate": g("rate"), "min": g("min"),
-                    "max": g("max"), "pick": g("pick"), "below_min": g("below_min"),
-                    "bands": table("band", ("from", "to", "amount", "rate")),
-                    "caps": table("cap", ("id", "label", "amount", "rate", "of"))},
+        "benefit": {
+            "kind": g("kind"),
+            "amount": g("amount"),
+            "base": g("base"),
+            "rate": g("rate"),
+            "min": g("min"),
+            "max": g("max"),
+            "pick": g("pick"),
+            "below_min": g("below_min"),
+            "bands": table("band", ("from", "to", "amount", "rate")),
+            "caps": table("cap", ("id", "label", "amount", "rate", "of")),
+        },
         "limits": {"one_off": bool(g("one_off")), "per_firm": g("per_firm"), "per_year": g("per_year")},
-        "budget": {"years": table("year", ("year", "amount")), "method": g("method"), "rank_by": g("rank_by"),
-                   "order": g("order"), "partial": bool(g("partial"))},
+        "budget": {
+            "years": table("year", ("year", "amount")),
+            "method": g("method"),
+            "rank_by": g("rank_by"),
+            "order": g("order"),
+            "partial": bool(g("partial")),
+        },
     }

@@ -44,7 +44,9 @@ def panel(as_of: dt.date, enterprises=None) -> pl.DataFrame:
     carriers = carrier_frame(on=as_of)
     valley = (
         Residency.objects.filter(enterprise__isnull=False, carrier__kind="valley", start__lte=as_of)
-        .exclude(end__lte=as_of).values_list("enterprise__uscc", flat=True).distinct()
+        .exclude(end__lte=as_of)
+        .values_list("enterprise__uscc", flat=True)
+        .distinct()
     )
     residents = pl.DataFrame({"uscc": list(valley), "_valley": True}, schema={"uscc": pl.Utf8, "_valley": pl.Boolean})
     return (
@@ -74,7 +76,8 @@ def with_provided_inputs(frame: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
         frame = frame.join(provided, on=["uscc", "year"], how="full", coalesce=True, suffix="_provided")
         if clash:  # a declared value (a fact column of the same name) stands where the records have none
             frame = frame.with_columns([pl.coalesce(f"{c}_provided", c).alias(c) for c in clash]).drop(
-                [f"{c}_provided" for c in clash])
+                [f"{c}_provided" for c in clash]
+            )
     return frame.sort("uscc", "year")
 
 
@@ -93,8 +96,7 @@ def history(policy_codes: list[str] | None = None, exclude_ids=()) -> pl.DataFra
         qs = qs.filter(policy__code__in=policy_codes)
     if exclude_ids:
         qs = qs.exclude(pk__in=list(exclude_ids))
-    rows = [(u, p, y, float(a)) for u, p, y, a in
-            qs.values_list("enterprise__uscc", "policy__code", "year", "amount")]
+    rows = [(u, p, y, float(a)) for u, p, y, a in qs.values_list("enterprise__uscc", "policy__code", "year", "amount")]
     return pl.DataFrame(rows, schema=HISTORY_SCHEMA, orient="row")
 
 

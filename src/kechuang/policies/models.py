@@ -37,8 +37,9 @@ class Policy(models.Model):
     source = models.CharField(_("来源"), max_length=500)
     verification = models.CharField(_("核实状态"), max_length=1)
     delivery = models.CharField(_("兑现方式"), max_length=16, choices=Delivery.choices)
-    stacking_group = models.CharField(_("叠加分组"), max_length=64, blank=True,
-                                      help_text=_("同组政策从优、就高、不重复"))
+    stacking_group = models.CharField(
+        _("叠加分组"), max_length=64, blank=True, help_text=_("同组政策从优、就高、不重复")
+    )
     summary = models.TextField(_("摘要"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -66,8 +67,9 @@ class PolicyVersion(models.Model):
     source = models.CharField(_("依据来源"), max_length=500)
     data = models.JSONField(_("版本内容"))  # the engine's version dict, self-contained
     origin = models.CharField(_("来源"), max_length=16, default="ui")  # shipped (YAML) / ui
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -75,8 +77,11 @@ class PolicyVersion(models.Model):
         verbose_name = _("政策版本")
         verbose_name_plural = _("政策版本")
         constraints = [
-            models.UniqueConstraint(fields=["policy", "effective_from"], condition=models.Q(status="published"),
-                                    name="one_published_version_per_day"),
+            models.UniqueConstraint(
+                fields=["policy", "effective_from"],
+                condition=models.Q(status="published"),
+                name="one_published_version_per_day",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -106,8 +111,9 @@ class Budget(models.Model):
         verbose_name_plural = _("年度预算")
         constraints = [
             models.UniqueConstraint(fields=["policy", "year"], name="one_budget_per_policy_year"),
-            models.CheckConstraint(condition=models.Q(committed__lte=models.F("amount")),
-                                   name="budget_never_overspent"),
+            models.CheckConstraint(
+                condition=models.Q(committed__lte=models.F("amount")), name="budget_never_overspent"
+            ),
         ]
 
     @property
@@ -124,14 +130,14 @@ class SimulationRun(models.Model):
         FAILED = "failed", _("失败")
 
     version = models.ForeignKey(PolicyVersion, on_delete=models.CASCADE, related_name="simulations")
-    compare_to = models.ForeignKey(PolicyVersion, null=True, blank=True, on_delete=models.CASCADE,
-                                   related_name="+")
+    compare_to = models.ForeignKey(PolicyVersion, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     as_of = models.DateField(_("测算基准日"))
     status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.RUNNING)
     result = models.JSONField(_("结果"), default=dict)
     job = models.ForeignKey("core.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -153,8 +159,9 @@ class EligibilityRun(models.Model):
     flagged = models.PositiveIntegerField(_("标记追回"), default=0)
     total = models.DecimalField(_("新增金额（万元）"), default=0, **MONEY)
     job = models.ForeignKey("core.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -187,13 +194,11 @@ class EligibilityResult(models.Model):
 
 
 class BankAccount(models.Model):
-    enterprise = models.OneToOneField("enterprises.Enterprise", on_delete=models.CASCADE,
-                                      related_name="bank_account")
+    enterprise = models.OneToOneField("enterprises.Enterprise", on_delete=models.CASCADE, related_name="bank_account")
     account_name = models.CharField(_("户名"), max_length=200)
     bank_name = models.CharField(_("开户行"), max_length=200)
     account_number = models.CharField(_("账号"), max_length=40)
-    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -220,15 +225,28 @@ class PayoutBatch(models.Model):
     status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.DRAFT)
     count = models.PositiveIntegerField(_("企业数"), default=0)
     total = models.DecimalField(_("金额（万元）"), default=0, **MONEY)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
-                                   verbose_name=_("经办人"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("经办人")
+    )
     created_at = models.DateTimeField(auto_now_add=True)
-    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="+", verbose_name=_("审批人"))
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("审批人"),
+    )
     approved_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
     reason = models.CharField(_("未通过原因"), max_length=500, blank=True)
-    paid_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                related_name="+", verbose_name=_("兑现登记人"))
+    paid_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("兑现登记人"),
+    )
     paid_at = models.DateTimeField(_("兑现时间"), null=True, blank=True)
     # The form's one-time token: the same submit sent twice (double click, retry) finds the batch it made.
     submit_token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
@@ -263,10 +281,17 @@ class Entitlement(models.Model):
     conditions = models.JSONField(_("条件结果"), default=dict)
     facts = models.JSONField(_("事实快照"), default=dict)
     gaps = models.JSONField(_("差距"), default=list)
-    batch = models.ForeignKey(PayoutBatch, null=True, blank=True, on_delete=models.SET_NULL,
-                              related_name="entitlements")
-    confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                     related_name="+", verbose_name=_("确认人"))
+    batch = models.ForeignKey(
+        PayoutBatch, null=True, blank=True, on_delete=models.SET_NULL, related_name="entitlements"
+    )
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("确认人"),
+    )
     confirmed_at = models.DateTimeField(_("确认时间"), null=True, blank=True)
     note = models.CharField(_("说明"), max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -275,8 +300,7 @@ class Entitlement(models.Model):
         ordering = ["-created_at", "pk"]
         verbose_name = _("兑现资格")
         verbose_name_plural = _("兑现资格")
-        indexes = [models.Index(fields=["policy", "year", "status"]),
-                   models.Index(fields=["enterprise", "status"])]
+        indexes = [models.Index(fields=["policy", "year", "status"]), models.Index(fields=["enterprise", "status"])]
 
     def condition_rows(self) -> list[dict]:
         """Each condition's outcome with its label, in the version's order (jsonb keeps no key order)."""
@@ -299,11 +323,13 @@ class Clawback(models.Model):
     reason = models.TextField(_("原因"))
     failed = models.TextField(_("未通过条件"), blank=True)  # one name per condition or field: no fixed bound
     status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.OPEN)
-    flagged_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    flagged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     flagged_at = models.DateTimeField(auto_now_add=True)
-    resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                    related_name="+")
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     resolved_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -50,8 +50,9 @@ def _names(usccs: list[str]) -> dict[str, str]:
     return dict(Enterprise.objects.filter(uscc__in=usccs).values_list("uscc", "name"))
 
 
-def simulation_result(version: dict, panel: pl.DataFrame, as_of: dt.date, tiers, payouts,
-                      compare_to: dict | None = None) -> dict:
+def simulation_result(
+    version: dict, panel: pl.DataFrame, as_of: dt.date, tiers, payouts, compare_to: dict | None = None
+) -> dict:
     sim = simulate(version, panel, as_of, tiers=tiers, payouts=payouts)
     policy = sim.versions[0].id
     summary = _rows(sim.summary())[0]
@@ -64,12 +65,21 @@ def simulation_result(version: dict, panel: pl.DataFrame, as_of: dt.date, tiers,
         distributions[by] = rows
     misses = sim.near_misses(policy)
     names = _names(misses["uscc"].head(NEAR_MISS_LIMIT).to_list())
-    near = [{"uscc": u, "name": names.get(u, ""), "condition": c, "gaps": json.loads(g or "[]")}
-            for u, c, g in misses.head(NEAR_MISS_LIMIT).select("uscc", "condition", "gaps").iter_rows()]
-    result = {"policy": policy, "version_id": sim.versions[0].version_id, "as_of": as_of.isoformat(),
-              "summary": summary, "distributions": distributions, "near_misses": near,
-              "near_miss_count": misses.height, "notes": sim.notes,
-              "conditions": {c.id: c.label for c in sim.versions[0].eligibility}}
+    near = [
+        {"uscc": u, "name": names.get(u, ""), "condition": c, "gaps": json.loads(g or "[]")}
+        for u, c, g in misses.head(NEAR_MISS_LIMIT).select("uscc", "condition", "gaps").iter_rows()
+    ]
+    result = {
+        "policy": policy,
+        "version_id": sim.versions[0].version_id,
+        "as_of": as_of.isoformat(),
+        "summary": summary,
+        "distributions": distributions,
+        "near_misses": near,
+        "near_miss_count": misses.height,
+        "notes": sim.notes,
+        "conditions": {c.id: c.label for c in sim.versions[0].eligibility},
+    }
     if compare_to is not None:
         changes, both = compare(version, compare_to, panel, as_of, tiers=tiers, payouts=payouts)
         counts = dict(changes.group_by("change").len().iter_rows())
@@ -79,7 +89,11 @@ def simulation_result(version: dict, panel: pl.DataFrame, as_of: dt.date, tiers,
             "other_version_id": compare_to.get("version_id"),
             "summary": _rows(both),
             "counts": {k: counts.get(k, 0) for k in ("gained", "lost", "amount_changed", "same")},
-            "changes": [dict(r, name=names.get(r["uscc"], "")) for r in _rows(
-                changed.select("uscc", "eligible_a", "eligible_b", "amount_a", "amount_b", "delta", "change"))],
+            "changes": [
+                dict(r, name=names.get(r["uscc"], ""))
+                for r in _rows(
+                    changed.select("uscc", "eligible_a", "eligible_b", "amount_a", "amount_b", "delta", "change")
+                )
+            ],
         }
     return result

@@ -86,8 +86,11 @@ def portal(user) -> dict:
     latest_runs = {}
     for run in EligibilityRun.objects.order_by("-created_at").only("pk", "policy_id"):
         latest_runs.setdefault(run.policy_id, run.pk)
-    near = (EligibilityResult.objects.filter(enterprise_id=user.enterprise_id, run_id__in=latest_runs.values())
-            .select_related("run__policy", "run__version").order_by("run__policy__code"))
+    near = (
+        EligibilityResult.objects.filter(enterprise_id=user.enterprise_id, run_id__in=latest_runs.values())
+        .select_related("run__policy", "run__version")
+        .order_by("run__policy__code")
+    )
     return {
         "pending": [e for e in mine if e.status == Entitlement.Status.PENDING],
         "granted": [e for e in mine if e.status in (Entitlement.Status.CONFIRMED, Entitlement.Status.APPROVED)],
@@ -99,13 +102,14 @@ def portal(user) -> dict:
 
 def replay(entitlement: Entitlement) -> dict:
     """Decide again from the stored version dict, the stored facts snapshot and the original as-of date."""
-    frame = pl.DataFrame({"uscc": [entitlement.enterprise.uscc],
-                          "facts_json": [_json_text(entitlement.facts)]})
+    frame = pl.DataFrame({"uscc": [entitlement.enterprise.uscc], "facts_json": [_json_text(entitlement.facts)]})
     row = engine_replay(entitlement.version.data, frame, entitlement.as_of).row(0, named=True)
     amount = row["amount"]
     return {
-        "version_id": entitlement.version.version_id, "as_of": entitlement.as_of.isoformat(),
-        "eligible": row["eligible"], "amount": str(amount) if amount is not None else None,
+        "version_id": entitlement.version.version_id,
+        "as_of": entitlement.as_of.isoformat(),
+        "eligible": row["eligible"],
+        "amount": str(amount) if amount is not None else None,
         "stored_amount": str(entitlement.decided_amount),
         "same": row["eligible"] == TRUE and amount is not None and amount == entitlement.decided_amount,
         "failed": row["failed"],

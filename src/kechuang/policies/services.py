@@ -69,10 +69,16 @@ def _now_db():
 
 def _meta_from(data: dict) -> dict:
     return {
-        "name": data["name"], "issuer": data["issuer"], "document": data["document"],
-        "package": data.get("package") or "", "measure": data.get("measure") or "", "source": data["source"],
-        "verification": data["verification"], "delivery": data["delivery"],
-        "stacking_group": data.get("stacking_group") or "", "summary": data.get("summary") or "",
+        "name": data["name"],
+        "issuer": data["issuer"],
+        "document": data["document"],
+        "package": data.get("package") or "",
+        "measure": data.get("measure") or "",
+        "source": data["source"],
+        "verification": data["verification"],
+        "delivery": data["delivery"],
+        "stacking_group": data.get("stacking_group") or "",
+        "summary": data.get("summary") or "",
     }
 
 
@@ -93,19 +99,28 @@ def load_shipped_policies(user=None, directory=None) -> dict[str, int]:
                 if data["version_id"] in have:
                     continue
                 version = PolicyVersion.objects.create(
-                    policy=policy, version_id=data["version_id"], effective_from=data["effective_from"],
-                    effective_to=data.get("effective_to"), status=PolicyVersion.Status.PUBLISHED,
-                    note=data.get("note") or "", source=data["source"], data=data, origin="shipped",
-                    created_by=user if getattr(user, "is_authenticated", False) else None)
+                    policy=policy,
+                    version_id=data["version_id"],
+                    effective_from=data["effective_from"],
+                    effective_to=data.get("effective_to"),
+                    status=PolicyVersion.Status.PUBLISHED,
+                    note=data.get("note") or "",
+                    source=data["source"],
+                    data=data,
+                    origin="shipped",
+                    created_by=user if getattr(user, "is_authenticated", False) else None,
+                )
                 stats["versions"] += 1
-                audit.record(actor=user, action="policy.version.create", obj=version,
-                             note=f"{data['version_id']}（内置 YAML）")
+                audit.record(
+                    actor=user, action="policy.version.create", obj=version, note=f"{data['version_id']}（内置 YAML）"
+                )
             _sync_budgets(policy, user)
     return stats
 
 
-def build_version(policy: Policy, *, changes: dict, effective_from: dt.date, effective_to: dt.date | None,
-                  source: str, note: str) -> dict:
+def build_version(
+    policy: Policy, *, changes: dict, effective_from: dt.date, effective_to: dt.date | None, source: str, note: str
+) -> dict:
     """The version dict of a new version: the base version (the one in force on `effective_from`, else the
     latest) with the edited keys (`EDITABLE_KEYS`, from the editor) replaced; an empty budget removes it.
     Raises ValidationError with the engine's Chinese message."""
@@ -119,8 +134,14 @@ def build_version(policy: Policy, *, changes: dict, effective_from: dt.date, eff
             data.pop(key, None)
         else:
             data[key] = value
-    data.update({"id": policy.code, "effective_from": effective_from.isoformat(), "source": source.strip(),
-                 "note": note.strip()})
+    data.update(
+        {
+            "id": policy.code,
+            "effective_from": effective_from.isoformat(),
+            "source": source.strip(),
+            "note": note.strip(),
+        }
+    )
     data["effective_to"] = effective_to.isoformat() if effective_to else None
     if data["effective_to"] is None:
         data.pop("effective_to")
@@ -132,28 +153,54 @@ def build_version(policy: Policy, *, changes: dict, effective_from: dt.date, eff
     return data
 
 
-def add_version(*, user, policy: Policy, changes: dict, effective_from: dt.date, effective_to: dt.date | None = None,
-                source: str, note: str, draft: bool = False) -> PolicyVersion:
+def add_version(
+    *,
+    user,
+    policy: Policy,
+    changes: dict,
+    effective_from: dt.date,
+    effective_to: dt.date | None = None,
+    source: str,
+    note: str,
+    draft: bool = False,
+) -> PolicyVersion:
     """A new dated version (bureau admin only); a published one takes effect from `effective_from`."""
     _require(user.can_admin, _("只有科技局管理员可以修改政策"))
     if not source.strip():
         raise ValidationError(_("请填写新版本的依据来源（文件名称、文号或网址）"))
     if not note.strip():
         raise ValidationError(_("请填写修订说明"))
-    data = build_version(policy, changes=changes, effective_from=effective_from, effective_to=effective_to,
-                         source=source, note=note)
+    data = build_version(
+        policy, changes=changes, effective_from=effective_from, effective_to=effective_to, source=source, note=note
+    )
     status = PolicyVersion.Status.DRAFT if draft else PolicyVersion.Status.PUBLISHED
     base = selectors.version_on(policy, effective_from)
     with transaction.atomic():
         if status == PolicyVersion.Status.PUBLISHED:
             _check_unique_date(policy, effective_from)
         version = PolicyVersion.objects.create(
-            policy=policy, version_id=data["version_id"], effective_from=effective_from, effective_to=effective_to,
-            status=status, note=note.strip(), source=source.strip(), data=data, created_by=user)
-        changes = {k: [base.data.get(k) if base else None, data.get(k)] for k in EDITABLE_KEYS
-                   if (base.data.get(k) if base else None) != data.get(k)}
-        audit.record(actor=user, action="policy.version.create", obj=version, changes=changes,
-                     note=f"{data['version_id']}（{version.get_status_display()}）：{note.strip()}；{source.strip()}")
+            policy=policy,
+            version_id=data["version_id"],
+            effective_from=effective_from,
+            effective_to=effective_to,
+            status=status,
+            note=note.strip(),
+            source=source.strip(),
+            data=data,
+            created_by=user,
+        )
+        changes = {
+            k: [base.data.get(k) if base else None, data.get(k)]
+            for k in EDITABLE_KEYS
+            if (base.data.get(k) if base else None) != data.get(k)
+        }
+        audit.record(
+            actor=user,
+            action="policy.version.create",
+            obj=version,
+            changes=changes,
+            note=f"{data['version_id']}（{version.get_status_display()}）：{note.strip()}；{source.strip()}",
+        )
         if status == PolicyVersion.Status.PUBLISHED:
             _after_publish(policy, user)
     return version
@@ -171,8 +218,13 @@ def publish_version(*, user, version: PolicyVersion) -> PolicyVersion:
         _check_unique_date(version.policy, version.effective_from)
         version.status = PolicyVersion.Status.PUBLISHED
         version.save(update_fields=["status"])
-        audit.record(actor=user, action="policy.version.publish", obj=version,
-                     changes={"status": ["draft", "published"]}, note=version.version_id)
+        audit.record(
+            actor=user,
+            action="policy.version.publish",
+            obj=version,
+            changes={"status": ["draft", "published"]},
+            note=version.version_id,
+        )
         _after_publish(version.policy, user)
     return version
 
@@ -198,8 +250,11 @@ def _after_publish(policy: Policy, user) -> None:
 def _sync_budgets(policy: Policy, user) -> None:
     """Yearly envelopes from the published versions: for each year, the latest version naming it wins."""
     amounts: dict[int, Decimal] = {}
-    for data in policy.versions.filter(status=PolicyVersion.Status.PUBLISHED).order_by("effective_from") \
-            .values_list("data", flat=True):
+    for data in (
+        policy.versions.filter(status=PolicyVersion.Status.PUBLISHED)
+        .order_by("effective_from")
+        .values_list("data", flat=True)
+    ):
         for year, value in ((data.get("budget") or {}).get("by_year") or {}).items():
             amounts[int(year)] = money.yuan_to_wan(money.to_yuan(value))
     current = {b.year: b for b in Budget.objects.select_for_update().filter(policy=policy)}
@@ -207,14 +262,25 @@ def _sync_budgets(policy: Policy, user) -> None:
         budget = current.get(year)
         if budget is None:
             budget = Budget.objects.create(policy=policy, year=year, amount=amount)
-            audit.record(actor=user, action="budget.create", obj=budget, changes={"amount": [None, str(amount)]},
-                         note=f"{policy.code} {year}")
+            audit.record(
+                actor=user,
+                action="budget.create",
+                obj=budget,
+                changes={"amount": [None, str(amount)]},
+                note=f"{policy.code} {year}",
+            )
         elif budget.amount != amount:
             if amount < budget.committed:
-                raise ValidationError(_("%(y)s 年度预算不能低于已审批金额 %(c)s 万元")
-                                      % {"y": year, "c": budget.committed})
-            audit.record(actor=user, action="budget.update", obj=budget,
-                         changes={"amount": [str(budget.amount), str(amount)]}, note=f"{policy.code} {year}")
+                raise ValidationError(
+                    _("%(y)s 年度预算不能低于已审批金额 %(c)s 万元") % {"y": year, "c": budget.committed}
+                )
+            audit.record(
+                actor=user,
+                action="budget.update",
+                obj=budget,
+                changes={"amount": [str(budget.amount), str(amount)]},
+                note=f"{policy.code} {year}",
+            )
             budget.amount = amount
             budget.save(update_fields=["amount", "updated_at"])
 
@@ -222,16 +288,26 @@ def _sync_budgets(policy: Policy, user) -> None:
 # ---------------------------------------------------------------- simulation
 
 
-def start_simulation(*, user, version: PolicyVersion, as_of: dt.date,
-                     compare_to: PolicyVersion | None = None) -> SimulationRun:
+def start_simulation(
+    *, user, version: PolicyVersion, as_of: dt.date, compare_to: PolicyVersion | None = None
+) -> SimulationRun:
     """Simulate a version (draft or published) over every firm; large runs go to the background."""
     _require(user.is_bureau, _("无权进行政策模拟"))
     sim = SimulationRun.objects.create(version=version, compare_to=compare_to, as_of=as_of, created_by=user)
-    audit.record(actor=user, action="policy.simulate", obj=sim,
-                 note=f"{version.version_id} 基准日 {as_of}" + (f" 对比 {compare_to.version_id}" if compare_to else ""))
+    audit.record(
+        actor=user,
+        action="policy.simulate",
+        obj=sim,
+        note=f"{version.version_id} 基准日 {as_of}" + (f" 对比 {compare_to.version_id}" if compare_to else ""),
+    )
     if Enterprise.objects.count() > INLINE_SIMULATION_FIRMS:
-        job = jobs.start(kind="policy_simulation", title=f"政策模拟 {version.version_id}（{as_of}）", user=user,
-                         func="kechuang.policies.services.simulation_job", simulation_id=sim.pk)
+        job = jobs.start(
+            kind="policy_simulation",
+            title=f"政策模拟 {version.version_id}（{as_of}）",
+            user=user,
+            func="kechuang.policies.services.simulation_job",
+            simulation_id=sim.pk,
+        )
         SimulationRun.objects.filter(pk=sim.pk).update(job=job)
         sim.job = job
         return sim
@@ -254,8 +330,14 @@ def run_simulation(sim: SimulationRun, job: Job | None = None) -> SimulationRun:
         payouts = loaders.history([sim.version.policy.code])
         if job:
             jobs.report(job, 1, message="正在模拟……")
-        result = reports.simulation_result(sim.version.data, panel, sim.as_of, tiers, payouts,
-                                           compare_to=sim.compare_to.data if sim.compare_to else None)
+        result = reports.simulation_result(
+            sim.version.data,
+            panel,
+            sim.as_of,
+            tiers,
+            payouts,
+            compare_to=sim.compare_to.data if sim.compare_to else None,
+        )
         if job:
             jobs.report(job, 2, message="正在保存结果……")
         SimulationRun.objects.filter(pk=sim.pk).update(status=SimulationRun.Status.DONE, result=result)
@@ -276,9 +358,15 @@ def start_eligibility(*, user, policy: Policy, as_of: dt.date) -> Job:
     version = selectors.version_on(policy, as_of)
     if version is None:
         raise ValidationError(_("政策“%(p)s”在 %(d)s 没有有效版本") % {"p": policy.name, "d": as_of})
-    return jobs.start(kind="policy_eligibility", title=f"资格评价 {policy.name}（{as_of}）", user=user,
-                      func="kechuang.policies.services.eligibility_job", policy_id=policy.pk,
-                      as_of=as_of.isoformat(), user_id=user.pk)
+    return jobs.start(
+        kind="policy_eligibility",
+        title=f"资格评价 {policy.name}（{as_of}）",
+        user=user,
+        func="kechuang.policies.services.eligibility_job",
+        policy_id=policy.pk,
+        as_of=as_of.isoformat(),
+        user_id=user.pk,
+    )
 
 
 def eligibility_job(job: Job, policy_id: int, as_of: str, user_id: int | None = None) -> dict:
@@ -289,8 +377,23 @@ def eligibility_job(job: Job, policy_id: int, as_of: str, user_id: int | None = 
     return {"message": f"新增兑现资格 {run.created} 项", "url": f"/policies/runs/{run.pk}/"}
 
 
-ENTITLEMENT_COLUMNS = ["policy_id", "version_id", "run_id", "enterprise_id", "as_of", "year", "decided_amount",
-                       "amount", "status", "stacked_by", "conditions", "facts", "gaps", "note", "created_at"]
+ENTITLEMENT_COLUMNS = [
+    "policy_id",
+    "version_id",
+    "run_id",
+    "enterprise_id",
+    "as_of",
+    "year",
+    "decided_amount",
+    "amount",
+    "status",
+    "stacked_by",
+    "conditions",
+    "facts",
+    "gaps",
+    "note",
+    "created_at",
+]
 RESULT_COLUMNS = ["run_id", "enterprise_id", "eligible", "potential_amount", "failed", "missing", "gaps"]
 
 
@@ -312,41 +415,71 @@ def run_eligibility(policy_id, as_of: dt.date, user=None, job: Job | None = None
     if job:
         jobs.report(job, 0, total=4, message="正在读取企业数据……")
     panel = loaders.panel(as_of)
-    sim = simulate(version.data, panel, as_of, tiers=loaders.tiers(), payouts=loaders.history([policy.code]),
-                   apply_budget=False)
+    sim = simulate(
+        version.data, panel, as_of, tiers=loaders.tiers(), payouts=loaders.history([policy.code]), apply_budget=False
+    )
     results = sim.policy_results(policy.code)
     if job:
         jobs.report(job, 1, message="正在核定兑现资格……")
-    ids = pl.DataFrame(list(Enterprise.objects.values_list("uscc", "pk")), schema={"uscc": pl.Utf8, "eid": pl.Int64},
-                       orient="row")
+    ids = pl.DataFrame(
+        list(Enterprise.objects.values_list("uscc", "pk")), schema={"uscc": pl.Utf8, "eid": pl.Int64}, orient="row"
+    )
     results = results.join(ids, on="uscc", how="inner")
     with transaction.atomic():
         # One run of a policy writes at a time, and reads what the firms hold only once it may: two runs started
         # together (a double submit) grant each firm once (the second sees the first's entitlements).
         Policy.objects.select_for_update().filter(pk=policy.pk).first()
-        held = set(Entitlement.objects.filter(policy=policy, year=year, status__in=Entitlement.ACTIVE)
-                   .values_list("enterprise_id", flat=True))
-        eligible = results.filter((pl.col("eligible") == TRUE) & (pl.col("amount_yuan") > 0)
-                                  & ~pl.col("eid").is_in(list(held)))
-        run = EligibilityRun.objects.create(policy=policy, version=version, as_of=as_of, year=year,
-                                            firms=results.height, job=job,
-                                            created_by=user if getattr(user, "is_authenticated", False) else None)
+        held = set(
+            Entitlement.objects.filter(policy=policy, year=year, status__in=Entitlement.ACTIVE).values_list(
+                "enterprise_id", flat=True
+            )
+        )
+        eligible = results.filter(
+            (pl.col("eligible") == TRUE) & (pl.col("amount_yuan") > 0) & ~pl.col("eid").is_in(list(held))
+        )
+        run = EligibilityRun.objects.create(
+            policy=policy,
+            version=version,
+            as_of=as_of,
+            year=year,
+            firms=results.height,
+            job=job,
+            created_by=user if getattr(user, "is_authenticated", False) else None,
+        )
         eligible, losers = _stack_against_ledger(eligible, policy, year, typed.stacking_group)
         eligible = _allocate(eligible, policy, year, typed, sim.inputs[policy.code])
         now = _now_db()
         rows = eligible.select(
-            "eid", "amount_yuan", "granted_yuan", "status", pl.col("stacked_by").fill_null(""),
-            pl.col("conditions").struct.json_encode(), pl.col("facts").struct.json_encode(), "gaps", "note",
+            "eid",
+            "amount_yuan",
+            "granted_yuan",
+            "status",
+            pl.col("stacked_by").fill_null(""),
+            pl.col("conditions").struct.json_encode(),
+            pl.col("facts").struct.json_encode(),
+            "gaps",
+            "note",
         ).iter_rows()
         head = (policy.pk, version.pk, run.pk)
-        bulk.insert_rows(Entitlement, ENTITLEMENT_COLUMNS, (
-            (*head, eid, as_of, year, money.yuan_to_wan(decided), money.yuan_to_wan(granted), *rest, now)
-            for eid, decided, granted, *rest in rows))
+        bulk.insert_rows(
+            Entitlement,
+            ENTITLEMENT_COLUMNS,
+            (
+                (*head, eid, as_of, year, money.yuan_to_wan(decided), money.yuan_to_wan(granted), *rest, now)
+                for eid, decided, granted, *rest in rows
+            ),
+        )
         pending = results.filter((pl.col("eligible") == UNKNOWN) | pl.col("short_of").is_not_null())
-        bulk.insert_rows(EligibilityResult, RESULT_COLUMNS, (
-            (run.pk, eid, e, money.yuan_to_wan(p) if p is not None else None, f, m, g)
-            for eid, e, p, f, m, g in pending.select(
-                "eid", "eligible", "potential_amount_yuan", "failed", "missing", "gaps").iter_rows()))
+        bulk.insert_rows(
+            EligibilityResult,
+            RESULT_COLUMNS,
+            (
+                (run.pk, eid, e, money.yuan_to_wan(p) if p is not None else None, f, m, g)
+                for eid, e, p, f, m, g in pending.select(
+                    "eid", "eligible", "potential_amount_yuan", "failed", "missing", "gaps"
+                ).iter_rows()
+            ),
+        )
         _stack_losers(losers, policy, user)
         created = run.entitlements.all()
         payable = created.exclude(status__in=[Entitlement.Status.STACKED, Entitlement.Status.CANCELLED])
@@ -360,15 +493,27 @@ def run_eligibility(policy_id, as_of: dt.date, user=None, job: Job | None = None
         run.flagged = check_clawbacks(policy, user=user)
         run.save()
         actor = user if getattr(user, "is_authenticated", False) else None
-        audit.record_many([
-            AuditEvent(actor=actor, action="entitlement.create", object_type="policies.entitlement",
-                       object_id=str(pk), enterprise_id=eid, changes={"amount": [None, audit.jsonable(amount)]},
-                       note=f"{policy.name} {version.version_id} 基准日 {as_of}（{Entitlement.Status(status).label}）")
-            for pk, eid, amount, status in created.values_list("pk", "enterprise_id", "amount", "status")
-        ])
-        audit.record(actor=user, action="policy.eligibility_run", obj=run,
-                     note=f"{policy.name} {version.version_id} 基准日 {as_of}："
-                          f"新增 {run.created} 项，合计 {audit.jsonable(run.total)} 万元")
+        audit.record_many(
+            [
+                AuditEvent(
+                    actor=actor,
+                    action="entitlement.create",
+                    object_type="policies.entitlement",
+                    object_id=str(pk),
+                    enterprise_id=eid,
+                    changes={"amount": [None, audit.jsonable(amount)]},
+                    note=f"{policy.name} {version.version_id} 基准日 {as_of}（{Entitlement.Status(status).label}）",
+                )
+                for pk, eid, amount, status in created.values_list("pk", "enterprise_id", "amount", "status")
+            ]
+        )
+        audit.record(
+            actor=user,
+            action="policy.eligibility_run",
+            obj=run,
+            note=f"{policy.name} {version.version_id} 基准日 {as_of}："
+            f"新增 {run.created} 项，合计 {audit.jsonable(run.total)} 万元",
+        )
     if job:
         jobs.report(job, 4)
     return run
@@ -378,19 +523,32 @@ def _stack_against_ledger(eligible: pl.DataFrame, policy: Policy, year: int, gro
     """从优、就高、不重复 against the firm's entitlements of other policies in the same group and year, decided by
     the engine (`funding.stack_against_held`). Returns (eligible with `status`, `stacked_by`, `note`; the
     existing entitlements that lose: pk, winner)."""
-    eligible = eligible.with_columns(pl.lit(Entitlement.Status.PENDING.value).alias("status"),
-                                     pl.lit(None, pl.Utf8).alias("stacked_by"), pl.lit("").alias("note"))
+    eligible = eligible.with_columns(
+        pl.lit(Entitlement.Status.PENDING.value).alias("status"),
+        pl.lit(None, pl.Utf8).alias("stacked_by"),
+        pl.lit("").alias("note"),
+    )
     empty = pl.DataFrame(schema={"pk": pl.Int64, "winner": pl.Utf8})
     if not group:
         return eligible, empty
-    others = list(Entitlement.objects.filter(policy__stacking_group=group, year=year, status__in=Entitlement.ACTIVE)
-                  .exclude(policy=policy).values_list("pk", "enterprise_id", "policy__code", "amount", "status"))
+    others = list(
+        Entitlement.objects.filter(policy__stacking_group=group, year=year, status__in=Entitlement.ACTIVE)
+        .exclude(policy=policy)
+        .values_list("pk", "enterprise_id", "policy__code", "amount", "status")
+    )
     if not others:
         return eligible, empty
     held = pl.DataFrame(
         [(pk, eid, code, money.to_yuan(a), s in ("approved", "paid")) for pk, eid, code, a, s in others],
-        schema={"entitlement": pl.Int64, "firm": pl.Int64, "policy": pl.Utf8, "amount_yuan": pl.Int64,
-                "locked": pl.Boolean}, orient="row")
+        schema={
+            "entitlement": pl.Int64,
+            "firm": pl.Int64,
+            "policy": pl.Utf8,
+            "amount_yuan": pl.Int64,
+            "locked": pl.Boolean,
+        },
+        orient="row",
+    )
     decided, losers = funding.stack_against_held(eligible.drop("stacked_by").rename({"eid": "firm"}), held)
     kept = pl.col("stacked_by").is_not_null()
     out = decided.rename({"firm": "eid"}).with_columns(
@@ -404,14 +562,23 @@ def _stack_losers(losers: pl.DataFrame, policy: Policy, user) -> None:
     if losers.is_empty():
         return
     pks = losers["pk"].to_list()
-    events = [AuditEvent(actor=user if getattr(user, "is_authenticated", False) else None,
-                         action="entitlement.stacked", object_type="policies.entitlement", object_id=str(pk),
-                         enterprise_id=eid, changes={"status": [status, "stacked"], "amount": [audit.jsonable(a), "0"]},
-                         note=f"同组政策 {policy.code} 金额更高，从优、就高、不重复")
-              for pk, eid, status, a in Entitlement.objects.filter(pk__in=pks)
-              .values_list("pk", "enterprise_id", "status", "amount")]
-    Entitlement.objects.filter(pk__in=pks).update(status=Entitlement.Status.STACKED, amount=0,
-                                                  stacked_by=policy.code, note="同组政策从优、就高、不重复")
+    events = [
+        AuditEvent(
+            actor=user if getattr(user, "is_authenticated", False) else None,
+            action="entitlement.stacked",
+            object_type="policies.entitlement",
+            object_id=str(pk),
+            enterprise_id=eid,
+            changes={"status": [status, "stacked"], "amount": [audit.jsonable(a), "0"]},
+            note=f"同组政策 {policy.code} 金额更高，从优、就高、不重复",
+        )
+        for pk, eid, status, a in Entitlement.objects.filter(pk__in=pks).values_list(
+            "pk", "enterprise_id", "status", "amount"
+        )
+    ]
+    Entitlement.objects.filter(pk__in=pks).update(
+        status=Entitlement.Status.STACKED, amount=0, stacked_by=policy.code, note="同组政策从优、就高、不重复"
+    )
     audit.record_many(events)
 
 
@@ -419,13 +586,17 @@ def _allocate(eligible: pl.DataFrame, policy: Policy, year: int, typed, inputs: 
     """Grant within what is left of the year's envelope (the version's allocation method); no envelope: all."""
     budget = Budget.objects.filter(policy=policy, year=year).first()
     payable = eligible.with_columns(
-        pl.when(pl.col("status") == Entitlement.Status.PENDING.value).then(pl.lit(TRUE)).otherwise(pl.lit("stacked"))
-        .alias("eligible"))
+        pl.when(pl.col("status") == Entitlement.Status.PENDING.value)
+        .then(pl.lit(TRUE))
+        .otherwise(pl.lit("stacked"))
+        .alias("eligible")
+    )
     if budget is None:
         granted, _summary = funding.allocate(payable, EngineBudget(), year)
     else:
-        promised = Entitlement.objects.filter(policy=policy, year=year, status__in=Entitlement.ACTIVE) \
-            .aggregate(s=Sum("amount"))["s"] or Decimal(0)
+        promised = Entitlement.objects.filter(policy=policy, year=year, status__in=Entitlement.ACTIVE).aggregate(
+            s=Sum("amount")
+        )["s"] or Decimal(0)
         left = max(money.to_yuan(budget.amount) - money.to_yuan(promised), 0)
         envelope = EngineBudget(by_year_yuan={year: left}, allocation=typed.budget.allocation)
         key = typed.budget.allocation.rank_by
@@ -447,17 +618,31 @@ def check_clawbacks(policy: Policy, user=None) -> int:
     touched = 0
     for version_pk, as_of in groups:
         version = PolicyVersion.objects.get(pk=version_pk)
-        group = list(active.filter(version_id=version_pk, as_of=as_of)
-                     .values_list("pk", "enterprise_id", "enterprise__uscc", "status", "amount"))
+        group = list(
+            active.filter(version_id=version_pk, as_of=as_of).values_list(
+                "pk", "enterprise_id", "enterprise__uscc", "status", "amount"
+            )
+        )
         firms = Enterprise.objects.filter(pk__in=[g[1] for g in group])
         frame = loaders.panel(as_of, firms)
         # the entitlement under review is not "already received": leave it out of the history
-        inputs = prepare_inputs(version.data, frame, as_of, loaders.tiers(),
-                                loaders.history([policy.code], exclude_ids=[g[0] for g in group]))
-        decided = dict((u, (e, f)) for u, e, f in decide(version.data, inputs, as_of)
-                       .select("uscc", "eligible", "failed").iter_rows())
-        lost = [(pk, eid, status, amount, failed) for pk, eid, uscc, status, amount in group
-                for outcome, failed in [decided.get(uscc, (UNKNOWN, ""))] if outcome == "false"]
+        inputs = prepare_inputs(
+            version.data,
+            frame,
+            as_of,
+            loaders.tiers(),
+            loaders.history([policy.code], exclude_ids=[g[0] for g in group]),
+        )
+        decided = dict(
+            (u, (e, f))
+            for u, e, f in decide(version.data, inputs, as_of).select("uscc", "eligible", "failed").iter_rows()
+        )
+        lost = [
+            (pk, eid, status, amount, failed)
+            for pk, eid, uscc, status, amount in group
+            for outcome, failed in [decided.get(uscc, (UNKNOWN, ""))]
+            if outcome == "false"
+        ]
         touched += len(lost)
         _flag_or_cancel(lost, user)
     return touched
@@ -470,26 +655,45 @@ def _flag_or_cancel(lost: list[tuple], user) -> None:
         return
     actor = user if getattr(user, "is_authenticated", False) else None
     paid_states = (Entitlement.Status.APPROVED, Entitlement.Status.PAID)
-    already_open = set(Clawback.objects.filter(entitlement_id__in=[x[0] for x in lost if x[2] in paid_states],
-                                               status=Clawback.Status.OPEN).values_list("entitlement_id", flat=True))
+    already_open = set(
+        Clawback.objects.filter(
+            entitlement_id__in=[x[0] for x in lost if x[2] in paid_states], status=Clawback.Status.OPEN
+        ).values_list("entitlement_id", flat=True)
+    )
     flags, cancelled, events = [], {}, []
     for pk, eid, status, amount, failed in lost:
         reason = _("企业不再符合条件：%(f)s") % {"f": failed}
         if status in paid_states:
             if pk not in already_open:
-                flags.append((Clawback(entitlement_id=pk, amount=amount, reason=reason, failed=failed,
-                                       flagged_by=actor), eid))
+                flags.append(
+                    (Clawback(entitlement_id=pk, amount=amount, reason=reason, failed=failed, flagged_by=actor), eid)
+                )
         else:
             cancelled.setdefault(reason[:500], []).append(pk)
-            events.append(audit.event(actor=user, action="entitlement.cancel", obj=Entitlement(pk=pk),
-                                      enterprise=Enterprise(pk=eid), changes={"status": [status, "cancelled"]},
-                                      note=reason))
+            events.append(
+                audit.event(
+                    actor=user,
+                    action="entitlement.cancel",
+                    obj=Entitlement(pk=pk),
+                    enterprise=Enterprise(pk=eid),
+                    changes={"status": [status, "cancelled"]},
+                    note=reason,
+                )
+            )
     created = Clawback.objects.bulk_create([c for c, _eid in flags])
     for note, pks in cancelled.items():
         Entitlement.objects.filter(pk__in=pks).update(status=Entitlement.Status.CANCELLED, note=note)
-    events += [audit.event(actor=user, action="clawback.flag", obj=c, enterprise=Enterprise(pk=eid),
-                           changes={"amount": [None, audit.jsonable(c.amount)]}, note=c.reason)
-               for c, (_c, eid) in zip(created, flags, strict=True)]
+    events += [
+        audit.event(
+            actor=user,
+            action="clawback.flag",
+            obj=c,
+            enterprise=Enterprise(pk=eid),
+            changes={"amount": [None, audit.jsonable(c.amount)]},
+            note=c.reason,
+        )
+        for c, (_c, eid) in zip(created, flags, strict=True)
+    ]
     audit.record_many(events)
 
 
@@ -515,33 +719,47 @@ def confirm_entitlement(*, user, entitlement: Entitlement) -> Entitlement:
             raise ValidationError(_("只有“待确认”的兑现资格可以确认（当前：%(s)s）") % {"s": e.get_status_display()})
         e.status, e.confirmed_by, e.confirmed_at = Entitlement.Status.CONFIRMED, user, timezone.now()
         e.save(update_fields=["status", "confirmed_by", "confirmed_at"])
-        audit.record(actor=user, action="entitlement.confirm", obj=e, enterprise=e.enterprise,
-                     changes={"status": ["pending", "confirmed"]},
-                     note=_("企业确认") if own else _("科技局代企业确认"))
+        audit.record(
+            actor=user,
+            action="entitlement.confirm",
+            obj=e,
+            enterprise=e.enterprise,
+            changes={"status": ["pending", "confirmed"]},
+            note=_("企业确认") if own else _("科技局代企业确认"),
+        )
     return e
 
 
-def save_bank_account(*, user, enterprise: Enterprise, account_name: str, bank_name: str,
-                      account_number: str) -> BankAccount:
+def save_bank_account(
+    *, user, enterprise: Enterprise, account_name: str, bank_name: str, account_number: str
+) -> BankAccount:
     """An enterprise user keeps its own firm's bank account on file (the number is masked in the audit)."""
-    _require(user.role == "enterprise_user" and user.enterprise_id == enterprise.pk,
-             _("只有本企业用户可以维护银行账户"))
+    _require(
+        user.role == "enterprise_user" and user.enterprise_id == enterprise.pk, _("只有本企业用户可以维护银行账户")
+    )
     number = "".join(account_number.split())
     if not number.isdigit() or not 8 <= len(number) <= 30:
         raise ValidationError(_("银行账号应为 8–30 位数字"))
     with transaction.atomic():
         account = BankAccount.objects.filter(enterprise=enterprise).first()
-        old = {"account_name": account.account_name, "bank_name": account.bank_name,
-               "account_number": account.masked} if account else {}
+        old = (
+            {"account_name": account.account_name, "bank_name": account.bank_name, "account_number": account.masked}
+            if account
+            else {}
+        )
         account = account or BankAccount(enterprise=enterprise)
         account.account_name, account.bank_name = account_name.strip(), bank_name.strip()
         account.account_number = number
         account.updated_by = user
         account.save()
-        new = {"account_name": account.account_name, "bank_name": account.bank_name,
-               "account_number": account.masked}
-        audit.record(actor=user, action="bank_account.save", obj=account, enterprise=enterprise,
-                     changes=audit.diff(old, new, new))
+        new = {"account_name": account.account_name, "bank_name": account.bank_name, "account_number": account.masked}
+        audit.record(
+            actor=user,
+            action="bank_account.save",
+            obj=account,
+            enterprise=enterprise,
+            changes=audit.diff(old, new, new),
+        )
     return account
 
 
@@ -561,21 +779,39 @@ def assemble_batch(*, user, policy: Policy, year: int, title: str = "", submit_t
             done = PayoutBatch.objects.filter(submit_token=submit_token).first()
             if done is not None:
                 return done
-        free = list(Entitlement.objects.select_for_update(of=("self",)).filter(
-            policy=policy, year=year, status=Entitlement.Status.CONFIRMED, amount__gt=0,
-            enterprise__bank_account__isnull=False,
-        ).exclude(batch__status__in=[PayoutBatch.Status.DRAFT, PayoutBatch.Status.APPROVED,
-                                     PayoutBatch.Status.PAID]).values_list("pk", "amount"))
+        free = list(
+            Entitlement.objects.select_for_update(of=("self",))
+            .filter(
+                policy=policy,
+                year=year,
+                status=Entitlement.Status.CONFIRMED,
+                amount__gt=0,
+                enterprise__bank_account__isnull=False,
+            )
+            .exclude(batch__status__in=[PayoutBatch.Status.DRAFT, PayoutBatch.Status.APPROVED, PayoutBatch.Status.PAID])
+            .values_list("pk", "amount")
+        )
         if not free:
             raise ValidationError(_("没有可纳入批次的兑现资格（需已确认、未纳入其他批次且企业已登记银行账户）"))
         total = sum((a for _, a in free), Decimal(0))
         number = PayoutBatch.objects.filter(policy=policy, year=year).count() + 1
-        batch = PayoutBatch.objects.create(policy=policy, year=year, count=len(free), total=total, created_by=user,
-                                           submit_token=submit_token,
-                                           title=title.strip() or f"{policy.name} {year} 年度第 {number} 批")
+        batch = PayoutBatch.objects.create(
+            policy=policy,
+            year=year,
+            count=len(free),
+            total=total,
+            created_by=user,
+            submit_token=submit_token,
+            title=title.strip() or f"{policy.name} {year} 年度第 {number} 批",
+        )
         Entitlement.objects.filter(pk__in=[pk for pk, _ in free]).update(batch=batch)
-        audit.record(actor=user, action="batch.create", obj=batch,
-                     changes={"total": [None, audit.jsonable(total)], "count": [None, len(free)]}, note=batch.title)
+        audit.record(
+            actor=user,
+            action="batch.create",
+            obj=batch,
+            changes={"total": [None, audit.jsonable(total)], "count": [None, len(free)]},
+            note=batch.title,
+        )
     return batch
 
 
@@ -599,7 +835,12 @@ def approve_batch(*, user, batch_id: int) -> PayoutBatch:
             reason = _("未设定 %(y)s 年度预算，不能审批") % {"y": batch.year}
         elif budget.committed + batch.total > budget.amount:
             reason = _("预算不足：%(y)s 年度预算 %(a)s 万元，已审批 %(c)s 万元，剩余 %(r)s 万元，本批次 %(t)s 万元") % {
-                "y": batch.year, "a": budget.amount, "c": budget.committed, "r": budget.available, "t": batch.total}
+                "y": batch.year,
+                "a": budget.amount,
+                "c": budget.committed,
+                "r": budget.available,
+                "t": batch.total,
+            }
         else:
             reason = ""
         now = timezone.now()
@@ -607,8 +848,9 @@ def approve_batch(*, user, batch_id: int) -> PayoutBatch:
         if reason:
             batch.status, batch.reason = PayoutBatch.Status.REFUSED, reason
             batch.save(update_fields=["status", "reason", "approved_by", "approved_at"])
-            audit.record(actor=user, action="batch.refuse", obj=batch, changes={"status": ["draft", "refused"]},
-                         note=reason)
+            audit.record(
+                actor=user, action="batch.refuse", obj=batch, changes={"status": ["draft", "refused"]}, note=reason
+            )
             return batch
         old_committed = budget.committed
         budget.committed = old_committed + batch.total
@@ -616,11 +858,16 @@ def approve_batch(*, user, batch_id: int) -> PayoutBatch:
         batch.status = PayoutBatch.Status.APPROVED
         batch.save(update_fields=["status", "approved_by", "approved_at"])
         live.update(status=Entitlement.Status.APPROVED)
-        audit.record(actor=user, action="batch.approve", obj=batch, changes={"status": ["draft", "approved"]},
-                     note=batch.title)
-        audit.record(actor=user, action="budget.commit", obj=budget,
-                     changes={"committed": [audit.jsonable(old_committed), audit.jsonable(budget.committed)]},
-                     note=batch.title)
+        audit.record(
+            actor=user, action="batch.approve", obj=batch, changes={"status": ["draft", "approved"]}, note=batch.title
+        )
+        audit.record(
+            actor=user,
+            action="budget.commit",
+            obj=budget,
+            changes={"committed": [audit.jsonable(old_committed), audit.jsonable(budget.committed)]},
+            note=batch.title,
+        )
     return batch
 
 
@@ -634,10 +881,15 @@ def refuse_batch(*, user, batch_id: int, reason: str) -> PayoutBatch:
             raise ValidationError(_("该批次已处理（%(s)s）") % {"s": batch.get_status_display()})
         payouts.ensure_checker(batch.created_by_id, user)
         batch.status, batch.reason, batch.approved_by, batch.approved_at = (
-            PayoutBatch.Status.REFUSED, reason.strip()[:500], user, timezone.now())
+            PayoutBatch.Status.REFUSED,
+            reason.strip()[:500],
+            user,
+            timezone.now(),
+        )
         batch.save(update_fields=["status", "reason", "approved_by", "approved_at"])
-        audit.record(actor=user, action="batch.refuse", obj=batch, changes={"status": ["draft", "refused"]},
-                     note=batch.reason)
+        audit.record(
+            actor=user, action="batch.refuse", obj=batch, changes={"status": ["draft", "refused"]}, note=batch.reason
+        )
     return batch
 
 
@@ -658,10 +910,16 @@ def mark_paid(*, user, batch_id: int) -> PayoutBatch:
         batch.status, batch.paid_by, batch.paid_at = PayoutBatch.Status.PAID, user, timezone.now()
         batch.save(update_fields=["status", "paid_by", "paid_at"])
         batch.entitlements.filter(status=Entitlement.Status.APPROVED).update(status=Entitlement.Status.PAID)
-        audit.record(actor=user, action="batch.paid", obj=batch, changes={"status": ["approved", "paid"]},
-                     note=batch.title)
-        audit.record(actor=user, action="budget.pay", obj=budget,
-                     changes={"paid": [audit.jsonable(old_paid), audit.jsonable(budget.paid)]}, note=batch.title)
+        audit.record(
+            actor=user, action="batch.paid", obj=batch, changes={"status": ["approved", "paid"]}, note=batch.title
+        )
+        audit.record(
+            actor=user,
+            action="budget.pay",
+            obj=budget,
+            changes={"paid": [audit.jsonable(old_paid), audit.jsonable(budget.paid)]},
+            note=batch.title,
+        )
     return batch
 
 

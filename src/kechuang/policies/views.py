@@ -65,8 +65,9 @@ def policy_list(request):
     for p in policies:
         published = [v for v in p.versions.all() if v.status == PolicyVersion.Status.PUBLISHED]
         current = [v for v in published if v.effective_from <= today]
-        p.current = current[-1] if current and (current[-1].effective_to is None
-                                                  or current[-1].effective_to >= today) else None
+        p.current = (
+            current[-1] if current and (current[-1].effective_to is None or current[-1].effective_to >= today) else None
+        )
         p.budget = budgets.get(p.pk)
     return render(request, "policies/list.html", {"policies": policies, "year": today.year})
 
@@ -83,16 +84,25 @@ def policy_detail(request, code):
         v.superseded_on = nxt
     current = selectors.version_on(policy, today)
     is_bureau = request.user.is_bureau
-    return render(request, "policies/detail.html", {
-        "policy": policy, "versions": versions, "current": current,
-        "budgets": policy.budgets.all() if is_bureau else [],
-        "simulations": SimulationRun.objects.filter(version__policy=policy)
-        .select_related("version", "compare_to")[:10] if is_bureau else [],
-        "runs": policy.runs.select_related("version")[:10] if is_bureau else [],
-        "sim_form": SimulationForm(policy=policy, initial={"version": current}) if is_bureau else None,
-        "run_form": EligibilityForm(initial={"as_of": today}) if is_bureau else None,
-        "batch_form": BatchForm(initial={"year": today.year, "submit_token": uuid.uuid4()}) if is_bureau else None,
-    })
+    return render(
+        request,
+        "policies/detail.html",
+        {
+            "policy": policy,
+            "versions": versions,
+            "current": current,
+            "budgets": policy.budgets.all() if is_bureau else [],
+            "simulations": SimulationRun.objects.filter(version__policy=policy).select_related("version", "compare_to")[
+                :10
+            ]
+            if is_bureau
+            else [],
+            "runs": policy.runs.select_related("version")[:10] if is_bureau else [],
+            "sim_form": SimulationForm(policy=policy, initial={"version": current}) if is_bureau else None,
+            "run_form": EligibilityForm(initial={"as_of": today}) if is_bureau else None,
+            "batch_form": BatchForm(initial={"year": today.year, "submit_token": uuid.uuid4()}) if is_bureau else None,
+        },
+    )
 
 
 @login_required
@@ -109,26 +119,46 @@ def version_add(request, code):
         d = form.cleaned_data
         preview = "preview" in posted
         try:
-            version = services.add_version(user=request.user, policy=policy, changes=editor.read(posted),
-                                           effective_from=d["effective_from"], effective_to=d["effective_to"],
-                                           source=d["source"], note=d["note"], draft=d["draft"] or preview)
+            version = services.add_version(
+                user=request.user,
+                policy=policy,
+                changes=editor.read(posted),
+                effective_from=d["effective_from"],
+                effective_to=d["effective_to"],
+                source=d["source"],
+                note=d["note"],
+                draft=d["draft"] or preview,
+            )
         except ValidationError as exc:
             errors = list(exc.messages)
         else:
             if preview:
                 in_force = selectors.version_on(policy, version.effective_from)
-                sim = services.start_simulation(user=request.user, version=version, as_of=version.effective_from,
-                                                compare_to=in_force)
-                return redirect("core:job", pk=sim.job_id) if sim.job_id else redirect("policies:simulation",
-                                                                                       pk=sim.pk)
-            messages.success(request, _("已新增版本 %(v)s（%(s)s）。") % {"v": version.version_id,
-                                                                      "s": version.get_status_display()})
+                sim = services.start_simulation(
+                    user=request.user, version=version, as_of=version.effective_from, compare_to=in_force
+                )
+                return redirect("core:job", pk=sim.job_id) if sim.job_id else redirect("policies:simulation", pk=sim.pk)
+            messages.success(
+                request, _("已新增版本 %(v)s（%(s)s）。") % {"v": version.version_id, "s": version.get_status_display()}
+            )
             return redirect("policies:detail", code=policy.code)
     state = editor.posted_rows(posted) if posted is not None else editor.rows(base.data if base else {})
-    return render(request, "policies/version_form.html", {
-        "policy": policy, "form": form, "base": base, "errors": errors, "editor": state,
-        "fields": editor.field_choices(), "money": editor.money_choices(), "ops": editor.OPS.items(),
-        "kinds": editor.KINDS.items(), "allocations": editor.ALLOCATIONS.items()})
+    return render(
+        request,
+        "policies/version_form.html",
+        {
+            "policy": policy,
+            "form": form,
+            "base": base,
+            "errors": errors,
+            "editor": state,
+            "fields": editor.field_choices(),
+            "money": editor.money_choices(),
+            "ops": editor.OPS.items(),
+            "kinds": editor.KINDS.items(),
+            "allocations": editor.ALLOCATIONS.items(),
+        },
+    )
 
 
 @login_required
@@ -158,8 +188,9 @@ def simulate(request, code):
         return redirect("policies:detail", code=code)
     d = form.cleaned_data
     try:
-        sim = services.start_simulation(user=request.user, version=d["version"], as_of=d["as_of"],
-                                        compare_to=d["compare_to"])
+        sim = services.start_simulation(
+            user=request.user, version=d["version"], as_of=d["as_of"], compare_to=d["compare_to"]
+        )
     except Exception as exc:  # the engine's Chinese message (e.g. an invalid draft) is shown, not a 500
         messages.error(request, _("模拟失败：%(e)s") % {"e": getattr(exc, "message", exc)})
         return redirect("policies:detail", code=code)
@@ -176,19 +207,29 @@ def simulation(request, pk):
     if request.GET.get("format") == "xlsx":
         conditions = result.get("conditions", {})
         header = ["企业名称", "统一社会信用代码", "未通过条件", "差距"]
-        return xlsx_response(f"政策模拟_{sim.version.version_id}", header, [
-            [r["name"], r["uscc"], conditions.get(r["condition"], r["condition"]), gaps_text(r["gaps"])]
-            for r in result.get("near_misses", [])])
-    return render(request, "policies/simulation.html",
-                  {"sim": sim, "r": result, "charts_json": _distribution_charts(result)})
+        return xlsx_response(
+            f"政策模拟_{sim.version.version_id}",
+            header,
+            [
+                [r["name"], r["uscc"], conditions.get(r["condition"], r["condition"]), gaps_text(r["gaps"])]
+                for r in result.get("near_misses", [])
+            ],
+        )
+    return render(
+        request, "policies/simulation.html", {"sim": sim, "r": result, "charts_json": _distribution_charts(result)}
+    )
 
 
 def _distribution_charts(result: dict) -> str:
     """Each distribution as chart series (labels, eligible firms, amount in 万元), JSON for the page."""
     charts = {
-        by: {"labels": [d["label"] for d in rows], "eligible": [d["eligible"] for d in rows],
-             "amount": [float(d["amount"] or 0) for d in rows]}
-        for by, rows in (result.get("distributions") or {}).items() if rows
+        by: {
+            "labels": [d["label"] for d in rows],
+            "eligible": [d["eligible"] for d in rows],
+            "amount": [float(d["amount"] or 0) for d in rows],
+        }
+        for by, rows in (result.get("distributions") or {}).items()
+        if rows
     }
     return json.dumps(charts, ensure_ascii=False)
 
@@ -237,19 +278,57 @@ def entitlements(request):
         qs = qs.filter(policy__code=policy)
     if year.isdigit():
         qs = qs.filter(year=int(year))
-    qs = selectors.search(qs, request.GET.get("q", "").strip()).order_by("-year", "policy__code", "enterprise__name",
-                                                                         "pk")
+    qs = selectors.search(qs, request.GET.get("q", "").strip()).order_by(
+        "-year", "policy__code", "enterprise__name", "pk"
+    )
     if request.GET.get("format") == "xlsx":
         _deny_unless(request.user.can_export, _("无权导出"))
-        return xlsx_response("兑现资格", ["政策", "版本", "企业名称", "统一社会信用代码", "兑现年度", "基准日",
-                                      "规则核定金额（万元）", "兑现金额（万元）", "状态", "说明"], [
-            [e.policy.name, e.version.version_id, e.enterprise.name, e.enterprise.uscc, e.year, e.as_of,
-             e.decided_amount, e.amount, e.get_status_display(), e.note] for e in qs])
+        return xlsx_response(
+            "兑现资格",
+            [
+                "政策",
+                "版本",
+                "企业名称",
+                "统一社会信用代码",
+                "兑现年度",
+                "基准日",
+                "规则核定金额（万元）",
+                "兑现金额（万元）",
+                "状态",
+                "说明",
+            ],
+            [
+                [
+                    e.policy.name,
+                    e.version.version_id,
+                    e.enterprise.name,
+                    e.enterprise.uscc,
+                    e.year,
+                    e.as_of,
+                    e.decided_amount,
+                    e.amount,
+                    e.get_status_display(),
+                    e.note,
+                ]
+                for e in qs
+            ],
+        )
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     totals = qs.aggregate(n=Count("id"), s=Sum("amount"))
-    return render(request, "policies/entitlements.html", {
-        "page": page, "totals": totals, "statuses": Entitlement.Status.choices, "status": status,
-        "policy": policy, "year": year, "q": request.GET.get("q", ""), "policies": selectors.policies()})
+    return render(
+        request,
+        "policies/entitlements.html",
+        {
+            "page": page,
+            "totals": totals,
+            "statuses": Entitlement.Status.choices,
+            "status": status,
+            "policy": policy,
+            "year": year,
+            "q": request.GET.get("q", ""),
+            "policies": selectors.policies(),
+        },
+    )
 
 
 @login_required
@@ -257,11 +336,20 @@ def entitlement_detail(request, pk):
     e = selectors.entitlement_for(request.user, pk)
     account = BankAccount.objects.filter(enterprise=e.enterprise).first()
     can_confirm = e.status == Entitlement.Status.PENDING and (
-        request.user.is_bureau or (request.user.role == "enterprise_user"
-                                   and request.user.enterprise_id == e.enterprise_id))
-    return render(request, "policies/entitlement.html", {
-        "e": e, "account": account, "can_confirm": can_confirm,
-        "conditions": e.condition_rows(), "clawbacks": e.clawbacks.all() if request.user.is_bureau else []})
+        request.user.is_bureau
+        or (request.user.role == "enterprise_user" and request.user.enterprise_id == e.enterprise_id)
+    )
+    return render(
+        request,
+        "policies/entitlement.html",
+        {
+            "e": e,
+            "account": account,
+            "can_confirm": can_confirm,
+            "conditions": e.condition_rows(),
+            "clawbacks": e.clawbacks.all() if request.user.is_bureau else [],
+        },
+    )
 
 
 @login_required
@@ -314,9 +402,13 @@ def batch_create(request, code):
         messages.error(request, "；".join(e for errs in form.errors.values() for e in errs))
         return redirect("policies:detail", code=code)
     try:
-        batch = services.assemble_batch(user=request.user, policy=policy, year=form.cleaned_data["year"],
-                                        title=form.cleaned_data["title"],
-                                        submit_token=form.cleaned_data["submit_token"])
+        batch = services.assemble_batch(
+            user=request.user,
+            policy=policy,
+            year=form.cleaned_data["year"],
+            title=form.cleaned_data["title"],
+            submit_token=form.cleaned_data["submit_token"],
+        )
     except ValidationError as exc:
         messages.error(request, _errors(exc))
         return redirect("policies:detail", code=code)
@@ -331,12 +423,22 @@ def batch_detail(request, pk):
     qs = batch.entitlements.select_related("enterprise__bank_account").order_by("enterprise__name", "pk")
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     budget = Budget.objects.filter(policy=batch.policy, year=batch.year).first()
-    return render(request, "policies/batch.html", {
-        "batch": batch, "page": page, "budget": budget, "refuse_form": RefuseForm(),
-        "can_approve": request.user.can_admin and batch.status == PayoutBatch.Status.DRAFT
-        and batch.created_by_id != request.user.pk,
-        "can_pay": request.user.is_bureau and batch.status == PayoutBatch.Status.APPROVED
-        and request.user.pk not in (batch.created_by_id, batch.approved_by_id)})
+    return render(
+        request,
+        "policies/batch.html",
+        {
+            "batch": batch,
+            "page": page,
+            "budget": budget,
+            "refuse_form": RefuseForm(),
+            "can_approve": request.user.can_admin
+            and batch.status == PayoutBatch.Status.DRAFT
+            and batch.created_by_id != request.user.pk,
+            "can_pay": request.user.is_bureau
+            and batch.status == PayoutBatch.Status.APPROVED
+            and request.user.pk not in (batch.created_by_id, batch.approved_by_id),
+        },
+    )
 
 
 @login_required
@@ -393,12 +495,29 @@ def batch_export(request, pk):
         messages.error(request, _("批次审批通过后才能导出国库支付清单"))
         return redirect("policies:batch", pk=pk)
     services.record_export(user=request.user, batch=batch)
-    rows = (batch.entitlements.filter(status__in=("approved", "paid"))
-            .select_related("enterprise__bank_account").order_by("enterprise__name", "pk"))
-    return payouts.treasury_response(f"国库支付清单_{batch.title}", [
-        (e.enterprise.name, e.enterprise.uscc, e.enterprise.bank_account.account_name,
-         e.enterprise.bank_account.bank_name, e.enterprise.bank_account.account_number, e.amount, batch.policy.name,
-         batch.year) for e in rows], payee="企业名称", extra=("政策", "兑现年度"))
+    rows = (
+        batch.entitlements.filter(status__in=("approved", "paid"))
+        .select_related("enterprise__bank_account")
+        .order_by("enterprise__name", "pk")
+    )
+    return payouts.treasury_response(
+        f"国库支付清单_{batch.title}",
+        [
+            (
+                e.enterprise.name,
+                e.enterprise.uscc,
+                e.enterprise.bank_account.account_name,
+                e.enterprise.bank_account.bank_name,
+                e.enterprise.bank_account.account_number,
+                e.amount,
+                batch.policy.name,
+                batch.year,
+            )
+            for e in rows
+        ],
+        payee="企业名称",
+        extra=("政策", "兑现年度"),
+    )
 
 
 # ---------------------------------------------------------------- claw-backs
@@ -409,12 +528,23 @@ def clawbacks(request):
     _deny_unless(request.user.is_bureau, _("无权查看追回台账"))
     qs = selectors.clawbacks_for(request.user).order_by("-flagged_at", "-pk")
     if request.GET.get("format") == "xlsx":
-        return xlsx_response("追回台账", ["企业名称", "统一社会信用代码", "政策", "兑现年度", "金额（万元）", "原因",
-                                      "状态",
-                                      "标记时间"], [
-            [c.entitlement.enterprise.name, c.entitlement.enterprise.uscc, c.entitlement.policy.name,
-             c.entitlement.year, c.amount, c.reason, c.get_status_display(), c.flagged_at.replace(tzinfo=None)]
-            for c in qs])
+        return xlsx_response(
+            "追回台账",
+            ["企业名称", "统一社会信用代码", "政策", "兑现年度", "金额（万元）", "原因", "状态", "标记时间"],
+            [
+                [
+                    c.entitlement.enterprise.name,
+                    c.entitlement.enterprise.uscc,
+                    c.entitlement.policy.name,
+                    c.entitlement.year,
+                    c.amount,
+                    c.reason,
+                    c.get_status_display(),
+                    c.flagged_at.replace(tzinfo=None),
+                ]
+                for c in qs
+            ],
+        )
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "policies/clawbacks.html", {"page": page, "statuses": Clawback.Status})
 
@@ -447,8 +577,10 @@ def clawback_check(request, code):
 
 @login_required
 def mine(request):
-    _deny_unless(request.user.role == "enterprise_user" and request.user.enterprise_id is not None,
-                 _("“我的政策”仅供企业用户使用"))
+    _deny_unless(
+        request.user.role == "enterprise_user" and request.user.enterprise_id is not None,
+        _("“我的政策”仅供企业用户使用"),
+    )
     context = selectors.portal(request.user)
     context["account"] = BankAccount.objects.filter(enterprise_id=request.user.enterprise_id).first()
     return render(request, "policies/mine.html", context)
@@ -459,8 +591,11 @@ def bank_account(request):
     user = request.user
     _deny_unless(user.role == "enterprise_user" and user.enterprise_id is not None, _("只有企业用户可以维护银行账户"))
     account = BankAccount.objects.filter(enterprise_id=user.enterprise_id).first()
-    initial = {"account_name": account.account_name, "bank_name": account.bank_name,
-               "account_number": account.account_number} if account else {"account_name": user.enterprise.name}
+    initial = (
+        {"account_name": account.account_name, "bank_name": account.bank_name, "account_number": account.account_number}
+        if account
+        else {"account_name": user.enterprise.name}
+    )
     form = BankAccountForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:

@@ -64,15 +64,17 @@ def editor(current, posted: Mapping | None = None) -> dict:
         out["text"] = posted.get("value", "") if posted is not None else "\n".join(map(str, current))
     elif kind == RANGE:
         out["low"], out["high"] = (
-            (posted.get("low", ""), posted.get("high", "")) if posted is not None else map(shown, current))
+            (posted.get("low", ""), posted.get("high", "")) if posted is not None else map(shown, current)
+        )
     else:
         out["text"] = posted.get("value", "") if posted is not None else shown(current)
     return out
 
 
 def _row_count(posted: Mapping) -> int:
-    return max((int(k.split("-")[1]) + 1 for k in posted if k.startswith("row-") and k.split("-")[1].isdigit()),
-               default=0)
+    return max(
+        (int(k.split("-")[1]) + 1 for k in posted if k.startswith("row-") and k.split("-")[1].isdigit()), default=0
+    )
 
 
 def _number(text: str, where: str):

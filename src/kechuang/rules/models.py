@@ -29,8 +29,14 @@ class RuleVersion(models.Model):
     status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.PUBLISHED)
     source = models.CharField(_("依据来源"), max_length=500)
     note = models.CharField(_("调整原因"), max_length=500, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+", verbose_name=_("操作人"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("操作人"),
+    )
     created_at = models.DateTimeField(_("保存时间"), auto_now_add=True)
 
     class Meta:
@@ -38,8 +44,11 @@ class RuleVersion(models.Model):
         verbose_name = _("规则版本")
         verbose_name_plural = _("规则版本")
         constraints = [
-            models.UniqueConstraint(fields=["kind", "rule_id", "parameter", "effective_from"],
-                                    condition=models.Q(status="published"), name="one_published_rule_version_per_day"),
+            models.UniqueConstraint(
+                fields=["kind", "rule_id", "parameter", "effective_from"],
+                condition=models.Q(status="published"),
+                name="one_published_rule_version_per_day",
+            ),
         ]
         indexes = [models.Index(fields=["kind", "rule_id"])]
 
@@ -50,5 +59,11 @@ class RuleVersion(models.Model):
 
     def as_override(self) -> dict:
         """The engine's shape of a bureau's parameter version (`ruledata.params.resolve`)."""
-        return {"rule_id": self.rule_id, "parameter": self.parameter, "effective_from": self.effective_from,
-                "value": self.value, "source": self.source, "note": self.note}
+        return {
+            "rule_id": self.rule_id,
+            "parameter": self.parameter,
+            "effective_from": self.effective_from,
+            "value": self.value,
+            "source": self.source,
+            "note": self.note,
+        }

@@ -23,8 +23,9 @@ def documents(kind_id: str, rule_id: str) -> list[RuleDoc]:
     """The bureau's whole-document versions of a rule (parsed again: a stored version a later engine
     refuses fails loudly rather than being used silently)."""
     model = kind(kind_id).model
-    return [parse(model, v.value) for v in published(kind_id, rule_id).filter(parameter="").order_by(
-        "effective_from", "pk")]
+    return [
+        parse(model, v.value) for v in published(kind_id, rule_id).filter(parameter="").order_by("effective_from", "pk")
+    ]
 
 
 def rule_in_force(kind: str, rule_id: str, as_of: dt.date) -> RuleDoc:
@@ -50,5 +51,9 @@ def params(kind: str, rule_id: str, as_of: dt.date):
 
 
 def history(kind: str, rule_id: str, parameter: str):
-    return published(kind, rule_id).filter(parameter=parameter).select_related("created_by").order_by(
-        "-effective_from", "-pk")
+    return (
+        published(kind, rule_id)
+        .filter(parameter=parameter)
+        .select_related("created_by")
+        .order_by("-effective_from", "-pk")
+    )

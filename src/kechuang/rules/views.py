@@ -46,10 +46,16 @@ def index(request):
         for rule_id in rulebook(k.id).ids():
             versions = selectors.all_versions(k.id, rule_id)
             current = next((d for d in reversed(versions) if d.effective_from <= today), None)
-            groups.setdefault(k.domain or k.label, []).append({
-                "kind": k, "rule_id": rule_id, "doc": current or versions[-1], "in_force": current is not None,
-                "versions": len(versions), "changed": selectors.published(k.id, rule_id).count(),
-            })
+            groups.setdefault(k.domain or k.label, []).append(
+                {
+                    "kind": k,
+                    "rule_id": rule_id,
+                    "doc": current or versions[-1],
+                    "in_force": current is not None,
+                    "versions": len(versions),
+                    "changed": selectors.published(k.id, rule_id).count(),
+                }
+            )
     return render(request, "rules/index.html", {"groups": groups, "today": today})
 
 
@@ -64,21 +70,38 @@ def detail(request, kind, rule_id):
     doc = next((d for d in reversed(versions) if d.effective_from <= today), versions[0])
     on = max(today, doc.effective_from)
     values = doc.params(on, selectors.overrides(k.id, rule_id))
-    rows = [{
-        "name": name, "label": p.label, "unit": p.unit,
-        "value": editors.display(values[name], p.unit), "version": values.version(name),
-        "verified": VERIFICATIONS.get(values.version(name).verified, ""),
-    } for name, p in doc.parameters.items()]
-    history = list(selectors.published(k.id, rule_id).exclude(parameter="").select_related("created_by")
-                   .order_by("-created_at"))
+    rows = [
+        {
+            "name": name,
+            "label": p.label,
+            "unit": p.unit,
+            "value": editors.display(values[name], p.unit),
+            "version": values.version(name),
+            "verified": VERIFICATIONS.get(values.version(name).verified, ""),
+        }
+        for name, p in doc.parameters.items()
+    ]
+    history = list(
+        selectors.published(k.id, rule_id).exclude(parameter="").select_related("created_by").order_by("-created_at")
+    )
     for v in history:
         p = doc.parameters.get(v.parameter)
         v.label = p.label if p else v.parameter
         v.shown = _change(v, p.unit if p else "")
     editor = DOCUMENT_EDITORS.get(k.id)
-    return render(request, "rules/detail.html", {"kind": k, "doc": doc, "versions": versions, "rows": rows,
-                                                 "on": on, "history": history,
-                                                 "editor": reverse(editor) if editor else None})
+    return render(
+        request,
+        "rules/detail.html",
+        {
+            "kind": k,
+            "doc": doc,
+            "versions": versions,
+            "rows": rows,
+            "on": on,
+            "history": history,
+            "editor": reverse(editor) if editor else None,
+        },
+    )
 
 
 def _change(version, unit: str) -> str:
@@ -110,18 +133,37 @@ def edit(request, kind, rule_id, parameter):
         try:
             value = editors.read(current, request.POST)
             services.add_parameter_version(
-                user=request.user, kind=k.id, rule_id=rule_id, parameter=parameter, value=value,
-                effective_from=form.cleaned_data["effective_from"], source=form.cleaned_data["source"],
-                note=form.cleaned_data["note"])
+                user=request.user,
+                kind=k.id,
+                rule_id=rule_id,
+                parameter=parameter,
+                value=value,
+                effective_from=form.cleaned_data["effective_from"],
+                source=form.cleaned_data["source"],
+                note=form.cleaned_data["note"],
+            )
         except (ValueError, ValidationError) as exc:
             error = exc.messages[0] if isinstance(exc, ValidationError) else str(exc)
         else:
-            messages.success(request, _("已保存“%(p)s”的新取值，自 %(d)s 起生效。") % {
-                "p": spec.label, "d": f"{form.cleaned_data['effective_from']:%Y-%m-%d}"})
+            messages.success(
+                request,
+                _("已保存“%(p)s”的新取值，自 %(d)s 起生效。")
+                % {"p": spec.label, "d": f"{form.cleaned_data['effective_from']:%Y-%m-%d}"},
+            )
             return redirect("rules:detail", kind=k.id, rule_id=rule_id)
-    return render(request, "rules/edit.html", {
-        "kind": k, "doc": doc, "parameter": spec, "current": editors.display(current, spec.unit), "form": form,
-        "editor": editors.editor(current, request.POST if request.method == "POST" else None), "error": error,
-        "history": [setattr(v, "shown", _change(v, spec.unit)) or v
-                    for v in selectors.history(k.id, rule_id, parameter)],
-    })
+    return render(
+        request,
+        "rules/edit.html",
+        {
+            "kind": k,
+            "doc": doc,
+            "parameter": spec,
+            "current": editors.display(current, spec.unit),
+            "form": form,
+            "editor": editors.editor(current, request.POST if request.method == "POST" else None),
+            "error": error,
+            "history": [
+                setattr(v, "shown", _change(v, spec.unit)) or v for v in selectors.history(k.id, rule_id, parameter)
+            ],
+        },
+    )

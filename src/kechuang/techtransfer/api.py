@@ -99,15 +99,35 @@ class ContractIn(Schema):
 
 
 def _out(c: TechContract) -> dict:
-    return {"id": c.pk, "contract_no": c.contract_no, "project": c.project, "type": c.type,
-            "type_label": c.type_label, "institution": c.institution.name if c.institution_id else None,
-            "seller_name": c.seller_name, "seller_uscc": c.seller_uscc, "seller_region": c.seller_region,
-            "buyer_name": c.buyer_name, "buyer_uscc": c.buyer_uscc, "buyer_country": c.buyer_country,
-            "buyer_region": c.buyer_region, "signed_on": c.signed_on, "valid_to": c.valid_to,
-            "total_amount": c.total_amount, "non_tech_amount": c.non_tech_amount, "written": c.written,
-            "status": c.status, "status_label": c.get_status_display(), "received_on": c.received_on,
-            "due_on": c.due_on, "expert_review": c.expert_review, "registration_no": c.registration_no,
-            "tech_amount": c.tech_amount, "reason": c.reason, "decided_on": c.decided_on}
+    return {
+        "id": c.pk,
+        "contract_no": c.contract_no,
+        "project": c.project,
+        "type": c.type,
+        "type_label": c.type_label,
+        "institution": c.institution.name if c.institution_id else None,
+        "seller_name": c.seller_name,
+        "seller_uscc": c.seller_uscc,
+        "seller_region": c.seller_region,
+        "buyer_name": c.buyer_name,
+        "buyer_uscc": c.buyer_uscc,
+        "buyer_country": c.buyer_country,
+        "buyer_region": c.buyer_region,
+        "signed_on": c.signed_on,
+        "valid_to": c.valid_to,
+        "total_amount": c.total_amount,
+        "non_tech_amount": c.non_tech_amount,
+        "written": c.written,
+        "status": c.status,
+        "status_label": c.get_status_display(),
+        "received_on": c.received_on,
+        "due_on": c.due_on,
+        "expert_review": c.expert_review,
+        "registration_no": c.registration_no,
+        "tech_amount": c.tech_amount,
+        "reason": c.reason,
+        "decided_on": c.decided_on,
+    }
 
 
 def _allowed(user) -> None:
@@ -128,8 +148,9 @@ def get_contract(request, pk: int):
     return _out(selectors.contract_for(request.auth, pk))
 
 
-@router.post("/contracts", response={201: ContractOut, 409: ErrorOut},
-             summary="提交技术合同认定登记（高校院所为本单位；科技局）")
+@router.post(
+    "/contracts", response={201: ContractOut, 409: ErrorOut}, summary="提交技术合同认定登记（高校院所为本单位；科技局）"
+)
 def record_contract(request, payload: ContractIn):
     """409 when the contract number was submitted before (a contract is registered once)."""
     _allowed(request.auth)

@@ -30,16 +30,28 @@ class ContractForm(forms.Form):
     seller_uscc = forms.CharField(label=_("卖方统一社会信用代码"), max_length=18)
     seller_region = forms.CharField(label=_("卖方行政区划代码"), max_length=6, required=False)
     buyer_name = forms.CharField(label=_("买方名称"), max_length=128)
-    buyer_uscc = forms.CharField(label=_("买方统一社会信用代码"), max_length=18, required=False,
-                                 help_text=_("境内买方必填；境外买方填国家或地区代码"))
-    buyer_country = forms.CharField(label=_("买方国家或地区代码"), max_length=3, required=False,
-                                    help_text=_("境外买方填 ISO 代码，如 DE、USA；境内留空"))
+    buyer_uscc = forms.CharField(
+        label=_("买方统一社会信用代码"),
+        max_length=18,
+        required=False,
+        help_text=_("境内买方必填；境外买方填国家或地区代码"),
+    )
+    buyer_country = forms.CharField(
+        label=_("买方国家或地区代码"),
+        max_length=3,
+        required=False,
+        help_text=_("境外买方填 ISO 代码，如 DE、USA；境内留空"),
+    )
     buyer_region = forms.CharField(label=_("买方行政区划代码"), max_length=6, required=False)
     signed_on = forms.DateField(label=_("签订日期"), widget=forms.DateInput(attrs={"type": "date"}))
     valid_to = forms.DateField(label=_("有效期至"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     total_amount = forms.DecimalField(label=_("合同成交额（万元）"), **MONEY)
-    non_tech_amount = forms.DecimalField(label=_("非技术性款项（万元）"), required=False, **MONEY,
-                                         help_text=_("设备、仪器、零部件、原材料等非技术性款项"))
+    non_tech_amount = forms.DecimalField(
+        label=_("非技术性款项（万元）"),
+        required=False,
+        **MONEY,
+        help_text=_("设备、仪器、零部件、原材料等非技术性款项"),
+    )
     written = forms.BooleanField(label=_("书面合同"), required=False, initial=True)
 
     def _shape(self, name: str, pattern: re.Pattern, message: str) -> str:
@@ -71,9 +83,14 @@ class ContractForm(forms.Form):
 
 
 class DecisionForm(forms.Form):
-    refuse_reason = forms.CharField(label=_("未予登记的理由"), max_length=200, required=False,
-                                    help_text=_("仅在认定意见为予以登记、但合同有其他不予登记的情形时填写"
-                                                "（如含有限制技术竞争的条款、印章与名称不符）"))
+    refuse_reason = forms.CharField(
+        label=_("未予登记的理由"),
+        max_length=200,
+        required=False,
+        help_text=_(
+            "仅在认定意见为予以登记、但合同有其他不予登记的情形时填写（如含有限制技术竞争的条款、印章与名称不符）"
+        ),
+    )
 
 
 class StatisticsForm(forms.Form):

@@ -16,6 +16,10 @@ from .models import TechContract
 
 
 def tech_amounts(year: int) -> dict[str, Decimal]:
-    rows = (TechContract.objects.filter(status=TechContract.Status.REGISTERED, decided_on__year=year)
-            .values("seller_uscc").annotate(amount=Sum("tech_amount")).order_by("seller_uscc"))
+    rows = (
+        TechContract.objects.filter(status=TechContract.Status.REGISTERED, decided_on__year=year)
+        .values("seller_uscc")
+        .annotate(amount=Sum("tech_amount"))
+        .order_by("seller_uscc")
+    )
     return {r["seller_uscc"]: r["amount"] for r in rows}

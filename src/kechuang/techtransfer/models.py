@@ -25,8 +25,14 @@ class TechContract(models.Model):
     contract_no = models.CharField(_("合同编号"), max_length=64, unique=True)
     project = models.CharField(_("项目名称"), max_length=128)
     type = models.CharField(_("合同类型"), max_length=16)  # a type id of the registration rules (rule data)
-    institution = models.ForeignKey("accounts.Organisation", null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="tech_contracts", verbose_name=_("卖方机构（高校院所）"))
+    institution = models.ForeignKey(
+        "accounts.Organisation",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="tech_contracts",
+        verbose_name=_("卖方机构（高校院所）"),
+    )
     seller_name = models.CharField(_("卖方名称"), max_length=128)
     seller_uscc = models.CharField(_("卖方统一社会信用代码"), max_length=18)
     seller_region = models.CharField(_("卖方行政区划代码"), max_length=6, blank=True)
@@ -49,12 +55,24 @@ class TechContract(models.Model):
     reason_code = models.CharField(_("结论代码"), max_length=32, blank=True)
     reason = models.CharField(_("认定意见"), max_length=300, blank=True)
     rule_key = models.CharField(_("规则版本"), max_length=64, blank=True)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="+", verbose_name=_("认定人"))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("认定人"),
+    )
     decided_at = models.DateTimeField(_("认定时间"), null=True, blank=True)
     decided_on = models.DateField(_("认定日期"), null=True, blank=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                    related_name="+", verbose_name=_("登记人"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("登记人"),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -63,12 +81,15 @@ class TechContract(models.Model):
         verbose_name_plural = _("技术合同")
         indexes = [models.Index(fields=["status", "decided_on"]), models.Index(fields=["institution", "status"])]
         constraints = [
-            models.CheckConstraint(condition=models.Q(total_amount__gte=0) & models.Q(non_tech_amount__gte=0),
-                                   name="tech_contract_amounts_not_negative"),
             models.CheckConstraint(
-                condition=~models.Q(status="registered") | (models.Q(registration_no__isnull=False)
-                                                            & models.Q(tech_amount__isnull=False)),
-                name="tech_contract_registered_has_number_and_amount"),
+                condition=models.Q(total_amount__gte=0) & models.Q(non_tech_amount__gte=0),
+                name="tech_contract_amounts_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="registered")
+                | (models.Q(registration_no__isnull=False) & models.Q(tech_amount__isnull=False)),
+                name="tech_contract_registered_has_number_and_amount",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -23,8 +23,13 @@ from kechuang.engine.techtransfer.contracts import type_names
 from .models import TechContract
 
 PERIODS = {"month": "按月", "quarter": "按季度", "year": "按年"}
-DIMENSIONS = {"period": "时间", "type": "合同类型", "seller_region": "输出地区（卖方）",
-              "buyer_region": "吸纳地区（买方）", "institution": "卖方高校院所"}
+DIMENSIONS = {
+    "period": "时间",
+    "type": "合同类型",
+    "seller_region": "输出地区（卖方）",
+    "buyer_region": "吸纳地区（买方）",
+    "institution": "卖方高校院所",
+}
 
 
 def is_institution_user(user) -> bool:
@@ -59,16 +64,28 @@ def contract_for(user, pk: int) -> TechContract:
     return found
 
 
-def filtered(qs: QuerySet[TechContract], *, status: str = "", type: str = "", q: str = "",
-             start: dt.date | None = None, end: dt.date | None = None) -> QuerySet[TechContract]:
+def filtered(
+    qs: QuerySet[TechContract],
+    *,
+    status: str = "",
+    type: str = "",
+    q: str = "",
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+) -> QuerySet[TechContract]:
     """The list's filters: status, type, a word in the number, project or party names, the receipt dates."""
     if status:
         qs = qs.filter(status=status)
     if type:
         qs = qs.filter(type=type)
     if q:
-        qs = qs.filter(Q(contract_no__icontains=q) | Q(project__icontains=q) | Q(seller_name__icontains=q)
-                       | Q(buyer_name__icontains=q) | Q(registration_no__icontains=q))
+        qs = qs.filter(
+            Q(contract_no__icontains=q)
+            | Q(project__icontains=q)
+            | Q(seller_name__icontains=q)
+            | Q(buyer_name__icontains=q)
+            | Q(registration_no__icontains=q)
+        )
     if start:
         qs = qs.filter(received_on__gte=start)
     if end:
@@ -84,8 +101,9 @@ def _period_label(period: str, row: dict) -> str:
     return f"{row['y']} 年"
 
 
-def statistics(user, *, by: str, period: str = "quarter", start: dt.date | None = None,
-               end: dt.date | None = None) -> list[dict]:
+def statistics(
+    user, *, by: str, period: str = "quarter", start: dt.date | None = None, end: dt.date | None = None
+) -> list[dict]:
     """Registered contracts grouped by `by` (period, type, seller_region, buyer_region, institution), dated by the
     registration date: [{key, label, count, total_amount, tech_amount}], largest technology amount first except
     for periods (in time order). Amounts in 万元, exact."""
@@ -117,10 +135,18 @@ def statistics(user, *, by: str, period: str = "quarter", start: dt.date | None 
 
 
 def _row(key: str, label: str, r: dict) -> dict:
-    return {"key": key, "label": label, "count": r["count"], "total_amount": r["total_amount"] or Decimal(0),
-            "tech_amount": r["tech_amount"] or Decimal(0)}
+    return {
+        "key": key,
+        "label": label,
+        "count": r["count"],
+        "total_amount": r["total_amount"] or Decimal(0),
+        "tech_amount": r["tech_amount"] or Decimal(0),
+    }
 
 
 def totals(rows: list[dict]) -> dict:
-    return {"count": sum(r["count"] for r in rows), "total_amount": sum((r["total_amount"] for r in rows), Decimal(0)),
-            "tech_amount": sum((r["tech_amount"] for r in rows), Decimal(0))}
+    return {
+        "count": sum(r["count"] for r in rows),
+        "total_amount": sum((r["total_amount"] for r in rows), Decimal(0)),
+        "tech_amount": sum((r["tech_amount"] for r in rows), Decimal(0)),
+    }

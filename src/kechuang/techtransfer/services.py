@@ -25,9 +25,23 @@ from kechuang.rules import selectors as rule_versions
 from . import selectors
 from .models import TechContract
 
-FIELDS = ("contract_no", "project", "type", "seller_name", "seller_uscc", "seller_region", "buyer_name",
-          "buyer_uscc", "buyer_country", "buyer_region", "signed_on", "valid_to", "total_amount", "non_tech_amount",
-          "written")
+FIELDS = (
+    "contract_no",
+    "project",
+    "type",
+    "seller_name",
+    "seller_uscc",
+    "seller_region",
+    "buyer_name",
+    "buyer_uscc",
+    "buyer_country",
+    "buyer_region",
+    "signed_on",
+    "valid_to",
+    "total_amount",
+    "non_tech_amount",
+    "written",
+)
 CLERK_REFUSAL = "clerk_refused"
 
 
@@ -71,10 +85,18 @@ def record(*, user, data: dict, on: dt.date | None = None) -> TechContract:
     values["seller_uscc"] = (values["seller_uscc"] or "").upper()
     values["buyer_uscc"] = (values["buyer_uscc"] or "").upper()
     values["buyer_country"] = (values["buyer_country"] or "").upper()
-    missing = [label for name, label in (("contract_no", _("合同编号")), ("project", _("项目名称")),
-                                        ("seller_name", _("卖方名称")), ("buyer_name", _("买方名称")),
-                                        ("signed_on", _("签订日期")), ("total_amount", _("合同成交额")))
-               if values[name] in (None, "")]
+    missing = [
+        label
+        for name, label in (
+            ("contract_no", _("合同编号")),
+            ("project", _("项目名称")),
+            ("seller_name", _("卖方名称")),
+            ("buyer_name", _("买方名称")),
+            ("signed_on", _("签订日期")),
+            ("total_amount", _("合同成交额")),
+        )
+        if values[name] in (None, "")
+    ]
     if missing:
         raise ValidationError(_("请填写：%(f)s") % {"f": "、".join(missing)})
     rules = rules_on(on)
@@ -87,11 +109,21 @@ def record(*, user, data: dict, on: dt.date | None = None) -> TechContract:
     limit = engine.deadline(on, engine.tech_amount(engine.Contract(**values)), rules)
     institution = user.organisation if selectors.is_institution_user(user) else None
     with transaction.atomic():
-        c = TechContract.objects.create(**values, institution=institution, received_on=on, due_on=limit.date,
-                                        expert_review=limit.expert_review, recorded_by=user)
+        c = TechContract.objects.create(
+            **values,
+            institution=institution,
+            received_on=on,
+            due_on=limit.date,
+            expert_review=limit.expert_review,
+            recorded_by=user,
+        )
         c.refresh_from_db()  # amounts as stored (four places), as every later read gives them
-        audit.record(actor=user, action="tech_contract.record", obj=c,
-                     note=f"{c.contract_no} {c.project}：成交额 {c.total_amount} 万元；{limit.text}")
+        audit.record(
+            actor=user,
+            action="tech_contract.record",
+            obj=c,
+            note=f"{c.contract_no} {c.project}：成交额 {c.total_amount} 万元；{limit.text}",
+        )
     return c
 
 
@@ -116,17 +148,28 @@ def decide(*, user, contract: TechContract, refuse_reason: str = "", on: dt.date
             c.reason_code, c.reason = d.reason_code, d.reason
         else:
             c.status, c.tech_amount, c.registration_no = TechContract.Status.REFUSED, None, None
-            c.reason_code, c.reason = ((CLERK_REFUSAL, _("未予登记：%(r)s") % {"r": refuse_reason})
-                                       if d.registered else (d.reason_code, d.reason))
+            c.reason_code, c.reason = (
+                (CLERK_REFUSAL, _("未予登记：%(r)s") % {"r": refuse_reason})
+                if d.registered
+                else (d.reason_code, d.reason)
+            )
         c.reason = c.reason[:300]
         c.rule_key, c.decided_by, c.decided_at, c.decided_on = d.rule, user, timezone.now(), on
         c.save()
-        after = {"status": c.status, "registration_no": c.registration_no,
-                 "tech_amount": None if c.tech_amount is None else str(c.tech_amount), "reason_code": c.reason_code}
+        after = {
+            "status": c.status,
+            "registration_no": c.registration_no,
+            "tech_amount": None if c.tech_amount is None else str(c.tech_amount),
+            "reason_code": c.reason_code,
+        }
         late = _("（超过办结时限 %(d)s）") % {"d": c.due_on} if on > c.due_on else ""
-        audit.record(actor=user, action=f"tech_contract.{c.status}", obj=c,
-                     changes={k: [before.get(k), v] for k, v in after.items()},
-                     note=f"{c.contract_no}：{c.reason}；规则 {c.rule_key}{late}")
+        audit.record(
+            actor=user,
+            action=f"tech_contract.{c.status}",
+            obj=c,
+            changes={k: [before.get(k), v] for k, v in after.items()},
+            note=f"{c.contract_no}：{c.reason}；规则 {c.rule_key}{late}",
+        )
     return c
 
 
@@ -138,10 +181,14 @@ def _next_number(c: TechContract, user, on: dt.date) -> str:
     if not office:
         raise ValidationError(_("无法生成登记编号：认定机构未设置所在地区，卖方也未填写行政区划代码"))
     fmt, point = p["number_format"], p["registration_point"]
-    prefix = engine.registration_number(fmt, on.year, office, point, 0)[:-fmt.count("N")]
-    taken = (TechContract.objects.filter(registration_no__startswith=prefix)
-             .order_by("-registration_no").values_list("registration_no", flat=True).first())
-    serial = int(taken[len(prefix):]) + 1 if taken else 1
+    prefix = engine.registration_number(fmt, on.year, office, point, 0)[: -fmt.count("N")]
+    taken = (
+        TechContract.objects.filter(registration_no__startswith=prefix)
+        .order_by("-registration_no")
+        .values_list("registration_no", flat=True)
+        .first()
+    )
+    serial = int(taken[len(prefix) :]) + 1 if taken else 1
     try:
         return engine.registration_number(fmt, on.year, office, point, serial)
     except ValueError as exc:

@@ -26,10 +26,29 @@ from .forms import ContractForm, DecisionForm, StatisticsForm
 from .models import TechContract
 
 PAGE_SIZE = 50
-EXPORT_HEADER = ["合同编号", "项目名称", "合同类型", "卖方", "卖方统一社会信用代码", "卖方行政区划代码", "买方",
-                 "买方统一社会信用代码", "买方国家或地区", "买方行政区划代码", "签订日期", "有效期至",
-                 "合同成交额（万元）", "非技术性款项（万元）", "状态", "受理日期", "办结时限", "登记编号",
-                 "核定技术交易额（万元）", "认定意见", "认定日期"]
+EXPORT_HEADER = [
+    "合同编号",
+    "项目名称",
+    "合同类型",
+    "卖方",
+    "卖方统一社会信用代码",
+    "卖方行政区划代码",
+    "买方",
+    "买方统一社会信用代码",
+    "买方国家或地区",
+    "买方行政区划代码",
+    "签订日期",
+    "有效期至",
+    "合同成交额（万元）",
+    "非技术性款项（万元）",
+    "状态",
+    "受理日期",
+    "办结时限",
+    "登记编号",
+    "核定技术交易额（万元）",
+    "认定意见",
+    "认定日期",
+]
 STATS_HEADER = ["分组", "登记合同数", "合同成交额（万元）", "技术交易额（万元）"]
 
 
@@ -52,10 +71,22 @@ def contracts(request):
     if get.get("format") == "xlsx":
         return xlsx_response(_("技术合同"), EXPORT_HEADER, (_export_row(c, names) for c in qs))
     page = Paginator(qs, PAGE_SIZE).get_page(get.get("page"))
-    return render(request, "techtransfer/contracts.html", {
-        "page": page, "status": status, "type": kind, "q": q, "start": start, "end": end,
-        "statuses": TechContract.Status.choices, "types": names.items(), "today": timezone.localdate(),
-        "can_decide": selectors.can_decide(user)})
+    return render(
+        request,
+        "techtransfer/contracts.html",
+        {
+            "page": page,
+            "status": status,
+            "type": kind,
+            "q": q,
+            "start": start,
+            "end": end,
+            "statuses": TechContract.Status.choices,
+            "types": names.items(),
+            "today": timezone.localdate(),
+            "can_decide": selectors.can_decide(user),
+        },
+    )
 
 
 def _date(text):
@@ -67,11 +98,29 @@ def _date(text):
 
 
 def _export_row(c: TechContract, names: dict) -> list:
-    return [c.contract_no, c.project, names.get(c.type, c.type), c.seller_name, c.seller_uscc, c.seller_region,
-            c.buyer_name, c.buyer_uscc, c.buyer_country, c.buyer_region, c.signed_on, c.valid_to,
-            float(c.total_amount), float(c.non_tech_amount), c.get_status_display(), c.received_on, c.due_on,
-            c.registration_no or "", None if c.tech_amount is None else float(c.tech_amount), c.reason,
-            c.decided_on]
+    return [
+        c.contract_no,
+        c.project,
+        names.get(c.type, c.type),
+        c.seller_name,
+        c.seller_uscc,
+        c.seller_region,
+        c.buyer_name,
+        c.buyer_uscc,
+        c.buyer_country,
+        c.buyer_region,
+        c.signed_on,
+        c.valid_to,
+        float(c.total_amount),
+        float(c.non_tech_amount),
+        c.get_status_display(),
+        c.received_on,
+        c.due_on,
+        c.registration_no or "",
+        None if c.tech_amount is None else float(c.tech_amount),
+        c.reason,
+        c.decided_on,
+    ]
 
 
 @login_required
@@ -111,10 +160,18 @@ def contract_detail(request, pk: int):
             proposal = services.proposal(c)
         except ValidationError as exc:
             messages.error(request, "；".join(exc.messages))
-    return render(request, "techtransfer/contract.html", {
-        "c": c, "proposal": proposal, "form": form, "can_decide": selectors.can_decide(user),
-        "rule": services.rule_name(c.rule_key) if c.rule_key else "",
-        "today": timezone.localdate()})
+    return render(
+        request,
+        "techtransfer/contract.html",
+        {
+            "c": c,
+            "proposal": proposal,
+            "form": form,
+            "can_decide": selectors.can_decide(user),
+            "rule": services.rule_name(c.rule_key) if c.rule_key else "",
+            "today": timezone.localdate(),
+        },
+    )
 
 
 @login_required
@@ -125,8 +182,10 @@ def certificate(request, pk: int):
         raise Http404(_("该合同未登记，没有登记证明"))
     from weasyprint import HTML
 
-    html = render_to_string("techtransfer/certificate_pdf.html", {
-        "c": c, "rule": services.rule_name(c.rule_key), "generated_at": timezone.localtime()})
+    html = render_to_string(
+        "techtransfer/certificate_pdf.html",
+        {"c": c, "rule": services.rule_name(c.rule_key), "generated_at": timezone.localtime()},
+    )
     return attachment(HTML(string=html).write_pdf(), f"技术合同登记证明_{c.registration_no}.pdf", "application/pdf")
 
 
@@ -143,6 +202,8 @@ def statistics(request):
         body = [[r["label"], r["count"], float(r["total_amount"]), float(r["tech_amount"])] for r in rows]
         body.append([_("合计"), total["count"], float(total["total_amount"]), float(total["tech_amount"])])
         return xlsx_response(_("技术合同统计"), STATS_HEADER, body)
-    return render(request, "techtransfer/statistics.html", {
-        "form": form, "rows": rows, "total": total, "by": by, "period": period,
-        "by_label": selectors.DIMENSIONS[by]})
+    return render(
+        request,
+        "techtransfer/statistics.html",
+        {"form": form, "rows": rows, "total": total, "by": by, "period": period, "by_label": selectors.DIMENSIONS[by]},
+    )

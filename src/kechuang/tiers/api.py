@@ -137,14 +137,25 @@ def _result_out(result: TierResult, run: TierRun) -> dict:
         if isinstance(g, dict)
     ]
     return {
-        "tier": result.tier, "tier_label": TIER_LABELS.get(result.tier, result.tier),
-        "qualified": result.qualified, "qualified_label": labels.QUALIFIED.get(result.qualified, result.qualified),
-        "route": result.route or None, "score": result.score, "score_min": result.score_min,
-        "score_max": result.score_max, "failed": failed,
-        "failed_labels": [result.condition_labels.get(c, c) for c in failed], "missing": missing,
-        "missing_labels": [field_label(m) for m in missing], "short_of": short_of,
+        "tier": result.tier,
+        "tier_label": TIER_LABELS.get(result.tier, result.tier),
+        "qualified": result.qualified,
+        "qualified_label": labels.QUALIFIED.get(result.qualified, result.qualified),
+        "route": result.route or None,
+        "score": result.score,
+        "score_min": result.score_min,
+        "score_max": result.score_max,
+        "failed": failed,
+        "failed_labels": [result.condition_labels.get(c, c) for c in failed],
+        "missing": missing,
+        "missing_labels": [field_label(m) for m in missing],
+        "short_of": short_of,
         "short_of_labels": [result.condition_labels.get(c, c) for c in short_of],
-        "gaps": gaps, "ruleset_id": ruleset_id, "ruleset_version": version, "as_of": run.as_of, "run_id": run.pk,
+        "gaps": gaps,
+        "ruleset_id": ruleset_id,
+        "ruleset_version": version,
+        "as_of": run.as_of,
+        "run_id": run.pk,
     }
 
 
@@ -154,8 +165,14 @@ def enterprise_tiers(request, uscc: str):
     run = _latest_run()
     results = list(selectors.results_for(request.auth, run).filter(enterprise=enterprise))
     results.sort(key=lambda r: (ORDER.index(r.tier) if r.tier in ORDER else len(ORDER), r.tier))
-    return {"uscc": enterprise.uscc, "name": enterprise.name, "run_id": run.pk, "as_of": run.as_of,
-            "local_set": run.local_set, "results": [_result_out(r, run) for r in results]}
+    return {
+        "uscc": enterprise.uscc,
+        "name": enterprise.name,
+        "run_id": run.pk,
+        "as_of": run.as_of,
+        "local_set": run.local_set,
+        "results": [_result_out(r, run) for r in results],
+    }
 
 
 @router.get("/enterprises/{uscc}/explanation/{tier}", response=ExplanationOut, summary="某一梯队的判定说明")
@@ -169,8 +186,14 @@ def tier_explanation(request, uscc: str, tier: str):
     explanation = _parsed(result.explanation, {})
     conditions = explanation.get("conditions") or {}
     return {
-        "uscc": enterprise.uscc, "tier": result.tier, "tier_label": TIER_LABELS.get(result.tier, result.tier),
-        "qualified": result.qualified, "ruleset_id": ruleset_id, "ruleset_version": version, "as_of": run.as_of,
-        "run_id": run.pk, "condition_labels": {cid: result.condition_labels.get(cid, cid) for cid in conditions},
+        "uscc": enterprise.uscc,
+        "tier": result.tier,
+        "tier_label": TIER_LABELS.get(result.tier, result.tier),
+        "qualified": result.qualified,
+        "ruleset_id": ruleset_id,
+        "ruleset_version": version,
+        "as_of": run.as_of,
+        "run_id": run.pk,
+        "condition_labels": {cid: result.condition_labels.get(cid, cid) for cid in conditions},
         "explanation": explanation,
     }

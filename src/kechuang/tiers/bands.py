@@ -52,13 +52,27 @@ def editor_rows(value: list[dict], addable: bool = True) -> list[dict]:
     for row in value:
         key = next((k for k in BOUND_OPS if k in row), None)
         points = row.get("points")
-        lo, hi = (points if isinstance(points, list) else (points, None))
+        lo, hi = points if isinstance(points, list) else (points, None)
         if key:
-            rows.append({"kind": "bound", "key": key, "bound": _number_text(row[key]), "lo": _number_text(lo),
-                         "hi": _number_text(hi)})
+            rows.append(
+                {
+                    "kind": "bound",
+                    "key": key,
+                    "bound": _number_text(row[key]),
+                    "lo": _number_text(lo),
+                    "hi": _number_text(hi),
+                }
+            )
         elif "when" in row:
-            rows.append({"kind": "when", "when": row["when"], "when_text": _when_text(row["when"]),
-                         "lo": _number_text(lo), "hi": _number_text(hi)})
+            rows.append(
+                {
+                    "kind": "when",
+                    "when": row["when"],
+                    "when_text": _when_text(row["when"]),
+                    "lo": _number_text(lo),
+                    "hi": _number_text(hi),
+                }
+            )
         else:
             rows.append({"kind": "fallback", "lo": _number_text(lo), "hi": _number_text(hi)})
     return _numbered(rows, addable)

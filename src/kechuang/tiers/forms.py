@@ -12,14 +12,17 @@ from . import bands
 
 class EvaluationForm(Form):
     as_of = forms.DateField(label=_("评价基准日"), widget=DateInput())
-    local_set = forms.ChoiceField(label=_("瞪羚地方规则"), required=False,
-                                  choices=[("", _("广州黄埔（默认）")), ("jinan", _("济南"))])
+    local_set = forms.ChoiceField(
+        label=_("瞪羚地方规则"), required=False, choices=[("", _("广州黄埔（默认）")), ("jinan", _("济南"))]
+    )
 
 
 class VoidRunForm(Form):
-    reason = forms.CharField(label=_("作废原因"), max_length=500,
-                             error_messages={"required": _("请填写作废原因"),
-                                             "max_length": _("作废原因不能超过 500 字")})
+    reason = forms.CharField(
+        label=_("作废原因"),
+        max_length=500,
+        error_messages={"required": _("请填写作废原因"), "max_length": _("作废原因不能超过 500 字")},
+    )
 
     def clean_reason(self):
         reason = self.cleaned_data["reason"].strip()
@@ -33,9 +36,14 @@ class ParameterVersionForm(Form):
     # parameter cannot be paired with another rule set.
     parameter = forms.ChoiceField(label=_("参数"))
     effective_from = forms.DateField(label=_("生效日期"), widget=DateInput())
-    value = forms.CharField(label=_("新取值"), max_length=2000, required=False,
-                            help_text=_("按下表“取值”列的格式填写：数字（比例填小数，10% 填 0.1）、true/false，"
-                                        "或分档表（可复制现值后修改）"))
+    value = forms.CharField(
+        label=_("新取值"),
+        max_length=2000,
+        required=False,
+        help_text=_(
+            "按下表“取值”列的格式填写：数字（比例填小数，10% 填 0.1）、true/false，或分档表（可复制现值后修改）"
+        ),
+    )
     source = forms.CharField(label=_("依据来源"), max_length=500, help_text=_("文件名称、文号或网址"))
     note = forms.CharField(label=_("说明"), max_length=500, required=False)
 
@@ -67,6 +75,5 @@ class ParameterVersionForm(Form):
             return json.loads(text)
         except json.JSONDecodeError:
             raise forms.ValidationError(
-                _("取值须为数字、true/false 或分档表，例如 0.05、60 或 "
-                  "[{\"min\": 0.3, \"points\": 20}, {\"points\": 0}]")
+                _('取值须为数字、true/false 或分档表，例如 0.05、60 或 [{"min": 0.3, "points": 20}, {"points": 0}]')
             ) from None

@@ -15,15 +15,22 @@ from kechuang.tiers.labels import conditions_text, for_run, parameter_version_te
 TIER_LABELS = TIER_NAMES
 # The pipeline from seedling to leader, as the bureau reads it (科小 → 高企 → 专精特新/瞪羚 → 小巨人/独角兽).
 PIPELINE = (
-    ("tech_sme",), ("high_tech",), ("innovative_sme", "specialized_sme", "potential_gazelle", "gazelle"),
+    ("tech_sme",),
+    ("high_tech",),
+    ("innovative_sme", "specialized_sme", "potential_gazelle", "gazelle"),
     ("little_giant", "potential_unicorn", "unicorn"),
 )
 # Moves up the pipeline counted year on year (from → to): 小升高, then the steps each cultivation
 # programme takes its firms from (创新型/高企 → 专精特新 → 小巨人; 高企/潜在瞪羚 → 瞪羚; → 独角兽).
 UPGRADES = (
-    ("tech_sme", "high_tech"), ("innovative_sme", "specialized_sme"), ("high_tech", "specialized_sme"),
-    ("specialized_sme", "little_giant"), ("high_tech", "gazelle"), ("potential_gazelle", "gazelle"),
-    ("gazelle", "unicorn"), ("potential_unicorn", "unicorn"),
+    ("tech_sme", "high_tech"),
+    ("innovative_sme", "specialized_sme"),
+    ("high_tech", "specialized_sme"),
+    ("specialized_sme", "little_giant"),
+    ("high_tech", "gazelle"),
+    ("potential_gazelle", "gazelle"),
+    ("gazelle", "unicorn"),
+    ("potential_unicorn", "unicorn"),
 )
 
 
@@ -43,12 +50,14 @@ class TierRun(models.Model):
     status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.RUNNING)
     enterprises = models.PositiveIntegerField(_("企业数"), default=0)
     job = models.ForeignKey("core.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     voided_reason = models.CharField(_("作废原因"), max_length=500, blank=True)
-    voided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                  related_name="+")
+    voided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     voided_at = models.DateTimeField(_("作废时间"), null=True, blank=True)
 
     class Meta:
@@ -63,7 +72,8 @@ class TierRun(models.Model):
         for v in self.parameter_versions or []:
             key = (v["ruleset"], v["parameter"])
             if v["effective_from"] <= self.as_of.isoformat() and (
-                    key not in latest or latest[key]["effective_from"] <= v["effective_from"]):
+                key not in latest or latest[key]["effective_from"] <= v["effective_from"]
+            ):
                 latest[key] = v
         return [parameter_version_text(v) for _key, v in sorted(latest.items())]
 
@@ -92,8 +102,11 @@ class TierResult(models.Model):
     class Meta:
         verbose_name = _("梯队结果")
         verbose_name_plural = _("梯队结果")
-        indexes = [models.Index(fields=["run", "tier", "qualified"]), models.Index(fields=["enterprise", "run"]),
-                   models.Index(fields=["run", "gap_size"])]
+        indexes = [
+            models.Index(fields=["run", "tier", "qualified"]),
+            models.Index(fields=["enterprise", "run"]),
+            models.Index(fields=["run", "gap_size"]),
+        ]
 
     @cached_property
     def condition_labels(self) -> dict[str, str]:
@@ -156,9 +169,18 @@ class ParameterVersion(models.Model):
         ordering = ["ruleset", "parameter", "-effective_from"]
         verbose_name = _("规则参数版本")
         verbose_name_plural = _("规则参数版本")
-        constraints = [models.UniqueConstraint(fields=["ruleset", "parameter", "effective_from"],
-                                               name="one_parameter_version_per_day")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ruleset", "parameter", "effective_from"], name="one_parameter_version_per_day"
+            )
+        ]
 
     def as_engine_dict(self) -> dict:
-        return {"ruleset": self.ruleset, "parameter": self.parameter, "effective_from": self.effective_from,
-                "value": self.value, "source": self.source, "note": self.note}
+        return {
+            "ruleset": self.ruleset,
+            "parameter": self.parameter,
+            "effective_from": self.effective_from,
+            "value": self.value,
+            "source": self.source,
+            "note": self.note,
+        }

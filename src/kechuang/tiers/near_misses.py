@@ -16,8 +16,13 @@ def gap_sizes(results: pl.DataFrame) -> pl.Series:
     rows = results.select(pl.col("short_of"), pl.col("gaps")).with_row_index("_row")
     near = rows.filter(pl.col("short_of") != "")
     wanted = near.select("_row", pl.col("short_of").str.split(";").alias("condition")).explode("condition")
-    items = (near.select("_row", "gaps").explode("gaps").drop_nulls("gaps").unnest("gaps")
-             .with_columns(pl.col("condition").cast(pl.Utf8)))
+    items = (
+        near.select("_row", "gaps")
+        .explode("gaps")
+        .drop_nulls("gaps")
+        .unnest("gaps")
+        .with_columns(pl.col("condition").cast(pl.Utf8))
+    )
     size = (pl.col("delta").abs() / pl.max_horizontal(pl.col("required").abs(), pl.lit(MIN_REQUIRED))).min()
     per_row = items.join(wanted, on=["_row", "condition"]).group_by("_row").agg(size.alias("gap_size"))
     return rows.join(per_row, on="_row", how="left").sort("_row")["gap_size"]
@@ -26,7 +31,9 @@ def gap_sizes(results: pl.DataFrame) -> pl.Series:
 def gap_size(short_of: str, gaps: list[dict]) -> float | None:
     """The same for one stored result."""
     short = set(short_of.split(";")) - {""}
-    sizes = [abs(float(g["delta"])) / max(abs(float(g["required"])), MIN_REQUIRED)
-             for g in gaps or [] if g.get("condition") in short
-             and g.get("delta") is not None and g.get("required") is not None]
+    sizes = [
+        abs(float(g["delta"])) / max(abs(float(g["required"])), MIN_REQUIRED)
+        for g in gaps or []
+        if g.get("condition") in short and g.get("delta") is not None and g.get("required") is not None
+    ]
     return min(sizes) if sizes else None

@@ -74,10 +74,16 @@ def _with_enterprises(frame: pl.DataFrame) -> list[dict]:
 
 def expiring_certificates(user, today: dt.date, window_days: int):
     """The 高企 certificates of the user's firms that lapse within `window_days` of `today`, soonest first."""
-    return Qualification.objects.filter(
-        kind=Qualification.Kind.HTE_CERTIFICATE, expires_on__gte=today,
-        expires_on__lte=today + dt.timedelta(days=window_days), enterprise__in=enterprises_for(user),
-    ).select_related("enterprise").order_by("expires_on", "enterprise__uscc")
+    return (
+        Qualification.objects.filter(
+            kind=Qualification.Kind.HTE_CERTIFICATE,
+            expires_on__gte=today,
+            expires_on__lte=today + dt.timedelta(days=window_days),
+            enterprise__in=enterprises_for(user),
+        )
+        .select_related("enterprise")
+        .order_by("expires_on", "enterprise__uscc")
+    )
 
 
 def expiring_titles(user, today: dt.date, window_days: int) -> list[dict]:

@@ -26,8 +26,23 @@ from .near_misses import gap_sizes
 
 logger = logging.getLogger(__name__)
 
-RESULT_COLUMNS = ["run_id", "enterprise_id", "tier", "ruleset", "qualified", "route", "score", "score_min",
-                  "score_max", "failed", "missing", "gaps", "explanation", "short_of", "gap_size"]
+RESULT_COLUMNS = [
+    "run_id",
+    "enterprise_id",
+    "tier",
+    "ruleset",
+    "qualified",
+    "route",
+    "score",
+    "score_min",
+    "score_max",
+    "failed",
+    "missing",
+    "gaps",
+    "explanation",
+    "short_of",
+    "gap_size",
+]
 
 
 def parameter_versions() -> list[dict]:
@@ -39,9 +54,15 @@ def start_evaluation(as_of: dt.date, *, user=None, local_set: str = "") -> Job:
     if user is not None and not user.is_bureau:
         raise PermissionDenied(_("无权发起梯队评价"))
     check_as_of(as_of)
-    return jobs.start(kind="tier_evaluation", title=f"梯队评价（基准日 {as_of:%Y-%m-%d}）", user=user,
-                      func="kechuang.tiers.services.evaluation_job", as_of=as_of.isoformat(), local_set=local_set,
-                      user_id=getattr(user, "pk", None))
+    return jobs.start(
+        kind="tier_evaluation",
+        title=f"梯队评价（基准日 {as_of:%Y-%m-%d}）",
+        user=user,
+        func="kechuang.tiers.services.evaluation_job",
+        as_of=as_of.isoformat(),
+        local_set=local_set,
+        user_id=getattr(user, "pk", None),
+    )
 
 
 def check_as_of(as_of: dt.date, today: dt.date | None = None) -> None:
@@ -54,8 +75,10 @@ def check_as_of(as_of: dt.date, today: dt.date | None = None) -> None:
     if not years:
         raise ValidationError(_("%(d)s 没有现行的梯队认定规则") % {"d": as_of})
     if not AnnualFigure.objects.filter(year__in=years).exists():
-        raise ValidationError(_("尚无 %(y)s 年度的企业数据，按 %(d)s 评价将全部为“待定”；请先导入该年度数据") %
-                              {"y": "、".join(str(y) for y in sorted(years)), "d": as_of})
+        raise ValidationError(
+            _("尚无 %(y)s 年度的企业数据，按 %(d)s 评价将全部为“待定”；请先导入该年度数据")
+            % {"y": "、".join(str(y) for y in sorted(years)), "d": as_of}
+        )
 
 
 def evaluation_job(job: Job, as_of: str, local_set: str = "", user_id: int | None = None) -> dict:
@@ -63,8 +86,9 @@ def evaluation_job(job: Job, as_of: str, local_set: str = "", user_id: int | Non
     return {"run": run.pk, "message": f"已评价 {run.enterprises} 家企业", "url": f"/tiers/?run={run.pk}"}
 
 
-def evaluate_all(as_of: dt.date, *, local_set: str = "", user_id=None, job: Job | None = None,
-                 frame: pl.DataFrame | None = None) -> TierRun:
+def evaluate_all(
+    as_of: dt.date, *, local_set: str = "", user_id=None, job: Job | None = None, frame: pl.DataFrame | None = None
+) -> TierRun:
     """Evaluate all enterprises (or the given facts frame) and store the results in one transaction."""
     if job:
         jobs.report(job, 0, total=3, message="正在读取企业数据……")
@@ -79,21 +103,33 @@ def evaluate_all(as_of: dt.date, *, local_set: str = "", user_id=None, job: Job 
         jobs.report(job, 2, message="正在保存结果……")
     ids = dict(Enterprise.objects.values_list("uscc", "pk"))
     with transaction.atomic():
-        run = TierRun.objects.create(as_of=as_of, local_set=local_set, rulesets=rulesets,
-                                     parameter_versions=_jsonable(versions), status=TierRun.Status.DONE,
-                                     enterprises=results["uscc"].n_unique(), job=job, created_by_id=user_id)
+        run = TierRun.objects.create(
+            as_of=as_of,
+            local_set=local_set,
+            rulesets=rulesets,
+            parameter_versions=_jsonable(versions),
+            status=TierRun.Status.DONE,
+            enterprises=results["uscc"].n_unique(),
+            job=job,
+            created_by_id=user_id,
+        )
         rows = (
             (run.pk, ids[r[0]], *r[1:])
-            for r in for_file(results).with_columns(pl.col("route", "failed", "missing", "short_of").fill_null(""))
-            .select("uscc", *RESULT_COLUMNS[2:]).iter_rows()
+            for r in for_file(results)
+            .with_columns(pl.col("route", "failed", "missing", "short_of").fill_null(""))
+            .select("uscc", *RESULT_COLUMNS[2:])
+            .iter_rows()
             if r[0] in ids
         )
         bulk.insert_rows(TierResult, RESULT_COLUMNS, rows)
         counts = dict(results.filter(pl.col("qualified") == "true").group_by("tier").len().iter_rows())
-        audit.record(actor=get_user_model().objects.filter(pk=user_id).first() if user_id else None,
-                     action="tier_run.create", obj=run,
-                     note=f"基准日 {as_of:%Y-%m-%d}，评价 {run.enterprises} 家企业；达标："
-                          + "、".join(f"{TIER_LABELS[t]} {counts.get(t, 0)} 家" for t in TIER_LABELS if t in rulesets))
+        audit.record(
+            actor=get_user_model().objects.filter(pk=user_id).first() if user_id else None,
+            action="tier_run.create",
+            obj=run,
+            note=f"基准日 {as_of:%Y-%m-%d}，评价 {run.enterprises} 家企业；达标："
+            + "、".join(f"{TIER_LABELS[t]} {counts.get(t, 0)} 家" for t in TIER_LABELS if t in rulesets),
+        )
     if job:
         jobs.report(job, 3)
     return run
@@ -114,14 +150,23 @@ def void_run(*, user, run_id: int, reason: str) -> TierRun:
         if run is None:
             raise ValidationError(_("评价批次 #%(n)s 不存在") % {"n": run_id})
         if run.status != TierRun.Status.DONE:
-            raise ValidationError(_("评价批次 #%(n)s 状态为“%(s)s”，只能作废已完成的批次") %
-                                  {"n": run.pk, "s": run.get_status_display()})
+            raise ValidationError(
+                _("评价批次 #%(n)s 状态为“%(s)s”，只能作废已完成的批次") % {"n": run.pk, "s": run.get_status_display()}
+            )
         run.status, run.voided_reason, run.voided_by, run.voided_at = (
-            TierRun.Status.VOIDED, reason, user, timezone.now())
+            TierRun.Status.VOIDED,
+            reason,
+            user,
+            timezone.now(),
+        )
         run.save(update_fields=["status", "voided_reason", "voided_by", "voided_at"])
-        audit.record(actor=user, action="tier_run.void", obj=run,
-                     changes={"status": [TierRun.Status.DONE.value, TierRun.Status.VOIDED.value]},
-                     note=f"基准日 {run.as_of:%Y-%m-%d}；{reason}")
+        audit.record(
+            actor=user,
+            action="tier_run.void",
+            obj=run,
+            changes={"status": [TierRun.Status.DONE.value, TierRun.Status.VOIDED.value]},
+            note=f"基准日 {run.as_of:%Y-%m-%d}；{reason}",
+        )
     return run
 
 
@@ -134,11 +179,21 @@ def replay(result: TierResult) -> dict:
     run = result.run
     versions = [{**v, "effective_from": dt.date.fromisoformat(v["effective_from"])} for v in run.parameter_versions]
     frame = facts_frame(Enterprise.objects.filter(pk=result.enterprise_id))
-    fresh = evaluate(frame, run.as_of, tiers=[result.tier], parameter_versions=versions,
-                     local_set=run.local_set or None, explain=False)
+    fresh = evaluate(
+        frame,
+        run.as_of,
+        tiers=[result.tier],
+        parameter_versions=versions,
+        local_set=run.local_set or None,
+        explain=False,
+    )
     row = fresh.row(0, named=True) if fresh.height else {}
-    now = {"qualified": row.get("qualified"), "route": row.get("route") or "", "score": row.get("score"),
-           "ruleset": row.get("ruleset")}
+    now = {
+        "qualified": row.get("qualified"),
+        "route": row.get("route") or "",
+        "score": row.get("score"),
+        "ruleset": row.get("ruleset"),
+    }
     then = {"qualified": result.qualified, "route": result.route, "score": result.score, "ruleset": result.ruleset}
     return {"same": now == then, "then": then, "now": now}
 
@@ -147,8 +202,9 @@ def _jsonable(versions: list[dict]) -> list[dict]:
     return [{**v, "effective_from": v["effective_from"].isoformat()} for v in versions]
 
 
-def add_parameter_version(*, user, ruleset: str, parameter: str, effective_from: dt.date, value, source: str,
-                          note: str = "") -> ParameterVersion:
+def add_parameter_version(
+    *, user, ruleset: str, parameter: str, effective_from: dt.date, value, source: str, note: str = ""
+) -> ParameterVersion:
     if not user.can_admin:
         raise PermissionDenied(_("只有科技局管理员可以调整规则参数"))
     named = [r for r in all_rulesets() if r.id == ruleset]
@@ -165,28 +221,43 @@ def add_parameter_version(*, user, ruleset: str, parameter: str, effective_from:
     if not source.strip():
         raise ValidationError(_("请填写参数调整的依据来源（文件名称、文号或网址）"))
     label = in_force[0].parameter_labels.get(parameter, parameter)
-    same_day = (_("“%(p)s”在 %(d)s 已有一个版本；同一天只能有一个取值，请换一个生效日期")
-                % {"p": label, "d": effective_from})
+    same_day = _("“%(p)s”在 %(d)s 已有一个版本；同一天只能有一个取值，请换一个生效日期") % {
+        "p": label,
+        "d": effective_from,
+    }
     if ParameterVersion.objects.filter(ruleset=ruleset, parameter=parameter, effective_from=effective_from).exists():
         raise ValidationError(same_day)
     with transaction.atomic():
         try:
             with transaction.atomic():  # a second submit racing this one meets the unique constraint
                 version = ParameterVersion.objects.create(
-                    ruleset=ruleset, parameter=parameter, effective_from=effective_from, value=value,
-                    source=source.strip(), note=note, created_by=user)
+                    ruleset=ruleset,
+                    parameter=parameter,
+                    effective_from=effective_from,
+                    value=value,
+                    source=source.strip(),
+                    note=note,
+                    created_by=user,
+                )
         except IntegrityError:
             raise ValidationError(same_day) from None
         # Compile the rule set with the new version in force: a value of the right shape can still be
         # unusable (a condition text that does not parse); rolled back with a plain message, logged in full.
         try:
-            evaluate(facts_frame(Enterprise.objects.none()), effective_from, tiers=[ruleset],
-                     parameter_versions=parameter_versions())
+            evaluate(
+                facts_frame(Enterprise.objects.none()),
+                effective_from,
+                tiers=[ruleset],
+                parameter_versions=parameter_versions(),
+            )
         except Exception:
             logger.exception("parameter version %s.%s rejected", ruleset, parameter)
             raise ValidationError(_("按新取值无法计算规则集 %(r)s，请对照现值检查格式") % {"r": ruleset}) from None
-        audit.record(actor=user, action="parameter.create", obj=version,
-                     changes={"value": [current[parameter].value, value]},
-                     note=f"{title}·{label}（{ruleset}.{parameter}）自 {effective_from} 起；{source.strip()}")
+        audit.record(
+            actor=user,
+            action="parameter.create",
+            obj=version,
+            changes={"value": [current[parameter].value, value]},
+            note=f"{title}·{label}（{ruleset}.{parameter}）自 {effective_from} 起；{source.strip()}",
+        )
     return version
-

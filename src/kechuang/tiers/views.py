@@ -56,8 +56,11 @@ def _run_from(request) -> TierRun | None:
         # rather than silently listing another run.
         if request.GET.get("format") == "xlsx":
             raise Http404(_("评价批次已作废"))
-        messages.warning(request, _("评价批次 #%(n)s（基准日 %(d)s）已作废：%(r)s。以下为最近一次有效评价。") %
-                         {"n": voided.pk, "d": f"{voided.as_of:%Y-%m-%d}", "r": voided.voided_reason})
+        messages.warning(
+            request,
+            _("评价批次 #%(n)s（基准日 %(d)s）已作废：%(r)s。以下为最近一次有效评价。")
+            % {"n": voided.pk, "d": f"{voided.as_of:%Y-%m-%d}", "r": voided.voided_reason},
+        )
     return selectors.latest_run()
 
 
@@ -66,23 +69,36 @@ def pipeline(request):
     _require_pipeline(request.user)
     run = _run_from(request)
     results = selectors.results_for(request.user, run)
-    counts = {(r["tier"], r["qualified"]): r["n"]
-              for r in results.values("tier", "qualified").annotate(n=Count("id"))}
+    counts = {(r["tier"], r["qualified"]): r["n"] for r in results.values("tier", "qualified").annotate(n=Count("id"))}
     visible = results.values("enterprise_id").distinct().count()  # a park operator's firms, not the region
-    stages = [[{"tier": t, "label": TIER_LABELS.get(t, t), "true": counts.get((t, "true"), 0),
-                "unknown": counts.get((t, "unknown"), 0), "false": counts.get((t, "false"), 0)} for t in stage]
-              for stage in PIPELINE]
+    stages = [
+        [
+            {
+                "tier": t,
+                "label": TIER_LABELS.get(t, t),
+                "true": counts.get((t, "true"), 0),
+                "unknown": counts.get((t, "unknown"), 0),
+                "false": counts.get((t, "false"), 0),
+            }
+            for t in stage
+        ]
+        for stage in PIPELINE
+    ]
     flows = _flows(request.user, run)
     if request.GET.get("format") == "xlsx" and run is not None:
         return _pipeline_export(run, stages, flows)
     context = {
-        "run": run, "runs": selectors.runs().select_related("created_by")[:20], "stages": stages, "visible": visible,
+        "run": run,
+        "runs": selectors.runs().select_related("created_by")[:20],
+        "stages": stages,
+        "visible": visible,
         "flows": flows,
         "near_misses": _near_misses(request.user, run)[0][:20],
         "expiring": _expiring(request.user)[:20],
         "form": EvaluationForm(initial={"as_of": clock.today()}),
         "can_run": request.user.is_bureau,
-        "can_void": request.user.can_admin, "void_form": VoidRunForm(),
+        "can_void": request.user.can_admin,
+        "void_form": VoidRunForm(),
         "voided": selectors.voided_runs()[:10] if request.user.is_bureau else [],
     }
     return render(request, "tiers/pipeline.html", context)
@@ -90,15 +106,29 @@ def pipeline(request):
 
 def _pipeline_export(run: TierRun, stages: list, flows) -> HttpResponse:
     """The pipeline page's tables as one workbook: counts per tier, flows and upgrades since the run compared."""
-    sheets = [("梯队数量", ["梯队", "达标", "待定", "未达标"],
-               [[t["label"], t["true"], t["unknown"], t["false"]] for stage in stages for t in stage])]
+    sheets = [
+        (
+            "梯队数量",
+            ["梯队", "达标", "待定", "未达标"],
+            [[t["label"], t["true"], t["unknown"], t["false"]] for stage in stages for t in stage],
+        )
+    ]
     if flows:
         since = f"{flows['previous'].as_of:%Y-%m-%d}"
-        sheets.append((f"梯队流动（与{since}比）", ["梯队", "上期", "本期", "新进入", "退出", "保持"],
-                       [[f["label"], f["before"], f["after"], f["entered"], f["left"], f["stayed"]]
-                        for f in flows["rows"]]))
-        sheets.append((f"梯队升级（与{since}比）", ["从", "到", "企业数"],
-                       [[u["from"], u["to"], u["n"]] for u in flows["upgrades"]]))
+        sheets.append(
+            (
+                f"梯队流动（与{since}比）",
+                ["梯队", "上期", "本期", "新进入", "退出", "保持"],
+                [[f["label"], f["before"], f["after"], f["entered"], f["left"], f["stayed"]] for f in flows["rows"]],
+            )
+        )
+        sheets.append(
+            (
+                f"梯队升级（与{since}比）",
+                ["从", "到", "企业数"],
+                [[u["from"], u["to"], u["n"]] for u in flows["upgrades"]],
+            )
+        )
     title = _export_title("企业梯队汇总", run)
     return attachment(workbook_bytes(sheets), f"{title}_{clock.today():%Y%m%d}.xlsx")
 
@@ -118,14 +148,25 @@ def _flows(user, run):
         for tier in stage:
             a = {e for t, e in before if t == tier}
             b = {e for t, e in now if t == tier}
-            out.append({"label": TIER_LABELS.get(tier, tier), "before": len(a), "after": len(b),
-                        "entered": len(b - a), "left": len(a - b), "stayed": len(a & b)})
+            out.append(
+                {
+                    "label": TIER_LABELS.get(tier, tier),
+                    "before": len(a),
+                    "after": len(b),
+                    "entered": len(b - a),
+                    "left": len(a - b),
+                    "stayed": len(a & b),
+                }
+            )
+
     # Upgrades: firms of the lower tier last time, not yet of the higher one then, that are of it now.
     def firms(pairs, tier):
         return {e for t, e in pairs if t == tier}
 
-    upgrades = [{"from": TIER_LABELS[a], "to": TIER_LABELS[b],
-                 "n": len((firms(before, a) - firms(before, b)) & firms(now, b))} for a, b in UPGRADES]
+    upgrades = [
+        {"from": TIER_LABELS[a], "to": TIER_LABELS[b], "n": len((firms(before, a) - firms(before, b)) & firms(now, b))}
+        for a, b in UPGRADES
+    ]
     return {"previous": previous, "rows": out, "upgrades": upgrades}
 
 
@@ -139,8 +180,17 @@ def _near_misses(user, run, tier: str | None = None, request=None) -> tuple[Quer
     qs = qs.filter(qualified="false").exclude(short_of="").select_related("enterprise")
     if tier:
         qs = qs.filter(tier=tier)
-    qs = qs.only("tier", "ruleset", "short_of", "gaps", "gap_size", "enterprise__uscc", "enterprise__name",
-                 "run__as_of", "run__parameter_versions")
+    qs = qs.only(
+        "tier",
+        "ruleset",
+        "short_of",
+        "gaps",
+        "gap_size",
+        "enterprise__uscc",
+        "enterprise__name",
+        "run__as_of",
+        "run__parameter_versions",
+    )
     return qs.order_by(F("gap_size").asc(nulls_last=True), "enterprise__uscc", "tier"), context
 
 
@@ -179,16 +229,27 @@ def near_misses(request):
         rows = rows.filter(gap_size__isnull=False)
     if request.GET.get("format") == "xlsx":
         header = ["企业名称", "统一社会信用代码", "梯队", "差的一项", "差距"]
-        return xlsx_response(_export_title("差一项达标企业", run), header, [
-            [r.enterprise.name, r.enterprise.uscc, r.tier_label, r.short_of_text(), gaps_text(r.near_gaps)]
-            for r in rows])
+        return xlsx_response(
+            _export_title("差一项达标企业", run),
+            header,
+            [
+                [r.enterprise.name, r.enterprise.uscc, r.tier_label, r.short_of_text(), gaps_text(r.near_gaps)]
+                for r in rows
+            ],
+        )
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "tiers/near_misses.html", {"run": run, "page": page, "tier": tier, "reachable": reachable,
-                                                      "tiers": TIER_LABELS, **filters})
+    return render(
+        request,
+        "tiers/near_misses.html",
+        {"run": run, "page": page, "tier": tier, "reachable": reachable, "tiers": TIER_LABELS, **filters},
+    )
 
 
-EXPIRING_LISTS = {"hte": gettext_lazy("高企证书 6 个月内到期"), "titles": gettext_lazy("梯度称号 6 个月内到期"),
-                  "reports": gettext_lazy("高企年度报表待填报或逾期")}
+EXPIRING_LISTS = {
+    "hte": gettext_lazy("高企证书 6 个月内到期"),
+    "titles": gettext_lazy("梯度称号 6 个月内到期"),
+    "reports": gettext_lazy("高企年度报表待填报或逾期"),
+}
 
 
 @login_required
@@ -205,16 +266,37 @@ def expiring(request):
         for r in rows:
             r["tier_label"], r["days_left"] = TIER_LABELS.get(r["tier"], r["tier"]), (r["expires_on"] - today).days
         header = ["企业名称", "统一社会信用代码", "称号", "认定日期", "有效期（年）", "到期日"]
-        cells = [[r["enterprise"].name, r["uscc"], r["tier_label"], r["recognised_on"], r["valid_years"],
-                  r["expires_on"]] for r in rows]
+        cells = [
+            [r["enterprise"].name, r["uscc"], r["tier_label"], r["recognised_on"], r["valid_years"], r["expires_on"]]
+            for r in rows
+        ]
     elif kind == "reports":
         rows = selectors.hte_reports(request.user, today)
         for r in rows:
             r["status"] = _report_status(r, today)
-        header = ["企业名称", "统一社会信用代码", "高企证书发证日期", "报表年度", "填报截止日", "状态",
-                  "累计未按期填报（年）", "取消资格的年数"]
-        cells = [[r["enterprise"].name, r["uscc"], r["certified_on"], r["report_year"], r["due_on"], r["status"],
-                  _missed_text(r), r["cancel_at"]] for r in rows]
+        header = [
+            "企业名称",
+            "统一社会信用代码",
+            "高企证书发证日期",
+            "报表年度",
+            "填报截止日",
+            "状态",
+            "累计未按期填报（年）",
+            "取消资格的年数",
+        ]
+        cells = [
+            [
+                r["enterprise"].name,
+                r["uscc"],
+                r["certified_on"],
+                r["report_year"],
+                r["due_on"],
+                r["status"],
+                _missed_text(r),
+                r["cancel_at"],
+            ]
+            for r in rows
+        ]
     else:
         rows = _expiring(request.user, today)
         header = ["企业名称", "统一社会信用代码", "证书编号", "发证日期", "有效期至"]
@@ -223,8 +305,11 @@ def expiring(request):
         titles = {"hte": "高企证书即将到期", "titles": "梯度称号即将到期", "reports": "高企年度报表待填报或逾期"}
         return xlsx_response(titles[kind], header, cells)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "tiers/expiring.html", {"page": page, "kind": kind, "lists": EXPIRING_LISTS,
-                                                   "query": f"list={kind}", "today": today})
+    return render(
+        request,
+        "tiers/expiring.html",
+        {"page": page, "kind": kind, "lists": EXPIRING_LISTS, "query": f"list={kind}", "today": today},
+    )
 
 
 def _report_status(row: dict, today: dt.date) -> str:
@@ -233,8 +318,10 @@ def _report_status(row: dict, today: dt.date) -> str:
     if row["filed"] is None and today <= row["due_on"]:
         return _("未见填报记录（%(d)s 前）") % {"d": f"{row['due_on']:%Y-%m-%d}"}
     if today <= row["due_on"]:
-        return _("待填报（%(d)s 前，还剩 %(n)d 天）") % {"d": f"{row['due_on']:%Y-%m-%d}",
-                                                        "n": (row["due_on"] - today).days}
+        return _("待填报（%(d)s 前，还剩 %(n)d 天）") % {
+            "d": f"{row['due_on']:%Y-%m-%d}",
+            "n": (row["due_on"] - today).days,
+        }
     return _("未见填报记录") if row["filed"] is None else _("已逾期未填报")
 
 
@@ -256,17 +343,50 @@ def tier_list(request, tier):
     qs, filters = _filtered(request, selectors.results_for(request.user, run))
     qs = qs.filter(tier=tier, qualified=qualified).select_related("enterprise").order_by("enterprise__name", "pk")
     if request.GET.get("format") == "xlsx":
-        header = ["企业名称", "统一社会信用代码", "结论", "认定路径", "得分", "得分下限", "得分上限", "未通过条件",
-                  "缺失字段", "待定原因"]
-        return xlsx_response(_export_title(f"{TIER_LABELS[tier]}名单", run), header, [
-            [r.enterprise.name, r.enterprise.uscc, labels.QUALIFIED.get(r.qualified, r.qualified),
-             labels.ROUTES.get(r.route, r.route or ""), r.score if r.score_min == r.score_max else None,
-             r.score_min, r.score_max, r.failed_text(),
-             names_text(r.missing), r.pending_text()]
-            for r in qs])
+        header = [
+            "企业名称",
+            "统一社会信用代码",
+            "结论",
+            "认定路径",
+            "得分",
+            "得分下限",
+            "得分上限",
+            "未通过条件",
+            "缺失字段",
+            "待定原因",
+        ]
+        return xlsx_response(
+            _export_title(f"{TIER_LABELS[tier]}名单", run),
+            header,
+            [
+                [
+                    r.enterprise.name,
+                    r.enterprise.uscc,
+                    labels.QUALIFIED.get(r.qualified, r.qualified),
+                    labels.ROUTES.get(r.route, r.route or ""),
+                    r.score if r.score_min == r.score_max else None,
+                    r.score_min,
+                    r.score_max,
+                    r.failed_text(),
+                    names_text(r.missing),
+                    r.pending_text(),
+                ]
+                for r in qs
+            ],
+        )
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "tiers/tier_list.html", {"run": run, "page": page, "tier": tier, "qualified": qualified,
-                                                    "label": TIER_LABELS.get(tier, tier), **filters})
+    return render(
+        request,
+        "tiers/tier_list.html",
+        {
+            "run": run,
+            "page": page,
+            "tier": tier,
+            "qualified": qualified,
+            "label": TIER_LABELS.get(tier, tier),
+            **filters,
+        },
+    )
 
 
 @login_required
@@ -278,8 +398,9 @@ def evaluate(request):
         messages.error(request, _form_errors(form))
         return redirect("tiers:pipeline")
     try:
-        job = services.start_evaluation(form.cleaned_data["as_of"], user=request.user,
-                                        local_set=form.cleaned_data["local_set"])
+        job = services.start_evaluation(
+            form.cleaned_data["as_of"], user=request.user, local_set=form.cleaned_data["local_set"]
+        )
     except ValidationError as exc:
         messages.error(request, exc.messages[0])
         return redirect("tiers:pipeline")
@@ -288,8 +409,11 @@ def evaluate(request):
 
 def _form_errors(form) -> str:
     """A form's errors in one message, each after its field's label: 评价基准日：请输入一个有效的日期。"""
-    return "；".join(f"{form.fields[name].label}：{e}" if name in form.fields else e
-                    for name, errs in form.errors.items() for e in errs)
+    return "；".join(
+        f"{form.fields[name].label}：{e}" if name in form.fields else e
+        for name, errs in form.errors.items()
+        for e in errs
+    )
 
 
 @login_required
@@ -308,8 +432,11 @@ def void_run(request, pk):
     except ValidationError as exc:
         messages.error(request, exc.messages[0])
         return redirect("tiers:pipeline")
-    messages.success(request, _("已作废基准日 %(d)s 的评价批次 #%(n)s；各页面改用此前最近一次评价。") %
-                     {"d": f"{run.as_of:%Y-%m-%d}", "n": run.pk})
+    messages.success(
+        request,
+        _("已作废基准日 %(d)s 的评价批次 #%(n)s；各页面改用此前最近一次评价。")
+        % {"d": f"{run.as_of:%Y-%m-%d}", "n": run.pk},
+    )
     return redirect("tiers:pipeline")
 
 
@@ -324,10 +451,17 @@ def enterprise_tiers(request, uscc):
     for r in current:
         r.label = TIER_LABELS.get(r.tier, r.tier)
     history = selectors.history_for(enterprise)
-    return render(request, "tiers/_enterprise.html", {
-        "enterprise": enterprise, "run": run, "results": current, "history": history,
-        "tiers": [(t, TIER_LABELS.get(t, t)) for t in order],
-    })
+    return render(
+        request,
+        "tiers/_enterprise.html",
+        {
+            "enterprise": enterprise,
+            "run": run,
+            "results": current,
+            "history": history,
+            "tiers": [(t, TIER_LABELS.get(t, t)) for t in order],
+        },
+    )
 
 
 @login_required
@@ -352,8 +486,7 @@ def parameters(request):
     # "调整" beside a parameter opens the form with it chosen and its current value to edit; a band table
     # as rows of inputs (bands.py), which a POST turns back into the value.
     chosen = (request.POST or request.GET).get("parameter", "")
-    current = next((p["value"] for r in rulesets for p in r["parameters"] if f"{r['id']}:{p['path']}" == chosen),
-                   None)
+    current = next((p["value"] for r in rulesets for p in r["parameters"] if f"{r['id']}:{p['path']}" == chosen), None)
     initial = {"parameter": chosen, "value": example(current)} if current is not None else None
     form = ParameterVersionForm(request.POST or None, rulesets=rulesets, initial=initial)
     if request.method == "POST":
@@ -363,9 +496,15 @@ def parameters(request):
             data = form.cleaned_data
             ruleset, parameter = data["parameter"]
             try:
-                services.add_parameter_version(user=request.user, ruleset=ruleset,
-                                               parameter=parameter, effective_from=data["effective_from"],
-                                               value=data["value"], source=data["source"], note=data["note"])
+                services.add_parameter_version(
+                    user=request.user,
+                    ruleset=ruleset,
+                    parameter=parameter,
+                    effective_from=data["effective_from"],
+                    value=data["value"],
+                    source=data["source"],
+                    note=data["note"],
+                )
             except ValidationError as exc:
                 form.add_error(None, exc.messages[0])
             else:
@@ -378,9 +517,17 @@ def parameters(request):
     for v in added:
         v.ruleset_name, v.value_json = names.get(v.ruleset, v.ruleset), example(v.value)
         v.parameter_label = parameter_names.get((v.ruleset, v.parameter), v.parameter)
-    return render(request, "tiers/parameters.html", {"rulesets": rulesets, "form": form, "versions": added,
-                                                     "as_of": as_of,
-                                                     "band_editor": _band_editor(chosen, current, form)})
+    return render(
+        request,
+        "tiers/parameters.html",
+        {
+            "rulesets": rulesets,
+            "form": form,
+            "versions": added,
+            "as_of": as_of,
+            "band_editor": _band_editor(chosen, current, form),
+        },
+    )
 
 
 def _band_editor(chosen: str, current, form) -> dict | None:
@@ -397,6 +544,12 @@ def _band_editor(chosen: str, current, form) -> dict | None:
         rows = bands.posted_rows(form.data, addable)  # as typed: an error loses nothing
     else:
         rows = bands.editor_rows(current, addable)
-    return {"rows": rows, "count": len(rows), "tested": tested, "tested_short": tested.split("（")[0],
-            "ops": bands.OPS, "chosen": chosen,
-            "label": f"{ruleset.name_zh}·{ruleset.parameter_labels.get(name, name)}（{name}）"}
+    return {
+        "rows": rows,
+        "count": len(rows),
+        "tested": tested,
+        "tested_short": tested.split("（")[0],
+        "ops": bands.OPS,
+        "chosen": chosen,
+        "label": f"{ruleset.name_zh}·{ruleset.parameter_labels.get(name, name)}（{name}）",
+    }

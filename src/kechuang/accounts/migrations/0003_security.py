@@ -16,74 +16,88 @@ def expire_existing_tokens(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0002_initial'),
+        ("accounts", "0002_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='apitoken',
-            name='expires_at',
-            field=models.DateTimeField(default=django.utils.timezone.now, verbose_name='有效期至'),
+            model_name="apitoken",
+            name="expires_at",
+            field=models.DateTimeField(default=django.utils.timezone.now, verbose_name="有效期至"),
             preserve_default=False,
         ),
         migrations.AddField(
-            model_name='apitoken',
-            name='revoked_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='撤销时间'),
+            model_name="apitoken",
+            name="revoked_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="撤销时间"),
         ),
         migrations.AddField(
-            model_name='apitoken',
-            name='revoked_reason',
-            field=models.CharField(blank=True, max_length=100, verbose_name='撤销原因'),
+            model_name="apitoken",
+            name="revoked_reason",
+            field=models.CharField(blank=True, max_length=100, verbose_name="撤销原因"),
         ),
         migrations.AddField(
-            model_name='user',
-            name='must_change_password',
-            field=models.BooleanField(default=False, verbose_name='下次登录须修改密码'),
+            model_name="user",
+            name="must_change_password",
+            field=models.BooleanField(default=False, verbose_name="下次登录须修改密码"),
         ),
         migrations.AddField(
-            model_name='user',
-            name='password_changed_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='密码修改时间'),
+            model_name="user",
+            name="password_changed_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="密码修改时间"),
         ),
         migrations.AlterField(
-            model_name='apitoken',
-            name='created_at',
-            field=models.DateTimeField(auto_now_add=True, verbose_name='创建时间'),
+            model_name="apitoken",
+            name="created_at",
+            field=models.DateTimeField(auto_now_add=True, verbose_name="创建时间"),
         ),
         migrations.AlterField(
-            model_name='apitoken',
-            name='last_used_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='最近使用'),
+            model_name="apitoken",
+            name="last_used_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="最近使用"),
         ),
         migrations.AlterField(
-            model_name='apitoken',
-            name='prefix',
-            field=models.CharField(max_length=8, verbose_name='前缀'),
+            model_name="apitoken",
+            name="prefix",
+            field=models.CharField(max_length=8, verbose_name="前缀"),
         ),
         migrations.AlterField(
-            model_name='apitoken',
-            name='user',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='api_tokens', to=settings.AUTH_USER_MODEL),
+            model_name="apitoken",
+            name="user",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="api_tokens", to=settings.AUTH_USER_MODEL
+            ),
         ),
         migrations.AlterField(
-            model_name='user',
-            name='role',
-            field=models.CharField(choices=[('bureau_admin', '科技局管理员'), ('bureau_staff', '科技局工作人员'), ('park_operator', '园区运营方'), ('enterprise_user', '企业用户'), ('bank_user', '银行用户'), ('institution_user', '高校院所用户'), ('audit_admin', '审计管理员')], default='bureau_staff', max_length=32, verbose_name='角色'),
+            model_name="user",
+            name="role",
+            field=models.CharField(
+                choices=[
+                    ("bureau_admin", "科技局管理员"),
+                    ("bureau_staff", "科技局工作人员"),
+                    ("park_operator", "园区运营方"),
+                    ("enterprise_user", "企业用户"),
+                    ("bank_user", "银行用户"),
+                    ("institution_user", "高校院所用户"),
+                    ("audit_admin", "审计管理员"),
+                ],
+                default="bureau_staff",
+                max_length=32,
+                verbose_name="角色",
+            ),
         ),
         migrations.RunPython(expire_existing_tokens, migrations.RunPython.noop),
         migrations.CreateModel(
-            name='LoginFailure',
+            name="LoginFailure",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('address', models.GenericIPAddressField(blank=True, null=True)),
-                ('username', models.CharField(blank=True, max_length=150)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("address", models.GenericIPAddressField(blank=True, null=True)),
+                ("username", models.CharField(blank=True, max_length=150)),
             ],
             options={
-                'indexes': [models.Index(fields=['address', 'at'], name='accounts_lo_address_1c1f03_idx')],
+                "indexes": [models.Index(fields=["address", "at"], name="accounts_lo_address_1c1f03_idx")],
             },
         ),
     ]

@@ -5,55 +5,85 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
+        ("accounts", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Residency',
+            name="Residency",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('start', models.DateField(verbose_name='入驻日期')),
-                ('end', models.DateField(blank=True, null=True, verbose_name='迁出日期')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("start", models.DateField(verbose_name="入驻日期")),
+                ("end", models.DateField(blank=True, null=True, verbose_name="迁出日期")),
             ],
             options={
-                'verbose_name': '入驻',
-                'verbose_name_plural': '入驻',
-                'ordering': ['-start'],
+                "verbose_name": "入驻",
+                "verbose_name_plural": "入驻",
+                "ordering": ["-start"],
             },
         ),
         migrations.CreateModel(
-            name='Team',
+            name="Team",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=128, verbose_name='团队名称')),
-                ('leader', models.CharField(blank=True, max_length=64, verbose_name='负责人')),
-                ('field', models.CharField(blank=True, max_length=128, verbose_name='技术领域')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=128, verbose_name="团队名称")),
+                ("leader", models.CharField(blank=True, max_length=64, verbose_name="负责人")),
+                ("field", models.CharField(blank=True, max_length=128, verbose_name="技术领域")),
             ],
             options={
-                'verbose_name': '科创团队',
-                'verbose_name_plural': '科创团队',
-                'ordering': ['name'],
+                "verbose_name": "科创团队",
+                "verbose_name_plural": "科创团队",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Carrier',
+            name="Carrier",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=128, unique=True, verbose_name='名称')),
-                ('kind', models.CharField(choices=[('valley', '创新谷'), ('hitech_zone', '高新区'), ('incubator', '孵化器'), ('maker_space', '众创空间'), ('accelerator', '加速器'), ('pilot_base', '中试基地'), ('offshore_centre', '离岸创新中心'), ('park', '产业园区')], max_length=32, verbose_name='类型')),
-                ('area_m2', models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True, verbose_name='面积(平方米)')),
-                ('opened_on', models.DateField(blank=True, null=True, verbose_name='启用日期')),
-                ('operator', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='carriers', to='accounts.organisation', verbose_name='运营机构')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=128, unique=True, verbose_name="名称")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("valley", "创新谷"),
+                            ("hitech_zone", "高新区"),
+                            ("incubator", "孵化器"),
+                            ("maker_space", "众创空间"),
+                            ("accelerator", "加速器"),
+                            ("pilot_base", "中试基地"),
+                            ("offshore_centre", "离岸创新中心"),
+                            ("park", "产业园区"),
+                        ],
+                        max_length=32,
+                        verbose_name="类型",
+                    ),
+                ),
+                (
+                    "area_m2",
+                    models.DecimalField(
+                        blank=True, decimal_places=2, max_digits=14, null=True, verbose_name="面积(平方米)"
+                    ),
+                ),
+                ("opened_on", models.DateField(blank=True, null=True, verbose_name="启用日期")),
+                (
+                    "operator",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="carriers",
+                        to="accounts.organisation",
+                        verbose_name="运营机构",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '载体',
-                'verbose_name_plural': '载体',
-                'ordering': ['kind', 'name'],
+                "verbose_name": "载体",
+                "verbose_name_plural": "载体",
+                "ordering": ["kind", "name"],
             },
         ),
     ]

@@ -5,57 +5,105 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('carriers', '0001_initial'),
-        ('core', '0001_initial'),
-        ('enterprises', '0001_initial'),
+        ("accounts", "0001_initial"),
+        ("carriers", "0001_initial"),
+        ("core", "0001_initial"),
+        ("enterprises", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='carrier',
-            name='region',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to='core.region', verbose_name='地区'),
+            model_name="carrier",
+            name="region",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                to="core.region",
+                verbose_name="地区",
+            ),
         ),
         migrations.AddField(
-            model_name='residency',
-            name='carrier',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='residencies', to='carriers.carrier', verbose_name='载体'),
+            model_name="residency",
+            name="carrier",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="residencies",
+                to="carriers.carrier",
+                verbose_name="载体",
+            ),
         ),
         migrations.AddField(
-            model_name='residency',
-            name='enterprise',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='residencies', to='enterprises.enterprise', verbose_name='企业'),
+            model_name="residency",
+            name="enterprise",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="residencies",
+                to="enterprises.enterprise",
+                verbose_name="企业",
+            ),
         ),
         migrations.AddField(
-            model_name='team',
-            name='enterprise',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='teams', to='enterprises.enterprise', verbose_name='注册企业'),
+            model_name="team",
+            name="enterprise",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="teams",
+                to="enterprises.enterprise",
+                verbose_name="注册企业",
+            ),
         ),
         migrations.AddField(
-            model_name='team',
-            name='institution',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='teams', to='accounts.organisation', verbose_name='来源高校院所'),
+            model_name="team",
+            name="institution",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="teams",
+                to="accounts.organisation",
+                verbose_name="来源高校院所",
+            ),
         ),
         migrations.AddField(
-            model_name='residency',
-            name='team',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='residencies', to='carriers.team', verbose_name='团队'),
+            model_name="residency",
+            name="team",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="residencies",
+                to="carriers.team",
+                verbose_name="团队",
+            ),
         ),
         migrations.AddIndex(
-            model_name='residency',
-            index=models.Index(fields=['carrier', 'enterprise'], name='carriers_re_carrier_bf4aba_idx'),
+            model_name="residency",
+            index=models.Index(fields=["carrier", "enterprise"], name="carriers_re_carrier_bf4aba_idx"),
         ),
         migrations.AddConstraint(
-            model_name='residency',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('enterprise__isnull', False), ('team__isnull', True)), models.Q(('enterprise__isnull', True), ('team__isnull', False)), _connector='OR'), name='residency_enterprise_xor_team'),
+            model_name="residency",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("enterprise__isnull", False), ("team__isnull", True)),
+                    models.Q(("enterprise__isnull", True), ("team__isnull", False)),
+                    _connector="OR",
+                ),
+                name="residency_enterprise_xor_team",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='residency',
-            constraint=models.CheckConstraint(condition=models.Q(('end__isnull', True), ('end__gt', models.F('start')), _connector='OR'), name='residency_end_after_start'),
+            model_name="residency",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("end__isnull", True), ("end__gt", models.F("start")), _connector="OR"),
+                name="residency_end_after_start",
+            ),
         ),
     ]

@@ -28,8 +28,10 @@ def solver_lead(user) -> tuple[str, Organisation | None, object | None]:
     """(lead kind, organisation, enterprise) a user applies for, or PermissionDenied."""
     if user.role == "institution_user" and user.organisation_id:
         kind = user.organisation.kind
-        require(kind in (Organisation.Kind.INSTITUTION, Organisation.Kind.RD_INSTITUTION),
-                _("只有高校院所或新型研发机构的用户可以代表本单位揭榜"))
+        require(
+            kind in (Organisation.Kind.INSTITUTION, Organisation.Kind.RD_INSTITUTION),
+            _("只有高校院所或新型研发机构的用户可以代表本单位揭榜"),
+        )
         return kind, user.organisation, None
     if user.role == "enterprise_user" and user.enterprise_id:
         return "enterprise", None, user.enterprise
@@ -69,14 +71,26 @@ def _plan(rows: list[dict], problems: list[str]) -> list[dict]:
         if not title:
             problems.append(where + _("请填写名称"))
         due = _date(row.get("due_on"), _("计划完成日期"), problems, where)
-        out.append({"title": title, "due_on": due.isoformat() if due else None,
-                    "deliverable": text(row.get("deliverable"))})
+        out.append(
+            {"title": title, "due_on": due.isoformat() if due else None, "deliverable": text(row.get("deliverable"))}
+        )
     return out
 
 
-def apply(*, user, challenge: Challenge, team_name: str, leader: str, contact: str, members: list[dict], plan: str,
-          budget_requested, milestones: list[dict], declared_credit: bool,
-          on: dt.date | None = None) -> Application:
+def apply(
+    *,
+    user,
+    challenge: Challenge,
+    team_name: str,
+    leader: str,
+    contact: str,
+    members: list[dict],
+    plan: str,
+    budget_requested,
+    milestones: list[dict],
+    declared_credit: bool,
+    on: dt.date | None = None,
+) -> Application:
     """Submit an application; its eligibility is decided at once by the engine and stored with its reasons."""
     kind, org, firm = solver_lead(user)
     on = on or today()
@@ -107,25 +121,52 @@ def apply(*, user, challenge: Challenge, team_name: str, leader: str, contact: s
         refuse(_("%(o)s已申报该榜单，同一单位对同一榜单只能牵头申报一次") % {"o": org or firm})
     key, params = rule("application", on)
     decision = eligibility.check(
-        {"applied_on": on, "lead_kind": kind, "lead_uscc": firm.uscc if firm else None,
-         "members": len(member_rows), "budget_requested": budget,
-         "milestones": [dt.date.fromisoformat(m["due_on"]) if m["due_on"] else None for m in plan_rows],
-         "declared_credit": bool(declared_credit),
-         "dishonest_listed": loaders.dishonest_listed(firm.pk) if firm else None},
-        {"deadline": challenge.deadline, "budget": challenge.budget,
-         "issuer_uscc": challenge.issuer.uscc if challenge.issuer_id else None,
-         "completion_due": challenge.completion_due},
-        params)
+        {
+            "applied_on": on,
+            "lead_kind": kind,
+            "lead_uscc": firm.uscc if firm else None,
+            "members": len(member_rows),
+            "budget_requested": budget,
+            "milestones": [dt.date.fromisoformat(m["due_on"]) if m["due_on"] else None for m in plan_rows],
+            "declared_credit": bool(declared_credit),
+            "dishonest_listed": loaders.dishonest_listed(firm.pk) if firm else None,
+        },
+        {
+            "deadline": challenge.deadline,
+            "budget": challenge.budget,
+            "issuer_uscc": challenge.issuer.uscc if challenge.issuer_id else None,
+            "completion_due": challenge.completion_due,
+        },
+        params,
+    )
     try:
         with transaction.atomic():
             app = Application.objects.create(
-                challenge=challenge, team_name=text(team_name), lead_kind=kind, lead_organisation=org,
-                lead_enterprise=firm, leader=text(leader), contact=text(contact), members=member_rows,
-                plan=text(plan), budget_requested=budget, milestones=plan_rows, declared_credit=bool(declared_credit),
-                submitted_by=user, submitted_on=on, eligibility=decision.outcome,
-                eligibility_detail={**decision.as_dict(), "params": params}, eligibility_rule=key)
-            audit.record(actor=user, action="challenge.apply", obj=app, enterprise=firm,
-                         note=f"{challenge.code} {app.team_name}：{decision.label}（{decision.explanation()}）")
+                challenge=challenge,
+                team_name=text(team_name),
+                lead_kind=kind,
+                lead_organisation=org,
+                lead_enterprise=firm,
+                leader=text(leader),
+                contact=text(contact),
+                members=member_rows,
+                plan=text(plan),
+                budget_requested=budget,
+                milestones=plan_rows,
+                declared_credit=bool(declared_credit),
+                submitted_by=user,
+                submitted_on=on,
+                eligibility=decision.outcome,
+                eligibility_detail={**decision.as_dict(), "params": params},
+                eligibility_rule=key,
+            )
+            audit.record(
+                actor=user,
+                action="challenge.apply",
+                obj=app,
+                enterprise=firm,
+                note=f"{challenge.code} {app.team_name}：{decision.label}（{decision.explanation()}）",
+            )
     except IntegrityError:
         refuse(_("团队名称“%(t)s”已在该榜单申报过，请换一个名称") % {"t": text(team_name)})
     return app
@@ -142,36 +183,67 @@ def withdraw(*, user, application: Application, reason: str) -> Application:
         old = application.status
         application.status, application.out_reason, application.out_on = "withdrawn", text(reason), today()
         application.save(update_fields=["status", "out_reason", "out_on"])
-        audit.record(actor=user, action="challenge.withdraw", obj=application,
-                     changes={"status": [old, "withdrawn"]}, note=text(reason))
+        audit.record(
+            actor=user,
+            action="challenge.withdraw",
+            obj=application,
+            changes={"status": [old, "withdrawn"]},
+            note=text(reason),
+        )
     return application
 
 
 def publish_capability(*, user, title: str, field: str, description: str, contact: str) -> Capability:
     """双向发布: an institution (or a firm) publishes what it can solve."""
     _kind, org, firm = solver_lead(user)
-    problems = [m for ok, m in ((text(title), _("请填写能力名称")), (text(field), _("请填写技术领域")),
-                                (text(description), _("请填写能力介绍")), (text(contact), _("请填写联系方式")))
-                if not ok]
+    problems = [
+        m
+        for ok, m in (
+            (text(title), _("请填写能力名称")),
+            (text(field), _("请填写技术领域")),
+            (text(description), _("请填写能力介绍")),
+            (text(contact), _("请填写联系方式")),
+        )
+        if not ok
+    ]
     refuse(problems)
     with transaction.atomic():
-        cap = Capability.objects.create(organisation=org, enterprise=firm, title=text(title), field=text(field),
-                                        description=text(description), contact=text(contact),
-                                        published_on=today(), created_by=actor(user))
-        audit.record(actor=user, action="challenge.capability", obj=cap, enterprise=firm,
-                     note=f"{cap.owner_name} 发布技术能力：{cap.title}")
+        cap = Capability.objects.create(
+            organisation=org,
+            enterprise=firm,
+            title=text(title),
+            field=text(field),
+            description=text(description),
+            contact=text(contact),
+            published_on=today(),
+            created_by=actor(user),
+        )
+        audit.record(
+            actor=user,
+            action="challenge.capability",
+            obj=cap,
+            enterprise=firm,
+            note=f"{cap.owner_name} 发布技术能力：{cap.title}",
+        )
     return cap
 
 
 def withdraw_capability(*, user, capability: Capability) -> Capability:
-    own = (capability.organisation_id and capability.organisation_id == user.organisation_id
-           and user.role == "institution_user") or (capability.enterprise_id
-                                                    and capability.enterprise_id == user.enterprise_id)
+    own = (
+        capability.organisation_id
+        and capability.organisation_id == user.organisation_id
+        and user.role == "institution_user"
+    ) or (capability.enterprise_id and capability.enterprise_id == user.enterprise_id)
     require(user.is_bureau or bool(own), _("无权撤回该技术能力"))
     with transaction.atomic():
         old = capability.status
         capability.status = Capability.Status.WITHDRAWN
         capability.save(update_fields=["status"])
-        audit.record(actor=user, action="challenge.capability", obj=capability,
-                     changes={"status": [old, "withdrawn"]}, note=_("撤回技术能力"))
+        audit.record(
+            actor=user,
+            action="challenge.capability",
+            obj=capability,
+            changes={"status": [old, "withdrawn"]},
+            note=_("撤回技术能力"),
+        )
     return capability

@@ -20,27 +20,52 @@ from kechuang.engine.challenges import lifecycle
 from ..models import Application, Challenge, Indicator, Milestone, Pool, SiteVisit
 from .common import actor, refuse, require, rule, text, today
 
-DRAFT_FIELDS = ("title", "field", "goals", "budget", "issuer_funding", "deadline", "completion_due", "ip_ownership",
-                "licence_back", "publication", "ip_note", "race", "max_teams")
+DRAFT_FIELDS = (
+    "title",
+    "field",
+    "goals",
+    "budget",
+    "issuer_funding",
+    "deadline",
+    "completion_due",
+    "ip_ownership",
+    "licence_back",
+    "publication",
+    "ip_note",
+    "race",
+    "max_teams",
+)
 BUREAU_DRAFT_FIELDS = ("issuer", "issuer_contact", "pool")
 
 
 def is_issuer(user, challenge: Challenge) -> bool:
-    return (getattr(user, "role", None) == "enterprise_user" and user.enterprise_id is not None
-            and user.enterprise_id == challenge.issuer_id)
+    return (
+        getattr(user, "role", None) == "enterprise_user"
+        and user.enterprise_id is not None
+        and user.enterprise_id == challenge.issuer_id
+    )
 
 
 def _next_code(year: int) -> str:
     prefix = f"JB-{year}-"
-    last = (Challenge.objects.filter(code__startswith=prefix).order_by("-code").values_list("code", flat=True)
-            .first())
+    last = Challenge.objects.filter(code__startswith=prefix).order_by("-code").values_list("code", flat=True).first()
     n = int(last.rsplit("-", 1)[1]) + 1 if last else 1
     return f"{prefix}{n:03d}"
 
 
-def create(*, user, title: str, origin: str, need_text: str, collected_on: dt.date | None = None, field: str = "",
-           origin_department: str = "", techtransfer_need_id: int | None = None, issuer=None,
-           issuer_contact: str = "") -> Challenge:
+def create(
+    *,
+    user,
+    title: str,
+    origin: str,
+    need_text: str,
+    collected_on: dt.date | None = None,
+    field: str = "",
+    origin_department: str = "",
+    techtransfer_need_id: int | None = None,
+    issuer=None,
+    issuer_contact: str = "",
+) -> Challenge:
     """Record a collected need as a new challenge (stage 需求征集)."""
     require(user.is_bureau, _("只有科技局工作人员可以录入需求"))
     problems = []
@@ -56,17 +81,31 @@ def create(*, user, title: str, origin: str, need_text: str, collected_on: dt.da
     on = collected_on or today()
     with transaction.atomic():
         ch = Challenge.objects.create(
-            code=_next_code(on.year), title=text(title), field=text(field), origin=origin,
-            origin_department=text(origin_department), need_text=text(need_text),
-            techtransfer_need_id=techtransfer_need_id, issuer=issuer, issuer_contact=text(issuer_contact),
-            collected_on=on, created_by=actor(user))
-        audit.record(actor=user, action="challenge.create", obj=ch, enterprise=issuer,
-                     note=f"{ch.code} {ch.title}（{ch.get_origin_display()}）")
+            code=_next_code(on.year),
+            title=text(title),
+            field=text(field),
+            origin=origin,
+            origin_department=text(origin_department),
+            need_text=text(need_text),
+            techtransfer_need_id=techtransfer_need_id,
+            issuer=issuer,
+            issuer_contact=text(issuer_contact),
+            collected_on=on,
+            created_by=actor(user),
+        )
+        audit.record(
+            actor=user,
+            action="challenge.create",
+            obj=ch,
+            enterprise=issuer,
+            note=f"{ch.code} {ch.title}（{ch.get_origin_display()}）",
+        )
     return ch
 
 
-def add_visit(*, user, challenge: Challenge, visited_on: dt.date, visitors: str, findings: str,
-              recommendation: str = "") -> SiteVisit:
+def add_visit(
+    *, user, challenge: Challenge, visited_on: dt.date, visitors: str, findings: str, recommendation: str = ""
+) -> SiteVisit:
     require(user.is_bureau, _("只有科技局工作人员可以录入走访记录"))
     if challenge.stage != "review":
         refuse(_("只有“审核走访”阶段可以录入走访记录（当前：%(s)s）") % {"s": challenge.get_stage_display()})
@@ -74,11 +113,21 @@ def add_visit(*, user, challenge: Challenge, visited_on: dt.date, visitors: str,
     if visited_on < challenge.collected_on:
         refuse(_("走访日期不能早于需求征集日期 %(d)s") % {"d": challenge.collected_on})
     with transaction.atomic():
-        visit = SiteVisit.objects.create(challenge=challenge, visited_on=visited_on, visitors=text(visitors),
-                                         findings=text(findings), recommendation=text(recommendation),
-                                         created_by=actor(user))
-        audit.record(actor=user, action="challenge.visit", obj=challenge, enterprise=challenge.issuer,
-                     note=f"{visited_on:%Y-%m-%d} 走访：{text(visitors)}")
+        visit = SiteVisit.objects.create(
+            challenge=challenge,
+            visited_on=visited_on,
+            visitors=text(visitors),
+            findings=text(findings),
+            recommendation=text(recommendation),
+            created_by=actor(user),
+        )
+        audit.record(
+            actor=user,
+            action="challenge.visit",
+            obj=challenge,
+            enterprise=challenge.issuer,
+            note=f"{visited_on:%Y-%m-%d} 走访：{text(visitors)}",
+        )
     return visit
 
 
@@ -123,9 +172,16 @@ def _indicator_rows(rows: list[dict], problems: list[str]) -> list[Indicator]:
         target = _decimal(row.get("target"), _("目标值"), problems, where)
         if target is None and text(row.get("target")) == "":
             problems.append(where + _("请填写目标值"))
-        out.append(Indicator(seq=len(out) + 1, name=name, unit=text(row.get("unit")), comparison=comparison,
-                             target=target if target is not None else Decimal(0),
-                             required=bool(row.get("required", True))))
+        out.append(
+            Indicator(
+                seq=len(out) + 1,
+                name=name,
+                unit=text(row.get("unit")),
+                comparison=comparison,
+                target=target if target is not None else Decimal(0),
+                required=bool(row.get("required", True)),
+            )
+        )
     return out
 
 
@@ -148,8 +204,13 @@ def _milestone_rows(rows: list[dict], problems: list[str]) -> list[Milestone]:
 
 
 def save_draft(  # noqa: C901
-    *, user, challenge: Challenge, fields: dict, indicators: list[dict] | None = None,
-    milestones: list[dict] | None = None) -> Challenge:
+    *,
+    user,
+    challenge: Challenge,
+    fields: dict,
+    indicators: list[dict] | None = None,
+    milestones: list[dict] | None = None,
+) -> Challenge:
     """Save the draft: its fields, and (when given) its indicators and milestone plan, replaced as a whole.
     Bureau staff or the issuer (market-led drafting); only while the challenge is being drafted."""
     issuer = is_issuer(user, challenge)
@@ -174,8 +235,11 @@ def save_draft(  # noqa: C901
             values[key] = text(values[key])
     if "title" in values and not values["title"]:
         problems.append(_("榜单名称不能为空"))
-    for key, choices in (("ip_ownership", Challenge.IpOwnership), ("licence_back", Challenge.LicenceBack),
-                         ("publication", Challenge.Publication)):
+    for key, choices in (
+        ("ip_ownership", Challenge.IpOwnership),
+        ("licence_back", Challenge.LicenceBack),
+        ("publication", Challenge.Publication),
+    ):
         if values.get(key) and values[key] not in choices.values:
             problems.append(_("%(f)s的取值无效") % {"f": Challenge._meta.get_field(key).verbose_name})
     if "max_teams" in values and values["max_teams"] in ("", None):
@@ -217,16 +281,23 @@ def save_draft(  # noqa: C901
             if before != after:
                 changes["milestones"] = ["；".join(before), "；".join(after)]
         if changes:
-            audit.record(actor=user, action="challenge.draft", obj=ch, enterprise=ch.issuer, changes=changes,
-                         note=_("发榜企业修改榜单草稿") if issuer else _("科技局修改榜单草稿"))
+            audit.record(
+                actor=user,
+                action="challenge.draft",
+                obj=ch,
+                enterprise=ch.issuer,
+                changes=changes,
+                note=_("发榜企业修改榜单草稿") if issuer else _("科技局修改榜单草稿"),
+            )
     return ch
 
 
 RULED_TARGETS = ("approval", "published", "notice")  # moves whose checks read rule parameters
 
 
-def facts(challenge: Challenge, *, user=None, on: dt.date | None = None, reason: str = "",
-          target: str | None = None) -> dict:
+def facts(
+    challenge: Challenge, *, user=None, on: dt.date | None = None, reason: str = "", target: str | None = None
+) -> dict:
     """What the engine needs to decide whether the challenge may move (see engine.challenges.lifecycle); the
     rules in force are read only for a move that needs them (`target`), or for every move when none is given."""
     on = on or today()
@@ -237,18 +308,32 @@ def facts(challenge: Challenge, *, user=None, on: dt.date | None = None, reason:
     apps = challenge.applications.all()
     due = challenge.completion_due
     return {
-        "need_text": challenge.need_text, "visits": challenge.visits.count(), "title": challenge.title,
-        "goals": challenge.goals, "issuer": str(challenge.issuer) if challenge.issuer_id else "",
-        "ip_ownership": challenge.ip_ownership, "licence_back": challenge.licence_back,
-        "publication": challenge.publication, "budget": challenge.budget, "issuer_funding": challenge.issuer_funding,
-        "public_funding": challenge.public_funding, "pool": challenge.pool_id is not None,
-        "indicators": challenge.indicators.count(), "milestones": len(milestones),
-        "min_milestones": int(app_rule["min_milestones"]), "deadline": challenge.deadline, "today": on,
+        "need_text": challenge.need_text,
+        "visits": challenge.visits.count(),
+        "title": challenge.title,
+        "goals": challenge.goals,
+        "issuer": str(challenge.issuer) if challenge.issuer_id else "",
+        "ip_ownership": challenge.ip_ownership,
+        "licence_back": challenge.licence_back,
+        "publication": challenge.publication,
+        "budget": challenge.budget,
+        "issuer_funding": challenge.issuer_funding,
+        "public_funding": challenge.public_funding,
+        "pool": challenge.pool_id is not None,
+        "indicators": challenge.indicators.count(),
+        "milestones": len(milestones),
+        "min_milestones": int(app_rule["min_milestones"]),
+        "deadline": challenge.deadline,
+        "today": on,
         "completion_due": due,
         "milestone_after_due": next((m.title for m in milestones if due and m.due_on > due), None),
-        "race": challenge.race, "teams_min": int(race_rule["teams_min"]), "teams_max": int(race_rule["teams_max"]),
-        "max_teams": challenge.max_teams, "submitted_by": challenge.submitted_by_id,
-        "actor": getattr(user, "pk", None), "applications": apps.count(),
+        "race": challenge.race,
+        "teams_min": int(race_rule["teams_min"]),
+        "teams_max": int(race_rule["teams_max"]),
+        "max_teams": challenge.max_teams,
+        "submitted_by": challenge.submitted_by_id,
+        "actor": getattr(user, "pk", None),
+        "applications": apps.count(),
         "review_finalised": challenge.review_finalised_on is not None,
         "selected": apps.filter(status__in=[Application.Status.SELECTED, Application.Status.RACING]).count(),
         "notice_ends": challenge.notice_ends,
@@ -286,8 +371,9 @@ def move(*, user, challenge: Challenge, target: str, reason: str = "", on: dt.da
             deadline = workdays.add_workdays(on, int(notice["notice_workdays"]))
             ch.notice_starts, ch.notice_ends = on, deadline.date
             ch.applications.filter(status=Application.Status.SUBMITTED).update(status=Application.Status.NOT_SELECTED)
-            note += (f"；公示期 {on:%Y-%m-%d} 至 {deadline.date:%Y-%m-%d}"
-                     f"（{deadline.workdays} 个工作日；{deadline.basis}）")
+            note += (
+                f"；公示期 {on:%Y-%m-%d} 至 {deadline.date:%Y-%m-%d}（{deadline.workdays} 个工作日；{deadline.basis}）"
+            )
         elif target == "accepted":
             ch.accepted_on = on
             for team in ch.applications.filter(status=Application.Status.RACING):
@@ -299,16 +385,23 @@ def move(*, user, challenge: Challenge, target: str, reason: str = "", on: dt.da
             ch.closed_on, ch.closing_reason = on, text(reason)
             note += f"：{text(reason)}"
             if target == "closed":
-                ch.applications.filter(status__in=[Application.Status.SUBMITTED, Application.Status.SELECTED]) \
-                    .update(status=Application.Status.NOT_SELECTED)
+                ch.applications.filter(status__in=[Application.Status.SUBMITTED, Application.Status.SELECTED]).update(
+                    status=Application.Status.NOT_SELECTED
+                )
                 for team in ch.applications.filter(status=Application.Status.RACING):
                     team.status, team.out_on = Application.Status.ELIMINATED, on
                     team.out_reason = _("榜单未解决关闭：%(r)s") % {"r": text(reason)}
                     team.save(update_fields=["status", "out_on", "out_reason"])
                     money.release_team(user=user, team=team, on=on, why=_("榜单关闭，释放未拨付承诺"))
         ch.save()
-        audit.record(actor=user, action="challenge.move", obj=ch, enterprise=ch.issuer,
-                     changes={"stage": [old, target]}, note=note)
+        audit.record(
+            actor=user,
+            action="challenge.move",
+            obj=ch,
+            enterprise=ch.issuer,
+            changes={"stage": [old, target]},
+            note=note,
+        )
     return ch
 
 
@@ -324,6 +417,12 @@ def publish_results(*, user, challenge: Challenge, summary: str, on: dt.date | N
         old = ch.results_summary
         ch.results_summary, ch.results_published_on = text(summary), on or today()
         ch.save(update_fields=["results_summary", "results_published_on", "updated_at"])
-        audit.record(actor=user, action="challenge.results", obj=ch, enterprise=ch.issuer,
-                     changes={"results_summary": [old, ch.results_summary]}, note=_("公开成果摘要"))
+        audit.record(
+            actor=user,
+            action="challenge.results",
+            obj=ch,
+            enterprise=ch.issuer,
+            changes={"results_summary": [old, ch.results_summary]},
+            note=_("公开成果摘要"),
+        )
     return ch

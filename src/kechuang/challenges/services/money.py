@@ -79,10 +79,15 @@ def create_pool(*, user, name: str, year: int, sources: list[tuple[str, object, 
     refuse(problems)
     with transaction.atomic():
         pool = Pool.objects.create(name=text(name), year=year, note=text(note))
-        PoolSource.objects.bulk_create([PoolSource(pool=pool, name=n, share=s, pledged=p or ZERO, order=i)
-                                        for i, (n, s, p) in enumerate(rows)])
-        audit.record(actor=user, action="challenge.pool", obj=pool,
-                     note=f"设立资金池 {pool.name}：" + "、".join(f"{n} 认缴 {p} 万元（份额 {s}）" for n, s, p in rows))
+        PoolSource.objects.bulk_create(
+            [PoolSource(pool=pool, name=n, share=s, pledged=p or ZERO, order=i) for i, (n, s, p) in enumerate(rows)]
+        )
+        audit.record(
+            actor=user,
+            action="challenge.pool",
+            obj=pool,
+            note=f"设立资金池 {pool.name}：" + "、".join(f"{n} 认缴 {p} 万元（份额 {s}）" for n, s, p in rows),
+        )
     return pool
 
 
@@ -105,25 +110,42 @@ def contribute(*, user, source: PoolSource, amount, on: dt.date, note: str = "")
         _pool, sources = _lock_pool(source.pool_id)
         src = next(s for s in sources if s.pk == source.pk)
         if src.contributed + value > src.pledged:
-            refuse(_("%(s)s认缴 %(p)s，已到位 %(c)s，本次 %(a)s 将超过认缴额") % {
-                "s": src.name, "p": engine_money.wan(src.pledged), "c": engine_money.wan(src.contributed),
-                "a": engine_money.wan(value)})
+            refuse(
+                _("%(s)s认缴 %(p)s，已到位 %(c)s，本次 %(a)s 将超过认缴额")
+                % {
+                    "s": src.name,
+                    "p": engine_money.wan(src.pledged),
+                    "c": engine_money.wan(src.contributed),
+                    "a": engine_money.wan(value),
+                }
+            )
         old = src.contributed
         src.contributed = old + value
         src.save(update_fields=["contributed"])
-        entry = LedgerEntry.objects.create(pool_id=src.pool_id, kind=LedgerEntry.Kind.CONTRIBUTION, source=src,
-                                           amount=value, on=on, note=text(note) or f"{src.name}出资到位",
-                                           created_by=actor(user))
-        audit.record(actor=user, action="challenge.contribution", obj=src,
-                     changes={"contributed": [audit.jsonable(old), audit.jsonable(src.contributed)]},
-                     note=entry.note)
+        entry = LedgerEntry.objects.create(
+            pool_id=src.pool_id,
+            kind=LedgerEntry.Kind.CONTRIBUTION,
+            source=src,
+            amount=value,
+            on=on,
+            note=text(note) or f"{src.name}出资到位",
+            created_by=actor(user),
+        )
+        audit.record(
+            actor=user,
+            action="challenge.contribution",
+            obj=src,
+            changes={"contributed": [audit.jsonable(old), audit.jsonable(src.contributed)]},
+            note=entry.note,
+        )
     return entry
 
 
 def open_commitments(pool_id: int) -> Decimal:
     """Money promised to teams and not yet paid or released, over the whole pool."""
     row = Tranche.objects.filter(application__challenge__pool_id=pool_id).aggregate(
-        a=Sum("amount"), p=Sum("paid"), r=Sum("released"))
+        a=Sum("amount"), p=Sum("paid"), r=Sum("released")
+    )
     return (row["a"] or ZERO) - (row["p"] or ZERO) - (row["r"] or ZERO)
 
 
@@ -136,12 +158,14 @@ def committed_by_source(pool: Pool, amount: Decimal) -> dict[str, Decimal]:
 
 
 def _team_out(team: Application) -> str:
-    return {"eliminated": "已被淘汰", "merged": "已并入其他团队", "failed": "未通过验收",
-            "withdrawn": "已放弃"}.get(team.status, "")
+    return {"eliminated": "已被淘汰", "merged": "已并入其他团队", "failed": "未通过验收", "withdrawn": "已放弃"}.get(
+        team.status, ""
+    )
 
 
-def commit(*, user, team: Application, amount, milestone: Milestone | None, on: dt.date | None = None,
-           note: str = "") -> Tranche:
+def commit(
+    *, user, team: Application, amount, milestone: Milestone | None, on: dt.date | None = None, note: str = ""
+) -> Tranche:
     """Promise a tranche of pool money to a contracted team, payable on contract (no milestone) or after the
     milestone is accepted; within the team's contract sum, the challenge's public funding and the pool."""
     require(user.is_bureau, _("只有科技局工作人员可以安排拨付期次"))
@@ -164,33 +188,67 @@ def commit(*, user, team: Application, amount, milestone: Milestone | None, on: 
         tranches = payouts.locked(Tranche.objects.filter(application=team))
         team = Application.objects.get(pk=team.pk)
         if team.status != Application.Status.RACING:
-            refuse(_("团队“%(t)s”%(s)s，不能再安排资金") % {"t": team.team_name,
-                                                   "s": _team_out(team) or team.get_status_display()})
+            refuse(
+                _("团队“%(t)s”%(s)s，不能再安排资金")
+                % {"t": team.team_name, "s": _team_out(team) or team.get_status_display()}
+            )
         promised = sum((t.amount - t.released for t in tranches), ZERO)
         if promised + value > (team.contract_sum or ZERO):
-            refuse(_("团队“%(t)s”合同经费 %(c)s，已承诺 %(p)s，本期 %(a)s 将超出合同经费") % {
-                "t": team.team_name, "c": engine_money.wan(team.contract_sum or ZERO),
-                "p": engine_money.wan(promised), "a": engine_money.wan(value)})
+            refuse(
+                _("团队“%(t)s”合同经费 %(c)s，已承诺 %(p)s，本期 %(a)s 将超出合同经费")
+                % {
+                    "t": team.team_name,
+                    "c": engine_money.wan(team.contract_sum or ZERO),
+                    "p": engine_money.wan(promised),
+                    "a": engine_money.wan(value),
+                }
+            )
         if ch.committed + value > ch.public_funding:
-            refuse(_("榜单财政资金 %(b)s，已承诺 %(c)s，本期 %(a)s 将超出") % {
-                "b": engine_money.wan(ch.public_funding), "c": engine_money.wan(ch.committed),
-                "a": engine_money.wan(value)})
+            refuse(
+                _("榜单财政资金 %(b)s，已承诺 %(c)s，本期 %(a)s 将超出")
+                % {
+                    "b": engine_money.wan(ch.public_funding),
+                    "c": engine_money.wan(ch.committed),
+                    "a": engine_money.wan(value),
+                }
+            )
         balance = sum((s.balance for s in sources), ZERO)
         open_ = open_commitments(ch.pool_id)
         if open_ + value > balance:
-            refuse(_("资金池余额 %(b)s，已承诺未拨付 %(o)s，本期 %(a)s 将超出") % {
-                "b": engine_money.wan(balance), "o": engine_money.wan(open_), "a": engine_money.wan(value)})
+            refuse(
+                _("资金池余额 %(b)s，已承诺未拨付 %(o)s，本期 %(a)s 将超出")
+                % {"b": engine_money.wan(balance), "o": engine_money.wan(open_), "a": engine_money.wan(value)}
+            )
         seq = max((t.seq for t in tranches), default=0) + 1
-        tranche = Tranche.objects.create(application=team, seq=seq, milestone=milestone, amount=value,
-                                         committed_on=on, note=text(note), created_by=actor(user))
+        tranche = Tranche.objects.create(
+            application=team,
+            seq=seq,
+            milestone=milestone,
+            amount=value,
+            committed_on=on,
+            note=text(note),
+            created_by=actor(user),
+        )
         Challenge.objects.filter(pk=ch.pk).update(committed=F("committed") + value)
         when = f"里程碑“{milestone.title}”验收后拨付" if milestone else "签约后拨付"
-        LedgerEntry.objects.create(pool_id=ch.pool_id, kind=LedgerEntry.Kind.COMMITMENT, challenge=ch,
-                                   application=team, tranche=tranche, amount=value, on=on,
-                                   note=f"{team.team_name} 第 {seq} 期（{when}）", created_by=actor(user))
-        audit.record(actor=user, action="challenge.commit", obj=tranche,
-                     changes={"amount": [None, audit.jsonable(value)]},
-                     note=f"{ch.code} {team.team_name} 第 {seq} 期 {engine_money.wan(value)}（{when}）")
+        LedgerEntry.objects.create(
+            pool_id=ch.pool_id,
+            kind=LedgerEntry.Kind.COMMITMENT,
+            challenge=ch,
+            application=team,
+            tranche=tranche,
+            amount=value,
+            on=on,
+            note=f"{team.team_name} 第 {seq} 期（{when}）",
+            created_by=actor(user),
+        )
+        audit.record(
+            actor=user,
+            action="challenge.commit",
+            obj=tranche,
+            changes={"amount": [None, audit.jsonable(value)]},
+            note=f"{ch.code} {team.team_name} 第 {seq} 期 {engine_money.wan(value)}（{when}）",
+        )
     return tranche
 
 
@@ -206,18 +264,32 @@ def release_team(*, user, team: Application, on: dt.date, why: str) -> Decimal:
         Tranche.objects.filter(pk=t.pk).update(released=F("released") + left)
         Challenge.objects.filter(pk=team.challenge_id).update(committed=F("committed") - left)
         pool_id = team.challenge.pool_id
-        LedgerEntry.objects.create(pool_id=pool_id, kind=LedgerEntry.Kind.RELEASE, challenge_id=team.challenge_id,
-                                   application=team, tranche=t, amount=left, on=on,
-                                   note=f"{team.team_name} 第 {t.seq} 期：{why}", created_by=actor(user))
+        LedgerEntry.objects.create(
+            pool_id=pool_id,
+            kind=LedgerEntry.Kind.RELEASE,
+            challenge_id=team.challenge_id,
+            application=team,
+            tranche=t,
+            amount=left,
+            on=on,
+            note=f"{team.team_name} 第 {t.seq} 期：{why}",
+            created_by=actor(user),
+        )
         released += left
     if released:
-        audit.record(actor=user, action="challenge.release", obj=team,
-                     changes={"released": [None, audit.jsonable(released)]}, note=f"{team.team_name}：{why}")
+        audit.record(
+            actor=user,
+            action="challenge.release",
+            obj=team,
+            changes={"released": [None, audit.jsonable(released)]},
+            note=f"{team.team_name}：{why}",
+        )
     return released
 
 
-def concentrate(*, user, challenge: Challenge, milestone: Milestone | None, amount=None,
-                on: dt.date | None = None) -> list[Tranche]:
+def concentrate(
+    *, user, challenge: Challenge, milestone: Milestone | None, amount=None, on: dt.date | None = None
+) -> list[Tranche]:
     """Later tranches concentrate on the teams still racing: what is left of the public funding (or `amount`)
     split equally among them (engine), each payable after `milestone`."""
     require(user.is_bureau, _("只有科技局工作人员可以安排拨付期次"))
@@ -230,19 +302,31 @@ def concentrate(*, user, challenge: Challenge, milestone: Milestone | None, amou
     refuse(problems)
     if total is None or total <= 0:
         refuse(_("没有可追加的财政资金（剩余额度 %(l)s）") % {"l": engine_money.wan(left)})
-    latest = {d.application_id: d.score for d in
-              challenge.race_reviews.order_by("-held_on").first().decisions.all()} if \
-        challenge.race_reviews.exists() else {}
+    latest = (
+        {d.application_id: d.score for d in challenge.race_reviews.order_by("-held_on").first().decisions.all()}
+        if challenge.race_reviews.exists()
+        else {}
+    )
     parts = engine_race.concentrate(total, [{"application_id": t.pk, "score": latest.get(t.pk)} for t in teams])
     out = []
     with transaction.atomic():
         for team in teams:
             room = (team.contract_sum or ZERO) - sum((t.amount - t.released for t in team.tranches.all()), ZERO)
             if parts[team.pk] > room:
-                refuse(_("团队“%(t)s”合同经费剩余 %(r)s，不足以追加 %(a)s；请先变更合同经费") % {
-                    "t": team.team_name, "r": engine_money.wan(room), "a": engine_money.wan(parts[team.pk])})
-            out.append(commit(user=user, team=team, amount=parts[team.pk], milestone=milestone, on=on,
-                              note=_("赛马资金向在赛团队集中")))
+                refuse(
+                    _("团队“%(t)s”合同经费剩余 %(r)s，不足以追加 %(a)s；请先变更合同经费")
+                    % {"t": team.team_name, "r": engine_money.wan(room), "a": engine_money.wan(parts[team.pk])}
+                )
+            out.append(
+                commit(
+                    user=user,
+                    team=team,
+                    amount=parts[team.pk],
+                    milestone=milestone,
+                    on=on,
+                    note=_("赛马资金向在赛团队集中"),
+                )
+            )
     return out
 
 
@@ -253,8 +337,9 @@ def create_batch(*, user, pool: Pool, title: str = "") -> PaymentBatch:
     require(user.is_bureau, _("只有科技局工作人员可以组建拨付批次"))
     with transaction.atomic():
         n = PaymentBatch.objects.filter(pool=pool).count() + 1
-        batch = PaymentBatch.objects.create(pool=pool, title=text(title) or f"{pool.name} 第 {n} 批拨付",
-                                            created_by=user)
+        batch = PaymentBatch.objects.create(
+            pool=pool, title=text(title) or f"{pool.name} 第 {n} 批拨付", created_by=user
+        )
         audit.record(actor=user, action="challenge.batch", obj=batch, note=f"组建拨付批次：{batch.title}")
     return batch
 
@@ -273,41 +358,70 @@ def _pending(tranche_ids=(), subsidy_ids=(), exclude_batch: int | None = None) -
 
 
 def milestone_accepted(team: Application, milestone: Milestone | None) -> bool:
-    return milestone is None or MilestoneReport.objects.filter(
-        application=team, milestone=milestone, status=MilestoneReport.Status.ACCEPTED).exists()
+    return (
+        milestone is None
+        or MilestoneReport.objects.filter(
+            application=team, milestone=milestone, status=MilestoneReport.Status.ACCEPTED
+        ).exists()
+    )
 
 
-def _tranche_facts(tranche: Tranche, amount: Decimal, team: Application, ch: Challenge, sources: list[PoolSource],
-                   spent: dict) -> dict:
+def _tranche_facts(
+    tranche: Tranche, amount: Decimal, team: Application, ch: Challenge, sources: list[PoolSource], spent: dict
+) -> dict:
     """The engine's facts for one tranche payment; `spent` holds what earlier payments of the same approval (or
     of other drafts, when adding) already take from each limit."""
     team_promised = sum((t.amount - t.released for t in team.tranches.all()), ZERO)
     team_paid = sum((t.paid for t in team.tranches.all()), ZERO)
     return {
-        "kind": "tranche", "amount": amount, "tranche": f"第 {tranche.seq} 期",
+        "kind": "tranche",
+        "amount": amount,
+        "tranche": f"第 {tranche.seq} 期",
         "milestone": tranche.milestone.title if tranche.milestone_id else None,
         "milestone_accepted": milestone_accepted(team, tranche.milestone),
-        "team": team.team_name, "team_out": _team_out(team),
+        "team": team.team_name,
+        "team_out": _team_out(team),
         "tranche_left": tranche.left - spent.get(("t", tranche.pk), ZERO),
         "team_left": team_promised - team_paid - spent.get(("a", team.pk), ZERO),
-        "challenge": ch.title, "challenge_left": ch.committed - ch.paid - spent.get(("c", ch.pk), ZERO),
+        "challenge": ch.title,
+        "challenge_left": ch.committed - ch.paid - spent.get(("c", ch.pk), ZERO),
         "sources": _source_facts(sources, spent),
     }
 
 
 def _source_facts(sources: list[PoolSource], spent: dict) -> list[dict]:
-    return [{"name": s.name, "share": s.share, "balance": s.balance - spent.get(("src", s.pk), ZERO),
-             "paid": s.paid + spent.get(("src", s.pk), ZERO)} for s in sources]
+    return [
+        {
+            "name": s.name,
+            "share": s.share,
+            "balance": s.balance - spent.get(("src", s.pk), ZERO),
+            "paid": s.paid + spent.get(("src", s.pk), ZERO),
+        }
+        for s in sources
+    ]
 
 
-def _subsidy_facts(subsidy: Subsidy, amount: Decimal, sources: list[PoolSource], uncommitted: Decimal,
-                   spent: dict) -> dict:
-    return {"kind": "subsidy", "amount": amount, "uncommitted": uncommitted - spent.get("free", ZERO),
-            "sources": _source_facts(sources, spent)}
+def _subsidy_facts(
+    subsidy: Subsidy, amount: Decimal, sources: list[PoolSource], uncommitted: Decimal, spent: dict
+) -> dict:
+    return {
+        "kind": "subsidy",
+        "amount": amount,
+        "uncommitted": uncommitted - spent.get("free", ZERO),
+        "sources": _source_facts(sources, spent),
+    }
 
 
-def _take(spent: dict, payment_kind: str, amount: Decimal, parts: dict[str, Decimal], sources: list[PoolSource],
-          tranche: Tranche | None = None, team_id: int | None = None, challenge_id: int | None = None) -> None:
+def _take(
+    spent: dict,
+    payment_kind: str,
+    amount: Decimal,
+    parts: dict[str, Decimal],
+    sources: list[PoolSource],
+    tranche: Tranche | None = None,
+    team_id: int | None = None,
+    challenge_id: int | None = None,
+) -> None:
     for s in sources:
         spent[("src", s.pk)] = spent.get(("src", s.pk), ZERO) + parts[s.name]
     if payment_kind == "tranche":
@@ -338,11 +452,23 @@ def add_tranche_payment(*, user, batch: PaymentBatch, tranche: Tranche, amount=N
     facts = _tranche_facts(tranche, value, team, ch, sources, spent)
     refuse(engine_money.payment_problems(facts))
     with transaction.atomic():
-        payment = Payment.objects.create(batch=batch, kind=Payment.Kind.TRANCHE, challenge=ch, tranche=tranche,
-                                         payee=team.lead_name, account_name=team.account_name,
-                                         bank_name=team.bank_name, account_number=team.account_number, amount=value)
-        audit.record(actor=user, action="challenge.batch", obj=batch,
-                     note=f"纳入 {team.team_name} 第 {tranche.seq} 期 {engine_money.wan(value)}")
+        payment = Payment.objects.create(
+            batch=batch,
+            kind=Payment.Kind.TRANCHE,
+            challenge=ch,
+            tranche=tranche,
+            payee=team.lead_name,
+            account_name=team.account_name,
+            bank_name=team.bank_name,
+            account_number=team.account_number,
+            amount=value,
+        )
+        audit.record(
+            actor=user,
+            action="challenge.batch",
+            obj=batch,
+            note=f"纳入 {team.team_name} 第 {tranche.seq} 期 {engine_money.wan(value)}",
+        )
     return payment
 
 
@@ -359,17 +485,31 @@ def add_subsidy_payment(*, user, batch: PaymentBatch, subsidy: Subsidy) -> Payme
         refuse(_("%(e)s未登记收款账户（企业在“我的政策”中登记）") % {"e": subsidy.enterprise.name})
     sources = list(PoolSource.objects.filter(pool_id=batch.pool_id).order_by("order", "pk"))
     free = sum((s.balance for s in sources), ZERO) - open_commitments(batch.pool_id)
-    pending = Payment.objects.filter(batch__status=PaymentBatch.Status.DRAFT, kind=Payment.Kind.SUBSIDY,
-                                     batch__pool=batch.pool).aggregate(s=Sum("amount"))["s"] or ZERO
-    refuse(engine_money.payment_problems(_subsidy_facts(subsidy, subsidy.amount, sources, free,
-                                                        {"free": pending})))
+    pending = (
+        Payment.objects.filter(
+            batch__status=PaymentBatch.Status.DRAFT, kind=Payment.Kind.SUBSIDY, batch__pool=batch.pool
+        ).aggregate(s=Sum("amount"))["s"]
+        or ZERO
+    )
+    refuse(engine_money.payment_problems(_subsidy_facts(subsidy, subsidy.amount, sources, free, {"free": pending})))
     with transaction.atomic():
-        payment = Payment.objects.create(batch=batch, kind=Payment.Kind.SUBSIDY, challenge=subsidy.challenge,
-                                         subsidy=subsidy, payee=subsidy.enterprise.name,
-                                         account_name=account.account_name, bank_name=account.bank_name,
-                                         account_number=account.account_number, amount=subsidy.amount)
-        audit.record(actor=user, action="challenge.batch", obj=batch,
-                     note=f"纳入 {subsidy.enterprise.name} 积分补助 {engine_money.wan(subsidy.amount)}")
+        payment = Payment.objects.create(
+            batch=batch,
+            kind=Payment.Kind.SUBSIDY,
+            challenge=subsidy.challenge,
+            subsidy=subsidy,
+            payee=subsidy.enterprise.name,
+            account_name=account.account_name,
+            bank_name=account.bank_name,
+            account_number=account.account_number,
+            amount=subsidy.amount,
+        )
+        audit.record(
+            actor=user,
+            action="challenge.batch",
+            obj=batch,
+            note=f"纳入 {subsidy.enterprise.name} 积分补助 {engine_money.wan(subsidy.amount)}",
+        )
     return payment
 
 
@@ -378,8 +518,12 @@ def remove_payment(*, user, payment: Payment) -> None:
     if payment.batch.status != PaymentBatch.Status.DRAFT:
         refuse(_("只有待审批的批次可以调整"))
     with transaction.atomic():
-        audit.record(actor=user, action="challenge.batch", obj=payment.batch,
-                     note=f"移出 {payment.payee} {engine_money.wan(payment.amount)}")
+        audit.record(
+            actor=user,
+            action="challenge.batch",
+            obj=payment.batch,
+            note=f"移出 {payment.payee} {engine_money.wan(payment.amount)}",
+        )
         payment.delete()
 
 
@@ -398,10 +542,17 @@ def approve_batch(*, user, batch_id: int, on: dt.date | None = None) -> PaymentB
         if not payments:
             refuse(_("批次中没有拨付明细"))
         pool, sources = _lock_pool(batch.pool_id)
-        challenges = {c.pk: c for c in payouts.locked(Challenge.objects.filter(
-            pk__in={p.challenge_id for p in payments}))}
-        tranches = {t.pk: t for t in payouts.locked(Tranche.objects.filter(
-            pk__in=[p.tranche_id for p in payments if p.tranche_id]).select_related("milestone"))}
+        challenges = {
+            c.pk: c for c in payouts.locked(Challenge.objects.filter(pk__in={p.challenge_id for p in payments}))
+        }
+        tranches = {
+            t.pk: t
+            for t in payouts.locked(
+                Tranche.objects.filter(pk__in=[p.tranche_id for p in payments if p.tranche_id]).select_related(
+                    "milestone"
+                )
+            )
+        }
         free = sum((s.balance for s in sources), ZERO) - open_commitments(pool.pk)
         shares = [(s.name, s.share) for s in sources]
         spent: dict = {}
@@ -418,19 +569,37 @@ def approve_batch(*, user, batch_id: int, on: dt.date | None = None) -> PaymentB
             problems += [f"{p.payee}：{m}" for m in found]
             paid_so_far = {s.name: s.paid + spent.get(("src", s.pk), ZERO) for s in sources}
             splits[p.pk] = engine_money.split(p.amount, shares, paid_so_far)
-            _take(spent, p.kind, p.amount, splits[p.pk], sources, tranches.get(p.tranche_id),
-                  tranches[p.tranche_id].application_id if p.tranche_id else None, p.challenge_id)
+            _take(
+                spent,
+                p.kind,
+                p.amount,
+                splits[p.pk],
+                sources,
+                tranches.get(p.tranche_id),
+                tranches[p.tranche_id].application_id if p.tranche_id else None,
+                p.challenge_id,
+            )
         refuse(problems)
         by_name = {s.name: s for s in sources}
         entries = []
         for p in payments:
             for name, part in splits[p.pk].items():
                 if part > 0:
-                    entries.append(LedgerEntry(
-                        pool=pool, kind=LedgerEntry.Kind.PAYMENT, source=by_name[name], challenge_id=p.challenge_id,
-                        application_id=tranches[p.tranche_id].application_id if p.tranche_id else None,
-                        tranche_id=p.tranche_id, payment=p, amount=part, on=on, created_by=user,
-                        note=f"{batch.title}：{p.payee}（{p.get_kind_display()}）"))
+                    entries.append(
+                        LedgerEntry(
+                            pool=pool,
+                            kind=LedgerEntry.Kind.PAYMENT,
+                            source=by_name[name],
+                            challenge_id=p.challenge_id,
+                            application_id=tranches[p.tranche_id].application_id if p.tranche_id else None,
+                            tranche_id=p.tranche_id,
+                            payment=p,
+                            amount=part,
+                            on=on,
+                            created_by=user,
+                            note=f"{batch.title}：{p.payee}（{p.get_kind_display()}）",
+                        )
+                    )
             if p.kind == Payment.Kind.TRANCHE:
                 Tranche.objects.filter(pk=p.tranche_id).update(paid=F("paid") + p.amount)
                 Challenge.objects.filter(pk=p.challenge_id).update(paid=F("paid") + p.amount)
@@ -442,10 +611,14 @@ def approve_batch(*, user, batch_id: int, on: dt.date | None = None) -> PaymentB
         batch.status, batch.approved_by, batch.approved_at = PaymentBatch.Status.APPROVED, user, timezone.now()
         batch.save(update_fields=["status", "approved_by", "approved_at"])
         total = sum((p.amount for p in payments), ZERO)
-        audit.record(actor=user, action="challenge.batch_approve", obj=batch,
-                     changes={"status": ["draft", "approved"]},
-                     note=f"{batch.title}：{len(payments)} 笔，合计 {engine_money.wan(total)}；"
-                          + "；".join(f"{s.name} {engine_money.wan(spent.get(('src', s.pk), ZERO))}" for s in sources))
+        audit.record(
+            actor=user,
+            action="challenge.batch_approve",
+            obj=batch,
+            changes={"status": ["draft", "approved"]},
+            note=f"{batch.title}：{len(payments)} 笔，合计 {engine_money.wan(total)}；"
+            + "；".join(f"{s.name} {engine_money.wan(spent.get(('src', s.pk), ZERO))}" for s in sources),
+        )
     return batch
 
 
@@ -461,8 +634,13 @@ def refuse_batch(*, user, batch_id: int, reason: str) -> PaymentBatch:
         batch.status, batch.reason = PaymentBatch.Status.REFUSED, text(reason)[:500]
         batch.approved_by, batch.approved_at = user, timezone.now()
         batch.save(update_fields=["status", "reason", "approved_by", "approved_at"])
-        audit.record(actor=user, action="challenge.batch_refuse", obj=batch, changes={"status": ["draft", "refused"]},
-                     note=batch.reason)
+        audit.record(
+            actor=user,
+            action="challenge.batch_refuse",
+            obj=batch,
+            changes={"status": ["draft", "refused"]},
+            note=batch.reason,
+        )
     return batch
 
 
@@ -475,8 +653,13 @@ def mark_paid(*, user, batch_id: int, on: dt.date | None = None) -> PaymentBatch
             refuse(_("只有已审批的批次可以登记拨付（当前：%(s)s）") % {"s": batch.get_status_display()})
         batch.status, batch.paid_by, batch.paid_on = PaymentBatch.Status.PAID, user, on or today()
         batch.save(update_fields=["status", "paid_by", "paid_on"])
-        audit.record(actor=user, action="challenge.batch_paid", obj=batch, changes={"status": ["approved", "paid"]},
-                     note=f"{batch.title} 国库已拨付（{batch.paid_on:%Y-%m-%d}）")
+        audit.record(
+            actor=user,
+            action="challenge.batch_paid",
+            obj=batch,
+            changes={"status": ["approved", "paid"]},
+            note=f"{batch.title} 国库已拨付（{batch.paid_on:%Y-%m-%d}）",
+        )
     return batch
 
 
@@ -488,8 +671,17 @@ def record_export(*, user, batch: PaymentBatch) -> None:
 # ---------------------------------------------------------------- the issuer's spending and the points subsidy
 
 
-def record_spending(*, user, challenge: Challenge, amount, spent_on: dt.date, payee: str, description: str,
-                    evidence_ref: str, evidence=None) -> Spending:
+def record_spending(
+    *,
+    user,
+    challenge: Challenge,
+    amount,
+    spent_on: dt.date,
+    payee: str,
+    description: str,
+    evidence_ref: str,
+    evidence=None,
+) -> Spending:
     """The issuer records what it actually spent on the challenge, with its evidence (a voucher number and,
     optionally, a scan)."""
     require(is_issuer(user, challenge) or user.is_bureau, _("只有发榜企业可以登记实际支出"))
@@ -501,20 +693,39 @@ def record_spending(*, user, challenge: Challenge, amount, spent_on: dt.date, pa
         problems.append(_("请填写金额"))
     elif value is not None and value <= 0:
         problems.append(_("金额应大于 0"))
-    problems += [m for ok, m in ((text(payee), _("请填写收款方")), (text(description), _("请填写用途")),
-                                 (text(evidence_ref), _("请填写凭证号（发票或付款凭证编号）"))) if not ok]
+    problems += [
+        m
+        for ok, m in (
+            (text(payee), _("请填写收款方")),
+            (text(description), _("请填写用途")),
+            (text(evidence_ref), _("请填写凭证号（发票或付款凭证编号）")),
+        )
+        if not ok
+    ]
     if spent_on > today():
         problems.append(_("支出日期不能晚于今天"))
     if evidence is not None and getattr(evidence, "size", 0) > 10 * 1024 * 1024:
         problems.append(_("凭证扫描件不能超过 10 MB"))
     refuse(problems)
     with transaction.atomic():
-        item = Spending.objects.create(challenge=challenge, amount=value, spent_on=spent_on, payee=text(payee),
-                                       description=text(description), evidence_ref=text(evidence_ref),
-                                       evidence=evidence or "", submitted_by=actor(user))
-        audit.record(actor=user, action="challenge.spending", obj=item, enterprise=challenge.issuer,
-                     changes={"amount": [None, audit.jsonable(value)]},
-                     note=f"{challenge.code} 实际支出 {engine_money.wan(value)}（{item.evidence_ref}）")
+        item = Spending.objects.create(
+            challenge=challenge,
+            amount=value,
+            spent_on=spent_on,
+            payee=text(payee),
+            description=text(description),
+            evidence_ref=text(evidence_ref),
+            evidence=evidence or "",
+            submitted_by=actor(user),
+        )
+        audit.record(
+            actor=user,
+            action="challenge.spending",
+            obj=item,
+            enterprise=challenge.issuer,
+            changes={"amount": [None, audit.jsonable(value)]},
+            note=f"{challenge.code} 实际支出 {engine_money.wan(value)}（{item.evidence_ref}）",
+        )
     return item
 
 
@@ -529,9 +740,14 @@ def verify_spending(*, user, spending: Spending, ok: bool, note: str = "", on: d
         spending.status, spending.verified_by, spending.verified_on = status, user, on or today()
         spending.note = text(note)
         spending.save(update_fields=["status", "verified_by", "verified_on", "note"])
-        audit.record(actor=user, action="challenge.spending_verify", obj=spending,
-                     enterprise=spending.challenge.issuer, changes={"status": ["submitted", status]},
-                     note=text(note))
+        audit.record(
+            actor=user,
+            action="challenge.spending_verify",
+            obj=spending,
+            enterprise=spending.challenge.issuer,
+            changes={"status": ["submitted", status]},
+            note=text(note),
+        )
     return spending
 
 
@@ -547,12 +763,27 @@ def compute_subsidy(*, user, challenge: Challenge, on: dt.date | None = None) ->
         basis, amount, why = engine_money.subsidy([s.amount for s in items], params["rate"])
         if amount <= 0:
             refuse(_("补助金额为 0"))
-        sub = Subsidy.objects.create(challenge=challenge, enterprise=challenge.issuer, basis=basis,
-                                     rate=Decimal(str(params["rate"])), amount=amount, rule=key, params=params,
-                                     explanation=why, computed_on=on, computed_by=actor(user))
+        sub = Subsidy.objects.create(
+            challenge=challenge,
+            enterprise=challenge.issuer,
+            basis=basis,
+            rate=Decimal(str(params["rate"])),
+            amount=amount,
+            rule=key,
+            params=params,
+            explanation=why,
+            computed_on=on,
+            computed_by=actor(user),
+        )
         Spending.objects.filter(pk__in=[s.pk for s in items]).update(subsidy=sub)
-        audit.record(actor=user, action="challenge.subsidy", obj=sub, enterprise=challenge.issuer,
-                     changes={"amount": [None, audit.jsonable(amount)]}, note=f"{challenge.code}：{why}（{key}）")
+        audit.record(
+            actor=user,
+            action="challenge.subsidy",
+            obj=sub,
+            enterprise=challenge.issuer,
+            changes={"amount": [None, audit.jsonable(amount)]},
+            note=f"{challenge.code}：{why}（{key}）",
+        )
     return sub
 
 
@@ -576,8 +807,13 @@ def flag_clawback(*, user, team: Application, amount, reason: str) -> Clawback:
         refuse(_("追回金额超过该团队已拨付未追回的金额 %(a)s") % {"a": engine_money.wan(paid - flagged)})
     with transaction.atomic():
         c = Clawback.objects.create(application=team, amount=value, reason=text(reason), flagged_by=actor(user))
-        audit.record(actor=user, action="challenge.clawback", obj=c, changes={"amount": [None, audit.jsonable(value)]},
-                     note=f"{team.team_name}：{text(reason)}")
+        audit.record(
+            actor=user,
+            action="challenge.clawback",
+            obj=c,
+            changes={"amount": [None, audit.jsonable(value)]},
+            note=f"{team.team_name}：{text(reason)}",
+        )
     return c
 
 
@@ -588,22 +824,34 @@ def resolve_clawback(*, user, clawback_id: int, status: str, on: dt.date | None 
         refuse(_("处理结果无效"))
     on = on or today()
     with transaction.atomic():
-        c = Clawback.objects.select_for_update(of=("self",)).select_related("application__challenge").get(
-            pk=clawback_id)
+        c = (
+            Clawback.objects.select_for_update(of=("self",))
+            .select_related("application__challenge")
+            .get(pk=clawback_id)
+        )
         if c.status != Clawback.Status.OPEN:
             refuse(_("该记录已处理"))
         if status == Clawback.Status.RECOVERED:
             ch = c.application.challenge
             pool, sources = _lock_pool(ch.pool_id)
-            parts = engine_money.split(c.amount, [(s.name, s.share) for s in sources],
-                                       {s.name: s.returned for s in sources})
+            parts = engine_money.split(
+                c.amount, [(s.name, s.share) for s in sources], {s.name: s.returned for s in sources}
+            )
             for s in sources:
                 if parts[s.name] > 0:
                     PoolSource.objects.filter(pk=s.pk).update(returned=F("returned") + parts[s.name])
-                    LedgerEntry.objects.create(pool=pool, kind=LedgerEntry.Kind.RETURN, source=s, challenge=ch,
-                                               application=c.application, clawback=c, amount=parts[s.name], on=on,
-                                               note=f"{c.application.team_name} 退回：{c.reason}"[:300],
-                                               created_by=user)
+                    LedgerEntry.objects.create(
+                        pool=pool,
+                        kind=LedgerEntry.Kind.RETURN,
+                        source=s,
+                        challenge=ch,
+                        application=c.application,
+                        clawback=c,
+                        amount=parts[s.name],
+                        on=on,
+                        note=f"{c.application.team_name} 退回：{c.reason}"[:300],
+                        created_by=user,
+                    )
             Challenge.objects.filter(pk=ch.pk).update(returned=F("returned") + c.amount)
         c.status, c.resolved_by, c.resolved_on = status, user, on
         c.save(update_fields=["status", "resolved_by", "resolved_on"])

@@ -39,8 +39,18 @@ def _parties(challenge: Challenge, teams) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def sign_contract(*, user, team: Application, contract_no: str, contract_sum, signed_on: dt.date,
-                  account_name: str, bank_name: str, account_number: str, first_tranche) -> Application:
+def sign_contract(
+    *,
+    user,
+    team: Application,
+    contract_no: str,
+    contract_sum,
+    signed_on: dt.date,
+    account_name: str,
+    bank_name: str,
+    account_number: str,
+    first_tranche,
+) -> Application:
     """A selected team signs: its contract sum, its bank account, and the first tranche (payable on signing)
     within the race rule (per team 50–200万 in a race; at least 60% of the contract for a single team)."""
     require(user.is_bureau, _("只有科技局工作人员可以登记合同"))
@@ -78,9 +88,14 @@ def sign_contract(*, user, team: Application, contract_no: str, contract_sum, si
         app.save()
         if ch.contracted_on is None or signed_on < ch.contracted_on:
             Challenge.objects.filter(pk=ch.pk).update(contracted_on=signed_on)
-        audit.record(actor=user, action="challenge.contract", obj=app, enterprise=app.lead_enterprise,
-                     changes={"status": ["selected", "racing"], "contract_sum": [None, audit.jsonable(total)]},
-                     note=f"{ch.code} {app.team_name} 签约 {app.contract_no}（{signed_on:%Y-%m-%d}）")
+        audit.record(
+            actor=user,
+            action="challenge.contract",
+            obj=app,
+            enterprise=app.lead_enterprise,
+            changes={"status": ["selected", "racing"], "contract_sum": [None, audit.jsonable(total)]},
+            note=f"{ch.code} {app.team_name} 签约 {app.contract_no}（{signed_on:%Y-%m-%d}）",
+        )
         money.commit(user=user, team=app, amount=first, milestone=None, on=signed_on, note=_("首期资金，签约后拨付"))
     return app
 
@@ -96,8 +111,9 @@ def owns(user, team: Application) -> bool:
     return False
 
 
-def report_milestone(*, user, team: Application, milestone: Milestone, summary: str, evidence=None,
-                     on: dt.date | None = None) -> MilestoneReport:
+def report_milestone(
+    *, user, team: Application, milestone: Milestone, summary: str, evidence=None, on: dt.date | None = None
+) -> MilestoneReport:
     """The team reports a milestone (a rejected report may be submitted again)."""
     require(owns(user, team), _("只有揭榜团队可以提交里程碑报告"))
     if team.status != Application.Status.RACING:
@@ -119,17 +135,25 @@ def report_milestone(*, user, team: Application, milestone: Milestone, summary: 
         if evidence is not None:
             report.evidence = evidence
         report.save()
-        audit.record(actor=user, action="challenge.report", obj=report, enterprise=team.lead_enterprise,
-                     note=f"{team.team_name} 提交里程碑“{milestone.title}”报告")
+        audit.record(
+            actor=user,
+            action="challenge.report",
+            obj=report,
+            enterprise=team.lead_enterprise,
+            note=f"{team.team_name} 提交里程碑“{milestone.title}”报告",
+        )
     return report
 
 
-def decide_report(*, user, report: MilestoneReport, accepted: bool, reviewers: str, note: str,
-                  score=None, on: dt.date | None = None) -> MilestoneReport:
+def decide_report(
+    *, user, report: MilestoneReport, accepted: bool, reviewers: str, note: str, score=None, on: dt.date | None = None
+) -> MilestoneReport:
     """Milestone review of a single team (a race reviews its teams together: `race_review`)."""
     require(user.is_bureau, _("只有科技局工作人员可以审核里程碑"))
-    if report.application.challenge.race and report.application.challenge.applications.filter(
-            status=Application.Status.RACING).count() > 1:
+    if (
+        report.application.challenge.race
+        and report.application.challenge.applications.filter(status=Application.Status.RACING).count() > 1
+    ):
         refuse(_("赛马榜单的里程碑在赛马评审中统一审核"))
     if report.status != MilestoneReport.Status.SUBMITTED:
         refuse(_("该报告已审核（%(s)s）") % {"s": report.get_status_display()})
@@ -145,16 +169,29 @@ def decide_report(*, user, report: MilestoneReport, accepted: bool, reviewers: s
         report.status, report.score, report.reviewers = status, value, text(reviewers)
         report.decided_by, report.decided_on, report.decision_note = user, on or today(), text(note)
         report.save()
-        audit.record(actor=user, action="challenge.report_decide", obj=report,
-                     changes={"status": ["submitted", status]},
-                     note=f"{report.application.team_name} 里程碑“{report.milestone.title}”："
-                          f"{report.get_status_display()}"
-                          f"（审核：{report.reviewers}）")
+        audit.record(
+            actor=user,
+            action="challenge.report_decide",
+            obj=report,
+            changes={"status": ["submitted", status]},
+            note=f"{report.application.team_name} 里程碑“{report.milestone.title}”："
+            f"{report.get_status_display()}"
+            f"（审核：{report.reviewers}）",
+        )
     return report
 
 
-def race_review(*, user, challenge: Challenge, milestone: Milestone, held_on: dt.date, experts: list[Expert],
-                staff: str, note: str, decisions: dict[int, dict]) -> RaceReview:
+def race_review(
+    *,
+    user,
+    challenge: Challenge,
+    milestone: Milestone,
+    held_on: dt.date,
+    experts: list[Expert],
+    staff: str,
+    note: str,
+    decisions: dict[int, dict],
+) -> RaceReview:
     """Review every racing team at a milestone: the engine recommends, the reviewers decide; each elimination or
     merge needs its reason; dropped and merged teams' unpaid commitments are released."""
     require(user.is_bureau, _("只有科技局工作人员可以组织赛马评审"))
@@ -168,8 +205,7 @@ def race_review(*, user, challenge: Challenge, milestone: Milestone, held_on: dt
     if not teams:
         refuse(_("没有仍在攻关的团队"))
     _experts_free(challenge, experts, _parties(challenge, teams), held_on)
-    reports = {r.application_id: r for r in MilestoneReport.objects.filter(milestone=milestone,
-                                                                           application__in=teams)}
+    reports = {r.application_id: r for r in MilestoneReport.objects.filter(milestone=milestone, application__in=teams)}
     problems: list[str] = []
     clean: dict[int, dict] = {}
     by_id = {t.pk: t for t in teams}
@@ -183,45 +219,89 @@ def race_review(*, user, challenge: Challenge, milestone: Milestone, held_on: dt
             problems.append(_("请为“%(t)s”作出评审决定") % {"t": t.team_name})
             continue
         if decision in ("eliminate", "merge") and not reason:
-            problems.append(_("“%(t)s”的%(d)s决定须写明理由") % {"t": t.team_name,
-                                                          "d": RaceDecision.Decision(decision).label})
+            problems.append(
+                _("“%(t)s”的%(d)s决定须写明理由") % {"t": t.team_name, "d": RaceDecision.Decision(decision).label}
+            )
         if decision == "continue" and t.pk not in reports:
             problems.append(_("“%(t)s”未提交本里程碑报告，不能继续攻关") % {"t": t.team_name})
         if decision == "merge":
             target = int(target) if str(target or "").isdigit() else None
             if target not in by_id or target == t.pk or (decisions.get(target) or {}).get("decision") != "continue":
                 problems.append(_("“%(t)s”须并入一支继续攻关的其他团队") % {"t": t.team_name})
-        clean[t.pk] = {"decision": decision, "score": score, "reason": reason,
-                       "merged_into": target if decision == "merge" else None}
+        clean[t.pk] = {
+            "decision": decision,
+            "score": score,
+            "reason": reason,
+            "merged_into": target if decision == "merge" else None,
+        }
     refuse(problems)
     key, params = rule("race", held_on)
-    advice = {r["application_id"]: r for r in engine_race.review(
-        [{"application_id": t.pk, "name": t.team_name, "reported": t.pk in reports, "score": clean[t.pk]["score"]}
-         for t in teams], params)}
-    refuse([_("“%(t)s”的决定（%(d)s）与规则建议（%(a)s：%(r)s）不同，须写明理由") % {
-        "t": t.team_name, "d": RaceDecision.Decision(clean[t.pk]["decision"]).label,
-        "a": engine_race.DECISIONS[advice[t.pk]["recommendation"]], "r": advice[t.pk]["reason"]}
-        for t in teams if advice[t.pk]["recommendation"] and not clean[t.pk]["reason"]
-        and advice[t.pk]["recommendation"] != clean[t.pk]["decision"]])
+    advice = {
+        r["application_id"]: r
+        for r in engine_race.review(
+            [
+                {
+                    "application_id": t.pk,
+                    "name": t.team_name,
+                    "reported": t.pk in reports,
+                    "score": clean[t.pk]["score"],
+                }
+                for t in teams
+            ],
+            params,
+        )
+    }
+    refuse(
+        [
+            _("“%(t)s”的决定（%(d)s）与规则建议（%(a)s：%(r)s）不同，须写明理由")
+            % {
+                "t": t.team_name,
+                "d": RaceDecision.Decision(clean[t.pk]["decision"]).label,
+                "a": engine_race.DECISIONS[advice[t.pk]["recommendation"]],
+                "r": advice[t.pk]["reason"],
+            }
+            for t in teams
+            if advice[t.pk]["recommendation"]
+            and not clean[t.pk]["reason"]
+            and advice[t.pk]["recommendation"] != clean[t.pk]["decision"]
+        ]
+    )
     with transaction.atomic():
         Challenge.objects.select_for_update().filter(pk=challenge.pk).first()
-        review = RaceReview.objects.create(challenge=challenge, milestone=milestone, held_on=held_on,
-                                           staff=text(staff), note=text(note), rule=key, params=params,
-                                           recorded_by=user)
+        review = RaceReview.objects.create(
+            challenge=challenge,
+            milestone=milestone,
+            held_on=held_on,
+            staff=text(staff),
+            note=text(note),
+            rule=key,
+            params=params,
+            recorded_by=user,
+        )
         review.experts.set(experts)
         names = "、".join(e.name for e in experts) + (f"；{text(staff)}" if text(staff) else "")
         for t in teams:
             d, a = clean[t.pk], advice[t.pk]
             reason = d["reason"] or a["reason"]
-            RaceDecision.objects.create(review=review, application=t, score=d["score"],
-                                        recommendation=a["recommendation"] or "",
-                                        recommendation_reason=a["reason"][:300], decision=d["decision"],
-                                        merged_into_id=d["merged_into"], reason=reason)
+            RaceDecision.objects.create(
+                review=review,
+                application=t,
+                score=d["score"],
+                recommendation=a["recommendation"] or "",
+                recommendation_reason=a["reason"][:300],
+                decision=d["decision"],
+                merged_into_id=d["merged_into"],
+                reason=reason,
+            )
             report = reports.get(t.pk)
             if report is not None:
                 report.status = "accepted" if d["decision"] == "continue" else "rejected"
                 report.score, report.reviewers, report.decided_by, report.decided_on = (
-                    d["score"], names[:300], user, held_on)
+                    d["score"],
+                    names[:300],
+                    user,
+                    held_on,
+                )
                 report.decision_note = reason
                 report.save()
             if d["decision"] == "eliminate":
@@ -235,16 +315,27 @@ def race_review(*, user, challenge: Challenge, milestone: Milestone, held_on: dt
                 t.status, t.merged_into, t.out_on, t.out_reason = (Application.Status.MERGED, into, held_on, reason)
                 t.save(update_fields=["status", "merged_into", "out_on", "out_reason"])
                 money.release_team(user=user, team=t, on=held_on, why=_("并入“%(t)s”") % {"t": into.team_name})
-            audit.record(actor=user, action="challenge.race_decision", obj=t, enterprise=t.lead_enterprise,
-                         note=f"{challenge.code} 里程碑“{milestone.title}”赛马评审：{t.team_name} "
-                              f"{RaceDecision.Decision(d['decision']).label}；理由：{reason}；评审：{names}")
-        audit.record(actor=user, action="challenge.race_review", obj=review, enterprise=challenge.issuer,
-                     note=f"{challenge.code} 里程碑“{milestone.title}”赛马评审（{held_on:%Y-%m-%d}，规则 {key}）")
+            audit.record(
+                actor=user,
+                action="challenge.race_decision",
+                obj=t,
+                enterprise=t.lead_enterprise,
+                note=f"{challenge.code} 里程碑“{milestone.title}”赛马评审：{t.team_name} "
+                f"{RaceDecision.Decision(d['decision']).label}；理由：{reason}；评审：{names}",
+            )
+        audit.record(
+            actor=user,
+            action="challenge.race_review",
+            obj=review,
+            enterprise=challenge.issuer,
+            note=f"{challenge.code} 里程碑“{milestone.title}”赛马评审（{held_on:%Y-%m-%d}，规则 {key}）",
+        )
     return review
 
 
-def record_acceptance(*, user, team: Application, held_on: dt.date, measured: dict, experts: list[Expert],
-                      note: str = "") -> Acceptance:
+def record_acceptance(
+    *, user, team: Application, held_on: dt.date, measured: dict, experts: list[Expert], note: str = ""
+) -> Acceptance:
     """Final acceptance of a team against the indicators published with the challenge (engine)."""
     require(user.is_bureau, _("只有科技局工作人员可以组织验收"))
     ch = team.challenge
@@ -263,8 +354,15 @@ def record_acceptance(*, user, team: Application, held_on: dt.date, measured: di
     refuse(problems)
     result = engine_acceptance.check(indicators, values)
     with transaction.atomic():
-        item = Acceptance.objects.create(application=team, held_on=held_on, measured=values, result=result,
-                                         outcome=result["outcome"], note=text(note), recorded_by=user)
+        item = Acceptance.objects.create(
+            application=team,
+            held_on=held_on,
+            measured=values,
+            result=result,
+            outcome=result["outcome"],
+            note=text(note),
+            recorded_by=user,
+        )
         item.experts.set(experts)
         old = team.status
         if result["outcome"] == "passed":
@@ -274,8 +372,13 @@ def record_acceptance(*, user, team: Application, held_on: dt.date, measured: di
         team.save(update_fields=["status", "out_on", "out_reason"])
         if team.status == Application.Status.FAILED:
             money.release_team(user=user, team=team, on=held_on, why=_("未通过验收"))
-        audit.record(actor=user, action="challenge.acceptance", obj=item, enterprise=team.lead_enterprise,
-                     changes={"status": [old, team.status]} if old != team.status else {},
-                     note=f"{ch.code} {team.team_name} 验收：{result['label']}（{result['explanation']}）；"
-                          f"专家：{'、'.join(e.name for e in experts)}")
+        audit.record(
+            actor=user,
+            action="challenge.acceptance",
+            obj=item,
+            enterprise=team.lead_enterprise,
+            changes={"status": [old, team.status]} if old != team.status else {},
+            note=f"{ch.code} {team.team_name} 验收：{result['label']}（{result['explanation']}）；"
+            f"专家：{'、'.join(e.name for e in experts)}",
+        )
     return item

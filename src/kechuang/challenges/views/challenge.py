@@ -62,8 +62,14 @@ def _moves(ch, user) -> list[dict]:
         blockers = [] if needs_reason else lifecycle.blockers(ch.stage, target, facts)
         if target == "published" and not user.can_admin:
             blockers = [*blockers, _("只有科技局管理员可以审定发榜")]
-        out.append({"target": target, "label": lifecycle.action(ch.stage, target), "blockers": blockers,
-                    "needs_reason": needs_reason})
+        out.append(
+            {
+                "target": target,
+                "label": lifecycle.action(ch.stage, target),
+                "blockers": blockers,
+                "needs_reason": needs_reason,
+            }
+        )
     return out
 
 
@@ -74,8 +80,7 @@ def detail(request, pk):
     apps = list(ch.applications.select_related("lead_organisation", "lead_enterprise").order_by("rank", "pk"))
     teams = [a for a in apps if a.is_team]
     milestones = list(ch.milestones.all())
-    reports_by = {(r.application_id, r.milestone_id): r for r in MilestoneReport.objects.filter(
-        application__in=teams)}
+    reports_by = {(r.application_id, r.milestone_id): r for r in MilestoneReport.objects.filter(application__in=teams)}
     for t in teams:
         t.tranche_list = list(t.tranches.select_related("milestone").order_by("seq"))
         for tr in t.tranche_list:
@@ -90,25 +95,42 @@ def detail(request, pk):
         for i, m in enumerate(panel.members.select_related("expert").order_by("pk"), start=1):
             m.scored = counts.get(m.pk, 0)
             m.alias = _("专家 %(n)d") % {"n": i}
-            m.link = (request.build_absolute_uri(tokens.link_for(m)) if bureau and m.active
-                      and not ch.review_finalised_on else "")
+            m.link = (
+                request.build_absolute_uri(tokens.link_for(m))
+                if bureau and m.active and not ch.review_finalised_on
+                else ""
+            )
             members.append(m)
     money = reports.money_by_challenge([ch])[ch.pk]
     sources = [n for n, _s in ch.pool.shares()] if ch.pool_id else []
     context = {
-        "ch": ch, "bureau": bureau, "issuer": services.is_issuer(request.user, ch), "moves": _moves(ch, request.user),
-        "visits": ch.visits.all(), "indicators": ch.indicators.all(), "milestones": milestones, "apps": apps,
-        "teams": teams, "panel": panel, "members": members, "objections": ch.objections.select_related("application"),
-        "race_reviews": RaceReview.objects.filter(challenge=ch).prefetch_related(
-            "experts", "decisions__application", "decisions__merged_into").select_related("milestone"),
+        "ch": ch,
+        "bureau": bureau,
+        "issuer": services.is_issuer(request.user, ch),
+        "moves": _moves(ch, request.user),
+        "visits": ch.visits.all(),
+        "indicators": ch.indicators.all(),
+        "milestones": milestones,
+        "apps": apps,
+        "teams": teams,
+        "panel": panel,
+        "members": members,
+        "objections": ch.objections.select_related("application"),
+        "race_reviews": RaceReview.objects.filter(challenge=ch)
+        .prefetch_related("experts", "decisions__application", "decisions__merged_into")
+        .select_related("milestone"),
         "acceptances": [a for t in teams for a in t.acceptances.prefetch_related("experts").all()],
-        "spending": ch.spending.all(), "subsidies": ch.subsidies.all(), "sources": sources,
+        "spending": ch.spending.all(),
+        "subsidies": ch.subsidies.all(),
+        "sources": sources,
         "money": [(s, money["committed"].get(s), money["paid"].get(s)) for s in sources],
-        "move_form": MoveForm(), "visit_form": VisitForm(initial={"visited_on": timezone.localdate()}),
+        "move_form": MoveForm(),
+        "visit_form": VisitForm(initial={"visited_on": timezone.localdate()}),
         "panel_form": PanelForm(initial={"deadline": timezone.localdate() + dt.timedelta(days=14)}),
         "contract_form": ContractForm(initial={"signed_on": timezone.localdate()}),
         "decide_form": DecideReportForm(initial={"on": timezone.localdate()}),
-        "spending_form": SpendingForm(initial={"spent_on": timezone.localdate()}), "text_form": TextForm(),
+        "spending_form": SpendingForm(initial={"spent_on": timezone.localdate()}),
+        "text_form": TextForm(),
         "experts": Expert.objects.filter(active=True).order_by("name") if bureau else [],
     }
     if bureau:
@@ -117,13 +139,18 @@ def detail(request, pk):
         tranche_form.fields["milestone"].choices = [("", _("签约后即可拨付"))] + [(m.pk, str(m)) for m in milestones]
         claw = ClawbackForm()
         claw.fields["team"].choices = [(t.pk, t.team_name) for t in teams]
-        context.update({
-            "tranche_form": tranche_form, "clawback_form": claw,
-            "ledger": LedgerEntry.objects.filter(challenge=ch).select_related("source", "application", "tranche")
-            .order_by("-on", "-pk")[:200],
-            "events": AuditEvent.objects.filter(object_type="challenges.challenge", object_id=str(ch.pk))
-            .select_related("actor").order_by("-at")[:100],
-        })
+        context.update(
+            {
+                "tranche_form": tranche_form,
+                "clawback_form": claw,
+                "ledger": LedgerEntry.objects.filter(challenge=ch)
+                .select_related("source", "application", "tranche")
+                .order_by("-on", "-pk")[:200],
+                "events": AuditEvent.objects.filter(object_type="challenges.challenge", object_id=str(ch.pk))
+                .select_related("actor")
+                .order_by("-at")[:100],
+            }
+        )
     return render(request, "challenges/detail.html", context)
 
 
@@ -137,35 +164,66 @@ def draft(request, pk):
     for key in ("budget", "issuer_funding"):  # 260, not 260.0000
         initial[key] = f"{initial[key].normalize():f}" if initial[key] is not None else ""
     if bureau:
-        initial.update({"issuer_uscc": ch.issuer.uscc if ch.issuer_id else "", "issuer_contact": ch.issuer_contact,
-                        "pool": ch.pool_id})
+        initial.update(
+            {
+                "issuer_uscc": ch.issuer.uscc if ch.issuer_id else "",
+                "issuer_contact": ch.issuer_contact,
+                "pool": ch.pool_id,
+            }
+        )
     form = form_class(request.POST or None, initial=initial)
     if bureau:
         form.fields["pool"].choices = [("", "—")] + [(p.pk, p.name) for p in selectors.pools_for(request.user)]
-    indicator_rows = rows(request.POST, "indicators", ("name", "unit", "comparison", "target", "required")) \
-        if request.method == "POST" else [
-        {"name": i.name, "unit": i.unit, "comparison": i.comparison, "target": f"{i.target.normalize():f}",
-         "required": "1" if i.required else ""} for i in ch.indicators.all()]
-    milestone_rows = rows(request.POST, "milestones", ("title", "due_on", "deliverable")) \
-        if request.method == "POST" else [
-        {"title": m.title, "due_on": m.due_on.isoformat(), "deliverable": m.deliverable} for m in ch.milestones.all()]
+    indicator_rows = (
+        rows(request.POST, "indicators", ("name", "unit", "comparison", "target", "required"))
+        if request.method == "POST"
+        else [
+            {
+                "name": i.name,
+                "unit": i.unit,
+                "comparison": i.comparison,
+                "target": f"{i.target.normalize():f}",
+                "required": "1" if i.required else "",
+            }
+            for i in ch.indicators.all()
+        ]
+    )
+    milestone_rows = (
+        rows(request.POST, "milestones", ("title", "due_on", "deliverable"))
+        if request.method == "POST"
+        else [
+            {"title": m.title, "due_on": m.due_on.isoformat(), "deliverable": m.deliverable}
+            for m in ch.milestones.all()
+        ]
+    )
     if request.method == "POST" and form.is_valid():
         d = dict(form.cleaned_data)
         try:
             if bureau:
                 d["issuer"] = enterprise_by_uscc(d.pop("issuer_uscc"))
             services.save_draft(
-                user=request.user, challenge=ch, fields=d,
+                user=request.user,
+                challenge=ch,
+                fields=d,
                 indicators=[{**r, "required": bool(r.get("required"))} for r in indicator_rows],
-                milestones=milestone_rows)
+                milestones=milestone_rows,
+            )
         except ValidationError as exc:
             form.add_error(None, errors(exc))
         else:
             messages.success(request, _("榜单草稿已保存。"))
             return redirect("challenges:detail", pk=pk)
-    return render(request, "challenges/draft.html", {
-        "ch": ch, "form": form, "indicator_rows": padded(indicator_rows, "indicators"),
-        "milestone_rows": padded(milestone_rows, "milestones"), "comparisons": COMPARISONS})
+    return render(
+        request,
+        "challenges/draft.html",
+        {
+            "ch": ch,
+            "form": form,
+            "indicator_rows": padded(indicator_rows, "indicators"),
+            "milestone_rows": padded(milestone_rows, "milestones"),
+            "comparisons": COMPARISONS,
+        },
+    )
 
 
 @login_required
@@ -178,9 +236,13 @@ def move(request, pk):
         messages.error(request, form_errors(form))
         return redirect("challenges:detail", pk=pk)
     d = form.cleaned_data
-    return attempt(request, lambda: services.move(user=request.user, challenge=ch, target=d["target"],
-                                                  reason=d["reason"], on=d["on"]),
-                   _("已转入“%(s)s”。") % {"s": lifecycle.label(d["target"])}, "challenges:detail", pk=pk)
+    return attempt(
+        request,
+        lambda: services.move(user=request.user, challenge=ch, target=d["target"], reason=d["reason"], on=d["on"]),
+        _("已转入“%(s)s”。") % {"s": lifecycle.label(d["target"])},
+        "challenges:detail",
+        pk=pk,
+    )
 
 
 @login_required
@@ -192,8 +254,13 @@ def visit(request, pk):
     if not form.is_valid():
         messages.error(request, form_errors(form))
         return redirect("challenges:detail", pk=pk)
-    return attempt(request, lambda: services.add_visit(user=request.user, challenge=ch, **form.cleaned_data),
-                   _("走访记录已保存。"), "challenges:detail", pk=pk)
+    return attempt(
+        request,
+        lambda: services.add_visit(user=request.user, challenge=ch, **form.cleaned_data),
+        _("走访记录已保存。"),
+        "challenges:detail",
+        pk=pk,
+    )
 
 
 @login_required
@@ -206,9 +273,15 @@ def panel_draw(request, pk):
         messages.error(request, form_errors(form))
         return redirect("challenges:detail", pk=pk)
     d = form.cleaned_data
-    return attempt(request, lambda: services.draw_panel(user=request.user, challenge=ch, deadline=d["deadline"],
-                                                        size=d["size"], seed=d["seed"]),
-                   _("已抽取评审专家（有利益冲突的已回避）。"), "challenges:detail", pk=pk)
+    return attempt(
+        request,
+        lambda: services.draw_panel(
+            user=request.user, challenge=ch, deadline=d["deadline"], size=d["size"], seed=d["seed"]
+        ),
+        _("已抽取评审专家（有利益冲突的已回避）。"),
+        "challenges:detail",
+        pk=pk,
+    )
 
 
 @login_required
@@ -218,8 +291,13 @@ def panel_add(request, pk):
     ch = _challenge(request, pk)
     panel = get_object_or_404(ch.panels, pk=request.POST.get("panel"))
     expert = get_object_or_404(Expert, pk=request.POST.get("expert"))
-    return attempt(request, lambda: services.add_member(user=request.user, panel=panel, expert=expert),
-                   _("专家已加入评审组。"), "challenges:detail", pk=pk)
+    return attempt(
+        request,
+        lambda: services.add_member(user=request.user, panel=panel, expert=expert),
+        _("专家已加入评审组。"),
+        "challenges:detail",
+        pk=pk,
+    )
 
 
 @login_required
@@ -229,11 +307,20 @@ def panel_member(request, pk, member):
     ch = _challenge(request, pk)
     m = get_object_or_404(PanelMember.objects.select_related("expert", "panel"), pk=member, panel__challenge=ch)
     if request.POST.get("action") == "reissue":
-        return attempt(request, lambda: services.reissue_link(user=request.user, member=m),
-                       _("已重新生成评审链接，旧链接作废。"), "challenges:detail", pk=pk)
-    return attempt(request, lambda: services.remove_member(user=request.user, member=m,
-                                                           reason=request.POST.get("reason", "")),
-                   _("专家已退出评审组。"), "challenges:detail", pk=pk)
+        return attempt(
+            request,
+            lambda: services.reissue_link(user=request.user, member=m),
+            _("已重新生成评审链接，旧链接作废。"),
+            "challenges:detail",
+            pk=pk,
+        )
+    return attempt(
+        request,
+        lambda: services.remove_member(user=request.user, member=m, reason=request.POST.get("reason", "")),
+        _("专家已退出评审组。"),
+        "challenges:detail",
+        pk=pk,
+    )
 
 
 @login_required
@@ -241,8 +328,13 @@ def panel_member(request, pk, member):
 def finalise(request, pk):
     _bureau_only(request)
     ch = _challenge(request, pk)
-    return attempt(request, lambda: services.finalise_review(user=request.user, challenge=ch),
-                   _("已汇总定分：每支团队可在揭榜门户看到得分和评审意见。"), "challenges:detail", pk=pk)
+    return attempt(
+        request,
+        lambda: services.finalise_review(user=request.user, challenge=ch),
+        _("已汇总定分：每支团队可在揭榜门户看到得分和评审意见。"),
+        "challenges:detail",
+        pk=pk,
+    )
 
 
 @login_required
@@ -251,8 +343,13 @@ def select(request, pk):
     _bureau_only(request)
     ch = _challenge(request, pk)
     ids = [int(v) for v in request.POST.getlist("application") if v.isdigit()]
-    return attempt(request, lambda: services.select_teams(user=request.user, challenge=ch, application_ids=ids),
-                   _("已确定拟立项团队。"), "challenges:detail", pk=pk)
+    return attempt(
+        request,
+        lambda: services.select_teams(user=request.user, challenge=ch, application_ids=ids),
+        _("已确定拟立项团队。"),
+        "challenges:detail",
+        pk=pk,
+    )
 
 
 @login_required
@@ -261,10 +358,15 @@ def eligibility(request, pk, app):
     _bureau_only(request)
     ch = _challenge(request, pk)
     a = get_object_or_404(ch.applications, pk=app)
-    return attempt(request, lambda: services.confirm_eligibility(user=request.user, application=a,
-                                                                 outcome=request.POST.get("outcome", ""),
-                                                                 note=request.POST.get("note", "")),
-                   _("已核实申报资格。"), "challenges:detail", pk=pk)
+    return attempt(
+        request,
+        lambda: services.confirm_eligibility(
+            user=request.user, application=a, outcome=request.POST.get("outcome", ""), note=request.POST.get("note", "")
+        ),
+        _("已核实申报资格。"),
+        "challenges:detail",
+        pk=pk,
+    )
 
 
 @login_required
@@ -273,9 +375,13 @@ def answer(request, pk, objection):
     _bureau_only(request)
     ch = _challenge(request, pk)
     o = get_object_or_404(Objection, pk=objection, challenge=ch)
-    return attempt(request, lambda: services.answer_objection(user=request.user, objection=o,
-                                                              answer=request.POST.get("text", "")),
-                   _("已答复异议。"), "challenges:detail", pk=pk)
+    return attempt(
+        request,
+        lambda: services.answer_objection(user=request.user, objection=o, answer=request.POST.get("text", "")),
+        _("已答复异议。"),
+        "challenges:detail",
+        pk=pk,
+    )
 
 
 @login_required
@@ -288,8 +394,13 @@ def contract(request, pk, app):
     if not form.is_valid():
         messages.error(request, form_errors(form))
         return redirect("challenges:detail", pk=pk)
-    return attempt(request, lambda: services.sign_contract(user=request.user, team=a, **form.cleaned_data),
-                   _("合同已登记，首期资金已承诺。"), "challenges:detail", pk=pk)
+    return attempt(
+        request,
+        lambda: services.sign_contract(user=request.user, team=a, **form.cleaned_data),
+        _("合同已登记，首期资金已承诺。"),
+        "challenges:detail",
+        pk=pk,
+    )
 
 
 @login_required
@@ -306,9 +417,13 @@ def tranche(request, pk):
     d = form.cleaned_data
     team = ch.applications.get(pk=d["team"])
     milestone = ch.milestones.get(pk=d["milestone"]) if d["milestone"] else None
-    return attempt(request, lambda: services.commit(user=request.user, team=team, amount=d["amount"],
-                                                    milestone=milestone, on=d["on"]),
-                   _("已承诺新一期资金。"), "challenges:detail", pk=pk)
+    return attempt(
+        request,
+        lambda: services.commit(user=request.user, team=team, amount=d["amount"], milestone=milestone, on=d["on"]),
+        _("已承诺新一期资金。"),
+        "challenges:detail",
+        pk=pk,
+    )
 
 
 @login_required
@@ -317,9 +432,15 @@ def concentrate(request, pk):
     _bureau_only(request)
     ch = _challenge(request, pk)
     milestone = ch.milestones.filter(pk=request.POST.get("milestone") or 0).first()
-    return attempt(request, lambda: services.concentrate(user=request.user, challenge=ch, milestone=milestone,
-                                                         amount=request.POST.get("amount", "")),
-                   _("后续资金已向在赛团队集中。"), "challenges:detail", pk=pk)
+    return attempt(
+        request,
+        lambda: services.concentrate(
+            user=request.user, challenge=ch, milestone=milestone, amount=request.POST.get("amount", "")
+        ),
+        _("后续资金已向在赛团队集中。"),
+        "challenges:detail",
+        pk=pk,
+    )
 
 
 @login_required
@@ -332,8 +453,13 @@ def decide_report(request, pk, report):
     if not form.is_valid():
         messages.error(request, form_errors(form))
         return redirect("challenges:detail", pk=pk)
-    return attempt(request, lambda: services.decide_report(user=request.user, report=r, **form.cleaned_data),
-                   _("里程碑审核已记录。"), "challenges:detail", pk=pk)
+    return attempt(
+        request,
+        lambda: services.decide_report(user=request.user, report=r, **form.cleaned_data),
+        _("里程碑审核已记录。"),
+        "challenges:detail",
+        pk=pk,
+    )
 
 
 def _experts_with_conflicts(ch, teams) -> list[Expert]:
@@ -363,23 +489,36 @@ def race_review(request, pk):
     teams = list(ch.applications.filter(status=Application.Status.RACING).order_by("pk"))
     reviewed = set(ch.race_reviews.values_list("milestone_id", flat=True))
     milestones = [m for m in ch.milestones.all() if m.pk not in reviewed]
-    chosen = ch.milestones.filter(pk=request.GET.get("milestone") or request.POST.get("milestone") or 0).first() \
-        or (milestones[0] if milestones else None)
+    chosen = ch.milestones.filter(pk=request.GET.get("milestone") or request.POST.get("milestone") or 0).first() or (
+        milestones[0] if milestones else None
+    )
     reports_by = {r.application_id: r for r in MilestoneReport.objects.filter(milestone=chosen, application__in=teams)}
     if request.method == "POST" and chosen is not None:
-        decisions = {t.pk: {"decision": request.POST.get(f"d-{t.pk}-decision", ""),
-                            "score": request.POST.get(f"d-{t.pk}-score", ""),
-                            "reason": request.POST.get(f"d-{t.pk}-reason", ""),
-                            "merged_into": request.POST.get(f"d-{t.pk}-merged_into", "")} for t in teams}
+        decisions = {
+            t.pk: {
+                "decision": request.POST.get(f"d-{t.pk}-decision", ""),
+                "score": request.POST.get(f"d-{t.pk}-score", ""),
+                "reason": request.POST.get(f"d-{t.pk}-reason", ""),
+                "merged_into": request.POST.get(f"d-{t.pk}-merged_into", ""),
+            }
+            for t in teams
+        }
         try:
             held_on = dt.date.fromisoformat(request.POST.get("held_on", ""))
         except ValueError:
             messages.error(request, _("请填写评审日期"))
         else:
             try:
-                services.race_review(user=request.user, challenge=ch, milestone=chosen, held_on=held_on,
-                                     experts=_expert_choices(request), staff=request.POST.get("staff", ""),
-                                     note=request.POST.get("note", ""), decisions=decisions)
+                services.race_review(
+                    user=request.user,
+                    challenge=ch,
+                    milestone=chosen,
+                    held_on=held_on,
+                    experts=_expert_choices(request),
+                    staff=request.POST.get("staff", ""),
+                    note=request.POST.get("note", ""),
+                    decisions=decisions,
+                )
             except ValidationError as exc:
                 messages.error(request, errors(exc))
             else:
@@ -388,11 +527,19 @@ def race_review(request, pk):
     for t in teams:
         t.report = reports_by.get(t.pk)
         t.posted = {k: request.POST.get(f"d-{t.pk}-{k}", "") for k in ("decision", "score", "reason", "merged_into")}
-    return render(request, "challenges/race_review.html", {
-        "ch": ch, "teams": teams, "milestones": milestones, "chosen": chosen,
-        "experts": _experts_with_conflicts(ch, teams),
-        "picked": {int(v) for v in request.POST.getlist("experts") if v.isdigit()},
-        "held_on": request.POST.get("held_on") or timezone.localdate().isoformat()})
+    return render(
+        request,
+        "challenges/race_review.html",
+        {
+            "ch": ch,
+            "teams": teams,
+            "milestones": milestones,
+            "chosen": chosen,
+            "experts": _experts_with_conflicts(ch, teams),
+            "picked": {int(v) for v in request.POST.getlist("experts") if v.isdigit()},
+            "held_on": request.POST.get("held_on") or timezone.localdate().isoformat(),
+        },
+    )
 
 
 @login_required
@@ -405,8 +552,14 @@ def acceptance(request, pk, app):
         measured = {i.code: request.POST.get(f"m-{i.code}", "") for i in indicators}
         try:
             held_on = dt.date.fromisoformat(request.POST.get("held_on", ""))
-            result = services.record_acceptance(user=request.user, team=team, held_on=held_on, measured=measured,
-                                                experts=_expert_choices(request), note=request.POST.get("note", ""))
+            result = services.record_acceptance(
+                user=request.user,
+                team=team,
+                held_on=held_on,
+                measured=measured,
+                experts=_expert_choices(request),
+                note=request.POST.get("note", ""),
+            )
         except ValueError:
             messages.error(request, _("请填写验收日期"))
         except ValidationError as exc:
@@ -416,24 +569,38 @@ def acceptance(request, pk, app):
             return redirect("challenges:detail", pk=pk)
     for i in indicators:
         i.posted = request.POST.get(f"m-{i.code}", "")
-    return render(request, "challenges/acceptance.html", {
-        "ch": ch, "team": team, "indicators": indicators, "experts": _experts_with_conflicts(ch, [team]),
-        "picked": {int(v) for v in request.POST.getlist("experts") if v.isdigit()},
-        "held_on": request.POST.get("held_on") or timezone.localdate().isoformat()})
+    return render(
+        request,
+        "challenges/acceptance.html",
+        {
+            "ch": ch,
+            "team": team,
+            "indicators": indicators,
+            "experts": _experts_with_conflicts(ch, [team]),
+            "picked": {int(v) for v in request.POST.getlist("experts") if v.isdigit()},
+            "held_on": request.POST.get("held_on") or timezone.localdate().isoformat(),
+        },
+    )
 
 
 @login_required
 @require_POST
 def spending(request, pk):
     ch = _challenge(request, pk)
-    deny_unless(selectors.is_bureau(request.user) or services.is_issuer(request.user, ch),
-                _("只有发榜企业可以登记实际支出"))
+    deny_unless(
+        selectors.is_bureau(request.user) or services.is_issuer(request.user, ch), _("只有发榜企业可以登记实际支出")
+    )
     form = SpendingForm(request.POST, request.FILES)
     if not form.is_valid():
         messages.error(request, form_errors(form))
         return redirect("challenges:detail", pk=pk)
-    return attempt(request, lambda: services.record_spending(user=request.user, challenge=ch, **form.cleaned_data),
-                   _("实际支出已登记，待科技局核验。"), "challenges:detail", pk=pk)
+    return attempt(
+        request,
+        lambda: services.record_spending(user=request.user, challenge=ch, **form.cleaned_data),
+        _("实际支出已登记，待科技局核验。"),
+        "challenges:detail",
+        pk=pk,
+    )
 
 
 @login_required
@@ -442,10 +609,15 @@ def verify(request, pk, item):
     _bureau_only(request)
     ch = _challenge(request, pk)
     s = get_object_or_404(ch.spending, pk=item)
-    return attempt(request, lambda: services.verify_spending(user=request.user, spending=s,
-                                                             ok=request.POST.get("ok") == "1",
-                                                             note=request.POST.get("note", "")),
-                   _("核验结果已记录。"), "challenges:detail", pk=pk)
+    return attempt(
+        request,
+        lambda: services.verify_spending(
+            user=request.user, spending=s, ok=request.POST.get("ok") == "1", note=request.POST.get("note", "")
+        ),
+        _("核验结果已记录。"),
+        "challenges:detail",
+        pk=pk,
+    )
 
 
 def _file(field, name: str):
@@ -475,8 +647,13 @@ def report_file(request, report):
 def subsidy(request, pk):
     _bureau_only(request)
     ch = _challenge(request, pk)
-    return attempt(request, lambda: services.compute_subsidy(user=request.user, challenge=ch),
-                   _("积分补助已核定，可纳入拨付批次。"), "challenges:detail", pk=pk)
+    return attempt(
+        request,
+        lambda: services.compute_subsidy(user=request.user, challenge=ch),
+        _("积分补助已核定，可纳入拨付批次。"),
+        "challenges:detail",
+        pk=pk,
+    )
 
 
 @login_required
@@ -484,6 +661,10 @@ def subsidy(request, pk):
 def results(request, pk):
     _bureau_only(request)
     ch = _challenge(request, pk)
-    return attempt(request, lambda: services.publish_results(user=request.user, challenge=ch,
-                                                             summary=request.POST.get("text", "")),
-                   _("成果摘要已公开。"), "challenges:detail", pk=pk)
+    return attempt(
+        request,
+        lambda: services.publish_results(user=request.user, challenge=ch, summary=request.POST.get("text", "")),
+        _("成果摘要已公开。"),
+        "challenges:detail",
+        pk=pk,
+    )

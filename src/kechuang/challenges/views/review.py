@@ -17,8 +17,7 @@ from .common import errors
 
 
 def _criteria(challenge):
-    return (challenge.review_params or {}).get("criteria") or rule("expert_review", timezone.localdate())[1][
-        "criteria"]
+    return (challenge.review_params or {}).get("criteria") or rule("expert_review", timezone.localdate())[1]["criteria"]
 
 
 def review(request, token):
@@ -30,9 +29,20 @@ def review(request, token):
     for a in apps:
         a.my_score = scores.get(a.pk)
         a.values = [(c, (a.my_score.sheet.get(c["code"]) if a.my_score else "")) for c in criteria]
-    return render(request, "challenges/review.html", {
-        "member": member, "ch": ch, "apps": apps, "criteria": criteria, "token": token,
-        "indicators": ch.indicators.all(), "done": len(scores), "closed": bool(ch.review_finalised_on)})
+    return render(
+        request,
+        "challenges/review.html",
+        {
+            "member": member,
+            "ch": ch,
+            "apps": apps,
+            "criteria": criteria,
+            "token": token,
+            "indicators": ch.indicators.all(),
+            "done": len(scores),
+            "closed": bool(ch.review_finalised_on),
+        },
+    )
 
 
 @require_POST
@@ -41,8 +51,9 @@ def review_score(request, token, app):
     application = get_object_or_404(member.panel.challenge.applications, pk=app)
     sheet = {c["code"]: request.POST.get(f"s-{c['code']}", "").strip() for c in _criteria(member.panel.challenge)}
     try:
-        services.submit_score(member=member, application=application, sheet=sheet,
-                              comment=request.POST.get("comment", ""))
+        services.submit_score(
+            member=member, application=application, sheet=sheet, comment=request.POST.get("comment", "")
+        )
     except ValidationError as exc:
         messages.error(request, f"{application.team_name}：{errors(exc)}")
     else:
@@ -54,9 +65,12 @@ def review_score(request, token, app):
 def review_conflict(request, token):
     member = tokens.member_for(token, timezone.localdate())
     try:
-        services.declare_conflict(expert=member.expert, member=member,
-                                  organisation=request.POST.get("organisation", ""),
-                                  reason=request.POST.get("reason", ""))
+        services.declare_conflict(
+            expert=member.expert,
+            member=member,
+            organisation=request.POST.get("organisation", ""),
+            reason=request.POST.get("reason", ""),
+        )
     except (ValidationError, PermissionDenied) as exc:
         messages.error(request, errors(exc) if isinstance(exc, ValidationError) else str(exc))
         return redirect("challenges:review", token=token)

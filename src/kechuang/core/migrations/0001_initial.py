@@ -8,7 +8,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -17,68 +16,92 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Industry',
+            name="Industry",
             fields=[
-                ('code', models.CharField(max_length=4, primary_key=True, serialize=False, verbose_name='行业代码')),
-                ('name', models.CharField(max_length=128, verbose_name='名称')),
-                ('level', models.PositiveSmallIntegerField(help_text='1 门类, 2 大类, 3 中类, 4 小类', verbose_name='级别')),
-                ('section', models.CharField(db_index=True, default='', max_length=1, verbose_name='门类')),
+                ("code", models.CharField(max_length=4, primary_key=True, serialize=False, verbose_name="行业代码")),
+                ("name", models.CharField(max_length=128, verbose_name="名称")),
+                (
+                    "level",
+                    models.PositiveSmallIntegerField(help_text="1 门类, 2 大类, 3 中类, 4 小类", verbose_name="级别"),
+                ),
+                ("section", models.CharField(db_index=True, default="", max_length=1, verbose_name="门类")),
             ],
             options={
-                'verbose_name': '国民经济行业',
-                'verbose_name_plural': '国民经济行业',
-                'ordering': ['code'],
+                "verbose_name": "国民经济行业",
+                "verbose_name_plural": "国民经济行业",
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='Job',
+            name="Job",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('kind', models.CharField(max_length=64, verbose_name='类型')),
-                ('title', models.CharField(max_length=200, verbose_name='标题')),
-                ('status', models.CharField(choices=[('queued', '排队中'), ('running', '运行中'), ('done', '已完成'), ('failed', '失败')], default='queued', max_length=16, verbose_name='状态')),
-                ('done', models.PositiveIntegerField(default=0, verbose_name='已处理')),
-                ('total', models.PositiveIntegerField(default=0, verbose_name='总数')),
-                ('message', models.CharField(blank=True, max_length=500, verbose_name='消息')),
-                ('result', models.JSONField(blank=True, default=dict, verbose_name='结果')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
+                ("id", models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
+                ("kind", models.CharField(max_length=64, verbose_name="类型")),
+                ("title", models.CharField(max_length=200, verbose_name="标题")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("queued", "排队中"), ("running", "运行中"), ("done", "已完成"), ("failed", "失败")],
+                        default="queued",
+                        max_length=16,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("done", models.PositiveIntegerField(default=0, verbose_name="已处理")),
+                ("total", models.PositiveIntegerField(default=0, verbose_name="总数")),
+                ("message", models.CharField(blank=True, max_length=500, verbose_name="消息")),
+                ("result", models.JSONField(blank=True, default=dict, verbose_name="结果")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
             ],
             options={
-                'verbose_name': '后台任务',
-                'verbose_name_plural': '后台任务',
-                'ordering': ['-created_at'],
+                "verbose_name": "后台任务",
+                "verbose_name_plural": "后台任务",
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='Region',
+            name="Region",
             fields=[
-                ('code', models.CharField(max_length=6, primary_key=True, serialize=False, verbose_name='行政区划代码')),
-                ('name', models.CharField(max_length=64, verbose_name='名称')),
-                ('level', models.PositiveSmallIntegerField(help_text='1 省, 2 市, 3 县区', verbose_name='级别')),
+                (
+                    "code",
+                    models.CharField(max_length=6, primary_key=True, serialize=False, verbose_name="行政区划代码"),
+                ),
+                ("name", models.CharField(max_length=64, verbose_name="名称")),
+                ("level", models.PositiveSmallIntegerField(help_text="1 省, 2 市, 3 县区", verbose_name="级别")),
             ],
             options={
-                'verbose_name': '行政区划',
-                'verbose_name_plural': '行政区划',
-                'ordering': ['code'],
+                "verbose_name": "行政区划",
+                "verbose_name_plural": "行政区划",
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='AuditEvent',
+            name="AuditEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='时间')),
-                ('action', models.CharField(max_length=64, verbose_name='操作')),
-                ('object_type', models.CharField(max_length=64, verbose_name='对象类型')),
-                ('object_id', models.CharField(max_length=64, verbose_name='对象')),
-                ('changes', models.JSONField(blank=True, default=dict, verbose_name='变更')),
-                ('note', models.CharField(blank=True, max_length=500, verbose_name='说明')),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='操作人')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("at", models.DateTimeField(auto_now_add=True, db_index=True, verbose_name="时间")),
+                ("action", models.CharField(max_length=64, verbose_name="操作")),
+                ("object_type", models.CharField(max_length=64, verbose_name="对象类型")),
+                ("object_id", models.CharField(max_length=64, verbose_name="对象")),
+                ("changes", models.JSONField(blank=True, default=dict, verbose_name="变更")),
+                ("note", models.CharField(blank=True, max_length=500, verbose_name="说明")),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="操作人",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '审计记录',
-                'verbose_name_plural': '审计记录',
-                'ordering': ['-at', '-id'],
+                "verbose_name": "审计记录",
+                "verbose_name_plural": "审计记录",
+                "ordering": ["-at", "-id"],
             },
         ),
     ]

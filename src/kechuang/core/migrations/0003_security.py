@@ -59,60 +59,73 @@ def append_only(apps, schema_editor):
 
 def drop_append_only(apps, schema_editor):
     sql = {"postgresql": PG_DROP, "sqlite": "DROP TRIGGER IF EXISTS core_auditevent_no_update"}.get(
-        schema_editor.connection.vendor)
+        schema_editor.connection.vendor
+    )
     if sql:
         with schema_editor.connection.cursor() as cursor:
             cursor.execute(sql)
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0002_initial'),
-        ('accounts', '0003_security'),
-        ('enterprises', '0002_list_indexes'),
+        ("core", "0002_initial"),
+        ("accounts", "0003_security"),
+        ("enterprises", "0002_list_indexes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='auditevent',
-            name='actor_name',
-            field=models.CharField(blank=True, max_length=150, verbose_name='操作人账号'),
+            model_name="auditevent",
+            name="actor_name",
+            field=models.CharField(blank=True, max_length=150, verbose_name="操作人账号"),
         ),
         migrations.AddField(
-            model_name='auditevent',
-            name='address',
-            field=models.GenericIPAddressField(blank=True, null=True, verbose_name='来源地址'),
+            model_name="auditevent",
+            name="address",
+            field=models.GenericIPAddressField(blank=True, null=True, verbose_name="来源地址"),
         ),
         migrations.AddField(
-            model_name='auditevent',
-            name='hash',
+            model_name="auditevent",
+            name="hash",
             field=models.CharField(blank=True, editable=False, max_length=64),
         ),
         migrations.AddField(
-            model_name='auditevent',
-            name='prev_hash',
+            model_name="auditevent",
+            name="prev_hash",
             field=models.CharField(blank=True, editable=False, max_length=64),
         ),
         migrations.AlterField(
-            model_name='auditevent',
-            name='actor',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='操作人'),
+            model_name="auditevent",
+            name="actor",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="操作人",
+            ),
         ),
         migrations.AlterField(
-            model_name='auditevent',
-            name='at',
-            field=models.DateTimeField(db_index=True, verbose_name='时间'),
+            model_name="auditevent",
+            name="at",
+            field=models.DateTimeField(db_index=True, verbose_name="时间"),
         ),
         migrations.AlterField(
-            model_name='auditevent',
-            name='enterprise',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='audit_events', to='enterprises.enterprise'),
+            model_name="auditevent",
+            name="enterprise",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="audit_events",
+                to="enterprises.enterprise",
+            ),
         ),
         migrations.AddIndex(
-            model_name='auditevent',
-            index=models.Index(fields=['action', '-at'], name='core_audite_action_93ced4_idx'),
+            model_name="auditevent",
+            index=models.Index(fields=["action", "-at"], name="core_audite_action_93ced4_idx"),
         ),
         migrations.RunPython(seal_existing, migrations.RunPython.noop),
         migrations.RunPython(append_only, drop_append_only),

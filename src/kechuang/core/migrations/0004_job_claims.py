@@ -5,40 +5,39 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0003_security'),
+        ("core", "0003_security"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='job',
-            name='attempts',
-            field=models.PositiveSmallIntegerField(default=0, verbose_name='尝试次数'),
+            model_name="job",
+            name="attempts",
+            field=models.PositiveSmallIntegerField(default=0, verbose_name="尝试次数"),
         ),
         migrations.AddField(
-            model_name='job',
-            name='func',
+            model_name="job",
+            name="func",
             field=models.CharField(blank=True, max_length=200),
         ),
         migrations.AddField(
-            model_name='job',
-            name='heartbeat_at',
+            model_name="job",
+            name="heartbeat_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='job',
-            name='kwargs',
+            model_name="job",
+            name="kwargs",
             field=models.JSONField(blank=True, default=dict),
         ),
         migrations.AddField(
-            model_name='job',
-            name='worker',
+            model_name="job",
+            name="worker",
             field=models.CharField(blank=True, max_length=100),
         ),
         migrations.AddIndex(
-            model_name='job',
-            index=models.Index(fields=['status', 'heartbeat_at'], name='core_job_stalled_idx'),
+            model_name="job",
+            index=models.Index(fields=["status", "heartbeat_at"], name="core_job_stalled_idx"),
         ),
     ]

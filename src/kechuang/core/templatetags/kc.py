@@ -13,7 +13,6 @@ register = template.Library()
 UNKNOWN = "—"
 
 
-
 @register.filter
 def wan(value):
     """万元 amount for display: 亿元 above 10,000万."""

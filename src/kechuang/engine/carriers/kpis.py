@@ -37,8 +37,15 @@ UNIT_TEXT = {"count": "", "wan": " 万元"}
 KPI_SCHEMA = {"carrier_id": pl.Int64, "month": pl.Date, **{m: pl.Float64 for m in METRICS}}
 REGISTRY_MONTHLY_SCHEMA = {"carrier_id": pl.Int64, "month": pl.Date, "firms_signed": pl.Float64}
 REGISTRY_ANNUAL_SCHEMA = {"carrier_id": pl.Int64, "year": pl.Int64, **{m: pl.Float64 for m in ANNUAL_REGISTRY}}
-FLAG_SCHEMA = {"carrier_id": pl.Int64, "month": pl.Date, "metric": pl.Utf8, "kind": pl.Utf8,
-               "value": pl.Float64, "reference": pl.Float64, "message": pl.Utf8}
+FLAG_SCHEMA = {
+    "carrier_id": pl.Int64,
+    "month": pl.Date,
+    "metric": pl.Utf8,
+    "kind": pl.Utf8,
+    "value": pl.Float64,
+    "reference": pl.Float64,
+    "message": pl.Utf8,
+}
 KIND_LABELS = {"jump": "超出自身历史波动", "registry": "与企业库数据不一致"}
 
 
@@ -62,23 +69,31 @@ def _month_index(col: str = "month") -> pl.Expr:
 
 def _long(kpis: pl.DataFrame) -> pl.DataFrame:
     present = [m for m in METRICS if m in kpis.columns]
-    return (kpis.select("carrier_id", "month", *present)
-            .unpivot(index=["carrier_id", "month"], on=present, variable_name="metric", value_name="value")
-            .filter(pl.col("value").is_not_null())
-            .with_columns(_month_index().alias("mi")))
+    return (
+        kpis.select("carrier_id", "month", *present)
+        .unpivot(index=["carrier_id", "month"], on=present, variable_name="metric", value_name="value")
+        .filter(pl.col("value").is_not_null())
+        .with_columns(_month_index().alias("mi"))
+    )
 
 
 def _jumps(long: pl.DataFrame, params: Mapping) -> pl.DataFrame:
     n, factor = int(params["history_months"]), float(params["jump_factor"])
     hist = long.select("carrier_id", "metric", pl.col("mi").alias("hmi"), pl.col("value").alias("hv"))
-    stats = (long.join(hist, on=["carrier_id", "metric"])
-             .filter((pl.col("hmi") < pl.col("mi")) & (pl.col("hmi") >= pl.col("mi") - n))
-             .group_by("carrier_id", "metric", "mi")
-             .agg(pl.col("hv").median().alias("median"), pl.len().alias("known")))
+    stats = (
+        long.join(hist, on=["carrier_id", "metric"])
+        .filter((pl.col("hmi") < pl.col("mi")) & (pl.col("hmi") >= pl.col("mi") - n))
+        .group_by("carrier_id", "metric", "mi")
+        .agg(pl.col("hv").median().alias("median"), pl.len().alias("known"))
+    )
     frame = long.join(stats, on=["carrier_id", "metric", "mi"], how="inner").filter(
-        (pl.col("known") >= int(params["min_history"])) & (pl.col("median") > 0))
-    min_change = pl.when(pl.col("metric").is_in([m for m, (_, u) in METRICS.items() if u == "wan"])).then(
-        pl.lit(float(params["min_change_wan"]))).otherwise(pl.lit(float(params["min_change_count"])))
+        (pl.col("known") >= int(params["min_history"])) & (pl.col("median") > 0)
+    )
+    min_change = (
+        pl.when(pl.col("metric").is_in([m for m, (_, u) in METRICS.items() if u == "wan"]))
+        .then(pl.lit(float(params["min_change_wan"])))
+        .otherwise(pl.lit(float(params["min_change_count"])))
+    )
     up = pl.col("value") > pl.col("median") * factor
     down = pl.col("value") < pl.col("median") / factor
     frame = frame.filter((up | down) & ((pl.col("value") - pl.col("median")).abs() >= min_change))
@@ -87,14 +102,26 @@ def _jumps(long: pl.DataFrame, params: Mapping) -> pl.DataFrame:
         label = METRICS[r["metric"]][0]
         value, median = r["value"], r["median"]
         if value > median:
-            how = (f"是此前 {n} 个月中位数 {_sp(amount(r['metric'], median))}的 {value / median:.1f} 倍"
-                   f"（超过 {factor:g} 倍即提示）")
+            how = (
+                f"是此前 {n} 个月中位数 {_sp(amount(r['metric'], median))}的 {value / median:.1f} 倍"
+                f"（超过 {factor:g} 倍即提示）"
+            )
         else:
-            how = (f"仅为此前 {n} 个月中位数 {_sp(amount(r['metric'], median))}的 {value / median:.0%}"
-                   f"（不足 1/{factor:g} 即提示）")
-        rows.append({"carrier_id": r["carrier_id"], "month": r["month"], "metric": r["metric"], "kind": "jump",
-                     "value": value, "reference": median,
-                     "message": f"{label} {amount(r['metric'], value)}，{how}"})
+            how = (
+                f"仅为此前 {n} 个月中位数 {_sp(amount(r['metric'], median))}的 {value / median:.0%}"
+                f"（不足 1/{factor:g} 即提示）"
+            )
+        rows.append(
+            {
+                "carrier_id": r["carrier_id"],
+                "month": r["month"],
+                "metric": r["metric"],
+                "kind": "jump",
+                "value": value,
+                "reference": median,
+                "message": f"{label} {amount(r['metric'], value)}，{how}",
+            }
+        )
     return pl.DataFrame(rows, schema=FLAG_SCHEMA)
 
 
@@ -102,15 +129,28 @@ def _registry_monthly(kpis: pl.DataFrame, registry: pl.DataFrame, params: Mappin
     if "firms_signed" not in kpis.columns or registry.is_empty():
         return pl.DataFrame(schema=FLAG_SCHEMA)
     tol = float(params["signed_tolerance"])
-    joined = kpis.select("carrier_id", "month", "firms_signed").filter(pl.col("firms_signed").is_not_null()).join(
-        registry.select("carrier_id", "month", pl.col("firms_signed").alias("reg")), on=["carrier_id", "month"])
+    joined = (
+        kpis.select("carrier_id", "month", "firms_signed")
+        .filter(pl.col("firms_signed").is_not_null())
+        .join(registry.select("carrier_id", "month", pl.col("firms_signed").alias("reg")), on=["carrier_id", "month"])
+    )
     joined = joined.filter((pl.col("firms_signed") - pl.col("reg")).abs() > tol)
-    rows = [{"carrier_id": r["carrier_id"], "month": r["month"], "metric": "firms_signed", "kind": "registry",
-             "value": r["firms_signed"], "reference": r["reg"],
-             "message": (f"新签约入驻企业 {r['firms_signed']:,.0f} 家，"
-                         f"企业库记录本月开始入驻 {r['reg']:,.0f} 家（含团队），"
-                         f"相差 {abs(r['firms_signed'] - r['reg']):,.0f} 家（容差 {tol:g} 家）")}
-            for r in joined.sort("carrier_id", "month").iter_rows(named=True)]
+    rows = [
+        {
+            "carrier_id": r["carrier_id"],
+            "month": r["month"],
+            "metric": "firms_signed",
+            "kind": "registry",
+            "value": r["firms_signed"],
+            "reference": r["reg"],
+            "message": (
+                f"新签约入驻企业 {r['firms_signed']:,.0f} 家，"
+                f"企业库记录本月开始入驻 {r['reg']:,.0f} 家（含团队），"
+                f"相差 {abs(r['firms_signed'] - r['reg']):,.0f} 家（容差 {tol:g} 家）"
+            ),
+        }
+        for r in joined.sort("carrier_id", "month").iter_rows(named=True)
+    ]
     return pl.DataFrame(rows, schema=FLAG_SCHEMA)
 
 
@@ -120,32 +160,49 @@ def _registry_annual(kpis: pl.DataFrame, registry: pl.DataFrame, params: Mapping
     for metric in ANNUAL_REGISTRY:
         if metric not in kpis.columns or metric not in registry.columns:
             continue
-        sums = (kpis.filter(pl.col(metric).is_not_null())
-                .group_by("carrier_id", pl.col("month").dt.year().cast(pl.Int64).alias("year"))
-                .agg(pl.col(metric).sum().alias("reported"), pl.col("month").n_unique().alias("months"))
-                .filter(pl.col("months") == 12))
-        joined = sums.join(registry.select("carrier_id", "year", pl.col(metric).alias("reg")),
-                           on=["carrier_id", "year"]).filter(pl.col("reg").is_not_null() & (pl.col("reg") > 0))
+        sums = (
+            kpis.filter(pl.col(metric).is_not_null())
+            .group_by("carrier_id", pl.col("month").dt.year().cast(pl.Int64).alias("year"))
+            .agg(pl.col(metric).sum().alias("reported"), pl.col("month").n_unique().alias("months"))
+            .filter(pl.col("months") == 12)
+        )
+        joined = sums.join(
+            registry.select("carrier_id", "year", pl.col(metric).alias("reg")), on=["carrier_id", "year"]
+        ).filter(pl.col("reg").is_not_null() & (pl.col("reg") > 0))
         joined = joined.with_columns(((pl.col("reported") - pl.col("reg")).abs() / pl.col("reg")).alias("diff"))
         for r in joined.filter(pl.col("diff") > tol).sort("carrier_id", "year").iter_rows(named=True):
             label = METRICS[metric][0]
-            rows.append({
-                "carrier_id": r["carrier_id"], "month": dt.date(r["year"], 12, 1), "metric": metric,
-                "kind": "registry", "value": r["reported"], "reference": r["reg"],
-                "message": (f"{r['year']} 年各月{label}合计 {amount(metric, r['reported'])}，企业库中在驻企业 "
-                            f"{r['year']} 年度合计 {amount(metric, r['reg'])}，相差 {r['diff']:.0%}（容差 {tol:.0%}）"),
-            })
+            rows.append(
+                {
+                    "carrier_id": r["carrier_id"],
+                    "month": dt.date(r["year"], 12, 1),
+                    "metric": metric,
+                    "kind": "registry",
+                    "value": r["reported"],
+                    "reference": r["reg"],
+                    "message": (
+                        f"{r['year']} 年各月{label}合计 {amount(metric, r['reported'])}，企业库中在驻企业 "
+                        f"{r['year']} 年度合计 {amount(metric, r['reg'])}，相差 {r['diff']:.0%}（容差 {tol:.0%}）"
+                    ),
+                }
+            )
     return pl.DataFrame(rows, schema=FLAG_SCHEMA)
 
 
-def check(kpis: pl.DataFrame, registry_monthly: pl.DataFrame, registry_annual: pl.DataFrame,
-          params: Mapping) -> pl.DataFrame:
+def check(
+    kpis: pl.DataFrame, registry_monthly: pl.DataFrame, registry_annual: pl.DataFrame, params: Mapping
+) -> pl.DataFrame:
     """Every flag on the given KPI rows: (carrier_id, month, metric, kind, value, reference, message)."""
     kpis = kpis.cast({k: v for k, v in KPI_SCHEMA.items() if k in kpis.columns})
     registry_monthly = registry_monthly.cast(
-        {k: v for k, v in REGISTRY_MONTHLY_SCHEMA.items() if k in registry_monthly.columns})
+        {k: v for k, v in REGISTRY_MONTHLY_SCHEMA.items() if k in registry_monthly.columns}
+    )
     registry_annual = registry_annual.cast(
-        {k: v for k, v in REGISTRY_ANNUAL_SCHEMA.items() if k in registry_annual.columns})
-    parts = [_jumps(_long(kpis), params), _registry_monthly(kpis, registry_monthly, params),
-             _registry_annual(kpis, registry_annual, params)]
+        {k: v for k, v in REGISTRY_ANNUAL_SCHEMA.items() if k in registry_annual.columns}
+    )
+    parts = [
+        _jumps(_long(kpis), params),
+        _registry_monthly(kpis, registry_monthly, params),
+        _registry_annual(kpis, registry_annual, params),
+    ]
     return pl.concat(parts).sort("carrier_id", "month", "metric", "kind")

@@ -33,8 +33,7 @@ def rank(kpis: pl.DataFrame, flagged: pl.DataFrame, params: Mapping) -> pl.DataF
     kpis = kpis.cast({k: v for k, v in INPUT_SCHEMA.items() if k in kpis.columns})
     w = weights(params)
     score_flagged = bool(params.get("score_flagged", False))
-    flags = {(c, m) for c, m in flagged.select("carrier_id", "metric").iter_rows()} if not flagged.is_empty() \
-        else set()
+    flags = {(c, m) for c, m in flagged.select("carrier_id", "metric").iter_rows()} if not flagged.is_empty() else set()
     frame = kpis
     for m in w:
         if m not in frame.columns:
@@ -42,12 +41,17 @@ def rank(kpis: pl.DataFrame, flagged: pl.DataFrame, params: Mapping) -> pl.DataF
         ids = sorted(c for c, metric in flags if metric == m)
         frame = frame.with_columns(pl.col("carrier_id").is_in(ids).alias(f"f_{m}"))
         counted = pl.when(pl.col(m).is_not_null() & (score_flagged | ~pl.col(f"f_{m}"))).then(
-            pl.max_horizontal(pl.col(m), pl.lit(0.0)))
+            pl.max_horizontal(pl.col(m), pl.lit(0.0))
+        )
         frame = frame.with_columns(counted.alias(f"v_{m}"))
         best = pl.col(f"v_{m}").max()
         frame = frame.with_columns(
-            pl.when(pl.col(f"v_{m}").is_null() | (best.fill_null(0) <= 0)).then(pl.lit(0.0))
-            .otherwise(pl.lit(w[m]) * pl.col(f"v_{m}") / best).round(4).alias(f"c_{m}"))
+            pl.when(pl.col(f"v_{m}").is_null() | (best.fill_null(0) <= 0))
+            .then(pl.lit(0.0))
+            .otherwise(pl.lit(w[m]) * pl.col(f"v_{m}") / best)
+            .round(4)
+            .alias(f"c_{m}")
+        )
     frame = frame.with_columns(pl.sum_horizontal([pl.col(f"c_{m}") for m in w]).round(2).alias("points"))
     frame = frame.with_columns(pl.col("points").rank("min", descending=True).cast(pl.Int64).alias("rank"))
     notes = []

@@ -16,14 +16,22 @@ from __future__ import annotations
 STAGES = ("nursery", "incubation", "acceleration", "landing")
 STAGE_LABELS = {"nursery": "苗圃", "incubation": "孵化", "acceleration": "加速", "landing": "产业落地"}
 ORIGINS = ("in_province", "out_of_province", "overseas", "none")
-ORIGIN_LABELS = {"in_province": "省内高校院所", "out_of_province": "省外高校院所", "overseas": "海外",
-                 "none": "非高校院所团队"}
+ORIGIN_LABELS = {
+    "in_province": "省内高校院所",
+    "out_of_province": "省外高校院所",
+    "overseas": "海外",
+    "none": "非高校院所团队",
+}
 IN_PROVINCE_ORIGINS = ("local_institution_team", "research_institute")
 OUT_OF_PROVINCE_ORIGINS = ("external_institution_team",)
 
 
-def origin_of(enterprise_origin: str | None = None, has_institution: bool = False,
-              institution_in_province: bool | None = None, overseas: bool = False) -> str | None:
+def origin_of(
+    enterprise_origin: str | None = None,
+    has_institution: bool = False,
+    institution_in_province: bool | None = None,
+    overseas: bool = False,
+) -> str | None:
     if overseas:
         return "overseas"
     if enterprise_origin in IN_PROVINCE_ORIGINS:

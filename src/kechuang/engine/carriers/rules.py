@@ -23,9 +23,12 @@ class TorchConditions(RuleDoc):
     applies_to: tuple[str, ...] = Field(min_length=1, title="适用的载体类型")
 
 
-RANKING_KIND = register(Kind("carrier_ranking", "载体月度排名方案", "carriers/ranking", RankingScheme,
-                             domain="产业链与载体"))
-KPI_KIND = register(Kind("carrier_kpi_checks", "载体月度指标核验规则", "carriers/kpi_checks", KpiCheckRules,
-                         domain="产业链与载体"))
-TORCH_KIND = register(Kind("torch_incubator", "科技企业孵化器评价指标", "carriers/torch", TorchConditions,
-                           domain="产业链与载体"))
+RANKING_KIND = register(
+    Kind("carrier_ranking", "载体月度排名方案", "carriers/ranking", RankingScheme, domain="产业链与载体")
+)
+KPI_KIND = register(
+    Kind("carrier_kpi_checks", "载体月度指标核验规则", "carriers/kpi_checks", KpiCheckRules, domain="产业链与载体")
+)
+TORCH_KIND = register(
+    Kind("torch_incubator", "科技企业孵化器评价指标", "carriers/torch", TorchConditions, domain="产业链与载体")
+)

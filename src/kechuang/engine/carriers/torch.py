@@ -48,32 +48,84 @@ def check(facts: Mapping, params: Mapping, as_of: dt.date) -> dict:
     patent_ok, ip_ok = _ge(patent, params["min_patent_share"]), _ge(ip, params["min_ip_share"])
     ip_outcome = True if (patent_ok or ip_ok) else (False if patent_ok is False and ip_ok is False else None)
     rows = [
-        ("operating_years", "运营年限", years, params["min_operating_years"], _ge(years, params["min_operating_years"]),
-         f"{_num(years, ' 年')}，要求运营满 {params['min_operating_years']:g} 年"),
-        ("area", "可自主支配的孵化场地面积", area, params["min_area_m2"], _ge(area, params["min_area_m2"]),
-         f"{_num(area, ' 平方米')}，要求不低于 {params['min_area_m2']:,.0f} 平方米"),
-        ("residents", "在孵企业数", residents, params["min_residents"], _ge(residents, params["min_residents"]),
-         f"{_num(residents, ' 家')}，要求不少于 {params['min_residents']:g} 家"),
-        ("density", "每千平方米在孵企业数", density, params["min_density"], _ge(density, params["min_density"]),
-         f"{_num(density)}，要求不少于 {params['min_density']:g} 家"),
-        ("graduated", "累计毕业企业数", facts.get("graduated"), params["min_graduated"],
-         _ge(facts.get("graduated"), params["min_graduated"]),
-         f"{_num(facts.get('graduated'), ' 家')}，要求 {params['min_graduated']:g} 家以上"),
-        ("seed_fund", "自有种子资金或合作孵化资金", facts.get("seed_fund"), params["min_seed_fund"],
-         _ge(facts.get("seed_fund"), params["min_seed_fund"]),
-         f"{_num(facts.get('seed_fund'), ' 万元')}，要求不低于 {params['min_seed_fund']:g} 万元"),
-        ("financed_share", "获得投融资的在孵企业占比", facts.get("financed_share"), params["min_financed_share"],
-         _ge(facts.get("financed_share"), params["min_financed_share"]),
-         f"{_num(facts.get('financed_share'), '%')}，要求不低于 {params['min_financed_share']:.0%}"),
-        ("mentors", "创业导师与在孵企业数之比", mentor_ratio, params["min_mentor_ratio"],
-         _ge(mentor_ratio, params["min_mentor_ratio"]),
-         f"导师 {_num(mentors, ' 名')}，要求每 10 家在孵企业至少 {params['min_mentor_ratio'] * 10:g} 名"),
-        ("ip", "在孵企业知识产权", None, None, ip_outcome,
-         f"已申请专利的企业占 {_num(patent, '%')}（要求不低于 {params['min_patent_share']:.0%}），"
-         f"或拥有有效知识产权的企业占 {_num(ip, '%')}（要求不低于 {params['min_ip_share']:.0%}）"),
+        (
+            "operating_years",
+            "运营年限",
+            years,
+            params["min_operating_years"],
+            _ge(years, params["min_operating_years"]),
+            f"{_num(years, ' 年')}，要求运营满 {params['min_operating_years']:g} 年",
+        ),
+        (
+            "area",
+            "可自主支配的孵化场地面积",
+            area,
+            params["min_area_m2"],
+            _ge(area, params["min_area_m2"]),
+            f"{_num(area, ' 平方米')}，要求不低于 {params['min_area_m2']:,.0f} 平方米",
+        ),
+        (
+            "residents",
+            "在孵企业数",
+            residents,
+            params["min_residents"],
+            _ge(residents, params["min_residents"]),
+            f"{_num(residents, ' 家')}，要求不少于 {params['min_residents']:g} 家",
+        ),
+        (
+            "density",
+            "每千平方米在孵企业数",
+            density,
+            params["min_density"],
+            _ge(density, params["min_density"]),
+            f"{_num(density)}，要求不少于 {params['min_density']:g} 家",
+        ),
+        (
+            "graduated",
+            "累计毕业企业数",
+            facts.get("graduated"),
+            params["min_graduated"],
+            _ge(facts.get("graduated"), params["min_graduated"]),
+            f"{_num(facts.get('graduated'), ' 家')}，要求 {params['min_graduated']:g} 家以上",
+        ),
+        (
+            "seed_fund",
+            "自有种子资金或合作孵化资金",
+            facts.get("seed_fund"),
+            params["min_seed_fund"],
+            _ge(facts.get("seed_fund"), params["min_seed_fund"]),
+            f"{_num(facts.get('seed_fund'), ' 万元')}，要求不低于 {params['min_seed_fund']:g} 万元",
+        ),
+        (
+            "financed_share",
+            "获得投融资的在孵企业占比",
+            facts.get("financed_share"),
+            params["min_financed_share"],
+            _ge(facts.get("financed_share"), params["min_financed_share"]),
+            f"{_num(facts.get('financed_share'), '%')}，要求不低于 {params['min_financed_share']:.0%}",
+        ),
+        (
+            "mentors",
+            "创业导师与在孵企业数之比",
+            mentor_ratio,
+            params["min_mentor_ratio"],
+            _ge(mentor_ratio, params["min_mentor_ratio"]),
+            f"导师 {_num(mentors, ' 名')}，要求每 10 家在孵企业至少 {params['min_mentor_ratio'] * 10:g} 名",
+        ),
+        (
+            "ip",
+            "在孵企业知识产权",
+            None,
+            None,
+            ip_outcome,
+            f"已申请专利的企业占 {_num(patent, '%')}（要求不低于 {params['min_patent_share']:.0%}），"
+            f"或拥有有效知识产权的企业占 {_num(ip, '%')}（要求不低于 {params['min_ip_share']:.0%}）",
+        ),
     ]
-    conditions = [{"id": i, "label": label, "value": value, "required": required, "outcome": outcome,
-                   "text": text} for i, label, value, required, outcome, text in rows]
+    conditions = [
+        {"id": i, "label": label, "value": value, "required": required, "outcome": outcome, "text": text}
+        for i, label, value, required, outcome, text in rows
+    ]
     outcomes = [c["outcome"] for c in conditions]
     overall = False if False in outcomes else (None if None in outcomes else True)
     missing = [c["label"] for c in conditions if c["outcome"] is None]

@@ -13,34 +13,62 @@ CASES_DIR = ROOT / "chains" / "cases"
 
 def _placement(data, params, as_of):
     segments = pl.DataFrame(
-        [{"segment_id": s["id"], "codes": s.get("codes", []), "keywords": s.get("keywords", []),
-          "products": s.get("products", [])} for s in data["segments"]], schema=placement.SEGMENT_SCHEMA)
-    firms = pl.DataFrame([{k: f.get(k) for k in placement.FIRM_SCHEMA} for f in data["firms"]],
-                         schema=placement.FIRM_SCHEMA)
+        [
+            {
+                "segment_id": s["id"],
+                "codes": s.get("codes", []),
+                "keywords": s.get("keywords", []),
+                "products": s.get("products", []),
+            }
+            for s in data["segments"]
+        ],
+        schema=placement.SEGMENT_SCHEMA,
+    )
+    firms = pl.DataFrame(
+        [{k: f.get(k) for k in placement.FIRM_SCHEMA} for f in data["firms"]], schema=placement.FIRM_SCHEMA
+    )
     result = placement.suggest(segments, firms, params)
     codes = {f["uscc"]: f.get("industry_code") for f in data["firms"]}
     out = {"suggested": [[r["uscc"], r["segment_id"]] for r in result.iter_rows(named=True)]}
     for r in result.iter_rows(named=True):
         key = f"{r['uscc']}@{r['segment_id']}"
-        out[key] = {"score": r["score"], "code_level": r["code_level"], "terms": r["terms"],
-                    "reason": placement.reason({**r, "industry_code": codes[r["uscc"]]},
-                                               data.get("industry_names"))}
+        out[key] = {
+            "score": r["score"],
+            "code_level": r["code_level"],
+            "terms": r["terms"],
+            "reason": placement.reason({**r, "industry_code": codes[r["uscc"]]}, data.get("industry_names")),
+        }
     return out
 
 
 def _gaps(data, params, as_of):
-    segments = pl.DataFrame([{"segment_id": s["id"], "name": s["name"], "weight": float(s.get("weight", 1)),
-                              "order": i} for i, s in enumerate(data["segments"])], schema=gaps.SEGMENT_SCHEMA)
+    segments = pl.DataFrame(
+        [
+            {"segment_id": s["id"], "name": s["name"], "weight": float(s.get("weight", 1)), "order": i}
+            for i, s in enumerate(data["segments"])
+        ],
+        schema=gaps.SEGMENT_SCHEMA,
+    )
     link_rows = [{"from_id": a, "to_id": b} for a, b in data.get("links", [])]
-    members = pl.DataFrame([{k: m.get(k) for k in gaps.MEMBER_SCHEMA} for m in data.get("members", [])],
-                           schema=gaps.MEMBER_SCHEMA)
+    members = pl.DataFrame(
+        [{k: m.get(k) for k in gaps.MEMBER_SCHEMA} for m in data.get("members", [])], schema=gaps.MEMBER_SCHEMA
+    )
     result = gaps.assess(segments, pl.DataFrame(link_rows, schema=gaps.LINK_SCHEMA), members, params)
-    out = {"ranking": [r["segment_id"] for r in result.filter(pl.col("gap_rank").is_not_null())
-                       .sort("gap_rank").iter_rows(named=True)]}
+    out = {
+        "ranking": [
+            r["segment_id"]
+            for r in result.filter(pl.col("gap_rank").is_not_null()).sort("gap_rank").iter_rows(named=True)
+        ]
+    }
     for r in result.iter_rows(named=True):
-        out[str(r["segment_id"])] = {"status": r["status"], "dependence": r["dependence"],
-                                     "priority": r["priority"], "gap_rank": r["gap_rank"],
-                                     "firms": r["firms"], "reasons": r["reasons"]}
+        out[str(r["segment_id"])] = {
+            "status": r["status"],
+            "dependence": r["dependence"],
+            "priority": r["priority"],
+            "gap_rank": r["gap_rank"],
+            "firms": r["firms"],
+            "reasons": r["reasons"],
+        }
     return out
 
 

@@ -59,7 +59,8 @@ def assess(segments: pl.DataFrame, links: pl.DataFrame, members: pl.DataFrame, p
     if "order" not in segments.columns:
         segments = segments.with_row_index("order").with_columns(pl.col("order").cast(pl.Int64))
     members = members.cast({k: v for k, v in MEMBER_SCHEMA.items() if k in members.columns}).unique(
-        ["segment_id", "uscc"])
+        ["segment_id", "uscc"]
+    )
     stats = members.group_by("segment_id").agg(
         pl.len().alias("firms"),
         pl.col("revenue").sum().alias("revenue"),
@@ -69,8 +70,10 @@ def assess(segments: pl.DataFrame, links: pl.DataFrame, members: pl.DataFrame, p
     )
     frame = segments.join(stats, on="segment_id", how="left").with_columns(
         pl.col("firms").fill_null(0).cast(pl.Int64),
-        pl.col("revenue").fill_null(0.0), pl.col("revenue_unknown").fill_null(0).cast(pl.Int64),
-        pl.col("rd_expense").fill_null(0.0), pl.col("rd_unknown").fill_null(0).cast(pl.Int64),
+        pl.col("revenue").fill_null(0.0),
+        pl.col("revenue_unknown").fill_null(0).cast(pl.Int64),
+        pl.col("rd_expense").fill_null(0.0),
+        pl.col("rd_unknown").fill_null(0).cast(pl.Int64),
     )
     min_firms, min_revenue = int(params["min_firms"]), float(params["min_revenue"])
     severity = {MISSING: float(params["missing_severity"]), WEAK: float(params["weak_severity"])}
@@ -99,9 +102,11 @@ def assess(segments: pl.DataFrame, links: pl.DataFrame, members: pl.DataFrame, p
                 status = WEAK
             elif short_known:
                 status = UNKNOWN
-                reasons.append(f"已知营业收入合计 {_wan(r['revenue'])}，"
-                               f"另有 {r['revenue_unknown']} 家企业营业收入未知，"
-                               f"无法判断是否达到 {_wan(min_revenue)}")
+                reasons.append(
+                    f"已知营业收入合计 {_wan(r['revenue'])}，"
+                    f"另有 {r['revenue_unknown']} 家企业营业收入未知，"
+                    f"无法判断是否达到 {_wan(min_revenue)}"
+                )
             else:
                 status = STRONG
                 reasons.append(f"本地已确认企业 {r['firms']} 家，营业收入合计 {_wan(r['revenue'])}")
@@ -113,12 +118,31 @@ def assess(segments: pl.DataFrame, links: pl.DataFrame, members: pl.DataFrame, p
         else:
             reasons.append(f"没有其他环节依赖它，本环节占全链权重 {dependence:.0%}")
         priority = round(dependence * severity[status], 6) if status in GAP_STATUSES else None
-        rows.append({**r, "status": status, "dependents": deps, "dependence": round(dependence, 6),
-                     "priority": priority, "reasons": reasons})
-    out = pl.DataFrame(rows, schema={**{c: frame.schema[c] for c in frame.columns}, "status": pl.Utf8,
-                                     "dependents": pl.List(pl.Int64), "dependence": pl.Float64,
-                                     "priority": pl.Float64, "reasons": pl.List(pl.Utf8)})
-    gaps = out.filter(pl.col("priority").is_not_null()).sort(
-        ["priority", "dependence", "order"], descending=[True, True, False]
-    ).with_row_index("gap_rank", offset=1).select("segment_id", pl.col("gap_rank").cast(pl.Int64))
+        rows.append(
+            {
+                **r,
+                "status": status,
+                "dependents": deps,
+                "dependence": round(dependence, 6),
+                "priority": priority,
+                "reasons": reasons,
+            }
+        )
+    out = pl.DataFrame(
+        rows,
+        schema={
+            **{c: frame.schema[c] for c in frame.columns},
+            "status": pl.Utf8,
+            "dependents": pl.List(pl.Int64),
+            "dependence": pl.Float64,
+            "priority": pl.Float64,
+            "reasons": pl.List(pl.Utf8),
+        },
+    )
+    gaps = (
+        out.filter(pl.col("priority").is_not_null())
+        .sort(["priority", "dependence", "order"], descending=[True, True, False])
+        .with_row_index("gap_rank", offset=1)
+        .select("segment_id", pl.col("gap_rank").cast(pl.Int64))
+    )
     return out.join(gaps, on="segment_id", how="left").sort("order")

@@ -22,17 +22,31 @@ import polars as pl
 CODE_LEVELS = ("class", "group", "division", "neighbour")
 LEVEL_LABELS = {"class": "小类", "group": "中类", "division": "大类", "neighbour": "同中类相邻小类"}
 
-SEGMENT_SCHEMA = {"segment_id": pl.Int64, "codes": pl.List(pl.Utf8), "keywords": pl.List(pl.Utf8),
-                  "products": pl.List(pl.Utf8)}
+SEGMENT_SCHEMA = {
+    "segment_id": pl.Int64,
+    "codes": pl.List(pl.Utf8),
+    "keywords": pl.List(pl.Utf8),
+    "products": pl.List(pl.Utf8),
+}
 FIRM_SCHEMA = {"uscc": pl.Utf8, "name": pl.Utf8, "industry_code": pl.Utf8, "text": pl.Utf8}
-RESULT_SCHEMA = {"uscc": pl.Utf8, "segment_id": pl.Int64, "score": pl.Float64, "code_level": pl.Utf8,
-                 "matched_code": pl.Utf8, "terms": pl.List(pl.Utf8)}
+RESULT_SCHEMA = {
+    "uscc": pl.Utf8,
+    "segment_id": pl.Int64,
+    "score": pl.Float64,
+    "code_level": pl.Utf8,
+    "matched_code": pl.Utf8,
+    "terms": pl.List(pl.Utf8),
+}
 
 
 def _code_match(codes: list[str], params: Mapping) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
     """(score, level, matched code) expressions over `industry_code` for one segment's codes: the best tie."""
-    level_score = {"class": params["class_score"], "group": params["group_score"],
-                   "division": params["division_score"], "neighbour": params["neighbour_score"]}
+    level_score = {
+        "class": params["class_score"],
+        "group": params["group_score"],
+        "division": params["division_score"],
+        "neighbour": params["neighbour_score"],
+    }
     candidates = []  # (score, level, code, condition)
     ind = pl.col("industry_code")
     for code in codes:
@@ -42,8 +56,9 @@ def _code_match(codes: list[str], params: Mapping) -> tuple[pl.Expr, pl.Expr, pl
             continue
         candidates.append((level_score[level], level, code, ind.str.starts_with(code)))
         if level == "class":
-            candidates.append((level_score["neighbour"], "neighbour", code,
-                               ind.str.starts_with(code[:3]) & (ind != code)))
+            candidates.append(
+                (level_score["neighbour"], "neighbour", code, ind.str.starts_with(code[:3]) & (ind != code))
+            )
     candidates.sort(key=lambda c: -c[0])  # the first condition that holds is the strongest tie
     score, level, matched = pl.lit(0.0), pl.lit(None, pl.Utf8), pl.lit(None, pl.Utf8)
     for s, lv, code, cond in reversed(candidates):
@@ -60,14 +75,16 @@ def _terms(words: list[str]) -> pl.Expr:
     if not seen:
         return pl.lit([], dtype=pl.List(pl.Utf8))
     haystack = pl.concat_str([pl.col("name").fill_null(""), pl.col("text").fill_null("")], separator=" ")
-    return pl.concat_list([pl.when(haystack.str.contains(w, literal=True)).then(pl.lit(w)).otherwise(None)
-                           for w in seen]).list.drop_nulls()
+    return pl.concat_list(
+        [pl.when(haystack.str.contains(w, literal=True)).then(pl.lit(w)).otherwise(None) for w in seen]
+    ).list.drop_nulls()
 
 
 def suggest(segments: pl.DataFrame, firms: pl.DataFrame, params: Mapping) -> pl.DataFrame:
     """Suggested (uscc, segment) pairs with their score and evidence, best first within each segment."""
-    firms = firms.select([pl.col(c).cast(t) if c in firms.columns else pl.lit(None, t).alias(c)
-                          for c, t in FIRM_SCHEMA.items()])
+    firms = firms.select(
+        [pl.col(c).cast(t) if c in firms.columns else pl.lit(None, t).alias(c) for c, t in FIRM_SCHEMA.items()]
+    )
     parts = []
     for seg in segments.iter_rows(named=True):
         code_score, level, matched = _code_match(list(seg["codes"] or []), params)
@@ -75,13 +92,20 @@ def suggest(segments: pl.DataFrame, firms: pl.DataFrame, params: Mapping) -> pl.
         scored = firms.select(
             "uscc",
             pl.lit(seg["segment_id"], pl.Int64).alias("segment_id"),
-            code_score.alias("code_score"), level.alias("code_level"), matched.alias("matched_code"),
+            code_score.alias("code_score"),
+            level.alias("code_level"),
+            matched.alias("matched_code"),
             terms.alias("terms"),
         ).with_columns(
             pl.min_horizontal(
-                pl.col("code_score") + pl.min_horizontal(pl.col("terms").list.len() * params["term_score"],
-                                                         pl.lit(float(params["term_cap"]))),
-                pl.lit(1.0)).round(4).alias("score"),
+                pl.col("code_score")
+                + pl.min_horizontal(
+                    pl.col("terms").list.len() * params["term_score"], pl.lit(float(params["term_cap"]))
+                ),
+                pl.lit(1.0),
+            )
+            .round(4)
+            .alias("score"),
         )
         parts.append(scored.filter(pl.col("score") >= params["threshold"] - 1e-9))
     if not parts:

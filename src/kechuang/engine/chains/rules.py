@@ -13,6 +13,7 @@ class GapRules(RuleDoc):
     """When a segment's local firms are too few or too small, and how a gap's severity weighs."""
 
 
-PLACEMENT_KIND = register(Kind("chain_placement", "产业链企业归集规则", "chains/placement", PlacementRules,
-                               domain="产业链与载体"))
+PLACEMENT_KIND = register(
+    Kind("chain_placement", "产业链企业归集规则", "chains/placement", PlacementRules, domain="产业链与载体")
+)
 GAP_KIND = register(Kind("chain_gaps", "产业链缺链判定规则", "chains/gaps", GapRules, domain="产业链与载体"))

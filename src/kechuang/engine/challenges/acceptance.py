@@ -16,8 +16,13 @@ LABELS = {PASSED: "通过验收", FAILED: "未通过验收", UNKNOWN: "待补充
 
 
 def _met(value: Decimal, comparison: str, target: Decimal) -> bool:
-    return {"ge": value >= target, "le": value <= target, "gt": value > target, "lt": value < target,
-            "eq": value == target}[comparison]
+    return {
+        "ge": value >= target,
+        "le": value <= target,
+        "gt": value > target,
+        "lt": value < target,
+        "eq": value == target,
+    }[comparison]
 
 
 def _num(value) -> Decimal | None:
@@ -51,8 +56,16 @@ def check(indicators: list[dict], measured: dict) -> dict:
             met = _met(value, ind["comparison"], target)
             shown = _shown(value, unit)
             text = f"{ind['label']}：实测 {shown}，要求 {want}，{'达标' if met else '未达标'}"
-        rows.append({"code": ind["code"], "label": ind["label"], "required": bool(ind.get("required", True)),
-                     "met": met, "value": None if value is None else str(value), "text": text})
+        rows.append(
+            {
+                "code": ind["code"],
+                "label": ind["label"],
+                "required": bool(ind.get("required", True)),
+                "met": met,
+                "value": None if value is None else str(value),
+                "text": text,
+            }
+        )
     required = [r for r in rows if r["required"]]
     if any(r["met"] is False for r in required):
         outcome = FAILED

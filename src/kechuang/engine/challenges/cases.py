@@ -62,12 +62,20 @@ def _contains(texts: list[str], wanted: list[str], what: str) -> list[str]:
 
 def _eligibility(case: dict) -> list[str]:
     i = case["input"]
-    app = {**i["application"], "applied_on": _date(i["application"]["applied_on"]),
-           "budget_requested": _dec(i["application"].get("budget_requested")),
-           "milestones": None if i["application"].get("milestones") is None
-           else [_date(d) for d in i["application"]["milestones"]]}
-    ch = {**i["challenge"], "deadline": _date(i["challenge"]["deadline"]), "budget": _dec(i["challenge"]["budget"]),
-          "completion_due": _date(i["challenge"].get("completion_due"))}
+    app = {
+        **i["application"],
+        "applied_on": _date(i["application"]["applied_on"]),
+        "budget_requested": _dec(i["application"].get("budget_requested")),
+        "milestones": None
+        if i["application"].get("milestones") is None
+        else [_date(d) for d in i["application"]["milestones"]],
+    }
+    ch = {
+        **i["challenge"],
+        "deadline": _date(i["challenge"]["deadline"]),
+        "budget": _dec(i["challenge"]["budget"]),
+        "completion_due": _date(i["challenge"].get("completion_due")),
+    }
     d = eligibility.check(app, ch, params("application", case))
     e = case["expect"]
     out = _expect(d.outcome, e["outcome"], "outcome")
@@ -79,21 +87,38 @@ def _eligibility(case: dict) -> list[str]:
 
 def _conflicts(case: dict) -> list[str]:
     i = case["input"]
-    experts = pl.DataFrame(i["experts"], schema={"expert_id": pl.Int64, "name": pl.Utf8, "institution": pl.Utf8,
-                                                 "fields": pl.Utf8, "active": pl.Boolean})
-    coop = pl.DataFrame([{**c, "on": _date(c["on"])} for c in i.get("cooperations", [])],
-                        schema={"expert_id": pl.Int64, "organisation": pl.Utf8, "on": pl.Date})
-    decl = pl.DataFrame(i.get("declared", []), schema={"expert_id": pl.Int64, "organisation": pl.Utf8,
-                                                       "reason": pl.Utf8})
+    experts = pl.DataFrame(
+        i["experts"],
+        schema={
+            "expert_id": pl.Int64,
+            "name": pl.Utf8,
+            "institution": pl.Utf8,
+            "fields": pl.Utf8,
+            "active": pl.Boolean,
+        },
+    )
+    coop = pl.DataFrame(
+        [{**c, "on": _date(c["on"])} for c in i.get("cooperations", [])],
+        schema={"expert_id": pl.Int64, "organisation": pl.Utf8, "on": pl.Date},
+    )
+    decl = pl.DataFrame(
+        i.get("declared", []), schema={"expert_id": pl.Int64, "organisation": pl.Utf8, "reason": pl.Utf8}
+    )
     p = params("expert_review", case)
     found = conflicts.conflicts(experts, i["parties"], coop, decl, _date(i["as_of"]), int(p["cooperation_years"]))
     e = case["expect"]
-    out = _expect(sorted([list(r) for r in found.select("expert_id", "kind").rows()]),
-                  sorted(e.get("conflicts", [])), "conflicts")
+    out = _expect(
+        sorted([list(r) for r in found.select("expert_id", "kind").rows()]), sorted(e.get("conflicts", [])), "conflicts"
+    )
     out += _contains(found["reason"].to_list(), e.get("reasons", []), "reasons")
     if "draw" in i:
-        d = conflicts.draw_panel(experts, found, int(i["draw"].get("size", p["panel_size"])), int(i["draw"]["seed"]),
-                                 i["draw"].get("field", ""))
+        d = conflicts.draw_panel(
+            experts,
+            found,
+            int(i["draw"].get("size", p["panel_size"])),
+            int(i["draw"]["seed"]),
+            i["draw"].get("field", ""),
+        )
         want = e["draw"]
         if "chosen" in want:
             out += _expect(d.chosen, want["chosen"], "chosen")
@@ -103,8 +128,13 @@ def _conflicts(case: dict) -> list[str]:
         out += _expect(d.short, want.get("short", 0), "short")
         if "first" in want:
             out += _expect(d.chosen[: len(want["first"])] if d.chosen else [], want["first"], "first drawn")
-        repeat = conflicts.draw_panel(experts, found, int(i["draw"].get("size", p["panel_size"])),
-                                      int(i["draw"]["seed"]), i["draw"].get("field", ""))
+        repeat = conflicts.draw_panel(
+            experts,
+            found,
+            int(i["draw"].get("size", p["panel_size"])),
+            int(i["draw"]["seed"]),
+            i["draw"].get("field", ""),
+        )
         out += _expect(repeat.chosen, d.chosen, "same seed, same panel")
     return out
 
@@ -114,8 +144,11 @@ def _scoring(case: dict) -> list[str]:
     p = params("expert_review", case)
     criteria = i.get("criteria") or p["criteria"]
     rows = [(s["application"], s["reviewer"], code, float(v)) for s in i["sheets"] for code, v in s["scores"].items()]
-    frame = pl.DataFrame(rows, schema={"application_id": pl.Int64, "reviewer_id": pl.Int64, "criterion": pl.Utf8,
-                                       "score": pl.Float64}, orient="row")
+    frame = pl.DataFrame(
+        rows,
+        schema={"application_id": pl.Int64, "reviewer_id": pl.Int64, "criterion": pl.Utf8, "score": pl.Float64},
+        orient="row",
+    )
     results = scoring.aggregate(frame, criteria, p)
     out = []
     for app_id, want in case["expect"].items():
@@ -153,14 +186,21 @@ def _race_review(case: dict) -> list[str]:
 def _race_concentrate(case: dict) -> list[str]:
     i = case["input"]
     got = race.concentrate(_dec(i["amount"]), [{**t, "score": _dec(t.get("score"))} for t in i["teams"]])
-    return _expect({k: str(v) for k, v in got.items()}, {int(k): str(_dec(v).quantize(money.UNIT))
-                                                         for k, v in case["expect"].items()}, "parts")
+    return _expect(
+        {k: str(v) for k, v in got.items()},
+        {int(k): str(_dec(v).quantize(money.UNIT)) for k, v in case["expect"].items()},
+        "parts",
+    )
 
 
 def _race_first(case: dict) -> list[str]:
     i = case["input"]
-    problems = race.first_tranche_problems([_dec(a) for a in i["amounts"]], [_dec(a) for a in i.get("sums", [])]
-                                           or [None] * len(i["amounts"]), params("race", case), i["race"])
+    problems = race.first_tranche_problems(
+        [_dec(a) for a in i["amounts"]],
+        [_dec(a) for a in i.get("sums", [])] or [None] * len(i["amounts"]),
+        params("race", case),
+        i["race"],
+    )
     out = _contains(problems, case["expect"]["problems"], "problems")
     return out + (_expect(problems, [], "problems") if not case["expect"]["problems"] else [])
 
@@ -176,10 +216,16 @@ def _acceptance(case: dict) -> list[str]:
 
 
 def _split(case: dict) -> list[str]:
-    got = money.split(_dec(case["input"]["amount"]), [tuple(s) for s in case["input"]["shares"]],
-                      {k: _dec(v) for k, v in (case["input"].get("paid") or {}).items()})
-    out = _expect({k: str(v) for k, v in got.items()}, {k: str(_dec(v).quantize(money.UNIT))
-                                                        for k, v in case["expect"].items()}, "parts")
+    got = money.split(
+        _dec(case["input"]["amount"]),
+        [tuple(s) for s in case["input"]["shares"]],
+        {k: _dec(v) for k, v in (case["input"].get("paid") or {}).items()},
+    )
+    out = _expect(
+        {k: str(v) for k, v in got.items()},
+        {k: str(_dec(v).quantize(money.UNIT)) for k, v in case["expect"].items()},
+        "parts",
+    )
     return out + _expect(sum(got.values()), _dec(case["input"]["amount"]).quantize(money.UNIT), "sum")
 
 
@@ -187,8 +233,11 @@ def _subsidy(case: dict) -> list[str]:
     p = params("points_subsidy", case)
     basis, amount, text = money.subsidy([_dec(s) for s in case["input"]["spending"]], p["rate"])
     e = case["expect"]
-    return (_expect(basis, _dec(e["basis"]), "basis") + _expect(amount, _dec(e["amount"]), "amount")
-            + _contains([text], e.get("texts", []), "text"))
+    return (
+        _expect(basis, _dec(e["basis"]), "basis")
+        + _expect(amount, _dec(e["amount"]), "amount")
+        + _contains([text], e.get("texts", []), "text")
+    )
 
 
 def _payment(case: dict) -> list[str]:
@@ -201,8 +250,10 @@ def _payment(case: dict) -> list[str]:
 
 def _lifecycle(case: dict) -> list[str]:
     i = case["input"]
-    facts = {k: (_date(v) if k in ("deadline", "today", "completion_due", "notice_ends") else v)
-             for k, v in (i.get("facts") or {}).items()}
+    facts = {
+        k: (_date(v) if k in ("deadline", "today", "completion_due", "notice_ends") else v)
+        for k, v in (i.get("facts") or {}).items()
+    }
     got = lifecycle.blockers(i["current"], i["target"], facts)
     want = case["expect"]["blockers"]
     return _contains(got, want, "blockers") + _expect(len(got), len(want), "number of blockers")

@@ -42,8 +42,14 @@ def years_before(day: dt.date, years: int) -> dt.date:
         return day.replace(year=day.year - years, day=28)
 
 
-def conflicts(experts: pl.DataFrame, parties: list[str], cooperations: pl.DataFrame, declared: pl.DataFrame,
-              as_of: dt.date, years: int) -> pl.DataFrame:
+def conflicts(
+    experts: pl.DataFrame,
+    parties: list[str],
+    cooperations: pl.DataFrame,
+    declared: pl.DataFrame,
+    as_of: dt.date,
+    years: int,
+) -> pl.DataFrame:
     """Every (expert, party) conflict with its kind and Chinese reason.
 
     experts: expert_id, name, institution; cooperations: expert_id, organisation, on (date);
@@ -53,24 +59,54 @@ def conflicts(experts: pl.DataFrame, parties: list[str], cooperations: pl.DataFr
         return pl.DataFrame(schema=CONFLICT_SCHEMA)
     party = pl.DataFrame({"key": list(wanted), "organisation": list(wanted.values())})
     since = years_before(as_of, years)
-    same = (experts.with_columns(_norm_expr("institution").alias("key"))
-            .join(party, on="key").select(
-                "expert_id", "organisation", pl.lit("same_institution").alias("kind"),
-                pl.format("专家所在单位与{}为同一单位", "organisation").alias("reason")))
-    coop = (cooperations.filter((pl.col("on") >= since) & (pl.col("on") <= as_of))
+    same = (
+        experts.with_columns(_norm_expr("institution").alias("key"))
+        .join(party, on="key")
+        .select(
+            "expert_id",
+            "organisation",
+            pl.lit("same_institution").alias("kind"),
+            pl.format("专家所在单位与{}为同一单位", "organisation").alias("reason"),
+        )
+    )
+    coop = (
+        (
+            cooperations.filter((pl.col("on") >= since) & (pl.col("on") <= as_of))
             .with_columns(_norm_expr("organisation").alias("key"))
-            .drop("organisation").join(party, on="key")
-            .group_by("expert_id", "organisation").agg(pl.col("on").max())
-            .select("expert_id", "organisation", pl.lit("cooperation").alias("kind"),
-                    pl.format("{} 与{}有合作（近 {} 年内）", pl.col("on").dt.strftime("%Y-%m-%d"), "organisation",
-                              pl.lit(years)).alias("reason"))) if not cooperations.is_empty() else None
-    decl = (declared.with_columns(_norm_expr("organisation").alias("key"),
-                                  pl.col("reason").fill_null("").alias("why"))
-            .drop("organisation", "reason").join(party, on="key")
-            .select("expert_id", "organisation", pl.lit("declared").alias("kind"),
-                    pl.when(pl.col("why") == "").then(pl.format("本人申报与{}存在利益冲突", "organisation"))
-                    .otherwise(pl.format("本人申报与{}存在利益冲突：{}", "organisation", "why")).alias("reason"))
-            ) if not declared.is_empty() else None
+            .drop("organisation")
+            .join(party, on="key")
+            .group_by("expert_id", "organisation")
+            .agg(pl.col("on").max())
+            .select(
+                "expert_id",
+                "organisation",
+                pl.lit("cooperation").alias("kind"),
+                pl.format(
+                    "{} 与{}有合作（近 {} 年内）", pl.col("on").dt.strftime("%Y-%m-%d"), "organisation", pl.lit(years)
+                ).alias("reason"),
+            )
+        )
+        if not cooperations.is_empty()
+        else None
+    )
+    decl = (
+        (
+            declared.with_columns(_norm_expr("organisation").alias("key"), pl.col("reason").fill_null("").alias("why"))
+            .drop("organisation", "reason")
+            .join(party, on="key")
+            .select(
+                "expert_id",
+                "organisation",
+                pl.lit("declared").alias("kind"),
+                pl.when(pl.col("why") == "")
+                .then(pl.format("本人申报与{}存在利益冲突", "organisation"))
+                .otherwise(pl.format("本人申报与{}存在利益冲突：{}", "organisation", "why"))
+                .alias("reason"),
+            )
+        )
+        if not declared.is_empty()
+        else None
+    )
     frames = [f.cast(CONFLICT_SCHEMA) for f in (same, coop, decl) if f is not None]
     return pl.concat(frames).unique().sort("expert_id", "kind", "organisation")
 
@@ -96,8 +132,14 @@ def _order_key(seed: int, expert_id: int) -> str:
     return hashlib.sha256(f"{seed}:{expert_id}".encode()).hexdigest()
 
 
-def draw_panel(experts: pl.DataFrame, conflict_frame: pl.DataFrame, size: int, seed: int,
-               field_name: str = "", taken: tuple[int, ...] = ()) -> Draw:
+def draw_panel(
+    experts: pl.DataFrame,
+    conflict_frame: pl.DataFrame,
+    size: int,
+    seed: int,
+    field_name: str = "",
+    taken: tuple[int, ...] = (),
+) -> Draw:
     """Draw `size` conflict-free active experts (experts: expert_id, name, fields (text), active).
 
     `taken`: experts already on the panel (not drawn again)."""
@@ -105,12 +147,15 @@ def draw_panel(experts: pl.DataFrame, conflict_frame: pl.DataFrame, size: int, s
     excluded = [
         {"expert_id": eid, "name": name, "reasons": reasons_of(conflict_frame, eid)}
         for eid, name in experts.filter(pl.col("expert_id").is_in(list(excluded_ids)))
-        .select("expert_id", "name").sort("expert_id").iter_rows()
+        .select("expert_id", "name")
+        .sort("expert_id")
+        .iter_rows()
     ]
     free = experts.filter(pl.col("active") & ~pl.col("expert_id").is_in([*excluded_ids, *taken]))
     ranked = free.with_columns(
-        (pl.col("fields").fill_null("").str.contains(field_name, literal=True) if field_name
-         else pl.lit(False)).alias("match"),
+        (pl.col("fields").fill_null("").str.contains(field_name, literal=True) if field_name else pl.lit(False)).alias(
+            "match"
+        ),
         pl.col("expert_id").map_elements(lambda e: _order_key(seed, e), return_dtype=pl.Utf8).alias("order"),
     ).sort(["match", "order"], descending=[True, False])
     chosen = ranked["expert_id"].head(size).to_list()

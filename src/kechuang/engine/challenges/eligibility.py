@@ -85,8 +85,12 @@ def check(application: dict, challenge: dict, params: dict) -> Decision:
 
 def _deadline(app: dict, ch: dict) -> Condition:
     late = on_time(app["applied_on"], ch["deadline"])
-    return Condition("deadline", "在申报截止日期前提交", late is None,
-                     late or f"{app['applied_on']:%Y-%m-%d} 提交，截止日期 {ch['deadline']:%Y-%m-%d}")
+    return Condition(
+        "deadline",
+        "在申报截止日期前提交",
+        late is None,
+        late or f"{app['applied_on']:%Y-%m-%d} 提交，截止日期 {ch['deadline']:%Y-%m-%d}",
+    )
 
 
 def _lead_kind(app: dict, params: dict) -> Condition:
@@ -95,8 +99,12 @@ def _lead_kind(app: dict, params: dict) -> Condition:
     if kind is None:
         return Condition("lead_kind", "牵头单位类型", None, "牵头单位类型未知")
     ok = kind in allowed
-    return Condition("lead_kind", "牵头单位类型", ok,
-                     f"牵头单位为{kind}" + ("" if ok else f"，不在可牵头的单位类型（{'、'.join(allowed)}）之内"))
+    return Condition(
+        "lead_kind",
+        "牵头单位类型",
+        ok,
+        f"牵头单位为{kind}" + ("" if ok else f"，不在可牵头的单位类型（{'、'.join(allowed)}）之内"),
+    )
 
 
 def _not_issuer(app: dict, ch: dict, params: dict) -> Condition:
@@ -137,8 +145,7 @@ def _milestones(app: dict, ch: dict, params: dict) -> Condition:
     due = ch.get("completion_due")
     late = [d for d in dues if d is not None and due is not None and d > due]
     if late:
-        return Condition("milestones", "里程碑计划", False,
-                         f"有 {len(late)} 个里程碑晚于完成期限 {due:%Y-%m-%d}")
+        return Condition("milestones", "里程碑计划", False, f"有 {len(late)} 个里程碑晚于完成期限 {due:%Y-%m-%d}")
     if any(d is None for d in dues):
         return Condition("milestones", "里程碑计划", None, "有里程碑未填计划日期")
     return Condition("milestones", "里程碑计划", True, f"{len(dues)} 个里程碑，均在完成期限内")

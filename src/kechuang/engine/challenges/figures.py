@@ -28,7 +28,8 @@ def compute(challenges: pl.DataFrame, teams: pl.DataFrame) -> dict:
     contracted = teams.filter(pl.col("status").is_in(CONTRACTED_STATUSES))
     implemented = published.filter(pl.col("contracted_on").is_not_null())
     timed = implemented.filter(pl.col("published_on").is_not_null()).select(
-        (pl.col("contracted_on") - pl.col("published_on")).dt.total_days().alias("days"))
+        (pl.col("contracted_on") - pl.col("published_on")).dt.total_days().alias("days")
+    )
     avg = None
     if timed.height:
         avg = (Decimal(int(timed["days"].sum())) / timed.height).quantize(Decimal("0.1"), ROUND_HALF_UP)

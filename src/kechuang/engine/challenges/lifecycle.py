@@ -50,17 +50,30 @@ MOVES: dict[str, tuple[str, ...]] = {
     "rejected": (),
 }
 # What each move is called on a button (from, to) → the words a bureau user would use.
-ACTIONS = {("intake", "review"): "开始审核走访", ("review", "drafting"): "进入榜单编制",
-           ("drafting", "approval"): "提交审定", ("approval", "published"): "审定通过并发榜",
-           ("approval", "drafting"): "退回修改",
-           ("published", "assessment"): "截止申报，进入专家评审", ("assessment", "notice"): "公示拟立项团队",
-           ("notice", "contracting"): "公示期满，进入签约", ("contracting", "implementing"): "开始实施",
-           ("implementing", "accepted"): "确认验收通过"}
+ACTIONS = {
+    ("intake", "review"): "开始审核走访",
+    ("review", "drafting"): "进入榜单编制",
+    ("drafting", "approval"): "提交审定",
+    ("approval", "published"): "审定通过并发榜",
+    ("approval", "drafting"): "退回修改",
+    ("published", "assessment"): "截止申报，进入专家评审",
+    ("assessment", "notice"): "公示拟立项团队",
+    ("notice", "contracting"): "公示期满，进入签约",
+    ("contracting", "implementing"): "开始实施",
+    ("implementing", "accepted"): "确认验收通过",
+}
 IP_OWNERSHIP = {"issuer": "归发榜企业", "solver": "归揭榜方", "shared": "双方共有", "agreed": "由合同约定"}
-LICENCE_BACK = {"none": "无", "non_exclusive_free": "揭榜方免费非独占许可发榜企业使用",
-                "exclusive_paid": "独占许可发榜企业使用（有偿）", "issuer_to_solver": "发榜企业许可揭榜方继续研究使用"}
-PUBLICATION = {"after_acceptance": "验收后可公开发表", "issuer_consent": "须经发榜企业同意方可发表",
-               "not_allowed": "不得公开发表（技术秘密）"}
+LICENCE_BACK = {
+    "none": "无",
+    "non_exclusive_free": "揭榜方免费非独占许可发榜企业使用",
+    "exclusive_paid": "独占许可发榜企业使用（有偿）",
+    "issuer_to_solver": "发榜企业许可揭榜方继续研究使用",
+}
+PUBLICATION = {
+    "after_acceptance": "验收后可公开发表",
+    "issuer_consent": "须经发榜企业同意方可发表",
+    "not_allowed": "不得公开发表（技术秘密）",
+}
 
 
 def label(stage: str) -> str:
@@ -93,9 +106,14 @@ def _drafting(facts: dict) -> list[str]:
 def draft_problems(facts: dict) -> list[str]:  # noqa: C901
     """What a draft still lacks before it can be submitted for approval."""
     out = []
-    for key, message in (("title", "榜单名称"), ("goals", "攻关目标"), ("issuer", "发榜企业"),
-                         ("ip_ownership", "知识产权归属"), ("licence_back", "许可使用约定"),
-                         ("publication", "成果发表约定")):
+    for key, message in (
+        ("title", "榜单名称"),
+        ("goals", "攻关目标"),
+        ("issuer", "发榜企业"),
+        ("ip_ownership", "知识产权归属"),
+        ("licence_back", "许可使用约定"),
+        ("publication", "成果发表约定"),
+    ):
         if not str(facts.get(key) or "").strip():
             out.append(f"请填写{message}")
     budget, own = facts.get("budget"), facts.get("issuer_funding")
@@ -192,9 +210,17 @@ def _accepted(facts: dict) -> list[str]:
     return [] if facts.get("acceptance_passed") else ["尚无通过验收的团队"]
 
 
-_CHECKS = {"review": _review, "drafting": _drafting, "approval": _approval, "published": _published,
-           "assessment": _assessment, "notice": _notice, "contracting": _contracting,
-           "implementing": _implementing, "accepted": _accepted}
+_CHECKS = {
+    "review": _review,
+    "drafting": _drafting,
+    "approval": _approval,
+    "published": _published,
+    "assessment": _assessment,
+    "notice": _notice,
+    "contracting": _contracting,
+    "implementing": _implementing,
+    "accepted": _accepted,
+}
 
 
 def days_between(start: dt.date | None, end: dt.date | None) -> int | None:

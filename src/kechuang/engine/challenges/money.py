@@ -72,13 +72,14 @@ def payment_problems(facts: dict) -> list[str]:
     if facts.get("kind") == "tranche":
         milestone = facts.get("milestone")
         if milestone and not facts.get("milestone_accepted"):
-            out.append(f"{facts.get('tranche', '该期')}资金须在里程碑“{milestone}”验收通过后拨付，"
-                       f"该里程碑尚未验收通过")
+            out.append(f"{facts.get('tranche', '该期')}资金须在里程碑“{milestone}”验收通过后拨付，该里程碑尚未验收通过")
         if facts.get("team_out"):
             out.append(f"团队“{facts.get('team')}”{facts['team_out']}，不能再拨付")
-        for key, what in (("tranche_left", f"{facts.get('tranche', '该期')}剩余承诺"),
-                          ("team_left", f"团队“{facts.get('team')}”剩余承诺"),
-                          ("challenge_left", f"榜单“{facts.get('challenge')}”财政资金剩余额度")):
+        for key, what in (
+            ("tranche_left", f"{facts.get('tranche', '该期')}剩余承诺"),
+            ("team_left", f"团队“{facts.get('team')}”剩余承诺"),
+            ("challenge_left", f"榜单“{facts.get('challenge')}”财政资金剩余额度"),
+        ):
             left = facts.get(key)
             if left is not None and amount > Decimal(left):
                 out.append(f"拨付金额 {wan(amount)} 超过{what} {wan(left)}")
@@ -88,10 +89,14 @@ def payment_problems(facts: dict) -> list[str]:
             out.append(f"拨付金额 {wan(amount)} 超过资金池未承诺余额 {wan(free)}（其余已承诺给揭榜团队）")
     sources = facts.get("sources") or []
     if sources:
-        parts = split(amount, [(s["name"], s["share"]) for s in sources],
-                      {s["name"]: s["paid"] for s in sources if s.get("paid") is not None})
+        parts = split(
+            amount,
+            [(s["name"], s["share"]) for s in sources],
+            {s["name"]: s["paid"] for s in sources if s.get("paid") is not None},
+        )
         for s in sources:
             if parts[s["name"]] > Decimal(s["balance"]):
-                out.append(f"资金来源“{s['name']}”余额不足：剩余 {wan(s['balance'])}，"
-                           f"本笔按份额需 {wan(parts[s['name']])}")
+                out.append(
+                    f"资金来源“{s['name']}”余额不足：剩余 {wan(s['balance'])}，本笔按份额需 {wan(parts[s['name']])}"
+                )
     return out

@@ -44,19 +44,30 @@ def review(teams: list[dict], params: dict) -> list[dict]:
         lowest = [t for t in passing if Decimal(t["score"]) == low]
         if len(lowest) == 1:
             t = lowest[0]
-            out[t["application_id"]] = (ELIMINATE, f"合格团队 {len(passing)} 支，多于 {limit} 支，"
-                                                   f"得分 {low:f} 最低，建议淘汰以集中资金")
+            out[t["application_id"]] = (
+                ELIMINATE,
+                f"合格团队 {len(passing)} 支，多于 {limit} 支，得分 {low:f} 最低，建议淘汰以集中资金",
+            )
         else:
             for t in lowest:
                 out[t["application_id"]] = (CONTINUE, f"得分 {low:f} 与其他团队并列最低，由评审组决定去留")
-    return [{"application_id": t["application_id"], "name": t.get("name", ""),
-             "recommendation": out[t["application_id"]][0], "reason": out[t["application_id"]][1]} for t in teams]
+    return [
+        {
+            "application_id": t["application_id"],
+            "name": t.get("name", ""),
+            "recommendation": out[t["application_id"]][0],
+            "reason": out[t["application_id"]][1],
+        }
+        for t in teams
+    ]
 
 
 def concentrate(amount, teams: list[dict]) -> dict[int, Decimal]:
     """What is left (`amount`) split equally among the teams still racing [{application_id, score}]."""
-    order = sorted(teams, key=lambda t: (-(Decimal(t["score"]) if t.get("score") is not None else Decimal(-1)),
-                                         t["application_id"]))
+    order = sorted(
+        teams,
+        key=lambda t: (-(Decimal(t["score"]) if t.get("score") is not None else Decimal(-1)), t["application_id"]),
+    )
     parts = split(amount, [(str(t["application_id"]), 1) for t in order])
     return {int(k): v for k, v in parts.items()}
 

@@ -64,16 +64,21 @@ class Result:
     explanation: str = ""
 
     def as_dict(self) -> dict:
-        return {"score": None if self.score is None else str(self.score), "passed": self.passed, "rank": self.rank,
-                "reviewers": [{**r, "total": str(r["total"])} for r in self.reviewers],
-                "explanation": self.explanation}
+        return {
+            "score": None if self.score is None else str(self.score),
+            "passed": self.passed,
+            "rank": self.rank,
+            "reviewers": [{**r, "total": str(r["total"])} for r in self.reviewers],
+            "explanation": self.explanation,
+        }
 
 
 def aggregate(scores: pl.DataFrame, criteria: list[dict], params: dict) -> dict[int, Result]:
     """Panel scores per application from sheets (application_id, reviewer_id, criterion, score)."""
-    weights = pl.DataFrame({"criterion": [c["code"] for c in criteria],
-                            "w": [int(Decimal(str(c["weight"])) * W_SCALE) for c in criteria]},
-                           schema={"criterion": pl.Utf8, "w": pl.Int64})
+    weights = pl.DataFrame(
+        {"criterion": [c["code"] for c in criteria], "w": [int(Decimal(str(c["weight"])) * W_SCALE) for c in criteria]},
+        schema={"criterion": pl.Utf8, "w": pl.Int64},
+    )
     n_criteria = len(criteria)
     per_reviewer = (
         scores.join(weights, on="criterion", how="inner")
@@ -106,8 +111,9 @@ def _panel(app_id: int, rows: list[tuple[int, int]], trim_from: int, min_panel: 
     if n < min_panel:
         for r in reviewers:
             r.pop("units")
-        return Result(app_id, None, None, None, reviewers,
-                      f"完成评分的专家 {n} 名，少于有效评审所需的 {min_panel} 名，暂不能定分")
+        return Result(
+            app_id, None, None, None, reviewers, f"完成评分的专家 {n} 名，少于有效评审所需的 {min_panel} 名，暂不能定分"
+        )
     kept = reviewers
     if n >= trim_from:
         high = max(reviewers, key=lambda r: (r["units"], -r["reviewer_id"]))
@@ -119,8 +125,10 @@ def _panel(app_id: int, rows: list[tuple[int, int]], trim_from: int, min_panel: 
         r.pop("units")
     if n >= trim_from:
         dropped = {r["dropped"]: r["total"] for r in reviewers if r["dropped"]}
-        how = (f"{n} 名专家评分，去掉一个最高分 {dropped['highest']:f} 和一个最低分 {dropped['lowest']:f}，"
-               f"其余 {len(kept)} 名平均 {mean:f} 分")
+        how = (
+            f"{n} 名专家评分，去掉一个最高分 {dropped['highest']:f} 和一个最低分 {dropped['lowest']:f}，"
+            f"其余 {len(kept)} 名平均 {mean:f} 分"
+        )
     else:
         how = f"{n} 名专家评分（不足 {trim_from} 名，不去最高最低分），平均 {mean:f} 分"
     passed = mean >= pass_score

@@ -311,9 +311,7 @@ class _Compiler:
     def call(self, node: Node) -> pl.Expr:  # noqa: C901
         name, args = node.value, node.args
         if name not in _FUNCTIONS:
-            raise ConditionError(
-                f"条件“{self.text}”：未知函数“{name}”（可用：{'、'.join(sorted(_FUNCTIONS))}）"
-            )
+            raise ConditionError(f"条件“{self.text}”：未知函数“{name}”（可用：{'、'.join(sorted(_FUNCTIONS))}）")
         if name == "date":
             if len(args) != 1 or args[0].kind != "str":
                 raise ConditionError(f"条件“{self.text}”：date() 需要一个 'YYYY-MM-DD' 字符串")

@@ -68,28 +68,47 @@ def product_case(case: dict) -> dict:
     lpr = _params("finance_market", MARKET_RULE, as_of)
     firm = {"uscc": "CASE", **(case.get("firm") or {})}
     frame = pl.DataFrame([firm], infer_schema_length=None)
-    frame = frame.with_columns([pl.col(c).cast(pl.Float64) for c, t in frame.schema.items()
-                                if t in (pl.Int64, pl.Null) and c not in ("stage", "region_code")])
-    tiers = pl.DataFrame({"uscc": ["CASE"] * len(case.get("tiers") or {}),
-                          "tier": list((case.get("tiers") or {}).keys()),
-                          "qualified": [str(v).lower() for v in (case.get("tiers") or {}).values()]},
-                         schema={"uscc": pl.Utf8, "tier": pl.Utf8, "qualified": pl.Utf8})
+    frame = frame.with_columns(
+        [
+            pl.col(c).cast(pl.Float64)
+            for c, t in frame.schema.items()
+            if t in (pl.Int64, pl.Null) and c not in ("stage", "region_code")
+        ]
+    )
+    tiers = pl.DataFrame(
+        {
+            "uscc": ["CASE"] * len(case.get("tiers") or {}),
+            "tier": list((case.get("tiers") or {}).keys()),
+            "qualified": [str(v).lower() for v in (case.get("tiers") or {}).values()],
+        },
+        schema={"uscc": pl.Utf8, "tier": pl.Utf8, "qualified": pl.Utf8},
+    )
     row = products.evaluate(products.prepare(frame, tiers, lifecycle), [product], lpr).row(0, named=True)
     gap = json.loads(row["gap"]) if row["gap"] else {}
     return {**row, "gap_field": gap.get("field"), "gap_delta": gap.get("delta")}
 
 
 def deadline_case(case: dict) -> dict:
-    result = sla.sla(_date(case["submitted_on"]), case["decision_days"], _date(case.get("decided_on")),
-                     _date(case.get("today") or case["submitted_on"]))
-    return {"deadline": result.deadline.date.isoformat(), "used": result.used, "late": result.late,
-            "assumed_years": list(result.deadline.assumed_years)}
+    result = sla.sla(
+        _date(case["submitted_on"]),
+        case["decision_days"],
+        _date(case.get("decided_on")),
+        _date(case.get("today") or case["submitted_on"]),
+    )
+    return {
+        "deadline": result.deadline.date.isoformat(),
+        "used": result.used,
+        "late": result.late,
+        "assumed_years": list(result.deadline.assumed_years),
+    }
 
 
 def stage_case(case: dict) -> dict:
     lifecycle = _params("finance_programme", PROGRAMME_RULE, _date(case["as_of"]))["lifecycle"]
-    frame = pl.DataFrame({"revenue": [case.get("revenue")], "age_years": [case.get("age_years")]},
-                         schema={"revenue": pl.Float64, "age_years": pl.Float64})
+    frame = pl.DataFrame(
+        {"revenue": [case.get("revenue")], "age_years": [case.get("age_years")]},
+        schema={"revenue": pl.Float64, "age_years": pl.Float64},
+    )
     return {"stage": frame.select(products.lifecycle_expr(lifecycle))["stage"][0]}
 
 
@@ -104,8 +123,13 @@ def pool_case(case: dict) -> dict:
 def committee_case(case: dict) -> dict:
     rule = _params("angel_fund", case["rule"], _date(case["as_of"]), case.get("params"))
     passed, _ = fund.committee(case["votes"], rule["committee_quorum"], rule["committee_pass_share"])
-    limit = fund.project_limit_problem(case["amount"], case["fund_size"], rule["per_project_cap"],
-                                       rule["per_project_share"]) if "amount" in case else None
+    limit = (
+        fund.project_limit_problem(
+            case["amount"], case["fund_size"], rule["per_project_cap"], rule["per_project_share"]
+        )
+        if "amount" in case
+        else None
+    )
     return {"passed": passed, "limit_ok": limit is None}
 
 
@@ -113,24 +137,47 @@ def tolerance_case(case: dict) -> dict:
     rule = _params("angel_fund", case["rule"], _date(case["as_of"]), case.get("params"))
     result = fund.tolerance(case["deals"], rule["failure_ceiling"], rule["tolerance_basis"])
     exempt, _ = fund.exemption(case.get("documents", []), rule["required_procedures"], result["inside"])
-    return {"inside": result["inside"], "share_count": result["share_count"],
-            "share_amount": result["share_amount"], "exempt": exempt}
+    return {
+        "inside": result["inside"],
+        "share_count": result["share_count"],
+        "share_amount": result["share_amount"],
+        "exempt": exempt,
+    }
 
 
 def loan_year_case(case: dict) -> dict:
-    rows = [{k: (_date(v) if k.endswith("_on") else v) for k, v in {**_LOAN_DEFAULTS, **loan}.items()}
-            for loan in case["loans"]]
+    rows = [
+        {k: (_date(v) if k.endswith("_on") else v) for k, v in {**_LOAN_DEFAULTS, **loan}.items()}
+        for loan in case["loans"]
+    ]
     frame = pl.DataFrame(rows, schema=loans.LOAN_SCHEMA)
     out = loans.year_inputs(frame, [case["year"]], _date(case["as_of"]))
     got = out.row(0, named=True) if out.height else {}
     return {k: got.get(k) for k in ("loan_interest_paid", "loan_amount", "guarantee_fee_paid", "defaulted_principal")}
 
 
-_LOAN_DEFAULTS = {"loan_id": 1, "uscc": "CASE", "bank": "B", "product": "P", "kind": "credit", "status": "disbursed",
-                  "closed_on": None, "defaulted_on": None, "defaulted_principal": None, "guaranteed": False,
-                  "guarantee_fee": None}
-DECISIONS = {"product": product_case, "deadline": deadline_case, "stage": stage_case, "pool": pool_case,
-             "committee": committee_case, "tolerance": tolerance_case, "loan_year": loan_year_case}
+_LOAN_DEFAULTS = {
+    "loan_id": 1,
+    "uscc": "CASE",
+    "bank": "B",
+    "product": "P",
+    "kind": "credit",
+    "status": "disbursed",
+    "closed_on": None,
+    "defaulted_on": None,
+    "defaulted_principal": None,
+    "guaranteed": False,
+    "guarantee_fee": None,
+}
+DECISIONS = {
+    "product": product_case,
+    "deadline": deadline_case,
+    "stage": stage_case,
+    "pool": pool_case,
+    "committee": committee_case,
+    "tolerance": tolerance_case,
+    "loan_year": loan_year_case,
+}
 
 
 def run_cases(path: Path) -> list[str]:

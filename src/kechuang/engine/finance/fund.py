@@ -21,15 +21,24 @@ from decimal import Decimal
 
 VOTES = {"yes": "同意", "no": "反对", "abstain": "弃权"}
 STAGES = {
-    "sourced": "项目储备", "due_diligence": "尽职调查", "committee": "待投委会", "approved": "已过会",
-    "rejected": "未过会", "closed": "已交割", "post_investment": "投后管理", "exited": "已退出",
+    "sourced": "项目储备",
+    "due_diligence": "尽职调查",
+    "committee": "待投委会",
+    "approved": "已过会",
+    "rejected": "未过会",
+    "closed": "已交割",
+    "post_investment": "投后管理",
+    "exited": "已退出",
     "written_off": "已核销",
 }
-PIPELINE = ("sourced", "due_diligence", "committee", "approved", "closed", "post_investment", "exited",
-            "written_off")
+PIPELINE = ("sourced", "due_diligence", "committee", "approved", "closed", "post_investment", "exited", "written_off")
 NEXT = {
-    "sourced": ("due_diligence",), "due_diligence": ("committee",), "committee": (),  # the vote decides
-    "approved": ("closed",), "closed": ("post_investment",), "post_investment": ("exited", "written_off"),
+    "sourced": ("due_diligence",),
+    "due_diligence": ("committee",),
+    "committee": (),  # the vote decides
+    "approved": ("closed",),
+    "closed": ("post_investment",),
+    "post_investment": ("exited", "written_off"),
 }
 
 
@@ -40,8 +49,10 @@ def committee(votes: list[str], quorum: int, pass_share: float) -> tuple[bool, s
         return False, f"出席表决 {present} 人，不足法定人数 {quorum} 人，表决无效"
     share = yes / present
     passed = share + 1e-9 >= pass_share
-    text = (f"出席 {present} 人，同意 {yes} 票（{share:.0%}），"
-            f"{'达到' if passed else '未达到'}过会所需比例 {pass_share:.0%}")
+    text = (
+        f"出席 {present} 人，同意 {yes} 票（{share:.0%}），"
+        f"{'达到' if passed else '未达到'}过会所需比例 {pass_share:.0%}"
+    )
     return passed, text + ("，过会" if passed else "，未过会")
 
 
@@ -72,10 +83,19 @@ def tolerance(deals: list[dict], ceiling: float, basis: str) -> dict:
     inside = all(checks[k] is not None and checks[k] <= ceiling + 1e-12 for k in used) if count else True
     words = {"count": "项目数", "amount": "投资金额"}
     parts = [f"按{words[k]}失败占比 {checks[k]:.1%}" for k in used if checks[k] is not None]
-    text = (("；".join(parts) + f"，{'未超过' if inside else '超过'}容错上限 {ceiling:.0%}")
-            if count else "尚无已交割项目")
-    return {"count": count, "amount": amount, "failed": len(failed), "failed_amount": failed_amount,
-            "share_count": share_count, "share_amount": share_amount, "inside": inside, "text": text}
+    text = (
+        ("；".join(parts) + f"，{'未超过' if inside else '超过'}容错上限 {ceiling:.0%}") if count else "尚无已交割项目"
+    )
+    return {
+        "count": count,
+        "amount": amount,
+        "failed": len(failed),
+        "failed_amount": failed_amount,
+        "share_count": share_count,
+        "share_amount": share_amount,
+        "inside": inside,
+        "text": text,
+    }
 
 
 def exemption(documents: list[str], required: list[str], inside: bool) -> tuple[bool, str]:

@@ -17,10 +17,21 @@ import datetime as dt
 import polars as pl
 
 LOAN_SCHEMA = {
-    "loan_id": pl.Int64, "uscc": pl.Utf8, "bank": pl.Utf8, "product": pl.Utf8, "kind": pl.Utf8,
-    "amount": pl.Float64, "rate": pl.Float64, "disbursed_on": pl.Date, "maturity_on": pl.Date,
-    "status": pl.Utf8, "closed_on": pl.Date, "defaulted_on": pl.Date, "defaulted_principal": pl.Float64,
-    "guaranteed": pl.Boolean, "guarantee_fee": pl.Float64,
+    "loan_id": pl.Int64,
+    "uscc": pl.Utf8,
+    "bank": pl.Utf8,
+    "product": pl.Utf8,
+    "kind": pl.Utf8,
+    "amount": pl.Float64,
+    "rate": pl.Float64,
+    "disbursed_on": pl.Date,
+    "maturity_on": pl.Date,
+    "status": pl.Utf8,
+    "closed_on": pl.Date,
+    "defaulted_on": pl.Date,
+    "defaulted_principal": pl.Float64,
+    "guaranteed": pl.Boolean,
+    "guarantee_fee": pl.Float64,
 }
 DAYS_IN_YEAR = 365
 
@@ -33,8 +44,14 @@ def end_expr() -> pl.Expr:
 def year_inputs(loans: pl.DataFrame, years: list[int], as_of: dt.date) -> pl.DataFrame:
     """(uscc, year): loan_interest_paid, loan_amount (balance at the year's end, or at `as_of` in its year),
     guarantee_fee_paid, defaulted_principal — each 万元, 4 decimals; firms without loans have no row."""
-    schema = {"uscc": pl.Utf8, "year": pl.Int64, "loan_interest_paid": pl.Float64, "loan_amount": pl.Float64,
-              "guarantee_fee_paid": pl.Float64, "defaulted_principal": pl.Float64}
+    schema = {
+        "uscc": pl.Utf8,
+        "year": pl.Int64,
+        "loan_interest_paid": pl.Float64,
+        "loan_amount": pl.Float64,
+        "guarantee_fee_paid": pl.Float64,
+        "defaulted_principal": pl.Float64,
+    }
     if loans.is_empty() or not years:
         return pl.DataFrame(schema=schema)
     spans = pl.DataFrame({"year": years}, schema={"year": pl.Int64}).with_columns(
@@ -51,10 +68,14 @@ def year_inputs(loans: pl.DataFrame, years: list[int], as_of: dt.date) -> pl.Dat
     frame = frame.with_columns(
         (pl.col("amount") * pl.col("rate") / 100 * days / DAYS_IN_YEAR).alias("_interest"),
         pl.when(outstanding).then(pl.col("amount")).otherwise(0.0).alias("_balance"),
-        pl.when(in_year & pl.col("guaranteed")).then(pl.col("guarantee_fee").fill_null(0.0)).otherwise(0.0)
+        pl.when(in_year & pl.col("guaranteed"))
+        .then(pl.col("guarantee_fee").fill_null(0.0))
+        .otherwise(0.0)
         .alias("_fee"),
-        pl.when(pl.col("defaulted_on").dt.year() == pl.col("year")).then(pl.col("defaulted_principal"))
-        .otherwise(0.0).alias("_default"),
+        pl.when(pl.col("defaulted_on").dt.year() == pl.col("year"))
+        .then(pl.col("defaulted_principal"))
+        .otherwise(0.0)
+        .alias("_default"),
     )
     out = frame.group_by("uscc", "year").agg(
         pl.col("_interest").sum().round(4).alias("loan_interest_paid"),
@@ -62,18 +83,29 @@ def year_inputs(loans: pl.DataFrame, years: list[int], as_of: dt.date) -> pl.Dat
         pl.col("_fee").sum().round(4).alias("guarantee_fee_paid"),
         pl.col("_default").fill_null(0.0).sum().round(4).alias("defaulted_principal"),
     )
-    touched = (pl.col("loan_interest_paid") > 0) | (pl.col("loan_amount") > 0) | (pl.col("guarantee_fee_paid") > 0) \
+    touched = (
+        (pl.col("loan_interest_paid") > 0)
+        | (pl.col("loan_amount") > 0)
+        | (pl.col("guarantee_fee_paid") > 0)
         | (pl.col("defaulted_principal") > 0)
+    )
     return out.filter(touched).select(list(schema)).sort("uscc", "year")
 
 
 def totals(loans: pl.DataFrame) -> dict:
     """Loans, amount (万元) and defaults of a set of loans."""
     if loans.is_empty():
-        return {"count": 0, "amount": 0.0, "defaults": 0, "default_amount": 0.0, "default_rate_count": None,
-                "default_rate_amount": None}
+        return {
+            "count": 0,
+            "amount": 0.0,
+            "defaults": 0,
+            "default_amount": 0.0,
+            "default_rate_count": None,
+            "default_rate_amount": None,
+        }
     row = loans.select(
-        pl.len().alias("count"), pl.col("amount").sum().round(4).alias("amount"),
+        pl.len().alias("count"),
+        pl.col("amount").sum().round(4).alias("amount"),
         (pl.col("status") == "defaulted").sum().alias("defaults"),
         pl.col("defaulted_principal").filter(pl.col("status") == "defaulted").sum().round(4).alias("default_amount"),
     ).row(0, named=True)
@@ -86,18 +118,32 @@ def by(loans: pl.DataFrame, column: str, order: list[str] | None = None) -> list
     """Loans, amount, defaults and default rates per value of `column`, largest amount first (or `order`)."""
     if loans.is_empty():
         return []
-    grouped = loans.group_by(pl.col(column).fill_null("未知").alias("key")).agg(
-        pl.len().alias("count"), pl.col("amount").sum().round(4).alias("amount"),
-        (pl.col("status") == "defaulted").sum().alias("defaults"),
-        pl.col("defaulted_principal").filter(pl.col("status") == "defaulted").sum().round(4).alias("default_amount"),
-    ).with_columns(
-        (pl.col("defaults") / pl.col("count")).alias("default_rate_count"),
-        pl.when(pl.col("amount") > 0).then(pl.col("default_amount") / pl.col("amount")).alias("default_rate_amount"),
+    grouped = (
+        loans.group_by(pl.col(column).fill_null("未知").alias("key"))
+        .agg(
+            pl.len().alias("count"),
+            pl.col("amount").sum().round(4).alias("amount"),
+            (pl.col("status") == "defaulted").sum().alias("defaults"),
+            pl.col("defaulted_principal")
+            .filter(pl.col("status") == "defaulted")
+            .sum()
+            .round(4)
+            .alias("default_amount"),
+        )
+        .with_columns(
+            (pl.col("defaults") / pl.col("count")).alias("default_rate_count"),
+            pl.when(pl.col("amount") > 0)
+            .then(pl.col("default_amount") / pl.col("amount"))
+            .alias("default_rate_amount"),
+        )
     )
     if order:
         rank = {k: i for i, k in enumerate(order)}
-        grouped = grouped.with_columns(pl.col("key").replace_strict(rank, default=len(rank)).alias("_o")).sort(
-            "_o", "key").drop("_o")
+        grouped = (
+            grouped.with_columns(pl.col("key").replace_strict(rank, default=len(rank)).alias("_o"))
+            .sort("_o", "key")
+            .drop("_o")
+        )
     else:
         grouped = grouped.sort("amount", "key", descending=[True, False])
     return grouped.to_dicts()
@@ -107,6 +153,9 @@ def monthly(loans: pl.DataFrame) -> list[dict]:
     """Loans and amounts per month of disbursement (YYYY-MM), oldest first."""
     if loans.is_empty():
         return []
-    return (loans.group_by(pl.col("disbursed_on").dt.strftime("%Y-%m").alias("month"))
-            .agg(pl.len().alias("count"), pl.col("amount").sum().round(4).alias("amount"))
-            .sort("month").to_dicts())
+    return (
+        loans.group_by(pl.col("disbursed_on").dt.strftime("%Y-%m").alias("month"))
+        .agg(pl.len().alias("count"), pl.col("amount").sum().round(4).alias("amount"))
+        .sort("month")
+        .to_dicts()
+    )

@@ -71,8 +71,10 @@ def rate_ceiling(product: Product, lpr: Mapping) -> float:
 def rate_text(product: Product, lpr: Mapping) -> str:
     term = "五年期以上" if product.value("lpr_term") == "5y" else "一年期"
     base = lpr["lpr_5y"] if product.value("lpr_term") == "5y" else lpr["lpr_1y"]
-    return (f"利率不高于{term} LPR {base:.2f}% + {fmt(product.params['rate_spread_bp'])} 基点 = "
-            f"{rate_ceiling(product, lpr):.2f}%")
+    return (
+        f"利率不高于{term} LPR {base:.2f}% + {fmt(product.params['rate_spread_bp'])} 基点 = "
+        f"{rate_ceiling(product, lpr):.2f}%"
+    )
 
 
 # ---------------------------------------------------------------------------------------------- stages
@@ -91,9 +93,11 @@ def lifecycle_expr(table: list[dict]) -> pl.Expr:
             tests.append(pl.col("age_years") <= row["max_age"])
         test = pl.all_horizontal(tests) if tests else pl.lit(True)
         # Kleene: a row that may or may not hold leaves the stage unknown, unless a row before it held.
-        out = (pl.when(test.is_null()).then(pl.lit(None, pl.Utf8)).when(test).then(pl.lit(row["stage"]))
-               if out is None else out.when(test.is_null()).then(pl.lit(None, pl.Utf8))
-               .when(test).then(pl.lit(row["stage"])))
+        out = (
+            pl.when(test.is_null()).then(pl.lit(None, pl.Utf8)).when(test).then(pl.lit(row["stage"]))
+            if out is None
+            else out.when(test.is_null()).then(pl.lit(None, pl.Utf8)).when(test).then(pl.lit(row["stage"]))
+        )
     return out.otherwise(pl.lit(None, pl.Utf8)).alias("stage")
 
 
@@ -129,8 +133,11 @@ def _gap_of(text: str, params: Mapping) -> tuple[str, str, float] | None:
     def number(n: Node):
         if n.kind == "num":
             return float(n.value)
-        if n.kind == "name" and isinstance(params.get(n.value), (int, float)) and not isinstance(
-                params.get(n.value), bool):
+        if (
+            n.kind == "name"
+            and isinstance(params.get(n.value), (int, float))
+            and not isinstance(params.get(n.value), bool)
+        ):
             return float(params[n.value])
         return None
 
@@ -151,11 +158,25 @@ def requirements(product: Product) -> list[Req]:
             cols = [f"tier.{t}" for t in tiers]
             out.append(Req(r.id, text, pl.any_horizontal([pl.col(c) for c in cols]), tuple(cols), None))
         else:
-            out.append(Req(r.id, text, compile_condition(r.when, params), tuple(condition_fields(r.when, params)),
-                           _gap_of(r.when, params)))
+            out.append(
+                Req(
+                    r.id,
+                    text,
+                    compile_condition(r.when, params),
+                    tuple(condition_fields(r.when, params)),
+                    _gap_of(r.when, params),
+                )
+            )
     stages = list(product.doc.stages)
-    out.append(Req(STAGE_REQUIREMENT, f"处于本产品服务的阶段（{product.doc.stage_labels}）",
-                   pl.when(pl.col("stage").is_not_null()).then(pl.col("stage").is_in(stages)), ("stage",), None))
+    out.append(
+        Req(
+            STAGE_REQUIREMENT,
+            f"处于本产品服务的阶段（{product.doc.stage_labels}）",
+            pl.when(pl.col("stage").is_not_null()).then(pl.col("stage").is_in(stages)),
+            ("stage",),
+            None,
+        )
+    )
     return out
 
 
@@ -200,10 +221,18 @@ def _limit_exprs(product: Product) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
         cols = ["revenue"] + [f"revenue_prev{k}" for k in range(1, years)]
         all_years = pl.all_horizontal([pl.col(c).is_not_null() for c in cols])
         younger = pl.col("age_years") < years
-        basis = (pl.when(all_years).then(pl.sum_horizontal([pl.col(c) for c in cols]) / years)
-                 .when(younger).then(pl.col("revenue")))
-        kind = (pl.when(all_years).then(pl.lit("average"))
-                .when(younger & pl.col("revenue").is_not_null()).then(pl.lit("last_year")))
+        basis = (
+            pl.when(all_years)
+            .then(pl.sum_horizontal([pl.col(c) for c in cols]) / years)
+            .when(younger)
+            .then(pl.col("revenue"))
+        )
+        kind = (
+            pl.when(all_years)
+            .then(pl.lit("average"))
+            .when(younger & pl.col("revenue").is_not_null())
+            .then(pl.lit("last_year"))
+        )
         parts.append(basis.clip(lower_bound=0))
     bands = product.value("points_bands")
     if bands:
@@ -212,8 +241,9 @@ def _limit_exprs(product: Product) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
             test = pl.col("points") >= b["min"]
             chain = (pl.when(test) if chain is None else chain.when(test)).then(pl.lit(float(b["cap"])))
         parts.append(pl.when(pl.col("points").is_not_null()).then(chain.otherwise(pl.lit(0.0))))
-    limit = pl.when(pl.any_horizontal([p.is_null() for p in parts])).then(None).otherwise(
-        pl.min_horizontal(parts)).round(4)
+    limit = (
+        pl.when(pl.any_horizontal([p.is_null() for p in parts])).then(None).otherwise(pl.min_horizontal(parts)).round(4)
+    )
     return limit, basis, kind
 
 
@@ -232,30 +262,63 @@ def evaluate(frame: pl.DataFrame, products: list[Product], lpr: Mapping) -> pl.D
         cols = {r.id: pl.col(f"_r.{r.id}") for r in reqs}
         false_n = pl.sum_horizontal([(c == False).fill_null(False).cast(pl.Int32) for c in cols.values()])  # noqa: E712
         unknown_n = pl.sum_horizontal([c.is_null().cast(pl.Int32) for c in cols.values()])
-        status = (pl.when(false_n == 0).then(pl.when(unknown_n == 0).then(pl.lit("qualifies"))
-                                               .otherwise(pl.lit("unknown")))
-                  .when((false_n == 1) & (unknown_n == 0)).then(pl.lit("near")).otherwise(pl.lit("no")))
-        failed = pl.concat_str([pl.when(c == False).then(pl.lit(rid)) for rid, c in cols.items()],  # noqa: E712
-                               separator=";", ignore_nulls=True).fill_null("")
-        unknown = pl.concat_str([pl.when(c.is_null()).then(pl.lit(rid)) for rid, c in cols.items()],
-                                separator=";", ignore_nulls=True).fill_null("")
+        status = (
+            pl.when(false_n == 0)
+            .then(pl.when(unknown_n == 0).then(pl.lit("qualifies")).otherwise(pl.lit("unknown")))
+            .when((false_n == 1) & (unknown_n == 0))
+            .then(pl.lit("near"))
+            .otherwise(pl.lit("no"))
+        )
+        failed = pl.concat_str(
+            [pl.when(c == False).then(pl.lit(rid)) for rid, c in cols.items()],  # noqa: E712
+            separator=";",
+            ignore_nulls=True,
+        ).fill_null("")
+        unknown = pl.concat_str(
+            [pl.when(c.is_null()).then(pl.lit(rid)) for rid, c in cols.items()], separator=";", ignore_nulls=True
+        ).fill_null("")
         missing = pl.concat_str(
-            [pl.when(cols[r.id].is_null() & pl.col(field).is_null()).then(pl.lit(field))
-             for r in reqs for field in r.fields], separator=";", ignore_nulls=True).fill_null("")
+            [
+                pl.when(cols[r.id].is_null() & pl.col(field).is_null()).then(pl.lit(field))
+                for r in reqs
+                for field in r.fields
+            ],
+            separator=";",
+            ignore_nulls=True,
+        ).fill_null("")
         limit, basis, kind = _limit_exprs(product)
-        f = f.with_columns(status.alias("status"), failed.alias("failed"), unknown.alias("unknown"),
-                           missing.alias("missing"), basis.alias("revenue_basis"), kind.alias("basis_kind"))
+        f = f.with_columns(
+            status.alias("status"),
+            failed.alias("failed"),
+            unknown.alias("unknown"),
+            missing.alias("missing"),
+            basis.alias("revenue_basis"),
+            kind.alias("basis_kind"),
+        )
         f = f.with_columns(
             pl.when(pl.col("status").is_in(["qualifies", "near"])).then(limit).alias("limit"),
             pl.when(pl.col("status") == "near").then(pl.col("failed")).otherwise(pl.lit("")).alias("short_of"),
         ).with_columns(_gap_json(reqs).alias("gap"))
         ceiling = rate_ceiling(product, lpr)
-        outs.append(f.select(
-            "uscc", pl.lit(product.key).alias("product"), pl.lit(product.doc.key).alias("rule"), "status",
-            "failed", "short_of", "unknown", "missing", "gap", "limit", "revenue_basis", "basis_kind",
-            pl.lit(ceiling).alias("rate_ceiling"), pl.col("stage"),
-            _explanation(product, reqs, lpr).alias("explanation"),
-        ))
+        outs.append(
+            f.select(
+                "uscc",
+                pl.lit(product.key).alias("product"),
+                pl.lit(product.doc.key).alias("rule"),
+                "status",
+                "failed",
+                "short_of",
+                "unknown",
+                "missing",
+                "gap",
+                "limit",
+                "revenue_basis",
+                "basis_kind",
+                pl.lit(ceiling).alias("rate_ceiling"),
+                pl.col("stage"),
+                _explanation(product, reqs, lpr).alias("explanation"),
+            )
+        )
     if not outs:
         return pl.DataFrame(schema={"uscc": pl.Utf8, "product": pl.Utf8, "status": pl.Utf8})
     return pl.concat(outs, how="vertical_relaxed")
@@ -270,10 +333,17 @@ def _gap_json(reqs: list[Req]) -> pl.Expr:
         field, op, required = r.gap
         current = pl.col(field).cast(pl.Float64)
         when = (pl.col("status") == "near") & (pl.col("short_of") == r.id) & current.is_not_null()
-        items.append(pl.when(when).then(pl.concat_str(
-            pl.lit(f'{{"requirement":"{r.id}","field":"{field}","op":"{op}","current":'), current.cast(pl.Utf8),
-            pl.lit(f',"required":{required!r},"delta":'), (pl.lit(required) - current).round(6).cast(pl.Utf8),
-            pl.lit("}"))))
+        items.append(
+            pl.when(when).then(
+                pl.concat_str(
+                    pl.lit(f'{{"requirement":"{r.id}","field":"{field}","op":"{op}","current":'),
+                    current.cast(pl.Utf8),
+                    pl.lit(f',"required":{required!r},"delta":'),
+                    (pl.lit(required) - current).round(6).cast(pl.Utf8),
+                    pl.lit("}"),
+                )
+            )
+        )
     if not items:
         return pl.lit(None, pl.Utf8)
     return pl.coalesce(items)
@@ -286,8 +356,10 @@ def gap_text(gap: dict | str | None) -> str:
     g = json.loads(gap) if isinstance(gap, str) else gap
     field, delta = g["field"], g["delta"]
     need = "差" if delta > 0 else "需减少"
-    return (f"{label(field)} 现为 {field_value_text(field, g['current'])}，需达到 "
-            f"{field_value_text(field, g['required'])}（{need} {field_value_text(field, abs(delta))}）")
+    return (
+        f"{label(field)} 现为 {field_value_text(field, g['current'])}，需达到 "
+        f"{field_value_text(field, g['required'])}（{need} {field_value_text(field, abs(delta))}）"
+    )
 
 
 def _money(expr: pl.Expr) -> pl.Expr:
@@ -300,30 +372,49 @@ def _explanation(product: Product, reqs: list[Req], lpr: Mapping) -> pl.Expr:
     years = product.value("average_years")
     limit_parts = [pl.lit(f"单户上限 {cap} 万元")]
     if years:
-        limit_parts.append(pl.when(pl.col("basis_kind") == "average")
-                           .then(pl.lit(f"近 {fmt(years)} 年平均营业收入 ") + _money(pl.col("revenue_basis")))
-                           .otherwise(pl.lit(f"上一年度营业收入（成立不满 {fmt(years)} 年）")
-                                      + _money(pl.col("revenue_basis"))))
+        limit_parts.append(
+            pl.when(pl.col("basis_kind") == "average")
+            .then(pl.lit(f"近 {fmt(years)} 年平均营业收入 ") + _money(pl.col("revenue_basis")))
+            .otherwise(pl.lit(f"上一年度营业收入（成立不满 {fmt(years)} 年）") + _money(pl.col("revenue_basis")))
+        )
     if product.value("points_bands"):
         limit_parts.append(pl.lit("积分分档上限"))
-    limit_text = (pl.lit("指示性额度 ") + _money(pl.col("limit")) + pl.lit("（取")
-                  + pl.concat_str(limit_parts, separator="、") + pl.lit(" 的较小者）"))
+    limit_text = (
+        pl.lit("指示性额度 ")
+        + _money(pl.col("limit"))
+        + pl.lit("（取")
+        + pl.concat_str(limit_parts, separator="、")
+        + pl.lit(" 的较小者）")
+    )
     no_limit = pl.lit("额度无法测算（营业收入或积分数据不全）")
     limit_sentence = pl.when(pl.col("limit").is_null()).then(no_limit).otherwise(limit_text)
     terms = f"{rate_text(product, lpr)}；承诺 {fmt(product.params['decision_days'])} 个工作日内给出审批结论"
-    met = pl.concat_str([pl.when(c).then(pl.lit(r.label)) for r, c in zip(reqs, cols.values(), strict=True)],
-                        separator="；", ignore_nulls=True)
-    failed = pl.concat_str([pl.when(c == False).then(pl.lit(r.label)) for r, c in  # noqa: E712
-                            zip(reqs, cols.values(), strict=True)], separator="；", ignore_nulls=True)
-    unknown = pl.concat_str([pl.when(c.is_null()).then(pl.lit(f"“{r.label}”")) for r, c in
-                             zip(reqs, cols.values(), strict=True)], separator="、", ignore_nulls=True)
+    met = pl.concat_str(
+        [pl.when(c).then(pl.lit(r.label)) for r, c in zip(reqs, cols.values(), strict=True)],
+        separator="；",
+        ignore_nulls=True,
+    )
+    failed = pl.concat_str(
+        [
+            pl.when(c == False).then(pl.lit(r.label))  # noqa: E712
+            for r, c in zip(reqs, cols.values(), strict=True)
+        ],
+        separator="；",
+        ignore_nulls=True,
+    )
+    unknown = pl.concat_str(
+        [pl.when(c.is_null()).then(pl.lit(f"“{r.label}”")) for r, c in zip(reqs, cols.values(), strict=True)],
+        separator="、",
+        ignore_nulls=True,
+    )
     status = pl.col("status")
     return (
-        pl.when(status == "qualifies").then(pl.lit("符合条件（") + met + pl.lit("）。") + limit_sentence
-                                             + pl.lit(f"；{terms}。"))
-        .when(status == "near").then(pl.lit("差一项：") + failed + pl.lit("。满足后") + limit_sentence
-                                     + pl.lit("。"))
-        .when(status == "unknown").then(pl.lit("无法判断：") + unknown + pl.lit("所需的数据不全。"))
+        pl.when(status == "qualifies")
+        .then(pl.lit("符合条件（") + met + pl.lit("）。") + limit_sentence + pl.lit(f"；{terms}。"))
+        .when(status == "near")
+        .then(pl.lit("差一项：") + failed + pl.lit("。满足后") + limit_sentence + pl.lit("。"))
+        .when(status == "unknown")
+        .then(pl.lit("无法判断：") + unknown + pl.lit("所需的数据不全。"))
         .otherwise(pl.lit("不符合：") + failed + pl.lit("。"))
     )
 

@@ -106,8 +106,9 @@ class LoanProductRule(RuleDoc):
                 if not isinstance(tiers, list) or not tiers:
                     problems.append(f"条件 {r.id}：tiers 应为资质清单参数名（如 eligible_tiers）")
                 elif unknown := [t for t in tiers if t not in TIER_NAMES]:
-                    problems.append(f"条件 {r.id}：资质 {'、'.join(map(str, unknown))} 未定义"
-                                    f"（可选：{'、'.join(TIER_NAMES)}）")
+                    problems.append(
+                        f"条件 {r.id}：资质 {'、'.join(map(str, unknown))} 未定义（可选：{'、'.join(TIER_NAMES)}）"
+                    )
             else:
                 try:
                     compile_condition(r.when, values)
@@ -160,10 +161,17 @@ class MarketRule(RuleDoc):
 class ProgrammeRule(RuleDoc):
     @model_validator(mode="after")
     def _programme(self) -> ProgrammeRule:
-        _need(self, {
-            "consent_default_months": {"months"}, "consent_max_months": {"months"}, "lifecycle": {"table"},
-            "points_bands": {"table"}, "region_default_rate": {"share"}, "indicative_credit_rule": {"text"},
-        })
+        _need(
+            self,
+            {
+                "consent_default_months": {"months"},
+                "consent_max_months": {"months"},
+                "lifecycle": {"table"},
+                "points_bands": {"table"},
+                "region_default_rate": {"share"},
+                "indicative_credit_rule": {"text"},
+            },
+        )
         stages = [row.get("stage") for row in _first_value(self, "lifecycle")]
         if not stages or any(s not in STAGES for s in stages):
             raise ValueError(f"参数 lifecycle 每档的 stage 应为 {'、'.join(STAGES)} 之一")
@@ -180,11 +188,18 @@ class RiskPoolRule(RuleDoc):
 class FundRule(RuleDoc):
     @model_validator(mode="after")
     def _fund(self) -> FundRule:
-        _need(self, {
-            "per_project_cap": {"wan"}, "per_project_share": {"share"}, "committee_quorum": {"count"},
-            "committee_pass_share": {"share"}, "failure_ceiling": {"share"}, "tolerance_basis": {"text"},
-            "required_procedures": {"list"},
-        })
+        _need(
+            self,
+            {
+                "per_project_cap": {"wan"},
+                "per_project_share": {"share"},
+                "committee_quorum": {"count"},
+                "committee_pass_share": {"share"},
+                "failure_ceiling": {"share"},
+                "tolerance_basis": {"text"},
+                "required_procedures": {"list"},
+            },
+        )
         if _first_value(self, "tolerance_basis") not in ("count", "amount", "both"):
             raise ValueError("参数 tolerance_basis 应为 count（按项目数）、amount（按金额）或 both（两者均不超过）")
         return self
@@ -205,4 +220,3 @@ FUND = register(Kind("angel_fund", "天使基金与容错规则", "finance/funds
 # The documents the platform reads by id (the programme rule, the LPR, the demo region's pool and fund rules).
 PROGRAMME_RULE = "finance_programme"
 MARKET_RULE = "lpr"
-

@@ -39,11 +39,13 @@ def sla(submitted_on: dt.date, decision_days: int, decided_on: dt.date | None, t
     end = decided_on or today
     used = workdays_between(submitted_on, end)
     late = end > deadline.date
-    promise = (f"承诺 {decision_days} 个工作日内给出审批结论"
-               f"（{submitted_on:%Y-%m-%d} 受理，截止 {deadline.date:%Y-%m-%d}）")
+    promise = (
+        f"承诺 {decision_days} 个工作日内给出审批结论（{submitted_on:%Y-%m-%d} 受理，截止 {deadline.date:%Y-%m-%d}）"
+    )
     if decided_on is not None:
-        state = (f"{decided_on:%Y-%m-%d} 给出结论，用时 {used} 个工作日，"
-                 + (f"超出承诺 {used - decision_days} 个工作日" if late else "在承诺时限内"))
+        state = f"{decided_on:%Y-%m-%d} 给出结论，用时 {used} 个工作日，" + (
+            f"超出承诺 {used - decision_days} 个工作日" if late else "在承诺时限内"
+        )
     elif late:
         state = f"截至 {today:%Y-%m-%d} 仍未给出结论，已用 {used} 个工作日，已超时"
     else:
@@ -55,8 +57,11 @@ def workday_index(start: dt.date, end: dt.date) -> pl.DataFrame:
     """(date, n): the number of working days after `start` up to and including each date in [start, end]."""
     days = pl.date_range(start, end, "1d", eager=True)
     works = [is_workday(d)[0] for d in days.to_list()]
-    return pl.DataFrame({"date": days, "works": works}).with_columns(
-        (pl.col("works").cast(pl.Int32).cum_sum() - int(works[0])).alias("n")).select("date", "n")
+    return (
+        pl.DataFrame({"date": days, "works": works})
+        .with_columns((pl.col("works").cast(pl.Int32).cum_sum() - int(works[0])).alias("n"))
+        .select("date", "n")
+    )
 
 
 def decision_workdays(frame: pl.DataFrame, start: str = "submitted_on", end: str = "decided_on") -> pl.Series:
@@ -67,8 +72,12 @@ def decision_workdays(frame: pl.DataFrame, start: str = "submitted_on", end: str
     lo = min(dates[start].min(), dates[end].min())
     hi = max(dates[start].max(), dates[end].max())
     index = workday_index(lo, hi)
-    out = (frame.select(pl.col(start).alias("_s"), pl.col(end).alias("_e")).with_row_index("_i")
-           .join(index.rename({"date": "_s", "n": "_ns"}), on="_s", how="left")
-           .join(index.rename({"date": "_e", "n": "_ne"}), on="_e", how="left").sort("_i"))
+    out = (
+        frame.select(pl.col(start).alias("_s"), pl.col(end).alias("_e"))
+        .with_row_index("_i")
+        .join(index.rename({"date": "_s", "n": "_ns"}), on="_s", how="left")
+        .join(index.rename({"date": "_e", "n": "_ne"}), on="_e", how="left")
+        .sort("_i")
+    )
     gap = pl.col("_ne") - pl.col("_ns")
     return out.select(pl.when(gap < 0).then(0).otherwise(gap).cast(pl.Int32).alias("workdays"))["workdays"]

@@ -68,8 +68,16 @@ def allowed(current: str, actor: str) -> tuple[str, ...]:
     return (BANK_STEPS if actor == "bank" else FIRM_STEPS).get(current, ())
 
 
-def check(current: str, step: Step, actor: str, *, max_amount: float, rate_ceiling: float,
-          submitted_on: dt.date, today: dt.date) -> str | None:
+def check(
+    current: str,
+    step: Step,
+    actor: str,
+    *,
+    max_amount: float,
+    rate_ceiling: float,
+    submitted_on: dt.date,
+    today: dt.date,
+) -> str | None:
     """None when the step may be taken, else why not (Chinese)."""
     if step.target not in allowed(current, actor):
         who = "银行" if actor == "bank" else "企业"

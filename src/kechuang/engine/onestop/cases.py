@@ -24,17 +24,27 @@ def _deadline(data, params, as_of):
 
 
 def _timeliness(data, params, as_of):
-    return routing.timeliness(submitted_on=data["submitted_on"], accepted_on=data.get("accepted_on"),
-                              due_on=data.get("due_on"), finished_on=data.get("finished_on"), as_of=as_of,
-                              params=params)
+    return routing.timeliness(
+        submitted_on=data["submitted_on"],
+        accepted_on=data.get("accepted_on"),
+        due_on=data.get("due_on"),
+        finished_on=data.get("finished_on"),
+        as_of=as_of,
+        params=params,
+    )
 
 
 def _visits(data, params, as_of):
-    frame = visits.visit_status(pl.DataFrame(data["assignments"], schema=visits.ASSIGNMENT_SCHEMA, orient="row"),
-                                pl.DataFrame(data.get("visits", []), schema=visits.VISIT_SCHEMA, orient="row"),
-                                as_of, params)
-    return {r["uscc"]: {"overdue": r["overdue"], "due_on": r["due_on"], "reason": r["reason"]}
-            for r in frame.iter_rows(named=True)}
+    frame = visits.visit_status(
+        pl.DataFrame(data["assignments"], schema=visits.ASSIGNMENT_SCHEMA, orient="row"),
+        pl.DataFrame(data.get("visits", []), schema=visits.VISIT_SCHEMA, orient="row"),
+        as_of,
+        params,
+    )
+    return {
+        r["uscc"]: {"overdue": r["overdue"], "due_on": r["due_on"], "reason": r["reason"]}
+        for r in frame.iter_rows(named=True)
+    }
 
 
 def _hte(data, params, as_of):
@@ -42,8 +52,14 @@ def _hte(data, params, as_of):
     return {"due": frame["uscc"].to_list(), "reasons": frame["reason"].to_list()}
 
 
-ADAPTERS = {"diagnosis": _diagnosis, "route": _route, "deadline": _deadline, "timeliness": _timeliness,
-            "visits": _visits, "hte_due": _hte}
+ADAPTERS = {
+    "diagnosis": _diagnosis,
+    "route": _route,
+    "deadline": _deadline,
+    "timeliness": _timeliness,
+    "visits": _visits,
+    "hte_due": _hte,
+}
 
 
 def run_all():

@@ -32,8 +32,7 @@ CATEGORIES = {
 }
 
 
-def route(category: str, offices: Sequence[Mapping], resident_carriers: Sequence[Mapping],
-          params: Mapping) -> dict:
+def route(category: str, offices: Sequence[Mapping], resident_carriers: Sequence[Mapping], params: Mapping) -> dict:
     """{"office_id", "reason"}: `offices` are {id, name, carrier_id (None for a bureau office), categories};
     `resident_carriers` {id, name} where the firm is resident, most recent first."""
     label = CATEGORIES.get(category, category)
@@ -41,8 +40,10 @@ def route(category: str, offices: Sequence[Mapping], resident_carriers: Sequence
         for carrier in resident_carriers:
             for office in offices:
                 if office.get("carrier_id") == carrier["id"] and category in (office.get("categories") or ()):
-                    return {"office_id": office["id"],
-                            "reason": f"企业在驻{carrier['name']}，由其{office['name']}受理{label}事项"}
+                    return {
+                        "office_id": office["id"],
+                        "reason": f"企业在驻{carrier['name']}，由其{office['name']}受理{label}事项",
+                    }
     for office in offices:
         if office.get("carrier_id") is None and category in (office.get("categories") or ()):
             return {"office_id": office["id"], "reason": f"由{office['name']}受理（负责{label}事项）"}
@@ -63,16 +64,26 @@ def deadline(accepted_on: dt.date, category: str, params: Mapping) -> dict:
     """{"due_on", "workdays", "basis"}: the date the request must be completed by."""
     n = int(params[f"workdays_{category}"])
     d = add_workdays(accepted_on, n)
-    return {"due_on": d.date, "workdays": n,
-            "basis": f"{CATEGORIES.get(category, category)}事项自受理起 {n} 个工作日内办结；{d.basis}"}
+    return {
+        "due_on": d.date,
+        "workdays": n,
+        "basis": f"{CATEGORIES.get(category, category)}事项自受理起 {n} 个工作日内办结；{d.basis}",
+    }
 
 
 def accept_by(submitted_on: dt.date, params: Mapping) -> dt.date:
     return add_workdays(submitted_on, int(params["accept_workdays"])).date
 
 
-def timeliness(*, submitted_on: dt.date, accepted_on: dt.date | None, due_on: dt.date | None,
-               finished_on: dt.date | None, as_of: dt.date, params: Mapping) -> dict:
+def timeliness(
+    *,
+    submitted_on: dt.date,
+    accepted_on: dt.date | None,
+    due_on: dt.date | None,
+    finished_on: dt.date | None,
+    as_of: dt.date,
+    params: Mapping,
+) -> dict:
     """{"status": on_time / late / open / overdue / accept_overdue / waiting, "text"} for a request."""
     if accepted_on is None:
         if finished_on is not None:

@@ -30,8 +30,12 @@ def add_months(day: dt.date, months: int) -> dt.date:
 def visit_status(assignments: pl.DataFrame, visits: pl.DataFrame, as_of: dt.date, params: Mapping) -> pl.DataFrame:
     """(uscc, official_id, since, last_visit, due_on, overdue, reason) per assigned firm."""
     n = int(params["visit_interval_months"])
-    last = (visits.cast(VISIT_SCHEMA).filter(pl.col("visited_on") <= as_of)
-            .group_by("uscc").agg(pl.col("visited_on").max().alias("last_visit")))
+    last = (
+        visits.cast(VISIT_SCHEMA)
+        .filter(pl.col("visited_on") <= as_of)
+        .group_by("uscc")
+        .agg(pl.col("visited_on").max().alias("last_visit"))
+    )
     frame = assignments.cast(ASSIGNMENT_SCHEMA).join(last, on="uscc", how="left")
     rows = []
     for r in frame.iter_rows(named=True):
@@ -47,19 +51,29 @@ def visit_status(assignments: pl.DataFrame, visits: pl.DataFrame, as_of: dt.date
         else:
             reason = f"{head}，下次应于 {due:%Y-%m-%d} 前走访"
         rows.append({**r, "due_on": due, "overdue": overdue, "reason": reason})
-    return pl.DataFrame(rows, schema={**ASSIGNMENT_SCHEMA, "last_visit": pl.Date, "due_on": pl.Date,
-                                      "overdue": pl.Boolean, "reason": pl.Utf8})
+    return pl.DataFrame(
+        rows,
+        schema={
+            **ASSIGNMENT_SCHEMA,
+            "last_visit": pl.Date,
+            "due_on": pl.Date,
+            "overdue": pl.Boolean,
+            "reason": pl.Utf8,
+        },
+    )
 
 
 def hte_due(certificates: pl.DataFrame, as_of: dt.date, params: Mapping) -> pl.DataFrame:
     """(uscc, expires_on, days_left, reason) for the latest certificates due to re-apply."""
     horizon = add_months(as_of, int(params["hte_warning_months"]))
     latest = certificates.cast(CERT_SCHEMA).group_by("uscc").agg(pl.col("expires_on").max())
-    due = latest.filter((pl.col("expires_on") >= as_of) & (pl.col("expires_on") <= horizon)).sort(
-        "expires_on", "uscc")
+    due = latest.filter((pl.col("expires_on") >= as_of) & (pl.col("expires_on") <= horizon)).sort("expires_on", "uscc")
     return due.with_columns(
         (pl.col("expires_on") - pl.lit(as_of)).dt.total_days().cast(pl.Int64).alias("days_left"),
     ).with_columns(
-        pl.format("高企证书 {} 到期（还有 {} 天），需按新申请重新认定", pl.col("expires_on").dt.strftime("%Y-%m-%d"),
-                  pl.col("days_left")).alias("reason"),
+        pl.format(
+            "高企证书 {} 到期（还有 {} 天），需按新申请重新认定",
+            pl.col("expires_on").dt.strftime("%Y-%m-%d"),
+            pl.col("days_left"),
+        ).alias("reason"),
     )

@@ -15,7 +15,19 @@ from kechuang.engine.points.scheme import (
 from kechuang.engine.points.score import score_frame, score_points
 
 __all__ = [
-    "AlertRules", "Scheme", "SchemeError", "evaluate_alerts", "explain_changes",
-    "explain_firm", "get_scheme", "indicator_percentiles", "load_scheme_file", "load_schemes",
-    "new_version", "scheme_from_dict", "score_frame", "score_points", "select_version",
+    "AlertRules",
+    "Scheme",
+    "SchemeError",
+    "evaluate_alerts",
+    "explain_changes",
+    "explain_firm",
+    "get_scheme",
+    "indicator_percentiles",
+    "load_scheme_file",
+    "load_schemes",
+    "new_version",
+    "scheme_from_dict",
+    "score_frame",
+    "score_points",
+    "select_version",
 ]

@@ -33,8 +33,17 @@ from kechuang.engine.ruledata import Kind, Problem, RuleDoc, register
 
 OPS = ("<", "<=", ">", ">=", "==", "!=", "is_true", "is_false", "within_months")
 # How an operator reads in a form and in an explanation.
-OP_LABELS = {"<": "小于", "<=": "不大于", ">": "大于", ">=": "不小于", "==": "等于", "!=": "不等于",
-             "is_true": "为“是”", "is_false": "为“否”", "within_months": "在未来 N 个月内"}
+OP_LABELS = {
+    "<": "小于",
+    "<=": "不大于",
+    ">": "大于",
+    ">=": "不小于",
+    "==": "等于",
+    "!=": "不等于",
+    "is_true": "为“是”",
+    "is_false": "为“否”",
+    "within_months": "在未来 N 个月内",
+}
 SEVERITIES = ("info", "warning", "critical")
 SEVERITY_LABELS = {"info": "提示", "warning": "警告", "critical": "严重"}
 TEMPLATE_UNITS = ("percent", "wan", "number", "count", "date")
@@ -109,8 +118,12 @@ class AlertRules(RuleDoc):
     def problems(self, fields: frozenset[str] | None = None) -> list[Problem]:
         """Fields no input provides (a rule on them would never fire), named per rule."""
         fields = known_fields() if fields is None else fields
-        return [Problem(f"字段 {name} 不存在（{_FIELDS_HINT}）", rule=self.id, field=f"rules.{rule.id}")
-                for rule in self.rules for name in rule.fields() if name not in fields]
+        return [
+            Problem(f"字段 {name} 不存在（{_FIELDS_HINT}）", rule=self.id, field=f"rules.{rule.id}")
+            for rule in self.rules
+            for name in rule.fields()
+            if name not in fields
+        ]
 
 
 ALERT_RULES = register(Kind("alert_rules", "监测预警规则", "points/alerts", AlertRules, domain="创新积分"))

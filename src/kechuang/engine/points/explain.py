@@ -66,9 +66,7 @@ def _normalisation_text(scheme: Scheme, ind, stage: str | None) -> str:
     return METHOD_ZH[nm.method]
 
 
-def explain_firm(
-    scored: pl.DataFrame, uscc: str, scheme: Scheme, percentiles: pl.DataFrame | None = None
-) -> dict:
+def explain_firm(scored: pl.DataFrame, uscc: str, scheme: Scheme, percentiles: pl.DataFrame | None = None) -> dict:
     """A JSON-able explanation of one firm's points, for the diagnosis page.
 
     `percentiles` (from `indicator_percentiles`, optional) avoids recomputing the radar for many firms.
@@ -145,9 +143,7 @@ def explain_firm(
     }
 
 
-def explain_changes(
-    current: pl.DataFrame, previous: pl.DataFrame, scheme: Scheme, top: int = 3
-) -> pl.DataFrame:
+def explain_changes(current: pl.DataFrame, previous: pl.DataFrame, scheme: Scheme, top: int = 3) -> pl.DataFrame:
     """Year-on-year change of points per firm of `current`, explained by indicator.
 
     Returns uscc, points, points_prev, delta, stage, stage_prev, message (Chinese), and `drivers`: a list
@@ -164,9 +160,7 @@ def explain_changes(
     both = current.select("uscc", "points", "stage", *[f"r_{i}" for i in ids], *[f"c_{i}" for i in ids])
     both = both.join(prev, on="uscc", how="left")
     p = scheme.precision
-    both = both.with_columns(
-        half_up(pl.col("points") - pl.col("points_prev"), p).alias("delta")
-    )
+    both = both.with_columns(half_up(pl.col("points") - pl.col("points_prev"), p).alias("delta"))
 
     # Long form: one row per firm and indicator with a changed contribution.
     parts = []
@@ -181,8 +175,7 @@ def explain_changes(
                 pl.col(f"r_{ind.id}").cast(pl.Float64).alias("raw"),
                 value_text(pl.col(f"rp_{ind.id}"), ind.unit).alias("text_prev"),
                 value_text(pl.col(f"r_{ind.id}"), ind.unit).alias("text"),
-                half_up(pl.col(f"c_{ind.id}") - pl.col(f"cp_{ind.id}"), p)
-                .alias("delta"),
+                half_up(pl.col(f"c_{ind.id}") - pl.col(f"cp_{ind.id}"), p).alias("delta"),
             )
         )
     long = pl.concat(parts).filter(pl.col("delta").is_not_null() & (pl.col("delta") != 0))
@@ -237,9 +230,7 @@ def explain_changes(
         .otherwise(
             head
             + stage_note
-            + pl.when(pl.col("_phrases").is_not_null())
-            .then(pl.lit("：") + pl.col("_phrases"))
-            .otherwise(pl.lit(""))
+            + pl.when(pl.col("_phrases").is_not_null()).then(pl.lit("：") + pl.col("_phrases")).otherwise(pl.lit(""))
         )
     )
     return out.with_columns(message.alias("message")).select(

@@ -60,11 +60,7 @@ def normalised_expr(raw: pl.Expr, norm: Normalisation, stage: pl.Expr | None = N
                 out = out.otherwise(pl.lit(band.score)) if out is not None else pl.lit(band.score)
                 break
             cond = x >= band.min
-            out = (
-                pl.when(cond).then(pl.lit(band.score))
-                if out is None
-                else out.when(cond).then(pl.lit(band.score))
-            )
+            out = pl.when(cond).then(pl.lit(band.score)) if out is None else out.when(cond).then(pl.lit(band.score))
         return pl.when(x.is_not_null()).then(out).cast(pl.Float64)
     if norm.method == "share":
         if norm.cohort:

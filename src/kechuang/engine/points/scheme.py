@@ -263,9 +263,7 @@ def scheme_from_dict(data: dict) -> Scheme:  # noqa: C901
         errors.append(f"核实标记 verification 应为 V、P 或 U，现为“{verification}”")
     weights_official = data.get("weights_official")
     if not isinstance(weights_official, bool):
-        errors.append(
-            "必须用 weights_official: true/false 说明权重是否为官方权重（官方权重未公开时填 false）"
-        )
+        errors.append("必须用 weights_official: true/false 说明权重是否为官方权重（官方权重未公开时填 false）")
         weights_official = False
     weights_note = str(data.get("weights_note") or "")
     if not weights_official and not weights_note:
@@ -352,9 +350,7 @@ def _stage_rule(raw, errors: list[str]) -> StageRule | None:
             errors.append(f"第一个阶段 {stages[0].id} 的下限 min 应留空（表示无下限），否则部分企业无阶段")
         for prev, cur in itertools.pairwise(stages):
             if cur.min is None or (prev.min is not None and cur.min <= prev.min):
-                errors.append(
-                    f"阶段 {cur.id} 的下限 min 必须大于前一阶段 {prev.id} 的下限（阶段按下限升序排列）"
-                )
+                errors.append(f"阶段 {cur.id} 的下限 min 必须大于前一阶段 {prev.id} 的下限（阶段按下限升序排列）")
         ids = [s.id for s in stages]
         if len(set(ids)) != len(ids):
             errors.append(f"阶段编号重复：{'、'.join(ids)}")
@@ -383,9 +379,7 @@ def _indicator(raw, i: int, groups: dict, stage_ids: list[str], errors: list[str
         errors.append(f"{where}：分组 group“{group}”未定义（可选：{'、'.join(groups)}）")
     kind = str(raw.get("kind") or "weighted")
     if kind not in KINDS:
-        errors.append(
-            f"{where}：类型 kind 应为 weighted（计权）、bonus（加分）或 negative（减分），现为“{kind}”"
-        )
+        errors.append(f"{where}：类型 kind 应为 weighted（计权）、bonus（加分）或 negative（减分），现为“{kind}”")
     unit = str(raw.get("unit") or "number")
     if unit not in UNITS:
         errors.append(f"{where}：单位 unit 应为 {'、'.join(UNITS)} 之一，现为“{unit}”")
@@ -419,8 +413,7 @@ def _value(raw, where: str, errors: list[str]) -> Value | None:
         return Value(field=raw)
     if not isinstance(raw, dict):
         errors.append(
-            f"{where}：缺少取值 value（字段名，或 {{ratio: [分子, 分母]}}、"
-            "{sum: [字段…]}、{any_true: [字段…]}）"
+            f"{where}：缺少取值 value（字段名，或 {{ratio: [分子, 分母]}}、{{sum: [字段…]}}、{{any_true: [字段…]}}）"
         )
         return None
     if "field" in raw:

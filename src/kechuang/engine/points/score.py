@@ -86,9 +86,7 @@ def score_frame(
 
     lf = lf.with_columns(nz.stage_expr(scheme))
     lf = lf.with_columns([nz.raw_expr(i.value).alias(f"r_{i.id}") for i in inds])
-    lf = lf.with_columns(
-        [nz.normalised_expr(pl.col(f"r_{i.id}"), i.normalise).alias(f"n_{i.id}") for i in inds]
-    )
+    lf = lf.with_columns([nz.normalised_expr(pl.col(f"r_{i.id}"), i.normalise).alias(f"n_{i.id}") for i in inds])
     lf = lf.with_columns(
         [
             half_up(nz.max_points_expr(scheme, i) * pl.col(f"n_{i.id}").fill_null(0.0), p).alias(f"c_{i.id}")
@@ -131,9 +129,7 @@ def score_frame(
         ranks.append(rk.count_expr(f"_key_{k}").alias(f"_n_{k}"))
     lf = lf.with_columns(ranks)
     pct = [rk.percentile_from_rank(pl.col("rank"), pl.col("_n")).alias("percentile")]
-    pct += [
-        rk.percentile_from_rank(pl.col(f"{k}_rank"), pl.col(f"_n_{k}")).alias(f"{k}_percentile") for k in keys
-    ]
+    pct += [rk.percentile_from_rank(pl.col(f"{k}_rank"), pl.col(f"_n_{k}")).alias(f"{k}_percentile") for k in keys]
     within_stage = scheme.lists_within == "stage"
     list_rank = pl.col("stage_rank" if within_stage else "rank")
     list_n = pl.col("_n_stage" if within_stage else "_n")

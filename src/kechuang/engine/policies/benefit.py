@@ -98,9 +98,7 @@ def remaining_exprs(limits: Limits) -> list[tuple[str, pl.Expr]]:
 
 def amount_before_min(benefit: Benefit, limits: Limits) -> pl.Expr:
     """Steps 1–3: the amount in 元 after caps and limits (null when any input is unknown)."""
-    parts = (
-        [raw_amount(benefit)] + [e for _, e in cap_exprs(benefit)] + [e for _, e in remaining_exprs(limits)]
-    )
+    parts = [raw_amount(benefit)] + [e for _, e in cap_exprs(benefit)] + [e for _, e in remaining_exprs(limits)]
     return _min_known(parts).clip(lower_bound=0)
 
 

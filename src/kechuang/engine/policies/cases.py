@@ -58,9 +58,7 @@ def run_case(policy: Policy, case: dict) -> list[str]:
         {
             "uscc": ["CASE"] * len(case.get("tiers") or {}),
             "tier": list((case.get("tiers") or {}).keys()),
-            "qualified": [
-                str(v).lower() if v is not None else "unknown" for v in (case.get("tiers") or {}).values()
-            ],
+            "qualified": [str(v).lower() if v is not None else "unknown" for v in (case.get("tiers") or {}).values()],
         },
         schema={"uscc": pl.Utf8, "tier": pl.Utf8, "qualified": pl.Utf8},
     )

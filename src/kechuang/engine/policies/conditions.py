@@ -143,9 +143,7 @@ def compile_policy_condition(cond_id: str, text: str) -> CompiledCondition:
     return CompiledCondition(cond_id, text, compile_condition(text), fields, atoms)
 
 
-def gap_json(
-    condition: str, field: str, current: pl.Expr, required: float, delta: pl.Expr, mask: pl.Expr
-) -> pl.Expr:
+def gap_json(condition: str, field: str, current: pl.Expr, required: float, delta: pl.Expr, mask: pl.Expr) -> pl.Expr:
     """One gap as JSON text {"condition","field","current","required","delta"} where `mask` holds, else
     null. Numbers are turned into text only on masked rows (the costly part); Polars prints floats as JSON
     numbers."""

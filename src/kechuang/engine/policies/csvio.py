@@ -81,9 +81,7 @@ def read_policy_inputs(path: str) -> pl.DataFrame | None:
     for col, bad in checks:
         rows = frame.filter(bad)["_line"].head(5).to_list()
         if rows:
-            raise InputError(
-                f"{path} 第 {'、'.join(map(str, rows))} 行“{col.label}”不是有效的非负金额（万元）"
-            )
+            raise InputError(f"{path} 第 {'、'.join(map(str, rows))} 行“{col.label}”不是有效的非负金额（万元）")
     return raw.select(exprs)
 
 

@@ -41,9 +41,7 @@ TIER_PREFIX = "tier."
 DIMENSIONS = ("region_code", "industry_code", "carrier", "valley_resident")
 # Values policies read that derive.py does not compute (name → the facts columns they read).
 POLICY_DERIVED = {
-    "hte_certified_year": [
-        "hte_certified_on"
-    ],  # year the 高企 certificate was issued (first-recognition reward)
+    "hte_certified_year": ["hte_certified_on"],  # year the 高企 certificate was issued (first-recognition reward)
     "relocated_years": ["relocated_on"],  # years since the firm moved here, at as_of
 }
 IMPLICIT_LABELS = {
@@ -169,9 +167,7 @@ def decide_lazy(
     outcomes: list[tuple[str, pl.Expr, tuple[str, ...]]] = [(c.id, c.expr, c.fields) for c in p.conditions]
 
     capped = bf.amount_before_min(v.benefit, v.limits)
-    outcomes.append(
-        ("amount_min", bf.amount_min_condition(v.benefit, capped), tuple(bf.read_fields(v.benefit)))
-    )
+    outcomes.append(("amount_min", bf.amount_min_condition(v.benefit, capped), tuple(bf.read_fields(v.benefit))))
     if v.limits.one_off:
         outcomes.append(("already_received", pl.col(bf.PAID_BEFORE) + pl.col(bf.PAID_THIS_YEAR) == 0, ()))
     remaining = bf.remaining_exprs(v.limits)
@@ -186,9 +182,7 @@ def decide_lazy(
     c = {cid: pl.col(name) for cid, name in cond_cols.items()}
     any_false = pl.any_horizontal([(e == False).fill_null(False) for e in c.values()])  # noqa: E712
     any_unknown = pl.any_horizontal([e.is_null() for e in c.values()])
-    eligible = (
-        pl.when(any_false).then(pl.lit(FALSE)).when(any_unknown).then(pl.lit(UNKNOWN)).otherwise(pl.lit(TRUE))
-    )
+    eligible = pl.when(any_false).then(pl.lit(FALSE)).when(any_unknown).then(pl.lit(UNKNOWN)).otherwise(pl.lit(TRUE))
     short_of, held = _shortfall(c, any_unknown)
 
     # missing: each field (derived ones expanded to the facts they read) that is null and read by an
@@ -220,10 +214,7 @@ def decide_lazy(
     if not detail and len(cond_cols) <= MAX_CODES and len(readers) <= MAX_CODES:
         # lean: failed and missing as bit masks (decoded on demand with `explain_codes`); no text per row
         failed_mask = pl.sum_horizontal(
-            [
-                (~c[cid]).fill_null(False).cast(pl.UInt64) * pl.lit(1 << i, pl.UInt64)
-                for i, cid in enumerate(cond_cols)
-            ]
+            [(~c[cid]).fill_null(False).cast(pl.UInt64) * pl.lit(1 << i, pl.UInt64) for i, cid in enumerate(cond_cols)]
         )
         missing_mask = pl.sum_horizontal(
             [pl.lit(0, pl.UInt64)]
@@ -251,9 +242,7 @@ def decide_lazy(
         eligible.alias("eligible"),
         amount_yuan,
         potential.alias("potential_amount_yuan"),
-        _join([pl.when((~c[cid]).fill_null(False)).then(pl.lit(cid)) for cid in cond_cols], ";").alias(
-            "failed"
-        ),
+        _join([pl.when((~c[cid]).fill_null(False)).then(pl.lit(cid)) for cid in cond_cols], ";").alias("failed"),
         missing.alias("missing"),
         short_of,
         held,
@@ -380,9 +369,7 @@ def payout_totals(payouts: pl.DataFrame | None, policy_id: str, year: int) -> pl
     )
 
 
-def base_inputs(
-    panel: pl.DataFrame, year: int, as_of: dt.date, tiers: pl.DataFrame | None = None
-) -> pl.DataFrame:
+def base_inputs(panel: pl.DataFrame, year: int, as_of: dt.date, tiers: pl.DataFrame | None = None) -> pl.DataFrame:
     """Derived values of `year` + the policy-input columns of that year's rows + tier columns.
     Shared by every policy that reads the same fiscal year."""
     derived = derive.derived_for_year(panel, year, as_of)
@@ -417,9 +404,7 @@ def base_inputs(
     return frame
 
 
-def with_payouts(
-    frame: pl.DataFrame, policy_id: str, payouts: pl.DataFrame | None, year: int
-) -> pl.DataFrame:
+def with_payouts(frame: pl.DataFrame, policy_id: str, payouts: pl.DataFrame | None, year: int) -> pl.DataFrame:
     totals = payout_totals(payouts, policy_id, year)
     frame = frame.drop([bf.PAID_BEFORE, bf.PAID_THIS_YEAR], strict=False).join(totals, on="uscc", how="left")
     # the payout history is a record: no row means nothing was paid
@@ -495,9 +480,7 @@ def replay(version: dict, snapshots: list[dict] | pl.DataFrame, as_of: dt.date) 
     """
     schema = snapshot_schema(version)
     if isinstance(snapshots, pl.DataFrame):
-        rows = [
-            dict(json.loads(text), uscc=u) for u, text in snapshots.select("uscc", "facts_json").iter_rows()
-        ]
+        rows = [dict(json.loads(text), uscc=u) for u, text in snapshots.select("uscc", "facts_json").iter_rows()]
     else:
         rows = list(snapshots)
     full = {"uscc": pl.Utf8, **schema}

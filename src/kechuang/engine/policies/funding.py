@@ -36,11 +36,9 @@ def stack(results: pl.DataFrame, priority: list[str] | None = None) -> pl.DataFr
     order = {pid: i for i, pid in enumerate(priority or sorted(results["policy"].unique().to_list()))}
     ranked = results.with_columns(
         pl.col("policy").replace_strict(order, default=len(order), return_dtype=pl.Int64).alias("_prio"),
-        (
-            (pl.col("eligible") == TRUE)
-            & pl.col("stacking_group").is_not_null()
-            & (pl.col("amount_yuan") > 0)
-        ).alias("_competes"),
+        ((pl.col("eligible") == TRUE) & pl.col("stacking_group").is_not_null() & (pl.col("amount_yuan") > 0)).alias(
+            "_competes"
+        ),
     )
     winners = (
         ranked.filter(pl.col("_competes"))
@@ -53,10 +51,7 @@ def stack(results: pl.DataFrame, priority: list[str] | None = None) -> pl.DataFr
     return (
         out.with_columns(
             pl.when(stacked_out).then(pl.col("_winner")).otherwise(pl.lit(None, pl.Utf8)).alias("stacked_by"),
-            pl.when(stacked_out)
-            .then(pl.lit(0, pl.Int64))
-            .otherwise(pl.col("amount_yuan"))
-            .alias("amount_yuan"),
+            pl.when(stacked_out).then(pl.lit(0, pl.Int64)).otherwise(pl.col("amount_yuan")).alias("amount_yuan"),
         )
         .with_columns(money.wan_expr(pl.col("amount_yuan")).alias("amount"))
         .drop("_prio", "_competes", "_winner")
@@ -111,10 +106,7 @@ def stack_parts(
             parts[pid]
             .join(losers.rename({"stacked_by": "_by"}), on="uscc", how="left", maintain_order="left")
             .with_columns(
-                pl.when(pl.col("_by").is_not_null())
-                .then(0)
-                .otherwise(pl.col("amount_yuan"))
-                .alias("amount_yuan"),
+                pl.when(pl.col("_by").is_not_null()).then(0).otherwise(pl.col("amount_yuan")).alias("amount_yuan"),
                 pl.col("_by").alias("stacked_by"),
             )
             .drop("_by")
@@ -140,9 +132,7 @@ def allocate(
         method = "full"
     elif method == "pro_rata":
         share = (pl.col("amount_yuan").cast(pl.Int128) * envelope) // demand
-        out = results.with_columns(
-            pl.when(payable).then(share).otherwise(0).cast(pl.Int64).alias("granted_yuan")
-        )
+        out = results.with_columns(pl.when(payable).then(share).otherwise(0).cast(pl.Int64).alias("granted_yuan"))
     else:
         out = _by_ranking(results, budget, envelope, payable, rank_values)
     granted_total = int(out["granted_yuan"].sum() or 0)

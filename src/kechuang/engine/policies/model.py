@@ -348,9 +348,7 @@ def _money_field(name, key: str, where: str) -> str:
 def _only(mapping: dict, allowed: set[str], where: str) -> None:
     unknown = sorted(set(mapping) - allowed)
     if unknown:
-        raise PolicyError(
-            f"{where}：未知字段 {'、'.join(map(str, unknown))}（可用：{'、'.join(sorted(allowed))}）"
-        )
+        raise PolicyError(f"{where}：未知字段 {'、'.join(map(str, unknown))}（可用：{'、'.join(sorted(allowed))}）")
 
 
 def _caps(raw, where: str) -> tuple[Cap, ...]:
@@ -403,9 +401,7 @@ def _bands(raw, where: str) -> tuple[Band, ...]:
         if ("amount" in item) == ("rate" in item):
             raise PolicyError(f"{here}：每档应写 amount（固定金额）或 rate（比例）之一")
         if "amount" in item:
-            bands.append(
-                Band(lower, upper, amount_yuan=_yuan(item["amount"], "amount", here, allow_zero=True))
-            )
+            bands.append(Band(lower, upper, amount_yuan=_yuan(item["amount"], "amount", here, allow_zero=True)))
         else:
             bands.append(Band(lower, upper, rate=_rate(item["rate"], "rate", here)))
     for index in range(1, len(bands)):
@@ -522,9 +518,7 @@ def _budget(raw, where: str) -> Budget:
         raise PolicyError(f"{where}：allocation.partial 应为 true 或 false")
     return Budget(
         by_year,
-        Allocation(
-            method, rank_by, _choice(alloc.get("order", "desc"), ORDERS, "allocation.order", where), partial
-        ),
+        Allocation(method, rank_by, _choice(alloc.get("order", "desc"), ORDERS, "allocation.order", where), partial),
     )
 
 

@@ -122,9 +122,7 @@ class Simulation:
                     "not_eligible": counts.get(FALSE, 0),
                     # already hold it (pending entitlements included): would qualify, not granted twice
                     "held": int(r["held"].sum()),
-                    "stacked_out": int(r["stacked_by"].is_not_null().sum())
-                    if "stacked_by" in r.columns
-                    else 0,
+                    "stacked_out": int(r["stacked_by"].is_not_null().sum()) if "stacked_by" in r.columns else 0,
                     "demand": money.yuan_to_wan(b.get("demand_yuan", 0)),
                     "potential_unknown": money.yuan_to_wan(int(r["potential_amount_yuan"].sum() or 0)),
                     "budget": money.yuan_to_wan(b.get("budget_yuan")),
@@ -136,8 +134,7 @@ class Simulation:
         return pl.DataFrame(
             rows,
             schema_overrides={
-                k: money.DECIMAL_WAN
-                for k in ("demand", "potential_unknown", "budget", "granted", "shortfall")
+                k: money.DECIMAL_WAN for k in ("demand", "potential_unknown", "budget", "granted", "shortfall")
             },
         )
 
@@ -229,9 +226,7 @@ def simulate(
     return Simulation(as_of, typed, parts, inputs, budgets, notes, tiers)
 
 
-def compare(
-    draft, current, panel: pl.DataFrame, as_of: dt.date, **kwargs
-) -> tuple[pl.DataFrame, pl.DataFrame]:
+def compare(draft, current, panel: pl.DataFrame, as_of: dt.date, **kwargs) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Two versions of one policy side by side: (per-firm changes, summary of both).
 
     Per firm: eligible and amount under each version, the delta (万元) and `change`: gained / lost /

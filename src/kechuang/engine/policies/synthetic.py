@@ -73,9 +73,7 @@ def panel(n: int, years=(2023, 2024, 2025), seed: int = 7, unknown_share: float 
                 _null_some(revenue, t + 4, unknown_share).alias("revenue"),
                 _money(t + 5, 4000).alias("total_assets"),
                 (revenue * 0.8).round(4).alias("total_cost_expense"),
-                _null_some((revenue * _uniform(t + 6) * 0.1).round(4), t + 7, unknown_share).alias(
-                    "rd_expense"
-                ),
+                _null_some((revenue * _uniform(t + 6) * 0.1).round(4), t + 7, unknown_share).alias("rd_expense"),
                 _null_some(_uniform(t + 8) < 0.2, t + 9, unknown_share).alias("hte_certified"),
                 _null_some(
                     pl.when(_uniform(t + 10) < 0.1).then(_money(t + 11, 2000)).otherwise(0.0),
@@ -98,7 +96,9 @@ def panel(n: int, years=(2023, 2024, 2025), seed: int = 7, unknown_share: float 
                 # has no row there, so these are null for most firms
                 pl.when(_uniform(t + 21) < 0.1).then(_money(t + 22, 5)).alias("guarantee_fee_paid"),
                 pl.when(_uniform(t + 23) < 0.02).then(_money(t + 24, 200)).alias("risk_compensation_due"),
-                pl.when(_uniform(t + 25) < 0.5).then((_uniform(t + 26) * 400).floor() + 1).cast(pl.Int64)
+                pl.when(_uniform(t + 25) < 0.5)
+                .then((_uniform(t + 26) * 400).floor() + 1)
+                .cast(pl.Int64)
                 .alias("points_rank_prev_year"),
             )
         )

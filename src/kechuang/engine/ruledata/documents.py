@@ -204,9 +204,14 @@ def problems_of(exc: ValidationError, model: type[BaseModel], *, file: str = "",
     errors = exc.errors(include_url=False)
     # A list whose items failed is also "too short" (its valid items are fewer): say only what failed inside.
     inner = [tuple(e["loc"]) for e in errors]
-    errors = [e for e in errors if not (e["type"] == "too_short"
-                                        and any(len(o) > len(e["loc"]) and o[:len(e["loc"])] == tuple(e["loc"])
-                                                for o in inner))]
+    errors = [
+        e
+        for e in errors
+        if not (
+            e["type"] == "too_short"
+            and any(len(o) > len(e["loc"]) and o[: len(e["loc"])] == tuple(e["loc"]) for o in inner)
+        )
+    ]
     for err in errors:
         ctx = err.get("ctx") or {}
         if err["type"] in ("value_error", "assertion_error"):

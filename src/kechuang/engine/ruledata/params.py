@@ -83,8 +83,13 @@ def spec_of(parameter: Parameter) -> dict:
         if bound is not None:
             spec[key] = bound
     spec["versions"] = [
-        {"effective_from": v.effective_from.isoformat(), "value": v.value, "verified": v.verified,
-         "source": v.source, "note": v.note}
+        {
+            "effective_from": v.effective_from.isoformat(),
+            "value": v.value,
+            "verified": v.verified,
+            "source": v.source,
+            "note": v.note,
+        }
         for v in parameter.versions
     ]
     return spec
@@ -214,9 +219,7 @@ def resolve(
     }
     if unknown:
         raise RuleDataError(Problem(f"没有参数“{'、'.join(sorted(map(str, unknown)))}”", rule=rule_id))
-    return {
-        name: p.value_on(as_of, override_versions(overrides, rule_id, name)) for name, p in parameters.items()
-    }
+    return {name: p.value_on(as_of, override_versions(overrides, rule_id, name)) for name, p in parameters.items()}
 
 
 # ------------------------------------------------------------------ a new value for a parameter

@@ -26,14 +26,25 @@ def _check(data, params, as_of):
     in_force = contracts.rules_on(as_of)
     rules = contracts.Rules(in_force.key, in_force.name, in_force.types, params)
     d = contracts.check(_contract(data), as_of, rules)
-    return {"decision": d.decision, "reason_code": d.reason_code, "reason": d.reason, "type": d.type,
-            "tech_amount": None if d.tech_amount is None else float(d.tech_amount), "deadline": d.deadline.date,
-            "days": d.deadline.days, "expert_review": d.deadline.expert_review, "rule": d.rule}
+    return {
+        "decision": d.decision,
+        "reason_code": d.reason_code,
+        "reason": d.reason,
+        "type": d.type,
+        "tech_amount": None if d.tech_amount is None else float(d.tech_amount),
+        "deadline": d.deadline.date,
+        "days": d.deadline.days,
+        "expert_review": d.deadline.expert_review,
+        "rule": d.rule,
+    }
 
 
 def _number(data, params, as_of):
-    return {"number": contracts.registration_number(params["number_format"], data["year"], data["region_code"],
-                                                    params["registration_point"], data["serial"])}
+    return {
+        "number": contracts.registration_number(
+            params["number_format"], data["year"], data["region_code"], params["registration_point"], data["serial"]
+        )
+    }
 
 
 ADAPTERS = {"check": _check, "number": _number}

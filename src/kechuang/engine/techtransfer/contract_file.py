@@ -42,8 +42,17 @@ COLUMNS = (
     C("written", "书面合同", facts.BOOL),
 )
 BY_NAME = {c.name: c for c in COLUMNS}
-REQUIRED_COLUMNS = ("contract_no", "type", "seller_name", "seller_uscc", "buyer_name", "buyer_uscc", "signed_on",
-                    "total_amount", "written")
+REQUIRED_COLUMNS = (
+    "contract_no",
+    "type",
+    "seller_name",
+    "seller_uscc",
+    "buyer_name",
+    "buyer_uscc",
+    "signed_on",
+    "total_amount",
+    "written",
+)
 REQUIRED_CELLS = ("contract_no", "signed_on", "written")
 _NULLABLE = ("signed_on", "valid_to", "total_amount", "non_tech_amount")  # the rest: empty text when not given
 REGION_CODE = re.compile(r"^\d{6}$")
@@ -101,8 +110,9 @@ def _headers(headers: list, name: str) -> tuple[dict[int, tuple[C, str]], list[P
     return mapping, warnings
 
 
-def read_contracts(path: Path | str | None = None, *, content: bytes | None = None,
-                   name: str | None = None) -> ContractFile:
+def read_contracts(
+    path: Path | str | None = None, *, content: bytes | None = None, name: str | None = None
+) -> ContractFile:
     """Every contract of the file that has no row error, and every problem; FactsFileError when unreadable."""
     table = read_table(path, content=content, name=name)
     mapping, warnings = _headers(table.headers, table.name)
@@ -114,15 +124,19 @@ def read_contracts(path: Path | str | None = None, *, content: bytes | None = No
         no = values.get("contract_no")
         if no and not errors:
             if no in seen:
-                errors.append(Problem(table.name, number, headed["contract_no"], facts.shown(no),
-                                      f"合同编号与第 {seen[no]} 行重复"))
+                errors.append(
+                    Problem(
+                        table.name, number, headed["contract_no"], facts.shown(no), f"合同编号与第 {seen[no]} 行重复"
+                    )
+                )
             else:
                 seen[no] = number
         if errors:
             out.problems.extend(errors)
             continue
-        out.contracts.append((number, Contract(**{k: "" if v is None and k not in _NULLABLE else v
-                                                  for k, v in values.items()})))
+        out.contracts.append(
+            (number, Contract(**{k: "" if v is None and k not in _NULLABLE else v for k, v in values.items()}))
+        )
     return out
 
 
@@ -132,8 +146,11 @@ def _row(name: str, number: int, cells: list, mapping: dict[int, tuple[C, str]])
     headed = {column.name: header for column, header in mapping.values()}
 
     def err(column: C, raw, message: str) -> None:
-        errors.append(Problem(name, number, headed.get(column.name, column.label),
-                              "" if raw is None else facts.shown(raw), message))
+        errors.append(
+            Problem(
+                name, number, headed.get(column.name, column.label), "" if raw is None else facts.shown(raw), message
+            )
+        )
 
     for index, (column, _header) in mapping.items():
         raw = cells[index] if index < len(cells) else None

@@ -67,8 +67,10 @@ class RegistrationRules(RuleDoc):
         names = set(self.parameters)
         calendar, working = {"decision_days"}, {"decision_workdays", "expert_review_from", "expert_review_workdays"}
         if not (calendar <= names or working <= names):
-            raise ValueError("需要参数 decision_days（日历日时限），或 decision_workdays、expert_review_from、"
-                             "expert_review_workdays（工作日时限与专家评审）")
+            raise ValueError(
+                "需要参数 decision_days（日历日时限），或 decision_workdays、expert_review_from、"
+                "expert_review_workdays（工作日时限与专家评审）"
+            )
         for name in ("number_format", "registration_point"):
             if name not in names:
                 raise ValueError(f"缺少参数 {name}")
@@ -85,14 +87,19 @@ class RegistrationRules(RuleDoc):
         return super().check_parameter(name, current, value)
 
 
-KIND = register(Kind("contract_registration", "技术合同认定登记规则", "techtransfer/contracts", RegistrationRules,
-                     domain="技术转移"))
+KIND = register(
+    Kind(
+        "contract_registration", "技术合同认定登记规则", "techtransfer/contracts", RegistrationRules, domain="技术转移"
+    )
+)
 
 
 def number_format_problem(fmt) -> str | None:
     if not isinstance(fmt, str) or not NUMBER_FORMAT.match(fmt):
-        return (f"登记编号格式“{fmt}”无效：依次由 Y（年份）、A（行政区划代码）、R（登记点代码）、N（流水号）"
-                "组成，每种字母连续，流水号必有，如 YYYYAAAARRNNNNNN")
+        return (
+            f"登记编号格式“{fmt}”无效：依次由 Y（年份）、A（行政区划代码）、R（登记点代码）、N（流水号）"
+            "组成，每种字母连续，流水号必有，如 YYYYAAAARRNNNNNN"
+        )
     return None
 
 
@@ -229,8 +236,10 @@ def _refusal(contract: Contract, as_of: dt.date, rules: Rules) -> tuple[str, str
         names = "、".join(t.name for t in rules.types)
         written = f"“{contract.type.strip()}”" if contract.type.strip() else "未填写"
         return "type_unknown", f"合同类型{written}，应为{names}之一"
-    for problem in (_party_problem("卖方", contract.seller_name, contract.seller_uscc),
-                    _party_problem("买方", contract.buyer_name, contract.buyer_uscc, contract.buyer_country)):
+    for problem in (
+        _party_problem("卖方", contract.seller_name, contract.seller_uscc),
+        _party_problem("买方", contract.buyer_name, contract.buyer_uscc, contract.buyer_country),
+    ):
         if problem:
             return "party_unclear", problem
     total, non_tech = contract.total_amount, contract.non_tech_amount or Decimal(0)
@@ -260,8 +269,9 @@ def check(contract: Contract, as_of: dt.date, rules: Rules) -> Decision:
     if refusal is None:
         return Decision(REGISTERED, "ok", REASONS["ok"], amount, kind.id, limit, rules.key)
     code, detail = refusal
-    return Decision(REFUSED, code, f"未予登记：{REASONS[code]}（{detail}）", None, kind.id if kind else None,
-                    limit, rules.key)
+    return Decision(
+        REFUSED, code, f"未予登记：{REASONS[code]}（{detail}）", None, kind.id if kind else None, limit, rules.key
+    )
 
 
 def registration_number(fmt: str, year: int, region_code: str, point: str, serial: int) -> str:

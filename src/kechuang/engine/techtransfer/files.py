@@ -87,7 +87,7 @@ def read_corpus(path: str | Path) -> tuple[list[Document], list[str]]:
         elif text is None:
             problems.append(f"{where}：字段 text 应为文本")
         elif not isinstance(ipc, list) or not all(isinstance(c, str) and IPC_SUBCLASS.fullmatch(c) for c in ipc):
-            problems.append(f"{where}：字段 ipc 应为 IPC 小类的列表，如 [\"H01M\", \"B60L\"]")
+            problems.append(f'{where}：字段 ipc 应为 IPC 小类的列表，如 ["H01M", "B60L"]')
         else:
             seen[doc_id] = number
             documents.append(Document(doc_id, title, text, tuple(ipc)))

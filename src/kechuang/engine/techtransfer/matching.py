@@ -77,8 +77,8 @@ class _Postings:
         self.values = np.empty(self.offsets[-1], dtype=np.float32)
         for term, row in pairs.items():
             start = self.offsets[term]
-            self.rows[start:start + len(row)] = list(row)
-            self.values[start:start + len(row)] = list(row.values())
+            self.rows[start : start + len(row)] = list(row)
+            self.values[start : start + len(row)] = list(row.values())
 
     @classmethod
     def of_rows(cls, keys: np.ndarray, rows: np.ndarray, n_keys: int) -> _Postings:
@@ -122,9 +122,7 @@ class Matcher:
         self._subclasses = sorted({c for d in self.documents for c in d.ipc})
         self._sub_index = sub_index = {c: i for i, c in enumerate(self._subclasses)}
         classes = sorted({c[:IPC_CLASS_CHARS] for c in self._subclasses})
-        self._class_of = np.array(
-            [classes.index(c[:IPC_CLASS_CHARS]) for c in self._subclasses], dtype=np.int32
-        )
+        self._class_of = np.array([classes.index(c[:IPC_CLASS_CHARS]) for c in self._subclasses], dtype=np.int32)
         self._n_classes = len(classes)
         pair_doc, pair_sub = [], []
         for row, d in enumerate(self.documents):
@@ -149,13 +147,11 @@ class Matcher:
         by_prefix: dict[str, set[int]] = {}
         for term in self._vocab:
             if not term.startswith(tokens.BIGRAM) and len(term) <= s.longest_query_word:
-                by_prefix.setdefault(term[:tokens.MIN_WORD_CHARS], set()).add(len(term))
+                by_prefix.setdefault(term[: tokens.MIN_WORD_CHARS], set()).add(len(term))
         self._word_lengths = {prefix: tuple(sorted(lengths)) for prefix, lengths in by_prefix.items()}
 
         self._id_rank = np.empty(n, dtype=np.int64)
-        self._id_rank[np.argsort(np.array([d.id for d in self.documents], dtype=object), kind="stable")] = (
-            np.arange(n)
-        )
+        self._id_rank[np.argsort(np.array([d.id for d in self.documents], dtype=object), kind="stable")] = np.arange(n)
 
     def _index_terms(self, text: str) -> Counter:
         """Term id → weighted count of a document; new terms join the vocabulary."""
@@ -194,8 +190,8 @@ class Matcher:
         vocab, by_prefix, prefix = self._vocab, self._word_lengths, tokens.MIN_WORD_CHARS
         found = []
         for start in range(len(text) - 1):
-            for length in by_prefix.get(text[start:start + prefix], ()):
-                word = text[start:start + length]
+            for length in by_prefix.get(text[start : start + prefix], ()):
+                word = text[start : start + length]
                 if word in vocab:
                     found.append(word)
         return found
@@ -220,7 +216,7 @@ class Matcher:
         by_terms = np.bincount(rows, weights=values, minlength=n_sub)
         top = np.flatnonzero(lexical)
         if len(top) > s.feedback_docs:
-            top = top[np.argpartition(-lexical[top], s.feedback_docs)[:s.feedback_docs]]
+            top = top[np.argpartition(-lexical[top], s.feedback_docs)[: s.feedback_docs]]
         subs, weights = self._doc_subs.gather(top, lexical[top])
         votes = np.bincount(subs, weights=weights, minlength=n_sub)
         field = (1 - s.feedback_weight) * _unit(by_terms) + s.feedback_weight * _unit(votes)
@@ -252,8 +248,11 @@ class Matcher:
         need_words = set(words)
         need_bigrams = {b.removeprefix(tokens.BIGRAM) for b in bigrams}
         return [
-            Hit(self.documents[r].id, round(float(scores[r]), SCORE_DIGITS),
-                self._reason(r, need_words, need_bigrams, field))
+            Hit(
+                self.documents[r].id,
+                round(float(scores[r]), SCORE_DIGITS),
+                self._reason(r, need_words, need_bigrams, field),
+            )
             for r in rows
         ]
 
@@ -266,7 +265,7 @@ class Matcher:
         global _forked
         _forked = self
         size = -(-len(texts) // workers)
-        chunks = [texts[i:i + size] for i in range(0, len(texts), size)]
+        chunks = [texts[i : i + size] for i in range(0, len(texts), size)]
         try:
             with multiprocessing.get_context("fork").Pool(len(chunks)) as pool:
                 parts = pool.starmap(_search_chunk, [(chunk, top) for chunk in chunks])

@@ -45,7 +45,8 @@ def words(text: str) -> list[str]:
     """The words of a text in order, filler and one-character words left out."""
     stop = stopwords()
     return [
-        w for w in _segmenter().lcut(normalize(text), HMM=False)
+        w
+        for w in _segmenter().lcut(normalize(text), HMM=False)
         if len(w) >= MIN_WORD_CHARS and w not in stop and _TERM.search(w)
     ]
 
@@ -54,7 +55,7 @@ def bigrams(text: str) -> list[str]:
     stop = stopwords()
     out = []
     for run in _CJK_RUN.findall(normalize(text)):
-        out.extend(BIGRAM + run[i:i + 2] for i in range(len(run) - 1) if run[i:i + 2] not in stop)
+        out.extend(BIGRAM + run[i : i + 2] for i in range(len(run) - 1) if run[i : i + 2] not in stop)
     return out
 
 

@@ -145,8 +145,10 @@ def _parameters(doc: dict, case: dict) -> str:
 
 def _versions(ruleset, parameters: str) -> list[dict]:
     """Case parameters as bureau parameter versions in force from the rule set's first day."""
-    return [{"ruleset": ruleset.id, "parameter": name, "effective_from": ruleset.effective_from, "value": value}
-            for name, value in json.loads(parameters).items()]
+    return [
+        {"ruleset": ruleset.id, "parameter": name, "effective_from": ruleset.effective_from, "value": value}
+        for name, value in json.loads(parameters).items()
+    ]
 
 
 def run_file(path: Path) -> list[CaseResult]:
@@ -175,8 +177,9 @@ def run_file(path: Path) -> list[CaseResult]:
             )
             for extra in _history(doc, case):
                 rows.append({"uscc": uscc, "name": case["name"], **extra})
-        out = evaluate(_frame(rows), as_of, [ruleset.id], local_set=local_set,
-                       parameter_versions=_versions(ruleset, parameters))
+        out = evaluate(
+            _frame(rows), as_of, [ruleset.id], local_set=local_set, parameter_versions=_versions(ruleset, parameters)
+        )
         by_uscc = {r["uscc"]: r for r in out.iter_rows(named=True)}
         for i, case in items:
             problems = _check(case.get("expect") or {}, by_uscc[f"CASE{i:04d}"])

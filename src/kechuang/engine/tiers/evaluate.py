@@ -121,12 +121,12 @@ def _mask_text(mask: pl.Series, names: list[str]) -> pl.Series:
             for k in range(len(mask.struct.fields))
         ]
         frame = pl.DataFrame(parts)
-        joined = pl.concat_str([pl.when(pl.col(c) != "").then(pl.col(c)) for c in frame.columns], separator=";",
-                               ignore_nulls=True)
+        joined = pl.concat_str(
+            [pl.when(pl.col(c) != "").then(pl.col(c)) for c in frame.columns], separator=";", ignore_nulls=True
+        )
         return frame.select(joined.fill_null("").alias(mask.name)).to_series()
     mapping = {
-        int(m): ";".join(name for i, name in enumerate(names) if int(m) >> i & 1)
-        for m in mask.unique().to_list()
+        int(m): ";".join(name for i, name in enumerate(names) if int(m) >> i & 1) for m in mask.unique().to_list()
     }
     return mask.replace_strict(mapping, return_dtype=pl.Utf8)
 
@@ -190,22 +190,14 @@ def for_file(results: pl.DataFrame) -> pl.DataFrame:
 
 
 def _outcome(expr: pl.Expr) -> pl.Expr:
-    return (
-        pl.when(expr.is_null())
-        .then(pl.lit("unknown"))
-        .when(expr)
-        .then(pl.lit("true"))
-        .otherwise(pl.lit("false"))
-    )
+    return pl.when(expr.is_null()).then(pl.lit("unknown")).when(expr).then(pl.lit("true")).otherwise(pl.lit("false"))
 
 
 def _columns_of(names, values: dict[str, str], params: dict) -> list[str]:
     """Frame columns behind the names a condition reads, expanding rule-set values (not derived values)."""
     out: list[str] = []
     for name in names:
-        expanded = (
-            _columns_of(condition_fields(values[name], params), values, params) if name in values else [name]
-        )
+        expanded = _columns_of(condition_fields(values[name], params), values, params) if name in values else [name]
         for f in expanded:
             if f not in out:
                 out.append(f)
@@ -287,12 +279,8 @@ def compile_ruleset(ruleset: RuleSet, as_of: dt.date, overrides=None, explain: b
                     cid,
                     pl.struct(
                         _outcome(col).alias("outcome"),
-                        pl.struct(**values_struct).alias("values")
-                        if values_struct
-                        else pl.lit(None).alias("values"),
-                        pl.struct(**thresholds).alias("thresholds")
-                        if thresholds
-                        else pl.lit(None).alias("thresholds"),
+                        pl.struct(**values_struct).alias("values") if values_struct else pl.lit(None).alias("values"),
+                        pl.struct(**thresholds).alias("thresholds") if thresholds else pl.lit(None).alias("thresholds"),
                     ),
                 )
             )
@@ -300,9 +288,7 @@ def compile_ruleset(ruleset: RuleSet, as_of: dt.date, overrides=None, explain: b
 
     route_exprs = []
     for route in ruleset.routes:
-        parts_ = (
-            [pl.all_horizontal([pl.col(_COND + c) for c in route.get("all", [])])] if route.get("all") else []
-        )
+        parts_ = [pl.all_horizontal([pl.col(_COND + c) for c in route.get("all", [])])] if route.get("all") else []
         if route.get("any"):
             parts_.append(pl.any_horizontal([pl.col(_COND + c) for c in route["any"]]))
         route_exprs.append((route["kind"], pl.all_horizontal(parts_)))
@@ -339,8 +325,10 @@ def compile_ruleset(ruleset: RuleSet, as_of: dt.date, overrides=None, explain: b
     missing_labels = [_field_label(f, fiscal_year) for f in reasons]
     missing_flags = [
         # the next year's columns are null without a row for that year: missing only where the row exists
-        is_unknown & pl.col(f).is_null() & pl.any_horizontal(r) & (pl.col("has_next_year_row") if
-                                                                    f.endswith(_NEXT) else pl.lit(True))
+        is_unknown
+        & pl.col(f).is_null()
+        & pl.any_horizontal(r)
+        & (pl.col("has_next_year_row") if f.endswith(_NEXT) else pl.lit(True))
         for f, r in reasons.items()
     ]
     missing = _bitmask(missing_flags)
@@ -367,8 +355,7 @@ def compile_ruleset(ruleset: RuleSet, as_of: dt.date, overrides=None, explain: b
     ]
     if explain:
         sub_scores = {
-            p.id: pl.struct(pl.col(f"_p_{p.id}_lo").alias("min"), pl.col(f"_p_{p.id}_hi").alias("max"))
-            for p in parts
+            p.id: pl.struct(pl.col(f"_p_{p.id}_lo").alias("min"), pl.col(f"_p_{p.id}_hi").alias("max")) for p in parts
         }
         body = {
             "fiscal_year": pl.lit(fiscal_year),
@@ -407,7 +394,8 @@ def _short_of(routes: list[dict], possible: dict[str, pl.Expr], options: set[str
         chosen = pl.when(counted[k][0]).then(pl.lit(k, dtype=pl.Int8)).otherwise(chosen)
     is_false = pl.col("qualified") == "false"
     flags = [
-        is_false & pl.any_horizontal(
+        is_false
+        & pl.any_horizontal(
             [(chosen == k) & f for k, (_, false) in enumerate(counted) for names, f in false if cid in names]
             or [pl.lit(False)]
         )

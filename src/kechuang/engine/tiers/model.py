@@ -232,9 +232,7 @@ def select_rulesets(
             known = "、".join(sorted({r.tier for r in all_rulesets(directory)}))
             raise RuleSetError(f"{as_of} 没有有效的梯队规则“{name}”（可用：{known}）")
         pick = (
-            [r for r in options if local_set and r.variant == local_set]
-            or [r for r in options if r.default]
-            or options
+            [r for r in options if local_set and r.variant == local_set] or [r for r in options if r.default] or options
         )
         chosen.append(pick[0])
     return chosen

@@ -28,15 +28,31 @@ TITLE_DATES = {
     "specialized_sme": "specialized_sme_on",
     "little_giant": "little_giant_on",
 }
-TITLE_COLUMNS = {"uscc": pl.Utf8, "tier": pl.Utf8, "recognised_on": pl.Date, "valid_years": pl.Int64,
-                 "expires_on": pl.Date, "ruleset": pl.Utf8}
-REPORT_COLUMNS = {"uscc": pl.Utf8, "certified_on": pl.Date, "report_year": pl.Int64, "due_on": pl.Date,
-                  "filed": pl.Boolean, "missed_min": pl.Int64, "missed_max": pl.Int64, "cancel_at": pl.Int64}
+TITLE_COLUMNS = {
+    "uscc": pl.Utf8,
+    "tier": pl.Utf8,
+    "recognised_on": pl.Date,
+    "valid_years": pl.Int64,
+    "expires_on": pl.Date,
+    "ruleset": pl.Utf8,
+}
+REPORT_COLUMNS = {
+    "uscc": pl.Utf8,
+    "certified_on": pl.Date,
+    "report_year": pl.Int64,
+    "due_on": pl.Date,
+    "filed": pl.Boolean,
+    "missed_min": pl.Int64,
+    "missed_max": pl.Int64,
+    "cancel_at": pl.Int64,
+}
 
 
 def _versions(tier: str) -> list[RuleSet]:
-    return sorted((r for r in all_rulesets() if r.tier == tier and "title_valid_years" in r.parameters),
-                  key=lambda r: r.effective_from)
+    return sorted(
+        (r for r in all_rulesets() if r.tier == tier and "title_valid_years" in r.parameters),
+        key=lambda r: r.effective_from,
+    )
 
 
 def title_expiries(panel: pl.DataFrame, parameter_versions: list[dict] | None = None) -> pl.DataFrame:
@@ -63,8 +79,9 @@ def title_expiries(panel: pl.DataFrame, parameter_versions: list[dict] | None = 
             hit = pl.col("recognised_on") >= pl.lit(r.effective_from)
             years = pl.when(hit).then(pl.lit(valid, dtype=pl.Int64)).otherwise(years)
             label = pl.when(hit).then(pl.lit(r.label)).otherwise(label)
-        frames.append(latest.with_columns(pl.lit(tier).alias("tier"), years.alias("valid_years"),
-                                          label.alias("ruleset")))
+        frames.append(
+            latest.with_columns(pl.lit(tier).alias("tier"), years.alias("valid_years"), label.alias("ruleset"))
+        )
     if not frames:
         return pl.DataFrame(schema=TITLE_COLUMNS)
     out = pl.concat(frames)
@@ -72,8 +89,9 @@ def title_expiries(panel: pl.DataFrame, parameter_versions: list[dict] | None = 
     return out.with_columns(expires.alias("expires_on")).select(list(TITLE_COLUMNS))
 
 
-def hte_report_status(panel: pl.DataFrame, as_of: dt.date,
-                      parameter_versions: list[dict] | None = None) -> pl.DataFrame:
+def hte_report_status(
+    panel: pl.DataFrame, as_of: dt.date, parameter_versions: list[dict] | None = None
+) -> pl.DataFrame:
     """Enterprises holding a valid 高企 certificate on `as_of`: the report for last year (`report_year`), its
     deadline, whether it was filed, and the missed reports so far (REPORT_COLUMNS)."""
     (ruleset,) = select_rulesets(as_of, ["high_tech"])

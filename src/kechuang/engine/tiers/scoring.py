@@ -76,9 +76,7 @@ def build_parts(scores: list[dict], params: dict) -> list[Part]:
             if "expert" in comp:
                 spec_range = comp["expert"]
                 components.append(
-                    Component(
-                        expert=_points(params[spec_range] if isinstance(spec_range, str) else spec_range)
-                    )
+                    Component(expert=_points(params[spec_range] if isinstance(spec_range, str) else spec_range))
                 )
             else:
                 tables = comp.get("tables") or [comp]
@@ -173,9 +171,7 @@ def component_known(comp: Component, params: dict) -> pl.Expr:
     """All inputs of an objective component are known (a skippable table may be unknown if another is)."""
     if comp.expert is not None or not comp.tables:
         return pl.lit(True)
-    known = [
-        compile_condition(t.input, params).is_not_null() if t.input else pl.lit(True) for t in comp.tables
-    ]
+    known = [compile_condition(t.input, params).is_not_null() if t.input else pl.lit(True) for t in comp.tables]
     required = [k for k, t in zip(known, comp.tables, strict=True) if not t.skip_unknown]
     result = pl.any_horizontal(known)
     if required:

@@ -82,8 +82,10 @@ def _check_bands(name: str, value, current: list[dict]) -> str | None:
             return f"参数{name}第 {i} 档的分值应为数字或 [最低, 最高]"
     unreachable = _unreachable_row(value)
     if unreachable:
-        return (f"参数{name}第 {unreachable} 档永远用不到：档次从上到下依次判断、取第一个符合的档，"
-                f"下限应从高到低排列（上限从低到高），兜底档（只有分值）放在最后")
+        return (
+            f"参数{name}第 {unreachable} 档永远用不到：档次从上到下依次判断、取第一个符合的档，"
+            f"下限应从高到低排列（上限从低到高），兜底档（只有分值）放在最后"
+        )
     return None
 
 
@@ -127,8 +129,5 @@ def _points_ok(points) -> bool:
     if is_number(points):
         return True
     return (
-        isinstance(points, list)
-        and len(points) == 2
-        and all(is_number(p) for p in points)
-        and points[0] <= points[1]
+        isinstance(points, list) and len(points) == 2 and all(is_number(p) for p in points) and points[0] <= points[1]
     )

@@ -6,170 +6,441 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('core', '0001_initial'),
+        ("core", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Enterprise',
+            name="Enterprise",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('uscc', models.CharField(max_length=18, unique=True, verbose_name='统一社会信用代码')),
-                ('name', models.CharField(db_index=True, max_length=200, verbose_name='企业名称')),
-                ('registered_on', models.DateField(blank=True, null=True, verbose_name='成立日期')),
-                ('paid_in_capital', models.DecimalField(blank=True, decimal_places=4, max_digits=18, null=True, verbose_name='实缴资本')),
-                ('hightech_field', models.CharField(blank=True, choices=[('electronic_information', '电子信息'), ('biomedicine', '生物与新医药'), ('aerospace', '航空航天'), ('new_materials', '新材料'), ('hightech_services', '高技术服务'), ('new_energy', '新能源与节能'), ('resources_environment', '资源与环境'), ('advanced_manufacturing', '先进制造与自动化')], max_length=32, null=True, verbose_name='国家重点支持的高新技术领域')),
-                ('strategic_emerging', models.BooleanField(blank=True, null=True, verbose_name='属于战略性新兴产业')),
-                ('niche_since', models.DateField(blank=True, null=True, verbose_name='从事细分市场起始日期')),
-                ('listed', models.BooleanField(blank=True, null=True, verbose_name='已上市')),
-                ('valuation', models.DecimalField(blank=True, decimal_places=4, max_digits=18, null=True, verbose_name='最近估值')),
-                ('origin', models.CharField(blank=True, choices=[('local_institution_team', '省内高校院所团队'), ('external_institution_team', '省外高校院所团队'), ('research_institute', '科研院所'), ('relocated', '迁入企业'), ('local_startup', '本地创业'), ('other', '其他')], max_length=32, null=True, verbose_name='来源')),
-                ('origin_institution', models.CharField(blank=True, max_length=128, null=True, verbose_name='来源高校院所')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('industry', models.ForeignKey(blank=True, db_column='industry_code', null=True, on_delete=django.db.models.deletion.PROTECT, to='core.industry', verbose_name='国民经济行业')),
-                ('region', models.ForeignKey(blank=True, db_column='region_code', null=True, on_delete=django.db.models.deletion.PROTECT, to='core.region', verbose_name='行政区划')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("uscc", models.CharField(max_length=18, unique=True, verbose_name="统一社会信用代码")),
+                ("name", models.CharField(db_index=True, max_length=200, verbose_name="企业名称")),
+                ("registered_on", models.DateField(blank=True, null=True, verbose_name="成立日期")),
+                (
+                    "paid_in_capital",
+                    models.DecimalField(
+                        blank=True, decimal_places=4, max_digits=18, null=True, verbose_name="实缴资本"
+                    ),
+                ),
+                (
+                    "hightech_field",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("electronic_information", "电子信息"),
+                            ("biomedicine", "生物与新医药"),
+                            ("aerospace", "航空航天"),
+                            ("new_materials", "新材料"),
+                            ("hightech_services", "高技术服务"),
+                            ("new_energy", "新能源与节能"),
+                            ("resources_environment", "资源与环境"),
+                            ("advanced_manufacturing", "先进制造与自动化"),
+                        ],
+                        max_length=32,
+                        null=True,
+                        verbose_name="国家重点支持的高新技术领域",
+                    ),
+                ),
+                ("strategic_emerging", models.BooleanField(blank=True, null=True, verbose_name="属于战略性新兴产业")),
+                ("niche_since", models.DateField(blank=True, null=True, verbose_name="从事细分市场起始日期")),
+                ("listed", models.BooleanField(blank=True, null=True, verbose_name="已上市")),
+                (
+                    "valuation",
+                    models.DecimalField(
+                        blank=True, decimal_places=4, max_digits=18, null=True, verbose_name="最近估值"
+                    ),
+                ),
+                (
+                    "origin",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("local_institution_team", "省内高校院所团队"),
+                            ("external_institution_team", "省外高校院所团队"),
+                            ("research_institute", "科研院所"),
+                            ("relocated", "迁入企业"),
+                            ("local_startup", "本地创业"),
+                            ("other", "其他"),
+                        ],
+                        max_length=32,
+                        null=True,
+                        verbose_name="来源",
+                    ),
+                ),
+                (
+                    "origin_institution",
+                    models.CharField(blank=True, max_length=128, null=True, verbose_name="来源高校院所"),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "industry",
+                    models.ForeignKey(
+                        blank=True,
+                        db_column="industry_code",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="core.industry",
+                        verbose_name="国民经济行业",
+                    ),
+                ),
+                (
+                    "region",
+                    models.ForeignKey(
+                        blank=True,
+                        db_column="region_code",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="core.region",
+                        verbose_name="行政区划",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '企业',
-                'verbose_name_plural': '企业',
-                'ordering': ['name'],
+                "verbose_name": "企业",
+                "verbose_name_plural": "企业",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='AnnualFigure',
+            name="AnnualFigure",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField(verbose_name='年度')),
-                ('staff_total', models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True, verbose_name='职工总数')),
-                ('tech_staff', models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True, verbose_name='科技人员数')),
-                ('rd_staff', models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True, verbose_name='研发人员数')),
-                ('postgrad_staff', models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True, verbose_name='研究生及以上学历人数')),
-                ('new_graduates', models.IntegerField(blank=True, null=True, verbose_name='吸纳应届毕业生人数')),
-                ('revenue', models.DecimalField(blank=True, decimal_places=4, max_digits=18, null=True, verbose_name='营业收入')),
-                ('main_revenue', models.DecimalField(blank=True, decimal_places=4, max_digits=18, null=True, verbose_name='主营业务收入')),
-                ('hightech_revenue', models.DecimalField(blank=True, decimal_places=4, max_digits=18, null=True, verbose_name='高新技术产品(服务)收入')),
-                ('total_cost_expense', models.DecimalField(blank=True, decimal_places=4, max_digits=18, null=True, verbose_name='成本费用总额')),
-                ('rd_expense', models.DecimalField(blank=True, decimal_places=4, max_digits=18, null=True, verbose_name='研发费用')),
-                ('rd_expense_domestic', models.DecimalField(blank=True, decimal_places=4, max_digits=18, null=True, verbose_name='境内研发费用')),
-                ('rd_tax_relief', models.DecimalField(blank=True, decimal_places=4, max_digits=18, null=True, verbose_name='研发费用加计扣除减免税额')),
-                ('net_profit', models.DecimalField(blank=True, decimal_places=4, max_digits=18, null=True, verbose_name='净利润')),
-                ('total_assets', models.DecimalField(blank=True, decimal_places=4, max_digits=18, null=True, verbose_name='资产总额')),
-                ('total_liabilities', models.DecimalField(blank=True, decimal_places=4, max_digits=18, null=True, verbose_name='负债总额')),
-                ('equity_financing', models.DecimalField(blank=True, decimal_places=4, max_digits=18, null=True, verbose_name='当年新增股权融资额')),
-                ('tech_contract_amount', models.DecimalField(blank=True, decimal_places=4, max_digits=18, null=True, verbose_name='技术合同成交额')),
-                ('conversions', models.IntegerField(blank=True, null=True, verbose_name='科技成果转化项数')),
-                ('invention_applications', models.IntegerField(blank=True, null=True, verbose_name='发明专利申请量')),
-                ('pct_applications', models.IntegerField(blank=True, null=True, verbose_name='PCT专利申请量')),
-                ('new_platforms_provincial', models.IntegerField(blank=True, null=True, verbose_name='新承担省级及以上研发/创新平台数')),
-                ('awards_provincial', models.IntegerField(blank=True, null=True, verbose_name='获省级及以上科技奖励数')),
-                ('invention_patents', models.IntegerField(blank=True, null=True, verbose_name='发明专利')),
-                ('plant_varieties', models.IntegerField(blank=True, null=True, verbose_name='植物新品种')),
-                ('new_drugs', models.IntegerField(blank=True, null=True, verbose_name='国家新药')),
-                ('tcm_protected', models.IntegerField(blank=True, null=True, verbose_name='国家一级中药保护品种')),
-                ('ic_layouts', models.IntegerField(blank=True, null=True, verbose_name='集成电路布图设计专有权')),
-                ('utility_models', models.IntegerField(blank=True, null=True, verbose_name='实用新型专利')),
-                ('design_patents', models.IntegerField(blank=True, null=True, verbose_name='外观设计专利')),
-                ('software_copyrights', models.IntegerField(blank=True, null=True, verbose_name='软件著作权')),
-                ('class1_self_developed', models.IntegerField(blank=True, null=True, verbose_name='其中自主研发获得的Ⅰ类')),
-                ('class1_high_value', models.IntegerField(blank=True, null=True, verbose_name='其中高价值Ⅰ类')),
-                ('hte_certified', models.BooleanField(blank=True, null=True, verbose_name='持有效高新技术企业证书')),
-                ('hte_certified_on', models.DateField(blank=True, null=True, verbose_name='高企证书发证日期')),
-                ('rd_institution_level', models.CharField(blank=True, choices=[('none', '无'), ('municipal', '市级'), ('provincial', '省级'), ('national', '国家级')], max_length=32, null=True, verbose_name='研发机构级别')),
-                ('national_award_5y_top3', models.BooleanField(blank=True, null=True, verbose_name='近5年获国家级科技奖励且排名前三')),
-                ('provincial_award_3y', models.BooleanField(blank=True, null=True, verbose_name='近3年获省级及以上科技奖励')),
-                ('led_standard_5y', models.BooleanField(blank=True, null=True, verbose_name='近5年主导制定国际/国家/行业标准')),
-                ('digitalization_level', models.IntegerField(blank=True, null=True, verbose_name='数字化水平等级')),
-                ('quality_certified', models.BooleanField(blank=True, null=True, verbose_name='通过质量管理体系认证')),
-                ('own_brand', models.BooleanField(blank=True, null=True, verbose_name='拥有自主品牌')),
-                ('niche_market_share', models.DecimalField(blank=True, decimal_places=6, max_digits=8, null=True, verbose_name='细分市场占有率')),
-                ('valley_resident', models.BooleanField(blank=True, null=True, verbose_name='入驻晋创谷等创新谷区')),
-                ('relocated_on', models.DateField(blank=True, null=True, verbose_name='迁入本地日期')),
-                ('procurement_amount', models.DecimalField(blank=True, decimal_places=4, max_digits=18, null=True, verbose_name='当年签订的产品预约采购协议金额')),
-                ('major_accident', models.BooleanField(blank=True, null=True, verbose_name='发生重大安全或重大质量事故')),
-                ('env_violation', models.BooleanField(blank=True, null=True, verbose_name='严重环境违法行为')),
-                ('research_misconduct', models.BooleanField(blank=True, null=True, verbose_name='科研严重失信')),
-                ('abnormal_listed', models.BooleanField(blank=True, null=True, verbose_name='列入经营异常名录')),
-                ('dishonest_listed', models.BooleanField(blank=True, null=True, verbose_name='列入严重违法失信名单')),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('confirmed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='确认人')),
-                ('enterprise', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='figures', to='enterprises.enterprise')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("year", models.PositiveSmallIntegerField(verbose_name="年度")),
+                (
+                    "staff_total",
+                    models.DecimalField(
+                        blank=True, decimal_places=2, max_digits=14, null=True, verbose_name="职工总数"
+                    ),
+                ),
+                (
+                    "tech_staff",
+                    models.DecimalField(
+                        blank=True, decimal_places=2, max_digits=14, null=True, verbose_name="科技人员数"
+                    ),
+                ),
+                (
+                    "rd_staff",
+                    models.DecimalField(
+                        blank=True, decimal_places=2, max_digits=14, null=True, verbose_name="研发人员数"
+                    ),
+                ),
+                (
+                    "postgrad_staff",
+                    models.DecimalField(
+                        blank=True, decimal_places=2, max_digits=14, null=True, verbose_name="研究生及以上学历人数"
+                    ),
+                ),
+                ("new_graduates", models.IntegerField(blank=True, null=True, verbose_name="吸纳应届毕业生人数")),
+                (
+                    "revenue",
+                    models.DecimalField(
+                        blank=True, decimal_places=4, max_digits=18, null=True, verbose_name="营业收入"
+                    ),
+                ),
+                (
+                    "main_revenue",
+                    models.DecimalField(
+                        blank=True, decimal_places=4, max_digits=18, null=True, verbose_name="主营业务收入"
+                    ),
+                ),
+                (
+                    "hightech_revenue",
+                    models.DecimalField(
+                        blank=True, decimal_places=4, max_digits=18, null=True, verbose_name="高新技术产品(服务)收入"
+                    ),
+                ),
+                (
+                    "total_cost_expense",
+                    models.DecimalField(
+                        blank=True, decimal_places=4, max_digits=18, null=True, verbose_name="成本费用总额"
+                    ),
+                ),
+                (
+                    "rd_expense",
+                    models.DecimalField(
+                        blank=True, decimal_places=4, max_digits=18, null=True, verbose_name="研发费用"
+                    ),
+                ),
+                (
+                    "rd_expense_domestic",
+                    models.DecimalField(
+                        blank=True, decimal_places=4, max_digits=18, null=True, verbose_name="境内研发费用"
+                    ),
+                ),
+                (
+                    "rd_tax_relief",
+                    models.DecimalField(
+                        blank=True, decimal_places=4, max_digits=18, null=True, verbose_name="研发费用加计扣除减免税额"
+                    ),
+                ),
+                (
+                    "net_profit",
+                    models.DecimalField(blank=True, decimal_places=4, max_digits=18, null=True, verbose_name="净利润"),
+                ),
+                (
+                    "total_assets",
+                    models.DecimalField(
+                        blank=True, decimal_places=4, max_digits=18, null=True, verbose_name="资产总额"
+                    ),
+                ),
+                (
+                    "total_liabilities",
+                    models.DecimalField(
+                        blank=True, decimal_places=4, max_digits=18, null=True, verbose_name="负债总额"
+                    ),
+                ),
+                (
+                    "equity_financing",
+                    models.DecimalField(
+                        blank=True, decimal_places=4, max_digits=18, null=True, verbose_name="当年新增股权融资额"
+                    ),
+                ),
+                (
+                    "tech_contract_amount",
+                    models.DecimalField(
+                        blank=True, decimal_places=4, max_digits=18, null=True, verbose_name="技术合同成交额"
+                    ),
+                ),
+                ("conversions", models.IntegerField(blank=True, null=True, verbose_name="科技成果转化项数")),
+                ("invention_applications", models.IntegerField(blank=True, null=True, verbose_name="发明专利申请量")),
+                ("pct_applications", models.IntegerField(blank=True, null=True, verbose_name="PCT专利申请量")),
+                (
+                    "new_platforms_provincial",
+                    models.IntegerField(blank=True, null=True, verbose_name="新承担省级及以上研发/创新平台数"),
+                ),
+                (
+                    "awards_provincial",
+                    models.IntegerField(blank=True, null=True, verbose_name="获省级及以上科技奖励数"),
+                ),
+                ("invention_patents", models.IntegerField(blank=True, null=True, verbose_name="发明专利")),
+                ("plant_varieties", models.IntegerField(blank=True, null=True, verbose_name="植物新品种")),
+                ("new_drugs", models.IntegerField(blank=True, null=True, verbose_name="国家新药")),
+                ("tcm_protected", models.IntegerField(blank=True, null=True, verbose_name="国家一级中药保护品种")),
+                ("ic_layouts", models.IntegerField(blank=True, null=True, verbose_name="集成电路布图设计专有权")),
+                ("utility_models", models.IntegerField(blank=True, null=True, verbose_name="实用新型专利")),
+                ("design_patents", models.IntegerField(blank=True, null=True, verbose_name="外观设计专利")),
+                ("software_copyrights", models.IntegerField(blank=True, null=True, verbose_name="软件著作权")),
+                (
+                    "class1_self_developed",
+                    models.IntegerField(blank=True, null=True, verbose_name="其中自主研发获得的Ⅰ类"),
+                ),
+                ("class1_high_value", models.IntegerField(blank=True, null=True, verbose_name="其中高价值Ⅰ类")),
+                ("hte_certified", models.BooleanField(blank=True, null=True, verbose_name="持有效高新技术企业证书")),
+                ("hte_certified_on", models.DateField(blank=True, null=True, verbose_name="高企证书发证日期")),
+                (
+                    "rd_institution_level",
+                    models.CharField(
+                        blank=True,
+                        choices=[("none", "无"), ("municipal", "市级"), ("provincial", "省级"), ("national", "国家级")],
+                        max_length=32,
+                        null=True,
+                        verbose_name="研发机构级别",
+                    ),
+                ),
+                (
+                    "national_award_5y_top3",
+                    models.BooleanField(blank=True, null=True, verbose_name="近5年获国家级科技奖励且排名前三"),
+                ),
+                (
+                    "provincial_award_3y",
+                    models.BooleanField(blank=True, null=True, verbose_name="近3年获省级及以上科技奖励"),
+                ),
+                (
+                    "led_standard_5y",
+                    models.BooleanField(blank=True, null=True, verbose_name="近5年主导制定国际/国家/行业标准"),
+                ),
+                ("digitalization_level", models.IntegerField(blank=True, null=True, verbose_name="数字化水平等级")),
+                ("quality_certified", models.BooleanField(blank=True, null=True, verbose_name="通过质量管理体系认证")),
+                ("own_brand", models.BooleanField(blank=True, null=True, verbose_name="拥有自主品牌")),
+                (
+                    "niche_market_share",
+                    models.DecimalField(
+                        blank=True, decimal_places=6, max_digits=8, null=True, verbose_name="细分市场占有率"
+                    ),
+                ),
+                ("valley_resident", models.BooleanField(blank=True, null=True, verbose_name="入驻晋创谷等创新谷区")),
+                ("relocated_on", models.DateField(blank=True, null=True, verbose_name="迁入本地日期")),
+                (
+                    "procurement_amount",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=4,
+                        max_digits=18,
+                        null=True,
+                        verbose_name="当年签订的产品预约采购协议金额",
+                    ),
+                ),
+                (
+                    "major_accident",
+                    models.BooleanField(blank=True, null=True, verbose_name="发生重大安全或重大质量事故"),
+                ),
+                ("env_violation", models.BooleanField(blank=True, null=True, verbose_name="严重环境违法行为")),
+                ("research_misconduct", models.BooleanField(blank=True, null=True, verbose_name="科研严重失信")),
+                ("abnormal_listed", models.BooleanField(blank=True, null=True, verbose_name="列入经营异常名录")),
+                ("dishonest_listed", models.BooleanField(blank=True, null=True, verbose_name="列入严重违法失信名单")),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "confirmed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="确认人",
+                    ),
+                ),
+                (
+                    "enterprise",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="figures", to="enterprises.enterprise"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '年度数据',
-                'verbose_name_plural': '年度数据',
-                'ordering': ['enterprise', '-year'],
+                "verbose_name": "年度数据",
+                "verbose_name_plural": "年度数据",
+                "ordering": ["enterprise", "-year"],
             },
         ),
         migrations.CreateModel(
-            name='FigureSubmission',
+            name="FigureSubmission",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField(verbose_name='年度')),
-                ('data', models.JSONField(verbose_name='填报数据')),
-                ('status', models.CharField(choices=[('submitted', '待确认'), ('confirmed', '已确认'), ('rejected', '已退回')], default='submitted', max_length=16, verbose_name='状态')),
-                ('submitted_at', models.DateTimeField(auto_now_add=True, verbose_name='填报时间')),
-                ('reviewed_at', models.DateTimeField(blank=True, null=True, verbose_name='审核时间')),
-                ('review_note', models.CharField(blank=True, max_length=500, verbose_name='审核意见')),
-                ('enterprise', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='submissions', to='enterprises.enterprise')),
-                ('reviewed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='审核人')),
-                ('submitted_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='填报人')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("year", models.PositiveSmallIntegerField(verbose_name="年度")),
+                ("data", models.JSONField(verbose_name="填报数据")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("submitted", "待确认"), ("confirmed", "已确认"), ("rejected", "已退回")],
+                        default="submitted",
+                        max_length=16,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("submitted_at", models.DateTimeField(auto_now_add=True, verbose_name="填报时间")),
+                ("reviewed_at", models.DateTimeField(blank=True, null=True, verbose_name="审核时间")),
+                ("review_note", models.CharField(blank=True, max_length=500, verbose_name="审核意见")),
+                (
+                    "enterprise",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="submissions",
+                        to="enterprises.enterprise",
+                    ),
+                ),
+                (
+                    "reviewed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="审核人",
+                    ),
+                ),
+                (
+                    "submitted_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="填报人",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '年度数据填报',
-                'verbose_name_plural': '年度数据填报',
-                'ordering': ['-submitted_at'],
+                "verbose_name": "年度数据填报",
+                "verbose_name_plural": "年度数据填报",
+                "ordering": ["-submitted_at"],
             },
         ),
         migrations.CreateModel(
-            name='Qualification',
+            name="Qualification",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('hte_certificate', '高新技术企业证书'), ('tech_sme_registration', '科技型中小企业入库登记'), ('rd_institution', '研发机构'), ('award', '科技奖励'), ('standard', '主导制定标准'), ('other', '其他')], max_length=32, verbose_name='类型')),
-                ('level', models.CharField(blank=True, choices=[('national', '国家级'), ('provincial', '省级'), ('municipal', '市级'), ('', '—')], default='', max_length=16, verbose_name='级别')),
-                ('title', models.CharField(max_length=200, verbose_name='名称')),
-                ('number', models.CharField(blank=True, max_length=64, verbose_name='证书编号')),
-                ('issued_on', models.DateField(verbose_name='发证日期')),
-                ('expires_on', models.DateField(blank=True, null=True, verbose_name='有效期至')),
-                ('enterprise', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='qualifications', to='enterprises.enterprise')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("hte_certificate", "高新技术企业证书"),
+                            ("tech_sme_registration", "科技型中小企业入库登记"),
+                            ("rd_institution", "研发机构"),
+                            ("award", "科技奖励"),
+                            ("standard", "主导制定标准"),
+                            ("other", "其他"),
+                        ],
+                        max_length=32,
+                        verbose_name="类型",
+                    ),
+                ),
+                (
+                    "level",
+                    models.CharField(
+                        blank=True,
+                        choices=[("national", "国家级"), ("provincial", "省级"), ("municipal", "市级"), ("", "—")],
+                        default="",
+                        max_length=16,
+                        verbose_name="级别",
+                    ),
+                ),
+                ("title", models.CharField(max_length=200, verbose_name="名称")),
+                ("number", models.CharField(blank=True, max_length=64, verbose_name="证书编号")),
+                ("issued_on", models.DateField(verbose_name="发证日期")),
+                ("expires_on", models.DateField(blank=True, null=True, verbose_name="有效期至")),
+                (
+                    "enterprise",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="qualifications",
+                        to="enterprises.enterprise",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '资质',
-                'verbose_name_plural': '资质',
-                'ordering': ['-issued_on'],
+                "verbose_name": "资质",
+                "verbose_name_plural": "资质",
+                "ordering": ["-issued_on"],
             },
         ),
         migrations.AddIndex(
-            model_name='enterprise',
-            index=models.Index(fields=['region', 'name'], name='enterprises_region__c06f3e_idx'),
+            model_name="enterprise",
+            index=models.Index(fields=["region", "name"], name="enterprises_region__c06f3e_idx"),
         ),
         migrations.AddIndex(
-            model_name='enterprise',
-            index=models.Index(fields=['industry', 'name'], name='enterprises_industr_182dca_idx'),
+            model_name="enterprise",
+            index=models.Index(fields=["industry", "name"], name="enterprises_industr_182dca_idx"),
         ),
         migrations.AddIndex(
-            model_name='enterprise',
-            index=models.Index(fields=['origin', 'name'], name='enterprises_origin_8b3e66_idx'),
+            model_name="enterprise",
+            index=models.Index(fields=["origin", "name"], name="enterprises_origin_8b3e66_idx"),
         ),
         migrations.AddIndex(
-            model_name='annualfigure',
-            index=models.Index(fields=['year'], name='enterprises_year_7bbca9_idx'),
+            model_name="annualfigure",
+            index=models.Index(fields=["year"], name="enterprises_year_7bbca9_idx"),
         ),
         migrations.AddConstraint(
-            model_name='annualfigure',
-            constraint=models.UniqueConstraint(fields=('enterprise', 'year'), name='figure_one_per_year'),
+            model_name="annualfigure",
+            constraint=models.UniqueConstraint(fields=("enterprise", "year"), name="figure_one_per_year"),
         ),
         migrations.AddIndex(
-            model_name='qualification',
-            index=models.Index(fields=['kind', 'expires_on'], name='enterprises_kind_0da0f2_idx'),
+            model_name="qualification",
+            index=models.Index(fields=["kind", "expires_on"], name="enterprises_kind_0da0f2_idx"),
         ),
         migrations.AddConstraint(
-            model_name='qualification',
-            constraint=models.CheckConstraint(condition=models.Q(('expires_on__isnull', True), ('expires_on__gt', models.F('issued_on')), _connector='OR'), name='qualification_expiry_after_issue'),
+            model_name="qualification",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("expires_on__isnull", True), ("expires_on__gt", models.F("issued_on")), _connector="OR"
+                ),
+                name="qualification_expiry_after_issue",
+            ),
         ),
     ]

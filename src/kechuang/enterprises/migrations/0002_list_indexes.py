@@ -4,48 +4,47 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0002_initial'),
-        ('enterprises', '0001_initial'),
+        ("core", "0002_initial"),
+        ("enterprises", "0001_initial"),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='enterprise',
-            name='enterprises_region__c06f3e_idx',
+            model_name="enterprise",
+            name="enterprises_region__c06f3e_idx",
         ),
         migrations.RemoveIndex(
-            model_name='enterprise',
-            name='enterprises_industr_182dca_idx',
+            model_name="enterprise",
+            name="enterprises_industr_182dca_idx",
         ),
         migrations.RemoveIndex(
-            model_name='enterprise',
-            name='enterprises_origin_8b3e66_idx',
+            model_name="enterprise",
+            name="enterprises_origin_8b3e66_idx",
         ),
         migrations.AlterField(
-            model_name='enterprise',
-            name='name',
-            field=models.CharField(max_length=200, verbose_name='企业名称'),
+            model_name="enterprise",
+            name="name",
+            field=models.CharField(max_length=200, verbose_name="企业名称"),
         ),
         migrations.AddIndex(
-            model_name='enterprise',
-            index=models.Index(fields=['name', 'id'], name='enterprises_name_be7b6b_idx'),
+            model_name="enterprise",
+            index=models.Index(fields=["name", "id"], name="enterprises_name_be7b6b_idx"),
         ),
         migrations.AddIndex(
-            model_name='enterprise',
-            index=models.Index(fields=['registered_on', 'id'], name='enterprises_registe_ed79d7_idx'),
+            model_name="enterprise",
+            index=models.Index(fields=["registered_on", "id"], name="enterprises_registe_ed79d7_idx"),
         ),
         migrations.AddIndex(
-            model_name='enterprise',
-            index=models.Index(fields=['region', 'name', 'id'], name='enterprises_region__39733c_idx'),
+            model_name="enterprise",
+            index=models.Index(fields=["region", "name", "id"], name="enterprises_region__39733c_idx"),
         ),
         migrations.AddIndex(
-            model_name='enterprise',
-            index=models.Index(fields=['industry', 'name', 'id'], name='enterprises_industr_24cf3b_idx'),
+            model_name="enterprise",
+            index=models.Index(fields=["industry", "name", "id"], name="enterprises_industr_24cf3b_idx"),
         ),
         migrations.AddIndex(
-            model_name='enterprise',
-            index=models.Index(fields=['origin', 'name', 'id'], name='enterprises_origin_005e50_idx'),
+            model_name="enterprise",
+            index=models.Index(fields=["origin", "name", "id"], name="enterprises_origin_005e50_idx"),
         ),
     ]

@@ -4,165 +4,196 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('enterprises', '0002_list_indexes'),
+        ("enterprises", "0002_list_indexes"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='annualfigure',
-            name='award_3y_national_top3',
-            field=models.BooleanField(blank=True, null=True, verbose_name='近3年获国家级科技奖励且排名前三'),
+            model_name="annualfigure",
+            name="award_3y_national_top3",
+            field=models.BooleanField(blank=True, null=True, verbose_name="近3年获国家级科技奖励且排名前三"),
         ),
         migrations.AddField(
-            model_name='annualfigure',
-            name='award_3y_national_top5',
-            field=models.BooleanField(blank=True, null=True, verbose_name='近3年获国家级科技奖励且排名前五'),
+            model_name="annualfigure",
+            name="award_3y_national_top5",
+            field=models.BooleanField(blank=True, null=True, verbose_name="近3年获国家级科技奖励且排名前五"),
         ),
         migrations.AddField(
-            model_name='annualfigure',
-            name='award_3y_provincial_top3',
-            field=models.BooleanField(blank=True, null=True, verbose_name='近3年获省级科技奖励且排名前三'),
+            model_name="annualfigure",
+            name="award_3y_provincial_top3",
+            field=models.BooleanField(blank=True, null=True, verbose_name="近3年获省级科技奖励且排名前三"),
         ),
         migrations.AddField(
-            model_name='annualfigure',
-            name='chain_key_link',
-            field=models.BooleanField(blank=True, null=True, verbose_name='位于产业链关键环节（补短板、锻长板、填空白）'),
+            model_name="annualfigure",
+            name="chain_key_link",
+            field=models.BooleanField(
+                blank=True, null=True, verbose_name="位于产业链关键环节（补短板、锻长板、填空白）"
+            ),
         ),
         migrations.AddField(
-            model_name='annualfigure',
-            name='class1_ip_applied',
-            field=models.IntegerField(blank=True, null=True, verbose_name='其中与主导产品相关、已实际应用并产生经济效益的Ⅰ类'),
+            model_name="annualfigure",
+            name="class1_ip_applied",
+            field=models.IntegerField(
+                blank=True, null=True, verbose_name="其中与主导产品相关、已实际应用并产生经济效益的Ⅰ类"
+            ),
         ),
         migrations.AddField(
-            model_name='annualfigure',
-            name='core_business_it_system',
-            field=models.BooleanField(blank=True, null=True, verbose_name='至少1项核心业务采用信息系统支撑'),
+            model_name="annualfigure",
+            name="core_business_it_system",
+            field=models.BooleanField(blank=True, null=True, verbose_name="至少1项核心业务采用信息系统支撑"),
         ),
         migrations.AddField(
-            model_name='annualfigure',
-            name='data_security_incident',
-            field=models.BooleanField(blank=True, null=True, verbose_name='发生重大网络安全或数据安全事件'),
+            model_name="annualfigure",
+            name="data_security_incident",
+            field=models.BooleanField(blank=True, null=True, verbose_name="发生重大网络安全或数据安全事件"),
         ),
         migrations.AddField(
-            model_name='annualfigure',
-            name='hightech_firm',
-            field=models.BooleanField(blank=True, null=True, verbose_name='属于高科技企业（不限于持高企证书）'),
+            model_name="annualfigure",
+            name="hightech_firm",
+            field=models.BooleanField(blank=True, null=True, verbose_name="属于高科技企业（不限于持高企证书）"),
         ),
         migrations.AddField(
-            model_name='annualfigure',
-            name='hte_annual_report_filed',
-            field=models.BooleanField(blank=True, null=True, verbose_name='已按期（次年5月底前）填报本年度高企年度发展情况报表'),
+            model_name="annualfigure",
+            name="hte_annual_report_filed",
+            field=models.BooleanField(
+                blank=True, null=True, verbose_name="已按期（次年5月底前）填报本年度高企年度发展情况报表"
+            ),
         ),
         migrations.AddField(
-            model_name='annualfigure',
-            name='innovation_title_other',
-            field=models.BooleanField(blank=True, null=True, verbose_name='持有效期内国家级技术创新示范企业、知识产权优势或示范企业称号'),
+            model_name="annualfigure",
+            name="innovation_title_other",
+            field=models.BooleanField(
+                blank=True, null=True, verbose_name="持有效期内国家级技术创新示范企业、知识产权优势或示范企业称号"
+            ),
         ),
         migrations.AddField(
-            model_name='annualfigure',
-            name='innovative_sme_on',
-            field=models.DateField(blank=True, null=True, verbose_name='创新型（科技和创新型）中小企业称号认定日期'),
+            model_name="annualfigure",
+            name="innovative_sme_on",
+            field=models.DateField(blank=True, null=True, verbose_name="创新型（科技和创新型）中小企业称号认定日期"),
         ),
         migrations.AddField(
-            model_name='annualfigure',
-            name='key_field_product',
-            field=models.BooleanField(blank=True, null=True, verbose_name='主导产品属于重点领域（工业“六基”、制造强国或网络强国重点领域等）'),
+            model_name="annualfigure",
+            name="key_field_product",
+            field=models.BooleanField(
+                blank=True, null=True, verbose_name="主导产品属于重点领域（工业“六基”、制造强国或网络强国重点领域等）"
+            ),
         ),
         migrations.AddField(
-            model_name='annualfigure',
-            name='little_giant_on',
-            field=models.DateField(blank=True, null=True, verbose_name='专精特新“小巨人”企业称号认定日期'),
+            model_name="annualfigure",
+            name="little_giant_on",
+            field=models.DateField(blank=True, null=True, verbose_name="专精特新“小巨人”企业称号认定日期"),
         ),
         migrations.AddField(
-            model_name='annualfigure',
-            name='maker_china_3y',
-            field=models.CharField(blank=True, choices=[('none', '未入围'), ('top500', '全国500强企业组'), ('top50', '全国50强企业组')], max_length=32, null=True, verbose_name='近3年“创客中国”大赛全国企业组最好名次'),
+            model_name="annualfigure",
+            name="maker_china_3y",
+            field=models.CharField(
+                blank=True,
+                choices=[("none", "未入围"), ("top500", "全国500强企业组"), ("top50", "全国50强企业组")],
+                max_length=32,
+                null=True,
+                verbose_name="近3年“创客中国”大赛全国企业组最好名次",
+            ),
         ),
         migrations.AddField(
-            model_name='annualfigure',
-            name='management_certified',
-            field=models.BooleanField(blank=True, null=True, verbose_name='取得其他管理体系认证（环境、职业健康安全等）'),
+            model_name="annualfigure",
+            name="management_certified",
+            field=models.BooleanField(
+                blank=True, null=True, verbose_name="取得其他管理体系认证（环境、职业健康安全等）"
+            ),
         ),
         migrations.AddField(
-            model_name='annualfigure',
-            name='niche_leading',
-            field=models.BooleanField(blank=True, null=True, verbose_name='主导产品细分市场占有率位居前列'),
+            model_name="annualfigure",
+            name="niche_leading",
+            field=models.BooleanField(blank=True, null=True, verbose_name="主导产品细分市场占有率位居前列"),
         ),
         migrations.AddField(
-            model_name='annualfigure',
-            name='niche_top3',
-            field=models.BooleanField(blank=True, null=True, verbose_name='主导产品国内细分市场排名前三'),
+            model_name="annualfigure",
+            name="niche_top3",
+            field=models.BooleanField(blank=True, null=True, verbose_name="主导产品国内细分市场排名前三"),
         ),
         migrations.AddField(
-            model_name='annualfigure',
-            name='nontaxable_income',
-            field=models.DecimalField(blank=True, decimal_places=4, max_digits=18, null=True, verbose_name='不征税收入'),
+            model_name="annualfigure",
+            name="nontaxable_income",
+            field=models.DecimalField(
+                blank=True, decimal_places=4, max_digits=18, null=True, verbose_name="不征税收入"
+            ),
         ),
         migrations.AddField(
-            model_name='annualfigure',
-            name='pre_a_investment',
-            field=models.DecimalField(blank=True, decimal_places=4, max_digits=18, null=True, verbose_name='A轮（含）前累计获得中基协备案机构投资额'),
+            model_name="annualfigure",
+            name="pre_a_investment",
+            field=models.DecimalField(
+                blank=True,
+                decimal_places=4,
+                max_digits=18,
+                null=True,
+                verbose_name="A轮（含）前累计获得中基协备案机构投资额",
+            ),
         ),
         migrations.AddField(
-            model_name='annualfigure',
-            name='private_equity_raised',
-            field=models.BooleanField(blank=True, null=True, verbose_name='获得过私募股权投资'),
+            model_name="annualfigure",
+            name="private_equity_raised",
+            field=models.BooleanField(blank=True, null=True, verbose_name="获得过私募股权投资"),
         ),
         migrations.AddField(
-            model_name='annualfigure',
-            name='procurement_sales',
-            field=models.DecimalField(blank=True, decimal_places=4, max_digits=18, null=True, verbose_name='当年预约采购产品成交额'),
+            model_name="annualfigure",
+            name="procurement_sales",
+            field=models.DecimalField(
+                blank=True, decimal_places=4, max_digits=18, null=True, verbose_name="当年预约采购产品成交额"
+            ),
         ),
         migrations.AddField(
-            model_name='annualfigure',
-            name='product_intl_certified',
-            field=models.BooleanField(blank=True, null=True, verbose_name='产品通过发达国家和地区产品认证'),
+            model_name="annualfigure",
+            name="product_intl_certified",
+            field=models.BooleanField(blank=True, null=True, verbose_name="产品通过发达国家和地区产品认证"),
         ),
         migrations.AddField(
-            model_name='annualfigure',
-            name='quality_award',
-            field=models.BooleanField(blank=True, null=True, verbose_name='获得省级以上质量奖荣誉'),
+            model_name="annualfigure",
+            name="quality_award",
+            field=models.BooleanField(blank=True, null=True, verbose_name="获得省级以上质量奖荣誉"),
         ),
         migrations.AddField(
-            model_name='annualfigure',
-            name='rd_institution_own',
-            field=models.BooleanField(blank=True, null=True, verbose_name='自建或与高校院所联合建立研发机构'),
+            model_name="annualfigure",
+            name="rd_institution_own",
+            field=models.BooleanField(blank=True, null=True, verbose_name="自建或与高校院所联合建立研发机构"),
         ),
         migrations.AddField(
-            model_name='annualfigure',
-            name='restricted_products',
-            field=models.BooleanField(blank=True, null=True, verbose_name='产品（服务）属于国家禁止、限制或淘汰类'),
+            model_name="annualfigure",
+            name="restricted_products",
+            field=models.BooleanField(blank=True, null=True, verbose_name="产品（服务）属于国家禁止、限制或淘汰类"),
         ),
         migrations.AddField(
-            model_name='annualfigure',
-            name='sme_dev_score',
-            field=models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True, verbose_name='中小企业专精特新发展评价得分'),
+            model_name="annualfigure",
+            name="sme_dev_score",
+            field=models.DecimalField(
+                blank=True, decimal_places=2, max_digits=14, null=True, verbose_name="中小企业专精特新发展评价得分"
+            ),
         ),
         migrations.AddField(
-            model_name='annualfigure',
-            name='specialized_sme_on',
-            field=models.DateField(blank=True, null=True, verbose_name='专精特新中小企业称号认定日期'),
+            model_name="annualfigure",
+            name="specialized_sme_on",
+            field=models.DateField(blank=True, null=True, verbose_name="专精特新中小企业称号认定日期"),
         ),
         migrations.AddField(
-            model_name='annualfigure',
-            name='standard_drafted',
-            field=models.BooleanField(blank=True, null=True, verbose_name='参与编制国家标准、行业标准、检测方法或技术规范'),
+            model_name="annualfigure",
+            name="standard_drafted",
+            field=models.BooleanField(
+                blank=True, null=True, verbose_name="参与编制国家标准、行业标准、检测方法或技术规范"
+            ),
         ),
         migrations.AddField(
-            model_name='annualfigure',
-            name='tax_evasion',
-            field=models.BooleanField(blank=True, null=True, verbose_name='存在偷漏税等违法违规行为'),
+            model_name="annualfigure",
+            name="tax_evasion",
+            field=models.BooleanField(blank=True, null=True, verbose_name="存在偷漏税等违法违规行为"),
         ),
         migrations.AddField(
-            model_name='annualfigure',
-            name='tech_sme_registered',
-            field=models.BooleanField(blank=True, null=True, verbose_name='持有效期内科技型中小企业入库登记编号'),
+            model_name="annualfigure",
+            name="tech_sme_registered",
+            field=models.BooleanField(blank=True, null=True, verbose_name="持有效期内科技型中小企业入库登记编号"),
         ),
         migrations.AddField(
-            model_name='annualfigure',
-            name='total_income',
-            field=models.DecimalField(blank=True, decimal_places=4, max_digits=18, null=True, verbose_name='收入总额'),
+            model_name="annualfigure",
+            name="total_income",
+            field=models.DecimalField(blank=True, decimal_places=4, max_digits=18, null=True, verbose_name="收入总额"),
         ),
     ]

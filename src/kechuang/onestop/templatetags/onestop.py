@@ -30,6 +30,11 @@ def service_request_button(context, enterprise, service: dict) -> dict:
     request = context.get("request")
     user = getattr(request, "user", None)
     existing = _latest_by_service(context, enterprise).get(service.get("id"))
-    return {"enterprise": enterprise, "service": service, "existing": existing,
-            "can": bool(user and may_submit_for(user, enterprise)), "request": request,
-            "csrf_token": context.get("csrf_token")}
+    return {
+        "enterprise": enterprise,
+        "service": service,
+        "existing": existing,
+        "can": bool(user and may_submit_for(user, enterprise)),
+        "request": request,
+        "csrf_token": context.get("csrf_token"),
+    }

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('points', '0002_alert_rule_version'),
+        ("points", "0002_alert_rule_version"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='pointsresult',
-            name='missing',
-            field=models.TextField(blank=True, verbose_name='缺失指标'),
+            model_name="pointsresult",
+            name="missing",
+            field=models.TextField(blank=True, verbose_name="缺失指标"),
         ),
     ]

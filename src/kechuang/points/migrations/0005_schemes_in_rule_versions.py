@@ -13,14 +13,21 @@ def forward(apps, schema_editor):
     RuleVersion = apps.get_model("rules", "RuleVersion")
     for old in SchemeVersion.objects.order_by("scheme_id", "effective_from"):
         new = RuleVersion.objects.create(
-            kind="points_scheme", rule_id=old.scheme_id, parameter="", effective_from=old.effective_from,
-            value={**old.data, "source": old.data.get("source") or old.note}, previous=None, status="published",
-            source=old.note, note=f"复制自 {old.base_key}", created_by_id=old.created_by_id)
+            kind="points_scheme",
+            rule_id=old.scheme_id,
+            parameter="",
+            effective_from=old.effective_from,
+            value={**old.data, "source": old.data.get("source") or old.note},
+            previous=None,
+            status="published",
+            source=old.note,
+            note=f"复制自 {old.base_key}",
+            created_by_id=old.created_by_id,
+        )
         RuleVersion.objects.filter(pk=new.pk).update(created_at=old.created_at)
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
         ("points", "0004_alert_rules_in_rule_versions"),
         ("rules", "0001_rule_version"),

@@ -4,18 +4,17 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('points', '0005_schemes_in_rule_versions'),
+        ("points", "0005_schemes_in_rule_versions"),
     ]
 
     operations = [
         migrations.RemoveField(
-            model_name='pointsresult',
-            name='fee_waiver',
+            model_name="pointsresult",
+            name="fee_waiver",
         ),
         migrations.RemoveField(
-            model_name='scoringrun',
-            name='fee_waiver',
+            model_name="scoringrun",
+            name="fee_waiver",
         ),
     ]

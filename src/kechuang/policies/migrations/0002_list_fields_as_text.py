@@ -4,30 +4,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('policies', '0001_initial'),
+        ("policies", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='clawback',
-            name='failed',
-            field=models.TextField(blank=True, verbose_name='未通过条件'),
+            model_name="clawback",
+            name="failed",
+            field=models.TextField(blank=True, verbose_name="未通过条件"),
         ),
         migrations.AlterField(
-            model_name='clawback',
-            name='reason',
-            field=models.TextField(verbose_name='原因'),
+            model_name="clawback",
+            name="reason",
+            field=models.TextField(verbose_name="原因"),
         ),
         migrations.AlterField(
-            model_name='eligibilityresult',
-            name='failed',
-            field=models.TextField(blank=True, verbose_name='未通过条件'),
+            model_name="eligibilityresult",
+            name="failed",
+            field=models.TextField(blank=True, verbose_name="未通过条件"),
         ),
         migrations.AlterField(
-            model_name='eligibilityresult',
-            name='missing',
-            field=models.TextField(blank=True, verbose_name='缺失字段'),
+            model_name="eligibilityresult",
+            name="missing",
+            field=models.TextField(blank=True, verbose_name="缺失字段"),
         ),
     ]

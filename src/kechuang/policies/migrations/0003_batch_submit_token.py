@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('policies', '0002_list_fields_as_text'),
+        ("policies", "0002_list_fields_as_text"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='payoutbatch',
-            name='submit_token',
+            model_name="payoutbatch",
+            name="submit_token",
             field=models.UUIDField(blank=True, editable=False, null=True, unique=True),
         ),
     ]

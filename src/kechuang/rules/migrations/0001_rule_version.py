@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,28 +14,52 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='RuleVersion',
+            name="RuleVersion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(max_length=32, verbose_name='规则类别')),
-                ('rule_id', models.CharField(max_length=64, verbose_name='规则')),
-                ('parameter', models.CharField(blank=True, max_length=128, verbose_name='参数')),
-                ('effective_from', models.DateField(verbose_name='生效日期')),
-                ('effective_to', models.DateField(blank=True, null=True, verbose_name='失效日期')),
-                ('value', models.JSONField(verbose_name='取值')),
-                ('previous', models.JSONField(blank=True, null=True, verbose_name='原取值')),
-                ('status', models.CharField(choices=[('draft', '草稿'), ('published', '已发布')], default='published', max_length=16, verbose_name='状态')),
-                ('source', models.CharField(max_length=500, verbose_name='依据来源')),
-                ('note', models.CharField(blank=True, max_length=500, verbose_name='调整原因')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='保存时间')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='操作人')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("kind", models.CharField(max_length=32, verbose_name="规则类别")),
+                ("rule_id", models.CharField(max_length=64, verbose_name="规则")),
+                ("parameter", models.CharField(blank=True, max_length=128, verbose_name="参数")),
+                ("effective_from", models.DateField(verbose_name="生效日期")),
+                ("effective_to", models.DateField(blank=True, null=True, verbose_name="失效日期")),
+                ("value", models.JSONField(verbose_name="取值")),
+                ("previous", models.JSONField(blank=True, null=True, verbose_name="原取值")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("draft", "草稿"), ("published", "已发布")],
+                        default="published",
+                        max_length=16,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("source", models.CharField(max_length=500, verbose_name="依据来源")),
+                ("note", models.CharField(blank=True, max_length=500, verbose_name="调整原因")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="保存时间")),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="操作人",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '规则版本',
-                'verbose_name_plural': '规则版本',
-                'ordering': ['kind', 'rule_id', 'parameter', 'effective_from', 'pk'],
-                'indexes': [models.Index(fields=['kind', 'rule_id'], name='rules_rulev_kind_ccdbde_idx')],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('status', 'published')), fields=('kind', 'rule_id', 'parameter', 'effective_from'), name='one_published_rule_version_per_day')],
+                "verbose_name": "规则版本",
+                "verbose_name_plural": "规则版本",
+                "ordering": ["kind", "rule_id", "parameter", "effective_from", "pk"],
+                "indexes": [models.Index(fields=["kind", "rule_id"], name="rules_rulev_kind_ccdbde_idx")],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("status", "published")),
+                        fields=("kind", "rule_id", "parameter", "effective_from"),
+                        name="one_published_rule_version_per_day",
+                    )
+                ],
             },
         ),
     ]

@@ -6,56 +6,125 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0003_security'),
+        ("accounts", "0003_security"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='TechContract',
+            name="TechContract",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('contract_no', models.CharField(max_length=64, unique=True, verbose_name='合同编号')),
-                ('project', models.CharField(max_length=128, verbose_name='项目名称')),
-                ('type', models.CharField(max_length=16, verbose_name='合同类型')),
-                ('seller_name', models.CharField(max_length=128, verbose_name='卖方名称')),
-                ('seller_uscc', models.CharField(max_length=18, verbose_name='卖方统一社会信用代码')),
-                ('seller_region', models.CharField(blank=True, max_length=6, verbose_name='卖方行政区划代码')),
-                ('buyer_name', models.CharField(max_length=128, verbose_name='买方名称')),
-                ('buyer_uscc', models.CharField(blank=True, max_length=18, verbose_name='买方统一社会信用代码')),
-                ('buyer_country', models.CharField(blank=True, max_length=3, verbose_name='买方国家或地区代码')),
-                ('buyer_region', models.CharField(blank=True, max_length=6, verbose_name='买方行政区划代码')),
-                ('signed_on', models.DateField(verbose_name='签订日期')),
-                ('valid_to', models.DateField(blank=True, null=True, verbose_name='有效期至')),
-                ('total_amount', models.DecimalField(decimal_places=4, max_digits=18, verbose_name='合同成交额（万元）')),
-                ('non_tech_amount', models.DecimalField(decimal_places=4, default=0, max_digits=18, verbose_name='非技术性款项（万元）')),
-                ('written', models.BooleanField(default=True, verbose_name='书面合同')),
-                ('status', models.CharField(choices=[('submitted', '待认定'), ('registered', '已登记'), ('refused', '未予登记')], default='submitted', max_length=16, verbose_name='状态')),
-                ('received_on', models.DateField(verbose_name='受理日期')),
-                ('due_on', models.DateField(verbose_name='办结时限')),
-                ('expert_review', models.BooleanField(default=False, verbose_name='经专家评审')),
-                ('registration_no', models.CharField(blank=True, max_length=32, null=True, unique=True, verbose_name='登记编号')),
-                ('tech_amount', models.DecimalField(blank=True, decimal_places=4, max_digits=18, null=True, verbose_name='核定技术交易额（万元）')),
-                ('reason_code', models.CharField(blank=True, max_length=32, verbose_name='结论代码')),
-                ('reason', models.CharField(blank=True, max_length=300, verbose_name='认定意见')),
-                ('rule_key', models.CharField(blank=True, max_length=64, verbose_name='规则版本')),
-                ('decided_at', models.DateTimeField(blank=True, null=True, verbose_name='认定时间')),
-                ('decided_on', models.DateField(blank=True, null=True, verbose_name='认定日期')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='认定人')),
-                ('institution', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='tech_contracts', to='accounts.organisation', verbose_name='卖方机构（高校院所）')),
-                ('recorded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='登记人')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("contract_no", models.CharField(max_length=64, unique=True, verbose_name="合同编号")),
+                ("project", models.CharField(max_length=128, verbose_name="项目名称")),
+                ("type", models.CharField(max_length=16, verbose_name="合同类型")),
+                ("seller_name", models.CharField(max_length=128, verbose_name="卖方名称")),
+                ("seller_uscc", models.CharField(max_length=18, verbose_name="卖方统一社会信用代码")),
+                ("seller_region", models.CharField(blank=True, max_length=6, verbose_name="卖方行政区划代码")),
+                ("buyer_name", models.CharField(max_length=128, verbose_name="买方名称")),
+                ("buyer_uscc", models.CharField(blank=True, max_length=18, verbose_name="买方统一社会信用代码")),
+                ("buyer_country", models.CharField(blank=True, max_length=3, verbose_name="买方国家或地区代码")),
+                ("buyer_region", models.CharField(blank=True, max_length=6, verbose_name="买方行政区划代码")),
+                ("signed_on", models.DateField(verbose_name="签订日期")),
+                ("valid_to", models.DateField(blank=True, null=True, verbose_name="有效期至")),
+                (
+                    "total_amount",
+                    models.DecimalField(decimal_places=4, max_digits=18, verbose_name="合同成交额（万元）"),
+                ),
+                (
+                    "non_tech_amount",
+                    models.DecimalField(
+                        decimal_places=4, default=0, max_digits=18, verbose_name="非技术性款项（万元）"
+                    ),
+                ),
+                ("written", models.BooleanField(default=True, verbose_name="书面合同")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("submitted", "待认定"), ("registered", "已登记"), ("refused", "未予登记")],
+                        default="submitted",
+                        max_length=16,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("received_on", models.DateField(verbose_name="受理日期")),
+                ("due_on", models.DateField(verbose_name="办结时限")),
+                ("expert_review", models.BooleanField(default=False, verbose_name="经专家评审")),
+                (
+                    "registration_no",
+                    models.CharField(blank=True, max_length=32, null=True, unique=True, verbose_name="登记编号"),
+                ),
+                (
+                    "tech_amount",
+                    models.DecimalField(
+                        blank=True, decimal_places=4, max_digits=18, null=True, verbose_name="核定技术交易额（万元）"
+                    ),
+                ),
+                ("reason_code", models.CharField(blank=True, max_length=32, verbose_name="结论代码")),
+                ("reason", models.CharField(blank=True, max_length=300, verbose_name="认定意见")),
+                ("rule_key", models.CharField(blank=True, max_length=64, verbose_name="规则版本")),
+                ("decided_at", models.DateTimeField(blank=True, null=True, verbose_name="认定时间")),
+                ("decided_on", models.DateField(blank=True, null=True, verbose_name="认定日期")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="认定人",
+                    ),
+                ),
+                (
+                    "institution",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="tech_contracts",
+                        to="accounts.organisation",
+                        verbose_name="卖方机构（高校院所）",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="登记人",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '技术合同',
-                'verbose_name_plural': '技术合同',
-                'ordering': ['-received_on', '-pk'],
-                'indexes': [models.Index(fields=['status', 'decided_on'], name='techtransfe_status_96a014_idx'), models.Index(fields=['institution', 'status'], name='techtransfe_institu_090397_idx')],
-                'constraints': [models.CheckConstraint(condition=models.Q(('total_amount__gte', 0), ('non_tech_amount__gte', 0)), name='tech_contract_amounts_not_negative'), models.CheckConstraint(condition=models.Q(models.Q(('status', 'registered'), _negated=True), models.Q(('registration_no__isnull', False), ('tech_amount__isnull', False)), _connector='OR'), name='tech_contract_registered_has_number_and_amount')],
+                "verbose_name": "技术合同",
+                "verbose_name_plural": "技术合同",
+                "ordering": ["-received_on", "-pk"],
+                "indexes": [
+                    models.Index(fields=["status", "decided_on"], name="techtransfe_status_96a014_idx"),
+                    models.Index(fields=["institution", "status"], name="techtransfe_institu_090397_idx"),
+                ],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("total_amount__gte", 0), ("non_tech_amount__gte", 0)),
+                        name="tech_contract_amounts_not_negative",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("status", "registered"), _negated=True),
+                            models.Q(("registration_no__isnull", False), ("tech_amount__isnull", False)),
+                            _connector="OR",
+                        ),
+                        name="tech_contract_registered_has_number_and_amount",
+                    ),
+                ],
             },
         ),
     ]

@@ -6,78 +6,133 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('core', '0002_initial'),
-        ('enterprises', '0001_initial'),
+        ("core", "0002_initial"),
+        ("enterprises", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='TierRun',
+            name="TierRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('as_of', models.DateField(verbose_name='评价基准日')),
-                ('local_set', models.CharField(blank=True, max_length=32, verbose_name='地方规则')),
-                ('rulesets', models.JSONField(default=dict, help_text='tier → ruleset@version', verbose_name='规则版本')),
-                ('parameter_versions', models.JSONField(default=list, verbose_name='参数版本')),
-                ('status', models.CharField(choices=[('running', '运行中'), ('done', '已完成'), ('failed', '失败')], default='running', max_length=16, verbose_name='状态')),
-                ('enterprises', models.PositiveIntegerField(default=0, verbose_name='企业数')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('job', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='core.job')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("as_of", models.DateField(verbose_name="评价基准日")),
+                ("local_set", models.CharField(blank=True, max_length=32, verbose_name="地方规则")),
+                (
+                    "rulesets",
+                    models.JSONField(default=dict, help_text="tier → ruleset@version", verbose_name="规则版本"),
+                ),
+                ("parameter_versions", models.JSONField(default=list, verbose_name="参数版本")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("running", "运行中"), ("done", "已完成"), ("failed", "失败")],
+                        default="running",
+                        max_length=16,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("enterprises", models.PositiveIntegerField(default=0, verbose_name="企业数")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "job",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="core.job",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '梯队评价',
-                'verbose_name_plural': '梯队评价',
-                'ordering': ['-as_of', '-created_at'],
+                "verbose_name": "梯队评价",
+                "verbose_name_plural": "梯队评价",
+                "ordering": ["-as_of", "-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='ParameterVersion',
+            name="ParameterVersion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('ruleset', models.CharField(max_length=32, verbose_name='规则集')),
-                ('parameter', models.CharField(max_length=128, verbose_name='参数')),
-                ('effective_from', models.DateField(verbose_name='生效日期')),
-                ('value', models.JSONField(verbose_name='取值')),
-                ('source', models.CharField(max_length=500, verbose_name='依据来源')),
-                ('note', models.CharField(blank=True, max_length=500, verbose_name='说明')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("ruleset", models.CharField(max_length=32, verbose_name="规则集")),
+                ("parameter", models.CharField(max_length=128, verbose_name="参数")),
+                ("effective_from", models.DateField(verbose_name="生效日期")),
+                ("value", models.JSONField(verbose_name="取值")),
+                ("source", models.CharField(max_length=500, verbose_name="依据来源")),
+                ("note", models.CharField(blank=True, max_length=500, verbose_name="说明")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '规则参数版本',
-                'verbose_name_plural': '规则参数版本',
-                'ordering': ['ruleset', 'parameter', '-effective_from'],
-                'constraints': [models.UniqueConstraint(fields=('ruleset', 'parameter', 'effective_from'), name='one_parameter_version_per_day')],
+                "verbose_name": "规则参数版本",
+                "verbose_name_plural": "规则参数版本",
+                "ordering": ["ruleset", "parameter", "-effective_from"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("ruleset", "parameter", "effective_from"), name="one_parameter_version_per_day"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='TierResult',
+            name="TierResult",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('tier', models.CharField(max_length=32, verbose_name='梯队')),
-                ('ruleset', models.CharField(max_length=64, verbose_name='规则版本')),
-                ('qualified', models.CharField(max_length=8, verbose_name='结论')),
-                ('route', models.CharField(blank=True, max_length=16, verbose_name='认定路径')),
-                ('score', models.FloatField(null=True, verbose_name='得分')),
-                ('score_min', models.FloatField(null=True)),
-                ('score_max', models.FloatField(null=True)),
-                ('failed', models.CharField(blank=True, max_length=500, verbose_name='未通过条件')),
-                ('missing', models.CharField(blank=True, max_length=500, verbose_name='缺失字段')),
-                ('gaps', models.JSONField(default=list, verbose_name='差距')),
-                ('explanation', models.JSONField(default=dict, verbose_name='说明')),
-                ('enterprise', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='tier_results', to='enterprises.enterprise')),
-                ('run', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='results', to='tiers.tierrun')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("tier", models.CharField(max_length=32, verbose_name="梯队")),
+                ("ruleset", models.CharField(max_length=64, verbose_name="规则版本")),
+                ("qualified", models.CharField(max_length=8, verbose_name="结论")),
+                ("route", models.CharField(blank=True, max_length=16, verbose_name="认定路径")),
+                ("score", models.FloatField(null=True, verbose_name="得分")),
+                ("score_min", models.FloatField(null=True)),
+                ("score_max", models.FloatField(null=True)),
+                ("failed", models.CharField(blank=True, max_length=500, verbose_name="未通过条件")),
+                ("missing", models.CharField(blank=True, max_length=500, verbose_name="缺失字段")),
+                ("gaps", models.JSONField(default=list, verbose_name="差距")),
+                ("explanation", models.JSONField(default=dict, verbose_name="说明")),
+                (
+                    "enterprise",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="tier_results",
+                        to="enterprises.enterprise",
+                    ),
+                ),
+                (
+                    "run",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="results", to="tiers.tierrun"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '梯队结果',
-                'verbose_name_plural': '梯队结果',
-                'indexes': [models.Index(fields=['run', 'tier', 'qualified'], name='tiers_tierr_run_id_8a650c_idx'), models.Index(fields=['enterprise', 'run'], name='tiers_tierr_enterpr_6da92c_idx')],
+                "verbose_name": "梯队结果",
+                "verbose_name_plural": "梯队结果",
+                "indexes": [
+                    models.Index(fields=["run", "tier", "qualified"], name="tiers_tierr_run_id_8a650c_idx"),
+                    models.Index(fields=["enterprise", "run"], name="tiers_tierr_enterpr_6da92c_idx"),
+                ],
             },
         ),
     ]

@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tiers', '0001_initial'),
+        ("tiers", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='tierresult',
-            name='failed',
-            field=models.TextField(blank=True, verbose_name='未通过条件'),
+            model_name="tierresult",
+            name="failed",
+            field=models.TextField(blank=True, verbose_name="未通过条件"),
         ),
         migrations.AlterField(
-            model_name='tierresult',
-            name='missing',
-            field=models.TextField(blank=True, verbose_name='缺失字段'),
+            model_name="tierresult",
+            name="missing",
+            field=models.TextField(blank=True, verbose_name="缺失字段"),
         ),
     ]

@@ -6,31 +6,41 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tiers', '0002_list_fields_as_text'),
+        ("tiers", "0002_list_fields_as_text"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='tierrun',
-            name='voided_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='作废时间'),
+            model_name="tierrun",
+            name="voided_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="作废时间"),
         ),
         migrations.AddField(
-            model_name='tierrun',
-            name='voided_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="tierrun",
+            name="voided_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='tierrun',
-            name='voided_reason',
-            field=models.CharField(blank=True, max_length=500, verbose_name='作废原因'),
+            model_name="tierrun",
+            name="voided_reason",
+            field=models.CharField(blank=True, max_length=500, verbose_name="作废原因"),
         ),
         migrations.AlterField(
-            model_name='tierrun',
-            name='status',
-            field=models.CharField(choices=[('running', '运行中'), ('done', '已完成'), ('failed', '失败'), ('voided', '已作废')], default='running', max_length=16, verbose_name='状态'),
+            model_name="tierrun",
+            name="status",
+            field=models.CharField(
+                choices=[("running", "运行中"), ("done", "已完成"), ("failed", "失败"), ("voided", "已作废")],
+                default="running",
+                max_length=16,
+                verbose_name="状态",
+            ),
         ),
     ]

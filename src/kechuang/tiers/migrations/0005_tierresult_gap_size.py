@@ -21,21 +21,20 @@ def backfill(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('enterprises', '0002_list_indexes'),
-        ('tiers', '0004_tierresult_short_of'),
+        ("enterprises", "0002_list_indexes"),
+        ("tiers", "0004_tierresult_short_of"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='tierresult',
-            name='gap_size',
-            field=models.FloatField(null=True, verbose_name='差距比例'),
+            model_name="tierresult",
+            name="gap_size",
+            field=models.FloatField(null=True, verbose_name="差距比例"),
         ),
         migrations.AddIndex(
-            model_name='tierresult',
-            index=models.Index(fields=['run', 'gap_size'], name='tiers_tierr_run_id_41b0d8_idx'),
+            model_name="tierresult",
+            index=models.Index(fields=["run", "gap_size"], name="tiers_tierr_run_id_41b0d8_idx"),
         ),
         migrations.RunPython(backfill, migrations.RunPython.noop),
     ]

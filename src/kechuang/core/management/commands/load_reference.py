@@ -8,8 +8,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--regions", help="行政区划 JSON 文件（默认：随项目提供的列表）")
-        parser.add_argument("--industries",
-                            help="行业分类 .jsonl 或 .json 文件（默认：../shared 中的完整列表，否则随项目提供的子集）")
+        parser.add_argument(
+            "--industries", help="行业分类 .jsonl 或 .json 文件（默认：../shared 中的完整列表，否则随项目提供的子集）"
+        )
 
     def handle(self, *args, regions=None, industries=None, **options):
         counts = load_reference(regions, industries)
