@@ -16,7 +16,7 @@ def test_money_and_numbers_read_as_on_paper():
     assert display.money("-0.0") == display.money(Decimal("-0.001")) == "0.00 万元"
     assert display.number("9.00") == "9" and display.number(Decimal("-0.0")) == "0"
     assert display.number("0.12345") == "0.1235" and display.number("abc") == "—"
-    assert kc.wan(Decimal("-0.0001")) == "0 万元" and kc.wan("12.5") == "12.50 万元"
+    assert kc.wan(Decimal("-0.0001")) == "0.00 万元" and kc.wan("12.5") == "12.50 万元"
 
 
 def test_change_rows_use_labels_and_page_formats():

@@ -67,7 +67,15 @@ def test_login_form_leads_to_dashboard_with_counts(page, world):
     assert page.url.endswith("/")
     expect(page.locator("header.top .who span")).to_have_text("bureau_staff · 科技局工作人员")
     # c is resident in the other operator's incubator and b has a pending submission (tests/conftest.py world)
+    # the workbench: what needs the user (nothing yet in this world), then the overview
     assert stats(page) == {
+        "待处理预警": "0",
+        "待确认兑现资格": "0",
+        "待登记兑现批次": "0",
+        "即将到期的高企证书": "0",
+        "有拒绝行的导入": "0",
+        "运行中的后台任务": "0",
+        "失败的后台任务": "0",
         "可见企业": "3",
         "年度数据记录（最新 2024）": "3",
         "在驻企业": "3",
@@ -156,7 +164,7 @@ def test_enterprise_page_shows_uscc_figures_chart_and_audit_history(page, world,
     page.get_by_role("button", name="保存").click()
     expect(page.locator("ul.messages li")).to_have_text("2024 年度数据已保存，修改 1 项。")
     (audit,) = table_rows(page, "audit-table")
-    assert audit[1:] == ["bureau_staff", "修改年度数据", "营业收入：3000 → 3200", "2024年度"]
+    assert audit[1:] == ["bureau_staff", "修改年度数据", "营业收入：3,000.00 万元 → 3,200.00 万元", "2024年度"]
     assert re.fullmatch(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", audit[0])
     assert table_rows(page, "figures-table")[2] == ["营业收入(万元)", "3,200.00"]
 

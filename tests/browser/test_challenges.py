@@ -128,7 +128,7 @@ def test_a_challenge_from_the_public_list_to_a_paid_first_tranche(
     page.get_by_role("button", name="审批通过").click()
     page.get_by_test_id("status").get_by_text("已审批").wait_for()
     rows = page.get_by_test_id("payments").inner_text()
-    assert "20 万元" in rows and "60 万元" in rows
+    assert "20.00 万元" in rows and "60.00 万元" in rows
     page.screenshot(path=screenshots / "challenge_batch.png", full_page=True)
     print(f"screenshots: {screenshots}")
     assert dt.date.today() == TODAY

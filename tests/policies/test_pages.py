@@ -76,10 +76,11 @@ def test_entitlement_page_labels_the_facts_snapshot(pworld, client_for):
     e = Entitlement.objects.get(enterprise=pworld["a"], policy__code="rd_subsidy")
     html = client_for(pworld["users"]["bureau_staff"]).get(reverse("policies:entitlement", args=[e.pk])).content
     html = html.decode()
-    assert '<td>研发费用<div class="muted">rd_expense</div></td><td>150</td>' in html
-    assert '<td>高新技术企业资格<div class="muted">tier.high_tech</div></td><td>未知</td>' in html
-    assert '<td>此前已兑现金额（元）<div class="muted">paid_before</div></td><td>0</td>' in html
-    assert '<td>持有效高新技术企业证书<div class="muted">hte_certified</div></td><td>是</td>' in html
+    # Chinese labels and the pages' formats, never field codes (issue 21, 9)
+    assert "<tr><td>研发费用</td><td>150.00 万元</td></tr>" in html and "rd_expense" not in html
+    assert "<tr><td>高新技术企业资格</td><td>未知</td></tr>" in html and "tier.high_tech" not in html
+    assert "<tr><td>此前已兑现金额（元）</td><td>0</td></tr>" in html and "paid_before" not in html
+    assert "<tr><td>持有效高新技术企业证书</td><td>是</td></tr>" in html
 
 
 @pytest.mark.django_db
@@ -138,7 +139,7 @@ def test_portal_shows_own_firm_only_with_near_misses(pworld, client_for):
     services.run_eligibility("hte_reward", AS_OF)
     client = client_for(pworld["users"]["enterprise_user"])
     html = client.get(reverse("policies:mine")).content.decode()
-    assert "企业研发费用分档补助" in html and "5 万元" in html and "10 万元" not in html  # b's 10万 is not shown
+    assert "企业研发费用分档补助" in html and "5.00 万元" in html and "10.00 万元" not in html  # b's 10万 is not shown
     assert "高新技术企业首次认定奖励" in html and "差一项条件" in html  # the near miss with what to do
     assert "未满足：证书于上一年度颁发（首次认定当年）" in html and "certified_that_year" not in html
     assert "尚未登记银行账户" in html

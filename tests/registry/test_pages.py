@@ -98,7 +98,7 @@ def test_detail_shows_profile_figures_residency_and_audit(world, client_for):
     html = client_for(staff).get(reverse("enterprises:detail", args=[world["a"].uscc])).content.decode()
     assert world["a"].uscc in html and "小店区" in html and "应用软件开发" in html
     assert "晋创谷·太原" in html
-    assert "营业收入：3000 → 3100" in html  # audit: old → new with the Chinese label
+    assert "营业收入：3,000.00 万元 → 3,100.00 万元" in html  # audit: old → new with the Chinese label
     assert "3,100.00" in html  # the figures table
     assert "<td>本地创业</td>" in html and "None" not in html  # no institution: nothing after the origin
     html = client_for(staff).get(reverse("enterprises:detail", args=[world["b"].uscc])).content.decode()

@@ -45,4 +45,4 @@ def test_the_document_has_one_key_per_response_status(client_for, world):
     body = client_for(world["users"]["bureau_staff"]).get("/api/openapi.json").content
     document = json.loads(body, object_pairs_hook=no_duplicates)
     put = document["paths"]["/api/enterprises/{uscc}/figures/{year}"]["put"]["responses"]
-    assert sorted(put) == ["200", "401", "403", "404", "422"]
+    assert sorted(put) == ["200", "400", "401", "403", "404", "422"]

@@ -88,7 +88,7 @@ def test_the_clerk_sees_the_engines_decision_and_confirms_it(world, record, clie
     c = record("C")
     staff = client_for(world["users"]["bureau_staff"])
     page = staff.get(f"/techtransfer/contracts/{c.pk}/").content.decode()
-    assert "符合认定登记条件" in page and "技术交易额：100 万元" in page
+    assert "符合认定登记条件" in page and "技术交易额：100.00 万元" in page
     assert "应于受理后 15 个工作日内办结，即 2026-07-21 前" in page
     staff.post(f"/techtransfer/contracts/{c.pk}/", {"refuse_reason": ""})
     c.refresh_from_db()
@@ -194,7 +194,7 @@ def test_the_statistics_page_and_its_export(world, record, client_for):
     _registered(record, staff, "A", D(2026, 7, 1))
     web = client_for(staff)
     page = web.get("/techtransfer/contracts/statistics/?by=type").content.decode()
-    assert "技术开发" in page and "100 万元" in page
+    assert "技术开发" in page and "100.00 万元" in page
     response = web.get("/techtransfer/contracts/statistics/?by=period&period=month&format=xlsx")
     rows = list(openpyxl.load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
     assert rows == [

@@ -48,12 +48,13 @@ def number(value) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-def field_value(name: str, value, field=None) -> str:
+def field_value(name: str, value, field=None, empty: str = "空") -> str:
     """A field's value as a reader expects it: money (a facts money column, a derived amount or a model field
     in 万元), shares in %, yes/no, coded values by their names, other numbers via `number`. `field` is the
-    model field the value belongs to, when there is one."""
+    model field the value belongs to, when there is one. `empty` is what a missing value reads as: "空" in a
+    change log (nothing before), "未知" in a snapshot of the facts a decision read."""
     if value is None or value == "":
-        return "空"
+        return empty
     if isinstance(value, bool):
         return "是" if value else "否"
     column = facts.BY_NAME.get(name)

@@ -8,6 +8,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kechuang.core.forms import Form
 from kechuang.engine.techtransfer.contracts import rules_on
 
 from .selectors import DIMENSIONS, PERIODS
@@ -22,7 +23,7 @@ def _types():
     return [(t.id, t.name) for t in rules_on(timezone.localdate()).types]
 
 
-class ContractForm(forms.Form):
+class ContractForm(Form):
     contract_no = forms.CharField(label=_("合同编号"), max_length=64)
     project = forms.CharField(label=_("项目名称"), max_length=128)
     type = forms.ChoiceField(label=_("合同类型"), choices=_types)
@@ -82,7 +83,7 @@ class ContractForm(forms.Form):
         return data
 
 
-class DecisionForm(forms.Form):
+class DecisionForm(Form):
     refuse_reason = forms.CharField(
         label=_("未予登记的理由"),
         max_length=200,
@@ -93,7 +94,7 @@ class DecisionForm(forms.Form):
     )
 
 
-class StatisticsForm(forms.Form):
+class StatisticsForm(Form):
     by = forms.ChoiceField(label=_("统计维度"), choices=list(DIMENSIONS.items()), required=False)
     period = forms.ChoiceField(label=_("时间口径"), choices=list(PERIODS.items()), required=False)
     start = forms.DateField(label=_("认定日期自"), required=False, widget=forms.DateInput(attrs={"type": "date"}))

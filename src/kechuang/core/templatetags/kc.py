@@ -21,7 +21,7 @@ def wan(value):
     value = Decimal(value)
     if abs(value) >= 10000:
         return f"{value / 10000:,.2f} 亿元"
-    return f"{value.quantize(display.CENT) + 0:,.2f} 万元".replace(".00 万元", " 万元")  # + 0: never "-0"
+    return f"{value.quantize(display.CENT) + 0:,.2f} 万元"  # two decimals always; + 0: never "-0"
 
 
 @register.filter
@@ -94,8 +94,9 @@ def get(mapping, key):
 
 @register.filter
 def field_value(name: str, value) -> str:
-    """`{{ name|field_value:value }}`: a field's value in the pages' formats (core.display.field_value)."""
-    return display.field_value(name, value)
+    """`{{ name|field_value:value }}`: a field's value in the pages' formats (core.display.field_value); a
+    missing value in the facts a decision read is unknown, not empty."""
+    return display.field_value(name, value, empty="未知")
 
 
 @register.filter
