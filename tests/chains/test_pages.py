@@ -49,7 +49,7 @@ def test_the_map_ranks_gaps_and_shows_local_firms_with_figures_to_the_bureau(pla
     assert gaps.index("稀土合金") < gaps.index("磁材") < gaps.index("工业软件")
     assert "本地没有已确认的企业；下游 2 个环节依赖它（磁材、工业软件），连同本环节占全链权重 100%" in gaps
     firms = page[page.index('data-testid="segments"') :]
-    assert "太原乙材料有限公司" in firms and "800 万元" in firms  # revenue of b, shown to the bureau
+    assert "太原乙材料有限公司" in firms and "800.00 万元" in firms  # revenue of b, shown to the bureau
     assert 'data-testid="chain-chart"' in page and "vendor/echarts/echarts.min.js" in page
 
 
@@ -59,7 +59,7 @@ def test_a_park_operator_sees_the_structure_but_only_its_residents(placed, clien
     assert "泰州丙医药有限公司" not in page  # c is no resident of the operator's valley
     assert "本环节的企业不在您的查看范围内" in page
     pm = client.get(reverse("chains:map", args=["pm"])).content.decode()
-    assert "太原乙材料有限公司" in pm and "800 万元" not in pm and "招商" not in pm
+    assert "太原乙材料有限公司" in pm and "800.00 万元" not in pm and "招商" not in pm
 
 
 def test_staff_confirm_suggestions_on_the_page_and_an_operator_cannot(chain_world, client_for):
