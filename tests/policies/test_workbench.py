@@ -82,6 +82,7 @@ def test_workbench_counts_what_needs_each_role(pworld, client_for):
         "entitlements": (1, "/policies/entitlements/?status=pending"),
         "batches": (0, "/policies/batches/?status=approved"),
         "certificates": (1, "/tiers/expiring/"),
+        "contracts": (0, "/techtransfer/contracts/?status=submitted"),
         "imports": (1, "/jobs/?rejected=1"),
         "running": (0, "/jobs/?status=running"),
         "failed": (1, "/jobs/?status=failed"),

@@ -214,3 +214,20 @@ def test_the_points_indicator_reads_registered_tech_amounts_per_seller_and_year(
     record("S")
     assert tech_amounts(2026) == {SELLER: Decimal("150")}
     assert tech_amounts(2025) == {}
+
+
+def test_the_workbench_counts_contracts_waiting_for_a_decision(world, record, client_for):
+    record("JZ-001")
+    record("JZ-002")
+    decided = record("JZ-003")
+    services.decide(user=world["users"]["bureau_staff"], contract=decided, on=dt.date(2026, 7, 1))
+
+    def waiting(role):
+        needs = client_for(world["users"][role]).get("/").context["needs"]
+        return {n.key: (n.count, n.url) for n in needs}.get("contracts")
+
+    assert waiting("bureau_staff") == (2, "/techtransfer/contracts/?status=submitted")
+    assert waiting("institution_user") == (2, "/techtransfer/contracts/?status=submitted")  # its own
+    assert waiting("enterprise_user") is None and waiting("park_operator") is None
+    listed = client_for(world["users"]["bureau_staff"]).get("/techtransfer/contracts/?status=submitted")
+    assert [c.contract_no for c in listed.context["page"].object_list] == ["JZ-002", "JZ-001"]

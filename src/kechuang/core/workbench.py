@@ -29,6 +29,8 @@ def needs(user) -> list[Need]:
     from kechuang.points.models import Alert
     from kechuang.policies import selectors as policies
     from kechuang.policies.models import Entitlement, PayoutBatch
+    from kechuang.techtransfer import selectors as techtransfer
+    from kechuang.techtransfer.models import TechContract
     from kechuang.tiers import selectors as tiers
     from kechuang.tiers.views import EXPIRY_WARNING_DAYS
 
@@ -53,6 +55,10 @@ def needs(user) -> list[Need]:
     elif user.is_bureau:
         approved = policies.batches_for(user).filter(status=PayoutBatch.Status.APPROVED).count()
         out.append(Need("batches", _("待登记兑现批次"), approved, reverse("policies:batches") + "?status=approved"))
+    if techtransfer.can_use(user):  # the bureau decides them; an institution follows its own
+        waiting = techtransfer.contracts_for(user).filter(status=TechContract.Status.SUBMITTED).count()
+        url = reverse("techtransfer:contracts") + "?status=submitted"
+        out.append(Need("contracts", _("待认定的技术合同"), waiting, url))
     if user.is_bureau or user.role == "park_operator":
         expiring = tiers.expiring_certificates(user, clock.today(), EXPIRY_WARNING_DAYS).count()
         out.append(Need("certificates", _("即将到期的高企证书"), expiring, reverse("tiers:expiring")))
