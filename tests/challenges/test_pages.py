@@ -322,7 +322,7 @@ def test_the_board_shows_money_per_source_with_a_constant_number_of_queries(
 
     client = client_for(cworld["users"]["bureau_staff"])
     page = client.get(reverse("challenges:board")).content.decode()
-    assert "省级财政" in page and '<td class="num">100 万元</td>' in page  # 300万 committed, a third per source
+    assert "省级财政" in page and '<td class="num">100.00 万元</td>' in page  # 300万 committed, a third per source
     with django_assert_max_num_queries(20) as few:
         client.get(reverse("challenges:board"))
     for i in range(5):

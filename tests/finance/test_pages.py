@@ -184,7 +184,7 @@ def test_the_dashboard_figures_are_exact(fworld, client_for):
     }
     assert {r["key"]: r["count"] for r in data["by_kind"]} == {"信用贷": 2, "担保贷": 1}
     page = client_for(fworld["users"]["bureau_staff"]).get("/finance/dashboard/").content.decode()
-    assert "放款 <strong>3</strong> 笔、<strong>2,000 万元</strong>，惠及 3 家企业" in page
+    assert "放款 <strong>3</strong> 笔、<strong>2,000.00 万元</strong>，惠及 3 家企业" in page
 
 
 def test_time_to_decision_counts_working_days(fworld, application):
@@ -212,7 +212,7 @@ def test_mine_lists_what_qualifies_and_what_is_one_short(fworld, client_for):
         )
     page = client_for(fworld["users"]["enterprise_user"]).get("/finance/mine/").content.decode()
     qualifies = page.split('data-testid="qualifies"')[1].split("</table>")[0]
-    assert "创新积分贷" in qualifies and "科技贷" in qualifies and "1,000 万元" in qualifies
+    assert "创新积分贷" in qualifies and "科技贷" in qualifies and "1,000.00 万元" in qualifies
     fworld["tech_loan"].rule_id = "hte_loan_ccb"  # 高企 only: one requirement short for a 科小
     fworld["tech_loan"].save()
     page = client_for(fworld["users"]["enterprise_user"]).get("/finance/mine/").content.decode()

@@ -77,7 +77,7 @@ def test_replay_reproduces_decision_and_amount(pworld, client_for):
     assert body["same"] is True and body["amount"] == "10.0000"
     # the page a person opens speaks Chinese, not JSON
     html = client.get(reverse("policies:replay", args=[e.pk])).content.decode()
-    assert "复核一致" in html and "10 万元" in html and '"same"' not in html and '"eligible"' not in html
+    assert "复核一致" in html and "10.00 万元" in html and '"same"' not in html and '"eligible"' not in html
     # the facts snapshot names fields in Chinese, without their codes
     page = client.get(reverse("policies:entitlement", args=[e.pk])).content.decode()
     assert "研发费用" in page and "rd_expense" not in page
