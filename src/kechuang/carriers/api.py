@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Literal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from ninja import Query, Router, Schema
 from ninja.errors import HttpError
-from pydantic import ConfigDict, Field, WithJsonSchema
+from pydantic import ConfigDict
 
 from kechuang.accounts.models import Role
-from kechuang.core.apitypes import MAX_COUNT, MAX_WAN, Month, MonthOrLatest, one_of
+from kechuang.core.apitypes import Month, MonthOrLatest, OptionalCount, OptionalWan, one_of
 from kechuang.core.paging import api_page
 from kechuang.engine.carriers.kpis import METRICS
 
@@ -66,16 +66,6 @@ class KpiOut(Schema):
 
 
 # A metric may be left out, but a month's report holds at least one (the service refuses an empty one).
-OptionalCount = Annotated[
-    int | None, Field(ge=0, le=MAX_COUNT), WithJsonSchema({"type": "integer", "minimum": 0, "maximum": MAX_COUNT})
-]
-OptionalWan = Annotated[
-    Decimal | None,
-    Field(ge=0, lt=MAX_WAN),
-    WithJsonSchema({"type": "number", "minimum": 0, "exclusiveMaximum": MAX_WAN}),
-]
-
-
 class KpiIn(Schema):
     model_config = ConfigDict(json_schema_extra={"anyOf": [{"required": [m]} for m in METRICS]})
 

@@ -24,7 +24,16 @@ Wan = Annotated[
 ]
 # A count of things (firms, events, applications).
 MAX_COUNT = 10_000_000
-Count = Annotated[int, Field(ge=0, le=MAX_COUNT)]
+# Metrics a report may leave out: null is accepted, but the schema offers only a number (leaving the field out is
+# how a client says "not reported").
+OptionalCount = Annotated[
+    int | None, Field(ge=0, le=MAX_COUNT), WithJsonSchema({"type": "integer", "minimum": 0, "maximum": MAX_COUNT})
+]
+OptionalWan = Annotated[
+    Decimal | None,
+    Field(ge=0, lt=MAX_WAN),
+    WithJsonSchema({"type": "number", "minimum": 0, "exclusiveMaximum": MAX_WAN}),
+]
 
 
 def one_of(values, *, blank: bool = True):
