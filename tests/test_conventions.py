@@ -102,3 +102,25 @@ def test_formatting_is_checked(tmp_path):
         check=False,
     )
     assert out.returncode == 1 and "1 file would be reformatted" in out.stdout
+
+
+def test_a_marked_string_missing_from_the_catalogue_is_caught(tmp_path):
+    from tools import catalogue
+
+    package = tmp_path / "kechuang"
+    shutil.copytree(ROOT / "src" / "kechuang", package, ignore=shutil.ignore_patterns("__pycache__", "static"))
+    (package / "templates" / "planted.html").write_text(
+        "{% load i18n %}<p>{% translate '新近标记的文字' %}</p>", encoding="utf-8"
+    )
+
+    problems = catalogue.check(package=package)
+
+    assert problems == ["目录缺少已标记的文字：新近标记的文字"]
+
+
+def test_pages_read_the_compiled_chinese_catalogue():
+    from django.utils.translation import trans_real
+
+    catalog = trans_real.translation("zh-hans")._catalog
+    # A string only this project marks: found only if django.mo was built from the catalogue (make install).
+    assert catalog.get("原密码不正确，请重新输入。") == "原密码不正确，请重新输入。"
