@@ -296,7 +296,7 @@ def test_policy_simulation_chart_switches_dimension(page, world, login_as):
 def test_bureau_admin_edits_a_band_table_as_rows(page, world, login_as):
     """调整 beside a band table opens its rows; a changed bound and a cleared row are saved as the new
     version, which the list of added versions shows as the JSON it became."""
-    from kechuang.tiers.models import ParameterVersion
+    from kechuang.rules.models import RuleVersion
 
     login_as(world["users"]["bureau_admin"])
     page.goto("/tiers/parameters/")
@@ -312,7 +312,7 @@ def test_bureau_admin_edits_a_band_table_as_rows(page, world, login_as):
     page.locator('input[name="source"]').fill("测试文件〔2025〕1号")
     page.get_by_role("button", name="保存（留痕）").click()
     expect(page.get_by_text("已新增参数版本，自 2025-01-01 起的评价将使用新值。")).to_be_visible()
-    assert ParameterVersion.objects.get().value == [
+    assert RuleVersion.objects.filter(kind="tiers").get().value == [
         {"min": 0.35, "points": 20},
         {"min": 0.25, "points": 16},
         {"min": 0.2, "points": 12},

@@ -183,7 +183,7 @@ def test_a_new_band_table_shows_in_the_log_and_its_export(world, client_for):
         source="测试文件",
     )
     client = client_for(world["users"]["bureau_admin"])
-    html = client.get(URL, {"action": "parameter.create"}).content.decode()
+    html = client.get(URL, {"action": "rule_version.create"}).content.decode()
     assert "→ [{&quot;min&quot;: 0.3, &quot;points&quot;: 20}, {&quot;min&quot;: 0.1, &quot;points&quot;: 10}" in html
     export = load_workbook(io.BytesIO(client.get(URL, {"format": "xlsx"}).content)).active
     cells = [c.value for row in export.iter_rows(min_row=2) for c in row]

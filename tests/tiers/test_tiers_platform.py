@@ -13,8 +13,9 @@ from django.urls import reverse
 from kechuang.core.models import AuditEvent, Job
 from kechuang.engine.tiers.model import all_rulesets
 from kechuang.enterprises.models import AnnualFigure, Qualification
+from kechuang.rules.models import RuleVersion
 from kechuang.tiers import services
-from kechuang.tiers.models import ParameterVersion, TierResult, TierRun
+from kechuang.tiers.models import TierResult, TierRun
 from tests.conftest import ROLES
 
 AS_OF = dt.date(2025, 6, 30)
@@ -147,7 +148,8 @@ def test_parameter_version_in_force_is_used_and_audited(world):
     assert after.parameter_versions[0]["value"] == 65
     assert after.versions_in_force() == ["科技型中小企业·综合评分及格分 = 65（自 2025-01-01）"]
     assert before.versions_in_force() == []  # recorded with the run, not yet in force on its date
-    event = AuditEvent.objects.get(action="parameter.create")
+    event = AuditEvent.objects.get(action="rule_version.create")
+    assert version.kind == "tiers" and version.previous == 60 and version.created_by == admin
     assert event.actor == admin and event.changes == {"value": [60, 65]} and event.object_id == str(version.pk)
     assert event.note == "科技型中小企业·综合评分及格分（tech_sme.pass_score）自 2025-01-01 起；测试文件〔2025〕1号"
 
@@ -222,7 +224,7 @@ def test_parameter_version_is_validated(world, kwargs, message):
     }
     with pytest.raises(ValidationError, match=message):
         services.add_parameter_version(**{**args, **kwargs})
-    assert ParameterVersion.objects.count() == 0 and AuditEvent.objects.count() == 0
+    assert RuleVersion.objects.filter(kind="tiers").count() == 0 and AuditEvent.objects.count() == 0
 
 
 @pytest.mark.django_db
@@ -245,7 +247,7 @@ def test_a_value_of_the_right_shape_is_accepted(world, ruleset, parameter, value
         value=value,
         source="文件",
     )
-    assert ParameterVersion.objects.get().value == value
+    assert RuleVersion.objects.filter(kind="tiers").get().value == value
 
 
 @pytest.mark.django_db
@@ -262,7 +264,7 @@ def test_a_second_version_on_the_same_day_is_refused_in_chinese(world, client_fo
     services.add_parameter_version(**args)
     with pytest.raises(ValidationError, match="“综合评分及格分”在 2025-01-01 已有一个版本"):
         services.add_parameter_version(**{**args, "value": 70})
-    assert list(ParameterVersion.objects.values_list("value", flat=True)) == [65]
+    assert list(RuleVersion.objects.filter(kind="tiers").values_list("value", flat=True)) == [65]
     data = {"parameter": "tech_sme:pass_score", "effective_from": "2025-01-01", "value": "70", "source": "测试文件"}
     response = client_for(admin).post(reverse("tiers:parameters"), data)
     html = response.content.decode()
@@ -306,12 +308,12 @@ def test_parameter_page_post_is_admin_only(role, world, client_for):
     data = {"parameter": "tech_sme:pass_score", "effective_from": "2025-01-01", "value": "65", "source": "测试文件"}
     response = client_for(world["users"][role]).post(reverse("tiers:parameters"), data)
     if role == "bureau_admin":
-        assert response.status_code == 302 and ParameterVersion.objects.get().value == 65
+        assert response.status_code == 302 and RuleVersion.objects.filter(kind="tiers").get().value == 65
         page = client_for(world["users"][role]).get(reverse("tiers:parameters")).content.decode()
         tech = next(line for line in page.splitlines() if "规模（职工≤500人" in line)  # tech_sme's conditions
         assert "综合评分≥65分" in tech and "综合评分≥60分" not in tech  # as they read now
     else:
-        assert response.status_code == 403 and not ParameterVersion.objects.exists()
+        assert response.status_code == 403 and not RuleVersion.objects.filter(kind="tiers").exists()
 
 
 @pytest.mark.django_db
@@ -767,7 +769,7 @@ def test_a_band_table_is_edited_as_rows(world, client_for):
     ]
     response = admin.post(reverse("tiers:parameters"), _band_post(rows))
     assert response.status_code == 302
-    assert ParameterVersion.objects.get().value == [
+    assert RuleVersion.objects.filter(kind="tiers").get().value == [
         {"min": 0.35, "points": 20},
         {"min": 0.25, "points": 16},
         {"min": 0.15, "points": 8},
@@ -782,7 +784,7 @@ def test_a_band_table_is_edited_as_rows(world, client_for):
                 "ruleset": "tech_sme",
                 "parameter": "tech_staff_bands",
                 "effective_from": "2025-01-01",
-                "value": ParameterVersion.objects.get().value,
+                "value": RuleVersion.objects.filter(kind="tiers").get().value,
             }
         ],
     )
@@ -824,7 +826,7 @@ def test_band_rows_in_error_are_refused_and_shown_again(world, client_for, rows,
     shown = response.context["band_editor"]["rows"]  # as typed, cleared rows gone: nothing typed is lost
     typed = [(kind, bound, lo) for kind, _key, bound, lo, _hi in rows if (kind, bound, lo) != ("bound", "", "")]
     assert [(r["kind"], r.get("bound", ""), r["lo"]) for r in shown if r.get("bound") or r["lo"]] == typed
-    assert not ParameterVersion.objects.exists() and not AuditEvent.objects.exists()
+    assert not RuleVersion.objects.filter(kind="tiers").exists() and not AuditEvent.objects.exists()
 
 
 def test_gap_sizes_of_a_run_match_the_one_result_formula():

@@ -23,7 +23,9 @@ from kechuang.enterprises.models import AnnualFigure, Enterprise, FigureSubmissi
 from kechuang.points.services import score_year
 from kechuang.policies.models import Policy
 from kechuang.policies.services import load_shipped_policies, run_eligibility
-from kechuang.tiers.models import ParameterVersion, TierRun
+from kechuang.rules.models import RuleVersion
+from kechuang.tiers.models import TierRun
+from kechuang.tiers.selectors import RULE_KIND as TIER_RULES
 from kechuang.tiers.services import evaluate_all
 
 from . import challenges as challenge_demo
@@ -72,7 +74,6 @@ def clear() -> None:
             model.objects.all().delete()
     for model in (
         TierRun,
-        ParameterVersion,
         FigureSubmission,
         Qualification,
         RankingRun,
@@ -83,6 +84,7 @@ def clear() -> None:
         Job,
     ):
         model.objects.all().delete()
+    RuleVersion.objects.filter(kind=TIER_RULES).delete()
     audit.wipe_demo()  # refused unless this database was built by the demo
     ApiToken.objects.all().delete()
     LoginFailure.objects.all().delete()

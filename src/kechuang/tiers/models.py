@@ -151,36 +151,3 @@ class TierResult(models.Model):
     @property
     def tier_label(self) -> str:
         return TIER_LABELS.get(self.tier, self.tier)
-
-
-class ParameterVersion(models.Model):
-    """A dated value of a rule parameter added by a bureau admin; the engine uses the one in force on the as-of date."""
-
-    ruleset = models.CharField(_("规则集"), max_length=32)
-    parameter = models.CharField(_("参数"), max_length=128)
-    effective_from = models.DateField(_("生效日期"))
-    value = models.JSONField(_("取值"))
-    source = models.CharField(_("依据来源"), max_length=500)
-    note = models.CharField(_("说明"), max_length=500, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["ruleset", "parameter", "-effective_from"]
-        verbose_name = _("规则参数版本")
-        verbose_name_plural = _("规则参数版本")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["ruleset", "parameter", "effective_from"], name="one_parameter_version_per_day"
-            )
-        ]
-
-    def as_engine_dict(self) -> dict:
-        return {
-            "ruleset": self.ruleset,
-            "parameter": self.parameter,
-            "effective_from": self.effective_from,
-            "value": self.value,
-            "source": self.source,
-            "note": self.note,
-        }

@@ -11,9 +11,10 @@ from django.db.models import QuerySet
 from kechuang.engine.tiers.recognitions import hte_report_status, title_expiries
 from kechuang.enterprises.models import Enterprise, Qualification
 from kechuang.enterprises.selectors import enterprises_for
+from kechuang.rules.models import RuleVersion
 
 from .loaders import recognition_frame
-from .models import ParameterVersion, TierResult, TierRun
+from .models import TierResult, TierRun
 
 
 def latest_run() -> TierRun | None:
@@ -62,8 +63,32 @@ def tier_frame(run: TierRun | None = None) -> pl.DataFrame:
     return pl.DataFrame(list(rows), schema=schema, orient="row")
 
 
-def _versions() -> list[dict]:
-    return [p.as_engine_dict() for p in ParameterVersion.objects.all()]
+# Tier rule sets' parameter versions live in the one store of rule versions under this kind.
+RULE_KIND = "tiers"
+
+
+def parameter_versions_added():
+    """The bureau's published parameter versions of the tier rule sets (rows, newest date first)."""
+    return (
+        RuleVersion.objects.filter(kind=RULE_KIND, status=RuleVersion.Status.PUBLISHED)
+        .select_related("created_by")
+        .order_by("rule_id", "parameter", "-effective_from")
+    )
+
+
+def parameter_versions() -> list[dict]:
+    """The same in the tier engine's shape (`parameter_versions` of `engine.tiers.evaluate`)."""
+    return [
+        {
+            "ruleset": v.rule_id,
+            "parameter": v.parameter,
+            "effective_from": v.effective_from,
+            "value": v.value,
+            "source": v.source,
+            "note": v.note,
+        }
+        for v in parameter_versions_added()
+    ]
 
 
 def _with_enterprises(frame: pl.DataFrame) -> list[dict]:
@@ -90,7 +115,7 @@ def expiring_titles(user, today: dt.date, window_days: int) -> list[dict]:
     """梯度 titles (创新型/科技和创新型, 专精特新, 小巨人) of the user's enterprises that lapse within `window_days`,
     soonest first: recognised_on, valid_years, expires_on, tier, enterprise."""
     frame = recognition_frame(enterprises_for(user), list(range(today.year - 4, today.year + 1)), titles=True)
-    titles = title_expiries(frame, _versions())
+    titles = title_expiries(frame, parameter_versions())
     soon = titles.filter(pl.col("expires_on").is_between(today, today + dt.timedelta(days=window_days)))
     return _with_enterprises(soon.sort("expires_on", "uscc", "tier"))
 
@@ -99,6 +124,6 @@ def hte_reports(user, today: dt.date) -> list[dict]:
     """高企 of the user's enterprises whose last-year report is not on record as filed, or who have missed one:
     report_year, due_on, filed, missed_min/max, cancel_at, certified_on, enterprise; most missed first."""
     frame = recognition_frame(enterprises_for(user), list(range(today.year - 4, today.year + 1)))
-    status = hte_report_status(frame, today, _versions())
+    status = hte_report_status(frame, today, parameter_versions())
     open_ = status.filter(pl.col("filed").fill_null(False).not_() | (pl.col("missed_min") > 0))
     return _with_enterprises(open_.sort(["missed_min", "missed_max", "uscc"], descending=[True, True, False]))

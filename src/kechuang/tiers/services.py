@@ -20,9 +20,11 @@ from kechuang.engine.tiers.model import all_rulesets, select_rulesets
 from kechuang.engine.tiers.values import check_value
 from kechuang.enterprises.loaders import facts_frame
 from kechuang.enterprises.models import AnnualFigure, Enterprise
+from kechuang.rules.models import RuleVersion
 
-from .models import TIER_LABELS, ParameterVersion, TierResult, TierRun
+from .models import TIER_LABELS, TierResult, TierRun
 from .near_misses import gap_sizes
+from .selectors import RULE_KIND, parameter_versions
 
 logger = logging.getLogger(__name__)
 
@@ -43,10 +45,6 @@ RESULT_COLUMNS = [
     "short_of",
     "gap_size",
 ]
-
-
-def parameter_versions() -> list[dict]:
-    return [p.as_engine_dict() for p in ParameterVersion.objects.all()]
 
 
 def start_evaluation(as_of: dt.date, *, user=None, local_set: str = "") -> Job:
@@ -204,7 +202,7 @@ def _jsonable(versions: list[dict]) -> list[dict]:
 
 def add_parameter_version(
     *, user, ruleset: str, parameter: str, effective_from: dt.date, value, source: str, note: str = ""
-) -> ParameterVersion:
+) -> RuleVersion:
     if not user.can_admin:
         raise PermissionDenied(_("只有科技局管理员可以调整规则参数"))
     named = [r for r in all_rulesets() if r.id == ruleset]
@@ -225,16 +223,22 @@ def add_parameter_version(
         "p": label,
         "d": effective_from,
     }
-    if ParameterVersion.objects.filter(ruleset=ruleset, parameter=parameter, effective_from=effective_from).exists():
+    if (
+        RuleVersion.objects.filter(kind=RULE_KIND, rule_id=ruleset, parameter=parameter, effective_from=effective_from)
+        .filter(status=RuleVersion.Status.PUBLISHED)
+        .exists()
+    ):
         raise ValidationError(same_day)
     with transaction.atomic():
         try:
             with transaction.atomic():  # a second submit racing this one meets the unique constraint
-                version = ParameterVersion.objects.create(
-                    ruleset=ruleset,
+                version = RuleVersion.objects.create(
+                    kind=RULE_KIND,
+                    rule_id=ruleset,
                     parameter=parameter,
                     effective_from=effective_from,
                     value=value,
+                    previous=current[parameter].value,
                     source=source.strip(),
                     note=note,
                     created_by=user,
@@ -255,7 +259,7 @@ def add_parameter_version(
             raise ValidationError(_("按新取值无法计算规则集 %(r)s，请对照现值检查格式") % {"r": ruleset}) from None
         audit.record(
             actor=user,
-            action="parameter.create",
+            action="rule_version.create",
             obj=version,
             changes={"value": [current[parameter].value, value]},
             note=f"{title}·{label}（{ruleset}.{parameter}）自 {effective_from} 起；{source.strip()}",

@@ -26,7 +26,7 @@ from kechuang.enterprises.filters import EnterpriseFilter, filter_choices
 
 from . import bands, labels, selectors, services
 from .forms import EvaluationForm, ParameterVersionForm, VoidRunForm
-from .models import PIPELINE, TIER_LABELS, UPGRADES, ParameterVersion, TierRun
+from .models import PIPELINE, TIER_LABELS, UPGRADES, TierRun
 
 PAGE_SIZE = 50
 # A 高企 that is due to re-apply is surfaced this long before its certificate expires (rules-reference §2).
@@ -513,10 +513,10 @@ def parameters(request):
                 return redirect("tiers:parameters")
     names = {r["id"]: r["name_zh"] for r in rulesets}
     parameter_names = {(r["id"], p["path"]): p["label"] for r in rulesets for p in r["parameters"]}
-    added = list(ParameterVersion.objects.select_related("created_by"))
+    added = list(selectors.parameter_versions_added())
     for v in added:
-        v.ruleset_name, v.value_json = names.get(v.ruleset, v.ruleset), example(v.value)
-        v.parameter_label = parameter_names.get((v.ruleset, v.parameter), v.parameter)
+        v.ruleset_name, v.value_json = names.get(v.rule_id, v.rule_id), example(v.value)
+        v.parameter_label = parameter_names.get((v.rule_id, v.parameter), v.parameter)
     return render(
         request,
         "tiers/parameters.html",
