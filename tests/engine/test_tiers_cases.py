@@ -4,6 +4,7 @@ from functools import cache
 
 import pytest
 
+from kechuang.engine.tiers import monitoring
 from kechuang.engine.tiers.cases import _check, case_files, coverage, load_cases, run_file
 
 CASES = [(path, case["name"]) for path in case_files() for case in load_cases(path)["cases"]]
@@ -119,3 +120,15 @@ def test_checker_reports_wrong_expectations():
         )
         == 5
     )
+
+
+MONITORING = monitoring.run_cases()
+
+
+@pytest.mark.parametrize("outcome", MONITORING, ids=[f"{o.file}:{o.name}" for o in MONITORING])
+def test_monitoring_case(outcome):
+    assert outcome.ok, "；".join(outcome.problems)
+
+
+def test_monitoring_cases_cover_flows_and_periods():
+    assert {o.file for o in MONITORING} == {"flows.yaml", "periods.yaml"} and len(MONITORING) == 5

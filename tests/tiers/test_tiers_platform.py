@@ -13,6 +13,7 @@ from django.urls import reverse
 from kechuang.core.models import AuditEvent, Job
 from kechuang.engine.tiers.model import all_rulesets
 from kechuang.enterprises.models import AnnualFigure, Qualification
+from kechuang.rules import services as rule_services
 from kechuang.rules.models import RuleVersion
 from kechuang.tiers import services
 from kechuang.tiers.models import TierResult, TierRun
@@ -465,6 +466,18 @@ def test_expiring_certificates_within_six_months(world, client_for):
     )
     html = client_for(world["users"]["bureau_staff"]).get(reverse("tiers:expiring")).content.decode()
     assert "GR-soon" in html and "GR-later" not in html
+    # The window is a dated parameter of the monitoring rule: a bureau admin's shorter one applies from its date.
+    rule_services.add_parameter_version(
+        user=world["users"]["bureau_admin"],
+        kind="tier_monitoring",
+        rule_id="default",
+        parameter="expiry_warning_days",
+        effective_from=today - dt.timedelta(days=1),
+        value=29,
+        source="本局通知",
+    )
+    html = client_for(world["users"]["bureau_staff"]).get(reverse("tiers:expiring")).content.decode()
+    assert "GR-soon" not in html
 
 
 @pytest.mark.django_db
@@ -513,6 +526,17 @@ def test_enterprise_tiers_section_and_flows(world, client_for):
     services.evaluate_all(AS_OF - dt.timedelta(days=7))  # a run a week earlier does not replace last year
     flows = staff.get(reverse("tiers:pipeline")).context["flows"]
     assert flows["previous"].as_of == dt.date(2024, 6, 30)
+    # A baseline of more than a year (a bureau's version of the period) leaves this run without one.
+    rule_services.add_parameter_version(
+        user=world["users"]["bureau_admin"],
+        kind="tier_monitoring",
+        rule_id="default",
+        parameter="flow_baseline_days",
+        effective_from=dt.date(2025, 1, 1),
+        value=366,
+        source="本局通知",
+    )
+    assert staff.get(reverse("tiers:pipeline")).context["flows"] == []
 
 
 @pytest.mark.django_db

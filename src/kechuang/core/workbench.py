@@ -32,7 +32,6 @@ def needs(user) -> list[Need]:
     from kechuang.techtransfer import selectors as techtransfer
     from kechuang.techtransfer.models import TechContract
     from kechuang.tiers import selectors as tiers
-    from kechuang.tiers.views import EXPIRY_WARNING_DAYS
 
     out = []
     if user.is_bureau:
@@ -60,7 +59,7 @@ def needs(user) -> list[Need]:
         url = reverse("techtransfer:contracts") + "?status=submitted"
         out.append(Need("contracts", _("待认定的技术合同"), waiting, url))
     if user.is_bureau or user.role == "park_operator":
-        expiring = tiers.expiring_certificates(user, clock.today(), EXPIRY_WARNING_DAYS).count()
+        expiring = tiers.expiring_certificates(user, clock.today()).count()
         out.append(Need("certificates", _("即将到期的高企证书"), expiring, reverse("tiers:expiring")))
     jobs = Job.objects.filter(created_by=user)
     out.append(

@@ -8,9 +8,11 @@ import datetime as dt
 import polars as pl
 from django.db.models import QuerySet
 
+from kechuang.engine.tiers import monitoring
 from kechuang.engine.tiers.recognitions import hte_report_status, title_expiries
 from kechuang.enterprises.models import Enterprise, Qualification
 from kechuang.enterprises.selectors import enterprises_for
+from kechuang.rules import selectors as rules
 from kechuang.rules.models import RuleVersion
 
 from .loaders import recognition_frame
@@ -97,13 +99,18 @@ def _with_enterprises(frame: pl.DataFrame) -> list[dict]:
     return [{**row, "enterprise": by_uscc[row["uscc"]]} for row in frame.iter_rows(named=True)]
 
 
-def expiring_certificates(user, today: dt.date, window_days: int):
-    """The 高企 certificates of the user's firms that lapse within `window_days` of `today`, soonest first."""
+def monitoring_params(as_of: dt.date):
+    """The pipeline-monitoring periods in force on a date (rule `tier_monitoring`, the bureau's versions included)."""
+    return rules.params(monitoring.KIND.id, monitoring.RULE_ID, as_of)
+
+
+def expiring_certificates(user, today: dt.date):
+    """The 高企 certificates of the user's firms that lapse within the warning window of `today`, soonest first."""
     return (
         Qualification.objects.filter(
             kind=Qualification.Kind.HTE_CERTIFICATE,
             expires_on__gte=today,
-            expires_on__lte=today + dt.timedelta(days=window_days),
+            expires_on__lte=monitoring.warning_until(today, monitoring_params(today)),
             enterprise__in=enterprises_for(user),
         )
         .select_related("enterprise")
@@ -111,12 +118,13 @@ def expiring_certificates(user, today: dt.date, window_days: int):
     )
 
 
-def expiring_titles(user, today: dt.date, window_days: int) -> list[dict]:
-    """梯度 titles (创新型/科技和创新型, 专精特新, 小巨人) of the user's enterprises that lapse within `window_days`,
-    soonest first: recognised_on, valid_years, expires_on, tier, enterprise."""
+def expiring_titles(user, today: dt.date) -> list[dict]:
+    """梯度 titles (创新型/科技和创新型, 专精特新, 小巨人) of the user's enterprises that lapse within the warning
+    window, soonest first: recognised_on, valid_years, expires_on, tier, enterprise."""
     frame = recognition_frame(enterprises_for(user), list(range(today.year - 4, today.year + 1)), titles=True)
     titles = title_expiries(frame, parameter_versions())
-    soon = titles.filter(pl.col("expires_on").is_between(today, today + dt.timedelta(days=window_days)))
+    until = monitoring.warning_until(today, monitoring_params(today))
+    soon = titles.filter(pl.col("expires_on").is_between(today, until))
     return _with_enterprises(soon.sort("expires_on", "uscc", "tier"))
 
 

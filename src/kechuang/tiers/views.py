@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 from kechuang.core.excel import attachment, workbook_bytes, xlsx_response
 from kechuang.engine import clock
 from kechuang.engine.labels import gaps_text, names_text
-from kechuang.engine.tiers import list_rulesets
+from kechuang.engine.tiers import list_rulesets, monitoring
 from kechuang.engine.tiers.model import all_rulesets
 from kechuang.engine.tiers.values import example
 from kechuang.enterprises import selectors as enterprise_selectors
@@ -29,11 +29,6 @@ from .forms import EvaluationForm, ParameterVersionForm, VoidRunForm
 from .models import PIPELINE, TIER_LABELS, UPGRADES, TierRun
 
 PAGE_SIZE = 50
-# A 高企 that is due to re-apply is surfaced this long before its certificate expires (rules-reference §2).
-EXPIRY_WARNING_DAYS = 183
-# Flows compare with the latest run at least this long before (about a year: runs dated 30 June and
-# 1 June of the next year still compare).
-FLOW_MIN_DAYS = 330
 
 
 def _require_pipeline(user):
@@ -134,40 +129,22 @@ def _pipeline_export(run: TierRun, stages: list, flows) -> HttpResponse:
 
 
 def _flows(user, run):
-    """Per tier, year on year: between the latest run at least FLOW_MIN_DAYS before this one and this run,
-    entered, left, stayed (a run a week earlier would show no flows at all)."""
+    """Per tier and per upgrade, year on year: this run against the latest one early enough to be its baseline
+    (engine.tiers.monitoring decides both the baseline date and the counts)."""
     if run is None:
         return []
-    previous = selectors.runs().filter(as_of__lte=run.as_of - dt.timedelta(days=FLOW_MIN_DAYS)).first()
+    cutoff = monitoring.baseline_before(run.as_of, selectors.monitoring_params(run.as_of))
+    previous = selectors.runs().filter(as_of__lte=cutoff).first()
     if previous is None:
         return []
-    now = set(selectors.results_for(user, run).filter(qualified="true").values_list("tier", "enterprise_id"))
-    before = set(selectors.results_for(user, previous).filter(qualified="true").values_list("tier", "enterprise_id"))
-    out = []
-    for stage in PIPELINE:
-        for tier in stage:
-            a = {e for t, e in before if t == tier}
-            b = {e for t, e in now if t == tier}
-            out.append(
-                {
-                    "label": TIER_LABELS.get(tier, tier),
-                    "before": len(a),
-                    "after": len(b),
-                    "entered": len(b - a),
-                    "left": len(a - b),
-                    "stayed": len(a & b),
-                }
-            )
 
-    # Upgrades: firms of the lower tier last time, not yet of the higher one then, that are of it now.
-    def firms(pairs, tier):
-        return {e for t, e in pairs if t == tier}
+    def qualified(r):
+        return selectors.results_for(user, r).filter(qualified="true").values_list("tier", "enterprise_id")
 
-    upgrades = [
-        {"from": TIER_LABELS[a], "to": TIER_LABELS[b], "n": len((firms(before, a) - firms(before, b)) & firms(now, b))}
-        for a, b in UPGRADES
-    ]
-    return {"previous": previous, "rows": out, "upgrades": upgrades}
+    counted = monitoring.flows(qualified(previous), qualified(run), PIPELINE, UPGRADES)
+    rows = [{**row, "label": TIER_LABELS.get(row["tier"], row["tier"])} for row in counted["rows"]]
+    upgrades = [{**u, "from": TIER_LABELS[u["from"]], "to": TIER_LABELS[u["to"]]} for u in counted["upgrades"]]
+    return {"previous": previous, "rows": rows, "upgrades": upgrades}
 
 
 def _near_misses(user, run, tier: str | None = None, request=None) -> tuple[QuerySet, dict]:
@@ -195,7 +172,7 @@ def _near_misses(user, run, tier: str | None = None, request=None) -> tuple[Quer
 
 
 def _expiring(user, today: dt.date | None = None):
-    return list(selectors.expiring_certificates(user, today or clock.today(), EXPIRY_WARNING_DAYS))
+    return list(selectors.expiring_certificates(user, today or clock.today()))
 
 
 def _filtered(request, results):
@@ -262,7 +239,7 @@ def expiring(request):
         raise Http404(_("没有这个清单"))
     today = clock.today()
     if kind == "titles":
-        rows = selectors.expiring_titles(request.user, today, EXPIRY_WARNING_DAYS)
+        rows = selectors.expiring_titles(request.user, today)
         for r in rows:
             r["tier_label"], r["days_left"] = TIER_LABELS.get(r["tier"], r["tier"]), (r["expires_on"] - today).days
         header = ["企业名称", "统一社会信用代码", "称号", "认定日期", "有效期（年）", "到期日"]

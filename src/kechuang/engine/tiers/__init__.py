@@ -7,9 +7,11 @@ Public API:
     compile_condition(text, params=None, columns=None) -> pl.Expr      (condition language, conditions.py)
     condition_fields(text, params=None) -> list[str]
     run_cases(...)                                                       (YAML cases, cases.py)
+    monitoring: flows between runs and the certificate warning window (rule kind `tier_monitoring`)
 """
 
 from kechuang.engine.conditions import ConditionError, compile_condition, condition_fields
+from kechuang.engine.tiers import monitoring  # registers the rule kind `tier_monitoring`
 from kechuang.engine.tiers.evaluate import GAP, GAPS, RESULT_COLUMNS, evaluate, for_file, list_rulesets
 from kechuang.engine.tiers.model import RuleSetError
 
@@ -24,4 +26,5 @@ __all__ = [
     "evaluate",
     "for_file",
     "list_rulesets",
+    "monitoring",
 ]
