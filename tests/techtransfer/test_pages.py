@@ -8,6 +8,7 @@ import io
 from decimal import Decimal
 
 import openpyxl
+import polars as pl
 import pytest
 
 from kechuang.techtransfer import selectors, services
@@ -205,15 +206,31 @@ def test_the_statistics_page_and_its_export(world, record, client_for):
 
 
 def test_the_points_indicator_reads_registered_tech_amounts_per_seller_and_year(world, record):
-    from kechuang.techtransfer.loaders import tech_amounts
+    from kechuang.techtransfer.loaders import registered_tech_amounts
 
     staff = world["users"]["bureau_staff"]
     _registered(record, staff, "A", D(2026, 7, 1))  # tech amount 100 of a total of 120
     _registered(record, staff, "B", D(2026, 7, 2), total_amount=Decimal("50"), non_tech_amount=Decimal("0"))
     services.decide(user=staff, contract=record("R", written=False), on=D(2026, 7, 2))
     record("S")
-    assert tech_amounts(2026) == {SELLER: Decimal("150")}
-    assert tech_amounts(2025) == {}
+    assert registered_tech_amounts([2025, 2026]).rows() == [(SELLER, 2026, 150.0)]
+    assert registered_tech_amounts([2025]).is_empty()
+
+
+def test_scoring_uses_the_registered_amount_in_place_of_the_reported_one(world, record):
+    """The seller's reported 2026 技术合同成交额 (5 万元) gives way to its registered 技术交易额 (100 万元); a firm the
+    register does not know keeps its reported figure."""
+    from kechuang.enterprises.models import AnnualFigure, Enterprise
+    from kechuang.points.loaders import panel
+
+    seller = Enterprise.objects.create(uscc=SELLER, name="山西大学科技成果转化有限公司", registered_on=D(2015, 1, 1))
+    AnnualFigure.objects.create(enterprise=seller, year=2026, tech_contract_amount=Decimal("5"))
+    AnnualFigure.objects.create(enterprise=world["a"], year=2026, tech_contract_amount=Decimal("7.5"))
+    _registered(record, world["users"]["bureau_staff"], "A", D(2026, 7, 1))
+
+    amounts = dict(panel([2026]).filter(pl.col("year") == 2026).select("uscc", "tech_contract_amount").rows())
+
+    assert amounts[SELLER] == 100.0 and amounts[world["a"].uscc] == 7.5
 
 
 def test_the_workbench_counts_contracts_waiting_for_a_decision(world, record, client_for):

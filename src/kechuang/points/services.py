@@ -45,12 +45,12 @@ from kechuang.engine.points import (
     score_points,
 )
 from kechuang.engine.points.registry import SCHEMES
-from kechuang.enterprises.loaders import carrier_frame, facts_frame
+from kechuang.enterprises.loaders import carrier_frame
 from kechuang.enterprises.models import Enterprise
 from kechuang.rules import services as rule_services
 from kechuang.tiers import selectors as tier_selectors
 
-from . import rules, schemes, selectors
+from . import loaders, rules, schemes, selectors
 from .models import Alert, PointsResult, ScoringRun
 
 log = logging.getLogger(__name__)
@@ -102,7 +102,7 @@ def score_year(
     except SchemeError as exc:
         raise ValidationError(exc.errors) from None
     _report(job, 0, 4, "正在读取企业数据……")
-    panel = facts_frame(years=list(range(year - LAG_YEARS, year + 1)))
+    panel = loaders.panel(list(range(year - LAG_YEARS, year + 1)))
     if panel.filter(pl.col("year") == year).height == 0:
         raise ValidationError(_("%(y)s 年度没有企业年度数据，无法计算积分") % {"y": year})
     carriers = carrier_frame(on=as_of)
@@ -324,7 +324,7 @@ def refresh_alerts(year: int, *, user=None, as_of: dt.date | None = None, scheme
     """
     _require_bureau(user, _("无权运行监测"))
     as_of = as_of or timezone.localdate()
-    panel = facts_frame(years=list(range(year - LAG_YEARS, year + 1)))
+    panel = loaders.panel(list(range(year - LAG_YEARS, year + 1)))
     derived = derive.derived_for_year(panel, year, as_of).filter(pl.col("has_year_row"))
     points = pl.concat([_stored_points(scheme_id, year), _stored_points(scheme_id, year - 1)])
     with transaction.atomic():

@@ -1,25 +1,30 @@
 """Database → engine values from the contract register.
 
-`tech_amounts(year)` is what the innovation-points indicator 企业技术合同成交额 (facts column
-`tech_contract_amount`, 万元, as seller) reads from registration: the approved technology transaction amount
-(技术交易额, not the contract total) of the contracts registered in that year, summed per seller USCC. Refused
-and open contracts count for nothing.
+`registered_tech_amounts(years)` is what the innovation-points indicator 企业技术合同成交额 (facts column
+`tech_contract_amount`, 万元, as seller) reads from registration (engine/points/registered.py decides how it meets
+the reported figure): per seller USCC and year of the registration decision, the sum of the approved technology
+transaction amounts (技术交易额, not the contract totals). Refused and open contracts count for nothing.
 """
 
 from __future__ import annotations
 
-from decimal import Decimal
-
+import polars as pl
 from django.db.models import Sum
+
+from kechuang.engine.points.registered import REGISTERED_SCHEMA
 
 from .models import TechContract
 
 
-def tech_amounts(year: int) -> dict[str, Decimal]:
+def registered_tech_amounts(years) -> pl.DataFrame:
     rows = (
-        TechContract.objects.filter(status=TechContract.Status.REGISTERED, decided_on__year=year)
-        .values("seller_uscc")
+        TechContract.objects.filter(status=TechContract.Status.REGISTERED, decided_on__year__in=list(years))
+        .values("seller_uscc", "decided_on__year")
         .annotate(amount=Sum("tech_amount"))
-        .order_by("seller_uscc")
+        .order_by("seller_uscc", "decided_on__year")
     )
-    return {r["seller_uscc"]: r["amount"] for r in rows}
+    return pl.DataFrame(
+        [(r["seller_uscc"], r["decided_on__year"], float(r["amount"])) for r in rows],
+        schema=REGISTERED_SCHEMA,
+        orient="row",
+    )
