@@ -4,8 +4,11 @@ hash-chained (`kechuang audit verify`); kept at least six months; exported formu
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 import io
 import itertools
+import json
+import re
 from unittest import mock
 
 import pytest
@@ -109,13 +112,18 @@ def test_retention_is_at_least_six_months_and_purge_keeps_the_chain(world, setti
     _events(2)
     young = (timezone.localdate() - dt.timedelta(days=100)).isoformat()
     assert cli.main(["audit", "purge", "--before", young]) == 2
-    assert "至少保存 183 天" in capsys.readouterr().err
+    assert "至少在线保存 183 天" in capsys.readouterr().err
     assert AuditEvent.objects.count() == 4
     cutoff = (timezone.localdate() - dt.timedelta(days=200)).isoformat()
     assert cli.main(["audit", "purge", "--before", cutoff]) == 0
-    assert AuditEvent.objects.count() == 3  # two young + the purge's own record
+    assert AuditEvent.objects.count() == 4  # two young + the purge's anchor + the archive's record
     purge = AuditEvent.objects.get(action="audit.purge")
     assert purge.changes["count"] == [None, 2]
+    # never deleted without a copy: the two old records are in the archive file the command names
+    archived = re.search(r"归档文件 (\S+)（SHA-256", capsys.readouterr().out).group(1)
+    with gzip.open(archived, "rt", encoding="utf-8") as f:
+        rows = [json.loads(line) for line in f][1:]
+    assert [r["table"] for r in rows] == ["core_auditevent", "core_auditevent"]
     assert audit.verify().broken is None
     assert cli.main(["audit", "verify"]) == 0
 

@@ -1,7 +1,8 @@
 """`kechuang audit …`, `kechuang token …`, `kechuang user …`: the server operator's security commands.
 
 - audit verify: walk the audit hash chain (exit 0 intact; 1 names the first broken record);
-- audit purge --before DATE: delete records older than the retention period (refused for younger ones);
+- audit purge --before DATE: records older than the retention period (refused for younger ones) move into an
+  archive file, as `kechuang archive` does: never deleted without a copy;
 - token create --user NAME [--days N]: print a new API token for scripts and integrations (audited);
 - user create NAME --role ROLE: accounts the web admins may not create (the audit admin, the first bureau admin).
 """
@@ -21,8 +22,8 @@ def register(sub) -> None:
     audit = sub.add_parser("audit", help="审计记录：校验哈希链、清理过期记录")
     audit = audit.add_subparsers(dest="what", required=True)
     audit.add_parser("verify", help="校验审计记录哈希链是否完整").set_defaults(handler=audit_verify)
-    purge = audit.add_parser("purge", help="清理超过保存期限的审计记录")
-    purge.add_argument("--before", required=True, help="清理此日期（YYYY-MM-DD）之前的记录")
+    purge = audit.add_parser("purge", help="把超过保存期限的审计记录移入归档文件（同 kechuang archive）")
+    purge.add_argument("--before", required=True, help="归档并清理此日期（YYYY-MM-DD）之前的记录")
     purge.set_defaults(handler=audit_purge)
 
     token = sub.add_parser("token", help="API 令牌").add_subparsers(dest="what", required=True)
@@ -69,13 +70,19 @@ def audit_verify(args) -> int:
 
 def audit_purge(args) -> int:
     _setup()
-    from kechuang.core import audit
+    from kechuang.core import archive
 
     try:
-        count = audit.purge(before=parse_date(args.before))
-    except ValueError as exc:
+        done = archive.archive(before=parse_date(args.before))
+    except (ValueError, archive.ArchiveError) as exc:
         return fail(str(exc))
-    print(f"已清理 {args.before} 之前的审计记录 {count} 条（清理本身已记入审计）。")
+    if done["path"] is None:
+        print(f"{args.before} 之前没有可归档的记录。")
+        return 0
+    print(
+        f"已将 {args.before} 之前的审计记录 {done['counts']['core_auditevent']} 条、已结束的后台任务 "
+        f"{done['counts']['core_job']} 条移入归档文件 {done['path']}（SHA-256 {done['sha256']}），并记入审计。"
+    )
     return 0
 
 
