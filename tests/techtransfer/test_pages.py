@@ -73,6 +73,10 @@ def test_recording_on_the_page_with_chinese_validation(world, client_for):
     ):
         assert message in page, message
     assert TechContract.objects.count() == 0
+    # a code of the right shape with a wrong check digit is refused on the form, not only at the decision
+    wrong = BUYER[:-1] + ("0" if BUYER[-1] != "0" else "1")
+    page = web.post("/techtransfer/contracts/new/", {**form, "buyer_uscc": wrong}).content.decode()
+    assert "统一社会信用代码校验位错误" in page and TechContract.objects.count() == 0
     form.update(buyer_uscc=BUYER, buyer_region="140702", valid_to="", total_amount="50.5")
     response = web.post("/techtransfer/contracts/new/", form)
     c = TechContract.objects.get()

@@ -9,13 +9,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kechuang.core.forms import Form
+from kechuang.engine import facts
 from kechuang.engine.techtransfer.contracts import rules_on
 
 from .selectors import DIMENSIONS, PERIODS
 
-USCC_SHAPE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{18}$")
 REGION_SHAPE = re.compile(r"^[0-9]{6}$")
-USCC_MESSAGE = _("统一社会信用代码应为 18 位数字或大写字母（不含 I、O、Z、S、V）")
 MONEY = {"max_digits": 18, "decimal_places": 4, "min_value": 0}
 
 
@@ -61,11 +60,20 @@ class ContractForm(Form):
             raise forms.ValidationError(message)
         return value
 
+    def _uscc(self, name: str) -> str:
+        """Checked as the registry checks it (length, characters, check digit): a code that would only be refused
+        at the decision as 当事人不明确 is refused here, where it can be corrected."""
+        value = facts.compact_uscc(self.cleaned_data[name])
+        problem = value and facts.uscc_problem(value)
+        if problem:
+            raise forms.ValidationError(problem)
+        return value
+
     def clean_seller_uscc(self):
-        return self._shape("seller_uscc", USCC_SHAPE, USCC_MESSAGE)
+        return self._uscc("seller_uscc")
 
     def clean_buyer_uscc(self):
-        return self._shape("buyer_uscc", USCC_SHAPE, USCC_MESSAGE)
+        return self._uscc("buyer_uscc")
 
     def clean_seller_region(self):
         return self._shape("seller_region", REGION_SHAPE, _("行政区划代码应为 6 位数字"))
