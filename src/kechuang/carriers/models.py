@@ -15,6 +15,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from kechuang.core.dbexpr import IsFirstOfMonth
+
 
 class Carrier(models.Model):
     class Kind(models.TextChoices):
@@ -329,7 +331,7 @@ class KpiReport(models.Model):
         verbose_name_plural = _("载体月度指标")
         constraints = [
             models.UniqueConstraint(fields=["carrier", "month"], name="kpi_one_per_month"),
-            models.CheckConstraint(condition=models.Q(month__day=1), name="kpi_month_first_day"),
+            models.CheckConstraint(condition=IsFirstOfMonth("month"), name="kpi_month_first_day"),
         ]
         indexes = [models.Index(fields=["month"])]
 
