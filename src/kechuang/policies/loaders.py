@@ -15,22 +15,27 @@ Policy:
 - `history(...)`: what firms already received, as the engine's payout history (uscc, policy, year, amount):
   every entitlement that is pending, confirmed, approved or paid counts, so a one-off policy is not granted
   twice while the first grant is on its way.
+- `ledger(policy, year, ...)`: everything a decision for a payout year is weighed against, read once for an
+  eligibility run and for a simulation alike (see `Ledger`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import importlib
+from dataclasses import dataclass
 
 import polars as pl
 from django.conf import settings
 
 from kechuang.carriers.models import Residency
 from kechuang.engine.policies import money
+from kechuang.engine.policies.model import Allocation
+from kechuang.engine.policies.model import Budget as EngineBudget
 from kechuang.enterprises.loaders import carrier_frame, facts_frame
 from kechuang.tiers.selectors import tier_frame
 
-from .models import Entitlement
+from .models import Budget, Entitlement, Policy
 
 # Up to this many firms, the input providers are asked about those firms only (an IN list), else about all.
 PROVIDER_FIRMS = 500
@@ -98,6 +103,54 @@ def history(policy_codes: list[str] | None = None, exclude_ids=()) -> pl.DataFra
         qs = qs.exclude(pk__in=list(exclude_ids))
     rows = [(u, p, y, float(a)) for u, p, y, a in qs.values_list("enterprise__uscc", "policy__code", "year", "amount")]
     return pl.DataFrame(rows, schema=HISTORY_SCHEMA, orient="row")
+
+
+@dataclass
+class Ledger:
+    """A policy's payout year as the records stand: the payout history the engine decides with — without the
+    policy's own entitlements of that year, which are this year's grant, not a benefit received before (as for
+    a claw-back check) —, the firms holding such an entitlement (`this_year`: not granted twice), the other
+    policies' entitlements of its stacking group and year (`held`, for 从优、就高、不重复) and what is left of
+    the year's envelope (`budget`; no Budget row: no envelope)."""
+
+    history: pl.DataFrame
+    this_year: list[str]
+    held: pl.DataFrame
+    budget: EngineBudget
+    budget_left_yuan: int | None
+
+
+HELD_SCHEMA = {
+    "entitlement": pl.Int64,
+    "uscc": pl.Utf8,
+    "policy": pl.Utf8,
+    "amount_yuan": pl.Int64,
+    "locked": pl.Boolean,
+}
+
+
+def ledger(policy: Policy, year: int, group: str | None, allocation: Allocation) -> Ledger:
+    active = Entitlement.objects.filter(status__in=Entitlement.ACTIVE)
+    own = list(active.filter(policy=policy, year=year).values_list("pk", "enterprise__uscc", "amount"))
+    held_rows = []
+    if group:
+        held_rows = [
+            (pk, uscc, code, money.to_yuan(a), s in (Entitlement.Status.APPROVED, Entitlement.Status.PAID))
+            for pk, uscc, code, a, s in active.filter(policy__stacking_group=group, year=year)
+            .exclude(policy=policy)
+            .values_list("pk", "enterprise__uscc", "policy__code", "amount", "status")
+        ]
+    envelope = Budget.objects.filter(policy=policy, year=year).values_list("amount", flat=True).first()
+    left = None
+    if envelope is not None:
+        left = max(money.to_yuan(envelope) - sum(money.to_yuan(a) for _pk, _u, a in own), 0)
+    return Ledger(
+        history=history([policy.code], exclude_ids=[pk for pk, _u, _a in own]),
+        this_year=sorted({u for _pk, u, _a in own}),
+        held=pl.DataFrame(held_rows, schema=HELD_SCHEMA, orient="row"),
+        budget=EngineBudget() if left is None else EngineBudget(by_year_yuan={year: left}, allocation=allocation),
+        budget_left_yuan=left,
+    )
 
 
 def wan(yuan) -> object:
