@@ -94,3 +94,14 @@ def test_the_simulation_page_gives_the_reason_per_count(certified, client_for):
     assert "按与资格评价相同的规则和兑现台账：符合条件 2 家，其中：" in html
     assert "新增兑现资格 0 项，合计 0.00 万元" in html
     assert "2 家已有本年度本政策的兑现资格（含待确认、待兑现），按不重复享受不再生成" in html
+
+
+@pytest.mark.django_db
+def test_the_simulation_allocates_the_envelope_the_run_allocates(pworld):
+    # the bureau set 2025's envelope to 7.5万 apart from the version (which says 3000万): the run pays 7.5万
+    Budget.objects.filter(policy=policy("rd_subsidy"), year=2025).update(amount=Decimal("7.5"))
+    r = simulate(pworld["users"]["bureau_staff"], "rd_subsidy")
+    run = services.run_eligibility("rd_subsidy", AS_OF)
+    assert (r["summary"]["budget"], r["summary"]["demand"], r["summary"]["granted"]) == ("7.5000", "15.0000", "7.5000")
+    assert (r["run"]["new"], r["run"]["total"]) == (2, "7.5000")
+    assert (run.created, run.total) == (2, Decimal("7.5"))

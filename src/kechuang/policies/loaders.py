@@ -6,6 +6,7 @@ Policy:
   The carriers registry records every residency, so a residency in a carrier of kind `valley` on the as-of
   date makes `valley_resident` true; without one the declared fact stands, and where that is empty the firm
   is *not* resident (the registry is the record of residencies, like the payout ledger is of payments).
+  The 高企 certificates on file (Qualification records) fill a year's empty `hte_certified`/`hte_certified_on`.
 - Policy inputs a firm does not declare come from the platform's own records through providers named in
   `settings.POLICY_FACT_PROVIDERS` (dotted paths of `fn(years, as_of, usccs) -> frame of uscc, year, inputs…`,
   `usccs` the firms asked about, None for all): loan
@@ -33,6 +34,7 @@ from kechuang.engine.policies import money
 from kechuang.engine.policies.model import Allocation
 from kechuang.engine.policies.model import Budget as EngineBudget
 from kechuang.enterprises.loaders import carrier_frame, facts_frame
+from kechuang.enterprises.models import Qualification
 from kechuang.tiers.selectors import tier_frame
 
 from .models import Budget, Entitlement, Policy
@@ -54,11 +56,43 @@ def panel(as_of: dt.date, enterprises=None) -> pl.DataFrame:
         .distinct()
     )
     residents = pl.DataFrame({"uscc": list(valley), "_valley": True}, schema={"uscc": pl.Utf8, "_valley": pl.Boolean})
-    return (
+    frame = (
         frame.join(carriers, on="uscc", how="left")
         .join(residents, on="uscc", how="left")
         .with_columns(pl.coalesce(pl.col("_valley"), pl.col("valley_resident"), pl.lit(False)).alias("valley_resident"))
         .drop("_valley")
+    )
+    return with_certificates(frame)
+
+
+def with_certificates(frame: pl.DataFrame) -> pl.DataFrame:
+    """高企 status from the certificates on file (Qualification records), where the year's figures leave it empty:
+    a certificate in force on 31 December of a row's year makes `hte_certified` true and gives
+    `hte_certified_on` (the latest such issue date). A declared value stands; no certificate says nothing."""
+    if frame.is_empty():
+        return frame
+    rows = list(
+        Qualification.objects.filter(kind=Qualification.Kind.HTE_CERTIFICATE, enterprise__isnull=False).values_list(
+            "enterprise__uscc", "issued_on", "expires_on"
+        )
+    )
+    certs = pl.DataFrame(rows, schema={"uscc": pl.Utf8, "_issued": pl.Date, "_expires": pl.Date}, orient="row")
+    year_end = pl.date(pl.col("year"), 12, 31)
+    held = (
+        frame.select("uscc", "year")
+        .unique()
+        .join(certs, on="uscc", how="inner")
+        .filter((pl.col("_issued") <= year_end) & (pl.col("_expires").is_null() | (pl.col("_expires") >= year_end)))
+        .group_by("uscc", "year")
+        .agg(pl.col("_issued").max())
+    )
+    return (
+        frame.join(held, on=["uscc", "year"], how="left")
+        .with_columns(
+            pl.coalesce("hte_certified", pl.when(pl.col("_issued").is_not_null()).then(True)).alias("hte_certified"),
+            pl.coalesce("hte_certified_on", "_issued").alias("hte_certified_on"),
+        )
+        .drop("_issued")
     )
 
 

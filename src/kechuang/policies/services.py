@@ -326,13 +326,14 @@ def run_simulation(sim: SimulationRun, job: Job | None = None) -> SimulationRun:
             jobs.report(job, 0, total=3, message="正在读取企业数据……")
         panel = loaders.panel(sim.as_of)
         tiers = loaders.tiers()
-        typed = validate_version(sim.version.data)
+        data = _with_live_envelope(sim.version, sim.as_of.year)
+        typed = validate_version(data)
         # the ledger an eligibility run on this date would be weighed against (same history, same rule)
         book = loaders.ledger(sim.version.policy, sim.as_of.year, typed.stacking_group, typed.budget.allocation)
         if job:
             jobs.report(job, 1, message="正在模拟……")
         result = reports.simulation_result(
-            sim.version.data,
+            data,
             panel,
             sim.as_of,
             tiers,
@@ -349,6 +350,18 @@ def run_simulation(sim: SimulationRun, job: Job | None = None) -> SimulationRun:
     if job:
         jobs.report(job, 3)
     return sim
+
+
+def _with_live_envelope(version: PolicyVersion, year: int) -> dict:
+    """The version dict a simulation decides with: the payout year's envelope is the Budget row an eligibility
+    run allocates against (it may have been set apart from the versions), unless a draft proposes its own."""
+    data = version.data
+    row = Budget.objects.filter(policy=version.policy, year=year).values_list("amount", flat=True).first()
+    by_year = {str(k): v for k, v in ((data.get("budget") or {}).get("by_year") or {}).items()}
+    if row is None or (version.status == PolicyVersion.Status.DRAFT and str(year) in by_year):
+        return data
+    budget = dict(data.get("budget") or {}, by_year={**by_year, str(year): format(row, "f")})
+    return dict(data, budget=budget)
 
 
 # ---------------------------------------------------------------- eligibility
