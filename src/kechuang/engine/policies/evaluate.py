@@ -286,8 +286,8 @@ HELD = ("already_received", "limit_reached")
 def _shortfall(c: dict[str, pl.Expr], any_unknown: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
     """`short_of`: the one condition a not-eligible firm lacks, every other holding and none unknown (a near
     miss, decided as for tiers, decision record 0003), never one it fails because it already has the benefit;
-    `held`: the firm meets every condition but already has the benefit (an active entitlement of this policy,
-    pending ones included), which is why a simulation after an eligibility run finds it "not eligible"."""
+    `held`: the firm meets every condition but already has the benefit by the payout history it is given (the
+    platform gives the entitlements of earlier payout years, pending ones included: policies/loaders.ledger)."""
     failed = {cid: (~e).fill_null(False) for cid, e in c.items()}
     n_failed = pl.sum_horizontal([f.cast(pl.Int32) for f in failed.values()])
     n_held = pl.sum_horizontal([pl.lit(0, pl.Int32)] + [failed[h].cast(pl.Int32) for h in HELD if h in failed])
