@@ -161,10 +161,10 @@ def test_missing_file_and_missing_columns_exit_2(tmp_path, capsys):
 
 def test_bad_cells_exit_2_naming_row_and_column(tmp_path, capsys):
     rows = [r[:] for r in ROWS]
-    rows[1][10] = "很多"  # rent_paid
+    rows[1][10] = "很多"  # rent_paid: a declared facts column now, read by the shared reader
     code, _ = simulate(tmp_path, facts=write_csv(tmp_path / "bad.csv", rows=rows))
     assert code == 2
-    assert "第 3 行“当年实际缴纳的房租”不是有效的非负金额（万元）" in capsys.readouterr().err
+    assert "第 3 行，列“rent_paid”：“很多”不是数字" in capsys.readouterr().err
     rows = [r[:] for r in ROWS]
     rows[0][5] = "三百"  # paid_in_capital, read by the shared reader
     code, _ = simulate(tmp_path, facts=write_csv(tmp_path / "bad2.csv", rows=rows))

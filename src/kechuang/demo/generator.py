@@ -164,6 +164,7 @@ def generate(n_enterprises: int = 8000, seed: int = 2024, years: tuple = DEFAULT
     panel = figures.annual_panel(rng, firms, Y)
     columns = _assemble(rng, cfg, firms, panel, years)
     not_applicable = _rule_facts(extra, firms, columns, years)
+    columns.update(_declared(firms, columns, years))
     frame = _to_frame(rng, columns, firms, years, extra, not_applicable)
 
     institutions = [dict(i) for i in region_cfg["institutions"]]
@@ -408,6 +409,17 @@ def _grants(rng, holds: np.ndarray, first: np.ndarray, year_grid: np.ndarray, da
     cycles = np.floor_divide(year_grid - first[:, None], 3)
     granted = holds[:, None] & (year_grid >= first[:, None])
     return np.where(granted, _date(first[:, None] + 3 * cycles, day[:, None]), np.datetime64("NaT"))
+
+
+def _declared(firms, cols, years) -> dict[str, np.ndarray]:
+    """What firms declare to claim a refund (facts.DECLARED), drawn from no random stream so the other data stay
+    as they were: the valley's start-ups (3 years or younger that year) declare the rent they paid, about 3 % of
+    revenue (2–60万); nobody declares loan interest (the finance app's loan records carry it)."""
+    n, Y = firms["n"], len(years)
+    age = np.array(years)[None, :] - firms["reg_year"][:, None]
+    startup = firms["valley"][:, None] & (age >= 0) & (age <= 3)
+    rent = np.clip(np.round(np.nan_to_num(cols["revenue"]) * 0.03, 4), 2.0, 60.0)
+    return {"rent_paid": np.where(startup, rent, np.nan), "loan_interest_paid": np.full((n, Y), np.nan)}
 
 
 def _rule_facts(rng, firms, cols, years) -> dict[str, np.ndarray]:

@@ -273,7 +273,19 @@ COMPLIANCE = _cols(
     ],
 )
 
-COLUMNS: tuple[Column, ...] = tuple(IDENTITY + ANNUAL + IP + QUALIFICATIONS + COMPLIANCE)
+# What a firm pays that a policy refunds a share of, declared with its yearly figures (the figures form and the
+# import template): the platform holds no record of them (loan interest is also read from the loan records of
+# the finance app, which win where they exist; see policies/loaders.py).
+DECLARED = _cols(
+    "declared",
+    False,
+    [
+        ("loan_interest_paid", "当年实际支付的贷款利息", MONEY),
+        ("rent_paid", "当年实际缴纳的房租", MONEY),
+    ],
+)
+
+COLUMNS: tuple[Column, ...] = tuple(IDENTITY + ANNUAL + IP + QUALIFICATIONS + COMPLIANCE + DECLARED)
 BY_NAME: dict[str, Column] = {c.name: c for c in COLUMNS}
 BY_LABEL: dict[str, Column] = {c.label: c for c in COLUMNS}
 STATIC_NAMES = tuple(c.name for c in COLUMNS if c.static)

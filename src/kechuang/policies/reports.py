@@ -14,9 +14,11 @@ from decimal import Decimal
 import polars as pl
 
 from kechuang.core.models import Industry, Region
-from kechuang.engine.policies import compare, simulate
+from kechuang.engine.policies import compare, funding, money, simulate
 from kechuang.enterprises.models import Enterprise
 from kechuang.tiers.models import TIER_LABELS
+
+from .loaders import Ledger
 
 NEAR_MISS_LIMIT = 500
 CHANGE_LIMIT = 500
@@ -46,13 +48,31 @@ def _labels(by: str, keys: list) -> dict:
     return {k: k for k in keys}
 
 
+def run_outcome(sim, ledger: Ledger) -> dict:
+    """What an eligibility run on the simulation's date would do with its eligible firms, by the run's own rule
+    (`funding.grant`) against the same ledger: counts per outcome, the new grants' total and the budget left."""
+    v = sim.versions[0]
+    key = v.budget.allocation.rank_by
+    ranks = sim.inputs[v.id].select("uscc", key) if key else None
+    lean = sim.parts[v.id].select("uscc", "eligible", "amount_yuan")
+    _decided, _losers, counts = funding.grant(
+        lean, ledger.budget, sim.as_of.year, this_year=ledger.this_year, held=ledger.held, rank_values=ranks
+    )
+    out = {k: counts[k] for k in funding.OUTCOMES}
+    out["eligible"] = sum(out.values())
+    out["total"] = _json(money.yuan_to_wan(counts["granted_yuan"]))
+    out["budget_left"] = _json(money.yuan_to_wan(ledger.budget_left_yuan))
+    return out
+
+
 def _names(usccs: list[str]) -> dict[str, str]:
     return dict(Enterprise.objects.filter(uscc__in=usccs).values_list("uscc", "name"))
 
 
 def simulation_result(
-    version: dict, panel: pl.DataFrame, as_of: dt.date, tiers, payouts, compare_to: dict | None = None
+    version: dict, panel: pl.DataFrame, as_of: dt.date, tiers, ledger: Ledger, compare_to: dict | None = None
 ) -> dict:
+    payouts = ledger.history
     sim = simulate(version, panel, as_of, tiers=tiers, payouts=payouts)
     policy = sim.versions[0].id
     summary = _rows(sim.summary())[0]
@@ -79,6 +99,7 @@ def simulation_result(
         "near_miss_count": misses.height,
         "notes": sim.notes,
         "conditions": {c.id: c.label for c in sim.versions[0].eligibility},
+        "run": run_outcome(sim, ledger),
     }
     if compare_to is not None:
         changes, both = compare(version, compare_to, panel, as_of, tiers=tiers, payouts=payouts)

@@ -21,6 +21,7 @@ from kechuang.engine.policies import replay as engine_replay
 from kechuang.engine.policies.evaluate import TRUE
 from kechuang.enterprises.selectors import enterprises_for
 
+from . import sources
 from .models import Clawback, EligibilityResult, EligibilityRun, Entitlement, PayoutBatch, Policy, PolicyVersion
 
 
@@ -86,17 +87,24 @@ def portal(user) -> dict:
     latest_runs = {}
     for run in EligibilityRun.objects.order_by("-created_at").only("pk", "policy_id"):
         latest_runs.setdefault(run.policy_id, run.pk)
-    near = (
+    near = list(
         EligibilityResult.objects.filter(enterprise_id=user.enterprise_id, run_id__in=latest_runs.values())
         .select_related("run__policy", "run__version")
         .order_by("run__policy__code")
     )
+    figure_years = set(user.enterprise.figures.values_list("year", flat=True))
+    for n in near:
+        # what the firm can fill in (with the year of figures the policy read), and which records lack the rest
+        n.enter, n.records = sources.split_missing(n.missing)
+        last = (n.run.version.data or {}).get("facts_year") == "last"
+        n.facts_year = n.run.as_of.year - 1 if last else n.run.as_of.year
+        n.has_figures = n.facts_year in figure_years
     return {
         "pending": [e for e in mine if e.status == Entitlement.Status.PENDING],
         "granted": [e for e in mine if e.status in (Entitlement.Status.CONFIRMED, Entitlement.Status.APPROVED)],
         "paid": [e for e in mine if e.status == Entitlement.Status.PAID],
         "other": [e for e in mine if e.status in (Entitlement.Status.STACKED, Entitlement.Status.CANCELLED)],
-        "near": list(near),
+        "near": near,
     }
 
 

@@ -23,7 +23,6 @@ from kechuang.core import audit, bulk, jobs, payouts
 from kechuang.core.models import AuditEvent, Job
 from kechuang.engine.policies import PolicyError, funding, load_policies, money, simulate, validate_version
 from kechuang.engine.policies.evaluate import TRUE, UNKNOWN, decide, prepare_inputs
-from kechuang.engine.policies.model import Budget as EngineBudget
 from kechuang.enterprises.models import Enterprise
 
 from . import loaders, reports, selectors
@@ -327,15 +326,18 @@ def run_simulation(sim: SimulationRun, job: Job | None = None) -> SimulationRun:
             jobs.report(job, 0, total=3, message="正在读取企业数据……")
         panel = loaders.panel(sim.as_of)
         tiers = loaders.tiers()
-        payouts = loaders.history([sim.version.policy.code])
+        data = _with_live_envelope(sim.version, sim.as_of.year)
+        typed = validate_version(data)
+        # the ledger an eligibility run on this date would be weighed against (same history, same rule)
+        book = loaders.ledger(sim.version.policy, sim.as_of.year, typed.stacking_group, typed.budget.allocation)
         if job:
             jobs.report(job, 1, message="正在模拟……")
         result = reports.simulation_result(
-            sim.version.data,
+            data,
             panel,
             sim.as_of,
             tiers,
-            payouts,
+            book,
             compare_to=sim.compare_to.data if sim.compare_to else None,
         )
         if job:
@@ -348,6 +350,18 @@ def run_simulation(sim: SimulationRun, job: Job | None = None) -> SimulationRun:
     if job:
         jobs.report(job, 3)
     return sim
+
+
+def _with_live_envelope(version: PolicyVersion, year: int) -> dict:
+    """The version dict a simulation decides with: the payout year's envelope is the Budget row an eligibility
+    run allocates against (it may have been set apart from the versions), unless a draft proposes its own."""
+    data = version.data
+    row = Budget.objects.filter(policy=version.policy, year=year).values_list("amount", flat=True).first()
+    by_year = {str(k): v for k, v in ((data.get("budget") or {}).get("by_year") or {}).items()}
+    if row is None or (version.status == PolicyVersion.Status.DRAFT and str(year) in by_year):
+        return data
+    budget = dict(data.get("budget") or {}, by_year={**by_year, str(year): format(row, "f")})
+    return dict(data, budget=budget)
 
 
 # ---------------------------------------------------------------- eligibility
@@ -394,16 +408,28 @@ ENTITLEMENT_COLUMNS = [
     "note",
     "created_at",
 ]
+# What a run stores for each outcome of `funding.grant` (a firm already granted this year gets no new row).
+OUTCOME_STATUS = {
+    funding.NEW: Entitlement.Status.PENDING.value,
+    funding.STACKED: Entitlement.Status.STACKED.value,
+    funding.OUT_OF_BUDGET: Entitlement.Status.CANCELLED.value,
+}
+OUTCOME_NOTE = {
+    funding.NEW: "",
+    funding.STACKED: "同组政策从优、就高、不重复",
+    funding.OUT_OF_BUDGET: "年度预算已分配完毕",
+}
 RESULT_COLUMNS = ["run_id", "enterprise_id", "eligible", "potential_amount", "failed", "missing", "gaps"]
 
 
 def run_eligibility(policy_id, as_of: dt.date, user=None, job: Job | None = None) -> EligibilityRun:
     """Decide the policy version in force on `as_of` for every firm and create entitlements for the eligible
-    ones (set-based), with their explanation and facts snapshot. A firm that already holds an active
-    entitlement of this policy for the payout year is not granted again. Stacking (从优、就高、不重复) is applied
-    against the firm's entitlements of the same group and year; the yearly budget left is allocated with
-    the version's method. Afterwards every approved or paid entitlement of the policy is re-checked
-    (`check_clawbacks`)."""
+    ones (set-based), with their explanation and facts snapshot. What is granted is decided against the ledger
+    (`loaders.ledger`) by `funding.grant` — the rule a simulation reports with, so the two agree: a firm that
+    already holds an active entitlement of this policy for the payout year is not granted again, stacking
+    (从优、就高、不重复) is applied against the firm's entitlements of the same group and year, and the yearly
+    budget left is allocated with the version's method. Afterwards every approved or paid entitlement of the
+    policy is re-checked (`check_clawbacks`)."""
     if user is not None:
         _require(user.is_bureau, _("无权发起资格评价"))
     policy = _policy(policy_id)
@@ -415,9 +441,9 @@ def run_eligibility(policy_id, as_of: dt.date, user=None, job: Job | None = None
     if job:
         jobs.report(job, 0, total=4, message="正在读取企业数据……")
     panel = loaders.panel(as_of)
-    sim = simulate(
-        version.data, panel, as_of, tiers=loaders.tiers(), payouts=loaders.history([policy.code]), apply_budget=False
-    )
+    allocation = typed.budget.allocation
+    before = loaders.ledger(policy, year, typed.stacking_group, allocation)
+    sim = simulate(version.data, panel, as_of, tiers=loaders.tiers(), payouts=before.history, apply_budget=False)
     results = sim.policy_results(policy.code)
     if job:
         jobs.report(job, 1, message="正在核定兑现资格……")
@@ -426,17 +452,10 @@ def run_eligibility(policy_id, as_of: dt.date, user=None, job: Job | None = None
     )
     results = results.join(ids, on="uscc", how="inner")
     with transaction.atomic():
-        # One run of a policy writes at a time, and reads what the firms hold only once it may: two runs started
-        # together (a double submit) grant each firm once (the second sees the first's entitlements).
+        # One run of a policy writes at a time, and reads the ledger only once it may: two runs started together
+        # (a double submit) grant each firm once (the second sees the first's entitlements in `this_year`).
         Policy.objects.select_for_update().filter(pk=policy.pk).first()
-        held = set(
-            Entitlement.objects.filter(policy=policy, year=year, status__in=Entitlement.ACTIVE).values_list(
-                "enterprise_id", flat=True
-            )
-        )
-        eligible = results.filter(
-            (pl.col("eligible") == TRUE) & (pl.col("amount_yuan") > 0) & ~pl.col("eid").is_in(list(held))
-        )
+        book = loaders.ledger(policy, year, typed.stacking_group, allocation)
         run = EligibilityRun.objects.create(
             policy=policy,
             version=version,
@@ -446,8 +465,15 @@ def run_eligibility(policy_id, as_of: dt.date, user=None, job: Job | None = None
             job=job,
             created_by=user if getattr(user, "is_authenticated", False) else None,
         )
-        eligible, losers = _stack_against_ledger(eligible, policy, year, typed.stacking_group)
-        eligible = _allocate(eligible, policy, year, typed, sim.inputs[policy.code])
+        ranks = sim.inputs[policy.code].select("uscc", allocation.rank_by) if allocation.rank_by else None
+        decided, lost, _counts = funding.grant(
+            results, book.budget, year, this_year=book.this_year, held=book.held, rank_values=ranks
+        )
+        eligible = decided.filter(pl.col("outcome") != funding.THIS_YEAR).with_columns(
+            pl.col("outcome").replace_strict(OUTCOME_STATUS).alias("status"),
+            pl.col("outcome").replace_strict(OUTCOME_NOTE).alias("note"),
+        )
+        losers = lost.select(pl.col("entitlement").alias("pk"), pl.lit(policy.code).alias("winner"))
         now = _now_db()
         rows = eligible.select(
             "eid",
@@ -519,45 +545,6 @@ def run_eligibility(policy_id, as_of: dt.date, user=None, job: Job | None = None
     return run
 
 
-def _stack_against_ledger(eligible: pl.DataFrame, policy: Policy, year: int, group: str | None):
-    """从优、就高、不重复 against the firm's entitlements of other policies in the same group and year, decided by
-    the engine (`funding.stack_against_held`). Returns (eligible with `status`, `stacked_by`, `note`; the
-    existing entitlements that lose: pk, winner)."""
-    eligible = eligible.with_columns(
-        pl.lit(Entitlement.Status.PENDING.value).alias("status"),
-        pl.lit(None, pl.Utf8).alias("stacked_by"),
-        pl.lit("").alias("note"),
-    )
-    empty = pl.DataFrame(schema={"pk": pl.Int64, "winner": pl.Utf8})
-    if not group:
-        return eligible, empty
-    others = list(
-        Entitlement.objects.filter(policy__stacking_group=group, year=year, status__in=Entitlement.ACTIVE)
-        .exclude(policy=policy)
-        .values_list("pk", "enterprise_id", "policy__code", "amount", "status")
-    )
-    if not others:
-        return eligible, empty
-    held = pl.DataFrame(
-        [(pk, eid, code, money.to_yuan(a), s in ("approved", "paid")) for pk, eid, code, a, s in others],
-        schema={
-            "entitlement": pl.Int64,
-            "firm": pl.Int64,
-            "policy": pl.Utf8,
-            "amount_yuan": pl.Int64,
-            "locked": pl.Boolean,
-        },
-        orient="row",
-    )
-    decided, losers = funding.stack_against_held(eligible.drop("stacked_by").rename({"eid": "firm"}), held)
-    kept = pl.col("stacked_by").is_not_null()
-    out = decided.rename({"firm": "eid"}).with_columns(
-        pl.when(kept).then(pl.lit(Entitlement.Status.STACKED.value)).otherwise("status").alias("status"),
-        pl.when(kept).then(pl.lit("同组政策从优、就高、不重复")).otherwise(pl.lit("")).alias("note"),
-    )
-    return out, losers.select(pl.col("entitlement").alias("pk"), pl.lit(policy.code).alias("winner"))
-
-
 def _stack_losers(losers: pl.DataFrame, policy: Policy, user) -> None:
     if losers.is_empty():
         return
@@ -580,33 +567,6 @@ def _stack_losers(losers: pl.DataFrame, policy: Policy, user) -> None:
         status=Entitlement.Status.STACKED, amount=0, stacked_by=policy.code, note="同组政策从优、就高、不重复"
     )
     audit.record_many(events)
-
-
-def _allocate(eligible: pl.DataFrame, policy: Policy, year: int, typed, inputs: pl.DataFrame) -> pl.DataFrame:
-    """Grant within what is left of the year's envelope (the version's allocation method); no envelope: all."""
-    budget = Budget.objects.filter(policy=policy, year=year).first()
-    payable = eligible.with_columns(
-        pl.when(pl.col("status") == Entitlement.Status.PENDING.value)
-        .then(pl.lit(TRUE))
-        .otherwise(pl.lit("stacked"))
-        .alias("eligible")
-    )
-    if budget is None:
-        granted, _summary = funding.allocate(payable, EngineBudget(), year)
-    else:
-        promised = Entitlement.objects.filter(policy=policy, year=year, status__in=Entitlement.ACTIVE).aggregate(
-            s=Sum("amount")
-        )["s"] or Decimal(0)
-        left = max(money.to_yuan(budget.amount) - money.to_yuan(promised), 0)
-        envelope = EngineBudget(by_year_yuan={year: left}, allocation=typed.budget.allocation)
-        key = typed.budget.allocation.rank_by
-        ranks = inputs.select("uscc", key) if key else None
-        granted, _summary = funding.allocate(payable, envelope, year, ranks)
-    out_of_budget = (pl.col("status") == Entitlement.Status.PENDING.value) & (pl.col("granted_yuan") == 0)
-    return granted.with_columns(
-        pl.when(out_of_budget).then(pl.lit(Entitlement.Status.CANCELLED.value)).otherwise("status").alias("status"),
-        pl.when(out_of_budget).then(pl.lit("年度预算已分配完毕")).otherwise("note").alias("note"),
-    )
 
 
 def check_clawbacks(policy: Policy, user=None) -> int:

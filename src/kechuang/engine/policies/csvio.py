@@ -2,7 +2,7 @@
 
 Policy: the canonical facts columns are read by the one reader (engine/facts_file.py, `read_facts`, .csv or
 .xlsx), so a file is judged the same way everywhere. That reader knows only the facts columns, so the
-optional policy-input columns of a CSV (inputs.py: `loan_interest_paid`, `rent_paid`, …; English name or
+optional policy-input columns of a CSV (inputs.py: `carrier`, `loan_amount`, …; English name or
 Chinese label as header) are read here, vectorised: empty → unknown, a value that is not a number → a
 Chinese error naming row and column. Results are written by io.write_frame (.csv with BOM, or .xlsx) with
 money as exact 万元 text (4 places) and the facts snapshot as JSON.

@@ -85,6 +85,20 @@ def plan(version: dict | PolicyVersion) -> Plan:
     return Plan(version, conds, tuple(fields))
 
 
+def read_inputs(version: dict | PolicyVersion) -> list[str]:
+    """Every value a version needs from outside the rule: the columns it reads, a derived one replaced by the
+    facts it is computed from (age_years → registered_on), without the payout history (a record, never asked
+    of anyone). What 我的政策 may list as missing, and what the policies app must know a source for."""
+    out: list[str] = []
+    for name in plan(version).fields:
+        if name in (bf.PAID_BEFORE, bf.PAID_THIS_YEAR):
+            continue
+        for raw in _depends(name) or [name]:
+            if raw not in out:
+                out.append(raw)
+    return out
+
+
 def referenced_tiers(versions) -> list[str]:
     out: list[str] = []
     for v in versions:
@@ -272,8 +286,8 @@ HELD = ("already_received", "limit_reached")
 def _shortfall(c: dict[str, pl.Expr], any_unknown: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
     """`short_of`: the one condition a not-eligible firm lacks, every other holding and none unknown (a near
     miss, decided as for tiers, decision record 0003), never one it fails because it already has the benefit;
-    `held`: the firm meets every condition but already has the benefit (an active entitlement of this policy,
-    pending ones included), which is why a simulation after an eligibility run finds it "not eligible"."""
+    `held`: the firm meets every condition but already has the benefit by the payout history it is given (the
+    platform gives the entitlements of earlier payout years, pending ones included: policies/loaders.ledger)."""
     failed = {cid: (~e).fill_null(False) for cid, e in c.items()}
     n_failed = pl.sum_horizontal([f.cast(pl.Int32) for f in failed.values()])
     n_held = pl.sum_horizontal([pl.lit(0, pl.Int32)] + [failed[h].cast(pl.Int32) for h in HELD if h in failed])
@@ -394,6 +408,7 @@ def base_inputs(panel: pl.DataFrame, year: int, as_of: dt.date, tiers: pl.DataFr
         extra = panel.filter(pl.col("year") == year).select("uscc", *present).unique("uscc", keep="last")
         frame = frame.join(extra, on="uscc", how="left")
     frame = inputs.with_policy_inputs(frame)
+    frame = _with_placements(frame, panel)
     frame = frame.with_columns(
         pl.col("hte_certified_on").dt.year().cast(pl.Int64).alias("hte_certified_year"),
         # the same exact fractional years as age_years (derive.py), so "≤ 3 年" has one meaning
@@ -402,6 +417,27 @@ def base_inputs(panel: pl.DataFrame, year: int, as_of: dt.date, tiers: pl.DataFr
     if tiers is not None and not tiers.is_empty():
         frame = frame.join(tier_columns(tiers), on="uscc", how="left")
     return frame
+
+
+# Where a firm is placed (the carrier hosting it, residency in a valley) is a state the registry records on the
+# as-of date (the loader puts it on every row), not a yearly figure: a firm without figures for the facts year
+# yet keeps it, instead of reading as "missing".
+PLACEMENTS = ("carrier", "valley_resident")
+
+
+def _with_placements(frame: pl.DataFrame, panel: pl.DataFrame) -> pl.DataFrame:
+    names = [n for n in PLACEMENTS if n in panel.columns and n in frame.columns]
+    if not names:
+        return frame
+    latest = (
+        panel.sort("year")
+        .group_by("uscc", maintain_order=True)
+        .agg([pl.col(n).drop_nulls().last().alias(f"_placed_{n}") for n in names])
+    )
+    frame = frame.join(latest.with_columns(pl.col("uscc").cast(pl.Utf8)), on="uscc", how="left")
+    return frame.with_columns([pl.coalesce(n, f"_placed_{n}").alias(n) for n in names]).drop(
+        [f"_placed_{n}" for n in names]
+    )
 
 
 def with_payouts(frame: pl.DataFrame, policy_id: str, payouts: pl.DataFrame | None, year: int) -> pl.DataFrame:

@@ -180,3 +180,60 @@ def _by_ranking(
         .sort("_row")
         .drop("_row", "_rank")
     )
+
+
+# What an eligibility run does with a firm that qualifies (and what a simulation reports it would do).
+NEW, THIS_YEAR, STACKED, OUT_OF_BUDGET = "new", "this_year", "stacked", "out_of_budget"
+OUTCOMES = (NEW, THIS_YEAR, STACKED, OUT_OF_BUDGET)
+
+
+def grant(
+    results: pl.DataFrame,
+    budget: Budget,
+    year: int,
+    *,
+    this_year=(),
+    held: pl.DataFrame | None = None,
+    rank_values: pl.DataFrame | None = None,
+) -> tuple[pl.DataFrame, pl.DataFrame, dict]:
+    """One policy's decided results against the ledger: the one rule by which an eligibility run creates
+    entitlements and by which a simulation says what a run would create, so the two cannot disagree.
+
+    results: decided rows (uscc, eligible, amount_yuan, …); this_year: the usccs already holding an active
+    entitlement of this policy for the payout `year` (never granted twice); held: other policies' active
+    entitlements of the same stacking group and year (`uscc`, `entitlement`, `policy`, `amount_yuan`,
+    `locked`), against which 从优、就高、不重复 is decided (`stack_against_held`); budget: what is left of the
+    year's envelope with the version's allocation (an empty Budget: no envelope, all paid).
+    Returns (the payable rows with `outcome` (OUTCOMES), `stacked_by` and `granted_yuan`; the held
+    entitlements that lose: `entitlement`, `uscc`, `policy`; counts per outcome and `granted_yuan`).
+    """
+    payable = results.filter((pl.col("eligible") == TRUE) & (pl.col("amount_yuan") > 0))
+    holders = pl.col("uscc").is_in(list(this_year))
+    already = payable.filter(holders).with_columns(
+        pl.lit(THIS_YEAR).alias("outcome"), pl.lit(None, pl.Utf8).alias("stacked_by"), pl.lit(0).alias("granted_yuan")
+    )
+    fresh = payable.filter(~holders).drop("stacked_by", "granted_yuan", strict=False)
+    losers = pl.DataFrame(schema={"entitlement": pl.Int64, "uscc": pl.Utf8, "policy": pl.Utf8})
+    if held is not None and not held.is_empty():
+        fresh, lost = stack_against_held(fresh.rename({"uscc": "firm"}), held.rename({"uscc": "firm"}))
+        fresh, losers = fresh.rename({"firm": "uscc"}), lost.rename({"firm": "uscc"})
+    else:
+        fresh = fresh.with_columns(pl.lit(None, pl.Utf8).alias("stacked_by"))
+    # a stacked firm does qualify but is not paid: it does not compete for the envelope
+    competing = fresh.with_columns(
+        pl.when(pl.col("stacked_by").is_null()).then(pl.lit(TRUE)).otherwise(pl.lit(STACKED)).alias("eligible")
+    )
+    allocated, _summary = allocate(competing, budget, year, rank_values)
+    outcome = (
+        pl.when(pl.col("stacked_by").is_not_null())
+        .then(pl.lit(STACKED))
+        .when(pl.col("granted_yuan") == 0)
+        .then(pl.lit(OUT_OF_BUDGET))
+        .otherwise(pl.lit(NEW))
+    )
+    decided = allocated.with_columns(pl.col("eligible").replace(STACKED, TRUE), outcome.alias("outcome"))
+    out = pl.concat([decided, already], how="diagonal_relaxed")
+    counts = dict(out.group_by("outcome").len().iter_rows())
+    summary = {o: counts.get(o, 0) for o in OUTCOMES}
+    summary["granted_yuan"] = int(out["granted_yuan"].sum() or 0)
+    return out, losers, summary

@@ -1,9 +1,10 @@
 """Optional input columns that policies read and the facts table does not hold.
 
-Policy: these are per-year figures a firm declares when it claims a benefit (rent paid, loan interest paid),
-or a placement the registry keeps elsewhere (the carrier that hosts the firm). They are optional in the facts
-CSV: a column that is absent, like an empty cell, is **unknown**, so a policy that needs it answers
-`unknown` and lists the column under `missing`; it never reads as 0.
+Policy: these are values the platform keeps in other records: the carrier that hosts the firm, loan balances,
+guarantee fees and risk compensation (finance), last year's points rank. What a firm declares when it claims a
+benefit (rent paid, loan interest paid) is a facts column (facts.DECLARED), entered with its yearly figures.
+These are optional in the facts CSV: a column that is absent, like an empty cell, is **unknown**, so a policy
+that needs it answers `unknown` and lists the column under `missing`; it never reads as 0.
 
 They reuse `facts.Column`, so parsing and Chinese labels work exactly as for the canonical columns.
 """
@@ -15,9 +16,7 @@ import polars as pl
 from kechuang.engine import facts
 
 POLICY_INPUTS: tuple[facts.Column, ...] = (
-    facts.Column("loan_interest_paid", "当年实际支付的贷款利息", facts.MONEY, group="policy_inputs"),
     facts.Column("loan_amount", "当年贷款余额", facts.MONEY, group="policy_inputs"),
-    facts.Column("rent_paid", "当年实际缴纳的房租", facts.MONEY, group="policy_inputs"),
     facts.Column("carrier", "所在载体", facts.STR, group="policy_inputs"),
     # From the platform's records (settings.POLICY_FACT_PROVIDERS): the finance app's loans and the points runs.
     facts.Column("guarantee_fee_paid", "当年缴纳的融资担保费", facts.MONEY, group="policy_inputs"),

@@ -120,7 +120,7 @@ class Simulation:
                     "eligible": counts.get(TRUE, 0),
                     "unknown": counts.get(UNKNOWN, 0),
                     "not_eligible": counts.get(FALSE, 0),
-                    # already hold it (pending entitlements included): would qualify, not granted twice
+                    # received it before (by the payout history given): would qualify, not granted twice
                     "held": int(r["held"].sum()),
                     "stacked_out": int(r["stacked_by"].is_not_null().sum()) if "stacked_by" in r.columns else 0,
                     "demand": money.yuan_to_wan(b.get("demand_yuan", 0)),
