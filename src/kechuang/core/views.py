@@ -4,7 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import JsonResponse
+from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -14,7 +14,7 @@ from kechuang.carriers.models import Carrier, Residency
 from kechuang.enterprises import selectors
 from kechuang.enterprises.models import AnnualFigure
 
-from . import audit, workbench
+from . import audit, exports, workbench
 from .audit_log import AuditFilter
 from .excel import xlsx_response
 from .models import AuditEvent, Job
@@ -69,6 +69,19 @@ def job_detail(request, pk):
     job = get_object_or_404(Job.objects.filter(created_by=request.user), pk=pk)
     template = "core/_job_status.html" if request.headers.get("HX-Request") else "core/job.html"
     return render(request, template, {"job": job})
+
+
+@login_required
+def job_download(request, pk):
+    """The file of a finished export job: its owner's or a bureau administrator's, each download audited."""
+    job = get_object_or_404(Job.objects.filter(kind=exports.KIND), pk=pk)
+    if not exports.may_download(request.user, job):
+        raise PermissionDenied(_("只有导出人或科技局管理员可以下载此文件"))
+    path = exports.path_for(job.pk)
+    if job.status != Job.Status.DONE or not path.exists():
+        raise Http404(_("导出文件尚未生成或已被清理"))
+    exports.record_download(request.user, job)
+    return FileResponse(path.open("rb"), as_attachment=True, filename=job.result.get("filename") or path.name)
 
 
 def audit_events_for(user):

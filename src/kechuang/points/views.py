@@ -94,6 +94,7 @@ def leaderboard(request):
         context.update(
             {
                 "page": page,
+                "batch_limit": selectors.BATCH_LIMIT,
                 "scheme": scheme,
                 "query": query.urlencode(),
                 "stage_labels": scheme.stage_labels,
@@ -126,7 +127,9 @@ def batch_start(request):
         raise Http404(_("尚无积分计算结果"))
     filters = LeaderboardFilter(request.GET or None).filters()
     try:
-        job = services.start_diagnosis_batch(user=request.user, run=run, filters=filters)
+        job = services.start_diagnosis_batch(
+            user=request.user, run=run, filters=filters, first=request.POST.get("first") == "1"
+        )
     except ValidationError as exc:
         for m in _errors(exc):
             messages.error(request, m)

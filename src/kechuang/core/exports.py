@@ -1,0 +1,84 @@
+"""Large exports as background jobs: the file is written under the data folder with progress on the job page,
+then downloaded from there by its owner (or a bureau administrator), each download audited.
+
+A domain's export offers `write(path, progress=…, **kwargs) -> rows` (a module-level function that writes the
+workbook through core.excel.safe_row and calls `progress(done, total)` now and then); `start` queues it when
+the rows exceed settings.EXPORT_BACKGROUND_ROWS, and the view answers small exports at once as before.
+"""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+from django.conf import settings
+from django.urls import reverse
+
+from . import audit, jobs
+from .models import Job
+
+KIND = "export"
+# Progress is written every this many rows: often enough for the page (it polls every second), rarely enough
+# that the UPDATEs cost nothing beside writing the rows.
+PROGRESS_EVERY = 500
+
+
+def is_large(rows: int) -> bool:
+    return rows > settings.EXPORT_BACKGROUND_ROWS
+
+
+def path_for(job_id) -> Path:
+    return settings.DATA_DIR / "exports" / f"export_{job_id}.xlsx"
+
+
+def start(*, user, title: str, writer: str, filename: str, total: int, **kwargs) -> Job:
+    """Queue an export: `writer` is the dotted path of the domain's write function, `kwargs` its JSON-safe
+    arguments (the user's id and filters: the job reads with the user's scope when it runs)."""
+    return jobs.start(
+        kind=KIND,
+        title=title,
+        user=user,
+        total=total,
+        func="kechuang.core.exports.export_job",
+        writer=writer,
+        filename=filename,
+        writer_kwargs=kwargs,
+    )
+
+
+def export_job(job: Job, writer: str, filename: str, writer_kwargs: dict) -> dict:
+    """Write the file to its place under the data folder (a partial file never stays there: the workbook is
+    written beside it and renamed when complete, so a job started again after an interrupted run is safe)."""
+    module_name, _, attr = writer.rpartition(".")
+    write = getattr(importlib.import_module(module_name), attr)
+    path = path_for(job.pk)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(".part")
+    jobs.report(job, 0, message="正在导出……")
+
+    def progress(done: int, total: int | None = None) -> None:
+        jobs.report(job, done, total)
+
+    rows = write(partial, progress=progress, **writer_kwargs)
+    partial.replace(path)
+    jobs.report(job, rows, total=rows)
+    return {
+        "message": f"已导出 {rows} 行",
+        "rows": rows,
+        "filename": filename,
+        "url": reverse("core:job_download", args=[job.pk]),
+    }
+
+
+def may_download(user, job: Job) -> bool:
+    """The owner, or a bureau administrator (who answers for the data leaving the platform)."""
+    return job.kind == KIND and (job.created_by_id == user.pk or user.can_admin)
+
+
+def record_download(user, job: Job) -> None:
+    audit.record(
+        actor=user,
+        action="export.download",
+        obj=job,
+        note=f"{job.title}：{job.result.get('rows', 0)} 行",
+    )
