@@ -87,13 +87,13 @@ def count_rows(content: bytes, name: str) -> int:
     limit = settings.IMPORT_BACKGROUND_ROWS + 1
     try:
         book = openpyxl.load_workbook(BytesIO(content), read_only=True, data_only=True)
-    except Exception:  # not a workbook (zip, XML, …): the reader says why at once, in Chinese
+        try:
+            rows = book.worksheets[0].iter_rows(values_only=True) if book.worksheets else iter(())
+            return max(0, sum(1 for _ in islice(rows, limit + 1)) - 1)  # less the header row
+        finally:
+            book.close()
+    except Exception:  # not a workbook, or a broken one (zip, XML, …): the reader says why at once, in Chinese
         return 0
-    try:
-        rows = book.worksheets[0].iter_rows(values_only=True) if book.worksheets else iter(())
-        return max(0, sum(1 for _ in islice(rows, limit + 1)) - 1)  # less the header row
-    finally:
-        book.close()
 
 
 def follow_up(report: dict, *, owner, content: bytes | None = None, path: Path | None = None) -> dict:

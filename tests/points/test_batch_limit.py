@@ -1,0 +1,49 @@
+"""The batch-diagnosis button offers only what a batch can do: up to BATCH_LIMIT firms as filtered, beyond it
+the first BATCH_LIMIT by rank, the limit said on the page; never a button that then refuses."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from kechuang.core.models import Job
+from kechuang.points import selectors
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def limit_two(monkeypatch):
+    """The scored world has 3 firms; a limit of 2 puts the full list above it and the 成长期 filter at it."""
+    monkeypatch.setattr(selectors, "BATCH_LIMIT", 2)
+
+
+def batch_buttons(html: str) -> list[str]:
+    form = re.search(r'<form[^>]*data-testid="batch-form".*?</form>', html, re.S).group(0)
+    return re.findall(r"<button[^>]*>(.*?)</button>", form, re.S)
+
+
+def test_above_the_limit_the_page_offers_the_first_n_and_says_why(scored, client_for, limit_two):
+    client = client_for(scored["users"]["bureau_staff"])
+    html = client.get(reverse("points:leaderboard")).content.decode()
+    assert batch_buttons(html) == ["为排名前 2 家企业批量生成诊断书（PDF）"]
+    assert "一次最多生成 2 份诊断书；筛选出 3 家，可缩小筛选范围后分批生成。" in html
+    assert "为筛选出的 3 家企业" not in html
+
+    response = client.post(reverse("points:batch_start"), {"first": "1"})
+    job = Job.objects.get(kind="points_diagnosis_batch")
+    assert response.url == reverse("points:batch", args=[job.pk])
+    assert (job.total, job.title) == (2, "批量诊断书（2024 年度，排名前 2 家）")
+
+
+def test_at_the_limit_the_page_offers_the_whole_filtered_list(scored, client_for, limit_two):
+    html = client_for(scored["users"]["bureau_staff"]).get(reverse("points:leaderboard"), {"stage": "growth"})
+    assert batch_buttons(html.content.decode()) == ["为筛选出的 2 家企业批量生成诊断书（PDF）"]
+
+
+def test_a_request_above_the_limit_without_first_is_refused_and_queues_nothing(scored, client_for, limit_two):
+    response = client_for(scored["users"]["bureau_staff"]).post(reverse("points:batch_start"), follow=True)
+    assert "一次最多生成 2 份诊断书，请缩小筛选范围（当前 3 家）" in response.content.decode()
+    assert not Job.objects.exists()
