@@ -1,12 +1,16 @@
-"""The batch-diagnosis button offers only what a batch can do: up to BATCH_LIMIT firms as filtered, beyond it
-the first BATCH_LIMIT by rank, the limit said on the page; never a button that then refuses."""
+"""Long work on the points pages. The batch-diagnosis button offers only what a batch can do: up to BATCH_LIMIT
+firms as filtered, beyond it the first BATCH_LIMIT by rank, the limit said on the page; never a button that then
+refuses. A large leaderboard export runs as a job whose file only its owner (or a bureau admin) downloads."""
 
 from __future__ import annotations
 
+import io
 import re
 
 import pytest
 from django.urls import reverse
+from huey.contrib.djhuey import HUEY
+from openpyxl import load_workbook
 
 from kechuang.core.models import Job
 from kechuang.points import selectors
@@ -47,3 +51,32 @@ def test_a_request_above_the_limit_without_first_is_refused_and_queues_nothing(s
     response = client_for(scored["users"]["bureau_staff"]).post(reverse("points:batch_start"), follow=True)
     assert "一次最多生成 2 份诊断书，请缩小筛选范围（当前 3 家）" in response.content.decode()
     assert not Job.objects.exists()
+
+
+@pytest.fixture
+def immediate_huey():
+    HUEY.immediate = True
+    yield
+    HUEY.immediate = False
+
+
+def test_large_leaderboard_export_is_a_job_with_the_filtered_rows(
+    scored, client_for, settings, immediate_huey, django_capture_on_commit_callbacks
+):
+    settings.EXPORT_BACKGROUND_ROWS = 1
+    client = client_for(scored["users"]["bureau_staff"])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.get(reverse("points:leaderboard_export"), {"stage": "growth"})
+    job = Job.objects.get(kind="export")
+    assert response.url == reverse("core:job", args=[job.pk])
+    assert (job.status, job.total, job.result["rows"], job.title) == (
+        "done",
+        2,
+        2,
+        "导出创新积分排行榜（2024 年度，2 家）",
+    )
+    download = client.get(reverse("core:job_download", args=[job.pk]))
+    sheet = load_workbook(io.BytesIO(b"".join(download.streaming_content))).worksheets[0]
+    assert [r[2] for r in sheet.iter_rows(min_row=2, values_only=True)] == [scored["a"].uscc, scored["b"].uscc]
+    other = client_for(scored["users"]["park_operator"])
+    assert other.get(reverse("core:job_download", args=[job.pk])).status_code == 403
