@@ -25,6 +25,12 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
+def own_data_dir(settings, tmp_path):
+    """Kept previews and export files of this test only."""
+    settings.DATA_DIR = tmp_path
+
+
+@pytest.fixture(autouse=True)
 def immediate_huey():
     """Jobs run in this process as they are queued (as in the one-process demo)."""
     HUEY.immediate = True
@@ -110,22 +116,20 @@ def test_confirm_imports_exactly_the_previewed_valid_rows_without_a_second_uploa
     report = preview(client, [good_row(801), BAD, good_row(802)])
     assert (report["accepted_rows"], report["rejected_rows"], report["confirmable"]) == (2, 1, True)
     assert not Enterprise.objects.filter(uscc__in=[make_uscc(801), make_uscc(802)]).exists()
-    page = client.get(reverse("enterprises:import"))  # the token is in the report, not in the session
-    assert page.status_code == 200
+    figures, firms = AnnualFigure.objects.count(), Enterprise.objects.count()
 
     response = client.post(reverse("enterprises:import_confirm", args=[report["token"]]))
     assert response.status_code == 200
     done = response.context["report"]
     assert (done["dry_run"], done["accepted_rows"], done["rejected_rows"]) == (False, 2, 1)
-    assert set(
-        AnnualFigure.objects.filter(enterprise__uscc__startswith="91140105").values_list("enterprise__uscc", flat=True)
-    ) >= {make_uscc(801), make_uscc(802)}
+    assert (AnnualFigure.objects.count(), Enterprise.objects.count()) == (figures + 2, firms + 2)
     assert Enterprise.objects.filter(uscc__in=[make_uscc(801), make_uscc(802)]).count() == 2
     assert not Enterprise.objects.filter(name="坏企业").exists()
     # Confirmed once: the preview's file is gone and a second confirm writes nothing more.
-    assert not list(previews.folder().glob("*.csv"))
+    assert list(previews.folder().iterdir()) == [previews.folder() / f"{done['token']}.json"]  # the new report
     again = client.post(reverse("enterprises:import_confirm", args=[report["token"]]))
     assert again.status_code == 302 and again["Location"] == reverse("enterprises:import")
+    assert AnnualFigure.objects.count() == figures + 2
 
 
 def test_confirm_by_another_user_or_after_expiry_writes_nothing(world, client_for, settings):

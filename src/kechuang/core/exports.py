@@ -59,8 +59,11 @@ def export_job(job: Job, writer: str, filename: str, writer_kwargs: dict) -> dic
     def progress(done: int, total: int | None = None) -> None:
         jobs.report(job, done, total)
 
-    rows = write(partial, progress=progress, **writer_kwargs)
-    partial.replace(path)
+    try:
+        rows = write(partial, progress=progress, **writer_kwargs)
+        partial.replace(path)
+    finally:
+        partial.unlink(missing_ok=True)  # a failed write leaves nothing behind
     jobs.report(job, rows, total=rows)
     return {
         "message": f"已导出 {rows} 行",
