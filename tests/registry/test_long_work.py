@@ -222,3 +222,39 @@ def test_a_large_preview_job_offers_confirm_which_runs_as_a_job(
     assert response["Location"] == reverse("core:job", args=[second.pk])
     assert (second.status, second.result["accepted_rows"], second.result["dry_run"]) == ("done", 2, False)
     assert Enterprise.objects.filter(uscc__in=[make_uscc(850), make_uscc(851)]).count() == 2
+
+
+# --- the audit log's export ------------------------------------------------------------------------------------
+
+
+def test_large_audit_export_is_a_job_only_its_owner_downloads(
+    world, client_for, settings, django_capture_on_commit_callbacks
+):
+    from kechuang.core import audit
+    from kechuang.enterprises import services
+
+    settings.EXPORT_BACKGROUND_ROWS = 1
+    staff = world["users"]["bureau_staff"]
+    services.update_enterprise(world["a"], {"name": "甲"}, actor=staff)
+    audit.record(actor=staff, action="enterprise.update", obj=world["b"], note="=HYPERLINK(1)")
+    audit.record(actor=staff, action="user.password_change", obj=staff)  # a security event: not a bureau admin's
+    admin = world["users"]["bureau_admin"]
+    client = client_for(admin)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.get("/audit/", {"format": "xlsx"})
+    job = Job.objects.get(kind="export")
+    assert response["Location"] == reverse("core:job", args=[job.pk])
+    rows = sheet_rows(body(client.get(reverse("core:job_download", args=[job.pk]))))
+    # The two changes; not the security events (the password change, the export itself) a bureau admin may not read.
+    assert [r[2] for r in rows[1:]] == ["修改企业信息", "修改企业信息"]
+    assert {r[8] for r in rows[1:]} == {None, "'=HYPERLINK(1)"}  # a formula in a note, neutralised
+    other_admin = type(admin).objects.create(username="admin2", role="bureau_admin", organisation=admin.organisation)
+    assert client_for(other_admin).get(reverse("core:job_download", args=[job.pk])).status_code == 403
+
+
+def test_the_audit_admins_export_stays_immediate(world, client_for, settings):
+    """The audit admin reaches the audit log alone, not the job pages: the export comes back at once."""
+    settings.EXPORT_BACKGROUND_ROWS = 0
+    response = client_for(world["users"]["audit_admin"]).get("/audit/", {"format": "xlsx"})
+    assert response.status_code == 200 and sheet_rows(response.content)[1][2] == "导出审计记录"
+    assert not Job.objects.exists()

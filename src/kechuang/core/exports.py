@@ -14,13 +14,11 @@ from pathlib import Path
 from django.conf import settings
 from django.urls import reverse
 
-from . import audit, jobs
+from . import audit, excel, jobs
 from .models import Job
 
 KIND = "export"
-# Progress is written every this many rows: often enough for the page (it polls every second), rarely enough
-# that the UPDATEs cost nothing beside writing the rows.
-PROGRESS_EVERY = 500
+PROGRESS_EVERY = excel.PROGRESS_EVERY
 
 
 def is_large(rows: int) -> bool:
@@ -31,9 +29,10 @@ def path_for(job_id) -> Path:
     return settings.DATA_DIR / "exports" / f"export_{job_id}.xlsx"
 
 
-def start(*, user, title: str, writer: str, filename: str, total: int, **kwargs) -> Job:
+def start(*, user, title: str, writer: str, filename: str, total: int, owner_only: bool = False, **kwargs) -> Job:
     """Queue an export: `writer` is the dotted path of the domain's write function, `kwargs` its JSON-safe
-    arguments (the user's id and filters: the job reads with the user's scope when it runs)."""
+    arguments (the user's id and filters: the job reads with the user's scope when it runs). `owner_only`:
+    not even a bureau admin may download it (an audit export: each is audited as its maker's)."""
     return jobs.start(
         kind=KIND,
         title=title,
@@ -43,10 +42,11 @@ def start(*, user, title: str, writer: str, filename: str, total: int, **kwargs)
         writer=writer,
         filename=filename,
         writer_kwargs=kwargs,
+        owner_only=owner_only,
     )
 
 
-def export_job(job: Job, writer: str, filename: str, writer_kwargs: dict) -> dict:
+def export_job(job: Job, writer: str, filename: str, writer_kwargs: dict, owner_only: bool = False) -> dict:
     """Write the file to its place under the data folder (a partial file never stays there: the workbook is
     written beside it and renamed when complete, so a job started again after an interrupted run is safe)."""
     module_name, _, attr = writer.rpartition(".")
@@ -74,8 +74,11 @@ def export_job(job: Job, writer: str, filename: str, writer_kwargs: dict) -> dic
 
 
 def may_download(user, job: Job) -> bool:
-    """The owner, or a bureau administrator (who answers for the data leaving the platform)."""
-    return job.kind == KIND and (job.created_by_id == user.pk or user.can_admin)
+    """The owner, or a bureau administrator (who answers for the data leaving the platform) unless the
+    export is its owner's alone."""
+    if job.kind != KIND:
+        return False
+    return job.created_by_id == user.pk or (user.can_admin and not job.kwargs.get("owner_only"))
 
 
 def record_download(user, job: Job) -> None:
