@@ -18,7 +18,7 @@ from pathlib import Path
 import openpyxl
 from django.conf import settings
 
-from kechuang.core import jobs
+from kechuang.core import audit, jobs
 from kechuang.core.excel import xlsx_bytes
 from kechuang.core.models import Industry, Job, Region
 from kechuang.engine import facts
@@ -116,9 +116,16 @@ def follow_up(report: dict, *, owner, content: bytes | None = None, path: Path |
 REJECTED_HEADER = ["文件", "行号", "字段", "值", "问题"]
 
 
-def rejected_rows_xlsx(report: dict) -> bytes:
-    """The rejected rows of a report with their reasons, one line per problem (cells neutralised by core.excel)."""
-    rows = ([e["file"], e["row"], e["column"], e["value"], e["message"]] for e in report["errors"])
+def rejected_rows_download(kept: previews.Kept, user) -> bytes:
+    """The rejected rows of a kept report with their reasons, one line per problem (cells neutralised by
+    core.excel); audited, as firms' data leave the platform."""
+    audit.record(
+        actor=user,
+        action="import.rejected_download",
+        object_id=kept.token,
+        note=f"{kept.display_name}：{kept.report['rejected_rows']} 行",
+    )
+    rows = ([e["file"], e["row"], e["column"], e["value"], e["message"]] for e in kept.report["errors"])
     return xlsx_bytes("被拒绝的行", REJECTED_HEADER, rows)
 
 

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kechuang.carriers.models import Residency
-from kechuang.core import audit, exports, jobs
+from kechuang.core import exports, jobs
 from kechuang.core.excel import attachment
 from kechuang.core.models import Industry, Region
 from kechuang.engine import facts
@@ -295,14 +295,8 @@ def import_rejected(request, token):
     kept = previews.load(token, request.user)
     if kept is None:
         raise Http404(_("导入报告已过期或不存在，请重新上传文件"))
-    audit.record(
-        actor=request.user,
-        action="import.rejected_download",
-        object_id=token,
-        note=f"{kept.display_name}：{kept.report['rejected_rows']} 行",
-    )
     name = f"{Path(kept.display_name).stem}_被拒绝的行_{timezone.localdate():%Y%m%d}.xlsx"
-    return attachment(importing.rejected_rows_xlsx(kept.report), name)
+    return attachment(importing.rejected_rows_download(kept, request.user), name)
 
 
 def _store_upload(content: bytes, name: str) -> Path:
