@@ -18,6 +18,7 @@ from .audit import (
     object_type_label,
 )
 from .excel import write_xlsx
+from .exports import in_chunks
 from .forms import DateInput, Form
 from .models import AuditEvent
 
@@ -123,7 +124,7 @@ AUDIT_HEADER = [
 
 def export_rows(events):
     """The rows of an audit export, read in chunks (an export may hold up to 100,000 events)."""
-    for e in events.iterator(chunk_size=2000):
+    for e in in_chunks(events):
         yield [
             timezone.localtime(e.at).strftime("%Y-%m-%d %H:%M:%S"),
             str(e.actor or _("系统")),

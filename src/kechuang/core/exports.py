@@ -21,6 +21,21 @@ KIND = "export"
 PROGRESS_EVERY = excel.PROGRESS_EVERY
 
 
+# Rows read per query by `in_chunks`.
+CHUNK = 2000
+
+
+def in_chunks(qs, size: int = CHUNK):
+    """The objects of `qs` in its order, read a chunk at a time with no cursor left open in between. A job
+    reporting progress (an UPDATE) while a cursor is open would, on SQLite, keep its write transaction open
+    until the read ends and lock out the job's heartbeat thread ("database is locked" after 30 s)."""
+    ids = list(qs.values_list("pk", flat=True))
+    for start in range(0, len(ids), size):
+        chunk = ids[start : start + size]
+        objects = qs.in_bulk(chunk)
+        yield from (objects[pk] for pk in chunk)
+
+
 def is_large(rows: int) -> bool:
     return rows > settings.EXPORT_BACKGROUND_ROWS
 

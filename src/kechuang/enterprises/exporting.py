@@ -108,7 +108,7 @@ def write_facts(path: Path, enterprises, progress=None) -> int:
         .order_by("enterprise__uscc", "year")
     )
     count = 0
-    for figure in figures.iterator(chunk_size=2000):
+    for figure in exports.in_chunks(figures):
         enterprise = figure.enterprise
         row = []
         for column in facts.COLUMNS:

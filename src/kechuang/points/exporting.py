@@ -87,7 +87,7 @@ def write_leaderboard(target, run, results, scheme, progress=None) -> int:
         "enterprise__name",
         "enterprise__uscc",
     )
-    for r in rows.iterator(chunk_size=2000):
+    for r in exports.in_chunks(rows):
         missing = "、".join(scheme.indicator(m).label for m in r.missing.split(";") if m)
         sheet.append(
             safe_row(
