@@ -11,11 +11,8 @@ kept on a job.
 
 from __future__ import annotations
 
-from io import BytesIO
-from itertools import islice
 from pathlib import Path
 
-import openpyxl
 from django.conf import settings
 
 from kechuang.core import audit, jobs
@@ -23,6 +20,7 @@ from kechuang.core.excel import xlsx_bytes
 from kechuang.core.models import Industry, Job, Region
 from kechuang.engine import facts
 from kechuang.engine.facts_file import Codes, FactsFileError, read_facts
+from kechuang.engine.facts_file import count_rows as count_file_rows
 
 from . import previews, services
 
@@ -80,20 +78,9 @@ def import_facts(
 
 
 def count_rows(content: bytes, name: str) -> int:
-    """A cheap row count to decide between importing now and in the background, as the page promises: an
-    .xlsx is read only as far as the decision needs (at most IMPORT_BACKGROUND_ROWS + 1 data rows)."""
-    if name.lower().endswith(".csv"):
-        return max(0, content.count(b"\n") - 1)
-    limit = settings.IMPORT_BACKGROUND_ROWS + 1
-    try:
-        book = openpyxl.load_workbook(BytesIO(content), read_only=True, data_only=True)
-        try:
-            rows = book.worksheets[0].iter_rows(values_only=True) if book.worksheets else iter(())
-            return max(0, sum(1 for _ in islice(rows, limit + 1)) - 1)  # less the header row
-        finally:
-            book.close()
-    except Exception:  # not a workbook, or a broken one (zip, XML, …): the reader says why at once, in Chinese
-        return 0
+    """A cheap row count to decide between importing now and in the background, as the page promises (an
+    .xlsx too: it is read only as far as the decision needs)."""
+    return count_file_rows(content, name, settings.IMPORT_BACKGROUND_ROWS + 1)
 
 
 def follow_up(report: dict, *, owner, content: bytes | None = None, path: Path | None = None) -> dict:
