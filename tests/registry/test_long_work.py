@@ -14,6 +14,7 @@ from django.urls import reverse
 from huey.contrib.djhuey import HUEY
 from openpyxl import Workbook, load_workbook
 
+from kechuang.core import exports
 from kechuang.core.models import AuditEvent, Job
 from kechuang.enterprises import previews
 from kechuang.enterprises.models import AnnualFigure, Enterprise
@@ -90,6 +91,21 @@ def test_filtered_export_job_keeps_the_filter_and_the_users_scope(
     job = Job.objects.get(kind="export")
     rows = sheet_rows(body(client.get(reverse("core:job_download", args=[job.pk]))))
     assert [r[0] for r in rows[1:]] == [world["b"].uscc]
+
+
+def test_an_export_older_than_the_keeping_days_is_cleared_when_another_starts(world, client_for, settings):
+    import os
+    import time
+
+    settings.EXPORT_BACKGROUND_ROWS = 0
+    old, recent = exports.path_for("old"), exports.path_for("recent")
+    old.parent.mkdir(parents=True)
+    for path, days in ((old, 8), (recent, 6)):
+        path.write_bytes(b"x")
+        stamp = time.time() - days * 86400
+        os.utime(path, (stamp, stamp))
+    client_for(world["users"]["bureau_staff"]).get(reverse("enterprises:export"))
+    assert (old.exists(), recent.exists()) == (False, True)
 
 
 def test_small_export_stays_immediate(world, client_for):

@@ -9,6 +9,7 @@ the rows exceed settings.EXPORT_BACKGROUND_ROWS, and the view answers small expo
 from __future__ import annotations
 
 import importlib
+import time
 from pathlib import Path
 
 from django.conf import settings
@@ -44,10 +45,20 @@ def path_for(job_id) -> Path:
     return settings.DATA_DIR / "exports" / f"export_{job_id}.xlsx"
 
 
+def purge_old() -> None:
+    """Remove export files older than EXPORT_KEEP_DAYS (run whenever an export starts: no scheduler needed);
+    their jobs' pages then say the file was cleared."""
+    cutoff = time.time() - settings.EXPORT_KEEP_DAYS * 86400
+    for path in (settings.DATA_DIR / "exports").glob("export_*.xlsx"):
+        if path.stat().st_mtime < cutoff:
+            path.unlink(missing_ok=True)
+
+
 def start(*, user, title: str, writer: str, filename: str, total: int, owner_only: bool = False, **kwargs) -> Job:
     """Queue an export: `writer` is the dotted path of the domain's write function, `kwargs` its JSON-safe
     arguments (the user's id and filters: the job reads with the user's scope when it runs). `owner_only`:
     not even a bureau admin may download it (an audit export: each is audited as its maker's)."""
+    purge_old()
     return jobs.start(
         kind=KIND,
         title=title,
