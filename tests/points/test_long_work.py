@@ -12,6 +12,7 @@ from django.urls import reverse
 from huey.contrib.djhuey import HUEY
 from openpyxl import load_workbook
 
+from kechuang.core import jobs
 from kechuang.core.models import Job
 from kechuang.points import selectors
 
@@ -40,6 +41,9 @@ def test_above_the_limit_the_page_offers_the_first_n_and_says_why(scored, client
     job = Job.objects.get(kind="points_diagnosis_batch")
     assert response.url == reverse("points:batch", args=[job.pk])
     assert (job.total, job.title) == (2, "批量诊断书（2024 年度，排名前 2 家）")
+    jobs.execute(str(job.pk), job.func, job.kwargs)
+    job.refresh_from_db()
+    assert (job.status, job.done, job.result["count"]) == ("done", 2, 2)  # the first two by rank, as offered
 
 
 def test_at_the_limit_the_page_offers_the_whole_filtered_list(scored, client_for, limit_two):

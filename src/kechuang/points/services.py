@@ -543,7 +543,8 @@ def start_diagnosis_batch(*, user, run: ScoringRun, filters: dict, first: bool =
     total = selectors.leaderboard(user, run, filters).count()
     if total == 0:
         raise ValidationError(_("没有符合条件的企业"))
-    if total > selectors.BATCH_LIMIT and first:
+    truncated = total > selectors.BATCH_LIMIT and first
+    if truncated:
         total = selectors.BATCH_LIMIT
     elif total > selectors.BATCH_LIMIT:
         raise ValidationError(
@@ -551,7 +552,7 @@ def start_diagnosis_batch(*, user, run: ScoringRun, filters: dict, first: bool =
         )
     return jobs.start(
         kind="points_diagnosis_batch",
-        title=f"批量诊断书（{run.year} 年度，{'排名前 ' if first else ''}{total} 家）",
+        title=f"批量诊断书（{run.year} 年度，{'排名前 ' if truncated else ''}{total} 家）",
         user=user,
         total=total,
         func="kechuang.points.services.diagnosis_batch_job",
