@@ -221,6 +221,14 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024
 # Imports above this many rows run as background jobs with progress.
 IMPORT_BACKGROUND_ROWS = int(os.environ.get("IMPORT_BACKGROUND_ROWS", "300"))
+# Exports above this many rows run as background jobs (core.exports) with progress and a download link. The
+# demo's 37,436 firm-years took 47 s to export (about 1.3 s per 1,000 rows of the facts columns): up to 3,000 rows
+# the file comes back within a few seconds, as a download should; beyond, the user watches progress instead.
+EXPORT_BACKGROUND_ROWS = int(os.environ.get("EXPORT_BACKGROUND_ROWS", "3000"))
+# How long such an export's file stays under the data folder for download (firms' data should not pile up there).
+EXPORT_KEEP_DAYS = int(os.environ.get("EXPORT_KEEP_DAYS", "7"))
+# How long an import preview's uploaded file is kept for its 确认导入 (and its rejected rows for download).
+IMPORT_PREVIEW_HOURS = int(os.environ.get("IMPORT_PREVIEW_HOURS", "24"))
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 # What changed annual figures lead to, run as background jobs on commit by the service that changed them

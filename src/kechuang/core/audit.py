@@ -64,6 +64,8 @@ ACTION_LABELS = {
     "batch.approve": "审批兑现批次",
     "batch.refuse": "退回兑现批次",
     "batch.export": "导出国库支付清单",
+    "export.download": "下载导出文件",
+    "import.rejected_download": "下载导入被拒绝的行",
     "batch.paid": "确认拨付",
     "clawback.flag": "标记待追回",
     "clawback.resolve": "处理追回",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import re
+from itertools import chain, islice
 from urllib.parse import quote
 
 from django.http import HttpResponse
@@ -27,6 +28,9 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Column widths are estimated from the header and the first rows (a write-only sheet cannot measure later).
 WIDTH_SAMPLE_ROWS = 200
 MIN_WIDTH, MAX_WIDTH = 8, 60
+# A background export reports its progress every this many rows: often enough for the job page (it polls every
+# second), rarely enough that the UPDATEs cost nothing beside writing the rows.
+PROGRESS_EVERY = 500
 
 
 # What a sheet title cannot hold ([]:*?/\ and control characters); a title is at most 31 characters.
@@ -63,11 +67,14 @@ def workbook_bytes(sheets) -> bytes:
     return buffer.getvalue()
 
 
-def _write_sheet(workbook: Workbook, title: str, header: list[str], rows) -> None:
+def _write_sheet(workbook: Workbook, title: str, header: list[str], rows, progress=None, total=None) -> int:
+    """Rows are read once, as they come (only the first WIDTH_SAMPLE_ROWS are held, to size the columns);
+    `progress(done, total)` hears every PROGRESS_EVERY rows. Returns the rows written."""
     sheet = workbook.create_sheet(sheet_title(title))
-    rows = [safe_row(row) for row in rows]
+    rows = iter(rows)
+    sampled = [safe_row(row) for row in islice(rows, WIDTH_SAMPLE_ROWS)]
     for i, label in enumerate(header):
-        sample = [label, *(row[i] for row in rows[:WIDTH_SAMPLE_ROWS] if i < len(row))]
+        sample = [label, *(row[i] for row in sampled if i < len(row))]
         width = max(_display_width(v) for v in sample) + 2
         sheet.column_dimensions[get_column_letter(i + 1)].width = min(max(width, MIN_WIDTH), MAX_WIDTH)
     header_cells = []
@@ -76,8 +83,22 @@ def _write_sheet(workbook: Workbook, title: str, header: list[str], rows) -> Non
         cell.font = Font(bold=True)
         header_cells.append(cell)
     sheet.append(header_cells)
-    for row in rows:
+    count = 0
+    for row in chain(sampled, (safe_row(row) for row in rows)):
         sheet.append(row)
+        count += 1
+        if progress and count % PROGRESS_EVERY == 0:
+            progress(count, total)
+    return count
+
+
+def write_xlsx(target, title: str, header: list[str], rows, progress=None, total=None) -> int:
+    """A one-sheet workbook written to `target` (a path or a binary file) as rows come: for background
+    exports (core.exports). Returns the rows written."""
+    workbook = Workbook(write_only=True)
+    count = _write_sheet(workbook, title, header, rows, progress, total)
+    workbook.save(target)
+    return count
 
 
 def attachment(data: bytes, filename: str, content_type: str = XLSX) -> HttpResponse:

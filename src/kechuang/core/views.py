@@ -3,8 +3,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Q
-from django.http import JsonResponse
+from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -14,10 +13,11 @@ from kechuang.carriers.models import Carrier, Residency
 from kechuang.enterprises import selectors
 from kechuang.enterprises.models import AnnualFigure
 
-from . import audit, workbench
-from .audit_log import AuditFilter
+from . import audit, exports, workbench
+from .audit_log import AUDIT_HEADER, AuditFilter, export_rows
+from .audit_log import events_for as audit_events_for
 from .excel import xlsx_response
-from .models import AuditEvent, Job
+from .models import Job
 
 PAGE_SIZE = 50
 # An export is built in memory; past this many rows the admin is asked to narrow the filters first.
@@ -71,18 +71,17 @@ def job_detail(request, pk):
     return render(request, template, {"job": job})
 
 
-def audit_events_for(user):
-    """The audit admin reads every event; a bureau admin the business events (not sign-ins, accounts, tokens
-    or the log itself: those are reviewed by the audit admin, 三员分立); nobody else any."""
-    qs = AuditEvent.objects.select_related("actor", "enterprise")
-    if user.is_audit_admin:
-        return qs
-    if user.can_read_audit:
-        security = Q()
-        for prefix in audit.SECURITY_PREFIXES:
-            security |= Q(action__startswith=prefix)
-        return qs.exclude(security)
-    return qs.none()
+@login_required
+def job_download(request, pk):
+    """The file of a finished export job: its owner's or a bureau administrator's, each download audited."""
+    job = get_object_or_404(Job.objects.filter(kind=exports.KIND), pk=pk)
+    if not exports.may_download(request.user, job):
+        raise PermissionDenied(_("只有导出人或科技局管理员可以下载此文件"))
+    path = exports.path_for(job.pk)
+    if job.status != Job.Status.DONE or not path.exists():
+        raise Http404(_("导出文件尚未生成或已被清理"))
+    exports.record_download(request.user, job)
+    return FileResponse(path.open("rb"), as_attachment=True, filename=job.result.get("filename") or path.name)
 
 
 @login_required
@@ -103,7 +102,11 @@ def audit_log(request):
                 note=_("导出 %(n)s 条审计记录（筛选：%(f)s）")
                 % {"n": count, "f": request.GET.urlencode()[:300] or _("无")},
             )
-            return _audit_export(events)
+            # The audit admin reaches the audit log alone (accounts.middleware), not the job pages: their
+            # export stays immediate, within EXPORT_MAX_ROWS.
+            if exports.is_large(count) and not request.user.is_audit_admin:
+                return _audit_export_job(request, count)
+            return xlsx_response("操作日志", AUDIT_HEADER, export_rows(events))
         messages.error(
             request,
             _("共 %(count)s 条记录，超过导出上限 %(max)s 条，请缩小筛选范围后再导出")
@@ -132,53 +135,29 @@ def audit_log(request):
     )
 
 
+def _audit_export_job(request, count: int):
+    """A large audit export: a job only its owner downloads (each export is audited as its maker's)."""
+    query = request.GET.copy()
+    for key in ("page", "format"):
+        query.pop(key, None)
+    job = exports.start(
+        user=request.user,
+        title=_("导出操作日志（%(n)d 条）") % {"n": count},
+        writer="kechuang.core.audit_log.write_export",
+        filename=f"操作日志_{timezone.localdate():%Y%m%d}.xlsx",
+        total=count,
+        owner_only=True,
+        user_id=request.user.pk,
+        query=query.urlencode(),
+    )
+    return redirect("core:job", pk=job.pk)
+
+
 def _account_names(events) -> dict[str, str]:
     """Usernames of the accounts a page of events is about (one query), so rows read 用户 bureau_staff."""
     ids = {e.object_id for e in events if e.object_type == "accounts.user" and e.object_id.isdigit()}
     users = get_user_model().objects.filter(pk__in=ids).values_list("pk", "username") if ids else []
     return {str(pk): name for pk, name in users}
-
-
-AUDIT_HEADER = [
-    "时间",
-    "操作人",
-    "操作",
-    "对象类型",
-    "对象",
-    "企业",
-    "统一社会信用代码",
-    "变更（原值 → 新值）",
-    "说明",
-    "操作人账号",
-    "来源地址",
-    "记录编号",
-    "记录哈希",
-]
-
-
-def _audit_export(events):
-    return xlsx_response(
-        "操作日志",
-        AUDIT_HEADER,
-        (
-            [
-                timezone.localtime(e.at).strftime("%Y-%m-%d %H:%M:%S"),
-                str(e.actor or _("系统")),
-                audit.action_label(e.action),
-                audit.object_type_label(e.object_type),
-                e.object_id,
-                e.enterprise.name if e.enterprise else "",
-                e.enterprise.uscc if e.enterprise else "",
-                audit.changes_text(e.object_type, e.changes),
-                e.note,
-                e.actor_name,
-                e.address or "",
-                e.pk,
-                e.hash,
-            ]
-            for e in events.iterator(chunk_size=2000)
-        ),
-    )
 
 
 def csrf_failure(request, reason=""):

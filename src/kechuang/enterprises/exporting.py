@@ -9,6 +9,7 @@ from pathlib import Path
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 
+from kechuang.core import exports
 from kechuang.core.excel import safe_row
 from kechuang.engine import clock, facts
 
@@ -71,8 +72,33 @@ def write_template(path: Path) -> None:
     workbook.save(path)
 
 
-def write_facts(path: Path, enterprises) -> int:
-    """Write every annual figure of `enterprises` (an access-checked queryset). Returns the row count."""
+def facts_rows(enterprises) -> int:
+    """How many rows `write_facts` writes for `enterprises`: one per firm and year."""
+    return AnnualFigure.objects.filter(enterprise__in=enterprises).count()
+
+
+def enterprises_for(user, query: str):
+    """The firms of the registry list as `user` filtered it (`query`: the list page's query string)."""
+    from django.http import QueryDict
+
+    from . import selectors
+    from .filters import EnterpriseFilter
+
+    qs = selectors.enterprises_for(user)
+    return EnterpriseFilter(QueryDict(query)).apply(qs) if query else qs
+
+
+def write_facts_for(path: Path, *, progress, user_id: int, query: str) -> int:
+    """The background export (core.exports): the list as its user filtered it, read with that user's scope."""
+    from kechuang.accounts.models import User
+
+    return write_facts(path, enterprises_for(User.objects.get(pk=user_id), query), progress=progress)
+
+
+def write_facts(path: Path, enterprises, progress=None) -> int:
+    """Write every annual figure of `enterprises` (an access-checked queryset). Returns the row count.
+    `progress(done, total)`, when given, hears every PROGRESS_EVERY rows."""
+    total = facts_rows(enterprises) if progress else 0
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("企业年度数据")
     sheet.append([facts.header_label(c) for c in facts.COLUMNS])
@@ -82,7 +108,7 @@ def write_facts(path: Path, enterprises) -> int:
         .order_by("enterprise__uscc", "year")
     )
     count = 0
-    for figure in figures.iterator(chunk_size=2000):
+    for figure in exports.in_chunks(figures):
         enterprise = figure.enterprise
         row = []
         for column in facts.COLUMNS:
@@ -98,6 +124,8 @@ def write_facts(path: Path, enterprises) -> int:
             row.append(_cell(column, value))
         sheet.append(safe_row(row))
         count += 1
+        if progress and count % exports.PROGRESS_EVERY == 0:
+            progress(count, total)
     workbook.save(path)
     return count
 

@@ -15,12 +15,14 @@ from pathlib import Path
 
 from django.conf import settings
 
-from kechuang.core import jobs
+from kechuang.core import audit, jobs
+from kechuang.core.excel import xlsx_bytes
 from kechuang.core.models import Industry, Job, Region
 from kechuang.engine import facts
 from kechuang.engine.facts_file import Codes, FactsFileError, read_facts
+from kechuang.engine.facts_file import count_rows as count_file_rows
 
-from . import services
+from . import previews, services
 
 MAX_ERRORS_STORED = 2000
 UNREADABLE = "文件无法读取，未导入任何数据"
@@ -42,16 +44,23 @@ def import_facts(
     display_name: str | None = None,
     content: bytes | None = None,
     progress=None,
+    expected_rows: int | None = None,
 ) -> dict:
     """Check and (unless dry_run) import. Raises FactsFileError (Chinese) when nothing can be read.
 
-    `display_name` is the file name people know (an upload's original name); `content` its bytes."""
+    `display_name` is the file name people know (an upload's original name); `content` its bytes.
+    `expected_rows`: a confirmed preview's count of rows to import; if the check now passes another number
+    (a reference code changed since the preview), nothing is written and the user previews again."""
     path = Path(path)
     name = facts.shown(display_name or path.name, 200)
     read = read_facts(path, codes=reference_codes(), content=content, name=name)
     rows, _ = read.records()
     if progress:
         progress(read.total_rows)
+    if not dry_run and expected_rows is not None and len(rows) != expected_rows:
+        raise FactsFileError(
+            f"{name} 现在可导入 {len(rows)} 行，与预览时的 {expected_rows} 行不一致，未导入任何数据，请重新上传预览"
+        )
     stats = {}
     if not dry_run and rows:
         stats = services.upsert_facts(rows, columns=[c.name for c in read.columns], actor=actor, note=f"导入 {name}")
@@ -69,15 +78,49 @@ def import_facts(
 
 
 def count_rows(content: bytes, name: str) -> int:
-    """A cheap row count to decide between importing now and in the background."""
-    if name.lower().endswith(".csv"):
-        return max(0, content.count(b"\n") - 1)
-    return settings.IMPORT_BACKGROUND_ROWS + 1  # an .xlsx cannot be counted cheaply: treat it as large
+    """A cheap row count to decide between importing now and in the background, as the page promises (an
+    .xlsx too: it is read only as far as the decision needs)."""
+    return count_file_rows(content, name, settings.IMPORT_BACKGROUND_ROWS + 1)
 
 
-def import_job(job: Job, path: str, display_name: str, actor_id: int | None, dry_run: bool) -> dict:
+def follow_up(report: dict, *, owner, content: bytes | None = None, path: Path | None = None) -> dict:
+    """Keep what a report's page offers next (previews.py): a preview's file for 确认导入, the rejected rows
+    for download. Sets report["token"] when there is either; a stored upload not kept is left to its caller."""
+    confirmable = report["dry_run"] and report["accepted_rows"] > 0
+    if owner is None or not (confirmable or report["rejected_rows"]):
+        return report
+    report["token"] = previews.keep(
+        report,
+        owner=owner,
+        display_name=report["file"],
+        content=content if confirmable else None,
+        path=path if confirmable else None,
+    )
+    report["confirmable"] = confirmable
+    return report
+
+
+REJECTED_HEADER = ["文件", "行号", "字段", "值", "问题"]
+
+
+def rejected_rows_download(kept: previews.Kept, user) -> bytes:
+    """The rejected rows of a kept report with their reasons, one line per problem (cells neutralised by
+    core.excel); audited, as firms' data leave the platform."""
+    audit.record(
+        actor=user,
+        action="import.rejected_download",
+        object_id=kept.token,
+        note=f"{kept.display_name}：{kept.report['rejected_rows']} 行",
+    )
+    rows = ([e["file"], e["row"], e["column"], e["value"], e["message"]] for e in kept.report["errors"])
+    return xlsx_bytes("被拒绝的行", REJECTED_HEADER, rows)
+
+
+def import_job(
+    job: Job, path: str, display_name: str, actor_id: int | None, dry_run: bool, expected_rows: int | None = None
+) -> dict:
     """Background job: import a stored upload, reporting progress on the job. A file that cannot be read fails
-    the job with the reader's Chinese message."""
+    the job with the reader's Chinese message. `expected_rows`: a confirmed preview's rows (import_facts)."""
     from kechuang.accounts.models import User
 
     actor = User.objects.filter(pk=actor_id).first() if actor_id else None
@@ -89,9 +132,13 @@ def import_job(job: Job, path: str, display_name: str, actor_id: int | None, dry
             dry_run=dry_run,
             display_name=display_name,
             progress=lambda n: jobs.report(job, n, message=f"已校验 {n} 行"),
+            expected_rows=expected_rows,
         )
     except FactsFileError as exc:  # the job's status line says it failed; its report says why
-        raise jobs.Failed(UNREADABLE, result={"unreadable": exc.message}) from None
+        message = UNREADABLE if expected_rows is None else "与预览不一致，未导入任何数据"
+        raise jobs.Failed(message, result={"unreadable": exc.message}) from None
+    else:
+        follow_up(report, owner=actor, path=Path(path))  # a preview's file moves to the kept reports
     finally:
         Path(path).unlink(missing_ok=True)
     report["errors_truncated"] = len(report["errors"]) > MAX_ERRORS_STORED

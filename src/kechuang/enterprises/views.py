@@ -11,18 +11,20 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kechuang.carriers.models import Residency
-from kechuang.core import jobs
+from kechuang.core import exports, jobs
 from kechuang.core.excel import attachment
 from kechuang.core.models import Industry, Region
 from kechuang.engine import facts
 from kechuang.engine.facts_file import FactsFileError
 
-from . import exporting, importing, selectors, services
+from . import exporting, importing, previews, selectors, services
 from .filters import EnterpriseFilter, filter_choices
 from .forms import FigureForm, ImportForm, ProfileForm, QualificationForm
 from .models import FigureSubmission
@@ -219,17 +221,7 @@ def import_page(request):
         content = upload.read()
         dry_run = form.cleaned_data["dry_run"]
         if importing.count_rows(content, upload.name) > settings.IMPORT_BACKGROUND_ROWS:
-            stored = _store_upload(content, upload.name)
-            job = jobs.start(
-                kind="import_facts",
-                title=f"导入 {upload.name}",
-                user=request.user,
-                func="kechuang.enterprises.importing.import_job",
-                path=str(stored),
-                display_name=upload.name,
-                actor_id=request.user.pk,
-                dry_run=dry_run,
-            )
+            job = _start_import(request.user, _store_upload(content, upload.name), upload.name, dry_run=dry_run)
             return redirect("core:job", pk=job.pk)
         try:
             report = importing.import_facts(
@@ -237,11 +229,74 @@ def import_page(request):
             )
         except FactsFileError as exc:
             form.add_error("file", exc.message)
-    return render(
-        request,
-        "enterprises/import.html",
-        {"form": form, "report": report, "background_rows": settings.IMPORT_BACKGROUND_ROWS},
+        else:
+            importing.follow_up(report, owner=request.user, content=content)
+    return _import_page(request, form, report)
+
+
+def _import_page(request, form, report):
+    context = {
+        "form": form,
+        "report": report,
+        "background_rows": settings.IMPORT_BACKGROUND_ROWS,
+        "preview_hours": settings.IMPORT_PREVIEW_HOURS,
+    }
+    return render(request, "enterprises/import.html", context)
+
+
+def _start_import(user, stored: Path, name: str, *, dry_run: bool, expected_rows: int | None = None):
+    return jobs.start(
+        kind="import_facts",
+        title=f"导入 {name}",
+        user=user,
+        func="kechuang.enterprises.importing.import_job",
+        path=str(stored),
+        display_name=name,
+        actor_id=user.pk,
+        dry_run=dry_run,
+        expected_rows=expected_rows,
     )
+
+
+@login_required
+@require_POST
+def import_confirm(request, token):
+    """确认导入: import the file a preview checked, kept on the server (no second upload). Only its uploader,
+    within IMPORT_PREVIEW_HOURS, once."""
+    _require(request.user.can_import)
+    kept = previews.claim(token, request.user)
+    if kept is None:
+        messages.error(request, _("预览已过期、已导入或不存在，未导入任何数据，请重新上传文件。"))
+        return redirect("enterprises:import")
+    expected = kept.report["accepted_rows"]
+    if kept.report["total_rows"] > settings.IMPORT_BACKGROUND_ROWS:
+        stored = _store_upload(kept.file.read_bytes(), kept.display_name)
+        previews.discard(kept)
+        job = _start_import(request.user, stored, kept.display_name, dry_run=False, expected_rows=expected)
+        return redirect("core:job", pk=job.pk)
+    report = None
+    try:
+        report = importing.import_facts(
+            kept.file, actor=request.user, display_name=kept.display_name, expected_rows=expected
+        )
+    except FactsFileError as exc:
+        messages.error(request, exc.message)
+    else:
+        importing.follow_up(report, owner=request.user)
+    finally:
+        previews.discard(kept)
+    return _import_page(request, ImportForm(), report)
+
+
+@login_required
+def import_rejected(request, token):
+    """The rejected rows of an import report as Excel, for the user who imported (audited: firms' data leave)."""
+    _require(request.user.can_import)
+    kept = previews.load(token, request.user)
+    if kept is None:
+        raise Http404(_("导入报告已过期或不存在，请重新上传文件"))
+    name = f"{Path(kept.display_name).stem}_被拒绝的行_{timezone.localdate():%Y%m%d}.xlsx"
+    return attachment(importing.rejected_rows_download(kept, request.user), name)
 
 
 def _store_upload(content: bytes, name: str) -> Path:
@@ -263,11 +318,22 @@ def import_template(request):
 
 @login_required
 def export(request):
+    """The list's firms and years as Excel: at once when small, else a background job with a download link."""
     _require(request.user.can_export)
-    form = EnterpriseFilter(request.GET or None)
-    qs = selectors.enterprises_for(request.user)
-    if request.GET:
-        qs = form.apply(qs)
+    query = request.GET.urlencode()
+    qs = exporting.enterprises_for(request.user, query)
+    rows = exporting.facts_rows(qs)
+    if exports.is_large(rows):
+        job = exports.start(
+            user=request.user,
+            title=_("导出企业年度数据（%(n)d 行）") % {"n": rows},
+            writer="kechuang.enterprises.exporting.write_facts_for",
+            filename=exporting.export_filename(),
+            total=rows,
+            user_id=request.user.pk,
+            query=query,
+        )
+        return redirect("core:job", pk=job.pk)
     with tempfile.NamedTemporaryFile(suffix=".xlsx") as handle:
         exporting.write_facts(Path(handle.name), qs)
         data = Path(handle.name).read_bytes()

@@ -8,6 +8,7 @@ from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from kechuang.core import exports
 from kechuang.core.excel import safe_row
 from kechuang.engine.labels import label
 
@@ -29,6 +30,28 @@ def _bytes(workbook) -> bytes:
 
 def leaderboard_xlsx(run, results, scheme) -> bytes:
     """`results`: a leaderboard queryset (access-checked and filtered)."""
+    out = io.BytesIO()
+    write_leaderboard(out, run, results, scheme)
+    return out.getvalue()
+
+
+def write_leaderboard_for(path, *, progress, user_id: int, run_id: int, filters: dict) -> int:
+    """The background export (core.exports): the leaderboard as its user filtered it, with that user's scope."""
+    from kechuang.accounts.models import User
+
+    from . import schemes, selectors
+    from .models import ScoringRun
+
+    run = ScoringRun.objects.get(pk=run_id)
+    results = selectors.leaderboard(User.objects.get(pk=user_id), run, filters)
+    return write_leaderboard(path, run, results, schemes.run_scheme(run), progress=progress)
+
+
+def write_leaderboard(target, run, results, scheme, progress=None) -> int:
+    """Write the leaderboard workbook to `target` (a path or a binary file); the rows written.
+    `progress(done, total)`, when given, hears every PROGRESS_EVERY rows."""
+    total = results.count() if progress else 0
+    count = 0
     ids = [i.id for i in scheme.indicators]
     labels = scheme.stage_labels
     header = [
@@ -64,7 +87,7 @@ def leaderboard_xlsx(run, results, scheme) -> bytes:
         "enterprise__name",
         "enterprise__uscc",
     )
-    for r in rows.iterator(chunk_size=2000):
+    for r in exports.in_chunks(rows):
         missing = "、".join(scheme.indicator(m).label for m in r.missing.split(";") if m)
         sheet.append(
             safe_row(
@@ -86,11 +109,15 @@ def leaderboard_xlsx(run, results, scheme) -> bytes:
                 ]
             )
         )
+        count += 1
+        if progress and count % exports.PROGRESS_EVERY == 0:
+            progress(count, total)
     notes = workbook.create_sheet("说明")
     notes.append(safe_row([f"方案：{run.scheme_name}（{run.scheme_key}），{run.year} 年度，基准日 {run.as_of}"]))
     scheme_note = scheme.weights_note if not scheme.weights_official else "官方权重"
     notes.append(safe_row([f"权重说明：{scheme_note}"]))
-    return _bytes(workbook)
+    workbook.save(target)
+    return count
 
 
 def alerts_xlsx(alerts) -> bytes:

@@ -533,7 +533,9 @@ def add_alert_rule_version(*, user, rules_data: list[dict], effective_from: dt.d
 # Batch diagnosis reports
 
 
-def start_diagnosis_batch(*, user, run: ScoringRun, filters: dict) -> Job:
+def start_diagnosis_batch(*, user, run: ScoringRun, filters: dict, first: bool = False) -> Job:
+    """Queue the diagnosis PDFs of the filtered leaderboard. Above BATCH_LIMIT firms only when `first` is asked
+    (the page offers it, naming the limit): then the first BATCH_LIMIT by rank."""
     from . import selectors
 
     if not selectors.can_view_leaderboard(user) or not user.can_export:
@@ -541,13 +543,16 @@ def start_diagnosis_batch(*, user, run: ScoringRun, filters: dict) -> Job:
     total = selectors.leaderboard(user, run, filters).count()
     if total == 0:
         raise ValidationError(_("没有符合条件的企业"))
-    if total > selectors.BATCH_LIMIT:
+    truncated = total > selectors.BATCH_LIMIT and first
+    if truncated:
+        total = selectors.BATCH_LIMIT
+    elif total > selectors.BATCH_LIMIT:
         raise ValidationError(
             _("一次最多生成 %(n)d 份诊断书，请缩小筛选范围（当前 %(t)d 家）") % {"n": selectors.BATCH_LIMIT, "t": total}
         )
     return jobs.start(
         kind="points_diagnosis_batch",
-        title=f"批量诊断书（{run.year} 年度，{total} 家）",
+        title=f"批量诊断书（{run.year} 年度，{'排名前 ' if truncated else ''}{total} 家）",
         user=user,
         total=total,
         func="kechuang.points.services.diagnosis_batch_job",

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kechuang.accounts.models import Role, User
+from kechuang.core import exports
 from kechuang.core.models import Industry, Job, Region
 from kechuang.engine import labels
 from kechuang.engine.points import alerts as alerts_engine
@@ -94,6 +95,7 @@ def leaderboard(request):
         context.update(
             {
                 "page": page,
+                "batch_limit": selectors.BATCH_LIMIT,
                 "scheme": scheme,
                 "query": query.urlencode(),
                 "stage_labels": scheme.stage_labels,
@@ -113,8 +115,22 @@ def leaderboard_export(request):
     if run is None:
         raise Http404(_("尚无积分计算结果"))
     filters = LeaderboardFilter(request.GET or None).filters()
-    data = exporting.leaderboard_xlsx(run, selectors.leaderboard(request.user, run, filters), schemes.run_scheme(run))
-    return _xlsx(data, f"创新积分排行榜_{run.year}年度.xlsx")
+    results = selectors.leaderboard(request.user, run, filters)
+    filename = f"创新积分排行榜_{run.year}年度.xlsx"
+    rows = results.count()
+    if exports.is_large(rows):  # the whole region's firms: a job with progress and a download link
+        job = exports.start(
+            user=request.user,
+            title=_("导出创新积分排行榜（%(y)s 年度，%(n)d 家）") % {"y": run.year, "n": rows},
+            writer="kechuang.points.exporting.write_leaderboard_for",
+            filename=filename,
+            total=rows,
+            user_id=request.user.pk,
+            run_id=run.pk,
+            filters=filters,
+        )
+        return redirect("core:job", pk=job.pk)
+    return _xlsx(exporting.leaderboard_xlsx(run, results, schemes.run_scheme(run)), filename)
 
 
 @login_required
@@ -126,7 +142,9 @@ def batch_start(request):
         raise Http404(_("尚无积分计算结果"))
     filters = LeaderboardFilter(request.GET or None).filters()
     try:
-        job = services.start_diagnosis_batch(user=request.user, run=run, filters=filters)
+        job = services.start_diagnosis_batch(
+            user=request.user, run=run, filters=filters, first=request.POST.get("first") == "1"
+        )
     except ValidationError as exc:
         for m in _errors(exc):
             messages.error(request, m)
