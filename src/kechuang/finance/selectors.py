@@ -18,6 +18,7 @@ from django.db.models import F, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from kechuang.accounts import access
 from kechuang.accounts.models import Role
 from kechuang.engine.finance.workflow import OPEN
 from kechuang.enterprises.models import Enterprise
@@ -34,8 +35,8 @@ def is_firm(user) -> bool:
 
 
 def can_see_figures(user) -> bool:
-    """The bureau's finance dashboard, the pool, the funds and matchmaking events."""
-    return bool(user and user.is_authenticated and user.is_bureau)
+    """The bureau's finance dashboard, the pool, the funds and matchmaking events (the "finance" area)."""
+    return access.allowed(user, "finance")
 
 
 # ---------------------------------------------------------------------------------------------- products
