@@ -18,7 +18,6 @@ from django.utils import timezone
 from kechuang.accounts import access
 from kechuang.api import api
 from tests.conftest import ROLES, VISIBLE
-from tests.points.conftest import figures, scored  # noqa: F401 (the points fixtures: a scored year)
 
 pytestmark = pytest.mark.django_db
 
