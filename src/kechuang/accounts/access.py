@@ -94,6 +94,7 @@ AREAS: tuple[Area, ...] = (
         FIRM,
         _("我的融资"),
         "finance:mine",
+        pages=("finance:products",),
         api=(
             "/api/finance/products",
             "/api/finance/finder",
@@ -107,6 +108,7 @@ AREAS: tuple[Area, ...] = (
         BUREAU,
         _("科技金融"),
         "finance:dashboard",
+        pages=("finance:products",),
         api=(
             "/api/finance/products",
             "/api/finance/finder",
@@ -120,8 +122,11 @@ AREAS: tuple[Area, ...] = (
         BANK,
         _("银行工作台"),
         "finance:bank",
+        pages=("finance:products",),
         api=("/api/finance/products", "/api/finance/applications", "/api/finance/consents", "/api/finance/loans"),
     ),
+    # The loan products on offer, for roles without a finance workbench (they advise firms on them).
+    Area("finance_products", PARK | INSTITUTION, _("金融产品"), "finance:products", api=("/api/finance/products",)),
     Area(
         "challenges_board",
         BUREAU,

@@ -95,7 +95,7 @@ def _product(p: LoanProduct, today: dt.date) -> dict:
 
 @router.get("/products", response=list[ProductOut], summary="金融产品（银行只见本行产品）")
 def list_products(request):
-    if not _may_list(request.auth):
+    if not access.any_allowed(request.auth, *selectors.PRODUCT_AREAS):
         raise HttpError(403, "无权查看金融产品")
     today = timezone.localdate()
     return [_product(p, today) for p in selectors.products_for(request.auth)]
@@ -103,7 +103,7 @@ def list_products(request):
 
 @router.get("/products/{code}", response=ProductOut, summary="金融产品详情")
 def get_product(request, code: str):
-    if not _may_list(request.auth):
+    if not access.any_allowed(request.auth, *selectors.PRODUCT_AREAS):
         raise HttpError(403, "无权查看金融产品")
     try:
         return _product(selectors.product_for(request.auth, code), timezone.localdate())

@@ -34,6 +34,10 @@ def is_firm(user) -> bool:
     return bool(user and user.is_authenticated and user.role == Role.ENTERPRISE_USER and user.enterprise_id)
 
 
+# The product catalogue: in every finance area of accounts.access, and on its own for the other roles.
+PRODUCT_AREAS = ("finance", "bank", "finance_mine", "finance_products")
+
+
 def can_see_figures(user) -> bool:
     """The bureau's finance dashboard, the pool, the funds and matchmaking events (the "finance" area)."""
     return access.allowed(user, "finance")

@@ -120,6 +120,7 @@ def _terms_rows(product, today):
 
 
 @login_required
+@access.area_required(*selectors.PRODUCT_AREAS)
 def products(request):
     today = _today()
     form = None
@@ -169,6 +170,7 @@ def products(request):
 
 
 @login_required
+@access.area_required(*selectors.PRODUCT_AREAS)
 def product_detail(request, code):
     product = selectors.product_for(request.user, code)
     today = _today()
