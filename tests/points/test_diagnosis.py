@@ -191,3 +191,58 @@ def test_change_is_explained_when_the_previous_stage_is_unknown(scored):
     PointsResult.objects.filter(enterprise=scored["a"], run__year=2023).update(stage="", points=None)
     ctx = context_for_year(scored, "a", 2024)
     assert ctx["change"] == "上年无积分，无法比较"
+
+
+def _replaced_boxes(box):
+    """Every chart or image box (SVG, img) under `box`, depth first."""
+    from weasyprint.formatting_structure import boxes
+
+    if isinstance(box, boxes.ReplacedBox):
+        yield box
+    for child in getattr(box, "children", ()):
+        yield from _replaced_boxes(child)
+
+
+def _advance(font, text: str, size: float) -> float:
+    cmap, metrics = font.getBestCmap(), font["hmtx"].metrics
+    units = font["head"].unitsPerEm
+    return sum(metrics[cmap[ord(ch)]][0] for ch in text) * size / units
+
+
+def test_pdf_charts_lie_within_the_printable_width(scored):
+    """Page 2's charts: every drawing inside the page's content box, every radar label inside its drawing."""
+    from weasyprint import HTML
+
+    context = context_for(scored, "a")
+    document = HTML(string=diagnosis.render_html(context)).render()
+    charts = []
+    for page in document.pages:
+        area = page._page_box
+        left, top = area.content_box_x(), area.content_box_y()
+        for box in _replaced_boxes(area):
+            charts.append(box)
+            x, y = box.content_box_x(), box.content_box_y()
+            assert left - 0.01 <= x and x + box.width <= left + area.width + 0.01, (x, box.width, left, area.width)
+            assert top - 0.01 <= y and y + box.height <= top + area.height + 0.01
+    assert len(charts) == 2  # the radar and the points history
+
+    # Labels measured with the font the PDF embeds, against the radar's own drawing box.
+    from xml.etree import ElementTree
+
+    from fontTools.ttLib import TTCollection
+
+    fonts = TTCollection("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc").fonts
+    font = next(f for f in fonts if "SC" in f["name"].getDebugName(1))
+    svg = ElementTree.fromstring(diagnosis.radar_svg(context["radar"]))
+    vx, vy, vw, vh = (float(v) for v in svg.get("viewBox").split())
+    texts = [t for t in svg.iter("{http://www.w3.org/2000/svg}text")]
+    assert len(texts) == len(context["radar"]) >= 3
+    for t in texts:
+        size, x, y = float(t.get("font-size")), float(t.get("x")), float(t.get("y"))
+        width = _advance(font, t.text, size)
+        start = {"start": x, "middle": x - width / 2, "end": x - width}[t.get("text-anchor")]
+        assert vx <= start and start + width <= vx + vw, (t.text, start, width, vx, vw)
+        assert vy <= y - size and y <= vy + vh, (t.text, y, vy, vh)
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(document.write_pdf())).pages)
+    for item in context["radar"]:
+        assert item["label"][:10] in text, item["label"]

@@ -85,7 +85,7 @@ def test_pagination_and_constant_query_count(world, client_for):
 
 @pytest.mark.django_db
 def test_empty_state(ref, client_for, world):
-    response = client_for(world["users"]["bank_user"]).get(reverse("enterprises:list"))
+    response = client_for(world["users"]["bureau_staff"]).get(reverse("enterprises:list"), {"q": "不存在的企业"})
     assert "没有符合条件的企业" in response.content.decode()
 
 

@@ -122,14 +122,20 @@ class User(AbstractUser):
 
             end_tokens(self, str(reason))
 
-    # What a role may do. Visibility of rows is the selectors' job, not these flags'.
+    # What a role may do. Visibility of rows is the selectors' job, not these flags'. Flags that open a page
+    # read the one access table (`accounts.access`), so the page, its menu entry and the API agree.
+    def _may_open(self, area: str) -> bool:
+        from .access import allowed
+
+        return allowed(self, area)
+
     @property
     def is_bureau(self) -> bool:
         return self.role in BUREAU_ROLES
 
     @property
     def can_import(self) -> bool:
-        return self.is_bureau
+        return self._may_open("import")
 
     @property
     def can_edit_enterprises(self) -> bool:
@@ -137,7 +143,7 @@ class User(AbstractUser):
 
     @property
     def can_confirm_figures(self) -> bool:
-        return self.is_bureau
+        return self._may_open("submissions")
 
     @property
     def can_submit_figures(self) -> bool:
@@ -154,7 +160,7 @@ class User(AbstractUser):
     @property
     def can_manage_users(self) -> bool:
         """Accounts, roles, scopes, unlocks and other users' tokens (system and security administration)."""
-        return self.role == Role.BUREAU_ADMIN
+        return self._may_open("users")
 
     @property
     def is_audit_admin(self) -> bool:
@@ -163,7 +169,7 @@ class User(AbstractUser):
     @property
     def can_read_audit(self) -> bool:
         """The audit log: the audit admin reads every event; a bureau admin reads the business events."""
-        return self.role in (Role.BUREAU_ADMIN, Role.AUDIT_ADMIN)
+        return self._may_open("audit")
 
     @property
     def is_locked(self) -> bool:

@@ -18,7 +18,7 @@ from ninja import Query, Router, Schema
 from ninja.errors import HttpError
 from pydantic import ConfigDict
 
-from kechuang.accounts.models import Role
+from kechuang.accounts import access
 from kechuang.core.apitypes import Month, MonthOrLatest, OptionalCount, OptionalWan, one_of
 from kechuang.core.paging import api_page
 from kechuang.engine.carriers.kpis import METRICS
@@ -222,8 +222,7 @@ class ApplicationPage(Schema):
 @router.get("/applications", response=ApplicationPage, summary="入驻申请（科技局、运营方、企业本身）")
 def list_applications(request, status: ApplicationStatus = "", page: int = 1):
     user = request.auth
-    own = user.role == Role.ENTERPRISE_USER and user.enterprise_id
-    if not (selectors.can_read_carriers(user) or own):
+    if not access.any_allowed(user, "carriers", "carriers_firm"):
         raise HttpError(403, "无权查看入驻申请")
     qs = selectors.applications_for(user)
     if status:

@@ -15,6 +15,7 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
+from kechuang.accounts import access
 from kechuang.accounts.models import Role
 
 from .models import Application, Carrier, KpiReport, OffshoreProject, RankingEntry, RankingRun, Residency
@@ -26,7 +27,7 @@ def is_operator(user) -> bool:
 
 def can_read_carriers(user) -> bool:
     """The carrier pages (list, detail, KPIs, ranking): bureau and park operators."""
-    return bool(user.is_authenticated and (user.is_bureau or is_operator(user)))
+    return access.allowed(user, "carriers")
 
 
 def carriers_for(user) -> QuerySet[Carrier]:

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from kechuang.accounts import access
 from kechuang.accounts.models import Role
 from kechuang.core.excel import attachment, xlsx_bytes, xlsx_response
 from kechuang.engine.carriers import kpis as kpi_engine
@@ -550,7 +551,7 @@ def _is_enterprise(user) -> bool:
 @login_required
 def applications(request):
     user = request.user
-    _require(selectors.can_read_carriers(user) or _is_enterprise(user), _("无权查看入驻申请"))
+    _require(access.any_allowed(user, "carriers", "carriers_firm"), _("无权查看入驻申请"))
     qs = selectors.applications_for(user)
     status, carrier = request.GET.get("status", ""), request.GET.get("carrier", "")
     if status == "open":

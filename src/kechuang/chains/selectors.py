@@ -24,6 +24,7 @@ from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
+from kechuang.accounts import access
 from kechuang.accounts.models import Role
 from kechuang.engine import clock
 from kechuang.engine.chains import gaps as gap_engine
@@ -35,9 +36,8 @@ from .models import Chain, Designation, Placement, RecruitmentTarget, Segment
 
 
 def can_read_chains(user) -> bool:
-    return bool(
-        user.is_authenticated and (user.is_bureau or (user.role == Role.PARK_OPERATOR and user.organisation_id))
-    )
+    """The chain pages: the "chains" area of the access table."""
+    return access.allowed(user, "chains")
 
 
 def can_edit_chains(user) -> bool:

@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from kechuang.accounts import access
 from kechuang.core.excel import attachment, workbook_bytes, xlsx_response
 from kechuang.core.models import AuditEvent
 from kechuang.engine import clock
@@ -629,7 +630,7 @@ def target_detail(request, pk):
 @login_required
 def my_chain(request):
     """An enterprise user's own firm, when it is a 链主 or 链核."""
-    if request.user.role != "enterprise_user" or not request.user.enterprise_id:
+    if not access.allowed(request.user, "chains_mine"):
         raise PermissionDenied(_("只有链主、链核企业的用户可以查看"))
     return leader_view(request, request.user.enterprise.uscc)
 

@@ -21,6 +21,7 @@ from django.db.models import Q
 from ninja import Query, Router, Schema
 from ninja.errors import HttpError
 
+from kechuang.accounts import access
 from kechuang.core.apitypes import one_of
 from kechuang.core.paging import api_page
 
@@ -218,7 +219,7 @@ def public_list(request, filters: Query[ListFilters]):
 @router.get("", response=ChallengePage, summary="榜单列表（科技局：全部；企业用户：本企业发布的）")
 def list_challenges(request, filters: Query[ListFilters]):
     user = request.auth
-    if not (selectors.is_bureau(user) or selectors.is_issuer_user(user)):
+    if not access.any_allowed(user, "challenges_board", "challenges_issued"):
         raise HttpError(403, "无权查看榜单列表（公开榜单见 /api/challenges/public）")
     return api_page(_filtered(selectors.challenges_for(user), filters), filters.page, _out)
 
@@ -234,7 +235,7 @@ def _visible(user, pk: int) -> Challenge:
 @router.get("/applications", response=list[TeamOut], summary="我的揭榜申报（高校院所用户、企业用户）")
 def my_applications(request):
     user = request.auth
-    if not selectors.is_solver_user(user):
+    if not access.allowed(user, "challenges_portal"):
         raise HttpError(403, "只有高校院所用户和企业用户可以揭榜")
     return [_team(a) for a in selectors.own_applications(user).prefetch_related("tranches").order_by("-pk")]
 
@@ -242,7 +243,7 @@ def my_applications(request):
 @router.get("/ledger", response=LedgerPage, summary="资金台账（科技局）")
 def ledger(request, filters: Query[LedgerFilters]):
     user = request.auth
-    if not selectors.is_bureau(user):
+    if not access.allowed(user, "challenges_board"):
         raise HttpError(403, "资金台账只对科技局开放")
     qs = selectors.ledger_for(user)
     if filters.kind:

@@ -41,14 +41,6 @@ def is_issuer_user(user) -> bool:
     return bool(user and user.is_authenticated and user.role == "enterprise_user" and user.enterprise_id)
 
 
-def is_solver_user(user) -> bool:
-    if not user or not user.is_authenticated:
-        return False
-    if user.role == "institution_user":
-        return user.organisation_id is not None and user.organisation.kind in ("institution", "rd_institution")
-    return user.role == "enterprise_user" and user.enterprise_id is not None
-
-
 def public_challenges() -> QuerySet[Challenge]:
     return Challenge.objects.filter(stage__in=PUBLIC_STAGES).select_related("issuer")
 

@@ -12,6 +12,7 @@ from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 from pydantic import WithJsonSchema, create_model
 
+from kechuang.accounts import access
 from kechuang.carriers.models import Carrier
 from kechuang.core.paging import api_page
 from kechuang.engine import facts
@@ -118,6 +119,7 @@ def _out(e) -> dict:
 
 @router.get("", response=EnterprisePage, summary="企业列表（按权限范围）")
 def list_enterprises(request, filters: Query[Filters]):
+    access.api_require(request.auth, "enterprises")
     if filters.carrier is not None and not Carrier.objects.filter(pk=filters.carrier).exists():
         return api_page(Enterprise.objects.none(), 1, _out)
     form = EnterpriseFilter({k: v for k, v in filters.dict().items() if v not in ("", None) and k != "page"})

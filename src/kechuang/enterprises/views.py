@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from kechuang.accounts import access
 from kechuang.carriers.models import Residency
 from kechuang.core import exports, jobs
 from kechuang.core.excel import attachment
@@ -52,6 +53,7 @@ def _require(flag: bool):
 
 
 @login_required
+@access.area_required("enterprises")
 def enterprise_list(request):
     form = EnterpriseFilter(request.GET or None)
     qs = selectors.enterprises_for(request.user)
@@ -178,7 +180,7 @@ def qualification_add(request, uscc):
 
 @login_required
 def submissions(request):
-    _require(request.user.can_confirm_figures or request.user.can_submit_figures)
+    _require(access.any_allowed(request.user, "submissions", "my_submissions"))
     qs = selectors.submissions_for(request.user)
     status = request.GET.get("status", FigureSubmission.Status.SUBMITTED)
     if status:

@@ -24,6 +24,7 @@ from django.utils import timezone
 from ninja import Query, Router, Schema, Status
 from ninja.errors import HttpError
 
+from kechuang.accounts import access
 from kechuang.accounts.models import Organisation
 from kechuang.core.apitypes import Wan, one_of
 from kechuang.core.paging import api_page
@@ -41,7 +42,7 @@ Scope = Literal["points", "diagnosis", "tiers", "figures"]
 
 
 def _may_list(user) -> bool:
-    return user.is_bureau or selectors.is_bank(user) or selectors.is_firm(user)
+    return access.any_allowed(user, "finance", "bank", "finance_mine")
 
 
 def _call(fn, **kwargs):
@@ -94,12 +95,16 @@ def _product(p: LoanProduct, today: dt.date) -> dict:
 
 @router.get("/products", response=list[ProductOut], summary="金融产品（银行只见本行产品）")
 def list_products(request):
+    if not access.any_allowed(request.auth, *selectors.PRODUCT_AREAS):
+        raise HttpError(403, "无权查看金融产品")
     today = timezone.localdate()
     return [_product(p, today) for p in selectors.products_for(request.auth)]
 
 
 @router.get("/products/{code}", response=ProductOut, summary="金融产品详情")
 def get_product(request, code: str):
+    if not access.any_allowed(request.auth, *selectors.PRODUCT_AREAS):
+        raise HttpError(403, "无权查看金融产品")
     try:
         return _product(selectors.product_for(request.auth, code), timezone.localdate())
     except Http404 as exc:
@@ -120,6 +125,7 @@ class FinderOut(Schema):
 @router.get("/finder", response=list[FinderOut], summary="产品匹配：符合与差一项的产品（企业本身或科技局）")
 def finder(request, uscc: str = ""):
     user = request.auth
+    access.api_require(user, "finance", "finance_mine")
     if selectors.is_firm(user):
         enterprise = user.enterprise
     elif user.is_bureau:

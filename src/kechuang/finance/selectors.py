@@ -18,6 +18,7 @@ from django.db.models import F, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from kechuang.accounts import access
 from kechuang.accounts.models import Role
 from kechuang.engine.finance.workflow import OPEN
 from kechuang.enterprises.models import Enterprise
@@ -33,9 +34,13 @@ def is_firm(user) -> bool:
     return bool(user and user.is_authenticated and user.role == Role.ENTERPRISE_USER and user.enterprise_id)
 
 
+# The product catalogue: in every finance area of accounts.access, and on its own for the other roles.
+PRODUCT_AREAS = ("finance", "bank", "finance_mine", "finance_products")
+
+
 def can_see_figures(user) -> bool:
-    """The bureau's finance dashboard, the pool, the funds and matchmaking events."""
-    return bool(user and user.is_authenticated and user.is_bureau)
+    """The bureau's finance dashboard, the pool, the funds and matchmaking events (the "finance" area)."""
+    return access.allowed(user, "finance")
 
 
 # ---------------------------------------------------------------------------------------------- products

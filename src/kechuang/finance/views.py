@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from kechuang.accounts import access
 from kechuang.core.excel import attachment
 from kechuang.engine import facts
 from kechuang.engine.finance import fund as fund_engine
@@ -119,6 +120,7 @@ def _terms_rows(product, today):
 
 
 @login_required
+@access.area_required(*selectors.PRODUCT_AREAS)
 def products(request):
     today = _today()
     form = None
@@ -168,6 +170,7 @@ def products(request):
 
 
 @login_required
+@access.area_required(*selectors.PRODUCT_AREAS)
 def product_detail(request, code):
     product = selectors.product_for(request.user, code)
     today = _today()
@@ -239,7 +242,7 @@ def _finder_rows(enterprise, today):
 
 @login_required
 def mine(request):
-    _deny_unless(selectors.is_firm(request.user), _("“我的融资”只对企业用户开放"))
+    _deny_unless(access.allowed(request.user, "finance_mine"), _("“我的融资”只对企业用户开放"))
     enterprise = request.user.enterprise
     today = _today()
     rows = _finder_rows(enterprise, today)
@@ -508,7 +511,7 @@ def application_step(request, pk):
 
 @login_required
 def bank(request):
-    _deny_unless(selectors.is_bank(request.user), _("银行工作台只对银行用户开放"))
+    _deny_unless(access.allowed(request.user, "bank"), _("银行工作台只对银行用户开放"))
     today = _today()
     apps = selectors.applications_for(request.user)
     return render(

@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
+from kechuang.accounts import access
 from kechuang.accounts.models import Role
 from kechuang.core.paging import api_page
 from kechuang.engine.onestop.routing import CATEGORIES
@@ -70,7 +71,7 @@ class RequestIn(Schema):
 
 
 def _may_use(user) -> bool:
-    return selectors.can_use_inbox(user) or (user.role == Role.ENTERPRISE_USER and bool(user.enterprise_id))
+    return access.any_allowed(user, "onestop", "onestop_firm")
 
 
 def _out(r: ServiceRequest) -> dict:

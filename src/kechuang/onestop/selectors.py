@@ -14,6 +14,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.http import Http404
 
+from kechuang.accounts import access
 from kechuang.accounts.models import Role, User
 
 from .models import Assignment, Office, ServiceRequest, Visit
@@ -24,7 +25,8 @@ def is_operator(user) -> bool:
 
 
 def can_use_inbox(user) -> bool:
-    return bool(user.is_authenticated and (user.is_bureau or is_operator(user)))
+    """The service-request inbox of the bureau and park operators: the "onestop" area of the access table."""
+    return access.allowed(user, "onestop")
 
 
 def requests_for(user) -> QuerySet[ServiceRequest]:

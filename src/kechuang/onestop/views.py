@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from kechuang.accounts import access
 from kechuang.accounts.models import Role
 from kechuang.core.excel import xlsx_response
 from kechuang.core.models import AuditEvent
@@ -84,7 +85,7 @@ def _timeliness(req: ServiceRequest, today: dt.date, params) -> dict:
 @login_required
 def inbox(request):
     user = request.user
-    _require(selectors.can_use_inbox(user) or _own_firm(user), _("无权查看服务单"))
+    _require(access.any_allowed(user, "onestop", "onestop_firm"), _("无权查看服务单"))
     today = timezone.localdate()
     qs = selectors.requests_for(user)
     status, category, office, q = (request.GET.get(k, "") for k in ("status", "category", "office", "q"))
@@ -351,7 +352,7 @@ def firms_of(official, today: dt.date) -> list[dict]:
 @login_required
 def my_firms(request):
     """我的企业: the official's assigned firms, those not visited for N months first, 高企 due, follow-ups."""
-    _require(request.user.is_bureau, _("“我的企业”只对科技局工作人员开放"))
+    _require(access.allowed(request.user, "onestop_mine"), _("“我的企业”只对科技局工作人员开放"))
     today = timezone.localdate()
     official = request.user
     other = request.GET.get("official")

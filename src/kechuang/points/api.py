@@ -1,8 +1,8 @@
 """API endpoints for innovation points (read only).
 
 Scope follows the points pages (`kechuang.points.selectors`):
-- an enterprise's points history: whoever may open its points page, i.e. may see the enterprise
-  (`enterprise_for`; a firm out of scope is a 404);
+- an enterprise's points history: whoever may open its points page (the "points" area of
+  `kechuang.accounts.access`, 403 otherwise) and may see the enterprise (`enterprise_for`; out of scope: 404);
 - the leaderboard: bureau and park operators only (`can_view_leaderboard`; a park operator sees its carriers'
   firms, ranks stay city-wide); every other role, bank users included, gets a 403.
 Alerts are not served here (the firm page shows them to bureau and park operators only).
@@ -17,6 +17,7 @@ from django.http import Http404
 from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 
+from kechuang.accounts import access
 from kechuang.core.paging import api_page
 from kechuang.enterprises.selectors import enterprise_for
 
@@ -189,6 +190,7 @@ def _standing(r: PointsResult, stage_labels: dict) -> dict:
 
 @router.get("/enterprises/{uscc}", response=EnterprisePointsOut, summary="企业历年创新积分")
 def enterprise_points(request, uscc: str):
+    access.api_require(request.auth, "points")
     try:
         enterprise = enterprise_for(request.auth, uscc)
     except Http404 as exc:

@@ -181,39 +181,55 @@ def _esc(text: str) -> str:
     return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def radar_svg(items: list[dict], size: int = 360) -> str:
-    """A radar of stage percentiles (0–100); an unknown value is drawn at the centre and labelled 未知."""
+# Advance widths in em of the label font (Noto Sans CJK SC): CJK characters are full width, the rest
+# (digits, Latin, 未知's neighbours) at most 0.6 em. Used to keep every radar label inside the drawing.
+def _text_width(text: str, font_size: float) -> float:
+    return sum(font_size * (1.0 if ord(ch) > 0x2E80 else 0.6) for ch in text)
+
+
+def radar_svg(items: list[dict], size: int = 300, font_size: float = 9.0) -> str:
+    """A radar of stage percentiles (0–100); an unknown value is drawn at the centre and labelled 未知.
+
+    The drawing's box (viewBox) is widened to hold every label, so a long label is never clipped; the page
+    then scales the whole drawing to its column (the PDF template sizes the columns to the printable width).
+    """
     n = len(items)
     if n < 3:
         return ""
     cx = cy = size / 2
-    r = size / 2 - 70
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{size}" height="{size}" '
-        f'viewBox="0 0 {size} {size}" font-family="Noto Sans CJK SC">'
-    ]
+    r = size / 2 - 40
 
     def point(i: int, value: float) -> tuple[float, float]:
         angle = -math.pi / 2 + 2 * math.pi * i / n
         return cx + r * value / 100 * math.cos(angle), cy + r * value / 100 * math.sin(angle)
 
+    body, left, right, top, bottom = [], 0.0, float(size), 0.0, float(size)
     for ring in (25, 50, 75, 100):
         pts = " ".join(f"{x:.1f},{y:.1f}" for x, y in (point(i, ring) for i in range(n)))
-        parts.append(f'<polygon points="{pts}" fill="none" stroke="#cbd5e1" stroke-width="0.6"/>')
+        body.append(f'<polygon points="{pts}" fill="none" stroke="#cbd5e1" stroke-width="0.6"/>')
     for i, item in enumerate(items):
         x, y = point(i, 100)
-        parts.append(f'<line x1="{cx}" y1="{cy}" x2="{x:.1f}" y2="{y:.1f}" stroke="#e2e8f0" stroke-width="0.6"/>')
-        lx, ly = point(i, 118)
+        body.append(f'<line x1="{cx}" y1="{cy}" x2="{x:.1f}" y2="{y:.1f}" stroke="#e2e8f0" stroke-width="0.6"/>')
+        lx, ly = point(i, 112)
         anchor = "middle" if abs(lx - cx) < 8 else ("start" if lx > cx else "end")
         value = "未知" if item["value"] is None else f"{item['value']:.0f}"
-        parts.append(
-            f'<text x="{lx:.1f}" y="{ly:.1f}" font-size="7.5" text-anchor="{anchor}">'
-            f"{_esc(item['label'][:10])} {value}</text>"
+        text = f"{item['label'][:10]} {value}"
+        width = _text_width(text, font_size)
+        x0 = {"start": lx, "end": lx - width, "middle": lx - width / 2}[anchor]
+        left, right = min(left, x0 - 2), max(right, x0 + width + 2)
+        # The text sits on its baseline: ascenders above `ly`, descenders a fifth of the size below.
+        top, bottom = min(top, ly - font_size - 2), max(bottom, ly + font_size * 0.25 + 2)
+        body.append(
+            f'<text x="{lx:.1f}" y="{ly:.1f}" font-size="{font_size:g}" text-anchor="{anchor}">{_esc(text)}</text>'
         )
     pts = " ".join(f"{x:.1f},{y:.1f}" for x, y in (point(i, it["value"] or 0) for i, it in enumerate(items)))
-    parts.append(f'<polygon points="{pts}" fill="rgba(29,78,216,0.25)" stroke="#1d4ed8" stroke-width="1.2"/>')
-    parts.append("</svg>")
-    return "".join(parts)
+    body.append(f'<polygon points="{pts}" fill="rgba(29,78,216,0.25)" stroke="#1d4ed8" stroke-width="1.2"/>')
+    w, h = right - left, bottom - top
+    head = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{w:.0f}" height="{h:.0f}" '
+        f'viewBox="{left:.1f} {top:.1f} {w:.1f} {h:.1f}" font-family="Noto Sans CJK SC">'
+    )
+    return head + "".join(body) + "</svg>"
 
 
 def trend_svg(trend: list[dict], width: int = 420, height: int = 160) -> str:

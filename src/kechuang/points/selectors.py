@@ -19,7 +19,7 @@ import datetime as dt
 from django.db.models import Case, Exists, OuterRef, Q, QuerySet, Value, When
 from django.utils import timezone
 
-from kechuang.accounts.models import Role
+from kechuang.accounts import access
 from kechuang.core.models import Region
 from kechuang.engine.points.alerts import ALERT_RULES, AlertRules
 from kechuang.engine.ruledata import RuleDataError
@@ -41,7 +41,8 @@ BATCH_LIMIT = 500
 
 
 def can_view_leaderboard(user) -> bool:
-    return bool(user and user.is_authenticated and (user.is_bureau or user.role == Role.PARK_OPERATOR))
+    """The city-wide points pages (leaderboard, alert inbox, alert rules, runs, schemes): the access table."""
+    return access.allowed(user, "points_board")
 
 
 def can_view_alerts(user) -> bool:
@@ -138,10 +139,11 @@ def history(enterprise, scheme_id: str) -> list[PointsResult]:
 
 
 def alerts_inbox(user) -> QuerySet[Alert]:
-    """The bureau's inbox (every alert); other roles get none."""
-    if not user.is_bureau:
+    """The alert inbox: the bureau's holds every alert, a park operator's its firms' alerts; other roles none."""
+    if not can_view_alerts(user):
         return Alert.objects.none()
-    return Alert.objects.select_related("enterprise", "assignee", "acknowledged_by").order_by(
+    qs = Alert.objects.all() if user.is_bureau else Alert.objects.filter(enterprise__in=enterprises_for(user))
+    return qs.select_related("enterprise", "assignee", "acknowledged_by").order_by(
         "-status", SEVERITY_ORDER, "-year", "enterprise__uscc", "rule"
     )
 

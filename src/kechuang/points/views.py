@@ -17,6 +17,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from kechuang.accounts.access import area_required, require
 from kechuang.accounts.models import Role, User
 from kechuang.core import exports
 from kechuang.core.models import Industry, Job, Region
@@ -49,6 +50,7 @@ def _errors(exc: ValidationError) -> list[str]:
 @login_required
 def home(request):
     user = request.user
+    require(user, "points")
     if selectors.can_view_leaderboard(user):
         return redirect("points:leaderboard")
     if user.role == Role.ENTERPRISE_USER and user.enterprise_id:
@@ -188,6 +190,7 @@ def _firm_result(request, uscc):
 
 
 @login_required
+@area_required("points")
 def firm(request, uscc):
     enterprise, result = _firm_result(request, uscc)
     context = {"enterprise": enterprise, "result": result}
@@ -216,6 +219,7 @@ def _peers(result) -> str:
 
 
 @login_required
+@area_required("points")
 def firm_diagnosis(request, uscc):
     enterprise, result = _firm_result(request, uscc)
     if result is None:
@@ -225,6 +229,7 @@ def firm_diagnosis(request, uscc):
 
 
 @login_required
+@area_required("points")
 def firm_diagnosis_pdf(request, uscc):
     enterprise, result = _firm_result(request, uscc)
     if result is None:
@@ -254,7 +259,7 @@ def _alert_filters(request, qs):
 
 @login_required
 def alerts(request):
-    _require(request.user.is_bureau)
+    _require(selectors.can_view_alerts(request.user))
     qs = _alert_filters(request, selectors.alerts_inbox(request.user))
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
@@ -278,7 +283,7 @@ def alerts(request):
 
 @login_required
 def alerts_export(request):
-    _require(request.user.is_bureau)
+    _require(selectors.can_view_alerts(request.user) and request.user.can_export)
     qs = _alert_filters(request, selectors.alerts_inbox(request.user))
     return _xlsx(exporting.alerts_xlsx(qs), "创新积分预警摘要.xlsx")
 
@@ -408,7 +413,9 @@ def alert_rules(request):
 
 @login_required
 def runs(request):
-    _require(request.user.is_bureau)
+    _require(selectors.can_view_leaderboard(request.user))
+    if request.method == "POST":  # starting a run is the bureau's
+        _require(request.user.is_bureau)
     form = ScoringForm(request.POST or None, initial={"scheme_id": "core18"})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -420,7 +427,7 @@ def runs(request):
 
 @login_required
 def scheme_list(request):
-    _require(request.user.is_bureau)
+    _require(selectors.can_view_leaderboard(request.user))
     items = [{"scheme": s, "shipped": schemes.is_shipped(s.key)} for s in schemes.all_schemes()]
     return render(request, "points/schemes.html", {"items": items})
 
@@ -434,7 +441,7 @@ def _scheme_or_404(key):
 
 @login_required
 def scheme_detail(request, key):
-    _require(request.user.is_bureau)
+    _require(selectors.can_view_leaderboard(request.user))
     scheme = _scheme_or_404(key)
     return render(request, "points/scheme_detail.html", {"scheme": scheme, "shipped": schemes.is_shipped(key)})
 

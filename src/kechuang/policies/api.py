@@ -20,7 +20,7 @@ from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 
-from kechuang.accounts.models import Role
+from kechuang.accounts import access
 from kechuang.core.paging import api_page
 
 from . import selectors
@@ -99,8 +99,7 @@ class EntitlementFilters(Schema):
 
 def _may_list_entitlements(user) -> bool:
     """The entitlement page (bureau, park operators) or 我的政策 (an enterprise user's own firm)."""
-    own_firm = user.role == Role.ENTERPRISE_USER and user.enterprise_id is not None
-    return selectors.can_see_entitlements(user) or own_firm
+    return access.any_allowed(user, "policies", "policies_mine")
 
 
 def _out(e: Entitlement) -> dict:

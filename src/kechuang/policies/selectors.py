@@ -17,6 +17,7 @@ import polars as pl
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
+from kechuang.accounts import access
 from kechuang.engine.policies import replay as engine_replay
 from kechuang.engine.policies.evaluate import TRUE
 from kechuang.enterprises.selectors import enterprises_for
@@ -26,11 +27,12 @@ from .models import Clawback, EligibilityResult, EligibilityRun, Entitlement, Pa
 
 
 def can_read_library(user) -> bool:
-    return user.is_authenticated and (user.is_bureau or user.role == "park_operator")
+    """The policy pages (library, entitlements, batches): the "policies" area of the access table."""
+    return access.allowed(user, "policies")
 
 
 def can_see_entitlements(user) -> bool:
-    return user.is_authenticated and (user.is_bureau or user.role == "park_operator")
+    return access.allowed(user, "policies")
 
 
 def policies() -> QuerySet[Policy]:

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from kechuang.accounts import access
 from kechuang.core import payouts
 from kechuang.core.excel import xlsx_response
 from kechuang.engine.labels import gaps_text
@@ -577,10 +578,7 @@ def clawback_check(request, code):
 
 @login_required
 def mine(request):
-    _deny_unless(
-        request.user.role == "enterprise_user" and request.user.enterprise_id is not None,
-        _("“我的政策”仅供企业用户使用"),
-    )
+    _deny_unless(access.allowed(request.user, "policies_mine"), _("“我的政策”仅供企业用户使用"))
     context = selectors.portal(request.user)
     context["account"] = BankAccount.objects.filter(enterprise_id=request.user.enterprise_id).first()
     return render(request, "policies/mine.html", context)

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kechuang.accounts import access
 from kechuang.engine.ruledata import RuleDataError, kinds, rulebook
 from kechuang.engine.ruledata import kind as rule_kind
 from kechuang.engine.ruledata.params import VERIFICATIONS
@@ -26,7 +27,7 @@ DOCUMENT_EDITORS = {"alert_rules": "points:alert_rules", "points_scheme": "point
 
 
 def _require_bureau(user) -> None:
-    if not user.is_bureau:
+    if not access.allowed(user, "rules"):
         raise PermissionDenied(_("规则与参数只对科技局开放"))
 
 

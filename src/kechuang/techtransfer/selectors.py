@@ -16,6 +16,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import ExtractMonth, ExtractQuarter, ExtractYear
 from django.http import Http404
 
+from kechuang.accounts import access
 from kechuang.accounts.models import Role
 from kechuang.core.models import Region
 from kechuang.engine.techtransfer.contracts import type_names
@@ -37,7 +38,8 @@ def is_institution_user(user) -> bool:
 
 
 def can_use(user) -> bool:
-    return bool(user.is_authenticated and user.is_active and (user.is_bureau or is_institution_user(user)))
+    """The contract pages: the "techtransfer" area of the access table."""
+    return access.allowed(user, "techtransfer")
 
 
 def can_record(user) -> bool:

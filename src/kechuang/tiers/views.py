@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from kechuang.accounts import access
 from kechuang.core.excel import attachment, workbook_bytes, xlsx_response
 from kechuang.engine import clock
 from kechuang.engine.labels import gaps_text, names_text
@@ -32,7 +33,7 @@ PAGE_SIZE = 50
 
 
 def _require_pipeline(user):
-    if not (user.is_bureau or user.role == "park_operator"):
+    if not access.allowed(user, "tiers"):
         raise PermissionDenied(_("无权查看企业梯队"))
 
 

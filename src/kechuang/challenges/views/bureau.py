@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from kechuang.accounts import access
 from kechuang.core import payouts
 from kechuang.core.excel import attachment, workbook_bytes, xlsx_response
 from kechuang.engine.challenges import lifecycle
@@ -28,7 +29,7 @@ from .common import PAGE_SIZE, attempt, deny_unless, enterprise_by_uscc, errors,
 
 
 def _bureau(request) -> None:
-    deny_unless(selectors.is_bureau(request.user), _("揭榜挂帅管理页面只对科技局开放"))
+    deny_unless(access.allowed(request.user, "challenges_board"), _("揭榜挂帅管理页面只对科技局开放"))
 
 
 # ---------------------------------------------------------------- board

@@ -12,6 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from kechuang.accounts import access
+
 from .. import selectors, services
 from ..forms import ApplicationForm, CapabilityForm, ReportForm, padded, rows
 from ..models import Capability, MilestoneReport, Score
@@ -19,7 +21,7 @@ from .common import attempt, deny_unless, errors, form_errors
 
 
 def _solver(request) -> None:
-    deny_unless(selectors.is_solver_user(request.user), _("揭榜门户供高校院所用户和企业用户使用"))
+    deny_unless(access.allowed(request.user, "challenges_portal"), _("揭榜门户供高校院所用户和企业用户使用"))
 
 
 @login_required
