@@ -24,6 +24,15 @@ def _chains_and_services(user) -> list:
     return items
 
 
+def _supply(user) -> list:
+    """成果供给图谱 and 技术需求 for the bureau, an institution user of a mapped institution, a firm's user."""
+    from kechuang.techtransfer.supplyselectors import can_view_supply
+
+    if not can_view_supply(user):
+        return []
+    return [(_("成果供给"), reverse("techtransfer:supply")), (_("技术需求"), reverse("techtransfer:needs"))]
+
+
 def navigation(request):  # noqa: C901
     user = getattr(request, "user", None)
     if not user or not user.is_authenticated:
@@ -57,6 +66,7 @@ def navigation(request):  # noqa: C901
     items.extend(_chains_and_services(user))
     if user.is_bureau or user.role == "institution_user":
         items.append((_("技术合同"), reverse("techtransfer:contracts")))
+    items.extend(_supply(user))
     if user.is_bureau:
         items.append((_("规则与参数"), reverse("rules:index")))
     if user.can_read_audit:
