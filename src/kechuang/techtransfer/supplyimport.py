@@ -225,9 +225,12 @@ def import_achievements(*, user, name: str, content: bytes) -> ImportReport:  # 
     )
     modes = _labels(Achievement.Mode.choices)
     chains = dict(Chain.objects.values_list("name", "pk"))
-    managers: dict[str, int] = {}
-    for pk, manager_name in TechnologyManager.objects.order_by("-pk").values_list("pk", "name"):
-        managers[manager_name] = pk
+    # A manager by name: the row's institution's own first, else any of that name (the first registered).
+    managers: dict[tuple, int] = {}
+    for pk, manager_name, inst_id in TechnologyManager.objects.order_by("-pk").values_list(
+        "pk", "name", "institution_id"
+    ):
+        managers[(inst_id, manager_name)] = managers[(None, manager_name)] = pk
     by_patent = {
         a.patent_no: a for a in Achievement.objects.filter(patent_no__isnull=False).select_related("institution")
     }
