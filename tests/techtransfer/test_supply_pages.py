@@ -203,3 +203,11 @@ def test_an_institution_user_adds_a_team_to_its_own_institution_only(world, supp
     assert supply["tyut"].teams.count() == 0
     firm = client_for(world["users"]["enterprise_user"])
     assert firm.post(f"/techtransfer/supply/institutions/{supply['sxu'].pk}/add/team/", form).status_code == 403
+
+
+def test_needs_are_searched_by_title_and_summary(world, supply, client_for):
+    NeedDisclosure.objects.create(need=supply["need_b"], institution=supply["sxu"])
+    page = client_for(world["users"]["institution_user"]).get("/techtransfer/needs/?q=煤矸石").content.decode()
+    table = page.split('data-testid="needs"')[1]
+    assert "固废综合利用" in table and "动力电池隔膜耐热改进" not in table
+    assert table.count("固废综合利用") == 1  # a need both open and disclosed is listed once

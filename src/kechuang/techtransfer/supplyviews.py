@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -264,7 +265,7 @@ def needs(request):
     if field:
         qs = qs.filter(field=field)
     if q:
-        qs = qs.filter(title__icontains=q) | qs.filter(summary__icontains=q)
+        qs = qs.filter(Q(title__icontains=q) | Q(summary__icontains=q))
     return render(
         request,
         "techtransfer/needs.html",
