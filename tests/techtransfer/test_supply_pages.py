@@ -211,3 +211,25 @@ def test_needs_are_searched_by_title_and_summary(world, supply, client_for):
     table = page.split('data-testid="needs"')[1]
     assert "固废综合利用" in table and "动力电池隔膜耐热改进" not in table
     assert table.count("固废综合利用") == 1  # a need both open and disclosed is listed once
+
+
+def test_records_are_edited_only_by_those_who_keep_the_institution(world, supply, client_for):
+    from kechuang.techtransfer.models import Person
+
+    mine = Person.objects.create(institution=supply["sxu"], name="周老师", contact="zhou@sxu.example")
+    theirs = Person.objects.get(name="钱教授")
+    web = client_for(world["users"]["institution_user"])
+    form = {"name": "周老师", "title": "教授", "contact": "zhou@sxu.example", "profile_shown": "on"}
+    url = f"/techtransfer/supply/institutions/{supply['sxu'].pk}/person/"
+    assert web.post(f"{url}{mine.pk}/edit/", form).status_code == 302
+    mine.refresh_from_db()
+    assert (mine.title, mine.profile_shown, mine.contact_shown) == ("教授", True, False)
+    # Another institution's person, reached through one's own institution's address, is not found.
+    assert web.post(f"{url}{theirs.pk}/edit/", {**form, "name": "改名"}).status_code == 404
+    theirs.refresh_from_db()
+    assert theirs.name == "钱教授"
+    event = AuditEvent.objects.get(action="supply_record.save")
+    assert (event.object_type, event.note) == ("techtransfer.person", "山西大学：科研人员 周老师")
+    page = client_for(world["users"]["enterprise_user"]).get(f"/techtransfer/supply/institutions/{supply['sxu'].pk}/")
+    assert "周老师" in page.content.decode() and "zhou@sxu.example" not in page.content.decode()
+    assert "/person/" not in page.content.decode()  # no edit links for those who do not keep it

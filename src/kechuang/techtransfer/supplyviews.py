@@ -167,7 +167,8 @@ def institution(request, pk: int):
 
 
 @login_required
-def record_new(request, pk: int, kind: str):
+def record_edit(request, pk: int, kind: str, record_pk: int | None = None):
+    """Add (record_pk None) or edit a discipline, platform, team, person or manager of an institution one keeps."""
     user = request.user
     _require(scope.can_view_supply(user), _("无权查看成果供给图谱"))
     inst = scope.institution_for(user, pk)
@@ -175,12 +176,17 @@ def record_new(request, pk: int, kind: str):
     if kind not in RECORD_FORMS:
         raise Http404(_("没有这类信息"))
     form_class, label = RECORD_FORMS[kind]
-    form = form_class(request.POST or None, institution=inst)
+    instance = None
+    if record_pk is not None:
+        instance = get_object_or_404(form_class._meta.model, pk=record_pk, institution=inst)
+    form = form_class(request.POST or None, instance=instance, institution=inst)
     if request.method == "POST" and form.is_valid():
         supplyservices.save_record(user=user, institution=inst, form=form)
         messages.success(request, _("已保存%(k)s") % {"k": label})
         return redirect("techtransfer:institution", inst.pk)
-    return render(request, "techtransfer/record_form.html", {"form": form, "inst": inst, "label": label})
+    return render(
+        request, "techtransfer/record_form.html", {"form": form, "inst": inst, "label": label, "instance": instance}
+    )
 
 
 @login_required
