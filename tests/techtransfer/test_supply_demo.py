@@ -36,6 +36,9 @@ def test_the_supply_map_at_the_seeds_scale(world):
         "achievements": 1500,
         "needs": 300,
     }
+    # An institution works in its specialties (data/supply.yaml): 煤化所 in materials, energy and environment.
+    coal = Achievement.objects.filter(institution__name="中国科学院山西煤炭化学研究所")
+    assert coal.exists() and set(coal.values_list("field", flat=True)) <= {"materials", "energy", "environment"}
     assert set(Need.objects.values_list("status", flat=True)) == {"open", "matching", "solved", "closed"}
     assert set(Need.objects.values_list("source", flat=True)) == {"firm", "visit"}
     assert set(Achievement.objects.values_list("kind", flat=True)) == {"patent", "result", "know_how"}

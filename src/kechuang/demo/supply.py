@@ -116,18 +116,28 @@ def _institutions(region, cfg) -> list[Institution]:
 
 
 def _disciplines(rng, cfg, institutions) -> list[Discipline]:
-    """Key disciplines spread over the institutions, each a discipline of one of the topics (with its field)."""
+    """Key disciplines spread over the institutions, each a discipline of one of the topics (with its field) in
+    the institution's specialties; a specialised institution with fewer disciplines leaves its share to others."""
     pool = {}
     for topic in cfg["topics"]:
         for name in topic["disciplines"]:
             pool.setdefault(name, topic["field"])
-    names = list(pool)
-    rows, per = [], cfg["counts"]["disciplines"] // len(institutions)
-    extra = cfg["counts"]["disciplines"] - per * len(institutions)
-    for i, inst in enumerate(institutions):
-        chosen = rng.choice(len(names), size=min(len(names), per + (1 if i < extra else 0)), replace=False)
-        for j in chosen:
-            rows.append(Discipline(institution=inst, name=names[j], field=pool[names[j]], level=_pick(rng, LEVELS)))
+    names = {
+        inst.pk: [n for n, f in pool.items() if f in cfg["specialties"].get(inst.name, [f])] for inst in institutions
+    }
+    taken: dict[int, list[str]] = {inst.pk: [] for inst in institutions}
+    for i in range(cfg["counts"]["disciplines"]):
+        open_ = [inst for inst in institutions if len(taken[inst.pk]) < len(names[inst.pk])]
+        if not open_:
+            break
+        inst = min(open_, key=lambda x: (len(taken[x.pk]), (x.pk - i) % len(institutions)))
+        left = [n for n in names[inst.pk] if n not in taken[inst.pk]]
+        taken[inst.pk].append(_pick(rng, left))
+    rows = [
+        Discipline(institution=inst, name=name, field=pool[name], level=_pick(rng, LEVELS))
+        for inst in institutions
+        for name in taken[inst.pk]
+    ]
     Discipline.objects.bulk_create(rows)
     return list(Discipline.objects.select_related("institution").order_by("pk"))
 
