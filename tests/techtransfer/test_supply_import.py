@@ -67,8 +67,8 @@ def test_row_errors_name_file_row_column_and_nothing_bad_is_written(world, suppl
         "山西大学,科技成果,好成果,5,,,,,\n"
     )
     # 他校专利 reuses 太原理工大学's patent number once that patent exists.
-    Achievement.objects.create(institution=supply["tyut"], kind="patent", title="理工专利", patent_no="CN9")
-    text = text.replace("他校专利,,,,,,", "他校专利,,,,,CN9,")
+    Achievement.objects.create(institution=supply["tyut"], kind="patent", title="理工专利", patent_no="CN900000001A")
+    text = text.replace("他校专利,,,,,,", "他校专利,,,,,CN900000001A,")
     report = import_achievements(user=world["users"]["institution_user"], name="成果.csv", content=_csv(text))
     got = [(e.file, e.row, e.column, e.message) for e in report.errors]
     assert got == [
@@ -87,7 +87,17 @@ def test_row_errors_name_file_row_column_and_nothing_bad_is_written(world, suppl
         ("山西大学", 5, ["transfer", "licence"])
     ]
     assert not Achievement.objects.filter(title__in=["越权成果", "无号专利", "他校专利"]).exists()
-    assert Achievement.objects.get(patent_no="CN9").title == "理工专利"
+    assert Achievement.objects.get(patent_no="CN900000001A").title == "理工专利"
+
+
+def test_a_malformed_number_or_an_overlong_summary_is_a_row_error(world, supply):
+    text = "成果名称,专利公开号,成果简介\n坏号专利,CN-1,\n长简介专利,CN300000001A," + "字" * 4001 + "\n"
+    report = import_achievements(user=world["users"]["institution_user"], name="p.csv", content=_csv(text))
+    assert [(e.row, e.column, e.message) for e in report.errors] == [
+        (2, "专利公开号", "专利公开号应为国家代码加号码，如 CN112345678A"),
+        (3, "成果简介", "超过 4000 字"),
+    ]
+    assert report.created == 0
 
 
 def test_a_file_without_titles_is_unreadable(world, supply):

@@ -53,6 +53,7 @@ def test_a_valid_achievement_keeps_its_ipc_and_modes(supply):
         ({"price_min": "-1"}, "price_min", "金额不能为负数"),
         ({"ipc": "H01M、电池"}, "ipc", "IPC 分类“电池”无法识别，应为小类（如 H01M）"),
         ({"kind": "patent"}, "patent_no", "专利须填写专利公开号"),
+        ({"kind": "patent", "patent_no": "专利1"}, "patent_no", "专利公开号应为国家代码加号码，如 CN112345678A"),
     ],
 )
 def test_achievement_form_refuses_with_chinese_messages(supply, change, field, message):

@@ -28,6 +28,7 @@ from .supplymodels import (
 )
 
 IPC_SUBCLASS = re.compile(r"^[A-H][0-9]{2}[A-Z]$")
+PATENT_NO = re.compile(r"^[A-Z]{2}[0-9A-Z.]{3,28}$")  # CN112345678A, CN201510012345.6, US10123456B2
 SPLIT = re.compile(r"[\s,，;；、/]+")
 
 
@@ -126,6 +127,8 @@ class AchievementForm(ModelForm):
 
     def clean_patent_no(self):
         value = (self.cleaned_data.get("patent_no") or "").strip().upper().replace(" ", "")
+        if value and not PATENT_NO.match(value):
+            raise forms.ValidationError(_("专利公开号应为国家代码加号码，如 CN112345678A"))
         return value or None
 
     def clean(self):

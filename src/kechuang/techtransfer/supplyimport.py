@@ -28,7 +28,7 @@ from kechuang.engine.facts_file import read_table
 from kechuang.engine.io import FactsFileError as UnreadableFile
 
 from . import supplyselectors as scope
-from .supplyforms import parse_ipc
+from .supplyforms import PATENT_NO, parse_ipc
 from .supplymodels import TRL_MAX, TRL_MIN, WAN, Achievement, Field, TechnologyManager
 
 HEADER = [
@@ -97,6 +97,7 @@ _ALIASES = {
     "技术经理人": "manager",
 }
 LABELS = {_ALIASES[label]: label for label in HEADER}  # a column's name in a problem when the file lacks it
+MAX_SUMMARY = 4000
 MAX_WAN = Decimal(10) ** (WAN["max_digits"] - WAN["decimal_places"])
 FIELDS = (
     "kind",
@@ -246,6 +247,8 @@ def import_achievements(*, user, name: str, content: bytes) -> ImportReport:  # 
         elif institution is None:
             row.error("institution", "只能导入本单位的成果" if own else "没有该机构")
         patent_no = row.text("patent_no").upper().replace(" ", "") or None
+        if patent_no and not PATENT_NO.match(patent_no):
+            row.error("patent_no", "专利公开号应为国家代码加号码，如 CN112345678A")
         values["kind"] = row.choice("kind", kinds) or (Achievement.Kind.PATENT if patent_no else "")
         if not values["kind"]:
             row.error("kind", "必填项为空（填写专利公开号时默认为专利）")
@@ -255,6 +258,8 @@ def import_achievements(*, user, name: str, content: bytes) -> ImportReport:  # 
         if not values["title"]:
             row.error("title", "必填项为空")
         values["summary"] = row.text("summary")
+        if len(values["summary"]) > MAX_SUMMARY:
+            row.error("summary", f"超过 {MAX_SUMMARY} 字")
         values["field"] = row.choice("field", fields)
         chain_name = row.text("chain")
         values["chain_id"] = chains.get(chain_name) if chain_name else None
