@@ -233,3 +233,16 @@ def test_records_are_edited_only_by_those_who_keep_the_institution(world, supply
     page = client_for(world["users"]["enterprise_user"]).get(f"/techtransfer/supply/institutions/{supply['sxu'].pk}/")
     assert "周老师" in page.content.decode() and "zhou@sxu.example" not in page.content.decode()
     assert "/person/" not in page.content.decode()  # no edit links for those who do not keep it
+
+
+def test_achievements_are_searched_by_title_number_and_ipc(world, supply, client_for):
+    web = client_for(world["users"]["bureau_staff"])
+
+    def titles(query: str) -> list[str]:
+        sheet = openpyxl.load_workbook(io.BytesIO(web.get(f"/techtransfer/achievements/?{query}&format=xlsx").content))
+        return sorted(r[0] for r in sheet.active.iter_rows(min_row=2, values_only=True))
+
+    assert titles("q=h01m") == ["一种锂离子电池隔膜的涂覆方法", "动力电池热失控预警算法"]
+    assert titles("q=cn112345678a") == ["一种锂离子电池隔膜的涂覆方法"]
+    assert titles("q=煤矸石&trl=6") == ["煤矸石制备陶瓷材料技术"]
+    assert titles(f"institution={supply['tyut'].pk}&kind=know_how") == ["动力电池热失控预警算法"]
