@@ -53,6 +53,15 @@ class Area:
     needs: Callable | None = None
 
 
+def _mapped_institution(user) -> bool:
+    """An institution user reads the supply map and the needs once its organisation is a mapped institution."""
+    if user.role != Role.INSTITUTION_USER:
+        return True
+    from kechuang.techtransfer.supplyselectors import own_institution
+
+    return own_institution(user) is not None
+
+
 def _designated(user) -> bool:
     from kechuang.chains.selectors import active_designations
 
@@ -165,6 +174,24 @@ AREAS: tuple[Area, ...] = (
         _("技术合同"),
         "techtransfer:contracts",
         api=("/api/techtransfer/contracts",),
+    ),
+    # The supply map (藏宝图) and the enterprise needs: the bureau, firms, and institutions on the map.
+    Area(
+        "supply",
+        BUREAU | INSTITUTION | FIRM,
+        _("成果供给"),
+        "techtransfer:supply",
+        pages=("techtransfer:achievements",),
+        api=("/api/techtransfer/achievements",),
+        needs=_mapped_institution,
+    ),
+    Area(
+        "needs",
+        BUREAU | INSTITUTION | FIRM,
+        _("技术需求"),
+        "techtransfer:needs",
+        api=("/api/techtransfer/needs",),
+        needs=_mapped_institution,
     ),
     Area("rules", BUREAU, _("规则与参数"), "rules:index"),
     Area("audit", AUDIT | {Role.BUREAU_ADMIN}, _("操作日志"), "core:audit"),

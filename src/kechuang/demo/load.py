@@ -30,6 +30,7 @@ from kechuang.tiers.services import evaluate_all
 
 from . import challenges as challenge_demo
 from . import finance, industry, payouts
+from . import supply as supply_demo
 from . import techtransfer as techtransfer_demo
 from .generator import DemoRegion
 
@@ -126,6 +127,7 @@ def load(region: DemoRegion, progress=print) -> dict[str, int]:
     walked = payouts.walk(POLICY_AS_OF.year)
     challenges = challenge_demo.build(region.seed, region.users[0]["password"], progress)
     domains = industry.load(region, ids, progress=progress)
+    supply = supply_demo.build(region, progress)  # after the chains, which achievements and needs name
     audit.record(
         actor=None,
         action="demo.build",
@@ -142,6 +144,7 @@ def load(region: DemoRegion, progress=print) -> dict[str, int]:
         "challenges": challenges["challenges"],
         "loans": finance_stats["loans"],
         **contracts,
+        **supply,
         **walked,
         **domains,
     }

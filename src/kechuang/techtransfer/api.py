@@ -165,3 +165,9 @@ def record_contract(request, payload: ContractIn):
     except ValidationError as exc:
         raise HttpError(422, "；".join(exc.messages)) from None
     return Status(201, _out(c))
+
+
+# Achievements, needs and matches (the supply map and the demand side) under the same /api/techtransfer prefix.
+from .supplyapi import router as supply_router  # noqa: E402
+
+router.add_router("", supply_router)

@@ -100,3 +100,32 @@ class TechContract(models.Model):
         from kechuang.engine.techtransfer.contracts import type_names
 
         return type_names().get(self.type, self.type)
+
+
+# The supply map and the needs live in their own module; imported here so that Django finds them.
+from .supplymodels import (  # noqa: E402
+    Achievement,
+    Discipline,
+    Institution,
+    MatchFeedback,
+    Need,
+    NeedDisclosure,
+    Person,
+    Platform,
+    Team,
+    TechnologyManager,
+)
+
+__all__ = [
+    "Achievement",
+    "Discipline",
+    "Institution",
+    "MatchFeedback",
+    "Need",
+    "NeedDisclosure",
+    "Person",
+    "Platform",
+    "Team",
+    "TechContract",
+    "TechnologyManager",
+]

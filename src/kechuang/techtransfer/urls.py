@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import supplyimport, supplyviews, views
 
 app_name = "techtransfer"
 urlpatterns = [
@@ -9,4 +9,19 @@ urlpatterns = [
     path("contracts/statistics/", views.statistics, name="statistics"),
     path("contracts/<int:pk>/", views.contract_detail, name="contract"),
     path("contracts/<int:pk>/certificate.pdf", views.certificate, name="certificate"),
+    path("supply/", supplyviews.supply, name="supply"),
+    path("supply/institutions/<int:pk>/", supplyviews.institution, name="institution"),
+    path("supply/institutions/<int:pk>/add/<slug:kind>/", supplyviews.record_edit, name="record_new"),
+    path("supply/institutions/<int:pk>/<slug:kind>/<int:record_pk>/edit/", supplyviews.record_edit, name="record_edit"),
+    path("achievements/", supplyviews.achievements, name="achievements"),
+    path("achievements/new/", supplyviews.achievement_edit, name="achievement_new"),
+    path("achievements/import/", supplyimport.import_page, name="achievement_import"),
+    path("achievements/<int:pk>/", supplyviews.achievement, name="achievement"),
+    path("achievements/<int:pk>/edit/", supplyviews.achievement_edit, name="achievement_edit"),
+    path("needs/", supplyviews.needs, name="needs"),
+    path("needs/new/", supplyviews.need_edit, name="need_new"),
+    path("needs/<int:pk>/", supplyviews.need, name="need"),
+    path("needs/<int:pk>/edit/", supplyviews.need_edit, name="need_edit"),
+    path("needs/<int:pk>/disclose/", supplyviews.need_disclose, name="need_disclose"),
+    path("needs/<int:pk>/matches/<int:achievement_pk>/", supplyviews.match_feedback, name="match_feedback"),
 ]

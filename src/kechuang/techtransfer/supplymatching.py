@@ -1,0 +1,78 @@
+"""Ranked achievements for a need: the engine matcher (engine.techtransfer.matching) over the achievements on file,
+then the staff's feedback — pinned matches first, dismissed ones hidden — and the shared field and chain added to
+the engine's reason.
+
+The matcher is built once per process and rebuilt when the achievements change (their count or latest edit), so a
+ranking always reflects the records as they are. A need is searched with its title, summary and detail: the
+detail is confidential, so matches are shown only to those who may read it (the bureau and the firm).
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+from django.db.models import Count, Max
+
+from kechuang.engine.techtransfer.matching import Document, Matcher
+
+from .supplymodels import Achievement, MatchFeedback, Need
+
+DEFAULT_TOP = 20
+PINNED_REASON = "工作人员置顶"
+
+_lock = threading.Lock()
+_built: dict = {"key": None, "matcher": None}
+
+
+@dataclass(frozen=True)
+class Match:
+    achievement: Achievement
+    score: float
+    reason: str
+    pinned: bool = False
+
+
+def _matcher() -> Matcher:
+    state = Achievement.objects.aggregate(n=Count("pk"), last=Max("updated_at"), top=Max("pk"))
+    key = (state["n"], state["last"], state["top"])
+    with _lock:
+        if _built["key"] != key:
+            rows = Achievement.objects.order_by("pk").values_list("pk", "title", "summary", "ipc")
+            _built["matcher"] = Matcher(
+                Document(str(pk), title, summary or "", tuple(ipc or ())) for pk, title, summary, ipc in rows
+            )
+            _built["key"] = key
+        return _built["matcher"]
+
+
+def need_text(need: Need) -> str:
+    return " ".join(part for part in (need.title, need.summary, need.detail) if part)
+
+
+def matches(need: Need, top: int = DEFAULT_TOP) -> list[Match]:
+    """The need's best achievements, best first: pinned ones, then the engine's ranking without dismissed ones."""
+    feedback = dict(MatchFeedback.objects.filter(need=need).values_list("achievement_id", "action"))
+    dismissed = {pk for pk, action in feedback.items() if action == MatchFeedback.Action.DISMISS}
+    pinned = [pk for pk, action in feedback.items() if action == MatchFeedback.Action.PIN]
+    hits = _matcher().search(need_text(need), top + len(feedback))
+    scored = {int(h.id): h for h in hits}
+    order = sorted(pinned, key=lambda pk: (-(scored[pk].score if pk in scored else 0), pk))
+    order += [int(h.id) for h in hits if int(h.id) not in dismissed and int(h.id) not in pinned]
+    order = order[: max(top, len(pinned))]
+    found = Achievement.objects.select_related("institution", "chain", "manager").in_bulk(order)
+    out = []
+    for pk in order:
+        a = found.get(pk)
+        if a is None:
+            continue
+        hit = scored.get(pk)
+        reasons = [hit.reason] if hit and hit.reason else []
+        if need.field and a.field == need.field:
+            reasons.append(f"同一技术领域：{a.get_field_display()}")
+        if need.chain_id and a.chain_id == need.chain_id:
+            reasons.append(f"同一产业链：{a.chain.name}")
+        if pk in pinned:
+            reasons.insert(0, PINNED_REASON)
+        out.append(Match(a, hit.score if hit else 0.0, "；".join(reasons), pk in pinned))
+    return out
