@@ -61,6 +61,16 @@ def test_near_misses_without_explanations_are_the_same_short_of():
     assert out.equals(full.drop("explanation"))
 
 
+def test_decisions_alone_are_those_of_the_full_evaluation():
+    weak = {**WORKED, "uscc": "B", "tech_staff": 14}
+    unknown = {**WORKED, "uscc": "C", "staff_total": None}
+    full = _tech_sme(WORKED, weak, unknown, explain=False)
+    out = _tech_sme(WORKED, weak, unknown, explain=False, detail=False)
+    assert out.columns == ["uscc", "tier", "ruleset", "qualified", "route", "score", "score_min", "score_max"]
+    assert out["qualified"].to_list() == ["true", "false", "unknown"]
+    assert out.equals(full.select(out.columns))
+
+
 def test_explanations_on_demand_are_those_of_the_evaluation_for_the_named_version():
     weak = {**WORKED, "uscc": "B", "tech_staff": 14}
     frame = pl.DataFrame([WORKED, weak], strict=False)

@@ -48,6 +48,8 @@ RESULT_COLUMNS = (
     "missing",
     "gaps",
 )
+# `evaluate(detail=False)`: the decisions alone.
+DECISION_COLUMNS = ("uscc", "tier", "ruleset", "qualified", "route", "score", "score_min", "score_max")
 # With `explain`: the explanation (JSON text) and `short_of`, the `;`-separated conditions of the one
 # requirement the enterprise lacks when it is exactly one short of the tier (the near-miss lists).
 EXPLAIN_COLUMNS = ("explanation", "short_of")
@@ -79,13 +81,16 @@ class Compiled:
     failed_ids: list[str]
     missing_labels: list[str]
 
-    def reads(self) -> set[str]:
-        """Columns of the derived frame this rule set reads (the root names of its expressions, less the
-        columns its own stages add): each chunk computes only these derived values, once for every rule set."""
-        exprs = [e for stage in self.query_exprs for e in stage] + self.output + [g[3] for g in self.gap_items]
+    def reads(self, columns) -> set[str]:
+        """Columns of the derived frame this rule set reads for the result `columns` (the root names of its
+        expressions, less the columns its own stages add): each chunk computes only these derived values,
+        once for every rule set."""
+        exprs = [e for stage in self.query_exprs for e in stage]
+        exprs += [e for e in self.output if e.meta.output_name() in columns]
+        gaps = self.gap_items if "gaps" in columns else []
+        exprs += [g[3] for g in gaps]
         made = {e.meta.output_name() for stage in self.query_exprs for e in stage}
-        roots = {name for e in exprs for name in e.meta.root_names()}
-        roots |= {g[1] for g in self.gap_items}
+        roots = {name for e in exprs for name in e.meta.root_names()} | {g[1] for g in gaps}
         return roots - made - {"_row"}
 
 
@@ -465,14 +470,14 @@ def _compiled(ruleset: RuleSet, as_of: dt.date, overrides, explain: bool, near_m
     return compiled
 
 
-def _queries(
-    derived: pl.LazyFrame, compiled: Compiled, with_gaps: bool = True
-) -> tuple[pl.LazyFrame, pl.LazyFrame | None]:
-    """The main result query and the gap query of one rule set over the derived values of a slice."""
+def _queries(derived: pl.LazyFrame, compiled: Compiled, columns) -> tuple[pl.LazyFrame, pl.LazyFrame | None]:
+    """The result query (only the result `columns` asked for) and the gap query (when `gaps` is asked for) of
+    one rule set over the derived values of a slice."""
     lf = derived.with_row_index("_row")
     for stage in compiled.query_exprs:
         lf = lf.with_columns(stage)
-    return lf.select(compiled.output), _gap_lists(lf, compiled.gap_items) if with_gaps else None
+    output = [e for e in compiled.output if e.meta.output_name() in columns]
+    return lf.select(output), _gap_lists(lf, compiled.gap_items) if "gaps" in columns else None
 
 
 def evaluate(
@@ -483,6 +488,7 @@ def evaluate(
     local_set: str | None = None,
     explain: bool = True,
     near_misses: bool | None = None,
+    detail: bool = True,
 ) -> pl.DataFrame:
     """Evaluate tiers for every enterprise of the facts panel on `as_of`.
 
@@ -494,10 +500,14 @@ def evaluate(
     `parameter_versions`: run-time dated parameter versions
     `[{ruleset, parameter, effective_from, value, source, note}]`; the version in force on `as_of` wins.
     `near_misses` (default: as `explain`): the `short_of` column, without the explanations (a stored run
-    keeps near misses; explanations are computed on demand, `explanations`).
+    keeps near misses; explanations are computed on demand, `explanations`). `detail=False`: the decisions
+    alone (DECISION_COLUMNS: qualified, route, score bounds), for readers of nothing else (policy conditions
+    on a tier); failed, missing and gaps are then not computed.
     """
     near_misses = explain if near_misses is None else near_misses
     rulesets = select_rulesets(as_of, tiers, local_set)
+    if not detail:
+        return _run(facts, as_of, rulesets, parameter_versions, False, False, list(DECISION_COLUMNS))
     columns = list(RESULT_COLUMNS)
     if explain:
         columns += EXPLAIN_COLUMNS
@@ -544,7 +554,7 @@ def _run(
         compiled_all.append((_compiled(ruleset, as_of, parameter_versions, explain, near_misses), year))
     reads: dict[int, set[str]] = {}
     for compiled, year in compiled_all:
-        reads.setdefault(year, set()).update(compiled.reads())
+        reads.setdefault(year, set()).update(compiled.reads(columns))
     pieces: list[list[pl.DataFrame]] = [[] for _ in compiled_all]
     height = max(base.height for base, _ in frames.values())
     for offset in range(0, max(height, 1), CHUNK_ROWS):
@@ -566,28 +576,29 @@ def _derived_slice(base: pl.DataFrame, stages: list[list[pl.Expr]], offset: int,
 
 def _evaluate_slice(compiled: Compiled, derived: pl.LazyFrame, columns: list[str]) -> pl.DataFrame:
     """One rule set over one slice of enterprises: the result and gap queries together, then the texts."""
-    result, gaps = _queries(derived, compiled, with_gaps="gaps" in columns)
+    result, gaps = _queries(derived, compiled, columns)
     if gaps is None:
         r, lists = result.collect(), None
     else:
         r, lists = pl.collect_all([result, gaps])
-    texts = [_mask_text(r["short_of"], compiled.failed_ids).alias("short_of")] if "short_of" in r.columns else []
+    texts = []
+    for name, ids in (("short_of", compiled.failed_ids), ("failed", compiled.failed_ids)):
+        if name in r.columns:
+            texts.append(_mask_text(r[name], ids).alias(name))
+    if "missing" in r.columns:
+        texts.append(_mask_text(r["missing"], compiled.missing_labels).alias("missing"))
     if "gaps" in columns:
         texts.append(_place_gaps(r.height, lists).alias("gaps"))
-    return _cast_out(
-        r.with_columns(
-            *texts,
-            _mask_text(r["failed"], compiled.failed_ids).alias("failed"),
-            _mask_text(r["missing"], compiled.missing_labels).alias("missing"),
-        )
-    ).select(columns)
+    return _cast_out(r.with_columns(*texts)).select(columns)
 
 
 def _cast_out(df: pl.DataFrame) -> pl.DataFrame:
+    scores = [c for c in ("score", "score_min", "score_max") if c in df.columns]
+    texts = [c for c in ("failed", "missing") if c in df.columns]
     return df.with_columns(
         pl.col("route").cast(pl.Utf8),
-        pl.col("score", "score_min", "score_max").cast(pl.Float64),
-        pl.col("failed", "missing").fill_null(""),
+        *([pl.col(scores).cast(pl.Float64)] if scores else []),
+        *([pl.col(texts).fill_null("")] if texts else []),
     )
 
 
