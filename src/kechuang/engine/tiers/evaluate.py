@@ -545,16 +545,19 @@ def _run(
         return empty_results(explain=True).select(columns)
     # Per fiscal year: the enterprises' rows side by side, and the derived values as lazy stages; each chunk
     # computes once the derived values the year's rule sets read.
-    frames: dict[int, tuple[pl.DataFrame, list[list[pl.Expr]]]] = {}
     compiled_all = []
+    reads: dict[int, set[str]] = {}
     for ruleset in rulesets:
         year = as_of.year - ruleset.fiscal_year_offset
-        if year not in frames:
-            frames[year] = derive.derived_lazy(facts, year, as_of)
-        compiled_all.append((_compiled(ruleset, as_of, parameter_versions, explain, near_misses), year))
-    reads: dict[int, set[str]] = {}
-    for compiled, year in compiled_all:
+        compiled = _compiled(ruleset, as_of, parameter_versions, explain, near_misses)
+        compiled_all.append((compiled, year))
         reads.setdefault(year, set()).update(compiled.reads(columns))
+    # The facts columns the year's derived values read: the only ones placed side by side.
+    frames: dict[int, tuple[pl.DataFrame, list[list[pl.Expr]]]] = {}
+    for year, names in reads.items():
+        stages = _needed(derive.derived_stages(year, as_of), names)
+        roots = {n for stage in stages for e in stage for n in e.meta.root_names()}
+        frames[year] = derive.derived_lazy(facts, year, as_of, derive.base_names(names | roots))
     pieces: list[list[pl.DataFrame]] = [[] for _ in compiled_all]
     height = max(base.height for base, _ in frames.values())
     for offset in range(0, max(height, 1), CHUNK_ROWS):
@@ -568,10 +571,21 @@ def _derived_slice(base: pl.DataFrame, stages: list[list[pl.Expr]], offset: int,
     """The derived values the rule sets of a fiscal year read, computed once for the slice (not once per rule
     set: their plans would each repeat the shared ones), as a frame the rule sets' queries start from."""
     lf = base.slice(offset, CHUNK_ROWS).lazy()
-    for stage in stages:
+    for stage in _needed(stages, reads):
         lf = lf.with_columns(stage)
     names = [c for c in lf.collect_schema().names() if c in reads]
     return lf.select(names).collect().lazy()
+
+
+def _needed(stages: list[list[pl.Expr]], reads: set[str]) -> list[list[pl.Expr]]:
+    """The derived-value stages cut to the expressions that `reads` needs, directly or through a later stage:
+    a smaller plan to optimise (it dominates the cost of evaluating a few firms)."""
+    wanted, kept = set(reads), []
+    for stage in reversed(stages):
+        exprs = [e for e in stage if e.meta.output_name() in wanted]
+        wanted |= {name for e in exprs for name in e.meta.root_names()}
+        kept.append(exprs)
+    return [exprs for exprs in reversed(kept) if exprs]
 
 
 def _evaluate_slice(compiled: Compiled, derived: pl.LazyFrame, columns: list[str]) -> pl.DataFrame:
