@@ -477,7 +477,17 @@ def _queries(derived: pl.LazyFrame, compiled: Compiled, columns) -> tuple[pl.Laz
     for stage in compiled.query_exprs:
         lf = lf.with_columns(stage)
     output = [e for e in compiled.output if e.meta.output_name() in columns]
-    return lf.select(output), _gap_lists(lf, compiled.gap_items) if "gaps" in columns else None
+    if "gaps" not in columns or not compiled.gap_items:
+        return lf.select(output), None
+    # The conditions are evaluated once, then read by both queries: each gap item's filter would otherwise
+    # evaluate the stages again (common-subplan elimination does not reach inside them). Only the columns
+    # the two queries read are kept.
+    gap_exprs = [required for *_, required in compiled.gap_items]
+    kept = {n for e in [*output, *gap_exprs] for n in e.meta.root_names()}
+    kept |= {fld for _, fld, _, _ in compiled.gap_items} | {_COND + cid for cid, *_ in compiled.gap_items}
+    kept |= {"_row", "qualified"}
+    evaluated = lf.select([n for n in lf.collect_schema().names() if n in kept]).collect().lazy()
+    return evaluated.select(output), _gap_lists(evaluated, compiled.gap_items)
 
 
 def evaluate(
