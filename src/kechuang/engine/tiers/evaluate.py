@@ -152,8 +152,8 @@ def _gap_lists(evaluated: pl.LazyFrame, gap_items: list) -> pl.LazyFrame | None:
     on every row: required values (score band inversions, ratios) cost far more over the whole frame than
     the evaluation itself. An item is kept when its change goes the right way (delta > 0 for a minimum).
     Items are built item-major, then gathered per row in their order (conditions in order, then fields).
-    `evaluated` is the frame after every stage, shared with the main query: `collect_all` computes it
-    once (common subplan) and builds the items in parallel.
+    `evaluated` is the slice with its conditions already computed (`_queries`), shared with the main query;
+    `collect_all` builds the items in parallel.
     """
     if not gap_items:
         return None
