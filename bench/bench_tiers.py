@@ -1,24 +1,34 @@
-"""Benchmark: tier rules for N synthetic enterprises, the Polars engine vs OpenFisca-core, side by side.
+"""Benchmark: the tier engine at N synthetic enterprises, side by side with OpenFisca-core, cold and warm.
 
-    python bench/bench_tiers.py [--n 100000 1000000] [--openfisca-max 1000000] [--target-ratio 10]
-                                [--target-all-s 10]
+    python bench/bench_tiers.py [--n 100000 1000000] [--repeat 2] [--openfisca-max 1000000]
+                                [--explain-max 1000000] [--target-all-s 3] [--target-peak-gib 2]
+                                [--target-one-ms 50]
 
-For each N: a 4-year facts panel (2021–2024, complete data: OpenFisca has no "unknown"), then
-  1. engine, tech_sme + high_tech (explain off), the same two rule sets as the OpenFisca version;
-  2. OpenFisca-core, 科小 score + 高企 objective conditions (bench/openfisca_tiers), from the same panel:
-     its timed call prepares its flat inputs (openfisca_tiers/inputs.py), builds the system, sets inputs;
-     then a floor: the same preparation and formulas called as plain NumPy, without OpenFisca — the bare
-     vectorised arithmetic of the two rule sets, which bounds what the ratio target can ask of any engine;
-  3. engine, every shipped tier (explain off), and (up to --explain-max) with explanations on.
-Results are compared: 科小 score and qualified, and each 高企 objective condition, must be identical.
-OpenFisca runs only up to --openfisca-max enterprises; above it its time is extrapolated linearly from the
-largest measured N and marked "~". Exits 1 when a target is missed or results differ.
+For each N, from one 4-year facts panel (2021–2024, complete data: OpenFisca has no "unknown"), in one process:
+  1. decisions (qualified, route, score bounds) for 科小 + 高企 — the engine (`evaluate(detail=False)`),
+     OpenFisca-core on the same rules (bench/openfisca_tiers: its timed call prepares its flat inputs, builds
+     the system, sets inputs), the same formulas as bare NumPy without OpenFisca, and the same rules
+     hand-written as one Polars plan (openfisca_tiers/polars_plan.py). Target: the engine at least as fast as
+     OpenFisca-core (warm).
+  2. all tiers with decisions, failed/missing, gaps and near misses (what a stored run keeps): ≤ 3 s and
+     ≤ 2 GiB peak at 1M (peak: the most resident memory one call adds over the facts panel, measured in a
+     fresh process).
+  3. the explanation of one firm computed on demand (`explanations`, from its facts and the rule-set
+     versions): all tiers, and one tier as the explanation page asks — < 50 ms warm.
+  4. the full-explanation export (every firm, every tier, `evaluate(explain=True)`: `kechuang tiers evaluate
+     --explain`), its time printed (no target).
+"Cold" is the first call of its kind in the process (rule sets compiled, the thread pool and memory not yet
+warm; OpenFisca: the first system built); "warm" the best of --repeat further calls. Results are compared:
+科小 score and qualified and each 高企 objective condition must be identical across the engine, OpenFisca, NumPy
+and the Polars plan, and the engine's decisions alone identical to those of its full evaluation. OpenFisca runs
+up to --openfisca-max enterprises (above it: not run). Exits 1 when a target is missed or results differ.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -28,8 +38,10 @@ import polars as pl
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from kechuang.engine.tiers import evaluate
+from kechuang.engine.tiers import evaluate, explanations
+from kechuang.engine.tiers.model import select_rulesets
 from openfisca_tiers import inputs as of_inputs
+from openfisca_tiers import polars_plan
 from openfisca_tiers import system as of_system
 
 AS_OF = of_system.AS_OF
@@ -161,17 +173,65 @@ def compare(ours: pl.DataFrame, theirs: dict[str, np.ndarray]) -> list[str]:
 
 
 PREP_SECONDS: list[float] = []  # OpenFisca: panel -> flat input arrays, part of its timed call
-CPU_SECONDS: list[float] = []  # CPU time of each timed call (all threads), independent of other load
-KERNEL_SECONDS: list[float] = []  # the part of it spent in the kernel: mostly faulting in fresh memory
+
+
+# CPU seconds (all threads, user + system) of the last call `timed` measured and of the best warm call of the
+# last `cold_warm`: on a machine shared with other work the wall time waits for the cores, the CPU time less so.
+CPU = {"last": float("nan"), "cold": float("nan"), "warm": float("nan")}
 
 
 def timed(fn, *args, **kwargs):
     start, before = time.perf_counter(), os.times()
     result = fn(*args, **kwargs)
     after = os.times()
-    CPU_SECONDS.append(after.user + after.system - before.user - before.system)
-    KERNEL_SECONDS.append(after.system - before.system)
+    CPU["last"] = after.user + after.system - before.user - before.system
     return result, time.perf_counter() - start
+
+
+def cold_warm(repeat: int, fn, *args, **kwargs):
+    """(result, cold seconds, warm seconds): the first call, then the best of `repeat` more (CPU: their CPU)."""
+    result, cold = timed(fn, *args, **kwargs)
+    CPU["cold"], CPU["warm"] = CPU["last"], float("nan")
+    warm = float("nan")
+    for _ in range(repeat):
+        seconds = timed(fn, *args, **kwargs)[1]
+        if not seconds >= warm:
+            warm, CPU["warm"] = seconds, CPU["last"]
+    return result, cold, warm
+
+
+def _rss() -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    return 0  # pragma: no cover - not Linux
+
+
+_CHILD = """
+import sys, threading
+sys.path.insert(0, {here!r})
+from bench_tiers import AS_OF, _rss, evaluate, synthetic
+panel = synthetic({n})
+before, peak, done = _rss(), [0], threading.Event()
+def sample():
+    while not done.is_set():
+        peak[0] = max(peak[0], _rss())
+        done.wait(0.005)
+sampler = threading.Thread(target=sample)
+sampler.start()
+evaluate(panel, AS_OF, None, explain=False, near_misses=True)
+done.set()
+sampler.join()
+print(max(peak[0], _rss()) - before)
+"""
+
+
+def peak_added(n: int) -> int:
+    """The most resident memory one evaluation of every tier adds over the facts panel, sampled every 5 ms in a
+    fresh process (in this one the allocator keeps what earlier steps freed, which hides the call's own peak)."""
+    code = _CHILD.format(here=str(Path(__file__).resolve().parent), n=n)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return int(out.stdout.split()[-1])
 
 
 def load_average() -> str:
@@ -181,74 +241,122 @@ def load_average() -> str:
         return "?"
 
 
+def openfisca_available() -> bool:
+    try:
+        import openfisca_core  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def one_firm(panel: pl.DataFrame, n: int) -> pl.DataFrame:
+    uscc = panel["uscc"][n // 2]
+    return panel.filter(pl.col("uscc") == uscc)
+
+
+def decisions_match(decisions: pl.DataFrame, full: pl.DataFrame) -> list[str]:
+    if decisions.equals(full.select(decisions.columns)):
+        return []
+    return ["the engine's decisions alone differ from its full evaluation"]
+
+
+def all_tiers(panel: pl.DataFrame, repeat: int) -> tuple[float, float]:
+    """Every tier with what a stored run keeps: cold and best warm seconds."""
+    _, cold, warm = cold_warm(repeat, evaluate, panel, AS_OF, None, explain=False, near_misses=True)
+    return cold, warm
+
+
+def row(label: str, cold: float, warm: float, note: str = "") -> str:
+    """Wall seconds cold and warm, then the CPU seconds of each (CPU: set by the call just timed)."""
+    return f"  {label:<66} {cold:>8.3f} {warm:>8.3f} {CPU['cold']:>8.2f} {CPU['warm']:>8.2f}  {note}"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, nargs="+", default=[100_000, 1_000_000])
+    parser.add_argument("--repeat", type=int, default=2, help="warm calls after the cold one (best is shown)")
     parser.add_argument("--openfisca-max", type=int, default=1_000_000)
-    parser.add_argument("--target-ratio", type=float, default=10.0)
-    parser.add_argument("--target-all-s", type=float, default=10.0)
-    parser.add_argument("--explain-max", type=int, default=100_000, help="time explain=True up to this N")
+    parser.add_argument("--explain-max", type=int, default=1_000_000, help="time the full export up to this N")
+    parser.add_argument("--target-all-s", type=float, default=3.0)
+    parser.add_argument("--target-peak-gib", type=float, default=2.0)
+    parser.add_argument("--target-one-ms", type=float, default=50.0)
     args = parser.parse_args()
-
-    rows, failures = [], []
-    last_of: tuple[int, float] | None = None
+    two = ["tech_sme", "high_tech"]
+    have_openfisca = openfisca_available()
+    if not have_openfisca:
+        print("OpenFisca-core is not installed (pip install -e '.[bench]'): compared with NumPy and Polars only")
+    failures: list[str] = []
     for n in args.n:
         panel = synthetic(n)
-        two, t_two = timed(evaluate, panel, AS_OF, ["tech_sme", "high_tech"], explain=False)
-        cpu_two, cpu_of = CPU_SECONDS[-1], float("nan")
-        if n <= args.openfisca_max:
-            theirs, t_of = timed(run_openfisca, panel)
-            cpu_of = CPU_SECONDS[-1]
-            last_of = (n, t_of)
-            problems = compare(two, theirs)
-            of_text = f"{t_of:8.2f}"
-            print(f"N={n}: OpenFisca input preparation {PREP_SECONDS[-1]:.2f} s of {t_of:.2f} s", flush=True)
-            floor, t_floor = timed(run_floor, panel)
-            problems += [
-                f"plain NumPy {name} differs from OpenFisca"
-                for name, values in floor.items()
-                if not np.array_equal(values, theirs[name])
-            ]
-            print(
-                f"N={n}: floor — the same preparation and formulas in plain NumPy, no OpenFisca — {t_floor:.2f} s; "
-                f"the {args.target_ratio:g}× target needs the engine at ≤ {t_of / args.target_ratio:.3f} s "
-                f"(the floor alone is {t_floor / (t_of / args.target_ratio):.1f}× that)",
-                flush=True,
-            )
-            if problems:
-                failures.append(f"N={n}: " + "; ".join(problems))
-        else:
-            t_of = last_of[1] * n / last_of[0] if last_of else float("nan")
-            of_text = f"~{t_of:7.2f}"
-            problems = ["not compared"]
-        _, t_all = timed(evaluate, panel, AS_OF, None, explain=False)
+        print(f"\nN={n:,} enterprises (load average {load_average()} on {os.cpu_count()} cores)", flush=True)
+        print(f"  {'':<66} {'cold s':>8} {'warm s':>8} {'cold cpu':>8} {'warm cpu':>8}")
+        problems: list[str] = []
+        # 1. decisions for 科小 + 高企
+        decisions, cold, warm = cold_warm(args.repeat, evaluate, panel, AS_OF, two, explain=False, detail=False)
+        engine_warm = warm
+        print(row("engine, decisions, 科小 + 高企", cold, warm), flush=True)
+        full, full_cold, full_warm = cold_warm(args.repeat, evaluate, panel, AS_OF, two, explain=False)
+        print(row("engine, + failed/missing/gaps, 科小 + 高企", full_cold, full_warm), flush=True)
+        problems += decisions_match(decisions, full)
+        theirs = None
+        if have_openfisca and n <= args.openfisca_max:
+            theirs, cold, warm = cold_warm(args.repeat, run_openfisca, panel)
+            print(row("OpenFisca-core, same rules", cold, warm, f"(input preparation {PREP_SECONDS[-1]:.3f} s)"))
+            problems += compare(full, theirs)
+            if engine_warm > warm:
+                failures.append(
+                    f"N={n}: engine decisions {engine_warm:.3f} s slower than OpenFisca-core {warm:.3f} s (warm)"
+                )
+            print(f"  {'ratio OpenFisca / engine (warm)':<66} {warm / engine_warm:>17.2f}×", flush=True)
+        floor, cold, warm = cold_warm(args.repeat, run_floor, panel)
+        print(row("bare NumPy, same preparation and formulas", cold, warm), flush=True)
+        plan, cold, warm = cold_warm(args.repeat, polars_plan.evaluate, panel)
+        print(row("hand-written Polars plan, same rules", cold, warm), flush=True)
+        ours = polars_plan.as_arrays(plan)
+        reference = theirs if theirs is not None else floor
+        for name, values in reference.items():
+            for label, other in (("plain NumPy", floor), ("Polars plan", ours)):
+                if not np.array_equal(values, other[name]):
+                    problems.append(f"{label} {name} differs")
+        if theirs is None:
+            problems += compare(full, floor)
+        del decisions, full, floor, plan, ours, theirs
+        # 2. every tier, with what a stored run keeps
+        cold, warm = all_tiers(panel, args.repeat)
+        peak = peak_added(n)
         print(
-            f"N={n}: CPU seconds (all threads) — engine 2 sets {cpu_two:.2f}, OpenFisca {cpu_of:.2f}, "
-            f"engine all tiers {CPU_SECONDS[-1]:.2f} (kernel {KERNEL_SECONDS[-1]:.2f}: fresh memory is "
-            "faulted in page by page, slow on some virtual machines)",
-            flush=True,
-        )
-        t_explain = float("nan")
-        if n <= args.explain_max:
-            _, t_explain = timed(evaluate, panel, AS_OF, None, explain=True)
-        ratio = t_of / t_two
-        rows.append((n, t_two, of_text, ratio, t_all, t_explain, "yes" if not problems else ", ".join(problems)))
-        if ratio < args.target_ratio:
-            failures.append(
-                f"N={n}: engine/OpenFisca speed ratio {ratio:.2f}× (OpenFisca {1 / ratio:.0f}× faster); "
-                f"target: engine ≥ {args.target_ratio}× faster"
+            row(
+                "engine, all tiers: decisions, failed/missing, gaps, near misses",
+                cold,
+                warm,
+                f"peak +{peak / 2**30:.2f} GiB",
             )
-        if n >= 1_000_000 and t_all > args.target_all_s:
-            failures.append(f"N={n}: all tiers took {t_all:.2f} s (target {args.target_all_s} s)")
+        )
+        if n >= 1_000_000 and warm > args.target_all_s:
+            failures.append(f"N={n}: all tiers took {warm:.2f} s warm (target {args.target_all_s} s)")
+        if n >= 1_000_000 and peak > args.target_peak_gib * 2**30:
+            failures.append(f"N={n}: all tiers added {peak / 2**30:.2f} GiB (target {args.target_peak_gib} GiB)")
+        # 3. one firm's explanation, on demand
+        firm = one_firm(panel, n)
+        labels = [r.label for r in select_rulesets(AS_OF)]
+        _, cold, warm = cold_warm(max(args.repeat, 10), explanations, firm, AS_OF, labels)  # cheap: best of 10
+        print(row("one firm's explanation on demand, all tiers", cold, warm))
+        _, cold, one_warm = cold_warm(max(args.repeat, 10), explanations, firm, AS_OF, labels[1:2])
+        print(row(f"one firm's explanation on demand, one tier ({labels[1]})", cold, one_warm))
+        if one_warm * 1000 > args.target_one_ms:
+            failures.append(
+                f"N={n}: one firm's explanation took {one_warm * 1000:.0f} ms (target {args.target_one_ms:g} ms)"
+            )
+        # 4. the full-explanation export
+        if n <= args.explain_max:
+            _, seconds = timed(evaluate, panel, AS_OF, None, explain=True)
+            CPU["cold"], CPU["warm"] = CPU["last"], float("nan")
+            print(row("every firm's explanation (kechuang tiers evaluate --explain)", seconds, float("nan")))
+        if problems:
+            failures.append(f"N={n}: " + "; ".join(problems))
+        print(f"  identical results: {'yes' if not problems else 'NO'}", flush=True)
         del panel
-
-    print(
-        f"{'N':>10} {'engine 2 sets s':>16} {'OpenFisca s':>12} {'ratio':>7} {'all tiers s':>12} "
-        f"{'+explain s':>11}  identical  (ratio = OpenFisca time / engine time)"
-    )
-    for n, t_two, of_text, ratio, t_all, t_explain, same in rows:
-        print(f"{n:>10} {t_two:>16.2f} {of_text:>12} {ratio:>6.2f}× {t_all:>12.2f} {t_explain:>11.2f}  {same}")
-    print(f"load average at the end: {load_average()} (other processes share the 2 cores)")
+    print(f"\nload average at the end: {load_average()} (other processes share the cores)")
     for failure in failures:
         print("MISSED:", failure)
     return 1 if failures else 0

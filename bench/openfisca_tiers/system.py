@@ -10,18 +10,12 @@ from __future__ import annotations
 import datetime as dt
 
 import numpy as np
-from openfisca_core.entities import build_entity
-from openfisca_core.periods import DateUnit
-from openfisca_core.taxbenefitsystems import TaxBenefitSystem
-from openfisca_core.variables import Variable
 
 from kechuang.engine.derive import MONEY_DECIMALS, RATIO_DECIMALS, ip_classes
 from kechuang.engine.tiers.model import select_rulesets
 
 AS_OF = dt.date(2025, 6, 1)
 FISCAL_YEAR = 2024
-
-Enterprise = build_entity(key="enterprise", plural="enterprises", label="企业", is_person=True)
 
 FLOAT_INPUTS = [
     "staff_total",
@@ -90,36 +84,6 @@ def _safe_div(num: np.ndarray, den: np.ndarray) -> tuple[np.ndarray, np.ndarray]
     """Rounded like the engine's ratios, so a value exactly on a threshold is not below it."""
     ok = den != 0
     return np.round(np.divide(num, den, out=np.zeros_like(num, dtype=float), where=ok), RATIO_DECIMALS), ok
-
-
-def _input(name: str, value_type) -> type:
-    return type(
-        name,
-        (Variable,),
-        {
-            "value_type": value_type,
-            "entity": Enterprise,
-            "definition_period": DateUnit.YEAR,
-            "label": name,
-        },
-    )
-
-
-def _formula(name: str, value_type, fn) -> type:
-    def formula(enterprise, period, parameters):
-        return fn(lambda var: enterprise(var, period))
-
-    return type(
-        name,
-        (Variable,),
-        {
-            "value_type": value_type,
-            "entity": Enterprise,
-            "definition_period": DateUnit.YEAR,
-            "label": name,
-            "formula": formula,
-        },
-    )
 
 
 def _class_sum(names):
@@ -249,17 +213,33 @@ FORMULAS.append(
 )
 
 
-def build_system() -> TaxBenefitSystem:
-    system = TaxBenefitSystem([Enterprise])
-    variables = [_input(n, float) for n in FLOAT_INPUTS] + [_input(n, int) for n in INT_INPUTS]
-    variables += [_input(n, bool) for n in BOOL_INPUTS]
-    variables += [_formula(n, t, fn) for n, t, fn in FORMULAS]
+def build_system():
+    """The OpenFisca system (openfisca-core is imported here only: the NumPy floor and the Polars plan run
+    without it)."""
+    from openfisca_core.entities import build_entity
+    from openfisca_core.periods import DateUnit
+    from openfisca_core.taxbenefitsystems import TaxBenefitSystem
+    from openfisca_core.variables import Variable
+
+    enterprise = build_entity(key="enterprise", plural="enterprises", label="企业", is_person=True)
+    common = {"entity": enterprise, "definition_period": DateUnit.YEAR}
+
+    def variable(name: str, value_type, fn=None) -> type:
+        body = {"value_type": value_type, "label": name, **common}
+        if fn is not None:
+            body["formula"] = lambda entity, period, parameters: fn(lambda var: entity(var, period))
+        return type(name, (Variable,), body)
+
+    system = TaxBenefitSystem([enterprise])
+    variables = [variable(n, float) for n in FLOAT_INPUTS] + [variable(n, int) for n in INT_INPUTS]
+    variables += [variable(n, bool) for n in BOOL_INPUTS]
+    variables += [variable(n, t, fn) for n, t, fn in FORMULAS]
     system.add_variables(*variables)
     # OpenFisca stores float variables as float32 by default; money at exact decimal boundaries (R&D
     # 89.6892 of revenue 4484.46 = 2%) then lands on the wrong side. Use float64 like the engine.
-    for variable in system.variables.values():
-        if variable.value_type is float:
-            variable.dtype = np.float64
+    for v in system.variables.values():
+        if v.value_type is float:
+            v.dtype = np.float64
     return system
 
 

@@ -3,6 +3,7 @@
 import csv
 import errno
 import json
+import re
 
 import openpyxl
 import polars as pl
@@ -134,6 +135,19 @@ def test_malformed_value_reported_with_row_and_column(tmp_path, capsys):
     assert evaluate(str(src), "2025-06-01", str(tmp_path / "o.csv")) == 2
     err = capsys.readouterr().err
     assert "第 3 行" in err and "rd_expense" in err and "一百五" in err
+
+
+def test_explain_exports_every_explanation_and_prints_its_time(tmp_path, capsys):
+    src = _write(tmp_path / "facts.csv", [ROW, _weak_row()])
+    plain = tmp_path / "plain.csv"
+    assert evaluate(str(src), "2025-06-01", str(plain), "--tier", "tech_sme") == 0
+    assert "用时" not in capsys.readouterr().out
+    out = tmp_path / "out.csv"
+    assert evaluate(str(src), "2025-06-01", str(out), "--tier", "tech_sme", "--explain") == 0
+    assert re.search(r"含全部企业的判定说明，评估用时 \d+\.\d\d 秒", capsys.readouterr().out)
+    rows = list(csv.DictReader(out.open(encoding="utf-8-sig")))
+    outcomes = [json.loads(r["explanation"])["conditions"]["score_threshold"]["outcome"] for r in rows]
+    assert outcomes == ["true", "false"]
 
 
 def test_xlsx_in_and_out(tmp_path):

@@ -15,6 +15,8 @@ TIES = [
     (1.005, 2, 1.01),  # stored as 1.00499999…
     (0.125, 2, 0.13),  # exact in binary: half to even gives 0.12
     (-2.675, 2, -2.68),  # away from zero
+    (2.665, 2, 2.67),  # stored as 2.66500000…04: half to even on the decimal tie gives 2.66
+    (-2.665, 2, -2.67),
     (5 * 0.537, 2, 2.69),  # 2.685 by decimal arithmetic, 2.6850000000000005 in floats
     (0.1 + 0.2, 1, 0.3),
     (12.5, 0, 13.0),

@@ -6,7 +6,15 @@ import json
 import polars as pl
 import pytest
 
-from kechuang.engine.tiers import GAPS, RESULT_COLUMNS, RuleSetError, evaluate, for_file, list_rulesets
+from kechuang.engine.tiers import (
+    GAPS,
+    RESULT_COLUMNS,
+    RuleSetError,
+    evaluate,
+    explanations,
+    for_file,
+    list_rulesets,
+)
 
 AS_OF = dt.date(2025, 6, 1)
 WORKED = {
@@ -42,6 +50,36 @@ def test_columns_are_the_tier_results_csv_plus_explanation_and_short_of():
     out = _tech_sme(WORKED)
     assert tuple(out.columns) == (*RESULT_COLUMNS, "explanation", "short_of")
     assert tuple(_tech_sme(WORKED, explain=False).columns) == RESULT_COLUMNS
+
+
+def test_near_misses_without_explanations_are_the_same_short_of():
+    weak = {**WORKED, "uscc": "B", "tech_staff": 14}  # 56 points: one requirement short of 60
+    full = _tech_sme(WORKED, weak)
+    out = _tech_sme(WORKED, weak, explain=False, near_misses=True)
+    assert tuple(out.columns) == (*RESULT_COLUMNS, "short_of")
+    assert out["short_of"].to_list() == full["short_of"].to_list() == ["", "score_threshold"]
+    assert out.equals(full.drop("explanation"))
+
+
+def test_decisions_alone_are_those_of_the_full_evaluation():
+    weak = {**WORKED, "uscc": "B", "tech_staff": 14}
+    unknown = {**WORKED, "uscc": "C", "staff_total": None}
+    full = _tech_sme(WORKED, weak, unknown, explain=False)
+    out = _tech_sme(WORKED, weak, unknown, explain=False, detail=False)
+    assert out.columns == ["uscc", "tier", "ruleset", "qualified", "route", "score", "score_min", "score_max"]
+    assert out["qualified"].to_list() == ["true", "false", "unknown"]
+    assert out.equals(full.select(out.columns))
+
+
+def test_explanations_on_demand_are_those_of_the_evaluation_for_the_named_version():
+    weak = {**WORKED, "uscc": "B", "tech_staff": 14}
+    frame = pl.DataFrame([WORKED, weak], strict=False)
+    full = evaluate(frame, AS_OF, ["tech_sme"])
+    out = explanations(frame, AS_OF, ["tech_sme@2022-05-01"])
+    assert out.columns == ["uscc", "tier", "ruleset", "qualified", "route", "explanation"]
+    assert out.rows() == full.select(out.columns).rows()
+    with pytest.raises(RuleSetError, match="tech_sme@1999"):
+        explanations(frame, AS_OF, ["tech_sme@1999-01-01"])
 
 
 def test_worked_example_and_its_explanation():

@@ -79,6 +79,34 @@ def test_evaluation_is_stored_with_version_and_explanation(world, evaluated):
 
 
 @pytest.mark.django_db
+def test_explanation_is_computed_from_facts_and_says_when_they_changed_since(world, evaluated, client_for):
+    assert "explanation" not in {f.name for f in TierResult._meta.get_fields()}  # not stored
+    a = result(evaluated, world["a"])
+    assert a.explanation["reproduced"] is True
+    assert a.explanation["conditions"]["score_threshold"]["values"] == {"score_min": 64.0, "score_max": 64.0}
+    page = client_for(world["users"]["enterprise_user"]).get(reverse("tiers:enterprise", args=[world["a"].uscc]))
+    assert "企业数据在本次评价后有更新" not in page.content.decode()
+    worked_example(world["a"], tech_staff=14)  # corrected after the run: 56 points now
+    a = result(evaluated, world["a"])
+    assert a.qualified == "true"  # the stored decision stands
+    assert a.explanation["reproduced"] is False
+    assert a.explanation["conditions"]["score_threshold"]["outcome"] == "false"
+    page = client_for(world["users"]["enterprise_user"]).get(reverse("tiers:enterprise", args=[world["a"].uscc]))
+    assert "企业数据在本次评价后有更新，以下条件说明按当前数据计算" in page.content.decode()
+
+
+@pytest.mark.django_db
+def test_explanations_of_a_list_are_computed_together_per_run(world, evaluated):
+    results = list(TierResult.objects.filter(run=evaluated, tier__in=["tech_sme", "high_tech"]).order_by("pk"))
+    services.explain(results)
+    assert all("explanation" in r.__dict__ for r in results)  # nothing left to compute one by one
+    by_firm = {(r.enterprise_id, r.tier): r.explanation for r in results}
+    assert by_firm[(world["c"].pk, "tech_sme")]["reproduced"] is True
+    assert by_firm[(world["c"].pk, "tech_sme")]["conditions"]["score_threshold"]["outcome"] == "unknown"
+    assert by_firm[(world["b"].pk, "tech_sme")]["conditions"]["score_threshold"]["outcome"] == "false"
+
+
+@pytest.mark.django_db
 def test_gap_names_the_tech_staff_needed(world, evaluated):
     b = result(evaluated, world["b"])
     gaps = {g["field"]: g for g in b.gaps if g["condition"] == "score_threshold"}

@@ -238,11 +238,13 @@ def _sme_exprs(as_of: dt.date) -> list[pl.Expr]:
     return [size.otherwise(test(other)).alias("is_sme"), sector.otherwise(pl.lit(other["label"])).alias("sme_sector")]
 
 
-def _ensure_columns(panel: pl.DataFrame) -> pl.DataFrame:
-    """Add absent facts columns as null, cast present ones to the facts dtypes."""
+def _ensure_columns(panel: pl.DataFrame, names: set[str] | None = None) -> pl.DataFrame:
+    """Add absent facts columns (of `names`, default all) as null, cast present ones to the facts dtypes."""
     schema = facts.polars_schema()
     exprs = []
     for name, dtype in schema.items():
+        if names is not None and name not in names:
+            continue
         if name in panel.columns:
             if panel.schema[name] != dtype:
                 exprs.append(pl.col(name).cast(dtype, strict=False))
@@ -279,24 +281,55 @@ def derived_for_year(panel: pl.DataFrame, year: int, as_of: dt.date | None = Non
     return frame
 
 
+def derived_stages(year: int, as_of: dt.date | None = None) -> list[list[pl.Expr]]:
+    """The derived values as successive `with_columns` stages (the second part of `derived_lazy`)."""
+    return [_derived_exprs(year, as_of or dt.date(year, 12, 31)), _second_order_exprs()]
+
+
+def base_names(columns) -> set[str]:
+    """Facts columns behind frame columns (`revenue_prev2` → `revenue`, `major_accident_next1` →
+    `major_accident`), for `derived_lazy(columns=…)`."""
+    out = set()
+    for name in columns:
+        for suffix in ("_prev1", "_prev2", "_prev3", "_next1"):
+            if name.endswith(suffix):
+                name = name[: -len(suffix)]
+                break
+        out.add(name)
+    return out
+
+
 def derived_lazy(
-    panel: pl.DataFrame, year: int, as_of: dt.date | None = None
+    panel: pl.DataFrame, year: int, as_of: dt.date | None = None, columns: set[str] | None = None
 ) -> tuple[pl.DataFrame, list[list[pl.Expr]]]:
     """`derived_for_year` in two parts: the year's row per enterprise with its earlier years side by side,
     and the derived values as successive `with_columns` stages. A lazy query over them computes only the
-    derived values it reads (the tier engine: two rule sets read a fraction of the 130 columns)."""
+    derived values it reads (the tier engine: two rule sets read a fraction of the 130 columns).
+    `columns`: the facts columns the caller's derived values read (`base_names`); the others are left out of
+    the frame (None: all)."""
     as_of = as_of or dt.date(year, 12, 31)
-    panel = _ensure_columns(panel).filter(pl.col("year").is_between(year - LAGS[-1], year + 1))
+
+    def kept(names) -> list[str]:
+        return [c for c in names if columns is None or c in columns]
+
+    if columns is None:
+        panel = _ensure_columns(panel)
+    else:
+        wanted = {"uscc", "year", *columns}
+        panel = _ensure_columns(panel.select([c for c in panel.columns if c in wanted]), wanted)
+    panel = panel.filter(pl.col("year").is_between(year - LAGS[-1], year + 1))
     panel = panel.with_columns(pl.col("uscc").hash(seed=0).alias(_KEY))
     lead = panel.filter(pl.col("year") == year + 1).select(
-        _KEY, *[pl.col(c).alias(f"{c}_next1") for c in LEAD_COLUMNS], pl.lit(True).alias("has_next_year_row")
+        _KEY,
+        *[pl.col(c).alias(f"{c}_next1") for c in kept(LEAD_COLUMNS)],
+        pl.lit(True).alias("has_next_year_row"),
     )
     panel = panel.filter(pl.col("year") <= year)
-    statics = [c for c in facts.STATIC_NAMES if c != "uscc"]
-    current = panel.filter(pl.col("year") == year).select(_KEY, "uscc", *statics, *facts.ANNUAL_NAMES)
+    statics = kept(c for c in facts.STATIC_NAMES if c != "uscc")
+    current = panel.filter(pl.col("year") == year).select(_KEY, "uscc", *statics, *kept(facts.ANNUAL_NAMES))
     lagged = []
     for k in LAGS:
-        cols = LAG_COLUMNS if k < 3 else ("revenue",)
+        cols = kept(LAG_COLUMNS if k < 3 else ("revenue",))
         lagged.append(
             panel.filter(pl.col("year") == year - k).select(
                 _KEY,
@@ -316,17 +349,17 @@ def derived_lazy(
         *[pl.coalesce([pl.col(_lag(c, k)) for k in (0, *LAGS)]).alias(c) for c in statics],
         pl.lit(year, dtype=pl.Int64).alias("year"),
     )
-    frame = _with_lead(frame, lead).drop([_lag(c, k) for c in statics for k in LAGS] + [_KEY])
-    return frame, [_derived_exprs(year, as_of), _second_order_exprs()]
+    frame = _with_lead(frame, lead, kept(LEAD_COLUMNS)).drop([_lag(c, k) for c in statics for k in LAGS] + [_KEY])
+    return frame, derived_stages(year, as_of)
 
 
-def _with_lead(frame: pl.DataFrame, lead: pl.DataFrame) -> pl.DataFrame:
+def _with_lead(frame: pl.DataFrame, lead: pl.DataFrame, lead_columns) -> pl.DataFrame:
     """The next year's compliance columns beside the year's row: null (and `has_next_year_row` false) where
     there is no such row; joined only when some enterprise has one (an evaluation on last year's figures
     usually runs before the next year's are in)."""
     if lead.height == 0:
         return frame.with_columns(
-            *[pl.lit(None, dtype=pl.Boolean).alias(f"{c}_next1") for c in LEAD_COLUMNS],
+            *[pl.lit(None, dtype=pl.Boolean).alias(f"{c}_next1") for c in lead_columns],
             pl.lit(False).alias("has_next_year_row"),
         )
     joined = _left_join(frame, lead)

@@ -1,8 +1,9 @@
 """API endpoints for stored tier results (read only).
 
 Scope follows the enterprise page's tiers section: whoever may see the enterprise (`enterprise_for`) sees its
-results of the latest tier run, with gaps and the stored explanation. An enterprise out of scope, or no run
-yet, is a 404 with a Chinese message.
+results of the latest tier run, with gaps and the explanation (computed on demand from the firm's facts and the
+run's rule versions; its `reproduced` is false when today's facts no longer give the stored decision). An
+enterprise out of scope, or no run yet, is a 404 with a Chinese message.
 """
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
-"""Stored tier evaluations: every run keeps its as-of date, rule-set versions and each result's explanation,
-so a past decision can be shown and replayed. Bureau-added parameter versions live here too."""
+"""Stored tier evaluations: every run keeps its as-of date, rule-set versions and parameter versions, so a past
+decision can be explained (on demand, `services.explain`) and replayed. Bureau-added parameter versions live here
+too."""
 
 from __future__ import annotations
 
@@ -97,7 +98,6 @@ class TierResult(models.Model):
     # single-field change passes it). Stored so the near-miss lists sort and page in the database.
     gap_size = models.FloatField(_("差距比例"), null=True)
     gaps = models.JSONField(_("差距"), default=list)
-    explanation = models.JSONField(_("说明"), default=dict)
 
     class Meta:
         verbose_name = _("梯队结果")
@@ -107,6 +107,16 @@ class TierResult(models.Model):
             models.Index(fields=["enterprise", "run"]),
             models.Index(fields=["run", "gap_size"]),
         ]
+
+    @cached_property
+    def explanation(self) -> dict:
+        """Each condition's outcome, values and thresholds, computed on demand from the firm's facts with the
+        run's date, rule-set version and parameter versions (not stored: it is derived, and was most of the
+        database). Lists of results compute theirs together first (`services.explain`)."""
+        from kechuang.tiers.services import explain  # services import this module
+
+        explain([self])
+        return self.__dict__["explanation"]
 
     @cached_property
     def condition_labels(self) -> dict[str, str]:

@@ -1,9 +1,12 @@
-"""Tier evaluation runs (stored with their explanations) and bureau-added parameter versions."""
+"""Tier evaluation runs (decisions, gaps and near misses stored; explanations computed on demand from the
+firm's facts and the run's rule versions) and bureau-added parameter versions."""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
+from collections.abc import Iterable
 
 import polars as pl
 from django.contrib.auth import get_user_model
@@ -15,7 +18,7 @@ from django.utils.translation import gettext as _
 from kechuang.core import audit, bulk, jobs
 from kechuang.core.models import Job
 from kechuang.engine import clock
-from kechuang.engine.tiers import evaluate, for_file
+from kechuang.engine.tiers import RuleSetError, evaluate, explanations, for_file
 from kechuang.engine.tiers.model import all_rulesets, select_rulesets
 from kechuang.engine.tiers.values import check_value
 from kechuang.enterprises.loaders import facts_frame
@@ -41,7 +44,6 @@ RESULT_COLUMNS = [
     "failed",
     "missing",
     "gaps",
-    "explanation",
     "short_of",
     "gap_size",
 ]
@@ -94,7 +96,9 @@ def evaluate_all(
     versions = parameter_versions()
     if job:
         jobs.report(job, 1, message="正在按规则评价……")
-    results = evaluate(frame, as_of, parameter_versions=versions, local_set=local_set or None)
+    results = evaluate(
+        frame, as_of, parameter_versions=versions, local_set=local_set or None, explain=False, near_misses=True
+    )
     results = results.with_columns(gap_sizes(results).alias("gap_size"))
     rulesets = dict(results.select("tier", "ruleset").unique().sort("tier").iter_rows())
     if job:
@@ -175,13 +179,12 @@ def replay(result: TierResult) -> dict:
     been corrected since: the stored explanation says what the decision was based on then).
     """
     run = result.run
-    versions = [{**v, "effective_from": dt.date.fromisoformat(v["effective_from"])} for v in run.parameter_versions]
     frame = facts_frame(Enterprise.objects.filter(pk=result.enterprise_id))
     fresh = evaluate(
         frame,
         run.as_of,
         tiers=[result.tier],
-        parameter_versions=versions,
+        parameter_versions=_run_versions(run),
         local_set=run.local_set or None,
         explain=False,
     )
@@ -194,6 +197,40 @@ def replay(result: TierResult) -> dict:
     }
     then = {"qualified": result.qualified, "route": result.route, "score": result.score, "ruleset": result.ruleset}
     return {"same": now == then, "then": then, "now": now}
+
+
+def explain(results: Iterable[TierResult]) -> None:
+    """Compute the explanation of each stored result (its `explanation`), for all of them at once per run:
+    the firms' facts as stored now, evaluated on the run's as-of date with the rule-set versions and parameter
+    versions the run recorded. `reproduced` says whether that gives the stored decision and route again (facts
+    corrected since the run make it differ: the explanation then describes today's figures). A result whose
+    firm has no facts, or whose rule-set version no longer exists, gets an explanation with no conditions."""
+    by_run: dict[int, list[TierResult]] = {}
+    for result in results:
+        by_run.setdefault(result.run_id, []).append(result)
+    for group in by_run.values():
+        run = group[0].run
+        usccs = dict(Enterprise.objects.filter(pk__in={r.enterprise_id for r in group}).values_list("pk", "uscc"))
+        frame = facts_frame(Enterprise.objects.filter(pk__in=usccs))
+        try:
+            rows = explanations(frame, run.as_of, sorted({r.ruleset for r in group}), _run_versions(run))
+        except RuleSetError:
+            logger.exception("tier run %s: a rule-set version it names cannot be loaded", run.pk)
+            rows = None
+        found = {} if rows is None else {(r[0], r[1]): r for r in rows.iter_rows()}
+        for result in group:
+            row = found.get((usccs.get(result.enterprise_id), result.tier))
+            if row is None:
+                result.__dict__["explanation"] = {"conditions": {}, "reproduced": False}
+                continue
+            explanation = json.loads(row[5])
+            explanation["reproduced"] = (row[3], row[4] or "") == (result.qualified, result.route)
+            result.__dict__["explanation"] = explanation
+
+
+def _run_versions(run: TierRun) -> list[dict]:
+    """The parameter versions a run recorded, as the engine takes them."""
+    return [{**v, "effective_from": dt.date.fromisoformat(v["effective_from"])} for v in run.parameter_versions]
 
 
 def _jsonable(versions: list[dict]) -> list[dict]:

@@ -320,7 +320,12 @@ def tier_list(request, tier):
         raise Http404(_("没有这个结论（应为达标、未达标或待定）"))
     qs, filters = _filtered(request, selectors.results_for(request.user, run))
     qs = qs.filter(tier=tier, qualified=qualified).select_related("enterprise").order_by("enterprise__name", "pk")
+    # Why a result is undecided (`pending_text`) reads its explanation: computed for the listed ones together.
+    pending = qualified == "unknown"
     if request.GET.get("format") == "xlsx":
+        qs = list(qs)
+        if pending:
+            services.explain(qs)
         header = [
             "企业名称",
             "统一社会信用代码",
@@ -353,6 +358,8 @@ def tier_list(request, tier):
             ],
         )
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    if pending:
+        services.explain(page.object_list)
     return render(
         request,
         "tiers/tier_list.html",
@@ -428,6 +435,7 @@ def enterprise_tiers(request, uscc):
     current.sort(key=lambda r: order.index(r.tier) if r.tier in order else 99)
     for r in current:
         r.label = TIER_LABELS.get(r.tier, r.tier)
+    services.explain(current)
     history = selectors.history_for(enterprise)
     return render(
         request,

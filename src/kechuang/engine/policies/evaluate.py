@@ -472,7 +472,7 @@ def evaluate_tiers(
     wanted = [t for t in tier_ids if t in have]
     if not wanted:
         return None
-    return evaluate_rules(panel, as_of, tiers=wanted, explain=False)
+    return evaluate_rules(panel, as_of, tiers=wanted, explain=False, detail=False)  # reads `qualified` alone
 
 
 def prepare_inputs(

@@ -25,7 +25,7 @@ import polars as pl
 
 from kechuang.engine import derive
 from kechuang.engine.conditions import compile_condition, condition_fields
-from kechuang.engine.tiers.model import RuleSet, RuleSetError, all_rulesets, select_rulesets
+from kechuang.engine.tiers.model import RuleSet, RuleSetError, all_rulesets, ruleset_by_label, select_rulesets
 from kechuang.engine.tiers.scoring import (
     INCREASING,
     build_parts,
@@ -48,6 +48,8 @@ RESULT_COLUMNS = (
     "missing",
     "gaps",
 )
+# `evaluate(detail=False)`: the decisions alone.
+DECISION_COLUMNS = ("uscc", "tier", "ruleset", "qualified", "route", "score", "score_min", "score_max")
 # With `explain`: the explanation (JSON text) and `short_of`, the `;`-separated conditions of the one
 # requirement the enterprise lacks when it is exactly one short of the tier (the near-miss lists).
 EXPLAIN_COLUMNS = ("explanation", "short_of")
@@ -78,6 +80,18 @@ class Compiled:
     gap_items: list[tuple[str, str, str, pl.Expr]]  # condition, field, op, required value
     failed_ids: list[str]
     missing_labels: list[str]
+
+    def reads(self, columns) -> set[str]:
+        """Columns of the derived frame this rule set reads for the result `columns` (the root names of its
+        expressions, less the columns its own stages add): each chunk computes only these derived values,
+        once for every rule set."""
+        exprs = [e for stage in self.query_exprs for e in stage]
+        exprs += [e for e in self.output if e.meta.output_name() in columns]
+        gaps = self.gap_items if "gaps" in columns else []
+        exprs += [g[3] for g in gaps]
+        made = {e.meta.output_name() for stage in self.query_exprs for e in stage}
+        roots = {name for e in exprs for name in e.meta.root_names()} | {g[1] for g in gaps}
+        return roots - made - {"_row"}
 
 
 def _param_values(ruleset: RuleSet, as_of: dt.date, overrides) -> dict:
@@ -138,8 +152,8 @@ def _gap_lists(evaluated: pl.LazyFrame, gap_items: list) -> pl.LazyFrame | None:
     on every row: required values (score band inversions, ratios) cost far more over the whole frame than
     the evaluation itself. An item is kept when its change goes the right way (delta > 0 for a minimum).
     Items are built item-major, then gathered per row in their order (conditions in order, then fields).
-    `evaluated` is the frame after every stage, shared with the main query: `collect_all` computes it
-    once (common subplan) and builds the items in parallel.
+    `evaluated` is the slice with its conditions already computed (`_queries`), shared with the main query;
+    `collect_all` builds the items in parallel.
     """
     if not gap_items:
         return None
@@ -204,7 +218,12 @@ def _columns_of(names, values: dict[str, str], params: dict) -> list[str]:
     return out
 
 
-def compile_ruleset(ruleset: RuleSet, as_of: dt.date, overrides=None, explain: bool = True) -> Compiled:  # noqa: C901
+def compile_ruleset(  # noqa: C901
+    ruleset: RuleSet, as_of: dt.date, overrides=None, explain: bool = True, near_misses: bool | None = None
+) -> Compiled:
+    """The rule set's expressions; `explain` adds the explanation (JSON text), `near_misses` (default: as
+    `explain`) the `short_of` column."""
+    near_misses = explain if near_misses is None else near_misses
     params = _param_values(ruleset, as_of, overrides)
     values = ruleset.values
     stages: list[list[pl.Expr]] = []
@@ -308,7 +327,7 @@ def compile_ruleset(ruleset: RuleSet, as_of: dt.date, overrides=None, explain: b
     not_qualified = pl.col("qualified") != "true"
     failed_ids = [c["id"] for c in ruleset.conditions if c["id"] not in options]
     failed = _bitmask([pl.col(_COND + cid).not_() & not_qualified for cid in failed_ids])
-    if explain:
+    if near_misses:
         short_of = _short_of(ruleset.routes, possible, options, failed_ids)
     # A facts field is missing when it is null, some derived value it feeds is null, and a condition
     # reading that value is unknown (e.g. invention_patents is not missing when class1_ip is known).
@@ -364,6 +383,7 @@ def compile_ruleset(ruleset: RuleSet, as_of: dt.date, overrides=None, explain: b
         if sub_scores:
             body["scores"] = pl.struct(**sub_scores)
         output.append(pl.struct(**body).struct.json_encode().alias("explanation"))
+    if near_misses:
         output.append(short_of.alias("short_of"))
     return Compiled(ruleset, params, stages, output, gap_items, failed_ids, missing_labels)
 
@@ -432,12 +452,42 @@ def _field_label(field: str, fiscal_year: int) -> str:
     return field
 
 
-def _queries(derived: pl.LazyFrame, compiled: Compiled) -> tuple[pl.LazyFrame, pl.LazyFrame | None]:
-    """The main result query and the gap query of one rule set over the derived values of a slice."""
+_COMPILED: dict[tuple, tuple[RuleSet, Compiled]] = {}
+_COMPILED_MAX = 64
+
+
+def _compiled(ruleset: RuleSet, as_of: dt.date, overrides, explain: bool, near_misses: bool) -> Compiled:
+    """`compile_ruleset`, kept for the next call with the same rule set, date and parameter versions: building
+    the expressions costs more than evaluating one firm (the explanation of one firm is computed on demand)."""
+    key = (ruleset.label, as_of, json.dumps(overrides or [], sort_keys=True, default=str), explain, near_misses)
+    hit = _COMPILED.get(key)
+    if hit is not None and hit[0] is ruleset:
+        return hit[1]
+    compiled = compile_ruleset(ruleset, as_of, overrides, explain, near_misses)
+    if len(_COMPILED) >= _COMPILED_MAX:
+        _COMPILED.pop(next(iter(_COMPILED)))
+    _COMPILED[key] = (ruleset, compiled)
+    return compiled
+
+
+def _queries(derived: pl.LazyFrame, compiled: Compiled, columns) -> tuple[pl.LazyFrame, pl.LazyFrame | None]:
+    """The result query (only the result `columns` asked for) and the gap query (when `gaps` is asked for) of
+    one rule set over the derived values of a slice."""
     lf = derived.with_row_index("_row")
     for stage in compiled.query_exprs:
         lf = lf.with_columns(stage)
-    return lf.select(compiled.output), _gap_lists(lf, compiled.gap_items)
+    output = [e for e in compiled.output if e.meta.output_name() in columns]
+    if "gaps" not in columns or not compiled.gap_items:
+        return lf.select(output), None
+    # The conditions are evaluated once, then read by both queries: each gap item's filter would otherwise
+    # evaluate the stages again (common-subplan elimination does not reach inside them). Only the columns
+    # the two queries read are kept.
+    gap_exprs = [required for *_, required in compiled.gap_items]
+    kept = {n for e in [*output, *gap_exprs] for n in e.meta.root_names()}
+    kept |= {fld for _, fld, _, _ in compiled.gap_items} | {_COND + cid for cid, *_ in compiled.gap_items}
+    kept |= {"_row", "qualified"}
+    evaluated = lf.select([n for n in lf.collect_schema().names() if n in kept]).collect().lazy()
+    return evaluated.select(output), _gap_lists(evaluated, compiled.gap_items)
 
 
 def evaluate(
@@ -447,69 +497,132 @@ def evaluate(
     parameter_versions: list[dict] | None = None,
     local_set: str | None = None,
     explain: bool = True,
+    near_misses: bool | None = None,
+    detail: bool = True,
 ) -> pl.DataFrame:
     """Evaluate tiers for every enterprise of the facts panel on `as_of`.
 
-    Returns RESULT_COLUMNS (+ EXPLAIN_COLUMNS when `explain`), one row per enterprise per tier,
-    ordered by tier then the order of first appearance of the enterprise in `facts`. `gaps` is a list of
-    GAP structs (`for_file` turns it into the JSON text of the tier results CSV).
+    Returns RESULT_COLUMNS (+ EXPLAIN_COLUMNS when `explain`; + `short_of` alone when only `near_misses`),
+    one row per enterprise per tier, ordered by tier then the order of first appearance of the enterprise in
+    `facts`. `gaps` is a list of GAP structs (`for_file` turns it into the JSON text of the tier results CSV).
     `tiers`: tier ids or rule set ids (None = all tiers in force); `local_set`: variant for tiers that
     have local alternatives (e.g. "jinan" for gazelle; default variants are 黄埔/宿迁);
     `parameter_versions`: run-time dated parameter versions
     `[{ruleset, parameter, effective_from, value, source, note}]`; the version in force on `as_of` wins.
+    `near_misses` (default: as `explain`): the `short_of` column, without the explanations (a stored run
+    keeps near misses; explanations are computed on demand, `explanations`). `detail=False`: the decisions
+    alone (DECISION_COLUMNS: qualified, route, score bounds), for readers of nothing else (policy conditions
+    on a tier); failed, missing and gaps are then not computed.
     """
+    near_misses = explain if near_misses is None else near_misses
     rulesets = select_rulesets(as_of, tiers, local_set)
+    if not detail:
+        return _run(facts, as_of, rulesets, parameter_versions, False, False, list(DECISION_COLUMNS))
+    columns = list(RESULT_COLUMNS)
+    if explain:
+        columns += EXPLAIN_COLUMNS
+    elif near_misses:
+        columns.append("short_of")
+    return _run(facts, as_of, rulesets, parameter_versions, explain, near_misses, columns)
+
+
+def explanations(
+    facts: pl.DataFrame, as_of: dt.date, labels: list[str], parameter_versions: list[dict] | None = None
+) -> pl.DataFrame:
+    """The explanation of every enterprise of `facts` for the rule set versions `labels` (`tech_sme@2022-05-01`,
+    as a stored run names them), on `as_of` with the run's parameter versions: uscc, tier, ruleset, qualified,
+    route, explanation (JSON text). Decisions are recomputed, gaps are not (a run stores them)."""
+    rulesets = []
+    for label in dict.fromkeys(labels):
+        ruleset = ruleset_by_label(label)
+        if ruleset is None:
+            raise RuleSetError(f"没有规则集版本“{label}”")
+        rulesets.append(ruleset)
+    columns = ["uscc", "tier", "ruleset", "qualified", "route", "explanation"]
+    return _run(facts, as_of, rulesets, parameter_versions, True, False, columns)
+
+
+def _run(
+    facts: pl.DataFrame,
+    as_of: dt.date,
+    rulesets: list[RuleSet],
+    parameter_versions: list[dict] | None,
+    explain: bool,
+    near_misses: bool,
+    columns: list[str],
+) -> pl.DataFrame:
     if not rulesets:
-        return empty_results(explain)
-    # Per fiscal year: the enterprises' rows side by side, and the derived values as lazy stages, so each
-    # rule set computes only the derived values it reads.
-    frames: dict[int, tuple[pl.DataFrame, list[list[pl.Expr]]]] = {}
+        return empty_results(explain=True).select(columns)
+    # Per fiscal year: the enterprises' rows side by side, and the derived values as lazy stages; each chunk
+    # computes once the derived values the year's rule sets read.
     compiled_all = []
+    reads: dict[int, set[str]] = {}
     for ruleset in rulesets:
         year = as_of.year - ruleset.fiscal_year_offset
-        if year not in frames:
-            frames[year] = derive.derived_lazy(facts, year, as_of)
-        compiled_all.append((compile_ruleset(ruleset, as_of, parameter_versions, explain), year))
-    columns = [*RESULT_COLUMNS, *EXPLAIN_COLUMNS] if explain else list(RESULT_COLUMNS)
+        compiled = _compiled(ruleset, as_of, parameter_versions, explain, near_misses)
+        compiled_all.append((compiled, year))
+        reads.setdefault(year, set()).update(compiled.reads(columns))
+    # The facts columns the year's derived values read: the only ones placed side by side.
+    frames: dict[int, tuple[pl.DataFrame, list[list[pl.Expr]]]] = {}
+    for year, names in reads.items():
+        stages = _needed(derive.derived_stages(year, as_of), names)
+        roots = {n for stage in stages for e in stage for n in e.meta.root_names()}
+        frames[year] = derive.derived_lazy(facts, year, as_of, derive.base_names(names | roots))
     pieces: list[list[pl.DataFrame]] = [[] for _ in compiled_all]
     height = max(base.height for base, _ in frames.values())
     for offset in range(0, max(height, 1), CHUNK_ROWS):
-        derived = {year: _derived_slice(base, stages, offset) for year, (base, stages) in frames.items()}
+        derived = {year: _derived_slice(base, stages, offset, reads[year]) for year, (base, stages) in frames.items()}
         for k, (compiled, year) in enumerate(compiled_all):
             pieces[k].append(_evaluate_slice(compiled, derived[year], columns))
     return pl.concat([p for per_ruleset in pieces for p in per_ruleset], how="vertical")
 
 
-def _derived_slice(base: pl.DataFrame, stages: list[list[pl.Expr]], offset: int) -> pl.LazyFrame:
+def _derived_slice(base: pl.DataFrame, stages: list[list[pl.Expr]], offset: int, reads: set[str]) -> pl.LazyFrame:
+    """The derived values the rule sets of a fiscal year read, computed once for the slice (not once per rule
+    set: their plans would each repeat the shared ones), as a frame the rule sets' queries start from."""
     lf = base.slice(offset, CHUNK_ROWS).lazy()
-    for stage in stages:
+    for stage in _needed(stages, reads):
         lf = lf.with_columns(stage)
-    return lf
+    names = [c for c in lf.collect_schema().names() if c in reads]
+    return lf.select(names).collect().lazy()
+
+
+def _needed(stages: list[list[pl.Expr]], reads: set[str]) -> list[list[pl.Expr]]:
+    """The derived-value stages cut to the expressions that `reads` needs, directly or through a later stage:
+    a smaller plan to optimise (it dominates the cost of evaluating a few firms)."""
+    wanted, kept = set(reads), []
+    for stage in reversed(stages):
+        exprs = [e for e in stage if e.meta.output_name() in wanted]
+        wanted |= {name for e in exprs for name in e.meta.root_names()}
+        kept.append(exprs)
+    return [exprs for exprs in reversed(kept) if exprs]
 
 
 def _evaluate_slice(compiled: Compiled, derived: pl.LazyFrame, columns: list[str]) -> pl.DataFrame:
     """One rule set over one slice of enterprises: the result and gap queries together, then the texts."""
-    result, gaps = _queries(derived, compiled)
+    result, gaps = _queries(derived, compiled, columns)
     if gaps is None:
         r, lists = result.collect(), None
     else:
         r, lists = pl.collect_all([result, gaps])
-    texts = [_mask_text(r["short_of"], compiled.failed_ids).alias("short_of")] if "short_of" in r.columns else []
-    return _cast_out(
-        r.with_columns(
-            *texts,
-            _mask_text(r["failed"], compiled.failed_ids).alias("failed"),
-            _mask_text(r["missing"], compiled.missing_labels).alias("missing"),
-            _place_gaps(r.height, lists).alias("gaps"),
-        )
-    ).select(columns)
+    texts = []
+    for name, ids in (("short_of", compiled.failed_ids), ("failed", compiled.failed_ids)):
+        if name in r.columns:
+            texts.append(_mask_text(r[name], ids).alias(name))
+    if "missing" in r.columns:
+        texts.append(_mask_text(r["missing"], compiled.missing_labels).alias("missing"))
+    if "gaps" in columns:
+        texts.append(_place_gaps(r.height, lists).alias("gaps"))
+    return _cast_out(r.with_columns(*texts)).select(columns)
 
 
 def _cast_out(df: pl.DataFrame) -> pl.DataFrame:
+    scores = [c for c in ("score", "score_min", "score_max") if c in df.columns]
+    texts = [c for c in ("failed", "missing") if c in df.columns]
     return df.with_columns(
         pl.col("route").cast(pl.Utf8),
-        pl.col("score", "score_min", "score_max").cast(pl.Float64),
-        pl.col("failed", "missing").fill_null(""),
+        *([pl.col(scores).cast(pl.Float64)] if scores else []),
+        *([pl.col(texts).fill_null("")] if texts else []),
     )
 
 
@@ -556,8 +669,3 @@ def list_rulesets(as_of: dt.date, parameter_versions: list[dict] | None = None) 
             }
         )
     return out
-
-
-def explanation(row_json: str) -> dict:
-    """Parse an explanation cell (JSON text) back into a dict."""
-    return json.loads(row_json)
