@@ -162,10 +162,7 @@ def internal_notes_in_rules(root: Path) -> list[str]:
 def main(argv: list[str]) -> int:
     root = Path(argv[1] if len(argv) > 1 else Path(__file__).resolve().parents[1])
     problems = (
-        engine_imports_web(root)
-        + clock_calls(root)
-        + untranslated_template_text(root)
-        + internal_notes_in_rules(root)
+        engine_imports_web(root) + clock_calls(root) + untranslated_template_text(root) + internal_notes_in_rules(root)
     )
     for line in problems:
         print(line)

@@ -59,5 +59,13 @@ class RegionProfileForm(Form):
         self.fields["products"].choices = list(products)
         self.fields["waivers"].choices = list(waivers)
 
+    def clean_code(self):
+        from .region import CODE, code_problem
+
+        code = self.cleaned_data["code"].strip()
+        if not CODE.match(code):
+            raise forms.ValidationError(code_problem(code))
+        return code
+
     def tier_variants(self) -> dict[str, str]:
         return {tier: self.cleaned_data[name] for tier, name in self.tier_fields}

@@ -29,6 +29,10 @@ from .models import RegionProfile
 CODE = re.compile(r"^\d{6}$")
 
 
+def code_problem(code: str) -> str:
+    return _("行政区划代码应为 6 位数字（如太原市 140100），收到“%(c)s”") % {"c": code}
+
+
 def profile() -> RegionProfile | None:
     """The region profile, or None before a bureau admin has set it."""
     return RegionProfile.objects.select_related("updated_by").order_by("pk").first()
@@ -102,7 +106,7 @@ def save_profile(
     if not name:
         problems.append(_("请填写地区名称"))
     if not CODE.match(code):
-        problems.append(_("行政区划代码应为 6 位数字（如太原市 140100），收到“%(c)s”") % {"c": code})
+        problems.append(code_problem(code))
     known_variants = variant_choices(on)
     for tier, variant in tier_variants.items():
         names = dict(known_variants.get(tier, []))

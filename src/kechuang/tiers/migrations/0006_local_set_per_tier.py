@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tiers', '0005_tierresult_gap_size'),
+        ("tiers", "0005_tierresult_gap_size"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='tierrun',
-            name='local_set',
-            field=models.CharField(blank=True, max_length=200, verbose_name='地方规则'),
+            model_name="tierrun",
+            name="local_set",
+            field=models.CharField(blank=True, max_length=200, verbose_name="地方规则"),
         ),
     ]
