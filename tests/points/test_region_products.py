@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.utils import timezone
 
 from kechuang.points import diagnosis
 from kechuang.points.models import PointsResult
@@ -15,9 +16,18 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def offered(scored):
-    """Three products on offer: the bureau's 创新积分贷 and 科技贷, and the 淮安 rule shipped for reference."""
+    """Three products on offer: the bureau's 创新积分贷 and 科技贷, and the 淮安 rule shipped for reference; firm a
+    is a 科小 with last year's figures, so it qualifies for the products open to 科小."""
     from kechuang.accounts.models import Organisation
+    from kechuang.enterprises.models import AnnualFigure
     from kechuang.finance.models import LoanProduct
+    from kechuang.tiers.models import TierResult
+
+    last_year = timezone.localdate().year - 1
+    AnnualFigure.objects.update_or_create(
+        enterprise=scored["a"], year=last_year, defaults={"revenue": 3000, "staff_total": 100, "tech_staff": 30}
+    )
+    TierResult.objects.filter(enterprise=scored["a"], tier="tech_sme").update(qualified="true")
 
     jinshang = Organisation.objects.get(name="晋商银行")
     for code, name, rule in (

@@ -11,13 +11,15 @@ from __future__ import annotations
 
 from django.utils import timezone
 
+from kechuang.engine.ruledata import RuleDataError
 from kechuang.enterprises.models import Enterprise
 from kechuang.rules import region
+from kechuang.rules import selectors as rule_selectors
 
 from . import services
 from .models import LoanProduct
 
-SHOWN = ("qualifies", "near", "unknown")
+SHOWN = ("qualifies", "near")
 
 
 def offered_products():
@@ -27,15 +29,28 @@ def offered_products():
     return qs if chosen is None else qs.filter(rule_id__in=chosen)
 
 
+def _in_force(rule_id: str, on) -> bool:
+    try:
+        rule_selectors.rule_in_force("loan_product", rule_id, on)
+    except RuleDataError:
+        return False
+    return True
+
+
 def products(enterprise, result=None, run=None) -> list[dict]:
     credit_rule = (getattr(run, "credit_rule", "") or "").partition("@")[0]
     offered = [p for p in offered_products() if p.rule_id != credit_rule]
     if not offered:
         return []
-    rows, _terms = services.finder(Enterprise.objects.filter(pk=enterprise.pk), offered, timezone.localdate())
+    on = timezone.localdate()  # what a firm can apply for now, on its latest figures
+    offered = [p for p in offered if _in_force(p.rule_id, on)]
+    if not offered:
+        return []
+    rows, terms = services.finder(Enterprise.objects.filter(pk=enterprise.pk), offered, on)
     if rows is None:
         return []
     by_code = {p.code: p for p in offered}
+    rules = {t.key: t.doc for t in terms}
     items = []
     for row in rows.filter(rows["status"].is_in(SHOWN)).iter_rows(named=True):
         product = by_code[row["product"]]
@@ -46,7 +61,7 @@ def products(enterprise, result=None, run=None) -> list[dict]:
                 "status": row["status"],
                 "amount": row["limit"],
                 "explanation": row["explanation"] or "",
-                "source": row["rule"],
+                "source": f"{rules[row['product']].name}（{rules[row['product']].effective_from:%Y-%m-%d} 版）",
             }
         )
     return items
