@@ -10,6 +10,10 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+import polars as pl
+
+from kechuang.engine.rounding import half_up
+
 YI = Decimal(10000)  # 万元 per 亿元
 CENT = Decimal("0.01")
 NUMBER_PLACES = Decimal("0.0001")
@@ -48,3 +52,20 @@ def below_a_cent(value) -> bool:
     """A non-zero 万元 amount that two decimals would show as 0.00 (a gap of 0.0007 万元 is not "差 0.00")."""
     amount = exact(value)
     return amount is not None and amount != 0 and abs(amount) < CENT / 2
+
+
+def money_expr(expr: pl.Expr) -> pl.Expr:
+    """`money_text` over a whole column (Polars, vectorised), for 万元 amounts under 1 亿元 as the points messages
+    carry them: exactly two decimals, 四舍五入, thousands separated, never "-0.00"; 亿元 from 10,000 万元."""
+    large = expr.abs() >= float(YI)
+    cents = (half_up(pl.when(large).then(expr / float(YI)).otherwise(expr), 2) * 100).round(0).cast(pl.Int64)
+    whole = (cents.abs() // 100).cast(pl.Utf8)
+    # Thousands separators: reverse, group by three, reverse back.
+    grouped = whole.str.reverse().str.replace_all(r"(\d{3})(\d)", "$1,$2").str.reverse()
+    text = (
+        pl.when(cents < 0).then(pl.lit("-")).otherwise(pl.lit(""))
+        + grouped
+        + pl.lit(".")
+        + (cents.abs() % 100).cast(pl.Utf8).str.zfill(2)
+    )
+    return text + pl.when(large).then(pl.lit(" 亿元")).otherwise(pl.lit(" 万元"))
