@@ -75,7 +75,6 @@ def test_the_leaderboard_names_the_profiles_products_and_waivers(offered, client
     _set_profile(offered, ["points_loan_taiyuan"], ["guarantee_fee_waiver"])
     page = client.get("/points/leaderboard/").content.decode()
     banner = page.split('data-testid="points-uses"><p>')[1].split("</p>")[0]
-    assert (
-        banner
-        == "太原市科技金融与积分应用：本局推荐的金融产品 创新积分贷（晋商银行）；减免政策 创新积分前100名免担保费"
+    assert banner == (
+        "太原市科技金融与积分应用：本局推荐的金融产品 创新积分贷（晋商银行）；减免政策 创新积分前100名免担保费"
     )
