@@ -36,6 +36,11 @@ def test_the_admin_sets_the_profile_and_the_change_is_audited(world, client_for)
     client = client_for(admin)
     page = client.get(URL).content.decode()
     assert "尚未设置地区配置" in page and "瞪羚企业（济南高新区）" in page
+    # Tiers with one local rule only are named, so the bureau sees whose rule it uses.
+    assert (
+        "本地区制定自有规则前沿用：潜在瞪羚企业（广州黄埔瞪羚培育企业）、潜在独角兽企业（宿迁）、独角兽企业（宿迁）"
+        in page
+    )
     assert client.post(URL, VALID).status_code == 302
     profile = RegionProfile.objects.get()
     assert (profile.name, profile.code, profile.tier_variants, profile.products, profile.waivers) == (

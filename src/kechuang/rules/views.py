@@ -203,4 +203,8 @@ def region_profile(request):
         else:
             messages.success(request, _("已保存地区配置。"))
             return redirect("rules:region")
-    return render(request, "rules/region.html", {"form": form, "profile": current, "error": error})
+    return render(
+        request,
+        "rules/region.html",
+        {"form": form, "profile": current, "error": error, "single": region.single_local_rules(today)},
+    )
