@@ -53,19 +53,19 @@ def test_the_admin_sets_the_profile_and_the_change_is_audited(world, client_for)
     assert profile.updated_by == admin
     event = AuditEvent.objects.get(action="region_profile.update")
     assert event.actor == admin
-    assert event.changes == {
+    assert event.changes == {  # in words: rule set and product names, never ids or JSON
         "name": [None, "太原市"],
         "code": [None, "140100"],
-        "tier_variants": [None, {"gazelle": "jinan"}],
-        "products": [None, ["points_loan_taiyuan", "tech_loan_tyrcb"]],
-        "waivers": [None, []],
+        "tier_variants": [None, "瞪羚企业（济南高新区）"],
+        "products": [None, "创新积分贷（晋商银行）、科技贷（太原农商银行）"],
+        "waivers": [None, "无"],
     }
     assert event.note == "地区配置：太原市（140100）；推荐产品 points_loan_taiyuan、tech_loan_tyrcb"
     # A second save records only what changed, on the same row.
     assert client.post(URL, {**VALID, "variant_gazelle": "huangpu"}).status_code == 302
     assert RegionProfile.objects.get().tier_variants == {"gazelle": "huangpu"}
     assert AuditEvent.objects.filter(action="region_profile.update").order_by("id").last().changes == {
-        "tier_variants": [{"gazelle": "jinan"}, {"gazelle": "huangpu"}]
+        "tier_variants": ["瞪羚企业（济南高新区）", "瞪羚企业（广州黄埔）"]
     }
     assert "现行配置：太原市（140100）" in client.get(URL).content.decode()
 

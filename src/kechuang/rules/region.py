@@ -150,15 +150,30 @@ def save_profile(
                 setattr(current, k, v)
             current.updated_by = user
         current.save()
+        shown = _readable(on, known_variants, known_products, known_waivers)
         audit.record(
             actor=user,
             action="region_profile.update",
             obj=current,
-            changes={k: [old[k], v] for k, v in new.items() if old[k] != v},
+            changes={k: [shown(k, old[k]), shown(k, v)] for k, v in new.items() if old[k] != v},
             note=_("地区配置：%(n)s（%(c)s）；推荐产品 %(p)s")
             % {"n": name, "c": code, "p": "、".join(new["products"])},
         )
     return current
+
+
+def _readable(on, known_variants, known_products, known_waivers):
+    """The audit's old → new in words: rule set, product and policy names, not ids and JSON."""
+
+    def shown(key: str, value):
+        if value is None or key in ("name", "code"):
+            return value
+        if key == "tier_variants":
+            return "、".join(dict(known_variants.get(t, [])).get(v, v) for t, v in value.items()) or "默认"
+        names = known_products if key == "products" else known_waivers
+        return "、".join(names.get(i, i) for i in value) or "无"
+
+    return shown
 
 
 def banner() -> dict | None:
