@@ -50,12 +50,6 @@ def chosen_products() -> list[str] | None:
     return list(current.products) if current else None
 
 
-def chosen_waivers() -> list[str] | None:
-    """The policy codes of the fee waivers that apply here; None without a profile."""
-    current = profile()
-    return list(current.waivers) if current else None
-
-
 # ------------------------------------------------------------------------------------------------ choices
 
 
