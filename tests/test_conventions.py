@@ -16,6 +16,7 @@ def test_this_tree_keeps_the_conventions():
     assert conventions.engine_imports_web(ROOT) == []
     assert conventions.clock_calls(ROOT) == []
     assert conventions.untranslated_template_text(ROOT) == []
+    assert conventions.internal_notes_in_rules(ROOT) == []
 
 
 def _copy_engine(tmp_path: Path) -> Path:
@@ -124,3 +125,22 @@ def test_pages_read_the_compiled_chinese_catalogue():
     catalog = trans_real.translation("zh-hans")._catalog
     # A string only this project marks: found only if django.mo was built from the catalogue (make install).
     assert catalog.get("原密码不正确，请重新输入。") == "原密码不正确，请重新输入。"
+
+
+def test_a_rule_citing_internal_notes_is_caught(tmp_path):
+    rules = tmp_path / "src/kechuang/rulesets/policies"
+    rules.mkdir(parents=True)
+    (rules / "reward.yaml").write_text(
+        "# comments may cite rules-reference.md §2\nid: reward\ndocument: 示例（请填写本地文件文号）\n"
+        "source: rules-reference.md §2（高企认定）\nversions:\n  - {note: 首个版本}\n",
+        encoding="utf-8",
+    )
+    (rules / "cases").mkdir()
+    (rules / "cases" / "reward.yaml").write_text("cases: [{name: 示例}]\n", encoding="utf-8")
+    found = conventions.internal_notes_in_rules(tmp_path)
+    assert found == [
+        "src/kechuang/rulesets/policies/reward.yaml: document “示例（请填写本地文件文号）” shows internal text 示例 "
+        "— cite the real document (title, 文号) or say what the bureau must confirm",
+        "src/kechuang/rulesets/policies/reward.yaml: source “rules-reference.md §2（高企认定）” shows internal text "
+        "rules-reference、.md、§ — cite the real document (title, 文号) or say what the bureau must confirm",
+    ]

@@ -6,6 +6,8 @@
   in a fresh interpreter where those imports fail.
 - Chinese text in templates is marked for translation: outside `{% translate %}`/`{% blocktranslate %}`, tags,
   variables, comments and scripts (whose strings are translated where they are built), no CJK character remains.
+- Rule files cite real sources: what a user reads of a rule (its name, source, 文号, issuer, notes, labels)
+  never holds the project's internal notes ("rules-reference.md §2", "field-notes", "文号：示例").
 - Today's date comes from one clock (`engine/clock.py`, or Django's `timezone.localdate()`/`now()` in Django
   code): `date.today()`, `datetime.now()`, `datetime.today()` and `datetime.utcnow()` appear nowhere else.
 Exit 0 when clean, 1 with one line per violation.
@@ -110,9 +112,58 @@ def untranslated_template_text(root: Path) -> list[str]:
     return found
 
 
+# Keys of a rule file whose text reaches users (rule pages, policy library, diagnosis, product pages).
+SHOWN_KEYS = {
+    "name",
+    "name_zh",
+    "source",
+    "document",
+    "issuer",
+    "notes",
+    "note",
+    "summary",
+    "city",
+    "label",
+    "description",
+    "provider",
+}
+INTERNAL_TEXT = ("rules-reference", "field-notes", ".md", "示例", "§")
+
+
+def _shown_texts(node, key: str = ""):
+    if isinstance(node, dict):
+        for k, v in node.items():
+            yield from _shown_texts(v, str(k))
+    elif isinstance(node, list):
+        for item in node:
+            yield from _shown_texts(item, key)
+    elif isinstance(node, str) and key in SHOWN_KEYS:
+        yield key, node
+
+
+def internal_notes_in_rules(root: Path) -> list[str]:
+    """Shown texts of rule files (not their test cases or YAML comments) that cite internal notes."""
+    import yaml
+
+    found = []
+    for path in sorted((root / "src/kechuang/rulesets").rglob("*.yaml")):
+        if "cases" in path.relative_to(root).parts or path.name == "cases.yaml":
+            continue
+        for key, text in _shown_texts(yaml.safe_load(path.read_text(encoding="utf-8"))):
+            bad = [word for word in INTERNAL_TEXT if word in text]
+            if bad:
+                found.append(
+                    f"{path.relative_to(root)}: {key} “{text[:60]}” shows internal text {'、'.join(bad)} "
+                    "— cite the real document (title, 文号) or say what the bureau must confirm"
+                )
+    return found
+
+
 def main(argv: list[str]) -> int:
     root = Path(argv[1] if len(argv) > 1 else Path(__file__).resolve().parents[1])
-    problems = engine_imports_web(root) + clock_calls(root) + untranslated_template_text(root)
+    problems = (
+        engine_imports_web(root) + clock_calls(root) + untranslated_template_text(root) + internal_notes_in_rules(root)
+    )
     for line in problems:
         print(line)
     return 1 if problems else 0

@@ -263,10 +263,12 @@ LOGGING = {
 # Serve assets from the app folders and node_modules too, so a checkout works before collectstatic has run.
 WHITENOISE_USE_FINDERS = True
 
-# The diagnosis report's policy list: the points-based loan and the firm's policy entitlements and near misses
+# The diagnosis report's policy list: the points-based loan, the region profile's other loan products the firm
+# qualifies or nearly qualifies for, and the firm's policy entitlements and near misses
 # (the guarantee-fee waiver for last year's top 100 is one of them: a policy fed by the points results).
 POINTS_POLICY_PROVIDERS = (
     "kechuang.points.policies.points_loan",
+    "kechuang.finance.diagnosis.products",
     "kechuang.policies.diagnosis.entitlements",
 )
 # Policy inputs from the platform's own records (policies/loaders.py): loans → interest, balances, guarantee

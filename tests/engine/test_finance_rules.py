@@ -37,7 +37,7 @@ def test_every_shipped_finance_rule_loads():
     for kind in ("finance_market", "finance_programme", "risk_pool", "angel_fund"):
         assert rulebook(kind).ids()
     huaian = rulebook("loan_product").in_force("points_loan_huaian", dt.date(2026, 1, 1))
-    assert huaian.city == "淮安市（示例）"  # another city's rule, shipped as an example the bureau may choose
+    assert huaian.city == "淮安市（外地参照，非本地区产品）"  # another city's rule, shipped for reference
 
 
 @pytest.mark.parametrize(

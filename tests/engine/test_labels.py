@@ -48,7 +48,7 @@ def test_missing_and_gap_texts():
     assert labels.names_text("revenue@2023;class1_ip") == "营业收入（2023年度）、Ⅰ类知识产权数"
     assert labels.names_text("") == ""
     gaps = [{"condition": "rd_min", "field": "rd_expense", "current": 40.0, "required": 100.0, "delta": 60.0}]
-    assert labels.gaps_text(gaps) == "研发费用：40 万元 → 100 万元（差 60 万元）"
+    assert labels.gaps_text(gaps) == "研发费用：40.00 万元 → 100.00 万元（差 60.00 万元）"
     debt = [
         {
             "condition": "debt_70",
@@ -58,8 +58,8 @@ def test_missing_and_gap_texts():
             "delta": -212.8157,
         }
     ]
-    assert labels.gaps_text(debt) == "负债总额：1078.6039 万元 → 865.7882 万元（需减少 212.8157 万元）"
-    assert labels.gap_text({"field": "rd_expense", "current": 40}) == "研发费用：40 万元 → 未知（差 未知）"
+    assert labels.gaps_text(debt) == "负债总额：1,078.60 万元 → 865.79 万元（需减少 212.82 万元）"
+    assert labels.gap_text({"field": "rd_expense", "current": 40}) == "研发费用：40.00 万元 → 未知（差 未知）"
     assert labels.number_text(0.00004) == "0"
     assert labels.gaps_text(None) == ""
 
@@ -128,9 +128,9 @@ def test_every_parameter_has_a_chinese_label_and_a_missing_one_is_refused(tmp_pa
 def test_field_values_read_with_their_units():
     assert labels.field_value_text("tech_staff_ratio", 0.6471) == "64.71%"
     assert labels.field_value_text("rd_ratio_3y", 0.05) == "5%"
-    assert labels.field_value_text("revenue", 1042.1733) == "1042.1733 万元"
-    assert labels.field_value_text("revenue_prev1", 1000) == "1000 万元"
-    assert labels.field_value_text("revenue_3y", 3000.42) == "3000.42 万元"
+    assert labels.field_value_text("revenue", 1042.1733) == "1,042.17 万元"
+    assert labels.field_value_text("revenue_prev1", 1000) == "1,000.00 万元"
+    assert labels.field_value_text("revenue_3y", 3000.42) == "3,000.42 万元"
     assert labels.field_value_text("hightech_field", "electronic_information") == "电子信息"
     assert labels.field_value_text("rd_institution_level", "none") == "无"
     assert labels.field_value_text("staff_total", 100) == "100"
@@ -143,7 +143,7 @@ def test_condition_values_take_the_unit_of_what_they_compare():
     ratio = labels.condition_values_text({"tech_staff_ratio": 0.6471}, {"tech_staff_ratio_min": 0.1})
     assert ratio == "科技人员占比=64.71%｜门槛 10%"
     money = labels.condition_values_text({"revenue": 50000}, {"young_revenue_above": 50000})
-    assert money == "营业收入=50000 万元｜门槛 50000 万元"
+    assert money == "营业收入=5.00 亿元｜门槛 5.00 亿元"
     mixed = labels.condition_values_text({"revenue": 1.0, "tech_staff_ratio": 0.2}, {"a": 0.1, "b": 2})
     assert mixed.endswith("｜门槛 0.1、2")
 
@@ -153,7 +153,7 @@ def test_thresholds_take_their_own_unit_and_name_from_the_rule_set():
     compared with), and each of several thresholds is named — parameters and rule-set values alike."""
     high_tech = next(r for r in all_rulesets() if r.id == "high_tech").label
     rd = labels.condition_values_text({"rd_ratio_3y": 0.04508, "revenue": 3000}, {"rd_ratio_small": 0.05}, high_tech)
-    assert rd == "近三年研发费用占比=4.508% 营业收入=3000 万元｜门槛 5%"
+    assert rd == "近三年研发费用占比=4.508% 营业收入=3,000.00 万元｜门槛 5%"
     unicorn = next(r for r in all_rulesets() if r.id == "unicorn").label
     valuation = labels.condition_values_text(
         {"valuation": 710000}, {"valuation_usd_above": 100000, "usd_cny": 7.1}, unicorn
@@ -165,7 +165,19 @@ def test_thresholds_take_their_own_unit_and_name_from_the_rule_set():
     )
     assert required.endswith(
         "｜门槛 研发投入分档：营业收入中档下限（万元，含；不足的看融资、研发费用与研发人员）"
-        " 5000 万元、研发费用占比要求（按收入规模） 6%"
+        " 5,000.00 万元、研发费用占比要求（按收入规模） 6%"
+    )
+
+
+def test_money_gaps_read_with_two_decimals_and_a_tiny_gap_is_not_zero():
+    assert labels.gap_text({"field": "paid_in_capital", "current": 26.6801, "required": 30, "delta": 3.3199}) == (
+        "实缴资本：26.68 万元 → 30.00 万元（差 3.32 万元）"
+    )
+    assert labels.gap_text({"field": "rd_expense", "current": 99.9993, "required": 100, "delta": 0.0007}) == (
+        "研发费用：100.00 万元 → 100.00 万元（差 不足 0.01 万元）"
+    )
+    assert labels.gap_text({"field": "tech_staff", "current": 9.0, "required": 10.0, "delta": 1.0}) == (
+        "科技人员数：9 → 10（差 1）"
     )
 
 
@@ -174,13 +186,13 @@ def test_gaps_read_with_units():
         "科技人员数：14 → 15（差 1）"
     )
     assert labels.gap_text({"field": "total_liabilities", "current": 800, "required": 700, "delta": -100}) == (
-        "负债总额：800 万元 → 700 万元（需减少 100 万元）"
+        "负债总额：800.00 万元 → 700.00 万元（需减少 100.00 万元）"
     )
     assert labels.condition_values_text({}, None) == ""
     sized = labels.condition_values_text(
         {"staff_total": 100}, {"staff_max": 500, "revenue_max": 20000}, "tech_sme@2022-05-01"
     )
-    assert sized == "职工总数=100｜门槛 职工总数上限（人，含） 500、年销售收入上限（万元，含） 20000 万元"
+    assert sized == "职工总数=100｜门槛 职工总数上限（人，含） 500、年销售收入上限（万元，含） 2.00 亿元"
 
 
 def test_ruleset_text_names_the_rule_set_and_its_version():

@@ -67,7 +67,7 @@ def test_messages_and_values(rules):
     out = evaluate_alerts(_firms(), rules, 2024, AS_OF, points=_points())
     row = out.filter((pl.col("uscc") == "A") & (pl.col("rule") == "rd_expense_drop")).row(0, named=True)
     assert row["severity"] == "warning" and row["label"] == "研发费用大幅下降"
-    assert row["message"] == "研发费用由 100 万元 降至 75 万元，下降 25%（预警线 20%）"
+    assert row["message"] == "研发费用由 100.00 万元 降至 75.00 万元，下降 25%（预警线 20%）"
     assert json.loads(row["values"]) == {
         "rd_expense_growth": -0.25,
         "rd_expense_prev1": 100.0,

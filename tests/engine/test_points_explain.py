@@ -39,7 +39,7 @@ def test_change_is_explained_by_indicator(scheme):
     out = explain_changes(now, prev, scheme).row(0, named=True)
     assert (out["points_prev"], out["points"], out["delta"]) == (49.0, 60.0, 11.0)
     assert out["message"] == (
-        "上升 11 分：研发费用占营业收入比例 3% → 6%（+20 分）；研发费用 80 万元 → 50 万元（−9 分）"
+        "上升 11 分：研发费用占营业收入比例 3% → 6%（+20 分）；研发费用 80.00 万元 → 50.00 万元（−9 分）"
     )
     assert [d["indicator"] for d in out["drivers"]] == ["a", "b"]
 
@@ -103,7 +103,7 @@ def test_indicator_percentiles_exclude_unknowns(scheme):
         (0.18, "percent", "18%"),
         (0.1125, "percent", "11.25%"),
         (0.099949, "percent", "9.99%"),
-        (1234.5, "wan", "1234.5 万元"),
+        (1234.5, "wan", "1,234.50 万元"),
         (None, "wan", "未知"),
         (3.0, "count", "3"),
         (True, "bool", "是"),

@@ -170,7 +170,7 @@ def test_threshold_change_changes_exactly_which_firms_alert_after_refresh(drops)
     services.refresh_alerts(2024, user=staff, as_of=dt.date(2025, 7, 1))
     assert drop_alerts() == {"乙": SHIPPED, "甲": "monitoring@2025-07-01"}
     alert = Alert.objects.get(rule="rd_expense_drop", enterprise=drops["a"])
-    assert alert.message == "研发费用由 150 万元 降至 130 万元，下降 13.33%（预警线 10%）"
+    assert alert.message == "研发费用由 150.00 万元 降至 130.00 万元，下降 13.33%（预警线 10%）"
     values = {"rd_expense_growth": pytest.approx(-0.1333333), "rd_expense_prev1": 150.0, "rd_expense": 130.0}
     assert alert.values == values
 

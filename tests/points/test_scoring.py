@@ -56,7 +56,7 @@ def test_alerts_fire_on_known_facts_only(scored):
     alerts = {(a.enterprise.name[:3], a.rule): a for a in Alert.objects.select_related("enterprise")}
     assert set(alerts) == {("太原乙", "rd_expense_drop"), ("太原乙", "hte_tech_staff_low")}
     drop = alerts[("太原乙", "rd_expense_drop")]
-    assert drop.message == "研发费用由 200 万元 降至 150 万元，下降 25%（预警线 20%）"
+    assert drop.message == "研发费用由 200.00 万元 降至 150.00 万元，下降 25%（预警线 20%）"
     assert drop.values == {"rd_expense_growth": -0.25, "rd_expense_prev1": 200.0, "rd_expense": 150.0}
     assert (drop.severity, drop.status, drop.run_id, drop.year) == ("warning", "open", scored["run"].pk, 2024)
 

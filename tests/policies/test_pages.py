@@ -56,7 +56,7 @@ def test_simulation_page_and_comparison(pworld, client_for):
     page = client.get(response.url)
     html = page.content.decode()
     assert "版本对比" in html and "不再符合" in html and "迎泽区" in html
-    assert "研发费用：150 万元 → 200 万元（差 50 万元）" in html  # gaps read with their unit
+    assert "研发费用：150.00 万元 → 200.00 万元（差 50.00 万元）" in html  # gaps read with their unit
     charts = json.loads(page.context["charts_json"])
     assert charts["region"] == {
         "labels": ["迎泽区", "小店区", "海陵区"],

@@ -70,6 +70,7 @@ ACTION_LABELS = {
     "clawback.flag": "标记待追回",
     "clawback.resolve": "处理追回",
     "rule_version.create": "调整规则参数",
+    "region_profile.update": "设置地区配置",
     "bank_account.save": "保存收款账户",
     "demo.build": "生成演示数据",
     # 揭榜挂帅 (challenges)

@@ -1,51 +1,34 @@
 """How values read on the pages, in one place (the `kc` filters and the audit's change texts use it): money in
 万元 with two decimals (亿元 from 10,000万), counts and other numbers without trailing zeros (at most 4
-decimals), never "-0", yes/no and unknown in Chinese, coded values by their Chinese names."""
+decimals), never "-0", yes/no and unknown in Chinese, coded values by their Chinese names. The number rules
+themselves are the engine's (`engine/numbers.py`), so an explanation and a page read the same."""
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.db import models
 
-from kechuang.engine import facts, labels
+from kechuang.engine import facts, labels, numbers
 
 UNKNOWN = "—"
-YI = Decimal(10000)  # 万元 per 亿元
-CENT = Decimal("0.01")
-NUMBER_PLACES = Decimal("0.0001")
 NUMERIC_KINDS = (facts.MONEY, facts.NUMBER, facts.INT, facts.FRACTION)
 NUMERIC_FIELDS = (models.DecimalField, models.IntegerField, models.FloatField)
 
 
 def decimal(value) -> Decimal | None:
     """`value` as a Decimal when it is a number (or a number's text), else None."""
-    if isinstance(value, bool) or value is None:
-        return None
-    try:
-        return Decimal(str(value).strip())
-    except (InvalidOperation, ValueError):
-        return None
+    return numbers.exact(value)
 
 
 def money(value) -> str:
     """万元 amount: 20666.8792 → 2.07 亿元; 12.5 → 12.50 万元; -0.0 → 0.00 万元."""
-    amount = decimal(value)
-    if amount is None:
-        return UNKNOWN
-    if abs(amount) >= YI:
-        return f"{amount / YI:,.2f} 亿元".replace("-0.00", "0.00")
-    return f"{amount.quantize(CENT, ROUND_HALF_UP) + 0:,.2f} 万元"
+    return numbers.money_text(value, unknown=UNKNOWN)
 
 
 def number(value) -> str:
     """A count or measure: 9.00 → 9, 0.12345 → 0.1235, -0.0 → 0."""
-    amount = decimal(value)
-    if amount is None:
-        return UNKNOWN
-    rounded = amount.quantize(NUMBER_PLACES, ROUND_HALF_UP) + 0
-    text = f"{rounded:f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
+    return numbers.number_text(value, unknown=UNKNOWN)
 
 
 def field_value(name: str, value, field=None, empty: str = "空") -> str:

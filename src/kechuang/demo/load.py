@@ -29,7 +29,7 @@ from kechuang.tiers.selectors import RULE_KIND as TIER_RULES
 from kechuang.tiers.services import evaluate_all
 
 from . import challenges as challenge_demo
-from . import finance, industry, payouts
+from . import finance, industry, payouts, profile
 from . import supply as supply_demo
 from . import techtransfer as techtransfer_demo
 from .generator import DemoRegion
@@ -109,6 +109,8 @@ def load(region: DemoRegion, progress=print) -> dict[str, int]:
     residencies = _carriers(region, orgs, ids)
     qualifications = _qualifications(region.facts, ids)
     users = _users(region, orgs, ids)
+    progress("设置地区配置（太原市）……")
+    profile.build()
     runs = 0
     for as_of in TIER_AS_OF:
         progress(f"按现行规则计算企业梯队（基准日 {as_of}）……")

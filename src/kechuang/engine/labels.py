@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from kechuang.engine import derive, facts
+from kechuang.engine import derive, facts, numbers
 from kechuang.engine.policies import inputs
 from kechuang.engine.tiers.model import LABEL_PLACEHOLDER, RuleSet, all_rulesets, ruleset_by_label
 from kechuang.engine.tiers.values import percent_parameters
@@ -122,7 +122,7 @@ def field_value_text(name: str, value) -> str:
     shown = unit(name)
     if shown == "%":
         return f"{number_text(float(value) * 100)}%"
-    return f"{number_text(value)} 万元" if shown else value_text(value)
+    return numbers.money_text(value) if shown else value_text(value)
 
 
 def condition_values_text(values: dict | None, thresholds: dict | None, ruleset_label: str = "") -> str:
@@ -160,7 +160,7 @@ def _threshold_text(name: str, value, title: str, ruleset: RuleSet | None, like:
         if name in shares or read & shares:
             return f"{number_text(float(value) * 100)}%"
         if "万元" in title:
-            return f"{number_text(value)} 万元"
+            return numbers.money_text(value)
     return field_value_text(like, value) if like else value_text(value)
 
 
@@ -172,18 +172,19 @@ def ruleset_text(label: str) -> str:
 
 
 def number_text(value) -> str:
-    """A gap number as shown: at most 4 decimals (gaps are rounded to 4), no trailing zeros; unknown as 未知."""
-    if value is None:
-        return "未知"
-    return f"{float(value):.4f}".rstrip("0").rstrip(".")
+    """A count or measure as shown (engine/numbers.py): at most 4 decimals, no trailing zeros; unknown as 未知."""
+    return numbers.number_text(value)
 
 
 def gap_amounts(gap: dict) -> tuple[str, str, str]:
-    """A gap's current and required values and its change, with the field's unit (万元, %):
-    ("150 万元", "180 万元", "差 30 万元"); a ceiling reads 需减少 212.8 万元."""
+    """A gap's current and required values and its change, with the field's unit (万元 with two decimals, %):
+    ("150.00 万元", "180.00 万元", "差 30.00 万元"); a ceiling reads 需减少 212.80 万元; a money gap under half a
+    cent reads 差 不足 0.01 万元 (never 差 0.00 万元)."""
     name = gap.get("field") or ""
 
     def amount(value) -> str:
+        if unit(name) == "万元" and numbers.below_a_cent(value):
+            return "不足 0.01 万元"
         return "未知" if value is None else field_value_text(name, float(value))
 
     delta = gap.get("delta")

@@ -50,6 +50,11 @@ def points_loan(enterprise, result, run) -> list[dict]:
     credit = result.credit or {}
     if not credit:
         return []
+    from kechuang.rules import region
+
+    chosen = region.chosen_products()
+    if chosen is not None and (run.credit_rule or "").partition("@")[0] not in chosen:
+        return []  # the region profile does not offer this product here
     eligible = credit.get("eligible")
     status = "unknown" if eligible is None else ("qualifies" if eligible else "no")
     return [

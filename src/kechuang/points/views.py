@@ -24,6 +24,7 @@ from kechuang.core.models import Industry, Job, Region
 from kechuang.engine import labels
 from kechuang.engine.points import alerts as alerts_engine
 from kechuang.enterprises.selectors import enterprise_for
+from kechuang.rules import region
 
 from . import diagnosis, exporting, forms, schemes, selectors, services
 from .forms import AlertRulesForm, LeaderboardFilter, SchemeVersionForm, ScoringForm
@@ -71,7 +72,7 @@ def leaderboard(request):
     run = _run_from(request)
     form = LeaderboardFilter(request.GET or None)
     filters = form.filters()
-    context = {"form": form, "run": run, "runs": selectors.runs()[:50], "filters": filters}
+    context = {"form": form, "run": run, "runs": selectors.runs()[:50], "filters": filters, "uses": region.banner()}
     if run is not None:
         qs = (
             selectors.leaderboard(request.user, run, filters)

@@ -67,3 +67,34 @@ class RuleVersion(models.Model):
             "source": self.source,
             "note": self.note,
         }
+
+
+class RegionProfile(models.Model):
+    """The bureau's region: which local rule variants, finance products and waivers apply here.
+
+    Set once by a bureau admin (and changed rarely); one row. Shipped rule files carry other cities' rules as
+    references (广州黄埔's 瞪羚, 宿迁's 独角兽, 淮安's 创新积分贷); only what this profile names reaches the
+    bureau's runs, diagnoses and banners. Every save is audited (`region_profile.update`) with old → new.
+    """
+
+    name = models.CharField(_("地区名称"), max_length=64)
+    code = models.CharField(_("行政区划代码"), max_length=6)
+    tier_variants = models.JSONField(_("梯队地方规则"), default=dict, blank=True)
+    products = models.JSONField(_("推荐金融产品"), default=list, blank=True)
+    waivers = models.JSONField(_("适用减免政策"), default=list, blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("设置人"),
+    )
+    updated_at = models.DateTimeField(_("设置时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("地区配置")
+        verbose_name_plural = _("地区配置")
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.code}）"

@@ -19,8 +19,8 @@ from kechuang.engine.ruledata import RuleDataError, kinds, rulebook
 from kechuang.engine.ruledata import kind as rule_kind
 from kechuang.engine.ruledata.params import VERIFICATIONS
 
-from . import editors, selectors, services
-from .forms import VersionForm
+from . import editors, region, selectors, services
+from .forms import RegionProfileForm, VersionForm
 
 # Kinds whose whole documents (not only parameters) are edited on a page of their own app: kind → URL name.
 DOCUMENT_EDITORS = {"alert_rules": "points:alert_rules", "points_scheme": "points:schemes"}
@@ -167,4 +167,45 @@ def edit(request, kind, rule_id, parameter):
                 setattr(v, "shown", _change(v, spec.unit)) or v for v in selectors.history(k.id, rule_id, parameter)
             ],
         },
+    )
+
+
+@login_required
+def region_profile(request):
+    """The bureau admin sets the region profile (name, code, local tier variants, products, waivers)."""
+    if not request.user.can_admin:
+        raise PermissionDenied(_("只有科技局管理员可以设置地区配置"))
+    today = timezone.localdate()
+    current = region.profile()
+    choices = {
+        "variants": region.variant_choices(today),
+        "products": region.product_choices(today),
+        "waivers": region.waiver_choices(),
+    }
+    initial = {}
+    if current:
+        initial = {"name": current.name, "code": current.code, "products": current.products, "waivers": current.waivers}
+        initial.update({f"variant_{t}": v for t, v in current.tier_variants.items()})
+    form = RegionProfileForm(request.POST or None, initial=initial, **choices)
+    error = ""
+    if request.method == "POST" and form.is_valid():
+        try:
+            region.save_profile(
+                user=request.user,
+                name=form.cleaned_data["name"],
+                code=form.cleaned_data["code"],
+                tier_variants=form.tier_variants(),
+                products=form.cleaned_data["products"],
+                waivers=form.cleaned_data["waivers"],
+                on=today,
+            )
+        except ValidationError as exc:
+            error = "；".join(exc.messages)
+        else:
+            messages.success(request, _("已保存地区配置。"))
+            return redirect("rules:region")
+    return render(
+        request,
+        "rules/region.html",
+        {"form": form, "profile": current, "error": error, "single": region.single_local_rules(today)},
     )

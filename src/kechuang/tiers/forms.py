@@ -12,9 +12,13 @@ from . import bands
 
 class EvaluationForm(Form):
     as_of = forms.DateField(label=_("评价基准日"), widget=DateInput())
-    local_set = forms.ChoiceField(
-        label=_("瞪羚地方规则"), required=False, choices=[("", _("广州黄埔（默认）")), ("jinan", _("济南"))]
-    )
+    local_set = forms.ChoiceField(label=_("地方规则"), required=False)
+
+    def __init__(self, *args, variants: dict | None = None, **kwargs):
+        # Empty = the region profile's variant per tier; a named variant applies to every tier that has it.
+        super().__init__(*args, **kwargs)
+        named = {v: label for options in (variants or {}).values() for v, label in options}
+        self.fields["local_set"].choices = [("", _("按地区配置（默认）")), *named.items()]
 
 
 class VoidRunForm(Form):

@@ -45,7 +45,7 @@ class TierRun(models.Model):
         VOIDED = "voided", _("已作废")
 
     as_of = models.DateField(_("评价基准日"))
-    local_set = models.CharField(_("地方规则"), max_length=32, blank=True)
+    local_set = models.CharField(_("地方规则"), max_length=200, blank=True)  # engine.tiers.model.local_set_text
     rulesets = models.JSONField(_("规则版本"), default=dict, help_text="tier → ruleset@version")
     parameter_versions = models.JSONField(_("参数版本"), default=list)
     status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.RUNNING)

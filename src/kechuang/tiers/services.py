@@ -19,10 +19,11 @@ from kechuang.core import audit, bulk, jobs
 from kechuang.core.models import Job
 from kechuang.engine import clock
 from kechuang.engine.tiers import RuleSetError, evaluate, explanations, for_file
-from kechuang.engine.tiers.model import all_rulesets, select_rulesets
+from kechuang.engine.tiers.model import all_rulesets, local_set_text, read_local_set, select_rulesets
 from kechuang.engine.tiers.values import check_value
 from kechuang.enterprises.loaders import facts_frame
 from kechuang.enterprises.models import AnnualFigure, Enterprise
+from kechuang.rules import region
 from kechuang.rules.models import RuleVersion
 
 from .models import TIER_LABELS, TierResult, TierRun
@@ -93,11 +94,13 @@ def evaluate_all(
     if job:
         jobs.report(job, 0, total=3, message="正在读取企业数据……")
     frame = facts_frame() if frame is None else frame
+    # No variant named: the region profile's variant per tier (the run stores which, to be replayed exactly).
+    local_set = local_set or local_set_text(region.tier_local_set())
     versions = parameter_versions()
     if job:
         jobs.report(job, 1, message="正在按规则评价……")
     results = evaluate(
-        frame, as_of, parameter_versions=versions, local_set=local_set or None, explain=False, near_misses=True
+        frame, as_of, parameter_versions=versions, local_set=read_local_set(local_set), explain=False, near_misses=True
     )
     results = results.with_columns(gap_sizes(results).alias("gap_size"))
     rulesets = dict(results.select("tier", "ruleset").unique().sort("tier").iter_rows())
@@ -185,7 +188,7 @@ def replay(result: TierResult) -> dict:
         run.as_of,
         tiers=[result.tier],
         parameter_versions=_run_versions(run),
-        local_set=run.local_set or None,
+        local_set=read_local_set(run.local_set),
         explain=False,
     )
     row = fresh.row(0, named=True) if fresh.height else {}

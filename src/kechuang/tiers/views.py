@@ -24,6 +24,7 @@ from kechuang.engine.tiers.model import all_rulesets
 from kechuang.engine.tiers.values import example
 from kechuang.enterprises import selectors as enterprise_selectors
 from kechuang.enterprises.filters import EnterpriseFilter, filter_choices
+from kechuang.rules import region
 
 from . import bands, labels, selectors, services
 from .forms import EvaluationForm, ParameterVersionForm, VoidRunForm
@@ -91,7 +92,7 @@ def pipeline(request):
         "flows": flows,
         "near_misses": _near_misses(request.user, run)[0][:20],
         "expiring": _expiring(request.user)[:20],
-        "form": EvaluationForm(initial={"as_of": clock.today()}),
+        "form": EvaluationForm(initial={"as_of": clock.today()}, variants=region.variant_choices(clock.today())),
         "can_run": request.user.is_bureau,
         "can_void": request.user.can_admin,
         "void_form": VoidRunForm(),
@@ -378,7 +379,7 @@ def tier_list(request, tier):
 def evaluate(request):
     if request.method != "POST":
         return redirect("tiers:pipeline")
-    form = EvaluationForm(request.POST)
+    form = EvaluationForm(request.POST, variants=region.variant_choices(clock.today()))
     if not form.is_valid():
         messages.error(request, _form_errors(form))
         return redirect("tiers:pipeline")

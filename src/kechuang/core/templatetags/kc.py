@@ -15,13 +15,8 @@ UNKNOWN = "—"
 
 @register.filter
 def wan(value):
-    """万元 amount for display: 亿元 above 10,000万."""
-    if value is None or value == "":
-        return UNKNOWN
-    value = Decimal(value)
-    if abs(value) >= 10000:
-        return f"{value / 10000:,.2f} 亿元"
-    return f"{value.quantize(display.CENT) + 0:,.2f} 万元"  # two decimals always; + 0: never "-0"
+    """万元 amount for display: two decimals, 亿元 from 10,000万 (the one rule: engine/numbers.py)."""
+    return display.money(value)
 
 
 @register.filter

@@ -1,14 +1,16 @@
 """Vectorised Chinese formatting of indicator values for messages ("研发人员占比 18% → 11%").
 
 Policy: formatting is a Polars expression over a whole column, never a Python loop per enterprise.
-Ratios show as percentages with at most two decimals (9.99% must not read as 10%), money in 万元, counts
-and numbers with at most two decimals; trailing zeros are dropped. Unknown shows as “未知”.
+Ratios show as percentages with at most two decimals (9.99% must not read as 10%), money in 万元 with exactly
+two decimals (the platform's one money rule, engine/numbers.py), counts and numbers with at most two decimals;
+trailing zeros are dropped. Unknown shows as “未知”.
 """
 
 from __future__ import annotations
 
 import polars as pl
 
+from kechuang.engine.numbers import money_expr
 from kechuang.engine.rounding import half_up
 
 UNKNOWN_ZH = "未知"
@@ -32,7 +34,7 @@ def value_text(expr: pl.Expr, unit: str) -> pl.Expr:
     if unit == "percent":
         out = number_text(expr.cast(pl.Float64) * 100, 2) + pl.lit("%")
     elif unit == "wan":
-        out = number_text(expr.cast(pl.Float64), 2) + pl.lit(" 万元")
+        out = money_expr(expr.cast(pl.Float64))
     elif unit == "ratio":
         out = number_text(expr.cast(pl.Float64), 3)
     else:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import polars as pl
@@ -495,7 +496,7 @@ def evaluate(
     as_of: dt.date,
     tiers: list[str] | None = None,
     parameter_versions: list[dict] | None = None,
-    local_set: str | None = None,
+    local_set: str | Mapping[str, str] | None = None,
     explain: bool = True,
     near_misses: bool | None = None,
     detail: bool = True,
@@ -506,7 +507,8 @@ def evaluate(
     one row per enterprise per tier, ordered by tier then the order of first appearance of the enterprise in
     `facts`. `gaps` is a list of GAP structs (`for_file` turns it into the JSON text of the tier results CSV).
     `tiers`: tier ids or rule set ids (None = all tiers in force); `local_set`: variant for tiers that
-    have local alternatives (e.g. "jinan" for gazelle; default variants are 黄埔/宿迁);
+    have local alternatives (e.g. "jinan" for gazelle), or a mapping tier → variant (the bureau's region
+    profile); a tier not named gets the rule file's default variant;
     `parameter_versions`: run-time dated parameter versions
     `[{ruleset, parameter, effective_from, value, source, note}]`; the version in force on `as_of` wins.
     `near_misses` (default: as `explain`): the `short_of` column, without the explanations (a stored run

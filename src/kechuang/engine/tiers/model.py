@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -205,16 +206,45 @@ def ruleset_by_label(label: str, directory: Path = TIERS_DIR) -> RuleSet | None:
     return next((r for r in all_rulesets(directory) if label == r.label or label in r.previous_labels), None)
 
 
+def read_local_set(text: str | None) -> str | dict[str, str] | None:
+    """A stored local set: "gazelle=jinan,unicorn=suqian" (a region profile's variant per tier) as a mapping;
+    a bare variant name ("jinan", the command line's) as it is; empty as None."""
+    if not text:
+        return None
+    if "=" not in text:
+        return text
+    return dict(part.split("=", 1) for part in text.split(",") if "=" in part)
+
+
+def local_set_text(local_set: str | Mapping[str, str] | None) -> str:
+    """The inverse of `read_local_set` (what a run stores)."""
+    if not local_set:
+        return ""
+    if isinstance(local_set, str):
+        return local_set
+    return ",".join(f"{tier}={variant}" for tier, variant in sorted(local_set.items()) if variant)
+
+
+def variants(as_of: dt.date, directory: Path = TIERS_DIR) -> dict[str, list[RuleSet]]:
+    """Tier id → its rule sets in force on `as_of`, for the tiers that have more than one local variant."""
+    by_tier: dict[str, list[RuleSet]] = {}
+    for r in all_rulesets(directory):
+        if r.in_force(as_of):
+            by_tier.setdefault(r.tier, []).append(r)
+    return {tier: options for tier, options in by_tier.items() if len({r.variant for r in options}) > 1}
+
+
 def select_rulesets(
     as_of: dt.date,
     tiers: list[str] | None = None,
-    local_set: str | None = None,
+    local_set: str | Mapping[str, str] | None = None,
     directory: Path = TIERS_DIR,
 ) -> list[RuleSet]:
     """The rule sets in force on `as_of`, one per tier (or per explicitly named rule set id).
 
     `tiers` holds tier ids (`gazelle`) or rule set ids (`gazelle_jinan`); None = every tier. For a tier,
-    the variant `local_set` is used where the tier has it, else the default variant.
+    the variant `local_set` names is used where the tier has it (one name for every tier, or a mapping
+    tier → variant: a region profile's choice), else the default variant.
     """
     live = [r for r in all_rulesets(directory) if r.in_force(as_of)]
     by_tier: dict[str, list[RuleSet]] = {}
@@ -231,8 +261,11 @@ def select_rulesets(
                 continue
             known = "、".join(sorted({r.tier for r in all_rulesets(directory)}))
             raise RuleSetError(f"{as_of} 没有有效的梯队规则“{name}”（可用：{known}）")
+        wanted_variant = local_set.get(name) if isinstance(local_set, Mapping) else local_set
         pick = (
-            [r for r in options if local_set and r.variant == local_set] or [r for r in options if r.default] or options
+            [r for r in options if wanted_variant and r.variant == wanted_variant]
+            or [r for r in options if r.default]
+            or options
         )
         chosen.append(pick[0])
     return chosen
