@@ -74,11 +74,11 @@ def test_amounts_follow_the_huaian_rule(terms):
     assert out["A"]["explanation"] == (
         "符合条件（具备高企、科小、专精特新、创新型中小企业之一；经营满 1 年；"
         "处于本产品服务的阶段（初创期、成长期、成熟期））。"
-        "指示性额度 1000 万元（取单户上限 1000 万元、近 2 年平均营业收入 1100 万元 的较小者）；"
+        "指示性额度 1,000.00 万元（取单户上限 1,000.00 万元、近 2 年平均营业收入 1,100.00 万元 的较小者）；"
         "利率不高于一年期 LPR 3.00% + 80 基点 = 3.80%；承诺 10 个工作日内给出审批结论。"
     )
     # D is one requirement short (decision record 0003): not eligible, and told what it lacks.
-    assert out["D"]["explanation"].startswith("差一项：经营满 1 年。满足后指示性额度 300 万元")
+    assert out["D"]["explanation"].startswith("差一项：经营满 1 年。满足后指示性额度 300.00 万元")
     assert out["F"]["explanation"].startswith("差一项：具备高企、科小、专精特新、创新型中小企业之一")
     assert out["G"]["explanation"] == "无法判断：“具备高企、科小、专精特新、创新型中小企业之一”所需的数据不全。"
     assert "额度无法测算（营业收入或积分数据不全）" in out["H"]["explanation"]

@@ -93,5 +93,5 @@ def test_parallel_approvals_never_overspend(library, world, tmp_path):
     assert sum(b.total for b in approved) == budget.committed
     for o in outputs:
         if o["status"] == "refused":
-            assert o["reason"].startswith("预算不足：2025 年度预算 25.0000 万元，已审批 20.0000 万元"), o
+            assert o["reason"].startswith("预算不足：2025 年度预算 25.00 万元，已审批 20.00 万元"), o
     assert User.objects.filter(pk=checker.pk).exists()

@@ -47,7 +47,7 @@ def test_run_creates_entitlements_with_explanation_and_snapshot(pworld):
     assert created.changes == {"amount": [None, "5"]}
     # The run's note reads as the audit log shows it: the policy's name, status and totals in plain numbers.
     ran = AuditEvent.objects.get(action="policy.eligibility_run", object_id=str(run.pk))
-    assert ran.note == f"{name} rd_subsidy@2024-01-01 基准日 {AS_OF}：新增 2 项，合计 15 万元"
+    assert ran.note == f"{name} rd_subsidy@2024-01-01 基准日 {AS_OF}：新增 2 项，合计 15.00 万元"
 
 
 @pytest.mark.django_db

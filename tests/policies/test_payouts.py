@@ -110,7 +110,7 @@ def test_batch_over_budget_is_refused_with_reason(confirmed):
     batch = services.approve_batch(user=confirmed["checker"], batch_id=batch.pk)
     assert batch.status == "refused"
     assert batch.reason == (
-        "预算不足：2025 年度预算 20.0000 万元，已审批 5.0001 万元，剩余 14.9999 万元，本批次 15.0000 万元"
+        "预算不足：2025 年度预算 20.00 万元，已审批 5.0001 万元，剩余 14.9999 万元，本批次 15.00 万元"
     )
     assert Budget.objects.get(policy=policy("rd_subsidy"), year=2025).committed == Decimal("5.0001")
     assert set(Entitlement.objects.values_list("status", flat=True)) == {"confirmed"}

@@ -39,6 +39,16 @@ def money_text(value, unknown: str = "未知") -> str:
     return f"{amount.quantize(CENT, ROUND_HALF_UP) + 0:,.2f} 万元"
 
 
+def money_exact_text(value, unknown: str = "未知") -> str:
+    """A 万元 amount where the 元 matter (a budget check refusing by one 元): two decimals when that is exact,
+    else four (1 元): 20 → 20.00 万元; 5.0001 → 5.0001 万元; never 亿元, never rounded away."""
+    amount = exact(value)
+    if amount is None:
+        return unknown
+    places = CENT if amount == amount.quantize(CENT) else NUMBER_PLACES
+    return f"{amount.quantize(places, ROUND_HALF_UP) + 0:,f} 万元"
+
+
 def number_text(value, unknown: str = "未知") -> str:
     """A count or measure: 9.00 → 9, 0.12345 → 0.1235, -0.0 → 0."""
     amount = exact(value)

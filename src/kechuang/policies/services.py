@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from kechuang.core import audit, bulk, jobs, payouts
 from kechuang.core.models import AuditEvent, Job
+from kechuang.engine.numbers import money_exact_text, money_text
 from kechuang.engine.policies import PolicyError, funding, load_policies, money, simulate, validate_version
 from kechuang.engine.policies.evaluate import TRUE, UNKNOWN, decide, prepare_inputs
 from kechuang.enterprises.models import Enterprise
@@ -271,7 +272,7 @@ def _sync_budgets(policy: Policy, user) -> None:
         elif budget.amount != amount:
             if amount < budget.committed:
                 raise ValidationError(
-                    _("%(y)s 年度预算不能低于已审批金额 %(c)s 万元") % {"y": year, "c": budget.committed}
+                    _("%(y)s 年度预算不能低于已审批金额 %(c)s") % {"y": year, "c": money_exact_text(budget.committed)}
                 )
             audit.record(
                 actor=user,
@@ -538,7 +539,7 @@ def run_eligibility(policy_id, as_of: dt.date, user=None, job: Job | None = None
             action="policy.eligibility_run",
             obj=run,
             note=f"{policy.name} {version.version_id} 基准日 {as_of}："
-            f"新增 {run.created} 项，合计 {audit.jsonable(run.total)} 万元",
+            f"新增 {run.created} 项，合计 {money_text(run.total)}",
         )
     if job:
         jobs.report(job, 4)
@@ -794,12 +795,12 @@ def approve_batch(*, user, batch_id: int) -> PayoutBatch:
         elif budget is None:
             reason = _("未设定 %(y)s 年度预算，不能审批") % {"y": batch.year}
         elif budget.committed + batch.total > budget.amount:
-            reason = _("预算不足：%(y)s 年度预算 %(a)s 万元，已审批 %(c)s 万元，剩余 %(r)s 万元，本批次 %(t)s 万元") % {
+            reason = _("预算不足：%(y)s 年度预算 %(a)s，已审批 %(c)s，剩余 %(r)s，本批次 %(t)s") % {
                 "y": batch.year,
-                "a": budget.amount,
-                "c": budget.committed,
-                "r": budget.available,
-                "t": batch.total,
+                "a": money_exact_text(budget.amount),
+                "c": money_exact_text(budget.committed),
+                "r": money_exact_text(budget.available),
+                "t": money_exact_text(batch.total),
             }
         else:
             reason = ""

@@ -17,14 +17,14 @@ from __future__ import annotations
 
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
+from kechuang.engine.numbers import money_exact_text
+
 UNIT = Decimal("0.0001")
 
 
 def wan(value) -> str:
     """Decimal 万元 as text: two decimals (the pages' style), four where the 元 matter (30.0001 万元)."""
-    value = Decimal(value)
-    places = 2 if value == value.quantize(Decimal("0.01")) else 4
-    return f"{value:,.{places}f} 万元"
+    return money_exact_text(value)
 
 
 def pct(share) -> str:

@@ -28,7 +28,7 @@ import polars as pl
 from kechuang.engine.conditions import Node, compile_condition, condition_fields, parse
 from kechuang.engine.finance.rules import STAGES, LoanProductRule
 from kechuang.engine.labels import TIER_NAMES, field_value_text, label
-from kechuang.engine.points.fmt import number_text
+from kechuang.engine.numbers import money_expr, money_text
 from kechuang.engine.policies.evaluate import tier_columns
 
 STATUS_LABELS = {"qualifies": "符合", "near": "差一项", "no": "不符合", "unknown": "待补充数据"}
@@ -363,14 +363,13 @@ def gap_text(gap: dict | str | None) -> str:
 
 
 def _money(expr: pl.Expr) -> pl.Expr:
-    return number_text(expr, 2) + pl.lit(" 万元")
+    return money_expr(expr)  # 万元 with two decimals, as every page shows money (engine/numbers.py)
 
 
 def _explanation(product: Product, reqs: list[Req], lpr: Mapping) -> pl.Expr:
     cols = {r.id: pl.col(f"_r.{r.id}") for r in reqs}
-    cap = fmt(product.params["max_amount"])
     years = product.value("average_years")
-    limit_parts = [pl.lit(f"单户上限 {cap} 万元")]
+    limit_parts = [pl.lit(f"单户上限 {money_text(product.params['max_amount'])}")]
     if years:
         limit_parts.append(
             pl.when(pl.col("basis_kind") == "average")
