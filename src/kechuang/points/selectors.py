@@ -92,7 +92,8 @@ def latest_run(scheme_id: str | None = None) -> ScoringRun | None:
 
 
 def results_for(user) -> QuerySet[PointsResult]:
-    return PointsResult.objects.filter(enterprise__in=enterprises_for(user))
+    """Results of completed runs only: a run still writing (or stopped half-way) is nobody's to read."""
+    return PointsResult.objects.filter(enterprise__in=enterprises_for(user), run__status=ScoringRun.Status.DONE)
 
 
 def leaderboard(user, run: ScoringRun, filters: dict) -> QuerySet[PointsResult]:
