@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from kechuang.accounts.models import Role, User
 from kechuang.core.models import Industry, Job, Region
+from kechuang.core.paging import CappedPaginator
 from kechuang.engine import labels
 from kechuang.engine.points import alerts as alerts_engine
 from kechuang.enterprises.selectors import enterprise_for
@@ -87,7 +88,7 @@ def leaderboard(request):
                 "enterprise__uscc",
             )
         )
-        page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+        page = CappedPaginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
         scheme = schemes.run_scheme(run)
         query = request.GET.copy()
         query.pop("page", None)
