@@ -189,7 +189,7 @@ def cast(c) -> str:
         return f"{value}::numeric::integer"
     if c.kind in NUMERIC:
         return f"{value}::numeric"
-    return value
+    return f"{value}::varchar"
 
 
 def import_file(path: Path) -> tuple[list[tuple], int]:
@@ -213,12 +213,20 @@ def import_file(path: Path) -> tuple[list[tuple], int]:
         checked = time.perf_counter()
         cursor.execute("SELECT row_no, field, message FROM import_errors ORDER BY row_no, field")
         errors = [(path.name, *row) for row in cursor.fetchall()]
+        # Unchanged rows are dropped by a hash join against the stored figures before the upsert, so re-importing
+        # an unchanged file probes and locks nothing; the upsert's own WHERE still guards a concurrent change.
+        stored = ", ".join(f"f.{t}" for t in targets)
         distinct = " OR ".join(f"t.{t} IS DISTINCT FROM EXCLUDED.{t}" for t in targets)
         cursor.execute(
             f"INSERT INTO enterprises_annualfigure AS t (enterprise_id, year, {', '.join(targets)}, updated_at) "
-            f"SELECT e.id, s.year::smallint, {', '.join(cast(c) for c in ANNUAL)}, now() "
+            f"SELECT enterprise_id, year, {', '.join(targets)}, now() FROM ("
+            f"SELECT e.id AS enterprise_id, s.year::smallint AS year, "
+            f"{', '.join(f'{cast(c)} AS {t}' for c, t in zip(ANNUAL, targets, strict=True))}, f.id AS stored_id, "
+            f"ROW({stored}) AS stored_row "
             "FROM staging s JOIN enterprises_enterprise e ON e.uscc = s.uscc "
-            "WHERE NOT EXISTS (SELECT 1 FROM import_errors x WHERE x.row_no = s.row_no) "
+            "LEFT JOIN enterprises_annualfigure f ON f.enterprise_id = e.id AND f.year = s.year::smallint "
+            "WHERE NOT EXISTS (SELECT 1 FROM import_errors x WHERE x.row_no = s.row_no)) AS n "
+            f"WHERE stored_id IS NULL OR stored_row IS DISTINCT FROM ROW({', '.join(targets)}) "
             f"ON CONFLICT (enterprise_id, year) DO UPDATE SET {', '.join(f'{t} = EXCLUDED.{t}' for t in targets)}, "
             f"updated_at = EXCLUDED.updated_at WHERE {distinct}"
         )
