@@ -3,8 +3,8 @@
     python bench/bench_import_pg.py [--rows 1000000] [--database-url postgres://…/kechuang_bench_import]
 
 What it measures, on a PostgreSQL database of its own (created if missing): a CSV of --rows annual rows (half the
-number of firms × 2 years, every annual column of the facts table, a few bad cells) is COPYed into an unlogged
-staging table of text columns with its row numbers, validated set-wise (one SQL statement per column and rule,
+number of firms × 2 years, every annual column of the facts table, a few bad cells) is COPYed into a temporary
+(unlogged) staging table of text columns with its row numbers, validated set-wise (one SQL statement per column and rule,
 each error as file, row, field and a Chinese message), and the valid rows are upserted into the annual figures in
 the same transaction (`INSERT … ON CONFLICT … DO UPDATE … WHERE … IS DISTINCT FROM`, so an unchanged row is not
 written). Then the same file again: nothing changes. Targets (issue 22): ≤ 60 s, re-import ≤ 30 s.
