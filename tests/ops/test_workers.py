@@ -1,11 +1,11 @@
 """Several worker processes on Redis: every job claimed once, a killed worker's job started again after a back-off
-by the other worker, all finished, none finished twice. Real processes: two `kechuang worker`s, a real Redis."""
+by the other worker, all finished, none finished twice. Real processes: two `kechuang worker`s, a real Redis, on
+SQLite and on PostgreSQL (the workers share the test database: tests/ops/childdb.py)."""
 
 from __future__ import annotations
 
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -13,10 +13,10 @@ import uuid
 from pathlib import Path
 
 import pytest
-from django.db import connection
 
 from kechuang.core import jobs
 from kechuang.core.models import Job
+from tests.ops.childdb import ChildDatabase
 
 ROOT = Path(__file__).resolve().parents[2]
 # A Redis database of its own and a key prefix per run, so tests never touch a deployment's queue.
@@ -57,28 +57,19 @@ def log_lines(log: Path) -> list[tuple[str, str, int]]:
 
 @pytest.fixture
 def deployment(transactional_db, tmp_path):
-    """A database file (a copy of the migrated test database) and an environment naming it and the test Redis."""
-    if connection.vendor != "sqlite":
-        pytest.skip("多进程后台任务测试用 SQLite 文件数据库运行（在 SQLite 测试中执行）")
+    """The test database, shared with the child processes (tests/ops/childdb.py), and an environment naming it
+    and the test Redis: on SQLite and on PostgreSQL alike."""
     client = redis_client()
-    database = tmp_path / "kechuang.sqlite3"
-    connection.ensure_connection()
-    target = sqlite3.connect(database)
-    connection.connection.backup(target)
-    target.close()
+    child_db = ChildDatabase(tmp_path)
     name = f"kechuang-test-{uuid.uuid4().hex[:8]}"
     env = {
-        **os.environ,
-        "DATABASE_URL": f"sqlite:///{database}",
+        **child_db.env,
         "REDIS_URL": REDIS_TEST_URL,
         "HUEY_NAME": name,
-        "KECHUANG_DATA_DIR": str(tmp_path / "data"),
         "JOB_LEASE_SECONDS": "2",
         "JOB_RETRY_BASE_SECONDS": "1",
-        "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT), os.environ.get("PYTHONPATH", "")]),
     }
-    env.pop("HUEY_IMMEDIATE", None)
-    yield database, env
+    yield child_db, env
     for key in client.scan_iter(match=f"*{name}*"):
         client.delete(key)
 
@@ -104,12 +95,10 @@ with transaction.atomic():
 """
 
 
-def job_rows(database: Path) -> list[tuple]:
-    db = sqlite3.connect(database, timeout=30)
-    try:
-        return db.execute("SELECT id, status, attempts, done, total, message FROM core_job").fetchall()
-    finally:
-        db.close()
+def job_rows(database) -> list[tuple]:
+    """(id as text, status, attempts, done, total, message) of every job, read from the database itself."""
+    rows = database.query("SELECT id, status, attempts, done, total, message FROM core_job")
+    return [(str(uuid.UUID(str(job))), *rest) for job, *rest in rows]
 
 
 def test_two_workers_a_killed_one_and_no_job_run_twice(deployment, tmp_path):
@@ -150,12 +139,12 @@ def test_two_workers_a_killed_one_and_no_job_run_twice(deployment, tmp_path):
     lines = log_lines(log)
     finished = [job for what, job, _ in lines if what == "finish"]
     assert len(rows) == JOBS
-    assert sorted(finished) == sorted(str(uuid.UUID(row[0])) for row in rows)
+    assert sorted(finished) == sorted(row[0] for row in rows)
     assert len(finished) == len(set(finished)) == JOBS  # every job finished, none twice
     started = [job for what, job, _ in lines if what == "start"]
     assert started.count(victims_job) == 2 and len(started) == JOBS + 1  # only the killed job started again
     assert ("start", victims_job, survivor) in lines and ("finish", victims_job, survivor) in lines
-    by_id = {str(uuid.UUID(row[0])): row for row in rows}
+    by_id = {row[0]: row for row in rows}
     assert by_id[victims_job][2] == 2  # two starts
     assert all(row[2] == 1 for job, row in by_id.items() if job != victims_job)
     assert all(row[3] == row[4] == 10 for row in rows)  # progress reached the end

@@ -22,6 +22,7 @@ from kechuang.carriers.models import Residency
 from kechuang.core import exports, jobs
 from kechuang.core.excel import attachment
 from kechuang.core.models import Industry, Region
+from kechuang.core.paging import CappedPaginator
 from kechuang.engine import facts
 from kechuang.engine.facts_file import FactsFileError
 
@@ -58,7 +59,8 @@ def enterprise_list(request):
     form = EnterpriseFilter(request.GET or None)
     qs = selectors.enterprises_for(request.user)
     qs = form.apply(qs) if request.GET else qs.order_by("name", "pk")
-    paginator = Paginator(qs.only("uscc", "name", "registered_on", "origin", "region_id", "industry_id"), PAGE_SIZE)
+    rows = qs.only("uscc", "name", "registered_on", "origin", "region_id", "industry_id")
+    paginator = CappedPaginator(rows, PAGE_SIZE)  # a count that stops at 10,000 (core.paging)
     page = paginator.get_page(request.GET.get("page"))
     _attach_reference_names(page.object_list)
     query = request.GET.copy()

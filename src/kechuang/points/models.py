@@ -2,8 +2,10 @@
 bureau versions of the alert rules.
 
 Policy:
-- One ScoringRun per (scheme version, fiscal year, as-of date): re-scoring the same key replaces its results
-  in one transaction, so the stored numbers are always those of the latest computation of that key.
+- One completed ScoringRun per (scheme version, fiscal year, as-of date). A run writes its results under its own
+  id while `running` (nobody reads a run that is not `done`), then in one transaction becomes `done` and the run
+  it replaces is deleted: a run stopped half-way (a killed worker) leaves the previous results in force, and the
+  stored numbers are always those of the latest completed computation of that key.
 - A run keeps the scheme it used (`scheme_data`, the full validated dict) and the tier run and credit rule it
   read, so any stored result can be explained and replayed without the YAML of the day.
 - A result carries its explanation: contributions, raw values, normalised scores and stage-cohort indicator
@@ -21,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 
 class ScoringRun(models.Model):
     class Status(models.TextChoices):
+        RUNNING = "running", _("计算中")
         DONE = "done", _("已完成")
         FAILED = "failed", _("失败")
 
@@ -56,7 +59,9 @@ class ScoringRun(models.Model):
         verbose_name_plural = _("积分计算")
         constraints = [
             models.UniqueConstraint(
-                fields=["scheme_key", "year", "as_of"], name="one_scoring_run_per_scheme_year_as_of"
+                fields=["scheme_key", "year", "as_of"],
+                condition=models.Q(status="done"),
+                name="one_done_scoring_run_per_scheme_year_as_of",
             )
         ]
 

@@ -93,7 +93,13 @@ def latest_run(scheme_id: str | None = None) -> ScoringRun | None:
 
 
 def results_for(user) -> QuerySet[PointsResult]:
-    return PointsResult.objects.filter(enterprise__in=enterprises_for(user))
+    """Results of completed runs only: a run still writing (or stopped half-way) is nobody's to read."""
+    done = PointsResult.objects.filter(run__status=ScoringRun.Status.DONE)
+    if user and user.is_authenticated and user.is_active and user.is_bureau:
+        # The bureau sees every firm (enterprises_for): no IN over the whole registry, which at a million firms
+        # would stop the leaderboard from walking the (run, rank) index.
+        return done
+    return done.filter(enterprise__in=enterprises_for(user))
 
 
 def leaderboard(user, run: ScoringRun, filters: dict) -> QuerySet[PointsResult]:
@@ -121,7 +127,9 @@ def leaderboard(user, run: ScoringRun, filters: dict) -> QuerySet[PointsResult]:
         qs = qs.filter(Exists(qualified))
     if filters.get("q"):
         text = filters["q"].strip()
-        qs = qs.filter(Q(enterprise__name__icontains=text) | Q(enterprise__uscc__istartswith=text.upper()))
+        # USCCs are stored in capitals: a case-sensitive prefix can use the USCC's pattern index (and the name's
+        # trigram index the other half of the OR); a case-insensitive one would scan every firm.
+        qs = qs.filter(Q(enterprise__name__icontains=text) | Q(enterprise__uscc__startswith=text.upper()))
     return qs.order_by("rank", "enterprise__uscc")
 
 

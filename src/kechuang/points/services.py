@@ -2,9 +2,10 @@
 alert-rule versions, batches.
 
 Policy:
-- `score_year` is set-based: one facts load, one engine call over every firm, one executemany insert of the
-  results (JSON columns as JSON text built by Polars), all in one transaction with its audit event. The run
-  row is unique per (scheme version, year, as-of); scoring the same key again replaces it.
+- `score_year` is set-based: one facts load, one engine call over every firm, an executemany insert of the
+  results (JSON columns as JSON text built by Polars) committed chunk by chunk under a `running` run nobody
+  reads, then one transaction swaps it in (`done`, the replaced run deleted) with its audit event and alerts.
+  The completed run is unique per (scheme version, year, as-of); scoring the same key again replaces it.
 - Alerts are evaluated right after a run (and on demand, e.g. after an import) and only new
   (enterprise, year, rule) keys are inserted: an acknowledged alert stays acknowledged.
 - Only bureau roles score and handle alerts; only a bureau admin adds a scheme version, which the engine
@@ -28,6 +29,7 @@ import polars as pl
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -123,30 +125,43 @@ def score_year(
     sizes = dict(scored.filter(pl.col("points").is_not_null()).group_by("stage").len().iter_rows())
 
     _report(job, 2, message="正在保存结果……")
+    run = ScoringRun.objects.create(
+        scheme_id=scheme.id,
+        scheme_version=scheme.version,
+        scheme_key=scheme.key,
+        scheme_name=scheme.name,
+        scheme_data=schemes.jsonable(scheme.to_dict()),
+        year=year,
+        as_of=as_of,
+        tier_run=tier_run,
+        credit_rule=credit_product[0].doc.key if credit_product else "",
+        stage_sizes=sizes,
+        status=ScoringRun.Status.RUNNING,
+        enterprises=results.height,
+        scored=int(results["points"].is_not_null().sum()),
+        job=job,
+        created_by=user,
+    )
+    # The results frame is named after PointsResult's columns: store all of it but the uscc, chunk by chunk under
+    # the new run's id (readers only read `done` runs), then swap the run in at once.
+    columns = ["run_id", *(c for c in results.columns if c not in ("uscc", "run_id"))]
+    rows = results.with_columns(pl.lit(run.pk).alias("run_id")).select(columns).iter_rows()
+    try:
+        bulk.insert_rows(PointsResult, columns, rows, label="points.score", commit_each=True)
+    except BaseException:
+        ScoringRun.objects.filter(pk=run.pk).delete()  # a stopped run's rows; a killed one's go at the next swap
+        raise
     with transaction.atomic():
-        replaced = ScoringRun.objects.filter(scheme_key=scheme.key, year=year, as_of=as_of)
-        replaced_ids = list(replaced.values_list("pk", flat=True))
-        replaced.delete()
-        run = ScoringRun.objects.create(
-            scheme_id=scheme.id,
-            scheme_version=scheme.version,
-            scheme_key=scheme.key,
-            scheme_name=scheme.name,
-            scheme_data=schemes.jsonable(scheme.to_dict()),
-            year=year,
-            as_of=as_of,
-            tier_run=tier_run,
-            credit_rule=credit_product[0].doc.key if credit_product else "",
-            stage_sizes=sizes,
-            enterprises=results.height,
-            scored=int(results["points"].is_not_null().sum()),
-            job=job,
-            created_by=user,
+        # The completed run it replaces, and any run of the same key started before it and not done: one a killed
+        # worker left half-written (two runs of one key at once: the one started last wins).
+        replaced = ScoringRun.objects.filter(scheme_key=scheme.key, year=year, as_of=as_of).filter(
+            Q(status=ScoringRun.Status.DONE) | Q(pk__lt=run.pk)
         )
-        # The results frame is named after PointsResult's columns: store all of it but the uscc.
-        columns = ["run_id", *(c for c in results.columns if c not in ("uscc", "run_id"))]
-        rows = results.with_columns(pl.lit(run.pk).alias("run_id")).select(columns).iter_rows()
-        bulk.insert_rows(PointsResult, columns, rows)
+        replaced = replaced.exclude(pk=run.pk)
+        replaced_ids = sorted(replaced.filter(status=ScoringRun.Status.DONE).values_list("pk", flat=True))
+        replaced.delete()
+        ScoringRun.objects.filter(pk=run.pk).update(status=ScoringRun.Status.DONE)
+        run.status = ScoringRun.Status.DONE
         audit.record(
             actor=user,
             action="points.score",

@@ -21,6 +21,7 @@ from kechuang.accounts.access import area_required, require
 from kechuang.accounts.models import Role, User
 from kechuang.core import exports
 from kechuang.core.models import Industry, Job, Region
+from kechuang.core.paging import CappedPaginator
 from kechuang.engine import labels
 from kechuang.engine.points import alerts as alerts_engine
 from kechuang.enterprises.selectors import enterprise_for
@@ -91,7 +92,7 @@ def leaderboard(request):
                 "enterprise__uscc",
             )
         )
-        page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+        page = CappedPaginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
         scheme = schemes.run_scheme(run)
         query = request.GET.copy()
         query.pop("page", None)

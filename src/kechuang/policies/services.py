@@ -430,7 +430,9 @@ def run_eligibility(policy_id, as_of: dt.date, user=None, job: Job | None = None
     already holds an active entitlement of this policy for the payout year is not granted again, stacking
     (从优、就高、不重复) is applied against the firm's entitlements of the same group and year, and the yearly
     budget left is allocated with the version's method. Afterwards every approved or paid entitlement of the
-    policy is re-checked (`check_clawbacks`)."""
+    policy is re-checked (`check_clawbacks`). All its writes are one transaction (entitlements are a ledger the
+    run reads as it writes): a run stopped at any chunk (`bulk.chunk_written`) leaves the previous runs' results
+    in force."""
     if user is not None:
         _require(user.is_bureau, _("无权发起资格评价"))
     policy = _policy(policy_id)
@@ -495,6 +497,7 @@ def run_eligibility(policy_id, as_of: dt.date, user=None, job: Job | None = None
                 (*head, eid, as_of, year, money.yuan_to_wan(decided), money.yuan_to_wan(granted), *rest, now)
                 for eid, decided, granted, *rest in rows
             ),
+            label="policies.eligibility",
         )
         pending = results.filter((pl.col("eligible") == UNKNOWN) | pl.col("short_of").is_not_null())
         bulk.insert_rows(
@@ -506,6 +509,7 @@ def run_eligibility(policy_id, as_of: dt.date, user=None, job: Job | None = None
                     "eid", "eligible", "potential_amount_yuan", "failed", "missing", "gaps"
                 ).iter_rows()
             ),
+            label="policies.eligibility",
         )
         _stack_losers(losers, policy, user)
         created = run.entitlements.all()

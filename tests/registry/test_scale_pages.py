@@ -1,0 +1,108 @@
+"""The list pages at a province's scale: counts that stop at a cap instead of reading every row, a trigram index for
+the name search on PostgreSQL (none on SQLite), and the query count of the main list pages bounded.
+
+The timings at 100,000 firms and more are a benchmark (bench/bench_pages.py), not a test.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from kechuang.core import paging
+from kechuang.enterprises.models import Enterprise
+from tests.conftest import make_uscc
+
+pytestmark = pytest.mark.django_db
+FIRMS = 120
+
+
+@pytest.fixture
+def many(world):
+    Enterprise.objects.bulk_create(
+        Enterprise(
+            uscc=make_uscc(3000 + i),
+            name=f"规模测试企业{i:03d}",
+            region_id="140105",
+            industry_id="6513",
+            registered_on=dt.date(2020, 1, 1),
+        )
+        for i in range(FIRMS)
+    )
+    return world
+
+
+def text(response) -> str:
+    return response.content.decode()
+
+
+def test_a_count_above_the_cap_is_shown_as_more_than_the_cap(many, client_for, monkeypatch):
+    client = client_for(many["users"]["bureau_staff"])
+    url = reverse("enterprises:list")
+    monkeypatch.setattr(paging, "COUNT_CAP", 200)
+    assert "共 120 家企业" in text(client.get(url, {"q": "规模测试"}))  # exact below the cap
+
+    monkeypatch.setattr(paging, "COUNT_CAP", 100)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url, {"q": "规模测试", "page": 2})
+    assert "超过 100 家企业（可缩小搜索范围）" in text(response) and "共 1" not in text(response)
+    page = response.context["page"]
+    assert (page.paginator.count, page.paginator.num_pages, page.number) == (100, 2, 2)
+    assert [e.name for e in page.object_list][:2] == ["规模测试企业050", "规模测试企业051"]
+    assert len(page.object_list) == 50
+    # The count reads at most cap + 1 rows: a LIMIT inside the COUNT, never a COUNT over the whole match.
+    counts = [q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"].upper()]
+    assert len(counts) == 1 and "LIMIT 101" in counts[0], counts
+    # The last page offered is the cap's: page 3 (rows 101–120) is not reached; the last one is shown instead.
+    assert client.get(url, {"q": "规模测试", "page": 3}).context["page"].number == 2
+
+
+def test_the_leaderboard_count_is_capped_too(client_for, monkeypatch, scored_world):
+    monkeypatch.setattr(paging, "COUNT_CAP", 2)
+    response = client_for(scored_world["users"]["bureau_staff"]).get(reverse("points:leaderboard"))
+    assert "超过 2 家企业（可缩小筛选范围）" in text(response)
+    assert response.context["page"].paginator.num_pages == 1
+
+
+@pytest.fixture
+def scored_world(world):
+    from kechuang.points.services import score_year
+
+    score_year(2024)
+    return world
+
+
+def test_the_enterprise_list_costs_a_bounded_number_of_queries(many, client_for, django_assert_max_num_queries):
+    client = client_for(many["users"]["bureau_staff"])
+    url = reverse("enterprises:list")
+    client.get(url)  # the session
+    for params in ({}, {"page": 2}, {"q": "规模测试"}, {"q": make_uscc(3007)[:12]}, {"region": "140100"}):
+        # session and user (2), the capped count, the page, the page's regions and industries (2), the filter's
+        # regions, industries and carriers (3), the session's idle timestamp (savepoint, update, release: 3), and
+        # for a region filter the region and its counties (2)
+        with django_assert_max_num_queries(14):
+            assert client.get(url, params).status_code == 200
+
+
+def test_the_name_search_has_a_trigram_index_on_postgresql_only(many):
+    from kechuang.enterprises.filters import EnterpriseFilter
+
+    with connection.cursor() as cursor:
+        if connection.vendor != "postgresql":
+            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'index' AND name = 'enterprises_name_trgm'")
+            assert cursor.fetchall() == []
+            return
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'enterprises_name_trgm'")
+        (definition,) = cursor.fetchone()
+        assert "USING gin (upper((name)::text) gin_trgm_ops)" in definition
+        # The query the list runs for a name search can take the index (the planner would scan a table this small).
+        form = EnterpriseFilter({"q": "测试企业"})
+        sql, params = form.apply(Enterprise.objects.all()).query.sql_with_params()
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "enterprises_name_trgm" in plan, plan
