@@ -114,9 +114,18 @@ def test_a_marked_string_missing_from_the_catalogue_is_caught(tmp_path):
         "{% load i18n %}<p>{% translate '新近标记的文字' %}</p>", encoding="utf-8"
     )
 
-    problems = catalogue.check(package=package)
+    # and an entry gettext filled with a similar string's wording (a fuzzy match) instead of its own
+    po = tmp_path / "django.po"
+    text = catalogue.CATALOGUE.read_text(encoding="utf-8")
+    guessed = text.replace('msgstr "原密码不正确，请重新输入。"', 'msgstr "密码不正确，请重新输入。"')
+    po.write_text(guessed, encoding="utf-8")
 
-    assert problems == ["目录缺少已标记的文字：新近标记的文字"]
+    problems = catalogue.check(package=package, catalogue=po)
+
+    assert problems == [
+        "目录缺少已标记的文字：新近标记的文字",
+        "目录中的译文与原文不同：原密码不正确，请重新输入。 → 密码不正确，请重新输入。",
+    ]
 
 
 def test_pages_read_the_compiled_chinese_catalogue():

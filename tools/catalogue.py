@@ -64,8 +64,9 @@ def update() -> int:
             continue
         # Chinese has one plural form: the plural wording is the one used for every count.
         source = message.id if isinstance(message.id, str) else (message.id[1],)
-        if not message.string or message.string == ("",) or message.string == ("", ""):
-            message.string = source
+        # Each entry reads as its source (see check). gettext also fills a new string with the translation of a
+        # similar old one, marked fuzzy ("专家" given the wording of "专利"): a guess that the source replaces too.
+        message.string = source
         message.flags.discard("fuzzy")
     with CATALOGUE.open("wb") as f:
         write_po(f, catalog, width=120, omit_header=False, sort_output=True)
@@ -80,10 +81,20 @@ def check(package: Path = SRC / "kechuang", catalogue: Path = CATALOGUE) -> list
         shutil.copytree(package, copy, ignore=shutil.ignore_patterns("__pycache__", "locale", "static"))
         _extract(copy)
         marked = _ids(copy / "locale" / LOCALE / "LC_MESSAGES" / "django.po")
-    known = _ids(catalogue) if catalogue.exists() else set()
+    entries = [m for m in _read(catalogue) if m.id] if catalogue.exists() else []
+    known = {m.id for m in entries}
     problems = [f"目录缺少已标记的文字：{_show(i)}" for i in sorted(marked - known, key=str)]
     problems += [f"目录中的文字已不再使用：{_show(i)}" for i in sorted(known - marked, key=str)]
+    # Simplified Chinese is the source language: each entry reads as its source until the bureau decides
+    # otherwise, so a differing one is a stale or fuzzy match, never a wording someone chose.
+    problems += [f"目录中的译文与原文不同：{_show(m.id)} → {_show(m.string)}" for m in entries if _differs(m)]
     return problems
+
+
+def _differs(message) -> bool:
+    source = message.id if isinstance(message.id, str) else message.id[1]
+    target = message.string if isinstance(message.string, str) else message.string[0]
+    return target != source
 
 
 def _show(message_id) -> str:
