@@ -99,3 +99,26 @@ def test_a_need_with_a_challenge_on_it_cannot_be_deleted(world, firm_needs):
         firm_needs["a"].delete()
     ch.refresh_from_db()
     assert ch.techtransfer_need_id == firm_needs["a"].pk
+
+
+def test_a_draft_drafted_from_a_need_keeps_the_needs_firm_as_issuer(world, firm_needs):
+    from django.core.exceptions import ValidationError
+
+    from kechuang.challenges import services
+    from kechuang.challenges.models import Challenge
+
+    ch = Challenge.objects.create(
+        code="JB-2",
+        title="攻关",
+        origin="techtransfer_need",
+        need_text="需求",
+        techtransfer_need=firm_needs["a"],
+        issuer=world["a"],
+        stage="drafting",
+        collected_on=dt.date(2026, 6, 1),
+    )
+    with pytest.raises(ValidationError) as refused:
+        services.save_draft(user=world["users"]["bureau_staff"], challenge=ch, fields={"issuer": world["b"]})
+    assert refused.value.messages == ["本榜单来自「太原甲科技有限公司」的技术需求，发榜企业不能改为其他企业"]
+    ch.refresh_from_db()
+    assert ch.issuer_id == world["a"].pk

@@ -265,6 +265,12 @@ def save_draft(  # noqa: C901
             values[key] = getattr(values[key], "pk", values[key]) or None
     if values.get("pool") and not Pool.objects.filter(pk=values["pool"]).exists():
         problems.append(_("资金池不存在"))
+    need = challenge.techtransfer_need
+    if "issuer" in values and need is not None and values["issuer"] != need.enterprise_id:
+        # The challenge stays the need's firm's: another issuer would carry that firm's need under its name.
+        problems.append(
+            _("本榜单来自「%(firm)s」的技术需求，发榜企业不能改为其他企业") % {"firm": need.enterprise.name}
+        )
     new_indicators = _indicator_rows(indicators, problems) if indicators is not None else None
     new_milestones = _milestone_rows(milestones, problems) if milestones is not None else None
     refuse(problems)
