@@ -61,6 +61,11 @@ def test_the_chain_map_lists_the_open_needs_with_their_summary_never_the_detail(
     assert "30.00 万元 – 100.50 万元" in posts and "2026-12-31" in posts
     assert "不超过 20.00 万元" in posts
     assert reverse("techtransfer:need", args=[needs["tagged"].pk]) in posts  # the bureau may open every need
+    # The segment page lists what names it: a's need on 工业软件, not c's (c is not placed on the chain).
+    segment = _posts(
+        client_for(needs["users"]["bureau_staff"]), reverse("chains:segment", args=["pm", needs["software"].pk])
+    )
+    assert "磁材检测软件的公开描述" in segment and "钕铁硼晶界扩散" not in segment and "保密配方" not in segment
 
 
 def test_a_chain_leader_reads_other_firms_summaries_without_links_it_cannot_open(needs, client_for):
