@@ -280,4 +280,7 @@ POLICY_FACT_PROVIDERS = (
 
 # Records other apps post along an industry chain (technology needs, open challenges): dotted paths of
 # `provider(chain, placed, user) -> list[dict]` (see kechuang.chains.selectors and docs/chains.md).
-CHAIN_POST_PROVIDERS: tuple[str, ...] = ("kechuang.challenges.selectors.posts_along_chain",)
+CHAIN_POST_PROVIDERS: tuple[str, ...] = (
+    "kechuang.challenges.selectors.posts_along_chain",
+    "kechuang.techtransfer.chainposts.posts_along_chain",
+)

@@ -11,7 +11,8 @@ A chain, segment or placement outside the user's scope is a 404.
 Needs and challenges along a chain: other apps attach their records by the firms placed on the chain.
 `settings.CHAIN_POST_PROVIDERS` lists dotted paths of functions `provider(chain, placed, user) -> list[dict]`,
 where `placed` maps enterprise id → [segment ids] (confirmed placements of that chain); each dict is
-`{kind, title, enterprise, segment_id, status, posted_on, url}` (kind: 技术需求, 揭榜挂帅 …). `posts_along_chain`
+`{kind, title, enterprise, segment_id, status, posted_on, url}` (kind: 技术需求, 揭榜挂帅 …; optionally `summary`,
+`budget` as display text and `deadline`; `url` empty where the viewer may not open the record). `posts_along_chain`
 calls them and merges the lists, newest first. See docs/chains.md.
 """
 

@@ -368,6 +368,10 @@ def segment_detail(request, code, pk):
         "suggested": [p for p in placements if p.status == Placement.Status.SUGGESTED],
         "rejected": [p for p in placements if p.status == Placement.Status.REJECTED],
         "targets": segment.targets.select_related("owner") if request.user.is_bureau else [],
+        # As on the map, what firms post along the chain is the bureau's; here only what names this segment.
+        "posts": [p for p in selectors.posts_along_chain(chain, request.user) if p.get("segment_id") == segment.pk]
+        if request.user.is_bureau
+        else [],
         "suppliers": segment.supplied_by.all(),
         "customers": segment.supplies.all(),
         "is_bureau": request.user.is_bureau,

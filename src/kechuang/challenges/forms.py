@@ -8,8 +8,11 @@ from django.utils.translation import gettext_lazy as _
 
 from kechuang.core.forms import DateInput, Form
 from kechuang.engine.challenges import lifecycle
+from kechuang.techtransfer.supplymodels import Need
 
 from .models import Challenge, Indicator
+
+OPEN_NEEDS = (Need.Status.OPEN, Need.Status.MATCHING)
 
 DATE = DateInput()
 ROWS = {"indicators": 6, "milestones": 6, "members": 10, "plan": 6}
@@ -36,13 +39,39 @@ class IntakeForm(Form):
     field = forms.CharField(label=_("技术领域"), max_length=100, required=False)
     origin = forms.ChoiceField(label=_("需求来源"), choices=Challenge.Origin.choices)
     origin_department = forms.CharField(label=_("征集部门"), max_length=100, required=False)
-    techtransfer_need_id = forms.IntegerField(
-        label=_("技术需求编号"), required=False, min_value=1, help_text=_("来源为技术转移需求库时填写（可稍后补）")
+    techtransfer_need = forms.ModelChoiceField(
+        label=_("技术需求"),
+        queryset=Need.objects.none(),
+        required=False,
+        help_text=_("来源为技术转移需求库时选择（征集中或对接中的需求；须为发榜企业发布的需求）"),
     )
     issuer_uscc = forms.CharField(label=_("发榜企业统一社会信用代码"), max_length=18, required=False)
     issuer_contact = forms.CharField(label=_("企业联系人"), max_length=100, required=False)
     need_text = forms.CharField(label=_("需求描述"), widget=forms.Textarea(attrs={"rows": 4}))
     collected_on = forms.DateField(label=_("征集日期"), widget=DATE)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The open needs, labelled by firm so that staff find the issuer's; filled here, not at import, so the
+        # list is read when the page is.
+        field = self.fields["techtransfer_need"]
+        field.queryset = (
+            Need.objects.filter(status__in=OPEN_NEEDS).select_related("enterprise").order_by("enterprise__name", "pk")
+        )
+        field.label_from_instance = lambda n: f"{n.enterprise.name} · {n.title}（{n.get_status_display()}）"
+
+    def clean(self):
+        data = super().clean()
+        need, uscc = data.get("techtransfer_need"), (data.get("issuer_uscc") or "").strip().upper()
+        if need is not None:
+            if data.get("origin") != Challenge.Origin.TECHTRANSFER_NEED:
+                self.add_error("origin", _("选择了技术需求时，需求来源应为「技术转移需求库」"))
+            if uscc and need.enterprise.uscc != uscc:
+                self.add_error(
+                    "techtransfer_need",
+                    _("所选技术需求是「%(firm)s」发布的，不是发榜企业的需求") % {"firm": need.enterprise.name},
+                )
+        return data
 
 
 class VisitForm(Form):

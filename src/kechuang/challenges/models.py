@@ -6,9 +6,9 @@ Policy:
   the engine what blocks it. Dates the bureau enters (visits, publication, contracts, reviews) are business
   dates; `created_at` columns are the system's.
 - Intake: `origin` says where the need came from (the technology-transfer need registry, a department, or a staff
-  entry) and `need_text` holds the need as collected. INTEGRATION POINT: `techtransfer_need_id` is the id of a
-  `techtransfer.Need` once that app is merged; it is a plain nullable integer here so that this app does not
-  depend on one being built beside it (the lead turns it into a ForeignKey with a migration after both merge).
+  entry) and `need_text` holds the need as collected. `techtransfer_need` is the `techtransfer.Need` the
+  challenge was drafted from (PROTECT: a need with a challenge on it is closed, never deleted, so the public
+  money's trail back to the firm's need stays whole); it must be a need of the issuing firm (services check it).
 - Money is Decimal 万元 with 4 places. The pool's sources keep running totals (contributed, paid, returned) that
   only services change, under row locks, next to a ledger row for every movement; a database CHECK keeps each
   source's payments within what came in, the challenge's commitments within its public funding, and each
@@ -108,9 +108,15 @@ class Challenge(models.Model):
     origin = models.CharField(_("需求来源"), max_length=32, choices=Origin.choices)
     origin_department = models.CharField(_("征集部门"), max_length=100, blank=True)
     need_text = models.TextField(_("需求描述"))
-    # INTEGRATION POINT (techtransfer): the id of the techtransfer.Need this challenge was drafted from, when its
-    # origin is the technology-transfer need registry. A ForeignKey once both apps are on main.
-    techtransfer_need_id = models.PositiveBigIntegerField(_("技术需求编号"), null=True, blank=True)
+    # The technology-transfer need this challenge was drafted from (origin: the need registry).
+    techtransfer_need = models.ForeignKey(
+        "techtransfer.Need",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="challenges",
+        verbose_name=_("技术需求"),
+    )
     issuer = models.ForeignKey(
         "enterprises.Enterprise",
         null=True,

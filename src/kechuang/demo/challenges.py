@@ -189,7 +189,6 @@ class Builder:
             collected_on=collected,
             field=spec["field"],
             origin_department="市工业和信息化局" if origin == "department" else "",
-            techtransfer_need_id=None,
             issuer=issuer,
             issuer_contact="技术总监",
         )

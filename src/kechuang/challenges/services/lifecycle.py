@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from kechuang.core import audit
 from kechuang.engine import workdays
 from kechuang.engine.challenges import lifecycle
+from kechuang.techtransfer.supplymodels import Need
 
 from ..models import Application, Challenge, Indicator, Milestone, Pool, SiteVisit
 from .common import actor, refuse, require, rule, text, today
@@ -62,7 +63,7 @@ def create(
     collected_on: dt.date | None = None,
     field: str = "",
     origin_department: str = "",
-    techtransfer_need_id: int | None = None,
+    techtransfer_need=None,
     issuer=None,
     issuer_contact: str = "",
 ) -> Challenge:
@@ -77,6 +78,8 @@ def create(
         problems.append(_("请填写需求描述"))
     if origin == Challenge.Origin.DEPARTMENT and not text(origin_department):
         problems.append(_("来源为部门征集时，请填写征集部门"))
+    if techtransfer_need is not None:
+        problems += _need_problems(techtransfer_need, origin, issuer)
     refuse(problems)
     on = collected_on or today()
     with transaction.atomic():
@@ -87,7 +90,7 @@ def create(
             origin=origin,
             origin_department=text(origin_department),
             need_text=text(need_text),
-            techtransfer_need_id=techtransfer_need_id,
+            techtransfer_need=techtransfer_need,
             issuer=issuer,
             issuer_contact=text(issuer_contact),
             collected_on=on,
@@ -101,6 +104,19 @@ def create(
             note=f"{ch.code} {ch.title}（{ch.get_origin_display()}）",
         )
     return ch
+
+
+def _need_problems(need, origin: str, issuer) -> list[str]:
+    """A challenge drafted from a need: from the registry, an open one, and the issuing firm's own (a firm's
+    need is its trade secret; it does not become another firm's challenge)."""
+    problems = []
+    if origin != Challenge.Origin.TECHTRANSFER_NEED:
+        problems.append(_("选择了技术需求时，需求来源应为「技术转移需求库」"))
+    if need.status not in (Need.Status.OPEN, Need.Status.MATCHING):
+        problems.append(_("技术需求「%(t)s」已解决或已关闭，不能据此发榜") % {"t": need.title})
+    if issuer is None or issuer.pk != need.enterprise_id:
+        problems.append(_("所选技术需求是「%(firm)s」发布的，不是发榜企业的需求") % {"firm": need.enterprise.name})
+    return problems
 
 
 def add_visit(
@@ -249,6 +265,12 @@ def save_draft(  # noqa: C901
             values[key] = getattr(values[key], "pk", values[key]) or None
     if values.get("pool") and not Pool.objects.filter(pk=values["pool"]).exists():
         problems.append(_("资金池不存在"))
+    need = challenge.techtransfer_need
+    if "issuer" in values and need is not None and values["issuer"] != need.enterprise_id:
+        # The challenge stays the need's firm's: another issuer would carry that firm's need under its name.
+        problems.append(
+            _("本榜单来自「%(firm)s」的技术需求，发榜企业不能改为其他企业") % {"firm": need.enterprise.name}
+        )
     new_indicators = _indicator_rows(indicators, problems) if indicators is not None else None
     new_milestones = _milestone_rows(milestones, problems) if milestones is not None else None
     refuse(problems)

@@ -139,8 +139,10 @@ def intake(request):
                 collected_on=d["collected_on"],
                 field=d["field"],
                 origin_department=d["origin_department"],
-                techtransfer_need_id=d["techtransfer_need_id"],
-                issuer=enterprise_by_uscc(d["issuer_uscc"]),
+                techtransfer_need=d["techtransfer_need"],
+                # A need picked without a firm code: the need's firm issues the challenge.
+                issuer=enterprise_by_uscc(d["issuer_uscc"])
+                or (d["techtransfer_need"].enterprise if d["techtransfer_need"] else None),
                 issuer_contact=d["issuer_contact"],
             )
         except ValidationError as exc:

@@ -17,12 +17,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kechuang.core.models import AuditEvent
 from kechuang.engine.challenges import lifecycle
+from kechuang.techtransfer.supplyselectors import needs_for
 
 from .. import reports, selectors, services, tokens
 from ..forms import (
@@ -132,6 +134,11 @@ def detail(request, pk):
         "spending_form": SpendingForm(initial={"spent_on": timezone.localdate()}),
         "text_form": TextForm(),
         "experts": Expert.objects.filter(active=True).order_by("name") if bureau else [],
+        "need": ch.techtransfer_need,
+        # The need page is linked where the viewer may open it (the bureau; the issuing firm, whose need it is).
+        "need_url": reverse("techtransfer:need", args=[ch.techtransfer_need_id])
+        if ch.techtransfer_need_id and needs_for(request.user).filter(pk=ch.techtransfer_need_id).exists()
+        else "",
     }
     if bureau:
         tranche_form = TrancheForm(initial={"on": timezone.localdate()})
