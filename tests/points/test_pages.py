@@ -104,7 +104,7 @@ def test_alert_inbox_and_actions(role, scored, client_for):
             "points.alert.assign",
         }
     elif role == "park_operator":  # reads its firms' alerts (b is resident in its valley); handling is the bureau's
-        assert inbox.status_code == 200 and "研发费用由 200 万元 降至 150 万元" in inbox.content.decode()
+        assert inbox.status_code == 200 and "研发费用由 200.00 万元 降至 150.00 万元" in inbox.content.decode()
         assert digest.status_code == 200
         assert [r.status_code for r in (ack, assign)] == [403] * 2
         assert snapshot() == before
