@@ -89,3 +89,12 @@ def test_who_sees_and_moves_a_case_on_its_page(client_for, world, pipeline):
     refused = firm.post(f"/techtransfer/cases/{four.pk}/terminate/", {"on": "2026-05-21", "reason": "不要了"})
     assert refused.status_code == 403
     assert (BrokerCase.objects.get(pk=four.pk).stage, AuditEvent.objects.count()) == ("negotiating", before)
+
+
+def test_a_case_is_opened_from_a_need_match(client_for, world, supply):
+    client = client_for(world["users"]["bureau_staff"])
+    need, patent = supply["need_a"], supply["patent"]
+    page = client.get(f"/techtransfer/needs/{need.pk}/").content.decode()
+    assert f"/techtransfer/cases/new/?need={need.pk}&amp;achievement={patent.pk}" in page
+    form = client.get(f"/techtransfer/cases/new/?need={need.pk}&achievement={patent.pk}").content.decode()
+    assert f'value="{patent.pk}"' in form and f'<option value="{need.pk}" selected>' in form

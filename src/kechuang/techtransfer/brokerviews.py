@@ -80,7 +80,8 @@ def cases(request):
 @login_required
 @area_required("funnel")
 def case_new(request):
-    form = CaseForm(request.POST or None, initial={"need": request.GET.get("need"), "kind": request.GET.get("kind")})
+    initial = {k: request.GET.get(k) for k in ("need", "achievement", "kind") if request.GET.get(k)}
+    form = CaseForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             case = svc.open_case(user=request.user, **form.service_kwargs())
