@@ -43,6 +43,8 @@ EVENTS = 10
 PLACES = ("晋创谷·太原", "山西转型综改示范区科创城", "山西大学科技园", "太原理工大学科技园", "中北大学会议中心")
 EVENT_TOPICS = ("新材料", "高端装备", "节能环保", "生物医药", "数字经济", "新能源")
 FROM_EVENT_SHARE = 0.3
+CONVERTED_WITHIN = dt.timedelta(days=120)  # a conversion follows the registration within this many days
+PINNED = 40  # staff-pinned matches that no case took up
 REASONS = ("报价超出企业预算", "企业转向自主研发", "成果成熟度不足，中试条件不具备", "双方对知识产权归属未达成一致")
 ORDER = [s for s, _f in STAGES]
 
@@ -137,18 +139,33 @@ class _Builder:
         BrokerCase.objects.bulk_create(cases)
         self._attend(cases)
         self._meetings(cases)
+        self._pins()
         return cases
 
     def _contracts(self, n: int) -> list[TechContract]:
-        """Registered contracts bought by registry firms, decided at least a month ago, oldest last."""
+        """Registered contracts bought by registry firms, decided long enough ago for the conversion to follow
+        (CONVERTED_WITHIN days), drawn at random."""
         firms = set(Enterprise.objects.values_list("uscc", flat=True))
         found = TechContract.objects.filter(
-            status=TechContract.Status.REGISTERED, decided_on__lte=self.today - dt.timedelta(days=30)
-        ).order_by("-decided_on", "pk")
-        out = [
+            status=TechContract.Status.REGISTERED, decided_on__lte=self.today - CONVERTED_WITHIN
+        ).order_by("pk")
+        pool = [
             c for c in found.only("pk", "buyer_uscc", "seller_name", "signed_on", "decided_on") if c.buyer_uscc in firms
         ]
-        return out[:n][::-1]
+        picked = self.rng.choice(len(pool), size=min(n, len(pool)), replace=False) if pool else []
+        return [pool[int(i)] for i in picked]
+
+    def _pins(self) -> None:
+        """Staff pinned more matches than became cases: the funnel's first step is wider than the cases."""
+        have = set(MatchFeedback.objects.values_list("need_id", "achievement_id")) | self.taken
+        rows = []
+        for _ in range(PINNED):
+            need = self.pick(self.needs)
+            achievement = self.pick(self.by_field.get(need.field) or self.achievements)
+            if (need.pk, achievement.pk) not in have:
+                have.add((need.pk, achievement.pk))
+                rows.append(MatchFeedback(need=need, achievement=achievement, action="pin", by=self.staff))
+        MatchFeedback.objects.bulk_create(rows)
 
     def _dates(self, case: BrokerCase, stage: str, end: dt.date | None = None) -> None:
         """Stage dates up to `stage`, a few days to weeks apart, ending by `end` (today)."""
@@ -225,7 +242,7 @@ class _Builder:
         case.assigned_on = case.negotiating_on - _days(self.rng, 1, 15)
         case.introduced_on = case.assigned_on - _days(self.rng, 1, 10)
         case.opened_on = case.introduced_on - _days(self.rng, 3, 30)
-        converted = case.registered_on + _days(self.rng, 10, 120)
+        converted = case.registered_on + _days(self.rng, 10, CONVERTED_WITHIN.days)
         if stage == Stage.CONVERTED and converted <= self.today:
             case.converted_on = converted
         else:
