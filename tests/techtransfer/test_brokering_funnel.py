@@ -39,7 +39,11 @@ def test_funnel_totals_count_cases_and_pinned_matches_once(pipeline):
 
 def test_funnel_by_manager_institution_and_field(world, pipeline):
     counts, rates = _rows("manager")
-    assert counts == [("王经理", 3, 2, 2, 1, 1, 1), ("未指定", 1, 0, 0, 0, 0, 0), ("李经理", 1, 1, 0, 0, 0, 0)]
+    assert counts == [
+        ("王经理（山西大学）", 3, 2, 2, 1, 1, 1),
+        ("未指定", 1, 0, 0, 0, 0, 0),
+        ("李经理（太原理工大学）", 1, 1, 0, 0, 0, 0),
+    ]
     assert rates == [
         ("66.67", "66.67", "33.33", "33.33", "33.33"),
         ("0.00", "0.00", "0.00", "0.00", "0.00"),

@@ -68,11 +68,20 @@ def _reached(case: BrokerCase) -> frozenset:
     return frozenset(k for k, v in dates.items() if v is not None)
 
 
+def _manager_label(manager: TechnologyManager | None) -> str:
+    """A manager by name and affiliation: two managers of one name stay apart."""
+    if manager is None:
+        return ""
+    return f"{manager.name}（{manager.affiliation}）" if manager.affiliation else manager.name
+
+
 def funnel_records(cases: QuerySet[BrokerCase] | None = None) -> list[funnel.Record]:
     """Every case, and every pinned match (MatchFeedback) that no case took up, as funnel records."""
     fields = dict(Field.choices)
     cases = BrokerCase.objects.all() if cases is None else cases
-    cases = cases.select_related("manager", "institution", "seller_enterprise", "achievement__manager")
+    cases = cases.select_related(
+        "manager__institution", "institution", "seller_enterprise", "achievement__manager__institution"
+    )
     records = []
     taken = set()
     for c in cases:
@@ -81,7 +90,7 @@ def funnel_records(cases: QuerySet[BrokerCase] | None = None) -> list[funnel.Rec
         records.append(
             funnel.Record(
                 {
-                    "manager": manager.name if manager else "",
+                    "manager": _manager_label(manager),
                     "institution": c.seller_name,
                     "field": str(fields.get(c.field, "")),
                 },
@@ -89,7 +98,7 @@ def funnel_records(cases: QuerySet[BrokerCase] | None = None) -> list[funnel.Rec
             )
         )
     pinned = MatchFeedback.objects.filter(action=MatchFeedback.Action.PIN).select_related(
-        "achievement__manager", "achievement__institution"
+        "achievement__manager__institution", "achievement__institution"
     )
     for p in pinned:
         if (p.need_id, p.achievement_id) in taken:
@@ -98,7 +107,7 @@ def funnel_records(cases: QuerySet[BrokerCase] | None = None) -> list[funnel.Rec
         records.append(
             funnel.Record(
                 {
-                    "manager": a.manager.name if a.manager_id else "",
+                    "manager": _manager_label(a.manager),
                     "institution": a.institution.name,
                     "field": str(fields.get(a.field, "")),
                 }
