@@ -125,3 +125,61 @@ def supply(world):
         "open_manager": open_manager,
         "quiet_manager": quiet,
     }
+
+
+@pytest.fixture
+def pipeline(world, supply, record):
+    """Four cases and three match feedbacks on `supply`:
+    1. need_a × patent (山西大学, 新材料): walked to 转化 by 王经理, contract JZ-100 registered (技术交易额 100万);
+    2. need_b × result (太原理工大学, 资源与环境): introduced, 李经理 assigned, then terminated;
+    3. need_a × know_how (太原理工大学, 电子信息, no manager): only matched;
+    4. firm b's patent to firm a (先进制造与自动化): introduced, 王经理 assigned, in 洽谈;
+    pinned need_b × patent (no case), pinned need_a × patent (case 1: counted once), dismissed need_b × know_how."""
+    from kechuang.techtransfer import brokerservices as svc
+    from kechuang.techtransfer import services
+    from kechuang.techtransfer.models import MatchFeedback
+
+    staff, d = world["users"]["bureau_staff"], dt.date
+    wang, li = supply["open_manager"], supply["quiet_manager"]
+
+    def intro(case, on):
+        return svc.advance(user=staff, case=case, stage="introduced", on=on, buyer_consent_on=on, seller_consent_on=on)
+
+    one = svc.open_case(
+        user=staff, on=d(2026, 3, 1), enterprise=world["a"], need=supply["need_a"], achievement=supply["patent"]
+    )
+    one = intro(one, d(2026, 3, 5))
+    one = svc.advance(user=staff, case=one, stage="assigned", on=d(2026, 3, 6), manager=wang)
+    one = svc.advance(user=staff, case=one, stage="negotiating", on=d(2026, 3, 10), meeting_notes="首次洽谈")
+    one = svc.advance(user=staff, case=one, stage="signed", on=d(2026, 4, 1))
+    contract = services.decide(
+        user=staff, contract=record("JZ-100", on=d(2026, 4, 10), signed_on=d(2026, 4, 1)), on=d(2026, 4, 15)
+    )
+    one = svc.advance(user=staff, case=one, stage="registered", on=d(2026, 4, 20), contract=contract)
+    one = svc.advance(user=staff, case=one, stage="converted", on=d(2026, 6, 1))
+    two = svc.open_case(
+        user=staff, on=d(2026, 3, 1), enterprise=world["b"], need=supply["need_b"], achievement=supply["result"]
+    )
+    two = intro(two, d(2026, 3, 2))
+    two = svc.advance(user=staff, case=two, stage="assigned", on=d(2026, 3, 3), manager=li)
+    two = svc.terminate(user=staff, case=two, on=d(2026, 3, 20), reason="报价超出预算")
+    three = svc.open_case(
+        user=staff, on=d(2026, 3, 1), enterprise=world["a"], need=supply["need_a"], achievement=supply["know_how"]
+    )
+    four = svc.open_case(
+        user=staff,
+        on=d(2026, 5, 1),
+        enterprise=world["a"],
+        kind="patent",
+        seller_enterprise=world["b"],
+        patent_no="CN110000001B",
+        patent_title="一种耐磨涂层的制备方法",
+        field="manufacturing",
+    )
+    four = intro(four, d(2026, 5, 2))
+    four = svc.advance(user=staff, case=four, stage="assigned", on=d(2026, 5, 3), manager=wang)
+    four = svc.advance(user=staff, case=four, stage="negotiating", on=d(2026, 5, 9), meeting_notes="现场看样")
+    MatchFeedback.objects.create(need=supply["need_b"], achievement=supply["patent"], action="pin", by=staff)
+    MatchFeedback.objects.create(need=supply["need_a"], achievement=supply["patent"], action="pin", by=staff)
+    MatchFeedback.objects.create(need=supply["need_b"], achievement=supply["know_how"], action="dismiss", by=staff)
+    return {"one": one, "two": two, "three": three, "four": four, "contract": contract}

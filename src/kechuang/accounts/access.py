@@ -193,6 +193,23 @@ AREAS: tuple[Area, ...] = (
         api=("/api/techtransfer/needs",),
         needs=_mapped_institution,
     ),
+    # Brokering: the cases (the bureau all, an institution its own, a firm its own), and the bureau's funnel,
+    # technology managers, matchmaking events and opening of cases.
+    Area(
+        "cases",
+        BUREAU | INSTITUTION | FIRM,
+        _("对接案件"),
+        "techtransfer:cases",
+        api=("/api/techtransfer/cases",),
+        needs=_mapped_institution,
+    ),
+    Area(
+        "funnel",
+        BUREAU,
+        _("转化漏斗"),
+        "techtransfer:funnel",
+        pages=("techtransfer:managers", "techtransfer:events", "techtransfer:event_new", "techtransfer:case_new"),
+    ),
     Area("rules", BUREAU, _("规则与参数"), "rules:index"),
     Area("audit", AUDIT | {Role.BUREAU_ADMIN}, _("操作日志"), "core:audit"),
     Area("users", frozenset({Role.BUREAU_ADMIN}), _("用户管理"), "accounts:users"),

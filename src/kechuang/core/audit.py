@@ -198,6 +198,12 @@ ACTION_LABELS = {
     "assignment.end": "结束包联",
     "visit.save": "登记走访",
     "visit.follow_up_done": "办结走访待办",
+    "case.open": "对接案件立案",
+    "case.stage": "推进对接案件",
+    "case.meeting": "记录案件洽谈",
+    "case.terminate": "终止对接案件",
+    "matchmaking_event.create": "登记对接活动",
+    "matchmaking_event.update": "修改对接活动",
 }
 # Security events: sign-in, accounts, tokens, the audit log itself. Only the audit admin reads these.
 SECURITY_ACTION_LABELS = {

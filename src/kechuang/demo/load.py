@@ -28,6 +28,7 @@ from kechuang.tiers.models import TierRun
 from kechuang.tiers.selectors import RULE_KIND as TIER_RULES
 from kechuang.tiers.services import evaluate_all
 
+from . import brokering as brokering_demo
 from . import challenges as challenge_demo
 from . import finance, industry, payouts, profile
 from . import supply as supply_demo
@@ -130,6 +131,7 @@ def load(region: DemoRegion, progress=print) -> dict[str, int]:
     challenges = challenge_demo.build(region.seed, region.users[0]["password"], progress)
     domains = industry.load(region, ids, progress=progress)
     supply = supply_demo.build(region, progress)  # after the chains, which achievements and needs name
+    brokered = brokering_demo.build(region, progress)  # after the contracts and the supply map it links
     audit.record(
         actor=None,
         action="demo.build",
@@ -147,6 +149,7 @@ def load(region: DemoRegion, progress=print) -> dict[str, int]:
         "loans": finance_stats["loans"],
         **contracts,
         **supply,
+        **brokered,
         **walked,
         **domains,
     }

@@ -171,3 +171,8 @@ def record_contract(request, payload: ContractIn):
 from .supplyapi import router as supply_router  # noqa: E402
 
 router.add_router("", supply_router)
+
+# Brokering cases, under the same prefix.
+from .brokerapi import router as broker_router  # noqa: E402
+
+router.add_router("", broker_router)

@@ -102,6 +102,10 @@ class TechContract(models.Model):
         return type_names().get(self.type, self.type)
 
 
+# Brokering (cases, meetings, events) and the supply map with the needs live in their own modules; imported
+# here so that Django finds them.
+from .brokering import BrokerCase, CaseMeeting, MatchmakingEvent  # noqa: E402
+
 # The supply map and the needs live in their own module; imported here so that Django finds them.
 from .supplymodels import (  # noqa: E402
     Achievement,
@@ -118,9 +122,12 @@ from .supplymodels import (  # noqa: E402
 
 __all__ = [
     "Achievement",
+    "BrokerCase",
+    "CaseMeeting",
     "Discipline",
     "Institution",
     "MatchFeedback",
+    "MatchmakingEvent",
     "Need",
     "NeedDisclosure",
     "Person",

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import supplyimport, supplyviews, views
+from . import brokerviews, supplyimport, supplyviews, views
 
 app_name = "techtransfer"
 urlpatterns = [
@@ -24,4 +24,13 @@ urlpatterns = [
     path("needs/<int:pk>/edit/", supplyviews.need_edit, name="need_edit"),
     path("needs/<int:pk>/disclose/", supplyviews.need_disclose, name="need_disclose"),
     path("needs/<int:pk>/matches/<int:achievement_pk>/", supplyviews.match_feedback, name="match_feedback"),
+    path("cases/", brokerviews.cases, name="cases"),
+    path("cases/new/", brokerviews.case_new, name="case_new"),
+    path("cases/<int:pk>/", brokerviews.case, name="case"),
+    path("cases/<int:pk>/<slug:action>/", brokerviews.case_move, name="case_move"),
+    path("funnel/", brokerviews.funnel, name="funnel"),
+    path("managers/", brokerviews.managers, name="managers"),
+    path("events/", brokerviews.events, name="events"),
+    path("events/new/", brokerviews.event_new, name="event_new"),
+    path("events/<int:pk>/", brokerviews.event, name="event"),
 ]
