@@ -64,8 +64,11 @@ def update() -> int:
             continue
         # Chinese has one plural form: the plural wording is the one used for every count.
         source = message.id if isinstance(message.id, str) else (message.id[1],)
-        if not message.string or message.string == ("",) or message.string == ("", ""):
-            message.string = source
+        # The source text is its own translation, always: makemessages fills a new string with its guess from a
+        # similar old one (other words, other placeholders: "%(n)d" for "%(n)s" fails when rendered) and notes
+        # that old one in a "| msgid" comment, which goes too.
+        message.string = source
+        message.user_comments = [c for c in message.user_comments if not c.startswith("| msgid")]
         message.flags.discard("fuzzy")
     with CATALOGUE.open("wb") as f:
         write_po(f, catalog, width=120, omit_header=False, sort_output=True)
