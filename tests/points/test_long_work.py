@@ -84,3 +84,30 @@ def test_large_leaderboard_export_is_a_job_with_the_filtered_rows(
     assert [r[2] for r in sheet.iter_rows(min_row=2, values_only=True)] == [scored["a"].uscc, scored["b"].uscc]
     other = client_for(scored["users"]["park_operator"])
     assert other.get(reverse("core:job_download", args=[job.pk])).status_code == 403
+
+
+def test_large_alert_digest_is_a_job_with_the_filtered_alerts(
+    scored, client_for, settings, immediate_huey, django_capture_on_commit_callbacks
+):
+    client = client_for(scored["users"]["bureau_staff"])
+    settings.EXPORT_BACKGROUND_ROWS = 2
+    at_once = load_workbook(io.BytesIO(client.get(reverse("points:alerts_export")).content)).worksheets[0]
+    assert [r[2] for r in at_once.iter_rows(min_row=2, values_only=True)] == [
+        "高企科技人员占比不足",
+        "研发费用大幅下降",
+    ]
+    assert not Job.objects.exists()
+
+    settings.EXPORT_BACKGROUND_ROWS = 0
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.get(reverse("points:alerts_export"), {"rule": "rd_expense_drop"})
+    job = Job.objects.get(kind="export")
+    assert response.url == reverse("core:job", args=[job.pk])
+    assert (job.status, job.total, job.result["rows"], job.title) == ("done", 1, 1, "导出创新积分预警摘要（1 行）")
+    download = client.get(reverse("core:job_download", args=[job.pk]))
+    sheet = load_workbook(io.BytesIO(b"".join(download.streaming_content))).worksheets[0]
+    assert [r[2:5] for r in sheet.iter_rows(min_row=2, values_only=True)] == [
+        ("研发费用大幅下降", scored["b"].name, scored["b"].uscc)
+    ]
+    other = client_for(scored["users"]["park_operator"])
+    assert other.get(reverse("core:job_download", args=[job.pk])).status_code == 403

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST
 
 from kechuang.accounts import access
 from kechuang.accounts.models import Role
+from kechuang.core import exports
 from kechuang.core.excel import attachment, xlsx_bytes, xlsx_response
 from kechuang.engine.carriers import kpis as kpi_engine
 from kechuang.engine.carriers import torch as torch_engine
@@ -31,7 +32,7 @@ from kechuang.engine.io import FactsFileError as UnreadableFile
 from kechuang.engine.ruledata import RuleDataError
 from kechuang.rules import selectors as rules
 
-from . import importing, loaders, selectors, services
+from . import exporting, importing, loaders, selectors, services
 from .forms import (
     ApplicationForm,
     CarrierForm,
@@ -52,17 +53,6 @@ from .models import Application, Carrier, OffshoreProject
 PAGE_SIZE = 50
 CHART_MONTHS = 12
 LIST_HEADER = ["名称", "类型", "级别", "运营状态", "运营机构", "所在城市", "面积（平方米）", "在驻数", "最新月度排名"]
-RESIDENT_HEADER = [
-    "企业/团队",
-    "统一社会信用代码",
-    "来源高校院所",
-    "团队来源",
-    "孵化阶段",
-    "分配面积（平方米）",
-    "入驻日期",
-    "离开日期",
-    "离开方式",
-]
 
 
 def _require(flag: bool, message: str | None = None) -> None:
@@ -280,43 +270,13 @@ def offshore(request):
 def residents(request, pk):
     _require(selectors.can_read_carriers(request.user), _("无权查看载体"))
     carrier = selectors.carrier_for(request.user, pk)
-    qs = selectors.residencies_for(request.user).filter(carrier=carrier)
-    state, stage, origin, q = (request.GET.get(k, "") for k in ("state", "stage", "origin", "q"))
-    if state == "past":
-        qs = qs.filter(end__isnull=False)
-    elif state != "all":
-        state = "current"
-        qs = qs.filter(end__isnull=True)
-    if stage in STAGE_LABELS:
-        qs = qs.filter(stage=stage)
-    if origin in ORIGIN_LABELS:
-        qs = qs.filter(origin=origin)
-    if q.strip():
-        qs = qs.filter(
-            Q(enterprise__name__icontains=q.strip())
-            | Q(team__name__icontains=q.strip())
-            | Q(enterprise__uscc__iexact=q.strip().upper())
-        )
-    qs = qs.order_by("-start", "pk")
+    filters = exporting.resident_filters(request.GET)
+    state, stage, origin, q = (filters[k] for k in exporting.RESIDENT_FILTERS)
     if request.GET.get("format") == "xlsx" and request.user.can_export:
-        return xlsx_response(
-            f"{carrier.name}入驻名单",
-            RESIDENT_HEADER,
-            (
-                [
-                    r.enterprise.name if r.enterprise_id else r.team.name,
-                    r.enterprise.uscc if r.enterprise_id else "",
-                    (r.enterprise.origin_institution or "") if r.enterprise_id else str(r.team.institution or ""),
-                    r.get_origin_display(),
-                    r.get_stage_display(),
-                    None if r.area_m2 is None else float(r.area_m2),
-                    r.start,
-                    r.end,
-                    r.get_exit_kind_display(),
-                ]
-                for r in qs
-            ),
+        return exports.respond(
+            request, "kechuang.carriers.exporting.residents_table", carrier_id=carrier.pk, filters=filters
         )
+    qs = exporting.residents(request.user, carrier, filters)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,

@@ -4,16 +4,27 @@ then downloaded from there by its owner (or a bureau administrator), each downlo
 A domain's export offers `write(path, progress=…, **kwargs) -> rows` (a module-level function that writes the
 workbook through core.excel.safe_row and calls `progress(done, total)` now and then); `start` queues it when
 the rows exceed settings.EXPORT_BACKGROUND_ROWS, and the view answers small exports at once as before.
+
+A one-sheet list export needs less: a `Table` builder `(user, **params) -> Table` and `respond`, which answers
+at once below the threshold and queues `write_table` above it (the builder runs again in the job, with the
+user's scope and filters as they are then).
 """
 
 from __future__ import annotations
 
 import importlib
 import time
+from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from kechuang.engine import clock
 
 from . import audit, excel, jobs
 from .models import Job
@@ -75,8 +86,7 @@ def start(*, user, title: str, writer: str, filename: str, total: int, owner_onl
 def export_job(job: Job, writer: str, filename: str, writer_kwargs: dict, owner_only: bool = False) -> dict:
     """Write the file to its place under the data folder (a partial file never stays there: the workbook is
     written beside it and renamed when complete, so a job started again after an interrupted run is safe)."""
-    module_name, _, attr = writer.rpartition(".")
-    write = getattr(importlib.import_module(module_name), attr)
+    write = _function(writer)
     path = path_for(job.pk)
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(".part")
@@ -97,6 +107,47 @@ def export_job(job: Job, writer: str, filename: str, writer_kwargs: dict, owner_
         "filename": filename,
         "url": reverse("core:job_download", args=[job.pk]),
     }
+
+
+def _function(dotted: str):
+    module_name, _dot, attr = dotted.rpartition(".")
+    return getattr(importlib.import_module(module_name), attr)
+
+
+@dataclass
+class Table:
+    """A one-sheet list export: `rows` are produced as they are written (read them with `in_chunks`),
+    `total` is their number, counted before."""
+
+    title: str
+    header: list[str]
+    rows: Iterable
+    total: int
+
+
+def respond(request, table: str, **params):
+    """The export of `table` (the dotted path of a builder `(user, **params) -> Table`; `params` JSON-safe):
+    the workbook at once when small, else a job with progress whose page links the file."""
+    built = _function(table)(request.user, **params)
+    if not is_large(built.total):
+        return excel.xlsx_response(built.title, built.header, built.rows)
+    job = start(
+        user=request.user,
+        title=_("导出%(t)s（%(n)d 行）") % {"t": built.title, "n": built.total},
+        writer="kechuang.core.exports.write_table",
+        filename=f"{built.title}_{clock.today():%Y%m%d}.xlsx",
+        total=built.total,
+        table=table,
+        user_id=request.user.pk,
+        params=params,
+    )
+    return redirect("core:job", pk=job.pk)
+
+
+def write_table(path, *, progress, table: str, user_id: int, params: dict) -> int:
+    """The job's writer for `respond`: the table built again for its user, now."""
+    built = _function(table)(get_user_model().objects.get(pk=user_id), **params)
+    return excel.write_xlsx(path, built.title, built.header, built.rows, progress=progress, total=built.total)
 
 
 def may_download(user, job: Job) -> bool:

@@ -9,8 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.db.models import Q
+from django.utils import timezone
+
+from kechuang.core import exports
 from kechuang.core.excel import xlsx_bytes
 from kechuang.engine.finance.workflow import STATUS_LABELS
+
+from . import selectors
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -45,7 +51,34 @@ APPLICATION_HEADER = [
 ]
 
 
-def applications_xlsx(qs, today: dt.date) -> bytes:
+# The filters each list carries into its export.
+APPLICATION_FILTERS = ("status", "late", "product", "q")
+LOAN_FILTERS = ("status", "source", "bank", "q")
+
+
+def list_filters(query, keys) -> dict:
+    return {k: query.get(k, "").strip() for k in keys}
+
+
+def applications(user, filters: dict, today: dt.date):
+    """The user's applications narrowed by the list's filters (`late`: past their deadline `today`)."""
+    qs = selectors.applications_for(user)
+    status, late, product, q = (filters.get(k, "") for k in APPLICATION_FILTERS)
+    if status:
+        qs = qs.filter(status=status)
+    if late:
+        qs = selectors.late(qs, today)
+    if product:
+        qs = qs.filter(product__code=product)
+    if q:
+        qs = qs.filter(Q(enterprise__name__icontains=q) | Q(enterprise__uscc__istartswith=q.upper()))
+    return qs.order_by("-submitted_on", "-pk")
+
+
+def applications_table(user, *, filters: dict) -> exports.Table:
+    today = timezone.localdate()
+    qs = applications(user, filters, today)
+
     def late(a) -> str:
         end = a.decided_on or today
         return "是" if end > a.deadline_on and (a.decided_on or a.status in ("received", "due_diligence")) else "否"
@@ -68,9 +101,9 @@ def applications_xlsx(qs, today: dt.date) -> bytes:
             a.approved_rate,
             a.decision_reason,
         ]
-        for a in qs
+        for a in exports.in_chunks(qs)
     )
-    return xlsx_bytes("融资申请", APPLICATION_HEADER, rows_safe(rows))
+    return exports.Table("融资申请", APPLICATION_HEADER, rows, qs.count())
 
 
 LOAN_HEADER = [
@@ -94,7 +127,25 @@ LOAN_HEADER = [
 ]
 
 
-def loans_xlsx(qs) -> bytes:
+def loans(user, filters: dict):
+    """The user's loans narrowed by the list's filters (a bank by name: the bureau's filter only)."""
+    qs = selectors.loans_for(user)
+    status, source, bank, q = (filters.get(k, "") for k in LOAN_FILTERS)
+    if status:
+        qs = qs.filter(status=status)
+    if source:
+        qs = qs.filter(source=source)
+    if bank and user.is_bureau:
+        qs = qs.filter(bank__name=bank)
+    if q:
+        qs = qs.filter(
+            Q(enterprise__name__icontains=q) | Q(enterprise__uscc__istartswith=q.upper()) | Q(contract_no__icontains=q)
+        )
+    return qs
+
+
+def loans_table(user, *, filters: dict) -> exports.Table:
+    qs = loans(user, filters)
     rows = (
         [
             loan.bank.name,
@@ -115,9 +166,9 @@ def loans_xlsx(qs) -> bytes:
             loan.defaulted_principal,
             loan.get_source_display(),
         ]
-        for loan in qs
+        for loan in exports.in_chunks(qs)
     )
-    return xlsx_bytes("贷款记录", LOAN_HEADER, rows_safe(rows))
+    return exports.Table("贷款记录", LOAN_HEADER, rows, qs.count())
 
 
 def template_xlsx(header: list[str]) -> bytes:

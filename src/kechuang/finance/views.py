@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kechuang.accounts import access
+from kechuang.core import exports
 from kechuang.core.excel import attachment
 from kechuang.engine import facts
 from kechuang.engine.finance import fund as fund_engine
@@ -406,29 +407,16 @@ def access_log(request):
 # ---------------------------------------------------------------------------------------------- applications
 
 
-def _filtered_applications(request):
-    qs = selectors.applications_for(request.user)
-    status, late, q = request.GET.get("status", ""), request.GET.get("late", ""), request.GET.get("q", "").strip()
-    if status:
-        qs = qs.filter(status=status)
-    if late:
-        qs = selectors.late(qs, _today())
-    if request.GET.get("product"):
-        qs = qs.filter(product__code=request.GET["product"])
-    if q:
-        qs = qs.filter(Q(enterprise__name__icontains=q) | Q(enterprise__uscc__istartswith=q.upper()))
-    return qs.order_by("-submitted_on", "-pk")
-
-
 @login_required
 def applications(request):
     user = request.user
     _deny_unless(user.is_bureau or selectors.is_bank(user) or selectors.is_firm(user), _("无权查看融资申请"))
-    qs = _filtered_applications(request)
-    today = _today()
+    filters = exporting.list_filters(request.GET, exporting.APPLICATION_FILTERS)
     if request.GET.get("format") == "xlsx":
         _deny_unless(user.is_bureau or selectors.is_bank(user), _("无权导出"))
-        return attachment(exporting.applications_xlsx(qs, today), f"融资申请_{today:%Y%m%d}.xlsx")
+        return exports.respond(request, "kechuang.finance.exporting.applications_table", filters=filters)
+    today = _today()
+    qs = exporting.applications(user, filters, today)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     for a in page.object_list:
         a.is_late = (a.decided_on or today) > a.deadline_on and (a.decided_on is not None or a.status in workflow.OPEN)
@@ -608,21 +596,11 @@ def firm_figures_export(request, uscc):
 def loans(request):
     user = request.user
     _deny_unless(user.is_bureau or selectors.is_bank(user) or selectors.is_firm(user), _("无权查看贷款记录"))
-    qs = selectors.loans_for(user)
-    status, q, source = request.GET.get("status", ""), request.GET.get("q", "").strip(), request.GET.get("source", "")
-    if status:
-        qs = qs.filter(status=status)
-    if source:
-        qs = qs.filter(source=source)
-    if request.GET.get("bank") and user.is_bureau:
-        qs = qs.filter(bank__name=request.GET["bank"])
-    if q:
-        qs = qs.filter(
-            Q(enterprise__name__icontains=q) | Q(enterprise__uscc__istartswith=q.upper()) | Q(contract_no__icontains=q)
-        )
+    filters = exporting.list_filters(request.GET, exporting.LOAN_FILTERS)
     if request.GET.get("format") == "xlsx":
         _deny_unless(user.is_bureau or selectors.is_bank(user), _("无权导出"))
-        return attachment(exporting.loans_xlsx(qs), f"贷款记录_{_today():%Y%m%d}.xlsx")
+        return exports.respond(request, "kechuang.finance.exporting.loans_table", filters=filters)
+    qs = exporting.loans(user, filters)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     totals = qs.aggregate(s=Sum("amount"))
     query = request.GET.copy()

@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Avg, Count, Q
+from django.db.models import Avg, Count
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -23,35 +23,18 @@ from django.views.decorators.http import require_POST
 
 from kechuang.accounts import access
 from kechuang.accounts.models import Role
-from kechuang.core.excel import xlsx_response
+from kechuang.core import exports
 from kechuang.core.models import AuditEvent
 from kechuang.engine.onestop import routing, visits
 from kechuang.enterprises.models import Enterprise
 from kechuang.enterprises.selectors import enterprise_for
 from kechuang.rules import selectors as rules
 
-from . import loaders, selectors, services
+from . import exporting, loaders, selectors, services
 from .forms import AcceptForm, AssignForm, CompleteForm, RateForm, RejectForm, RequestForm, RerouteForm, VisitForm
 from .models import Assignment, ServiceRequest, Visit
 
 PAGE_SIZE = 50
-EXPORT_HEADER = [
-    "编号",
-    "企业",
-    "统一社会信用代码",
-    "事项类别",
-    "事项",
-    "来源",
-    "受理窗口",
-    "状态",
-    "提交日期",
-    "受理日期",
-    "办结时限",
-    "办结日期",
-    "时效",
-    "满意度",
-    "评价意见",
-]
 VISIT_RULE = ("official_visits", "default")
 
 
@@ -68,17 +51,6 @@ def _own_firm(user) -> bool:
     return user.role == Role.ENTERPRISE_USER and bool(user.enterprise_id)
 
 
-def _timeliness(req: ServiceRequest, today: dt.date, params) -> dict:
-    return routing.timeliness(
-        submitted_on=req.submitted_on,
-        accepted_on=req.accepted_on,
-        due_on=req.due_on,
-        finished_on=req.finished_on,
-        as_of=today,
-        params=params,
-    )
-
-
 # ---------------------------------------------------------------- requests
 
 
@@ -87,52 +59,12 @@ def inbox(request):
     user = request.user
     _require(access.any_allowed(user, "onestop", "onestop_firm"), _("无权查看服务单"))
     today = timezone.localdate()
-    qs = selectors.requests_for(user)
-    status, category, office, q = (request.GET.get(k, "") for k in ("status", "category", "office", "q"))
-    if status == "overdue":
-        qs = qs.filter(status=ServiceRequest.Status.ACCEPTED, due_on__lt=today)
-    elif status == "open":
-        qs = qs.filter(status__in=ServiceRequest.OPEN)
-    elif status in ServiceRequest.Status.values:
-        qs = qs.filter(status=status)
-    if category in routing.CATEGORIES:
-        qs = qs.filter(category=category)
-    if office == "none":
-        qs = qs.filter(office__isnull=True)
-    elif office.isdigit():
-        qs = qs.filter(office_id=int(office))
-    if q.strip():
-        qs = qs.filter(
-            Q(enterprise__name__icontains=q.strip())
-            | Q(title__icontains=q.strip())
-            | Q(enterprise__uscc__iexact=q.strip().upper())
-        )
-    _doc, params = services.routing_params(today)
+    filters = exporting.inbox_filters(request.GET)
+    status, category, office, q = (filters[k] for k in exporting.INBOX_FILTERS)
     if request.GET.get("format") == "xlsx" and (user.can_export or _own_firm(user)):
-        return xlsx_response(
-            "服务单",
-            EXPORT_HEADER,
-            (
-                [
-                    r.pk,
-                    r.enterprise.name,
-                    r.enterprise.uscc,
-                    r.get_category_display(),
-                    r.title,
-                    r.get_source_display(),
-                    str(r.office or "待分派"),
-                    r.get_status_display(),
-                    r.submitted_on,
-                    r.accepted_on,
-                    r.due_on,
-                    r.finished_on,
-                    _timeliness(r, today, params)["text"],
-                    r.rating,
-                    r.rating_comment,
-                ]
-                for r in qs
-            ),
-        )
+        return exports.respond(request, "kechuang.onestop.exporting.inbox_table", filters=filters)
+    qs = exporting.requests(user, filters, today)
+    _doc, params = services.routing_params(today)
     base = selectors.requests_for(user)
     summary = {
         "statuses": [
@@ -148,7 +80,7 @@ def inbox(request):
     }
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     for r in page.object_list:
-        r.timing = _timeliness(r, today, params)
+        r.timing = exporting.timeliness(r, today, params)
     return render(
         request,
         "onestop/inbox.html",
@@ -231,7 +163,7 @@ def request_detail(request, pk):
             "req": req,
             "can_handle": can_handle,
             "forms": forms,
-            "timing": _timeliness(req, today, params),
+            "timing": exporting.timeliness(req, today, params),
             "can_withdraw": req.status in ServiceRequest.OPEN and services.may_submit_for(user, req.enterprise),
             "can_rate": req.status == ServiceRequest.Status.COMPLETED
             and req.rating is None

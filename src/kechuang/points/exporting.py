@@ -1,4 +1,5 @@
-"""Excel exports: the leaderboard of a run and the alert digest (Chinese headers, write-only workbooks)."""
+"""Excel exports: the leaderboard of a run and the alert digest (Chinese headers, write-only workbooks; each
+run as a core.exports job when large)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from kechuang.core import exports
 from kechuang.core.excel import safe_row
 from kechuang.engine.labels import label
 
+from . import selectors
+
 HEADER_FONT = Font(bold=True)
 
 
@@ -20,12 +23,6 @@ def _workbook(title: str, header: list[str]):
     sheet = workbook.create_sheet(title)
     sheet.append(safe_row(header))
     return workbook, sheet
-
-
-def _bytes(workbook) -> bytes:
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
 
 
 def leaderboard_xlsx(run, results, scheme) -> bytes:
@@ -39,7 +36,7 @@ def write_leaderboard_for(path, *, progress, user_id: int, run_id: int, filters:
     """The background export (core.exports): the leaderboard as its user filtered it, with that user's scope."""
     from kechuang.accounts.models import User
 
-    from . import schemes, selectors
+    from . import schemes
     from .models import ScoringRun
 
     run = ScoringRun.objects.get(pk=run_id)
@@ -120,7 +117,30 @@ def write_leaderboard(target, run, results, scheme, progress=None) -> int:
     return count
 
 
-def alerts_xlsx(alerts) -> bytes:
+# The alert inbox filters the digest carries into its export.
+ALERT_FILTERS = ("status", "severity", "rule", "year", "mine")
+
+
+def alert_filters(query) -> dict:
+    return {k: query[k] for k in ALERT_FILTERS if query.get(k)}
+
+
+def alerts(user, filters: dict):
+    """The user's alert inbox narrowed by the page's filters (`mine`: the alerts assigned to the user)."""
+    qs = selectors.alerts_inbox(user)
+    for key in ("status", "severity", "rule"):
+        if filters.get(key):
+            qs = qs.filter(**{key: filters[key]})
+    if str(filters.get("year", "")).isdigit():
+        qs = qs.filter(year=int(filters["year"]))
+    if filters.get("mine"):
+        qs = qs.filter(assignee=user)
+    return qs
+
+
+def alerts_table(user, *, filters: dict) -> exports.Table:
+    """The alert digest (core.exports.Table): one row per alert of the filtered inbox."""
+    qs = alerts(user, filters)
     header = [
         "年度",
         "级别",
@@ -134,26 +154,23 @@ def alerts_xlsx(alerts) -> bytes:
         "生成时间",
         "规则版本",
     ]
-    workbook, sheet = _workbook("预警摘要", header)
-    for a in alerts.iterator(chunk_size=2000):
-        sheet.append(
-            safe_row(
-                [
-                    a.year,
-                    a.get_severity_display(),
-                    a.label,
-                    a.enterprise.name,
-                    a.enterprise.uscc,
-                    a.message,
-                    _values_text(a.values),
-                    a.get_status_display(),
-                    str(a.assignee) if a.assignee else "",
-                    timezone.localtime(a.created_at).strftime("%Y-%m-%d %H:%M"),
-                    a.ruleset,
-                ]
-            )
-        )
-    return _bytes(workbook)
+    rows = (
+        [
+            a.year,
+            a.get_severity_display(),
+            a.label,
+            a.enterprise.name,
+            a.enterprise.uscc,
+            a.message,
+            _values_text(a.values),
+            a.get_status_display(),
+            str(a.assignee) if a.assignee else "",
+            timezone.localtime(a.created_at).strftime("%Y-%m-%d %H:%M"),
+            a.ruleset,
+        ]
+        for a in exports.in_chunks(qs)
+    )
+    return exports.Table("创新积分预警摘要", header, rows, qs.count())
 
 
 def _values_text(values: dict | None) -> str:

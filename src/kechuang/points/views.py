@@ -248,21 +248,10 @@ def firm_diagnosis_pdf(request, uscc):
 # Alerts
 
 
-def _alert_filters(request, qs):
-    for key in ("status", "severity", "rule"):
-        if request.GET.get(key):
-            qs = qs.filter(**{key: request.GET[key]})
-    if request.GET.get("year", "").isdigit():
-        qs = qs.filter(year=int(request.GET["year"]))
-    if request.GET.get("mine"):
-        qs = qs.filter(assignee=request.user)
-    return qs
-
-
 @login_required
 def alerts(request):
     _require(selectors.can_view_alerts(request.user))
-    qs = _alert_filters(request, selectors.alerts_inbox(request.user))
+    qs = exporting.alerts(request.user, exporting.alert_filters(request.GET))
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -286,8 +275,9 @@ def alerts(request):
 @login_required
 def alerts_export(request):
     _require(selectors.can_view_alerts(request.user) and request.user.can_export)
-    qs = _alert_filters(request, selectors.alerts_inbox(request.user))
-    return _xlsx(exporting.alerts_xlsx(qs), "创新积分预警摘要.xlsx")
+    return exports.respond(
+        request, "kechuang.points.exporting.alerts_table", filters=exporting.alert_filters(request.GET)
+    )
 
 
 @login_required

@@ -21,11 +21,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kechuang.accounts import access
-from kechuang.core import payouts
-from kechuang.core.excel import xlsx_response
-from kechuang.engine.labels import gaps_text
+from kechuang.core import exports, payouts
 
-from . import editor, selectors, services
+from . import editor, exporting, selectors, services
 from .forms import BankAccountForm, BatchForm, EligibilityForm, RefuseForm, SimulationForm, VersionForm
 from .models import (
     BankAccount,
@@ -206,16 +204,7 @@ def simulation(request, pk):
     sim = get_object_or_404(SimulationRun.objects.select_related("version__policy", "compare_to"), pk=pk)
     result = sim.result or {}
     if request.GET.get("format") == "xlsx":
-        conditions = result.get("conditions", {})
-        header = ["企业名称", "统一社会信用代码", "未通过条件", "差距"]
-        return xlsx_response(
-            f"政策模拟_{sim.version.version_id}",
-            header,
-            [
-                [r["name"], r["uscc"], conditions.get(r["condition"], r["condition"]), gaps_text(r["gaps"])]
-                for r in result.get("near_misses", [])
-            ],
-        )
+        return exports.respond(request, "kechuang.policies.exporting.simulation_table", simulation_id=sim.pk)
     return render(
         request, "policies/simulation.html", {"sim": sim, "r": result, "charts_json": _distribution_charts(result)}
     )
@@ -271,49 +260,12 @@ def run_detail(request, pk):
 @login_required
 def entitlements(request):
     _deny_unless(selectors.can_see_entitlements(request.user), _("无权查看兑现资格"))
-    qs = selectors.entitlements_for(request.user)
-    status, policy, year = request.GET.get("status", ""), request.GET.get("policy", ""), request.GET.get("year", "")
-    if status:
-        qs = qs.filter(status=status)
-    if policy:
-        qs = qs.filter(policy__code=policy)
-    if year.isdigit():
-        qs = qs.filter(year=int(year))
-    qs = selectors.search(qs, request.GET.get("q", "").strip()).order_by(
-        "-year", "policy__code", "enterprise__name", "pk"
-    )
+    filters = exporting.entitlement_filters(request.GET)
     if request.GET.get("format") == "xlsx":
         _deny_unless(request.user.can_export, _("无权导出"))
-        return xlsx_response(
-            "兑现资格",
-            [
-                "政策",
-                "版本",
-                "企业名称",
-                "统一社会信用代码",
-                "兑现年度",
-                "基准日",
-                "规则核定金额（万元）",
-                "兑现金额（万元）",
-                "状态",
-                "说明",
-            ],
-            [
-                [
-                    e.policy.name,
-                    e.version.version_id,
-                    e.enterprise.name,
-                    e.enterprise.uscc,
-                    e.year,
-                    e.as_of,
-                    e.decided_amount,
-                    e.amount,
-                    e.get_status_display(),
-                    e.note,
-                ]
-                for e in qs
-            ],
-        )
+        return exports.respond(request, "kechuang.policies.exporting.entitlements_table", **filters)
+    qs = exporting.entitlements(request.user, **filters)
+    status, policy, year = filters["status"], filters["policy"], filters["year"]
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     totals = qs.aggregate(n=Count("id"), s=Sum("amount"))
     return render(
@@ -527,25 +479,9 @@ def batch_export(request, pk):
 @login_required
 def clawbacks(request):
     _deny_unless(request.user.is_bureau, _("无权查看追回台账"))
-    qs = selectors.clawbacks_for(request.user).order_by("-flagged_at", "-pk")
     if request.GET.get("format") == "xlsx":
-        return xlsx_response(
-            "追回台账",
-            ["企业名称", "统一社会信用代码", "政策", "兑现年度", "金额（万元）", "原因", "状态", "标记时间"],
-            [
-                [
-                    c.entitlement.enterprise.name,
-                    c.entitlement.enterprise.uscc,
-                    c.entitlement.policy.name,
-                    c.entitlement.year,
-                    c.amount,
-                    c.reason,
-                    c.get_status_display(),
-                    c.flagged_at.replace(tzinfo=None),
-                ]
-                for c in qs
-            ],
-        )
+        return exports.respond(request, "kechuang.policies.exporting.clawbacks_table")
+    qs = exporting.clawbacks(request.user)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "policies/clawbacks.html", {"page": page, "statuses": Clawback.Status})
 

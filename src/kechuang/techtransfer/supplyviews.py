@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from kechuang.chains.models import Chain
+from kechuang.core import exports
 from kechuang.core.excel import xlsx_response
 
 from . import supplymatching, supplyservices
@@ -55,23 +56,6 @@ TABLE_COLUMNS = {
     "chain": [("label", "产业链"), ("achievements", "成果"), ("patents", "其中专利")],
 }
 TEXT_COLUMNS = ("label", "kind", "institution", "level")
-ACHIEVEMENT_HEADER = [
-    "成果名称",
-    "类型",
-    "机构",
-    "技术领域",
-    "产业链",
-    "IPC 分类",
-    "专利公开号",
-    "专利权人",
-    "法律状态",
-    "到期日",
-    "技术成熟度",
-    "转化方式",
-    "报价下限（万元）",
-    "报价上限（万元）",
-    "技术经理人",
-]
 
 
 def _require(flag: bool, message: str) -> None:
@@ -194,9 +178,9 @@ def achievements(request):
     user = request.user
     _require(scope.can_view_supply(user), _("无权查看科技成果"))
     params = _filters(request.GET)
-    qs = scope.filter_achievements(scope.achievements_for(user), params)
     if request.GET.get("format") == "xlsx":
-        return xlsx_response(_("科技成果"), ACHIEVEMENT_HEADER, (_export_row(a) for a in qs))
+        return exports.respond(request, "kechuang.techtransfer.exporting.achievements_table", params=params)
+    qs = scope.filter_achievements(scope.achievements_for(user), params)
     return render(
         request,
         "techtransfer/achievements.html",
@@ -207,26 +191,6 @@ def achievements(request):
             **_choices(user),
         },
     )
-
-
-def _export_row(a: Achievement) -> list:
-    return [
-        a.title,
-        a.get_kind_display(),
-        a.institution.name,
-        a.get_field_display(),
-        a.chain.name if a.chain_id else "",
-        "、".join(a.ipc),
-        a.patent_no or "",
-        a.holder,
-        a.get_legal_status_display(),
-        a.expires_on,
-        a.trl,
-        a.mode_labels,
-        None if a.price_min is None else float(a.price_min),
-        None if a.price_max is None else float(a.price_max),
-        a.manager.name if a.manager_id else "",
-    ]
 
 
 @login_required

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
+from kechuang.core import exports
 from kechuang.core.excel import attachment, xlsx_response
 from kechuang.engine.techtransfer.contracts import type_names
 
@@ -26,29 +27,6 @@ from .forms import ContractForm, DecisionForm, StatisticsForm
 from .models import TechContract
 
 PAGE_SIZE = 50
-EXPORT_HEADER = [
-    "合同编号",
-    "项目名称",
-    "合同类型",
-    "卖方",
-    "卖方统一社会信用代码",
-    "卖方行政区划代码",
-    "买方",
-    "买方统一社会信用代码",
-    "买方国家或地区",
-    "买方行政区划代码",
-    "签订日期",
-    "有效期至",
-    "合同成交额（万元）",
-    "非技术性款项（万元）",
-    "状态",
-    "受理日期",
-    "办结时限",
-    "登记编号",
-    "核定技术交易额（万元）",
-    "认定意见",
-    "认定日期",
-]
 STATS_HEADER = ["分组", "登记合同数", "合同成交额（万元）", "技术交易额（万元）"]
 
 
@@ -67,9 +45,17 @@ def contracts(request):
     kind = get.get("type", "") if get.get("type", "") in names else ""
     start, end = _date(get.get("start")), _date(get.get("end"))
     q = get.get("q", "").strip()[:64]
-    qs = selectors.filtered(selectors.contracts_for(user), status=status, type=kind, q=q, start=start, end=end)
     if get.get("format") == "xlsx":
-        return xlsx_response(_("技术合同"), EXPORT_HEADER, (_export_row(c, names) for c in qs))
+        return exports.respond(
+            request,
+            "kechuang.techtransfer.exporting.contracts_table",
+            status=status,
+            type=kind,
+            q=q,
+            start=start and start.isoformat(),
+            end=end and end.isoformat(),
+        )
+    qs = selectors.filtered(selectors.contracts_for(user), status=status, type=kind, q=q, start=start, end=end)
     page = Paginator(qs, PAGE_SIZE).get_page(get.get("page"))
     return render(
         request,
@@ -95,32 +81,6 @@ def _date(text):
         return parse_date(text or "")
     except ValueError:
         return None
-
-
-def _export_row(c: TechContract, names: dict) -> list:
-    return [
-        c.contract_no,
-        c.project,
-        names.get(c.type, c.type),
-        c.seller_name,
-        c.seller_uscc,
-        c.seller_region,
-        c.buyer_name,
-        c.buyer_uscc,
-        c.buyer_country,
-        c.buyer_region,
-        c.signed_on,
-        c.valid_to,
-        float(c.total_amount),
-        float(c.non_tech_amount),
-        c.get_status_display(),
-        c.received_on,
-        c.due_on,
-        c.registration_no or "",
-        None if c.tech_amount is None else float(c.tech_amount),
-        c.reason,
-        c.decided_on,
-    ]
 
 
 @login_required

@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, F, QuerySet
+from django.db.models import Count, QuerySet
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -16,9 +16,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from kechuang.accounts import access
-from kechuang.core.excel import attachment, workbook_bytes, xlsx_response
+from kechuang.core import exports
+from kechuang.core.excel import attachment, workbook_bytes
 from kechuang.engine import clock
-from kechuang.engine.labels import gaps_text, names_text
 from kechuang.engine.tiers import list_rulesets, monitoring
 from kechuang.engine.tiers.model import all_rulesets
 from kechuang.engine.tiers.values import example
@@ -26,7 +26,7 @@ from kechuang.enterprises import selectors as enterprise_selectors
 from kechuang.enterprises.filters import EnterpriseFilter, filter_choices
 from kechuang.rules import region
 
-from . import bands, labels, selectors, services
+from . import bands, exporting, labels, selectors, services
 from .forms import EvaluationForm, ParameterVersionForm, VoidRunForm
 from .models import PIPELINE, TIER_LABELS, UPGRADES, TierRun
 
@@ -126,7 +126,7 @@ def _pipeline_export(run: TierRun, stages: list, flows) -> HttpResponse:
                 [[u["from"], u["to"], u["n"]] for u in flows["upgrades"]],
             )
         )
-    title = _export_title("企业梯队汇总", run)
+    title = exporting.export_title("企业梯队汇总", run)
     return attachment(workbook_bytes(sheets), f"{title}_{clock.today():%Y%m%d}.xlsx")
 
 
@@ -150,49 +150,25 @@ def _flows(user, run):
 
 
 def _near_misses(user, run, tier: str | None = None, request=None) -> tuple[QuerySet, dict]:
-    """Firms one requirement short of a tier (a condition, or an either-or group of them; nothing unknown:
-    the engine's `short_of`), closest first by the stored gap size (those no single change passes last),
-    narrowed by the request's enterprise filters when given; and the filter context."""
-    qs, context = selectors.results_for(user, run), {}
-    if request is not None:
-        qs, context = _filtered(request, qs)
-    qs = qs.filter(qualified="false").exclude(short_of="").select_related("enterprise")
-    if tier:
-        qs = qs.filter(tier=tier)
-    qs = qs.only(
-        "tier",
-        "ruleset",
-        "short_of",
-        "gaps",
-        "gap_size",
-        "enterprise__uscc",
-        "enterprise__name",
-        "run__as_of",
-        "run__parameter_versions",
-    )
-    return qs.order_by(F("gap_size").asc(nulls_last=True), "enterprise__uscc", "tier"), context
+    """Firms one requirement short of a tier (exporting.near_misses), narrowed by the request's enterprise
+    filters when given; and the filter context."""
+    if request is None:
+        return exporting.near_misses(user, run, tier), {}
+    return exporting.near_misses(user, run, tier, exporting.filters_of(request.GET)), _filter_context(request)
 
 
 def _expiring(user, today: dt.date | None = None):
     return list(selectors.expiring_certificates(user, today or clock.today()))
 
 
-def _filtered(request, results):
-    """Results narrowed by the enterprise filters (name/USCC, region, industry, carrier) of the request,
-    with what the page needs to show them and to carry them into its export link."""
+def _filter_context(request) -> dict:
+    """What a page needs to show the enterprise filters (name/USCC, region, industry, carrier) of the request
+    and to carry them into its export link (exporting.narrowed applies them)."""
     form = EnterpriseFilter(request.GET)
-    if any(request.GET.get(k) for k in ("q", "region", "industry", "carrier")):
-        chosen = form.apply(enterprise_selectors.enterprises_for(request.user)).order_by().values("pk")
-        results = results.filter(enterprise__in=chosen)
     query = request.GET.copy()
     for key in ("page", "format"):
         query.pop(key, None)
-    return results, {"form": form, "query": query.urlencode(), **filter_choices()}
-
-
-def _export_title(title: str, run: TierRun | None) -> str:
-    """An export names the evaluation it lists (the file name adds the day it was exported)."""
-    return f"{title}_基准日{run.as_of:%Y%m%d}" if run else title
+    return {"form": form, "query": query.urlencode(), **filter_choices()}
 
 
 @login_required
@@ -207,14 +183,13 @@ def near_misses(request):
     if reachable:  # only firms a single-field change brings to the tier (not, say, one too old for it)
         rows = rows.filter(gap_size__isnull=False)
     if request.GET.get("format") == "xlsx":
-        header = ["企业名称", "统一社会信用代码", "梯队", "差的一项", "差距"]
-        return xlsx_response(
-            _export_title("差一项达标企业", run),
-            header,
-            [
-                [r.enterprise.name, r.enterprise.uscc, r.tier_label, r.short_of_text(), gaps_text(r.near_gaps)]
-                for r in rows
-            ],
+        return exports.respond(
+            request,
+            "kechuang.tiers.exporting.near_misses_table",
+            run_id=run.pk if run else None,
+            tier=tier,
+            reachable=reachable,
+            filters=exporting.filters_of(request.GET),
         )
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
@@ -239,74 +214,16 @@ def expiring(request):
     kind = request.GET.get("list", "hte")
     if kind not in EXPIRING_LISTS:
         raise Http404(_("没有这个清单"))
-    today = clock.today()
-    if kind == "titles":
-        rows = selectors.expiring_titles(request.user, today)
-        for r in rows:
-            r["tier_label"], r["days_left"] = TIER_LABELS.get(r["tier"], r["tier"]), (r["expires_on"] - today).days
-        header = ["企业名称", "统一社会信用代码", "称号", "认定日期", "有效期（年）", "到期日"]
-        cells = [
-            [r["enterprise"].name, r["uscc"], r["tier_label"], r["recognised_on"], r["valid_years"], r["expires_on"]]
-            for r in rows
-        ]
-    elif kind == "reports":
-        rows = selectors.hte_reports(request.user, today)
-        for r in rows:
-            r["status"] = _report_status(r, today)
-        header = [
-            "企业名称",
-            "统一社会信用代码",
-            "高企证书发证日期",
-            "报表年度",
-            "填报截止日",
-            "状态",
-            "累计未按期填报（年）",
-            "取消资格的年数",
-        ]
-        cells = [
-            [
-                r["enterprise"].name,
-                r["uscc"],
-                r["certified_on"],
-                r["report_year"],
-                r["due_on"],
-                r["status"],
-                _missed_text(r),
-                r["cancel_at"],
-            ]
-            for r in rows
-        ]
-    else:
-        rows = _expiring(request.user, today)
-        header = ["企业名称", "统一社会信用代码", "证书编号", "发证日期", "有效期至"]
-        cells = [[q.enterprise.name, q.enterprise.uscc, q.number, q.issued_on, q.expires_on] for q in rows]
     if request.GET.get("format") == "xlsx":
-        titles = {"hte": "高企证书即将到期", "titles": "梯度称号即将到期", "reports": "高企年度报表待填报或逾期"}
-        return xlsx_response(titles[kind], header, cells)
+        return exports.respond(request, "kechuang.tiers.exporting.expiring_table", kind=kind)
+    today = clock.today()
+    rows = exporting.expiring_rows(request.user, kind, today)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "tiers/expiring.html",
         {"page": page, "kind": kind, "lists": EXPIRING_LISTS, "query": f"list={kind}", "today": today},
     )
-
-
-def _report_status(row: dict, today: dt.date) -> str:
-    if row["filed"]:
-        return _("已填报")
-    if row["filed"] is None and today <= row["due_on"]:
-        return _("未见填报记录（%(d)s 前）") % {"d": f"{row['due_on']:%Y-%m-%d}"}
-    if today <= row["due_on"]:
-        return _("待填报（%(d)s 前，还剩 %(n)d 天）") % {
-            "d": f"{row['due_on']:%Y-%m-%d}",
-            "n": (row["due_on"] - today).days,
-        }
-    return _("未见填报记录") if row["filed"] is None else _("已逾期未填报")
-
-
-def _missed_text(row: dict) -> str:
-    low, high = row["missed_min"], row["missed_max"]
-    return str(low) if low == high else f"{low}–{high}"
 
 
 @login_required
@@ -319,45 +236,19 @@ def tier_list(request, tier):
     qualified = request.GET.get("qualified", "true")
     if qualified not in labels.QUALIFIED:
         raise Http404(_("没有这个结论（应为达标、未达标或待定）"))
-    qs, filters = _filtered(request, selectors.results_for(request.user, run))
-    qs = qs.filter(tier=tier, qualified=qualified).select_related("enterprise").order_by("enterprise__name", "pk")
     # Why a result is undecided (`pending_text`) reads its explanation: computed for the listed ones together.
     pending = qualified == "unknown"
     if request.GET.get("format") == "xlsx":
-        qs = list(qs)
-        if pending:
-            services.explain(qs)
-        header = [
-            "企业名称",
-            "统一社会信用代码",
-            "结论",
-            "认定路径",
-            "得分",
-            "得分下限",
-            "得分上限",
-            "未通过条件",
-            "缺失字段",
-            "待定原因",
-        ]
-        return xlsx_response(
-            _export_title(f"{TIER_LABELS[tier]}名单", run),
-            header,
-            [
-                [
-                    r.enterprise.name,
-                    r.enterprise.uscc,
-                    labels.QUALIFIED.get(r.qualified, r.qualified),
-                    labels.ROUTES.get(r.route, r.route or ""),
-                    r.score if r.score_min == r.score_max else None,
-                    r.score_min,
-                    r.score_max,
-                    r.failed_text(),
-                    names_text(r.missing),
-                    r.pending_text(),
-                ]
-                for r in qs
-            ],
+        return exports.respond(
+            request,
+            "kechuang.tiers.exporting.tier_list_table",
+            run_id=run.pk if run else None,
+            tier=tier,
+            qualified=qualified,
+            filters=exporting.filters_of(request.GET),
         )
+    filters = _filter_context(request)
+    qs = exporting.tier_results(request.user, run, tier, qualified, exporting.filters_of(request.GET))
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     if pending:
         services.explain(page.object_list)
