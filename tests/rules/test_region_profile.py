@@ -133,3 +133,18 @@ def test_a_tier_run_takes_the_profile_variant_and_stores_it(world):
     assert set(TierResult.objects.filter(run=named, tier="gazelle").values_list("ruleset", flat=True)) == {
         "gazelle@2020-01-01"
     }
+
+
+def test_region_filters_offer_the_profile_region_only(world, client_for):
+    from kechuang.core.models import Region
+
+    staff = client_for(world["users"]["bureau_staff"])
+    offered = {r.code for r in staff.get("/enterprises/").context["regions"]}
+    assert {"140100", "321200"} <= offered  # no profile yet: every region on file
+    region.save_profile(
+        user=world["users"]["bureau_admin"], name="太原市", code="140100", tier_variants={},
+        products=["points_loan_taiyuan"], waivers=[], on=dt.date(2026, 6, 30),
+    )  # fmt: skip
+    offered = {r.code for r in staff.get("/enterprises/").context["regions"]}
+    taiyuan = set(Region.objects.filter(code__startswith="1401", level__lte=3).values_list("code", flat=True))
+    assert offered == taiyuan | {"140000"}  # the city, its districts and its province; not 泰州's (321200)

@@ -26,9 +26,12 @@ SORTS = {
 
 
 def filter_choices() -> dict:
-    """What the filter fields offer (enterprises/_filter_fields.html): regions to county, industries to 大类."""
+    """What the filter fields offer (enterprises/_filter_fields.html): regions to county (the bureau's own, once
+    its region profile is set), industries to 大类."""
+    from kechuang.rules import region
+
     return {
-        "regions": Region.objects.filter(level__lte=3).order_by("code"),
+        "regions": region.home_regions(Region.objects.filter(level__lte=3)).order_by("code"),
         "industries": Industry.objects.filter(level__lte=2).order_by("code"),
     }
 

@@ -16,6 +16,7 @@ import re
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from kechuang.core import audit
@@ -36,6 +37,18 @@ def code_problem(code: str) -> str:
 def profile() -> RegionProfile | None:
     """The region profile, or None before a bureau admin has set it."""
     return RegionProfile.objects.select_related("updated_by").order_by("pk").first()
+
+
+def home_regions(regions):
+    """`regions` (a Region queryset) narrowed to the profile's region, its ancestors and everything under it:
+    what a region filter offers (a Taiyuan bureau is not offered 泰州's districts). All of them without a profile."""
+    current = profile()
+    if current is None:
+        return regions
+    prefix = current.code.rstrip("0")
+    prefix += "0" * (len(prefix) % 2)  # whole levels: 140100 → 1401, 140000 → 14, 140105 → 140105
+    ancestors = [prefix[:n].ljust(6, "0") for n in range(2, len(prefix), 2)]
+    return regions.filter(Q(code__startswith=prefix) | Q(code__in=ancestors))
 
 
 def tier_local_set() -> dict[str, str] | None:
