@@ -90,9 +90,13 @@ def test_workbench_counts_what_needs_each_role(pworld, client_for):
     admin_needs = needs_of(client_for(admin))
     assert admin_needs["batches"] == (1, "/policies/batches/?status=draft")
     assert (admin_needs["running"][0], admin_needs["failed"][0], admin_needs["imports"][0]) == (1, 0, 0)
-    # an enterprise user sees its own firm's entitlements and its own jobs; no alert inbox, batches or expiries
-    firm = needs_of(client_for(users["enterprise_user"]))
-    assert set(firm) == {"imports", "running", "failed"}
+    # a firm sees what it must do to be paid (its own entitlements to confirm, a bank account to register); no
+    # alert inbox, batches, expiries, imports, nor job counters while it has started no background work
+    firm = client_for(users["enterprise_user"])
+    assert needs_of(firm) == {"to_confirm": (0, "/policies/mine/")}  # a's was confirmed above
+    BankAccount.objects.filter(enterprise=pworld["a"]).delete()
+    assert needs_of(firm) == {"to_confirm": (0, "/policies/mine/"), "bank_account": (1, "/policies/mine/bank-account/")}
+    assert "可见企业" not in firm.get("/").content.decode()  # the registry overview is not a firm's
     # the links open the lists filtered to what was counted
     client = client_for(staff)
     assert "导入 a.xlsx" in client.get("/jobs/?rejected=1").content.decode()

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
+from kechuang.accounts import access
 from kechuang.carriers.models import Carrier, Residency
 from kechuang.enterprises import selectors
 from kechuang.enterprises.models import AnnualFigure
@@ -42,7 +43,10 @@ def home(request):
         "pending": selectors.submissions_for(user).filter(status="submitted").count(),
     }
     recent_jobs = Job.objects.filter(created_by=user)[:5]
-    return render(request, "core/home.html", {"counts": counts, "jobs": recent_jobs, "needs": workbench.needs(user)})
+    # The registry overview is for those who work across firms (not a firm's own account, nor a bank's).
+    overview = access.allowed(user, "enterprises") and user.role != "enterprise_user"
+    context = {"counts": counts, "overview": overview, "jobs": recent_jobs, "needs": workbench.needs(user)}
+    return render(request, "core/home.html", context)
 
 
 @login_required

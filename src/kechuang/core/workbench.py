@@ -25,10 +25,11 @@ class Need:
 
 def needs(user) -> list[Need]:
     """The items this user can act on, in the order of a day's work; none for a role that cannot open the list."""
+    from kechuang.accounts import access
     from kechuang.points import selectors as points
     from kechuang.points.models import Alert
     from kechuang.policies import selectors as policies
-    from kechuang.policies.models import Entitlement, PayoutBatch
+    from kechuang.policies.models import BankAccount, Entitlement, PayoutBatch
     from kechuang.techtransfer import selectors as techtransfer
     from kechuang.techtransfer.models import TechContract
     from kechuang.tiers import selectors as tiers
@@ -48,6 +49,13 @@ def needs(user) -> list[Need]:
         out.append(
             Need("entitlements", _("待确认兑现资格"), pending, reverse("policies:entitlements") + "?status=pending")
         )
+    if access.allowed(user, "policies_mine"):  # a firm: what it must do to be paid
+        own = Entitlement.objects.filter(enterprise_id=user.enterprise_id)
+        to_confirm = own.filter(status=Entitlement.Status.PENDING).count()
+        out.append(Need("to_confirm", _("待确认享受的政策"), to_confirm, reverse("policies:mine")))
+        unpaid = own.filter(status__in=Entitlement.ACTIVE).exists()
+        if unpaid and not BankAccount.objects.filter(enterprise_id=user.enterprise_id).exists():
+            out.append(Need("bank_account", _("待登记的兑现银行账户"), 1, reverse("policies:bank_account")))
     if user.is_bureau and user.can_admin:
         drafts = policies.batches_for(user).filter(status=PayoutBatch.Status.DRAFT).count()
         out.append(Need("batches", _("待审批兑现批次"), drafts, reverse("policies:batches") + "?status=draft"))
@@ -62,14 +70,17 @@ def needs(user) -> list[Need]:
         expiring = tiers.expiring_certificates(user, clock.today()).count()
         out.append(Need("certificates", _("即将到期的高企证书"), expiring, reverse("tiers:expiring")))
     jobs = Job.objects.filter(created_by=user)
-    out.append(
-        Need(
-            "imports",
-            _("有拒绝行的导入"),
-            jobs.filter(kind=IMPORT_KIND, result__rejected_rows__gt=0).count(),
-            reverse("core:jobs") + "?rejected=1",
+    if access.allowed(user, "import"):
+        out.append(
+            Need(
+                "imports",
+                _("有拒绝行的导入"),
+                jobs.filter(kind=IMPORT_KIND, result__rejected_rows__gt=0).count(),
+                reverse("core:jobs") + "?rejected=1",
+            )
         )
-    )
+    if not jobs.exists():  # a role that starts no background work is not shown empty job counters
+        return out
     out.append(
         Need(
             "running",
