@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -274,3 +275,24 @@ def test_the_audit_admins_export_stays_immediate(world, client_for, settings):
     response = client_for(world["users"]["audit_admin"]).get("/audit/", {"format": "xlsx"})
     assert response.status_code == 200 and sheet_rows(response.content)[1][2] == "导出审计记录"
     assert not Job.objects.exists()
+
+
+def test_a_confirmed_preview_with_empty_cells_changes_only_the_given_figures(world, client_for):
+    """Preview → 确认导入 of a row with two figures given: those two change, every other stored figure keeps
+    its exact value, the change log lists the two, and the page says blanks do not overwrite."""
+    staff = world["users"]["bureau_staff"]
+    client = client_for(staff)
+    page = client.get(reverse("enterprises:import")).content.decode()
+    assert "空白单元格不会覆盖已有数据；如需清空某项，请在企业页面编辑。" in page
+    first = preview(client, [good_row(841, 2025)])
+    client.post(reverse("enterprises:import_confirm", args=[first["token"]]))
+    sparse = [make_uscc(841), "测试企业841有限公司", "", "", 2025, 130, "", "2890.25", "", "", ""]
+    report = preview(client, [sparse])
+    assert (report["accepted_rows"], report["rejected_rows"], report["confirmable"]) == (1, 0, True)
+    done = client.post(reverse("enterprises:import_confirm", args=[report["token"]])).context["report"]
+    assert (done["stats"]["figures_updated"], done["stats"]["enterprises_updated"]) == (1, 0)
+    figure = AnnualFigure.objects.get(enterprise__uscc=make_uscc(841), year=2025)
+    assert (figure.staff_total, figure.revenue) == (130, Decimal("2890.25"))
+    assert (figure.tech_staff, figure.rd_expense, figure.hte_certified) == (22, Decimal("150"), False)
+    event = AuditEvent.objects.get(enterprise=figure.enterprise, action="figure.update", actor=staff)
+    assert event.changes == {"staff_total": ["100", "130"], "revenue": ["3000", "2890.25"]}

@@ -129,8 +129,9 @@ class FactsFile:
         return len({p.row for p in self.errors})
 
     def records(self) -> tuple[list[dict], list[int]]:
-        """The rows without an error as {column name: value} (unknown values left out; money, numbers and
-        fractions as exact Decimal), and their file rows."""
+        """The rows without an error as {column name: value} (money, numbers and fractions as exact Decimal),
+        and their file rows. An empty cell is left out of its row: not given in this file, so the import keeps
+        the stored value (a None would read as "clear it")."""
         bad = {p.row for p in self.errors}
         keep = [i for i, row in enumerate(self.rows) if row not in bad]
         if not keep:

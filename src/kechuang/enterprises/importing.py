@@ -5,8 +5,9 @@ Used alike by the import page (in the background above IMPORT_BACKGROUND_ROWS ro
 facts`. The reader (kechuang.engine.facts_file) makes every check the command line makes; this module adds only
 what needs the database: the reference codes it checks against, and the writing. Every row is all-or-nothing:
 a row with any bad cell is rejected whole and reported as (file, row, column, value, Chinese message); every
-other row is stored, in one transaction. The report lists every rejected row; at most MAX_ERRORS_STORED are
-kept on a job.
+other row is stored, in one transaction. An empty cell is "not given": it keeps the stored value (clearing
+one is done on the firm's edit form), so a row giving two figures changes those two only. The report lists
+every rejected row; at most MAX_ERRORS_STORED are kept on a job.
 """
 
 from __future__ import annotations
