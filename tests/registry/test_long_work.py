@@ -188,10 +188,14 @@ def test_rejected_rows_download_with_their_exact_reasons(world, client_for):
     report = preview(client, [good_row(830), BAD, hostile], name="数据.csv")
     response = client.get(reverse("enterprises:import_rejected", args=[report["token"]]))
     assert response["Content-Disposition"].startswith("attachment;")
+    # One line per rejected row: its reasons, then its cells as in the file, under the file's headers, so the
+    # user fixes them there and uploads the sheet again; a formula-like cell stays text.
+    empty = [None] * (len(HEADER) - 5)
+    unknown_region = "行政区划代码不存在（应为 GB/T 2260 县级代码）"
     assert sheet_rows(response.content) == [
-        ["文件", "行号", "字段", "值", "问题"],
-        ["数据.csv", 3, "统一社会信用代码", BAD[0], "统一社会信用代码校验位错误"],
-        ["数据.csv", 4, "行政区划代码", "999999", "行政区划代码不存在（应为 GB/T 2260 县级代码）"],
+        ["文件", "行号", "问题", *HEADER],
+        ["数据.csv", 3, "统一社会信用代码：统一社会信用代码校验位错误", *BAD[:4], "2024", *empty],
+        ["数据.csv", 4, f"行政区划代码：{unknown_region}", make_uscc(831), "'=1+1", "999999", "6513", "2024", *empty],
     ]
     assert AuditEvent.objects.filter(action="import.rejected_download", actor=staff).count() == 1
 
