@@ -211,3 +211,37 @@ def test_cli_exit_codes(ref, tmp_path, bad_file, capsys):
     assert "企业数据.csv 第3行 列「统一社会信用代码」" in err and "统一社会信用代码校验位错误" in err
     assert cli.main(["import", "facts", str(tmp_path / "missing.csv")]) == 2
     assert capsys.readouterr().err == f"错误：找不到文件：{tmp_path / 'missing.csv'}\n"
+
+
+@pytest.mark.django_db
+def test_an_empty_cell_keeps_the_stored_value_and_only_given_values_change(ref, tmp_path, world):
+    """A row made from the template with two figures given must not erase the firm's other figures: an
+    empty cell means "not given in this file" (clearing is the edit form's business)."""
+    user = world["users"]["bureau_staff"]
+    importing.import_facts(write_csv(tmp_path / "a.csv", [good_row(121, 2025)]), actor=user)
+    enterprise = Enterprise.objects.get(uscc=make_uscc(121))
+    # Only 职工总数 and 营业收入 given; 行政区划代码, 行业, 科技人员数, 研发费用, 高企证书, 成立日期 left empty.
+    row = [make_uscc(121), "测试企业121有限公司", "", "", 2025, 120, "", "3200.5", "", "", ""]
+    report = importing.import_facts(write_csv(tmp_path / "b.csv", [row]), actor=user)
+    assert report["stats"] == {
+        "enterprises_created": 0,
+        "enterprises_updated": 0,
+        "figures_created": 0,
+        "figures_updated": 1,
+        "unchanged": 0,
+    }
+    figure = AnnualFigure.objects.get(enterprise=enterprise, year=2025)
+    assert (figure.staff_total, figure.revenue) == (120, Decimal("3200.5"))
+    assert (figure.tech_staff, figure.rd_expense, figure.hte_certified) == (22, Decimal("150"), False)
+    enterprise.refresh_from_db()
+    assert (enterprise.region_id, enterprise.industry_id, str(enterprise.registered_on)) == (
+        "140105",
+        "6513",
+        "2019-03-01",
+    )
+    event = AuditEvent.objects.get(enterprise=enterprise, action="figure.update")
+    assert event.changes == {"staff_total": ["100", "120"], "revenue": ["3000", "3200.5"]}
+    assert not AuditEvent.objects.filter(enterprise=enterprise, action="enterprise.update").exists()
+    # The same sparse row again changes nothing and counts as 未变化, not 更新.
+    again = importing.import_facts(write_csv(tmp_path / "c.csv", [row]), actor=user)
+    assert (again["stats"]["figures_updated"], again["stats"]["unchanged"]) == (0, 1)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -187,10 +188,14 @@ def test_rejected_rows_download_with_their_exact_reasons(world, client_for):
     report = preview(client, [good_row(830), BAD, hostile], name="数据.csv")
     response = client.get(reverse("enterprises:import_rejected", args=[report["token"]]))
     assert response["Content-Disposition"].startswith("attachment;")
+    # One line per rejected row: its reasons, then its cells as in the file, under the file's headers, so the
+    # user fixes them there and uploads the sheet again; a formula-like cell stays text.
+    empty = [None] * (len(HEADER) - 5)
+    unknown_region = "行政区划代码不存在（应为 GB/T 2260 县级代码）"
     assert sheet_rows(response.content) == [
-        ["文件", "行号", "字段", "值", "问题"],
-        ["数据.csv", 3, "统一社会信用代码", BAD[0], "统一社会信用代码校验位错误"],
-        ["数据.csv", 4, "行政区划代码", "999999", "行政区划代码不存在（应为 GB/T 2260 县级代码）"],
+        ["文件", "行号", "问题", *HEADER],
+        ["数据.csv", 3, "统一社会信用代码：统一社会信用代码校验位错误", *BAD[:4], "2024", *empty],
+        ["数据.csv", 4, f"行政区划代码：{unknown_region}", make_uscc(831), "'=1+1", "999999", "6513", "2024", *empty],
     ]
     assert AuditEvent.objects.filter(action="import.rejected_download", actor=staff).count() == 1
 
@@ -274,3 +279,24 @@ def test_the_audit_admins_export_stays_immediate(world, client_for, settings):
     response = client_for(world["users"]["audit_admin"]).get("/audit/", {"format": "xlsx"})
     assert response.status_code == 200 and sheet_rows(response.content)[1][2] == "导出审计记录"
     assert not Job.objects.exists()
+
+
+def test_a_confirmed_preview_with_empty_cells_changes_only_the_given_figures(world, client_for):
+    """Preview → 确认导入 of a row with two figures given: those two change, every other stored figure keeps
+    its exact value, the change log lists the two, and the page says blanks do not overwrite."""
+    staff = world["users"]["bureau_staff"]
+    client = client_for(staff)
+    page = client.get(reverse("enterprises:import")).content.decode()
+    assert "空白单元格不会覆盖已有数据；如需清空某项，请在企业页面编辑。" in page
+    first = preview(client, [good_row(841, 2025)])
+    client.post(reverse("enterprises:import_confirm", args=[first["token"]]))
+    sparse = [make_uscc(841), "测试企业841有限公司", "", "", 2025, 130, "", "2890.25", "", "", ""]
+    report = preview(client, [sparse])
+    assert (report["accepted_rows"], report["rejected_rows"], report["confirmable"]) == (1, 0, True)
+    done = client.post(reverse("enterprises:import_confirm", args=[report["token"]])).context["report"]
+    assert (done["stats"]["figures_updated"], done["stats"]["enterprises_updated"]) == (1, 0)
+    figure = AnnualFigure.objects.get(enterprise__uscc=make_uscc(841), year=2025)
+    assert (figure.staff_total, figure.revenue) == (130, Decimal("2890.25"))
+    assert (figure.tech_staff, figure.rd_expense, figure.hte_certified) == (22, Decimal("150"), False)
+    event = AuditEvent.objects.get(enterprise=figure.enterprise, action="figure.update", actor=staff)
+    assert event.changes == {"staff_total": ["100", "130"], "revenue": ["3000", "2890.25"]}

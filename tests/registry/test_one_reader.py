@@ -111,3 +111,29 @@ def test_the_import_module_has_no_reader_of_its_own():
     source = Path(importing.__file__).read_text(encoding="utf-8")
     assert "import csv" not in source and "openpyxl" not in source and "read_facts" in source
     assert not (Path(importing.__file__).parent / "imports.py").exists()
+
+
+def test_rejected_cells_are_the_rows_original_cells_as_text(tmp_path):
+    """The rejected rows' cells as written (an .xlsx date without its midnight time, a whole number without
+    ".0"), for the rejected-rows download; accepted rows are not among them, and the limit holds."""
+    import datetime as dt
+
+    from openpyxl import Workbook
+
+    from kechuang.engine.facts_file import Codes
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(HEADER)
+    sheet.append(
+        [make_uscc(1), "好企业", "140105", "6513", 2024, 100, 22, 3000.0, "150", "否", dt.datetime(2019, 3, 1)]
+    )
+    sheet.append([make_uscc(2), "坏企业", "999999", "6513", 2024, 10.0, None, 12.5, "5", "否", dt.datetime(2020, 1, 2)])
+    sheet.append([make_uscc(3), "坏企业三", "999999", "6513", 2024])
+    path = tmp_path / "x.xlsx"
+    book.save(path)
+    read = read_facts(path, codes=Codes(regions=frozenset({"140105"}), industries=frozenset({"6513"})))
+    assert read.rejected_cells(1) == {
+        3: [make_uscc(2), "坏企业", "999999", "6513", "2024", "10", "", "12.5", "5", "否", "2020-01-02"]
+    }
+    assert list(read.rejected_cells(10)) == [3, 4]

@@ -28,6 +28,7 @@ cells go through parse_value one by one (openpyxl yields Python objects; a burea
 from __future__ import annotations
 
 import csv
+import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import partial
@@ -111,6 +112,17 @@ class FactsFile:
     problems: list[Problem]  # warnings first, then errors by row
     exact: dict[str, pl.Series]  # exact decimal text of the EXACT_KINDS columns (null where the cell is)
     unread_rows: list[int]  # rows reported and not in the frame (CSV lines that could not be split)
+    headers: list[str]  # the header row as written in the file
+    table: _Table  # the cells as read, for the rejected rows' original values
+
+    def rejected_cells(self, limit: int) -> dict[int, list[str]]:
+        """The original cells (text, as in the file) of the first `limit` rejected rows that were split into
+        cells, by file row: a user fixes them beside the reasons and uploads them again."""
+        bad = {p.row for p in self.errors if p.row is not None}
+        if not bad:
+            return {}
+        positions = pl.Series(self.rows).is_in(list(bad)).arg_true().head(limit).to_list()
+        return dict(zip((self.rows[i] for i in positions), self.table.cells_at(positions), strict=True))
 
     @property
     def errors(self) -> list[Problem]:
@@ -129,8 +141,9 @@ class FactsFile:
         return len({p.row for p in self.errors})
 
     def records(self) -> tuple[list[dict], list[int]]:
-        """The rows without an error as {column name: value} (unknown values left out; money, numbers and
-        fractions as exact Decimal), and their file rows."""
+        """The rows without an error as {column name: value} (money, numbers and fractions as exact Decimal),
+        and their file rows. An empty cell is left out of its row: not given in this file, so the import keeps
+        the stored value (a None would read as "clear it")."""
         bad = {p.row for p in self.errors}
         keep = [i for i, row in enumerate(self.rows) if row not in bad]
         if not keep:
@@ -188,7 +201,8 @@ def read_facts(
     problems += _part_of_whole(found, frame, headers, table.rows, exact)
     problems += _duplicates(found, frame, headers, table.rows)
     problems.sort(key=lambda p: (p.level != "warning", p.row or 0))
-    return FactsFile(name, frame, table.rows, [c for _, _, c in mapping], problems, exact, table.unread)
+    columns = [c for _, _, c in mapping]
+    return FactsFile(name, frame, table.rows, columns, problems, exact, table.unread, table.headers, table)
 
 
 # --- The file as a table of cells ------------------------------------------------------------------------------
@@ -246,6 +260,9 @@ class _CsvTable(_Table):
     def parse(self, index, header, column):
         return _vector_parse(self.name, column, header, self.body.to_series(index), self.rows)
 
+    def cells_at(self, positions: list[int]) -> list[list[str]]:
+        return [["" if v is None else v for v in row] for row in self.body[positions].rows()]
+
 
 class _XlsxTable(_Table):
     def __init__(self, name, headers, cells: list[tuple], rows):
@@ -262,6 +279,21 @@ class _XlsxTable(_Table):
         if column.kind in EXACT_KINDS:
             text = pl.Series([None if v is None else str(v) for v in parsed], dtype=pl.Utf8)
         return _to_polars(column, parsed), text, problems
+
+    def cells_at(self, positions: list[int]) -> list[list[str]]:
+        width = len(self.headers)
+        return [[_cell_text(v) for v in (*self.cells[i], *[None] * width)[:width]] for i in positions]
+
+
+def _cell_text(value) -> str:
+    """A sheet cell as text to show again: a date without its midnight time, a whole number without ".0"."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime) and value.time() == dt.time():
+        return value.date().isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
 
 
 def _csv_table(data: bytes, name: str) -> _CsvTable:

@@ -5,8 +5,9 @@ Used alike by the import page (in the background above IMPORT_BACKGROUND_ROWS ro
 facts`. The reader (kechuang.engine.facts_file) makes every check the command line makes; this module adds only
 what needs the database: the reference codes it checks against, and the writing. Every row is all-or-nothing:
 a row with any bad cell is rejected whole and reported as (file, row, column, value, Chinese message); every
-other row is stored, in one transaction. The report lists every rejected row; at most MAX_ERRORS_STORED are
-kept on a job.
+other row is stored, in one transaction. An empty cell is "not given": it keeps the stored value (clearing
+one is done on the firm's edit form), so a row giving two figures changes those two only. The report lists
+every rejected row; at most MAX_ERRORS_STORED are kept on a job.
 """
 
 from __future__ import annotations
@@ -71,6 +72,8 @@ def import_facts(
         "accepted_rows": len(rows),
         "rejected_rows": read.rejected_rows,
         "errors": [p.as_dict() for p in read.errors],
+        "headers": read.headers,
+        "rejected_cells": {str(row): cells for row, cells in read.rejected_cells(MAX_ERRORS_STORED).items()},
         "warnings": [f"{name}：{p}" for p in read.warnings],
         "stats": stats,
         "preview": [{k: str(v) for k, v in row.items()} for row in rows[:20]],
@@ -100,20 +103,26 @@ def follow_up(report: dict, *, owner, content: bytes | None = None, path: Path |
     return report
 
 
-REJECTED_HEADER = ["文件", "行号", "字段", "值", "问题"]
+REJECTED_HEADER = ["文件", "行号", "问题"]
 
 
 def rejected_rows_download(kept: previews.Kept, user) -> bytes:
-    """The rejected rows of a kept report with their reasons, one line per problem (cells neutralised by
-    core.excel); audited, as firms' data leave the platform."""
+    """The rejected rows of a kept report, one line per row: its reasons, then its cells as in the file under
+    the file's own headers, so a user fixes them and uploads the sheet again (文件, 行号 and 问题 are unknown
+    columns to the reader, ignored with a note). Cells neutralised by core.excel; audited, as firms' data leave
+    the platform."""
     audit.record(
         actor=user,
         action="import.rejected_download",
         object_id=kept.token,
         note=f"{kept.display_name}：{kept.report['rejected_rows']} 行",
     )
-    rows = ([e["file"], e["row"], e["column"], e["value"], e["message"]] for e in kept.report["errors"])
-    return xlsx_bytes("被拒绝的行", REJECTED_HEADER, rows)
+    reasons: dict[int, list[str]] = {}
+    for e in kept.report["errors"]:
+        reasons.setdefault(e["row"], []).append(f"{e['column']}：{e['message']}" if e["column"] else e["message"])
+    cells = kept.report.get("rejected_cells", {})  # absent from a report kept before the cells were
+    rows = ([kept.report["file"], row, "；".join(why), *cells.get(str(row), [])] for row, why in reasons.items())
+    return xlsx_bytes("被拒绝的行", [*REJECTED_HEADER, *kept.report.get("headers", [])], rows)
 
 
 def import_job(

@@ -27,19 +27,16 @@ CHUNK = 2000
 
 
 def _static_from_rows(rows: list[dict], columns: Iterable[str]) -> dict[str, dict]:
-    """Static attributes per USCC; where rows disagree, the row of the latest year wins."""
+    """Static attributes per USCC, given values only (an empty cell keeps the stored value); where rows give
+    an attribute differently, the row of the latest year wins."""
     present = [c for c in columns if c in facts.STATIC_NAMES and c != "uscc"]
-    out: dict[str, tuple[int, dict]] = {}
-    for row in rows:
-        uscc, year = row["uscc"], row["year"]
-        if uscc in out and out[uscc][0] > year:
-            continue
-        values = {}
+    out: dict[str, dict] = {}
+    for row in sorted(rows, key=lambda r: r["year"]):  # later years overwrite earlier ones
+        values = out.setdefault(row["uscc"], {})
         for name in present:
-            attr = _FACT_TO_ATTR.get(name, name)
-            values[attr] = row.get(name)
-        out[uscc] = (year, values)
-    return {k: v for k, (_, v) in out.items()}
+            if name in row:
+                values[_FACT_TO_ATTR.get(name, name)] = row[name]
+    return out
 
 
 def upsert_facts(
@@ -54,9 +51,11 @@ def upsert_facts(
 ) -> dict[str, int]:
     """Insert or update enterprises and annual figures keyed by (USCC, year), in one transaction.
 
-    Only the columns present in the file are written: a column the file lacks leaves stored values alone,
-    while an empty cell in a present column sets the value to unknown. The years whose figures changed get their
-    consequences scheduled on commit (`core.consequences`), unless the caller computes them itself (the demo).
+    Only the values given are written: a column the file lacks, or an empty cell (a key absent from its row),
+    leaves the stored value alone; a new row stores them as unknown. Clearing a stored value is the edit form's
+    business (save_figure), never an import's: a blank in a template must not erase valid data. The years whose
+    figures changed get their consequences scheduled on commit (`core.consequences`), unless the caller computes
+    them itself (the demo).
     """
     columns = list(columns)
     figure_cols = [c for c in columns if c in FIGURE_FIELDS]
@@ -86,11 +85,8 @@ def upsert_facts(
                 changed_years.add(row["year"])
             else:
                 pk, old_values = old
-                changes = audit.diff(
-                    dict(zip(figure_cols, old_values, strict=True)),
-                    dict(zip(figure_cols, values, strict=True)),
-                    figure_cols,
-                )
+                given = [c for c in figure_cols if c in row]  # an empty cell keeps the stored value
+                changes = audit.diff(dict(zip(figure_cols, old_values, strict=True)), row, given)
                 if not changes:
                     stats["unchanged"] += 1
                 else:
