@@ -223,3 +223,16 @@ def test_the_bureau_edits_the_ranking_scheme_on_the_rule_pages(cworld, client_fo
     ]
     assert (april.params["w_events"], may.params["w_events"]) == (10, 60)
     assert RankingEntry.objects.get(run=may, carrier=fast).movement.startswith("较上月下降 1 位（第 1 → 第 2 名）")
+
+
+def test_the_kpi_table_shows_money_in_the_house_format(cworld, client_for):
+    services.save_kpis(
+        user=cworld["operator"],
+        carrier=cworld["valley"],
+        month=month(2026, 5),
+        values=values(revenue=Decimal("6487.02"), financing=Decimal("12345.678"), events=4),
+    )
+    page = client_for(cworld["operator"]).get(f"/carriers/{cworld['valley'].pk}/kpis/").content.decode()
+    assert '<td class="num">6,487.02 万元</td>' in page
+    assert '<td class="num">1.23 亿元</td>' in page
+    assert '<td class="num">4</td>' in page

@@ -83,6 +83,20 @@ def test_messages_and_values(rules):
     assert out["severity"].to_list()[0] == "critical"  # most severe first
 
 
+def test_messages_carry_no_float_noise(rules):
+    # 四舍五入 lands on 2858 / 100; Polars divides by multiplying with 0.01, which read "28.580000000000002 分".
+    firms = _firms().with_columns(
+        rd_expense=pl.Series([76.01, 80.0, None, 10.0, 10.0, 10.0]),
+        rd_expense_growth=pl.Series([-0.2399, -0.2, None, 0.0, 0.0, 0.0]),
+    )
+    points = _points().with_columns(points=pl.Series([51.42, 60.0, 80.0, 70.01]))
+    out = evaluate_alerts(firms, rules, 2024, AS_OF, points=points)
+    drop = out.filter((pl.col("uscc") == "A") & (pl.col("rule") == "points_drop")).row(0, named=True)
+    assert drop["message"] == "创新积分由 80 分降至 51.42 分，下降 28.58 分（预警线 10 分）"
+    rd = out.filter((pl.col("uscc") == "A") & (pl.col("rule") == "rd_expense_drop")).row(0, named=True)
+    assert rd["message"] == "研发费用由 100.00 万元 降至 76.01 万元，下降 23.99%（预警线 20%）"
+
+
 def test_points_rules_stay_quiet_without_points(rules):
     out = evaluate_alerts(_firms(), rules, 2024, AS_OF)
     assert "points_drop" not in out["rule"].to_list()

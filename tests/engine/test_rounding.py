@@ -41,3 +41,10 @@ def test_unknown_stays_unknown_and_decimals_are_accepted():
     assert half_up_value(None, 2) is None
     assert half_up_value(Decimal("2.675"), 2) == 2.68
     assert pl.DataFrame({"x": [None]}, schema={"x": pl.Float64}).select(half_up(pl.col("x"), 2))["x"][0] is None
+
+
+def test_a_rounded_column_holds_the_float_nearest_the_decimal():
+    # Polars divides by multiplying with the reciprocal (2858 × 0.01 = 28.580000000000002): a page showed that.
+    values = [28.58, 73.82, 1.4, 12.62, 23.99, 30.56]
+    got = pl.DataFrame({"x": values}).select(half_up(pl.col("x"), 2))["x"].to_list()
+    assert [repr(v) for v in got] == ["28.58", "73.82", "1.4", "12.62", "23.99", "30.56"]

@@ -246,3 +246,33 @@ def test_pdf_charts_lie_within_the_printable_width(scored):
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(document.write_pdf())).pages)
     for item in context["radar"]:
         assert item["label"][:10] in text, item["label"]
+
+
+def noisy_policy(enterprise, result, run):
+    return [{"kind": "entitlement", "label": "测试政策", "status": "qualifies", "amount": 1.6286, "explanation": ""}]
+
+
+def test_points_and_amounts_read_without_float_noise(scored, client_for, settings):
+    """Points as stored by older runs (73.82000000000001) and 万元 amounts with four decimals read by the rule."""
+    settings.POINTS_POLICY_PROVIDERS = [
+        "kechuang.points.policies.points_loan",
+        "tests.points.test_diagnosis.noisy_policy",
+    ]
+    result = PointsResult.objects.get(enterprise=scored["a"])
+    PointsResult.objects.filter(pk=result.pk).update(
+        points=1.4000000000000001, credit={**result.credit, "amount": 695.4817}
+    )
+    PointsResult.objects.filter(enterprise=scored["b"]).update(points=73.82000000000001)
+    client = client_for(scored["users"]["bureau_staff"])
+    board = client.get(reverse("points:leaderboard")).content.decode()
+    assert '<td class="num">73.82</td>' in board and '<td class="num">1.4</td>' in board
+    firm = client.get(reverse("points:firm", args=[scored["a"].uscc])).content.decode()
+    assert 'data-testid="points-value">1.4</div>' in firm and '<div class="n">695.48 万元</div>' in firm
+    page = client.get(reverse("points:diagnosis", args=[scored["a"].uscc])).content.decode()
+    assert "<strong>1.4</strong> 分" in page
+    assert '<td class="num">695.48 万元</td>' in page and '<td class="num">1.63 万元</td>' in page
+    pdf = client.get(reverse("points:diagnosis_pdf", args=[scored["a"].uscc]))
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages)
+    assert "695.48 万元" in text and "1.63 万元" in text
+    for noise in ("1.4000000000000001", "695.4817", "1.6286", "73.82000000000001"):
+        assert noise not in board + firm + page + text, noise

@@ -32,3 +32,19 @@ def test_provider_lists_entitlement_and_near_miss(pworld):
     near = entitlements(pworld["c"])
     assert [(i["kind"], i["status"]) for i in near] == [("benefit", "near")]
     assert near[0]["explanation"] == "仅差一项条件：证书于上一年度颁发（首次认定当年）"
+
+
+@pytest.mark.django_db
+def test_an_entitlement_amount_reads_in_the_house_money_format(pworld):
+    import datetime as dt
+
+    from kechuang.enterprises.models import AnnualFigure
+    from kechuang.policies import services
+    from kechuang.policies.models import Entitlement
+    from tests.policies.conftest import AS_OF
+
+    AnnualFigure.objects.filter(enterprise=pworld["a"], year=2024).update(hte_certified_on=dt.date(2024, 3, 1))
+    services.run_eligibility("hte_reward", AS_OF)
+    Entitlement.objects.filter(enterprise=pworld["a"]).update(amount="1.6286")
+    [item] = entitlements(pworld["a"])
+    assert item["explanation"].endswith("，金额 1.63 万元")

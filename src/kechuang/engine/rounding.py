@@ -22,8 +22,10 @@ def half_up(expr: pl.Expr, places: int) -> pl.Expr:
 
     Scaled first, so that a decimal tie becomes exactly .5 once snapped (1.005 × 100 = 100.49999999999999
     snaps to 100.5, which a float holds exactly) and rounds away from zero."""
+    # The closing round(places) only picks the float nearest the decimal: Polars divides by multiplying with
+    # the reciprocal (2858 × 0.01 = 28.580000000000002), and a page would show that noise.
     scale = 10.0**places
-    return (expr * scale).round(SNAP - places).round(0, mode="half_away_from_zero") / scale
+    return ((expr * scale).round(SNAP - places).round(0, mode="half_away_from_zero") / scale).round(places)
 
 
 def half_up_value(value: float | int | Decimal | None, places: int) -> float | None:

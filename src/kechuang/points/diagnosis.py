@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from kechuang.engine.labels import gap_amounts, label
 from kechuang.engine.points import explain_changes, explain_firm
+from kechuang.engine.rounding import half_up_value
 from kechuang.tiers import selectors as tier_selectors
 from kechuang.tiers.models import PIPELINE, TIER_LABELS
 
@@ -153,7 +154,10 @@ def build(enterprise, result, user) -> dict:
             },
             ensure_ascii=False,
         ),
-        "trend_json": json.dumps({"years": [t["year"] for t in trend], "points": [t["points"] for t in trend]}),
+        # Points at two decimals: a stored 1.4000000000000001 would show in the chart's labels.
+        "trend_json": json.dumps(
+            {"years": [t["year"] for t in trend], "points": [half_up_value(t["points"], 2) for t in trend]}
+        ),
         "generated_at": timezone.localtime(),
     }
     return context

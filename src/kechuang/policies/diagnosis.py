@@ -5,6 +5,7 @@ Items follow the provider contract of `kechuang.points.policies`: kind, label, s
 
 from __future__ import annotations
 
+from kechuang.core.display import money
 from kechuang.engine.labels import label
 
 from .models import EligibilityResult, Entitlement
@@ -27,7 +28,7 @@ def entitlements(enterprise, result=None, run=None) -> list[dict]:
         .select_related("policy", "version")
         .order_by("-year", "policy__name")
     ):
-        explanation = f"{e.year} 年度 {e.get_status_display()}，金额 {e.amount} 万元"
+        explanation = f"{e.year} 年度 {e.get_status_display()}，金额 {money(e.amount)}"
         if e.status == "stacked" and e.stacked_by:
             explanation = f"与“{e.stacked_by}”从优不重复享受"
         items.append(

@@ -20,6 +20,12 @@ def wan(value):
 
 
 @register.filter
+def num(value):
+    """A count, points or other measure: no float noise, no trailing zeros (the one rule: engine/numbers.py)."""
+    return display.number(value)
+
+
+@register.filter
 def yesno_cn(value):
     return UNKNOWN if value is None else ("是" if value else "否")
 
