@@ -48,7 +48,9 @@ def test_entitlement_pages_and_firm_log_show_dates_not_codes(pworld, client_for)
 def test_audit_log_reads_notes_and_count_keys_in_chinese(pworld, client_for):
     admin = pworld["users"]["bureau_admin"]
     audit.record(actor=admin, action="points.alerts.refresh", obj=admin, changes={"new_alerts": [None, 0]})
-    audit.record(actor=admin, action="policy.update", obj=policy("rd_subsidy"), note="rd_subsidy@2024-01-01（内置 YAML）")
+    audit.record(
+        actor=admin, action="policy.update", obj=policy("rd_subsidy"), note="rd_subsidy@2024-01-01（内置 YAML）"
+    )
     html = client_for(admin).get(reverse("core:audit")).content.decode()
     assert "新增预警数：空 → 0" in html and "new_alerts" not in html
     assert "企业研发费用分档补助（2024-01-01 起施行）（内置 YAML）" in html and "rd_subsidy@" not in html
