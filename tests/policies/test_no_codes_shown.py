@@ -64,6 +64,8 @@ def test_rule_references_in_text():
     assert display.rule_refs("user@example.com", names) == "user@example.com"
     assert display.version_ref("rd_subsidy@2024-01-01") == "2024-01-01 起施行"
     assert audit.change_rows("finance.loanimport", {"rejected": [None, 3]}) == [("拒收行数", "空", "3")]
+    # a reverse relation's rows (a challenge's indicators) by the related model's name
+    assert audit.change_rows("challenges.challenge", {"indicators": ["甲", "乙"]}) == [("考核指标", "甲", "乙")]
 
 
 def test_simulation_page_labels_earlier_years_and_caps_long_lists(pworld, client_for):

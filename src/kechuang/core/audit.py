@@ -271,6 +271,8 @@ CHANGE_LABELS = {
 def change_title(name: str, field=None) -> str:
     if field is not None and hasattr(field, "verbose_name"):
         return str(field.verbose_name)
+    if field is not None and getattr(field, "related_model", None) is not None:  # a reverse relation's rows
+        return str(field.related_model._meta.verbose_name_plural)
     return CHANGE_LABELS.get(name) or labels.label(name)
 
 
