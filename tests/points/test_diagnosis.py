@@ -97,6 +97,8 @@ def test_policy_providers_are_pluggable(scored, settings):
     ]
     ctx = context_for(scored, "a")
     assert [p["label"] for p in ctx["policies"]] == ["创新积分贷（晋商银行）", "测试政策"]
+    # the loan's rule by its product name and effective date, not its code (points_loan_taiyuan@…)
+    assert ctx["policies"][0]["source"] == f"创新积分贷（晋商银行）（{scored['run'].credit_rule[-10:]} 起施行）"
     assert ctx["entitlements_connected"] is True
 
 

@@ -28,7 +28,7 @@ def test_provider_lists_entitlement_and_near_miss(pworld):
     services.run_eligibility("hte_reward", AS_OF)
     items = entitlements(pworld["a"])
     assert [(i["kind"], i["status"], i["amount"]) for i in items] == [("entitlement", "qualifies", 10)]
-    assert items[0]["source"].startswith("hte_reward@") and "待确认" in items[0]["explanation"]
+    assert items[0]["source"] == "高新技术企业首次认定奖励（2024-01-01 起施行）" and "待确认" in items[0]["explanation"]
     near = entitlements(pworld["c"])
     assert [(i["kind"], i["status"]) for i in near] == [("benefit", "near")]
     assert near[0]["explanation"] == "仅差一项条件：证书于上一年度颁发（首次认定当年）"

@@ -259,6 +259,41 @@ def changes_text(object_type: str, changes: dict) -> str:
     )
 
 
+# Change keys services write that are no field of the audited object (a count an action produced): their titles.
+CHANGE_LABELS = {
+    "new_alerts": "新增预警数",
+    "created": "新增行数",
+    "updated": "更新行数",
+    "rejected": "拒收行数",
+}
+
+
+def change_title(name: str, field=None) -> str:
+    if field is not None and hasattr(field, "verbose_name"):
+        return str(field.verbose_name)
+    if field is not None and getattr(field, "related_model", None) is not None:  # a reverse relation's rows
+        return str(field.related_model._meta.verbose_name_plural)
+    return CHANGE_LABELS.get(name) or labels.label(name)
+
+
+def rule_names() -> dict[str, str]:
+    """Policy codes and loan product rule ids → their Chinese names, for rule references (code@date) in notes."""
+    names = {}
+    for model, key in (("policies.policy", "code"), ("finance.loanproduct", "rule_id")):
+        try:
+            names.update(apps.get_model(model).objects.values_list(key, "name"))
+        except LookupError:
+            continue
+    return names
+
+
+def note_text(note: str, names: dict[str, str] | None = None) -> str:
+    """An audit note as readers see it: rule references by name and effective date, not code@date."""
+    if not note or "@" not in note:
+        return note
+    return display.rule_refs(note, rule_names() if names is None else names)
+
+
 def change_rows(object_type: str, changes: dict) -> list[tuple[str, str, str | None]]:
     """Each change as (Chinese title, old text, new text); a change that is not an [old, new] pair comes as
     (title, its text, None). Numbers read as on the pages (core.display): money in 万元 with two decimals."""
@@ -289,7 +324,7 @@ def change_rows(object_type: str, changes: dict) -> list[tuple[str, str, str | N
     rows = []
     for name, change in changes.items():
         field = field_of(name)
-        title = str(field.verbose_name) if field is not None and hasattr(field, "verbose_name") else labels.label(name)
+        title = change_title(name, field)
         if isinstance(change, (list, tuple)) and len(change) == 2:
             rows.append((title, shown(name, field, change[0]), shown(name, field, change[1])))
         else:

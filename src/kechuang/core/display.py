@@ -5,6 +5,7 @@ themselves are the engine's (`engine/numbers.py`), so an explanation and a page 
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from django.db import models
@@ -59,3 +60,32 @@ def field_value(name: str, value, field=None, empty: str = "空") -> str:
     if column is not None and column.kind == facts.ENUM:
         return facts.enum_labels(column).get(value, value)
     return str(value)
+
+
+def since(effective_from) -> str:
+    """A rule version as readers know it, by the day it takes effect: 2024-01-01 → "2024-01-01 起施行"."""
+    return f"{effective_from:%Y-%m-%d} 起施行" if effective_from else UNKNOWN
+
+
+# A rule reference as services write it into notes: `hte_reward@2024-01-01` (code@effective date).
+RULE_REF = re.compile(r"\b([a-z][a-z0-9_]*)@(\d{4}-\d{2}-\d{2})\b")
+
+
+def rule_refs(text: str, names: dict[str, str]) -> str:
+    """`text` with each code@date rule reference read as 名称（日期 起施行）; the name is left out where the
+    text already says it just before, and a code not in `names` shows only its date (never the code)."""
+
+    def shown(match: re.Match) -> str:
+        name, day = names.get(match.group(1), ""), match.group(2)
+        before = text[: match.start()].rstrip()
+        if not name or before.endswith(name):
+            return f"（{day} 起施行）"
+        return f"{name}（{day} 起施行）"
+
+    return RULE_REF.sub(shown, text or "")
+
+
+def version_ref(version_id: str) -> str:
+    """A version id (code@date) as its effective date: `rd_subsidy@2024-01-01` → "2024-01-01 起施行"."""
+    match = RULE_REF.fullmatch(version_id or "")
+    return f"{match.group(2)} 起施行" if match else (version_id or UNKNOWN)

@@ -121,7 +121,9 @@ def audit_log(request):
         query.pop(key, None)
     page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
     accounts = _account_names(page.object_list)
+    names = audit.rule_names()
     for e in page.object_list:
+        e.note = audit.note_text(e.note, names)
         e.action_text = audit.action_label(e.action)
         e.object_text = audit.object_type_label(e.object_type)
         e.object_name = accounts.get(e.object_id, e.object_id) if e.object_type == "accounts.user" else e.object_id

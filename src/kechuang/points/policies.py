@@ -19,6 +19,8 @@ import importlib
 import polars as pl
 from django.conf import settings
 
+from kechuang.core import display
+
 DEFAULT_PROVIDERS = ("kechuang.points.policies.points_loan",)
 STATUS_LABELS = {"qualifies": "符合", "near": "接近符合", "no": "不符合", "unknown": "无法判断"}
 
@@ -57,14 +59,15 @@ def points_loan(enterprise, result, run) -> list[dict]:
         return []  # the region profile does not offer this product here
     eligible = credit.get("eligible")
     status = "unknown" if eligible is None else ("qualifies" if eligible else "no")
+    name = credit.get("name") or "创新积分贷"
     return [
         {
             "kind": "loan",
-            "label": credit.get("name") or "创新积分贷",
+            "label": name,
             "status": status,
             "amount": credit.get("amount"),
             "explanation": credit.get("explanation", ""),
-            "source": run.credit_rule,
+            "source": f"{name}（{display.version_ref(run.credit_rule)}）",
         }
     ]
 

@@ -5,7 +5,7 @@ Items follow the provider contract of `kechuang.points.policies`: kind, label, s
 
 from __future__ import annotations
 
-from kechuang.core.display import money
+from kechuang.core import display
 from kechuang.engine.labels import label
 
 from .models import EligibilityResult, Entitlement
@@ -28,9 +28,9 @@ def entitlements(enterprise, result=None, run=None) -> list[dict]:
         .select_related("policy", "version")
         .order_by("-year", "policy__name")
     ):
-        explanation = f"{e.year} 年度 {e.get_status_display()}，金额 {money(e.amount)}"
+        explanation = f"{e.year} 年度 {e.get_status_display()}，金额 {display.money(e.amount)}"
         if e.status == "stacked" and e.stacked_by:
-            explanation = f"与“{e.stacked_by}”从优不重复享受"
+            explanation = f"与“{e.stacked_by_name}”从优不重复享受"
         items.append(
             {
                 "kind": "entitlement",
@@ -38,7 +38,7 @@ def entitlements(enterprise, result=None, run=None) -> list[dict]:
                 "status": STATUS_OF_ENTITLEMENT[e.status],
                 "amount": e.amount,
                 "explanation": explanation,
-                "source": e.version.version_id,
+                "source": f"{e.policy.name}（{display.since(e.version.effective_from)}）",
             }
         )
     seen = {i["label"] for i in items}
@@ -62,7 +62,7 @@ def entitlements(enterprise, result=None, run=None) -> list[dict]:
                 "status": "near",
                 "amount": r.potential_amount,
                 "explanation": f"仅差一项条件：{r.failed_text}" + (f"（{gaps}）" if gaps else ""),
-                "source": r.run.version.version_id,
+                "source": f"{name}（{display.since(r.run.version.effective_from)}）",
             }
         )
     return items

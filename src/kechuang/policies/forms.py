@@ -4,6 +4,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kechuang.core import display
 from kechuang.core.forms import DateInput, Form
 
 from .models import Policy, PolicyVersion
@@ -38,7 +39,7 @@ class SimulationForm(Form):
         versions = policy.versions.order_by("-effective_from", "-pk")
         self.fields["version"].queryset = versions
         self.fields["compare_to"].queryset = versions
-        label = lambda v: f"{v.version_id}（{v.get_status_display()}）{v.note}"  # noqa: E731
+        label = lambda v: f"{display.since(v.effective_from)}（{v.get_status_display()}）{v.note}"  # noqa: E731
         self.fields["version"].label_from_instance = label
         self.fields["compare_to"].label_from_instance = label
         self.fields["as_of"].initial = timezone.localdate()

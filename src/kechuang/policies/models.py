@@ -309,6 +309,13 @@ class Entitlement(models.Model):
         conditions = sorted((self.conditions or {}).items(), key=lambda item: (order.get(item[0], len(order)), item[0]))
         return [{"id": cid, "label": labels.get(cid, cid), "outcome": outcome} for cid, outcome in conditions]
 
+    @property
+    def stacked_by_name(self) -> str:
+        """The policy kept instead of this one, by its name (`stacked_by` stores its code)."""
+        if not self.stacked_by:
+            return ""
+        return Policy.objects.filter(code=self.stacked_by).values_list("name", flat=True).first() or self.stacked_by
+
 
 class Clawback(models.Model):
     """The claw-back ledger: an approved or paid entitlement whose firm no longer qualifies."""

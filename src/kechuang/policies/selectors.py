@@ -16,6 +16,7 @@ import datetime as dt
 import polars as pl
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext
 
 from kechuang.accounts import access
 from kechuang.engine.policies import replay as engine_replay
@@ -37,6 +38,22 @@ def can_see_entitlements(user) -> bool:
 
 def policies() -> QuerySet[Policy]:
     return Policy.objects.all()
+
+
+def stacking_label(policy: Policy) -> str:
+    """A policy's stacking group as readers see it: the other policies it is weighed against (从优、就高、不重复),
+    by name, not the group's code; empty when the policy stacks with nothing."""
+    if not policy.stacking_group:
+        return ""
+    others = (
+        Policy.objects.filter(stacking_group=policy.stacking_group)
+        .exclude(pk=policy.pk)
+        .order_by("name")
+        .values_list("name", flat=True)
+    )
+    if not others:
+        return gettext("同组暂无其他政策")
+    return gettext("与%(names)s从优就高") % {"names": "、".join(others)}
 
 
 def published(policy: Policy) -> QuerySet[PolicyVersion]:

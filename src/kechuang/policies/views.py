@@ -68,6 +68,7 @@ def policy_list(request):
             current[-1] if current and (current[-1].effective_to is None or current[-1].effective_to >= today) else None
         )
         p.budget = budgets.get(p.pk)
+        p.stacking_label = selectors.stacking_label(p)
     return render(request, "policies/list.html", {"policies": policies, "year": today.year})
 
 
@@ -90,6 +91,7 @@ def policy_detail(request, code):
             "policy": policy,
             "versions": versions,
             "current": current,
+            "stacking_label": selectors.stacking_label(policy),
             "budgets": policy.budgets.all() if is_bureau else [],
             "simulations": SimulationRun.objects.filter(version__policy=policy).select_related("version", "compare_to")[
                 :10
@@ -198,6 +200,11 @@ def simulate(request, code):
     return redirect("policies:simulation", pk=sim.pk)
 
 
+# Firms listed on the simulation page (near misses, version changes): the rest are in the Excel export, so the
+# page stays readable (500 near misses made it ~38,000 px tall).
+SIMULATION_LIST_LIMIT = 50
+
+
 @login_required
 def simulation(request, pk):
     _deny_unless(request.user.is_bureau, _("无权查看政策模拟"))
@@ -206,7 +213,15 @@ def simulation(request, pk):
     if request.GET.get("format") == "xlsx":
         return exports.respond(request, "kechuang.policies.exporting.simulation_table", simulation_id=sim.pk)
     return render(
-        request, "policies/simulation.html", {"sim": sim, "r": result, "charts_json": _distribution_charts(result)}
+        request,
+        "policies/simulation.html",
+        {
+            "sim": sim,
+            "r": result,
+            "charts_json": _distribution_charts(result),
+            "list_limit": SIMULATION_LIST_LIMIT,
+            "list_slice": f":{SIMULATION_LIST_LIMIT}",
+        },
     )
 
 

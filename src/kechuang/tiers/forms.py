@@ -57,8 +57,7 @@ class ParameterVersionForm(Form):
         # (core/static/kechuang/app.js does it: the Content-Security-Policy allows no inline handler)
         self.fields["parameter"].widget.attrs.update({"data-reopen": "parameter", "data-reopen-anchor": "new-version"})
         self.fields["parameter"].choices = [("", _("请选择规则集中的参数"))] + [
-            (r["name_zh"], [(f"{r['id']}:{p['path']}", f"{p['label']}（{p['path']}）") for p in r["parameters"]])
-            for r in rulesets
+            (r["name_zh"], [(f"{r['id']}:{p['path']}", p["label"]) for p in r["parameters"]]) for r in rulesets
         ]
 
     def clean_parameter(self) -> tuple[str, str]:
