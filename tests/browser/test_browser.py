@@ -74,9 +74,7 @@ def test_login_form_leads_to_dashboard_with_counts(page, world):
         "待登记兑现批次": "0",
         "即将到期的高企证书": "0",
         "待认定的技术合同": "0",
-        "有拒绝行的导入": "0",
-        "运行中的后台任务": "0",
-        "失败的后台任务": "0",
+        "有拒绝行的导入": "0",  # no job counters: this user has started no background work
         "可见企业": "3",
         "年度数据记录（最新 2024）": "3",
         "在驻企业": "3",

@@ -27,16 +27,18 @@ CHUNK = 2000
 
 
 def _static_from_rows(rows: list[dict], columns: Iterable[str]) -> dict[str, dict]:
-    """Static attributes per USCC, given values only (an empty cell keeps the stored value); where rows give
-    an attribute differently, the row of the latest year wins."""
+    """Static attributes per USCC from the row of the latest year, given values only (an empty cell keeps the
+    stored value; a new firm stores it as unknown)."""
     present = [c for c in columns if c in facts.STATIC_NAMES and c != "uscc"]
-    out: dict[str, dict] = {}
-    for row in sorted(rows, key=lambda r: r["year"]):  # later years overwrite earlier ones
-        values = out.setdefault(row["uscc"], {})
-        for name in present:
-            if name in row:
-                values[_FACT_TO_ATTR.get(name, name)] = row[name]
-    return out
+    latest: dict[str, dict] = {}
+    for row in rows:
+        known = latest.get(row["uscc"])
+        if known is None or known["year"] <= row["year"]:
+            latest[row["uscc"]] = row
+    return {
+        uscc: {_FACT_TO_ATTR.get(name, name): row[name] for name in present if name in row}
+        for uscc, row in latest.items()
+    }
 
 
 def upsert_facts(
@@ -67,10 +69,12 @@ def upsert_facts(
         "unchanged": 0,
     }
     static = _static_from_rows(rows, columns)
+    # Every static column of the file: a new firm stores the ones no row gives as unknown, not as model defaults.
+    static_attrs = [_FACT_TO_ATTR.get(c, c) for c in columns if c in facts.STATIC_NAMES and c != "uscc"]
     events: list = []
     with transaction.atomic():
         now = connection.ops.adapt_datetimefield_value(timezone.now())
-        ids = _upsert_enterprises(static, stats, events, actor, note, now, audit_changes)
+        ids = _upsert_enterprises(static, static_attrs, stats, events, actor, note, now, audit_changes)
         current = _existing_figures(list(ids.values()), figure_cols)
         inserts, updates = [], {}
         created_years: dict[int, list[int]] = {}
@@ -144,11 +148,11 @@ def _event(actor, action, object_type, object_id, enterprise_id, changes, note) 
     )
 
 
-def _upsert_enterprises(static, stats, events, actor, note, now, audit_changes) -> dict[str, int]:
-    """Create new enterprises and update changed static attributes; returns {uscc: id}."""
+def _upsert_enterprises(static, attrs, stats, events, actor, note, now, audit_changes) -> dict[str, int]:
+    """Create new enterprises and update the static attributes rows give that changed; returns {uscc: id}."""
     existing: dict[str, tuple[int, dict]] = {}
     usccs = list(static)
-    attrs = sorted({a for values in static.values() for a in values})
+    attrs = sorted(set(attrs))
     for i in range(0, len(usccs), CHUNK):
         for record in Enterprise.objects.filter(uscc__in=usccs[i : i + CHUNK]).values("pk", "uscc", *attrs):
             existing[record.pop("uscc")] = (record.pop("pk"), record)

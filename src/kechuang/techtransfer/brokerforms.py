@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from kechuang.core.forms import Form, ModelForm
 from kechuang.enterprises.models import Enterprise
 
 from .brokering import BrokerCase, MatchmakingEvent, Stage
@@ -27,7 +28,7 @@ class _Firm(forms.CharField):
         return firm
 
 
-class CaseForm(forms.Form):
+class CaseForm(Form):
     kind = forms.ChoiceField(label=_("案件类型"), choices=BrokerCase.Kind.choices)
     opened_on = forms.DateField(label=_("立案日期"), widget=DATE)
     need = forms.ModelChoiceField(
@@ -72,7 +73,7 @@ class CaseForm(forms.Form):
         return kw
 
 
-class AdvanceForm(forms.Form):
+class AdvanceForm(Form):
     """The next stage: its date and what it needs (the view shows the fields of that stage)."""
 
     on = forms.DateField(label=_("日期"), widget=DATE)
@@ -110,17 +111,17 @@ class AdvanceForm(forms.Form):
         return {k: v for k, v in self.cleaned_data.items() if v not in (None, "")}
 
 
-class MeetingForm(forms.Form):
+class MeetingForm(Form):
     on = forms.DateField(label=_("洽谈日期"), widget=DATE)
     notes = forms.CharField(label=_("洽谈纪要"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
 
 
-class TerminateForm(forms.Form):
+class TerminateForm(Form):
     on = forms.DateField(label=_("终止日期"), widget=DATE)
     reason = forms.CharField(label=_("终止原因"), max_length=300)
 
 
-class EventForm(forms.ModelForm):
+class EventForm(ModelForm):
     institutions = forms.ModelMultipleChoiceField(
         label=_("参会高校院所"), queryset=Institution.objects.all(), required=False
     )
