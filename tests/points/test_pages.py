@@ -88,6 +88,7 @@ def test_alert_inbox_and_actions(role, scored, client_for):
     )
     if role in BUREAU:
         assert inbox.status_code == 200 and "研发费用由 200.00 万元 降至 150.00 万元" in inbox.content.decode()
+        assert "规则版本 2025-01-01 起施行" in inbox.content.decode() and "monitoring@" not in inbox.content.decode()
         rows = list(load_workbook(io.BytesIO(digest.content)).active.iter_rows(values_only=True))
         assert [r[2] for r in rows[1:]] == ["高企科技人员占比不足", "研发费用大幅下降"]  # severity order
         drop = rows[2]
