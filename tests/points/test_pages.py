@@ -143,6 +143,8 @@ def test_leaderboard_filters(scored, client_for):
         page = client.get(reverse("points:leaderboard"), params).content.decode()
         return {k for k in "abc" if scored[k].uscc in page}
 
+    page = client.get(reverse("points:leaderboard")).content.decode()
+    assert "2022-01-01 起施行" in page and "core18@" not in page  # the scheme version by its date, not its code
     assert usccs(stage="growth") == {"a", "b"}
     assert usccs(stage="mature") == {"c"}
     assert usccs(industry="65") == {"a"}
