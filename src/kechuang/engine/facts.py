@@ -443,6 +443,12 @@ def _check_text(column: Column, text: str) -> str:
     return text
 
 
+def visible(text: str) -> str:
+    """Text with its control characters as their visible pictures (NUL → ␀), nothing cut: what a report may
+    store (PostgreSQL refuses NUL in text and JSON) and a user can read."""
+    return _CONTROL.sub(_picture, text)
+
+
 def shown(value, limit: int = SHOWN_CHARS) -> str:
     """A value as a message may quote it: control characters as their visible pictures (NUL → ␀, tab → ␉),
     cut to `limit` characters with "…" (a 200,000-character cell is not repeated in a message)."""

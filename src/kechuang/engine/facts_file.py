@@ -122,7 +122,8 @@ class FactsFile:
         if not bad:
             return {}
         positions = pl.Series(self.rows).is_in(list(bad)).arg_true().head(limit).to_list()
-        return dict(zip((self.rows[i] for i in positions), self.table.cells_at(positions), strict=True))
+        cells = ([None if c is None else facts.visible(str(c)) for c in row] for row in self.table.cells_at(positions))
+        return dict(zip((self.rows[i] for i in positions), cells, strict=True))
 
     @property
     def errors(self) -> list[Problem]:
