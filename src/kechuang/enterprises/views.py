@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 
 from kechuang.accounts import access
 from kechuang.carriers.models import Residency
-from kechuang.core import exports, jobs
+from kechuang.core import audit, exports, jobs
 from kechuang.core.excel import attachment
 from kechuang.core.models import Industry, Region
 from kechuang.core.paging import CappedPaginator
@@ -107,7 +107,7 @@ def enterprise_detail(request, uscc):
         "chart_json": json.dumps(chart),
         "qualifications": enterprise.qualifications.all(),
         "residencies": Residency.objects.filter(enterprise=enterprise).select_related("carrier"),
-        "events": _events_for(request.user, enterprise)[:100],
+        "events": _readable(_events_for(request.user, enterprise)[:100]),
         "submissions": selectors.submissions_for(request.user).filter(enterprise=enterprise)[:20],
         "hightech_field": facts.HIGHTECH_FIELD_LABELS.get(enterprise.hightech_field, ""),
         "origin": facts.ORIGIN_LABELS.get(enterprise.origin, ""),
@@ -118,6 +118,14 @@ def enterprise_detail(request, uscc):
 # Registry events a firm or a park may see; bureau-internal work (alert handling, claw-back flags, budgets)
 # stays with the bureau.
 REGISTRY_ACTIONS = r"^(enterprise|figure|submission|qualification)\."
+
+
+def _readable(events) -> list:
+    """The events with their notes' rule references (code@date) by name: the names read once, not per note."""
+    events, names = list(events), audit.rule_names()
+    for e in events:
+        e.note = audit.note_text(e.note, names)
+    return events
 
 
 def _events_for(user, enterprise):

@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Sum
+from django.db.models import Count, OuterRef, Subquery, Sum
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -32,6 +32,7 @@ from .models import (
     EligibilityRun,
     Entitlement,
     PayoutBatch,
+    Policy,
     PolicyVersion,
     SimulationRun,
 )
@@ -263,8 +264,9 @@ def run_eligibility(request, code):
 def run_detail(request, pk):
     _deny_unless(request.user.is_bureau, _("无权查看资格评价"))
     run = get_object_or_404(EligibilityRun.objects.select_related("policy", "version"), pk=pk)
-    qs = run.entitlements.select_related("enterprise").order_by("enterprise__name", "pk")
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    kept = Policy.objects.filter(code=OuterRef("stacked_by")).values("name")[:1]  # in the page's one query
+    qs = run.entitlements.select_related("enterprise").annotate(kept_name=Subquery(kept))
+    page = Paginator(qs.order_by("enterprise__name", "pk"), PAGE_SIZE).get_page(request.GET.get("page"))
     near = run.results.select_related("enterprise").order_by("eligible", "enterprise__name")[:100]
     return render(request, "policies/run.html", {"run": run, "page": page, "near": near})
 

@@ -107,12 +107,6 @@ def change_rows(event) -> list[tuple[str, str, str | None]]:
 
 
 @register.filter
-def note_text(note: str) -> str:
-    """An audit note with rule references (code@date) by name and effective date (audit.note_text)."""
-    return audit.note_text(note)
-
-
-@register.filter
 def since(effective_from) -> str:
     """A rule version by its effective date: "2024-01-01 起施行" (never its code)."""
     return display.since(effective_from)
