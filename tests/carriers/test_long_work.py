@@ -3,32 +3,13 @@ filters; below it the file comes at once; only the job's owner (or a bureau admi
 
 from __future__ import annotations
 
-import io
-
 import pytest
 from django.urls import reverse
-from huey.contrib.djhuey import HUEY
-from openpyxl import load_workbook
 
 from kechuang.core.models import Job
+from tests.long_work import immediate_huey, own_data_dir, rows_of  # noqa: F401  (autouse fixtures)
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def own_data_dir(settings, tmp_path):
-    settings.DATA_DIR = tmp_path
-
-
-@pytest.fixture(autouse=True)
-def immediate_huey():
-    HUEY.immediate = True
-    yield
-    HUEY.immediate = False
-
-
-def rows_of(content: bytes) -> list[tuple]:
-    return list(load_workbook(io.BytesIO(content)).worksheets[0].iter_rows(values_only=True))
 
 
 def test_residents_above_the_threshold_are_a_job_below_it_at_once(

@@ -4,46 +4,18 @@ bureau admin) downloads its file."""
 
 from __future__ import annotations
 
-import io
 from decimal import Decimal
 
 import pytest
 from django.urls import reverse
-from huey.contrib.djhuey import HUEY
-from openpyxl import load_workbook
 
 from kechuang.core.models import Job
 from kechuang.policies import services
 from kechuang.policies.models import Clawback, Entitlement, SimulationRun
+from tests.long_work import export_job, immediate_huey, own_data_dir, rows_of  # noqa: F401  (autouse fixtures)
 from tests.policies.conftest import AS_OF, policy
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def own_data_dir(settings, tmp_path):
-    settings.DATA_DIR = tmp_path
-
-
-@pytest.fixture(autouse=True)
-def immediate_huey():
-    HUEY.immediate = True
-    yield
-    HUEY.immediate = False
-
-
-def rows_of(content: bytes) -> list[tuple]:
-    return list(load_workbook(io.BytesIO(content)).worksheets[0].iter_rows(values_only=True))
-
-
-def export_job(client, url, params, capture) -> tuple[Job, list[tuple]]:
-    with capture(execute=True):
-        response = client.get(url, {**params, "format": "xlsx"})
-    job = Job.objects.get(kind="export")
-    assert response.status_code == 302 and response.url == reverse("core:job", args=[job.pk])
-    assert job.status == "done"
-    download = client.get(reverse("core:job_download", args=[job.pk]))
-    return job, rows_of(b"".join(download.streaming_content))
 
 
 def test_entitlements_above_the_threshold_are_a_job_below_it_at_once(
@@ -58,7 +30,7 @@ def test_entitlements_above_the_threshold_are_a_job_below_it_at_once(
     assert [r[3] for r in rows_of(small.content)[1:]] == [pworld["b"].uscc]
     assert not Job.objects.exists()
 
-    job, rows = export_job(client, url, {"policy": "rd_subsidy"}, django_capture_on_commit_callbacks)
+    job, rows = export_job(client, url, django_capture_on_commit_callbacks, {"policy": "rd_subsidy"})
     assert (job.total, job.result["rows"], job.title) == (2, 2, "导出兑现资格（2 行）")
     assert job.kwargs["writer_kwargs"]["params"] == {"status": "", "policy": "rd_subsidy", "year": "", "q": ""}
     assert sorted(r[3] for r in rows[1:]) == sorted([pworld["a"].uscc, pworld["b"].uscc])
@@ -76,7 +48,7 @@ def test_clawbacks_above_the_threshold_are_a_job(pworld, client_for, settings, d
     assert len(rows_of(client.get(url, {"format": "xlsx"}).content)) == 3 and not Job.objects.exists()
 
     settings.EXPORT_BACKGROUND_ROWS = 1
-    job, rows = export_job(client, url, {}, django_capture_on_commit_callbacks)
+    job, rows = export_job(client, url, django_capture_on_commit_callbacks, {})
     assert (job.total, job.result["rows"]) == (2, 2)
     assert sorted((r[1], r[4], r[5]) for r in rows[1:]) == sorted(
         [(pworld["a"].uscc, 5, "不再符合"), (pworld["b"].uscc, 5, "不再符合")]
@@ -112,7 +84,7 @@ def test_simulation_near_misses_above_the_threshold_are_a_job(
     assert [r[2] for r in at_once[1:]] == ["研发费用不低于200万元"] * 2 and not Job.objects.exists()
 
     settings.EXPORT_BACKGROUND_ROWS = 1
-    job, rows = export_job(client, url, {}, django_capture_on_commit_callbacks)
+    job, rows = export_job(client, url, django_capture_on_commit_callbacks, {})
     assert (job.total, job.result["rows"]) == (2, 2) and rows == at_once
     other = client_for(pworld["users"]["bureau_admin"])  # not the owner, but an admin: may download
     assert other.get(reverse("core:job_download", args=[job.pk])).status_code == 200

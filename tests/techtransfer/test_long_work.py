@@ -3,42 +3,13 @@ user's filters; below it the file comes at once; only the job's owner (or a bure
 
 from __future__ import annotations
 
-import io
-
 import pytest
 from django.urls import reverse
-from huey.contrib.djhuey import HUEY
-from openpyxl import load_workbook
 
 from kechuang.core.models import Job
+from tests.long_work import export_job, immediate_huey, own_data_dir, rows_of  # noqa: F401  (autouse fixtures)
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def own_data_dir(settings, tmp_path):
-    settings.DATA_DIR = tmp_path
-
-
-@pytest.fixture(autouse=True)
-def immediate_huey():
-    HUEY.immediate = True
-    yield
-    HUEY.immediate = False
-
-
-def rows_of(content: bytes) -> list[tuple]:
-    return list(load_workbook(io.BytesIO(content)).worksheets[0].iter_rows(values_only=True))
-
-
-def export_job(client, url, capture) -> tuple[Job, list[tuple]]:
-    with capture(execute=True):
-        response = client.get(url)
-    job = Job.objects.get(kind="export")
-    assert response.status_code == 302 and response.url == reverse("core:job", args=[job.pk])
-    assert job.status == "done"
-    download = client.get(reverse("core:job_download", args=[job.pk]))
-    return job, rows_of(b"".join(download.streaming_content))
 
 
 def test_contracts_above_the_threshold_are_a_job_with_the_filtered_rows(

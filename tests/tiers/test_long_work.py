@@ -4,46 +4,16 @@ owner downloads its file."""
 
 from __future__ import annotations
 
-import io
-
 import pytest
 from django.urls import reverse
-from huey.contrib.djhuey import HUEY
-from openpyxl import load_workbook
 
 from kechuang.core.models import Job
 from kechuang.tiers import services
+from tests.long_work import export_job, immediate_huey, own_data_dir, rows_of  # noqa: F401  (autouse fixtures)
 from tests.tiers.test_recognitions import recognitions  # noqa: F401  (a fixture)
 from tests.tiers.test_tiers_platform import AS_OF, evaluated, worked_example  # noqa: F401  (evaluated: a fixture)
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def own_data_dir(settings, tmp_path):
-    settings.DATA_DIR = tmp_path
-
-
-@pytest.fixture(autouse=True)
-def immediate_huey():
-    HUEY.immediate = True
-    yield
-    HUEY.immediate = False
-
-
-def rows_of(content: bytes) -> list[tuple]:
-    return list(load_workbook(io.BytesIO(content)).worksheets[0].iter_rows(values_only=True))
-
-
-def export_job(client, url, params, capture) -> tuple[Job, list[tuple]]:
-    """Ask for the export; it must answer with the job's page; the job's file, downloaded by its owner."""
-    with capture(execute=True):
-        response = client.get(url, {**params, "format": "xlsx"})
-    job = Job.objects.get(kind="export")
-    assert response.status_code == 302 and response.url == reverse("core:job", args=[job.pk])
-    assert job.status == "done"
-    download = client.get(reverse("core:job_download", args=[job.pk]))
-    return job, rows_of(b"".join(download.streaming_content))
 
 
 @pytest.mark.usefixtures("evaluated")
@@ -53,7 +23,7 @@ def test_tier_list_above_the_threshold_is_a_job_with_the_filtered_rows(
     settings.EXPORT_BACKGROUND_ROWS = 0
     client = client_for(world["users"]["bureau_staff"])
     url = reverse("tiers:tier_list", args=["tech_sme"])
-    job, rows = export_job(client, url, {"qualified": "true"}, django_capture_on_commit_callbacks)
+    job, rows = export_job(client, url, django_capture_on_commit_callbacks, {"qualified": "true"})
     assert (job.total, job.result["rows"], job.title) == (1, 1, "导出科技型中小企业名单_基准日20250630（1 行）")
     assert rows[1:] == [(world["a"].name, world["a"].uscc, "达标", "评分", 64, 64, 64, None, None, None)]
     assert job.result["filename"].startswith("科技型中小企业名单_基准日20250630_")
@@ -82,7 +52,7 @@ def test_near_misses_job_reads_the_users_filters(world, client_for, settings, dj
     assert [r[1] for r in everyone] == [world["a"].uscc, world["b"].uscc]  # the filter below must narrow
 
     settings.EXPORT_BACKGROUND_ROWS = 0
-    job, rows = export_job(client, url, {"q": "太原乙"}, django_capture_on_commit_callbacks)
+    job, rows = export_job(client, url, django_capture_on_commit_callbacks, {"q": "太原乙"})
     assert job.kwargs["writer_kwargs"]["params"]["filters"] == {"q": "太原乙"}
     assert rows[1:] == everyone[1:] and job.result["rows"] == 1
     assert (
@@ -104,7 +74,7 @@ def test_expiring_titles_above_the_threshold_are_a_job_below_it_at_once(
     assert not Job.objects.exists()
 
     settings.EXPORT_BACKGROUND_ROWS = 1
-    job, rows = export_job(client, url, {"list": "titles"}, django_capture_on_commit_callbacks)
+    job, rows = export_job(client, url, django_capture_on_commit_callbacks, {"list": "titles"})
     assert (job.total, job.result["rows"], job.title) == (2, 2, "导出梯度称号即将到期（2 行）")
     assert sorted(rows[1:]) == sorted(at_once[1:])
     operator = client_for(recognitions["users"]["park_operator"])
