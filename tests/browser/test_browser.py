@@ -273,12 +273,12 @@ def test_policy_simulation_chart_switches_dimension(page, world, login_as):
 
     from kechuang.enterprises.models import AnnualFigure
     from kechuang.policies import services as policy_services
-    from kechuang.policies.models import PolicyVersion
+    from kechuang.rules.models import RuleVersion
 
     policy_services.load_shipped_policies()
     for key, rd in (("a", "150"), ("b", "250"), ("c", "40")):
         AnnualFigure.objects.filter(enterprise=world[key], year=2024).update(rd_expense=Decimal(rd), hte_certified=True)
-    version = PolicyVersion.objects.get(policy__code="rd_subsidy", status="published")
+    version = RuleVersion.objects.get(kind="policies", rule_id="rd_subsidy", status="published")
     sim = policy_services.start_simulation(
         user=world["users"]["bureau_staff"], version=version, as_of=dt.date(2025, 6, 30)
     )

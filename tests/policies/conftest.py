@@ -81,3 +81,10 @@ def editor_post(data: dict, **changes) -> dict:
         post.update({f"year-{i}-year": y["year"], f"year-{i}-amount": y["amount"]})
     post.update(changes)
     return {k: v for k, v in post.items() if v is not None}
+
+
+def versions(code):
+    """A policy's versions (rules.RuleVersion, kind `policies`), drafts included."""
+    from kechuang.policies import selectors
+
+    return selectors.versions(policy(code))

@@ -14,7 +14,7 @@ from django.urls import reverse
 from kechuang.enterprises.models import AnnualFigure
 from kechuang.policies import selectors, services
 from kechuang.policies.models import Budget, Entitlement
-from tests.policies.conftest import AS_OF, policy
+from tests.policies.conftest import AS_OF, policy, versions
 from tests.policies.test_eligibility import make_policy
 
 
@@ -85,7 +85,7 @@ def test_a_simulation_predicts_the_runs_grants_with_stacking_and_the_budget_left
 def test_the_simulation_page_gives_the_reason_per_count(certified, client_for):
     services.run_eligibility("hte_reward", AS_OF)
     client = client_for(certified["users"]["bureau_staff"])
-    current = policy("hte_reward").versions.get(status="published")
+    current = versions("hte_reward").get(status="published")
     response = client.post(
         reverse("policies:simulate", args=["hte_reward"]), {"version": current.pk, "as_of": AS_OF.isoformat()}
     )

@@ -22,7 +22,7 @@ from django.db import connection
 
 from kechuang.accounts.models import User
 from kechuang.policies.models import Budget, EligibilityRun, Entitlement, PayoutBatch
-from tests.policies.conftest import policy
+from tests.policies.conftest import policy, versions
 
 WORKERS = 6
 WORKER = Path(__file__).with_name("approve_worker.py")
@@ -48,7 +48,7 @@ def test_parallel_approvals_never_overspend(library, world, tmp_path):
         for i in range(WORKERS)
     ]
     # Each batch holds one confirmed 10万 entitlement, as an assembled batch does (approval checks that).
-    version = p.versions.order_by("effective_from").last()
+    version = versions(p.code).order_by("effective_from").last()
     run = EligibilityRun.objects.create(policy=p, version=version, as_of=dt.date(2025, 6, 30), year=2025)
     firms = [world["a"], world["b"], world["c"]]
     for i, batch in enumerate(batches):

@@ -15,9 +15,10 @@ from django.urls import reverse
 from kechuang.core.models import AuditEvent
 from kechuang.engine.policies.model import resolve_versions
 from kechuang.policies import editor
-from kechuang.policies.models import Budget, PolicyVersion, SimulationRun
+from kechuang.policies.models import Budget, SimulationRun
+from kechuang.rules.models import RuleVersion
 from kechuang.rulesets import ROOT
-from tests.policies.conftest import AS_OF, editor_post, policy
+from tests.policies.conftest import AS_OF, editor_post, policy, versions
 
 SHIPPED = sorted(p.stem for p in (ROOT / "policies").glob("*.yaml"))
 EDITABLE = ("facts_year", "eligibility", "benefit", "limits", "budget")
@@ -90,26 +91,26 @@ def test_an_admin_lowers_a_threshold_and_adds_a_budget_year_on_the_page(pworld, 
     url = reverse("policies:version_add", args=["rd_subsidy"])
     page = html.unescape(client.get(url).content.decode())
     assert '<option value="rd_expense" selected>研发费用</option>' in page
-    current = policy("rd_subsidy").versions.get(status="published").data
+    current = versions("rd_subsidy").get(status="published").value
     post = editor_post(current, **{"cond-1-a0-value": "30", "year-1-year": "2026", "year-1-amount": "4000"})
     response = client.post(
         url, {"effective_from": "2026-01-01", "source": "市科技局通知", "note": "门槛降到30万", **post}
     )
     assert response.status_code == 302
-    new = policy("rd_subsidy").versions.get(effective_from=dt.date(2026, 1, 1))
+    new = versions("rd_subsidy").get(effective_from=dt.date(2026, 1, 1))
     assert new.status == "published"
-    assert new.data["eligibility"][1]["when"] == "rd_expense >= 30"
-    assert new.data["budget"]["by_year"] == {"2025": 3000, "2026": 4000}
+    assert new.value["eligibility"][1]["when"] == "rd_expense >= 30"
+    assert new.value["budget"]["by_year"] == {"2025": 3000, "2026": 4000}
     assert Budget.objects.get(policy=policy("rd_subsidy"), year=2026).amount == Decimal("4000")
-    event = AuditEvent.objects.get(action="policy.version.create", object_id=str(new.pk))
+    event = AuditEvent.objects.get(action="rule_version.create", object_id=str(new.pk))
     assert set(event.changes) == {"eligibility", "budget"}
 
 
 @pytest.mark.django_db
 def test_a_refused_save_writes_nothing_and_shows_the_inputs_again(pworld, client_for):
     client = client_for(pworld["users"]["bureau_admin"])
-    current = policy("rd_subsidy").versions.get(status="published").data
-    before = (PolicyVersion.objects.count(), AuditEvent.objects.count())
+    current = versions("rd_subsidy").get(status="published").value
+    before = (RuleVersion.objects.filter(kind="policies").count(), AuditEvent.objects.count())
     response = client.post(
         reverse("policies:version_add", args=["rd_subsidy"]),
         {
@@ -123,13 +124,13 @@ def test_a_refused_save_writes_nothing_and_shows_the_inputs_again(pworld, client
     assert response.status_code == 200
     assert "研发费用不低于50万元的比较值应为数字，现为“三十”" in body
     assert 'name="cond-1-a0-value" value="三十"' in body
-    assert (PolicyVersion.objects.count(), AuditEvent.objects.count()) == before
+    assert (RuleVersion.objects.filter(kind="policies").count(), AuditEvent.objects.count()) == before
 
 
 @pytest.mark.django_db
 def test_preview_saves_a_draft_and_shows_firms_gained_and_lost_before_publishing(pworld, client_for):
     client = client_for(pworld["users"]["bureau_admin"])
-    current = policy("rd_subsidy").versions.get(status="published").data
+    current = versions("rd_subsidy").get(status="published").value
     response = client.post(
         reverse("policies:version_add", args=["rd_subsidy"]),
         {
@@ -140,7 +141,7 @@ def test_preview_saves_a_draft_and_shows_firms_gained_and_lost_before_publishing
             **editor_post(current, **{"cond-1-a0-value": "30", "band-0-from": "30"}),
         },
     )
-    draft = policy("rd_subsidy").versions.get(status="draft")
+    draft = versions("rd_subsidy").get(status="draft")
     sim = SimulationRun.objects.get(version=draft)
     assert response.url == reverse("policies:simulation", args=[sim.pk])
     assert sim.compare_to.status == "published"

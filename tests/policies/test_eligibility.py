@@ -18,8 +18,8 @@ from kechuang.policies.models import (
     EligibilityResult,
     Entitlement,
     Policy,
-    PolicyVersion,
 )
+from kechuang.rules.models import RuleVersion
 from tests.policies.conftest import AS_OF, policy
 
 
@@ -36,7 +36,7 @@ def test_run_creates_entitlements_with_explanation_and_snapshot(pworld):
     assert amounts() == {"太原甲": (Decimal("5"), "pending"), "太原乙": (Decimal("10"), "pending")}
     assert (run.firms, run.eligible, run.unknown, run.created, run.total) == (3, 2, 0, 2, Decimal("15"))
     e = Entitlement.objects.get(enterprise=pworld["a"])
-    assert e.version.version_id == "rd_subsidy@2024-01-01" and e.as_of == AS_OF and e.year == 2025
+    assert e.version.key == "rd_subsidy@2024-01-01" and e.as_of == AS_OF and e.year == 2025
     assert e.decided_amount == Decimal("5")
     assert e.facts["rd_expense"] == 150.0 and e.facts["hte_certified"] is True
     assert e.facts["paid_before"] == 0
@@ -130,8 +130,8 @@ def make_policy(code, amount, group="rent_support", budget=None):
         delivery="auto",
         stacking_group=group,
     )
-    PolicyVersion.objects.create(
-        policy=p, version_id=data["version_id"], effective_from=dt.date(2024, 1, 1), source="测试", data=data
+    RuleVersion.objects.create(
+        kind="policies", rule_id=code, effective_from=dt.date(2024, 1, 1), source="测试", value=data
     )
     services._sync_budgets(p, None)
     return p

@@ -11,8 +11,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from kechuang.core.models import AuditEvent
 from kechuang.policies import selectors, services
-from kechuang.policies.models import Budget, Policy, PolicyVersion
-from tests.policies.conftest import policy
+from kechuang.policies.models import Budget, Policy
+from kechuang.rules.models import RuleVersion
+from tests.policies.conftest import policy, versions
 
 SHIPPED = [
     "guarantee_fee_waiver",
@@ -36,20 +37,20 @@ def test_load_shipped_is_idempotent(ref):
     p = policy("startup_fund")
     assert (p.name, p.document, p.delivery, p.verification) == ("创新启动资金", "晋政办发〔2023〕95号", "auto", "P")
     assert policy("rent_refund").stacking_group == "rent_support"
-    v = p.versions.get()
-    assert (v.version_id, v.effective_from, v.effective_to, v.origin) == (
+    v = selectors.versions(p).get()
+    assert (v.key, v.effective_from, v.effective_to, v.origin) == (
         "startup_fund@2024-01-01",
         dt.date(2024, 1, 1),
         dt.date(2028, 12, 31),
         "shipped",
     )
-    assert v.data["benefit"]["max"] == 100
+    assert v.value["benefit"]["max"] == 100
     assert {(b.year, b.amount) for b in p.budgets.all()} == {(2024, Decimal("3500")), (2025, Decimal("3500"))}
 
 
 def _benefit(**changes):
     """The startup fund's benefit with `changes`: what the editor posts when an admin edits those inputs."""
-    return {"benefit": {**policy("startup_fund").versions.get().data["benefit"], **changes}}
+    return {"benefit": {**versions("startup_fund").get().value["benefit"], **changes}}
 
 
 @pytest.mark.django_db
@@ -64,21 +65,34 @@ def test_new_version_changes_amount_from_its_date(world, library):
         source="晋城市科技局通知（示例）",
         note="晋城上限调整为50万",
     )
-    assert v2.version_id == "startup_fund@2026-01-01"
-    assert v2.data["benefit"]["max"] == 50 and v2.data["name"] == "创新启动资金"
-    assert v2.data["source"] == "晋城市科技局通知（示例）"
-    assert selectors.version_on(p, dt.date(2025, 12, 31)).data["benefit"]["max"] == 100
+    assert v2.key == "startup_fund@2026-01-01"
+    assert v2.value["benefit"]["max"] == 50 and v2.value["name"] == "创新启动资金"
+    assert v2.value["source"] == "晋城市科技局通知（示例）"
+    assert selectors.version_on(p, dt.date(2025, 12, 31)).value["benefit"]["max"] == 100
     assert selectors.version_on(p, dt.date(2026, 1, 1)) == v2
-    ev = AuditEvent.objects.get(action="policy.version.create", object_id=str(v2.pk))
+    assert (v2.kind, v2.rule_id, v2.parameter, v2.origin, v2.created_by) == (
+        "policies",
+        "startup_fund",
+        "",
+        "bureau",
+        admin,
+    )
+    assert v2.previous["benefit"]["max"] == 100  # what it replaced: the version in force on its date
+    ev = AuditEvent.objects.get(action="rule_version.create", object_id=str(v2.pk))
+    assert ev.object_type == "rules.ruleversion"
     assert ev.changes["benefit"][0]["max"] == 100 and ev.changes["benefit"][1]["max"] == 50
     assert ev.actor == admin
+    assert ev.note == (
+        "政策“创新启动资金” startup_fund@2026-01-01 自 2026-01-01 起替代 startup_fund@2024-01-01"
+        "；依据：晋城市科技局通知（示例）；原因：晋城上限调整为50万"
+    )
 
 
 @pytest.mark.django_db
 def test_invalid_version_shows_the_engine_chinese_error_and_saves_nothing(world, library):
     admin = world["users"]["bureau_admin"]
     p = policy("startup_fund")
-    before = PolicyVersion.objects.count()
+    before = RuleVersion.objects.filter(kind="policies").count()
     with pytest.raises(ValidationError) as exc:
         services.add_version(
             user=admin, policy=p, changes=_benefit(max=20), effective_from=dt.date(2026, 1, 1), source="x", note="y"
@@ -108,7 +122,7 @@ def test_invalid_version_shows_the_engine_chinese_error_and_saves_nothing(world,
         services.add_version(user=admin, policy=p, changes={}, effective_from=dt.date(2026, 1, 1), source=" ", note="y")
     with pytest.raises(ValidationError, match="已有发布的版本"):
         services.add_version(user=admin, policy=p, changes={}, effective_from=dt.date(2024, 1, 1), source="x", note="y")
-    assert PolicyVersion.objects.count() == before
+    assert RuleVersion.objects.filter(kind="policies").count() == before
 
 
 @pytest.mark.django_db
@@ -138,10 +152,14 @@ def test_draft_is_not_in_force_until_published_and_budget_follows(world, library
         draft=True,
     )
     assert draft.status == "draft"
-    assert selectors.version_on(p, dt.date(2025, 8, 1)).version_id == "rd_subsidy@2024-01-01"
+    assert selectors.version_on(p, dt.date(2025, 8, 1)).key == "rd_subsidy@2024-01-01"
     assert Budget.objects.get(policy=p, year=2025).amount == Decimal("3000")
     services.publish_version(user=admin, version=draft)
     assert selectors.version_on(p, dt.date(2025, 8, 1)) == draft
+    published = AuditEvent.objects.get(action="rule_version.publish", object_id=str(draft.pk))
+    assert (published.changes, published.actor) == ({"status": ["draft", "published"]}, admin)
+    with pytest.raises(ValidationError, match="只有草稿可以发布"):
+        services.publish_version(user=admin, version=draft)
     assert {(b.year, b.amount) for b in p.budgets.all()} == {(2025, Decimal("3200")), (2026, Decimal("4000"))}
     assert AuditEvent.objects.filter(action="budget.update", changes__amount=["3000.0000", "3200.0000"]).exists()
 
@@ -161,4 +179,4 @@ def test_budget_cannot_drop_below_what_is_approved(world, library):
             note="y",
         )
     assert Budget.objects.get(policy=p, year=2025).amount == Decimal("3000")
-    assert p.versions.count() == 1
+    assert selectors.versions(p).count() == 1

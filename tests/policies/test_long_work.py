@@ -13,7 +13,7 @@ from kechuang.core.models import Job
 from kechuang.policies import services
 from kechuang.policies.models import Clawback, Entitlement, SimulationRun
 from tests.long_work import export_job, immediate_huey, own_data_dir, rows_of  # noqa: F401  (autouse fixtures)
-from tests.policies.conftest import AS_OF, policy
+from tests.policies.conftest import AS_OF, policy, versions
 
 pytestmark = pytest.mark.django_db
 
@@ -73,7 +73,7 @@ def test_simulation_near_misses_above_the_threshold_are_a_job(
         },
     )
     client = client_for(pworld["users"]["bureau_staff"])
-    current = policy("rd_subsidy").versions.get(status="published")
+    current = versions("rd_subsidy").get(status="published")
     client.post(
         reverse("policies:simulate", args=["rd_subsidy"]),
         {"version": draft.pk, "compare_to": current.pk, "as_of": "2025-06-30"},

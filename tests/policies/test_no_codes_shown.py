@@ -9,7 +9,7 @@ from django.urls import reverse
 from kechuang.core import audit, display
 from kechuang.policies import services
 from kechuang.policies.models import Entitlement, SimulationRun
-from tests.policies.conftest import AS_OF, policy
+from tests.policies.conftest import AS_OF, policy, versions
 
 pytestmark = pytest.mark.django_db
 
@@ -70,7 +70,7 @@ def test_rule_references_in_text():
 
 def test_simulation_page_labels_earlier_years_and_caps_long_lists(pworld, client_for):
     client = client_for(pworld["users"]["bureau_staff"])
-    current = policy("rd_subsidy").versions.get(status="published")
+    current = versions("rd_subsidy").get(status="published")
     response = client.post(
         reverse("policies:simulate", args=["rd_subsidy"]), {"version": current.pk, "as_of": "2025-06-30"}
     )

@@ -15,12 +15,13 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from kechuang.core import jobs
-from kechuang.core.models import Job
+from kechuang.core.models import AuditEvent, Job
 from kechuang.enterprises.models import AnnualFigure, Enterprise
 from kechuang.policies import services
 from kechuang.policies.models import Entitlement, SimulationRun
+from kechuang.rules.models import RuleVersion
 from tests.conftest import make_uscc
-from tests.policies.conftest import AS_OF, editor_post, policy
+from tests.policies.conftest import AS_OF, editor_post, policy, versions
 
 
 @pytest.mark.django_db
@@ -38,7 +39,7 @@ def test_simulation_page_and_comparison(pworld, client_for):
             "eligibility": [{"id": "rd_min", "label": "研发费用不低于200万元", "when": "rd_expense >= 200"}],
         },
     )
-    current = policy("rd_subsidy").versions.get(status="published")
+    current = versions("rd_subsidy").get(status="published")
     client = client_for(pworld["users"]["bureau_staff"])
     response = client.post(
         reverse("policies:simulate", args=["rd_subsidy"]),
@@ -156,7 +157,7 @@ def test_version_form_shows_chinese_error(pworld, client_for):
     url = reverse("policies:version_add", args=["startup_fund"])
     page = client.get(url).content.decode()
     assert 'name="max" value="100"' in page and "benefit:" not in page  # prefilled inputs, never YAML
-    current = policy("startup_fund").versions.get().data
+    current = versions("startup_fund").get().value
     response = client.post(
         url, {"effective_from": "2026-01-01", "source": "文件", "note": "改", **editor_post(current, max="20")}
     )
@@ -174,3 +175,16 @@ def test_empty_states(world, client_for, ref):
     assert "追回台账为空" in client.get(reverse("policies:clawbacks")).content.decode()
     html = client_for(world["users"]["enterprise_user"]).get(reverse("policies:mine")).content.decode()
     assert "没有待确认的政策" in html
+
+
+@pytest.mark.django_db
+def test_publishing_serves_policy_versions_only(pworld, client_for):
+    """The policies' publish page takes a policy's draft, never another kind's row of the one version store."""
+    other = RuleVersion.objects.create(
+        kind="points_scheme", rule_id="taiyuan", effective_from=AS_OF, value={}, status="draft", source="测试"
+    )
+    client = client_for(pworld["users"]["bureau_admin"])
+    events = AuditEvent.objects.count()
+    response = client.post(reverse("policies:version_publish", args=[other.pk]))
+    assert response.status_code == 404
+    assert RuleVersion.objects.get(pk=other.pk).status == "draft" and AuditEvent.objects.count() == events

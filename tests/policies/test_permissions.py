@@ -8,9 +8,10 @@ from django.urls import reverse
 
 from kechuang.core.models import AuditEvent, Job
 from kechuang.policies import services
-from kechuang.policies.models import BankAccount, Budget, Clawback, Entitlement, PayoutBatch, PolicyVersion
+from kechuang.policies.models import BankAccount, Budget, Clawback, Entitlement, PayoutBatch
+from kechuang.rules.models import RuleVersion
 from tests.conftest import ROLES
-from tests.policies.conftest import AS_OF, editor_post, policy
+from tests.policies.conftest import AS_OF, editor_post, policy, versions
 
 BUREAU = {"bureau_admin", "bureau_staff"}
 LIBRARY = BUREAU | {"park_operator"}
@@ -18,7 +19,7 @@ LIBRARY = BUREAU | {"park_operator"}
 
 def state():
     return (
-        list(PolicyVersion.objects.order_by("pk").values_list("pk", "status")),
+        list(RuleVersion.objects.filter(kind="policies").order_by("pk").values_list("pk", "status")),
         list(Entitlement.objects.order_by("pk").values_list("pk", "status", "amount", "batch_id")),
         list(PayoutBatch.objects.order_by("pk").values_list("pk", "status")),
         list(Budget.objects.order_by("pk").values_list("pk", "amount", "committed", "paid")),
@@ -112,7 +113,7 @@ def writes(s):
                 "effective_from": "2026-01-01",
                 "source": "文件",
                 "note": "改",
-                **editor_post(policy("rd_subsidy").versions.get(status="published").data, kind="fixed", amount="6"),
+                **editor_post(versions("rd_subsidy").get(status="published").value, kind="fixed", amount="6"),
             },
             {"bureau_admin"},
         ),

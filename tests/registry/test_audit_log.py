@@ -168,6 +168,9 @@ def test_changes_read_in_the_models_words():
     assert audit.changes_text("enterprises.annualfigure", {"revenue": [None, "500"]}) == "营业收入：空 → 500.00 万元"
     assert audit.object_type_label("enterprises.annualfigure") == "年度数据"
     assert audit.object_type_label("no.such") == "no.such"
+    # a version saved before its table moved into rules.RuleVersion keeps a Chinese name in the log
+    assert audit.object_type_label("policies.policyversion") == "政策版本"
+    assert audit.object_type_label("rules.ruleversion") == "规则版本"
 
 
 @pytest.mark.django_db

@@ -70,6 +70,7 @@ ACTION_LABELS = {
     "clawback.flag": "标记待追回",
     "clawback.resolve": "处理追回",
     "rule_version.create": "调整规则参数",
+    "rule_version.publish": "发布规则版本",
     "region_profile.update": "设置地区配置",
     "bank_account.save": "保存收款账户",
     "demo.build": "生成演示数据",
@@ -243,12 +244,21 @@ def action_label(action: str) -> str:
     return ACTION_LABELS.get(action, action)
 
 
+# Models whose rows moved into rules.RuleVersion (decision 0004): the audit keeps their events, by these names.
+RETIRED_OBJECT_TYPES = {
+    "policies.policyversion": "政策版本",
+    "points.schemeversion": "积分方案版本",
+    "points.alertruleversion": "监测预警规则版本",
+    "tiers.parameterversion": "规则参数版本",
+}
+
+
 def object_type_label(object_type: str) -> str:
     """'enterprises.annualfigure' → 年度数据 (the model's own verbose name)."""
     try:
         return str(apps.get_model(object_type)._meta.verbose_name)
     except (LookupError, ValueError):
-        return object_type
+        return RETIRED_OBJECT_TYPES.get(object_type, object_type)
 
 
 def changes_text(object_type: str, changes: dict) -> str:

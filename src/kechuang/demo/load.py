@@ -21,6 +21,7 @@ from kechuang.engine import facts
 from kechuang.enterprises import services
 from kechuang.enterprises.models import AnnualFigure, Enterprise, FigureSubmission, Qualification
 from kechuang.points.services import score_year
+from kechuang.policies.models import RULE_KIND as POLICY_RULES
 from kechuang.policies.models import Policy
 from kechuang.policies.services import load_shipped_policies, run_eligibility
 from kechuang.rules.models import RuleVersion
@@ -86,7 +87,7 @@ def clear() -> None:
         Job,
     ):
         model.objects.all().delete()
-    RuleVersion.objects.filter(kind=TIER_RULES).delete()
+    RuleVersion.objects.filter(kind__in=(TIER_RULES, POLICY_RULES)).delete()  # the demo's versions of both
     audit.wipe_demo()  # refused unless this database was built by the demo
     ApiToken.objects.all().delete()
     LoginFailure.objects.all().delete()

@@ -24,7 +24,7 @@ from kechuang.accounts import access
 from kechuang.core.paging import api_page
 
 from . import selectors
-from .models import Entitlement, PolicyVersion
+from .models import Entitlement
 
 router = Router(tags=["政策"])
 
@@ -109,7 +109,7 @@ def _out(e: Entitlement) -> dict:
         "enterprise_name": e.enterprise.name,
         "policy_code": e.policy.code,
         "policy_name": e.policy.name,
-        "version_id": e.version.version_id,
+        "version_id": e.version.key,
         "year": e.year,
         "as_of": e.as_of,
         "decided_amount": e.decided_amount,
@@ -126,15 +126,10 @@ def list_policies(request):
         raise HttpError(403, "无权查看政策库")
     today = timezone.localdate()
     out = []
-    for p in selectors.policies().prefetch_related("versions"):
-        published = sorted(
-            (v for v in p.versions.all() if v.status == PolicyVersion.Status.PUBLISHED),
-            key=lambda v: (v.effective_from, v.pk),
-        )
-        started = [v for v in published if v.effective_from <= today]
-        current = (
-            started[-1] if started and (started[-1].effective_to is None or started[-1].effective_to >= today) else None
-        )
+    by_code = selectors.published_by_code()
+    for p in selectors.policies():
+        published = by_code.get(p.code, [])
+        current = selectors.in_force_today(published, today)
         out.append(
             {
                 "id": p.pk,
@@ -147,9 +142,9 @@ def list_policies(request):
                 "package": p.package,
                 "measure": p.measure,
                 "stacking_group": p.stacking_group,
-                "current_version": current.version_id if current else None,
+                "current_version": current.key if current else None,
                 "versions": [
-                    {"version_id": v.version_id, "effective_from": v.effective_from, "effective_to": v.effective_to}
+                    {"version_id": v.key, "effective_from": v.effective_from, "effective_to": v.effective_to}
                     for v in published
                 ],
             }

@@ -50,7 +50,7 @@ def entitlements_table(user, **filters) -> exports.Table:
         (
             [
                 e.policy.name,
-                e.version.version_id,
+                e.version.key,
                 e.enterprise.name,
                 e.enterprise.uscc,
                 e.year,
@@ -99,7 +99,7 @@ def simulation_table(user, *, simulation_id: int) -> exports.Table:
     conditions = result.get("conditions", {})
     near = result.get("near_misses", [])
     return exports.Table(
-        f"政策模拟_{sim.version.version_id}",
+        f"政策模拟_{sim.version.key}",
         ["企业名称", "统一社会信用代码", "未通过条件", "差距"],
         ([r["name"], r["uscc"], conditions.get(r["condition"], r["condition"]), gaps_text(r["gaps"])] for r in near),
         len(near),

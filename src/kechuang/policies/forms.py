@@ -6,8 +6,10 @@ from django.utils.translation import gettext_lazy as _
 
 from kechuang.core import display
 from kechuang.core.forms import DateInput, Form
+from kechuang.rules.models import RuleVersion
 
-from .models import Policy, PolicyVersion
+from . import selectors
+from .models import Policy
 
 
 def _date(label, required=True):
@@ -30,13 +32,13 @@ class VersionForm(Form):
 
 
 class SimulationForm(Form):
-    version = forms.ModelChoiceField(label=_("版本"), queryset=PolicyVersion.objects.none())
-    compare_to = forms.ModelChoiceField(label=_("对比版本"), queryset=PolicyVersion.objects.none(), required=False)
+    version = forms.ModelChoiceField(label=_("版本"), queryset=RuleVersion.objects.none())
+    compare_to = forms.ModelChoiceField(label=_("对比版本"), queryset=RuleVersion.objects.none(), required=False)
     as_of = _date(_("测算基准日"))
 
     def __init__(self, *args, policy: Policy, **kwargs):
         super().__init__(*args, **kwargs)
-        versions = policy.versions.order_by("-effective_from", "-pk")
+        versions = selectors.versions(policy).order_by("-effective_from", "-pk")
         self.fields["version"].queryset = versions
         self.fields["compare_to"].queryset = versions
         label = lambda v: f"{display.since(v.effective_from)}（{v.get_status_display()}）{v.note}"  # noqa: E731

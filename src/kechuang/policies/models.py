@@ -1,9 +1,11 @@
 """The policy library, simulations, eligibility runs, entitlements, payout batches, budgets and claw-backs.
 
 Policy:
-- A `Policy` is a library entry (its id is the engine's policy id); every change is a new `PolicyVersion`
-  holding the engine's self-contained **version dict** (`data`), never an edit of a stored one. A version is
-  a draft until published; the published version in force on a date is the one with the latest
+- A `Policy` is a library entry (its id is the engine's policy id, its `code`). Its versions live in the one
+  store of rule versions (`rules.RuleVersion`, kind `policies`, `rule_id` = the code, whole documents): each
+  holds the engine's self-contained **version dict** (`value`), never an edit of a stored one; the shipped
+  YAML versions are copied there too (`origin` shipped), since runs and entitlements point at their row. A
+  version is a draft until published; the published version in force on a date is the one with the latest
   `effective_from` on or before it (a later version supersedes an earlier one from its own start date).
 - An `Entitlement` keeps what decided it: the version (protected from deletion), the as-of date, the facts
   snapshot (JSON of exactly the inputs the rule read), the failed/missing conditions and gaps, the amount the
@@ -53,46 +55,15 @@ class Policy(models.Model):
         return self.name
 
 
-class PolicyVersion(models.Model):
-    class Status(models.TextChoices):
-        DRAFT = "draft", _("草稿")
-        PUBLISHED = "published", _("已发布")
+RULE_KIND = "policies"  # the kind of the policies' versions in rules.RuleVersion
 
-    policy = models.ForeignKey(Policy, on_delete=models.CASCADE, related_name="versions")
-    version_id = models.CharField(_("版本号"), max_length=100)
-    effective_from = models.DateField(_("生效日期"))
-    effective_to = models.DateField(_("失效日期"), null=True, blank=True)
-    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.PUBLISHED)
-    note = models.CharField(_("修订说明"), max_length=500, blank=True)
-    source = models.CharField(_("依据来源"), max_length=500)
-    data = models.JSONField(_("版本内容"))  # the engine's version dict, self-contained
-    origin = models.CharField(_("来源"), max_length=16, default="ui")  # shipped (YAML) / ui
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
 
-    class Meta:
-        ordering = ["policy", "effective_from", "pk"]
-        verbose_name = _("政策版本")
-        verbose_name_plural = _("政策版本")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["policy", "effective_from"],
-                condition=models.Q(status="published"),
-                name="one_published_version_per_day",
-            ),
-        ]
+def condition_labels(version) -> dict[str, str]:
+    """Condition id → its Chinese label in a policy version (a RuleVersion), the engine's implicit ones included."""
+    from kechuang.engine.policies.evaluate import IMPLICIT_LABELS
 
-    def __str__(self) -> str:
-        return self.version_id
-
-    def condition_labels(self) -> dict[str, str]:
-        """Condition id → its Chinese label, the engine's implicit conditions included."""
-        from kechuang.engine.policies.evaluate import IMPLICIT_LABELS
-
-        labels = {c["id"]: c.get("label", c["id"]) for c in self.data.get("eligibility", [])}
-        return {**labels, **IMPLICIT_LABELS}
+    labels = {c["id"]: c.get("label", c["id"]) for c in (version.value or {}).get("eligibility", [])}
+    return {**labels, **IMPLICIT_LABELS}
 
 
 class Budget(models.Model):
@@ -129,8 +100,11 @@ class SimulationRun(models.Model):
         DONE = "done", _("已完成")
         FAILED = "failed", _("失败")
 
-    version = models.ForeignKey(PolicyVersion, on_delete=models.CASCADE, related_name="simulations")
-    compare_to = models.ForeignKey(PolicyVersion, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    policy = models.ForeignKey(Policy, on_delete=models.CASCADE, related_name="simulations")
+    version = models.ForeignKey("rules.RuleVersion", on_delete=models.CASCADE, related_name="+")
+    compare_to = models.ForeignKey(
+        "rules.RuleVersion", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     as_of = models.DateField(_("测算基准日"))
     status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.RUNNING)
     result = models.JSONField(_("结果"), default=dict)
@@ -148,7 +122,7 @@ class SimulationRun(models.Model):
 
 class EligibilityRun(models.Model):
     policy = models.ForeignKey(Policy, on_delete=models.CASCADE, related_name="runs")
-    version = models.ForeignKey(PolicyVersion, on_delete=models.PROTECT, related_name="runs")
+    version = models.ForeignKey("rules.RuleVersion", on_delete=models.PROTECT, related_name="+")
     as_of = models.DateField(_("评价基准日"))
     year = models.PositiveSmallIntegerField(_("兑现年度"))
     firms = models.PositiveIntegerField(_("企业数"), default=0)
@@ -189,7 +163,7 @@ class EligibilityResult(models.Model):
     @property
     def failed_text(self) -> str:
         """The failed conditions by their Chinese labels (reads run.version: select it with the result)."""
-        labels = self.run.version.condition_labels()
+        labels = condition_labels(self.run.version)
         return "；".join(labels.get(c, c) for c in self.failed.split(";") if c)
 
 
@@ -269,7 +243,7 @@ class Entitlement(models.Model):
     ACTIVE = ("pending", "confirmed", "approved", "paid")
 
     policy = models.ForeignKey(Policy, on_delete=models.PROTECT, related_name="entitlements")
-    version = models.ForeignKey(PolicyVersion, on_delete=models.PROTECT, related_name="entitlements")
+    version = models.ForeignKey("rules.RuleVersion", on_delete=models.PROTECT, related_name="+")
     run = models.ForeignKey(EligibilityRun, on_delete=models.PROTECT, related_name="entitlements")
     enterprise = models.ForeignKey("enterprises.Enterprise", on_delete=models.PROTECT, related_name="entitlements")
     as_of = models.DateField(_("评价基准日"))
@@ -304,7 +278,7 @@ class Entitlement(models.Model):
 
     def condition_rows(self) -> list[dict]:
         """Each condition's outcome with its label, in the version's order (jsonb keeps no key order)."""
-        labels = self.version.condition_labels()
+        labels = condition_labels(self.version)
         order = {cid: i for i, cid in enumerate(labels)}
         conditions = sorted((self.conditions or {}).items(), key=lambda item: (order.get(item[0], len(order)), item[0]))
         return [{"id": cid, "label": labels.get(cid, cid), "outcome": outcome} for cid, outcome in conditions]

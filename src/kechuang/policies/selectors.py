@@ -22,9 +22,10 @@ from kechuang.accounts import access
 from kechuang.engine.policies import replay as engine_replay
 from kechuang.engine.policies.evaluate import TRUE
 from kechuang.enterprises.selectors import enterprises_for
+from kechuang.rules.models import RuleVersion
 
 from . import sources
-from .models import Clawback, EligibilityResult, EligibilityRun, Entitlement, PayoutBatch, Policy, PolicyVersion
+from .models import RULE_KIND, Clawback, EligibilityResult, EligibilityRun, Entitlement, PayoutBatch, Policy
 
 
 def can_read_library(user) -> bool:
@@ -56,16 +57,53 @@ def stacking_label(policy: Policy) -> str:
     return gettext("与%(names)s从优就高") % {"names": "、".join(others)}
 
 
-def published(policy: Policy) -> QuerySet[PolicyVersion]:
-    return policy.versions.filter(status=PolicyVersion.Status.PUBLISHED)
+def versions(policy: Policy) -> QuerySet[RuleVersion]:
+    """Every version of a policy, drafts included (rules.RuleVersion, kind `policies`)."""
+    return RuleVersion.objects.filter(kind=RULE_KIND, rule_id=policy.code, parameter="")
 
 
-def version_on(policy: Policy, as_of: dt.date) -> PolicyVersion | None:
+def published(policy: Policy) -> QuerySet[RuleVersion]:
+    return versions(policy).filter(status=RuleVersion.Status.PUBLISHED)
+
+
+def version(pk: int) -> RuleVersion:
+    """One policy version by its row (a 404 for any other kind's)."""
+    found = RuleVersion.objects.filter(kind=RULE_KIND, parameter="", pk=pk).first()
+    if found is None:
+        raise Http404("政策版本不存在")
+    return found
+
+
+def policy_of(version: RuleVersion) -> Policy:
+    return Policy.objects.get(code=version.rule_id)
+
+
+def version_on(policy: Policy, as_of: dt.date) -> RuleVersion | None:
     """The published version in force on `as_of`: the latest start on or before it, unless it has ended."""
-    version = published(policy).filter(effective_from__lte=as_of).order_by("-effective_from").first()
-    if version is None or (version.effective_to is not None and version.effective_to < as_of):
+    found = published(policy).filter(effective_from__lte=as_of).order_by("-effective_from").first()
+    if found is None or (found.effective_to is not None and found.effective_to < as_of):
         return None
-    return version
+    return found
+
+
+def in_force_today(published_versions: list[RuleVersion], today: dt.date) -> RuleVersion | None:
+    """Of a policy's published versions (oldest first), the one in force on `today` (list and API read many)."""
+    started = [v for v in published_versions if v.effective_from <= today]
+    if started and (started[-1].effective_to is None or started[-1].effective_to >= today):
+        return started[-1]
+    return None
+
+
+def published_by_code() -> dict[str, list[RuleVersion]]:
+    """Every policy's published versions, oldest first, in one query (the library list and the API)."""
+    out: dict[str, list[RuleVersion]] = {}
+    for v in (
+        RuleVersion.objects.filter(kind=RULE_KIND, parameter="", status=RuleVersion.Status.PUBLISHED)
+        .order_by("effective_from", "pk")
+        .defer("value", "previous")
+    ):
+        out.setdefault(v.rule_id, []).append(v)
+    return out
 
 
 def entitlements_for(user) -> QuerySet[Entitlement]:
@@ -115,7 +153,7 @@ def portal(user) -> dict:
     for n in near:
         # what the firm can fill in (with the year of figures the policy read), and which records lack the rest
         n.enter, n.records = sources.split_missing(n.missing)
-        last = (n.run.version.data or {}).get("facts_year") == "last"
+        last = (n.run.version.value or {}).get("facts_year") == "last"
         n.facts_year = n.run.as_of.year - 1 if last else n.run.as_of.year
         n.has_figures = n.facts_year in figure_years
     return {
@@ -130,10 +168,10 @@ def portal(user) -> dict:
 def replay(entitlement: Entitlement) -> dict:
     """Decide again from the stored version dict, the stored facts snapshot and the original as-of date."""
     frame = pl.DataFrame({"uscc": [entitlement.enterprise.uscc], "facts_json": [_json_text(entitlement.facts)]})
-    row = engine_replay(entitlement.version.data, frame, entitlement.as_of).row(0, named=True)
+    row = engine_replay(entitlement.version.value, frame, entitlement.as_of).row(0, named=True)
     amount = row["amount"]
     return {
-        "version_id": entitlement.version.version_id,
+        "version_id": entitlement.version.key,
         "as_of": entitlement.as_of.isoformat(),
         "eligible": row["eligible"],
         "amount": str(amount) if amount is not None else None,

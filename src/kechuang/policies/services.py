@@ -25,9 +25,12 @@ from kechuang.engine.numbers import money_exact_text, money_text
 from kechuang.engine.policies import PolicyError, funding, load_policies, money, simulate, validate_version
 from kechuang.engine.policies.evaluate import TRUE, UNKNOWN, decide, prepare_inputs
 from kechuang.enterprises.models import Enterprise
+from kechuang.rules import services as rule_versions
+from kechuang.rules.models import RuleVersion
 
 from . import loaders, reports, selectors
 from .models import (
+    RULE_KIND,
     BankAccount,
     Budget,
     Clawback,
@@ -36,13 +39,13 @@ from .models import (
     Entitlement,
     PayoutBatch,
     Policy,
-    PolicyVersion,
     SimulationRun,
 )
 
 # Simulations over more firms than this run as background jobs with progress.
 INLINE_SIMULATION_FIRMS = getattr(settings, "POLICY_SIMULATION_INLINE_FIRMS", 5000)
 EDITABLE_KEYS = ("facts_year", "eligibility", "benefit", "limits", "budget")
+POLICY_LABEL = "政策"  # the kind's name in the audit of its versions (policies are not a ruledata kind)
 
 
 def _require(flag: bool, message: str) -> None:
@@ -94,26 +97,27 @@ def load_shipped_policies(user=None, directory=None) -> dict[str, int]:
             if created:
                 stats["policies"] += 1
                 audit.record(actor=user, action="policy.create", obj=policy, note=f"载入内置政策 {code}")
-            have = set(policy.versions.values_list("version_id", flat=True))
+            have = set(selectors.versions(policy).values_list("effective_from", flat=True))
             for data in engine_policy.versions:
-                if data["version_id"] in have:
+                effective_from = dt.date.fromisoformat(data["effective_from"])
+                if effective_from in have:
                     continue
-                version = PolicyVersion.objects.create(
-                    policy=policy,
-                    version_id=data["version_id"],
-                    effective_from=data["effective_from"],
-                    effective_to=data.get("effective_to"),
-                    status=PolicyVersion.Status.PUBLISHED,
-                    note=data.get("note") or "",
+                effective_to = data.get("effective_to")
+                rule_versions.save_document_version(
+                    user=user,
+                    kind=RULE_KIND,
+                    label=POLICY_LABEL,
+                    name=data["name"],
+                    rule_id=code,
+                    value=data,
+                    previous=None,
+                    effective_from=effective_from,
+                    effective_to=dt.date.fromisoformat(effective_to) if effective_to else None,
                     source=data["source"],
-                    data=data,
-                    origin="shipped",
-                    created_by=user if getattr(user, "is_authenticated", False) else None,
+                    note=data.get("note") or "",
+                    shipped=True,
                 )
                 stats["versions"] += 1
-                audit.record(
-                    actor=user, action="policy.version.create", obj=version, note=f"{data['version_id']}（内置 YAML）"
-                )
             _sync_budgets(policy, user)
     return stats
 
@@ -124,11 +128,13 @@ def build_version(
     """The version dict of a new version: the base version (the one in force on `effective_from`, else the
     latest) with the edited keys (`EDITABLE_KEYS`, from the editor) replaced; an empty budget removes it.
     Raises ValidationError with the engine's Chinese message."""
-    base = selectors.version_on(policy, effective_from) or policy.versions.order_by("-effective_from").first()
+    base = (
+        selectors.version_on(policy, effective_from) or selectors.versions(policy).order_by("-effective_from").first()
+    )
     unknown = sorted(set(changes) - set(EDITABLE_KEYS))
     if unknown:  # a programming error: the editor reads only the editable keys
         raise ValueError(f"not editable: {unknown}")
-    data = {k: v for k, v in (base.data if base else {}).items() if k != "version_id"}
+    data = {k: v for k, v in (base.value if base else {}).items() if k != "version_id"}
     for key, value in json.loads(json.dumps(changes, default=str)).items():
         if value in (None, {}) and key != "limits":
             data.pop(key, None)
@@ -163,8 +169,9 @@ def add_version(
     source: str,
     note: str,
     draft: bool = False,
-) -> PolicyVersion:
-    """A new dated version (bureau admin only); a published one takes effect from `effective_from`."""
+) -> RuleVersion:
+    """A new dated version (bureau admin only), stored and audited by the one rule-version service; a published
+    one takes effect from `effective_from` (the policy's name, source and budgets follow it)."""
     _require(user.can_admin, _("只有科技局管理员可以修改政策"))
     if not source.strip():
         raise ValidationError(_("请填写新版本的依据来源（文件名称、文号或网址）"))
@@ -173,70 +180,56 @@ def add_version(
     data = build_version(
         policy, changes=changes, effective_from=effective_from, effective_to=effective_to, source=source, note=note
     )
-    status = PolicyVersion.Status.DRAFT if draft else PolicyVersion.Status.PUBLISHED
     base = selectors.version_on(policy, effective_from)
+    old = base.value if base else {}
+    if not draft:
+        _check_unique_date(policy, effective_from)
     with transaction.atomic():
-        if status == PolicyVersion.Status.PUBLISHED:
-            _check_unique_date(policy, effective_from)
-        version = PolicyVersion.objects.create(
-            policy=policy,
-            version_id=data["version_id"],
+        version = rule_versions.save_document_version(
+            user=user,
+            kind=RULE_KIND,
+            label=POLICY_LABEL,
+            name=data["name"],
+            rule_id=policy.code,
+            value=data,
+            previous=base.value if base else None,
+            previous_key=base.key if base else "",
             effective_from=effective_from,
             effective_to=effective_to,
-            status=status,
-            note=note.strip(),
-            source=source.strip(),
-            data=data,
-            created_by=user,
+            source=source,
+            note=note,
+            draft=draft,
+            changes={k: [old.get(k), data.get(k)] for k in EDITABLE_KEYS if old.get(k) != data.get(k)},
         )
-        changes = {
-            k: [base.data.get(k) if base else None, data.get(k)]
-            for k in EDITABLE_KEYS
-            if (base.data.get(k) if base else None) != data.get(k)
-        }
-        audit.record(
-            actor=user,
-            action="policy.version.create",
-            obj=version,
-            changes=changes,
-            note=f"{data['version_id']}（{version.get_status_display()}）：{note.strip()}；{source.strip()}",
-        )
-        if status == PolicyVersion.Status.PUBLISHED:
+        if not draft:
             _after_publish(policy, user)
     return version
 
 
-def publish_version(*, user, version: PolicyVersion) -> PolicyVersion:
+def publish_version(*, user, version: RuleVersion) -> RuleVersion:
     _require(user.can_admin, _("只有科技局管理员可以发布政策版本"))
-    if version.status != PolicyVersion.Status.DRAFT:
+    if version.status != RuleVersion.Status.DRAFT:
         raise ValidationError(_("只有草稿可以发布"))
     try:
-        validate_version(version.data, where=version.version_id)
+        validate_version(version.value, where=version.key)
     except PolicyError as exc:
         raise ValidationError(exc.message) from None
+    policy = selectors.policy_of(version)
+    _check_unique_date(policy, version.effective_from)
     with transaction.atomic():
-        _check_unique_date(version.policy, version.effective_from)
-        version.status = PolicyVersion.Status.PUBLISHED
-        version.save(update_fields=["status"])
-        audit.record(
-            actor=user,
-            action="policy.version.publish",
-            obj=version,
-            changes={"status": ["draft", "published"]},
-            note=version.version_id,
-        )
-        _after_publish(version.policy, user)
+        rule_versions.publish_version(user=user, version=version, label=POLICY_LABEL, name=policy.name)
+        _after_publish(policy, user)
     return version
 
 
 def _check_unique_date(policy: Policy, effective_from: dt.date) -> None:
-    if policy.versions.filter(status=PolicyVersion.Status.PUBLISHED, effective_from=effective_from).exists():
+    if selectors.published(policy).filter(effective_from=effective_from).exists():
         raise ValidationError(_("%(d)s 已有发布的版本；请另选生效日期") % {"d": effective_from})
 
 
 def _after_publish(policy: Policy, user) -> None:
-    latest = policy.versions.filter(status=PolicyVersion.Status.PUBLISHED).order_by("-effective_from").first()
-    meta = _meta_from(latest.data)
+    latest = selectors.published(policy).order_by("-effective_from").first()
+    meta = _meta_from(latest.value)
     old = {k: getattr(policy, k) for k in meta}
     changes = audit.diff(old, meta, meta)
     if changes:
@@ -250,11 +243,7 @@ def _after_publish(policy: Policy, user) -> None:
 def _sync_budgets(policy: Policy, user) -> None:
     """Yearly envelopes from the published versions: for each year, the latest version naming it wins."""
     amounts: dict[int, Decimal] = {}
-    for data in (
-        policy.versions.filter(status=PolicyVersion.Status.PUBLISHED)
-        .order_by("effective_from")
-        .values_list("data", flat=True)
-    ):
+    for data in selectors.published(policy).order_by("effective_from").values_list("value", flat=True):
         for year, value in ((data.get("budget") or {}).get("by_year") or {}).items():
             amounts[int(year)] = money.yuan_to_wan(money.to_yuan(value))
     current = {b.year: b for b in Budget.objects.select_for_update().filter(policy=policy)}
@@ -289,21 +278,23 @@ def _sync_budgets(policy: Policy, user) -> None:
 
 
 def start_simulation(
-    *, user, version: PolicyVersion, as_of: dt.date, compare_to: PolicyVersion | None = None
+    *, user, version: RuleVersion, as_of: dt.date, compare_to: RuleVersion | None = None
 ) -> SimulationRun:
     """Simulate a version (draft or published) over every firm; large runs go to the background."""
     _require(user.is_bureau, _("无权进行政策模拟"))
-    sim = SimulationRun.objects.create(version=version, compare_to=compare_to, as_of=as_of, created_by=user)
+    sim = SimulationRun.objects.create(
+        policy=selectors.policy_of(version), version=version, compare_to=compare_to, as_of=as_of, created_by=user
+    )
     audit.record(
         actor=user,
         action="policy.simulate",
         obj=sim,
-        note=f"{version.version_id} 基准日 {as_of}" + (f" 对比 {compare_to.version_id}" if compare_to else ""),
+        note=f"{version.key} 基准日 {as_of}" + (f" 对比 {compare_to.key}" if compare_to else ""),
     )
     if Enterprise.objects.count() > INLINE_SIMULATION_FIRMS:
         job = jobs.start(
             kind="policy_simulation",
-            title=f"政策模拟 {version.version_id}（{as_of}）",
+            title=f"政策模拟 {version.key}（{as_of}）",
             user=user,
             func="kechuang.policies.services.simulation_job",
             simulation_id=sim.pk,
@@ -327,10 +318,10 @@ def run_simulation(sim: SimulationRun, job: Job | None = None) -> SimulationRun:
             jobs.report(job, 0, total=3, message="正在读取企业数据……")
         panel = loaders.panel(sim.as_of)
         tiers = loaders.tiers()
-        data = _with_live_envelope(sim.version, sim.as_of.year)
+        data = _with_live_envelope(sim.version, sim.policy, sim.as_of.year)
         typed = validate_version(data)
         # the ledger an eligibility run on this date would be weighed against (same history, same rule)
-        book = loaders.ledger(sim.version.policy, sim.as_of.year, typed.stacking_group, typed.budget.allocation)
+        book = loaders.ledger(sim.policy, sim.as_of.year, typed.stacking_group, typed.budget.allocation)
         if job:
             jobs.report(job, 1, message="正在模拟……")
         result = reports.simulation_result(
@@ -339,7 +330,7 @@ def run_simulation(sim: SimulationRun, job: Job | None = None) -> SimulationRun:
             sim.as_of,
             tiers,
             book,
-            compare_to=sim.compare_to.data if sim.compare_to else None,
+            compare_to=sim.compare_to.value if sim.compare_to else None,
         )
         if job:
             jobs.report(job, 2, message="正在保存结果……")
@@ -353,13 +344,13 @@ def run_simulation(sim: SimulationRun, job: Job | None = None) -> SimulationRun:
     return sim
 
 
-def _with_live_envelope(version: PolicyVersion, year: int) -> dict:
+def _with_live_envelope(version: RuleVersion, policy: Policy, year: int) -> dict:
     """The version dict a simulation decides with: the payout year's envelope is the Budget row an eligibility
     run allocates against (it may have been set apart from the versions), unless a draft proposes its own."""
-    data = version.data
-    row = Budget.objects.filter(policy=version.policy, year=year).values_list("amount", flat=True).first()
+    data = version.value
+    row = Budget.objects.filter(policy=policy, year=year).values_list("amount", flat=True).first()
     by_year = {str(k): v for k, v in ((data.get("budget") or {}).get("by_year") or {}).items()}
-    if row is None or (version.status == PolicyVersion.Status.DRAFT and str(year) in by_year):
+    if row is None or (version.status == RuleVersion.Status.DRAFT and str(year) in by_year):
         return data
     budget = dict(data.get("budget") or {}, by_year={**by_year, str(year): format(row, "f")})
     return dict(data, budget=budget)
@@ -439,14 +430,14 @@ def run_eligibility(policy_id, as_of: dt.date, user=None, job: Job | None = None
     version = selectors.version_on(policy, as_of)
     if version is None:
         raise ValidationError(_("政策“%(p)s”在 %(d)s 没有有效版本") % {"p": policy.name, "d": as_of})
-    typed = validate_version(version.data)
+    typed = validate_version(version.value)
     year = as_of.year
     if job:
         jobs.report(job, 0, total=4, message="正在读取企业数据……")
     panel = loaders.panel(as_of)
     allocation = typed.budget.allocation
     before = loaders.ledger(policy, year, typed.stacking_group, allocation)
-    sim = simulate(version.data, panel, as_of, tiers=loaders.tiers(), payouts=before.history, apply_budget=False)
+    sim = simulate(version.value, panel, as_of, tiers=loaders.tiers(), payouts=before.history, apply_budget=False)
     results = sim.policy_results(policy.code)
     if job:
         jobs.report(job, 1, message="正在核定兑现资格……")
@@ -533,7 +524,7 @@ def run_eligibility(policy_id, as_of: dt.date, user=None, job: Job | None = None
                     object_id=str(pk),
                     enterprise_id=eid,
                     changes={"amount": [None, audit.jsonable(amount)]},
-                    note=f"{policy.name} {version.version_id} 基准日 {as_of}（{Entitlement.Status(status).label}）",
+                    note=f"{policy.name} {version.key} 基准日 {as_of}（{Entitlement.Status(status).label}）",
                 )
                 for pk, eid, amount, status in created.values_list("pk", "enterprise_id", "amount", "status")
             ]
@@ -542,8 +533,7 @@ def run_eligibility(policy_id, as_of: dt.date, user=None, job: Job | None = None
             actor=user,
             action="policy.eligibility_run",
             obj=run,
-            note=f"{policy.name} {version.version_id} 基准日 {as_of}："
-            f"新增 {run.created} 项，合计 {money_text(run.total)}",
+            note=f"{policy.name} {version.key} 基准日 {as_of}：新增 {run.created} 项，合计 {money_text(run.total)}",
         )
     if job:
         jobs.report(job, 4)
@@ -582,7 +572,7 @@ def check_clawbacks(policy: Policy, user=None) -> int:
     groups = active.order_by().values_list("version_id", "as_of").distinct()
     touched = 0
     for version_pk, as_of in groups:
-        version = PolicyVersion.objects.get(pk=version_pk)
+        version = RuleVersion.objects.get(pk=version_pk)
         group = list(
             active.filter(version_id=version_pk, as_of=as_of).values_list(
                 "pk", "enterprise_id", "enterprise__uscc", "status", "amount"
@@ -592,7 +582,7 @@ def check_clawbacks(policy: Policy, user=None) -> int:
         frame = loaders.panel(as_of, firms)
         # the entitlement under review is not "already received": leave it out of the history
         inputs = prepare_inputs(
-            version.data,
+            version.value,
             frame,
             as_of,
             loaders.tiers(),
@@ -600,7 +590,7 @@ def check_clawbacks(policy: Policy, user=None) -> int:
         )
         decided = dict(
             (u, (e, f))
-            for u, e, f in decide(version.data, inputs, as_of).select("uscc", "eligible", "failed").iter_rows()
+            for u, e, f in decide(version.value, inputs, as_of).select("uscc", "eligible", "failed").iter_rows()
         )
         lost = [
             (pk, eid, status, amount, failed)

@@ -33,8 +33,8 @@ from .models import (
     Entitlement,
     PayoutBatch,
     Policy,
-    PolicyVersion,
     SimulationRun,
+    condition_labels,
 )
 
 PAGE_SIZE = 50
@@ -60,14 +60,11 @@ def _policy(code):
 def policy_list(request):
     _deny_unless(selectors.can_read_library(request.user))
     today = timezone.localdate()
-    policies = list(selectors.policies().prefetch_related("versions"))
+    policies = list(selectors.policies())
+    published = selectors.published_by_code()
     budgets = {b.policy_id: b for b in Budget.objects.filter(year=today.year)}
     for p in policies:
-        published = [v for v in p.versions.all() if v.status == PolicyVersion.Status.PUBLISHED]
-        current = [v for v in published if v.effective_from <= today]
-        p.current = (
-            current[-1] if current and (current[-1].effective_to is None or current[-1].effective_to >= today) else None
-        )
+        p.current = selectors.in_force_today(published.get(p.code, []), today)
         p.budget = budgets.get(p.pk)
         p.stacking_label = selectors.stacking_label(p)
     return render(request, "policies/list.html", {"policies": policies, "year": today.year})
@@ -78,8 +75,8 @@ def policy_detail(request, code):
     _deny_unless(selectors.can_read_library(request.user))
     policy = _policy(code)
     today = timezone.localdate()
-    versions = list(policy.versions.select_related("created_by").order_by("effective_from", "pk"))
-    published = [v for v in versions if v.status == PolicyVersion.Status.PUBLISHED]
+    versions = list(selectors.versions(policy).select_related("created_by").order_by("effective_from", "pk"))
+    published = [v for v in versions if v.status == v.Status.PUBLISHED]
     for i, v in enumerate(published):
         nxt = published[i + 1].effective_from if i + 1 < len(published) else None
         v.superseded_on = nxt
@@ -94,9 +91,7 @@ def policy_detail(request, code):
             "current": current,
             "stacking_label": selectors.stacking_label(policy),
             "budgets": policy.budgets.all() if is_bureau else [],
-            "simulations": SimulationRun.objects.filter(version__policy=policy).select_related("version", "compare_to")[
-                :10
-            ]
+            "simulations": SimulationRun.objects.filter(policy=policy).select_related("version", "compare_to")[:10]
             if is_bureau
             else [],
             "runs": policy.runs.select_related("version")[:10] if is_bureau else [],
@@ -113,7 +108,10 @@ def version_add(request, code):
     in force on its date (firms gained and lost), from where it is published."""
     _deny_unless(request.user.can_admin, _("只有科技局管理员可以修改政策"))
     policy = _policy(code)
-    base = selectors.version_on(policy, timezone.localdate()) or policy.versions.order_by("-effective_from").first()
+    base = (
+        selectors.version_on(policy, timezone.localdate())
+        or selectors.versions(policy).order_by("-effective_from").first()
+    )
     form = VersionForm(request.POST or None)
     posted = request.POST if request.method == "POST" else None
     errors = []
@@ -141,10 +139,10 @@ def version_add(request, code):
                 )
                 return redirect("core:job", pk=sim.job_id) if sim.job_id else redirect("policies:simulation", pk=sim.pk)
             messages.success(
-                request, _("已新增版本 %(v)s（%(s)s）。") % {"v": version.version_id, "s": version.get_status_display()}
+                request, _("已新增版本 %(v)s（%(s)s）。") % {"v": version.key, "s": version.get_status_display()}
             )
             return redirect("policies:detail", code=policy.code)
-    state = editor.posted_rows(posted) if posted is not None else editor.rows(base.data if base else {})
+    state = editor.posted_rows(posted) if posted is not None else editor.rows(base.value if base else {})
     return render(
         request,
         "policies/version_form.html",
@@ -167,13 +165,13 @@ def version_add(request, code):
 @require_POST
 def version_publish(request, pk):
     _deny_unless(request.user.can_admin, _("只有科技局管理员可以发布政策版本"))
-    version = get_object_or_404(PolicyVersion, pk=pk)
+    version = selectors.version(pk)
     try:
         services.publish_version(user=request.user, version=version)
-        messages.success(request, _("版本 %(v)s 已发布。") % {"v": version.version_id})
+        messages.success(request, _("版本 %(v)s 已发布。") % {"v": version.key})
     except ValidationError as exc:
         messages.error(request, _errors(exc))
-    return redirect("policies:detail", code=version.policy.code)
+    return redirect("policies:detail", code=version.rule_id)
 
 
 # ---------------------------------------------------------------- simulation
@@ -209,7 +207,7 @@ SIMULATION_LIST_LIMIT = 50
 @login_required
 def simulation(request, pk):
     _deny_unless(request.user.is_bureau, _("无权查看政策模拟"))
-    sim = get_object_or_404(SimulationRun.objects.select_related("version__policy", "compare_to"), pk=pk)
+    sim = get_object_or_404(SimulationRun.objects.select_related("policy", "version", "compare_to"), pk=pk)
     result = sim.result or {}
     if request.GET.get("format") == "xlsx":
         return exports.respond(request, "kechuang.policies.exporting.simulation_table", simulation_id=sim.pk)
@@ -343,7 +341,7 @@ def entitlement_replay(request, pk):
     outcome = selectors.replay(e)
     if request.GET.get("format") == "json":
         return JsonResponse(outcome, json_dumps_params={"ensure_ascii": False})
-    labels = e.version.condition_labels()
+    labels = condition_labels(e.version)
     failed = [labels.get(cid, cid) for cid in (outcome["failed"] or "").split(";") if cid]
     return render(request, "policies/replay.html", {"e": e, "outcome": outcome, "failed": failed})
 

@@ -5,6 +5,11 @@ a dated value of one parameter of one rule (`parameter` set), or a whole dated d
 a points scheme, an alert rule set, a policy). Each records who, when, why (`note`), on what authority
 (`source`) and what it replaced (`previous`: the value in force on its date when it was saved), so the audit
 shows old → new and a past decision can be replayed with the versions it used.
+
+A version is a draft (`status`) until published; only published ones are ever in force. Most kinds read their
+shipped versions from the YAML files; a kind whose stored results point at their version row (policies:
+eligibility runs, entitlements and simulations keep a foreign key) also copies its shipped versions here,
+marked `origin` "shipped".
 """
 
 from __future__ import annotations
@@ -19,6 +24,10 @@ class RuleVersion(models.Model):
         DRAFT = "draft", _("草稿")
         PUBLISHED = "published", _("已发布")
 
+    class Origin(models.TextChoices):
+        BUREAU = "bureau", _("本局调整")
+        SHIPPED = "shipped", _("内置规则文件")
+
     kind = models.CharField(_("规则类别"), max_length=32)
     rule_id = models.CharField(_("规则"), max_length=64)
     parameter = models.CharField(_("参数"), max_length=128, blank=True)
@@ -27,6 +36,7 @@ class RuleVersion(models.Model):
     value = models.JSONField(_("取值"))
     previous = models.JSONField(_("原取值"), null=True, blank=True)
     status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.PUBLISHED)
+    origin = models.CharField(_("版本来源"), max_length=16, choices=Origin.choices, default=Origin.BUREAU)
     source = models.CharField(_("依据来源"), max_length=500)
     note = models.CharField(_("调整原因"), max_length=500, blank=True)
     created_by = models.ForeignKey(
