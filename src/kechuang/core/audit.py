@@ -69,7 +69,7 @@ ACTION_LABELS = {
     "batch.paid": "确认拨付",
     "clawback.flag": "标记待追回",
     "clawback.resolve": "处理追回",
-    "rule_version.create": "调整规则参数",
+    "rule_version.create": "新增规则版本",
     "rule_version.publish": "发布规则版本",
     "region_profile.update": "设置地区配置",
     "bank_account.save": "保存收款账户",
