@@ -281,3 +281,17 @@ def test_firms_api_scoping(client, world, supply, firms):
     other = f"/api/techtransfer/achievements/{supply['result'].pk}/firms"
     assert client.get(other, **bearer(world["users"]["institution_user"])).status_code == 404
     assert client.get(other, **bearer(world["users"]["bureau_staff"])).json() == []
+
+
+def test_a_team_added_on_its_institutions_page_is_matched_at_once(world, supply, experts, client_for):
+    keeper = client_for(world["users"]["institution_user"])
+    added = keeper.post(
+        f"/techtransfer/supply/institutions/{supply['sxu'].pk}/add/team/",
+        {"name": "建材创新团队", "leader": "郑教授", "members": 6, "field": "", "directions": "煤矸石制建材"},
+    )
+    assert added.status_code == 302
+    bureau = world["users"]["bureau_staff"]
+    assert [m.record.name for m in expertmatching.experts(supply["need_b"], bureau, TEAM)] == [
+        "固废资源化团队",
+        "建材创新团队",
+    ]
