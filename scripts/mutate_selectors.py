@@ -29,6 +29,7 @@ SCOPE_TESTS = [
     "tests/policies/test_permissions.py",
     "tests/registry/test_audit_log.py",
     "tests/techtransfer/test_registration.py",
+    "tests/techtransfer/test_expert_firm_matching.py",
 ]
 
 # (file, text, replacement, what the bug lets through)
@@ -123,6 +124,18 @@ MUTANTS = [
         "    return qs.filter(institution_id=user.organisation_id)",
         "    return qs",
         "institution user sees every institution's technology contracts",
+    ),
+    (
+        "techtransfer/expertmatching.py",
+        "    return qs.filter(profile_shown=True)\n",
+        "    return qs\n",
+        "a firm sees the experts matched to its need who did not consent to be listed",
+    ),
+    (
+        "techtransfer/supplyapi.py",
+        '"reason": m.reason if full else m.ties,',
+        '"reason": m.reason,',
+        "the institution reads the R&D and contracts of the firms proposed for its achievement",
     ),
 ]
 

@@ -59,6 +59,7 @@ def test_load_small_region(ref):
     assert 0.35 <= share <= 0.6
     _finance_in_every_state()
     _payouts_walkable(result)
+    _matching_has_content()
     check_industry_demo()  # chains, carriers and one-stop services (tests/demo/industry_checks.py)
 
 
@@ -122,6 +123,22 @@ def _payouts_walkable(result):
     assert Entitlement.objects.filter(enterprise=own, year=year, status="pending").exists()
     assert not BankAccount.objects.filter(enterprise=own).exists()
     assert Entitlement.objects.filter(year=year, status="pending").exclude(enterprise=own).exists()
+
+
+def _matching_has_content():
+    """Issue 16: the demo firm's first need has teams and consenting experts, and 山西大学's achievements on a
+    chain have firms tied to them by their place on the chain."""
+    from kechuang.techtransfer import expertmatching, firmmatching
+    from kechuang.techtransfer.models import Achievement, Need
+
+    firm = User.objects.get(username="enterprise_user")
+    need = Need.objects.filter(enterprise=firm.enterprise).order_by("pk").first()
+    assert expertmatching.experts(need, firm, expertmatching.TEAM)
+    people = expertmatching.experts(need, firm, expertmatching.PERSON)
+    assert people and all(m.record.profile_shown for m in people)
+    on_chains = Achievement.objects.filter(institution__name="山西大学", segment__isnull=False).order_by("pk")[:20]
+    reasons = [m.reason for a in on_chains for m in firmmatching.matches(a)]
+    assert any("环节" in r for r in reasons) and any("主营产品相关" in r for r in reasons)
 
 
 def load_password() -> str:

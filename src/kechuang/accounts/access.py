@@ -185,6 +185,14 @@ AREAS: tuple[Area, ...] = (
         api=("/api/techtransfer/achievements",),
         needs=_mapped_institution,
     ),
+    # The firms ranked for an achievement (on its page): the bureau, and the institution that keeps it.
+    Area(
+        "achievement_firms",
+        BUREAU | INSTITUTION,
+        api=("/api/techtransfer/achievements/{achievement}/firms",),
+        parent="supply",
+        needs=_mapped_institution,
+    ),
     Area(
         "needs",
         BUREAU | INSTITUTION | FIRM,

@@ -22,7 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from kechuang.accounts.models import Organisation, User
-from kechuang.chains.models import Chain
+from kechuang.chains.models import Chain, Segment
 from kechuang.core import audit
 from kechuang.enterprises.models import Enterprise
 from kechuang.techtransfer import supplymatching
@@ -66,15 +66,18 @@ def build(region, progress=print, today: dt.date | None = None) -> dict:
     today = today or timezone.localdate()
     cfg = _config()["supply"]
     rng = np.random.default_rng(region.seed + 17)
+    # Drawn apart, so that the records drawn before research directions and segments existed stay the same.
+    extra = np.random.default_rng(region.seed + 31)
     progress("生成成果供给图谱（高校院所、学科、平台、团队、成果）与企业技术需求……")
     with transaction.atomic():
         institutions = _institutions(region, cfg)
         disciplines = _disciplines(rng, cfg, institutions)
         platforms = _platforms(rng, cfg, institutions, disciplines)
-        teams = _teams(rng, cfg, disciplines)
-        people = _people(rng, teams)
+        teams = _teams(rng, cfg, disciplines, extra)
+        people = _people(rng, teams, extra)
         managers = _managers(rng, cfg, institutions)
         achievements = _achievements(rng, cfg, institutions, disciplines, teams, managers)
+        _segments(extra)
         needs = _needs(rng, cfg, institutions, today)
         bureau = Organisation.objects.filter(kind=Organisation.Kind.BUREAU).order_by("pk").first()
         audit.record(
@@ -161,10 +164,20 @@ def _platforms(rng, cfg, institutions, disciplines) -> int:
     return len(rows)
 
 
-def _teams(rng, cfg, disciplines) -> list[Team]:
+def _directions(extra, topics: list[dict]) -> str:
+    """Research directions: two objects of one of the field's topics and one of its methods."""
+    topic = _pick(extra, topics)
+    first, second = (topic["objects"][int(i)] for i in extra.choice(len(topic["objects"]), 2, replace=False))
+    return f"{first}、{second}{_pick(extra, topic['methods'])}"
+
+
+def _teams(rng, cfg, disciplines, extra) -> list[Team]:
     n = cfg["counts"]["teams"]
     leaders = person_names(rng, n, _config()["names"])
     topics = {t["field"]: t for t in cfg["topics"]}
+    of_field: dict[str, list[dict]] = {}
+    for t in cfg["topics"]:
+        of_field.setdefault(t["field"], []).append(t)
     rows = []
     for i in range(n):
         d = _pick(rng, disciplines)
@@ -177,19 +190,25 @@ def _teams(rng, cfg, disciplines) -> list[Team]:
                 leader=leaders[i],
                 field=d.field,
                 members=int(rng.integers(4, 31)),
+                directions=_directions(extra, of_field[d.field]),
             )
         )
     Team.objects.bulk_create(rows)
     return list(Team.objects.select_related("institution", "discipline").order_by("pk"))
 
 
-def _people(rng, teams) -> int:
-    """The leader of each team and one member; a share of them consent to be shown, fewer to their contacts."""
+def _people(rng, teams, extra) -> int:
+    """The leader of each team and one member; a share of them consent to be shown, fewer to their contacts.
+    The leader's research directions are the team's, the member's the first of them."""
     titles = _config()["supply"]["titles"]
     members = person_names(rng, len(teams), _config()["names"])
     rows = []
     for team, member in zip(teams, members, strict=True):
-        for name, title in ((team.leader, titles[0]), (member, _pick(rng, titles[1:]))):
+        roles = (
+            (team.leader, titles[0], team.directions),
+            (member, _pick(rng, titles[1:]), team.directions.split("、")[0]),
+        )
+        for name, title, directions in roles:
             shown = bool(rng.random() < 0.7)
             rows.append(
                 Person(
@@ -201,6 +220,7 @@ def _people(rng, teams) -> int:
                     contact=f"0351-{int(rng.integers(1000000, 9999999))}",
                     profile_shown=shown,
                     contact_shown=shown and bool(rng.random() < 0.5),
+                    directions=directions,
                 )
             )
     Person.objects.bulk_create(rows)
@@ -290,6 +310,28 @@ def _achievements(rng, cfg, institutions, disciplines, teams, managers) -> int:
         )
     Achievement.objects.bulk_create(rows, batch_size=1000)
     return len(rows)
+
+
+def _segments(extra) -> None:
+    """An achievement on a chain sits on the segment whose keywords or products its title names (the longest),
+    else on one of the chain's segments, so that the firms downstream of it can be told apart."""
+    segments: dict[int, list[tuple[int, list[str]]]] = {}
+    for pk, chain, name, keywords, products in Segment.objects.order_by("pk").values_list(
+        "pk", "chain_id", "name", "keywords", "products"
+    ):
+        segments.setdefault(chain, []).append((pk, [name, *keywords, *products]))
+    rows = list(Achievement.objects.filter(chain__isnull=False).order_by("pk").only("pk", "chain_id", "title"))
+    for a in rows:
+        options = segments.get(a.chain_id)
+        if not options:
+            continue
+        named = [
+            (max(len(w) for w in words if w in a.title), pk)
+            for pk, words in options
+            if any(w in a.title for w in words)
+        ]
+        a.segment_id = max(named)[1] if named else _pick(extra, options)[0]
+    Achievement.objects.bulk_update(rows, ["segment"], batch_size=1000)
 
 
 def _need_texts(rng, cfg, topic) -> tuple[str, str, str]:

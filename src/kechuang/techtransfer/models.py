@@ -110,6 +110,8 @@ from .brokering import BrokerCase, CaseMeeting, MatchmakingEvent  # noqa: E402
 from .supplymodels import (  # noqa: E402
     Achievement,
     Discipline,
+    ExpertFeedback,
+    FirmFeedback,
     Institution,
     MatchFeedback,
     Need,
@@ -125,6 +127,8 @@ __all__ = [
     "BrokerCase",
     "CaseMeeting",
     "Discipline",
+    "ExpertFeedback",
+    "FirmFeedback",
     "Institution",
     "MatchFeedback",
     "MatchmakingEvent",

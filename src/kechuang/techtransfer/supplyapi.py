@@ -3,7 +3,8 @@
 Scope follows the pages (`supplyselectors`): the bureau sees everything; an institution user its own
 institution's achievements, and the open needs without their confidential detail unless the firm disclosed it to
 them; a firm every achievement's public fields and its own needs with their matches; every other role a 403.
-A record outside the scope is a 404; the matches of a need the user may read but not match (an institution) a 403.
+A record outside the scope is a 404; the matches of a need the user may read but not match (an institution) a 403,
+as are the firms ranked for an achievement to anyone but the bureau and the institution that keeps it.
 """
 
 from __future__ import annotations
@@ -14,10 +15,11 @@ from decimal import Decimal
 from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 
+from kechuang.accounts import access
 from kechuang.core.apitypes import one_of
 from kechuang.core.paging import api_page
 
-from . import supplymatching
+from . import expertmatching, firmmatching, supplymatching
 from . import supplyselectors as scope
 from .supplymodels import Achievement, Need
 from .supplymodels import Field as TechField
@@ -104,6 +106,29 @@ class MatchOut(Schema):
     institution: str
     score: float
     reason: str
+    pinned: bool
+
+
+class ExpertOut(Schema):
+    id: int
+    name: str
+    institution: str
+    score: float
+    reason: str
+    pinned: bool
+    contact: str | None  # a person's contact only with their consent (or for the bureau); null for a team
+
+
+class ExpertsOut(Schema):
+    teams: list[ExpertOut]
+    people: list[ExpertOut]  # outside the bureau, only the people who consented to be listed
+
+
+class FirmMatchOut(Schema):
+    uscc: str
+    name: str
+    score: float
+    reason: str  # for the institution without the firm's own figures (R&D, contracts)
     pinned: bool
 
 
@@ -208,4 +233,51 @@ def need_matches(request, pk: int):
             "pinned": m.pinned,
         }
         for m in supplymatching.matches(need)
+    ]
+
+
+def _expert(m: expertmatching.ExpertMatch) -> dict:
+    return {
+        "id": m.record.pk,
+        "name": m.record.name,
+        "institution": m.record.institution.name,
+        "score": m.score,
+        "reason": m.reason,
+        "pinned": m.pinned,
+        "contact": (m.contact or None) if m.kind == expertmatching.PERSON else None,
+    }
+
+
+@router.get("/needs/{pk}/experts", response=ExpertsOut, summary="技术需求的匹配团队与专家（科技局与需求企业）")
+def need_experts(request, pk: int):
+    _allowed(request.auth)
+    need = scope.need_for(request.auth, pk)
+    if not scope.can_see_matches(request.auth, need):
+        raise HttpError(403, "只有科技局和发布需求的企业可以查看匹配结果")
+    return {
+        kind: [_expert(m) for m in expertmatching.experts(need, request.auth, one)]
+        for kind, one in (("teams", expertmatching.TEAM), ("people", expertmatching.PERSON))
+    }
+
+
+@router.get(
+    "/achievements/{achievement}/firms",
+    response=list[FirmMatchOut],
+    summary="科技成果可能承接的企业（科技局与成果所属机构）",
+)
+def achievement_firms(request, achievement: int):
+    access.api_require(request.auth, "achievement_firms")
+    a = scope.achievement_for(request.auth, achievement)
+    if not scope.can_see_firms(request.auth, a):
+        raise HttpError(403, "只有科技局和成果所属机构可以查看可能承接的企业")
+    full = request.auth.is_bureau
+    return [
+        {
+            "uscc": m.enterprise.uscc,
+            "name": m.enterprise.name,
+            "score": m.score,
+            "reason": m.reason if full else m.ties,
+            "pinned": m.pinned,
+        }
+        for m in firmmatching.matches(a)
     ]

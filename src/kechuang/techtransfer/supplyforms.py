@@ -238,13 +238,13 @@ class PlatformForm(_RecordForm):
 class TeamForm(_RecordForm):
     class Meta:
         model = Team
-        fields = ["name", "leader", "discipline", "field", "members"]
+        fields = ["name", "leader", "discipline", "field", "members", "directions"]
 
 
 class PersonForm(_RecordForm):
     class Meta:
         model = Person
-        fields = ["name", "title", "team", "field", "contact", "profile_shown", "contact_shown"]
+        fields = ["name", "title", "team", "field", "directions", "contact", "profile_shown", "contact_shown"]
 
 
 class ManagerForm(_RecordForm):

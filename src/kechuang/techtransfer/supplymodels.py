@@ -123,6 +123,9 @@ class Team(models.Model):
     leader = models.CharField(_("团队负责人"), max_length=32)
     field = models.CharField(_("技术领域"), max_length=16, choices=Field.choices, blank=True)
     members = models.PositiveSmallIntegerField(_("成员人数"), default=1)
+    directions = models.CharField(_("研究方向"), max_length=200, blank=True)
+    # Matching reads a team's text once per change (supplymatching keys its index on the latest edit).
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["institution", "name"]
@@ -148,6 +151,8 @@ class Person(models.Model):
     # and the contact only with its own consent.
     profile_shown = models.BooleanField(_("同意公开个人简介"), default=False)
     contact_shown = models.BooleanField(_("同意公开联系方式"), default=False)
+    directions = models.CharField(_("研究方向"), max_length=200, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["institution", "name"]
@@ -407,3 +412,55 @@ class MatchFeedback(models.Model):
         verbose_name = _("匹配反馈")
         verbose_name_plural = _("匹配反馈")
         constraints = [models.UniqueConstraint(fields=["need", "achievement"], name="match_feedback_once")]
+
+
+class ExpertFeedback(models.Model):
+    """Staff's word on a team or a person matched to a need (the sibling of MatchFeedback for achievements):
+    exactly one of team and person is set."""
+
+    need = models.ForeignKey(Need, on_delete=models.CASCADE, related_name="expert_feedback", verbose_name=_("技术需求"))
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.CASCADE, related_name="feedback", verbose_name=_("科研团队")
+    )
+    person = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.CASCADE, related_name="feedback", verbose_name=_("科研人员")
+    )
+    action = models.CharField(_("处理"), max_length=16, choices=MatchFeedback.Action.choices)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("处理人")
+    )
+    at = models.DateTimeField(_("处理时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("团队与专家匹配反馈")
+        verbose_name_plural = _("团队与专家匹配反馈")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(team__isnull=False, person__isnull=True)
+                | models.Q(team__isnull=True, person__isnull=False),
+                name="expert_feedback_one_target",
+            ),
+            models.UniqueConstraint(fields=["need", "team"], name="expert_feedback_team_once"),
+            models.UniqueConstraint(fields=["need", "person"], name="expert_feedback_person_once"),
+        ]
+
+
+class FirmFeedback(models.Model):
+    """Staff's word on a firm matched to an achievement: pinned (shown first) or dismissed (hidden)."""
+
+    achievement = models.ForeignKey(
+        Achievement, on_delete=models.CASCADE, related_name="firm_feedback", verbose_name=_("科技成果")
+    )
+    enterprise = models.ForeignKey(
+        "enterprises.Enterprise", on_delete=models.CASCADE, related_name="+", verbose_name=_("企业")
+    )
+    action = models.CharField(_("处理"), max_length=16, choices=MatchFeedback.Action.choices)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("处理人")
+    )
+    at = models.DateTimeField(_("处理时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("企业匹配反馈")
+        verbose_name_plural = _("企业匹配反馈")
+        constraints = [models.UniqueConstraint(fields=["achievement", "enterprise"], name="firm_feedback_once")]

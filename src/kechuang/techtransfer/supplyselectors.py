@@ -165,6 +165,12 @@ def can_see_matches(user, need: Need) -> bool:
     return can_edit_need(user, need)
 
 
+def can_see_firms(user, achievement: Achievement) -> bool:
+    """The firms ranked for an achievement: the bureau and the institution that keeps it (a firm never reads
+    which other firms are proposed)."""
+    return access.allowed(user, "achievement_firms") and keeps(user, achievement.institution)
+
+
 def can_give_feedback(user) -> bool:
     return _active(user) and user.is_bureau
 

@@ -12,7 +12,17 @@ from django.utils.translation import gettext as _
 from kechuang.core import audit
 
 from . import supplyselectors as scope
-from .supplymodels import Achievement, Institution, MatchFeedback, Need, NeedDisclosure
+from .supplymodels import (
+    Achievement,
+    ExpertFeedback,
+    FirmFeedback,
+    Institution,
+    MatchFeedback,
+    Need,
+    NeedDisclosure,
+    Person,
+    Team,
+)
 
 ACHIEVEMENT_AUDITED = ("title", "kind", "trl", "price_min", "price_max", "legal_status", "patent_no", "modes")
 NEED_AUDITED = ("title", "status", "budget_min", "budget_max", "deadline")
@@ -149,5 +159,58 @@ def feedback(*, user, need: Need, achievement: Achievement, action: str) -> Matc
             obj=need,
             enterprise=need.enterprise,
             note=f"{need.title} ↔ {achievement.title}",
+        )
+    return kept
+
+
+def _check_feedback(user, action: str) -> None:
+    if not scope.can_give_feedback(user):
+        raise PermissionDenied(_("只有科技局工作人员可以置顶或排除匹配"))
+    if action not in (*MatchFeedback.Action.values, "clear"):
+        raise ValidationError(_("未知的处理方式"))
+
+
+def expert_feedback(*, user, need: Need, target: Team | Person, action: str) -> ExpertFeedback | None:
+    """Pin or dismiss a team or a person matched to a need (kept and replayed on every later ranking)."""
+    _check_feedback(user, action)
+    kind = "team" if isinstance(target, Team) else "person"
+    label = _("团队") if kind == "team" else _("专家")
+    with transaction.atomic():
+        if action == "clear":
+            ExpertFeedback.objects.filter(need=need, **{kind: target}).delete()
+            kept = None
+        else:
+            kept, _made = ExpertFeedback.objects.update_or_create(
+                need=need, **{kind: target}, defaults={"action": action, "by": user, "at": timezone.now()}
+            )
+        audit.record(
+            actor=user,
+            action=f"match.{action}",
+            obj=need,
+            enterprise=need.enterprise,
+            note=f"{need.title} ↔ {label} {target.name}（{target.institution.name}）",
+        )
+    return kept
+
+
+def firm_feedback(*, user, achievement: Achievement, enterprise, action: str) -> FirmFeedback | None:
+    """Pin or dismiss a firm matched to an achievement (kept and replayed on every later ranking)."""
+    _check_feedback(user, action)
+    with transaction.atomic():
+        if action == "clear":
+            FirmFeedback.objects.filter(achievement=achievement, enterprise=enterprise).delete()
+            kept = None
+        else:
+            kept, _made = FirmFeedback.objects.update_or_create(
+                achievement=achievement,
+                enterprise=enterprise,
+                defaults={"action": action, "by": user, "at": timezone.now()},
+            )
+        audit.record(
+            actor=user,
+            action=f"match.{action}",
+            obj=achievement,
+            enterprise=enterprise,
+            note=f"{achievement.title} ↔ {enterprise.name}",
         )
     return kept

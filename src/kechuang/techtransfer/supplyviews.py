@@ -22,11 +22,12 @@ from django.views.decorators.http import require_POST
 from kechuang.chains.models import Chain
 from kechuang.core import exports
 from kechuang.core.excel import xlsx_response
+from kechuang.enterprises.models import Enterprise
 
-from . import supplymatching, supplyservices
+from . import expertmatching, firmmatching, supplymatching, supplyservices
 from . import supplyselectors as scope
 from .supplyforms import RECORD_FORMS, AchievementForm, DisclosureForm, NeedForm
-from .supplymodels import Achievement, Field, Institution, MatchFeedback, Need
+from .supplymodels import Achievement, Field, Institution, MatchFeedback, Need, Person, Team
 
 PAGE_SIZE = 50
 TABLES = {
@@ -198,10 +199,21 @@ def achievement(request, pk: int):
     user = request.user
     _require(scope.can_view_supply(user), _("无权查看科技成果"))
     a = scope.achievement_for(user, pk)
+    firms = scope.can_see_firms(user, a)
     return render(
         request,
         "techtransfer/achievement.html",
-        {"a": a, "keeper": scope.keeps(user, a.institution)},
+        {
+            "a": a,
+            "keeper": scope.keeps(user, a.institution),
+            "firms": firmmatching.matches(a) if firms else None,
+            "dismissed_firms": Enterprise.objects.filter(
+                pk__in=a.firm_feedback.filter(action=MatchFeedback.Action.DISMISS).values("enterprise_id")
+            ).order_by("name")
+            if firms
+            else [],
+            "can_feedback": scope.can_give_feedback(user),
+        },
     )
 
 
@@ -289,6 +301,10 @@ def need(request, pk: int):
             "dismissed": n.feedback.filter(action=MatchFeedback.Action.DISMISS).select_related("achievement")
             if shown
             else [],
+            "teams": expertmatching.experts(n, user, expertmatching.TEAM) if shown else None,
+            "people": expertmatching.experts(n, user, expertmatching.PERSON) if shown else None,
+            "dismissed_teams": expertmatching.dismissed(n, user, expertmatching.TEAM) if shown else [],
+            "dismissed_people": expertmatching.dismissed(n, user, expertmatching.PERSON) if shown else [],
             "can_feedback": scope.can_give_feedback(user),
         },
     )
@@ -323,3 +339,35 @@ def match_feedback(request, pk: int, achievement_pk: int):
         raise Http404(_("未知的处理方式"))
     supplyservices.feedback(user=user, need=n, achievement=a, action=action)
     return redirect("techtransfer:need", n.pk)
+
+
+def _feedback_action(request) -> str:
+    action = request.POST.get("action", "")
+    if action not in (*MatchFeedback.Action.values, "clear"):
+        raise Http404(_("未知的处理方式"))
+    return action
+
+
+@login_required
+@require_POST
+def expert_feedback(request, pk: int, kind: str, target_pk: int):
+    user = request.user
+    _require(scope.can_give_feedback(user), _("只有科技局工作人员可以置顶或排除匹配"))
+    n = scope.need_for(user, pk)
+    model = {expertmatching.TEAM: Team, expertmatching.PERSON: Person}.get(kind)
+    if model is None:
+        raise Http404(_("没有这类信息"))
+    target = get_object_or_404(model.objects.select_related("institution"), pk=target_pk)
+    supplyservices.expert_feedback(user=user, need=n, target=target, action=_feedback_action(request))
+    return redirect("techtransfer:need", n.pk)
+
+
+@login_required
+@require_POST
+def firm_feedback(request, pk: int, enterprise_pk: int):
+    user = request.user
+    _require(scope.can_give_feedback(user), _("只有科技局工作人员可以置顶或排除匹配"))
+    a = scope.achievement_for(user, pk)
+    firm = get_object_or_404(Enterprise, pk=enterprise_pk)
+    supplyservices.firm_feedback(user=user, achievement=a, enterprise=firm, action=_feedback_action(request))
+    return redirect("techtransfer:achievement", a.pk)
