@@ -3,6 +3,7 @@
     .venv/bin/python scripts/mutate_selectors.py            # the scope tests (about a minute per mutant)
     .venv/bin/python scripts/mutate_selectors.py --all      # the whole suite without browser tests, per mutant
     .venv/bin/python scripts/mutate_selectors.py --list     # what would be planted
+    .venv/bin/python scripts/mutate_selectors.py --only 11 12   # these mutants only
 
 Each mutant is a small source edit that widens what some role sees (the bugs a review or a probe would miss:
 any carrier's residents, team links ignored, every firm's submissions, …). The file is restored after each
@@ -97,15 +98,15 @@ MUTANTS = [
     ),
     (
         "points/selectors.py",
-        "return PointsResult.objects.filter(enterprise__in=enterprises_for(user))",
-        "return PointsResult.objects.all()",
+        "    return done.filter(enterprise__in=enterprises_for(user))",
+        "    return done",
         "points results of every firm",
     ),
     (
         "points/selectors.py",
-        "    if not user.is_bureau:\n        return Alert.objects.none()",
-        "    if False:\n        return Alert.objects.none()",
-        "the alert inbox for every role",
+        "qs = Alert.objects.all() if user.is_bureau else Alert.objects.filter(enterprise__in=enterprises_for(user))",
+        "qs = Alert.objects.all()",
+        "a park operator's alert inbox holds every firm's alerts",
     ),
     (
         "tiers/selectors.py",
@@ -114,7 +115,7 @@ MUTANTS = [
         "tier results of every firm",
     ),
     (
-        "core/views.py",
+        "core/audit_log.py",
         "        return qs.exclude(security)",
         "        return qs",
         "bureau admin reads the security events (三员分立 broken)",
@@ -157,10 +158,13 @@ def main() -> int:
     parser = argparse.ArgumentParser(description="在选择器中植入越权缺陷，检验测试能否发现")
     parser.add_argument("--all", action="store_true", help="每个变异体运行全部非浏览器测试（较慢）")
     parser.add_argument("--list", action="store_true", help="只列出变异体")
+    parser.add_argument("--only", type=int, nargs="+", metavar="N", help="只植入这些编号的变异体")
     args = parser.parse_args()
     targets = ["tests"] if args.all else SCOPE_TESTS
     survived = []
     for i, (name, text, replacement, what) in enumerate(MUTANTS, start=1):
+        if args.only and i not in args.only:
+            continue
         path = SRC / name
         original = path.read_text(encoding="utf-8")
         if original.count(text) != 1:
@@ -179,7 +183,8 @@ def main() -> int:
             survived.append(what)
     if args.list:
         return 0
-    print(f"共 {len(MUTANTS)} 个变异体，发现 {len(MUTANTS) - len(survived)} 个，漏过 {len(survived)} 个。")
+    planted = len(args.only) if args.only else len(MUTANTS)
+    print(f"共 {planted} 个变异体，发现 {planted - len(survived)} 个，漏过 {len(survived)} 个。")
     return 1 if survived else 0
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.utils import timezone
 
 from kechuang.enterprises import selectors as registry
 from kechuang.enterprises import services as registry_services
@@ -98,6 +99,27 @@ def test_entitlements_batches_and_ledger(pworld, role):
     assert points_selectors.can_view_leaderboard(user) is (bureau or role == "park_operator")
     # The alert inbox: the bureau's holds every alert, a park operator's its firms' (tests/security/test_access.py).
     assert points_selectors.alerts_inbox(user).query.is_empty() is not (bureau or role == "park_operator")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", EVERYONE)
+def test_alerts_inbox(world, role):
+    from kechuang.points.models import Alert
+
+    for key in ("a", "b", "c"):
+        Alert.objects.create(
+            enterprise=world[key],
+            year=2024,
+            rule="rd_drop",
+            ruleset="v1",
+            severity="warning",
+            label="研发下降",
+            message="-",
+            created_at=timezone.now(),
+        )
+    seen = _keys(world, points_selectors.alerts_inbox(world["users"][role]).values_list("enterprise_id", flat=True))
+    bureau = role in ("bureau_admin", "bureau_staff")
+    assert seen == ({"a", "b", "c"} if bureau else {"park_operator": {"a", "b"}}.get(role, set()))
 
 
 @pytest.mark.django_db
