@@ -63,8 +63,8 @@ BOOL_INPUTS = [
 
 def _params():
     tech, hte = select_rulesets(AS_OF, ["tech_sme", "high_tech"])
-    p_tech = {k: v.value for k, v in tech.resolve(AS_OF).items()}
-    p_hte = {k: v.value for k, v in hte.resolve(AS_OF).items()}
+    p_tech = tech.params(AS_OF).as_dict()
+    p_hte = hte.params(AS_OF).as_dict()
     return p_tech, p_hte
 
 

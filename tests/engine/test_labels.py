@@ -5,7 +5,9 @@ import datetime as dt
 import pytest
 
 from kechuang.engine import derive, facts, labels
-from kechuang.engine.tiers.model import RuleSetError, all_rulesets, load_file, select_rulesets
+from kechuang.engine.ruledata import RuleDataError
+from kechuang.engine.ruledata.registry import load_file
+from kechuang.engine.tiers.model import RuleSet, all_rulesets, select_rulesets
 from kechuang.rulesets import TIERS_DIR
 
 AS_OF = dt.date(2025, 6, 1)
@@ -106,11 +108,15 @@ def _ruleset_file(tmp_path, label_line):
 
 
 def test_a_rule_set_without_a_label_or_with_a_wrong_placeholder_is_refused(tmp_path):
-    with pytest.raises(RuleSetError, match=r"unicorn\.yaml: 条件 age_10y 缺少 label"):
-        load_file(_ruleset_file(tmp_path, ""))
-    with pytest.raises(RuleSetError, match="条件 age_10y 的 label 引用了“age_min”，它不是本规则集的数值参数"):
-        load_file(_ruleset_file(tmp_path, '    label: "成立≤{age_min}年"'))
-    loaded = load_file(_ruleset_file(tmp_path, '    label: "成立≤{age_max}年"'))
+    with pytest.raises(RuleDataError, match=r"^文件 unicorn\.yaml，规则 unicorn，字段 条件第 4 项·label：缺少此项$"):
+        load_file(_ruleset_file(tmp_path, ""), RuleSet)
+    with pytest.raises(RuleDataError) as refused:
+        load_file(_ruleset_file(tmp_path, '    label: "成立≤{age_min}年"'), RuleSet)
+    assert refused.value.message == (
+        "文件 unicorn.yaml，规则 unicorn，字段 条件第 4 项·label："
+        "条件 age_10y 的 label 引用了“age_min”，它不是本规则集的数值参数"
+    )
+    (loaded,) = load_file(_ruleset_file(tmp_path, '    label: "成立≤{age_max}年"'), RuleSet)
     assert next(c["label"] for c in loaded.conditions if c["id"] == "age_10y") == "成立≤{age_max}年"
 
 
@@ -121,8 +127,9 @@ def test_every_parameter_has_a_chinese_label_and_a_missing_one_is_refused(tmp_pa
     text = (TIERS_DIR / "unicorn.yaml").read_text(encoding="utf-8")
     path = tmp_path / "unicorn.yaml"
     path.write_text(text.replace("label: 成立年限上限（年，含）, ", ""), encoding="utf-8")
-    with pytest.raises(RuleSetError, match=r"unicorn\.yaml: 参数 age_max 缺少 label"):
-        load_file(path)
+    with pytest.raises(RuleDataError) as refused:
+        load_file(path, RuleSet)
+    assert refused.value.message == "文件 unicorn.yaml，规则 unicorn，字段 parameters.age_max：缺少 label（中文名称）"
 
 
 def test_field_values_read_with_their_units():

@@ -21,16 +21,16 @@ AS_OF = dt.date(2025, 6, 1)
 
 def test_every_parameter_value_has_a_flag_and_a_source():
     for r in all_rulesets():
-        for name, versions in r.parameters.items():
-            for v in versions:
+        for name, parameter in r.parameters.items():
+            for v in parameter.versions:
                 assert v.verified in ("V", "P", "U"), (r.id, name)
                 assert v.source.strip(), (r.id, name)
 
 
 def _band_tables():
     for r in all_rulesets():
-        for name, versions in r.parameters.items():
-            for v in versions:
+        for name, parameter in r.parameters.items():
+            for v in parameter.versions:
                 if isinstance(v.value, list) and v.value and all(isinstance(row, dict) for row in v.value):
                     yield r.id, name, v.value
 
@@ -50,10 +50,10 @@ def test_debt_bands_resolve_their_boundaries_the_same_way_everywhere():
     50% scores 5, 60% scores 3 and 70% scores 0 — in every version that has the table."""
     seen = 0
     for r in all_rulesets():
-        rows = r.parameters.get("debt_bands")
-        if not rows:
+        debt = r.parameters.get("debt_bands")
+        if not debt:
             continue
-        table = rows[-1].value
+        table = debt.versions[-1].value
         first = table[0]
         assert "max" in first and table[-2].get("below") is not None, r.id
         seen += 1
@@ -89,10 +89,10 @@ def test_a_bureau_version_of_a_parameter_another_version_dropped_does_not_apply(
             "value": False,
         }
     ]
-    assert old.resolve(AS_OF, stale)["requires_specialized_title"].value is False
-    assert "requires_specialized_title" not in giant.resolve(dt.date(2026, 6, 30), stale)
-    with pytest.raises(RuleSetError, match="没有参数"):
-        old.resolve(AS_OF, [{**stale[0], "parameter": "no_such"}])
+    assert old.params(AS_OF, stale)["requires_specialized_title"] is False
+    assert "requires_specialized_title" not in giant.params(dt.date(2026, 6, 30), stale)
+    with pytest.raises(RuleSetError, match="规则 little_giant：没有参数“no_such”"):
+        old.params(AS_OF, [{**stale[0], "parameter": "no_such"}])
 
 
 HTE = {

@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
 from kechuang.core.models import AuditEvent, Job
-from kechuang.engine.tiers.model import all_rulesets
+from kechuang.engine.tiers.model import rulesets_in_force
 from kechuang.enterprises.models import AnnualFigure, Qualification
 from kechuang.rules import services as rule_services
 from kechuang.rules.models import RuleVersion
@@ -323,7 +323,7 @@ def test_parameter_values_are_shown_as_they_are_typed(world, client_for):
 def test_parameters_page_shows_rule_set_notes_and_parameter_notes(world, client_for):
     html = client_for(world["users"]["bureau_staff"]).get(reverse("tiers:parameters")).content.decode()
     # every rule set in force today that says where its text came from or what is not verified
-    in_force = [r for r in all_rulesets() if r.in_force(dt.date.today()) and r.notes]
+    in_force = [r for r in rulesets_in_force(dt.date.today()) if r.notes]
     assert html.count('data-testid="ruleset-notes"') == len(in_force) >= 5
     if any(r.id == "specialized_sme_2026" for r in in_force):
         assert "附件1《专精特新中小企业认定标准》原文未能找到" in html  # the 2026 text not found, said on the page
@@ -915,9 +915,9 @@ def test_every_bound_band_table_names_what_it_compares():
     unnamed = [
         (r.id, name)
         for r in all_rulesets()
-        for name, versions in r.parameters.items()
-        if bands.is_band_table(versions[-1].value)
-        and any(k in row for row in versions[-1].value for k in bands.OPS)
+        for name, parameter in r.parameters.items()
+        if bands.is_band_table(parameter.versions[-1].value)
+        and any(k in row for row in parameter.versions[-1].value for k in bands.OPS)
         and not bands.tested_value(r, name)
     ]
     assert unnamed == []

@@ -62,10 +62,10 @@ def _date(text: str) -> dt.date | None:
 def _rulesets(as_of: dt.date, tiers: list[str] | None, local_set: str | None):
     """The rule sets to evaluate, de-duplicated, or a Chinese message naming what is wrong."""
     from kechuang.engine.tiers import RuleSetError
-    from kechuang.engine.tiers.model import all_rulesets, select_rulesets
+    from kechuang.engine.tiers.model import all_rulesets, rulesets_in_force, select_rulesets
 
     every = all_rulesets()
-    live = [r for r in every if r.in_force(as_of)]
+    live = rulesets_in_force(as_of)
     if not live:
         first = min(r.effective_from for r in every)
         return None, f"{as_of} 没有生效的梯队规则集（最早的规则集自 {first} 起生效），请检查 --as-of"

@@ -167,7 +167,7 @@ def _threshold_text(name: str, value, title: str, ruleset: RuleSet | None, like:
 def ruleset_text(label: str) -> str:
     """`tech_sme@2022-05-01` as 科技型中小企业（2022-05-01 版）."""
     ruleset_id, _, version = (label or "").partition("@")
-    name = next((r.name_zh for r in all_rulesets() if r.id == ruleset_id), ruleset_id)
+    name = next((r.name for r in all_rulesets() if r.id == ruleset_id), ruleset_id)
     return f"{name}（{version} 版）" if version else name
 
 
@@ -210,7 +210,7 @@ def gaps_text(gaps) -> str:
 def condition_labels(ruleset: RuleSet, as_of: dt.date, overrides: list[dict] | None = None) -> dict[str, str]:
     """Each condition's label with the parameters in force on `as_of` (bureau versions in `overrides`
     included): 科技人员占比≥10% reads 科技人员占比≥12% once a bureau raises the threshold."""
-    params = {name: v.value for name, v in ruleset.resolve(as_of, overrides).items()}
+    params = ruleset.params(as_of, overrides or ()).as_dict()
     return {
         c["id"]: LABEL_PLACEHOLDER.sub(lambda m: _parameter_text(params[m[1]], m[2]), c["label"])
         for c in ruleset.conditions

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from kechuang.core import audit
 from kechuang.engine.finance import rules as _finance_rules  # noqa: F401  (registers the loan_product kind)
 from kechuang.engine.ruledata import RuleDataError, rulebook
-from kechuang.engine.tiers.model import all_rulesets, variants
+from kechuang.engine.tiers.model import rulesets_in_force, variants
 
 from . import selectors
 from .models import RegionProfile
@@ -69,7 +69,7 @@ def chosen_products() -> list[str] | None:
 def variant_choices(on: dt.date) -> dict[str, list[tuple[str, str]]]:
     """Tier id → [(variant, rule set name)] for the tiers that have local alternatives on `on`."""
     return {
-        tier: [(r.variant, r.name_zh) for r in sorted(options, key=lambda r: (not r.default, r.variant))]
+        tier: [(r.variant, r.name) for r in sorted(options, key=lambda r: (not r.default, r.variant))]
         for tier, options in sorted(variants(on).items())
     }
 
@@ -78,9 +78,7 @@ def single_local_rules(on: dt.date) -> list[str]:
     """Names of the local rule sets in force on `on` that are their tier's only one (another city's rule the
     region uses until it has its own: 潜在瞪羚 from 广州黄埔, 独角兽 from 宿迁)."""
     alternatives = variants(on)
-    return [
-        r.name_zh for r in all_rulesets() if r.in_force(on) and r.variant != "national" and r.tier not in alternatives
-    ]
+    return [r.name for r in rulesets_in_force(on) if r.variant != "national" and r.tier not in alternatives]
 
 
 def product_choices(on: dt.date) -> list[tuple[str, str]]:

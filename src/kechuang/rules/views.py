@@ -5,6 +5,8 @@ Bureau users read them; only a bureau admin adds a version (the service checks i
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -15,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kechuang.accounts import access
-from kechuang.engine.ruledata import RuleDataError, kinds, rulebook
+from kechuang.engine.ruledata import RuleDataError, in_force, kinds, rulebook
 from kechuang.engine.ruledata import kind as rule_kind
 from kechuang.engine.ruledata.params import VERIFICATIONS
 
@@ -29,6 +31,14 @@ DOCUMENT_EDITORS = {"alert_rules": "points:alert_rules", "points_scheme": "point
 def _require_bureau(user) -> None:
     if not access.allowed(user, "rules"):
         raise PermissionDenied(_("规则与参数只对科技局开放"))
+
+
+def _shown(versions: list, today):
+    """The version a rule page shows: the one in force today, else the next to come, else the last one (a rule
+    whose every version has ended, like a tier's 2022 text replaced by another rule set)."""
+    current = in_force(versions, today)
+    upcoming = next((d for d in versions if d.effective_from > today), None)
+    return current or upcoming or versions[-1], current is not None
 
 
 def _kind_or_404(kind_id: str):
@@ -46,13 +56,14 @@ def index(request):
     for k in kinds():
         for rule_id in rulebook(k.id).ids():
             versions = selectors.all_versions(k.id, rule_id)
-            current = next((d for d in reversed(versions) if d.effective_from <= today), None)
+            doc, current = _shown(versions, today)
             groups.setdefault(k.domain or k.label, []).append(
                 {
                     "kind": k,
                     "rule_id": rule_id,
-                    "doc": current or versions[-1],
-                    "in_force": current is not None,
+                    "doc": doc,
+                    "in_force": current,
+                    "ended": not current and doc.effective_from <= today,
                     "versions": len(versions),
                     "changed": selectors.published(k.id, rule_id).count(),
                 }
@@ -68,8 +79,8 @@ def detail(request, kind, rule_id):
     versions = selectors.all_versions(k.id, rule_id)
     if not versions:
         raise Http404(_("没有这条规则"))
-    doc = next((d for d in reversed(versions) if d.effective_from <= today), versions[0])
-    on = max(today, doc.effective_from)
+    doc, _current = _shown(versions, today)
+    on = min(max(today, doc.effective_from), doc.effective_to or dt.date.max)
     values = doc.params(on, selectors.overrides(k.id, rule_id))
     rows = [
         {

@@ -41,7 +41,7 @@ def conditions_text(ids: str | None, names: dict[str, str], sep: str = "；") ->
 def parameter_version_text(version: dict) -> str:
     """A bureau parameter version as a run records it, in words: 科技型中小企业·综合评分及格分 = 55（自 2026-07-01）."""
     ruleset = next((r for r in all_rulesets() if r.id == version["ruleset"]), None)
-    title = ruleset.name_zh if ruleset else version["ruleset"]
+    title = ruleset.name if ruleset else version["ruleset"]
     name = ruleset.parameter_labels.get(version["parameter"], version["parameter"]) if ruleset else version["parameter"]
     value = version["value"]
     shown = f"〔{table_text(value)}〕" if is_band_table(value) else example(value)

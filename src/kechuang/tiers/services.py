@@ -18,9 +18,9 @@ from django.utils.translation import gettext as _
 from kechuang.core import audit, bulk, jobs
 from kechuang.core.models import Job
 from kechuang.engine import clock
+from kechuang.engine.ruledata import in_force
 from kechuang.engine.tiers import RuleSetError, evaluate, explanations, for_file
 from kechuang.engine.tiers.model import all_rulesets, local_set_text, read_local_set, select_rulesets
-from kechuang.engine.tiers.values import check_value
 from kechuang.enterprises.loaders import facts_frame
 from kechuang.enterprises.models import AnnualFigure, Enterprise
 from kechuang.rules import region
@@ -246,19 +246,19 @@ def add_parameter_version(
     if not user.can_admin:
         raise PermissionDenied(_("只有科技局管理员可以调整规则参数"))
     named = [r for r in all_rulesets() if r.id == ruleset]
-    in_force = [r for r in named if r.in_force(effective_from)]
-    title = named[0].name_zh if named else ruleset
-    if not in_force:
+    doc = in_force(named, effective_from)
+    title = named[0].name if named else ruleset
+    if doc is None:
         raise ValidationError(_("规则集“%(r)s”在 %(d)s 不生效") % {"r": title, "d": effective_from})
-    current = in_force[0].resolve(effective_from, parameter_versions())
+    current = doc.params(effective_from, parameter_versions())
     if parameter not in current:
         raise ValidationError(_("规则集“%(r)s”没有参数 %(p)s，请选择该规则集的参数") % {"r": title, "p": parameter})
-    problem = check_value(in_force[0], parameter, current[parameter].value, value)
+    problem = doc.check_parameter(parameter, current[parameter], value)
     if problem:
         raise ValidationError(problem)
     if not source.strip():
         raise ValidationError(_("请填写参数调整的依据来源（文件名称、文号或网址）"))
-    label = in_force[0].parameter_labels.get(parameter, parameter)
+    label = doc.parameters[parameter].label
     same_day = _("“%(p)s”在 %(d)s 已有一个版本；同一天只能有一个取值，请换一个生效日期") % {
         "p": label,
         "d": effective_from,
@@ -278,7 +278,7 @@ def add_parameter_version(
                     parameter=parameter,
                     effective_from=effective_from,
                     value=value,
-                    previous=current[parameter].value,
+                    previous=current[parameter],
                     source=source.strip(),
                     note=note,
                     created_by=user,
@@ -301,7 +301,7 @@ def add_parameter_version(
             actor=user,
             action="rule_version.create",
             obj=version,
-            changes={"value": [current[parameter].value, value]},
+            changes={"value": [current[parameter], value]},
             note=f"{title}·{label}（{ruleset}.{parameter}）自 {effective_from} 起；{source.strip()}",
         )
     return version

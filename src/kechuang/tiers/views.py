@@ -429,5 +429,5 @@ def _band_editor(chosen: str, current, form) -> dict | None:
         "tested_short": tested.split("（")[0],
         "ops": bands.OPS,
         "chosen": chosen,
-        "label": f"{ruleset.name_zh}·{ruleset.parameter_labels.get(name, name)}",
+        "label": f"{ruleset.name}·{ruleset.parameter_labels.get(name, name)}",
     }

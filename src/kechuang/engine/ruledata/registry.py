@@ -68,6 +68,8 @@ def load_file(path: Path, model: type[RuleDoc]) -> list[RuleDoc]:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise RuleDataError(Problem(f"YAML 格式有误：{exc}", path.name)) from None
+    except ValueError:  # the YAML reader builds dates itself: 2025-13-01 fails there, not in validation
+        raise RuleDataError(Problem("有无效的日期（应为真实存在的日期 YYYY-MM-DD）", path.name)) from None
     items = data if isinstance(data, list) else [data]
     docs, problems = [], []
     for item in items:

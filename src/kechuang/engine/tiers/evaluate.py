@@ -26,7 +26,7 @@ import polars as pl
 
 from kechuang.engine import derive
 from kechuang.engine.conditions import compile_condition, condition_fields
-from kechuang.engine.tiers.model import RuleSet, RuleSetError, all_rulesets, ruleset_by_label, select_rulesets
+from kechuang.engine.tiers.model import RuleSet, RuleSetError, ruleset_by_label, rulesets_in_force, select_rulesets
 from kechuang.engine.tiers.scoring import (
     INCREASING,
     build_parts,
@@ -96,7 +96,7 @@ class Compiled:
 
 
 def _param_values(ruleset: RuleSet, as_of: dt.date, overrides) -> dict:
-    return {name: v.value for name, v in ruleset.resolve(as_of, overrides).items()}
+    return ruleset.params(as_of, overrides or ()).as_dict()
 
 
 def _threshold(spec, params: dict) -> tuple[float, str | None]:
@@ -639,10 +639,8 @@ def empty_results(explain: bool = True) -> pl.DataFrame:
 def list_rulesets(as_of: dt.date, parameter_versions: list[dict] | None = None) -> list[dict]:
     """Rule sets in force on `as_of` with their parameters (value, verification flag, source, date)."""
     out = []
-    for r in all_rulesets():
-        if not r.in_force(as_of):
-            continue
-        resolved = r.resolve(as_of, parameter_versions)
+    for r in rulesets_in_force(as_of):
+        resolved = r.params(as_of, parameter_versions or ()).versions
         out.append(
             {
                 "id": r.id,
@@ -650,7 +648,7 @@ def list_rulesets(as_of: dt.date, parameter_versions: list[dict] | None = None) 
                 "tier": r.tier,
                 "variant": r.variant,
                 "default": r.default,
-                "name_zh": r.name_zh,
+                "name_zh": r.name,
                 "effective_from": r.effective_from,
                 "effective_to": r.effective_to,
                 "source": r.source,

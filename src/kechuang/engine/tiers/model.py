@@ -1,10 +1,14 @@
-"""Rule sets as data: loading the YAML files of rulesets/tiers and resolving dated parameters.
+"""Tier rule sets as documents of the rule-data layer (decision 0004): rulesets/tiers/*.yaml, kind `tiers`.
 
-A rule set file describes one version of one tier's rules (see rulesets/tiers/README.md for the format).
-Parameters are the only numbers: each has a value, a verification flag (V/P/U), a source and an
-`effective_from` (the rule set's own unless given); a parameter may list several dated `versions`, and the
-platform may add more at run time (`parameter_versions`). The version in force on the as-of date wins:
-the latest `effective_from` not after it.
+A rule set file is one version of one tier's rules (format: rulesets/tiers/README.md). `RuleSet` adds the tier's
+own typed fields to `RuleDoc` (tier, variant, default, fiscal year offset, named values, score parts, conditions,
+routes, earlier labels); the rulebook of kind `tiers` reads and validates every file once, naming file, rule and
+field in Chinese. Parameters are the layer's (`params(as_of, overrides)`, the bureau's versions from
+`rules.RuleVersion` included) and "in force on a date" is `validity.in_force`.
+
+What is the tiers' own: choosing one rule set per tier on a date (`select_rulesets`: the region's local variant
+where the tier has several, else the default one) and finding the version a stored result names, by its label
+or one it had before (`ruleset_by_label`).
 """
 
 from __future__ import annotations
@@ -12,198 +16,187 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Required
 
-import yaml
+from pydantic import ConfigDict as Config
+from pydantic import Field, model_validator, with_config
+from typing_extensions import TypedDict
 
-from kechuang.rulesets import TIERS_DIR
+from kechuang.engine.ruledata import Kind, Problem, RuleDataError, RuleDoc, in_force, register, rulebook
+from kechuang.engine.ruledata.params import is_number as is_number  # re-exported: values.py reads it here
 
-
-class RuleSetError(ValueError):
-    """A rule set file or parameter override that is malformed (Chinese message)."""
-
+# A malformed rule set, an unknown tier on a date, an unknown parameter: the layer's error, Chinese message.
+RuleSetError = RuleDataError
 
 # A parameter inside a condition's label: `{name}` as is, `{name:%}` as a percentage, `{name:亿}` in 亿
 # (money parameters are in 万). Labels are rendered with the parameters in force (engine/labels.py), so a
 # bureau's new threshold shows in every list and export that names the condition.
 LABEL_PLACEHOLDER = re.compile(r"\{(\w+)(?::(%|亿))?\}")
 
-
-@dataclass(frozen=True)
-class ParameterVersion:
-    value: Any
-    effective_from: dt.date
-    verified: str = "U"
-    source: str = ""
-    note: str = ""
+_ID = Field(pattern=r"^[a-z][a-z0-9_]*$")
+Threshold = str | int | float  # a parameter name or a number (kept as written)
 
 
-@dataclass
-class RuleSet:
-    id: str
-    tier: str
-    variant: str
-    default: bool
-    name_zh: str
-    version: str
-    effective_from: dt.date
-    effective_to: dt.date | None
-    source: str
-    source_urls: list[str]
-    fiscal_year_offset: int
-    parameters: dict[str, list[ParameterVersion]]
-    parameter_labels: dict[str, str]  # Chinese name of each parameter, shown where a bureau changes it
-    values: dict[str, str]
-    scores: list[dict]
-    conditions: list[dict]
-    routes: list[dict]
-    path: Path
-    notes: str = ""
-    extra: dict = field(default_factory=dict)
+# The parts of a rule set stay plain mappings (the evaluator reads them as such); their keys are checked here.
+@with_config(Config(extra="forbid"))
+class GapSpec(TypedDict, total=False):
+    field: Required[str]
+    op: Required[str]
+    required: Required[Threshold]
+    unit: str
+
+
+@with_config(Config(extra="forbid"))
+class ScoreTest(TypedDict, total=False):
+    at_least: Threshold
+    above: Threshold
+    parts: list[str]
+
+
+@with_config(Config(extra="forbid"))
+class ConditionSpec(TypedDict, total=False):
+    id: Required[Annotated[str, _ID]]
+    label: Required[str]
+    when: str
+    or_when: str
+    option: bool
+    score: ScoreTest
+    gaps: list[GapSpec]
+    explain: list[str]
+
+
+@with_config(Config(extra="forbid"))
+class RouteSpec(TypedDict, total=False):
+    kind: Required[str]
+    all: list[str]
+    any: list[str]
+
+
+@with_config(Config(extra="forbid"))
+class ScorePart(TypedDict, total=False):
+    id: Required[Annotated[str, _ID]]
+    input: str
+    bands: str | list[dict]
+    if_unknown: str
+    gap: dict
+    tables: list[dict]
+    components: list[dict]
+    cap: Threshold
+
+
+class RuleSet(RuleDoc):
+    """One version of one tier's rules."""
+
+    tier: str = Field(pattern=r"^[a-z][a-z0-9_]*$", title="梯队")
+    variant: str = Field(default="national", min_length=1, title="地方变体")
+    default: bool = Field(default=True, title="默认变体")
+    fiscal_year_offset: int = Field(default=1, ge=0, title="评估财年（基准日年份减几年）")
+    values: dict[str, str] = Field(default_factory=dict, title="命名取值")
+    scores: list[ScorePart] = Field(default_factory=list, title="评分项")
+    conditions: list[ConditionSpec] = Field(min_length=1, title="条件")
+    routes: list[RouteSpec] = Field(min_length=1, title="认定路径")
     # Labels this version had before (`innovative_sme@2022-06-01` became `@2022-08-01` when its effective date
     # was corrected): results stored under an old label still find their rule set.
-    previous_labels: tuple[str, ...] = ()
+    previous_labels: tuple[str, ...] = Field(default=(), title="曾用版本标识")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> RuleSet:
+        problems = [*self._condition_problems(), *self._route_problems()]
+        if problems:
+            raise RuleDataError(problems)
+        return self
+
+    def _condition_problems(self) -> list[Problem]:
+        """Every condition has its own id and a Chinese label whose placeholders name numeric parameters."""
+        out, seen = [], set()
+        for i, cond in enumerate(self.conditions):
+            cid, where = cond["id"], f"条件第 {i + 1} 项"
+            if cid in seen:
+                out.append(Problem(f"条件编号“{cid}”重复", rule=self.id, field=f"{where}·id"))
+            seen.add(cid)
+            text = cond["label"]
+            if not text.strip():
+                out.append(Problem(f"条件 {cid} 缺少 label（中文名称）", rule=self.id, field=f"{where}·label"))
+            for name, _spec in LABEL_PLACEHOLDER.findall(text):
+                p = self.parameters.get(name)
+                if p is None or not all(is_number(v.value) for v in p.versions):
+                    out.append(
+                        Problem(
+                            f"条件 {cid} 的 label 引用了“{name}”，它不是本规则集的数值参数",
+                            rule=self.id,
+                            field=f"{where}·label",
+                        )
+                    )
+        return out
+
+    def _route_problems(self) -> list[Problem]:
+        known = {c["id"] for c in self.conditions}
+        out = []
+        for i, route in enumerate(self.routes):
+            for key in ("all", "any"):
+                unknown = [c for c in route.get(key, []) if c not in known]
+                if unknown:
+                    out.append(
+                        Problem(
+                            f"没有条件“{'、'.join(unknown)}”",
+                            rule=self.id,
+                            field=f"认定路径第 {i + 1} 项·{key}",
+                        )
+                    )
+        return out
 
     @property
     def label(self) -> str:
-        return f"{self.id}@{self.version}"
+        """`id@version`, what a stored result names (the layer's `key`)."""
+        return self.key
 
-    def in_force(self, as_of: dt.date) -> bool:
-        return self.effective_from <= as_of and (self.effective_to is None or as_of <= self.effective_to)
+    @property
+    def parameter_labels(self) -> dict[str, str]:
+        """Chinese name of each parameter, shown where a bureau changes it."""
+        return {name: p.label for name, p in self.parameters.items()}
 
-    def resolve(self, as_of: dt.date, overrides: list[dict] | None = None) -> dict[str, ParameterVersion]:
-        """Parameter versions in force on `as_of`, with run-time overrides for this rule set merged in."""
-        out: dict[str, ParameterVersion] = {}
-        extra: dict[str, list[ParameterVersion]] = {}
-        for item in overrides or ():
-            if item.get("ruleset") not in (self.id, self.label):
-                continue
-            name = item.get("parameter")
-            if name not in self.parameters:
-                # A bureau version keyed by this rule set's id may name a parameter of another of its versions
-                # (one the current text dropped): it does not apply here. A name no version has is an error.
-                if any(name in r.parameters for r in all_rulesets(self.path.parent) if r.id == self.id):
-                    continue
-                raise RuleSetError(f"规则集 {self.id} 没有参数“{name}”")
-            extra.setdefault(name, []).append(
-                ParameterVersion(
-                    value=item["value"],
-                    effective_from=_date(item["effective_from"]),
-                    verified="V",
-                    source=str(item.get("source") or ""),
-                    note=str(item.get("note") or ""),
-                )
-            )
-        for name, versions in self.parameters.items():
-            candidates = [v for v in versions + extra.get(name, []) if v.effective_from <= as_of]
-            if not candidates:
-                candidates = versions[:1]  # a rule set in force always has its base value
-            # Latest effective_from wins; on a tie a run-time version (appended last) wins.
-            out[name] = max(enumerate(candidates), key=lambda iv: (iv[1].effective_from, iv[0]))[1]
-        return out
+    def check_parameter(self, name: str, current, value) -> str | None:
+        """The tiers' own shape checks (band tables whose rows are all reachable, shares in labels shown as %),
+        then a trial run with the new value on the rule set's latest day so far: a value of the right shape can
+        still be unusable (a band row's condition that does not parse), and it would break every later run."""
+        from kechuang.engine import clock, facts
+        from kechuang.engine.conditions import ConditionError
+        from kechuang.engine.tiers.evaluate import evaluate
+        from kechuang.engine.tiers.values import check_value
+
+        problem = check_value(self, name, current, value)
+        if problem:
+            return problem
+        on = max(self.effective_from, min(self.effective_to or dt.date.max, clock.today()))
+        trial = [{"rule_id": self.id, "parameter": name, "effective_from": self.effective_from, "value": value}]
+        try:
+            evaluate(facts.empty_frame(), on, [self.id], trial)
+        except (ConditionError, RuleDataError) as exc:
+            return f"按新取值无法计算规则集“{self.name}”：{exc}"
+        except Exception:  # any other failure to compile or run means the value cannot be used either
+            return f"按新取值无法计算规则集“{self.name}”，请对照现值检查格式"
+        return None
 
 
-def _date(value) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value))
-    except ValueError:
-        raise RuleSetError(f"日期“{value}”无效，应为 YYYY-MM-DD") from None
+KIND = register(Kind("tiers", "梯队认定规则", "tiers", RuleSet, domain="企业梯队"))
 
 
-def _parameter(name: str, spec, default_from: dt.date, path: Path) -> list[ParameterVersion]:
-    if not isinstance(spec, dict) or ("value" not in spec and "versions" not in spec):
-        raise RuleSetError(f"{path.name}: 参数 {name} 需要 value 或 versions")
-    items = spec.get("versions") or [spec]
-    out = []
-    for item in items:
-        verified = str(item.get("verified", spec.get("verified", "U")))
-        if verified not in ("V", "P", "U"):
-            raise RuleSetError(f"{path.name}: 参数 {name} 的 verified 应为 V/P/U")
-        out.append(
-            ParameterVersion(
-                value=item["value"],
-                effective_from=_date(item.get("effective_from", default_from)),
-                verified=verified,
-                source=str(item.get("source", spec.get("source", "")) or ""),
-                note=str(item.get("note", spec.get("note", "")) or ""),
-            )
-        )
-    return sorted(out, key=lambda v: v.effective_from)
+def all_rulesets(directory: Path | None = None) -> tuple[RuleSet, ...]:
+    """Every rule set version shipped (rulesets/tiers/*.yaml, or `directory`), in file order."""
+    return rulebook(KIND.id, directory).docs
 
 
-def _parameter_label(name: str, spec, path: Path) -> str:
-    label = spec.get("label") if isinstance(spec, dict) else None
-    if not isinstance(label, str) or not label.strip():
-        raise RuleSetError(f"{path.name}: 参数 {name} 缺少 label（中文名称）")
-    return label.strip()
+def rulesets_in_force(as_of: dt.date, directory: Path | None = None) -> list[RuleSet]:
+    """The version of each rule set in force on `as_of`, in file order."""
+    book = rulebook(KIND.id, directory)
+    found = (in_force(book.versions(rule_id), as_of) for rule_id in book.ids())
+    return [r for r in found if r is not None]
 
 
-def load_file(path: Path) -> RuleSet:
-    with path.open(encoding="utf-8") as fh:
-        doc = yaml.safe_load(fh)
-    try:
-        start = _date(doc["effective_from"])
-        end = doc.get("effective_to")
-        ruleset = RuleSet(
-            id=doc["id"],
-            tier=doc["tier"],
-            variant=doc.get("variant", "national"),
-            default=bool(doc.get("default", True)),
-            name_zh=doc["name_zh"],
-            version=str(doc.get("version", start.isoformat())),
-            effective_from=start,
-            effective_to=_date(end) if end else None,
-            source=doc.get("source", ""),
-            source_urls=list(doc.get("source_urls", [])),
-            fiscal_year_offset=int(doc.get("fiscal_year_offset", 1)),
-            parameters={k: _parameter(k, v, start, path) for k, v in (doc.get("parameters") or {}).items()},
-            parameter_labels={k: _parameter_label(k, v, path) for k, v in (doc.get("parameters") or {}).items()},
-            values=dict(doc.get("values") or {}),
-            scores=list(doc.get("scores") or []),
-            conditions=list(doc["conditions"]),
-            routes=list(doc["routes"]),
-            path=path,
-            notes=doc.get("notes", ""),
-            previous_labels=tuple(doc.get("previous_labels") or ()),
-        )
-        _check_labels(ruleset)
-        return ruleset
-    except KeyError as exc:
-        raise RuleSetError(f"{path.name}: 缺少 {exc.args[0]}") from None
-
-
-def _check_labels(ruleset: RuleSet) -> None:
-    """Every condition has a Chinese label whose placeholders name numeric parameters of the rule set."""
-    for cond in ruleset.conditions:
-        cid, text = cond.get("id"), cond.get("label")
-        if not isinstance(text, str) or not text.strip():
-            raise RuleSetError(f"{ruleset.path.name}: 条件 {cid} 缺少 label（中文名称）")
-        for name, _spec in LABEL_PLACEHOLDER.findall(text):
-            versions = ruleset.parameters.get(name)
-            if not versions or not all(is_number(v.value) for v in versions):
-                raise RuleSetError(f"{ruleset.path.name}: 条件 {cid} 的 label 引用了“{name}”，它不是本规则集的数值参数")
-
-
-@lru_cache(maxsize=4)
-def _load_dir(directory: str) -> tuple[RuleSet, ...]:
-    return tuple(load_file(p) for p in sorted(Path(directory).glob("*.yaml")))
-
-
-def all_rulesets(directory: Path = TIERS_DIR) -> tuple[RuleSet, ...]:
-    """Every rule set file (all versions) in `directory`."""
-    return _load_dir(str(directory))
-
-
-def ruleset_by_label(label: str, directory: Path = TIERS_DIR) -> RuleSet | None:
-    """The rule set version a stored result names (`tech_sme@2022-05-01`), or None."""
-    return next((r for r in all_rulesets(directory) if label == r.label or label in r.previous_labels), None)
+def ruleset_by_label(label: str, directory: Path | None = None) -> RuleSet | None:
+    """The rule set version a stored result names (`tech_sme@2022-05-01`, or a label it had before), or None."""
+    return next((r for r in all_rulesets(directory) if label == r.key or label in r.previous_labels), None)
 
 
 def read_local_set(text: str | None) -> str | dict[str, str] | None:
@@ -225,12 +218,11 @@ def local_set_text(local_set: str | Mapping[str, str] | None) -> str:
     return ",".join(f"{tier}={variant}" for tier, variant in sorted(local_set.items()) if variant)
 
 
-def variants(as_of: dt.date, directory: Path = TIERS_DIR) -> dict[str, list[RuleSet]]:
+def variants(as_of: dt.date, directory: Path | None = None) -> dict[str, list[RuleSet]]:
     """Tier id → its rule sets in force on `as_of`, for the tiers that have more than one local variant."""
     by_tier: dict[str, list[RuleSet]] = {}
-    for r in all_rulesets(directory):
-        if r.in_force(as_of):
-            by_tier.setdefault(r.tier, []).append(r)
+    for r in rulesets_in_force(as_of, directory):
+        by_tier.setdefault(r.tier, []).append(r)
     return {tier: options for tier, options in by_tier.items() if len({r.variant for r in options}) > 1}
 
 
@@ -238,7 +230,7 @@ def select_rulesets(
     as_of: dt.date,
     tiers: list[str] | None = None,
     local_set: str | Mapping[str, str] | None = None,
-    directory: Path = TIERS_DIR,
+    directory: Path | None = None,
 ) -> list[RuleSet]:
     """The rule sets in force on `as_of`, one per tier (or per explicitly named rule set id).
 
@@ -246,7 +238,7 @@ def select_rulesets(
     the variant `local_set` names is used where the tier has it (one name for every tier, or a mapping
     tier → variant: a region profile's choice), else the default variant.
     """
-    live = [r for r in all_rulesets(directory) if r.in_force(as_of)]
+    live = rulesets_in_force(as_of, directory)
     by_tier: dict[str, list[RuleSet]] = {}
     for r in live:
         by_tier.setdefault(r.tier, []).append(r)
@@ -269,7 +261,3 @@ def select_rulesets(
         )
         chosen.append(pick[0])
     return chosen
-
-
-def is_number(value) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)

@@ -72,7 +72,7 @@ def title_expiries(panel: pl.DataFrame, parameter_versions: list[dict] | None = 
         # the version in force on the recognition day (the latest whose first day is not after it); before the
         # first version, the first one. A bureau's versions of the parameter within a version's period apply.
         for r in versions:
-            valid = int(r.resolve(r.effective_to or dt.date.max, parameter_versions)["title_valid_years"].value)
+            valid = int(r.params(r.effective_to or dt.date.max, parameter_versions or ())["title_valid_years"])
             if years is None:
                 years, label = pl.lit(valid, dtype=pl.Int64), pl.lit(r.label)
                 continue
@@ -95,7 +95,7 @@ def hte_report_status(
     """Enterprises holding a valid 高企 certificate on `as_of`: the report for last year (`report_year`), its
     deadline, whether it was filed, and the missed reports so far (REPORT_COLUMNS)."""
     (ruleset,) = select_rulesets(as_of, ["high_tech"])
-    params = {name: v.value for name, v in ruleset.resolve(as_of, parameter_versions).items()}
+    params = ruleset.params(as_of, parameter_versions or ()).as_dict()
     year = as_of.year - ruleset.fiscal_year_offset
     frame, stages = derive.derived_lazy(panel, year, as_of)
     lf = frame.lazy()
