@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import Http404
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -203,14 +202,14 @@ class _Named:
         return (found[0] if found else None), ""
 
 
-def _value(row: _Row, column: Column, institution, lookups: dict):
+def _value(row: _Row, column: Column, institution, model, lookups: dict):
     """A cell as the model stores it; an error is added to the row (the returned value is then unused)."""
     text = row.text(column.key)
     if column.required and not text:
         row.error(column.key, "必填项为空")
         return None
     if column.kind == "text":
-        limit = lookups["model"]._meta.get_field(column.key).max_length
+        limit = model._meta.get_field(column.key).max_length
         if len(text) > limit:
             row.error(column.key, f"超过 {limit} 字")
         return text
@@ -258,7 +257,6 @@ def import_records(*, user, kind: Kind, name: str, content: bytes) -> ImportRepo
     headers = {c.key: str(table.headers[i]).strip() for i, c in mapping.items()}
     ids = [i.pk for i in kept.values()]
     lookups = {
-        "model": kind.model,
         "self": _Named(kind.model, ids),
         "discipline": _Named(Discipline, ids) if kind.model is Team else None,
         "team": _Named(Team, ids) if kind.model is Person else None,
@@ -273,7 +271,9 @@ def import_records(*, user, kind: Kind, name: str, content: bytes) -> ImportRepo
             row.error("institution", "必填项为空")
         elif institution is None:
             row.error("institution", "只能导入本单位的信息" if inst_name in everyone else "没有该机构")
-        values = {c.key: _value(row, c, institution, lookups) for c in mapping.values() if c.key != "institution"}
+        values = {
+            c.key: _value(row, c, institution, kind.model, lookups) for c in mapping.values() if c.key != "institution"
+        }
         found = None
         if institution is not None and values.get("name"):
             found, problem = lookups["self"].one(institution.pk, values["name"])
@@ -316,13 +316,10 @@ def _write(user, kind: Kind, report: ImportReport, valid: list) -> None:
         )
 
 
-def _kind_view(key: str):
+def _kind_view(kind: Kind):
     @login_required
     @area_required("supply_import")
     def import_page(request):
-        kind = KINDS.get(key)
-        if kind is None:
-            raise Http404(_("没有这类信息"))
         user = request.user
         if request.GET.get("template"):
             return attachment(template_bytes(kind), f"{kind.title}导入模板_{clock.today():%Y%m%d}.xlsx")
@@ -348,9 +345,9 @@ def _kind_view(key: str):
             },
         )
 
-    import_page.__name__ = f"{key}_import"
+    import_page.__name__ = f"{kind.key}_import"
     return import_page
 
 
 # One page per kind (URL names discipline_import …): a page name without arguments, as the access table walks them.
-PAGES = {key: _kind_view(key) for key in KINDS}
+PAGES = {key: _kind_view(kind) for key, kind in KINDS.items()}
