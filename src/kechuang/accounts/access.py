@@ -193,6 +193,20 @@ AREAS: tuple[Area, ...] = (
         parent="supply",
         needs=_mapped_institution,
     ),
+    # Importing an institution's records: those who keep an institution (the bureau any, an institution its own).
+    Area(
+        "supply_import",
+        BUREAU | INSTITUTION,
+        pages=(
+            "techtransfer:achievement_import",
+            "techtransfer:discipline_import",
+            "techtransfer:platform_import",
+            "techtransfer:team_import",
+            "techtransfer:person_import",
+        ),
+        parent="supply",
+        needs=_mapped_institution,
+    ),
     Area(
         "needs",
         BUREAU | INSTITUTION | FIRM,

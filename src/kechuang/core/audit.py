@@ -175,6 +175,7 @@ ACTION_LABELS = {
     "achievement.update": "修改科技成果",
     "achievement.import": "导入科技成果",
     "supply_record.save": "保存高校院所学科、平台、团队或人员",
+    "supply_record.import": "导入高校院所学科、平台、团队或人员",
     "need.create": "发布技术需求",
     "need.update": "修改技术需求",
     "need.disclose": "授权查看技术需求详情",
@@ -203,6 +204,7 @@ ACTION_LABELS = {
     "case.stage": "推进对接案件",
     "case.meeting": "记录案件洽谈",
     "case.terminate": "终止对接案件",
+    "case.update": "修改对接案件",
     "matchmaking_event.create": "登记对接活动",
     "matchmaking_event.update": "修改对接活动",
 }

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from kechuang.core.forms import Form, ModelForm
+from kechuang.core.forms import DateInput, Form, ModelForm
 from kechuang.enterprises.models import Enterprise
 
 from .brokering import BrokerCase, MatchmakingEvent, Stage
@@ -109,6 +109,48 @@ class AdvanceForm(Form):
 
     def service_kwargs(self) -> dict:
         return {k: v for k, v in self.cleaned_data.items() if v not in (None, "")}
+
+
+class CaseEditForm(ModelForm):
+    """Correcting an open case: only the fields `brokerservices.editable_fields` allows for its stage are shown."""
+
+    class Meta:
+        model = BrokerCase
+        fields = [
+            "opened_on",
+            "introduced_on",
+            "assigned_on",
+            "negotiating_on",
+            "signed_on",
+            "registered_on",
+            "buyer_consent_on",
+            "seller_consent_on",
+            "manager",
+            "product",
+            "event",
+            "buyer_contact",
+            "seller_contact",
+            "notes",
+        ]
+        widgets = {
+            **{name: DateInput() for name in fields if name.endswith("_on")},
+            "notes": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, editable: tuple[str, ...], managers=None, **kwargs):
+        """`managers`: those the user may assign (an institution user its own institution's)."""
+        super().__init__(*args, **kwargs)
+        for name in list(self.fields):
+            if name not in editable:
+                del self.fields[name]
+            elif name.endswith("_on") or name == "manager":
+                self.fields[name].required = True  # a reached stage keeps its date, an assigned case its manager
+        if "manager" in self.fields:
+            qs = managers if managers is not None else TechnologyManager.objects.all()
+            self.fields["manager"].queryset = qs.select_related("institution")
+
+    def service_kwargs(self) -> dict:
+        return dict(self.cleaned_data)
 
 
 class MeetingForm(Form):

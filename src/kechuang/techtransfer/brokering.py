@@ -158,6 +158,9 @@ class BrokerCase(models.Model):
     converted_on = models.DateField(_("转化日期"), null=True, blank=True)
     terminated_on = models.DateField(_("终止日期"), null=True, blank=True)
     termination_reason = models.CharField(_("终止原因"), max_length=300, blank=True)
+    # Who to call on each side of this case (a name and a phone or e-mail), kept up to date by whoever moves it.
+    buyer_contact = models.CharField(_("需求方联系人"), max_length=64, blank=True)
+    seller_contact = models.CharField(_("成果方联系人"), max_length=64, blank=True)
     notes = models.TextField(_("备注"), blank=True)
     opened_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

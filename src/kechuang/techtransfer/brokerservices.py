@@ -1,5 +1,5 @@
 """Writes of brokering, each with its audit event: opening a case (bureau staff), moving it along its stages,
-recording meetings, terminating it, and matchmaking events.
+recording meetings, terminating it, correcting an open case (`update_case`), and matchmaking events.
 
 Who moves a case: bureau staff, and the institution users of the assigned technology manager's institution.
 A refused move raises ValidationError (a Chinese message) or PermissionDenied and writes nothing.
@@ -8,6 +8,7 @@ A refused move raises ValidationError (a Chinese message) or PermissionDenied an
 from __future__ import annotations
 
 import datetime as dt
+from itertools import pairwise
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -17,6 +18,7 @@ from kechuang.core import audit
 
 from .brokering import DATE_OF, STAGES, BrokerCase, CaseMeeting, MatchmakingEvent, Stage
 from .models import TechContract
+from .supplymodels import TechnologyManager
 
 ORDER = [s for s, _f in STAGES]
 
@@ -223,6 +225,94 @@ def terminate(*, user, case: BrokerCase, on: dt.date, reason: str) -> BrokerCase
             note=f"终止：{reason.strip()}"[:500],
         )
     return case
+
+
+# What an edit may change: the stage dates already reached (with the consent dates once introduced), the
+# manager once assigned, and the free fields. The parties, the offer, the stage and the contract are the moves'.
+FREE_FIELDS = ("product", "event", "buyer_contact", "seller_contact", "notes")
+CONSENTS = ("buyer_consent_on", "seller_consent_on")
+
+
+def editable_fields(case: BrokerCase) -> tuple[str, ...]:
+    """The fields an edit of this case may change, in the order the form shows them."""
+    if not case.is_open:
+        return ()
+    reached = [f for _s, f in STAGES if getattr(case, f) is not None]
+    consents = CONSENTS if case.introduced_on else ()
+    manager = ("manager",) if case.assigned_on else ()
+    return (*reached, *consents, *manager, *FREE_FIELDS)
+
+
+def _check_dates(case: BrokerCase) -> None:
+    """The reached stages' dates in stage order, the consents between opening and introduction, the first
+    meeting not before negotiation began."""
+    reached = [(stage, getattr(case, f)) for stage, f in STAGES if getattr(case, f) is not None]
+    for (prev, prev_on), (stage, on) in pairwise(reached):
+        if on < prev_on:
+            raise ValidationError(
+                _("“%(stage)s”日期 %(on)s 不能早于上一阶段“%(prev)s”的日期 %(prev_on)s")
+                % {"stage": _stage_label(stage), "on": on, "prev": _stage_label(prev), "prev_on": prev_on}
+            )
+    if case.introduced_on:
+        for consent in (case.buyer_consent_on, case.seller_consent_on):
+            if consent is None or consent < case.opened_on or consent > case.introduced_on:
+                raise ValidationError(_("同意对接日期须在立案日期与介绍对接日期之间"))
+    first = case.meetings.order_by("held_on").values_list("held_on", flat=True).first() if case.pk else None
+    if case.negotiating_on and first and case.negotiating_on > first:
+        raise ValidationError(_("洽谈开始日期不能晚于首次洽谈记录的日期 %(d)s") % {"d": first})
+
+
+def update_case(*, user, case: BrokerCase, **data) -> BrokerCase:
+    """Correct an open case: `data` holds fields of `editable_fields(case)`. A reached stage keeps a date, dates
+    keep the stage order; an institution user assigns only its own institution's managers. Each change is
+    audited old → new (`case.update`); an edit that changes nothing writes nothing."""
+    if not can_move(user, case):
+        raise PermissionDenied(_("只有科技局工作人员或所指派技术经理人的机构可以修改案件"))
+    stored = BrokerCase.objects.select_related("manager__institution", "event").get(pk=case.pk)
+    if not stored.is_open:
+        raise ValidationError(_("案件已%(s)s，不能再修改") % {"s": stored.get_stage_display()})
+    allowed = editable_fields(stored)
+    unknown = sorted(set(data) - set(allowed))
+    if unknown:
+        raise ValidationError(_("案件当前阶段不能修改：%(f)s") % {"f": "、".join(_label(f) for f in unknown)})
+    for name in (*(f for _s, f in STAGES), *CONSENTS, "manager"):
+        if name in data and data[name] is None:
+            raise ValidationError(_("%(f)s不能清空") % {"f": _label(name)})
+    manager = data.get("manager")
+    if manager is not None and manager != stored.manager and not user.is_bureau:
+        if manager.institution_id is None or manager.institution.organisation_id != user.organisation_id:
+            raise ValidationError(_("只能指派本机构的技术经理人"))
+    before = {name: getattr(stored, name) for name in data}
+    for name, value in data.items():
+        setattr(stored, name, value.strip() if isinstance(value, str) else value)
+    _check_dates(stored)
+    # Changed by value (a manager by its record: two managers may share a name), shown by name.
+    changes = {
+        name: [audit.jsonable(_shown(before[name])), audit.jsonable(_shown(getattr(stored, name)))]
+        for name in data
+        if not audit.same(before[name], getattr(stored, name))
+    }
+    if not changes:
+        return stored
+    with transaction.atomic():
+        stored.save(update_fields=[n for n in data if n in changes])
+        audit.record(
+            actor=user,
+            action="case.update",
+            obj=stored,
+            changes=changes,
+            note=f"修改{'、'.join(_label(n) for n in changes)}：{stored}"[:500],
+        )
+    return stored
+
+
+def _label(name: str) -> str:
+    return str(BrokerCase._meta.get_field(name).verbose_name)
+
+
+def _shown(value):
+    """A value as the audit shows it: a manager or an event by its name, not its number."""
+    return str(value) if isinstance(value, (TechnologyManager, MatchmakingEvent)) else value
 
 
 def save_event(*, user, form) -> MatchmakingEvent:

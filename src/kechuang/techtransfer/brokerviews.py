@@ -24,8 +24,9 @@ from kechuang.engine.techtransfer.funnel import STEPS
 
 from . import brokerselectors as scope
 from . import brokerservices as svc
-from .brokerforms import AdvanceForm, CaseForm, EventForm, MeetingForm, TerminateForm
+from .brokerforms import AdvanceForm, CaseEditForm, CaseForm, EventForm, MeetingForm, TerminateForm
 from .brokering import STAGES, BrokerCase, Stage
+from .supplymodels import TechnologyManager
 
 PAGE_SIZE = 50
 GROUPINGS = {
@@ -119,8 +120,33 @@ def case(request, pk: int):
             "advance_form": AdvanceForm(stage=nxt) if mover and nxt else None,
             "meeting_form": MeetingForm() if mover and c.negotiating_on and c.stage != Stage.TERMINATED else None,
             "terminate_form": TerminateForm() if mover and c.is_open else None,
+            "can_edit": mover and c.is_open,
         },
     )
+
+
+@login_required
+@area_required("cases")
+def case_edit(request, pk: int):
+    """Correct an open case (dates reached, manager, contacts, notes); the service checks who and what."""
+    c = scope.case_for(request.user, pk)
+    if not svc.can_move(request.user, c):
+        raise PermissionDenied(_("只有科技局工作人员或所指派技术经理人的机构可以修改案件"))
+    if not c.is_open:
+        raise PermissionDenied(_("案件已%(s)s，不能再修改") % {"s": c.get_stage_display()})
+    managers = None
+    if not request.user.is_bureau:
+        managers = TechnologyManager.objects.filter(institution__organisation_id=request.user.organisation_id)
+    form = CaseEditForm(request.POST or None, instance=c, editable=svc.editable_fields(c), managers=managers)
+    if request.method == "POST" and form.is_valid():
+        try:
+            svc.update_case(user=request.user, case=scope.case_for(request.user, pk), **form.service_kwargs())
+        except ValidationError as e:
+            form.add_error(None, e.messages[0])
+        else:
+            messages.success(request, _("已保存案件修改"))
+            return redirect("techtransfer:case", c.pk)
+    return render(request, "techtransfer/case_edit.html", {"form": form, "c": scope.case_for(request.user, pk)})
 
 
 @require_POST

@@ -20,6 +20,8 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kechuang.accounts import access
+from kechuang.accounts.access import area_required
 from kechuang.chains.models import Chain
 from kechuang.core import audit
 from kechuang.core.excel import xlsx_response
@@ -209,9 +211,9 @@ def _header(table, report: ImportReport) -> dict[int, str]:
 
 
 def import_achievements(*, user, name: str, content: bytes) -> ImportReport:  # noqa: C901
-    kept = {i.name: i for i in scope.kept_institutions(user)}
-    if not kept:
+    if not access.allowed(user, "supply_import"):
         raise PermissionDenied(_("只能导入本单位的科技成果"))
+    kept = {i.name: i for i in scope.kept_institutions(user)}
     own = scope.own_institution(user)
     report = ImportReport(name=name)
     table = read_table(content=content, name=name)
@@ -345,10 +347,9 @@ def _write(user, report: ImportReport, valid: list, by_patent: dict) -> None:
 
 
 @login_required
+@area_required("supply_import")
 def import_page(request):
     user = request.user
-    if not scope.kept_institutions(user).exists():
-        raise PermissionDenied(_("只能导入本单位的科技成果"))
     if request.GET.get("template"):
         return xlsx_response(_("科技成果导入模板"), HEADER, [EXAMPLE])
     report, error = None, None

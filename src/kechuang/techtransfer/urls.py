@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import brokerviews, supplyimport, supplyviews, views
+from . import brokerviews, recordimport, supplyimport, supplyviews, views
 
 app_name = "techtransfer"
 urlpatterns = [
@@ -13,6 +13,7 @@ urlpatterns = [
     path("supply/institutions/<int:pk>/", supplyviews.institution, name="institution"),
     path("supply/institutions/<int:pk>/add/<slug:kind>/", supplyviews.record_edit, name="record_new"),
     path("supply/institutions/<int:pk>/<slug:kind>/<int:record_pk>/edit/", supplyviews.record_edit, name="record_edit"),
+    *(path(f"supply/import/{key}/", view, name=f"{key}_import") for key, view in recordimport.PAGES.items()),
     path("achievements/", supplyviews.achievements, name="achievements"),
     path("achievements/new/", supplyviews.achievement_edit, name="achievement_new"),
     path("achievements/import/", supplyimport.import_page, name="achievement_import"),
@@ -29,6 +30,7 @@ urlpatterns = [
     path("cases/", brokerviews.cases, name="cases"),
     path("cases/new/", brokerviews.case_new, name="case_new"),
     path("cases/<int:pk>/", brokerviews.case, name="case"),
+    path("cases/<int:pk>/edit/", brokerviews.case_edit, name="case_edit"),
     path("cases/<int:pk>/<slug:action>/", brokerviews.case_move, name="case_move"),
     path("funnel/", brokerviews.funnel, name="funnel"),
     path("managers/", brokerviews.managers, name="managers"),
