@@ -145,11 +145,20 @@ class FactsFile:
         """The rows without an error as {column name: value} (money, numbers and fractions as exact Decimal),
         and their file rows. An empty cell is left out of its row: not given in this file, so the import keeps
         the stored value (a None would read as "clear it")."""
+        keep = self.accepted_positions()
+        return self.records_at(keep), [self.rows[i] for i in keep]
+
+    def accepted_positions(self) -> list[int]:
+        """The panel positions of the rows without an error, in file order."""
         bad = {p.row for p in self.errors}
-        keep = [i for i, row in enumerate(self.rows) if row not in bad]
-        if not keep:
-            return [], []
-        index = pl.Series(keep)
+        return [i for i, row in enumerate(self.rows) if row not in bad]
+
+    def records_at(self, positions: list[int]) -> list[dict]:
+        """The rows at these panel positions as `records` gives them (a set-wise import reads back only the few
+        rows it must compare in Python, not a million dicts)."""
+        if not positions:
+            return []
+        index = pl.Series(positions)
         values = {}
         for column in self.columns:
             if column.name in self.exact:
@@ -158,11 +167,10 @@ class FactsFile:
             else:
                 values[column.name] = self.frame[column.name].gather(index).to_list()
         names = list(values)
-        records = [
+        return [
             {n: v for n, v in zip(names, row, strict=True) if v is not None}
             for row in zip(*values.values(), strict=True)
         ]
-        return records, [self.rows[i] for i in keep]
 
 
 def read_facts(
