@@ -11,6 +11,7 @@ import pytest
 from kechuang.engine.points import SchemeError, get_scheme, scheme_from_dict, score_frame, score_points
 from kechuang.engine.points.rank import list_expr, percentile_from_rank, rank_expr
 from kechuang.engine.points.scheme import ListTier
+from kechuang.engine.points.score import score_chunks
 from tests.engine.test_points_fixtures import firms, scheme_dict
 
 
@@ -172,6 +173,26 @@ def test_shipped_scheme_contributions_add_up_on_many_firms():
     for stage, n in scored.group_by("stage").len().iter_rows():
         top = scored.filter(pl.col("stage") == stage)
         assert top.filter(pl.col("list") == "leading").height == sum(1 for r in top["stage_rank"] if r * 20 <= n)
+
+
+@pytest.mark.parametrize("chunk_rows", [1, 999, 3000, 5000])
+def test_scoring_in_chunks_gives_the_in_memory_result_row_for_row(chunk_rows):
+    """Chunks (issue 22: 10M firms do not fit at once) in input order, with every value and rank of the
+    in-memory result: stage-relative scores (percentile, min-max) and the ranks see every firm."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+    from bench_points import synthetic
+
+    scheme = get_scheme("core18", dt.date(2025, 6, 30))
+    assert {i.normalise.method for i in scheme.indicators} >= {"percentile", "minmax"}
+    data = synthetic(3000, seed=5)
+    whole = score_frame(data, scheme, year=2024)
+    chunks = list(score_chunks(data, scheme, year=2024, chunk_rows=chunk_rows))
+    assert [c.height for c in chunks[:2]] == [min(chunk_rows, 3000)] * min(2, len(chunks))
+    assert len(chunks) == -(-3000 // chunk_rows)
+    assert pl.concat(chunks).equals(whole)
 
 
 def _panel() -> pl.DataFrame:

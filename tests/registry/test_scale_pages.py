@@ -106,3 +106,27 @@ def test_the_name_search_has_a_trigram_index_on_postgresql_only(many):
         cursor.execute(f"EXPLAIN {sql}", params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "enterprises_name_trgm" in plan, plan
+
+
+@pytest.mark.parametrize("fragment", ["企业", "q0", "Q0"])
+def test_a_two_character_search_finds_the_same_firms_through_the_pieces_index(many, fragment):
+    """Too short for trigrams: on PostgreSQL the index of each name's two-character pieces (upper-cased, as the
+    search compares) finds the candidates and the LIKE decides; the firms found are those the LIKE alone finds."""
+    from kechuang.enterprises.filters import EnterpriseFilter
+
+    Enterprise.objects.filter(uscc=make_uscc(3001)).update(name="规模测试企业Q001")
+    Enterprise.objects.filter(uscc=make_uscc(3002)).update(name="规模测试企业q002")
+    Enterprise.objects.filter(uscc=make_uscc(3003)).update(name="规模测试企Q业003")  # no "企业", no "Q0"
+    found = EnterpriseFilter({"q": fragment}).apply(Enterprise.objects.all())
+    like = Enterprise.objects.filter(name__icontains=fragment)
+    assert sorted(found.values_list("name", flat=True)) == sorted(like.values_list("name", flat=True))
+    expected = {"企业": FIRMS - 1, "q0": 2, "Q0": 2}[fragment]
+    assert found.count() == like.count() == expected
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        sql, params = found.query.sql_with_params()
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "enterprises_name_bigrams" in plan, plan

@@ -281,6 +281,29 @@ def derived_for_year(panel: pl.DataFrame, year: int, as_of: dt.date | None = Non
     return frame
 
 
+def derived_reading(panel: pl.DataFrame, year: int, as_of: dt.date | None, reads: set[str]) -> pl.DataFrame:
+    """`derived_for_year` cut to what `reads` names: the facts columns those values read (with their earlier
+    years) and the derived values among `reads` with those they are computed from. The values are the same; a
+    caller that reads a few of the 130 columns (the policies) skips computing and holding the others."""
+    stages = needed_stages(derived_stages(year, as_of), reads)
+    roots = {n for stage in stages for e in stage for n in e.meta.root_names()}
+    frame, _ = derived_lazy(panel, year, as_of, base_names(reads | roots))
+    lazy = frame.lazy()
+    for stage in stages:
+        lazy = lazy.with_columns(stage)
+    return lazy.collect()
+
+
+def needed_stages(stages: list[list[pl.Expr]], reads: set[str]) -> list[list[pl.Expr]]:
+    """The derived-value stages cut to the expressions that `reads` needs, directly or through a later stage."""
+    wanted, kept = set(reads), []
+    for stage in reversed(stages):
+        exprs = [e for e in stage if e.meta.output_name() in wanted]
+        wanted |= {name for e in exprs for name in e.meta.root_names()}
+        kept.append(exprs)
+    return [exprs for exprs in reversed(kept) if exprs]
+
+
 def derived_stages(year: int, as_of: dt.date | None = None) -> list[list[pl.Expr]]:
     """The derived values as successive `with_columns` stages (the second part of `derived_lazy`)."""
     return [_derived_exprs(year, as_of or dt.date(year, 12, 31)), _second_order_exprs()]

@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 
 from django import forms
-from django.db.models import Exists, OuterRef, Q, QuerySet, Value
+from django.db import connection
+from django.db.models import BooleanField, Exists, OuterRef, Q, QuerySet, Value
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Concat
 from django.utils.translation import gettext_lazy as _
 
@@ -54,11 +56,18 @@ class EnterpriseFilter(Form):
         data = self.cleaned_data
         if data["q"]:
             text = data["q"].strip()
+            by_name = Q(name__icontains=text)
+            if len(text) == 2 and connection.vendor == "postgresql":
+                # Too short for the trigram index: the two-character pieces' index finds the candidates
+                # (migration enterprises.0006), the LIKE above decides.
+                table = connection.ops.quote_name(qs.model._meta.db_table)
+                pieces = RawSQL(f"kc_name_bigrams({table}.name::text) @> ARRAY[upper(%s)]", [text], BooleanField())
+                by_name &= Q(pieces)
             if USCC_PREFIX.fullmatch(text):
                 # Digits and capitals that could begin a USCC: also a range scan on the unique USCC index.
-                qs = qs.filter(Q(name__icontains=text) | Q(uscc__startswith=text.upper()))
+                qs = qs.filter(by_name | Q(uscc__startswith=text.upper()))
             else:
-                qs = qs.filter(name__icontains=text)
+                qs = qs.filter(by_name)
         if data["region"]:
             # A city or province code matches every county below it (codes share their prefix).
             code = data["region"]

@@ -40,7 +40,10 @@ def results_for(user, run: TierRun | None = None) -> QuerySet[TierResult]:
 
 
 def results_for_any_run(user) -> QuerySet[TierResult]:
-    return TierResult.objects.filter(enterprise__in=enterprises_for(user)).select_related("run", "enterprise")
+    """Results of finished runs, voided ones included (an old link still replays); never a run still writing."""
+    return TierResult.objects.filter(
+        enterprise__in=enterprises_for(user), run__status__in=[TierRun.Status.DONE, TierRun.Status.VOIDED]
+    ).select_related("run", "enterprise")
 
 
 def history_for(enterprise) -> list[TierRun]:

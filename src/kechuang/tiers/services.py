@@ -90,7 +90,7 @@ def evaluation_job(job: Job, as_of: str, local_set: str = "", user_id: int | Non
 def evaluate_all(
     as_of: dt.date, *, local_set: str = "", user_id=None, job: Job | None = None, frame: pl.DataFrame | None = None
 ) -> TierRun:
-    """Evaluate all enterprises (or the given facts frame) and store the results in one transaction."""
+    """Evaluate all enterprises (or the given facts frame) and store the results; the run is swapped in whole."""
     if job:
         jobs.report(job, 0, total=3, message="正在读取企业数据……")
     frame = facts_frame() if frame is None else frame
@@ -107,27 +107,39 @@ def evaluate_all(
     if job:
         jobs.report(job, 2, message="正在保存结果……")
     ids = dict(Enterprise.objects.values_list("uscc", "pk"))
+    # The results are written chunk by chunk under a run of their own in state `running` (the selectors read
+    # `done` runs only), then the run is swapped in at once: a run stopped half-way leaves the previous results in
+    # force (as scoring runs do; docs/deployment.md, "Runs swap in whole").
+    run = TierRun.objects.create(
+        as_of=as_of,
+        local_set=local_set,
+        rulesets=rulesets,
+        parameter_versions=_jsonable(versions),
+        status=TierRun.Status.RUNNING,
+        enterprises=results["uscc"].n_unique(),
+        job=job,
+        created_by_id=user_id,
+    )
+    rows = (
+        (run.pk, ids[r[0]], *r[1:])
+        for r in for_file(results)
+        .with_columns(pl.col("route", "failed", "missing", "short_of").fill_null(""))
+        .select("uscc", *RESULT_COLUMNS[2:])
+        .iter_rows()
+        if r[0] in ids
+    )
+    try:
+        bulk.insert_rows(TierResult, RESULT_COLUMNS, rows, label="tiers.evaluate", commit_each=True)
+    except BaseException:
+        TierRun.objects.filter(pk=run.pk).delete()  # a stopped run's rows; a killed one's go at the next swap
+        raise
+    counts = dict(results.filter(pl.col("qualified") == "true").group_by("tier").len().iter_rows())
     with transaction.atomic():
-        run = TierRun.objects.create(
-            as_of=as_of,
-            local_set=local_set,
-            rulesets=rulesets,
-            parameter_versions=_jsonable(versions),
-            status=TierRun.Status.DONE,
-            enterprises=results["uscc"].n_unique(),
-            job=job,
-            created_by_id=user_id,
-        )
-        rows = (
-            (run.pk, ids[r[0]], *r[1:])
-            for r in for_file(results)
-            .with_columns(pl.col("route", "failed", "missing", "short_of").fill_null(""))
-            .select("uscc", *RESULT_COLUMNS[2:])
-            .iter_rows()
-            if r[0] in ids
-        )
-        bulk.insert_rows(TierResult, RESULT_COLUMNS, rows)
-        counts = dict(results.filter(pl.col("qualified") == "true").group_by("tier").len().iter_rows())
+        # Runs of the same date started before this one and never finished: a killed worker's half-written rows
+        # (its retried job evaluates the same date again, so they go at once).
+        TierRun.objects.filter(as_of=as_of, status=TierRun.Status.RUNNING, pk__lt=run.pk).delete()
+        TierRun.objects.filter(pk=run.pk).update(status=TierRun.Status.DONE)
+        run.status = TierRun.Status.DONE
         audit.record(
             actor=get_user_model().objects.filter(pk=user_id).first() if user_id else None,
             action="tier_run.create",

@@ -18,6 +18,7 @@ Policy:
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 
 import polars as pl
 
@@ -81,12 +82,80 @@ def score_frame(
     """
     lf = _complete(frame, scheme)
     names = set(lf.collect_schema().names())
+    keys = _cohort_keys(scheme, names, cohorts)
+    lf = _with_keys(_scored(lf, scheme, year, names), keys)
+    # No sort here: reordering 1M rows × ~60 columns costs more than the scoring; callers that show
+    # a leaderboard sort the slice they show (the CLI sorts by rank, then uscc).
+    return (
+        lf.with_columns(_ranks(scheme, keys)).with_columns(_placings(scheme, keys)).select(_out(scheme, keys)).collect()
+    )
+
+
+def score_chunks(
+    frame: pl.DataFrame,
+    scheme: Scheme,
+    *,
+    year: int | None = None,
+    cohorts: tuple[str, ...] = COHORTS,
+    chunk_rows: int = 1_000_000,
+) -> Iterator[pl.DataFrame]:
+    """`score_frame` for more firms than its result fits in memory: the same rows, values and ranks, yielded
+    `chunk_rows` firms at a time in input order (the caller writes each out and lets it go).
+
+    Ranks need every firm's points and some scores compare a firm with its whole stage (percentile, min–max,
+    a share of the stage's mean), so it runs in three passes and never holds more than one chunk's columns:
+    1. the stage-relative scores over all firms (those indicators' inputs only);
+    2. per chunk, the points and cohort keys, kept for all firms (a few narrow columns);
+    3. ranks, percentiles and lists over all firms from those; then per chunk the full row, computed again
+       (cheaper than keeping ~60 columns of every firm), beside its slice of the ranks.
+    """
+    lf = _complete(frame, scheme)
+    names = set(lf.collect_schema().names())
+    keys = _cohort_keys(scheme, names, cohorts)
+    relative = [i for i in scheme.indicators if _stage_relative(i.normalise)]
+    given = (
+        lf.with_columns(nz.stage_expr(scheme))
+        .with_columns([nz.raw_expr(i.value).alias(f"r_{i.id}") for i in relative])
+        .select([nz.normalised_expr(pl.col(f"r_{i.id}"), i.normalise).alias(f"n_{i.id}") for i in relative])
+        .collect()
+    )
+    fixed = {i.id for i in relative}
+    height = frame.height
+    offsets = range(0, max(height, 1), chunk_rows)
+
+    def chunk(offset: int) -> pl.LazyFrame:
+        part = lf.slice(offset, chunk_rows)
+        if relative:
+            part = pl.concat([part, given.slice(offset, chunk_rows).lazy()], how="horizontal")
+        return _with_keys(_scored(part, scheme, year, names | {f"n_{i}" for i in fixed}, fixed), keys)
+
+    light = [f"_key_{k}" for k in keys]
+    placed = pl.concat([chunk(o).select("points", *light).collect() for o in offsets])
+    placed = placed.lazy().with_columns(_ranks(scheme, keys)).with_columns(_placings(scheme, keys))
+    placed = placed.select(_placing_columns(keys)).collect()
+    out = _out(scheme, keys)
+    for offset in offsets:
+        rows = chunk(offset).drop(light).collect()
+        yield pl.concat([rows, placed.slice(offset, chunk_rows)], how="horizontal").select(out)
+
+
+def _stage_relative(norm) -> bool:
+    """Scores that compare a firm with the others of its stage (not computable one chunk at a time)."""
+    return norm.method in ("percentile", "minmax") or (norm.method == "share" and bool(norm.cohort))
+
+
+def _scored(
+    lf: pl.LazyFrame, scheme: Scheme, year: int | None, names: set[str], given: set[str] = frozenset()
+) -> pl.LazyFrame:
+    """Stage, raw values, scores (`given`: indicator ids whose `n_<id>` the frame already holds),
+    contributions, points, missing, scheme and year: everything of a row but its ranks."""
     p = scheme.precision
     inds = scheme.indicators
-
     lf = lf.with_columns(nz.stage_expr(scheme))
     lf = lf.with_columns([nz.raw_expr(i.value).alias(f"r_{i.id}") for i in inds])
-    lf = lf.with_columns([nz.normalised_expr(pl.col(f"r_{i.id}"), i.normalise).alias(f"n_{i.id}") for i in inds])
+    lf = lf.with_columns(
+        [nz.normalised_expr(pl.col(f"r_{i.id}"), i.normalise).alias(f"n_{i.id}") for i in inds if i.id not in given]
+    )
     lf = lf.with_columns(
         [
             half_up(nz.max_points_expr(scheme, i) * pl.col(f"n_{i.id}").fill_null(0.0), p).alias(f"c_{i.id}")
@@ -108,8 +177,11 @@ def score_frame(
         lf = lf.with_columns(pl.lit(year, dtype=pl.Int64).alias("year"))
     elif "year" not in names:
         lf = lf.with_columns(pl.lit(None, dtype=pl.Int64).alias("year"))
+    return lf
 
-    # Cohort keys: rows without points are not in any cohort.
+
+def _cohort_keys(scheme: Scheme, names: set[str], cohorts: tuple[str, ...]) -> dict[str, pl.Expr]:
+    """Cohort keys: rows without points are not in any cohort."""
     scored = pl.col("points").is_not_null()
     keys = {"stage": pl.when(scored).then(pl.col("stage"))}
     if "industry" in cohorts and "industry_code" in names:
@@ -120,30 +192,45 @@ def score_frame(
         keys["region"] = pl.when(scored).then(pl.col("region_code").cast(pl.Utf8))
     if "carrier" in cohorts and "carrier" in names:
         keys["carrier"] = pl.when(scored).then(pl.col("carrier").cast(pl.Utf8))
-    lf = lf.with_columns([v.alias(f"_key_{k}") for k, v in keys.items()])
+    return keys
 
-    # One sort per cohort: percentiles and list cut-offs come from the rank and the cohort size.
+
+def _with_keys(lf: pl.LazyFrame, keys: dict[str, pl.Expr]) -> pl.LazyFrame:
+    return lf.with_columns([v.alias(f"_key_{k}") for k, v in keys.items()])
+
+
+def _ranks(scheme: Scheme, keys: dict[str, pl.Expr]) -> list[pl.Expr]:
+    """One sort per cohort: percentiles and list cut-offs come from the rank and the cohort size."""
     ranks = [rk.rank_expr().alias("rank"), rk.count_expr().alias("_n")]
     for k in keys:
         ranks.append(rk.rank_expr(f"_key_{k}").alias(f"{k}_rank"))
         ranks.append(rk.count_expr(f"_key_{k}").alias(f"_n_{k}"))
-    lf = lf.with_columns(ranks)
+    return ranks
+
+
+def _placings(scheme: Scheme, keys: dict[str, pl.Expr]) -> list[pl.Expr]:
     pct = [rk.percentile_from_rank(pl.col("rank"), pl.col("_n")).alias("percentile")]
     pct += [rk.percentile_from_rank(pl.col(f"{k}_rank"), pl.col(f"_n_{k}")).alias(f"{k}_percentile") for k in keys]
     within_stage = scheme.lists_within == "stage"
     list_rank = pl.col("stage_rank" if within_stage else "rank")
     list_n = pl.col("_n_stage" if within_stage else "_n")
-    lf = lf.with_columns(
+    return [
         *pct,
         rk.list_expr(scheme.lists, list_rank, list_n).alias("list"),
         rk.list_expr(scheme.lists, list_rank, list_n, labels=True).alias("list_label"),
-    )
+    ]
 
+
+def _placing_columns(keys: dict[str, pl.Expr]) -> list[str]:
+    """The columns `_ranks` and `_placings` add that the result keeps."""
+    out = ["rank", "percentile", "stage_rank", "stage_percentile", "list", "list_label"]
+    return out + [f"{k}_{s}" for k in keys if k != "stage" for s in ("rank", "percentile")]
+
+
+def _out(scheme: Scheme, keys: dict[str, pl.Expr]) -> list[str]:
     cohort_cols = [f"{k}_{s}" for k in keys if k != "stage" for s in ("rank", "percentile")]
-    ind_cols = [f"{pfx}_{i.id}" for pfx in ("c", "r", "n") for i in inds]
-    # No sort here: reordering 1M rows × ~60 columns costs more than the scoring; callers that show
-    # a leaderboard sort the slice they show (the CLI sorts by rank, then uscc).
-    return lf.select(*HEAD_COLUMNS, *cohort_cols, "missing", "scheme", *ind_cols).collect()
+    ind_cols = [f"{pfx}_{i.id}" for pfx in ("c", "r", "n") for i in scheme.indicators]
+    return [*HEAD_COLUMNS, *cohort_cols, "missing", "scheme", *ind_cols]
 
 
 def _supplement_lags(derived: pl.DataFrame, panel: pl.DataFrame, year: int, fields: set[str]) -> pl.DataFrame:

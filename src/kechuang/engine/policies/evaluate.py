@@ -202,13 +202,11 @@ def decide_lazy(
     # missing: each field (derived ones expanded to the facts they read) that is null and read by an
     # unknown condition; one expression per field, so no list de-duplication per row
     readers = _readers(outcomes, columns)
-    missing_items = [
-        pl.when(
-            pl.col(name).is_null()
-            & pl.any_horizontal([c[cid].is_null() & pl.col(field).is_null() for cid, field in pairs])
-        ).then(pl.lit(name))
+    missing_when = [
+        pl.col(name).is_null() & pl.any_horizontal([c[cid].is_null() & pl.col(field).is_null() for cid, field in pairs])
         for name, pairs in readers.items()
     ]
+    missing_items = [pl.when(when).then(pl.lit(name)) for when, name in zip(missing_when, readers, strict=True)]
     missing = _join(missing_items, ";")
 
     gaps = [g for cond in p.conditions for g in gap_exprs(cond, c[cond.id], frame_schema)]
@@ -232,10 +230,7 @@ def decide_lazy(
         )
         missing_mask = pl.sum_horizontal(
             [pl.lit(0, pl.UInt64)]
-            + [
-                pl.when(item.is_not_null()).then(pl.lit(1 << i, pl.UInt64)).otherwise(pl.lit(0, pl.UInt64))
-                for i, item in enumerate(missing_items)
-            ]
+            + [when.fill_null(False).cast(pl.UInt64) * pl.lit(1 << i, pl.UInt64) for i, when in enumerate(missing_when)]
         )
         return frame.select(
             "uscc",
@@ -383,66 +378,99 @@ def payout_totals(payouts: pl.DataFrame | None, policy_id: str, year: int) -> pl
     )
 
 
-def base_inputs(panel: pl.DataFrame, year: int, as_of: dt.date, tiers: pl.DataFrame | None = None) -> pl.DataFrame:
-    """Derived values of `year` + the policy-input columns of that year's rows + tier columns.
-    Shared by every policy that reads the same fiscal year."""
-    derived = derive.derived_for_year(panel, year, as_of)
-    # every firm of the panel is decided, also one with no row up to `year` (its facts are then unknown)
-    firms = panel.select(pl.col("uscc").cast(pl.Utf8)).unique(maintain_order=True)
+def base_inputs(
+    panel: pl.DataFrame,
+    year: int,
+    as_of: dt.date,
+    tiers: pl.DataFrame | None = None,
+    *,
+    reads: set[str] | None = None,
+    latest: pl.DataFrame | None = None,
+) -> pl.DataFrame:
+    """Derived values of `year` + the policy-input columns of that year's rows + tier columns (`tiers`: tier
+    results, or their `tier_columns` when several years share them). Shared by every policy that reads the same
+    fiscal year.
+
+    `reads` (`input_names` of the versions to decide): only those values and the facts behind them are
+    derived (None: every derived value). `latest`: `latest_values(panel)`, when several years share it."""
+    if reads is None:
+        derived = derive.derived_for_year(panel, year, as_of)
+    else:
+        derived = derive.derived_reading(panel, year, as_of, reads)
+    # every firm of the panel is decided, also one with no row up to `year` (its facts are then unknown); first
+    # rows found by a hash of the uscc (unique on the text is several times slower)
+    firms = panel.select(pl.col("uscc").cast(pl.Utf8)).filter(pl.col("uscc").hash(seed=0).is_first_distinct())
     frame = firms.join(derived, on="uscc", how="left")
-    # dimensions for reports (not decision inputs): fall back on the firm's latest row
-    dims = [d for d in ("region_code", "industry_code") if d in panel.columns]
-    if dims:
-        latest = (
-            panel.sort("year")
-            .group_by("uscc", maintain_order=True)
-            .agg([pl.col(d).drop_nulls().last().alias(f"_latest_{d}") for d in dims])
-        )
-        frame = (
-            frame.join(latest, on="uscc", how="left")
-            .with_columns([pl.coalesce(d, f"_latest_{d}").alias(d) for d in dims])
-            .drop([f"_latest_{d}" for d in dims])
-        )
     present = [n for n in inputs.POLICY_INPUT_NAMES if n in panel.columns]
     if present:
         extra = panel.filter(pl.col("year") == year).select("uscc", *present).unique("uscc", keep="last")
         frame = frame.join(extra, on="uscc", how="left")
     frame = inputs.with_policy_inputs(frame)
-    frame = _with_placements(frame, panel)
+    frame = _with_latest(frame, panel, latest)
     frame = frame.with_columns(
         pl.col("hte_certified_on").dt.year().cast(pl.Int64).alias("hte_certified_year"),
         # the same exact fractional years as age_years (derive.py), so "≤ 3 年" has one meaning
         derive._fractional_years(pl.col("relocated_on"), as_of).alias("relocated_years"),
     )
     if tiers is not None and not tiers.is_empty():
-        frame = frame.join(tier_columns(tiers), on="uscc", how="left")
+        wide = tiers if "qualified" not in tiers.columns else tier_columns(tiers)
+        frame = frame.join(wide, on="uscc", how="left")
     return frame
+
+
+def input_names(versions) -> set[str]:
+    """What `base_inputs` must hold for these versions: the values they read, the facts behind derived ones
+    (snapshots and `missing` name them), the report dimensions and placements, and the facts behind the
+    policy-derived values."""
+    names = {*DIMENSIONS, *PLACEMENTS, *(d for deps in POLICY_DERIVED.values() for d in deps)}
+    for v in versions:
+        for name in plan(v).fields:
+            names.add(name)
+            names.update(_depends(name))
+    return names
 
 
 # Where a firm is placed (the carrier hosting it, residency in a valley) is a state the registry records on the
 # as-of date (the loader puts it on every row), not a yearly figure: a firm without figures for the facts year
-# yet keeps it, instead of reading as "missing".
+# yet keeps it, instead of reading as "missing". The report dimensions (region, industry) likewise fall back on
+# the firm's latest row (they are not decision inputs).
 PLACEMENTS = ("carrier", "valley_resident")
+REPORT_DIMENSIONS = ("region_code", "industry_code")
 
 
-def _with_placements(frame: pl.DataFrame, panel: pl.DataFrame) -> pl.DataFrame:
-    names = [n for n in PLACEMENTS if n in panel.columns and n in frame.columns]
+def latest_values(panel: pl.DataFrame) -> pl.DataFrame:
+    """Per uscc, the latest known value of each report dimension and placement in the panel (`_latest_<name>`):
+    the same for every fiscal year, so computed once per simulation."""
+    names = [n for n in (*REPORT_DIMENSIONS, *PLACEMENTS) if n in panel.columns]
+    return (
+        panel.select("uscc", "year", *names)
+        .sort("year", maintain_order=True)
+        .group_by("uscc", maintain_order=True)
+        .agg([pl.col(n).drop_nulls().last().alias(f"_latest_{n}") for n in names])
+        .with_columns(pl.col("uscc").cast(pl.Utf8))
+    )
+
+
+def _with_latest(frame: pl.DataFrame, panel: pl.DataFrame, latest: pl.DataFrame | None) -> pl.DataFrame:
+    names = [n for n in REPORT_DIMENSIONS if n in panel.columns]
+    names += [n for n in PLACEMENTS if n in panel.columns and n in frame.columns]
     if not names:
         return frame
-    latest = (
-        panel.sort("year")
-        .group_by("uscc", maintain_order=True)
-        .agg([pl.col(n).drop_nulls().last().alias(f"_placed_{n}") for n in names])
-    )
-    frame = frame.join(latest.with_columns(pl.col("uscc").cast(pl.Utf8)), on="uscc", how="left")
-    return frame.with_columns([pl.coalesce(n, f"_placed_{n}").alias(n) for n in names]).drop(
-        [f"_placed_{n}" for n in names]
+    latest = latest_values(panel) if latest is None else latest
+    frame = frame.join(latest.select("uscc", *[f"_latest_{n}" for n in names]), on="uscc", how="left")
+    return frame.with_columns([pl.coalesce(n, f"_latest_{n}").alias(n) for n in names]).drop(
+        [f"_latest_{n}" for n in names]
     )
 
 
 def with_payouts(frame: pl.DataFrame, policy_id: str, payouts: pl.DataFrame | None, year: int) -> pl.DataFrame:
     totals = payout_totals(payouts, policy_id, year)
-    frame = frame.drop([bf.PAID_BEFORE, bf.PAID_THIS_YEAR], strict=False).join(totals, on="uscc", how="left")
+    frame = frame.drop([bf.PAID_BEFORE, bf.PAID_THIS_YEAR], strict=False)
+    if totals.is_empty():  # no history of this policy: nothing paid to anyone (no join per policy)
+        return frame.with_columns(
+            pl.lit(0, pl.Int64).alias(bf.PAID_BEFORE), pl.lit(0, pl.Int64).alias(bf.PAID_THIS_YEAR)
+        )
+    frame = frame.join(totals, on="uscc", how="left", maintain_order="left")
     # the payout history is a record: no row means nothing was paid
     return frame.with_columns(pl.col(bf.PAID_BEFORE).fill_null(0), pl.col(bf.PAID_THIS_YEAR).fill_null(0))
 

@@ -155,11 +155,18 @@ def _by_ranking(
     key = alloc.rank_by
     if rank_values is None:
         rank_values = results.select("uscc", pl.col("facts").struct.field(key).alias(key))
-    frame = results.with_row_index("_row").join(
-        rank_values.select("uscc", pl.col(key).alias("_rank")), on="uscc", how="left"
-    )
+    rank = rank_values.select(pl.col(key).alias("_rank"))
+    if rank_values.height == results.height and rank_values["uscc"].equals(results["uscc"]):
+        frame = results.with_columns(rank)  # the inputs the results were decided on: row for row
+    else:
+        frame = results.join(
+            rank_values.select("uscc", pl.col(key).alias("_rank")), on="uscc", how="left", maintain_order="left"
+        )
+    # Only the payable rows are queued; their grants are put back in place by row number (no join, no re-sort).
     queue = (
-        frame.filter(payable)
+        frame.with_row_index("_row")
+        .filter(payable)
+        .select("_row", "_rank", "uscc", "amount_yuan")
         .sort(["_rank", "uscc"], descending=[alloc.order == "desc", False], nulls_last=True)
         .with_columns(pl.col("amount_yuan").cum_sum().alias("_upto"))
         .with_columns((pl.col("_upto") - pl.col("amount_yuan")).alias("_before"))
@@ -174,12 +181,8 @@ def _by_ranking(
         .otherwise(0)
     )
     granted = queue.select("_row", grant.cast(pl.Int64).alias("granted_yuan"))
-    return (
-        frame.join(granted, on="_row", how="left")
-        .with_columns(pl.col("granted_yuan").fill_null(0))
-        .sort("_row")
-        .drop("_row", "_rank")
-    )
+    column = pl.zeros(frame.height, pl.Int64, eager=True).scatter(granted["_row"], granted["granted_yuan"])
+    return frame.drop("_rank").with_columns(column.alias("granted_yuan"))
 
 
 # What an eligibility run does with a firm that qualifies (and what a simulation reports it would do).

@@ -28,7 +28,10 @@ from kechuang.engine.policies.evaluate import (
     evaluate_tiers,
     explain_codes,
     facts_year,
+    input_names,
+    latest_values,
     referenced_tiers,
+    tier_columns,
     with_payouts,
 )
 from kechuang.engine.policies.model import PolicyVersion
@@ -209,10 +212,13 @@ def simulate(
         tiers = evaluate_tiers(panel, as_of, referenced_tiers(typed), notes)
     bases: dict[int, pl.DataFrame] = {}
     inputs: dict[str, pl.DataFrame] = {}
+    # Only what the versions read is derived, and the latest dimensions are found once for every fiscal year.
+    reads, latest = input_names(typed), latest_values(panel)
+    wide = tier_columns(tiers) if tiers is not None and not tiers.is_empty() else None
     for v in typed:
         year = facts_year(v, as_of)
         if year not in bases:
-            bases[year] = base_inputs(panel, year, as_of, tiers)
+            bases[year] = base_inputs(panel, year, as_of, wide, reads=reads, latest=latest)
         inputs[v.id] = with_payouts(bases[year], v.id, payouts, as_of.year)
     queries = [decide_lazy(v, inputs[v.id], as_of, detail=False) for v in typed]
     parts = dict(zip(ids, pl.collect_all(queries), strict=True))  # one parallel run for every policy
