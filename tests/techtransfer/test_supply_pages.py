@@ -246,3 +246,22 @@ def test_achievements_are_searched_by_title_number_and_ipc(world, supply, client
     assert titles("q=cn112345678a") == ["一种锂离子电池隔膜的涂覆方法"]
     assert titles("q=煤矸石&trl=6") == ["煤矸石制备陶瓷材料技术"]
     assert titles(f"institution={supply['tyut'].pk}&kind=know_how") == ["动力电池热失控预警算法"]
+
+
+def test_the_map_grid_counts_institution_by_field(world, supply, client_for):
+    """The heat map: one cell per institution and 技术领域 with achievements, in the user's scope and filters."""
+
+    def grid(user, query=""):
+        response = client_for(world["users"][user]).get("/techtransfer/supply/" + query)
+        g = response.context["grid"]
+        names, fields = [n for _pk, n in g["institutions"]], [label for _key, label in g["fields"]]
+        return {(names[i], fields[j]): n for i, j, n in g["cells"]}, names, fields, response.content.decode()
+
+    cells, names, fields, page = grid("bureau_staff")
+    assert names == ["太原理工大学", "山西大学"] and fields == ["电子信息", "新材料", "资源与环境"]
+    assert cells == {("太原理工大学", "电子信息"): 1, ("太原理工大学", "资源与环境"): 1, ("山西大学", "新材料"): 1}
+    assert 'data-testid="supply-map"' in page and "vendor/echarts/echarts.min.js" in page
+    assert grid("bureau_staff", "?kind=patent")[0] == {("山西大学", "新材料"): 1}
+    assert grid("institution_user")[0] == {("山西大学", "新材料"): 1}
+    cells, names, fields, page = grid("bureau_staff", "?q=没有这样的成果")
+    assert cells == {} and names == [] and 'data-testid="supply-map"' not in page

@@ -175,6 +175,34 @@ def can_give_feedback(user) -> bool:
     return _active(user) and user.is_bureau
 
 
+def supply_grid(user, params: dict) -> dict:
+    """The map itself: achievements counted by institution × 技术领域 over the user's scope and filters, for the
+    heat map on the map's page. {institutions: [(pk, name)], fields: [(key, label)], cells: [(row, column, n)]};
+    institutions with most achievements first, fields in the order of the 高新技术领域 list, empty cells left out."""
+    achievements = filter_achievements(achievements_for(user), params)
+    counted = list(achievements.values("institution_id", "field").annotate(n=Count("pk")))
+    totals: dict[int, int] = {}
+    for r in counted:
+        totals[r["institution_id"]] = totals.get(r["institution_id"], 0) + r["n"]
+    names = dict(institutions_for(user).filter(pk__in=totals).values_list("pk", "name"))
+    rows = sorted(names, key=lambda pk: (-totals[pk], names[pk]))
+    present = {r["field"] for r in counted}
+    columns = [(key, str(label)) for key, label in Field.choices if key in present]
+    if "" in present:
+        columns.append(("", "未标领域"))
+    at_row = {pk: i for i, pk in enumerate(rows)}
+    at_column = {key: j for j, (key, _label) in enumerate(columns)}
+    return {
+        "institutions": [(pk, names[pk]) for pk in rows],
+        "fields": columns,
+        "cells": sorted(
+            (at_row[r["institution_id"]], at_column[r["field"]], r["n"])
+            for r in counted
+            if r["institution_id"] in at_row
+        ),
+    }
+
+
 def supply_table(user, by: str, params: dict) -> list[dict]:
     """The map's table by institution, discipline, field or chain, counted over the user's scope:
     [{key, label, achievements, patents, …}], largest first."""

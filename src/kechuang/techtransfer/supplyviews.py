@@ -116,6 +116,7 @@ def supply(request):
                 for r in page.object_list
             ],
             "params": params,
+            "grid": scope.supply_grid(user, params),
             "totals": {
                 "achievements": sum(r["achievements"] for r in rows),
                 "patents": sum(r["patents"] for r in rows),
