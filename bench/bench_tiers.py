@@ -2,7 +2,7 @@
 
     python bench/bench_tiers.py [--n 100000 1000000] [--repeat 2] [--openfisca-max 1000000]
                                 [--explain-max 1000000] [--target-all-s 3] [--target-peak-gib 2]
-                                [--target-one-ms 50]
+                                [--target-one-ms 50] [--all-tiers-only]
 
 For each N, from one 4-year facts panel (2021–2024, complete data: OpenFisca has no "unknown"), in one process:
   1. decisions (qualified, route, score bounds) for 科小 + 高企 — the engine (`evaluate(detail=False)`),
@@ -11,8 +11,9 @@ For each N, from one 4-year facts panel (2021–2024, complete data: OpenFisca h
      hand-written as one Polars plan (openfisca_tiers/polars_plan.py). Target: the engine at least as fast as
      OpenFisca-core (warm).
   2. all tiers with decisions, failed/missing, gaps and near misses (what a stored run keeps): ≤ 3 s and
-     ≤ 2 GiB peak at 1M (peak: the most resident memory one call adds over the facts panel, measured in a
-     fresh process).
+     ≤ 2 GiB peak at 1M, ≤ 8 GiB at 4M (peak: the most resident memory one call adds over the facts panel,
+     measured in a fresh process). `--all-tiers-only` runs this step alone, in that fresh process (the 4M
+     check: `--n 4000000 --all-tiers-only`; the full bench would hold the 5.4 GB panel in two processes).
   3. the explanation of one firm computed on demand (`explanations`, from its facts and the rule-set
      versions): all tiers, and one tier as the explanation page asks — < 50 ms warm.
   4. the full-explanation export (every firm, every tier, `evaluate(explain=True)`: `kechuang tiers evaluate
@@ -208,7 +209,7 @@ def _rss() -> int:
 
 
 _CHILD = """
-import sys, threading
+import os, sys, threading, time
 sys.path.insert(0, {here!r})
 from bench_tiers import AS_OF, _rss, evaluate, synthetic
 panel = synthetic({n})
@@ -217,21 +218,36 @@ def sample():
     while not done.is_set():
         peak[0] = max(peak[0], _rss())
         done.wait(0.005)
+def call():
+    start, cpu = time.perf_counter(), os.times()
+    evaluate(panel, AS_OF, None, explain=False, near_misses=True)
+    end = os.times()
+    return time.perf_counter() - start, end.user + end.system - cpu.user - cpu.system
 sampler = threading.Thread(target=sample)
 sampler.start()
-evaluate(panel, AS_OF, None, explain=False, near_misses=True)
+cold = call()
 done.set()
 sampler.join()
-print(max(peak[0], _rss()) - before)
+warm = min((call() for _ in range({repeat})), default=(float("nan"), float("nan")))
+print(max(peak[0], _rss()) - before, *cold, *warm)
 """
 
 
-def peak_added(n: int) -> int:
+def peak_added(n: int, repeat: int = 0) -> tuple[int, tuple[float, float], tuple[float, float]]:
     """The most resident memory one evaluation of every tier adds over the facts panel, sampled every 5 ms in a
-    fresh process (in this one the allocator keeps what earlier steps freed, which hides the call's own peak)."""
-    code = _CHILD.format(here=str(Path(__file__).resolve().parent), n=n)
+    fresh process (in this one the allocator keeps what earlier steps freed, which hides the call's own peak),
+    with that call's (wall, CPU) seconds and the best of `repeat` further calls'."""
+    code = _CHILD.format(here=str(Path(__file__).resolve().parent), n=n, repeat=repeat)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    return int(out.stdout.split()[-1])
+    peak, *seconds = out.stdout.split()[-5:]
+    cold_s, cold_cpu, warm_s, warm_cpu = map(float, seconds)
+    return int(peak), (cold_s, cold_cpu), (warm_s, warm_cpu)
+
+
+def peak_target(n: int, per_million_gib: float) -> float:
+    """The memory target in bytes: `--target-peak-gib` per million enterprises (issue 22: 2 GiB at 1M, 8 GiB
+    at 4M)."""
+    return per_million_gib * 2**30 * n / 1_000_000
 
 
 def load_average() -> str:
@@ -271,6 +287,28 @@ def row(label: str, cold: float, warm: float, note: str = "") -> str:
     return f"  {label:<66} {cold:>8.3f} {warm:>8.3f} {CPU['cold']:>8.2f} {CPU['warm']:>8.2f}  {note}"
 
 
+def memory_missed(n: int, peak: int, per_million_gib: float) -> list[str]:
+    target = peak_target(n, per_million_gib)
+    if n >= 1_000_000 and peak > target:
+        return [f"N={n}: all tiers added {peak / 2**30:.2f} GiB (target {target / 2**30:g} GiB)"]
+    return []
+
+
+def all_tiers_alone(n: int, args) -> list[str]:
+    """Step 2 alone, in a fresh process (`--all-tiers-only`): the first call's time and peak memory, then the
+    best of --repeat more."""
+    print(f"\nN={n:,} enterprises (load average {load_average()} on {os.cpu_count()} cores)", flush=True)
+    print(f"  {'':<66} {'cold s':>8} {'warm s':>8} {'cold cpu':>8} {'warm cpu':>8}")
+    peak, cold, warm = peak_added(n, args.repeat)
+    CPU["cold"], CPU["warm"] = cold[1], warm[1]
+    label = "engine, all tiers: decisions, failed/missing, gaps, near misses"
+    print(row(label, cold[0], warm[0], f"peak +{peak / 2**30:.2f} GiB"), flush=True)
+    failures = memory_missed(n, peak, args.target_peak_gib)
+    if n == 1_000_000 and warm[0] > args.target_all_s:
+        failures.append(f"N={n}: all tiers took {warm[0]:.2f} s warm (target {args.target_all_s} s)")
+    return failures
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, nargs="+", default=[100_000, 1_000_000])
@@ -278,7 +316,14 @@ def main() -> int:
     parser.add_argument("--openfisca-max", type=int, default=1_000_000)
     parser.add_argument("--explain-max", type=int, default=1_000_000, help="time the full export up to this N")
     parser.add_argument("--target-all-s", type=float, default=3.0)
-    parser.add_argument("--target-peak-gib", type=float, default=2.0)
+    parser.add_argument(
+        "--target-peak-gib", type=float, default=2.0, help="per million enterprises, checked from 1M up (8 GiB at 4M)"
+    )
+    parser.add_argument(
+        "--all-tiers-only",
+        action="store_true",
+        help="only step 2, in a fresh process: its time and peak memory (4M: the facts panel alone is 5.4 GB)",
+    )
     parser.add_argument("--target-one-ms", type=float, default=50.0)
     args = parser.parse_args()
     two = ["tech_sme", "high_tech"]
@@ -287,6 +332,9 @@ def main() -> int:
         print("OpenFisca-core is not installed (pip install -e '.[bench]'): compared with NumPy and Polars only")
     failures: list[str] = []
     for n in args.n:
+        if args.all_tiers_only:
+            failures += all_tiers_alone(n, args)
+            continue
         panel = synthetic(n)
         print(f"\nN={n:,} enterprises (load average {load_average()} on {os.cpu_count()} cores)", flush=True)
         print(f"  {'':<66} {'cold s':>8} {'warm s':>8} {'cold cpu':>8} {'warm cpu':>8}")
@@ -323,7 +371,7 @@ def main() -> int:
         del decisions, full, floor, plan, ours, theirs
         # 2. every tier, with what a stored run keeps
         cold, warm = all_tiers(panel, args.repeat)
-        peak = peak_added(n)
+        peak = peak_added(n)[0]
         print(
             row(
                 "engine, all tiers: decisions, failed/missing, gaps, near misses",
@@ -332,10 +380,9 @@ def main() -> int:
                 f"peak +{peak / 2**30:.2f} GiB",
             )
         )
-        if n >= 1_000_000 and warm > args.target_all_s:
+        if n == 1_000_000 and warm > args.target_all_s:  # the time target is set at 1M; above it, memory
             failures.append(f"N={n}: all tiers took {warm:.2f} s warm (target {args.target_all_s} s)")
-        if n >= 1_000_000 and peak > args.target_peak_gib * 2**30:
-            failures.append(f"N={n}: all tiers added {peak / 2**30:.2f} GiB (target {args.target_peak_gib} GiB)")
+        failures += memory_missed(n, peak, args.target_peak_gib)
         # 3. one firm's explanation, on demand
         firm = one_firm(panel, n)
         labels = [r.label for r in select_rulesets(AS_OF)]
