@@ -129,6 +129,19 @@ def test_people_keep_their_consent_and_an_ambiguous_name_is_refused(world, suppl
     assert Person.objects.get(name="张三").contact == "zhang@sxu.example"
 
 
+def test_research_directions_import_and_an_update_is_stamped_for_the_matchers(world, supply):
+    sxu, user = supply["sxu"], world["users"]["institution_user"]
+    _run(user, "team", "团队名称,团队负责人,研究方向\n隔膜团队,张教授,锂电池隔膜\n", "团队.csv")
+    team = Team.objects.get(institution=sxu, name="隔膜团队")
+    assert team.directions == "锂电池隔膜"
+    before = team.updated_at
+    report = _run(user, "team", "团队名称,团队负责人,研究方向\n隔膜团队,张教授,锂电池隔膜、涂覆工艺\n", "团队.csv")
+    team.refresh_from_db()
+    # The experts' matcher rebuilds its index from the latest edit: an imported change must move it.
+    assert (report.updated, team.directions, team.leader) == (1, "锂电池隔膜、涂覆工艺", "张教授")
+    assert team.updated_at > before
+
+
 def test_an_unreadable_file_writes_nothing(world, supply):
     user = world["users"]["institution_user"]
     with pytest.raises(FactsFileError, match="缺少必填列：重点学科级别"):
@@ -161,6 +174,7 @@ def test_the_template_lists_the_allowed_values_and_the_page_imports_it(world, su
         "职称",
         "所在团队",
         "技术领域",
+        "研究方向",
         "联系方式",
         "同意公开个人简介",
         "同意公开联系方式",

@@ -65,6 +65,7 @@ class Kind:
 
 INSTITUTION = Column("所属机构", "institution", "text", aliases=("机构",), note="高校院所用户可不填（本单位）")
 FIELD = Column("技术领域", "field", "choice", choices=tuple(Field.choices))
+DIRECTIONS = Column("研究方向", "directions", "text", note="用于匹配技术需求，多个方向用顿号分隔")
 KINDS = {
     k.key: k
     for k in (
@@ -104,8 +105,9 @@ KINDS = {
                 Column("依托学科", "discipline", "discipline", aliases=("学科",), note="本机构已登记的学科名称"),
                 FIELD,
                 Column("成员人数", "members", "count", aliases=("人数",), note="1 至 32767 的整数，不填为 1"),
+                DIRECTIONS,
             ),
-            ("山西大学", "锂电池隔膜团队", "张教授", "材料科学与工程", "新材料", "8"),
+            ("山西大学", "锂电池隔膜团队", "张教授", "材料科学与工程", "新材料", "8", "锂电池隔膜、涂覆工艺"),
         ),
         Kind(
             "person",
@@ -117,11 +119,12 @@ KINDS = {
                 Column("职称", "title", "text"),
                 Column("所在团队", "team", "team", aliases=("团队",), note="本机构已登记的团队名称"),
                 FIELD,
+                DIRECTIONS,
                 Column("联系方式", "contact", "text"),
                 Column("同意公开个人简介", "profile_shown", "yesno", note="本人同意后才向机构和科技局以外的用户展示"),
                 Column("同意公开联系方式", "contact_shown", "yesno", note="本人同意后才展示联系方式"),
             ),
-            ("山西大学", "张三", "教授", "锂电池隔膜团队", "新材料", "zhangsan@sxu.example", "是", "否"),
+            ("山西大学", "张三", "教授", "锂电池隔膜团队", "新材料", "隔膜材料", "zhangsan@sxu.example", "是", "否"),
         ),
     )
 }
@@ -294,6 +297,10 @@ def import_records(*, user, kind: Kind, name: str, content: bytes) -> ImportRepo
 
 def _write(user, kind: Kind, report: ImportReport, valid: list) -> None:
     new, changed, fields = [], [], set()
+    # Teams and people carry their latest edit: the matchers (expertmatching) rebuild their index from it, and a
+    # row update here bypasses auto_now.
+    stamped = any(f.name == "updated_at" for f in kind.model._meta.concrete_fields)
+    now = clock.now()
     for institution, found, values in valid:
         if found is None:
             new.append(kind.model(institution=institution, **values))
@@ -301,6 +308,9 @@ def _write(user, kind: Kind, report: ImportReport, valid: list) -> None:
             for key, value in values.items():
                 setattr(found, key, value)
             fields.update(values)
+            if stamped:
+                found.updated_at = now
+                fields.add("updated_at")
             changed.append(found)
     with transaction.atomic():
         kind.model.objects.bulk_create(new, batch_size=1000)
