@@ -61,6 +61,10 @@ def test_rule_references_in_text():
     assert display.rule_refs("hte_reward@2024-01-01 基准日", names) == "高企奖励（2024-01-01 起施行） 基准日"
     assert display.rule_refs("高企奖励 hte_reward@2024-01-01", names) == "高企奖励 （2024-01-01 起施行）"
     assert display.rule_refs("other@2025-03-01", names) == "（2025-03-01 起施行）"
+    assert display.rule_refs("2026-05 载体月度排名（other@2025-03-01），11 个载体", names) == (
+        "2026-05 载体月度排名（2025-03-01 起施行），11 个载体"
+    )
+    assert display.rule_refs("补录（hte_reward@2024-01-01）", names) == "补录（高企奖励 2024-01-01 起施行）"
     assert display.rule_refs("user@example.com", names) == "user@example.com"
     assert display.version_ref("rd_subsidy@2024-01-01") == "2024-01-01 起施行"
     assert audit.change_rows("finance.loanimport", {"rejected": [None, 3]}) == [("拒收行数", "空", "3")]

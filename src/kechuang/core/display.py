@@ -79,7 +79,10 @@ def rule_refs(text: str, names: dict[str, str]) -> str:
         name, day = names.get(match.group(1), ""), match.group(2)
         before = text[: match.start()].rstrip()
         if not name or before.endswith(name):
-            return f"（{day} 起施行）"
+            name = ""
+        # A reference the text already puts in brackets ("排名（code@date）") gets none of its own.
+        if before.endswith("（") and text[match.end() :].startswith("）"):
+            return f"{name} {day} 起施行" if name else f"{day} 起施行"
         return f"{name}（{day} 起施行）"
 
     return RULE_REF.sub(shown, text or "")
