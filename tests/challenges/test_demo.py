@@ -110,6 +110,10 @@ def test_the_demo_challenges(region):
     assert all(c.deadline >= today for c in Challenge.objects.filter(stage="published"))
     links = challenge_demo.demo_links()
     assert len(links) == 3
+    # printed for the address the demo serves (`kechuang demo --port 8001`)
+    assert all(
+        "：http://127.0.0.1:8001/challenges/review/" in s for s in challenge_demo.demo_links("http://127.0.0.1:8001")
+    )
     member = PanelMember.objects.get(
         pk=int(
             links[0].split("/review/")[1].split(":")[0]

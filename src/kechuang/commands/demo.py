@@ -47,7 +47,7 @@ def handle(args) -> int:
             f"入驻记录 {result['residencies']} 条，资质 {result['qualifications']} 条，"
             f"用时 {time.perf_counter() - started:.1f} 秒。"
         )
-    print_logins()
+    print_logins(f"http://{args.host}:{args.port}")
     if args.no_serve:
         return 0
     from kechuang.commands.serve import handle as serve
@@ -55,7 +55,7 @@ def handle(args) -> int:
     return serve(args)
 
 
-def print_logins() -> None:
+def print_logins(base: str) -> None:
     from kechuang.accounts.models import User
     from kechuang.demo.generator import generate_password_hint
 
@@ -65,7 +65,7 @@ def print_logins() -> None:
         print(f"  {user.get_role_display():<10} {user.username:<14} {where}")
     from kechuang.demo.challenges import demo_links
 
-    links = demo_links()
+    links = demo_links(base)
     if links:
         print("\n揭榜挂帅评审专家链接（专家无需账号，科技局可在榜单页面复制）：")
         for line in links:
