@@ -139,6 +139,18 @@ def _matching_has_content():
     on_chains = Achievement.objects.filter(institution__name="山西大学", segment__isnull=False).order_by("pk")[:20]
     reasons = [m.reason for a in on_chains for m in firmmatching.matches(a)]
     assert any("环节" in r for r in reasons) and any("主营产品相关" in r for r in reasons)
+    # staff feedback in the demo: a pinned and a dismissed team, person and firm, each applied
+    from kechuang.techtransfer.models import ExpertFeedback, FirmFeedback
+
+    staff = User.objects.filter(role="bureau_staff").order_by("pk").first()
+    for kind in (expertmatching.TEAM, expertmatching.PERSON):
+        given = ExpertFeedback.objects.filter(need=need, **{f"{kind}__isnull": False})
+        assert sorted(given.values_list("action", flat=True)) == ["dismiss", "pin"]
+        ranked = expertmatching.experts(need, staff, kind)
+        assert ranked[0].pinned and getattr(given.get(action="dismiss"), kind) not in [m.record for m in ranked]
+    assert sorted(FirmFeedback.objects.values_list("action", flat=True)) == ["dismiss", "pin"]
+    liked = FirmFeedback.objects.get(action="pin")
+    assert firmmatching.matches(liked.achievement)[0].enterprise == liked.enterprise
 
 
 def load_password() -> str:

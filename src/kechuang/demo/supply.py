@@ -25,10 +25,12 @@ from kechuang.accounts.models import Organisation, User
 from kechuang.chains.models import Chain, Segment
 from kechuang.core import audit
 from kechuang.enterprises.models import Enterprise
-from kechuang.techtransfer import supplymatching
+from kechuang.techtransfer import expertmatching, firmmatching, supplymatching
 from kechuang.techtransfer.models import (
     Achievement,
     Discipline,
+    ExpertFeedback,
+    FirmFeedback,
     Institution,
     MatchFeedback,
     Need,
@@ -79,6 +81,7 @@ def build(region, progress=print, today: dt.date | None = None) -> dict:
         achievements = _achievements(rng, cfg, institutions, disciplines, teams, managers)
         _segments(extra)
         needs = _needs(rng, cfg, institutions, today)
+        _firm_feedback(User.objects.filter(role="bureau_staff").order_by("pk").first())
         bureau = Organisation.objects.filter(kind=Organisation.Kind.BUREAU).order_by("pk").first()
         audit.record(
             actor=None,
@@ -403,7 +406,8 @@ def _needs(rng, cfg, institutions, today: dt.date) -> int:
 
 
 def _feedback(needs, staff) -> None:
-    """On the demo firm's first need, staff pinned its third match and dismissed its second."""
+    """On the demo firm's first need, staff pinned its third match and dismissed its second: achievements, teams
+    and people alike."""
     if not needs:
         return
     ranked = supplymatching.matches(needs[0], top=3)
@@ -414,3 +418,26 @@ def _feedback(needs, staff) -> None:
                 MatchFeedback(need=needs[0], achievement=ranked[1].achievement, action="dismiss", by=staff),
             ]
         )
+    rows = []
+    for kind in (expertmatching.TEAM, expertmatching.PERSON):
+        found = expertmatching.experts(needs[0], staff, kind, top=3)
+        if len(found) >= 3:
+            rows.append(ExpertFeedback(need=needs[0], **{kind: found[2].record}, action="pin", by=staff))
+            rows.append(ExpertFeedback(need=needs[0], **{kind: found[1].record}, action="dismiss", by=staff))
+    ExpertFeedback.objects.bulk_create(rows)
+
+
+def _firm_feedback(staff) -> None:
+    """On the demo institution's first achievement with firms to match, staff pinned the third firm and dismissed
+    the second."""
+    mine = Achievement.objects.filter(institution__organisation__users__username="institution_user").order_by("pk")
+    for achievement in mine[:20]:
+        ranked = firmmatching.matches(achievement, top=3)
+        if len(ranked) >= 3:
+            FirmFeedback.objects.bulk_create(
+                [
+                    FirmFeedback(achievement=achievement, enterprise=ranked[2].enterprise, action="pin", by=staff),
+                    FirmFeedback(achievement=achievement, enterprise=ranked[1].enterprise, action="dismiss", by=staff),
+                ]
+            )
+            return
