@@ -188,7 +188,7 @@ def test_check_and_list(tmp_path, capsys):
     bad = tmp_path / "bad.yaml"
     bad.write_text("id: x\nname: y\n", encoding="utf-8")
     assert main(["policies", "check", str(bad)]) == 2
-    assert "缺少必填项" in capsys.readouterr().err
+    assert "文件 bad.yaml，规则 x，字段 benefit（兑现标准）：缺少此项" in capsys.readouterr().err
     assert main(["policies", "list", "--as-of", "2025-06-30"]) == 0
     listed = capsys.readouterr().out
     assert "startup_fund@2024-01-01\t创新启动资金\t免申即享\t2024-01-01–2028-12-31\tP" in listed

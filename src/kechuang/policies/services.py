@@ -22,8 +22,9 @@ from django.utils.translation import gettext as _
 from kechuang.core import audit, bulk, jobs, payouts
 from kechuang.core.models import AuditEvent, Job
 from kechuang.engine.numbers import money_exact_text, money_text
-from kechuang.engine.policies import PolicyError, funding, load_policies, money, simulate, validate_version
+from kechuang.engine.policies import POLICIES, PolicyDoc, funding, load_policies, money, simulate, validate_version
 from kechuang.engine.policies.evaluate import TRUE, UNKNOWN, decide, prepare_inputs
+from kechuang.engine.ruledata import RuleDataError, parse
 from kechuang.enterprises.models import Enterprise
 from kechuang.rules import services as rule_versions
 from kechuang.rules.models import RuleVersion
@@ -45,7 +46,7 @@ from .models import (
 # Simulations over more firms than this run as background jobs with progress.
 INLINE_SIMULATION_FIRMS = getattr(settings, "POLICY_SIMULATION_INLINE_FIRMS", 5000)
 EDITABLE_KEYS = ("facts_year", "eligibility", "benefit", "limits", "budget")
-POLICY_LABEL = "政策"  # the kind's name in the audit of its versions (policies are not a ruledata kind)
+POLICY_LABEL = POLICIES.label  # the kind's name in the audit of its versions ("政策")
 
 
 def _require(flag: bool, message: str) -> None:
@@ -127,7 +128,8 @@ def build_version(
 ) -> dict:
     """The version dict of a new version: the base version (the one in force on `effective_from`, else the
     latest) with the edited keys (`EDITABLE_KEYS`, from the editor) replaced; an empty budget removes it.
-    Raises ValidationError with the engine's Chinese message."""
+    Raises ValidationError with the Chinese message of the rule-data layer (PolicyDoc, the engine's checks
+    included)."""
     base = (
         selectors.version_on(policy, effective_from) or selectors.versions(policy).order_by("-effective_from").first()
     )
@@ -151,12 +153,18 @@ def build_version(
     data["effective_to"] = effective_to.isoformat() if effective_to else None
     if data["effective_to"] is None:
         data.pop("effective_to")
+    return _checked(data).version_dict()
+
+
+def _checked(data: dict) -> PolicyDoc:
+    """A version dict checked as every policy version is, through the rule-data layer (PolicyDoc, which runs
+    the engine's own checks); ValidationError naming each field, without the policy's code."""
     try:
-        typed = validate_version(data, where=_("新版本"))
-    except PolicyError as exc:
-        raise ValidationError(exc.message) from None
-    data["version_id"] = typed.version_id
-    return data
+        return parse(PolicyDoc, data)
+    except RuleDataError as exc:
+        raise ValidationError(
+            "；".join(f"{p.field}：{p.message}" if p.field else p.message for p in exc.problems)
+        ) from None
 
 
 def add_version(
@@ -210,10 +218,7 @@ def publish_version(*, user, version: RuleVersion) -> RuleVersion:
     _require(user.can_admin, _("只有科技局管理员可以发布政策版本"))
     if version.status != RuleVersion.Status.DRAFT:
         raise ValidationError(_("只有草稿可以发布"))
-    try:
-        validate_version(version.value, where=version.key)
-    except PolicyError as exc:
-        raise ValidationError(exc.message) from None
+    _checked(version.value)
     policy = selectors.policy_of(version)
     _check_unique_date(policy, version.effective_from)
     with transaction.atomic():

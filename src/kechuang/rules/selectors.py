@@ -14,6 +14,11 @@ def published(kind: str, rule_id: str | None = None):
     return qs.filter(rule_id=rule_id) if rule_id else qs
 
 
+def bureau_changes(kind: str, rule_id: str) -> int:
+    """How many versions the bureau published for a rule (copies of shipped files are not changes)."""
+    return published(kind, rule_id).exclude(origin=RuleVersion.Origin.SHIPPED).count()
+
+
 def overrides(kind: str, rule_id: str | None = None) -> list[dict]:
     """The bureau's published parameter versions of a kind (one rule's, when named), for the engine."""
     return [v.as_override() for v in published(kind, rule_id).exclude(parameter="")]
@@ -21,11 +26,25 @@ def overrides(kind: str, rule_id: str | None = None) -> list[dict]:
 
 def documents(kind_id: str, rule_id: str) -> list[RuleDoc]:
     """The bureau's whole-document versions of a rule (parsed again: a stored version a later engine
-    refuses fails loudly rather than being used silently)."""
+    refuses fails loudly rather than being used silently). A copy of a shipped file (origin shipped, policies)
+    is the shipped document itself, already in the rulebook."""
     model = kind(kind_id).model
-    return [
-        parse(model, v.value) for v in published(kind_id, rule_id).filter(parameter="").order_by("effective_from", "pk")
-    ]
+    stored = published(kind_id, rule_id).filter(parameter="").exclude(origin=RuleVersion.Origin.SHIPPED)
+    return [parse(model, v.value) for v in stored.order_by("effective_from", "pk")]
+
+
+def rule_ids(kind_id: str) -> list[str]:
+    """The rules of a kind: the shipped ones, then those only the bureau's document versions hold (a policy
+    added on the platform)."""
+    added = (
+        published(kind_id)
+        .filter(parameter="")
+        .exclude(origin=RuleVersion.Origin.SHIPPED)
+        .values_list("rule_id", flat=True)
+        .order_by("rule_id")
+        .distinct()
+    )
+    return list(dict.fromkeys([*rulebook(kind_id).ids(), *added]))
 
 
 def rule_in_force(kind: str, rule_id: str, as_of: dt.date) -> RuleDoc:

@@ -162,11 +162,12 @@ def save_document_version(
     """Store one whole-document version (already validated by its kind) with its audit event `rule_version.create`.
 
     The one writer of document versions, for a kind on the rule-data layer (`add_document_version`) and for
-    one that validates its documents itself (policies). `label` and `name` (the kind's and the rule's Chinese
-    names) only word the audit; `previous` is the document in force on the version's date (None: none was),
-    `changes` ({what: [old, new]}) says what differs. A draft is not in force until `publish_version`; a
-    `shipped` version is a copy of a rule file loaded by the platform itself (no admin needed). A second
-    published version of the same rule and day is refused in Chinese, never a 500; nothing is written on error.
+    a kind whose own app edits its documents (policies: checked as `PolicyDoc` by `policies.services`).
+    `label` and `name` (the kind's and the rule's Chinese names) only word the audit; `previous` is the
+    document in force on the version's date (None: none was), `changes` ({what: [old, new]}) says what differs.
+    A draft is not in force until `publish_version`; a `shipped` version is a copy of a rule file loaded by the
+    platform itself (no admin needed). A second published version of the same rule and day is refused in
+    Chinese, never a 500; nothing is written on error.
     """
     if not shipped and not user.can_admin:
         raise PermissionDenied(_("只有科技局管理员可以调整规则"))

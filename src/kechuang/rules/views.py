@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kechuang.accounts import access
-from kechuang.engine.ruledata import RuleDataError, in_force, kinds, rulebook
+from kechuang.engine.ruledata import RuleDataError, in_force, kinds
 from kechuang.engine.ruledata import kind as rule_kind
 from kechuang.engine.ruledata.params import VERIFICATIONS
 
@@ -26,6 +26,14 @@ from .forms import RegionProfileForm, VersionForm
 
 # Kinds whose whole documents (not only parameters) are edited on a page of their own app: kind → URL name.
 DOCUMENT_EDITORS = {"alert_rules": "points:alert_rules", "points_scheme": "points:schemes"}
+# Kinds each of whose rules has a page of its own app (versions, drafts, editor, simulation): kind → URL name
+# taking the rule id. The rule pages list them and link there rather than show a second editor.
+RULE_PAGES = {"policies": "policies:detail"}
+
+
+def _rule_page(kind_id: str, rule_id: str) -> str:
+    page = RULE_PAGES.get(kind_id)
+    return reverse(page, args=[rule_id]) if page else reverse("rules:detail", args=[kind_id, rule_id])
 
 
 def _require_bureau(user) -> None:
@@ -54,18 +62,21 @@ def index(request):
     today = timezone.localdate()
     groups: dict[str, list] = {}
     for k in kinds():
-        for rule_id in rulebook(k.id).ids():
+        for rule_id in selectors.rule_ids(k.id):
             versions = selectors.all_versions(k.id, rule_id)
+            if not versions:  # only a copy of a shipped file no longer shipped: nothing to show
+                continue
             doc, current = _shown(versions, today)
             groups.setdefault(k.domain or k.label, []).append(
                 {
                     "kind": k,
                     "rule_id": rule_id,
+                    "link": _rule_page(k.id, rule_id),
                     "doc": doc,
                     "in_force": current,
                     "ended": not current and doc.effective_from <= today,
                     "versions": len(versions),
-                    "changed": selectors.published(k.id, rule_id).count(),
+                    "changed": selectors.bureau_changes(k.id, rule_id),
                 }
             )
     return render(request, "rules/index.html", {"groups": groups, "today": today})
@@ -75,6 +86,8 @@ def index(request):
 def detail(request, kind, rule_id):
     _require_bureau(request.user)
     k = _kind_or_404(kind)
+    if k.id in RULE_PAGES:
+        return redirect(_rule_page(k.id, rule_id))
     today = timezone.localdate()
     versions = selectors.all_versions(k.id, rule_id)
     if not versions:

@@ -2,8 +2,10 @@
 
 Public API (pure Python + Polars, no Django):
 
-- `load_policies(dir=None) -> {id: Policy}`, `load_policy_file(path)`; `Policy.version_on(as_of)` gives the
-  self-contained **version dict** in force; `validate_version(dict) -> PolicyVersion` (Chinese `PolicyError`).
+- `load_policies(dir=None) -> {id: Policy}`, `load_policy_file(path)`: policy files read through the rule-data
+  layer (kind `policies`, one `PolicyDoc` per version); `Policy.version_on(as_of)` gives the self-contained
+  **version dict** in force; `validate_version(dict) -> PolicyVersion` (Chinese `PolicyError`) is the engine's
+  deeper check, which `PolicyDoc`'s validator runs.
 - `evaluate_policy(version, panel, as_of, tiers=None, payouts=None)`: one result row per enterprise.
 - `decide(version, inputs, as_of)`: the pure core; `replay(version_dict, snapshots, as_of)` re-decides from
   stored snapshots.
@@ -15,21 +17,16 @@ Money: amounts are whole 元 (`*_yuan`, Int64) inside and Decimal 万元 (`amoun
 (see money.py).
 """
 
+from kechuang.engine.policies.document import POLICIES, Policy, PolicyDoc, load_policies, load_policy_file
 from kechuang.engine.policies.evaluate import decide, evaluate_policy, prepare_inputs, replay, snapshots_json
 from kechuang.engine.policies.funding import allocate, stack, stack_parts
-from kechuang.engine.policies.model import (
-    Policy,
-    PolicyError,
-    PolicyVersion,
-    load_policies,
-    load_policy_file,
-    resolve_versions,
-    validate_version,
-)
+from kechuang.engine.policies.model import PolicyError, PolicyVersion, resolve_versions, validate_version
 from kechuang.engine.policies.simulate import Simulation, compare, distribution, near_misses, simulate
 
 __all__ = [
+    "POLICIES",
     "Policy",
+    "PolicyDoc",
     "PolicyError",
     "PolicyVersion",
     "Simulation",

@@ -25,8 +25,9 @@ import yaml
 
 from kechuang.engine import facts
 from kechuang.engine.policies import inputs
+from kechuang.engine.policies.document import Policy
 from kechuang.engine.policies.evaluate import TRUE, evaluate_policy, facts_year
-from kechuang.engine.policies.model import Policy, validate_version
+from kechuang.engine.policies.model import validate_version
 
 
 def cases_directory() -> Path:

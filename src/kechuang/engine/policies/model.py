@@ -1,4 +1,4 @@
-"""Policy files: load, resolve versions, validate (Chinese messages).
+"""Policy versions: resolve a file's dated changes, validate a version (Chinese messages).
 
 Policy: a policy is one YAML file (`rulesets/policies/<id>.yaml`). The file's top level holds what is
 common to every version; `versions:` is a list of dated changes, oldest first. Version *n* is the top level,
@@ -8,7 +8,8 @@ writes only what changed, with its own `effective_from`, `source`, `verification
 Resolution yields a **version dict**: plain, self-contained, JSON-serialisable data that is all the engine
 needs to decide a case. It is what a stored decision keeps, so a past decision can be replayed from it alone.
 `validate_version` checks a version dict and returns it as a typed `PolicyVersion`; every problem becomes a
-`PolicyError` whose message names the file and the key path, in Chinese.
+`PolicyError` whose message names the file and the key path, in Chinese. Files are read through the rule-data
+layer (document.py: `PolicyDoc`, whose validator calls `validate_version`).
 """
 
 from __future__ import annotations
@@ -19,9 +20,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
 from kechuang.engine.policies import money
+from kechuang.engine.ruledata import RuleDataError, covers
 
 DELIVERIES = {"auto": "免申即享", "quick": "快申快享", "apply": "常规申报"}
 VERIFICATIONS = ("V", "P", "U")
@@ -71,12 +71,9 @@ REQUIRED_KEYS = (
 )
 
 
-class PolicyError(ValueError):
-    """A policy file or version that cannot be used. `message` is Chinese and shown to users."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
+class PolicyError(RuleDataError):
+    """A policy file or version that cannot be used. `message` is Chinese and shown to users; a file read
+    through the rule-data layer (document.py) names each problem's file, rule and field."""
 
 
 # ---------------------------------------------------------------- typed version
@@ -165,27 +162,7 @@ class PolicyVersion:
     raw: dict  # the version dict it came from (self-contained; what a decision stores)
 
     def in_force(self, as_of: dt.date) -> bool:
-        return self.effective_from <= as_of and (self.effective_to is None or as_of <= self.effective_to)
-
-
-@dataclass(frozen=True)
-class Policy:
-    id: str
-    path: str
-    versions: tuple[dict, ...]  # resolved version dicts, oldest first
-
-    def version_on(self, as_of: dt.date) -> dict | None:
-        """The version in force on `as_of`, or None."""
-        for version in reversed(self.versions):
-            start = _date(version["effective_from"], "effective_from", self.path)
-            end = version.get("effective_to")
-            end = _date(end, "effective_to", self.path) if end is not None else None
-            if start <= as_of and (end is None or as_of <= end):
-                return version
-        return None
-
-    def latest(self) -> dict:
-        return self.versions[-1]
+        return covers(self, as_of)
 
 
 # ---------------------------------------------------------------- loading
@@ -214,19 +191,19 @@ def resolve_versions(document: dict, where: str = "") -> list[dict]:
         if not isinstance(change, dict):
             raise PolicyError(f"{where}：versions[{index}] 应为键值映射")
         current = _merge(current, change)
-        version = _jsonable(current)
+        version = jsonable(current)
         if "effective_from" in version and "id" in version:
             version["version_id"] = f"{version['id']}@{version['effective_from']}"
         resolved.append(version)
     return resolved
 
 
-def _jsonable(value):
+def jsonable(value):
     """YAML dates → ISO text, so a version dict survives JSON (storage) unchanged."""
     if isinstance(value, dict):
-        return {str(k) if not isinstance(k, int) else k: _jsonable(v) for k, v in value.items()}
+        return {str(k) if not isinstance(k, int) else k: jsonable(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_jsonable(v) for v in value]
+        return [jsonable(v) for v in value]
     if isinstance(value, dt.date):
         return value.isoformat()
     return value
@@ -243,50 +220,10 @@ def _default_check(compile_check):
     return compile_check
 
 
-def load_policy_file(path: str | Path, compile_check=_DEFAULT) -> Policy:
-    """Read, resolve and validate one policy file. Raises PolicyError (Chinese)."""
-    compile_check = _default_check(compile_check)
-    path = Path(path)
-    where = path.name
-    try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
-    except OSError as exc:
-        raise PolicyError(f"无法读取政策文件 {path}：{exc.strerror or exc}") from None
-    except yaml.YAMLError as exc:
-        raise PolicyError(f"{where}：YAML 格式错误：{exc}") from None
-    versions = resolve_versions(document, where)
-    previous_end = None
-    previous_start = None
-    for index, version in enumerate(versions):
-        typed = validate_version(version, f"{where} versions[{index}]", compile_check=compile_check)
-        if previous_start is not None and typed.effective_from <= previous_start:
-            raise PolicyError(f"{where} versions[{index}]：effective_from 应晚于上一版本的生效日期")
-        if previous_end is not None and typed.effective_from <= previous_end:
-            raise PolicyError(f"{where} versions[{index}]：生效日期与上一版本的有效期重叠")
-        previous_start = typed.effective_from
-        previous_end = typed.effective_to
-    ids = {v["id"] for v in versions}
-    if len(ids) != 1:
-        raise PolicyError(f"{where}：各版本的 id 必须相同")
-    return Policy(id=versions[0]["id"], path=str(path), versions=tuple(versions))
-
-
 def default_directory() -> Path:
     from kechuang.rulesets import ROOT
 
     return ROOT / "policies"
-
-
-def load_policies(directory: str | Path | None = None, compile_check=_DEFAULT) -> dict[str, Policy]:
-    """Every `*.yaml` policy in a directory (the shipped examples by default), by id."""
-    directory = Path(directory) if directory else default_directory()
-    out: dict[str, Policy] = {}
-    for path in sorted(directory.glob("*.yaml")):
-        policy = load_policy_file(path, compile_check=compile_check)
-        if policy.id in out:
-            raise PolicyError(f"{path.name}：政策 id“{policy.id}”与 {Path(out[policy.id].path).name} 重复")
-        out[policy.id] = policy
-    return out
 
 
 # ---------------------------------------------------------------- validation

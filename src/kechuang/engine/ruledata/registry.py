@@ -4,7 +4,8 @@ Policy:
 - A domain registers its kind of rule once (`register(Kind(...))`): an id (`contract_registration`), a Chinese
   label, the folder under `rulesets/` holding its YAML files, and its `RuleDoc` subclass. Nothing else is
   needed to load, validate, date and edit it: the platform's rule pages and version store work for every kind.
-- A file holds one document, or several versions of one rule as a list. Files are read once per process and
+- A file holds one document, or several versions of one rule as a list (a kind whose files are written
+  another way, like a policy's dated changes, gives its own `reader`). Files are read once per process and
   validated as they are read; a broken file fails loudly with every problem named (file, rule, field).
 - `Rulebook.in_force(rule_id, as_of, extra=())` picks the document in force; `extra` are documents the bureau
   added on the platform (whole-document versions), which win over a shipped document of the same day.
@@ -13,7 +14,7 @@ Policy:
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -33,6 +34,8 @@ class Kind:
     folder: str  # under rulesets/
     model: type[RuleDoc]
     domain: str = ""  # the Chinese name of the domain (技术转移、科技金融…), to group the rule pages
+    # How one file becomes documents, when not `load_file`'s one mapping or list of versions.
+    reader: Callable[[Path, type[RuleDoc]], list[RuleDoc]] | None = None
 
     @property
     def directory(self) -> Path:
@@ -122,7 +125,7 @@ def _rulebook(kind_id: str, directory: str) -> Rulebook:
     docs, problems = [], []
     for path in sorted(Path(directory).glob("*.yaml")):
         try:
-            docs.extend(load_file(path, k.model))
+            docs.extend((k.reader or load_file)(path, k.model))
         except RuleDataError as exc:
             problems.extend(exc.problems)
     if problems:
