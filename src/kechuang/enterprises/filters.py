@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 
 from django import forms
+from django.contrib.postgres.fields import ArrayField
 from django.db import connection
-from django.db.models import BooleanField, Exists, OuterRef, Q, QuerySet, Value
-from django.db.models.expressions import RawSQL
-from django.db.models.functions import Concat
+from django.db.models import Exists, Func, Lookup, OuterRef, Q, QuerySet, TextField, Value
+from django.db.models.functions import Cast, Concat
 from django.utils.translation import gettext_lazy as _
 
 from kechuang.carriers.models import Carrier, Residency
@@ -25,6 +25,26 @@ SORTS = {
     "registered_on": "registered_on",
     "-registered_on": "-registered_on",
 }
+
+
+class NameBigrams(Func):
+    """A name's two-character pieces, upper-cased: the function the GIN index of migration enterprises.0006 is built
+    on (the same expression, so PostgreSQL can use that index). Written as an expression, not raw SQL, so that the
+    column gets the alias of whatever query the filter ends up in (a subquery names the table u0)."""
+
+    function = "kc_name_bigrams"
+    output_field = ArrayField(TextField())
+
+
+class NameHasPiece(Lookup):
+    """`pieces @> ARRAY[piece]`: the set holds the piece (GIN-indexable)."""
+
+    lookup_name = "has_piece"
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} @> {rhs}::text[]", [*lhs_params, *rhs_params]
 
 
 def filter_choices() -> dict:
@@ -60,9 +80,7 @@ class EnterpriseFilter(Form):
             if len(text) == 2 and connection.vendor == "postgresql":
                 # Too short for the trigram index: the two-character pieces' index finds the candidates
                 # (migration enterprises.0006), the LIKE above decides.
-                table = connection.ops.quote_name(qs.model._meta.db_table)
-                pieces = RawSQL(f"kc_name_bigrams({table}.name::text) @> ARRAY[upper(%s)]", [text], BooleanField())
-                by_name &= Q(pieces)
+                by_name &= Q(NameHasPiece(NameBigrams(Cast("name", TextField())), Value([text.upper()])))
             if USCC_PREFIX.fullmatch(text):
                 # Digits and capitals that could begin a USCC: also a range scan on the unique USCC index.
                 qs = qs.filter(by_name | Q(uscc__startswith=text.upper()))
