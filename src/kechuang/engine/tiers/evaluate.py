@@ -514,7 +514,9 @@ def evaluate(
 
     Returns RESULT_COLUMNS (+ EXPLAIN_COLUMNS when `explain`; + `short_of` alone when only `near_misses`),
     one row per enterprise per tier, ordered by tier then the order of first appearance of the enterprise in
-    `facts`. `gaps` is a list of GAP structs (`for_file` turns it into the JSON text of the tier results CSV).
+    `facts`. `gaps` is a list of GAP structs (`for_file` turns it into the JSON text of the tier results CSV);
+    `qualified` is a QUALIFIED Enum, the other repeated texts CATEGORICAL_COLUMNS (compare them with text as
+    usual; cast to text before `.str` methods).
     `tiers`: tier ids or rule set ids (None = all tiers in force); `local_set`: variant for tiers that
     have local alternatives (e.g. "jinan" for gazelle), or a mapping tier → variant (the bureau's region
     profile); a tier not named gets the rule file's default variant;
