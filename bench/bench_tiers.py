@@ -165,7 +165,8 @@ def compare(ours: pl.DataFrame, theirs: dict[str, np.ndarray]) -> list[str]:
         problems.append("科小 qualified differs")
     if (tech["qualified"] == "unknown").any():
         problems.append("科小 has unknown results on complete data")
-    hte = ours.filter(pl.col("tier") == "high_tech").with_columns(pl.col("failed").str.split(";").alias("f"))
+    failed = pl.col("failed").cast(pl.Utf8).str.split(";")  # a categorical in the engine's results
+    hte = ours.filter(pl.col("tier") == "high_tech").with_columns(failed.alias("f"))
     for c in of_system.HTE_CONDITIONS:
         passed = (~hte["f"].list.contains(c)).to_numpy()
         if not np.array_equal(passed, theirs[c]):

@@ -230,6 +230,32 @@ def test_unknown_tier_is_a_clear_error():
         evaluate(pl.DataFrame([WORKED]), AS_OF, ["nope"])
 
 
+def test_repeated_texts_are_categoricals_in_memory_and_plain_text_when_written():
+    weak = {**WORKED, "uscc": "B", "tech_staff": 14}  # one requirement short
+    unknown = {**WORKED, "uscc": "C", "staff_total": None}
+    out = _tech_sme(WORKED, weak, unknown)
+    assert out.schema["qualified"] == pl.Enum(["false", "true", "unknown"])
+    for name in ("tier", "ruleset", "route", "failed", "missing", "short_of"):
+        assert out.schema[name] == pl.Categorical, name
+    assert out.schema["explanation"] == pl.Utf8
+    assert out.select("tier", "qualified", "route", "failed", "missing", "short_of").rows() == [
+        ("tech_sme", "true", "score", "", "", ""),
+        ("tech_sme", "false", None, "score_threshold", "", "score_threshold"),
+        ("tech_sme", "unknown", None, "", "staff_total", ""),
+    ]
+    # qualified sorts as its text does (the CLI's counts are printed in that order)
+    assert out.sort("qualified")["qualified"].to_list() == ["false", "true", "unknown"]
+    written = for_file(out)
+    assert all(written.schema[c] == pl.Utf8 for c in ("tier", "ruleset", "qualified", "route", "failed", "short_of"))
+    assert written.drop("gaps").rows() == out.drop("gaps").cast({pl.Categorical: pl.Utf8, pl.Enum: pl.Utf8}).rows()
+
+
+def test_no_rule_set_in_force_gives_the_same_types_empty():
+    out = _tech_sme(WORKED)
+    empty = evaluate(pl.DataFrame([WORKED], strict=False), dt.date(1990, 1, 1))
+    assert empty.height == 0 and empty.schema == out.schema
+
+
 def test_all_tiers_one_row_each():
     out = evaluate(pl.DataFrame([WORKED], strict=False), AS_OF)
     assert out.height == 9 and out["tier"].n_unique() == 9

@@ -15,7 +15,8 @@ def gap_sizes(results: pl.DataFrame) -> pl.Series:
     is not a near miss or no single-field change passes its requirement."""
     rows = results.select(pl.col("short_of"), pl.col("gaps")).with_row_index("_row")
     near = rows.filter(pl.col("short_of") != "")
-    wanted = near.select("_row", pl.col("short_of").str.split(";").alias("condition")).explode("condition")
+    conditions = pl.col("short_of").cast(pl.Utf8).str.split(";")  # a categorical in engine results
+    wanted = near.select("_row", conditions.alias("condition")).explode("condition")
     items = (
         near.select("_row", "gaps")
         .explode("gaps")

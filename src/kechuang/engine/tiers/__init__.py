@@ -4,7 +4,7 @@ Public API:
     evaluate(facts, as_of, tiers=None, parameter_versions=None, local_set=None, explain=True,
              near_misses=None) -> pl.DataFrame
     explanations(facts, as_of, labels, parameter_versions=None) -> pl.DataFrame   (on demand, stored runs)
-    for_file(results) -> pl.DataFrame                                    (gaps as JSON text, for CSV/xlsx/DB)
+    for_file(results) -> pl.DataFrame                (gaps as JSON text, categoricals as text: CSV/xlsx/DB)
     list_rulesets(as_of, parameter_versions=None) -> list[dict]
     compile_condition(text, params=None, columns=None) -> pl.Expr      (condition language, conditions.py)
     condition_fields(text, params=None) -> list[str]
