@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 import signal
-from contextlib import contextmanager
 from decimal import Decimal
 
 import pytest
@@ -21,6 +20,7 @@ from kechuang.enterprises.models import AnnualFigure
 from kechuang.points import selectors, services
 from kechuang.points.models import PointsResult, ScoringRun
 from tests.ops.childdb import ChildDatabase
+from tests.stopping import stopped_at_chunk
 
 # Firm a's R&D doubled: the next run scores it differently from the fixture's run (a 36.2, b 11.4, c 5.4).
 MORE_RD = Decimal("300")
@@ -42,21 +42,6 @@ def page(client, uscc: str) -> tuple[str, ...]:
     )
 
 
-@contextmanager
-def stopped_at_chunk(n: int):
-    """Raise at the n-th chunk boundary of a scoring run's result writes (one row a chunk)."""
-
-    def stop(sender, label, rows, **kwargs):
-        if label == "points.score" and rows == n:
-            raise RuntimeError("stopped half-way")
-
-    bulk.chunk_written.connect(stop)
-    try:
-        yield
-    finally:
-        bulk.chunk_written.disconnect(stop)
-
-
 @pytest.mark.django_db
 def test_a_run_stopped_half_way_leaves_the_previous_results(scored, client_for, monkeypatch):
     staff, a = scored["users"]["bureau_staff"], scored["a"]
@@ -67,7 +52,7 @@ def test_a_run_stopped_half_way_leaves_the_previous_results(scored, client_for, 
     AnnualFigure.objects.filter(enterprise=a, year=2024).update(rd_expense=MORE_RD)
     monkeypatch.setattr(bulk, "BATCH", 1)
 
-    with stopped_at_chunk(2), pytest.raises(RuntimeError, match="stopped half-way"):
+    with stopped_at_chunk("points.score", 2), pytest.raises(RuntimeError, match="stopped half-way"):
         services.score_year(2024, user=staff)
 
     assert list(ScoringRun.objects.values_list("pk", "status")) == [(scored["run"].pk, "done")]

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 import signal
-from contextlib import contextmanager
 
 import pytest
 from django.urls import reverse
@@ -20,6 +19,7 @@ from kechuang.core.models import AuditEvent
 from kechuang.tiers import selectors, services
 from kechuang.tiers.models import TierResult, TierRun
 from tests.ops.childdb import ChildDatabase
+from tests.stopping import stopped_at_chunk
 from tests.tiers.test_tiers_platform import AS_OF, worked_example
 
 STOP_AT = 5  # of the run's 3 firms × every tier in force, one row a chunk
@@ -45,19 +45,6 @@ def pages(client, uscc: str) -> tuple[str, ...]:
     )
 
 
-@contextmanager
-def stopped_at_chunk(n: int):
-    def stop(sender, label, rows, **kwargs):
-        if label == "tiers.evaluate" and rows == n:
-            raise RuntimeError("stopped half-way")
-
-    bulk.chunk_written.connect(stop)
-    try:
-        yield
-    finally:
-        bulk.chunk_written.disconnect(stop)
-
-
 def evaluated_then_b_improves(world):
     """The first run (a qualifies with 64 points, b fails with 56, c unknown), then b's tech staff reach 22 of
     100: the next run qualifies b with 64 points too."""
@@ -78,7 +65,7 @@ def test_a_tier_run_stopped_half_way_leaves_the_previous_results(world, client_f
     results_before = TierResult.objects.count()
     monkeypatch.setattr(bulk, "BATCH", 1)
 
-    with stopped_at_chunk(STOP_AT), pytest.raises(RuntimeError, match="stopped half-way"):
+    with stopped_at_chunk("tiers.evaluate", STOP_AT), pytest.raises(RuntimeError, match="stopped half-way"):
         services.evaluate_all(AS_OF)
 
     assert list(TierRun.objects.values_list("pk", "status")) == [(first.pk, "done")]

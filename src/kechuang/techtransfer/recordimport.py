@@ -27,12 +27,11 @@ from kechuang.accounts.access import area_required
 from kechuang.core import audit, bulk
 from kechuang.core.excel import attachment, workbook_bytes
 from kechuang.engine import clock
-from kechuang.engine.facts_file import Problem as RowError
 from kechuang.engine.facts_file import read_table
 from kechuang.engine.io import FactsFileError as UnreadableFile
 
 from . import supplyselectors as scope
-from .supplyimport import ImportReport
+from .supplyimport import ImportReport, Row
 from .supplymodels import Discipline, Field, Institution, Level, Person, Platform, Team
 
 YES, NO = "是", "否"
@@ -154,18 +153,8 @@ def template_bytes(kind: Kind) -> bytes:
     )
 
 
-class _Row:
-    def __init__(self, name: str, number: int, cells: dict, headers: dict):
-        self.name, self.number, self.cells, self.headers, self.errors = name, number, cells, headers, []
-
-    def text(self, key: str) -> str:
-        value = self.cells.get(key)
-        if isinstance(value, float) and value.is_integer():
-            value = int(value)
-        return "" if value is None else str(value).strip()
-
-    def error(self, key: str, message: str) -> None:
-        self.errors.append(RowError(self.name, self.number, self.headers.get(key, ""), self.text(key)[:40], message))
+class _Row(Row):
+    labels: dict[str, str] = {}  # a record's columns are named by the file's own headers
 
 
 def _header(kind: Kind, table, report: ImportReport) -> dict[int, Column]:

@@ -133,8 +133,11 @@ class ImportReport:
         return len({e.row for e in self.errors})
 
 
-class _Row:
-    """One row's cells by key, and the problems found reading it."""
+class Row:
+    """One row's cells by key, and the problems found reading it (the achievements import's and the other records'
+    imports'); a problem names the column as the file headed it, else as `labels` names it."""
+
+    labels: dict[str, str] = LABELS
 
     def __init__(self, name: str, number: int, cells: dict, headers: dict):
         self.name, self.number, self.cells, self.headers, self.errors = name, number, cells, headers, []
@@ -146,7 +149,7 @@ class _Row:
         return "" if value is None else str(value).strip()
 
     def error(self, key: str, message: str) -> None:
-        column = self.headers.get(key) or LABELS.get(key, "")
+        column = self.headers.get(key) or self.labels.get(key, "")
         self.errors.append(RowError(self.name, self.number, column, self.text(key)[:40], message))
 
     def choice(self, key: str, names: dict, required: bool = False) -> str:
@@ -240,7 +243,7 @@ def import_achievements(*, user, name: str, content: bytes) -> ImportReport:  # 
     valid, seen = [], {}
     for number, cells in table.rows:
         report.total_rows += 1
-        row = _Row(name, number, {key: cells[i] if i < len(cells) else None for i, key in mapping.items()}, headers)
+        row = Row(name, number, {key: cells[i] if i < len(cells) else None for i, key in mapping.items()}, headers)
         values: dict = {}
         inst_name = row.text("institution")
         institution = own if (own and not inst_name) else kept.get(inst_name)
