@@ -136,12 +136,8 @@ def experts(need: Need, user, kind: str, top: int = DEFAULT_TOP) -> list[ExpertM
     visible = (shown_people(user) if kind == PERSON else Team.objects.all()).select_related(*related)
     order = sorted(pinned, key=lambda pk: (-(scored[pk].score if pk in scored else 0), pk))
     order += [int(h.id) for h in hits if int(h.id) not in dismissed and int(h.id) not in pinned]
-    found = visible.in_bulk(order)  # all of them: consent may hide any number of the best
     out = []
-    for pk in order:
-        record = found.get(pk)
-        if record is None:
-            continue
+    for pk, record in _visible_in_order(visible, order, max(top, len(pinned))):
         hit = scored.get(pk)
         team = record if kind == TEAM else record.team
         reasons = [hit.reason] if hit and hit.reason else []
@@ -155,6 +151,18 @@ def experts(need: Need, user, kind: str, top: int = DEFAULT_TOP) -> list[ExpertM
         if len(out) >= max(top, len(pinned)):
             break
     return out
+
+
+def _visible_in_order(visible, order: list[int], wanted: int):
+    """(pk, record) for the ids in `order` the user may see, in that order, read a window at a time: consent may
+    hide any number of the best, but a page needs only its first few, not every record sharing a word."""
+    window = max(4 * wanted, 50)
+    for start in range(0, len(order), window):
+        ids = order[start : start + window]
+        found = visible.in_bulk(ids)
+        for pk in ids:
+            if pk in found:
+                yield pk, found[pk]
 
 
 def dismissed(need: Need, user, kind: str) -> list:
