@@ -21,6 +21,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from kechuang.engine.policies.document import KIND_ID
+
 MONEY = {"max_digits": 18, "decimal_places": 4}
 
 
@@ -55,7 +57,7 @@ class Policy(models.Model):
         return self.name
 
 
-RULE_KIND = "policies"  # the kind of the policies' versions in rules.RuleVersion
+RULE_KIND = KIND_ID  # the kind of the policies' versions in rules.RuleVersion (the engine's one id)
 
 
 def condition_labels(version) -> dict[str, str]:
