@@ -295,7 +295,8 @@ def derived_reading(panel: pl.DataFrame, year: int, as_of: dt.date | None, reads
 
 
 def needed_stages(stages: list[list[pl.Expr]], reads: set[str]) -> list[list[pl.Expr]]:
-    """The derived-value stages cut to the expressions that `reads` needs, directly or through a later stage."""
+    """The derived-value stages cut to the expressions that `reads` needs, directly or through a later stage:
+    a smaller plan to optimise (tiers and policies; it dominates the cost of evaluating a few firms)."""
     wanted, kept = set(reads), []
     for stage in reversed(stages):
         exprs = [e for e in stage if e.meta.output_name() in wanted]

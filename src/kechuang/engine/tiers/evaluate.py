@@ -578,7 +578,7 @@ def _run(
     # The facts columns the year's derived values read: the only ones placed side by side.
     frames: dict[int, tuple[pl.DataFrame, list[list[pl.Expr]]]] = {}
     for year, names in reads.items():
-        stages = _needed(derive.derived_stages(year, as_of), names)
+        stages = derive.needed_stages(derive.derived_stages(year, as_of), names)
         roots = {n for stage in stages for e in stage for n in e.meta.root_names()}
         frames[year] = derive.derived_lazy(facts, year, as_of, derive.base_names(names | roots))
     pieces: list[list[pl.DataFrame]] = [[] for _ in compiled_all]
@@ -594,21 +594,10 @@ def _derived_slice(base: pl.DataFrame, stages: list[list[pl.Expr]], offset: int,
     """The derived values the rule sets of a fiscal year read, computed once for the slice (not once per rule
     set: their plans would each repeat the shared ones), as a frame the rule sets' queries start from."""
     lf = base.slice(offset, CHUNK_ROWS).lazy()
-    for stage in _needed(stages, reads):
+    for stage in derive.needed_stages(stages, reads):
         lf = lf.with_columns(stage)
     names = [c for c in lf.collect_schema().names() if c in reads]
     return lf.select(names).collect().lazy()
-
-
-def _needed(stages: list[list[pl.Expr]], reads: set[str]) -> list[list[pl.Expr]]:
-    """The derived-value stages cut to the expressions that `reads` needs, directly or through a later stage:
-    a smaller plan to optimise (it dominates the cost of evaluating a few firms)."""
-    wanted, kept = set(reads), []
-    for stage in reversed(stages):
-        exprs = [e for e in stage if e.meta.output_name() in wanted]
-        wanted |= {name for e in exprs for name in e.meta.root_names()}
-        kept.append(exprs)
-    return [exprs for exprs in reversed(kept) if exprs]
 
 
 def _evaluate_slice(compiled: Compiled, derived: pl.LazyFrame, columns: list[str]) -> pl.DataFrame:
