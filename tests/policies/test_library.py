@@ -37,6 +37,9 @@ def test_load_shipped_is_idempotent(ref):
     p = policy("startup_fund")
     assert (p.name, p.document, p.delivery, p.verification) == ("创新启动资金", "晋政办发〔2023〕95号", "auto", "P")
     assert policy("rent_refund").stacking_group == "rent_support"
+    # the log names the policy, not its code
+    created = AuditEvent.objects.get(action="policy.create", object_id=str(p.pk))
+    assert created.note == "载入内置政策“创新启动资金”"
     v = selectors.versions(p).get()
     assert (v.key, v.effective_from, v.effective_to, v.origin) == (
         "startup_fund@2024-01-01",

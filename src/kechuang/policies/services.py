@@ -97,7 +97,7 @@ def load_shipped_policies(user=None, directory=None) -> dict[str, int]:
             policy, created = Policy.objects.get_or_create(code=code, defaults=_meta_from(latest))
             if created:
                 stats["policies"] += 1
-                audit.record(actor=user, action="policy.create", obj=policy, note=f"载入内置政策 {code}")
+                audit.record(actor=user, action="policy.create", obj=policy, note=f"载入内置政策“{policy.name}”")
             have = set(selectors.versions(policy).values_list("effective_from", flat=True))
             for data in engine_policy.versions:
                 effective_from = dt.date.fromisoformat(data["effective_from"])
