@@ -100,3 +100,18 @@ def test_the_demo_firm_negotiates_and_the_institution_user_may_move_it(world, bu
     assert own.manager.institution.name == "山西大学"
     assert brokerservices.can_move(world["users"]["institution_user"], own)
     assert own in brokerselectors.cases_for(world["users"]["enterprise_user"])
+
+
+def test_cases_and_pins_pair_a_need_with_one_of_its_best_matches(built):
+    """Staff take a case up from a need's page: its achievement is one of the need's best matches, not any
+    achievement of the same field."""
+    from kechuang.techtransfer import supplymatching
+
+    def best(need):
+        return {pk for pk, _s, _r in supplymatching.ranked(supplymatching.need_text(need), brokering.BEST)}
+
+    paired = BrokerCase.objects.filter(need__isnull=False, achievement__isnull=False).select_related("need")
+    assert paired.count() > 60
+    assert [c.pk for c in paired if c.achievement_id not in best(c.need)] == []
+    pins = MatchFeedback.objects.filter(action="pin").select_related("need")
+    assert [p.pk for p in pins if p.achievement_id not in best(p.need)] == []

@@ -5,7 +5,8 @@ matchmaking events (对接会, 路演) with attendees and the cases opened there
 A registered or converted case links a registered contract of the demo's contract register whose buyer is a
 firm of the registry (that firm is the case's firm), so the managers' 技术交易额 are the register's. The demo firm
 (enterprise_user) has a case in 洽谈 on its first need's pinned match, handled by a technology manager of
-山西大学, so the demo's institution user may move it too. Drawn from the seed, dated relative to the build date,
+山西大学, so the demo's institution user may move it too. A case or pin pairs a need with one of its best
+matches by the matcher, and a contract's case names the seller's achievement its project reads most like. Drawn from the seed, dated relative to the build date,
 bulk-created, one audit event.
 """
 
@@ -20,6 +21,7 @@ from django.utils import timezone
 from kechuang.accounts.models import Organisation, User
 from kechuang.core import audit
 from kechuang.enterprises.models import Enterprise
+from kechuang.techtransfer import supplymatching
 from kechuang.techtransfer.brokering import STAGES, BrokerCase, CaseMeeting, MatchmakingEvent, Stage
 from kechuang.techtransfer.models import Achievement, Institution, MatchFeedback, Need, TechContract, TechnologyManager
 
@@ -45,6 +47,10 @@ EVENT_TOPICS = ("新材料", "高端装备", "节能环保", "生物医药", "�
 FROM_EVENT_SHARE = 0.3
 CONVERTED_WITHIN = dt.timedelta(days=120)  # a conversion follows the registration within this many days
 PINNED = 40  # staff-pinned matches that no case took up
+# A case or pin pairs a need with one of its best matches, as staff would take them from the need's page.
+BEST = 5
+# How deep the matcher's ranking is read for a contract's project within its seller's achievements.
+CONTRACT_DEPTH = 500
 REASONS = ("报价超出企业预算", "企业转向自主研发", "成果成熟度不足，中试条件不具备", "双方对知识产权归属未达成一致")
 ORDER = [s for s, _f in STAGES]
 
@@ -76,6 +82,8 @@ class _Builder:
         self.staff = User.objects.filter(role="bureau_staff").order_by("pk").first()
         self.needs = list(Need.objects.order_by("pk"))
         self.achievements = list(Achievement.objects.select_related("institution").order_by("pk"))
+        self.by_pk = {a.pk: a for a in self.achievements}
+        self.best: dict[int, list] = {}
         self.managers = list(TechnologyManager.objects.order_by("pk"))
         self.by_institution: dict[int, list] = {}
         for m in self.managers:
@@ -91,6 +99,24 @@ class _Builder:
 
     def pick(self, items):
         return items[int(self.rng.integers(len(items)))]
+
+    def matches(self, need: Need) -> list[Achievement]:
+        """The need's best achievements by the matcher (the ranking its page shows, before staff feedback); of its
+        field when the matcher finds nothing."""
+        if need.pk not in self.best:
+            hits = supplymatching.ranked(supplymatching.need_text(need), BEST)
+            found = [self.by_pk[pk] for pk, _score, _reason in hits if pk in self.by_pk]
+            self.best[need.pk] = found or self.by_field.get(need.field) or self.achievements
+        return self.best[need.pk]
+
+    def paired(self) -> tuple[Need, Achievement] | None:
+        """A need and one of its best matches, not paired yet."""
+        for _ in range(20):
+            need = self.pick(self.needs)
+            achievement = self.pick(self.matches(need))
+            if (need.pk, achievement.pk) not in self.taken:
+                return need, achievement
+        return None
 
     def events(self) -> list[MatchmakingEvent]:
         rows = []
@@ -157,14 +183,13 @@ class _Builder:
 
     def _pins(self) -> None:
         """Staff pinned more matches than became cases: the funnel's first step is wider than the cases."""
-        have = set(MatchFeedback.objects.values_list("need_id", "achievement_id")) | self.taken
+        self.taken |= set(MatchFeedback.objects.values_list("need_id", "achievement_id"))
         rows = []
         for _ in range(PINNED):
-            need = self.pick(self.needs)
-            achievement = self.pick(self.by_field.get(need.field) or self.achievements)
-            if (need.pk, achievement.pk) not in have:
-                have.add((need.pk, achievement.pk))
-                rows.append(MatchFeedback(need=need, achievement=achievement, action="pin", by=self.staff))
+            pair = self.paired()
+            if pair is not None:
+                self.taken.add((pair[0].pk, pair[1].pk))
+                rows.append(MatchFeedback(need=pair[0], achievement=pair[1], action="pin", by=self.staff))
         MatchFeedback.objects.bulk_create(rows)
 
     def _dates(self, case: BrokerCase, stage: str, end: dt.date | None = None) -> None:
@@ -197,13 +222,10 @@ class _Builder:
         return self.pick(self.by_institution.get(case.institution_id) or self.managers)
 
     def _match_case(self, stage: str) -> BrokerCase | None:
-        for _ in range(20):  # a need and an achievement not paired yet, of the need's field where possible
-            need = self.pick(self.needs)
-            achievement = self.pick(self.by_field.get(need.field) or self.achievements)
-            if (need.pk, achievement.pk) not in self.taken:
-                break
-        else:
+        pair = self.paired()
+        if pair is None:
             return None
+        need, achievement = pair
         self.taken.add((need.pk, achievement.pk))
         case = BrokerCase(
             enterprise_id=need.enterprise_id,
@@ -229,14 +251,14 @@ class _Builder:
             case.kind, case.seller_enterprise_id = BrokerCase.Kind.PATENT, seller
             case.patent_no, case.patent_title, case.product, case.field = no, title, product, "materials"
         else:
-            inst = Institution.objects.filter(name=contract.seller_name).first()
-            pool = [a for a in self.achievements if inst and a.institution_id == inst.pk] or self.achievements
-            case.achievement = self.pick(pool)
+            case.achievement = self._contracted(contract)
             case.institution_id, case.field = case.achievement.institution_id, case.achievement.field
-            needs = self.firm_needs.get(firm.pk) or []
-            if needs and (needs[0].pk, case.achievement.pk) not in self.taken:
-                case.need = needs[0]
-                self.taken.add((needs[0].pk, case.achievement.pk))
+            # The firm's need is the case's only where the contracted achievement is one of its best matches.
+            for need in self.firm_needs.get(firm.pk) or []:
+                if case.achievement in self.matches(need) and (need.pk, case.achievement.pk) not in self.taken:
+                    case.need = need
+                    self.taken.add((need.pk, case.achievement.pk))
+                    break
         case.signed_on, case.registered_on = contract.signed_on, max(contract.decided_on, contract.signed_on)
         case.negotiating_on = case.signed_on - _days(self.rng, 5, 40)
         case.assigned_on = case.negotiating_on - _days(self.rng, 1, 15)
@@ -250,6 +272,18 @@ class _Builder:
         self._consents(case)
         case.manager = self._manager(case)
         return case
+
+    def _contracted(self, contract: TechContract) -> Achievement:
+        """The seller's achievement the contract's project reads most like (any of the seller's when none shares
+        a word with it; any achievement when the seller has none on file)."""
+        inst = Institution.objects.filter(name=contract.seller_name).first()
+        pool = [a for a in self.achievements if inst and a.institution_id == inst.pk]
+        if not pool:
+            return self.pick(self.achievements)
+        mine = {a.pk for a in pool}
+        hits = supplymatching.ranked(contract.project, CONTRACT_DEPTH)
+        best = next((pk for pk, _score, _reason in hits if pk in mine), None)
+        return self.by_pk[best] if best is not None else self.pick(pool)
 
     def _own_case(self) -> BrokerCase | None:
         """The demo firm's first need × its pinned match, in 洽谈 with a manager of 山西大学."""

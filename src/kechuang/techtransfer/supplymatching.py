@@ -46,6 +46,11 @@ def _matcher() -> Matcher:
         return _built["matcher"]
 
 
+def ranked(text: str, top: int) -> list[tuple[int, float, str]]:
+    """The engine's best achievements for a text, best first, as (pk, score, reason): no staff feedback."""
+    return [(int(h.id), h.score, h.reason) for h in _matcher().search(text, top)]
+
+
 def need_text(need: Need) -> str:
     return " ".join(part for part in (need.title, need.summary, need.detail) if part)
 
@@ -55,10 +60,10 @@ def matches(need: Need, top: int = DEFAULT_TOP) -> list[Match]:
     feedback = dict(MatchFeedback.objects.filter(need=need).values_list("achievement_id", "action"))
     dismissed = {pk for pk, action in feedback.items() if action == MatchFeedback.Action.DISMISS}
     pinned = [pk for pk, action in feedback.items() if action == MatchFeedback.Action.PIN]
-    hits = _matcher().search(need_text(need), top + len(feedback))
-    scored = {int(h.id): h for h in hits}
-    order = sorted(pinned, key=lambda pk: (-(scored[pk].score if pk in scored else 0), pk))
-    order += [int(h.id) for h in hits if int(h.id) not in dismissed and int(h.id) not in pinned]
+    hits = ranked(need_text(need), top + len(feedback))
+    scored = {pk: (score, reason) for pk, score, reason in hits}
+    order = sorted(pinned, key=lambda pk: (-(scored[pk][0] if pk in scored else 0), pk))
+    order += [pk for pk, _score, _reason in hits if pk not in dismissed and pk not in pinned]
     order = order[: max(top, len(pinned))]
     found = Achievement.objects.select_related("institution", "chain", "manager").in_bulk(order)
     out = []
@@ -66,13 +71,13 @@ def matches(need: Need, top: int = DEFAULT_TOP) -> list[Match]:
         a = found.get(pk)
         if a is None:
             continue
-        hit = scored.get(pk)
-        reasons = [hit.reason] if hit and hit.reason else []
+        score, reason = scored.get(pk, (0.0, ""))
+        reasons = [reason] if reason else []
         if need.field and a.field == need.field:
             reasons.append(f"同一技术领域：{a.get_field_display()}")
         if need.chain_id and a.chain_id == need.chain_id:
             reasons.append(f"同一产业链：{a.chain.name}")
         if pk in pinned:
             reasons.insert(0, PINNED_REASON)
-        out.append(Match(a, hit.score if hit else 0.0, "；".join(reasons), pk in pinned))
+        out.append(Match(a, score, "；".join(reasons), pk in pinned))
     return out
