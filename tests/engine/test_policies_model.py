@@ -119,23 +119,32 @@ def test_valid_version_is_typed():
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
-        ({"delivery": "post"}, "delivery“post”无效，应为 auto、quick、apply 之一"),
-        ({"verification": "X"}, "verification“X”无效"),
-        ({"colour": "red"}, "未知字段 colour"),
-        ({"name": ""}, "缺少必填项 name"),
-        ({"effective_from": "2025-13-01"}, "effective_from“2025-13-01”不是有效日期"),
-        ({"effective_to": "2024-12-31"}, "effective_to 早于 effective_from"),
-        ({"id": "Demo-1"}, "id“Demo-1”格式无效"),
-        ({"benefit": {"kind": "grant", "amount": 1}}, "kind“grant”无效"),
-        ({"benefit": {"kind": "fixed", "amount": 1.00001}}, "小数位数过多"),
-        ({"benefit": {"kind": "fixed", "amount": -1}}, "amount 应为正数"),
-        ({"benefit": {"kind": "rate", "base": "procurement_amount", "rate": 1.5}}, "应在 0 到 1 之间"),
+        ({"delivery": "post"}, "字段 delivery（兑现方式）：“post”无效，应为 auto、quick、apply 之一"),
+        ({"verification": "X"}, "字段 verification（核对状态）：“X”无效，应为 V、P、U 之一"),
+        ({"colour": "red"}, "未知字段 colour（可用："),
+        ({"name": ""}, "字段 name（名称）：缺少此项"),
+        ({"effective_from": "2025-13-01"}, "字段 effective_from（生效日期）：“2025-13-01”不是有效日期（YYYY-MM-DD）"),
+        ({"effective_to": "2024-12-31"}, "字段 effective_to（失效日期）：失效日期早于生效日期"),
+        ({"id": "Demo-1"}, "字段 id（规则编号）：“Demo-1”格式无效（小写字母开头，仅含小写字母、数字、下划线）"),
+        (
+            {"benefit": {"kind": "grant", "amount": 1}},
+            "字段 兑现标准·计算方式：“grant”无效，应为 fixed、rate、bands、range 之一",
+        ),
+        (
+            {"benefit": {"kind": "fixed", "amount": 1.00001}},
+            "字段 兑现标准·金额：金额“1.00001”小数位数过多（单位为万元，最多 4 位小数）",
+        ),
+        ({"benefit": {"kind": "fixed", "amount": -1}}, "字段 兑现标准·金额：应为正数（万元）"),
+        (
+            {"benefit": {"kind": "rate", "base": "procurement_amount", "rate": 1.5}},
+            "字段 兑现标准·比例：“1.5”应在 0 到 1 之间（如 0.1 表示 10%）",
+        ),
         (
             {"benefit": {"kind": "rate", "base": "staff_total", "rate": 0.1}},
-            "应为事实表或政策输入中的金额字段",
+            "字段 兑现标准·计算基数：“staff_total”应为事实表或政策输入中的金额字段（万元），如 rd_expense",
         ),
-        ({"benefit": {"kind": "range", "min": 30}}, "须写 max"),
-        ({"benefit": {"kind": "range", "min": 50, "max": 30}}, "max 不能小于 min"),
+        ({"benefit": {"kind": "range", "min": 30}}, "字段 benefit（兑现标准）：区间（range）须写 max（万元）"),
+        ({"benefit": {"kind": "range", "min": 50, "max": 30}}, "字段 兑现标准·最高金额：不能小于最低金额"),
         (
             {
                 "benefit": {
@@ -144,23 +153,40 @@ def test_valid_version_is_typed():
                     "bands": [{"from": 0, "to": 200, "amount": 5}, {"from": 100, "amount": 10}],
                 }
             },
-            "互不重叠",
+            "字段 兑现标准·分档第 2 项：各档应按从低到高排列且互不重叠（下限含、上限不含）",
         ),
-        ({"benefit": {"kind": "fixed", "amount": 1, "caps": [{"id": "c", "rate": 0.5}]}}, "上限应写 amount"),
-        ({"eligibility": [{"id": "a", "when": "valley_resident"}, {"id": "a", "when": "listed"}]}, "重复"),
-        ({"eligibility": [{"id": "amount_min", "when": "listed"}]}, "保留字"),
-        ({"eligibility": [{"id": "a", "when": "revenue >"}]}, "条件表达式无效"),
-        ({"eligibility": [{"id": "a", "when": "revenu > 5"}]}, "未知字段“revenu”"),
-        ({"budget": {"by_year": {"二〇二五": 10}}}, "应为年度"),
-        ({"budget": {"allocation": {"method": "ranking"}}}, "须写 allocation.rank_by"),
-        ({"limits": {"one_off": "yes"}}, "one_off 应为 true 或 false"),
+        (
+            {"benefit": {"kind": "fixed", "amount": 1, "caps": [{"id": "c", "rate": 0.5}]}},
+            "字段 兑现标准·金额上限第 1 项：上限应写 amount（固定金额），或 rate 与 of（比例 × 金额字段）",
+        ),
+        (
+            {"eligibility": [{"id": "a", "when": "valley_resident"}, {"id": "a", "when": "listed"}]},
+            "字段 申报条件第 2 项·编号：条件 id“a”重复或为保留字",
+        ),
+        (
+            {"eligibility": [{"id": "amount_min", "when": "listed"}]},
+            "字段 申报条件第 1 项·编号：条件 id“amount_min”重复或为保留字",
+        ),
+        ({"eligibility": [{"id": "a", "when": "revenue >"}]}, "字段 申报条件第 1 项：条件表达式无效：条件“revenue >”"),
+        (
+            {"eligibility": [{"id": "a", "when": "revenu > 5"}]},
+            "字段 申报条件第 1 项：条件表达式无效：条件“revenu > 5”：未知字段“revenu”",
+        ),
+        ({"budget": {"by_year": {"二〇二五": 10}}}, "字段 预算·年度预算：键“二〇二五”应为年度（如 2025）"),
+        (
+            {"budget": {"allocation": {"method": "ranking"}}},
+            "字段 预算·分配办法·排序依据：按排序分配（ranking）须写排序依据的字段（rank_by）",
+        ),
+        ({"limits": {"one_off": "yes"}}, "字段 兑现限额·仅享受一次：应为 true 或 false"),
     ],
 )
-def test_invalid_versions_give_chinese_messages(changes, message):
+def test_invalid_versions_name_the_field_in_chinese(changes, message):
+    """Each problem names its field as the rule-data layer does (申报条件第 1 项), never a key path like
+    `eligibility[0]`; the message starts with it (a file's reader adds the file and the version)."""
     with pytest.raises(PolicyError) as info:
-        validate_version(version(**changes), "demo.yaml")
-    assert message in info.value.message
-    assert info.value.message.startswith("demo.yaml")
+        validate_version(version(**changes))
+    assert info.value.message.startswith(message)
+    assert "[" not in info.value.problems[0].field
 
 
 def test_tier_references_are_accepted():

@@ -60,11 +60,16 @@ def test_a_problem_in_a_later_version_says_which_version(tmp_path):
 def test_the_engines_deeper_checks_run_from_the_documents_validator(tmp_path):
     text = HEAD + "versions:\n" + VERSION.replace("kind: fixed", "kind: bonus")
     assert messages(write(tmp_path, text)) == [
-        "文件 demo.yaml，规则 demo：版本 2025-01-01 benefit：kind“bonus”无效，应为 fixed、rate、bands、range 之一"
+        "文件 demo.yaml，规则 demo，字段 兑现标准·计算方式：“bonus”无效，应为 fixed、rate、bands、range 之一"
     ]
     bad_condition = HEAD + "versions:\n" + VERSION.replace("revenue >= 100", "revenu >= 100")
     (found,) = messages(write(tmp_path, bad_condition))
-    assert found.startswith("文件 demo.yaml，规则 demo：版本 2025-01-01 eligibility[0]：条件表达式无效")
+    assert found.startswith("文件 demo.yaml，规则 demo，字段 申报条件第 1 项：条件表达式无效")
+    # a later version's problem says which version, as the layer's own problems do
+    later = "  - effective_from: 2026-01-01\n    benefit: {kind: fixed, amount: -1}\n"
+    assert messages(write(tmp_path, HEAD + "versions:\n" + VERSION + later)) == [
+        "文件 demo.yaml，规则 demo，字段 第 2 版·兑现标准·金额：应为正数（万元）"
+    ]
 
 
 def test_overlapping_versions_are_named_with_the_version(tmp_path):

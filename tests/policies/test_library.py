@@ -100,7 +100,7 @@ def test_invalid_version_shows_the_engine_chinese_error_and_saves_nothing(world,
         services.add_version(
             user=admin, policy=p, changes=_benefit(max=20), effective_from=dt.date(2026, 1, 1), source="x", note="y"
         )
-    assert "max 不能小于 min" in exc.value.messages[0]
+    assert exc.value.messages == ["兑现标准·最高金额：不能小于最低金额"]
     with pytest.raises(ValidationError) as exc:
         services.add_version(
             user=admin,
@@ -110,7 +110,7 @@ def test_invalid_version_shows_the_engine_chinese_error_and_saves_nothing(world,
             source="x",
             note="y",
         )
-    assert "kind“lump”无效" in exc.value.messages[0]
+    assert exc.value.messages == ["兑现标准·计算方式：“lump”无效，应为 fixed、rate、bands、range 之一"]
     with pytest.raises(ValidationError) as exc:
         services.add_version(
             user=admin,
@@ -120,7 +120,7 @@ def test_invalid_version_shows_the_engine_chinese_error_and_saves_nothing(world,
             source="x",
             note="y",
         )
-    assert "条件表达式无效" in exc.value.messages[0]
+    assert exc.value.messages[0].startswith("申报条件第 1 项：条件表达式无效：")
     with pytest.raises(ValidationError, match="依据来源"):
         services.add_version(user=admin, policy=p, changes={}, effective_from=dt.date(2026, 1, 1), source=" ", note="y")
     with pytest.raises(ValidationError, match="已有发布的版本"):

@@ -4,6 +4,7 @@ constant query count, 我的政策, the version form's Chinese errors, empty sta
 from __future__ import annotations
 
 import datetime as dt
+import html
 import io
 import json
 from decimal import Decimal
@@ -162,8 +163,24 @@ def test_version_form_shows_chinese_error(pworld, client_for):
         url, {"effective_from": "2026-01-01", "source": "文件", "note": "改", **editor_post(current, max="20")}
     )
     assert response.status_code == 200
-    assert "max 不能小于 min" in response.content.decode()
+    assert "<li>兑现标准·最高金额：不能小于最低金额</li>" in response.content.decode()
     assert 'name="max" value="20"' in response.content.decode()  # shown again as typed
+
+
+@pytest.mark.django_db
+def test_version_form_names_a_bad_condition_in_chinese(pworld, client_for):
+    """A condition the engine refuses is named as the rule-data layer names fields (申报条件第 1 项), never by its
+    key path (eligibility[0]). A condition written in a rule file is kept as its text: here one that reads a
+    field no table has."""
+    client = client_for(pworld["users"]["bureau_admin"])
+    url = reverse("policies:version_add", args=["startup_fund"])
+    current = versions("startup_fund").get().value
+    post = editor_post(current, **{"cond-0-kept": "1", "cond-0-when": "revenu >= 5"})
+    response = client.post(url, {"effective_from": "2026-01-01", "source": "文件", "note": "改", **post})
+    body = html.unescape(response.content.decode())
+    assert response.status_code == 200
+    assert "<li>申报条件第 1 项：条件表达式无效：条件“revenu >= 5”：未知字段“revenu”" in body
+    assert "eligibility" not in body
 
 
 @pytest.mark.django_db

@@ -16,6 +16,7 @@ from openpyxl import load_workbook
 from kechuang.core import audit, views
 from kechuang.core.models import AuditEvent
 from kechuang.enterprises import services
+from kechuang.rules import services as rule_services
 from kechuang.tiers import services as tier_services
 from kechuang.tiers.models import TierRun
 
@@ -177,9 +178,10 @@ def test_changes_read_in_the_models_words():
 def test_a_new_band_table_shows_in_the_log_and_its_export(world, client_for):
     """A band table is a list: the log shows old → new as JSON (it used to fail on the unhashable list)."""
     bands = [{"min": 0.3, "points": 20}, {"min": 0.1, "points": 10}, {"points": 0}]
-    tier_services.add_parameter_version(
+    rule_services.add_parameter_version(
         user=world["users"]["bureau_admin"],
-        ruleset="tech_sme",
+        kind="tiers",
+        rule_id="tech_sme",
         parameter="tech_staff_bands",
         effective_from=dt.date(2025, 1, 1),
         value=bands,

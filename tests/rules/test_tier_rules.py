@@ -1,5 +1,6 @@
-"""Tier rule sets on the rule pages, like every other kind: listed, shown with their parameters in force, and a
-new value through the same service (kind `tiers`) that the next tier run then uses."""
+"""Tier rule sets on the rule pages, like every other kind: listed, shown with their parameters in force and the
+bureau's changes; a new value is added on the one editor of tier parameters (the tiers page, which the rule page
+links to) through the one service (kind `tiers`), and the next tier run uses it."""
 
 from __future__ import annotations
 
@@ -45,11 +46,36 @@ def test_an_ended_rule_set_shows_its_values_on_its_last_day(world, client_for, t
     assert "2026-03-31 现行参数" in page
 
 
-def test_a_new_threshold_on_the_rules_page_is_audited_and_used_by_the_next_tier_run(world, client_for, today):
+EDITOR = "/tiers/parameters/?parameter=tech_sme%3Apass_score#new-version"
+
+
+def test_a_tier_parameter_has_one_editor_the_tiers_page(world, client_for, today):
+    """The rule page's "调整" of a tier parameter opens the tiers page's editor (band tables as rows); the rule
+    pages' own form is not a second editor of it."""
+    admin = client_for(world["users"]["bureau_admin"])
+    page = admin.get("/rules/tiers/tech_sme/").content.decode()
+    assert f'href="{EDITOR}"' in page.replace("&amp;", "&")
+    assert 'href="/rules/tiers/tech_sme/pass_score/"' not in page
+    response = admin.get("/rules/tiers/tech_sme/pass_score/")
+    assert response.status_code == 302 and response["Location"] == EDITOR
+    opened = admin.get(response["Location"])
+    assert opened.context["form"].initial == {"parameter": "tech_sme:pass_score", "value": "60"}
+    # other kinds keep the rule pages' typed editor
+    monitoring = admin.get("/rules/tier_monitoring/default/").content.decode()
+    assert 'href="/rules/tier_monitoring/default/expiry_warning_days/"' in monitoring
+
+
+def test_a_new_threshold_is_audited_in_the_one_shape_and_used_by_the_next_tier_run(world, client_for, today):
     admin = world["users"]["bureau_admin"]
     response = client_for(admin).post(
-        "/rules/tiers/tech_sme/pass_score/",
-        {"value": "65", "effective_from": "2026-07-01", "source": "本局通知〔2026〕5号", "note": "提高门槛"},
+        "/tiers/parameters/",
+        {
+            "parameter": "tech_sme:pass_score",
+            "value": "65",
+            "effective_from": "2026-07-01",
+            "source": "本局通知〔2026〕5号",
+            "note": "提高门槛",
+        },
     )
     assert response.status_code == 302
     version = RuleVersion.objects.get()
@@ -69,18 +95,16 @@ def test_a_new_threshold_on_the_rules_page_is_audited_and_used_by_the_next_tier_
     (tech,) = select_rulesets(dt.date(2026, 7, 1), ["tech_sme"])
     assert tech.params(dt.date(2026, 6, 30), parameter_versions())["pass_score"] == 60
     assert tech.params(dt.date(2026, 7, 1), parameter_versions())["pass_score"] == 65
+    history = client_for(admin).get("/rules/tiers/tech_sme/").content.decode()
+    assert "<td>综合评分及格分</td><td>2026-07-01</td><td>60 → 65</td>" in history
 
 
 def test_a_band_table_with_a_row_never_reached_is_refused_and_nothing_written(world, client_for, today):
     response = client_for(world["users"]["bureau_admin"]).post(
-        "/rules/tiers/tech_sme/tech_staff_bands/",
+        "/tiers/parameters/",
         {
-            "row-0-min": "0.1",
-            "row-0-points": "4",
-            "row-1-min": "0.3",
-            "row-1-points": "20",
-            "row-2-min": "",
-            "row-2-points": "0",
+            "parameter": "tech_sme:tech_staff_bands",
+            "value": '[{"min": 0.1, "points": 4}, {"min": 0.3, "points": 20}, {"points": 0}]',
             "effective_from": "2026-07-01",
             "source": "本局通知",
         },

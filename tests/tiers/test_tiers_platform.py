@@ -4,6 +4,7 @@ certificates, dated parameter versions set by a bureau admin, and who may see wh
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 from decimal import Decimal
 
 import pytest
@@ -11,7 +12,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
 from kechuang.core.models import AuditEvent, Job
-from kechuang.engine.tiers.model import rulesets_in_force
+from kechuang.engine import clock
+from kechuang.engine.tiers.model import rulesets_in_force, select_rulesets
 from kechuang.enterprises.models import AnnualFigure, Qualification
 from kechuang.rules import services as rule_services
 from kechuang.rules.models import RuleVersion
@@ -161,9 +163,10 @@ def test_parameter_version_in_force_is_used_and_audited(world):
     worked_example(world["a"], year=2023)
     worked_example(world["a"], year=2024)
     admin = world["users"]["bureau_admin"]
-    version = services.add_parameter_version(
+    version = rule_services.add_parameter_version(
         user=admin,
-        ruleset="tech_sme",
+        kind="tiers",
+        rule_id="tech_sme",
         parameter="pass_score",
         effective_from=dt.date(2025, 1, 1),
         value=65,
@@ -180,16 +183,20 @@ def test_parameter_version_in_force_is_used_and_audited(world):
     event = AuditEvent.objects.get(action="rule_version.create")
     assert version.kind == "tiers" and version.previous == 60 and version.created_by == admin
     assert event.actor == admin and event.changes == {"value": [60, 65]} and event.object_id == str(version.pk)
-    assert event.note == "科技型中小企业·综合评分及格分（tech_sme.pass_score）自 2025-01-01 起；测试文件〔2025〕1号"
+    # the parameter by its Chinese label, never its code
+    assert event.note == (
+        "梯队认定规则·科技型中小企业·综合评分及格分 自 2025-01-01 起；依据：测试文件〔2025〕1号；原因：提高门槛"
+    )
 
 
 @pytest.mark.django_db
 def test_condition_labels_show_the_threshold_each_run_used(world, client_for):
     worked_example(world["a"], year=2023)
     worked_example(world["a"], year=2024)
-    services.add_parameter_version(
+    rule_services.add_parameter_version(
         user=world["users"]["bureau_admin"],
-        ruleset="tech_sme",
+        kind="tiers",
+        rule_id="tech_sme",
         parameter="pass_score",
         effective_from=dt.date(2025, 1, 1),
         value=65,
@@ -230,35 +237,36 @@ def test_condition_labels_show_the_threshold_each_run_used(world, client_for):
         ({"parameter": "tech_staff_bands", "value": [{"min": 10**400, "points": 5}, {"points": 0}]}, "无穷大"),
         ({"value": True}, "应为数字"),
         ({"value": -5}, "不能为负数"),
-        ({"ruleset": "high_tech", "parameter": "tech_staff_ratio_min", "value": 12}, "是比例，应填 0 到 1 之间的小数"),
-        ({"ruleset": "little_giant", "parameter": "rd_ratio_mid", "value": 6}, "是比例，应填 0 到 1 之间的小数"),
-        ({"ruleset": "little_giant", "parameter": "small_rd_staff_ratio_min", "value": 50}, "是比例"),
+        ({"rule_id": "high_tech", "parameter": "tech_staff_ratio_min", "value": 12}, "是比例，应填 0 到 1 之间的小数"),
+        ({"rule_id": "little_giant", "parameter": "rd_ratio_mid", "value": 6}, "是比例，应填 0 到 1 之间的小数"),
+        ({"rule_id": "little_giant", "parameter": "small_rd_staff_ratio_min", "value": 50}, "是比例"),
         ({"parameter": "tech_staff_bands", "value": [[0.3, 20], [0.25, 16]]}, "是分档表"),
         ({"parameter": "tech_staff_bands", "value": [{"min": 0.3, "points": [20, 10]}]}, "第 1 档的分值"),
         ({"parameter": "tech_staff_bands", "value": [{"min": "高", "points": 20}]}, "第 1 档的界限应为数字"),
         ({"parameter": "negative_industry_prefixes", "value": "16"}, "应为文字列表"),
-        ({"ruleset": "no_such"}, "不生效"),
-        ({"ruleset": "high_tech", "parameter": "rd_management_range", "value": [20, 0]}, "最低不大于最高"),
-        ({"ruleset": "high_tech", "parameter": "rd_management_range", "value": 20}, r"应为数字区间，例如 \[0, 20\]"),
+        ({"rule_id": "no_such"}, "没有梯队认定规则“no_such”"),
+        ({"rule_id": "high_tech", "parameter": "rd_management_range", "value": [20, 0]}, "最低不大于最高"),
+        ({"rule_id": "high_tech", "parameter": "rd_management_range", "value": 20}, r"应为数字区间，例如 \[0, 20\]"),
     ],
 )
 def test_parameter_version_is_validated(world, kwargs, message):
     args = {
         "user": world["users"]["bureau_admin"],
-        "ruleset": "tech_sme",
+        "kind": "tiers",
+        "rule_id": "tech_sme",
         "parameter": "pass_score",
         "effective_from": dt.date(2025, 1, 1),
         "value": 65,
         "source": "文件",
     }
     with pytest.raises(ValidationError, match=message):
-        services.add_parameter_version(**{**args, **kwargs})
+        rule_services.add_parameter_version(**{**args, **kwargs})
     assert RuleVersion.objects.filter(kind="tiers").count() == 0 and AuditEvent.objects.count() == 0
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(
-    "ruleset, parameter, value",
+    "rule_id, parameter, value",
     [
         ("high_tech", "rd_management_range", [0, 15]),
         ("high_tech", "tech_staff_ratio_min", 0.12),
@@ -267,10 +275,11 @@ def test_parameter_version_is_validated(world, kwargs, message):
         ("tech_sme", "tech_staff_bands", [{"min": 0.3, "points": 20}, {"min": 0.1, "points": [5, 8]}, {"points": 0}]),
     ],
 )
-def test_a_value_of_the_right_shape_is_accepted(world, ruleset, parameter, value):
-    services.add_parameter_version(
+def test_a_value_of_the_right_shape_is_accepted(world, rule_id, parameter, value):
+    rule_services.add_parameter_version(
         user=world["users"]["bureau_admin"],
-        ruleset=ruleset,
+        kind="tiers",
+        rule_id=rule_id,
         parameter=parameter,
         effective_from=dt.date(2025, 1, 1),
         value=value,
@@ -280,19 +289,39 @@ def test_a_value_of_the_right_shape_is_accepted(world, ruleset, parameter, value
 
 
 @pytest.mark.django_db
+def test_a_new_value_from_the_tiers_page_is_tried_once(world, client_for, monkeypatch):
+    """The trial run that proves a new value usable (`RuleSet.check_parameter`) is the only run of the engine a
+    save makes. Counted where every evaluation chooses its rule sets, however `evaluate` was imported."""
+    engine = importlib.import_module("kechuang.engine.tiers.evaluate")
+    chosen = []
+
+    def counted(as_of, tiers=None, *args, **kwargs):
+        chosen.append((as_of, tiers))
+        return select_rulesets(as_of, tiers, *args, **kwargs)
+
+    monkeypatch.setattr(engine, "select_rulesets", counted)
+    monkeypatch.setattr(clock, "today", lambda: dt.date(2025, 6, 30))
+    data = {"parameter": "tech_sme:pass_score", "effective_from": "2025-01-01", "value": "65", "source": "测试文件"}
+    response = client_for(world["users"]["bureau_admin"]).post(reverse("tiers:parameters"), data)
+    assert response.status_code == 302 and RuleVersion.objects.get(kind="tiers").value == 65
+    assert chosen == [(dt.date(2025, 6, 30), ["tech_sme"])]  # once, on the rule set's latest day so far
+
+
+@pytest.mark.django_db
 def test_a_second_version_on_the_same_day_is_refused_in_chinese(world, client_for):
     admin = world["users"]["bureau_admin"]
     args = {
         "user": admin,
-        "ruleset": "tech_sme",
+        "kind": "tiers",
+        "rule_id": "tech_sme",
         "parameter": "pass_score",
         "effective_from": dt.date(2025, 1, 1),
         "value": 65,
         "source": "文件",
     }
-    services.add_parameter_version(**args)
+    rule_services.add_parameter_version(**args)
     with pytest.raises(ValidationError, match="“综合评分及格分”在 2025-01-01 已有一个版本"):
-        services.add_parameter_version(**{**args, "value": 70})
+        rule_services.add_parameter_version(**{**args, "value": 70})
     assert list(RuleVersion.objects.filter(kind="tiers").values_list("value", flat=True)) == [65]
     data = {"parameter": "tech_sme:pass_score", "effective_from": "2025-01-01", "value": "70", "source": "测试文件"}
     response = client_for(admin).post(reverse("tiers:parameters"), data)

@@ -1,9 +1,10 @@
 """Writes of rule versions: one service for every kind, one audit shape.
 
-A bureau admin adds a dated value of a rule's parameter. The engine's document in force on that date checks
-the value (shape, unit, the kind's own checks); the service records it with its source and reason, what it
-replaces (`previous`), and one audit event `rule_version.create` with old → new. Two submits of the same day
-meet the unique constraint and get a Chinese message, never a 500.
+A bureau admin adds a dated value of a rule's parameter, from the rule pages or from a kind's own editor
+(tiers). The engine's document in force on that date checks the value (shape, unit, the kind's own checks: a
+tier rule set's band tables, then one trial run of the rule set with the value); the service records it with its
+source and reason, what it replaces (`previous`), and one audit event `rule_version.create` with old → new. Two
+submits of the same day meet the unique constraint and get a Chinese message, never a 500.
 """
 
 from __future__ import annotations

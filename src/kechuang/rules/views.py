@@ -6,6 +6,7 @@ Bureau users read them; only a bureau admin adds a version (the service checks i
 from __future__ import annotations
 
 import datetime as dt
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -29,11 +30,22 @@ DOCUMENT_EDITORS = {"alert_rules": "points:alert_rules", "points_scheme": "point
 # Kinds each of whose rules has a page of its own app (versions, drafts, editor, simulation): kind → URL name
 # taking the rule id. The rule pages list them and link there rather than show a second editor.
 RULE_PAGES = {"policies": "policies:detail"}
+# Kinds whose parameters are edited on a page of their own app (tiers: band tables edited as rows): kind → URL
+# name of that editor, which takes `parameter=<rule id>:<parameter>`. The rule pages' "调整" goes there, so each
+# parameter has one editor.
+PARAMETER_EDITORS = {"tiers": "tiers:parameters"}
 
 
 def _rule_page(kind_id: str, rule_id: str) -> str:
     page = RULE_PAGES.get(kind_id)
     return reverse(page, args=[rule_id]) if page else reverse("rules:detail", args=[kind_id, rule_id])
+
+
+def _parameter_editor(kind_id: str, rule_id: str, parameter: str) -> str:
+    page = PARAMETER_EDITORS.get(kind_id)
+    if page is None:
+        return reverse("rules:edit", args=[kind_id, rule_id, parameter])
+    return f"{reverse(page)}?{urlencode({'parameter': f'{rule_id}:{parameter}'})}#new-version"
 
 
 def _require_bureau(user) -> None:
@@ -103,6 +115,7 @@ def detail(request, kind, rule_id):
             "value": editors.display(values[name], p.unit),
             "version": values.version(name),
             "verified": VERIFICATIONS.get(values.version(name).verified, ""),
+            "edit": _parameter_editor(k.id, rule_id, name),
         }
         for name, p in doc.parameters.items()
     ]
@@ -139,6 +152,8 @@ def edit(request, kind, rule_id, parameter):
     if not request.user.can_admin:
         raise PermissionDenied(_("只有科技局管理员可以调整规则参数"))
     k = _kind_or_404(kind)
+    if k.id in PARAMETER_EDITORS:
+        return redirect(_parameter_editor(k.id, rule_id, parameter))
     today = timezone.localdate()
     try:
         doc = selectors.rule_in_force(k.id, rule_id, today)

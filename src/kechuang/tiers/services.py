@@ -1,5 +1,6 @@
 """Tier evaluation runs (decisions, gaps and near misses stored; explanations computed on demand from the
-firm's facts and the run's rule versions) and bureau-added parameter versions."""
+firm's facts and the run's rule versions). A bureau's parameter version is written by `rules.services`, the one
+writer of rule versions for every kind."""
 
 from __future__ import annotations
 
@@ -11,24 +12,22 @@ from collections.abc import Iterable
 import polars as pl
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kechuang.core import audit, bulk, jobs
 from kechuang.core.models import Job
 from kechuang.engine import clock
-from kechuang.engine.ruledata import in_force
 from kechuang.engine.tiers import RuleSetError, evaluate, explanations, for_file
-from kechuang.engine.tiers.model import all_rulesets, local_set_text, read_local_set, select_rulesets
+from kechuang.engine.tiers.model import local_set_text, read_local_set, select_rulesets
 from kechuang.enterprises.loaders import facts_frame
 from kechuang.enterprises.models import AnnualFigure, Enterprise
 from kechuang.rules import region
-from kechuang.rules.models import RuleVersion
 
 from .models import TIER_LABELS, TierResult, TierRun
 from .near_misses import gap_sizes
-from .selectors import RULE_KIND, parameter_versions
+from .selectors import parameter_versions
 
 logger = logging.getLogger(__name__)
 
@@ -250,70 +249,3 @@ def _run_versions(run: TierRun) -> list[dict]:
 
 def _jsonable(versions: list[dict]) -> list[dict]:
     return [{**v, "effective_from": v["effective_from"].isoformat()} for v in versions]
-
-
-def add_parameter_version(
-    *, user, ruleset: str, parameter: str, effective_from: dt.date, value, source: str, note: str = ""
-) -> RuleVersion:
-    if not user.can_admin:
-        raise PermissionDenied(_("只有科技局管理员可以调整规则参数"))
-    named = [r for r in all_rulesets() if r.id == ruleset]
-    doc = in_force(named, effective_from)
-    title = named[0].name if named else ruleset
-    if doc is None:
-        raise ValidationError(_("规则集“%(r)s”在 %(d)s 不生效") % {"r": title, "d": effective_from})
-    current = doc.params(effective_from, parameter_versions())
-    if parameter not in current:
-        raise ValidationError(_("规则集“%(r)s”没有参数 %(p)s，请选择该规则集的参数") % {"r": title, "p": parameter})
-    problem = doc.check_parameter(parameter, current[parameter], value)
-    if problem:
-        raise ValidationError(problem)
-    if not source.strip():
-        raise ValidationError(_("请填写参数调整的依据来源（文件名称、文号或网址）"))
-    label = doc.parameters[parameter].label
-    same_day = _("“%(p)s”在 %(d)s 已有一个版本；同一天只能有一个取值，请换一个生效日期") % {
-        "p": label,
-        "d": effective_from,
-    }
-    if (
-        RuleVersion.objects.filter(kind=RULE_KIND, rule_id=ruleset, parameter=parameter, effective_from=effective_from)
-        .filter(status=RuleVersion.Status.PUBLISHED)
-        .exists()
-    ):
-        raise ValidationError(same_day)
-    with transaction.atomic():
-        try:
-            with transaction.atomic():  # a second submit racing this one meets the unique constraint
-                version = RuleVersion.objects.create(
-                    kind=RULE_KIND,
-                    rule_id=ruleset,
-                    parameter=parameter,
-                    effective_from=effective_from,
-                    value=value,
-                    previous=current[parameter],
-                    source=source.strip(),
-                    note=note,
-                    created_by=user,
-                )
-        except IntegrityError:
-            raise ValidationError(same_day) from None
-        # Compile the rule set with the new version in force: a value of the right shape can still be
-        # unusable (a condition text that does not parse); rolled back with a plain message, logged in full.
-        try:
-            evaluate(
-                facts_frame(Enterprise.objects.none()),
-                effective_from,
-                tiers=[ruleset],
-                parameter_versions=parameter_versions(),
-            )
-        except Exception:
-            logger.exception("parameter version %s.%s rejected", ruleset, parameter)
-            raise ValidationError(_("按新取值无法计算规则集 %(r)s，请对照现值检查格式") % {"r": ruleset}) from None
-        audit.record(
-            actor=user,
-            action="rule_version.create",
-            obj=version,
-            changes={"value": [current[parameter], value]},
-            note=f"{title}·{label}（{ruleset}.{parameter}）自 {effective_from} 起；{source.strip()}",
-        )
-    return version

@@ -25,6 +25,7 @@ from kechuang.engine.tiers.values import example
 from kechuang.enterprises import selectors as enterprise_selectors
 from kechuang.enterprises.filters import EnterpriseFilter, filter_choices
 from kechuang.rules import region
+from kechuang.rules import services as rule_services
 
 from . import bands, exporting, labels, selectors, services
 from .forms import EvaluationForm, ParameterVersionForm, VoidRunForm
@@ -353,9 +354,12 @@ def replay(request, pk):
 
 @login_required
 def parameters(request):
+    """The tier rule sets in force with their conditions and parameters, and the one editor of a tier
+    parameter's new version (the rule pages link here for kind `tiers`): a band table is edited as rows, which
+    the rule pages' generic table editor cannot do for a scored range. It writes through `rules.services`."""
     _require_pipeline(request.user)
     as_of = clock.today()
-    versions = services.parameter_versions()
+    versions = selectors.parameter_versions()
     rulesets = list_rulesets(as_of, parameter_versions=versions)
     for r in rulesets:
         r["conditions"] = labels.for_ruleset(f"{r['id']}@{r['version']}", as_of, versions).values()
@@ -374,9 +378,10 @@ def parameters(request):
             data = form.cleaned_data
             ruleset, parameter = data["parameter"]
             try:
-                services.add_parameter_version(
+                rule_services.add_parameter_version(
                     user=request.user,
-                    ruleset=ruleset,
+                    kind=selectors.RULE_KIND,
+                    rule_id=ruleset,
                     parameter=parameter,
                     effective_from=data["effective_from"],
                     value=data["value"],

@@ -64,8 +64,8 @@ class PolicyDoc(RuleDoc):
             return doc
         raw = jsonable(dict(data))
         raw["version_id"] = doc.key
-        # The engine's own checks (benefit, caps, bands, conditions, budget); their message names the version.
-        doc._typed = validate_version(raw, f"版本 {doc.version}")
+        # The engine's own checks (benefit, caps, bands, conditions, budget); each problem names its field.
+        doc._typed = validate_version(raw)
         doc._raw = raw
         return doc
 

@@ -8,8 +8,9 @@ writes only what changed, with its own `effective_from`, `source`, `verification
 Resolution yields a **version dict**: plain, self-contained, JSON-serialisable data that is all the engine
 needs to decide a case. It is what a stored decision keeps, so a past decision can be replayed from it alone.
 `validate_version` checks a version dict and returns it as a typed `PolicyVersion`; every problem becomes a
-`PolicyError` whose message names the file and the key path, in Chinese. Files are read through the rule-data
-layer (document.py: `PolicyDoc`, whose validator calls `validate_version`).
+`PolicyError` naming its field in Chinese (申报条件第 1 项), worded by the rule-data layer as every kind's
+fields are. Files are read through the rule-data layer (document.py: `PolicyDoc`, whose validator calls
+`validate_version`).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kechuang.engine.policies import money
-from kechuang.engine.ruledata import RuleDataError, covers
+from kechuang.engine.ruledata import Problem, RuleDataError, covers, field_title
 
 DELIVERIES = {"auto": "免申即享", "quick": "快申快享", "apply": "常规申报"}
 VERIFICATIONS = ("V", "P", "U")
@@ -189,7 +190,7 @@ def resolve_versions(document: dict, where: str = "") -> list[dict]:
     resolved, current = [], top
     for index, change in enumerate(changes):
         if not isinstance(change, dict):
-            raise PolicyError(f"{where}：versions[{index}] 应为键值映射")
+            raise PolicyError(f"{where}：第 {index + 1} 版应为键值映射")
         current = _merge(current, change)
         version = jsonable(current)
         if "effective_from" in version and "id" in version:
@@ -228,147 +229,185 @@ def default_directory() -> Path:
 
 # ---------------------------------------------------------------- validation
 
+# Chinese names of the keys inside a version's benefit, limits and budget, which the document types only as
+# mappings; the top-level fields are named by `PolicyDoc`'s titles. A problem's field is worded from both by the
+# rule-data layer (`field_title`), as every kind's fields are: 申报条件第 1 项, 兑现标准·金额上限第 2 项·比例.
+KEY_TITLES = {
+    "id": "编号",
+    "label": "名称",
+    "when": "条件表达式",
+    "kind": "计算方式",
+    "amount": "金额",
+    "base": "计算基数",
+    "rate": "比例",
+    "of": "比例基数",
+    "min": "最低金额",
+    "max": "最高金额",
+    "pick": "取值方式",
+    "below_min": "低于最低金额时",
+    "caps": "金额上限",
+    "bands": "分档",
+    "from": "下限",
+    "to": "上限",
+    "one_off": "仅享受一次",
+    "per_firm": "每家企业累计上限",
+    "per_year": "每家企业每年上限",
+    "by_year": "年度预算",
+    "allocation": "分配办法",
+    "method": "分配方式",
+    "rank_by": "排序依据",
+    "order": "排序方向",
+    "partial": "余额不足时部分兑现",
+}
 
-def _date(value, key: str, where: str) -> dt.date:
+
+def _error(at: tuple, message: str) -> PolicyError:
+    """A problem at the key path `at` of a version dict (("eligibility", 0) is 申报条件第 1 项)."""
+    from kechuang.engine.policies.document import PolicyDoc  # the document imports this module
+
+    return PolicyError(Problem(message, field=field_title(PolicyDoc, at, KEY_TITLES) if at else ""))
+
+
+def _date(value, at: tuple) -> dt.date:
     if isinstance(value, dt.date):
         return value
     try:
         return dt.date.fromisoformat(str(value))
     except ValueError:
-        raise PolicyError(f"{where}：{key}“{value}”不是有效日期（YYYY-MM-DD）") from None
+        raise _error(at, f"“{value}”不是有效日期（YYYY-MM-DD）") from None
 
 
-def _yuan(value, key: str, where: str, allow_zero: bool = False) -> int:
+def _yuan(value, at: tuple, allow_zero: bool = False) -> int:
     if isinstance(value, bool) or value is None:
-        raise PolicyError(f"{where}：{key} 应为金额（万元）")
+        raise _error(at, "应为金额（万元）")
     try:
         yuan = money.to_yuan(value)
     except ValueError as exc:
-        raise PolicyError(f"{where}：{key}：{exc}") from None
+        raise _error(at, str(exc)) from None
     if yuan < 0 or (yuan == 0 and not allow_zero):
-        raise PolicyError(f"{where}：{key} 应为正数（万元）")
+        raise _error(at, "应为正数（万元）")
     return yuan
 
 
-def _rate(value, key: str, where: str) -> tuple[int, int]:
+def _rate(value, at: tuple) -> tuple[int, int]:
     if isinstance(value, bool) or value is None:
-        raise PolicyError(f"{where}：{key} 应为比例（如 0.1 表示 10%）")
+        raise _error(at, "应为比例（如 0.1 表示 10%）")
     try:
         num, den = money.ratio(value)
     except ValueError as exc:
-        raise PolicyError(f"{where}：{key}：{exc}") from None
+        raise _error(at, str(exc)) from None
     if not 0 < num / den <= 1:
-        raise PolicyError(f"{where}：{key}“{value}”应在 0 到 1 之间（如 0.1 表示 10%）")
+        raise _error(at, f"“{value}”应在 0 到 1 之间（如 0.1 表示 10%）")
     return num, den
 
 
-def _number(value, key: str, where: str) -> float:
+def _number(value, at: tuple) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise PolicyError(f"{where}：{key}“{value}”应为数字")
+        raise _error(at, f"“{value}”应为数字")
     return float(value)
 
 
-def _choice(value, choices, key: str, where: str) -> str:
+def _choice(value, choices, at: tuple) -> str:
     if value not in choices:
-        raise PolicyError(f"{where}：{key}“{value}”无效，应为 {'、'.join(choices)} 之一")
+        raise _error(at, f"“{value}”无效，应为 {'、'.join(choices)} 之一")
     return value
 
 
-def _money_field(name, key: str, where: str) -> str:
+def _money_field(name, at: tuple) -> str:
     from kechuang.engine.policies import inputs
 
     if not isinstance(name, str) or not inputs.is_money(name):
-        raise PolicyError(f"{where}：{key}“{name}”应为事实表或政策输入中的金额字段（万元），如 rd_expense")
+        raise _error(at, f"“{name}”应为事实表或政策输入中的金额字段（万元），如 rd_expense")
     return name
 
 
-def _only(mapping: dict, allowed: set[str], where: str) -> None:
+def _only(mapping: dict, allowed: set[str], at: tuple) -> None:
     unknown = sorted(set(mapping) - allowed)
     if unknown:
-        raise PolicyError(f"{where}：未知字段 {'、'.join(map(str, unknown))}（可用：{'、'.join(sorted(allowed))}）")
+        raise _error(at, f"未知字段 {'、'.join(map(str, unknown))}（可用：{'、'.join(sorted(allowed))}）")
 
 
-def _caps(raw, where: str) -> tuple[Cap, ...]:
+def _caps(raw, at: tuple) -> tuple[Cap, ...]:
     if raw is None:
         return ()
     if not isinstance(raw, list):
-        raise PolicyError(f"{where}：caps 应为列表")
+        raise _error(at, "应为列表")
     caps, seen = [], set()
     for index, item in enumerate(raw):
-        here = f"{where} caps[{index}]"
+        here = (*at, index)
         if not isinstance(item, dict):
-            raise PolicyError(f"{here}：应为键值映射")
+            raise _error(here, "应为键值映射")
         _only(item, {"id", "label", "amount", "rate", "of"}, here)
         cap_id = item.get("id")
         if not isinstance(cap_id, str) or not ID_RE.match(cap_id) or cap_id in seen:
-            raise PolicyError(f"{here}：id 缺失、格式无效（小写字母、数字、下划线）或重复")
+            raise _error((*here, "id"), "缺失、格式无效（小写字母、数字、下划线）或重复")
         seen.add(cap_id)
         label = str(item.get("label") or cap_id)
         if "amount" in item:
             if "rate" in item or "of" in item:
-                raise PolicyError(f"{here}：amount 与 rate/of 只能二选一")
-            caps.append(Cap(cap_id, label, amount_yuan=_yuan(item["amount"], "amount", here)))
+                raise _error(here, "amount 与 rate/of 只能二选一")
+            caps.append(Cap(cap_id, label, amount_yuan=_yuan(item["amount"], (*here, "amount"))))
         elif "rate" in item and "of" in item:
             caps.append(
                 Cap(
                     cap_id,
                     label,
-                    rate=_rate(item["rate"], "rate", here),
-                    of=_money_field(item["of"], "of", here),
+                    rate=_rate(item["rate"], (*here, "rate")),
+                    of=_money_field(item["of"], (*here, "of")),
                 )
             )
         else:
-            raise PolicyError(f"{here}：上限应写 amount（固定金额），或 rate 与 of（比例 × 金额字段）")
+            raise _error(here, "上限应写 amount（固定金额），或 rate 与 of（比例 × 金额字段）")
     return tuple(caps)
 
 
-def _bands(raw, where: str) -> tuple[Band, ...]:
+def _bands(raw, at: tuple) -> tuple[Band, ...]:
     if not isinstance(raw, list) or not raw:
-        raise PolicyError(f"{where}：bands 应为非空列表")
+        raise _error(at, "应为非空列表")
     bands = []
     for index, item in enumerate(raw):
-        here = f"{where} bands[{index}]"
+        here = (*at, index)
         if not isinstance(item, dict):
-            raise PolicyError(f"{here}：应为键值映射")
+            raise _error(here, "应为键值映射")
         _only(item, {"from", "to", "amount", "rate"}, here)
-        lower = _number(item["from"], "from", here) if item.get("from") is not None else None
-        upper = _number(item["to"], "to", here) if item.get("to") is not None else None
+        lower = _number(item["from"], (*here, "from")) if item.get("from") is not None else None
+        upper = _number(item["to"], (*here, "to")) if item.get("to") is not None else None
         if lower is not None and upper is not None and upper <= lower:
-            raise PolicyError(f"{here}：to 应大于 from")
+            raise _error(here, "上限（to）应大于下限（from）")
         if ("amount" in item) == ("rate" in item):
-            raise PolicyError(f"{here}：每档应写 amount（固定金额）或 rate（比例）之一")
+            raise _error(here, "每档应写 amount（固定金额）或 rate（比例）之一")
         if "amount" in item:
-            bands.append(Band(lower, upper, amount_yuan=_yuan(item["amount"], "amount", here, allow_zero=True)))
+            bands.append(Band(lower, upper, amount_yuan=_yuan(item["amount"], (*here, "amount"), allow_zero=True)))
         else:
-            bands.append(Band(lower, upper, rate=_rate(item["rate"], "rate", here)))
+            bands.append(Band(lower, upper, rate=_rate(item["rate"], (*here, "rate"))))
     for index in range(1, len(bands)):
         prev, cur = bands[index - 1], bands[index]
         if prev.upper is None or cur.lower is None or cur.lower < prev.upper:
-            raise PolicyError(f"{where} bands[{index}]：各档应按从低到高排列且互不重叠（下限含、上限不含）")
+            raise _error((*at, index), "各档应按从低到高排列且互不重叠（下限含、上限不含）")
     return tuple(bands)
 
 
-def _benefit(raw, where: str) -> Benefit:
-    where = f"{where} benefit"
+def _benefit(raw) -> Benefit:
+    at = ("benefit",)
     if not isinstance(raw, dict):
-        raise PolicyError(f"{where}：应为键值映射")
-    kind = _choice(raw.get("kind"), BENEFIT_KINDS, "kind", where)
+        raise _error(at, "应为键值映射")
+    kind = _choice(raw.get("kind"), BENEFIT_KINDS, (*at, "kind"))
     allowed = {"kind", "caps", "min", "below_min", "label"} | {
         "fixed": {"amount"},
         "rate": {"base", "rate"},
         "bands": {"base", "bands"},
         "range": {"max", "pick"},
     }[kind]
-    _only(raw, allowed, where)
-    caps = _caps(raw.get("caps"), where)
-    min_yuan = _yuan(raw["min"], "min", where) if raw.get("min") is not None else None
-    below_min = _choice(raw.get("below_min", "reject"), BELOW_MIN, "below_min", where)
+    _only(raw, allowed, at)
+    caps = _caps(raw.get("caps"), (*at, "caps"))
+    min_yuan = _yuan(raw["min"], (*at, "min")) if raw.get("min") is not None else None
+    below_min = _choice(raw.get("below_min", "reject"), BELOW_MIN, (*at, "below_min"))
     if kind == "fixed":
         if "amount" not in raw:
-            raise PolicyError(f"{where}：固定金额（fixed）须写 amount")
+            raise _error(at, "固定金额（fixed）须写 amount")
         return Benefit(
             kind,
-            amount_yuan=_yuan(raw["amount"], "amount", where),
+            amount_yuan=_yuan(raw["amount"], (*at, "amount")),
             caps=caps,
             min_yuan=min_yuan,
             below_min=below_min,
@@ -376,11 +415,11 @@ def _benefit(raw, where: str) -> Benefit:
     if kind == "rate":
         for key in ("base", "rate"):
             if key not in raw:
-                raise PolicyError(f"{where}：比例（rate）须写 {key}")
+                raise _error(at, f"比例（rate）须写 {key}")
         return Benefit(
             kind,
-            base=_money_field(raw["base"], "base", where),
-            rate=_rate(raw["rate"], "rate", where),
+            base=_money_field(raw["base"], (*at, "base")),
+            rate=_rate(raw["rate"], (*at, "rate")),
             caps=caps,
             min_yuan=min_yuan,
             below_min=below_min,
@@ -390,125 +429,127 @@ def _benefit(raw, where: str) -> Benefit:
         from kechuang.engine.policies import inputs
 
         if not isinstance(base, str) or not base:
-            raise PolicyError(f"{where}：分档（bands）须写 base（分档依据的字段）")
-        bands = _bands(raw.get("bands"), where)
+            raise _error(at, "分档（bands）须写 base（分档依据的字段）")
+        bands = _bands(raw.get("bands"), (*at, "bands"))
         if any(b.rate for b in bands) and not inputs.is_money(base):
-            raise PolicyError(f"{where}：按比例计算的档位要求 base 为金额字段")
+            raise _error((*at, "base"), "按比例计算的档位要求分档依据为金额字段")
         return Benefit(kind, base=base, bands=bands, caps=caps, min_yuan=min_yuan, below_min=below_min)
     for key in ("min", "max"):
         if raw.get(key) is None:
-            raise PolicyError(f"{where}：区间（range）须写 {key}（万元）")
-    max_yuan = _yuan(raw["max"], "max", where)
+            raise _error(at, f"区间（range）须写 {key}（万元）")
+    max_yuan = _yuan(raw["max"], (*at, "max"))
     if max_yuan < min_yuan:
-        raise PolicyError(f"{where}：max 不能小于 min")
+        raise _error((*at, "max"), "不能小于最低金额")
     return Benefit(
         kind,
         min_yuan=min_yuan,
         max_yuan=max_yuan,
-        pick=_choice(raw.get("pick", "highest"), PICKS, "pick", where),
+        pick=_choice(raw.get("pick", "highest"), PICKS, (*at, "pick")),
         below_min=below_min,
         caps=caps,
     )
 
 
-def _limits(raw, where: str) -> Limits:
-    where = f"{where} limits"
+def _limits(raw) -> Limits:
+    at = ("limits",)
     if raw is None:
         return Limits()
     if not isinstance(raw, dict):
-        raise PolicyError(f"{where}：应为键值映射")
-    _only(raw, {"one_off", "per_firm", "per_year"}, where)
+        raise _error(at, "应为键值映射")
+    _only(raw, {"one_off", "per_firm", "per_year"}, at)
     one_off = raw.get("one_off", False)
     if not isinstance(one_off, bool):
-        raise PolicyError(f"{where}：one_off 应为 true 或 false")
+        raise _error((*at, "one_off"), "应为 true 或 false")
     return Limits(
         one_off=one_off,
-        per_firm_yuan=_yuan(raw["per_firm"], "per_firm", where) if raw.get("per_firm") is not None else None,
-        per_year_yuan=_yuan(raw["per_year"], "per_year", where) if raw.get("per_year") is not None else None,
+        per_firm_yuan=_yuan(raw["per_firm"], (*at, "per_firm")) if raw.get("per_firm") is not None else None,
+        per_year_yuan=_yuan(raw["per_year"], (*at, "per_year")) if raw.get("per_year") is not None else None,
     )
 
 
-def _budget(raw, where: str) -> Budget:
-    where = f"{where} budget"
+def _budget(raw) -> Budget:
+    at = ("budget",)
     if raw is None:
         return Budget()
     if not isinstance(raw, dict):
-        raise PolicyError(f"{where}：应为键值映射")
-    _only(raw, {"by_year", "allocation"}, where)
+        raise _error(at, "应为键值映射")
+    _only(raw, {"by_year", "allocation"}, at)
     by_year = {}
     for year, amount in (raw.get("by_year") or {}).items():
         try:
             year_int = int(year)
         except (TypeError, ValueError):
-            raise PolicyError(f"{where}：by_year 的键“{year}”应为年度（如 2025）") from None
-        by_year[year_int] = _yuan(amount, f"by_year.{year}", where, allow_zero=True)
+            raise _error((*at, "by_year"), f"键“{year}”应为年度（如 2025）") from None
+        by_year[year_int] = _yuan(amount, (*at, "by_year", str(year)), allow_zero=True)
+    at = (*at, "allocation")
     alloc = raw.get("allocation") or {}
     if not isinstance(alloc, dict):
-        raise PolicyError(f"{where}：allocation 应为键值映射")
-    _only(alloc, {"method", "rank_by", "order", "partial"}, f"{where} allocation")
-    method = _choice(alloc.get("method", "pro_rata"), ALLOCATIONS, "allocation.method", where)
+        raise _error(at, "应为键值映射")
+    _only(alloc, {"method", "rank_by", "order", "partial"}, at)
+    method = _choice(alloc.get("method", "pro_rata"), ALLOCATIONS, (*at, "method"))
     rank_by = alloc.get("rank_by")
     if method == "ranking" and not isinstance(rank_by, str):
-        raise PolicyError(f"{where}：按排序分配（ranking）须写 allocation.rank_by（排序依据的字段）")
+        raise _error((*at, "rank_by"), "按排序分配（ranking）须写排序依据的字段（rank_by）")
     partial = alloc.get("partial", True)
     if not isinstance(partial, bool):
-        raise PolicyError(f"{where}：allocation.partial 应为 true 或 false")
+        raise _error((*at, "partial"), "应为 true 或 false")
     return Budget(
         by_year,
-        Allocation(method, rank_by, _choice(alloc.get("order", "desc"), ORDERS, "allocation.order", where), partial),
+        Allocation(method, rank_by, _choice(alloc.get("order", "desc"), ORDERS, (*at, "order")), partial),
     )
 
 
-def validate_version(version: dict, where: str = "政策版本", compile_check=_DEFAULT) -> PolicyVersion:
-    """Check a resolved version dict; return it typed.
+def validate_version(version: dict, compile_check=_DEFAULT) -> PolicyVersion:
+    """Check a resolved version dict; return it typed. A problem is a `PolicyError` naming its field in Chinese
+    (申报条件第 1 项), as the rule-data layer names every field; a file's reader adds the file and the version.
     `compile_check(text)` may raise to reject a condition (default: the language plus known field names)."""
     compile_check = _default_check(compile_check)
     if not isinstance(version, dict):
-        raise PolicyError(f"{where}：应为键值映射")
-    _only(version, VERSION_KEYS, where)
+        raise _error((), "政策版本应为键值映射")
+    _only(version, VERSION_KEYS, ())
     for key in REQUIRED_KEYS:
         if version.get(key) in (None, "", []):
-            raise PolicyError(f"{where}：缺少必填项 {key}")
+            raise _error((key,), "缺少此项")
     policy_id = version["id"]
     if not isinstance(policy_id, str) or not ID_RE.match(policy_id):
-        raise PolicyError(f"{where}：id“{policy_id}”格式无效（小写字母开头，仅含小写字母、数字、下划线）")
-    _choice(version["delivery"], tuple(DELIVERIES), "delivery", where)
-    _choice(version["verification"], VERIFICATIONS, "verification", where)
-    start = _date(version["effective_from"], "effective_from", where)
-    end = _date(version["effective_to"], "effective_to", where) if version.get("effective_to") else None
+        raise _error(("id",), f"“{policy_id}”格式无效（小写字母开头，仅含小写字母、数字、下划线）")
+    _choice(version["delivery"], tuple(DELIVERIES), ("delivery",))
+    _choice(version["verification"], VERIFICATIONS, ("verification",))
+    start = _date(version["effective_from"], ("effective_from",))
+    end = _date(version["effective_to"], ("effective_to",)) if version.get("effective_to") else None
     if end is not None and end < start:
-        raise PolicyError(f"{where}：effective_to 早于 effective_from")
-    facts_year = _choice(version.get("facts_year", "last"), FACTS_YEARS, "facts_year", where)
+        raise _error(("effective_to",), "失效日期早于生效日期")
+    facts_year = _choice(version.get("facts_year", "last"), FACTS_YEARS, ("facts_year",))
     conditions = version["eligibility"]
     if not isinstance(conditions, list):
-        raise PolicyError(f"{where}：eligibility 应为条件列表")
+        raise _error(("eligibility",), "应为条件列表")
     typed, seen = [], set()
     for index, item in enumerate(conditions):
-        here = f"{where} eligibility[{index}]"
+        here = ("eligibility", index)
         if not isinstance(item, dict):
-            raise PolicyError(f"{here}：应为键值映射（id、label、when）")
+            raise _error(here, "应为键值映射（id、label、when）")
         _only(item, {"id", "label", "when"}, here)
         cond_id = item.get("id")
         if not isinstance(cond_id, str) or not ID_RE.match(cond_id):
-            raise PolicyError(f"{here}：id 缺失或格式无效（小写字母、数字、下划线）")
+            raise _error((*here, "id"), "缺失或格式无效（小写字母、数字、下划线）")
         if cond_id in seen or cond_id in ("amount_min", "already_received", "limit_reached"):
-            raise PolicyError(f"{here}：条件 id“{cond_id}”重复或为保留字")
+            raise _error((*here, "id"), f"条件 id“{cond_id}”重复或为保留字")
         seen.add(cond_id)
         when = item.get("when")
         if not isinstance(when, str) or not when.strip():
-            raise PolicyError(f"{here}：when（条件表达式）不能为空")
+            raise _error((*here, "when"), "不能为空")
         if compile_check is not None:
             try:
                 compile_check(when)
             except Exception as exc:  # the condition language's own (Chinese) message
-                raise PolicyError(f"{here}：条件表达式无效：{getattr(exc, 'message', exc)}") from None
+                raise _error(here, f"条件表达式无效：{getattr(exc, 'message', exc)}") from None
         typed.append(Condition(cond_id, str(item.get("label") or cond_id), when))
-    benefit = _benefit(version["benefit"], where)
-    limits = _limits(version.get("limits"), where)
-    budget = _budget(version.get("budget"), where)
+    benefit = _benefit(version["benefit"])
+    limits = _limits(version.get("limits"))
+    budget = _budget(version.get("budget"))
     group = version.get("stacking_group")
     if group is not None and (not isinstance(group, str) or not ID_RE.match(group)):
-        raise PolicyError(f"{where}：stacking_group“{group}”格式无效")
+        raise _error(("stacking_group",), f"“{group}”格式无效")
     return PolicyVersion(
         id=policy_id,
         version_id=f"{policy_id}@{start.isoformat()}",

@@ -10,7 +10,7 @@ A domain adds a `RuleDoc` subclass and a folder of YAML files under `rulesets/`,
 loading, validation, dating, the platform's version store and the rule pages for free.
 """
 
-from kechuang.engine.ruledata.documents import Params, RuleDoc, parse
+from kechuang.engine.ruledata.documents import Params, RuleDoc, field_title, parse
 from kechuang.engine.ruledata.errors import Problem, RuleDataError
 from kechuang.engine.ruledata.params import Parameter, ParameterVersion, check_value, resolve
 from kechuang.engine.ruledata.registry import Kind, Rulebook, kind, kinds, register, rulebook
@@ -27,6 +27,7 @@ __all__ = [
     "Rulebook",
     "check_value",
     "covers",
+    "field_title",
     "history",
     "in_force",
     "kind",

@@ -169,9 +169,11 @@ _MESSAGES = {
 }
 
 
-def _field_title(model: type[BaseModel], loc: tuple) -> str:
-    """Where a pydantic error is: `verification（核对状态）` for a top-level field; for a nested one the titles
-    of each step, `预警规则第 3 项·条件第 1 项·比较值`, falling back to the keys where a step has no title."""
+def field_title(model: type[BaseModel], loc: tuple, titles: Mapping[str, str] | None = None) -> str:
+    """Where a problem is, in Chinese: `verification（核对状态）` for a top-level field; for a nested one the
+    titles of each step, `预警规则第 3 项·条件第 1 项·比较值`. A step inside a field the model types only as a
+    mapping (a policy's `benefit`) is named by `titles` (key → Chinese), else by its key.
+    The one place a field path becomes words: pydantic errors here, a kind's own checks (policies) too."""
     path, steps, current = [], [], model
     for item in loc:
         if isinstance(item, int):
@@ -180,7 +182,7 @@ def _field_title(model: type[BaseModel], loc: tuple) -> str:
             continue
         path.append(("." if path else "") + str(item))
         info = getattr(current, "model_fields", {}).get(item) if current is not None else None
-        title = info.title if info is not None and info.title else str(item)
+        title = info.title if info is not None and info.title else (titles or {}).get(item, str(item))
         steps.append(("·" if steps else "") + title)
         current = _inner_model(info.annotation) if info is not None else None
     dotted = "".join(path)
@@ -233,7 +235,7 @@ def problems_of(exc: ValidationError, model: type[BaseModel], *, file: str = "",
             shown = value not in ("", None) and isinstance(value, (str, int, float))
             if err["type"] not in ("missing", "extra_forbidden") and shown:
                 message += f"，现为“{value}”"
-        out.append(Problem(message, file, rule, _field_title(model, tuple(err["loc"]))))
+        out.append(Problem(message, file, rule, field_title(model, tuple(err["loc"]))))
     return out
 
 
