@@ -121,7 +121,11 @@ def test_valid_version_is_typed():
     [
         ({"delivery": "post"}, "字段 delivery（兑现方式）：“post”无效，应为 auto、quick、apply 之一"),
         ({"verification": "X"}, "字段 verification（核对状态）：“X”无效，应为 V、P、U 之一"),
-        ({"colour": "red"}, "未知字段 colour（可用："),
+        ({"colour": "red"}, "未知字段 colour（可用：benefit（兑现标准）、budget（预算）"),
+        (
+            {"benefit": {"kind": "fixed", "amount": 1, "caps": [{"id": "c", "amount": 1, "rate": 0.5}]}},
+            "字段 兑现标准·金额上限第 1 项：固定金额与比例（比例 × 比例基数）只能二选一",
+        ),
         ({"name": ""}, "字段 name（名称）：缺少此项"),
         ({"effective_from": "2025-13-01"}, "字段 effective_from（生效日期）：“2025-13-01”不是有效日期（YYYY-MM-DD）"),
         ({"effective_to": "2024-12-31"}, "字段 effective_to（失效日期）：失效日期早于生效日期"),
@@ -141,9 +145,9 @@ def test_valid_version_is_typed():
         ),
         (
             {"benefit": {"kind": "rate", "base": "staff_total", "rate": 0.1}},
-            "字段 兑现标准·计算基数：“staff_total”应为事实表或政策输入中的金额字段（万元），如 rd_expense",
+            "字段 兑现标准·计算基数：“staff_total”应为事实表或政策输入中的金额字段（万元），如研发费用（rd_expense）",
         ),
-        ({"benefit": {"kind": "range", "min": 30}}, "字段 benefit（兑现标准）：区间（range）须写 max（万元）"),
+        ({"benefit": {"kind": "range", "min": 30}}, "字段 benefit（兑现标准）：计算方式为区间时须写最高金额（万元）"),
         ({"benefit": {"kind": "range", "min": 50, "max": 30}}, "字段 兑现标准·最高金额：不能小于最低金额"),
         (
             {
@@ -157,7 +161,7 @@ def test_valid_version_is_typed():
         ),
         (
             {"benefit": {"kind": "fixed", "amount": 1, "caps": [{"id": "c", "rate": 0.5}]}},
-            "字段 兑现标准·金额上限第 1 项：上限应写 amount（固定金额），或 rate 与 of（比例 × 金额字段）",
+            "字段 兑现标准·金额上限第 1 项：上限应写固定金额，或写比例与比例基数（比例 × 金额字段）",
         ),
         (
             {"eligibility": [{"id": "a", "when": "valley_resident"}, {"id": "a", "when": "listed"}]},
@@ -175,7 +179,7 @@ def test_valid_version_is_typed():
         ({"budget": {"by_year": {"二〇二五": 10}}}, "字段 预算·年度预算：键“二〇二五”应为年度（如 2025）"),
         (
             {"budget": {"allocation": {"method": "ranking"}}},
-            "字段 预算·分配办法·排序依据：按排序分配（ranking）须写排序依据的字段（rank_by）",
+            "字段 预算·分配办法·排序依据：分配方式为按排序分配时须写排序依据的字段",
         ),
         ({"limits": {"one_off": "yes"}}, "字段 兑现限额·仅享受一次：应为 true 或 false"),
     ],

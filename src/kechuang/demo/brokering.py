@@ -6,8 +6,8 @@ A registered or converted case links a registered contract of the demo's contrac
 firm of the registry (that firm is the case's firm), so the managers' 技术交易额 are the register's. The demo firm
 (enterprise_user) has a case in 洽谈 on its first need's pinned match, handled by a technology manager of
 山西大学, so the demo's institution user may move it too. A case or pin pairs a need with one of its best
-matches by the matcher, and a contract's case names the seller's achievement its project reads most like. Drawn from the seed, dated relative to the build date,
-bulk-created, one audit event.
+matches by the matcher, and a contract's case names the seller's achievement its project reads most like.
+Drawn from the seed, dated relative to the build date, bulk-created, one audit event.
 """
 
 from __future__ import annotations

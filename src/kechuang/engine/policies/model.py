@@ -317,14 +317,25 @@ def _money_field(name, at: tuple) -> str:
     from kechuang.engine.policies import inputs
 
     if not isinstance(name, str) or not inputs.is_money(name):
-        raise _error(at, f"“{name}”应为事实表或政策输入中的金额字段（万元），如 rd_expense")
+        raise _error(at, f"“{name}”应为事实表或政策输入中的金额字段（万元），如研发费用（rd_expense）")
     return name
+
+
+def _titled(at: tuple, keys) -> list[str]:
+    """Each key with its Chinese name, as the rule-data layer words the field: 名称（label）."""
+    from kechuang.engine.policies.document import PolicyDoc
+
+    out = []
+    for key in keys:
+        title = field_title(PolicyDoc, (*at, key), KEY_TITLES).rsplit("·", 1)[-1]
+        out.append(title if not at else f"{title}（{key}）" if title != key else key)
+    return out
 
 
 def _only(mapping: dict, allowed: set[str], at: tuple) -> None:
     unknown = sorted(set(mapping) - allowed)
     if unknown:
-        raise _error(at, f"未知字段 {'、'.join(map(str, unknown))}（可用：{'、'.join(sorted(allowed))}）")
+        raise _error(at, f"未知字段 {'、'.join(map(str, unknown))}（可用：{'、'.join(_titled(at, sorted(allowed)))}）")
 
 
 def _caps(raw, at: tuple) -> tuple[Cap, ...]:
@@ -345,7 +356,7 @@ def _caps(raw, at: tuple) -> tuple[Cap, ...]:
         label = str(item.get("label") or cap_id)
         if "amount" in item:
             if "rate" in item or "of" in item:
-                raise _error(here, "amount 与 rate/of 只能二选一")
+                raise _error(here, "固定金额与比例（比例 × 比例基数）只能二选一")
             caps.append(Cap(cap_id, label, amount_yuan=_yuan(item["amount"], (*here, "amount"))))
         elif "rate" in item and "of" in item:
             caps.append(
@@ -357,7 +368,7 @@ def _caps(raw, at: tuple) -> tuple[Cap, ...]:
                 )
             )
         else:
-            raise _error(here, "上限应写 amount（固定金额），或 rate 与 of（比例 × 金额字段）")
+            raise _error(here, "上限应写固定金额，或写比例与比例基数（比例 × 金额字段）")
     return tuple(caps)
 
 
@@ -373,9 +384,9 @@ def _bands(raw, at: tuple) -> tuple[Band, ...]:
         lower = _number(item["from"], (*here, "from")) if item.get("from") is not None else None
         upper = _number(item["to"], (*here, "to")) if item.get("to") is not None else None
         if lower is not None and upper is not None and upper <= lower:
-            raise _error(here, "上限（to）应大于下限（from）")
+            raise _error(here, "上限应大于下限")
         if ("amount" in item) == ("rate" in item):
-            raise _error(here, "每档应写 amount（固定金额）或 rate（比例）之一")
+            raise _error(here, "每档应写固定金额或比例之一")
         if "amount" in item:
             bands.append(Band(lower, upper, amount_yuan=_yuan(item["amount"], (*here, "amount"), allow_zero=True)))
         else:
@@ -404,7 +415,7 @@ def _benefit(raw) -> Benefit:
     below_min = _choice(raw.get("below_min", "reject"), BELOW_MIN, (*at, "below_min"))
     if kind == "fixed":
         if "amount" not in raw:
-            raise _error(at, "固定金额（fixed）须写 amount")
+            raise _error(at, "计算方式为固定金额时须写金额")
         return Benefit(
             kind,
             amount_yuan=_yuan(raw["amount"], (*at, "amount")),
@@ -415,7 +426,7 @@ def _benefit(raw) -> Benefit:
     if kind == "rate":
         for key in ("base", "rate"):
             if key not in raw:
-                raise _error(at, f"比例（rate）须写 {key}")
+                raise _error(at, f"计算方式为按比例时须写{KEY_TITLES[key]}")
         return Benefit(
             kind,
             base=_money_field(raw["base"], (*at, "base")),
@@ -429,14 +440,14 @@ def _benefit(raw) -> Benefit:
         from kechuang.engine.policies import inputs
 
         if not isinstance(base, str) or not base:
-            raise _error(at, "分档（bands）须写 base（分档依据的字段）")
+            raise _error(at, "计算方式为分档时须写计算基数（分档依据的字段）")
         bands = _bands(raw.get("bands"), (*at, "bands"))
         if any(b.rate for b in bands) and not inputs.is_money(base):
             raise _error((*at, "base"), "按比例计算的档位要求分档依据为金额字段")
         return Benefit(kind, base=base, bands=bands, caps=caps, min_yuan=min_yuan, below_min=below_min)
     for key in ("min", "max"):
         if raw.get(key) is None:
-            raise _error(at, f"区间（range）须写 {key}（万元）")
+            raise _error(at, f"计算方式为区间时须写{KEY_TITLES[key]}（万元）")
     max_yuan = _yuan(raw["max"], (*at, "max"))
     if max_yuan < min_yuan:
         raise _error((*at, "max"), "不能小于最低金额")
@@ -489,7 +500,7 @@ def _budget(raw) -> Budget:
     method = _choice(alloc.get("method", "pro_rata"), ALLOCATIONS, (*at, "method"))
     rank_by = alloc.get("rank_by")
     if method == "ranking" and not isinstance(rank_by, str):
-        raise _error((*at, "rank_by"), "按排序分配（ranking）须写排序依据的字段（rank_by）")
+        raise _error((*at, "rank_by"), "分配方式为按排序分配时须写排序依据的字段")
     partial = alloc.get("partial", True)
     if not isinstance(partial, bool):
         raise _error((*at, "partial"), "应为 true 或 false")
@@ -527,7 +538,7 @@ def validate_version(version: dict, compile_check=_DEFAULT) -> PolicyVersion:
     for index, item in enumerate(conditions):
         here = ("eligibility", index)
         if not isinstance(item, dict):
-            raise _error(here, "应为键值映射（id、label、when）")
+            raise _error(here, "应为键值映射（编号、名称、条件表达式）")
         _only(item, {"id", "label", "when"}, here)
         cond_id = item.get("id")
         if not isinstance(cond_id, str) or not ID_RE.match(cond_id):
