@@ -130,3 +130,79 @@ def test_a_two_character_search_finds_the_same_firms_through_the_pieces_index(ma
         cursor.execute(f"EXPLAIN {sql}", params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "enterprises_name_bigrams" in plan, plan
+
+
+ONE_CHARACTER_NAMES = {
+    3001: "规模测试企业Q001",
+    3002: "规模测试企业q002",
+    3003: "华晟规模测试企业003",
+    3004: "规模测试企业_004",
+}
+
+
+def numbered(digit: str) -> set[str]:
+    """The fixture's unrenamed names whose number holds `digit`."""
+    return {f"规模测试企业{i:03d}" for i in range(FIRMS) if digit in f"{i:03d}" and 3000 + i not in ONE_CHARACTER_NAMES}
+
+
+@pytest.mark.parametrize(
+    "fragment, expected",
+    [
+        ("晟", {"华晟规模测试企业003"}),
+        ("q", {"规模测试企业Q001", "规模测试企业q002"}),
+        ("Q", {"规模测试企业Q001", "规模测试企业q002"}),
+        ("A", set()),  # no name holds it; a USCC-like single character is not a USCC prefix
+        ("9", numbered("9")),  # every USCC begins with 9: still only names
+        ("_", {"规模测试企业_004"}),  # literal, not LIKE's any-character
+        ("犇", set()),
+    ],
+)
+def test_a_one_character_search_finds_the_same_firms_through_the_characters_index(many, fragment, expected):
+    """On PostgreSQL the index of each name's characters (upper-cased, as the search compares) finds the candidates
+    and the LIKE decides; the firms found are exactly those the LIKE alone finds, on either database."""
+    from kechuang.enterprises.filters import EnterpriseFilter
+
+    for number, name in ONE_CHARACTER_NAMES.items():
+        Enterprise.objects.filter(uscc=make_uscc(number)).update(name=name)
+    found = EnterpriseFilter({"q": fragment}).apply(Enterprise.objects.all())
+    assert set(found.values_list("name", flat=True)) == expected
+    assert found.count() == len(expected)
+    assert set(Enterprise.objects.filter(name__icontains=fragment).values_list("name", flat=True)) == expected
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        sql, params = found.query.sql_with_params()
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "enterprises_name_chars" in plan, plan
+
+
+def test_a_one_character_search_in_every_name_lists_them_by_name(many, client_for):
+    """A character every name holds: the page is the first names in name order, the count capped as for any list."""
+    client = client_for(many["users"]["bureau_staff"])
+    page = client.get(reverse("enterprises:list"), {"q": "企"}).context["page"]
+    assert page.paginator.count == FIRMS
+    assert [e.name for e in page.object_list] == [f"规模测试企业{i:03d}" for i in range(50)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_characters_index_migration_is_reversible_on_postgresql():
+    from django.db.migrations.executor import MigrationExecutor
+
+    def present() -> tuple[bool, bool]:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_indexes WHERE indexname = 'enterprises_name_chars'")
+            index = cursor.fetchone()[0] == 1
+            cursor.execute("SELECT count(*) FROM pg_proc WHERE proname = 'kc_name_chars'")
+            return index, cursor.fetchone()[0] == 1
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the characters index exists on PostgreSQL only")
+    assert present() == (True, True)
+    executor = MigrationExecutor(connection)
+    executor.migrate([("enterprises", "0006_name_bigram_search")])
+    assert present() == (False, False)
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+    assert present() == (True, True)
