@@ -37,7 +37,7 @@ class NameBigrams(Func):
 
 
 class NameChars(Func):
-    """A name's distinct characters, upper-cased: the function the GIN index of migration enterprises.0007 is built
+    """A name's characters, upper-cased: the function the GIN index of migration enterprises.0007 is built
     on (the same expression, as for NameBigrams)."""
 
     function = "kc_name_chars"
