@@ -81,10 +81,11 @@ def test_the_enterprise_list_costs_a_bounded_number_of_queries(many, client_for,
     client = client_for(many["users"]["bureau_staff"])
     url = reverse("enterprises:list")
     client.get(url)  # the session
-    for params in ({}, {"page": 2}, {"q": "规模测试"}, {"q": make_uscc(3007)[:12]}, {"region": "140100"}):
+    for params in ({}, {"page": 2}, {"q": "规模测试"}, {"q": "企"}, {"q": make_uscc(3007)[:12]}, {"region": "140100"}):
         # session and user (2), the capped count, the page, the page's regions and industries (2), the filter's
         # regions (narrowed by the region profile: 2), industries and carriers (2), the session's idle timestamp
-        # (savepoint, update, release: 3), and for a region filter the region and its counties (2)
+        # (savepoint, update, release: 3), for a region filter the region and its counties (2), and for one
+        # character on PostgreSQL whether it is in more names than the list offers (1)
         with django_assert_max_num_queries(15):
             assert client.get(url, params).status_code == 200
 
@@ -179,12 +180,23 @@ def test_a_one_character_search_finds_the_same_firms_through_the_characters_inde
     assert "enterprises_name_chars" in plan, plan
 
 
-def test_a_one_character_search_in_every_name_lists_them_by_name(many, client_for):
-    """A character every name holds: the page is the first names in name order, the count capped as for any list."""
+@pytest.mark.parametrize("cap, walks_the_name_index", [(FIRMS, False), (FIRMS - 1, True)])
+def test_a_one_character_search_in_more_names_than_the_list_offers_walks_the_name_index(
+    many, client_for, monkeypatch, cap, walks_the_name_index
+):
+    """A character every name holds: the page is the first names in name order either way; ordered by the name
+    itself (the planner may walk its index) only on PostgreSQL and only when more names match than the capped list
+    offers, else by an expression no index gives (the matches are found through the characters' index and sorted)."""
+    from kechuang.enterprises.filters import EnterpriseFilter
+
+    monkeypatch.setattr(paging, "COUNT_CAP", cap)
     client = client_for(many["users"]["bureau_staff"])
     page = client.get(reverse("enterprises:list"), {"q": "企"}).context["page"]
-    assert page.paginator.count == FIRMS
+    assert (page.paginator.count, page.paginator.capped) == (min(FIRMS, cap), FIRMS > cap)
     assert [e.name for e in page.object_list] == [f"规模测试企业{i:03d}" for i in range(50)]
+    order = str(EnterpriseFilter({"q": "企"}).apply(Enterprise.objects.all()).query).split("ORDER BY")[1]
+    by_name = order.strip().startswith('"enterprises_enterprise"."name" ASC')
+    assert by_name == (walks_the_name_index and connection.vendor == "postgresql"), order
 
 
 @pytest.mark.django_db(transaction=True)
