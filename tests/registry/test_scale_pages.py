@@ -81,12 +81,14 @@ def test_the_enterprise_list_costs_a_bounded_number_of_queries(many, client_for,
     client = client_for(many["users"]["bureau_staff"])
     url = reverse("enterprises:list")
     client.get(url)  # the session
-    for params in ({}, {"page": 2}, {"q": "规模测试"}, {"q": "企"}, {"q": make_uscc(3007)[:12]}, {"region": "140100"}):
+    cases = ({}, {"page": 2}, {"q": "规模测试"}, {"q": make_uscc(3007)[:12]}, {"region": "140100"}, {"q": "企"})
+    for params in (*cases, {"q": "企", "region": "140100"}):
         # session and user (2), the capped count, the page, the page's regions and industries (2), the filter's
         # regions (narrowed by the region profile: 2), industries and carriers (2), the session's idle timestamp
         # (savepoint, update, release: 3), for a region filter the region and its counties (2), and for one
         # character on PostgreSQL whether it is in more names than the list offers (1)
-        with django_assert_max_num_queries(15):
+        one_character = len(params.get("q", "")) == 1 and connection.vendor == "postgresql"
+        with django_assert_max_num_queries(15 + one_character):
             assert client.get(url, params).status_code == 200
 
 
