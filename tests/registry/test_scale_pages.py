@@ -54,9 +54,10 @@ def test_a_count_above_the_cap_is_shown_as_more_than_the_cap(many, client_for, m
     assert (page.paginator.count, page.paginator.num_pages, page.number) == (100, 2, 2)
     assert [e.name for e in page.object_list][:2] == ["规模测试企业050", "规模测试企业051"]
     assert len(page.object_list) == 50
-    # The count reads at most cap + 1 rows: a LIMIT inside the COUNT, never a COUNT over the whole match.
+    # The count reads at most cap + 1 rows: a LIMIT inside the COUNT, never a COUNT over the whole match, and no
+    # ORDER BY that would make the database find and sort every match before stopping.
     counts = [q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"].upper()]
-    assert len(counts) == 1 and "LIMIT 101" in counts[0], counts
+    assert len(counts) == 1 and "LIMIT 101" in counts[0] and "ORDER BY" not in counts[0], counts
     # The last page offered is the cap's: page 3 (rows 101–120) is not reached; the last one is shown instead.
     assert client.get(url, {"q": "规模测试", "page": 3}).context["page"].number == 2
 
@@ -80,11 +81,14 @@ def test_the_enterprise_list_costs_a_bounded_number_of_queries(many, client_for,
     client = client_for(many["users"]["bureau_staff"])
     url = reverse("enterprises:list")
     client.get(url)  # the session
-    for params in ({}, {"page": 2}, {"q": "规模测试"}, {"q": make_uscc(3007)[:12]}, {"region": "140100"}):
+    cases = ({}, {"page": 2}, {"q": "规模测试"}, {"q": make_uscc(3007)[:12]}, {"region": "140100"}, {"q": "企"})
+    for params in (*cases, {"q": "企", "region": "140100"}):
         # session and user (2), the capped count, the page, the page's regions and industries (2), the filter's
         # regions (narrowed by the region profile: 2), industries and carriers (2), the session's idle timestamp
-        # (savepoint, update, release: 3), and for a region filter the region and its counties (2)
-        with django_assert_max_num_queries(15):
+        # (savepoint, update, release: 3), for a region filter the region and its counties (2), and for one
+        # character on PostgreSQL whether it is in more names than the list offers (1)
+        one_character = len(params.get("q", "")) == 1 and connection.vendor == "postgresql"
+        with django_assert_max_num_queries(15 + one_character):
             assert client.get(url, params).status_code == 200
 
 
@@ -130,3 +134,90 @@ def test_a_two_character_search_finds_the_same_firms_through_the_pieces_index(ma
         cursor.execute(f"EXPLAIN {sql}", params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "enterprises_name_bigrams" in plan, plan
+
+
+ONE_CHARACTER_NAMES = {
+    3001: "规模测试企业Q001",
+    3002: "规模测试企业q002",
+    3003: "华晟规模测试企业003",
+    3004: "规模测试企业_004",
+}
+
+
+def numbered(digit: str) -> set[str]:
+    """The fixture's unrenamed names whose number holds `digit`."""
+    return {f"规模测试企业{i:03d}" for i in range(FIRMS) if digit in f"{i:03d}" and 3000 + i not in ONE_CHARACTER_NAMES}
+
+
+@pytest.mark.parametrize(
+    "fragment, expected",
+    [
+        ("晟", {"华晟规模测试企业003"}),
+        ("q", {"规模测试企业Q001", "规模测试企业q002"}),
+        ("Q", {"规模测试企业Q001", "规模测试企业q002"}),
+        ("A", set()),  # no name holds it; a USCC-like single character is not a USCC prefix
+        ("9", numbered("9")),  # every USCC begins with 9: still only names
+        ("_", {"规模测试企业_004"}),  # literal, not LIKE's any-character
+        ("犇", set()),
+    ],
+)
+def test_a_one_character_search_finds_the_same_firms_through_the_characters_index(many, fragment, expected):
+    """On PostgreSQL the index of each name's characters (upper-cased, as the search compares) finds the candidates
+    and the LIKE decides; the firms found are exactly those the LIKE alone finds, on either database."""
+    from kechuang.enterprises.filters import EnterpriseFilter
+
+    for number, name in ONE_CHARACTER_NAMES.items():
+        Enterprise.objects.filter(uscc=make_uscc(number)).update(name=name)
+    found = EnterpriseFilter({"q": fragment}).apply(Enterprise.objects.all())
+    assert set(found.values_list("name", flat=True)) == expected
+    assert found.count() == len(expected)
+    assert set(Enterprise.objects.filter(name__icontains=fragment).values_list("name", flat=True)) == expected
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        sql, params = found.query.sql_with_params()
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "enterprises_name_chars" in plan, plan
+
+
+@pytest.mark.parametrize("cap, walks_the_name_index", [(FIRMS, False), (FIRMS - 1, True)])
+def test_a_one_character_search_in_more_names_than_the_list_offers_walks_the_name_index(
+    many, client_for, monkeypatch, cap, walks_the_name_index
+):
+    """A character every name holds: the page is the first names in name order either way; ordered by the name
+    itself (the planner may walk its index) only on PostgreSQL and only when more names match than the capped list
+    offers, else by an expression no index gives (the matches are found through the characters' index and sorted)."""
+    from kechuang.enterprises.filters import EnterpriseFilter
+
+    monkeypatch.setattr(paging, "COUNT_CAP", cap)
+    client = client_for(many["users"]["bureau_staff"])
+    page = client.get(reverse("enterprises:list"), {"q": "企"}).context["page"]
+    assert (page.paginator.count, page.paginator.capped) == (min(FIRMS, cap), FIRMS > cap)
+    assert [e.name for e in page.object_list] == [f"规模测试企业{i:03d}" for i in range(50)]
+    order = str(EnterpriseFilter({"q": "企"}).apply(Enterprise.objects.all()).query).split("ORDER BY")[1]
+    by_name = order.strip().startswith('"enterprises_enterprise"."name" ASC')
+    assert by_name == (walks_the_name_index and connection.vendor == "postgresql"), order
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_characters_index_migration_is_reversible_on_postgresql():
+    from django.db.migrations.executor import MigrationExecutor
+
+    def present() -> tuple[bool, bool]:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_indexes WHERE indexname = 'enterprises_name_chars'")
+            index = cursor.fetchone()[0] == 1
+            cursor.execute("SELECT count(*) FROM pg_proc WHERE proname = 'kc_name_chars'")
+            return index, cursor.fetchone()[0] == 1
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the characters index exists on PostgreSQL only")
+    assert present() == (True, True)
+    executor = MigrationExecutor(connection)
+    executor.migrate([("enterprises", "0006_name_bigram_search")])
+    assert present() == (False, False)
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+    assert present() == (True, True)

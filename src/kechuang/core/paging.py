@@ -24,7 +24,10 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def _counted(self) -> int:
-        return self.object_list[: COUNT_CAP + 1].count()
+        # Unordered: which COUNT_CAP + 1 rows are counted does not change the number, and an ORDER BY would make
+        # PostgreSQL find and sort every match of a broad search (a common character, a short USCC prefix: 0.3–0.5 s
+        # at a million firms) instead of stopping at the cap.
+        return self.object_list.order_by()[: COUNT_CAP + 1].count()
 
     @cached_property
     def count(self) -> int:
