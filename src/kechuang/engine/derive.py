@@ -312,15 +312,16 @@ def _is_sme(as_of: dt.date) -> pl.Expr:
     return size.alias("is_sme")
 
 
-def _ensure_columns(panel: pl.DataFrame, names: set[str] | None = None) -> pl.DataFrame:
+def _ensure_columns(panel: pl.LazyFrame, names: set[str] | None = None) -> pl.LazyFrame:
     """Add absent facts columns (of `names`, default all) as null, cast present ones to the facts dtypes."""
     schema = facts.polars_schema()
+    present = panel.collect_schema()
     exprs = []
     for name, dtype in schema.items():
         if names is not None and name not in names:
             continue
-        if name in panel.columns:
-            if panel.schema[name] != dtype:
+        if name in present:
+            if present[name] != dtype:
                 exprs.append(pl.col(name).cast(dtype, strict=False))
         else:
             exprs.append(pl.lit(None, dtype=dtype).alias(name))
@@ -411,30 +412,35 @@ def derived_lazy(
     def kept(names) -> list[str]:
         return [c for c in names if columns is None or c in columns]
 
+    # Each year's frame is filtered from the panel with only the columns it keeps (lazily: the facts columns
+    # the panel lacks are made, and the others cast, at the year's height, and no copy of the whole panel is
+    # made on the way).
     if columns is None:
-        panel = _ensure_columns(panel)
+        panel = _ensure_columns(panel.lazy())
     else:
         wanted = {"uscc", "year", *columns}
-        panel = _ensure_columns(panel.select([c for c in panel.columns if c in wanted]), wanted)
-    panel = panel.filter(pl.col("year").is_between(year - LAGS[-1], year + 1))
+        panel = _ensure_columns(panel.lazy().select([c for c in panel.columns if c in wanted]), wanted)
     panel = panel.with_columns(pl.col("uscc").hash(seed=0).alias(_KEY))
-    lead = panel.filter(pl.col("year") == year + 1).select(
-        _KEY,
-        *[pl.col(c).alias(f"{c}_next1") for c in kept(LEAD_COLUMNS)],
-        pl.lit(True).alias("has_next_year_row"),
+    lead = (
+        panel.filter(pl.col("year") == year + 1)
+        .select(
+            _KEY, *[pl.col(c).alias(f"{c}_next1") for c in kept(LEAD_COLUMNS)], pl.lit(True).alias("has_next_year_row")
+        )
+        .collect()
     )
-    panel = panel.filter(pl.col("year") <= year)
     statics = kept(c for c in facts.STATIC_NAMES if c != "uscc")
-    current = panel.filter(pl.col("year") == year).select(_KEY, "uscc", *statics, *kept(facts.ANNUAL_NAMES))
+    current = panel.filter(pl.col("year") == year).select(_KEY, "uscc", *statics, *kept(facts.ANNUAL_NAMES)).collect()
     lagged = []
     for k in LAGS:
         cols = kept(LAG_COLUMNS if k < 3 else ("revenue",))
         lagged.append(
-            panel.filter(pl.col("year") == year - k).select(
+            panel.filter(pl.col("year") == year - k)
+            .select(
                 _KEY,
                 *[pl.col(c).alias(_lag(c, k)) for c in cols],
                 *[pl.col(c).alias(_lag(c, k)) for c in statics],
             )
+            .collect()
         )
     if all(lag.height == current.height and lag[_KEY].equals(current[_KEY]) for lag in lagged):
         frame = pl.concat(
@@ -442,7 +448,7 @@ def derived_lazy(
             how="horizontal",
         )
     else:
-        frame = _joined(panel, current, lagged, year)
+        frame = _joined(panel.filter(pl.col("year").is_between(year - LAGS[-1], year)), current, lagged, year)
     # Static columns: the latest known value (a null in a later row does not erase an earlier value).
     frame = frame.with_columns(
         *[pl.coalesce([pl.col(_lag(c, k)) for k in (0, *LAGS)]).alias(c) for c in statics],
@@ -465,13 +471,14 @@ def _with_lead(frame: pl.DataFrame, lead: pl.DataFrame, lead_columns) -> pl.Data
     return joined.with_columns(pl.col("has_next_year_row").fill_null(False))
 
 
-def _joined(panel: pl.DataFrame, current: pl.DataFrame, lagged: list[pl.DataFrame], year: int) -> pl.DataFrame:
+def _joined(panel: pl.LazyFrame, current: pl.DataFrame, lagged: list[pl.DataFrame], year: int) -> pl.DataFrame:
     if current[_KEY].is_duplicated().any():
         current = current.unique(_KEY, keep="last", maintain_order=True)
     current_keys = current[_KEY].implode()
     only_earlier = (
         panel.filter((pl.col("year") < year) & ~pl.col(_KEY).is_in(current_keys))
         .select(_KEY, "uscc")
+        .collect()
         .unique(_KEY, keep="last", maintain_order=True)
     )
     frame = pl.concat(
