@@ -24,7 +24,9 @@ Policy:
 - Ages (`age_years`, `years_in_niche`) are fractional years at `as_of`, exact at anniversaries: whole
   completed years plus the elapsed share of the running year, so `age_years >= 1` holds from the first
   anniversary on and `age_years <= 5` up to and including the fifth anniversary. Rules that count "to the end
-  of the last fiscal year" (截至上年末) read the `_fy_end` variants, measured at 31 December of `year`.
+  of the last fiscal year" (截至上年末) read the `_fy_end` variants, measured at 31 December of `year`. A
+  condition comparing an age with a number compares dates instead (`age_comparison`: the start date with the
+  last start date that has the age), with the same result; the tier engine compiles its conditions so.
 - Events over "the last three years" (`<flag>_3y` of the compliance columns) are true when the event is
   recorded in any counted year, false when every counted year is known to be free of it, unknown otherwise
   (Kleene `or`); the years counted are those of the 3-year window (from the registration year on).

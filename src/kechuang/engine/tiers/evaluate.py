@@ -171,6 +171,8 @@ def _mask_text(mask: pl.Series, names: list[str]) -> pl.Series:
     mapping = {
         int(m): ";".join(name for i, name in enumerate(names) if int(m) >> i & 1) for m in mask.unique().to_list()
     }
+    if not mapping:  # no rows (a subset without any)
+        return pl.Series(mask.name, [], dtype=pl.Categorical)
     return mask.replace_strict(mapping, return_dtype=pl.Categorical)
 
 
@@ -648,29 +650,23 @@ def _evaluate_slice(compiled: Compiled, derived: pl.LazyFrame, columns: list[str
     queries = _queries(derived, compiled, columns)
     frames = dict(zip(queries, pl.collect_all(list(queries.values())), strict=True))
     r = frames["result"]
-    masks = {s.name: _spread(r.height, frames[s.name], s.name) for s in compiled.subsets if s.name in frames}
-    texts = []
-    for name, ids in (("short_of", compiled.failed_ids), ("failed", compiled.failed_ids)):
-        mask = masks.get(name, r[name] if name in r.columns else None)
-        if mask is not None:
-            texts.append(_mask_text(mask, ids).alias(name))
-    if "missing" in masks:
-        texts.append(_mask_text(masks["missing"], compiled.missing_labels).alias("missing"))
+    texts = [_mask_text(r["failed"], compiled.failed_ids).alias("failed")] if "failed" in r.columns else []
+    names = {"short_of": compiled.failed_ids, "missing": compiled.missing_labels}
+    for subset in compiled.subsets:
+        if subset.name in frames:
+            part = frames[subset.name]
+            texts.append(_spread(r.height, part["_row"], _mask_text(part[subset.name], names[subset.name])))
     if "gaps" in columns:
         texts.append(_place_gaps(r.height, frames.get("gaps")).alias("gaps"))
     return _cast_out(r.with_columns(*texts)).select(columns)
 
 
-def _spread(height: int, part: pl.DataFrame, name: str) -> pl.Series:
-    """The full-height mask: the subset's masks at their rows, 0 elsewhere (each integer of a struct mask)."""
-    values = part[name]
-    if values.dtype == pl.Struct:
-        fields = [
-            _spread(height, values.struct.field(f).to_frame().with_columns(part["_row"]), f)
-            for f in values.struct.fields
-        ]
-        return pl.DataFrame(fields).select(pl.struct(pl.all()).alias(name)).to_series()
-    return pl.zeros(height, dtype=pl.UInt64, eager=True).scatter(part["_row"], values.cast(pl.UInt64)).alias(name)
+def _spread(height: int, rows: pl.Series, texts: pl.Series) -> pl.Series:
+    """The full-height text column of a subset: its texts at their rows, empty elsewhere (one gather)."""
+    index = pl.repeat(len(texts), height, dtype=pl.UInt32, eager=True).scatter(
+        rows, pl.int_range(len(texts), dtype=pl.UInt32, eager=True)
+    )
+    return pl.concat([texts, pl.Series([""], dtype=pl.Categorical)]).rechunk().gather(index).alias(texts.name)
 
 
 def _cast_out(df: pl.DataFrame) -> pl.DataFrame:
