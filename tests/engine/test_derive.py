@@ -5,7 +5,7 @@ import datetime as dt
 import polars as pl
 import pytest
 
-from kechuang.engine.derive import derived_for_year, facts_fields
+from kechuang.engine.derive import _fractional_years, age_comparison, age_unknown, derived_for_year, facts_fields
 
 
 def _panel(rows):
@@ -234,6 +234,52 @@ def test_age_is_exact_on_anniversaries(registered, age):
 def test_age_just_before_anniversary_is_below():
     r = _one([{"uscc": "A", "name": "a", "year": 2024, "registered_on": dt.date(2024, 6, 2)}])
     assert 0.99 < r["age_years"] < 1.0
+
+
+# As-of days on and around 29 February, in a leap year and in common years.
+AGE_DAYS = [dt.date(2025, 2, 28), dt.date(2025, 3, 1), dt.date(2024, 2, 28), dt.date(2024, 2, 29), dt.date(2025, 6, 1)]
+
+
+@pytest.mark.parametrize("day", AGE_DAYS)
+@pytest.mark.parametrize("op", [">=", ">", "<", "<="])
+@pytest.mark.parametrize("threshold", [0, 1, 5, 10, 1.5])
+def test_age_compared_as_dates_is_the_age_compared(day, op, threshold):
+    """Every registration date of 13 years, and none, at each day: the date comparison gives exactly what
+    comparing the fractional age gives (true, false, unknown)."""
+    starts = pl.date_range(dt.date(day.year - 12, 1, 1), dt.date(day.year + 1, 12, 31), eager=True)
+    frame = pl.DataFrame({"registered_on": starts.append(pl.Series([None], dtype=pl.Date))})
+    age = _fractional_years(pl.col("registered_on"), day)
+    by_age = {">=": age >= threshold, ">": age > threshold, "<": age < threshold, "<=": age <= threshold}[op]
+    out = frame.select(by_age.alias("age"), age_comparison("registered_on", day, op, threshold).alias("dates"))
+    assert out["dates"].to_list() == out["age"].to_list()
+    unknown = frame.select(age.is_null().alias("age"), age_unknown("registered_on", day).alias("dates"))
+    assert unknown["dates"].to_list() == unknown["age"].to_list()
+
+
+@pytest.mark.parametrize(
+    ("registered", "day", "at_least_5"),
+    [
+        (dt.date(2020, 2, 29), dt.date(2025, 2, 28), True),  # the anniversary of 29 February in a common year
+        (dt.date(2020, 3, 1), dt.date(2025, 2, 28), False),
+        (dt.date(2019, 2, 28), dt.date(2024, 2, 29), True),
+        (dt.date(2019, 3, 1), dt.date(2024, 2, 29), False),
+        (dt.date(2020, 6, 1), dt.date(2025, 6, 1), True),  # the boundary day itself
+        (dt.date(2020, 6, 2), dt.date(2025, 6, 1), False),
+        (dt.date(2025, 6, 2), dt.date(2025, 6, 1), None),  # registered after the day: unknown
+    ],
+)
+def test_age_at_least_on_the_boundary_day(registered, day, at_least_5):
+    frame = pl.DataFrame({"registered_on": [registered]})
+    assert frame.select(age_comparison("registered_on", day, ">=", 5)).item() is at_least_5
+    assert frame.select(age_comparison("registered_on", day, "<", 5)).item() is (
+        None if at_least_5 is None else not at_least_5
+    )
+
+
+def test_age_equality_and_negative_thresholds_are_left_to_the_age():
+    day = dt.date(2025, 6, 1)
+    assert age_comparison("registered_on", day, "==", 5) is None
+    assert age_comparison("registered_on", day, ">=", -1) is None
 
 
 def test_static_columns_take_latest_known_value():

@@ -277,3 +277,22 @@ def test_slices_of_enterprises_give_the_same_results_in_the_same_order(monkeypat
     assert sliced["uscc"].to_list()[:5] == ["E0", "E1", "E2", "E3", "E4"]
     assert sliced["tier"].n_unique() == 9 and sliced.height == 45
     assert (sliced["gaps"].list.len() > 0).sum() > 0
+
+
+@pytest.mark.parametrize(
+    ("registered", "failed", "missing"),
+    [
+        (dt.date(2024, 6, 1), False, False),  # registered one year before as-of to the day: 满1年
+        (dt.date(2024, 6, 2), True, False),
+        (dt.date(2025, 6, 2), False, True),  # after as-of: the age is unknown
+        (None, False, True),
+    ],
+)
+def test_high_tech_age_condition_on_the_boundary_day(registered, failed, missing):
+    """高企 `age_years >= min_age_years` is compared as dates (the age is not computed): the same outcome as the
+    age, failed and unknown included."""
+    row = dict(WORKED, registered_on=registered)
+    out = evaluate(pl.DataFrame([row], strict=False), AS_OF, ["high_tech"], explain=True)
+    assert ("age_1y" in out["failed"].cast(pl.Utf8).item().split(";")) is failed
+    outcome = json.loads(out["explanation"].item())["conditions"]["age_1y"]["outcome"]
+    assert outcome == ("false" if failed else "unknown" if missing else "true")

@@ -24,7 +24,9 @@ Policy:
 - Ages (`age_years`, `years_in_niche`) are fractional years at `as_of`, exact at anniversaries: whole
   completed years plus the elapsed share of the running year, so `age_years >= 1` holds from the first
   anniversary on and `age_years <= 5` up to and including the fifth anniversary. Rules that count "to the end
-  of the last fiscal year" (截至上年末) read the `_fy_end` variants, measured at 31 December of `year`.
+  of the last fiscal year" (截至上年末) read the `_fy_end` variants, measured at 31 December of `year`. A
+  condition comparing an age with a number compares dates instead (`age_comparison`: the start date with the
+  last start date that has the age), with the same result; the tier engine compiles its conditions so.
 - Events over "the last three years" (`<flag>_3y` of the compliance columns) are true when the event is
   recorded in any counted year, false when every counted year is known to be free of it, unknown otherwise
   (Kleene `or`); the years counted are those of the 3-year window (from the registration year on).
@@ -63,6 +65,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import math
 from functools import lru_cache
 from pathlib import Path
 
@@ -157,6 +160,54 @@ def _fractional_years(start: pl.Expr, as_of: dt.date) -> pl.Expr:
     return pl.when(start <= pl.lit(as_of)).then(whole.cast(pl.Float64) + share)
 
 
+def ages(year: int, as_of: dt.date | None = None) -> dict[str, tuple[str, dt.date]]:
+    """The fractional ages of the derived frame: name → (the date column it counts from, the day it is
+    measured at)."""
+    as_of = as_of or dt.date(year, 12, 31)
+    return {
+        "age_years": ("registered_on", as_of),
+        "years_in_niche": ("niche_since", as_of),
+        "years_in_niche_fy_end": ("niche_since", dt.date(year, 12, 31)),
+        "hte_certificate_age_years": ("hte_certified_on", as_of),
+        "innovative_sme_title_age_years": ("innovative_sme_on", as_of),
+        "specialized_sme_title_age_years": ("specialized_sme_on", as_of),
+        "little_giant_title_age_years": ("little_giant_on", as_of),
+    }
+
+
+_AT_LEAST = {">=": False, ">": True}  # op → strict
+_BELOW = {"<": ">=", "<=": ">"}  # op → the op it negates
+
+
+def age_comparison(start: str, day: dt.date, op: str, threshold: float) -> pl.Expr | None:
+    """`age op threshold` for the age of date column `start` at `day` (`_fractional_years`) as a comparison
+    of dates: "registered at least N years before `day`" is `start <= cutoff`. The same result (unknown when
+    the date is unknown or after `day`), without computing the age of every row (issue 14). The cutoff is
+    found by computing the age of every start date around it, with the one formula: the same anniversaries,
+    29 February included. None for other ops (`==`, `!=`) and thresholds before year 1."""
+    if op in _BELOW:
+        at_least = age_comparison(start, day, _BELOW[op], threshold)
+        return None if at_least is None else ~at_least
+    if op not in _AT_LEAST or not 0 <= threshold <= day.year - 2:
+        return None
+    # Ages fall as the start date rises: at least `threshold` (ceil + 1 years back) on the window's first day,
+    # less (floor − 1 years back) after its last; the cutoff is the last start date that still has it.
+    first = dt.date(day.year - math.ceil(threshold) - 1, 1, 1)
+    last = min(day, dt.date(min(day.year - math.floor(threshold) + 1, dt.MAXYEAR), 12, 31))
+    starts = pl.date_range(first, last, eager=True)
+    age = pl.select(_fractional_years(pl.lit(starts), day)).to_series()
+    holds = age > threshold if _AT_LEAST[op] else age >= threshold
+    cutoff = starts.filter(holds).max()
+    date = pl.col(start)
+    return pl.when(date <= pl.lit(day)).then(date <= pl.lit(cutoff))
+
+
+def age_unknown(start: str, day: dt.date) -> pl.Expr:
+    """The age of `start` at `day` is null (the date unknown or after `day`), without computing it."""
+    date = pl.col(start)
+    return date.is_null() | (date > pl.lit(day))
+
+
 def _hte_growth(x1: pl.Expr, x2: pl.Expr, x3: pl.Expr) -> pl.Expr:
     """高企 growth ½·(X₂/X₁ + X₃/X₂) − 1, computed as the mean of the two growth rates (exact when both
     are); X₁ = 0 → X₃/X₂ − 1; X₂ = 0 → 0; negative → 0."""
@@ -217,36 +268,62 @@ def sme_size_table(as_of: dt.date) -> dict:
 _SIZE_TESTS = {"staff_below": "staff_total", "revenue_below": "revenue", "assets_below": "total_assets"}
 
 
-def _sme_exprs(as_of: dt.date) -> list[pl.Expr]:
-    """`is_sme` and `sme_sector` (see the module doc): one when/then chain over the sectors."""
+def _sme_sector(as_of: dt.date) -> pl.Expr:
+    """`sme_sector` (see the module doc), a stage before `is_sme`, which reads it. The longest prefix wins:
+    sectors in order of their longest prefix, the first one a code matches decides. A code's prefix of each
+    length is looked up once (not one `starts_with` per prefix per row); the smallest position among the hits
+    is the first match."""
     table = sme_size_table(as_of)
     code = pl.col("industry_code").cast(pl.Utf8)
+    sectors = sorted(table["sectors"], key=lambda r: -max(len(p) for p in r["prefixes"]))
+    by_length: dict[int, dict[str, int]] = {}
+    for k, row in enumerate(sectors):
+        for p in row["prefixes"]:
+            by_length.setdefault(len(str(p)), {}).setdefault(str(p), k)
+    hits = []
+    for n, mapping in sorted(by_length.items()):
+        known = code.str.slice(0, n).cast(pl.Enum(list(mapping)), strict=False).to_physical()
+        hits.append(pl.lit(pl.Series(list(mapping.values()), dtype=pl.UInt32)).gather(known))
+    position = pl.min_horizontal(hits).fill_null(len(sectors))  # no hit: the last label, 其他未列明行业
+    labels = pl.Series([r["label"] for r in [*sectors, table["other"]]], dtype=pl.Utf8)
+    return pl.when(code.is_not_null()).then(pl.lit(labels).gather(position)).alias("sme_sector")
 
-    def test(sector: dict) -> pl.Expr:
-        checks = [pl.col(field) < float(sector[key]) for key, field in _SIZE_TESTS.items() if key in sector]
+
+def _is_sme(as_of: dt.date) -> pl.Expr:
+    """`is_sme` (see the module doc) from `sme_sector`: one when/then per distinct set of bounds."""
+    table = sme_size_table(as_of)
+    rows = [*table["sectors"], table["other"]]
+    labels = [r["label"] for r in rows]
+    if len(set(labels)) != len(labels):
+        raise ValueError(f"{as_of} 的中小企业划型标准参数中行业名称重复")
+    groups: dict[tuple, list[str]] = {}
+    for row in rows:
+        groups.setdefault(tuple((key, float(row[key])) for key in _SIZE_TESTS if key in row), []).append(row["label"])
+
+    def test(bounds: tuple) -> pl.Expr:
+        checks = [pl.col(_SIZE_TESTS[key]) < bound for key, bound in bounds]
         out = checks[0]
         for check in checks[1:]:
             out = out | check  # Kleene: one bound met is enough, an unknown figure only when none is met
         return out
 
-    size = pl.when(code.is_null()).then(pl.lit(None, dtype=pl.Boolean))
-    sector = pl.when(code.is_null()).then(pl.lit(None, dtype=pl.Utf8))
-    for row in sorted(table["sectors"], key=lambda r: -max(len(p) for p in r["prefixes"])):
-        match = pl.any_horizontal([code.str.starts_with(str(p)) for p in row["prefixes"]])
-        size, sector = size.when(match).then(test(row)), sector.when(match).then(pl.lit(row["label"]))
-    other = table["other"]
-    return [size.otherwise(test(other)).alias("is_sme"), sector.otherwise(pl.lit(other["label"])).alias("sme_sector")]
+    sector = pl.col("sme_sector")
+    size = pl.when(sector.is_null()).then(pl.lit(None, dtype=pl.Boolean))
+    for bounds, names in groups.items():
+        size = size.when(sector.is_in(names)).then(test(bounds))
+    return size.alias("is_sme")
 
 
-def _ensure_columns(panel: pl.DataFrame, names: set[str] | None = None) -> pl.DataFrame:
+def _ensure_columns(panel: pl.LazyFrame, names: set[str] | None = None) -> pl.LazyFrame:
     """Add absent facts columns (of `names`, default all) as null, cast present ones to the facts dtypes."""
     schema = facts.polars_schema()
+    present = panel.collect_schema()
     exprs = []
     for name, dtype in schema.items():
         if names is not None and name not in names:
             continue
-        if name in panel.columns:
-            if panel.schema[name] != dtype:
+        if name in present:
+            if present[name] != dtype:
                 exprs.append(pl.col(name).cast(dtype, strict=False))
         else:
             exprs.append(pl.lit(None, dtype=dtype).alias(name))
@@ -307,7 +384,8 @@ def needed_stages(stages: list[list[pl.Expr]], reads: set[str]) -> list[list[pl.
 
 def derived_stages(year: int, as_of: dt.date | None = None) -> list[list[pl.Expr]]:
     """The derived values as successive `with_columns` stages (the second part of `derived_lazy`)."""
-    return [_derived_exprs(year, as_of or dt.date(year, 12, 31)), _second_order_exprs()]
+    as_of = as_of or dt.date(year, 12, 31)
+    return [_first_exprs(year, as_of), _derived_exprs(year, as_of), _second_order_exprs()]
 
 
 def base_names(columns) -> set[str]:
@@ -336,30 +414,35 @@ def derived_lazy(
     def kept(names) -> list[str]:
         return [c for c in names if columns is None or c in columns]
 
+    # Each year's frame is filtered from the panel with only the columns it keeps (lazily: the facts columns
+    # the panel lacks are made, and the others cast, at the year's height, and no copy of the whole panel is
+    # made on the way).
     if columns is None:
-        panel = _ensure_columns(panel)
+        panel = _ensure_columns(panel.lazy())
     else:
         wanted = {"uscc", "year", *columns}
-        panel = _ensure_columns(panel.select([c for c in panel.columns if c in wanted]), wanted)
-    panel = panel.filter(pl.col("year").is_between(year - LAGS[-1], year + 1))
+        panel = _ensure_columns(panel.lazy().select([c for c in panel.columns if c in wanted]), wanted)
     panel = panel.with_columns(pl.col("uscc").hash(seed=0).alias(_KEY))
-    lead = panel.filter(pl.col("year") == year + 1).select(
-        _KEY,
-        *[pl.col(c).alias(f"{c}_next1") for c in kept(LEAD_COLUMNS)],
-        pl.lit(True).alias("has_next_year_row"),
+    lead = (
+        panel.filter(pl.col("year") == year + 1)
+        .select(
+            _KEY, *[pl.col(c).alias(f"{c}_next1") for c in kept(LEAD_COLUMNS)], pl.lit(True).alias("has_next_year_row")
+        )
+        .collect()
     )
-    panel = panel.filter(pl.col("year") <= year)
     statics = kept(c for c in facts.STATIC_NAMES if c != "uscc")
-    current = panel.filter(pl.col("year") == year).select(_KEY, "uscc", *statics, *kept(facts.ANNUAL_NAMES))
+    current = panel.filter(pl.col("year") == year).select(_KEY, "uscc", *statics, *kept(facts.ANNUAL_NAMES)).collect()
     lagged = []
     for k in LAGS:
         cols = kept(LAG_COLUMNS if k < 3 else ("revenue",))
         lagged.append(
-            panel.filter(pl.col("year") == year - k).select(
+            panel.filter(pl.col("year") == year - k)
+            .select(
                 _KEY,
                 *[pl.col(c).alias(_lag(c, k)) for c in cols],
                 *[pl.col(c).alias(_lag(c, k)) for c in statics],
             )
+            .collect()
         )
     if all(lag.height == current.height and lag[_KEY].equals(current[_KEY]) for lag in lagged):
         frame = pl.concat(
@@ -367,7 +450,7 @@ def derived_lazy(
             how="horizontal",
         )
     else:
-        frame = _joined(panel, current, lagged, year)
+        frame = _joined(panel.filter(pl.col("year").is_between(year - LAGS[-1], year)), current, lagged, year)
     # Static columns: the latest known value (a null in a later row does not erase an earlier value).
     frame = frame.with_columns(
         *[pl.coalesce([pl.col(_lag(c, k)) for k in (0, *LAGS)]).alias(c) for c in statics],
@@ -390,13 +473,14 @@ def _with_lead(frame: pl.DataFrame, lead: pl.DataFrame, lead_columns) -> pl.Data
     return joined.with_columns(pl.col("has_next_year_row").fill_null(False))
 
 
-def _joined(panel: pl.DataFrame, current: pl.DataFrame, lagged: list[pl.DataFrame], year: int) -> pl.DataFrame:
+def _joined(panel: pl.LazyFrame, current: pl.DataFrame, lagged: list[pl.DataFrame], year: int) -> pl.DataFrame:
     if current[_KEY].is_duplicated().any():
         current = current.unique(_KEY, keep="last", maintain_order=True)
     current_keys = current[_KEY].implode()
     only_earlier = (
         panel.filter((pl.col("year") < year) & ~pl.col(_KEY).is_in(current_keys))
         .select(_KEY, "uscc")
+        .collect()
         .unique(_KEY, keep="last", maintain_order=True)
     )
     frame = pl.concat(
@@ -424,16 +508,15 @@ def _derived_exprs(year: int, as_of: dt.date) -> list[pl.Expr]:
     total_income = (
         pl.when(income_known).then(_money(c("total_income") - c("nontaxable_income"))).otherwise(c("revenue"))
     )
-    fy_end = dt.date(year, 12, 31)
+    dated = ages(year, as_of)
+
+    def age(name: str) -> pl.Expr:
+        start, day = dated[name]
+        return _fractional_years(c(start), day).alias(name)
+
     registered_year = c("registered_on").dt.year()
-    window = (
-        pl.when(registered_year.is_null())
-        .then(3)
-        .otherwise((pl.lit(year) - registered_year + 1).clip(upper_bound=3))
-        .cast(pl.Int64)
-    )
+    window = c("window_years_3y")
     exprs = [
-        window.alias("window_years_3y"),
         _money(c("total_assets") - c("total_liabilities")).alias("net_assets"),
         _money(c("total_assets_prev1") - c("total_liabilities_prev1")).alias("net_assets_prev1"),
         _money(c("total_assets_prev2") - c("total_liabilities_prev2")).alias("net_assets_prev2"),
@@ -470,21 +553,31 @@ def _derived_exprs(year: int, as_of: dt.date) -> list[pl.Expr]:
         _cagr(c("revenue"), c("revenue_prev3"), 3).alias("revenue_cagr_3y"),
         _cagr(c("net_profit"), c("net_profit_prev2"), 2).alias("net_profit_cagr_2y"),
         _hte_growth(c("revenue_prev2"), c("revenue_prev1"), c("revenue")).alias("revenue_growth_hte"),
-        _fractional_years(c("registered_on"), as_of).alias("age_years"),
-        _fractional_years(c("niche_since"), as_of).alias("years_in_niche"),
-        _fractional_years(c("niche_since"), fy_end).alias("years_in_niche_fy_end"),
+        age("age_years"),
+        age("years_in_niche"),
+        age("years_in_niche_fy_end"),
         (pl.lit(year, dtype=pl.Int64) - registered_year.cast(pl.Int64) + 1).alias("years_counted_to_fy"),
-        _fractional_years(c("hte_certified_on"), as_of).alias("hte_certificate_age_years"),
-        _fractional_years(c("innovative_sme_on"), as_of).alias("innovative_sme_title_age_years"),
-        _fractional_years(c("specialized_sme_on"), as_of).alias("specialized_sme_title_age_years"),
-        _fractional_years(c("little_giant_on"), as_of).alias("little_giant_title_age_years"),
+        age("hte_certificate_age_years"),
+        age("innovative_sme_title_age_years"),
+        age("specialized_sme_title_age_years"),
+        age("little_giant_title_age_years"),
         *[_any_window(f, window, 3).alias(f"{f}_3y") for f in WINDOW_FLAGS],
-        *_sme_exprs(as_of),
+        _is_sme(as_of),
         pl.lit(as_of).alias("as_of"),
         ip_sum(classes["class1"]).alias("class1_ip"),
         ip_sum(classes["class2"]).alias("class2_ip"),
     ]
     return exprs
+
+
+def _first_exprs(year: int, as_of: dt.date) -> list[pl.Expr]:
+    """The values many others read, a stage of their own (read as columns, not each reader its own copy of the
+    expression): the years the 3-year window counts (twenty window sums and flags) and the SME sector."""
+    registered_year = pl.col("registered_on").dt.year()
+    window = (
+        pl.when(registered_year.is_null()).then(3).otherwise((pl.lit(year) - registered_year + 1).clip(upper_bound=3))
+    )
+    return [window.cast(pl.Int64).alias("window_years_3y"), _sme_sector(as_of)]
 
 
 def _second_order_exprs() -> list[pl.Expr]:

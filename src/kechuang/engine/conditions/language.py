@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -235,11 +235,35 @@ def condition_params(text: str, params: Mapping[str, Any]) -> list[str]:
 _FUNCTIONS = {"min", "max", "coalesce", "abs", "pow", "floor", "if", "known", "date", "make_date", "year", "prefix_in"}
 
 
+_MIRRORED = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
+
+
 class _Compiler:
-    def __init__(self, text: str, params: Mapping[str, Any], columns):
+    def __init__(self, text: str, params: Mapping[str, Any], columns, comparisons=None):
         self.text = text
         self.params = params
         self.columns = set(columns) if columns is not None else None
+        self.comparisons = comparisons or {}
+
+    def number(self, node: Node) -> float | None:
+        """The value of a number literal or a number parameter, else None."""
+        value = node.value
+        if node.kind == "name":
+            value = self.params.get(node.value) if node.value in self.params else None
+        elif node.kind != "num":
+            return None
+        return value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+    def shortcut(self, node: Node) -> pl.Expr | None:
+        """A comparison of a column named in `comparisons` with a number, as that column's own expression
+        (e.g. an age compared as dates), or None."""
+        op, (left, right) = node.value, node.args
+        if right.kind == "name" and right.value in self.comparisons and right.value not in self.params:
+            left, right, op = right, left, _MIRRORED[op]
+        if left.kind != "name" or left.value not in self.comparisons or left.value in self.params:
+            return None
+        threshold = self.number(right)
+        return None if threshold is None else self.comparisons[left.value](op, threshold)
 
     def literal_list(self, node: Node) -> list | None:
         if node.kind == "list":
@@ -289,6 +313,9 @@ class _Compiler:
             member = pl.when(left.is_not_null()).then(left.is_in(values))
             return ~member if node.value else member
         if kind == "binary":
+            shortcut = self.shortcut(node) if node.value in _COMPARE and self.comparisons else None
+            if shortcut is not None:
+                return shortcut
             left, right = self.expr(node.args[0]), self.expr(node.args[1])
             op = node.value
             if op == "/":
@@ -358,10 +385,17 @@ class _Compiler:
         return pl.when(~any_null).then(combined)
 
 
-def compile_condition(text: str, params: Mapping[str, Any] | None = None, columns=None) -> pl.Expr:
+def compile_condition(
+    text: str,
+    params: Mapping[str, Any] | None = None,
+    columns=None,
+    comparisons: Mapping[str, Callable[[str, float], pl.Expr | None]] | None = None,
+) -> pl.Expr:
     """Compile condition text to a Polars expression (three-valued; null = unknown).
 
     `params`: names whose values are inlined as literals (lists only on the right of `in`/`prefix_in`).
     `columns`: if given, the column names allowed; an unknown name raises ConditionError.
+    `comparisons`: column → `fn(op, number)` giving `column op number` without reading the column (the tier
+    engine compares ages as dates: `derive.age_comparison`), or None to compare the column as usual.
     """
-    return _Compiler(text, params or {}, columns).expr(parse(text))
+    return _Compiler(text, params or {}, columns, comparisons).expr(parse(text))

@@ -6,7 +6,7 @@ Public API:
     explanations(facts, as_of, labels, parameter_versions=None) -> pl.DataFrame   (on demand, stored runs)
     for_file(results) -> pl.DataFrame                (gaps as JSON text, categoricals as text: CSV/xlsx/DB)
     list_rulesets(as_of, parameter_versions=None) -> list[dict]
-    compile_condition(text, params=None, columns=None) -> pl.Expr      (condition language, conditions.py)
+    compile_condition(text, params=None, columns=None, comparisons=None) -> pl.Expr   (condition language)
     condition_fields(text, params=None) -> list[str]
     run_cases(...)                                                       (YAML cases, cases.py)
     monitoring: flows between runs and the certificate warning window (rule kind `tier_monitoring`)

@@ -21,6 +21,7 @@ import datetime as dt
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import partial
 
 import polars as pl
 
@@ -78,6 +79,24 @@ CATEGORICAL_COLUMNS = ("tier", "ruleset", "route", "failed", "missing", "short_o
 
 
 @dataclass
+class Subset:
+    """A bitmask column computed only on the rows it can be set on (`missing`: the unknown results, `short_of`:
+    the not qualified ones), after its own stages; 0 on the other rows. Most rows of a run have no missing
+    field, and the masks read many columns each."""
+
+    name: str
+    rows: pl.Expr
+    stages: list[list[pl.Expr]]
+    mask: pl.Expr
+
+    def exprs(self) -> list[pl.Expr]:
+        return [self.rows, *[e for stage in self.stages for e in stage], self.mask]
+
+    def made(self) -> set[str]:
+        return {e.meta.output_name() for stage in self.stages for e in stage}
+
+
+@dataclass
 class Compiled:
     ruleset: RuleSet
     params: dict
@@ -86,6 +105,7 @@ class Compiled:
     gap_items: list[tuple[str, str, str, pl.Expr]]  # condition, field, op, required value
     failed_ids: list[str]
     missing_labels: list[str]
+    subsets: list[Subset]
 
     def reads(self, columns) -> set[str]:
         """Columns of the derived frame this rule set reads for the result `columns` (the root names of its
@@ -95,7 +115,10 @@ class Compiled:
         exprs += [e for e in self.output if e.meta.output_name() in columns]
         gaps = self.gap_items if "gaps" in columns else []
         exprs += [g[3] for g in gaps]
+        subsets = [s for s in self.subsets if s.name in columns]
+        exprs += [e for s in subsets for e in s.exprs()]
         made = {e.meta.output_name() for stage in self.query_exprs for e in stage}
+        made |= {name for s in subsets for name in s.made()}
         roots = {name for e in exprs for name in e.meta.root_names()} | {g[1] for g in gaps}
         return roots - made - {"_row"}
 
@@ -148,6 +171,8 @@ def _mask_text(mask: pl.Series, names: list[str]) -> pl.Series:
     mapping = {
         int(m): ";".join(name for i, name in enumerate(names) if int(m) >> i & 1) for m in mask.unique().to_list()
     }
+    if not mapping:  # no rows (a subset without any)
+        return pl.Series(mask.name, [], dtype=pl.Categorical)
     return mask.replace_strict(mapping, return_dtype=pl.Categorical)
 
 
@@ -236,6 +261,11 @@ def compile_ruleset(  # noqa: C901
     near_misses = explain if near_misses is None else near_misses
     params = _param_values(ruleset, as_of, overrides)
     values = ruleset.values
+    fiscal_year = as_of.year - ruleset.fiscal_year_offset
+    # Conditions compare ages with numbers as dates (derive.age_comparison): the ages are not computed for
+    # them (an explanation, a score band or a rule-set value that reads an age still computes it).
+    dated = derive.ages(fiscal_year, as_of)
+    comparisons = {name: partial(derive.age_comparison, start, day) for name, (start, day) in dated.items()}
     stages: list[list[pl.Expr]] = []
     for name, text in values.items():
         stages.append([compile_condition(str(text), params).alias(name)])
@@ -271,7 +301,7 @@ def compile_ruleset(  # noqa: C901
             # still pass: for near misses it does not stand between a firm and the tier.
             possible[cid] = hi > t if strict else hi >= t
             if cond.get("or_when"):
-                alternative = compile_condition(cond["or_when"], params)
+                alternative = compile_condition(cond["or_when"], params, comparisons=comparisons)
                 expr = expr | alternative
                 possible[cid] = possible[cid] | alternative  # unknown when the score cannot and it is unknown
                 names += condition_fields(cond["or_when"], params)
@@ -285,7 +315,7 @@ def compile_ruleset(  # noqa: C901
                     gap_items.append((cid, fld, op, req))
         else:
             text = str(cond["when"])
-            expr = compile_condition(text, params)
+            expr = compile_condition(text, params, comparisons=comparisons)
             names = condition_fields(text, params)
             for name in names:
                 values_struct[name] = pl.col(name)
@@ -322,45 +352,45 @@ def compile_ruleset(  # noqa: C901
             parts_.append(pl.any_horizontal([pl.col(_COND + c) for c in route["any"]]))
         route_exprs.append((route["kind"], pl.all_horizontal(parts_)))
     any_true = pl.any_horizontal([e for _, e in route_exprs])
+    # Built in their result types: a text per row, cast afterwards, cost more than the condition itself.
     qualified = (
         pl.when(any_true)
-        .then(pl.lit("true"))
+        .then(pl.lit("true", dtype=QUALIFIED))
         .when(any_true.is_null())
-        .then(pl.lit("unknown"))
-        .otherwise(pl.lit("false"))
+        .then(pl.lit("unknown", dtype=QUALIFIED))
+        .otherwise(pl.lit("false", dtype=QUALIFIED))
     )
-    route_col = pl.lit(None, dtype=pl.Utf8)
+    route_col = pl.lit(None, dtype=pl.Categorical)
     for kind, e in reversed(route_exprs):
-        route_col = pl.when(e.fill_null(False)).then(pl.lit(kind)).otherwise(route_col)
+        route_col = pl.when(e.fill_null(False)).then(pl.lit(kind, dtype=pl.Categorical)).otherwise(route_col)
     stages.append([qualified.alias("qualified"), route_col.alias("route")])
 
     not_qualified = pl.col("qualified") != "true"
     failed_ids = [c["id"] for c in ruleset.conditions if c["id"] not in options]
     failed = _bitmask([pl.col(_COND + cid).not_() & not_qualified for cid in failed_ids])
+    subsets = []
     if near_misses:
-        short_of = _short_of(ruleset.routes, possible, options, failed_ids)
+        subsets.append(_short_of(ruleset.routes, possible, options, failed_ids))
     # A facts field is missing when it is null, some derived value it feeds is null, and a condition
     # reading that value is unknown (e.g. invention_patents is not missing when class1_ip is known).
-    fiscal_year = as_of.year - ruleset.fiscal_year_offset
     known_columns = _known_columns()
     reasons: dict[str, list[pl.Expr]] = {}
     for cid, names in cond_fields.items():
         unknown = pl.col(_COND + cid).is_null()
         for name in names:
+            is_null = derive.age_unknown(*dated[name]) if name in dated else pl.col(name).is_null()
             for f in derive.facts_fields([name]):
                 if f in known_columns:
-                    reasons.setdefault(f, []).append(unknown & pl.col(name).is_null())
-    is_unknown = pl.col("qualified") == "unknown"
+                    reasons.setdefault(f, []).append(unknown & is_null)
     missing_labels = [_field_label(f, fiscal_year) for f in reasons]
     missing_flags = [
         # the next year's columns are null without a row for that year: missing only where the row exists
-        is_unknown
-        & pl.col(f).is_null()
+        pl.col(f).is_null()
         & pl.any_horizontal(r)
         & (pl.col("has_next_year_row") if f.endswith(_NEXT) else pl.lit(True))
         for f, r in reasons.items()
     ]
-    missing = _bitmask(missing_flags)
+    subsets.append(Subset("missing", pl.col("qualified") == "unknown", [], _bitmask(missing_flags)))
 
     has_score = bool(parts)
     if has_score:
@@ -374,13 +404,12 @@ def compile_ruleset(  # noqa: C901
         pl.col("uscc"),
         pl.lit(ruleset.tier, dtype=pl.Categorical).alias("tier"),
         pl.lit(ruleset.label, dtype=pl.Categorical).alias("ruleset"),
-        pl.col("qualified").cast(QUALIFIED),
+        pl.col("qualified"),
         pl.col("route"),
         score.alias("score"),
         score_min.alias("score_min"),
         score_max.alias("score_max"),
         failed.alias("failed"),
-        missing.alias("missing"),
     ]
     if explain:
         sub_scores = {
@@ -393,45 +422,51 @@ def compile_ruleset(  # noqa: C901
         if sub_scores:
             body["scores"] = pl.struct(**sub_scores)
         output.append(pl.struct(**body).struct.json_encode().alias("explanation"))
-    if near_misses:
-        output.append(short_of.alias("short_of"))
-    return Compiled(ruleset, params, stages, output, gap_items, failed_ids, missing_labels)
+    return Compiled(ruleset, params, stages, output, gap_items, failed_ids, missing_labels, subsets)
 
 
-def _short_of(routes: list[dict], possible: dict[str, pl.Expr], options: set[str], ids: list[str]) -> pl.Expr:
+def _short_of(routes: list[dict], possible: dict[str, pl.Expr], options: set[str], ids: list[str]) -> Subset:
     """Bitmask over `ids` of the one requirement a not-qualified enterprise lacks: the first route in which
     exactly one requirement (a condition of its `all`, or its `any` group as a whole) is false and every
     other holds, none unknown (`possible`: a score whose range straddles its threshold counts as holding).
     Routes whose `any` group is options (awards) do not count: lacking an award is not a shortfall. 0 when
-    no route is one requirement short."""
-    counted = []
+    no route is one requirement short. Each requirement's `false` and the chosen route are columns of their own
+    stages: every flag reads them."""
+    counted, falses, known = [], [], []
     for route in routes:
         group = route.get("any", [])
         if any(c in options for c in group):
             continue
+        k = len(counted)
         value = {c: possible.get(c, pl.col(_COND + c)) for c in [*route.get("all", []), *group]}
         slots = [([c], value[c]) for c in route.get("all", [])]
         if group:
             slots.append((group, pl.any_horizontal([value[c] for c in group])))
-        false = [(names, v.not_().fill_null(False)) for names, v in slots]
-        n_false = pl.sum_horizontal([f.cast(pl.UInt8) for _, f in false])
-        n_unknown = pl.sum_horizontal([v.is_null().cast(pl.UInt8) for _, v in slots])
-        counted.append(((n_false == 1) & (n_unknown == 0), false))
+        names = [(names, f"_sf_{k}_{j}") for j, (names, _) in enumerate(slots)]
+        falses += [v.not_().fill_null(False).alias(col) for (_, col), (_, v) in zip(names, slots, strict=True)]
+        known.append((pl.sum_horizontal([v.is_null().cast(pl.UInt8) for _, v in slots]) == 0).alias(f"_sk_{k}"))
+        counted.append(names)
+    rows = pl.col("qualified") == "false"
     if not counted:
-        return pl.lit(0, dtype=pl.UInt64)
+        return Subset("short_of", rows, [], pl.lit(0, dtype=pl.UInt64))
     chosen = pl.lit(None, dtype=pl.Int8)
     for k in reversed(range(len(counted))):
-        chosen = pl.when(counted[k][0]).then(pl.lit(k, dtype=pl.Int8)).otherwise(chosen)
-    is_false = pl.col("qualified") == "false"
+        n_false = pl.sum_horizontal([pl.col(col).cast(pl.UInt8) for _, col in counted[k]])
+        one_short = (n_false == 1) & pl.col(f"_sk_{k}")
+        chosen = pl.when(one_short).then(pl.lit(k, dtype=pl.Int8)).otherwise(chosen)
     flags = [
-        is_false
-        & pl.any_horizontal(
-            [(chosen == k) & f for k, (_, false) in enumerate(counted) for names, f in false if cid in names]
+        pl.any_horizontal(
+            [
+                (pl.col("_short_route") == k) & pl.col(col)
+                for k, slots in enumerate(counted)
+                for names, col in slots
+                if cid in names
+            ]
             or [pl.lit(False)]
         )
         for cid in ids
     ]
-    return _bitmask(flags)
+    return Subset("short_of", rows, [falses + known, [chosen.alias("_short_route")]], _bitmask(flags))
 
 
 _KNOWN: set[str] | None = None
@@ -480,24 +515,34 @@ def _compiled(ruleset: RuleSet, as_of: dt.date, overrides, explain: bool, near_m
     return compiled
 
 
-def _queries(derived: pl.LazyFrame, compiled: Compiled, columns) -> tuple[pl.LazyFrame, pl.LazyFrame | None]:
-    """The result query (only the result `columns` asked for) and the gap query (when `gaps` is asked for) of
-    one rule set over the derived values of a slice."""
+def _queries(derived: pl.LazyFrame, compiled: Compiled, columns) -> dict[str, pl.LazyFrame]:
+    """The queries of one rule set over the derived values of a slice: `result` (only the result `columns`
+    asked for), `gaps` (when asked for) and each subset mask asked for (`_row` and the mask)."""
     lf = derived.with_row_index("_row")
     for stage in compiled.query_exprs:
         lf = lf.with_columns(stage)
     output = [e for e in compiled.output if e.meta.output_name() in columns]
-    if "gaps" not in columns or not compiled.gap_items:
-        return lf.select(output), None
-    # The conditions are evaluated once, then read by both queries: each gap item's filter would otherwise
+    gap_items = compiled.gap_items if "gaps" in columns else []
+    subsets = [s for s in compiled.subsets if s.name in columns]
+    if not gap_items and not subsets:
+        return {"result": lf.select(output)}
+    # The conditions are evaluated once, then read by every query: each gap item's filter would otherwise
     # evaluate the stages again (common-subplan elimination does not reach inside them). Only the columns
-    # the two queries read are kept.
-    gap_exprs = [required for *_, required in compiled.gap_items]
-    kept = {n for e in [*output, *gap_exprs] for n in e.meta.root_names()}
-    kept |= {fld for _, fld, _, _ in compiled.gap_items} | {_COND + cid for cid, *_ in compiled.gap_items}
+    # the queries read are kept.
+    exprs = [*output, *[required for *_, required in gap_items], *[e for s in subsets for e in s.exprs()]]
+    kept = {n for e in exprs for n in e.meta.root_names()}
+    kept |= {fld for _, fld, _, _ in gap_items} | {_COND + cid for cid, *_ in gap_items}
     kept |= {"_row", "qualified"}
     evaluated = lf.select([n for n in lf.collect_schema().names() if n in kept]).collect().lazy()
-    return evaluated.select(output), _gap_lists(evaluated, compiled.gap_items)
+    queries = {"result": evaluated.select(output)}
+    if gap_items:
+        queries["gaps"] = _gap_lists(evaluated, gap_items)
+    for subset in subsets:
+        part = evaluated.filter(subset.rows)
+        for stage in subset.stages:
+            part = part.with_columns(stage)
+        queries[subset.name] = part.select("_row", subset.mask.alias(subset.name))
+    return queries
 
 
 def evaluate(
@@ -601,28 +646,33 @@ def _derived_slice(base: pl.DataFrame, stages: list[list[pl.Expr]], offset: int,
 
 
 def _evaluate_slice(compiled: Compiled, derived: pl.LazyFrame, columns: list[str]) -> pl.DataFrame:
-    """One rule set over one slice of enterprises: the result and gap queries together, then the texts."""
-    result, gaps = _queries(derived, compiled, columns)
-    if gaps is None:
-        r, lists = result.collect(), None
-    else:
-        r, lists = pl.collect_all([result, gaps])
-    texts = []
-    for name, ids in (("short_of", compiled.failed_ids), ("failed", compiled.failed_ids)):
-        if name in r.columns:
-            texts.append(_mask_text(r[name], ids).alias(name))
-    if "missing" in r.columns:
-        texts.append(_mask_text(r["missing"], compiled.missing_labels).alias("missing"))
+    """One rule set over one slice of enterprises: its queries together, then the texts."""
+    queries = _queries(derived, compiled, columns)
+    frames = dict(zip(queries, pl.collect_all(list(queries.values())), strict=True))
+    r = frames["result"]
+    texts = [_mask_text(r["failed"], compiled.failed_ids).alias("failed")] if "failed" in r.columns else []
+    names = {"short_of": compiled.failed_ids, "missing": compiled.missing_labels}
+    for subset in compiled.subsets:
+        if subset.name in frames:
+            part = frames[subset.name]
+            texts.append(_spread(r.height, part["_row"], _mask_text(part[subset.name], names[subset.name])))
     if "gaps" in columns:
-        texts.append(_place_gaps(r.height, lists).alias("gaps"))
+        texts.append(_place_gaps(r.height, frames.get("gaps")).alias("gaps"))
     return _cast_out(r.with_columns(*texts)).select(columns)
+
+
+def _spread(height: int, rows: pl.Series, texts: pl.Series) -> pl.Series:
+    """The full-height text column of a subset: its texts at their rows, empty elsewhere (one gather)."""
+    index = pl.repeat(len(texts), height, dtype=pl.UInt32, eager=True).scatter(
+        rows, pl.int_range(len(texts), dtype=pl.UInt32, eager=True)
+    )
+    return pl.concat([texts, pl.Series([""], dtype=pl.Categorical)]).rechunk().gather(index).alias(texts.name)
 
 
 def _cast_out(df: pl.DataFrame) -> pl.DataFrame:
     scores = [c for c in ("score", "score_min", "score_max") if c in df.columns]
     texts = [c for c in ("failed", "missing") if c in df.columns]
     return df.with_columns(
-        pl.col("route").cast(pl.Categorical),
         *([pl.col(scores).cast(pl.Float64)] if scores else []),
         *([pl.col(texts).fill_null("")] if texts else []),
     )
