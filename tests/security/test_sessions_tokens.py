@@ -111,7 +111,8 @@ def test_token_page_lists_expiry_and_revokes_with_a_reason(client_for, world):
     assert response.status_code == 200 and response.context["new_key"].startswith("kc_")
     token = ApiToken.objects.get()
     html = staff.get(reverse("accounts:tokens")).content.decode()
-    assert token.expires_at.strftime("%Y-%m-%d") in html and "有效" in html
+    # The page shows the expiry in the bureau's time (Asia/Shanghai): eight hours ahead of UTC, another day after 16:00.
+    assert timezone.localtime(token.expires_at).strftime("%Y-%m-%d") in html and "有效" in html
     staff.post(reverse("accounts:tokens"), {"revoke": token.pk})
     html = staff.get(reverse("accounts:tokens")).content.decode()
     assert "已撤销" in html and "本人撤销" in html

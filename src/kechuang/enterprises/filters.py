@@ -72,6 +72,25 @@ def filter_choices() -> dict:
 PIECES = {1: NameChars, 2: NameBigrams}
 
 
+def _by_text(text: str, *, pieces: bool) -> Q:
+    """Firms whose name holds `text` (any case) or whose USCC begins with it. `pieces`: also ask the GIN index of
+    the name's one- or two-character pieces (PostgreSQL; migrations enterprises.0007 and 0006) for the candidates,
+    the LIKE deciding; without it, a character that has no case is matched by the plain LIKE, which PostgreSQL can
+    test on the name index's own entries (no upper-casing of every name walked)."""
+    if pieces or text.upper() != text.lower():
+        by_name = Q(name__icontains=text)
+    else:
+        by_name = Q(name__contains=text)
+    kind = PIECES.get(len(text)) if pieces and connection.vendor == "postgresql" else None
+    if kind:
+        # Too short for the trigram index: the pieces' index finds the candidates, the LIKE above decides.
+        by_name &= Q(NameHasPiece(kind(Cast("name", TextField())), Value(text)))
+    if USCC_PREFIX.fullmatch(text):
+        # Digits and capitals that could begin a USCC: also a range scan on the unique USCC index.
+        return by_name | Q(uscc__startswith=text.upper())
+    return by_name
+
+
 class EnterpriseFilter(Form):
     q = forms.CharField(label=_("企业名称或统一社会信用代码"), required=False, max_length=100)
     region = forms.CharField(label=_("行政区划"), required=False, max_length=6)
@@ -88,19 +107,27 @@ class EnterpriseFilter(Form):
         if not self.is_valid():
             return qs.none()
         data = self.cleaned_data
+        qs = self._narrowed(qs, data)
         text = data["q"].strip()
-        if text:
-            by_name = Q(name__icontains=text)
-            pieces = PIECES.get(len(text)) if connection.vendor == "postgresql" else None
-            if pieces:
-                # Too short for the trigram index: the index of the name's one- or two-character pieces finds the
-                # candidates (migrations enterprises.0007 and 0006), the LIKE above decides.
-                by_name &= Q(NameHasPiece(pieces(Cast("name", TextField())), Value(text)))
-            if USCC_PREFIX.fullmatch(text):
-                # Digits and capitals that could begin a USCC: also a range scan on the unique USCC index.
-                qs = qs.filter(by_name | Q(uscc__startswith=text.upper()))
-            else:
-                qs = qs.filter(by_name)
+        sort = SORTS.get(data.get("sort") or "name", "name")
+        tie = "-pk" if sort.startswith("-") else "pk"
+        if not text:
+            return qs.order_by(sort, tie)
+        found = qs.filter(_by_text(text, pieces=True))
+        if sort != "name":
+            return found.order_by(sort, tie)
+        if len(text) == 1 and self._beyond_the_cap(found):
+            # A character in more names than a list offers (「公」, 「科」, 「晋」): sorting them all would cost
+            # seconds; the name index walked in order fills a page, the list reading only the index (core.paging,
+            # keys first) and testing each name as it goes — by its LIKE alone, not its set of characters.
+            return qs.filter(_by_text(text, pieces=False)).order_by(sort, tie)
+        # A text search matches few rows: finding them through an index and sorting them is far cheaper than
+        # walking the name index row by row, so order by an expression the planner cannot take from it.
+        return found.order_by(Concat("name", Value("")), tie)
+
+    @staticmethod
+    def _narrowed(qs: QuerySet, data: dict) -> QuerySet:
+        """The filters other than the text: region, industry, carrier, origin."""
         if data["region"]:
             # A city or province code matches every county below it (codes share their prefix).
             code = data["region"]
@@ -132,15 +159,7 @@ class EnterpriseFilter(Form):
             qs = qs.filter(Exists(Residency.objects.filter(enterprise=OuterRef("pk"), carrier=data["carrier"])))
         if data["origin"]:
             qs = qs.filter(origin=data["origin"])
-        sort = SORTS.get(data.get("sort") or "name", "name")
-        tie = "-pk" if sort.startswith("-") else "pk"
-        if text and sort == "name" and not (len(text) == 1 and self._beyond_the_cap(qs)):
-            # A text search matches few rows: finding them through an index and sorting them is far cheaper than
-            # walking the name index row by row, so order by an expression the planner cannot take from it. Not a
-            # character in more names than a list offers (「公」, 「科」): sorting them all would cost seconds, the
-            # name index walked in order fills a page after a few hundred names.
-            return qs.order_by(Concat("name", Value("")), tie)
-        return qs.order_by(sort, tie)
+        return qs
 
     @staticmethod
     def _beyond_the_cap(qs: QuerySet) -> bool:

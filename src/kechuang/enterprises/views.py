@@ -60,7 +60,7 @@ def enterprise_list(request):
     qs = selectors.enterprises_for(request.user)
     qs = form.apply(qs) if request.GET else qs.order_by("name", "pk")
     rows = qs.only("uscc", "name", "registered_on", "origin", "region_id", "industry_id")
-    paginator = CappedPaginator(rows, PAGE_SIZE)  # a count that stops at 10,000 (core.paging)
+    paginator = CappedPaginator(rows, PAGE_SIZE, keys_first=True)  # a count that stops at 10,000 (core.paging)
     page = paginator.get_page(request.GET.get("page"))
     _attach_reference_names(page.object_list)
     query = request.GET.copy()
