@@ -115,6 +115,11 @@ def test_cohort_ranks_count_ties_nulls_and_cohorts_exactly():
     half = (ListTier("top", "前列", Fraction(1, 2)),)
     lists = out.select(list_expr(half, pl.col("k_rank"), pl.col("k_n")))[:, 0].to_list()
     assert lists == ["top", "top", "top", None, None, None, None, None, "top"]
+    unscored = cohort_ranks(pl.Series([None, None], dtype=pl.Float64), {"all": None, "k": pl.Series(["a", None])}, 2)
+    assert unscored.to_dict(as_series=False) == {"all_rank": [None] * 2, "all_n": [None] * 2} | {
+        "k_rank": [None] * 2,
+        "k_n": [None] * 2,
+    }
 
 
 @pytest.mark.parametrize("spread", [3, 100_000])  # few points values (a table of cells) or many (a sort)
@@ -275,3 +280,22 @@ def test_score_points_uses_derived_values_and_last_years_rows():
     p2 = out.filter(pl.col("uscc") == "P2").row(0, named=True)
     assert p2["r_roe"] is None  # net assets 0 → unknown, not 0
     assert "roe" in p2["missing"].split(";") and "platforms_2y" in p2["missing"].split(";")
+
+
+def test_missing_names_span_several_words_of_unknown_bits():
+    """More indicators than one Int64 word holds: indicator 63 is bit 0 of the second word."""
+    from types import SimpleNamespace
+
+    from kechuang.engine.points.score import WORD_BITS, _named_missing
+
+    scheme = SimpleNamespace(indicators=[SimpleNamespace(id=f"i{j}") for j in range(WORD_BITS + 2)])
+    rows = pl.DataFrame(
+        {
+            "uscc": ["A", "B", "C", "D"],
+            "_unknown_0": [1 | 1 << (WORD_BITS - 1), 0, 1 | 1 << (WORD_BITS - 1), 0],
+            "_unknown_1": [2, 0, 2, 1],
+        }
+    )
+    out = _named_missing(rows, scheme)
+    assert out.columns == ["uscc", "missing"]
+    assert out["missing"].to_list() == ["i0;i62;i64", None, "i0;i62;i64", "i63"]

@@ -34,46 +34,41 @@ def cohort_ranks(points: pl.Series, keys: Mapping[str, pl.Series | None], precis
     keys (None = one cohort of everyone). Returns, per name, `<name>_rank` and `<name>_n` (Int64): null
     where the points or the key are null.
     """
-    known = points.is_not_null().to_numpy()
     # Whole steps of 10^-precision: exact for rounded points, so ties and order are the floats' own.
-    steps = (points * 10.0**precision).round(0).fill_null(0).cast(pl.Int64).to_numpy()
-    top = int(steps.max(initial=0, where=known))
-    behind = np.where(known, top - steps, 0)  # 0 for the most points; a rank is 1 + the members behind less
-    width = int(behind.max(initial=0)) + 1
+    steps = (points * 10.0**precision).round(0).cast(pl.Int64)
+    top = steps.max() or 0  # none scored: nothing is ranked
+    behind = top - steps  # 0 for the most points; a rank is 1 + the cohort members behind less
+    width = (behind.max() or 0) + 1
     columns = {}
     for name, key in keys.items():
-        code, cohorts = _codes(key, known)
-        rank, size = _count_ranks(code, behind, cohorts + 1, width)
-        member = pl.Series(code < cohorts)
-        columns[f"{name}_rank"] = pl.select(pl.when(member).then(pl.Series(rank))).to_series()
-        columns[f"{name}_n"] = pl.select(pl.when(member).then(pl.Series(size))).to_series()
+        if key is None:
+            cohorts, cell = 1, behind
+        else:
+            names = key.cast(pl.Utf8).drop_nulls().unique()
+            cohorts = len(names)
+            cell = key.cast(pl.Utf8).cast(pl.Enum(names)).to_physical().cast(pl.Int64) * width + behind
+        rank, size = _count_ranks(cell, cohorts, width)
+        columns[f"{name}_rank"], columns[f"{name}_n"] = rank, size
     return pl.DataFrame(columns)
 
 
-def _codes(key: pl.Series | None, known: np.ndarray) -> tuple[np.ndarray, int]:
-    """Cohort number of each firm, 0… for the cohorts and one more for the firms in none; the number
-    of cohorts."""
-    if key is None:
-        return np.where(known, 0, 1), 1
-    text = key.cast(pl.Utf8)
-    names = text.drop_nulls().unique()
-    code = text.cast(pl.Enum(names)).to_physical().fill_null(len(names)).to_numpy().astype(np.int64)
-    return np.where(known, code, len(names)), len(names)
-
-
-def _count_ranks(code: np.ndarray, behind: np.ndarray, cohorts: int, width: int) -> tuple[np.ndarray, np.ndarray]:
-    """Rank and cohort size of each firm from the count of firms per (cohort, behind) cell."""
-    cell = code * width + behind  # cells in cohort order, most points first within a cohort
+def _count_ranks(cell: pl.Series, cohorts: int, width: int) -> tuple[pl.Series, pl.Series]:
+    """Rank and cohort size of each firm from the count of firms per cell (cohort × width + behind:
+    cells in cohort order, most points first within a cohort; null = not ranked)."""
     if cohorts * width <= len(cell):
         # A table of every cell is no bigger than the firms themselves: count straight into it.
-        position, counts = cell, np.bincount(cell, minlength=cohorts * width)
+        position, cells = cell, np.arange(cohorts * width)
     else:
-        # Points spread too wide for a table: count the occupied cells only (a sort, in cell order).
-        _, position, counts = np.unique(cell, return_inverse=True, return_counts=True)
+        # Points spread too wide for a table: number the occupied cells only (a sort, in cell order).
+        position = cell.rank("dense").cast(pl.Int64) - 1
+        cells = cell.drop_nulls().unique().sort().to_numpy()
+    counts = np.bincount(position.drop_nulls().to_numpy(), minlength=len(cells))
+    cohort = cells // width
+    sizes = np.bincount(cohort, weights=counts, minlength=cohorts).astype(np.int64)
     ahead = np.cumsum(counts) - counts  # firms in earlier cells, earlier cohorts included
-    sizes = np.bincount(code, minlength=cohorts)
     before = np.cumsum(sizes) - sizes  # firms of earlier cohorts
-    return 1 + ahead[position] - before[code], sizes[code]
+    rank = pl.Series(1 + ahead - before[cohort]).gather(position)
+    return rank, pl.Series(sizes[cohort]).gather(position)
 
 
 def percentile_from_rank(rank: pl.Expr, n: pl.Expr) -> pl.Expr:
