@@ -297,5 +297,5 @@ def test_missing_names_span_several_words_of_unknown_bits():
         }
     )
     out = _named_missing(rows, scheme)
-    assert out.columns == ["uscc", "missing"]
+    assert out.columns == [*rows.columns, "missing"]
     assert out["missing"].to_list() == ["i0;i62;i64", None, "i0;i62;i64", "i63"]

@@ -88,7 +88,7 @@ def score_frame(
     scored = _named_missing(_with_keys(_scored(lf, scheme, year, names), keys).collect(), scheme)
     # No sort here: reordering 1M rows × ~60 columns costs more than the scoring; callers that show
     # a leaderboard sort the slice they show (the CLI sorts by rank, then uscc).
-    return _placed(scored, scheme, keys).select(_out(scheme, keys))
+    return _placed(scored, scheme, keys).select(_out(scheme, keys)).collect()
 
 
 def score_chunks(
@@ -131,11 +131,11 @@ def score_chunks(
 
     light = [f"_key_{k}" for k in keys]
     placed = pl.concat([chunk(o).select("points", *light).collect() for o in offsets])
-    placed = _placed(placed, scheme, keys).select(_placing_columns(keys))
+    placed = _placed(placed, scheme, keys).select(_placing_columns(keys)).collect()
     out = _out(scheme, keys)
     for offset in offsets:
         rows = _named_missing(chunk(offset).drop(light).collect(), scheme)
-        yield pl.concat([rows, placed.slice(offset, chunk_rows)], how="horizontal").select(out)
+        yield pl.concat([rows, placed.slice(offset, chunk_rows)], how="horizontal").lazy().select(out).collect()
 
 
 def _stage_relative(norm) -> bool:
@@ -186,7 +186,8 @@ def _unknown_bits(inds: tuple) -> list[pl.Expr]:
 
 
 def _named_missing(rows: pl.DataFrame, scheme: Scheme) -> pl.DataFrame:
-    """`rows` with `missing` ("a;b", null when every indicator is known) in place of the `_unknown_` bits.
+    """`rows` with `missing` ("a;b", null when every indicator is known) beside the `_unknown_` bits (the
+    result's selection of columns leaves them out).
 
     The names are written once per distinct pattern of unknowns (a few thousand among 1M firms), not per
     firm and indicator: joining strings for every firm cost as much as the rest of its row."""
@@ -196,8 +197,10 @@ def _named_missing(rows: pl.DataFrame, scheme: Scheme) -> pl.DataFrame:
         for j, i in enumerate(scheme.indicators)
     ]
     names = pl.concat_str(bits, separator=";", ignore_nulls=True)
-    patterns = rows.select(words).unique().with_columns(pl.when(names != "").then(names).alias("missing"))
-    return rows.join(patterns, on=words, how="left", maintain_order="left").drop(words)
+    # Joined on the bits alone: a join carries every column along, and a row has ~60.
+    bits = pl.DataFrame([rows.get_column(w) for w in words])
+    patterns = bits.unique().with_columns(pl.when(names != "").then(names).alias("missing"))
+    return rows.hstack([bits.join(patterns, on=words, how="left", maintain_order="left")["missing"]])
 
 
 def _cohort_keys(scheme: Scheme, names: set[str], cohorts: tuple[str, ...]) -> dict[str, pl.Expr]:
@@ -219,12 +222,13 @@ def _with_keys(lf: pl.LazyFrame, keys: dict[str, pl.Expr]) -> pl.LazyFrame:
     return lf.with_columns([v.alias(f"_key_{k}") for k, v in keys.items()])
 
 
-def _placed(scored: pl.DataFrame, scheme: Scheme, keys: dict[str, pl.Expr]) -> pl.DataFrame:
+def _placed(scored: pl.DataFrame, scheme: Scheme, keys: dict[str, pl.Expr]) -> pl.LazyFrame:
     """`scored` (points and `_key_<cohort>` columns) with ranks, cohort sizes (`<cohort>_n`, everyone:
     `all_n`), percentiles and lists: percentiles and list cut-offs come from the rank and the cohort size."""
     cohorts = {EVERYONE: None} | {k: scored[f"_key_{k}"] for k in keys}
     ranks = rk.cohort_ranks(scored["points"], cohorts, scheme.precision).rename({f"{EVERYONE}_rank": "rank"})
-    return pl.concat([scored, ranks], how="horizontal").with_columns(_placings(scheme, keys))
+    # Lazy, here and in the callers' selections: an eager select copies every column into one chunk.
+    return pl.concat([scored, ranks], how="horizontal").lazy().with_columns(_placings(scheme, keys))
 
 
 def _placings(scheme: Scheme, keys: dict[str, pl.Expr]) -> list[pl.Expr]:
