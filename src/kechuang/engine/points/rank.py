@@ -44,12 +44,21 @@ def cohort_ranks(points: pl.Series, keys: Mapping[str, pl.Series | None], precis
         if key is None:
             cohorts, cell = 1, behind
         else:
-            names = key.cast(pl.Utf8).drop_nulls().unique()
-            cohorts = len(names)
-            cell = key.cast(pl.Utf8).cast(pl.Enum(names)).to_physical().cast(pl.Int64) * width + behind
+            cohorts, code = _codes(key)
+            cell = code * width + behind
         rank, size = _count_ranks(cell, cohorts, width)
         columns[f"{name}_rank"], columns[f"{name}_n"] = rank, size
     return pl.DataFrame(columns)
+
+
+def _codes(key: pl.Series) -> tuple[int, pl.Series]:
+    """The number of cohorts and each firm's cohort 0… (null where the key is). Keys already categorical
+    (as the scorer makes them, chunk by chunk) are only renumbered: their global ids may skip."""
+    ids = key.cast(pl.Categorical).to_physical()
+    used = ids.drop_nulls().unique().to_numpy()
+    number = np.zeros(int(used.max(initial=0)) + 1, dtype=np.int64)
+    number[used] = np.arange(len(used))
+    return len(used), pl.Series(number).gather(ids)
 
 
 def _count_ranks(cell: pl.Series, cohorts: int, width: int) -> tuple[pl.Series, pl.Series]:

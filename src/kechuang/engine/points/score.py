@@ -219,7 +219,8 @@ def _cohort_keys(scheme: Scheme, names: set[str], cohorts: tuple[str, ...]) -> d
 
 
 def _with_keys(lf: pl.LazyFrame, keys: dict[str, pl.Expr]) -> pl.LazyFrame:
-    return lf.with_columns([v.alias(f"_key_{k}") for k, v in keys.items()])
+    # Categorical: numbered while each chunk is scored, so ranking all firms reads numbers, not strings.
+    return lf.with_columns([v.cast(pl.Categorical).alias(f"_key_{k}") for k, v in keys.items()])
 
 
 def _placed(scored: pl.DataFrame, scheme: Scheme, keys: dict[str, pl.Expr]) -> pl.LazyFrame:
