@@ -14,7 +14,7 @@ Policy:
 Ranks are counted, not sorted: points carry the scheme's precision, so they are whole numbers of
 10^-precision, and a firm's rank is 1 + the members of its cohort with more points. One count of the
 firms per (cohort, points) cell and a running sum over the cells give every rank of every cohort
-(10M firms: a tenth of a second per cohort, where a sort per cohort took over a second).
+(10M firms: about 0.3 s of CPU per cohort, where a window sort per cohort took about 2 s).
 """
 
 from __future__ import annotations

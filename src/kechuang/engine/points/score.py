@@ -105,7 +105,7 @@ def score_chunks(
     Ranks need every firm's points and some scores compare a firm with its whole stage (percentile, min–max,
     a share of the stage's mean), so it runs in three passes and never holds more than one chunk's columns:
     1. the stage-relative scores over all firms (those indicators' inputs only);
-    2. per chunk, the points and cohort keys, kept for all firms (a few narrow columns);
+    2. per chunk, the points and cohort keys (categorical), kept for all firms (a few narrow columns);
     3. ranks, percentiles and lists over all firms from those; then per chunk the full row, computed again
        (cheaper than keeping ~60 columns of every firm), beside its slice of the ranks.
     """
