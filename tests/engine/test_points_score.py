@@ -115,6 +115,8 @@ def test_cohort_ranks_count_ties_nulls_and_cohorts_exactly():
     half = (ListTier("top", "前列", Fraction(1, 2)),)
     lists = out.select(list_expr(half, pl.col("k_rank"), pl.col("k_n")))[:, 0].to_list()
     assert lists == ["top", "top", "top", None, None, None, None, None, "top"]
+    keyless = cohort_ranks(pl.Series([1.0, None]), {"k": pl.Series([None, None], dtype=pl.Utf8)}, 2)
+    assert keyless.to_dict(as_series=False) == {"k_rank": [None] * 2, "k_n": [None] * 2}
     unscored = cohort_ranks(pl.Series([None, None], dtype=pl.Float64), {"all": None, "k": pl.Series(["a", None])}, 2)
     assert unscored.to_dict(as_series=False) == {"all_rank": [None] * 2, "all_n": [None] * 2} | {
         "k_rank": [None] * 2,
