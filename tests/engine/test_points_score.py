@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 
 from kechuang.engine.points import SchemeError, get_scheme, scheme_from_dict, score_frame, score_points
-from kechuang.engine.points.rank import list_expr, percentile_from_rank, rank_expr
+from kechuang.engine.points.rank import cohort_ranks, list_expr, percentile_from_rank
 from kechuang.engine.points.scheme import ListTier
 from kechuang.engine.points.score import score_chunks
 from tests.engine.test_points_fixtures import firms, scheme_dict
@@ -88,14 +88,64 @@ def test_carrier_cohort_when_given():
 
 
 def test_ties_share_the_best_rank_and_the_list():
-    frame = pl.DataFrame({"points": [90.0, 80.0, 80.0, 70.0, None]})
-    out = frame.with_columns(rank=rank_expr(), n=pl.col("points").count()).with_columns(
-        pct=percentile_from_rank(pl.col("rank"), pl.col("n")),
-        lst=list_expr((ListTier("top", "前列", Fraction(2, 4)),), pl.col("rank"), pl.col("n")),
+    points = pl.Series([90.0, 80.0, 80.0, 70.0, None])
+    out = (
+        cohort_ranks(points, {"all": None}, 2)
+        .rename({"all_rank": "rank", "all_n": "n"})
+        .with_columns(
+            pct=percentile_from_rank(pl.col("rank"), pl.col("n")),
+            lst=list_expr((ListTier("top", "前列", Fraction(2, 4)),), pl.col("rank"), pl.col("n")),
+        )
     )
     assert out["rank"].to_list() == [1, 2, 2, 4, None]
     assert out["pct"].to_list() == [100.0, 75.0, 75.0, 25.0, None]
     assert out["lst"].to_list() == ["top", "top", "top", None, None]  # rank 2 ≤ 2: both tied firms
+
+
+def test_cohort_ranks_count_ties_nulls_and_cohorts_exactly():
+    points = pl.Series([90.0, 80.0, 80.0, 70.0, None, 80.0, 60.5, -3.25, 80.0])
+    key = pl.Series(["a", "a", "b", "a", "a", None, "b", "b", "a"])
+    out = cohort_ranks(points, {"all": None, "k": key}, 2)
+    assert out["all_rank"].to_list() == [1, 2, 2, 6, None, 2, 7, 8, 2]
+    assert out["all_n"].to_list() == [8, 8, 8, 8, None, 8, 8, 8, 8]
+    # Cohort a: 90, 80, 70, 80 (and an unscored firm); b: 80, 60.5, −3.25; no key: no cohort rank.
+    assert out["k_rank"].to_list() == [1, 2, 1, 4, None, None, 2, 3, 2]
+    assert out["k_n"].to_list() == [4, 4, 3, 4, None, None, 3, 3, 4]
+    # The tie at the edge of the top half of cohort a (rank 2 × 2 ≤ 4) puts both tied firms on the list.
+    half = (ListTier("top", "前列", Fraction(1, 2)),)
+    lists = out.select(list_expr(half, pl.col("k_rank"), pl.col("k_n")))[:, 0].to_list()
+    assert lists == ["top", "top", "top", None, None, None, None, None, "top"]
+    keyless = cohort_ranks(pl.Series([1.0, None]), {"k": pl.Series([None, None], dtype=pl.Utf8)}, 2)
+    assert keyless.to_dict(as_series=False) == {"k_rank": [None] * 2, "k_n": [None] * 2}
+    unscored = cohort_ranks(pl.Series([None, None], dtype=pl.Float64), {"all": None, "k": pl.Series(["a", None])}, 2)
+    assert unscored.to_dict(as_series=False) == {"all_rank": [None] * 2, "all_n": [None] * 2} | {
+        "k_rank": [None] * 2,
+        "k_n": [None] * 2,
+    }
+
+
+@pytest.mark.parametrize("spread", [3, 100_000])  # few points values (a table of cells) or many (a sort)
+def test_cohort_ranks_equal_a_sorted_min_rank(spread):
+    n = 2000
+    i = pl.int_range(n)
+    frame = pl.select(
+        # Points with one decimal (as the scheme's precision 1 rounds them); every 11th firm unscored,
+        # every 13th without a cohort key.
+        points=pl.when(i % 11 != 0).then((i * 7919 % spread) / 10),
+        key=pl.when(i % 13 != 0).then(pl.format("c{}", i % 7)),
+    )
+    out = cohort_ranks(frame["points"], {"all": None, "k": frame["key"]}, 1)
+    want = frame.select(
+        all_rank=pl.col("points").rank("min", descending=True).cast(pl.Int64),
+        k_rank=pl.when(pl.col("key").is_not_null())
+        .then(pl.col("points").rank("min", descending=True).over("key"))
+        .cast(pl.Int64),
+        k_n=pl.when(pl.col("key").is_not_null() & pl.col("points").is_not_null())
+        .then(pl.col("points").count().over("key"))
+        .cast(pl.Int64),
+    )
+    assert out.select(want.columns).equals(want)
+    assert out["all_rank"].drop_nulls().n_unique() <= spread
 
 
 def test_list_cutoffs_are_exact_integers():
@@ -232,3 +282,22 @@ def test_score_points_uses_derived_values_and_last_years_rows():
     p2 = out.filter(pl.col("uscc") == "P2").row(0, named=True)
     assert p2["r_roe"] is None  # net assets 0 → unknown, not 0
     assert "roe" in p2["missing"].split(";") and "platforms_2y" in p2["missing"].split(";")
+
+
+def test_missing_names_span_several_words_of_unknown_bits():
+    """More indicators than one Int64 word holds: indicator 63 is bit 0 of the second word."""
+    from types import SimpleNamespace
+
+    from kechuang.engine.points.score import WORD_BITS, _named_missing
+
+    scheme = SimpleNamespace(indicators=[SimpleNamespace(id=f"i{j}") for j in range(WORD_BITS + 2)])
+    rows = pl.DataFrame(
+        {
+            "uscc": ["A", "B", "C", "D"],
+            "_unknown_0": [1 | 1 << (WORD_BITS - 1), 0, 1 | 1 << (WORD_BITS - 1), 0],
+            "_unknown_1": [2, 0, 2, 1],
+        }
+    )
+    out = _named_missing(rows, scheme)
+    assert out.columns == [*rows.columns, "missing"]
+    assert out["missing"].to_list() == ["i0;i62;i64", None, "i0;i62;i64", "i63"]

@@ -29,6 +29,8 @@ from kechuang.engine.points.scheme import Scheme, SchemeError
 from kechuang.engine.rounding import half_up
 
 COHORTS = ("stage", "industry", "region", "carrier")
+EVERYONE = "all"  # the cohort of every scored firm (overall rank)
+WORD_BITS = 63  # unknown-indicator flags per Int64 word (its bits below the sign)
 # Leading output columns, in order; the CLI writes these first.
 HEAD_COLUMNS = (
     "uscc",
@@ -83,12 +85,10 @@ def score_frame(
     lf = _complete(frame, scheme)
     names = set(lf.collect_schema().names())
     keys = _cohort_keys(scheme, names, cohorts)
-    lf = _with_keys(_scored(lf, scheme, year, names), keys)
+    scored = _named_missing(_with_keys(_scored(lf, scheme, year, names), keys).collect(), scheme)
     # No sort here: reordering 1M rows × ~60 columns costs more than the scoring; callers that show
     # a leaderboard sort the slice they show (the CLI sorts by rank, then uscc).
-    return (
-        lf.with_columns(_ranks(scheme, keys)).with_columns(_placings(scheme, keys)).select(_out(scheme, keys)).collect()
-    )
+    return _placed(scored, scheme, keys).select(_out(scheme, keys)).collect()
 
 
 def score_chunks(
@@ -105,7 +105,7 @@ def score_chunks(
     Ranks need every firm's points and some scores compare a firm with its whole stage (percentile, min–max,
     a share of the stage's mean), so it runs in three passes and never holds more than one chunk's columns:
     1. the stage-relative scores over all firms (those indicators' inputs only);
-    2. per chunk, the points and cohort keys, kept for all firms (a few narrow columns);
+    2. per chunk, the points and cohort keys (categorical), kept for all firms (a few narrow columns);
     3. ranks, percentiles and lists over all firms from those; then per chunk the full row, computed again
        (cheaper than keeping ~60 columns of every firm), beside its slice of the ranks.
     """
@@ -131,12 +131,11 @@ def score_chunks(
 
     light = [f"_key_{k}" for k in keys]
     placed = pl.concat([chunk(o).select("points", *light).collect() for o in offsets])
-    placed = placed.lazy().with_columns(_ranks(scheme, keys)).with_columns(_placings(scheme, keys))
-    placed = placed.select(_placing_columns(keys)).collect()
+    placed = _placed(placed, scheme, keys).select(_placing_columns(keys)).collect()
     out = _out(scheme, keys)
     for offset in offsets:
-        rows = chunk(offset).drop(light).collect()
-        yield pl.concat([rows, placed.slice(offset, chunk_rows)], how="horizontal").select(out)
+        rows = _named_missing(chunk(offset).drop(light).collect(), scheme)
+        yield pl.concat([rows, placed.slice(offset, chunk_rows)], how="horizontal").lazy().select(out).collect()
 
 
 def _stage_relative(norm) -> bool:
@@ -148,7 +147,8 @@ def _scored(
     lf: pl.LazyFrame, scheme: Scheme, year: int | None, names: set[str], given: set[str] = frozenset()
 ) -> pl.LazyFrame:
     """Stage, raw values, scores (`given`: indicator ids whose `n_<id>` the frame already holds),
-    contributions, points, missing, scheme and year: everything of a row but its ranks."""
+    contributions, points, which indicators are unknown (`_unknown_<k>` bits; `_named_missing` makes
+    `missing` of them once collected), scheme and year: everything of a row but its ranks."""
     p = scheme.precision
     inds = scheme.indicators
     lf = lf.with_columns(nz.stage_expr(scheme))
@@ -163,14 +163,9 @@ def _scored(
         ]
     )
     total = half_up(pl.sum_horizontal([pl.col(f"c_{i.id}") for i in inds]), p)
-    missing = pl.concat_str(
-        [pl.when(pl.col(f"r_{i.id}").is_null()).then(pl.lit(i.id)) for i in inds],
-        separator=";",
-        ignore_nulls=True,
-    )
     lf = lf.with_columns(
         pl.when(pl.col("stage").is_not_null()).then(total).alias("points"),
-        pl.when(missing != "").then(missing).alias("missing"),
+        *_unknown_bits(inds),
         pl.lit(scheme.key).alias("scheme"),
     )
     if year is not None:
@@ -178,6 +173,34 @@ def _scored(
     elif "year" not in names:
         lf = lf.with_columns(pl.lit(None, dtype=pl.Int64).alias("year"))
     return lf
+
+
+def _unknown_bits(inds: tuple) -> list[pl.Expr]:
+    """Indicator j unknown → bit j % WORD_BITS of the Int64 `_unknown_<j // WORD_BITS>`."""
+    return [
+        pl.sum_horizontal(
+            [pl.col(f"r_{i.id}").is_null().cast(pl.Int64) * (1 << b) for b, i in enumerate(inds[w : w + WORD_BITS])]
+        ).alias(f"_unknown_{w // WORD_BITS}")
+        for w in range(0, len(inds), WORD_BITS)
+    ]
+
+
+def _named_missing(rows: pl.DataFrame, scheme: Scheme) -> pl.DataFrame:
+    """`rows` with `missing` ("a;b", null when every indicator is known) beside the `_unknown_` bits (the
+    result's selection of columns leaves them out).
+
+    The names are written once per distinct pattern of unknowns (a few thousand among 1M firms), not per
+    firm and indicator: joining strings for every firm cost as much as the rest of its row."""
+    words = [f"_unknown_{w // WORD_BITS}" for w in range(0, len(scheme.indicators), WORD_BITS)]
+    bits = [
+        pl.when(pl.col(f"_unknown_{j // WORD_BITS}") & (1 << j % WORD_BITS) != 0).then(pl.lit(i.id))
+        for j, i in enumerate(scheme.indicators)
+    ]
+    names = pl.concat_str(bits, separator=";", ignore_nulls=True)
+    # Joined on the bits alone: a join carries every column along, and a row has ~60.
+    bits = pl.DataFrame([rows.get_column(w) for w in words])
+    patterns = bits.unique().with_columns(pl.when(names != "").then(names).alias("missing"))
+    return rows.hstack([bits.join(patterns, on=words, how="left", maintain_order="left")["missing"]])
 
 
 def _cohort_keys(scheme: Scheme, names: set[str], cohorts: tuple[str, ...]) -> dict[str, pl.Expr]:
@@ -196,24 +219,25 @@ def _cohort_keys(scheme: Scheme, names: set[str], cohorts: tuple[str, ...]) -> d
 
 
 def _with_keys(lf: pl.LazyFrame, keys: dict[str, pl.Expr]) -> pl.LazyFrame:
-    return lf.with_columns([v.alias(f"_key_{k}") for k, v in keys.items()])
+    # Categorical: numbered while each chunk is scored, so ranking all firms reads numbers, not strings.
+    return lf.with_columns([v.cast(pl.Categorical).alias(f"_key_{k}") for k, v in keys.items()])
 
 
-def _ranks(scheme: Scheme, keys: dict[str, pl.Expr]) -> list[pl.Expr]:
-    """One sort per cohort: percentiles and list cut-offs come from the rank and the cohort size."""
-    ranks = [rk.rank_expr().alias("rank"), rk.count_expr().alias("_n")]
-    for k in keys:
-        ranks.append(rk.rank_expr(f"_key_{k}").alias(f"{k}_rank"))
-        ranks.append(rk.count_expr(f"_key_{k}").alias(f"_n_{k}"))
-    return ranks
+def _placed(scored: pl.DataFrame, scheme: Scheme, keys: dict[str, pl.Expr]) -> pl.LazyFrame:
+    """`scored` (points and `_key_<cohort>` columns) with ranks, cohort sizes (`<cohort>_n`, everyone:
+    `all_n`), percentiles and lists: percentiles and list cut-offs come from the rank and the cohort size."""
+    cohorts = {EVERYONE: None} | {k: scored[f"_key_{k}"] for k in keys}
+    ranks = rk.cohort_ranks(scored["points"], cohorts, scheme.precision).rename({f"{EVERYONE}_rank": "rank"})
+    # Lazy, here and in the callers' selections: an eager select copies every column into one chunk.
+    return pl.concat([scored, ranks], how="horizontal").lazy().with_columns(_placings(scheme, keys))
 
 
 def _placings(scheme: Scheme, keys: dict[str, pl.Expr]) -> list[pl.Expr]:
-    pct = [rk.percentile_from_rank(pl.col("rank"), pl.col("_n")).alias("percentile")]
-    pct += [rk.percentile_from_rank(pl.col(f"{k}_rank"), pl.col(f"_n_{k}")).alias(f"{k}_percentile") for k in keys]
+    pct = [rk.percentile_from_rank(pl.col("rank"), pl.col(f"{EVERYONE}_n")).alias("percentile")]
+    pct += [rk.percentile_from_rank(pl.col(f"{k}_rank"), pl.col(f"{k}_n")).alias(f"{k}_percentile") for k in keys]
     within_stage = scheme.lists_within == "stage"
     list_rank = pl.col("stage_rank" if within_stage else "rank")
-    list_n = pl.col("_n_stage" if within_stage else "_n")
+    list_n = pl.col("stage_n" if within_stage else f"{EVERYONE}_n")
     return [
         *pct,
         rk.list_expr(scheme.lists, list_rank, list_n).alias("list"),
@@ -222,7 +246,7 @@ def _placings(scheme: Scheme, keys: dict[str, pl.Expr]) -> list[pl.Expr]:
 
 
 def _placing_columns(keys: dict[str, pl.Expr]) -> list[str]:
-    """The columns `_ranks` and `_placings` add that the result keeps."""
+    """The columns `_placed` adds that the result keeps."""
     out = ["rank", "percentile", "stage_rank", "stage_percentile", "list", "list_label"]
     return out + [f"{k}_{s}" for k in keys if k != "stage" for s in ("rank", "percentile")]
 
