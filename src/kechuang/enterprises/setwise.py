@@ -94,13 +94,11 @@ def _panel(read: FactsFile, positions: list[int], names: list[str]) -> pl.DataFr
     """The accepted rows as the staging table takes them: exact decimal text for money, numbers and fractions
     (never the Float64 of the panel), every other fact as the reader typed it."""
     index = pl.Series("pos", positions, dtype=pl.Int64)
-    every = len(positions) == read.frame.height  # the usual file: no row rejected, nothing to pick
     kinds = {c.name: c.kind for c in read.columns}
-    series = [index]
-    for name in names:
-        source = read.exact[name] if kinds[name] in EXACT_KINDS else read.frame[name]
-        series.append((source if every else source.gather(index)).alias(name))
-    return pl.DataFrame(series)
+    panel = pl.DataFrame([(read.exact[n] if kinds[n] in EXACT_KINDS else read.frame[n]).alias(n) for n in names])
+    if len(positions) != read.frame.height:  # some row rejected: pick the accepted ones, every column at once
+        panel = panel.select(pl.all().gather(index))
+    return panel.insert_column(0, index)
 
 
 # --- Enterprises ------------------------------------------------------------------------------------------------
@@ -189,6 +187,10 @@ def _figures(cursor, read, staged, figure_cols, stats, actor, note, now) -> tupl
         f"f.id IS NOT NULL AS changed FROM {STAGING} s JOIN {firms} e ON e.uscc = s.uscc "
         f"LEFT JOIN {table} f ON f.enterprise_id = e.id AND f.year = s.year WHERE f.id IS NULL OR {differs}"
     )
+    # Read in file order below: with an index and statistics the rows come from a merge of the two position
+    # indexes, already in order, instead of a sort of a million wide rows on disk (2.5 s of a first import).
+    cursor.execute(f"CREATE INDEX ON {MATCHED} (pos)")
+    cursor.execute(f"ANALYZE {MATCHED}")
     cursor.execute(
         f"SELECT m.pos, m.fid, m.eid, m.year, {', '.join(f'f.{c}' for c in cols) or 'NULL'} "
         f"FROM {MATCHED} m JOIN {table} f ON f.id = m.fid WHERE m.changed ORDER BY m.pos"
