@@ -13,6 +13,7 @@ its latest year's row; unchanged rows are not written. One transaction: an error
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import polars as pl
@@ -46,9 +47,10 @@ def upsert_file(read: FactsFile, positions: list[int], *, actor=None, note: str 
         cursor.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
         _stage(cursor, read, positions, figure_cols, static_attrs)
         events = _enterprises(cursor, read, columns, static_attrs, stats, actor, note, now)
-        figure_events, years = _figures(cursor, read, len(positions), figure_cols, stats, actor, note, now)
+        figure_events, years, insert = _figures(cursor, read, len(positions), figure_cols, stats, actor, note, now)
+        # The new figures are inserted while the events' hashes are computed (Python beside the server's work).
+        audit.record_copy(events + figure_events, actor=actor, meanwhile=insert)
         cursor.execute(f"DROP TABLE {STAGING}, {LATEST}, {MATCHED}")
-        audit.record_copy(events + figure_events, actor=actor)
         consequences.facts_changed(years=years, actor=actor)
     return stats
 
@@ -172,9 +174,10 @@ def _stored_differs(attrs: list[str]) -> str:
 # --- Annual figures ---------------------------------------------------------------------------------------------
 
 
-def _figures(cursor, read, staged, figure_cols, stats, actor, note, now) -> tuple[list[tuple], set[int]]:
-    """Insert the new (firm, year) rows, update the changed ones, leave the unchanged alone; the events as
-    `services.upsert_facts` records them: updates by file row, then one creation per firm listing its years."""
+def _figures(cursor, read, staged, figure_cols, stats, actor, note, now) -> tuple[list[tuple], set[int], Callable]:
+    """Update the changed (firm, year) rows, leave the unchanged alone, and return the insert of the new ones (to
+    be called next, on this cursor); the events as `services.upsert_facts` records them: updates by file row,
+    then one creation per firm listing its years."""
     qn = connection.ops.quote_name
     table = qn(AnnualFigure._meta.db_table)
     firms = qn(Enterprise._meta.db_table)
@@ -227,12 +230,15 @@ def _figures(cursor, read, staged, figure_cols, stats, actor, note, now) -> tupl
             )
         )
         years.update(created_years)
-    cursor.execute(
-        f"INSERT INTO {table} (enterprise_id, year, {', '.join(cols)}{', ' if cols else ''}updated_at) "
-        f"SELECT m.eid, m.year, {''.join(f's.{c}, ' for c in cols)}%s FROM {MATCHED} m "
-        f"JOIN {STAGING} s ON s.pos = m.pos WHERE m.fid IS NULL ORDER BY m.pos",
-        [now],
-    )
-    stats["figures_created"] = cursor.rowcount
-    stats["unchanged"] = staged - stats["figures_created"] - stats["figures_updated"]
-    return events, years
+
+    def insert() -> None:
+        cursor.execute(
+            f"INSERT INTO {table} (enterprise_id, year, {', '.join(cols)}{', ' if cols else ''}updated_at) "
+            f"SELECT m.eid, m.year, {''.join(f's.{c}, ' for c in cols)}%s FROM {MATCHED} m "
+            f"JOIN {STAGING} s ON s.pos = m.pos WHERE m.fid IS NULL ORDER BY m.pos",
+            [now],
+        )
+        stats["figures_created"] = cursor.rowcount
+        stats["unchanged"] = staged - stats["figures_created"] - stats["figures_updated"]
+
+    return events, years, insert
