@@ -191,3 +191,28 @@ def test_csv_and_xlsx_are_read_alike_and_money_stays_exact(tmp_path):
         assert records[0]["revenue"] == Decimal("99999999999999.9999")
         assert records[1]["revenue"] == Decimal("12.5")
     assert read_csv.frame.equals(read_xlsx.frame)
+
+
+def test_part_equal_to_whole_whatever_its_text_and_a_bom_or_quotes_read_alike(tmp_path):
+    """A part equal to its whole is no error, written alike or not (5 and 5.00); one a ten-thousandth larger is.
+    A file with a BOM (read from its own bytes) and one quoting its cells (the line-by-line quote check) give
+    the same panel and problems as the plain file."""
+    header = ["uscc", "name", "year", "revenue", "main_revenue"]
+    rows = [
+        [make_uscc(1), "甲", "2024", "5", "5"],
+        [make_uscc(2), "乙", "2024", "5", "5.00"],
+        [make_uscc(3), "丙", "2024", "5", "5.0001"],
+    ]
+    plain = "\n".join(",".join(r) for r in [header, *rows])
+    quoted = "\n".join(",".join(f'"{c}"' for c in r) for r in [header, *rows])
+    paths = [tmp_path / "plain.csv", tmp_path / "bom.csv", tmp_path / "quoted.csv"]
+    paths[0].write_text(plain, encoding="utf-8")
+    paths[1].write_bytes(b"\xef\xbb\xbf" + plain.encode("utf-8"))
+    paths[2].write_text(quoted, encoding="utf-8")
+    reads = [facts_file.read_facts(p, codes=None) for p in paths]
+    for read in reads:
+        assert read.headers == header
+        assert [(p.row, p.column, p.value, p.message) for p in read.errors] == [
+            (4, "main_revenue", "5.0001", "主营业务收入不能大于营业收入")
+        ]
+        assert read.frame.equals(reads[0].frame)

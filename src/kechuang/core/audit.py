@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -510,52 +511,68 @@ COPY_COLUMNS = (
 )
 
 
-def record_copy(events: list[tuple], *, actor=None) -> int:
+def record_copy(events: list[tuple], *, actor=None, meanwhile=None) -> int:
     """Append many events of one actor, given as (action, object_type, object_id, enterprise_id, changes, note),
     to the chain in order, inside the caller's transaction: on PostgreSQL by COPY, with the hashes `record_many`
     computes (an import of a million rows records half a million events; model instances and bulk_create would
-    cost more than the import). Elsewhere it is `record_many`."""
-    if not events:
-        return 0
+    cost more than the import). Elsewhere it is `record_many`.
+
+    `meanwhile`: a callable run on this connection, once, before the events are appended; on PostgreSQL while
+    the hashes are computed in a thread (a statement the server works on for seconds leaves the Python of half a
+    million hashes free to run beside it: psycopg waits for the server without the GIL)."""
     real_actor = actor if getattr(actor, "is_authenticated", False) else None
-    if connection.vendor != "postgresql":
-        record_many(
-            [
-                AuditEvent(
-                    actor=real_actor,
-                    action=a,
-                    object_type=t,
-                    object_id=str(i)[:64],
-                    enterprise_id=e,
-                    changes=c,
-                    note=n[:500],
-                )
-                for a, t, i, e, c, n in events
-            ]
-        )
+    if connection.vendor != "postgresql" or not events:
+        if meanwhile is not None:
+            meanwhile()
+        if events:
+            record_many([AuditEvent(actor=real_actor, **_event_fields(*event)) for event in events])
         return len(events)
     actor_id = real_actor.pk if real_actor is not None else None
     actor_name = real_actor.get_username() if real_actor is not None else ""
     address = current_address.get()
     at = timezone.now()
-    stamp = _stamp(at)
     table = connection.ops.quote_name(AuditEvent._meta.db_table)
     with transaction.atomic():
         _lock_chain()
         previous = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first() or ""
+        with ThreadPoolExecutor(max_workers=1) as hasher:
+            rows = hasher.submit(_chained_rows, events, previous, at, (actor_id, actor_name, address))
+            if meanwhile is not None:
+                meanwhile()
+            rows = rows.result()
         with (
             connection.cursor() as cursor,
             cursor.cursor.copy(f"COPY {table} ({', '.join(COPY_COLUMNS)}) FROM STDIN") as copy,
         ):
-            for action, object_type, object_id, enterprise_id, changes, note in events:
-                changes = json.loads(json.dumps(changes)) if changes else {}  # as JSON reads it back
-                object_id, note = str(object_id)[:64], note[:500]
-                fields = (actor_id, actor_name, address, action, object_type, object_id, enterprise_id, changes, note)
-                digest = hashlib.sha256(_canonical_json(previous, stamp, *fields).encode()).hexdigest()
-                stored = json.dumps(changes, ensure_ascii=False) if changes else "{}"
-                copy.write_row((at, *fields[:-2], stored, note, previous, digest))
-                previous = digest
+            for row in rows:
+                copy.write_row(row)
     return len(events)
+
+
+def _event_fields(action, object_type, object_id, enterprise_id, changes, note) -> dict:
+    return {
+        "action": action,
+        "object_type": object_type,
+        "object_id": str(object_id)[:64],
+        "enterprise_id": enterprise_id,
+        "changes": changes,
+        "note": note[:500],
+    }
+
+
+def _chained_rows(events: list[tuple], previous: str, at: dt.datetime, who: tuple) -> list[tuple]:
+    """COPY_COLUMNS of each event, chained from `previous` as `record_many` chains them."""
+    stamp = _stamp(at)
+    rows = []
+    for action, object_type, object_id, enterprise_id, changes, note in events:
+        changes = json.loads(json.dumps(changes)) if changes else {}  # as JSON reads it back
+        object_id, note = str(object_id)[:64], note[:500]
+        fields = (*who, action, object_type, object_id, enterprise_id, changes, note)
+        digest = hashlib.sha256(_canonical_json(previous, stamp, *fields).encode()).hexdigest()
+        stored = json.dumps(changes, ensure_ascii=False) if changes else "{}"
+        rows.append((at, *fields[:-2], stored, note, previous, digest))
+        previous = digest
+    return rows
 
 
 @dataclass

@@ -27,8 +27,10 @@ cells go through parse_value one by one (openpyxl yields Python objects; a burea
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import partial
@@ -194,8 +196,11 @@ def read_facts(
     mapping, problems = _map_headers(table.headers, name)
     table.drop_blank(mapping)
     series, exact = [], {}
-    for index, header, column in mapping:
-        parsed, text, cell_problems = table.parse(index, header, column)
+    # The columns are parsed independently and Polars works on one column without the GIL: as many columns at a
+    # time as Polars has threads keep every core busy (one column's string steps run on one thread).
+    with ThreadPoolExecutor(max_workers=pl.thread_pool_size()) as pool:
+        results = list(pool.map(lambda m: table.parse(*m), mapping))
+    for (_, _, column), (parsed, text, cell_problems) in zip(mapping, results, strict=True):
         series.append(parsed)
         if column.kind in EXACT_KINDS:
             exact[column.name] = text
@@ -226,13 +231,15 @@ def _read_bytes(path: Path, name: str) -> bytes:
         raise FactsFileError(f"无法读取 {name}：{os_reason(exc)}") from None
 
 
-def _csv_text(data: bytes) -> str | None:
-    """The text of a CSV file in one of CSV_ENCODINGS, None when it is in none."""
+def _csv_text(data: bytes) -> tuple[str, bytes] | None:
+    """The text of a CSV file in one of CSV_ENCODINGS and the same text as UTF-8 bytes (a UTF-8 file's own bytes
+    without the BOM, not the text encoded again: a second pass over the file); None when it is in none."""
     for encoding in CSV_ENCODINGS:
         try:
-            return data.decode(encoding)
+            text = data.decode(encoding)
         except UnicodeDecodeError:
             continue
+        return text, (data.removeprefix(codecs.BOM_UTF8) if encoding == "utf-8-sig" else text.encode("utf-8"))
     return None
 
 
@@ -306,12 +313,12 @@ def _cell_text(value) -> str:
 
 
 def _csv_table(data: bytes, name: str) -> _CsvTable:
-    text = _csv_text(data)
-    if text is None:
+    decoded = _csv_text(data)
+    if decoded is None:
         raise FactsFileError(f"{name} {ENCODING_PROBLEM}")
+    text, utf8 = decoded
     if not text.strip():
         raise FactsFileError(f"{name} 是空文件，缺少表头行")
-    utf8 = text.encode("utf-8")
     odd = _odd_quote_lines(utf8)
     raw = None
     if not odd:  # every line a whole record: Polars reads it, unless some line has more cells than the header
@@ -327,10 +334,10 @@ def _csv_table(data: bytes, name: str) -> _CsvTable:
 
 def _odd_quote_lines(data: bytes) -> set[int]:
     """The lines (1-based) holding an odd number of double quotes: an unclosed quote, or a cell spanning lines."""
+    if b'"' not in data:  # the usual file: one scan for a byte, not an array the size of the file
+        return set()
     buffer = np.frombuffer(data, dtype=np.uint8)
     quotes = np.flatnonzero(buffer == ord('"'))
-    if not quotes.size:
-        return set()
     line_of = np.searchsorted(np.flatnonzero(buffer == ord("\n")), quotes)
     return set((np.flatnonzero(np.bincount(line_of) % 2) + 1).tolist())
 
@@ -617,10 +624,13 @@ def _part_of_whole(found, frame: pl.DataFrame, headers: dict, rows: list[int], e
     for part, whole, message in PART_OF_WHOLE:
         if part not in headers or whole not in headers:
             continue
-        candidates = (frame[part] >= frame[whole]).fill_null(False).arg_true().to_list()
-        for i in candidates:
-            value = exact[part][i]
-            if Decimal(value) > Decimal(exact[whole][i]):
+        # Equal text is an equal value: only a part whose float is not smaller and whose text differs is compared
+        # exactly (a file often gives a part equal to its whole: 研发人员 all the staff, 主营 all the revenue).
+        maybe = (frame[part] >= frame[whole]) & (exact[part] != exact[whole])
+        candidates = maybe.fill_null(False).arg_true()
+        parts, wholes = exact[part].gather(candidates).to_list(), exact[whole].gather(candidates).to_list()
+        for i, value, of in zip(candidates.to_list(), parts, wholes, strict=True):
+            if Decimal(value) > Decimal(of):
                 out.append(found(rows[i], headers[part], facts.shown(value, SHOWN_VALUE), message))
     return out
 

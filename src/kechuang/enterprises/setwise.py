@@ -13,6 +13,7 @@ its latest year's row; unchanged rows are not written. One transaction: an error
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import polars as pl
@@ -46,9 +47,10 @@ def upsert_file(read: FactsFile, positions: list[int], *, actor=None, note: str 
         cursor.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
         _stage(cursor, read, positions, figure_cols, static_attrs)
         events = _enterprises(cursor, read, columns, static_attrs, stats, actor, note, now)
-        figure_events, years = _figures(cursor, read, len(positions), figure_cols, stats, actor, note, now)
+        figure_events, years, insert = _figures(cursor, read, len(positions), figure_cols, stats, actor, note, now)
+        # The new figures are inserted while the events' hashes are computed (Python beside the server's work).
+        audit.record_copy(events + figure_events, actor=actor, meanwhile=insert)
         cursor.execute(f"DROP TABLE {STAGING}, {LATEST}, {MATCHED}")
-        audit.record_copy(events + figure_events, actor=actor)
         consequences.facts_changed(years=years, actor=actor)
     return stats
 
@@ -94,13 +96,11 @@ def _panel(read: FactsFile, positions: list[int], names: list[str]) -> pl.DataFr
     """The accepted rows as the staging table takes them: exact decimal text for money, numbers and fractions
     (never the Float64 of the panel), every other fact as the reader typed it."""
     index = pl.Series("pos", positions, dtype=pl.Int64)
-    every = len(positions) == read.frame.height  # the usual file: no row rejected, nothing to pick
     kinds = {c.name: c.kind for c in read.columns}
-    series = [index]
-    for name in names:
-        source = read.exact[name] if kinds[name] in EXACT_KINDS else read.frame[name]
-        series.append((source if every else source.gather(index)).alias(name))
-    return pl.DataFrame(series)
+    panel = pl.DataFrame([(read.exact[n] if kinds[n] in EXACT_KINDS else read.frame[n]).alias(n) for n in names])
+    if len(positions) != read.frame.height:  # some row rejected: pick the accepted ones, every column at once
+        panel = panel.select(pl.all().gather(index))
+    return panel.insert_column(0, index)
 
 
 # --- Enterprises ------------------------------------------------------------------------------------------------
@@ -174,9 +174,10 @@ def _stored_differs(attrs: list[str]) -> str:
 # --- Annual figures ---------------------------------------------------------------------------------------------
 
 
-def _figures(cursor, read, staged, figure_cols, stats, actor, note, now) -> tuple[list[tuple], set[int]]:
-    """Insert the new (firm, year) rows, update the changed ones, leave the unchanged alone; the events as
-    `services.upsert_facts` records them: updates by file row, then one creation per firm listing its years."""
+def _figures(cursor, read, staged, figure_cols, stats, actor, note, now) -> tuple[list[tuple], set[int], Callable]:
+    """Update the changed (firm, year) rows, leave the unchanged alone, and return the insert of the new ones (to
+    be called next, on this cursor); the events as `services.upsert_facts` records them: updates by file row,
+    then one creation per firm listing its years."""
     qn = connection.ops.quote_name
     table = qn(AnnualFigure._meta.db_table)
     firms = qn(Enterprise._meta.db_table)
@@ -189,6 +190,10 @@ def _figures(cursor, read, staged, figure_cols, stats, actor, note, now) -> tupl
         f"f.id IS NOT NULL AS changed FROM {STAGING} s JOIN {firms} e ON e.uscc = s.uscc "
         f"LEFT JOIN {table} f ON f.enterprise_id = e.id AND f.year = s.year WHERE f.id IS NULL OR {differs}"
     )
+    # Read in file order below: with an index and statistics the rows come from a merge of the two position
+    # indexes, already in order, instead of a sort of a million wide rows on disk (2.5 s of a first import).
+    cursor.execute(f"CREATE INDEX ON {MATCHED} (pos)")
+    cursor.execute(f"ANALYZE {MATCHED}")
     cursor.execute(
         f"SELECT m.pos, m.fid, m.eid, m.year, {', '.join(f'f.{c}' for c in cols) or 'NULL'} "
         f"FROM {MATCHED} m JOIN {table} f ON f.id = m.fid WHERE m.changed ORDER BY m.pos"
@@ -225,12 +230,15 @@ def _figures(cursor, read, staged, figure_cols, stats, actor, note, now) -> tupl
             )
         )
         years.update(created_years)
-    cursor.execute(
-        f"INSERT INTO {table} (enterprise_id, year, {', '.join(cols)}{', ' if cols else ''}updated_at) "
-        f"SELECT m.eid, m.year, {''.join(f's.{c}, ' for c in cols)}%s FROM {MATCHED} m "
-        f"JOIN {STAGING} s ON s.pos = m.pos WHERE m.fid IS NULL ORDER BY m.pos",
-        [now],
-    )
-    stats["figures_created"] = cursor.rowcount
-    stats["unchanged"] = staged - stats["figures_created"] - stats["figures_updated"]
-    return events, years
+
+    def insert() -> None:
+        cursor.execute(
+            f"INSERT INTO {table} (enterprise_id, year, {', '.join(cols)}{', ' if cols else ''}updated_at) "
+            f"SELECT m.eid, m.year, {''.join(f's.{c}, ' for c in cols)}%s FROM {MATCHED} m "
+            f"JOIN {STAGING} s ON s.pos = m.pos WHERE m.fid IS NULL ORDER BY m.pos",
+            [now],
+        )
+        stats["figures_created"] = cursor.rowcount
+        stats["unchanged"] = staged - stats["figures_created"] - stats["figures_updated"]
+
+    return events, years, insert
