@@ -77,6 +77,15 @@ def scored_world(world):
     return world
 
 
+def plan_of(qs) -> str:
+    """PostgreSQL's plan for a queryset, table scans discouraged (the planner would scan a table this small)."""
+    with connection.cursor() as cursor:
+        sql, params = qs.query.sql_with_params()
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"EXPLAIN {sql}", params)
+        return "\n".join(row[0] for row in cursor.fetchall())
+
+
 def test_the_enterprise_list_costs_a_bounded_number_of_queries(many, client_for, django_assert_max_num_queries):
     client = client_for(many["users"]["bureau_staff"])
     url = reverse("enterprises:list")
@@ -104,12 +113,8 @@ def test_the_name_search_has_a_trigram_index_on_postgresql_only(many):
         cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'enterprises_name_trgm'")
         (definition,) = cursor.fetchone()
         assert "USING gin (upper((name)::text) gin_trgm_ops)" in definition
-        # The query the list runs for a name search can take the index (the planner would scan a table this small).
-        form = EnterpriseFilter({"q": "测试企业"})
-        sql, params = form.apply(Enterprise.objects.all()).query.sql_with_params()
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute(f"EXPLAIN {sql}", params)
-        plan = "\n".join(row[0] for row in cursor.fetchall())
+    # The query the list runs for a name search can take the index.
+    plan = plan_of(EnterpriseFilter({"q": "测试企业"}).apply(Enterprise.objects.all()))
     assert "enterprises_name_trgm" in plan, plan
 
 
@@ -129,11 +134,7 @@ def test_a_two_character_search_finds_the_same_firms_through_the_pieces_index(ma
     assert found.count() == like.count() == expected
     if connection.vendor != "postgresql":
         return
-    with connection.cursor() as cursor:
-        sql, params = found.query.sql_with_params()
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute(f"EXPLAIN {sql}", params)
-        plan = "\n".join(row[0] for row in cursor.fetchall())
+    plan = plan_of(found)
     assert "enterprises_name_bigrams" in plan, plan
 
 
@@ -175,11 +176,7 @@ def test_a_one_character_search_finds_the_same_firms_through_the_characters_inde
     assert set(Enterprise.objects.filter(name__icontains=fragment).values_list("name", flat=True)) == expected
     if connection.vendor != "postgresql":
         return
-    with connection.cursor() as cursor:
-        sql, params = found.query.sql_with_params()
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute(f"EXPLAIN {sql}", params)
-        plan = "\n".join(row[0] for row in cursor.fetchall())
+    plan = plan_of(found)
     assert "enterprises_name_chars" in plan, plan
 
 
