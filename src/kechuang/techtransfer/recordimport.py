@@ -31,7 +31,7 @@ from kechuang.engine.facts_file import read_table
 from kechuang.engine.io import FactsFileError as UnreadableFile
 
 from . import supplyselectors as scope
-from .supplyimport import ImportReport, Row
+from .supplyimport import ImportReport, Row, map_headers
 from .supplymodels import Discipline, Field, Institution, Level, Person, Platform, Team
 
 YES, NO = "是", "否"
@@ -162,16 +162,7 @@ def _header(kind: Kind, table, report: ImportReport) -> dict[int, Column]:
     for c in kind.columns:
         for name in (c.label, *c.aliases):
             by_name[name] = c
-    mapping: dict[int, Column] = {}
-    for i, cell in enumerate(table.headers):
-        column = by_name.get(str(cell or "").strip().replace(" ", ""))
-        if column is None:
-            if str(cell or "").strip():
-                report.warnings.append(f"{report.name}：忽略未知列“{cell}”")
-            continue
-        if column in mapping.values():
-            raise UnreadableFile(f"{report.name}：列“{cell}”重复出现")
-        mapping[i] = column
+    mapping: dict[int, Column] = map_headers(table.headers, by_name, report)
     missing = [c.label for c in kind.columns if c.required and c not in mapping.values()]
     if missing:
         raise UnreadableFile(f"{report.name}：缺少必填列：{'、'.join(missing)}")

@@ -197,10 +197,12 @@ def _labels(choices) -> dict:
     return {str(label): value for value, label in choices}
 
 
-def _header(table, report: ImportReport) -> dict[int, str]:
-    mapping: dict[int, str] = {}
-    for i, cell in enumerate(table.headers):
-        key = _ALIASES.get(str(cell or "").strip().replace(" ", ""))
+def map_headers(headers, by_name: dict, report: ImportReport) -> dict:
+    """Column position → what `by_name` (a header without spaces → column) names there; an unknown header is a
+    warning, a repeated column makes the file unreadable. The supply imports' one reading of a header row."""
+    mapping = {}
+    for i, cell in enumerate(headers):
+        key = by_name.get(str(cell or "").strip().replace(" ", ""))
         if key is None:
             if str(cell or "").strip():
                 report.warnings.append(f"{report.name}：忽略未知列“{cell}”")
@@ -208,6 +210,11 @@ def _header(table, report: ImportReport) -> dict[int, str]:
         if key in mapping.values():
             raise UnreadableFile(f"{report.name}：列“{cell}”重复出现")
         mapping[i] = key
+    return mapping
+
+
+def _header(table, report: ImportReport) -> dict[int, str]:
+    mapping = map_headers(table.headers, _ALIASES, report)
     if "title" not in mapping.values():
         raise UnreadableFile(f"{report.name}：缺少必填列：成果名称")
     return mapping
