@@ -152,6 +152,15 @@ def test_an_unreadable_file_writes_nothing(world, supply):
     assert not AuditEvent.objects.filter(action="supply_record.import").exists()
 
 
+def test_an_unknown_column_is_a_warning_and_a_repeated_one_makes_the_file_unreadable(world, supply):
+    user = world["users"]["institution_user"]
+    report = _run(user, "discipline", "学科名称,重点学科级别,负责人\n化学,省级,张三\n", "学科.csv")
+    assert report.warnings == ["学科.csv：忽略未知列“负责人”"] and report.created == 1
+    with pytest.raises(FactsFileError, match=r"学科\.csv：列“学科 名称”重复出现"):
+        _run(user, "discipline", "学科名称,学科 名称,重点学科级别\n化学,化学,省级\n", "学科.csv")
+    assert Discipline.objects.count() == 1
+
+
 def test_a_firm_cannot_import_and_a_foreign_institution_user_sees_403(world, supply, client_for):
     firm = client_for(world["users"]["enterprise_user"])
     for kind in KINDS:

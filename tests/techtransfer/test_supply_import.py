@@ -105,6 +105,17 @@ def test_a_file_without_titles_is_unreadable(world, supply):
         import_achievements(user=world["users"]["bureau_staff"], name="x.csv", content=_csv("所属机构\n山西大学\n"))
 
 
+def test_an_unknown_column_is_a_warning_and_a_repeated_one_makes_the_file_unreadable(world, supply):
+    user = world["users"]["institution_user"]
+    before = Achievement.objects.count()
+    text = "公开号,专利名称,申请人,备 注\nCN200000003A,一种镁合金,山西大学,无\n"
+    report = import_achievements(user=user, name="x.csv", content=_csv(text))
+    assert report.warnings == ["x.csv：忽略未知列“备 注”"] and (report.created, report.errors) == (1, [])
+    with pytest.raises(FactsFileError, match=r"x\.csv：列“成果 名称”重复出现"):
+        import_achievements(user=user, name="x.csv", content=_csv("成果名称,成果 名称\n甲,乙\n"))
+    assert Achievement.objects.count() == before + 1
+
+
 def test_the_bureau_imports_for_any_institution_on_the_page(world, supply, client_for):
     web = client_for(world["users"]["bureau_staff"])
     template = openpyxl.load_workbook(io.BytesIO(web.get("/techtransfer/achievements/import/?template=1").content))
