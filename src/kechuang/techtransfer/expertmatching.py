@@ -14,23 +14,18 @@ sees consenting people only, and their contact only with `contact_shown`.
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
-
-from django.db.models import Count, Max
 
 from kechuang.engine.techtransfer.matching import Document, Matcher
 
 from . import supplyselectors as scope
+from .rebuilt import Rebuilt, state
 from .supplymatching import PINNED_REASON, need_text
 from .supplymodels import Achievement, Discipline, ExpertFeedback, MatchFeedback, Need, Person, Team
 
 DEFAULT_TOP = 10
 TEAM, PERSON = "team", "person"
 MODELS = {TEAM: Team, PERSON: Person}
-
-_lock = threading.Lock()
-_built: dict = {"key": None, TEAM: None, PERSON: None, "chains": {}}
 
 
 @dataclass(frozen=True)
@@ -44,12 +39,7 @@ class ExpertMatch:
 
 
 def _state() -> tuple:
-    out = []
-    for model, edited in ((Team, "updated_at"), (Person, "updated_at"), (Achievement, "updated_at")):
-        s = model.objects.aggregate(n=Count("pk"), last=Max(edited), top=Max("pk"))
-        out += [s["n"], s["last"], s["top"]]
-    s = Discipline.objects.aggregate(n=Count("pk"), top=Max("pk"))
-    return (*out, s["n"], s["top"])
+    return (*state(Team), *state(Person), *state(Achievement), *state(Discipline, edited=None))
 
 
 def _build() -> dict:
@@ -88,12 +78,7 @@ def _build() -> dict:
     return {TEAM: Matcher(teams), PERSON: Matcher(people), "chains": chains}
 
 
-def _matchers() -> dict:
-    key = _state()
-    with _lock:
-        if _built["key"] != key:
-            _built.update(_build(), key=key)
-        return dict(_built)
+_matchers = Rebuilt(_state, _build)
 
 
 def shown_people(user):
@@ -128,7 +113,7 @@ def experts(need: Need, user, kind: str, top: int = DEFAULT_TOP) -> list[ExpertM
     feedback = dict(ExpertFeedback.objects.filter(need=need, **{f"{kind}__isnull": False}).values_list(kind, "action"))
     dismissed = {pk for pk, action in feedback.items() if action == MatchFeedback.Action.DISMISS}
     pinned = [pk for pk, action in feedback.items() if action == MatchFeedback.Action.PIN]
-    built = _matchers()
+    built = _matchers.get()
     matcher = built[kind]
     hits = matcher.search(need_text(need), len(matcher.documents))
     scored = {int(h.id): h for h in hits}

@@ -9,11 +9,10 @@ firms' product texts is built once per process and rebuilt when a product profil
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, Max, OuterRef, Subquery, Sum
+from django.db.models import Count, OuterRef, Subquery, Sum
 
 from kechuang.chains.models import Placement, ProductProfile
 from kechuang.core.models import Region
@@ -22,6 +21,7 @@ from kechuang.engine.techtransfer.firms import Firm, Offer, products_matcher, ra
 from kechuang.enterprises.models import AnnualFigure, Enterprise
 
 from .models import TechContract
+from .rebuilt import Rebuilt, state
 from .supplymatching import PINNED_REASON
 from .supplymodels import Achievement, FirmFeedback, MatchFeedback
 
@@ -30,9 +30,6 @@ PRODUCT_HITS = 200  # firms the product text brings in as candidates
 # The achievement's 技术领域 (Field) and a firm's 高新技术领域 (facts) name the same eight fields.
 FIELD_CODES = {str(label): code for code, label in facts.HIGHTECH_FIELD_LABELS.items()}
 IN_CLAUSE = 900  # ids per IN (…) query, below SQLite's variable limit
-
-_lock = threading.Lock()
-_built: dict = {"key": None, "matcher": None}
 
 
 @dataclass(frozen=True)
@@ -44,15 +41,12 @@ class FirmMatch:
     pinned: bool = False
 
 
-def _products():
-    state = ProductProfile.objects.aggregate(n=Count("pk"), last=Max("updated_at"), top=Max("pk"))
-    key = (state["n"], state["last"], state["top"])
-    with _lock:
-        if _built["key"] != key:
-            texts = ProductProfile.objects.values_list("enterprise_id", "products")
-            _built["matcher"] = products_matcher({str(pk): text for pk, text in texts})
-            _built["key"] = key
-        return _built["matcher"]
+def _build_products():
+    texts = ProductProfile.objects.values_list("enterprise_id", "products")
+    return products_matcher({str(pk): text for pk, text in texts})
+
+
+_products = Rebuilt(lambda: state(ProductProfile), _build_products)
 
 
 def achievement_text(a: Achievement) -> str:
@@ -144,7 +138,7 @@ def matches(a: Achievement, top: int = DEFAULT_TOP) -> list[FirmMatch]:
     feedback = dict(FirmFeedback.objects.filter(achievement=a).values_list("enterprise_id", "action"))
     dismissed = {pk for pk, action in feedback.items() if action == MatchFeedback.Action.DISMISS}
     pinned = [pk for pk, action in feedback.items() if action == MatchFeedback.Action.PIN]
-    hits = {h.id: h for h in _products().search(achievement_text(a), PRODUCT_HITS)}
+    hits = {h.id: h for h in _products.get().search(achievement_text(a), PRODUCT_HITS)}
     ranked = rank_firms(offer(a), firms_for(a, hits), hits, top=top + len(feedback))
     scored = {int(h.id): h for h in ranked}
     order = sorted(pinned, key=lambda pk: (-(scored[pk].score if pk in scored else 0), pk))

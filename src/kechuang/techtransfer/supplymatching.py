@@ -9,20 +9,15 @@ detail is confidential, so matches are shown only to those who may read it (the 
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
-
-from django.db.models import Count, Max
 
 from kechuang.engine.techtransfer.matching import Document, Matcher
 
+from .rebuilt import Rebuilt, state
 from .supplymodels import Achievement, MatchFeedback, Need
 
 DEFAULT_TOP = 20
 PINNED_REASON = "工作人员置顶"
-
-_lock = threading.Lock()
-_built: dict = {"key": None, "matcher": None}
 
 
 @dataclass(frozen=True)
@@ -33,22 +28,17 @@ class Match:
     pinned: bool = False
 
 
-def _matcher() -> Matcher:
-    state = Achievement.objects.aggregate(n=Count("pk"), last=Max("updated_at"), top=Max("pk"))
-    key = (state["n"], state["last"], state["top"])
-    with _lock:
-        if _built["key"] != key:
-            rows = Achievement.objects.order_by("pk").values_list("pk", "title", "summary", "ipc")
-            _built["matcher"] = Matcher(
-                Document(str(pk), title, summary or "", tuple(ipc or ())) for pk, title, summary, ipc in rows
-            )
-            _built["key"] = key
-        return _built["matcher"]
+def _build() -> Matcher:
+    rows = Achievement.objects.order_by("pk").values_list("pk", "title", "summary", "ipc")
+    return Matcher(Document(str(pk), title, summary or "", tuple(ipc or ())) for pk, title, summary, ipc in rows)
+
+
+_matcher = Rebuilt(lambda: state(Achievement), _build)
 
 
 def ranked(text: str, top: int) -> list[tuple[int, float, str]]:
     """The engine's best achievements for a text, best first, as (pk, score, reason): no staff feedback."""
-    return [(int(h.id), h.score, h.reason) for h in _matcher().search(text, top)]
+    return [(int(h.id), h.score, h.reason) for h in _matcher.get().search(text, top)]
 
 
 def need_text(need: Need) -> str:
