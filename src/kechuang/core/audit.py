@@ -427,9 +427,9 @@ def record(**kwargs) -> AuditEvent:
 
 
 def _canonical(ev: AuditEvent) -> str:
-    return _canonical_text(
+    return _canonical_json(
         ev.prev_hash,
-        ev.at,
+        _stamp(ev.at),
         ev.actor_id,
         ev.actor_name,
         ev.address,
@@ -442,12 +442,6 @@ def _canonical(ev: AuditEvent) -> str:
     )
 
 
-def _canonical_text(prev_hash: str, at: dt.datetime, *fields) -> str:
-    """The hashed text: the previous hash, the time, then actor id, actor name, address, action, object type,
-    object id, enterprise id, changes and note (one definition for record_many and record_copy)."""
-    return _canonical_json(prev_hash, _stamp(at), *fields)
-
-
 def _stamp(at: dt.datetime) -> str:
     return at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
@@ -457,6 +451,8 @@ _CANONICAL = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",
 
 
 def _canonical_json(prev_hash: str, stamp: str, *fields) -> str:
+    """The hashed text: the previous hash, the time (`_stamp`), then actor id, actor name, address, action, object
+    type, object id, enterprise id, changes and note (one definition for record_many and record_copy)."""
     return _CANONICAL.encode([prev_hash, stamp, *fields])
 
 
