@@ -83,6 +83,7 @@ class _Builder:
         self.needs = list(Need.objects.order_by("pk"))
         self.achievements = list(Achievement.objects.select_related("institution").order_by("pk"))
         self.by_pk = {a.pk: a for a in self.achievements}
+        self.institutions = dict(Institution.objects.values_list("name", "pk"))
         self.best: dict[int, list] = {}
         self.managers = list(TechnologyManager.objects.order_by("pk"))
         self.by_institution: dict[int, list] = {}
@@ -276,8 +277,8 @@ class _Builder:
     def _contracted(self, contract: TechContract) -> Achievement:
         """The seller's achievement the contract's project reads most like (any of the seller's when none shares
         a word with it; any achievement when the seller has none on file)."""
-        inst = Institution.objects.filter(name=contract.seller_name).first()
-        pool = [a for a in self.achievements if inst and a.institution_id == inst.pk]
+        seller = self.institutions.get(contract.seller_name)
+        pool = [a for a in self.achievements if a.institution_id == seller]
         if not pool:
             return self.pick(self.achievements)
         mine = {a.pk for a in pool}
